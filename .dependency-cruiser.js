@@ -1,0 +1,65 @@
+// Dependency rules of the architecture (DESIGN.md §2), checked by `npm run lint`.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'libs/domain holds deciders only: no Nest, no I/O, no store, no clock or randomness from libraries.',
+      severity: 'error',
+      from: { path: '^libs/domain/' },
+      to: {
+        path: [
+          '^libs/(event-store|projections|integrity|demo-data)/',
+          '^apps/',
+          'node_modules/(@nestjs|better-sqlite3|@eventstore|rxjs|uuid)/',
+        ],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'domain-no-node-io',
+      severity: 'error',
+      from: { path: '^libs/domain/' },
+      to: { dependencyTypes: ['core'], path: '^(fs|net|http|https|child_process|worker_threads|crypto|os|dgram|tls)$' },
+    },
+    {
+      name: 'events-contract-is-standalone',
+      comment: 'The published event contract depends on nothing of ours but the kernel.',
+      severity: 'error',
+      from: { path: '^events/' },
+      to: { path: '^(libs/(?!kernel/)|apps/)' },
+    },
+    {
+      name: 'libs-never-import-apps',
+      severity: 'error',
+      from: { path: '^(libs|events)/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'adapters-behind-the-port',
+      comment: 'Only the event-store library itself (and its tests) may reach an adapter; everyone else uses the port.',
+      severity: 'error',
+      from: { path: '^(apps|libs/(?!event-store/))', pathNot: '\\.(spec|int-spec|e2e-spec)\\.ts$' },
+      to: { path: '^libs/event-store/src/(sqlite|eventstoredb)/' },
+    },
+    {
+      name: 'store-drivers-only-in-adapters',
+      severity: 'error',
+      from: { pathNot: ['^libs/event-store/src/(sqlite|eventstoredb)/', '^test/', '^bench/', '\\.(spec|int-spec|e2e-spec)\\.ts$'] },
+      to: { path: 'node_modules/(better-sqlite3|@eventstore/db-client)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '(^dist/|node_modules)' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default', 'types'] },
+  },
+};

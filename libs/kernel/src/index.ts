@@ -1,0 +1,3 @@
+export * from './errors/timeline.error';
+export * from './json/canonical-json';
+export type * from './json/json.types';
