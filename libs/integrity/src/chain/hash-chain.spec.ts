@@ -1,0 +1,46 @@
+import { GENESIS_HASH } from '@timeline/events';
+import { computeEventHash, sealEvents, type UnsealedEvent } from './hash-chain';
+
+const anEvent = (eventId: string, data: Record<string, string | number>): UnsealedEvent => ({
+  eventId,
+  type: 'AgencyJoined',
+  data,
+  envelope: {
+    schemaVersion: 1,
+    operationId: 'venetic',
+    occurredAt: '2020-04-01T09:00:00.000Z',
+    recordedAt: '2020-04-01T09:05:00.000Z',
+    recordedBy: 'officer-1',
+    agency: 'NCA',
+    correlationId: 'c-1',
+    causationId: null,
+    classification: 'OFFICIAL',
+  },
+});
+
+describe('sealEvents', () => {
+  it('chains each event to the previous hash and assigns revisions', () => {
+    const [first, second] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' }), anEvent('e2', { agency: 'GMP' })]);
+    expect(first.envelope.prevHash).toBe(GENESIS_HASH);
+    expect(first.envelope.streamRevision).toBe(0);
+    expect(second.envelope.prevHash).toBe(first.envelope.hash);
+    expect(second.envelope.streamRevision).toBe(1);
+    expect(first.envelope.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(computeEventHash(second)).toBe(second.envelope.hash);
+  });
+
+  it('changes the hash when any covered field changes', () => {
+    const [sealed] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' })]);
+    const base = computeEventHash(sealed);
+    expect(computeEventHash({ ...sealed, data: { agency: 'NWQ' } })).not.toBe(base);
+    expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, recordedBy: 'officer-2' } })).not.toBe(base);
+    expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, streamRevision: 1 } })).not.toBe(base);
+    expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, hash: 'ignored' } })).toBe(base);
+  });
+
+  it('continues a chain from a given head', () => {
+    const [sealed] = sealEvents('a'.repeat(64), 7, [anEvent('e8', { agency: 'NWP' })]);
+    expect(sealed.envelope.prevHash).toBe('a'.repeat(64));
+    expect(sealed.envelope.streamRevision).toBe(7);
+  });
+});
