@@ -1,1 +1,18 @@
+/**
+ * @timeline/integrity — what auditors rely on:
+ * - `sealEvents` / `computeEventHash`: the per-stream hash chain sealed on the write path;
+ * - `verifyOperationStream` / `verifyLog`: recompute chains through the store port and name the first broken link;
+ * - `toTimelineEvent`: a stored event in the shape auditors see;
+ * - `lineageOf` / `readLineage`: the corrections and retraction applying to an event;
+ * - `EvidentialExport`, `writeExportFiles`, `verifyExportFiles`: NDJSON + manifest exports and their offline check;
+ * - `walkStream` / `walkLog`: paged reads that hold one page in memory.
+ */
 export * from './chain/hash-chain';
+export * from './events/timeline-event.mapper';
+export * from './reading/paged-reads';
+export * from './verify/chain-verifier';
+export * from './verify/store-verification';
+export * from './export/export-manifest';
+export * from './export/evidential-export';
+export * from './export/export-files';
+export * from './export/export-verifier';

@@ -20,7 +20,10 @@ const anEvent = (eventId: string, data: Record<string, string | number>): Unseal
 
 describe('sealEvents', () => {
   it('chains each event to the previous hash and assigns revisions', () => {
-    const [first, second] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' }), anEvent('e2', { agency: 'GMP' })]);
+    const [first, second] = sealEvents(null, 0, [
+      anEvent('e1', { agency: 'NWP' }),
+      anEvent('e2', { agency: 'GMP' }),
+    ]);
     expect(first.envelope.prevHash).toBe(GENESIS_HASH);
     expect(first.envelope.streamRevision).toBe(0);
     expect(second.envelope.prevHash).toBe(first.envelope.hash);
@@ -33,8 +36,12 @@ describe('sealEvents', () => {
     const [sealed] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' })]);
     const base = computeEventHash(sealed);
     expect(computeEventHash({ ...sealed, data: { agency: 'NWQ' } })).not.toBe(base);
-    expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, recordedBy: 'officer-2' } })).not.toBe(base);
-    expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, streamRevision: 1 } })).not.toBe(base);
+    expect(
+      computeEventHash({ ...sealed, envelope: { ...sealed.envelope, recordedBy: 'officer-2' } }),
+    ).not.toBe(base);
+    expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, streamRevision: 1 } })).not.toBe(
+      base,
+    );
     expect(computeEventHash({ ...sealed, envelope: { ...sealed.envelope, hash: 'ignored' } })).toBe(base);
   });
 

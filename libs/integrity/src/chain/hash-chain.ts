@@ -45,7 +45,12 @@ export function sealEvents(
   let prevHash = previousHash ?? GENESIS_HASH;
   return events.map((event, index) => {
     const unsealed = { ...event.envelope, streamRevision: firstRevision + index, prevHash };
-    const hash = computeEventHash({ eventId: event.eventId, type: event.type, data: event.data, envelope: unsealed });
+    const hash = computeEventHash({
+      eventId: event.eventId,
+      type: event.type,
+      data: event.data,
+      envelope: unsealed,
+    });
     prevHash = hash;
     return { eventId: event.eventId, type: event.type, data: event.data, envelope: { ...unsealed, hash } };
   });

@@ -1,0 +1,49 @@
+import type { JsonObject } from '@timeline/kernel';
+import { formatPosition, type RecordedEvent } from '@timeline/event-store';
+import type { TimelineEvent } from '@timeline/events';
+
+/**
+ * The event exactly as stored, in the shape auditors see (TimelineEvent): the
+ * store's id, type and data, every envelope member of the stored metadata
+ * (including any the server added that this version does not know), and the
+ * global position as `formatPosition` writes it. Nothing is normalised or
+ * defaulted, so a damaged envelope shows as damaged.
+ */
+export function toTimelineEvent(recorded: RecordedEvent): TimelineEvent {
+  const { metadata } = recorded;
+  // Envelope members first in a fixed, readable order, then whatever else was stored.
+  const ordered: Record<string, unknown> = { eventId: recorded.eventId, type: recorded.type };
+  for (const key of ENVELOPE_ORDER) if (key in metadata) ordered[key] = metadata[key];
+  ordered.position = formatPosition(recorded.position);
+  for (const key of Object.keys(metadata)) if (!(key in ordered)) ordered[key] = metadata[key];
+  ordered.data = recorded.data;
+  return ordered as unknown as TimelineEvent;
+}
+
+const ENVELOPE_ORDER = [
+  'schemaVersion',
+  'operationId',
+  'streamRevision',
+  'occurredAt',
+  'recordedAt',
+  'recordedBy',
+  'agency',
+  'correlationId',
+  'causationId',
+  'classification',
+  'prevHash',
+  'hash',
+] as const;
+
+/** Members of a TimelineEvent that are not part of the stored envelope. */
+const NON_ENVELOPE = new Set(['eventId', 'type', 'data', 'position']);
+
+/**
+ * Splits a TimelineEvent (e.g. a line of an export file) back into what the hash
+ * covers: the id, type, data and the envelope (every other member but `position`).
+ */
+export function envelopeOf(event: JsonObject): JsonObject {
+  const envelope: Record<string, JsonObject[string]> = {};
+  for (const key of Object.keys(event)) if (!NON_ENVELOPE.has(key)) envelope[key] = event[key];
+  return envelope;
+}

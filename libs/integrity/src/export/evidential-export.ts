@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@timeline/kernel';
+import {
+  comparePositions,
+  formatPosition,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@timeline/event-store';
+import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events';
+import { toTimelineEvent } from '../events/timeline-event.mapper';
+import { walkLog, walkStream } from '../reading/paged-reads';
+import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
+import { chainLinkOf } from '../verify/store-verification';
+import {
+  EXPORT_FORMAT,
+  EXPORT_FORMAT_VERSION,
+  HASHING_RULE,
+  type ExportBoundary,
+  type ExportManifest,
+  type ExportProvenance,
+  type ExportScope,
+} from './export-manifest';
+
+export interface EvidentialExportOptions extends ExportProvenance {
+  /** Events per store read: the bound on what the export holds in memory. Defaults to DEFAULT_PAGE_SIZE. */
+  readonly pageSize?: number;
+}
+
+/**
+ * An export in progress. `lines()` pulls events from the store one page at a
+ * time as the consumer takes lines (a slow HTTP client or disk slows the reads
+ * down; nothing accumulates), hashing the bytes and recomputing the chains on
+ * the way. `manifest()` is available once every line has been taken.
+ */
+export class EvidentialExport {
+  private readonly sha256 = createHash('sha256');
+  private readonly countsByType = new Map<string, number>();
+  private readonly verifiers = new Map<string, StreamChainVerifier>();
+  private brokenAt: ChainBreak | null = null;
+  private bytes = 0;
+  private events = 0;
+  private first: ExportBoundary | null = null;
+  private last: ExportBoundary | null = null;
+  private upTo: GlobalPosition | null = null;
+  private done = false;
+  private started = false;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly scope: ExportScope,
+    private readonly options: EvidentialExportOptions,
+  ) {}
+
+  /**
+   * The NDJSON lines, each ending in `\n`. Starts by fixing the head so events
+   * appended during the export are left out.
+   * @throws StreamNotFoundError for an operation without events (before any line).
+   */
+  async *lines(): AsyncGenerator<string> {
+    if (this.started) throw new Error('an export can be read once');
+    this.started = true;
+    for await (const event of this.source()) {
+      yield this.take(event);
+    }
+    this.done = true;
+  }
+
+  /** @throws Error when called before every line was taken. */
+  manifest(): ExportManifest {
+    if (!this.done) throw new Error('the manifest is known only once every line has been read');
+    const heads = [...this.verifiers.values()]
+      .map((verifier) => ({ operationId: verifier.operationId, ...verifier.head! }))
+      .sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
+    return {
+      format: EXPORT_FORMAT,
+      formatVersion: EXPORT_FORMAT_VERSION,
+      scope: this.scope,
+      exportedAt: this.options.exportedAt,
+      exportedBy: this.options.exportedBy,
+      software: this.options.software,
+      upToPosition: this.upTo ? formatPosition(this.upTo) : null,
+      events: this.events,
+      countsByType: Object.fromEntries(
+        [...this.countsByType.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      ),
+      first: this.first,
+      last: this.last,
+      chain: this.brokenAt ? { intact: false, brokenAt: this.brokenAt } : { intact: true, heads },
+      ndjson: { sha256: this.sha256.digest('hex'), bytes: this.bytes, lines: this.events },
+      hashing: HASHING_RULE,
+    };
+  }
+
+  private async *source(): AsyncGenerator<RecordedEvent> {
+    const pageSize = this.options.pageSize;
+    if (this.scope.kind === 'operation') {
+      const streamName = operationStreamName(this.scope.operationId);
+      const [head] = await this.store.readStream(streamName, { direction: 'backwards', maxCount: 1 });
+      this.upTo = head.position;
+      for await (const event of walkStream(this.store, streamName, { pageSize })) {
+        if (event.revision > head.revision) return;
+        yield event;
+      }
+      return;
+    }
+    const { headPosition } = await this.store.describe();
+    this.upTo = headPosition;
+    if (!headPosition) return;
+    const filter = { streamNamePrefixes: [OPERATION_STREAM_PREFIX] };
+    for await (const event of walkLog(this.store, { pageSize, filter })) {
+      if (comparePositions(event.position, headPosition) > 0) return;
+      yield event;
+    }
+  }
+
+  private take(event: RecordedEvent): string {
+    const line = `${canonicalJson(toTimelineEvent(event))}\n`;
+    const buffer = Buffer.from(line, 'utf8');
+    this.sha256.update(buffer);
+    this.bytes += buffer.length;
+    this.events += 1;
+    this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
+    const boundary = { position: formatPosition(event.position), recordedAt: recordedAtOf(event) };
+    this.first ??= boundary;
+    this.last = boundary;
+    if (!this.brokenAt) {
+      const operationId = event.streamName.slice(OPERATION_STREAM_PREFIX.length);
+      let verifier = this.verifiers.get(operationId);
+      if (!verifier) this.verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
+      this.brokenAt = verifier.accept(chainLinkOf(event));
+    }
+    return line;
+  }
+}
+
+function recordedAtOf(event: RecordedEvent): string | null {
+  return typeof event.metadata.recordedAt === 'string' ? event.metadata.recordedAt : null;
+}
