@@ -1,0 +1,39 @@
+import type { JsonValue } from '@timeline/kernel';
+import type { StoredTimelineEvent } from './stored-timeline-event';
+
+/**
+ * A read model as a pure fold over stored events: no I/O, no clock, no randomness,
+ * so the same log always yields the same state (rebuilds are byte-identical and
+ * time travel reuses the very same fold).
+ *
+ * For speed on large logs `apply` may update `state` in place and return it; the
+ * runner, rebuilds and time travel always start from a fresh `initialState()`, so
+ * no caller ever shares a state it did not create. `apply` must be all or nothing:
+ * it checks everything that can fail before it changes anything, so a throwing
+ * event leaves the state exactly as it was before that event.
+ */
+export interface Projection<S> {
+  /** Stable identifier; names the checkpoint. Letters, digits and `-`. */
+  readonly name: string;
+  /** Bump when the fold or the state shape changes: a checkpoint of another version is discarded and the projection rebuilt from zero. */
+  readonly version: number;
+  initialState(): S;
+  apply(state: S, event: StoredTimelineEvent): S;
+  /** The state as JSON parts (written one per line by file checkpoints); `canonicalJson` of them is the read model's byte form. */
+  toSnapshot(state: S): JsonValue[];
+  /** Inverse of `toSnapshot`. */
+  fromSnapshot(parts: readonly JsonValue[]): S;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProjection = Projection<any>;
+
+/** The name pattern of projections (used in checkpoint file names). */
+export const PROJECTION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Folds events into a fresh state of `projection`: the definition of what a read model is. */
+export function foldEvents<S>(projection: Projection<S>, events: Iterable<StoredTimelineEvent>): S {
+  let state = projection.initialState();
+  for (const event of events) state = projection.apply(state, event);
+  return state;
+}

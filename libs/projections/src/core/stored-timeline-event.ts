@@ -1,0 +1,59 @@
+import type { JsonObject, JsonValue } from '@timeline/kernel';
+import { CLASSIFICATIONS, type Classification, type TimelineEvent } from '@timeline/events';
+import { formatPosition, type GlobalPosition, type RecordedEvent } from '@timeline/event-store';
+import { MalformedStoredEventError } from './projection.errors';
+
+/** A stored event with its envelope read from the store's metadata: what projections fold. */
+export interface StoredTimelineEvent<TData extends JsonObject = JsonObject> extends TimelineEvent<TData> {
+  readonly streamName: string;
+  /** The same place as `position`, unformatted, for comparisons. */
+  readonly globalPosition: GlobalPosition;
+}
+
+function text(metadata: JsonObject, field: string, recorded: RecordedEvent): string {
+  const value = metadata[field];
+  if (typeof value !== 'string') throw new MalformedStoredEventError(recorded, `metadata.${field} is not a string`);
+  return value;
+}
+
+function isClassification(value: JsonValue | undefined): value is Classification {
+  return typeof value === 'string' && (CLASSIFICATIONS as readonly string[]).includes(value);
+}
+
+/**
+ * Reads the envelope out of a recorded event's metadata. An event whose metadata
+ * is not an envelope is refused with a typed error (the runner surfaces it as a
+ * failed projection) rather than folded with guessed values.
+ */
+export function toStoredTimelineEvent(recorded: RecordedEvent): StoredTimelineEvent {
+  const metadata = recorded.metadata;
+  const schemaVersion = metadata.schemaVersion;
+  if (typeof schemaVersion !== 'number') throw new MalformedStoredEventError(recorded, 'metadata.schemaVersion is not a number');
+  const causationId = metadata.causationId ?? null;
+  if (causationId !== null && typeof causationId !== 'string') {
+    throw new MalformedStoredEventError(recorded, 'metadata.causationId is neither a string nor null');
+  }
+  const classification = metadata.classification;
+  if (!isClassification(classification)) throw new MalformedStoredEventError(recorded, 'metadata.classification is not a known marking');
+  const streamRevision = metadata.streamRevision;
+  return {
+    eventId: recorded.eventId,
+    type: recorded.type,
+    data: recorded.data,
+    position: formatPosition(recorded.position),
+    globalPosition: recorded.position,
+    streamName: recorded.streamName,
+    schemaVersion,
+    operationId: text(metadata, 'operationId', recorded),
+    occurredAt: text(metadata, 'occurredAt', recorded),
+    recordedAt: text(metadata, 'recordedAt', recorded),
+    recordedBy: text(metadata, 'recordedBy', recorded),
+    agency: text(metadata, 'agency', recorded),
+    correlationId: text(metadata, 'correlationId', recorded),
+    causationId,
+    classification,
+    streamRevision: typeof streamRevision === 'number' ? streamRevision : recorded.revision,
+    prevHash: text(metadata, 'prevHash', recorded),
+    hash: text(metadata, 'hash', recorded),
+  };
+}

@@ -1,0 +1,255 @@
+import { canonicalJson } from '@timeline/kernel';
+import { positionOf } from '@timeline/event-store';
+import { InMemoryProjectionCheckpointStore } from '../checkpoint/in-memory.projection-checkpoint-store';
+import {
+  ProjectionFailedError,
+  ProjectionPositionTimeoutError,
+  ProjectionRunnerNotRunningError,
+  UnknownProjectionError,
+} from '../core/projection.errors';
+import { InMemoryEventStore } from '../testing/in-memory-event-store';
+import { recordingProjection, type RecordingState } from '../testing/recording.projection';
+import { eventIdOf, eventToAppend } from '../testing/timeline-event.builders';
+import { ProjectionRunner } from './projection-runner';
+import type { ProjectionChange } from './projection-runner.types';
+
+async function appendNumbered(store: InMemoryEventStore, from: number, to: number, stream = 'operation-venetic'): Promise<void> {
+  for (let n = from; n <= to; n += 1) {
+    await store.append(stream, [eventToAppend({ type: 'RaidConducted', data: { n }, eventId: eventIdOf(n) })]);
+  }
+}
+
+const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => eventIdOf(from + i));
+
+/** A copy of what was durably saved at this instant: what a process killed now would find. */
+async function crashCopy(checkpoints: InMemoryProjectionCheckpointStore, names: string[]) {
+  const copy = new InMemoryProjectionCheckpointStore();
+  for (const name of names) {
+    const saved = await checkpoints.load(name);
+    if (saved) await copy.save(saved);
+  }
+  return copy;
+}
+
+describe('ProjectionRunner', () => {
+  let runners: ProjectionRunner[] = [];
+  const track = (runner: ProjectionRunner) => (runners.push(runner), runner);
+  afterEach(async () => {
+    for (const runner of runners) await runner.stop();
+    runners = [];
+  });
+
+  it('applies every event of the operation streams, in order, to every projection, and reports the position', async () => {
+    const store = new InMemoryEventStore();
+    await appendNumbered(store, 1, 3);
+    await store.append('audit-other', [eventToAppend({ type: 'Other', data: {} })]);
+    await appendNumbered(store, 5, 6);
+    const runner = track(new ProjectionRunner(store, [recordingProjection('a'), recordingProjection('b')], new InMemoryProjectionCheckpointStore()));
+    await runner.start();
+    await runner.whenCaughtUp();
+
+    expect(runner.state<RecordingState>('a').ids).toEqual([...ids(1, 3), ...ids(5, 6)]);
+    expect(runner.state<RecordingState>('b').ids).toEqual([...ids(1, 3), ...ids(5, 6)]);
+    await appendNumbered(store, 7, 7);
+    await runner.waitForPosition('7', 1000);
+    expect(runner.state<RecordingState>('a').ids).toEqual([...ids(1, 3), ...ids(5, 7)]);
+    const status = await runner.status();
+    expect(status).toMatchObject({ state: 'running', healthy: true, position: '7', headPosition: '7', caughtUp: true, eventsProcessed: 6 });
+    expect(status.lag.commitGap).toBe('0');
+    expect(status.projections.map((p) => [p.name, p.status, p.position, p.eventCount])).toEqual([
+      ['a', 'running', '7', 6],
+      ['b', 'running', '7', 6],
+    ]);
+  });
+
+  it('resumes after a crash between checkpoints without re-applying or skipping anything', async () => {
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryProjectionCheckpointStore();
+    const first = track(new ProjectionRunner(store, [recordingProjection()], checkpoints, { checkpointEveryEvents: 4, checkpointIntervalMs: 60_000 }));
+    await first.start();
+    await appendNumbered(store, 1, 10);
+    await first.waitForPosition(positionOf(10), 1000);
+    await new Promise((resolve) => setImmediate(resolve)); // lets the save triggered at event 8 finish
+    // Killed now: events 9 and 10 were applied in memory but not checkpointed.
+    const survived = await crashCopy(checkpoints, ['recording']);
+    expect((await survived.load('recording'))!.position).toBe('8');
+    await first.stop();
+
+    await appendNumbered(store, 11, 12);
+    const second = track(new ProjectionRunner(store, [recordingProjection()], survived));
+    await second.start();
+    await second.whenCaughtUp();
+    expect(second.state<RecordingState>('recording').ids).toEqual(ids(1, 12));
+    expect(second.currentStatus().eventsProcessed).toBe(4);
+  });
+
+  it('saves a last checkpoint on stop, so a clean restart applies only newer events', async () => {
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryProjectionCheckpointStore();
+    const first = track(new ProjectionRunner(store, [recordingProjection()], checkpoints, { checkpointEveryEvents: 1000 }));
+    await first.start();
+    await appendNumbered(store, 1, 5);
+    await first.waitForPosition('5', 1000);
+    await first.stop();
+    expect(await checkpoints.load('recording')).toEqual({ name: 'recording', version: 1, position: '5', eventCount: 5, state: [{ ids: ids(1, 5) }] });
+
+    await appendNumbered(store, 6, 6);
+    const second = track(new ProjectionRunner(store, [recordingProjection()], checkpoints));
+    await second.start();
+    await second.whenCaughtUp();
+    expect(second.state<RecordingState>('recording').ids).toEqual(ids(1, 6));
+    expect(second.currentStatus().eventsProcessed).toBe(1);
+  });
+
+  it('rebuilds from zero when the projection version changed', async () => {
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryProjectionCheckpointStore();
+    await checkpoints.save({ name: 'recording', version: 1, position: '3', eventCount: 1, state: [{ ids: ['stale'] }] });
+    await appendNumbered(store, 1, 4);
+    const runner = track(new ProjectionRunner(store, [recordingProjection('recording', 2)], checkpoints));
+    await runner.start();
+    await runner.whenCaughtUp();
+    expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 4));
+    await runner.stop();
+    expect(await checkpoints.load('recording')).toMatchObject({ version: 2, position: '4', eventCount: 4 });
+  });
+
+  it('stops a projection at an event it cannot apply, surfaces it, and never skips it', async () => {
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryProjectionCheckpointStore();
+    const errors: string[] = [];
+    const failing = recordingProjection('fragile', 1, (event) => event.eventId === eventIdOf(3));
+    const runner = track(
+      new ProjectionRunner(store, [failing, recordingProjection('sturdy')], checkpoints, {
+        checkpointEveryEvents: 2,
+        logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+      }),
+    );
+    await runner.start();
+    await appendNumbered(store, 1, 5);
+    await runner.waitForPosition('5', 1000);
+
+    expect(runner.state<RecordingState>('fragile').ids).toEqual(ids(1, 2));
+    expect(runner.state<RecordingState>('sturdy').ids).toEqual(ids(1, 5));
+    const status = runner.currentStatus();
+    expect(status.healthy).toBe(false);
+    expect(status.projections[0]).toMatchObject({
+      name: 'fragile',
+      status: 'failed',
+      position: '2',
+      eventCount: 2,
+      failure: { position: '3', eventId: eventIdOf(3), type: 'RaidConducted', streamName: 'operation-venetic', error: { name: 'Error', message: 'cannot apply RaidConducted', code: null } },
+    });
+    expect(errors).toEqual([`Projection fragile stopped: it cannot apply event ${eventIdOf(3)}`]);
+    await expect(runner.waitForPosition('4', 1000, 'fragile')).rejects.toBeInstanceOf(ProjectionFailedError);
+    await expect(runner.waitForPosition('5', 1000, 'sturdy')).resolves.toBeUndefined();
+    await runner.stop();
+    // Its last checkpoint stays at the last event it applied; nothing after the failure is saved for it.
+    expect((await checkpoints.load('fragile'))!.position).toBe('2');
+    expect((await checkpoints.load('sturdy'))!.position).toBe('5');
+
+    // Once the fold is fixed, a restart applies the event it stopped at, then everything after it.
+    const fixed = track(new ProjectionRunner(store, [recordingProjection('fragile'), recordingProjection('sturdy')], checkpoints));
+    await fixed.start();
+    await fixed.whenCaughtUp();
+    expect(fixed.state<RecordingState>('fragile').ids).toEqual(ids(1, 5));
+    expect(fixed.state<RecordingState>('sturdy').ids).toEqual(ids(1, 5));
+    expect(fixed.currentStatus().healthy).toBe(true);
+  });
+
+  it('stops a projection at an event whose metadata is not an envelope', async () => {
+    const store = new InMemoryEventStore();
+    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()));
+    await runner.start();
+    await store.append('operation-venetic', [{ eventId: eventIdOf(1), type: 'RaidConducted', data: {}, metadata: { operationId: 'venetic' } }]);
+    await runner.waitForPosition('1', 1000);
+    expect(runner.currentStatus().projections[0].failure).toMatchObject({
+      eventId: eventIdOf(1),
+      error: { name: 'MalformedStoredEventError', code: 'projections.malformed-stored-event' },
+    });
+  });
+
+  it('waits for a position (read-your-writes) and times out with an unavailable error', async () => {
+    const store = new InMemoryEventStore();
+    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()));
+    await runner.start();
+    const waiting = runner.waitForPosition('2', 1000, 'recording');
+    await appendNumbered(store, 1, 2);
+    await expect(waiting).resolves.toBeUndefined();
+    expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 2));
+
+    const timeout = runner.waitForPosition('3', 20);
+    await expect(timeout).rejects.toBeInstanceOf(ProjectionPositionTimeoutError);
+    await expect(timeout).rejects.toMatchObject({ category: 'unavailable', code: 'projections.position-timeout', details: { position: '3', reached: '2', timeoutMs: 20 } });
+    await expect(runner.waitForPosition('bogus', 10)).rejects.toBeInstanceOf(TypeError);
+    expect(() => runner.waitForPosition('1', 10, 'nope')).toThrow(UnknownProjectionError);
+
+    const pending = runner.waitForPosition('9', 10_000);
+    await runner.stop();
+    await expect(pending).rejects.toBeInstanceOf(ProjectionRunnerNotRunningError);
+  });
+
+  it('resubscribes after the subscription fails, from the last processed position, with no gap and no duplicate', async () => {
+    const store = new InMemoryEventStore();
+    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), { resubscribeDelayMs: 5 }));
+    await runner.start();
+    await appendNumbered(store, 1, 3);
+    await runner.waitForPosition('3', 1000);
+    store.failSubscriptions('network partition');
+    expect(runner.currentStatus()).toMatchObject({ healthy: false, subscription: { active: false, lastError: 'The event store is unavailable: network partition' } });
+    await appendNumbered(store, 4, 6);
+    await runner.waitForPosition('6', 1000);
+    expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 6));
+    expect(runner.currentStatus()).toMatchObject({ healthy: true, subscription: { active: true, lastError: null, resubscriptions: 1 } });
+    expect(store.subscriberCount).toBe(1);
+  });
+
+  it('pushes each applied event with the projections it reached, in order', async () => {
+    const store = new InMemoryEventStore();
+    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()));
+    const seen: ProjectionChange[] = [];
+    runner.changes$.subscribe((change) => seen.push(change));
+    await runner.start();
+    await appendNumbered(store, 1, 2);
+    await runner.waitForPosition('2', 1000);
+    expect(seen.map((change) => (change.kind === 'applied' ? [change.event.position, change.event.eventId, change.projections] : change))).toEqual([
+      ['1', eventIdOf(1), ['recording']],
+      ['2', eventIdOf(2), ['recording']],
+    ]);
+  });
+
+  it('rebuilds while events keep arriving, answering from the old state until the swap, and ends byte-identical', async () => {
+    const store = new InMemoryEventStore();
+    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), { rebuildPageSize: 7 }));
+    await runner.start();
+    await appendNumbered(store, 1, 40);
+    await runner.waitForPosition('40', 1000);
+    const before = runner.state<RecordingState>('recording');
+    const swaps: ProjectionChange[] = [];
+    runner.changes$.subscribe((change) => change.kind === 'rebuilt' && swaps.push(change));
+
+    // Hold the rebuild's reads until live events have arrived.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const readAll = store.readAll.bind(store);
+    store.readAll = async (options) => (await gate, readAll(options));
+    const rebuilding = runner.rebuild('recording');
+    expect(runner.currentStatus().projections[0].rebuilding).toBe(true);
+    await appendNumbered(store, 41, 50);
+    await runner.waitForPosition('50', 1000);
+    expect(runner.state<RecordingState>('recording')).toBe(before);
+    expect(before.ids).toEqual(ids(1, 50));
+    release();
+    const result = await rebuilding;
+
+    const after = runner.state<RecordingState>('recording');
+    expect(after).not.toBe(before);
+    expect(result).toMatchObject({ projection: 'recording', events: 50, position: '50' });
+    expect(swaps).toEqual([{ kind: 'rebuilt', projection: 'recording', position: '50' }]);
+    expect(store.readAllCalls).toBe(8); // 50 events in pages of 7, then the swap
+    expect(runner.currentStatus().projections[0]).toMatchObject({ rebuilding: false, position: '50', eventCount: 50 });
+    await appendNumbered(store, 51, 51);
+    await runner.waitForPosition('51', 1000);
+    expect(canonicalJson(recordingProjection().toSnapshot(after))).toBe(canonicalJson([{ ids: ids(1, 51) }]));
+  });
+});
