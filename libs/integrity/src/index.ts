@@ -16,3 +16,4 @@ export * from './export/export-manifest';
 export * from './export/evidential-export';
 export * from './export/export-files';
 export * from './export/export-verifier';
+export * from './export/software-identity';

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventStoreUnavailableError, type EventStore } from '@timeline/event-store';
+import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
+import { aHistory, appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
+import { runCli } from './cli';
+import type { CliContext, StoreTarget } from './cli-command';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function contextFor(
+  store: EventStore | (() => Promise<EventStore>),
+  cwd: string,
+  opened: StoreTarget[] = [],
+): { context: CliContext; output: { out: string; err: string } } {
+  const output = { out: '', err: '' };
+  const context: CliContext = {
+    out: (text) => (output.out += text),
+    err: (text) => (output.err += text),
+    env: {},
+    cwd,
+    now: () => new Date('2020-07-02T12:00:00.000Z'),
+    user: 'disclosure-officer-1',
+    software: { name: 'operation-timeline', version: '0.1.0' },
+    openStore: async (target) => {
+      opened.push(target);
+      return typeof store === 'function' ? store() : store;
+    },
+    progress: () => ({ update: () => undefined, stop: () => undefined }),
+    fetch: () => Promise.reject(new Error('no network in this test')),
+  };
+  return { context, output };
+}
+
+describe('the CLI', () => {
+  let dir: string;
+  let store: InMemoryEventStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'timeline-cli-'));
+    store = new InMemoryEventStore();
+    await appendSealed(store, 'venetic', aHistory('venetic', 5));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function run(argv: string[], opened?: StoreTarget[]): Promise<Run> {
+    const { context, output } = contextFor(store, dir, opened);
+    const code = await runCli(argv, context);
+    return { code, ...output };
+  }
+
+  it('lists its commands with --help and exits 0', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    for (const name of ['verify', 'export', 'verify-export']) expect(result.out).toContain(`  ${name} `);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['verify', '--page-size', 'ten'])).code).toBe(2);
+    const exported = await run(['export']);
+    expect([exported.code, exported.err]).toEqual([
+      2,
+      'error: give exactly one of --operation <id> or --all\n',
+    ]);
+    expect((await run(['verify', '--data-dir', 'a', '--eventstore-url', 'esdb://x:2113'])).code).toBe(2);
+  });
+
+  it('verifies an intact operation and the whole log, exit 0, from the default data directory', async () => {
+    const opened: StoreTarget[] = [];
+    const one = await run(['verify', '--operation', 'venetic'], opened);
+    expect([one.code, one.out]).toEqual([
+      0,
+      `OK: operation venetic: 5 events, chain head revision 4 ${store.log[4].metadata.hash}\n`,
+    ]);
+    const all = await run(['verify']);
+    expect([all.code, all.out]).toEqual([
+      0,
+      `OK: 5 events in 1 operations, up to position 5\n  venetic: head revision 4 ${store.log[4].metadata.hash}\n`,
+    ]);
+    expect(opened).toEqual([{ kind: 'sqlite', dataDir: join(dir, 'data') }]);
+  });
+
+  it('names the broken link and exits 1', async () => {
+    store.log[2] = { ...store.log[2], data: { ...store.log[2].data, force: 'XXX' } };
+    const result = await run(['verify', '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({
+      ok: false,
+      events: 2,
+      brokenAt: {
+        operationId: 'venetic',
+        revision: 2,
+        eventId: store.log[2].eventId,
+        position: '3',
+        reason: 'hash-mismatch',
+      },
+    });
+  });
+
+  it('exits 4 for an unknown operation and 3 when the store is unavailable', async () => {
+    const unknown = await run(['verify', '--operation', 'nowhere']);
+    expect([unknown.code, unknown.err]).toEqual([4, 'error: Stream operation-nowhere does not exist\n']);
+    const { context, output } = contextFor(
+      () => Promise.reject(new EventStoreUnavailableError('connection refused')),
+      dir,
+    );
+    expect(await runCli(['verify'], context)).toBe(3);
+    expect(output.err).toBe('error: The event store is unavailable: connection refused\n');
+  });
+
+  it('exports an operation to two files that verify-export accepts offline', async () => {
+    const exported = await run(['export', '--operation', 'venetic', '--out', 'venetic-2020-07-02']);
+    expect(exported.code).toBe(0);
+    const ndjson = join(dir, 'venetic-2020-07-02.ndjson');
+    const manifest = JSON.parse(await readFile(join(dir, 'venetic-2020-07-02.manifest.json'), 'utf8'));
+    expect([manifest.events, manifest.exportedBy, manifest.exportedAt, manifest.software]).toEqual([
+      5,
+      'disclosure-officer-1',
+      '2020-07-02T12:00:00.000Z',
+      { name: 'operation-timeline', version: '0.1.0' },
+    ]);
+    expect(exported.out.split('\n')[0]).toBe(
+      `wrote ${ndjson} (5 events, ${manifest.ndjson.bytes} bytes, sha256 ${manifest.ndjson.sha256})`,
+    );
+
+    const verified = await run(['verify-export', ndjson]);
+    expect([verified.code, verified.out.split('\n')[0]]).toEqual([
+      0,
+      `OK: ${ndjson}: 5 events, sha256 ${manifest.ndjson.sha256}`,
+    ]);
+
+    const text = await readFile(ndjson, 'utf8');
+    await writeFile(ndjson, text.replace('"ARR-1"', '"ARR-7"'));
+    const tampered = await run(['verify-export', join(dir, 'venetic-2020-07-02.manifest.json')]);
+    expect(tampered.code).toBe(1);
+    const lines = tampered.out.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      `FAILED: ${ndjson}`,
+      `  chain-broken (line 2): chain of venetic broken at revision 1 (event ${store.log[1].eventId}): hash-mismatch`,
+      `  sha256-mismatch: the events hash to ${createHash('sha256')
+        .update(await readFile(ndjson))
+        .digest('hex')}, the manifest says ${manifest.ndjson.sha256}`,
+    ]);
+    expect(lines[3]).toMatch(
+      /^ {2}chain-heads-mismatch: the chains recomputed from the file \(\{"brokenAt":\{.*"revision":1\}\}\) differ from the manifest's$/,
+    );
+    expect(lines.slice(4)).toEqual(['']);
+  });
+
+  it('names the default export files after the operation and the time, and exits 4 for a missing export file', async () => {
+    expect((await run(['export', '--all'])).code).toBe(0);
+    expect((await run(['verify-export', 'export-log-20200702T120000Z.ndjson'])).code).toBe(0);
+    const missing = await run(['verify-export', 'nothing.ndjson']);
+    expect([missing.code, missing.err]).toEqual([4, `error: no such file: ${join(dir, 'nothing.ndjson')}\n`]);
+  });
+});

@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { exportFilePaths, writeExportFiles, type ExportScope } from '@timeline/integrity';
+import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
+import {
+  positiveInteger,
+  usingStore,
+  withStoreOptions,
+  type StoreOptionValues,
+} from '../support/store-options';
+import { describeBreak, logSize } from './verify.command';
+
+interface ExportOptions extends StoreOptionValues {
+  readonly operation?: string;
+  readonly all?: boolean;
+  readonly out?: string;
+  readonly exportedBy?: string;
+  readonly pageSize: number;
+}
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  register(program, context, setExitCode) {
+    withStoreOptions(
+      program
+        .command('export')
+        .description('Write an evidential export: <out>.ndjson (one event per line) and <out>.manifest.json.')
+        .option('--operation <id>', 'the operation to export')
+        .option('--all', 'export every operation of the log')
+        .option('--out <path>', 'base name of the two files (default: ./export-<operation|log>-<time>)')
+        .option('--exported-by <name>', 'who the manifest names as exporter (default: the OS user)')
+        .addOption(
+          new Option('--page-size <n>', 'events per store read')
+            .default(500)
+            .argParser(positiveInteger('--page-size', 10_000)),
+        ),
+    ).action(async (options: ExportOptions) => {
+      if ((options.operation === undefined) === (options.all === undefined)) {
+        throw new CliUsageError('give exactly one of --operation <id> or --all');
+      }
+      if (options.operation !== undefined && !OPERATION_ID_PATTERN.test(options.operation)) {
+        throw new CliUsageError(`--operation "${options.operation}" is not a valid operation id`);
+      }
+      const scope: ExportScope =
+        options.operation === undefined
+          ? { kind: 'log' }
+          : { kind: 'operation', operationId: options.operation };
+      const startedAt = context.now();
+      const stamp = startedAt
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+      const paths = exportFilePaths(
+        resolve(context.cwd, options.out ?? `export-${options.operation ?? 'log'}-${stamp}`),
+      );
+      await usingStore(context, options, async (store) => {
+        const bar = context.progress('exporting', scope.kind === 'log' ? await logSize(store) : null);
+        const manifest = await writeExportFiles(
+          store,
+          scope,
+          {
+            exportedAt: startedAt.toISOString(),
+            exportedBy: options.exportedBy ?? context.user,
+            software: context.software,
+            pageSize: options.pageSize,
+          },
+          paths,
+          (done) => done % 1000 === 0 && bar.update(done),
+        );
+        bar.update(manifest.events);
+        bar.stop();
+        context.out(
+          `wrote ${paths.ndjsonPath} (${manifest.events} events, ${manifest.ndjson.bytes} bytes, sha256 ${manifest.ndjson.sha256})\n`,
+        );
+        context.out(`wrote ${paths.manifestPath}\n`);
+        if (manifest.chain.intact) {
+          for (const head of manifest.chain.heads)
+            context.out(`  ${head.operationId}: chain head revision ${head.revision} ${head.hash}\n`);
+          setExitCode(ExitCode.ok);
+        } else {
+          context.err(`warning: the stored chain is broken; the export holds the events as stored\n`);
+          context.out(describeBreak(manifest.chain.brokenAt, 0));
+          setExitCode(ExitCode.failed);
+        }
+      });
+    });
+  },
+};

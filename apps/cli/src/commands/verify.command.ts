@@ -1,0 +1,85 @@
+import { Option } from 'commander';
+import type { EventStore } from '@timeline/event-store';
+import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { verifyLog, verifyOperationStream, type ChainBreak } from '@timeline/integrity';
+import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
+import {
+  positiveInteger,
+  usingStore,
+  withStoreOptions,
+  type StoreOptionValues,
+} from '../support/store-options';
+
+interface VerifyOptions extends StoreOptionValues {
+  readonly operation?: string;
+  readonly pageSize: number;
+  readonly json?: boolean;
+}
+
+export const verifyCommand: CliCommand = {
+  name: 'verify',
+  register(program, context, setExitCode) {
+    withStoreOptions(
+      program
+        .command('verify')
+        .description(
+          'Recompute the hash chains in the store and name the first broken link (exit 1 when broken).',
+        )
+        .option('--operation <id>', 'verify one operation only (default: every operation in the log)')
+        .addOption(
+          new Option('--page-size <n>', 'events per store read')
+            .default(500)
+            .argParser(positiveInteger('--page-size', 10_000)),
+        )
+        .option('--json', 'print the result as JSON'),
+    ).action(async (options: VerifyOptions) => {
+      if (options.operation !== undefined && !OPERATION_ID_PATTERN.test(options.operation)) {
+        throw new CliUsageError(`--operation "${options.operation}" is not a valid operation id`);
+      }
+      await usingStore(context, options, async (store) => {
+        const bar = context.progress(
+          'verifying',
+          options.operation === undefined ? await logSize(store) : null,
+        );
+        const onProgress = (done: number) => bar.update(done);
+        const result =
+          options.operation === undefined
+            ? await verifyLog(store, { pageSize: options.pageSize, onProgress })
+            : await verifyOperationStream(store, options.operation, {
+                pageSize: options.pageSize,
+                onProgress,
+              });
+        bar.stop();
+        if (options.json) context.out(`${JSON.stringify(result, null, 2)}\n`);
+        else if (!result.ok) context.out(describeBreak(result.brokenAt, result.events));
+        else if ('head' in result) {
+          context.out(
+            `OK: operation ${result.operationId}: ${result.events} events, chain head revision ${result.head.revision} ${result.head.hash}\n`,
+          );
+        } else {
+          context.out(
+            `OK: ${result.events} events in ${result.streams.length} operations, up to position ${result.lastPosition ?? '-'}\n`,
+          );
+          for (const stream of result.streams) {
+            context.out(`  ${stream.operationId}: head revision ${stream.revision} ${stream.hash}\n`);
+          }
+        }
+        setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
+      });
+    });
+  },
+};
+
+export function describeBreak(brokenAt: ChainBreak, intactBefore: number): string {
+  return (
+    `BROKEN: operation ${brokenAt.operationId}, revision ${brokenAt.revision}, event ${brokenAt.eventId}, ` +
+    `position ${brokenAt.position}: ${brokenAt.reason} (expected ${String(brokenAt.expected)}, found ${String(brokenAt.actual)}); ` +
+    `${intactBefore} events verified before it\n`
+  );
+}
+
+/** The embedded store's positions count events, so its head is the log's size; other stores give no total. */
+export async function logSize(store: EventStore): Promise<number | null> {
+  const { kind, headPosition } = await store.describe();
+  return kind === 'sqlite' && headPosition ? Number(headPosition.commit) : null;
+}

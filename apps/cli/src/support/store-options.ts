@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { EventStore } from '@timeline/event-store';
+import { CliUsageError, type CliContext, type StoreTarget } from '../cli-command';
+
+export interface StoreOptionValues {
+  readonly dataDir?: string;
+  readonly eventstoreUrl?: string;
+}
+
+/** Adds the options naming the store, with the api's defaults (DATA_DIR, EVENT_STORE, EVENTSTORE_URL). */
+export function withStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'directory of the embedded store (default: $DATA_DIR or ./data)')
+    .option(
+      '--eventstore-url <url>',
+      'EventStoreDB connection string (default: $EVENTSTORE_URL when $EVENT_STORE=eventstoredb)',
+    );
+}
+
+export function storeTargetOf(values: StoreOptionValues, context: CliContext): StoreTarget {
+  if (values.dataDir !== undefined && values.eventstoreUrl !== undefined) {
+    throw new CliUsageError('give either --data-dir or --eventstore-url, not both');
+  }
+  if (values.eventstoreUrl !== undefined)
+    return { kind: 'eventstoredb', connectionString: values.eventstoreUrl };
+  if (values.dataDir === undefined && context.env.EVENT_STORE === 'eventstoredb') {
+    const url = context.env.EVENTSTORE_URL;
+    if (!url)
+      throw new CliUsageError('EVENT_STORE=eventstoredb needs EVENTSTORE_URL (or pass --eventstore-url)');
+    return { kind: 'eventstoredb', connectionString: url };
+  }
+  return { kind: 'sqlite', dataDir: resolve(context.cwd, values.dataDir ?? context.env.DATA_DIR ?? 'data') };
+}
+
+/** Opens the store, runs `work`, and closes the store whatever happens. */
+export async function usingStore<T>(
+  context: CliContext,
+  values: StoreOptionValues,
+  work: (store: EventStore) => Promise<T>,
+): Promise<T> {
+  const store = await context.openStore(storeTargetOf(values, context));
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Parses a positive integer option, or throws a usage error naming it. */
+export function positiveInteger(name: string, max: number): (value: string) => number {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1 || parsed > max) {
+      throw new CliUsageError(`${name} must be an integer from 1 to ${max}, got "${value}"`);
+    }
+    return parsed;
+  };
+}
