@@ -17,3 +17,4 @@ export * from './export/evidential-export';
 export * from './export/export-files';
 export * from './export/export-verifier';
 export * from './export/software-identity';
+export * from './lineage/lineage';
