@@ -1,0 +1,35 @@
+import type { EventStore } from './event-store.port';
+import { SqliteEventStore } from './sqlite/sqlite.event-store';
+
+/** The embedded store: one SQLite file, the default that works on a bare machine. */
+export interface SqliteEventStoreConfig {
+  readonly kind: 'sqlite';
+  /** Path of the database file (created with its directory when missing), e.g. `<DATA_DIR>/events.db`. */
+  readonly file: string;
+  /** How often subscriptions look for commits of other processes on the same file. Default 1000 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+/** An EventStoreDB/KurrentDB node or cluster. */
+export interface EventStoreDbConfig {
+  readonly kind: 'eventstoredb';
+  /** An `esdb://` or `kurrentdb://` connection string, e.g. `esdb://localhost:2113?tls=false`. */
+  readonly connectionString: string;
+}
+
+/** Which store to open and where; read from configuration once, at the edge. */
+export type EventStoreOptions = SqliteEventStoreConfig | EventStoreDbConfig;
+
+/** Opens the configured adapter; the promise settles once the store is ready to append. */
+export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
+  switch (options.kind) {
+    case 'sqlite':
+      return SqliteEventStore.open({ file: options.file, pollIntervalMs: options.pollIntervalMs });
+    case 'eventstoredb':
+      throw new Error('The EventStoreDB adapter is not available in this build; use EVENT_STORE=sqlite');
+    default: {
+      const unknown: never = options;
+      throw new Error(`Unknown event store kind ${JSON.stringify((unknown as { kind?: unknown }).kind)}`);
+    }
+  }
+}

@@ -1,0 +1,283 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
+import { firstValueFrom, filter as rxFilter, take, toArray } from 'rxjs';
+import { describeEventStoreContract } from '../testing/event-store.contract';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors';
+import type { EventToAppend } from '../event-store.port';
+import { positionOf } from '../global-position';
+import { SqliteEventStore } from './sqlite.event-store';
+
+const directory = mkdtempSync(join(tmpdir(), 'timeline-sqlite-store-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const contractFile = join(directory, 'contract.db');
+describeEventStoreContract('sqlite (file-backed)', {
+  create: () => SqliteEventStore.open({ file: contractFile }),
+});
+
+function anEvent(type: string, data: Record<string, number | string> = {}): EventToAppend {
+  return { eventId: uuidv7(), type, data, metadata: { source: 'sqlite-int-spec' } };
+}
+
+describe('SqliteEventStore (adapter specifics)', () => {
+  let counter = 0;
+  const freshFile = () => join(directory, `store-${++counter}.db`);
+
+  describe('durability', () => {
+    it('sets WAL and synchronous=FULL on both connections, also after reopening an existing file', async () => {
+      const file = freshFile();
+      const first = await SqliteEventStore.open({ file });
+      await first.append('s', [anEvent('A')]);
+      await first.close();
+
+      // Proof that the setting does not persist: a plain reconnection gets better-sqlite3's WAL default, NORMAL.
+      const plain = new Database(file);
+      expect(plain.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(plain.pragma('synchronous', { simple: true })).toBe(1);
+      plain.close();
+
+      const reopened = await SqliteEventStore.open({ file });
+      try {
+        expect(reopened.durability()).toEqual({
+          writer: { journalMode: 'wal', synchronous: 2 },
+          reader: { journalMode: 'wal', synchronous: 2 },
+        });
+        expect((await reopened.readStream('s')).map((e) => e.type)).toEqual(['A']);
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it('refuses a path that is not a file', async () => {
+      await expect(SqliteEventStore.open({ file: ':memory:' })).rejects.toThrow(
+        'SqliteEventStore needs a file path, got ":memory:"',
+      );
+    });
+
+    it('refuses to start on a file that is not an event store of this schema version', async () => {
+      const file = freshFile();
+      const foreign = new Database(file);
+      foreign.pragma('user_version = 7');
+      foreign.close();
+
+      await expect(SqliteEventStore.open({ file })).rejects.toThrow(
+        'SQLite event store schema version 7 is not supported (expected 1)',
+      );
+    });
+  });
+
+  describe('immutability in the schema', () => {
+    it('rejects a direct UPDATE or DELETE of a stored event', async () => {
+      const file = freshFile();
+      const store = await SqliteEventStore.open({ file });
+      await store.append('s', [anEvent('A', { v: 1 })]);
+      await store.close();
+
+      const db = new Database(file);
+      try {
+        expect(() => db.prepare('UPDATE events SET data = \'{"v":2}\'').run()).toThrow(
+          'events are immutable: UPDATE is not allowed',
+        );
+        expect(() => db.prepare('DELETE FROM events').run()).toThrow(
+          'events are immutable: DELETE is not allowed',
+        );
+        expect(db.prepare('SELECT data FROM events').all()).toEqual([{ data: '{"v":1}' }]);
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  describe('group commit', () => {
+    let store: SqliteEventStore;
+    beforeAll(async () => {
+      store = await SqliteEventStore.open({ file: freshFile() });
+    });
+    afterAll(() => store.close());
+
+    it('commits 50 concurrent appends in fewer transactions than appends', async () => {
+      const before = store.metrics();
+
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.append(`group-${i}`, [anEvent('A')])),
+      );
+
+      const after = store.metrics();
+      expect(after.appends - before.appends).toBe(50);
+      expect(after.eventsWritten - before.eventsWritten).toBe(50);
+      expect(after.transactions - before.transactions).toBeLessThan(50);
+      expect(after.largestGroup).toBeGreaterThan(1);
+      expect(new Set(results.map((r) => r.position.commit)).size).toBe(50);
+    });
+
+    it('a refused append in a group is rolled back alone; the others of its group commit', async () => {
+      const taken = anEvent('Taken');
+      await store.append('owner', [taken]);
+      await store.append('busy', [anEvent('A')]);
+      const before = store.metrics();
+
+      const outcomes = await Promise.allSettled([
+        store.append('fine-1', [anEvent('Ok'), anEvent('Ok')]),
+        store.append('busy', [anEvent('Late')], { expectedRevision: 'no_stream' }),
+        store.append('fine-2', [anEvent('Ok')]),
+        store.append('thief', [anEvent('First'), taken]),
+        store.append('fine-3', [anEvent('Ok')]),
+      ]);
+
+      expect(store.metrics().transactions - before.transactions).toBe(1);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventIdError);
+      expect((await store.readStream('fine-1')).map((e) => e.type)).toEqual(['Ok', 'Ok']);
+      expect((await store.readStream('fine-2')).map((e) => e.type)).toEqual(['Ok']);
+      expect((await store.readStream('fine-3')).map((e) => e.type)).toEqual(['Ok']);
+      expect((await store.readStream('busy')).map((e) => e.type)).toEqual(['A']);
+      await expect(store.readStream('thief')).rejects.toThrow('Stream thief does not exist');
+    });
+  });
+
+  describe('data written by another process', () => {
+    it('reaches a live subscription through the polling fallback', async () => {
+      const file = freshFile();
+      const store = await SqliteEventStore.open({ file, pollIntervalMs: 50 });
+      const other = await SqliteEventStore.open({ file });
+      try {
+        const received = firstValueFrom(
+          store.subscribeToAll().pipe(
+            rxFilter((m) => m.kind === 'event'),
+            take(2),
+            toArray(),
+          ),
+        );
+        // Let the subscription catch up on the empty log first, so both arrive live.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await other.append('elsewhere', [anEvent('One'), anEvent('Two')]);
+
+        const messages = await received;
+        expect(
+          messages.map((m) => (m.kind === 'event' ? `${m.event.type}@${m.event.position.commit}` : m.kind)),
+        ).toEqual(['One@1', 'Two@2']);
+      } finally {
+        await other.close();
+        await store.close();
+      }
+    });
+  });
+
+  describe('subscriptions on an empty log and close', () => {
+    it('reports caught-up with no position on an empty log, and completes subscribers when the store closes', async () => {
+      const store = await SqliteEventStore.open({ file: freshFile() });
+      const messages: string[] = [];
+      let completed = false;
+      store.subscribeToAll().subscribe({
+        next: (m) =>
+          messages.push(
+            m.kind === 'event'
+              ? m.event.type
+              : `caught-up:${m.position === null ? 'null' : m.position.commit}`,
+          ),
+        complete: () => (completed = true),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(store.metrics().subscriptions).toBe(1);
+
+      await store.close();
+
+      expect(messages).toEqual(['caught-up:null']);
+      expect(completed).toBe(true);
+      expect(store.metrics().subscriptions).toBe(0);
+      await expect(store.readAll()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    });
+
+    it('reports caught-up at the position it started after when nothing follows it', async () => {
+      const store = await SqliteEventStore.open({ file: freshFile() });
+      try {
+        await store.append('s', [anEvent('A'), anEvent('B')]);
+        const first = await firstValueFrom(store.subscribeToAll({ after: positionOf(2) }));
+        expect(first).toEqual({ kind: 'caught-up', position: positionOf(2) });
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  describe('input the store refuses', () => {
+    let store: SqliteEventStore;
+    beforeAll(async () => {
+      store = await SqliteEventStore.open({ file: freshFile() });
+    });
+    afterAll(() => store.close());
+
+    it.each([
+      ['an empty stream name', '', [anEvent('A')], {}, 'the stream name must be a non-empty string'],
+      [
+        'a negative expected revision',
+        's',
+        [anEvent('A')],
+        { expectedRevision: -1 },
+        'expected revision -1 is not',
+      ],
+      [
+        'an empty type',
+        's',
+        [{ ...anEvent('A'), type: '' }],
+        {},
+        'event 0: the type must be a non-empty string',
+      ],
+      [
+        'data that is an array',
+        's',
+        [{ ...anEvent('A'), data: [] as never }],
+        {},
+        'event 0 data must be a JSON object',
+      ],
+      [
+        'a non-finite number',
+        's',
+        [{ ...anEvent('A'), data: { n: Number.NaN } }],
+        {},
+        'event 0 data.n is NaN, which JSON cannot hold',
+      ],
+      [
+        'an undefined member',
+        's',
+        [{ ...anEvent('A'), data: { n: undefined as never } }],
+        {},
+        'event 0 data.n is undefined',
+      ],
+      [
+        'a Date',
+        's',
+        [{ ...anEvent('A'), metadata: { at: new Date(0) as never } }],
+        {},
+        'event 0 metadata.at is not a plain object (Date)',
+      ],
+    ])('refuses %s', async (_label, stream, events, options, message) => {
+      await expect(store.append(stream, events as EventToAppend[], options as never)).rejects.toThrow(
+        message,
+      );
+      await expect(store.readAll()).resolves.toEqual([]);
+    });
+
+    it('stores upper-case UUIDs in lower case, so a retry in either case is the same event', async () => {
+      const event = anEvent('A');
+      const first = await store.append('case', [{ ...event, eventId: event.eventId.toUpperCase() }]);
+      const retry = await store.append('case', [event]);
+      expect(retry).toEqual(first);
+      expect((await store.readStream('case')).map((e) => e.eventId)).toEqual([event.eventId]);
+    });
+  });
+});

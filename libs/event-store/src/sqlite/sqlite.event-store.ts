@@ -1,0 +1,398 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Observable, type Subscriber } from 'rxjs';
+import type {
+  AllSubscriptionMessage,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreDescription,
+  EventToAppend,
+  ExpectedRevision,
+  GlobalLogFilter,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  InvalidAppendError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors';
+import { positionOf, type GlobalPosition } from '../global-position';
+import { SqliteReader } from './sqlite.reader';
+import type { ConnectionDurability } from './sqlite.schema';
+import { WriterThread } from './sqlite.writer-thread';
+import type { AppendOutcome, WireEvent, WriterMetrics } from './sqlite.writer.protocol';
+
+/** Options of the embedded store. */
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; its directory is created when missing. `:memory:` is not supported. */
+  readonly file: string;
+  /**
+   * How often subscriptions look for events written by another process on the
+   * same file (this process's own commits are pushed at once). Default 1000 ms.
+   */
+  readonly pollIntervalMs?: number;
+  /** Most events one group commit takes; the rest go to the next transaction. Default 10,000. */
+  readonly maxEventsPerTransaction?: number;
+  /** Events a subscription reads per page while catching up, yielding to the event loop between pages. Default 500. */
+  readonly subscriptionPageSize?: number;
+}
+
+/** Counters for metrics: group commit shows as fewer transactions than appends. */
+export interface SqliteEventStoreMetrics extends WriterMetrics {
+  readonly subscriptions: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_STREAM_NAME_LENGTH = 1024;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL.
+ * Appends go to a writer thread that commits them in groups; reads and
+ * subscriptions use a read-only connection on the calling thread.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly followers = new Set<Follower>();
+  private knownHeadSeq: number | null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private writer!: WriterThread;
+
+  private constructor(
+    readonly file: string,
+    private readonly reader: SqliteReader,
+    headSeq: number | null,
+    private readonly options: Required<Omit<SqliteEventStoreOptions, 'file'>>,
+  ) {
+    this.knownHeadSeq = headSeq;
+  }
+
+  /** Opens (creating if needed) the store file; refuses to start unless both connections are WAL with synchronous=FULL. */
+  static async open(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+    if (!options.file || options.file === ':memory:' || options.file.startsWith('file:')) {
+      throw new Error(`SqliteEventStore needs a file path, got ${JSON.stringify(options.file)}`);
+    }
+    const file = resolve(options.file);
+    mkdirSync(dirname(file), { recursive: true });
+    const settings = {
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      maxEventsPerTransaction: options.maxEventsPerTransaction ?? 10_000,
+      subscriptionPageSize: options.subscriptionPageSize ?? 500,
+    };
+    // Commits are announced by the writer thread; the store exists only once it is ready.
+    const opened: { store?: SqliteEventStore } = {};
+    const { thread, headSeq } = await WriterThread.start(
+      { file, maxEventsPerTransaction: settings.maxEventsPerTransaction },
+      (seq) => opened.store?.headAdvanced(seq),
+    );
+    let reader: SqliteReader;
+    try {
+      reader = new SqliteReader(file);
+    } catch (error) {
+      await thread.close();
+      throw error;
+    }
+    const store = new SqliteEventStore(file, reader, headSeq, settings);
+    store.writer = thread;
+    opened.store = store;
+    return store;
+  }
+
+  /** What each connection reported after it was opened; both are checked to be WAL + FULL at start-up. */
+  durability(): { writer: ConnectionDurability; reader: ConnectionDurability } {
+    return { writer: this.writer.durability, reader: this.reader.durability };
+  }
+
+  metrics(): SqliteEventStoreMetrics {
+    return { ...this.writer.metrics, subscriptions: this.followers.size };
+  }
+
+  async append(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
+    if (this.closing) throw new EventStoreUnavailableError('the store is closed');
+    const expected = options?.expectedRevision ?? 'any';
+    const wire = validateAppend(streamName, events, expected);
+    const outcome = await this.writer.append(streamName, expected, wire);
+    return toResult(outcome);
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertReadable();
+    const events = this.reader.readStream(streamName, options);
+    if (events === null) throw new StreamNotFoundError(streamName);
+    return events;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertReadable();
+    return this.reader.readAll(seqOf(options.after), options.filter, options.maxCount ?? -1);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Observable<AllSubscriptionMessage> {
+    return new Observable<AllSubscriptionMessage>((subscriber) => {
+      if (this.closing) {
+        subscriber.error(new EventStoreUnavailableError('the store is closed'));
+        return undefined;
+      }
+      const follower = new Follower(
+        this.reader,
+        subscriber,
+        seqOf(options.after),
+        options.after != null,
+        options.filter,
+        this.options.subscriptionPageSize,
+      );
+      this.followers.add(follower);
+      this.startPolling();
+      follower.wake();
+      return () => {
+        follower.stop();
+        this.followers.delete(follower);
+        if (this.followers.size === 0) this.stopPolling();
+      };
+    });
+  }
+
+  async describe(): Promise<EventStoreDescription> {
+    this.assertReadable();
+    const head = this.reader.headSeq();
+    return { kind: 'sqlite', location: this.file, headPosition: head === null ? null : positionOf(head) };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.writer.close();
+      this.stopPolling();
+      for (const follower of this.followers) follower.complete();
+      this.followers.clear();
+      this.reader.close();
+    })();
+    return this.closing;
+  }
+
+  /** Pushed by the writer thread after each commit of this process. */
+  private headAdvanced(seq: number | null): void {
+    if (seq === null || (this.knownHeadSeq !== null && seq <= this.knownHeadSeq)) return;
+    this.knownHeadSeq = seq;
+    for (const follower of this.followers) follower.headAt(seq);
+  }
+
+  /** The fallback for commits of other processes on the same file, which send no notification. */
+  private startPolling(): void {
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      try {
+        this.headAdvanced(this.reader.headSeq());
+      } catch {
+        // The reader is closing; close() stops the timer.
+      }
+    }, this.options.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  private assertReadable(): void {
+    if (this.closing) throw new EventStoreUnavailableError('the store is closed');
+  }
+}
+
+/**
+ * One subscription: reads the log in pages from where it is, emits, and after
+ * the first time it reaches the head emits `caught-up`. A commit notice only
+ * wakes it; it always reads from its own last position, so events committed
+ * while it was catching up are read once, in order, whatever the timing.
+ */
+class Follower {
+  private running = false;
+  private stopped = false;
+  private caughtUp = false;
+
+  constructor(
+    private readonly reader: SqliteReader,
+    private readonly subscriber: Subscriber<AllSubscriptionMessage>,
+    private lastSeq: number,
+    private readonly startedAtPosition: boolean,
+    private readonly filter: GlobalLogFilter | undefined,
+    private readonly pageSize: number,
+  ) {}
+
+  headAt(seq: number): void {
+    if (seq > this.lastSeq) this.wake();
+  }
+
+  wake(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    setImmediate(() => this.step());
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  complete(): void {
+    this.stopped = true;
+    this.subscriber.complete();
+  }
+
+  private step(): void {
+    if (this.stopped) return;
+    let page: { rows: RecordedEvent[]; headSeq: number | null };
+    try {
+      page = this.reader.readPage(this.lastSeq, this.filter, this.pageSize);
+    } catch (error) {
+      this.stopped = true;
+      this.subscriber.error(
+        new EventStoreUnavailableError('reading the log for a subscription failed', error),
+      );
+      return;
+    }
+    for (const event of page.rows) {
+      if (this.stopped) return;
+      this.lastSeq = Number(event.position.commit);
+      this.subscriber.next({ kind: 'event', event });
+    }
+    if (this.stopped) return;
+    if (page.rows.length === this.pageSize) {
+      // More may follow: yield to the event loop between pages so a long catch-up never blocks it.
+      setImmediate(() => this.step());
+      return;
+    }
+    // The page was short, so everything up to the snapshot's head has been seen, filtered or not.
+    if (page.headSeq !== null && page.headSeq > this.lastSeq) this.lastSeq = page.headSeq;
+    this.running = false;
+    if (!this.caughtUp) {
+      this.caughtUp = true;
+      const seen = this.lastSeq > 0 || this.startedAtPosition ? positionOf(this.lastSeq) : null;
+      this.subscriber.next({ kind: 'caught-up', position: seen });
+    }
+    // A commit noticed while this page was read has already been woken for; check once more.
+    const head = this.reader.headSeq();
+    if (!this.stopped && head !== null && head > this.lastSeq) this.wake();
+  }
+}
+
+function seqOf(position: GlobalPosition | undefined): number {
+  if (position == null) return 0;
+  // The embedded store's positions have commit = prepare = sequence.
+  return Number(position.commit);
+}
+
+function validateAppend(
+  streamName: string,
+  events: readonly EventToAppend[],
+  expected: ExpectedRevision,
+): WireEvent[] {
+  if (
+    typeof streamName !== 'string' ||
+    streamName.length === 0 ||
+    streamName.length > MAX_STREAM_NAME_LENGTH
+  ) {
+    throw new InvalidAppendError(
+      `the stream name must be a non-empty string of at most ${MAX_STREAM_NAME_LENGTH} characters`,
+    );
+  }
+  if (!(
+    expected === 'any' ||
+    expected === 'no_stream' ||
+    expected === 'stream_exists' ||
+    (Number.isSafeInteger(expected) && expected >= 0)
+  )) {
+    throw new InvalidAppendError(
+      `expected revision ${JSON.stringify(expected)} is not 'any', 'no_stream', 'stream_exists' or a revision ≥ 0`,
+    );
+  }
+  if (!Array.isArray(events) || events.length === 0)
+    throw new InvalidAppendError('an append needs at least one event');
+  const seen = new Set<string>();
+  return events.map((event, index) => {
+    const where = `event ${index}`;
+    if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
+      throw new InvalidAppendError(`${where}: event id ${JSON.stringify(event?.eventId)} is not a UUID`);
+    }
+    const eventId = event.eventId.toLowerCase();
+    if (seen.has(eventId))
+      throw new InvalidAppendError(`${where}: event id ${eventId} appears twice in the batch`);
+    seen.add(eventId);
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new InvalidAppendError(`${where}: the type must be a non-empty string`);
+    }
+    assertJsonObject(event.data, `${where} data`);
+    assertJsonObject(event.metadata, `${where} metadata`);
+    return {
+      eventId,
+      type: event.type,
+      data: JSON.stringify(event.data),
+      metadata: JSON.stringify(event.metadata),
+    };
+  });
+}
+
+/** JSON.stringify would silently drop or rewrite these; the store refuses them instead. */
+function assertJsonObject(value: unknown, path: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidAppendError(`${path} must be a JSON object`);
+  }
+  assertJson(value, path);
+}
+
+function assertJson(value: unknown, path: string): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value))
+        throw new InvalidAppendError(`${path} is ${value}, which JSON cannot hold`);
+      return;
+    case 'object':
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) assertJson(value[i], `${path}[${i}]`);
+        return;
+      }
+      {
+        const prototype = Object.getPrototypeOf(value) as unknown;
+        if (prototype !== Object.prototype && prototype !== null) {
+          throw new InvalidAppendError(
+            `${path} is not a plain object (${(value as object).constructor?.name ?? 'unknown'})`,
+          );
+        }
+        for (const key of Object.keys(value))
+          assertJson((value as Record<string, unknown>)[key], `${path}.${key}`);
+      }
+      return;
+    default:
+      throw new InvalidAppendError(`${path} is ${typeof value}, which JSON cannot hold`);
+  }
+}
+
+function toResult(outcome: AppendOutcome): AppendResult {
+  if (outcome.ok)
+    return { nextExpectedRevision: outcome.nextExpectedRevision, position: positionOf(outcome.seq) };
+  const failure = outcome.failure;
+  switch (failure.kind) {
+    case 'wrong-expected-revision':
+      throw new WrongExpectedRevisionError(failure.stream, failure.expected, failure.actual);
+    case 'duplicate-event-id':
+      throw new DuplicateEventIdError(failure.eventId, failure.stream, failure.reason);
+    case 'unavailable':
+      throw new EventStoreUnavailableError(failure.reason);
+    default: {
+      const unexpected: never = failure;
+      throw new EventStoreUnavailableError(`unexpected writer outcome ${JSON.stringify(unexpected)}`);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The embedded store's schema. `seq` is the global position: SQLite assigns
+ * rowids as max+1 and rows are never deleted, so it only grows, in commit order
+ * (one writer at a time). The (stream, revision) key doubles as the index that
+ * gives a stream's current revision.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  seq        INTEGER PRIMARY KEY,
+  stream     TEXT    NOT NULL,
+  revision   INTEGER NOT NULL CHECK (revision >= 0),
+  event_id   TEXT    NOT NULL,
+  type       TEXT    NOT NULL,
+  data       TEXT    NOT NULL,
+  metadata   TEXT    NOT NULL,
+  created_at TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revision);
+CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
+CREATE TRIGGER IF NOT EXISTS events_are_immutable_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE is not allowed'); END;
+CREATE TRIGGER IF NOT EXISTS events_are_immutable_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE is not allowed'); END;
+`;
+
+export const SCHEMA_VERSION = 1;
+
+/** What a connection reports about its durability settings. */
+export interface ConnectionDurability {
+  readonly journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  readonly synchronous: number;
+}
+
+export const SYNCHRONOUS_FULL = 2;
+
+/** Settings shared by the writer and the reader; mmap and cache only speed up reads. */
+function applyCommonPragmas(db: Database.Database): void {
+  db.pragma('synchronous = FULL');
+  db.pragma('cache_size = -65536');
+  db.pragma('mmap_size = 268435456');
+  db.pragma('temp_store = MEMORY');
+}
+
+function readDurability(db: Database.Database): ConnectionDurability {
+  return {
+    journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase(),
+    synchronous: Number(db.pragma('synchronous', { simple: true })),
+  };
+}
+
+/**
+ * better-sqlite3 builds SQLite with a WAL default of synchronous=NORMAL, which
+ * can lose the last commits on power loss; a reopened file silently gets that
+ * default back. Each connection therefore sets FULL itself and refuses to go on
+ * unless it holds.
+ */
+function assertDurable(db: Database.Database, role: string): ConnectionDurability {
+  const durability = readDurability(db);
+  if (durability.journalMode !== 'wal' || durability.synchronous !== SYNCHRONOUS_FULL) {
+    throw new Error(
+      `SQLite ${role} connection is not durable: journal_mode=${durability.journalMode}, synchronous=${durability.synchronous} (need wal and 2/FULL)`,
+    );
+  }
+  return durability;
+}
+
+/** Prepares the writer connection: WAL, synchronous=FULL, the schema. Throws if durability does not hold. */
+export function prepareWriterConnection(db: Database.Database): ConnectionDurability {
+  db.pragma('journal_mode = WAL');
+  applyCommonPragmas(db);
+  // Trim the WAL back after checkpoints so a burst does not leave a huge file behind.
+  db.pragma('journal_size_limit = 67108864');
+  db.exec(SCHEMA);
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  else if (version !== SCHEMA_VERSION) {
+    throw new Error(
+      `SQLite event store schema version ${version} is not supported (expected ${SCHEMA_VERSION})`,
+    );
+  }
+  return assertDurable(db, 'writer');
+}
+
+/** Prepares a read-only connection of the main thread. Throws if the file is not a durable WAL database. */
+export function prepareReaderConnection(db: Database.Database): ConnectionDurability {
+  applyCommonPragmas(db);
+  return assertDurable(db, 'reader');
+}

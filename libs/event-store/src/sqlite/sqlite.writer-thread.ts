@@ -1,0 +1,179 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ConnectionDurability } from './sqlite.schema';
+import type {
+  AppendOutcome,
+  FromWriter,
+  WireEvent,
+  WireExpectedRevision,
+  WriterInit,
+  WriterMetrics,
+} from './sqlite.writer.protocol';
+
+interface Pending {
+  resolve(outcome: AppendOutcome): void;
+}
+
+/**
+ * The main thread's side of the writer thread: queues appends, posts the ones
+ * made in the same turn of the event loop as one message, and routes each
+ * outcome back to its caller.
+ */
+export class WriterThread {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private outgoing: {
+    id: number;
+    stream: string;
+    expected: WireExpectedRevision;
+    events: readonly WireEvent[];
+  }[] = [];
+  private postScheduled = false;
+  private failure: string | null = null;
+  private closed: Promise<void> | null = null;
+  private resolveClosed: (() => void) | null = null;
+  private latestMetrics: WriterMetrics = { transactions: 0, appends: 0, eventsWritten: 0, largestGroup: 0 };
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly durability: ConnectionDurability,
+    private readonly onCommitted: (headSeq: number | null) => void,
+  ) {
+    worker.on('message', (message: FromWriter) => this.receive(message));
+    worker.on('error', (error) => this.fail(`the writer thread failed: ${error.message}`));
+    worker.on('exit', (code) => {
+      this.fail(`the writer thread exited (code ${code})`);
+      this.resolveClosed?.();
+    });
+  }
+
+  /** Starts the writer thread and waits until its connection is open, durable and migrated. */
+  static start(
+    init: WriterInit,
+    onCommitted: (headSeq: number | null) => void,
+  ): Promise<{ thread: WriterThread; headSeq: number | null }> {
+    const worker = spawnWriter(init);
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: FromWriter) => {
+        if (message.t === 'ready') {
+          cleanup();
+          resolve({
+            thread: new WriterThread(worker, message.durability, onCommitted),
+            headSeq: message.headSeq,
+          });
+        } else if (message.t === 'failed') {
+          cleanup();
+          void worker.terminate();
+          reject(new Error(message.message));
+        }
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        reject(error);
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`the writer thread exited during start-up (code ${code})`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  }
+
+  get metrics(): WriterMetrics {
+    return this.latestMetrics;
+  }
+
+  append(
+    stream: string,
+    expected: WireExpectedRevision,
+    events: readonly WireEvent[],
+  ): Promise<AppendOutcome> {
+    const id = this.nextId++;
+    if (this.failure !== null) {
+      return Promise.resolve({ id, ok: false, failure: { kind: 'unavailable', reason: this.failure } });
+    }
+    return new Promise((resolve) => {
+      this.pending.set(id, { resolve });
+      this.outgoing.push({ id, stream, expected, events });
+      if (!this.postScheduled) {
+        this.postScheduled = true;
+        setImmediate(() => this.post());
+      }
+    });
+  }
+
+  /** Lets every queued append finish, then closes the writer's connection and ends the thread. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = new Promise<void>((resolve) => {
+        this.resolveClosed = resolve;
+      });
+      this.post();
+      if (this.failure === null) this.worker.postMessage({ t: 'close' });
+      else this.resolveClosed?.();
+    }
+    return this.closed;
+  }
+
+  private post(): void {
+    this.postScheduled = false;
+    if (this.outgoing.length === 0 || this.failure !== null) return;
+    const requests = this.outgoing;
+    this.outgoing = [];
+    this.worker.postMessage({ t: 'append', requests });
+  }
+
+  private receive(message: FromWriter): void {
+    if (message.t === 'outcomes') {
+      this.latestMetrics = message.metrics;
+      for (const outcome of message.outcomes) {
+        const pending = this.pending.get(outcome.id);
+        this.pending.delete(outcome.id);
+        pending?.resolve(outcome);
+      }
+      this.onCommitted(message.headSeq);
+    } else if (message.t === 'closed') {
+      this.failure = 'the store is closed';
+      void this.worker.terminate();
+    }
+  }
+
+  /** Every append not yet answered fails as unavailable; nothing waits forever on a dead thread. */
+  private fail(reason: string): void {
+    if (this.failure === null) this.failure = reason;
+    const unanswered = [...this.pending.entries()];
+    this.pending.clear();
+    this.outgoing = [];
+    for (const [id, pending] of unanswered) {
+      pending.resolve({ id, ok: false, failure: { kind: 'unavailable', reason: this.failure } });
+    }
+  }
+}
+
+/**
+ * Compiled (dist) the worker is a sibling .js file. From TypeScript sources
+ * (ts-jest, ts-node) a worker thread does not inherit the parent's loader, so
+ * it registers ts-node in transpile-only mode before loading the .ts entry;
+ * the entry uses no path aliases, so nothing else is needed.
+ */
+function spawnWriter(init: WriterInit): Worker {
+  const options = { workerData: init, stdout: false, stderr: false };
+  if (extname(__filename) === '.js') return new Worker(join(__dirname, 'sqlite.writer.worker.js'), options);
+  const tsNode = require.resolve('ts-node');
+  const entry = join(__dirname, 'sqlite.writer.worker.ts');
+  const bootstrap = [
+    `require(${JSON.stringify(tsNode)}).register({`,
+    `  transpileOnly: true, skipProject: true,`,
+    `  compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true, sourceMap: true },`,
+    `});`,
+    `require(${JSON.stringify(entry)});`,
+  ].join('\n');
+  return new Worker(bootstrap, { ...options, eval: true });
+}

@@ -1,0 +1,74 @@
+/**
+ * Messages between the store (main thread) and its writer thread. Only plain,
+ * structured-cloneable data crosses: data and metadata travel as JSON text,
+ * serialised once on the main thread.
+ */
+import type { ConnectionDurability } from './sqlite.schema';
+
+export type WireExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface WireEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+export interface AppendRequest {
+  readonly id: number;
+  readonly stream: string;
+  readonly expected: WireExpectedRevision;
+  readonly events: readonly WireEvent[];
+}
+
+/** Why an append failed, as data; the main thread turns it into the port's typed error. */
+export type AppendFailure =
+  | {
+      readonly kind: 'wrong-expected-revision';
+      readonly stream: string;
+      readonly expected: WireExpectedRevision;
+      readonly actual: 'no_stream' | number;
+    }
+  | {
+      readonly kind: 'duplicate-event-id';
+      readonly eventId: string;
+      readonly stream: string;
+      readonly reason: string;
+    }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export type AppendOutcome =
+  | { readonly id: number; readonly ok: true; readonly nextExpectedRevision: number; readonly seq: number }
+  | { readonly id: number; readonly ok: false; readonly failure: AppendFailure };
+
+/** Counters of the writer since it started. */
+export interface WriterMetrics {
+  /** Transactions committed (or rolled back whole); one per flushed group. */
+  readonly transactions: number;
+  /** Append requests processed, successful or not. */
+  readonly appends: number;
+  /** Events written. */
+  readonly eventsWritten: number;
+  /** Append requests in the largest group so far. */
+  readonly largestGroup: number;
+}
+
+export interface WriterInit {
+  readonly file: string;
+  /** Most events one transaction takes before the rest wait for the next flush. */
+  readonly maxEventsPerTransaction: number;
+}
+
+export type ToWriter =
+  { readonly t: 'append'; readonly requests: readonly AppendRequest[] } | { readonly t: 'close' };
+
+export type FromWriter =
+  | { readonly t: 'ready'; readonly durability: ConnectionDurability; readonly headSeq: number | null }
+  | { readonly t: 'failed'; readonly message: string }
+  | {
+      readonly t: 'outcomes';
+      readonly outcomes: readonly AppendOutcome[];
+      readonly metrics: WriterMetrics;
+      readonly headSeq: number | null;
+    }
+  | { readonly t: 'closed' };
