@@ -1,0 +1,85 @@
+import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+
+/**
+ * No valid credential. The reason is kept generic on purpose in `detail` only
+ * to the extent that it tells an honest client what to fix (expired, wrong
+ * audience…) without revealing anything about the server's keys.
+ */
+export class AuthenticationRequiredError extends TimelineError {
+  readonly code: string;
+  readonly category: ErrorCategory = 'unauthenticated';
+
+  constructor(
+    code: 'auth.token-missing' | 'auth.token-invalid' | 'auth.token-expired' | 'auth.claims-invalid',
+    message: string,
+    /** Value for the `error` parameter of WWW-Authenticate (RFC 6750 §3.1). */
+    readonly bearerError: 'invalid_request' | 'invalid_token' | null,
+  ) {
+    super(message);
+    this.code = code;
+  }
+
+  /** The challenge an unauthenticated answer must carry (RFC 6750). */
+  get challenge(): string {
+    if (this.bearerError === null) return 'Bearer realm="operation-timeline"';
+    const description = this.message.replace(/["\\]/g, '');
+    return `Bearer realm="operation-timeline", error="${this.bearerError}", error_description="${description}"`;
+  }
+}
+
+/** A valid credential whose roles do not allow the route. */
+export class AccessDeniedError extends TimelineError {
+  readonly code = 'auth.forbidden';
+  readonly category: ErrorCategory = 'forbidden';
+
+  constructor(reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * The operation does not exist or the caller's agency takes no part in it; the
+ * two are indistinguishable on purpose so that nothing leaks across operations.
+ */
+export class OperationNotVisibleError extends TimelineError {
+  readonly code = 'operation.not-found';
+  readonly category: ErrorCategory = 'not-found';
+
+  constructor(readonly operationId: string) {
+    super(`Operation ${operationId} was not found`, { operationId });
+  }
+}
+
+/** A route the server exposes without having declared who may call it. */
+export class RouteWithoutPolicyError extends TimelineError {
+  readonly code = 'auth.no-policy';
+  readonly category: ErrorCategory = 'forbidden';
+
+  constructor() {
+    super('This route is not open to any caller');
+  }
+}
+
+/** A page size outside the route's bounds. */
+export class PageSizeError extends TimelineError {
+  readonly code = 'request.page-size';
+  readonly category: ErrorCategory = 'invalid-input';
+
+  constructor(parameter: string, value: string, max: number) {
+    super(`${parameter} must be an integer between 1 and ${max}; got ${JSON.stringify(value)}`, {
+      parameter,
+      max,
+      errors: [{ path: parameter, constraint: 'pageSize', message: `must be an integer between 1 and ${max}` }],
+    });
+  }
+}
+
+/** The identity provider's key set (JWKS) could not be fetched, so no token can be checked now. */
+export class KeySetUnavailableError extends TimelineError {
+  readonly code = 'auth.key-set-unavailable';
+  readonly category: ErrorCategory = 'unavailable';
+
+  constructor(cause: unknown) {
+    super('Credentials cannot be verified at the moment; retry shortly', {}, cause);
+  }
+}

@@ -1,0 +1,144 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { AccessAudit } from './access-audit.service';
+import {
+  ACCESS_AUDIT,
+  ACCESS_POLICY,
+  OPERATION_SCOPE,
+  type AccessPolicy,
+  type OperationScope,
+} from './access-policy.decorator';
+import {
+  AccessDeniedError,
+  AuthenticationRequiredError,
+  OperationNotVisibleError,
+  RouteWithoutPolicyError,
+} from './auth.errors';
+import { TooManyFailedAuthenticationsException } from './auth.throttling';
+import type { RequestWithPrincipal } from './current-principal.decorator';
+import { OperationMembership } from './operation-membership.service';
+import type { Principal } from './principal';
+import { TokenVerifier } from './token-verifier';
+
+interface HttpRequest extends RequestWithPrincipal {
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly params?: Record<string, string | undefined>;
+  readonly method: string;
+  readonly url: string;
+  readonly ip?: string;
+}
+
+interface HttpReply {
+  header(name: string, value: string): unknown;
+}
+
+/** Failed authentications tolerated per client address per minute before 429. */
+const FAILED_AUTH_LIMIT = 30;
+const FAILED_AUTH_WINDOW_MS = 60_000;
+
+/**
+ * The one global guard: deny by default. A route is reachable only if it
+ * declares a policy (`@Public()` or `@Allow(...)`); then the bearer token is
+ * verified, the roles checked, and for routes under an operation the caller's
+ * agency must take part in it (404 otherwise, exactly like an operation that
+ * does not exist). Routes marked `@AuditAccess` are recorded before they run.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger(AuthGuard.name);
+
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(OperationMembership) private readonly membership: OperationMembership,
+    @Inject(AccessAudit) private readonly audit: AccessAudit,
+    @Inject(ThrottlerStorage) private readonly throttlerStorage: ThrottlerStorage,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return false;
+    const targets = [context.getHandler(), context.getClass()];
+    const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, targets);
+    const request = context.switchToHttp().getRequest<HttpRequest>();
+    if (policy === undefined) {
+      this.logger.error({ msg: 'route has no access policy and is closed', method: request.method, url: request.url });
+      throw new RouteWithoutPolicyError();
+    }
+    if (policy.kind === 'public') return true;
+
+    const principal = await this.authenticate(request, context.switchToHttp().getResponse<HttpReply>());
+    request.principal = principal;
+    const action = this.reflector.getAllAndOverride<string | undefined>(ACCESS_AUDIT, targets);
+    const scope = this.reflector.getAllAndOverride<OperationScope | undefined>(OPERATION_SCOPE, targets);
+    const operationId = scope ? request.params?.[scope.param] : undefined;
+
+    try {
+      if (!principal.roles.some((role) => policy.roles.includes(role))) {
+        throw new AccessDeniedError(`This route requires the role ${policy.roles.join(' or ')}`);
+      }
+      // An id that is not a safe identifier cannot name an operation; validation answers it with 400.
+      if (scope && operationId !== undefined && OPERATION_ID_PATTERN.test(operationId)) {
+        await this.checkOperation(principal, operationId, scope);
+      }
+    } catch (error: unknown) {
+      if (action !== undefined) await this.recordAccess(principal, request, action, operationId, 'denied');
+      throw error;
+    }
+    if (action !== undefined) await this.recordAccess(principal, request, action, operationId, 'granted');
+    return true;
+  }
+
+  private async authenticate(request: HttpRequest, reply: HttpReply): Promise<Principal> {
+    const header = request.headers['authorization'];
+    try {
+      return await this.verifier.verifyAuthorizationHeader(Array.isArray(header) ? header.join(',') : header);
+    } catch (error: unknown) {
+      if (error instanceof AuthenticationRequiredError) {
+        reply.header('WWW-Authenticate', error.challenge);
+        if (error.code !== 'auth.token-missing') await this.countFailure(request, reply);
+      }
+      throw error;
+    }
+  }
+
+  /** Bad credentials are costly to check and a sign of probing: a client that keeps sending them is slowed. */
+  private async countFailure(request: HttpRequest, reply: HttpReply): Promise<void> {
+    const record = await this.throttlerStorage.increment(
+      `auth-failures:${request.ip ?? 'unknown'}`,
+      FAILED_AUTH_WINDOW_MS,
+      FAILED_AUTH_LIMIT,
+      FAILED_AUTH_WINDOW_MS,
+      'auth-failures',
+    );
+    if (record.isBlocked) {
+      reply.header('Retry-After', String(Math.max(1, record.timeToBlockExpire)));
+      throw new TooManyFailedAuthenticationsException();
+    }
+  }
+
+  private async checkOperation(principal: Principal, operationId: string, scope: OperationScope): Promise<void> {
+    if (await this.membership.takesPart(operationId, principal.agency)) return;
+    if (scope.allowUnknown && !(await this.membership.exists(operationId))) return;
+    throw new OperationNotVisibleError(operationId);
+  }
+
+  private async recordAccess(
+    principal: Principal,
+    request: HttpRequest,
+    action: string,
+    operationId: string | undefined,
+    outcome: 'granted' | 'denied',
+  ): Promise<void> {
+    const correlation = request.headers['x-correlation-id'];
+    await this.audit.recordFor(principal, {
+      action,
+      method: request.method,
+      path: request.url.slice(0, 2048),
+      operationId: operationId ?? null,
+      outcome,
+      correlationId: typeof correlation === 'string' ? correlation.slice(0, 128) : null,
+    });
+  }
+}

@@ -1,0 +1,115 @@
+import type { Principal } from './principal';
+
+/**
+ * Intelligence handling codes (3x5x2 grading): P — may be shared; C — shared
+ * only under the conditions stated with it. A C-coded report's details are for
+ * the originating agency and the agencies its conditions name; everyone else
+ * may know that a report exists (it is counted) but not what it says.
+ *
+ * This file is the one place that decides it. Every route and push that
+ * returns event data, timeline entries or report details calls
+ * `mayViewIntelligence` / `redactEventForPrincipal` on its way out.
+ */
+
+type Data = Readonly<Record<string, unknown>>;
+
+/** Who may see a C-coded report: null when the report is not restricted. */
+export interface IntelligenceRestriction {
+  /** The originating agency, and the recording agency when it differs. */
+  readonly originators: readonly string[];
+  /** The agencies the handling conditions name. */
+  readonly permitted: readonly string[];
+}
+
+/** What an event looks like to the policy: its type, its data and the agency that recorded it. */
+export interface EventLike {
+  readonly type: string;
+  readonly data: Data;
+  /** The recording agency (envelope `agency`), when known. */
+  readonly agency?: string;
+}
+
+/** Replacement of what a withheld event's data held. */
+export interface WithheldData {
+  readonly withheld: true;
+  readonly handling: 'C';
+  readonly reason: string;
+}
+
+export const WITHHELD_REASON = 'Handling code C: details are shared only with the agencies its conditions name';
+
+function handlingOf(data: Data): string | undefined {
+  const grading = data['grading'];
+  if (typeof data['handling'] === 'string') return data['handling'];
+  if (grading !== null && typeof grading === 'object') {
+    const handling = (grading as Data)['handling'];
+    if (typeof handling === 'string') return handling;
+  }
+  if (typeof grading === 'string') return grading.split(/[^A-Za-z0-9]/).pop();
+  return undefined;
+}
+
+function agenciesNamedBy(conditions: unknown): string[] {
+  if (conditions === null || typeof conditions !== 'object') return [];
+  const record = conditions as Data;
+  for (const key of ['agencies', 'sharedWith', 'permittedAgencies']) {
+    const value = record[key];
+    if (Array.isArray(value)) return value.filter((agency): agency is string => typeof agency === 'string');
+  }
+  return [];
+}
+
+/** The restriction carried by IntelligenceReceived data (or a correction's replacement of it). */
+export function restrictionOfIntelligence(data: Data, recordingAgency?: string): IntelligenceRestriction | null {
+  if (handlingOf(data) !== 'C') return null;
+  const grading = data['grading'];
+  const conditions =
+    data['conditions'] ??
+    data['handlingConditions'] ??
+    (grading !== null && typeof grading === 'object' ? (grading as Data)['conditions'] : undefined);
+  const originators = [data['fromAgency'], data['originatingAgency'], recordingAgency].filter(
+    (agency): agency is string => typeof agency === 'string',
+  );
+  return { originators: [...new Set(originators)], permitted: agenciesNamedBy(conditions) };
+}
+
+/** The restriction an event carries, whatever its type. */
+export function restrictionOf(event: EventLike): IntelligenceRestriction | null {
+  if (event.type === 'IntelligenceReceived') return restrictionOfIntelligence(event.data, event.agency);
+  if (event.type === 'EventCorrected') {
+    const replacement = event.data['replacement'] ?? event.data['replacementData'] ?? event.data['data'];
+    if (replacement !== null && typeof replacement === 'object' && !Array.isArray(replacement)) {
+      return restrictionOfIntelligence(replacement as Data, event.agency);
+    }
+  }
+  return null;
+}
+
+/** Whether the principal's agency may see the details of an event with this restriction. */
+export function mayView(principal: Pick<Principal, 'agency'>, restriction: IntelligenceRestriction | null): boolean {
+  if (restriction === null) return true;
+  return restriction.originators.includes(principal.agency) || restriction.permitted.includes(principal.agency);
+}
+
+/** Whether the principal may see the event's details. */
+export function mayViewIntelligence(principal: Pick<Principal, 'agency'>, event: EventLike): boolean {
+  return mayView(principal, restrictionOf(event));
+}
+
+/** The data shown in place of a withheld event's data. */
+export function withheldData(): WithheldData {
+  return { withheld: true, handling: 'C', reason: WITHHELD_REASON };
+}
+
+/**
+ * The event as the principal may see it: unchanged, or with its data replaced
+ * by a withheld marker (type, ids, times, positions and hashes stay, so that it
+ * is still counted, ordered and chained).
+ */
+export function redactEventForPrincipal<T extends EventLike>(
+  principal: Pick<Principal, 'agency'>,
+  event: T,
+): T | (Omit<T, 'data'> & { data: WithheldData }) {
+  if (mayViewIntelligence(principal, event)) return event;
+  return { ...event, data: withheldData() };
+}

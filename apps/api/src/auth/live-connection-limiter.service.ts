@@ -1,0 +1,58 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
+import type { Principal } from './principal';
+
+/** 429 for a principal that already holds its share of live connections. */
+export class TooManyLiveConnectionsException extends HttpException {
+  constructor(readonly limit: number) {
+    super(
+      {
+        code: 'auth.too-many-live-connections',
+        message: `At most ${limit} live connections are allowed per principal; close one before opening another`,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
+/** A held live-connection slot; releasing it twice is harmless. */
+export interface LiveConnectionLease {
+  release(): void;
+}
+
+/**
+ * Caps the Server-Sent Events connections each principal holds at once. Live
+ * endpoints acquire a lease before subscribing and release it when the client
+ * goes away (finalize of the stream), so a leaked dashboard tab cannot exhaust
+ * the server.
+ */
+@Injectable()
+export class LiveConnectionLimiter {
+  private readonly open = new Map<string, number>();
+
+  constructor(@Inject(AUTH_MODULE_OPTIONS) private readonly options: Pick<AuthModuleOptions, 'maxLiveConnectionsPerPrincipal'>) {}
+
+  /** @throws TooManyLiveConnectionsException (429) when the principal is at its cap. */
+  acquire(principal: Pick<Principal, 'subject' | 'agency'>): LiveConnectionLease {
+    const key = `${principal.agency}\u0000${principal.subject}`;
+    const held = this.open.get(key) ?? 0;
+    const limit = this.options.maxLiveConnectionsPerPrincipal;
+    if (held >= limit) throw new TooManyLiveConnectionsException(limit);
+    this.open.set(key, held + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const remaining = (this.open.get(key) ?? 1) - 1;
+        if (remaining <= 0) this.open.delete(key);
+        else this.open.set(key, remaining);
+      },
+    };
+  }
+
+  /** Connections the principal holds now. */
+  held(principal: Pick<Principal, 'subject' | 'agency'>): number {
+    return this.open.get(`${principal.agency}\u0000${principal.subject}`) ?? 0;
+  }
+}
