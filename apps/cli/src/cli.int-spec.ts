@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStoreUnavailableError, type EventStore } from '@timeline/event-store';
@@ -43,6 +43,9 @@ describe('the CLI', () => {
   let store: InMemoryEventStore;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'timeline-cli-'));
+    // The commands refuse a data directory without a store file; the double stands in for its content.
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'events.db'), '');
     store = new InMemoryEventStore();
     await appendSealed(store, 'venetic', aHistory('venetic', 5));
   });

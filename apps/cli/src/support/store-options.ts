@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { EventStore } from '@timeline/event-store';
+import { EventStoreUnavailableError, type EventStore, type EventStoreOptions } from '@timeline/event-store';
 import { CliUsageError, type CliContext, type StoreTarget } from '../cli-command';
 
 export interface StoreOptionValues {
@@ -39,7 +40,12 @@ export async function usingStore<T>(
   values: StoreOptionValues,
   work: (store: EventStore) => Promise<T>,
 ): Promise<T> {
-  const store = await context.openStore(storeTargetOf(values, context));
+  const target = storeTargetOf(values, context);
+  // Reading commands must not create an empty store where none was: that would pass as "verified, 0 events".
+  if (target.kind === 'sqlite' && !existsSync(join(target.dataDir, STORE_FILE))) {
+    throw new EventStoreUnavailableError(`no embedded store in ${target.dataDir} (no events.db)`);
+  }
+  const store = await context.openStore(target);
   try {
     return await work(store);
   } finally {
@@ -56,4 +62,13 @@ export function positiveInteger(name: string, max: number): (value: string) => n
     }
     return parsed;
   };
+}
+
+/** The embedded store's file in a data directory: the same one the api opens (`<DATA_DIR>/events.db`). */
+export const STORE_FILE = 'events.db';
+
+export function storeOptionsOf(target: StoreTarget): EventStoreOptions {
+  return target.kind === 'sqlite'
+    ? { kind: 'sqlite', file: join(target.dataDir, STORE_FILE) }
+    : { kind: 'eventstoredb', connectionString: target.connectionString };
 }

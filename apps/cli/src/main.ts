@@ -1,0 +1,29 @@
+/**
+ * The Operation Timeline command line: `npm run cli -- <command> [options]`
+ * (`npm run cli -- --help`, `npm run cli -- <command> --help`).
+ *
+ * Commands
+ *   verify          recompute the hash chains in the store; name the first broken link
+ *   export          write <name>.ndjson + <name>.manifest.json for an operation or the whole log
+ *   verify-export   check an export offline, from its files alone
+ *   replay          replay the log (store or export file) into fresh projections; compare with a server
+ *   seed, token     demo data and local bearer tokens (their own command files)
+ *
+ * The store: `--data-dir <dir>` (embedded SQLite; default $DATA_DIR or ./data, as the api)
+ * or `--eventstore-url <esdb://…>` (default $EVENTSTORE_URL when $EVENT_STORE=eventstoredb).
+ *
+ * Exit codes: 0 ok · 1 verification failed or replay differs · 2 usage error ·
+ * 3 store or server unavailable · 4 operation or file not found · 5 unexpected error.
+ *
+ * Adding a command: create `commands/<name>.command.ts` exporting a `CliCommand`
+ * (see cli-command.ts: `register(program, context, setExitCode)` declares it with
+ * commander and its action sets the exit code), then add one line to COMMANDS in
+ * `commands/index.ts`. Use `context` for output, the store, time and HTTP, so the
+ * command can be tested in-process with `runCli(argv, context)`.
+ */
+import { runCli } from './cli';
+import { processContext } from './cli-context';
+
+void runCli(process.argv.slice(2), processContext()).then((code) => {
+  process.exitCode = code;
+});
