@@ -1,3 +1,4 @@
+import { ANY_AGENCY_CODES } from '@timeline/events';
 import type { Principal } from './principal';
 
 /**
@@ -49,12 +50,24 @@ function handlingOf(data: Data): string | undefined {
   return undefined;
 }
 
-function agenciesNamedBy(conditions: unknown): string[] {
-  if (conditions === null || typeof conditions !== 'object') return [];
-  const record = conditions as Data;
-  for (const key of ['agencies', 'sharedWith', 'permittedAgencies']) {
-    const value = record[key];
-    if (Array.isArray(value)) return value.filter((agency): agency is string => typeof agency === 'string');
+/** Agency codes as whole words: `NCA`, `FR-GN`; never part of a longer code (`NWP` in `NWPX`). */
+const AGENCY_MENTION = new RegExp(
+  `(?<![A-Za-z0-9-])(${[...ANY_AGENCY_CODES]
+    .sort((a, b) => b.length - a.length)
+    .map((code) => code.replace(/[-]/g, '\\-'))
+    .join('|')})(?![A-Za-z0-9-])`,
+  'g',
+);
+
+/**
+ * The agencies handling conditions name. Conditions are free text in the
+ * contract ("Share with NWP and TARIAN only; no onward dissemination"); the
+ * agencies they name are the agency codes written in them.
+ */
+export function agenciesNamedBy(conditions: unknown): string[] {
+  if (typeof conditions === 'string') return [...new Set(conditions.match(AGENCY_MENTION) ?? [])].sort();
+  if (conditions !== null && typeof conditions === 'object' && Array.isArray((conditions as Data)['agencies'])) {
+    return ((conditions as Data)['agencies'] as unknown[]).filter((agency): agency is string => typeof agency === 'string');
   }
   return [];
 }
@@ -67,7 +80,7 @@ export function restrictionOfIntelligence(data: Data, recordingAgency?: string):
     data['conditions'] ??
     data['handlingConditions'] ??
     (grading !== null && typeof grading === 'object' ? (grading as Data)['conditions'] : undefined);
-  const originators = [data['fromAgency'], data['originatingAgency'], recordingAgency].filter(
+  const originators = [data['fromAgency'], recordingAgency].filter(
     (agency): agency is string => typeof agency === 'string',
   );
   return { originators: [...new Set(originators)], permitted: agenciesNamedBy(conditions) };
@@ -76,8 +89,8 @@ export function restrictionOfIntelligence(data: Data, recordingAgency?: string):
 /** The restriction an event carries, whatever its type. */
 export function restrictionOf(event: EventLike): IntelligenceRestriction | null {
   if (event.type === 'IntelligenceReceived') return restrictionOfIntelligence(event.data, event.agency);
-  if (event.type === 'EventCorrected') {
-    const replacement = event.data['replacement'] ?? event.data['replacementData'] ?? event.data['data'];
+  if (event.type === 'EventCorrected' && event.data['correctedType'] === 'IntelligenceReceived') {
+    const replacement = event.data['replacement'];
     if (replacement !== null && typeof replacement === 'object' && !Array.isArray(replacement)) {
       return restrictionOfIntelligence(replacement as Data, event.agency);
     }

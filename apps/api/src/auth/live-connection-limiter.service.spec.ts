@@ -1,0 +1,27 @@
+import { HttpStatus } from '@nestjs/common';
+import { LiveConnectionLimiter, TooManyLiveConnectionsException } from './live-connection-limiter.service';
+
+describe('LiveConnectionLimiter', () => {
+  const alice = { subject: 'analyst-1', agency: 'NCA' };
+  const sameSubjectElsewhere = { subject: 'analyst-1', agency: 'NWP' };
+
+  it('grants up to the cap per principal, then answers 429, and frees a slot on release', () => {
+    const limiter = new LiveConnectionLimiter({ maxLiveConnectionsPerPrincipal: 2 });
+    const first = limiter.acquire(alice);
+    limiter.acquire(alice);
+    let refusal: unknown;
+    try {
+      limiter.acquire(alice);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(TooManyLiveConnectionsException);
+    expect((refusal as TooManyLiveConnectionsException).getStatus()).toBe(HttpStatus.TOO_MANY_REQUESTS);
+    expect(limiter.acquire(sameSubjectElsewhere)).toBeDefined();
+    first.release();
+    first.release();
+    expect(limiter.held(alice)).toBe(1);
+    limiter.acquire(alice);
+    expect(limiter.held(alice)).toBe(2);
+  });
+});
