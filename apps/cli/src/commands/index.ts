@@ -1,7 +1,8 @@
 import type { CliCommand } from '../cli-command';
 import { exportCommand } from './export.command';
+import { issueTokenCommand } from './issue-token.command';
 import { verifyExportCommand } from './verify-export.command';
 import { verifyCommand } from './verify.command';
 
 /** Every command of the CLI, in the order `--help` lists them. Register a new command with one line here. */
-export const COMMANDS: readonly CliCommand[] = [verifyCommand, exportCommand, verifyExportCommand];
+export const COMMANDS: readonly CliCommand[] = [verifyCommand, exportCommand, verifyExportCommand, issueTokenCommand];
