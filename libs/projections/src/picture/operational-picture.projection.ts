@@ -1,0 +1,332 @@
+import type { JsonObject, JsonValue } from '@timeline/kernel';
+import { UnfoldableEventError } from '../core/projection.errors';
+import { EventDataReader, isObject } from '../core/event-data.reader';
+import type { Projection } from '../core/projection';
+import type { StoredTimelineEvent } from '../core/stored-timeline-event';
+import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
+import {
+  emptyScope,
+  emptyStamp,
+  type Counters,
+  type EventRecord,
+  type OperationPictureState,
+  type OperationalPictureState,
+  type PictureScope,
+  type PictureStamp,
+} from './operational-picture.state';
+
+export const OPERATIONAL_PICTURE = 'operational-picture';
+
+function addCounters(counters: Counters, contribution: Contribution, sign: 1 | -1): void {
+  const { keys, amounts } = contribution;
+  for (let index = 0; index < keys.length; index += 1) {
+    const next = (counters.get(keys[index]) ?? 0) + sign * amounts[index];
+    if (next === 0) counters.delete(keys[index]);
+    else counters.set(keys[index], next);
+  }
+}
+
+function countersOf(map: Map<string, Counters>, name: string): Counters {
+  let counters = map.get(name);
+  if (!counters) {
+    counters = new Map();
+    map.set(name, counters);
+  }
+  return counters;
+}
+
+function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -1): void {
+  addCounters(scope.totals, contribution, sign);
+  const agency = countersOf(scope.byAgency, contribution.agency);
+  addCounters(agency, contribution, sign);
+  if (agency.size === 0) scope.byAgency.delete(contribution.agency);
+  const region = countersOf(scope.byRegion, contribution.region);
+  addCounters(region, contribution, sign);
+  if (region.size === 0) scope.byRegion.delete(contribution.region);
+}
+
+function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
+  stamp.position = event.position;
+  stamp.eventCount += 1;
+  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt) stamp.lastRecordedAt = event.recordedAt;
+}
+
+function newOperation(operationId: string): OperationPictureState {
+  return {
+    operationId,
+    launch: null,
+    status: 'open',
+    phaseEndedAt: null,
+    closedAt: null,
+    agencies: new Map(),
+    scope: emptyScope(),
+    stamp: emptyStamp(),
+  };
+}
+
+function launchOf(reader: EventDataReader): NonNullable<OperationPictureState['launch']> {
+  return {
+    codename: reader.text('codename'),
+    leadAgency: reader.text('leadAgency'),
+    startedAt: reader.text('startedAt'),
+    description: reader.text('description'),
+  };
+}
+
+function membershipOf(reader: EventDataReader, event: Pick<StoredTimelineEvent, 'occurredAt' | 'eventId'>) {
+  return {
+    agency: reader.text('agency'),
+    membership: {
+      region: reader.text('region'),
+      localOperationName: reader.optionalText('localOperationName'),
+      joinedAt: event.occurredAt,
+      eventId: event.eventId,
+    },
+  };
+}
+
+function targetOf(state: OperationalPictureState, event: StoredTimelineEvent, targetId: string): EventRecord {
+  const target = state.events.get(targetId);
+  if (!target) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which the picture has not seen`);
+  if (target.operationId !== event.operationId) {
+    throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId} of another operation`);
+  }
+  if (target.retracted) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which is retracted`);
+  return target;
+}
+
+/**
+ * Folds one event into the picture. Everything that can fail (reading data,
+ * finding a target) happens before the first change, so a refused event leaves
+ * the state untouched.
+ */
+function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent): OperationalPictureState {
+  const existing = state.operations.get(event.operationId);
+  const operation = existing ?? newOperation(event.operationId);
+  const regionOf = (agency: string) => operation.agencies.get(agency)?.region;
+  const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
+  let change: () => void;
+
+  if (COUNTED_TYPES.has(event.type)) {
+    const contribution = contributionOf(event.type, event.data, event, regionOf);
+    change = () => {
+      state.events.set(event.eventId, { type: event.type, operationId: event.operationId, agency: event.agency, contribution, retracted: false });
+      addToScope(operation.scope, contribution, 1);
+      addToScope(state.national, contribution, 1);
+    };
+  } else {
+    switch (event.type) {
+      case 'OperationLaunched': {
+        const launch = launchOf(reader);
+        change = () => {
+          operation.launch = launch;
+          state.events.set(event.eventId, { type: event.type, operationId: event.operationId, agency: event.agency, contribution: null, retracted: false });
+        };
+        break;
+      }
+      case 'AgencyJoined': {
+        const { agency, membership } = membershipOf(reader, event);
+        change = () => {
+          operation.agencies.set(agency, membership);
+          state.events.set(event.eventId, { type: event.type, operationId: event.operationId, agency: event.agency, contribution: null, retracted: false });
+        };
+        break;
+      }
+      case 'OperationalPhaseEnded':
+        reader.text('reason');
+        change = () => {
+          operation.status = 'phase-ended';
+          operation.phaseEndedAt = event.occurredAt;
+        };
+        break;
+      case 'OperationClosed':
+        reader.text('reason');
+        change = () => {
+          operation.status = 'closed';
+          operation.closedAt = event.occurredAt;
+        };
+        break;
+      case 'EventCorrected': {
+        const targetId = reader.text('correctsEventId');
+        const target = targetOf(state, event, targetId);
+        const correctedType = reader.text('correctedType');
+        if (correctedType !== target.type) reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
+        const replacement = reader.object('replacement');
+        change = correctionOf(state, operation, event, target, targetId, replacement);
+        break;
+      }
+      case 'EventRetracted': {
+        const targetId = reader.text('retractsEventId');
+        const target = targetOf(state, event, targetId);
+        const contribution = target.contribution;
+        if (!contribution) reader.fail(`a ${target.type} cannot be retracted`);
+        change = () => {
+          addToScope(operation.scope, contribution, -1);
+          addToScope(state.national, contribution, -1);
+          target.retracted = true;
+        };
+        break;
+      }
+      default:
+        throw new UnfoldableEventError(event.eventId, event.type, 'the operational picture does not know this type');
+    }
+  }
+
+  if (!existing) state.operations.set(event.operationId, operation);
+  change();
+  stampWith(operation.stamp, event);
+  stampWith(state.stamp, event);
+  return state;
+}
+
+function correctionOf(
+  state: OperationalPictureState,
+  operation: OperationPictureState,
+  event: StoredTimelineEvent,
+  target: EventRecord,
+  targetId: string,
+  replacement: JsonObject,
+): () => void {
+  const reader: EventDataReader = new EventDataReader(event.eventId, target.type, replacement);
+  if (target.contribution) {
+    const before = target.contribution;
+    const regionOf = (agency: string) => operation.agencies.get(agency)?.region;
+    const after = contributionOf(target.type, replacement, { eventId: event.eventId, agency: target.agency }, regionOf);
+    return () => {
+      addToScope(operation.scope, before, -1);
+      addToScope(state.national, before, -1);
+      addToScope(operation.scope, after, 1);
+      addToScope(state.national, after, 1);
+      target.contribution = after;
+    };
+  }
+  if (target.type === 'OperationLaunched') {
+    const launch = launchOf(reader);
+    return () => {
+      operation.launch = launch;
+    };
+  }
+  if (target.type === 'AgencyJoined') {
+    const previous = [...operation.agencies].find(([, membership]) => membership.eventId === targetId);
+    if (!previous) reader.fail(`the membership of event ${targetId} is not in the picture`);
+    const { agency, membership } = membershipOf(reader, { occurredAt: previous[1].joinedAt, eventId: targetId });
+    return () => {
+      operation.agencies.delete(previous[0]);
+      operation.agencies.set(agency, membership);
+    };
+  }
+  return reader.fail(`a ${target.type} cannot be corrected`);
+}
+
+// ---- snapshot: Maps as sorted entry lists, records in chunks so no single line is huge
+
+const RECORDS_PER_PART = 50_000;
+
+type CountersJson = Record<string, number>;
+interface ScopeJson {
+  totals: CountersJson;
+  byAgency: Record<string, CountersJson>;
+  byRegion: Record<string, CountersJson>;
+}
+
+const countersToJson = (counters: Counters): CountersJson => Object.fromEntries(counters);
+const countersFromJson = (json: CountersJson): Counters => new Map(Object.entries(json));
+function mapOfCountersToJson(map: Map<string, Counters>): Record<string, CountersJson> {
+  return Object.fromEntries([...map].map(([name, counters]) => [name, countersToJson(counters)]));
+}
+function mapOfCountersFromJson(json: Record<string, CountersJson>): Map<string, Counters> {
+  return new Map(Object.entries(json).map(([name, counters]) => [name, countersFromJson(counters)]));
+}
+const scopeToJson = (scope: PictureScope): ScopeJson => ({
+  totals: countersToJson(scope.totals),
+  byAgency: mapOfCountersToJson(scope.byAgency),
+  byRegion: mapOfCountersToJson(scope.byRegion),
+});
+const scopeFromJson = (json: ScopeJson): PictureScope => ({
+  totals: countersFromJson(json.totals),
+  byAgency: mapOfCountersFromJson(json.byAgency),
+  byRegion: mapOfCountersFromJson(json.byRegion),
+});
+
+function toSnapshot(state: OperationalPictureState): JsonValue[] {
+  const parts: unknown[] = [{ part: 'national', scope: scopeToJson(state.national), stamp: { ...state.stamp } }];
+  for (const operation of state.operations.values()) {
+    parts.push({
+      part: 'operation',
+      operationId: operation.operationId,
+      launch: operation.launch && { ...operation.launch },
+      status: operation.status,
+      phaseEndedAt: operation.phaseEndedAt,
+      closedAt: operation.closedAt,
+      agencies: Object.fromEntries([...operation.agencies].map(([agency, membership]) => [agency, { ...membership }])),
+      scope: scopeToJson(operation.scope),
+      stamp: { ...operation.stamp },
+    });
+  }
+  let records: unknown[] = [];
+  for (const [eventId, record] of state.events) {
+    const contribution = record.contribution && {
+      agency: record.contribution.agency,
+      region: record.contribution.region,
+      keys: [...record.contribution.keys],
+      amounts: [...record.contribution.amounts],
+    };
+    records.push([eventId, record.type, record.operationId, record.agency, contribution, record.retracted]);
+    if (records.length === RECORDS_PER_PART) {
+      parts.push({ part: 'events', records });
+      records = [];
+    }
+  }
+  if (records.length > 0) parts.push({ part: 'events', records });
+  return parts as JsonValue[];
+}
+
+function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
+  const first = parts[0] as never as Record<string, never> | undefined;
+  if (!first || first.part !== 'national') throw new TypeError('picture snapshot: the national part is missing');
+  const state: OperationalPictureState = { ...initialState(), national: scopeFromJson(first.scope), stamp: { ...(first.stamp as PictureStamp) } };
+  for (const part of parts) {
+    if (!isObject(part)) throw new TypeError('picture snapshot: a part is not an object');
+    const json = part as never as Record<string, never>;
+    if (json.part === 'national') {
+      continue;
+    } else if (json.part === 'operation') {
+      const operation: OperationPictureState = {
+        ...newOperation(json.operationId),
+        launch: json.launch,
+        status: json.status,
+        phaseEndedAt: json.phaseEndedAt,
+        closedAt: json.closedAt,
+        agencies: new Map(Object.entries(json.agencies)),
+        scope: scopeFromJson(json.scope),
+        stamp: { ...(json.stamp as PictureStamp) },
+      };
+      state.operations.set(operation.operationId, operation);
+    } else if (json.part === 'events') {
+      for (const [eventId, type, operationId, agency, contribution, retracted] of json.records as [string, string, string, string, Contribution | null, boolean][]) {
+        state.events.set(eventId, { type, operationId, agency, contribution, retracted });
+      }
+    } else {
+      throw new TypeError(`picture snapshot: unknown part ${String(json.part)}`);
+    }
+  }
+  return state;
+}
+
+function initialState(): OperationalPictureState {
+  return { operations: new Map(), national: emptyScope(), stamp: emptyStamp(), events: new Map() };
+}
+
+/**
+ * The operational picture, per operation and national: counters of everything
+ * counted, per agency and region, with corrections and retractions applied.
+ * Read it with `operationalPictureView` / `nationalPictureView`.
+ */
+export const operationalPictureProjection: Projection<OperationalPictureState> = {
+  name: OPERATIONAL_PICTURE,
+  version: 1,
+  initialState,
+  apply: applyEvent,
+  toSnapshot,
+  fromSnapshot,
+};

@@ -1,0 +1,63 @@
+import type { Contribution } from './picture-contribution';
+
+/** Counters by flat key (see `picture-contribution.ts`); a key at zero is removed. */
+export type Counters = Map<string, number>;
+
+/** Totals, and the same totals broken down by agency and by region. */
+export interface PictureScope {
+  readonly totals: Counters;
+  readonly byAgency: Map<string, Counters>;
+  readonly byRegion: Map<string, Counters>;
+}
+
+/** What the picture reflects: stamped on every answer. */
+export interface PictureStamp {
+  position: string | null;
+  eventCount: number;
+  lastRecordedAt: string | null;
+}
+
+export interface AgencyMembership {
+  readonly region: string;
+  readonly localOperationName: string | null;
+  readonly joinedAt: string;
+  /** The AgencyJoined event, so a correction of it can find the entry. */
+  readonly eventId: string;
+}
+
+export interface OperationPictureState {
+  readonly operationId: string;
+  launch: { codename: string; leadAgency: string; startedAt: string; description: string } | null;
+  status: 'open' | 'phase-ended' | 'closed';
+  phaseEndedAt: string | null;
+  closedAt: string | null;
+  readonly agencies: Map<string, AgencyMembership>;
+  readonly scope: PictureScope;
+  readonly stamp: PictureStamp;
+}
+
+/** What the fold remembers of each event a correction or retraction may target. */
+export interface EventRecord {
+  readonly type: string;
+  readonly operationId: string;
+  /** The recording agency of the original event. */
+  readonly agency: string;
+  /** The current contribution (null for types that add no counters). */
+  contribution: Contribution | null;
+  retracted: boolean;
+}
+
+export interface OperationalPictureState {
+  readonly operations: Map<string, OperationPictureState>;
+  readonly national: PictureScope;
+  readonly stamp: PictureStamp;
+  readonly events: Map<string, EventRecord>;
+}
+
+export function emptyScope(): PictureScope {
+  return { totals: new Map(), byAgency: new Map(), byRegion: new Map() };
+}
+
+export function emptyStamp(): PictureStamp {
+  return { position: null, eventCount: 0, lastRecordedAt: null };
+}

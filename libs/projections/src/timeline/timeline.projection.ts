@@ -1,0 +1,184 @@
+import type { JsonValue } from '@timeline/kernel';
+import { comparePositions, parsePosition } from '@timeline/event-store';
+import { EventDataReader } from '../core/event-data.reader';
+import type { Projection } from '../core/projection';
+import { UnfoldableEventError } from '../core/projection.errors';
+import type { StoredTimelineEvent } from '../core/stored-timeline-event';
+import type { OperationTimelineState, TimelineEntry, TimelineState } from './timeline.state';
+
+export const TIMELINE = 'timeline';
+
+/** Order of the timeline: occurred time, then global position. */
+export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
+  if (a.occurredAtMs !== b.occurredAtMs) return a.occurredAtMs < b.occurredAtMs ? -1 : 1;
+  return comparePositions(a.globalPosition, b.globalPosition);
+}
+
+/** Merges back-dated entries into place; afterwards `sorted` holds every entry in order. */
+export function settle(operation: OperationTimelineState): TimelineEntry[] {
+  if (operation.pending.length === 0) return operation.sorted;
+  const pending = operation.pending.sort(compareEntries);
+  const sorted = operation.sorted;
+  const merged: TimelineEntry[] = new Array(sorted.length + pending.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < sorted.length && j < pending.length) merged[k++] = compareEntries(sorted[i], pending[j]) <= 0 ? sorted[i++] : pending[j++];
+  while (i < sorted.length) merged[k++] = sorted[i++];
+  while (j < pending.length) merged[k++] = pending[j++];
+  operation.sorted = merged;
+  operation.pending = [];
+  return merged;
+}
+
+function occurredAtMsOf(event: StoredTimelineEvent): number {
+  const ms = Date.parse(event.occurredAt);
+  if (Number.isNaN(ms)) throw new UnfoldableEventError(event.eventId, event.type, `occurredAt "${event.occurredAt}" is not a date`);
+  return ms;
+}
+
+function targetOf(state: TimelineState, event: StoredTimelineEvent, targetId: string): TimelineEntry {
+  const target = state.entries.get(targetId);
+  if (!target) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which the timeline has not seen`);
+  if (target.operationId !== event.operationId) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId} of another operation`);
+  if (target.retraction) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which is retracted`);
+  return target;
+}
+
+function amendmentOf(event: StoredTimelineEvent) {
+  return {
+    eventId: event.eventId,
+    position: event.position,
+    occurredAt: event.occurredAt,
+    recordedAt: event.recordedAt,
+    recordedBy: event.recordedBy,
+    agency: event.agency,
+  };
+}
+
+/**
+ * Folds one event into the timeline. Corrections and retractions are not entries of
+ * their own: they amend their target, which keeps its place and shows its history.
+ * Every other type, known or not, becomes an entry.
+ */
+function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineState {
+  const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
+  let change: () => void;
+  if (event.type === 'EventCorrected') {
+    const target = targetOf(state, event, reader.text('correctsEventId'));
+    const correctedType = reader.text('correctedType');
+    if (correctedType !== target.type) reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
+    const correction = { ...amendmentOf(event), reason: reader.text('reason'), data: reader.object('replacement') };
+    change = () => {
+      (target.corrections ??= []).push(correction);
+    };
+  } else if (event.type === 'EventRetracted') {
+    const target = targetOf(state, event, reader.text('retractsEventId'));
+    const retraction = { ...amendmentOf(event), reason: reader.text('reason'), note: reader.optionalText('note') };
+    change = () => {
+      target.retraction = retraction;
+    };
+  } else {
+    if (state.entries.has(event.eventId)) reader.fail('the timeline already holds this event id');
+    const entry: TimelineEntry = {
+      eventId: event.eventId,
+      type: event.type,
+      operationId: event.operationId,
+      occurredAt: event.occurredAt,
+      occurredAtMs: occurredAtMsOf(event),
+      recordedAt: event.recordedAt,
+      recordedBy: event.recordedBy,
+      agency: event.agency,
+      classification: event.classification,
+      position: event.position,
+      globalPosition: event.globalPosition,
+      data: event.data,
+      corrections: null,
+      retraction: null,
+    };
+    change = () => {
+      const operation = operationOf(state, event.operationId);
+      const last = operation.pending.length === 0 ? operation.sorted[operation.sorted.length - 1] : undefined;
+      if (operation.pending.length === 0 && (last === undefined || compareEntries(last, entry) < 0)) operation.sorted.push(entry);
+      else operation.pending.push(entry);
+      state.entries.set(entry.eventId, entry);
+    };
+  }
+  change();
+  const stamp = operationOf(state, event.operationId).stamp;
+  stamp.position = event.position;
+  stamp.eventCount += 1;
+  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt) stamp.lastRecordedAt = event.recordedAt;
+  return state;
+}
+
+function operationOf(state: TimelineState, operationId: string): OperationTimelineState {
+  let operation = state.operations.get(operationId);
+  if (!operation) {
+    operation = { operationId, sorted: [], pending: [], stamp: { position: null, eventCount: 0, lastRecordedAt: null } };
+    state.operations.set(operationId, operation);
+  }
+  return operation;
+}
+
+// ---- snapshot: one part per operation header, entries in chunks
+
+const ENTRIES_PER_PART = 20_000;
+
+function entryToJson(entry: TimelineEntry): JsonValue {
+  const { globalPosition: _position, occurredAtMs: _ms, corrections, retraction, ...rest } = entry;
+  return { ...rest, corrections: corrections && corrections.map((c) => ({ ...c })), retraction: retraction && { ...retraction } } as JsonValue;
+}
+
+function entryFromJson(json: Record<string, never>): TimelineEntry {
+  const globalPosition = parsePosition(json.position);
+  if (!globalPosition) throw new TypeError(`timeline snapshot: bad position ${String(json.position)}`);
+  return { ...(json as unknown as TimelineEntry), occurredAtMs: Date.parse(json.occurredAt), globalPosition };
+}
+
+function toSnapshot(state: TimelineState): JsonValue[] {
+  const parts: JsonValue[] = [];
+  for (const operation of state.operations.values()) {
+    const entries = settle(operation);
+    parts.push({ part: 'operation', operationId: operation.operationId, stamp: { ...operation.stamp }, entries: entries.length });
+    for (let start = 0; start < entries.length; start += ENTRIES_PER_PART) {
+      parts.push({ part: 'entries', operationId: operation.operationId, entries: entries.slice(start, start + ENTRIES_PER_PART).map(entryToJson) });
+    }
+  }
+  return parts;
+}
+
+function fromSnapshot(parts: readonly JsonValue[]): TimelineState {
+  const state = initialState();
+  for (const part of parts) {
+    const json = part as never as Record<string, never>;
+    if (json.part === 'operation') {
+      operationOf(state, json.operationId).stamp.position = null;
+      Object.assign(operationOf(state, json.operationId).stamp, json.stamp);
+    } else if (json.part === 'entries') {
+      const operation = operationOf(state, json.operationId);
+      for (const item of json.entries as Record<string, never>[]) {
+        const entry = entryFromJson(item);
+        operation.sorted.push(entry);
+        state.entries.set(entry.eventId, entry);
+      }
+    } else {
+      throw new TypeError(`timeline snapshot: unknown part ${String(json.part)}`);
+    }
+  }
+  return state;
+}
+
+function initialState(): TimelineState {
+  return { operations: new Map(), entries: new Map() };
+}
+
+/** The timeline of each operation. Query it with `timelinePage` and `dailySeries`. */
+export const timelineProjection: Projection<TimelineState> = {
+  name: TIMELINE,
+  version: 1,
+  initialState,
+  apply: applyEvent,
+  toSnapshot,
+  fromSnapshot,
+};
