@@ -1,3 +1,4 @@
+import type { JsonObject } from '@timeline/kernel';
 import type { EventSpec } from './timeline-event.builders';
 import { eventIdOf } from './timeline-event.builders';
 
@@ -26,7 +27,7 @@ export const VENETIC_IDS = {
   phaseEnded: eventIdOf(21),
 } as const;
 
-const seizure1Original = {
+const seizure1Original: JsonObject & { drugs: JsonObject[] } = {
   seizureId: 'S-0001',
   raidId: 'R-0001',
   seizedBy: 'NWP',
@@ -53,7 +54,7 @@ export function veneticScenario(): EventSpec[] {
     agency,
     recordedBy,
   });
-  return [
+  const specs: EventSpec[] = [
     { type: 'OperationLaunched', ...at('2020-03-01T09:00:00.000Z', '2020-03-01T09:05:00.000Z', 'NCA'), data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-01T09:00:00.000Z', description: 'UK response to the EncroChat compromise' } },
     { type: 'AgencyJoined', ...at('2020-03-02T09:00:00.000Z', '2020-03-02T09:10:00.000Z', 'NWP'), data: { agency: 'NWP', localOperationName: 'TANTALUM', region: 'wales' } },
     { type: 'AgencyJoined', ...at('2020-03-03T09:00:00.000Z', '2020-03-03T09:10:00.000Z', 'GMP'), data: { agency: 'GMP', region: 'north-west' } },
@@ -84,5 +85,6 @@ export function veneticScenario(): EventSpec[] {
     },
     { type: 'EventRetracted', ...at('2020-06-16T11:00:00.000Z', '2020-06-16T11:00:00.000Z', 'GMP'), data: { retractsEventId: VENETIC_IDS.seizure3, reason: 'duplicate', note: 'Same cash as S-0001' } },
     { type: 'OperationalPhaseEnded', ...at('2020-07-02T00:00:00.000Z', '2020-07-02T09:00:00.000Z', 'NCA'), data: { reason: 'Operational phase complete' } },
-  ].map((spec, index) => ({ ...spec, eventId: eventIdOf(index + 1) }));
+  ];
+  return specs.map((spec, index) => ({ ...spec, eventId: eventIdOf(index + 1) }));
 }
