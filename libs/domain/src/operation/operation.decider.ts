@@ -1,0 +1,347 @@
+import {
+  CLASSIFICATIONS,
+  EVENT_CATALOGUE,
+  OPERATIONAL_EVENT_TYPES,
+  RETRACTABLE_EVENT_TYPES,
+  currentVersionOf,
+  isUtcTimestamp,
+  normaliseUtcTimestamp,
+  toStoredEventData,
+  type Classification,
+  type EventDataByType,
+  type EventType,
+} from '@timeline/events';
+import type { Map as ImmutableMap } from 'immutable';
+import type { CommandEvent, DecidedEvent, RecordEventsCommand } from './operation.command';
+import { OperationRuleError, type OperationRuleCode } from './operation.errors';
+import {
+  evolveOperation,
+  higherClassification,
+  identityOf,
+  IDENTITY_FIELD,
+  type LaunchedOperation,
+  type OperationState,
+} from './operation.state';
+
+type Data<K extends EventType> = EventDataByType[K];
+
+const OPERATIONAL: readonly string[] = OPERATIONAL_EVENT_TYPES;
+const RETRACTABLE: readonly string[] = RETRACTABLE_EVENT_TYPES;
+const AFTER_CLOSURE: readonly string[] = ['EventCorrected', 'ChargeBrought'];
+
+/**
+ * Decides a command against the operation's state: every event of the batch is
+ * checked in order against the state evolved through the events before it, so a
+ * batch may launch an operation and let agencies join in one go. Returns the
+ * events to store (data with derived fields) and the state after them, or
+ * throws the first OperationRuleError. The given state is never modified.
+ */
+export function decideAndEvolve(
+  command: RecordEventsCommand,
+  state: OperationState,
+): { readonly events: DecidedEvent[]; readonly state: OperationState } {
+  const now = Date.parse(command.now);
+  if (!isUtcTimestamp(command.now)) throw new TypeError(`command.now must be a UTC timestamp, got ${command.now}`);
+  const latest = now + (command.futureToleranceMs ?? 0);
+  let current = state;
+  const events = command.events.map((event, index) => {
+    const decided = new EventDecision(current, event, index, command, latest).decide();
+    current = evolveOperation(current, decided);
+    return decided;
+  });
+  return { events, state: current };
+}
+
+/** `decide(command, state) → events`: the events to store for a command, or an OperationRuleError. */
+export function decideOperation(command: RecordEventsCommand, state: OperationState): DecidedEvent[] {
+  return decideAndEvolve(command, state).events;
+}
+
+function classificationRank(classification: Classification): number {
+  return CLASSIFICATIONS.indexOf(classification);
+}
+
+/** The checks of one event of a batch against the state before it. */
+class EventDecision {
+  constructor(
+    private readonly state: OperationState,
+    private readonly event: CommandEvent,
+    private readonly index: number,
+    private readonly command: RecordEventsCommand,
+    private readonly latest: number,
+  ) {}
+
+  private fail(code: OperationRuleCode, message: string, path?: string, extra: Record<string, unknown> = {}): never {
+    throw new OperationRuleError(code, message, {
+      eventIndex: this.index,
+      eventId: this.event.eventId,
+      type: this.event.type,
+      ...(path === undefined ? {} : { path }),
+      ...extra,
+    });
+  }
+
+  decide(): DecidedEvent {
+    const { event, state } = this;
+    const current = currentVersionOf(event.type);
+    if (event.schemaVersion !== current) {
+      this.fail('operation.stale-schema-version', `${event.type} must be decided at schema version ${current}, not ${event.schemaVersion}`, 'schemaVersion', {
+        currentVersion: current,
+      });
+    }
+    this.checkTime(event.occurredAt, 'occurredAt');
+    if (state.status === 'not-launched') {
+      if (event.type !== 'OperationLaunched') {
+        this.fail('operation.not-launched', `The operation has not been launched: its first event must be OperationLaunched, not ${event.type}`);
+      }
+      this.checkTime((event.data as Data<'OperationLaunched'>).startedAt, 'data.startedAt');
+      return this.accept(this.classificationFor(undefined));
+    }
+    if (event.type === 'OperationLaunched') this.fail('operation.already-launched', `Operation ${state.codename} has already been launched`);
+    if (state.events.has(event.eventId)) {
+      this.fail('operation.duplicate-event-id', `Event id ${event.eventId} is already recorded in this operation`, 'eventId');
+    }
+    this.checkRecorder(state);
+    this.checkLifecycle(state);
+    if (event.causationId !== undefined && event.causationId !== null && !state.events.has(event.causationId)) {
+      this.fail('operation.unknown-causation', `Causation id ${event.causationId} is not an event of this operation`, 'causationId', {
+        causationId: event.causationId,
+      });
+    }
+    const correctedClassification = this.checkData(state, event.type, event.data, 'data', 'new');
+    return this.accept(this.classificationFor(correctedClassification));
+  }
+
+  private accept(classification: Classification): DecidedEvent {
+    const { event, command } = this;
+    return {
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      occurredAt: normaliseUtcTimestamp(event.occurredAt),
+      agency: command.recordedBy.agency,
+      recordedBy: command.recordedBy.principalId,
+      classification,
+      causationId: event.causationId ?? null,
+      data: toStoredEventData(event.type, event.data as never),
+    };
+  }
+
+  private classificationFor(correctedClassification: Classification | undefined): Classification {
+    const { event } = this;
+    let minimum = EVENT_CATALOGUE[event.type].minimumClassification;
+    if (event.type === 'EventCorrected') {
+      minimum = higherClassification(minimum, EVENT_CATALOGUE[event.data.correctedType].minimumClassification);
+      if (correctedClassification !== undefined) minimum = higherClassification(minimum, correctedClassification);
+    }
+    const given = event.classification ?? minimum;
+    if (classificationRank(given) < classificationRank(minimum)) {
+      this.fail('operation.classification-too-low', `${event.type} must be marked at least ${minimum}, not ${given}`, 'classification', {
+        minimum,
+      });
+    }
+    return given;
+  }
+
+  private checkTime(value: unknown, path: string): void {
+    if (!isUtcTimestamp(value)) this.fail('operation.invalid-timestamp', `${path} must be a UTC timestamp such as 2020-06-13T05:30:00Z`, path);
+    if (Date.parse(value) > this.latest) {
+      this.fail('operation.occurred-in-future', `${path} ${value} lies after the moment of recording ${this.command.now}`, path, {
+        now: this.command.now,
+      });
+    }
+  }
+
+  private checkRecorder(state: LaunchedOperation): void {
+    const { agency } = this.command.recordedBy;
+    if (state.agencies.has(agency)) return;
+    // An agency may record its own joining.
+    if (this.event.type === 'AgencyJoined' && this.event.data.agency === agency) return;
+    this.fail('operation.agency-not-joined', `Agency ${agency} has not joined operation ${state.codename} and cannot record in it`, undefined, {
+      agency,
+    });
+  }
+
+  private checkLifecycle(state: LaunchedOperation): void {
+    const { type } = this.event;
+    if (state.status === 'closed' && !AFTER_CLOSURE.includes(type)) {
+      this.fail('operation.closed', `Operation ${state.codename} is closed: only corrections and charging decisions can be recorded, not ${type}`);
+    }
+    if (state.status !== 'active' && OPERATIONAL.includes(type)) {
+      this.fail('operation.operational-phase-ended', `The operational phase of ${state.codename} has ended: no ${type} can be recorded`);
+    }
+    if (state.status === 'phase-ended' && type === 'OperationalPhaseEnded') {
+      this.fail('operation.phase-already-ended', `The operational phase of ${state.codename} has already ended`);
+    }
+  }
+
+  private checkJoined(state: LaunchedOperation, agency: string, path: string): void {
+    if (!state.agencies.has(agency)) {
+      this.fail('operation.agency-not-joined', `Agency ${agency} has not joined operation ${state.codename}`, path, { agency });
+    }
+  }
+
+  private checkUnused(map: ImmutableMap<string, unknown>, kind: string, ref: string, path: string): void {
+    if (map.has(ref)) this.fail('operation.reference-already-used', `A ${kind} with id ${ref} is already recorded in this operation`, path, { kind, ref });
+  }
+
+  private checkLive(map: ImmutableMap<string, { readonly retracted: boolean }>, kind: string, ref: string | undefined, path: string): void {
+    if (ref === undefined) return;
+    const entity = map.get(ref);
+    if (entity === undefined) this.fail('operation.unknown-reference', `No ${kind} ${ref} has been recorded in this operation`, path, { kind, ref });
+    if (entity.retracted) this.fail('operation.reference-retracted', `The ${kind} ${ref} has been retracted`, path, { kind, ref });
+  }
+
+  /**
+   * Rules on an event's data. `mode` is `new` for an event being recorded and
+   * `replacement` for the data of a correction, whose ids already exist.
+   * Returns, for a correction, the classification of the event it corrects.
+   */
+  private checkData(
+    state: LaunchedOperation,
+    type: EventType,
+    rawData: object,
+    path: string,
+    mode: 'new' | 'replacement',
+  ): Classification | undefined {
+    const isNew = mode === 'new';
+    switch (type) {
+      case 'OperationLaunched':
+        this.checkTime((rawData as Data<'OperationLaunched'>).startedAt, `${path}.startedAt`);
+        return undefined;
+      case 'AgencyJoined': {
+        const { agency } = rawData as Data<'AgencyJoined'>;
+        if (isNew && state.agencies.has(agency)) {
+          this.fail('operation.agency-already-joined', `Agency ${agency} has already joined operation ${state.codename}`, `${path}.agency`, { agency });
+        }
+        return undefined;
+      }
+      case 'IntelligenceReceived': {
+        if (isNew) this.checkUnused(state.reports, 'intelligence report', (rawData as Data<'IntelligenceReceived'>).reportRef, `${path}.reportRef`);
+        return undefined;
+      }
+      case 'IntelligenceDisseminated':
+        this.checkLive(state.reports, 'intelligence report', (rawData as Data<'IntelligenceDisseminated'>).reportRef, `${path}.reportRef`);
+        return undefined;
+      case 'OrganisedCrimeGroupIdentified':
+        if (isNew) this.checkUnused(state.ocgs, 'organised crime group', (rawData as Data<'OrganisedCrimeGroupIdentified'>).ocgId, `${path}.ocgId`);
+        return undefined;
+      case 'RaidConducted': {
+        const raid = rawData as Data<'RaidConducted'>;
+        if (isNew) this.checkUnused(state.raids, 'raid', raid.raidId, `${path}.raidId`);
+        this.checkJoined(state, raid.force, `${path}.force`);
+        this.checkTime(raid.startedAt, `${path}.startedAt`);
+        this.checkTime(raid.endedAt, `${path}.endedAt`);
+        if (Date.parse(raid.endedAt) < Date.parse(raid.startedAt)) {
+          this.fail('operation.raid-ends-before-start', `Raid ${raid.raidId} ends (${raid.endedAt}) before it starts (${raid.startedAt})`, `${path}.endedAt`, {
+            startedAt: raid.startedAt,
+            endedAt: raid.endedAt,
+          });
+        }
+        this.checkLive(state.ocgs, 'organised crime group', raid.ocgId, `${path}.ocgId`);
+        raid.intelligenceRefs?.forEach((ref, i) => this.checkLive(state.reports, 'intelligence report', ref, `${path}.intelligenceRefs[${i}]`));
+        return undefined;
+      }
+      case 'ArrestMade': {
+        const arrest = rawData as Data<'ArrestMade'>;
+        if (isNew) this.checkUnused(state.arrests, 'arrest', arrest.arrestId, `${path}.arrestId`);
+        this.checkJoined(state, arrest.force, `${path}.force`);
+        this.checkLive(state.raids, 'raid', arrest.raidId, `${path}.raidId`);
+        return undefined;
+      }
+      case 'ChargeBrought': {
+        const { arrestId } = rawData as Data<'ChargeBrought'>;
+        this.checkLive(state.arrests, 'arrest', arrestId, `${path}.arrestId`);
+        const charged = state.arrests.get(arrestId)?.chargeEventId;
+        if (isNew && charged !== undefined) {
+          this.fail('operation.arrest-already-charged', `Arrest ${arrestId} already has a charging decision (event ${charged})`, `${path}.arrestId`, {
+            arrestId,
+            chargeEventId: charged,
+          });
+        }
+        return undefined;
+      }
+      case 'SeizureRecorded': {
+        const seizure = rawData as Data<'SeizureRecorded'>;
+        if (isNew) this.checkUnused(state.seizures, 'seizure', seizure.seizureId, `${path}.seizureId`);
+        this.checkLive(state.raids, 'raid', seizure.raidId, `${path}.raidId`);
+        return undefined;
+      }
+      case 'ThreatToLifeMitigated': {
+        const threat = rawData as Data<'ThreatToLifeMitigated'>;
+        if (isNew) this.checkUnused(state.threatsToLife, 'threat to life', threat.ttlId, `${path}.ttlId`);
+        this.checkLive(state.reports, 'intelligence report', threat.reportRef, `${path}.reportRef`);
+        return undefined;
+      }
+      case 'EventCorrected':
+        return this.checkCorrection(state, rawData as Data<'EventCorrected'>, path);
+      case 'EventRetracted':
+        this.checkRetraction(state, (rawData as Data<'EventRetracted'>).retractsEventId, path);
+        return undefined;
+      case 'EncryptionCracked':
+      case 'OperationalPhaseEnded':
+      case 'OperationClosed':
+        return undefined;
+      default: {
+        const exhaustive: never = type;
+        throw new TypeError(`unhandled event type ${String(exhaustive)}`);
+      }
+    }
+  }
+
+  private checkCorrection(state: LaunchedOperation, correction: Data<'EventCorrected'>, path: string): Classification {
+    const targetId = correction.correctsEventId;
+    const target = state.events.get(targetId);
+    if (target === undefined) {
+      this.fail('operation.unknown-event', `Event ${targetId} is not an event of this operation`, `${path}.correctsEventId`, { targetEventId: targetId });
+    }
+    if (target.type !== correction.correctedType) {
+      this.fail(
+        'operation.correction-type-mismatch',
+        `Event ${targetId} is a ${target.type}, not a ${correction.correctedType}`,
+        `${path}.correctedType`,
+        { targetEventId: targetId, targetType: target.type },
+      );
+    }
+    if (target.retracted) this.fail('operation.event-retracted', `Event ${targetId} has been retracted and cannot be corrected`, `${path}.correctsEventId`, { targetEventId: targetId });
+    const identity = identityOf(correction.correctedType, correction.replacement);
+    if (identity !== target.key) {
+      const field = IDENTITY_FIELD[correction.correctedType]!;
+      this.fail(
+        'operation.correction-changes-identity',
+        `A correction cannot change ${field} (${String(target.key)} → ${String(identity)}); retract the event and record a new one`,
+        `${path}.replacement.${field}`,
+        { targetEventId: targetId, recorded: target.key, replacement: identity },
+      );
+    }
+    this.checkData(state, correction.correctedType, correction.replacement, `${path}.replacement`, 'replacement');
+    return target.classification;
+  }
+
+  private checkRetraction(state: LaunchedOperation, targetId: string, path: string): void {
+    const target = state.events.get(targetId);
+    const at = `${path}.retractsEventId`;
+    if (target === undefined) this.fail('operation.unknown-event', `Event ${targetId} is not an event of this operation`, at, { targetEventId: targetId });
+    if (!RETRACTABLE.includes(target.type)) {
+      this.fail('operation.event-not-retractable', `A ${target.type} cannot be retracted`, at, { targetEventId: targetId, targetType: target.type });
+    }
+    if (target.retracted) this.fail('operation.event-retracted', `Event ${targetId} has already been retracted`, at, { targetEventId: targetId });
+    const key = target.key ?? '';
+    const dependants =
+      target.type === 'RaidConducted'
+        ? (state.raids.get(key)?.dependants ?? 0)
+        : target.type === 'OrganisedCrimeGroupIdentified'
+          ? (state.ocgs.get(key)?.dependants ?? 0)
+          : target.type === 'ArrestMade' && state.arrests.get(key)?.chargeEventId !== undefined
+            ? 1
+            : 0;
+    if (dependants > 0) {
+      this.fail(
+        'operation.retraction-has-dependants',
+        `${target.type} ${key} still has ${dependants} live dependent event(s); retract them first`,
+        at,
+        { targetEventId: targetId, dependants },
+      );
+    }
+  }
+}

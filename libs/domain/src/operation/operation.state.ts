@@ -1,0 +1,347 @@
+import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
+import {
+  currentVersionOf,
+  isEventType,
+  upcastStoredEventData,
+  CLASSIFICATIONS,
+  type Classification,
+  type EventType,
+  type StoredEventDataByType,
+} from '@timeline/events';
+import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+
+/** An event of the operation as the decider folds it: stored data plus the envelope fields the rules read. */
+export interface OperationEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly occurredAt: string;
+  /** The recording agency (from the credential). */
+  readonly agency: string;
+  readonly classification: Classification;
+  /** Stored data at `schemaVersion`; folded upcast to the current version. */
+  readonly data: object;
+}
+
+/** What the operation remembers of each of its events. */
+export interface EventFact {
+  readonly type: EventType;
+  /** The highest marking of the event and its corrections: a further correction may not go lower. */
+  readonly classification: Classification;
+  readonly retracted: boolean;
+  /** The id of what the event recorded (raid id, arrest id, report ref, agency…), if any. */
+  readonly key?: string;
+}
+
+interface EntityFact {
+  /** The event that recorded the entity. */
+  readonly eventId: string;
+  readonly retracted: boolean;
+}
+export interface RaidFact extends EntityFact {
+  readonly ocgId?: string;
+  /** Live arrests and seizures made at the raid. */
+  readonly dependants: number;
+}
+export interface ArrestFact extends EntityFact {
+  readonly raidId?: string;
+  /** The live charging decision, if any. */
+  readonly chargeEventId?: string;
+}
+export interface SeizureFact extends EntityFact {
+  readonly raidId?: string;
+}
+export interface OcgFact extends EntityFact {
+  /** Live raids targeting the group. */
+  readonly dependants: number;
+}
+export type ReportFact = EntityFact;
+export type ThreatToLifeFact = EntityFact;
+
+/**
+ * Everything a launched operation's rules need, in persistent collections:
+ * evolving by one event shares all but a few nodes with the previous state, so
+ * a cached state can be evolved speculatively through a batch and dropped if
+ * the batch is refused, at a cost independent of the operation's size.
+ */
+export interface OperationFacts {
+  /** Events folded so far; the stream revision of the last one is `eventCount - 1`. */
+  readonly eventCount: number;
+  readonly codename: string;
+  readonly leadAgency: string;
+  readonly agencies: ImmutableSet<string>;
+  readonly events: ImmutableMap<string, EventFact>;
+  readonly raids: ImmutableMap<string, RaidFact>;
+  readonly arrests: ImmutableMap<string, ArrestFact>;
+  readonly seizures: ImmutableMap<string, SeizureFact>;
+  readonly reports: ImmutableMap<string, ReportFact>;
+  readonly ocgs: ImmutableMap<string, OcgFact>;
+  readonly threatsToLife: ImmutableMap<string, ThreatToLifeFact>;
+}
+
+export interface NotLaunchedOperation {
+  readonly status: 'not-launched';
+  readonly eventCount: 0;
+}
+export interface ActiveOperation extends OperationFacts {
+  readonly status: 'active';
+}
+export interface PhaseEndedOperation extends OperationFacts {
+  readonly status: 'phase-ended';
+}
+export interface ClosedOperation extends OperationFacts {
+  readonly status: 'closed';
+}
+export type LaunchedOperation = ActiveOperation | PhaseEndedOperation | ClosedOperation;
+export type OperationState = NotLaunchedOperation | LaunchedOperation;
+
+const NOT_LAUNCHED: NotLaunchedOperation = Object.freeze({ status: 'not-launched', eventCount: 0 });
+
+export function initialOperationState(): OperationState {
+  return NOT_LAUNCHED;
+}
+
+/** True when the operation already holds an event with this id (an idempotent retry, for the write path). */
+export function hasRecordedEvent(state: OperationState, eventId: string): boolean {
+  return state.status !== 'not-launched' && state.events.has(eventId);
+}
+
+/** A stored history the rules could never have produced: folding stops rather than guess. */
+export class InconsistentHistoryError extends TimelineError {
+  readonly code = 'operation.inconsistent-history';
+  readonly category: ErrorCategory = 'illegal-state';
+
+  constructor(eventId: string, reason: string) {
+    super(`Cannot fold event ${eventId}: ${reason}`, { eventId, reason });
+  }
+}
+
+export function higherClassification(a: Classification, b: Classification): Classification {
+  return CLASSIFICATIONS.indexOf(a) >= CLASSIFICATIONS.indexOf(b) ? a : b;
+}
+
+/** The id of what an event of `type` records, if it records one. A correction may not change it. */
+export function identityOf(type: EventType, data: object): string | undefined {
+  const fields = data as Record<string, unknown>;
+  const field = IDENTITY_FIELD[type];
+  return field === undefined ? undefined : (fields[field] as string);
+}
+
+export const IDENTITY_FIELD: { readonly [K in EventType]?: string } = {
+  OperationLaunched: 'leadAgency',
+  AgencyJoined: 'agency',
+  IntelligenceReceived: 'reportRef',
+  OrganisedCrimeGroupIdentified: 'ocgId',
+  RaidConducted: 'raidId',
+  ArrestMade: 'arrestId',
+  ChargeBrought: 'arrestId',
+  SeizureRecorded: 'seizureId',
+  ThreatToLifeMitigated: 'ttlId',
+};
+
+type Stored<K extends EventType> = StoredEventDataByType[K];
+
+function adjust<V extends { readonly dependants: number }>(
+  map: ImmutableMap<string, V>,
+  key: string | undefined,
+  delta: number,
+): ImmutableMap<string, V> {
+  if (key === undefined) return map;
+  const entity = map.get(key);
+  return entity === undefined ? map : map.set(key, { ...entity, dependants: entity.dependants + delta });
+}
+
+function retract<V extends EntityFact>(map: ImmutableMap<string, V>, key: string | undefined): ImmutableMap<string, V> {
+  if (key === undefined) return map;
+  const entity = map.get(key);
+  return entity === undefined ? map : map.set(key, { ...entity, retracted: true });
+}
+
+/**
+ * Folds one stored (or just decided) event into the state. Pure; trusts that
+ * `decideOperation` accepted the event, and throws InconsistentHistoryError only
+ * for a history no decision could have produced (an event before the launch).
+ */
+export function evolveOperation(state: OperationState, event: OperationEvent): OperationState {
+  if (!isEventType(event.type)) throw new InconsistentHistoryError(event.eventId, `unknown event type ${event.type}`);
+  const type = event.type;
+  const data =
+    event.schemaVersion === currentVersionOf(type) ? event.data : upcastStoredEventData(type, event.schemaVersion, event.data);
+
+  if (state.status === 'not-launched') {
+    if (type !== 'OperationLaunched') throw new InconsistentHistoryError(event.eventId, `${type} before OperationLaunched`);
+    const launched = data as Stored<'OperationLaunched'>;
+    return {
+      status: 'active',
+      eventCount: 1,
+      codename: launched.codename,
+      leadAgency: launched.leadAgency,
+      agencies: ImmutableSet<string>([launched.leadAgency, event.agency]),
+      events: ImmutableMap<string, EventFact>().set(event.eventId, {
+        type,
+        classification: event.classification,
+        retracted: false,
+        key: launched.leadAgency,
+      }),
+      raids: ImmutableMap(),
+      arrests: ImmutableMap(),
+      seizures: ImmutableMap(),
+      reports: ImmutableMap(),
+      ocgs: ImmutableMap(),
+      threatsToLife: ImmutableMap(),
+    };
+  }
+
+  const recorded: EventFact = { type, classification: event.classification, retracted: false, key: identityOf(type, data) };
+  const next = { ...state, eventCount: state.eventCount + 1, events: state.events.set(event.eventId, recorded) };
+  const entity = { eventId: event.eventId, retracted: false };
+
+  switch (type) {
+    case 'OperationLaunched':
+      throw new InconsistentHistoryError(event.eventId, 'a second OperationLaunched');
+    case 'AgencyJoined':
+      return { ...next, agencies: next.agencies.add((data as Stored<'AgencyJoined'>).agency) };
+    case 'EncryptionCracked':
+    case 'IntelligenceDisseminated':
+      return next;
+    case 'IntelligenceReceived':
+      return { ...next, reports: next.reports.set((data as Stored<'IntelligenceReceived'>).reportRef, entity) };
+    case 'OrganisedCrimeGroupIdentified':
+      return { ...next, ocgs: next.ocgs.set((data as Stored<'OrganisedCrimeGroupIdentified'>).ocgId, { ...entity, dependants: 0 }) };
+    case 'RaidConducted': {
+      const raid = data as Stored<'RaidConducted'>;
+      return {
+        ...next,
+        raids: next.raids.set(raid.raidId, { ...entity, ocgId: raid.ocgId, dependants: 0 }),
+        ocgs: adjust(next.ocgs, raid.ocgId, +1),
+      };
+    }
+    case 'ArrestMade': {
+      const arrest = data as Stored<'ArrestMade'>;
+      return {
+        ...next,
+        arrests: next.arrests.set(arrest.arrestId, { ...entity, raidId: arrest.raidId }),
+        raids: adjust(next.raids, arrest.raidId, +1),
+      };
+    }
+    case 'ChargeBrought': {
+      const { arrestId } = data as Stored<'ChargeBrought'>;
+      const arrest = next.arrests.get(arrestId);
+      if (arrest === undefined) throw new InconsistentHistoryError(event.eventId, `charge on unknown arrest ${arrestId}`);
+      return { ...next, arrests: next.arrests.set(arrestId, { ...arrest, chargeEventId: event.eventId }) };
+    }
+    case 'SeizureRecorded': {
+      const seizure = data as Stored<'SeizureRecorded'>;
+      return {
+        ...next,
+        seizures: next.seizures.set(seizure.seizureId, { ...entity, raidId: seizure.raidId }),
+        raids: adjust(next.raids, seizure.raidId, +1),
+      };
+    }
+    case 'ThreatToLifeMitigated':
+      return { ...next, threatsToLife: next.threatsToLife.set((data as Stored<'ThreatToLifeMitigated'>).ttlId, entity) };
+    case 'EventCorrected':
+      return applyCorrection(next, event.eventId, data as Stored<'EventCorrected'>, event.classification);
+    case 'EventRetracted':
+      return applyRetraction(next, event.eventId, (data as Stored<'EventRetracted'>).retractsEventId);
+    case 'OperationalPhaseEnded':
+      return { ...next, status: 'phase-ended' };
+    case 'OperationClosed':
+      return { ...next, status: 'closed' };
+    default: {
+      const exhaustive: never = type;
+      throw new InconsistentHistoryError(event.eventId, `unhandled type ${String(exhaustive)}`);
+    }
+  }
+}
+
+function applyCorrection<S extends LaunchedOperation>(
+  state: S,
+  correctionId: string,
+  correction: Stored<'EventCorrected'>,
+  classification: Classification,
+): S {
+  const target = state.events.get(correction.correctsEventId);
+  if (target === undefined) {
+    throw new InconsistentHistoryError(correctionId, `correction of unknown event ${correction.correctsEventId}`);
+  }
+  const corrected: S = {
+    ...state,
+    events: state.events
+      .set(correctionId, { type: 'EventCorrected', classification, retracted: false, key: correction.correctsEventId })
+      .set(correction.correctsEventId, { ...target, classification: higherClassification(target.classification, classification) }),
+  };
+  const key = target.key;
+  switch (correction.correctedType) {
+    case 'OperationLaunched':
+      return { ...corrected, codename: correction.replacement.codename };
+    case 'RaidConducted': {
+      const raid = key === undefined ? undefined : corrected.raids.get(key);
+      if (raid === undefined || key === undefined) return corrected;
+      const ocgId = correction.replacement.ocgId;
+      return {
+        ...corrected,
+        raids: corrected.raids.set(key, { ...raid, ocgId }),
+        ocgs: adjust(adjust(corrected.ocgs, raid.ocgId, -1), ocgId, +1),
+      };
+    }
+    case 'ArrestMade': {
+      const arrest = key === undefined ? undefined : corrected.arrests.get(key);
+      if (arrest === undefined || key === undefined) return corrected;
+      const raidId = correction.replacement.raidId;
+      return {
+        ...corrected,
+        arrests: corrected.arrests.set(key, { ...arrest, raidId }),
+        raids: adjust(adjust(corrected.raids, arrest.raidId, -1), raidId, +1),
+      };
+    }
+    case 'SeizureRecorded': {
+      const seizure = key === undefined ? undefined : corrected.seizures.get(key);
+      if (seizure === undefined || key === undefined) return corrected;
+      const raidId = correction.replacement.raidId;
+      return {
+        ...corrected,
+        seizures: corrected.seizures.set(key, { ...seizure, raidId }),
+        raids: adjust(adjust(corrected.raids, seizure.raidId, -1), raidId, +1),
+      };
+    }
+    default:
+      // The other types' rules read nothing a correction may change.
+      return corrected;
+  }
+}
+
+function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: string, targetId: string): S {
+  const target = state.events.get(targetId);
+  if (target === undefined) throw new InconsistentHistoryError(retractionId, `retraction of unknown event ${targetId}`);
+  const retracted: S = { ...state, events: state.events.set(targetId, { ...target, retracted: true }) };
+  const key = target.key;
+  switch (target.type) {
+    case 'IntelligenceReceived':
+      return { ...retracted, reports: retract(retracted.reports, key) };
+    case 'OrganisedCrimeGroupIdentified':
+      return { ...retracted, ocgs: retract(retracted.ocgs, key) };
+    case 'RaidConducted': {
+      const raid = key === undefined ? undefined : retracted.raids.get(key);
+      return { ...retracted, raids: retract(retracted.raids, key), ocgs: adjust(retracted.ocgs, raid?.ocgId, -1) };
+    }
+    case 'ArrestMade': {
+      const arrest = key === undefined ? undefined : retracted.arrests.get(key);
+      return { ...retracted, arrests: retract(retracted.arrests, key), raids: adjust(retracted.raids, arrest?.raidId, -1) };
+    }
+    case 'ChargeBrought': {
+      const arrest = key === undefined ? undefined : retracted.arrests.get(key);
+      if (arrest === undefined || key === undefined) return retracted;
+      const { chargeEventId: _withdrawn, ...uncharged } = arrest;
+      return { ...retracted, arrests: retracted.arrests.set(key, uncharged) };
+    }
+    case 'SeizureRecorded': {
+      const seizure = key === undefined ? undefined : retracted.seizures.get(key);
+      return { ...retracted, seizures: retract(retracted.seizures, key), raids: adjust(retracted.raids, seizure?.raidId, -1) };
+    }
+    case 'ThreatToLifeMitigated':
+      return { ...retracted, threatsToLife: retract(retracted.threatsToLife, key) };
+    default:
+      return retracted;
+  }
+}
