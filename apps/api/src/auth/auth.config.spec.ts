@@ -10,9 +10,9 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = (key: typeof ec.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString();
 
-async function failure(env: Record<string, string>, dataDir = '/nonexistent'): Promise<string> {
+function failure(env: Record<string, string>, dataDir = '/nonexistent'): string {
   try {
-    await readAuthConfiguration(env, dataDir);
+    readAuthConfiguration(env, dataDir);
   } catch (error: unknown) {
     if (error instanceof AuthConfigurationError) return error.message;
     throw error;
@@ -28,14 +28,14 @@ describe('readAuthConfiguration', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('refuses to start without any authentication configured', async () => {
-    expect(await failure({})).toBe(
+    expect(failure({})).toBe(
       'AUTH_MODE: no authentication is configured: set AUTH_JWKS_URL, AUTH_JWT_PUBLIC_KEY or AUTH_JWT_PUBLIC_KEY_FILE ' +
         '(with AUTH_ISSUER and AUTH_AUDIENCE), or start with AUTH_MODE=local-dev for local development',
     );
   });
 
   it('reads a PEM public key with its issuer and audience, the algorithm following the key', async () => {
-    const config = await readAuthConfiguration(
+    const config = readAuthConfiguration(
       { AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey), AUTH_ISSUER: 'https://idp', AUTH_AUDIENCE: 'timeline' },
       dataDir,
     );
@@ -58,7 +58,7 @@ describe('readAuthConfiguration', () => {
   it('reads a key file and picks RS256 for an RSA key', async () => {
     const file = join(dataDir, 'idp.pem');
     writeFileSync(file, pem(rsa.publicKey));
-    const config = await readAuthConfiguration(
+    const config = readAuthConfiguration(
       { AUTH_JWT_PUBLIC_KEY_FILE: file, AUTH_ISSUER: 'https://idp', AUTH_AUDIENCE: 'timeline' },
       dataDir,
     );
@@ -66,7 +66,7 @@ describe('readAuthConfiguration', () => {
   });
 
   it('reads a JWKS URL and every tunable', async () => {
-    const config = await readAuthConfiguration(
+    const config = readAuthConfiguration(
       {
         AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
         AUTH_ISSUER: 'https://idp.example.org',
@@ -132,7 +132,7 @@ describe('readAuthConfiguration', () => {
       'AUTH_JWKS_URL: cannot be combined with AUTH_MODE=local-dev',
     ],
   ])('refuses %j', async (env, message) => {
-    expect(await failure(env as Record<string, string>, dataDir)).toBe(message);
+    expect(failure(env as Record<string, string>, dataDir)).toBe(message);
   });
 
   it('refuses an origin with a path', () => {
@@ -142,10 +142,10 @@ describe('readAuthConfiguration', () => {
   });
 
   it('in local-dev mode creates a private signing key once (mode 0600) and trusts the tokens it signs', async () => {
-    const first = await readAuthConfiguration({ AUTH_MODE: 'local-dev' }, dataDir);
+    const first = readAuthConfiguration({ AUTH_MODE: 'local-dev' }, dataDir);
     expect(first.localDev?.created).toBe(true);
     expect(statSync(localDevKeyPath(dataDir)).mode & 0o777).toBe(0o600);
-    const second = await readAuthConfiguration({ AUTH_MODE: 'local-dev' }, dataDir);
+    const second = readAuthConfiguration({ AUTH_MODE: 'local-dev' }, dataDir);
     expect(second.localDev?.created).toBe(false);
     expect(second.options).toMatchObject({ issuer: LOCAL_DEV_ISSUER, audience: LOCAL_DEV_AUDIENCE, algorithms: ['ES256'] });
 

@@ -39,7 +39,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * neither a key, a key file nor a JWKS URL the service refuses to start, unless
  * AUTH_MODE=local-dev explicitly asks for a local signing key under DATA_DIR.
  */
-export async function readAuthConfiguration(env: Env, dataDir: string): Promise<AuthConfiguration> {
+export function readAuthConfiguration(env: Env, dataDir: string): AuthConfiguration {
   const mode = optional(env, 'AUTH_MODE') ?? 'jwt';
   if (mode !== 'jwt' && mode !== 'local-dev') {
     throw new AuthConfigurationError('AUTH_MODE', `must be "jwt" or "local-dev"; got ${JSON.stringify(mode)}`);
@@ -65,7 +65,7 @@ export async function readAuthConfiguration(env: Env, dataDir: string): Promise<
         throw new AuthConfigurationError(variable, 'cannot be combined with AUTH_MODE=local-dev');
       }
     }
-    const localDev = await loadOrCreateLocalDevKey(dataDir);
+    const localDev = loadOrCreateLocalDevKey(dataDir);
     return {
       corsOrigins,
       localDev,

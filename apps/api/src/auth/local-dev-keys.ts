@@ -1,5 +1,5 @@
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { SignJWT, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AGENCY_CODE_PATTERN, isRole, type Role, SUBJECT_PATTERN } from './principal';
@@ -25,27 +25,32 @@ export interface SigningKey {
  * Loads the local development signing key, creating it on first use (file mode
  * 0600). Returns whether it was created so that the caller can announce it.
  */
-export async function loadOrCreateLocalDevKey(dataDir: string): Promise<{ key: SigningKey; created: boolean }> {
+export function loadOrCreateLocalDevKey(dataDir: string): { key: SigningKey; created: boolean } {
   const path = localDevKeyPath(dataDir);
-  if (existsSync(path)) return { key: await readSigningKey(path), created: false };
-  const { privateKey } = await generateKeyPair(LOCAL_DEV_ALGORITHM, { extractable: true });
-  const jwk: JWK = { ...(await exportJWK(privateKey)), alg: LOCAL_DEV_ALGORITHM, use: 'sig' };
-  jwk.kid = `local-dev-${Date.now().toString(36)}`;
+  if (existsSync(path)) return { key: readSigningKey(path), created: false };
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk: JWK = {
+    ...(privateKey.export({ format: 'jwk' }) as JWK),
+    alg: LOCAL_DEV_ALGORITHM,
+    use: 'sig',
+    kid: `local-dev-${Date.now().toString(36)}`,
+  };
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Written aside then renamed so that a crash never leaves a half key that would fail every later start.
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(jwk, null, 2) + '\n', { mode: 0o600 });
   chmodSync(temporary, 0o600);
   renameSync(temporary, path);
-  return { key: await readSigningKey(path), created: true };
+  return { key: readSigningKey(path), created: true };
 }
 
 /** Reads a private signing key stored as a JWK file (as written by the local development mode). */
-export async function readSigningKey(path: string): Promise<SigningKey> {
+export function readSigningKey(path: string): SigningKey {
   const jwk = JSON.parse(readFileSync(path, 'utf8')) as JWK;
   if (typeof jwk.d !== 'string') throw new Error(`${path} does not hold a private key`);
   const algorithm = jwk.alg ?? LOCAL_DEV_ALGORITHM;
-  const privateKey = (await importJWK(jwk, algorithm)) as KeyObject;
+  const { alg: _alg, use: _use, kid: _kid, key_ops: _ops, ...material } = jwk;
+  const privateKey = createPrivateKey({ key: material as JsonWebKey, format: 'jwk' });
   return { privateKey, publicKey: createPublicKey(privateKey), kid: jwk.kid ?? 'local-dev', algorithm };
 }
 

@@ -39,7 +39,7 @@ describe('cli token', () => {
     const token = result.out.trim();
     const claims = decodeJwt(token);
     expect(claims.exp! - claims.iat!).toBe(8 * 3600);
-    const config = await readAuthConfiguration({ AUTH_MODE: 'local-dev' }, join(dir, 'state'));
+    const config = readAuthConfiguration({ AUTH_MODE: 'local-dev' }, join(dir, 'state'));
     await expect(new TokenVerifier(config.options).verify(token)).resolves.toEqual({
       subject: 'officer-1',
       agency: 'NWP',

@@ -59,7 +59,7 @@ export const issueTokenCommand: CliCommand = {
         } catch (error: unknown) {
           throw new CliUsageError(`--ttl: ${(error as Error).message}`);
         }
-        const key = await signingKey(options);
+        const key = signingKey(options);
         const agency = options.agency.trim();
         let token: string;
         try {
@@ -79,19 +79,19 @@ export const issueTokenCommand: CliCommand = {
         setExitCode(ExitCode.ok);
       });
 
-    async function signingKey(options: TokenOptions): Promise<SigningKey> {
+    function signingKey(options: TokenOptions): SigningKey {
       if (options.key !== undefined) {
         const path = resolve(context.cwd, options.key);
         if (!existsSync(path)) throw new CliUsageError(`--key: ${path} does not exist`);
         try {
-          return await readSigningKey(path);
+          return readSigningKey(path);
         } catch (error: unknown) {
           throw new CliUsageError(`--key: ${(error as Error).message}`);
         }
       }
       const raw = options.dataDir ?? context.env['DATA_DIR'] ?? 'data';
       const dataDir = isAbsolute(raw) ? raw : resolve(context.cwd, raw);
-      const { key, created } = await loadOrCreateLocalDevKey(dataDir);
+      const { key, created } = loadOrCreateLocalDevKey(dataDir);
       if (created) context.err(`Created the local development signing key ${localDevKeyPath(dataDir)}\n`);
       return key;
     }
