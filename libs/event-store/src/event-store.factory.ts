@@ -1,5 +1,7 @@
 import type { EventStore } from './event-store.port';
 import { SqliteEventStore } from './sqlite/sqlite.event-store';
+import { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store';
+import type { EventStoreDbOptions } from './eventstoredb/eventstoredb.options';
 
 /** The embedded store: one SQLite file, the default that works on a bare machine. */
 export interface SqliteEventStoreConfig {
@@ -10,8 +12,8 @@ export interface SqliteEventStoreConfig {
   readonly pollIntervalMs?: number;
 }
 
-/** An EventStoreDB/KurrentDB node or cluster. */
-export interface EventStoreDbConfig {
+/** An EventStoreDB/KurrentDB node or cluster; see {@link EventStoreDbOptions} for each option and its default. */
+export interface EventStoreDbConfig extends EventStoreDbOptions {
   readonly kind: 'eventstoredb';
   /** An `esdb://` or `kurrentdb://` connection string, e.g. `esdb://localhost:2113?tls=false`. */
   readonly connectionString: string;
@@ -25,8 +27,10 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
   switch (options.kind) {
     case 'sqlite':
       return SqliteEventStore.open({ file: options.file, pollIntervalMs: options.pollIntervalMs });
-    case 'eventstoredb':
-      throw new Error('The EventStoreDB adapter is not available in this build; use EVENT_STORE=sqlite');
+    case 'eventstoredb': {
+      const { kind: _kind, ...eventStoreDb } = options;
+      return EventStoreDbEventStore.open(eventStoreDb);
+    }
     default: {
       const unknown: never = options;
       throw new Error(`Unknown event store kind ${JSON.stringify((unknown as { kind?: unknown }).kind)}`);

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson, type JsonObject } from '@timeline/kernel';
+import type { EventToAppend, ExpectedRevision } from '../event-store.port';
+import { InvalidAppendError } from '../event-store.errors';
+import { isSystemEventType } from './eventstoredb.filter';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** EventStoreDB's own limit on stream names is far higher; this one matches the embedded store. */
+const MAX_STREAM_NAME_LENGTH = 1024;
+
+/** An event checked and ready to send, with the fingerprint that identifies its content. */
+export interface PreparedEvent {
+  /** Lower case, as EventStoreDB returns ids. */
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: JsonObject;
+  readonly fingerprint: string;
+}
+
+/** SHA-256 of the canonical form of what an event id stands for: its type, data and metadata. */
+export function fingerprintOf(type: string, data: unknown, metadata: unknown): string {
+  return createHash('sha256').update(canonicalJson([type, data, metadata])).digest('hex');
+}
+
+/**
+ * Refuses, before anything is sent, what the store cannot hold faithfully or
+ * what would vanish from the global log: system stream names and event types
+ * (`$…`) are EventStoreDB's own and are filtered out of every read.
+ */
+export function prepareAppend(
+  streamName: string,
+  events: readonly EventToAppend[],
+  expected: ExpectedRevision,
+): PreparedEvent[] {
+  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.length > MAX_STREAM_NAME_LENGTH) {
+    throw new InvalidAppendError(`the stream name must be a non-empty string of at most ${MAX_STREAM_NAME_LENGTH} characters`);
+  }
+  if (streamName.startsWith('$')) {
+    throw new InvalidAppendError(`stream ${streamName} is a system stream name (names starting with $ are reserved)`);
+  }
+  if (
+    !(
+      expected === 'any' ||
+      expected === 'no_stream' ||
+      expected === 'stream_exists' ||
+      (Number.isSafeInteger(expected) && expected >= 0)
+    )
+  ) {
+    throw new InvalidAppendError(
+      `expected revision ${JSON.stringify(expected)} is not 'any', 'no_stream', 'stream_exists' or a revision ≥ 0`,
+    );
+  }
+  if (!Array.isArray(events) || events.length === 0) throw new InvalidAppendError('an append needs at least one event');
+  const seen = new Set<string>();
+  return events.map((event, index) => {
+    const where = `event ${index}`;
+    if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
+      throw new InvalidAppendError(`${where}: event id ${JSON.stringify(event?.eventId)} is not a UUID`);
+    }
+    const eventId = event.eventId.toLowerCase();
+    if (seen.has(eventId)) throw new InvalidAppendError(`${where}: event id ${eventId} appears twice in the batch`);
+    seen.add(eventId);
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new InvalidAppendError(`${where}: the type must be a non-empty string`);
+    }
+    if (isSystemEventType(event.type)) {
+      throw new InvalidAppendError(`${where}: type ${event.type} is reserved for system events (it starts with $)`);
+    }
+    assertJsonObject(event.data, `${where} data`);
+    assertJsonObject(event.metadata, `${where} metadata`);
+    return {
+      eventId,
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      fingerprint: fingerprintOf(event.type, event.data, event.metadata),
+    };
+  });
+}
+
+/** JSON.stringify would silently drop or rewrite these; the store refuses them instead. */
+function assertJsonObject(value: unknown, path: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidAppendError(`${path} must be a JSON object`);
+  }
+  assertJson(value, path);
+}
+
+function assertJson(value: unknown, path: string): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidAppendError(`${path} is ${value}, which JSON cannot hold`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => assertJson(item, `${path}[${i}]`));
+        return;
+      }
+      const prototype = Object.getPrototypeOf(value) as unknown;
+      if (prototype !== Object.prototype && prototype !== null) {
+        throw new InvalidAppendError(`${path} is not a plain object (${(value as object).constructor?.name ?? 'unknown'})`);
+      }
+      for (const key of Object.keys(value)) assertJson((value as Record<string, unknown>)[key], `${path}.${key}`);
+      return;
+    }
+    default:
+      throw new InvalidAppendError(`${path} is ${typeof value}, which JSON cannot hold`);
+  }
+}

@@ -1,0 +1,82 @@
+import type { ClientReadableStream } from '@grpc/grpc-js';
+import { EventStoreDBClient, type EventType, type ResolvedEvent } from '@eventstore/db-client';
+import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb';
+import { ReadReq, type ReadResp } from '@eventstore/db-client/generated/streams_pb';
+import { Empty } from '@eventstore/db-client/generated/shared_pb';
+import { convertGrpcEvent } from '@eventstore/db-client/dist/utils/convertGrpcEvent';
+import { convertToCommandError } from '@eventstore/db-client/dist/utils/CommandError';
+import { isClientCancellationError } from '@eventstore/db-client/dist/utils/isClientCancellationError';
+import type { ServerFilter } from './eventstoredb.filter';
+
+export interface FilteredReadRequest {
+  /** `'start'`, `'end'`, or a position: forwards reads include it, backwards reads start before it. */
+  readonly from: 'start' | 'end' | { readonly commit: bigint; readonly prepare: bigint };
+  readonly direction: 'forwards' | 'backwards';
+  readonly maxCount: number;
+  readonly filter: ServerFilter;
+}
+
+/**
+ * What @eventstore/db-client 6.x does not offer publicly: filtered reads of
+ * `$all` (it filters subscriptions only, although the server has filtered reads
+ * since 20.6) and the endpoint it is connected to. Both go through the client's
+ * own channel, call arguments (credentials, leader requirement) and error
+ * conversion, reached as a subclass reaches protected members, so that
+ * reconnection after a lost leader behaves exactly as for the client's calls.
+ */
+export abstract class ClientInternals extends EventStoreDBClient {
+  /** Reads `$all` with a server-side filter; the server pages internally up to `maxCount` matching events. */
+  static async readAllFiltered(client: EventStoreDBClient, request: FilteredReadRequest): Promise<ResolvedEvent<EventType>[]> {
+    const self = client as ClientInternals;
+    const req = new ReadReq().setOptions(buildOptions(request));
+    const create = self.GRPCStreamCreator(StreamsClient, 'readAll', (grpc) =>
+      grpc.read(req, ...self.callArguments({}, { deadline: Infinity })),
+    );
+    const stream: ClientReadableStream<ReadResp> = await create();
+    return new Promise((resolve, reject) => {
+      const events: ResolvedEvent<EventType>[] = [];
+      stream.on('data', (response: ReadResp) => {
+        const event = response.getEvent();
+        if (event) events.push(convertGrpcEvent(event));
+      });
+      stream.on('error', (error: Error) => {
+        if (isClientCancellationError(error)) return;
+        reject(convertToCommandError(error));
+      });
+      stream.on('end', () => resolve(events));
+    });
+  }
+
+  /** `host:port` of the node the client's channel reaches (resolving it if not yet connected). */
+  static async endpoint(client: EventStoreDBClient): Promise<string> {
+    const self = client as ClientInternals;
+    const channel = await self.getChannel();
+    return channel.getTarget().replace(/^dns:(\/\/\/)?/, '');
+  }
+}
+
+function buildOptions(request: FilteredReadRequest): ReadReq.Options {
+  const all = new ReadReq.Options.AllOptions();
+  if (request.from === 'start') all.setStart(new Empty());
+  else if (request.from === 'end') all.setEnd(new Empty());
+  else {
+    all.setPosition(
+      new ReadReq.Options.Position()
+        .setCommitPosition(request.from.commit.toString())
+        .setPreparePosition(request.from.prepare.toString()),
+    );
+  }
+  const expression = new ReadReq.Options.FilterOptions.Expression();
+  if ('regex' in request.filter) expression.setRegex(request.filter.regex);
+  else expression.setPrefixList([...request.filter.prefixes]);
+  const filter = new ReadReq.Options.FilterOptions().setCount(new Empty()).setCheckpointintervalmultiplier(1);
+  if (request.filter.on === 'event-type') filter.setEventType(expression);
+  else filter.setStreamIdentifier(expression);
+  return new ReadReq.Options()
+    .setAll(all)
+    .setReadDirection(request.direction === 'forwards' ? ReadReq.Options.ReadDirection.FORWARDS : ReadReq.Options.ReadDirection.BACKWARDS)
+    .setResolveLinks(false)
+    .setCount(String(request.maxCount))
+    .setUuidOption(new ReadReq.Options.UUIDOption().setString(new Empty()))
+    .setFilter(filter);
+}

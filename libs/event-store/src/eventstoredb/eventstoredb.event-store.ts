@@ -1,0 +1,605 @@
+import { Observable } from 'rxjs';
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  eventTypeFilter,
+  jsonEvent,
+  streamNameFilter,
+  type AppendExpectedRevision,
+  type EventType,
+  type Position,
+  type RecordedEvent as ClientRecordedEvent,
+  type StreamSubscription,
+} from '@eventstore/db-client';
+import type { JsonObject } from '@timeline/kernel';
+import type {
+  AllSubscriptionMessage,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreDescription,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import {
+  DuplicateEventIdError,
+  EventStoreError,
+  EventStoreUnavailableError,
+} from '../event-store.errors';
+import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
+import { fingerprintOf, prepareAppend, type PreparedEvent } from './eventstoredb.append-validation';
+import { ClientInternals } from './eventstoredb.client-internals';
+import { isTransient, isTransientForSubscription, toStoreError } from './eventstoredb.error-mapping';
+import { EventIdCache } from './eventstoredb.event-id-cache';
+import { exactStreamFilter, planFilter } from './eventstoredb.filter';
+import {
+  resolveEventStoreDbOptions,
+  type EventStoreDbOptions,
+  type ResolvedEventStoreDbOptions,
+} from './eventstoredb.options';
+
+/** Stream reads come from the index, which stores no commit position: the server sends 2^64-1 (u64 -1) then. */
+const UNKNOWN_POSITION = (1n << 64n) - 1n;
+
+/** A read asked for something no store can answer: a negative or fractional revision or count. */
+export class InvalidReadError extends EventStoreError {
+  readonly code = 'event-store.invalid-read';
+  readonly category = 'invalid-input' as const;
+
+  constructor(reason: string) {
+    super(`Invalid read: ${reason}`, { reason });
+  }
+}
+
+/** An event read from the server that this system cannot have written: not a JSON object. */
+export class UnreadableEventError extends EventStoreError {
+  readonly code = 'event-store.unreadable-event';
+  readonly category = 'illegal-state' as const;
+
+  constructor(streamName: string, eventId: string, reason: string) {
+    super(`Event ${eventId} of stream ${streamName} cannot be read as a JSON event: ${reason}`, {
+      streamName,
+      eventId,
+      reason,
+    });
+  }
+}
+
+/**
+ * The event store port over EventStoreDB/KurrentDB (gRPC, @eventstore/db-client 6).
+ *
+ * - Data and the port's metadata are stored as JSON (`application/json`): the
+ *   data as the event's data, the metadata as its custom metadata.
+ * - Every append sends its expected revision (`any` included), so a resend is an
+ *   idempotent retry on the server: it returns the original revision and position.
+ * - EventStoreDB recognises a retry by event id alone. Reused ids with other
+ *   content, in another stream or at another revision are refused from an
+ *   {@link EventIdCache} before sending; a retry the cache does not know is
+ *   recognised from the server's answer (a position not beyond the head already
+ *   seen) and then read back and compared — see `duplicateEventIdCheck`.
+ * - `$all` never yields system events: every read and subscription carries a
+ *   server-side filter (see {@link planFilter}) and the port's filter on top.
+ */
+export class EventStoreDbEventStore implements EventStore {
+  private readonly idCache: EventIdCache;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly subscriptions = new Set<() => void>();
+  /** The highest `$all` position this adapter knows to be committed; a fresh write always lands beyond it. */
+  private observedHead: GlobalPosition | null = null;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly options: ResolvedEventStoreDbOptions,
+  ) {
+    this.idCache = new EventIdCache(options.eventIdCacheSize);
+  }
+
+  /**
+   * Validates the options, connects, and learns the head of `$all`, so that a
+   * retry of a write committed before this process started is recognised.
+   * @throws EventStoreDbConfigurationError for unusable options.
+   * @throws EventStoreUnavailableError when no node answers.
+   */
+  static async open(options: EventStoreDbOptions): Promise<EventStoreDbEventStore> {
+    const resolved = resolveEventStoreDbOptions(options);
+    const store = new EventStoreDbEventStore(EventStoreDBClient.connectionString(resolved.connectionString), resolved);
+    try {
+      // Any record will do, system ones included: only its position matters.
+      // Read to the end rather than leave the loop early: a stream left unread is never
+      // finished, and the client's dispose() waits for every stream to finish.
+      const last = await store.retrying('read the head of $all', async () => {
+        let position: Position | undefined;
+        for await (const resolved of store.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
+          position = resolved.event?.position;
+        }
+        return position;
+      });
+      if (last) store.observe(last);
+    } catch (error) {
+      await store.client.dispose();
+      throw error;
+    }
+    return store;
+  }
+
+  append(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    const task = (async () => {
+      this.assertOpen(`append to ${String(streamName)}`);
+      const prepared = prepareAppend(streamName, events, expected);
+      return this.appendPrepared(streamName, prepared, expected);
+    })();
+    return this.track(task);
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen(`read ${streamName}`);
+    const direction = options.direction ?? 'forwards';
+    const raw = await this.readRawStream(streamName, {
+      direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+      fromRevision:
+        options.fromRevision === undefined
+          ? direction === 'forwards'
+            ? START
+            : END
+          : BigInt(nonNegative('fromRevision', options.fromRevision)),
+      maxCount: options.maxCount === undefined ? Number.MAX_SAFE_INTEGER : nonNegative('maxCount', options.maxCount),
+    });
+    const positions = await this.positionsOf(streamName, raw);
+    return raw.map((event, index) => this.toRecordedEvent(event, positions[index]));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen('read $all');
+    const plan = planFilter(options.filter);
+    const maxCount = options.maxCount === undefined ? Infinity : nonNegative('maxCount', options.maxCount);
+    const result: RecordedEvent[] = [];
+    if (maxCount === 0) return result;
+    let after = options.after;
+    // One request unless the port's filter has a second dimension the server could not apply.
+    const pageSize = Number.isFinite(maxCount) ? Math.min(maxCount + 1, 4096) : Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const page = await this.retrying('read $all', () =>
+        ClientInternals.readAllFiltered(this.client, {
+          from: after ?? 'start',
+          direction: 'forwards',
+          maxCount: pageSize,
+          filter: plan.server,
+        }),
+      );
+      for (const resolved of page) {
+        const event = resolved.event;
+        if (!event?.position) continue;
+        // The server's fromPosition is inclusive; the port's `after` is not.
+        if (!isAfter(event.position, after)) continue;
+        after = event.position;
+        if (!plan.accepts({ type: event.type, streamName: event.streamId })) continue;
+        result.push(this.toRecordedEvent(event, event.position));
+        if (result.length >= maxCount) return result;
+      }
+      if (page.length < pageSize) return result;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Observable<AllSubscriptionMessage> {
+    return new Observable<AllSubscriptionMessage>((subscriber) => {
+      const plan = planFilter(options.filter);
+      const { initialDelayMs, maxDelayMs, maxAttempts } = this.options.resubscribe;
+      /** Everything up to here has been delivered or deliberately skipped: the exclusive point to resume after. */
+      let resumeAfter: GlobalPosition | undefined = options.after;
+      let lastDelivered: GlobalPosition | undefined;
+      /** The last matching event when the subscription started: the end of its backlog. */
+      let backlogEnd: GlobalPosition | null | undefined;
+      let caughtUp = false;
+      let serverCaughtUpPending = false;
+      let pendingCheckpoint: GlobalPosition | undefined;
+      let failures = 0;
+      let generation = 0;
+      let current: StreamSubscription | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let stopped = false;
+
+      const markCaughtUp = () => {
+        if (caughtUp) return;
+        caughtUp = true;
+        subscriber.next({ kind: 'caught-up', position: lastDelivered ?? options.after ?? null });
+      };
+      const checkBacklog = () => {
+        if (caughtUp || backlogEnd === undefined) return;
+        if (backlogEnd === null || (resumeAfter !== undefined && comparePositions(resumeAfter, backlogEnd) >= 0)) {
+          markCaughtUp();
+        }
+      };
+      const advance = (position: GlobalPosition) => {
+        if (isAfter(position, resumeAfter)) resumeAfter = position;
+      };
+      /** The client hands over messages in order but may still hold earlier events in its buffer. */
+      const drained = (subscription: StreamSubscription) => subscription.readableLength === 0;
+      const settle = (subscription: StreamSubscription) => {
+        if (!drained(subscription)) return;
+        if (pendingCheckpoint) {
+          advance(pendingCheckpoint);
+          pendingCheckpoint = undefined;
+        }
+        if (serverCaughtUpPending) {
+          serverCaughtUpPending = false;
+          markCaughtUp();
+        }
+        checkBacklog();
+      };
+
+      const fail = (error: unknown) => {
+        stopped = true;
+        this.subscriptions.delete(complete);
+        subscriber.error(error);
+      };
+      const retryLater = (error: unknown) => {
+        if (stopped) return;
+        if (!isTransientForSubscription(error)) return fail(toStoreError(error, { operation: 'subscribe to $all' }));
+        failures++;
+        if (failures > maxAttempts) {
+          return fail(
+            new EventStoreUnavailableError(`the $all subscription could not be resumed after ${maxAttempts} attempts`, error),
+          );
+        }
+        const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** (failures - 1));
+        timer = setTimeout(() => void start(), delay);
+      };
+
+      const start = async () => {
+        if (stopped) return;
+        const mine = ++generation;
+        try {
+          if (backlogEnd === undefined) {
+            const [last] = await ClientInternals.readAllFiltered(this.client, {
+              from: 'end',
+              direction: 'backwards',
+              maxCount: 1,
+              filter: plan.server,
+            });
+            backlogEnd = last?.event?.position ?? null;
+            if (backlogEnd !== null && options.after && comparePositions(backlogEnd, options.after) <= 0) {
+              backlogEnd = null;
+            }
+          }
+          if (stopped || mine !== generation) return;
+          checkBacklog();
+          const serverFilter = plan.server;
+          const checkpointReached = (_subscription: unknown, position: Position) => {
+            if (mine !== generation) return;
+            pendingCheckpoint = position;
+            if (current) settle(current);
+          };
+          const filter =
+            serverFilter.on === 'event-type'
+              ? 'regex' in serverFilter
+                ? eventTypeFilter({ regex: serverFilter.regex, checkpointReached })
+                : eventTypeFilter({ prefixes: [...serverFilter.prefixes], checkpointReached })
+              : 'regex' in serverFilter
+                ? streamNameFilter({ regex: serverFilter.regex, checkpointReached })
+                : streamNameFilter({ prefixes: [...serverFilter.prefixes], checkpointReached });
+          const subscription = this.client.subscribeToAll({ fromPosition: resumeAfter ?? START, filter });
+          current = subscription;
+          subscription.on('confirmation', () => {
+            if (mine === generation) failures = 0;
+          });
+          subscription.on('data', (resolved) => {
+            if (mine !== generation || stopped) return;
+            const event = resolved.event;
+            if (!event?.position) return;
+            // Never a duplicate, whatever the server or a resubscription replays.
+            if (!isAfter(event.position, resumeAfter)) return settle(subscription);
+            advance(event.position);
+            if (plan.accepts({ type: event.type, streamName: event.streamId })) {
+              let recorded: RecordedEvent;
+              try {
+                recorded = this.toRecordedEvent(event, event.position);
+              } catch (error) {
+                return fail(error);
+              }
+              lastDelivered = event.position;
+              subscriber.next({ kind: 'event', event: recorded });
+            }
+            settle(subscription);
+          });
+          subscription.on('caughtUp', () => {
+            if (mine !== generation) return;
+            serverCaughtUpPending = true;
+            settle(subscription);
+          });
+          const dropped = (error: unknown) => {
+            if (mine !== generation || stopped) return;
+            generation++;
+            current = undefined;
+            void subscription.unsubscribe().catch(() => undefined);
+            retryLater(error);
+          };
+          subscription.on('error', dropped);
+          subscription.on('end', () => dropped(new EventStoreUnavailableError('the server ended the $all subscription')));
+        } catch (error) {
+          if (mine === generation) retryLater(error);
+        }
+      };
+
+      const complete = () => {
+        if (stopped) return;
+        teardown();
+        subscriber.complete();
+      };
+      const teardown = () => {
+        stopped = true;
+        generation++;
+        clearTimeout(timer);
+        this.subscriptions.delete(complete);
+        const subscription = current;
+        current = undefined;
+        if (subscription) void subscription.unsubscribe().catch(() => undefined);
+      };
+
+      if (this.closing) {
+        subscriber.error(new EventStoreUnavailableError('the event store is closed'));
+        return undefined;
+      }
+      this.subscriptions.add(complete);
+      void start();
+      return teardown;
+    });
+  }
+
+  async describe(): Promise<EventStoreDescription> {
+    this.assertOpen('describe the store');
+    const [endpoint, last] = await Promise.all([
+      this.retrying('reach the node', () => ClientInternals.endpoint(this.client)),
+      this.retrying('read the head of $all', () =>
+        ClientInternals.readAllFiltered(this.client, {
+          from: 'end',
+          direction: 'backwards',
+          maxCount: 1,
+          filter: planFilter(undefined).server,
+        }),
+      ),
+    ]);
+    const head = last[0]?.event?.position ?? null;
+    if (head) this.observe(head);
+    return { kind: 'eventstoredb', location: endpoint, headPosition: head && toGlobal(head) };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      for (const complete of [...this.subscriptions]) complete();
+      await this.client.dispose();
+    })();
+    return this.closing;
+  }
+
+  // ---- appends ----
+
+  private async appendPrepared(
+    streamName: string,
+    prepared: PreparedEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    this.idCache.assertNoConflict(streamName, prepared, expected);
+    const knownRetry = this.idCache.isKnownRetry(streamName, prepared);
+    const headBefore = this.observedHead;
+    const operation = `append to ${streamName}`;
+    const result = await this.retrying(
+      operation,
+      () =>
+        this.client.appendToStream(
+          streamName,
+          prepared.map((event) =>
+            jsonEvent({ id: event.eventId, type: event.type, data: event.data, metadata: event.metadata }),
+          ),
+          { expectedRevision: toClientExpected(expected) },
+        ),
+      { streamName, expected },
+    );
+    const nextExpectedRevision = Number(result.nextExpectedRevision);
+    let position: GlobalPosition | null = result.position ? toGlobal(result.position) : null;
+    const replay =
+      !knownRetry &&
+      (this.options.duplicateEventIdCheck === 'every-append' ||
+        position === null ||
+        (headBefore !== null && comparePositions(position, headBefore) <= 0));
+    if (replay || position === null) {
+      position = await this.verifyStored(streamName, prepared, nextExpectedRevision);
+    }
+    const firstRevision = nextExpectedRevision - prepared.length + 1;
+    prepared.forEach((event, index) =>
+      this.idCache.remember(streamName, firstRevision + index, event.fingerprint, event.eventId),
+    );
+    this.observe(position);
+    return { nextExpectedRevision, position };
+  }
+
+  /**
+   * Reads back the events the server says hold this batch and compares ids and
+   * content: the server accepted them as a retry by id alone.
+   * @returns the position of the batch's last event.
+   */
+  private async verifyStored(streamName: string, prepared: PreparedEvent[], lastRevision: number): Promise<GlobalPosition> {
+    const firstRevision = lastRevision - prepared.length + 1;
+    const stored = await this.readRawStream(streamName, {
+      direction: FORWARDS,
+      fromRevision: BigInt(Math.max(0, firstRevision)),
+      maxCount: prepared.length,
+    });
+    prepared.forEach((event, index) => {
+      const found = stored[index];
+      if (found?.id !== event.eventId) {
+        throw new DuplicateEventIdError(
+          event.eventId,
+          streamName,
+          `the server took the batch for a retry, but revisions ${firstRevision}–${lastRevision} hold other events`,
+        );
+      }
+      if (fingerprintOf(found.type, found.data, found.metadata ?? {}) !== event.fingerprint) {
+        throw new DuplicateEventIdError(
+          event.eventId,
+          streamName,
+          `it is stored at revision ${firstRevision + index} with other type, data or metadata`,
+        );
+      }
+    });
+    const [position] = await this.positionsOf(streamName, stored.slice(-1));
+    return position;
+  }
+
+  // ---- reads ----
+
+  private async readRawStream(
+    streamName: string,
+    options: { direction: typeof FORWARDS | typeof BACKWARDS; fromRevision: bigint | typeof START | typeof END; maxCount: number },
+  ): Promise<ClientRecordedEvent[]> {
+    const events = await this.retrying(
+      `read ${streamName}`,
+      async () => {
+        const read: ClientRecordedEvent[] = [];
+        for await (const resolved of this.client.readStream(streamName, options)) {
+          if (resolved.event) read.push(resolved.event);
+        }
+        return read;
+      },
+      { streamName },
+    );
+    for (const event of events) {
+      this.idCache.remember(event.streamId, Number(event.revision), fingerprintOf(event.type, event.data, event.metadata ?? {}), event.id);
+    }
+    return events;
+  }
+
+  /**
+   * The `$all` positions of events read from a stream. Stream reads of
+   * EventStoreDB before 24.x (and of events written in an explicit transaction)
+   * carry no commit position; an event that committed itself, which is every
+   * event appended over gRPC, has its commit at its prepare position. The rest
+   * are looked up in `$all`.
+   */
+  private async positionsOf(streamName: string, events: readonly ClientRecordedEvent[]): Promise<GlobalPosition[]> {
+    const positions = events.map((event): GlobalPosition | null => {
+      const position = event.position;
+      if (!position || position.prepare === UNKNOWN_POSITION) return null;
+      if (position.commit === UNKNOWN_POSITION) return { commit: position.prepare, prepare: position.prepare };
+      return toGlobal(position);
+    });
+    if (positions.every((position) => position !== null)) return positions as GlobalPosition[];
+    const missing = new Set(events.filter((_, index) => positions[index] === null).map((event) => event.id));
+    const found = new Map<string, GlobalPosition>();
+    for (const resolved of await this.retrying(`locate events of ${streamName} in $all`, () =>
+      ClientInternals.readAllFiltered(this.client, {
+        from: 'start',
+        direction: 'forwards',
+        maxCount: Number.MAX_SAFE_INTEGER,
+        filter: exactStreamFilter(streamName),
+      }),
+    )) {
+      const event = resolved.event;
+      if (event?.position && missing.has(event.id)) found.set(event.id, toGlobal(event.position));
+    }
+    return events.map((event, index) => {
+      const position = positions[index] ?? found.get(event.id);
+      if (!position) {
+        throw new EventStoreUnavailableError(`event ${event.id} of ${streamName} is not in $all (scavenged or not yet indexed)`);
+      }
+      return position;
+    });
+  }
+
+  private toRecordedEvent(event: ClientRecordedEvent, position: GlobalPosition): RecordedEvent {
+    const observed = toGlobal(position);
+    this.observe(observed);
+    return {
+      streamName: event.streamId,
+      eventId: event.id,
+      type: event.type,
+      revision: Number(event.revision),
+      position: observed,
+      data: asJsonObject(event, event.data, 'data'),
+      metadata: event.metadata === undefined ? {} : asJsonObject(event, event.metadata, 'metadata'),
+      createdAt: event.created.toISOString(),
+    };
+  }
+
+  // ---- plumbing ----
+
+  private observe(position: GlobalPosition): void {
+    if (isAfter(position, this.observedHead)) this.observedHead = toGlobal(position);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closing) throw new EventStoreUnavailableError(`the event store is closed (${operation})`);
+  }
+
+  private track<T>(task: Promise<T>): Promise<T> {
+    this.inFlight.add(task);
+    const forget = () => this.inFlight.delete(task);
+    task.then(forget, forget);
+    return task;
+  }
+
+  /** Runs a request, resending it after a transient failure (bounded), and translates the final error. */
+  private async retrying<T>(
+    operation: string,
+    request: () => Promise<T>,
+    context: { streamName?: string; expected?: ExpectedRevision } = {},
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (attempt < this.options.transientRetries && isTransient(error)) {
+          await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+          continue;
+        }
+        throw toStoreError(error, { operation, ...context });
+      }
+    }
+  }
+}
+
+function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return BigInt(expected);
+  }
+}
+
+function toGlobal(position: { readonly commit: bigint; readonly prepare: bigint }): GlobalPosition {
+  return { commit: position.commit, prepare: position.prepare };
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidReadError(`${name} must be an integer ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function asJsonObject(event: ClientRecordedEvent<EventType>, value: unknown, part: 'data' | 'metadata'): JsonObject {
+  if (!event.isJson && part === 'data') {
+    throw new UnreadableEventError(event.streamId, event.id, `its content type is not application/json`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new UnreadableEventError(event.streamId, event.id, `its ${part} is not a JSON object`);
+  }
+  return value as JsonObject;
+}

@@ -1,0 +1,108 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
+import type { ErrorCategory } from '@timeline/kernel';
+import { EventStoreError } from '../event-store.errors';
+
+/** Options of the EventStoreDB adapter, validated once when the store opens. */
+export interface EventStoreDbOptions {
+  /**
+   * An EventStoreDB/KurrentDB connection string, carrying nodes, TLS and credentials:
+   * `esdb://admin:changeit@node1:2113,node2:2113,node3:2113?tls=true&tlsCAFile=/certs/ca.crt`,
+   * `esdb+discover://cluster.internal:2113`, or `esdb://localhost:2113?tls=false` for a local
+   * insecure node. `kurrentdb://` and `kurrentdb+discover://` are accepted as synonyms.
+   */
+  readonly connectionString: string;
+  /**
+   * When the adapter reads an append back to compare it with what was sent, since
+   * EventStoreDB recognises a retried event by its id alone and would accept other
+   * content under a reused id as an idempotent retry.
+   * - `'suspected-retries'` (default): only when the server's answer shows the append
+   *   was a retry (its position is not beyond the log head this adapter has already
+   *   seen, or the ids are ones this adapter has seen) — one extra read in that case.
+   * - `'every-append'`: after every append; closes the remaining window (a retry of a
+   *   write made by another api instance that this one has not yet seen) at the cost
+   *   of one stream read per append.
+   */
+  readonly duplicateEventIdCheck?: 'suspected-retries' | 'every-append';
+  /**
+   * How many recently appended or read event ids the adapter remembers (id, stream,
+   * revision, content fingerprint) to refuse a reused id in another stream or at
+   * another revision before it reaches the server. Default 100 000 (about 20 MB).
+   */
+  readonly eventIdCacheSize?: number;
+  /** Retries of an append or read that failed transiently (not leader, unavailable). Default 2. */
+  readonly transientRetries?: number;
+  /** Backoff of subscriptions resuming after a drop: the first delay, doubled up to `maxDelayMs`. */
+  readonly resubscribe?: {
+    /** Default 100 ms. */
+    readonly initialDelayMs?: number;
+    /** Default 5000 ms. */
+    readonly maxDelayMs?: number;
+    /** Consecutive failed attempts before the subscription errors. Default 20. */
+    readonly maxAttempts?: number;
+  };
+}
+
+export interface ResolvedEventStoreDbOptions {
+  readonly connectionString: string;
+  readonly duplicateEventIdCheck: 'suspected-retries' | 'every-append';
+  readonly eventIdCacheSize: number;
+  readonly transientRetries: number;
+  readonly resubscribe: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly maxAttempts: number };
+}
+
+/** The adapter's configuration is unusable; raised when the store opens, never later. */
+export class EventStoreDbConfigurationError extends EventStoreError {
+  readonly code = 'event-store.configuration';
+  readonly category: ErrorCategory = 'invalid-input';
+
+  constructor(reason: string) {
+    super(`Invalid EventStoreDB configuration: ${reason}`, { reason });
+  }
+}
+
+const SCHEME = /^(esdb|kurrentdb|kdb)(\+discover)?:\/\//i;
+
+export function resolveEventStoreDbOptions(options: EventStoreDbOptions): ResolvedEventStoreDbOptions {
+  const connectionString = typeof options?.connectionString === 'string' ? options.connectionString.trim() : '';
+  const scheme = SCHEME.exec(connectionString);
+  if (!scheme) {
+    throw new EventStoreDbConfigurationError(
+      'the connection string must start with esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover://',
+    );
+  }
+  // The client of this major version parses esdb:// only; KurrentDB reads the same string.
+  const normalised = `esdb${scheme[2] ?? ''}://${connectionString.slice(scheme[0].length)}`;
+  try {
+    EventStoreDBClient.connectionString(normalised);
+  } catch (error) {
+    throw new EventStoreDbConfigurationError(`the connection string is not valid: ${(error as Error).message}`);
+  }
+  const check = options.duplicateEventIdCheck ?? 'suspected-retries';
+  if (check !== 'suspected-retries' && check !== 'every-append') {
+    throw new EventStoreDbConfigurationError(`duplicateEventIdCheck must be 'suspected-retries' or 'every-append'`);
+  }
+  return {
+    connectionString: normalised,
+    duplicateEventIdCheck: check,
+    eventIdCacheSize: integerOption('eventIdCacheSize', options.eventIdCacheSize, 100_000, 0),
+    transientRetries: integerOption('transientRetries', options.transientRetries, 2, 0),
+    resubscribe: {
+      initialDelayMs: integerOption('resubscribe.initialDelayMs', options.resubscribe?.initialDelayMs, 100, 1),
+      maxDelayMs: integerOption('resubscribe.maxDelayMs', options.resubscribe?.maxDelayMs, 5000, 1),
+      maxAttempts: integerOption('resubscribe.maxAttempts', options.resubscribe?.maxAttempts, 20, 1),
+    },
+  };
+}
+
+function integerOption(name: string, value: number | undefined, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < minimum) {
+    throw new EventStoreDbConfigurationError(`${name} must be an integer ≥ ${minimum}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The connection string without its credentials, for logs and `describe()`. */
+export function redactConnectionString(connectionString: string): string {
+  return connectionString.replace(/:\/\/[^@/]*@/, '://');
+}
