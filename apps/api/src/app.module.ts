@@ -1,0 +1,47 @@
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { Clock, OperationModel } from '@timeline/application';
+import { EventStoreModule, type EventStoreOptions } from '@timeline/event-store';
+import type { ApiConfig } from './config/api.config';
+import { API_CONFIG } from './config/api-config.token';
+import { HealthModule } from './health/health.module';
+import { ProvisionalPrincipalGuard } from './provisional-principal.guard';
+import { RecordingHttpModule } from './recording/recording-http.module';
+
+/** What the application is assembled from besides its configuration (tests and benchmarks vary these). */
+export interface AppModuleOptions {
+  /** The operation's decider as the write path uses it. */
+  readonly model: OperationModel<unknown>;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Extra modules mounted beside the application's own (e.g. a benchmark's baseline route). */
+  readonly imports?: ModuleMetadata['imports'];
+}
+
+export function eventStoreOptionsOf(config: ApiConfig): EventStoreOptions {
+  return config.eventStore.kind === 'sqlite'
+    ? { kind: 'sqlite', file: config.eventStore.file }
+    : { kind: 'eventstoredb', connectionString: config.eventStore.url };
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig, options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        EventStoreModule.forRoot(eventStoreOptionsOf(config)),
+        HealthModule,
+        RecordingHttpModule.forRoot({ model: options.model, clock: options.clock, maxBatchEvents: config.maxBatchEvents }),
+        ...(options.imports ?? []),
+      ],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        // PROVISIONAL: replaced by the security module's authentication guard.
+        { provide: APP_GUARD, useClass: ProvisionalPrincipalGuard },
+      ],
+      exports: [API_CONFIG],
+    };
+  }
+}

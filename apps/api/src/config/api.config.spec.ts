@@ -1,0 +1,69 @@
+import { ConfigurationError, loadApiConfig } from './api.config';
+
+describe('loadApiConfig', () => {
+  it('works on a bare machine: every variable has a default', () => {
+    expect(loadApiConfig({}, '/srv/timeline')).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: '/srv/timeline/data',
+      eventStore: { kind: 'sqlite', file: '/srv/timeline/data/events.db' },
+      logLevels: ['fatal', 'error', 'warn', 'log'],
+      bodyLimitBytes: 1048576,
+      maxBatchEvents: 100,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadApiConfig(
+      {
+        PORT: '8080',
+        HOST: '127.0.0.1',
+        DATA_DIR: '/var/lib/timeline',
+        EVENT_STORE: 'eventstoredb',
+        EVENTSTORE_URL: 'esdb://node1:2113?tls=false',
+        LOG_LEVEL: 'warn',
+        BODY_LIMIT_BYTES: '65536',
+        MAX_BATCH_EVENTS: '10',
+      },
+      '/ignored',
+    );
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/timeline',
+      eventStore: { kind: 'eventstoredb', url: 'esdb://node1:2113?tls=false' },
+      logLevels: ['fatal', 'error', 'warn'],
+      bodyLimitBytes: 65536,
+      maxBatchEvents: 10,
+    });
+  });
+
+  it('names every wrong variable in one error', () => {
+    let error: unknown;
+    try {
+      loadApiConfig({ PORT: 'eighty', EVENT_STORE: 'postgres', LOG_LEVEL: 'loud', BODY_LIMIT_BYTES: '12', MAX_BATCH_EVENTS: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).problems).toEqual([
+      'PORT must be an integer from 0 to 65535; got "eighty"',
+      'BODY_LIMIT_BYTES must be an integer from 1024 to 67108864; got "12"',
+      'MAX_BATCH_EVENTS must be an integer from 1 to 10000; got "0"',
+      'LOG_LEVEL must be one of error, warn, info, debug, verbose; got "loud"',
+      'EVENT_STORE must be sqlite or eventstoredb; got "postgres"',
+    ]);
+  });
+
+  it('requires EVENTSTORE_URL exactly when the store is EventStoreDB', () => {
+    expect(() => loadApiConfig({ EVENT_STORE: 'eventstoredb' })).toThrow(
+      'EVENTSTORE_URL is required when EVENT_STORE=eventstoredb',
+    );
+    expect(() => loadApiConfig({ EVENTSTORE_URL: 'esdb://localhost:2113' })).toThrow(
+      'EVENTSTORE_URL is only used with EVENT_STORE=eventstoredb',
+    );
+    expect(() => loadApiConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'http://localhost:2113' })).toThrow(
+      'EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got "http://localhost:2113"',
+    );
+  });
+});

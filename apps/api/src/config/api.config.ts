@@ -1,0 +1,98 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { LogLevel } from '@nestjs/common';
+
+/** The event store the api runs on. */
+export type EventStoreConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'eventstoredb'; readonly url: string };
+
+/** The api's configuration, read once from the environment at start-up (loadApiConfig). */
+export interface ApiConfig {
+  /** PORT: TCP port to listen on. Default 3000. */
+  readonly port: number;
+  /** HOST: interface to bind. Default 0.0.0.0 (all). */
+  readonly host: string;
+  /** DATA_DIR: where the embedded store (and other local state) lives. Default `./data` under the working directory. */
+  readonly dataDir: string;
+  /** EVENT_STORE (`sqlite` | `eventstoredb`) and EVENTSTORE_URL (required iff eventstoredb). */
+  readonly eventStore: EventStoreConfig;
+  /** LOG_LEVEL: the most verbose level logged (error, warn, info, debug, verbose). Default info. */
+  readonly logLevels: readonly LogLevel[];
+  /** BODY_LIMIT_BYTES: largest request body accepted; larger is refused with 413. Default 1 MiB. */
+  readonly bodyLimitBytes: number;
+  /** MAX_BATCH_EVENTS: most events one request may record. Default 100. */
+  readonly maxBatchEvents: number;
+}
+
+/** Start-up stops with this when a variable is wrong; each problem names its variable. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const LOG_LEVELS: Record<string, readonly LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the configuration. Every problem is collected before
+ * failing so that one start-up attempt reports all of them.
+ */
+export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = value('HOST') ?? '0.0.0.0';
+  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
+  const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
+
+  const dataDirRaw = value('DATA_DIR') ?? 'data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+
+  const level = (value('LOG_LEVEL') ?? 'info').toLowerCase();
+  const logLevels = LOG_LEVELS[level === 'log' ? 'info' : level];
+  if (logLevels === undefined) {
+    problems.push(`LOG_LEVEL must be one of ${Object.keys(LOG_LEVELS).join(', ')}; got ${JSON.stringify(level)}`);
+  }
+
+  const kind = value('EVENT_STORE') ?? 'sqlite';
+  const url = value('EVENTSTORE_URL');
+  let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(dataDir, 'events.db') };
+  if (kind === 'eventstoredb') {
+    if (url === undefined) {
+      problems.push('EVENTSTORE_URL is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
+    } else if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\/\S+$/.test(url)) {
+      problems.push(`EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got ${JSON.stringify(url)}`);
+    } else {
+      eventStore = { kind: 'eventstoredb', url };
+    }
+  } else if (kind !== 'sqlite') {
+    problems.push(`EVENT_STORE must be sqlite or eventstoredb; got ${JSON.stringify(kind)}`);
+  } else if (url !== undefined) {
+    problems.push('EVENTSTORE_URL is only used with EVENT_STORE=eventstoredb; unset it or set EVENT_STORE');
+  }
+
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return { port, host, dataDir, eventStore, logLevels: logLevels!, bodyLimitBytes, maxBatchEvents };
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { InvalidRequestError, RecordEventsHandler, type RecordEventsResult } from '@timeline/application';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { CorrelationId } from '../http/correlation-id';
+import { RecordEventsResponseDto } from './record-events.response.dto';
+import { RECORD_EVENTS_REQUEST_SCHEMA_NAME } from './record-events.openapi';
+
+/** What the controller needs of the platform reply (Fastify reply, Express response). */
+interface ReplyLike {
+  status(code: number): unknown;
+  header(name: string, value: string): unknown;
+}
+
+const IF_MATCH = /^\s*(?:W\/)?"(-1|\d{1,15})"\s*$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+@ApiTags('recording')
+@ApiExtraModels(RecordEventsResponseDto)
+@Controller('operations/:operationId/events')
+export class RecordEventsController {
+  constructor(@Inject(RecordEventsHandler) private readonly handler: RecordEventsHandler) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Record one event or an atomic batch in an operation',
+    description:
+      'Each event is validated against its type (see the event schemas). Server-owned envelope fields ' +
+      '(recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. ' +
+      'Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.',
+  })
+  @ApiParam({ name: 'operationId', description: '1–64 letters, digits, "-" or "_", starting alphanumeric', example: 'venetic' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the revision the client last saw, e.g. "5"; a mismatch is 412' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retry without client event ids idempotent' })
+  @ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Echoed in the response and stamped on the events' })
+  @ApiBody({ schema: { $ref: `#/components/schemas/${RECORD_EVENTS_REQUEST_SCHEMA_NAME}` } })
+  @ApiCreatedResponse({ type: RecordEventsResponseDto, description: 'Recorded; ETag is the new revision' })
+  @ApiOkResponse({ type: RecordEventsResponseDto, description: 'Already recorded by an identical earlier request: nothing written' })
+  @ApiConflictResponse({ description: 'Expected revision does not hold, or an event id is reused with other content' })
+  @ApiUnprocessableEntityResponse({ description: "The operation's rules refuse an event" })
+  async record(
+    @Param('operationId') operationId: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @CorrelationId() correlationId: string,
+    @Res({ passthrough: true }) reply: ReplyLike,
+  ): Promise<RecordEventsResult> {
+    const result = await this.handler.execute({
+      operationId,
+      body,
+      recorder: { subject: principal.subject, agency: principal.agency },
+      correlationId,
+      idempotencyKey: parseIdempotencyKey(idempotencyKey),
+      expectedRevision: parseIfMatch(ifMatch),
+    });
+    reply.header('ETag', `"${result.streamRevision}"`);
+    if (result.replayed) reply.status(HttpStatus.OK);
+    return result;
+  }
+}
+
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = IF_MATCH.exec(header);
+  if (!match) {
+    throw new InvalidRequestError([
+      { path: 'If-Match', constraint: 'isRevisionEtag', message: 'If-Match must be the ETag of a revision, e.g. "5"' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new InvalidRequestError([
+      { path: 'Idempotency-Key', constraint: 'matches', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' },
+    ]);
+  }
+  return header;
+}

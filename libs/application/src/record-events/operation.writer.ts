@@ -1,0 +1,457 @@
+import {
+  formatPosition,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+  type RecordedEvent,
+} from '@timeline/event-store';
+import { operationStreamName, type Classification, type EventEnvelope } from '@timeline/events';
+import { sealEvents, type SealedEvent, type UnsealedEvent } from '@timeline/integrity';
+import { canonicalJson, TimelineError, type JsonObject } from '@timeline/kernel';
+import type { Clock } from '../clock/clock';
+import type { RecordedEventSummary, RecordEventsResult, Recorder } from './record-events.command';
+import {
+  ConcurrencyRetriesExhaustedError,
+  IdempotencyConflictError,
+  OperationRevisionConflictError,
+} from './record-events.errors';
+import type { OperationFact, OperationModel } from './operation.model';
+
+/** An event of a request with its id settled (client, idempotency key or server generated). */
+export interface PreparedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly occurredAt: string;
+  readonly data: JsonObject;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly classification: Classification;
+}
+
+export interface PreparedRequest {
+  readonly operationId: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expectedRevision?: number;
+  readonly recorder: Recorder;
+}
+
+export interface OperationWriterOptions {
+  /** Re-reads and retries after a concurrent writer when the client gave no expected revision. */
+  readonly maxConflictRetries: number;
+  /** Most events one store append may carry when several requests are written together. */
+  readonly maxEventsPerAppend: number;
+  /** Stream page size when catching up with the store. */
+  readonly readPageSize: number;
+}
+
+interface Pending {
+  readonly request: PreparedRequest;
+  readonly resolve: (result: RecordEventsResult) => void;
+  readonly reject: (error: unknown) => void;
+  /** Conflicts with other writers met so far. */
+  conflicts: number;
+  /** Must be appended on its own: a combined append it was part of failed for a reason of its own. */
+  solo: boolean;
+  /** Catch-up count when it was put aside because the client has seen a newer revision than the state. */
+  staleAt?: number;
+}
+
+interface Accepted {
+  readonly pending: Pending;
+  readonly firstRevision: number;
+  readonly events: readonly EventToAppend[];
+}
+
+/**
+ * The write side of one operation: its decided state tagged with the stream
+ * revision it reflects, and a queue of requests decided one after the other
+ * against it. Requests that arrive while an append is in flight are decided
+ * together and written in one append (so a hot operation rides the store's
+ * group commit instead of paying one commit each); each keeps its own result,
+ * and a request refused by the rules never affects the others.
+ *
+ * The state is only ever built from events the store has confirmed, and every
+ * append carries the exact revision that state reflects, so several writers
+ * (other processes, other api instances) stay correct: a stale state shows up
+ * as a revision conflict, after which only the newer events are read.
+ */
+export class OperationWriter<State> {
+  private readonly streamName: string;
+  private revision = -1;
+  private state: State;
+  private headHash: string | null = null;
+  /** Confirmed event ids of the stream and their revisions: idempotent replays are found here. */
+  private readonly revisionById = new Map<string, number>();
+  private stale = true;
+  private catchUps = 0;
+  private readonly queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    readonly operationId: string,
+    private readonly store: EventStore,
+    private readonly model: OperationModel<State>,
+    private readonly clock: Clock,
+    private readonly options: OperationWriterOptions,
+  ) {
+    this.streamName = operationStreamName(operationId);
+    this.state = model.initialState();
+  }
+
+  /** True when no request is queued or being written: the writer may be evicted. */
+  get idle(): boolean {
+    return !this.running && this.queue.length === 0;
+  }
+
+  /** The revision the cached state reflects (-1: no event known). */
+  get knownRevision(): number {
+    return this.revision;
+  }
+
+  write(request: PreparedRequest): Promise<RecordEventsResult> {
+    return new Promise<RecordEventsResult>((resolve, reject) => {
+      this.queue.push({ request, resolve, reject, conflicts: 0, solo: false });
+      if (!this.running) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        if (this.stale) {
+          try {
+            await this.catchUp();
+          } catch (error: unknown) {
+            // Without a trustworthy state nothing queued can be decided.
+            for (const pending of this.queue.splice(0)) pending.reject(error);
+            continue;
+          }
+        }
+        await this.writeRound(this.takeRound());
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private takeRound(): Pending[] {
+    const first = this.queue.shift()!;
+    if (first.solo) return [first];
+    const round = [first];
+    let events = first.request.events.length;
+    while (this.queue.length > 0 && !this.queue[0].solo) {
+      const size = this.queue[0].request.events.length;
+      if (events + size > this.options.maxEventsPerAppend) break;
+      round.push(this.queue.shift()!);
+      events += size;
+    }
+    return round;
+  }
+
+  /** Decides the round's requests in order against the confirmed state and appends the accepted ones together. */
+  private async writeRound(round: Pending[]): Promise<void> {
+    const baseRevision = this.revision;
+    let revision = this.revision;
+    let state = this.state;
+    let hash = this.headHash;
+    const accepted: Accepted[] = [];
+    const deferred: Pending[] = [];
+    const replays: Promise<void>[] = [];
+    const idsInRound = new Set<string>();
+
+    for (const pending of round) {
+      const { request } = pending;
+      const ids = request.events.map((event) => event.eventId);
+      const stored = ids.map((id) => this.revisionById.get(id));
+      if (stored.every((storedRevision) => storedRevision !== undefined)) {
+        replays.push(this.replay(pending, stored as number[]));
+        continue;
+      }
+      if (stored.some((storedRevision) => storedRevision !== undefined)) {
+        pending.reject(partiallyStored(request, ids.filter((_, index) => stored[index] !== undefined)));
+        continue;
+      }
+      if (ids.some((id) => idsInRound.has(id))) {
+        // The same ids in flight in this round (a retry racing its original): decide it after, as a replay.
+        deferred.push(pending);
+        continue;
+      }
+      if (request.expectedRevision !== undefined) {
+        if (request.expectedRevision > baseRevision) {
+          if (pending.staleAt === undefined || pending.staleAt === this.catchUps) {
+            // The client may have seen a revision this state has not (another writer): read, then judge.
+            pending.staleAt = this.catchUps;
+            this.stale = true;
+            deferred.push(pending);
+          } else {
+            pending.reject(new OperationRevisionConflictError(request.operationId, request.expectedRevision, baseRevision));
+          }
+          continue;
+        }
+        if (request.expectedRevision !== revision) {
+          if (request.expectedRevision === baseRevision) {
+            // Only this round's earlier requests moved the revision; judge once they are confirmed (or not).
+            deferred.push(pending);
+          } else {
+            pending.reject(new OperationRevisionConflictError(request.operationId, request.expectedRevision, baseRevision));
+          }
+          continue;
+        }
+      }
+      let decided: { events: SealedEvent[]; state: State };
+      try {
+        decided = this.decide(state, request, hash, revision + 1);
+      } catch (error: unknown) {
+        if (accepted.length > 0 && error instanceof TimelineError) {
+          // Refused against a state that includes unconfirmed events: decide again on confirmed state.
+          deferred.push(pending);
+        } else {
+          pending.reject(error);
+        }
+        continue;
+      }
+      const sealed = decided.events;
+      accepted.push({
+        pending,
+        firstRevision: revision + 1,
+        events: sealed.map((event) => ({
+          eventId: event.eventId,
+          type: event.type,
+          data: event.data,
+          metadata: event.envelope as unknown as JsonObject,
+        })),
+      });
+      for (const id of ids) idsInRound.add(id);
+      revision += sealed.length;
+      hash = sealed[sealed.length - 1].envelope.hash;
+      state = decided.state;
+    }
+
+    if (accepted.length > 0) await this.append(accepted, baseRevision, revision, hash, state);
+    await Promise.all(replays);
+    this.queue.unshift(...deferred);
+  }
+
+  /** Decides and seals a request's events in order, each against the state left by the one before. */
+  private decide(
+    state: State,
+    request: PreparedRequest,
+    previousHash: string | null,
+    firstRevision: number,
+  ): { events: SealedEvent[]; state: State } {
+    const recordedAt = this.clock.now().toISOString();
+    const events: SealedEvent[] = [];
+    let current = state;
+    let hash = previousHash;
+    for (const [index, event] of request.events.entries()) {
+      const decision = this.model.decide(current, {
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        occurredAt: event.occurredAt,
+        recordedAt,
+        recordedBy: request.recorder.subject,
+        agency: request.recorder.agency,
+      });
+      const unsealed: UnsealedEvent = {
+        eventId: event.eventId,
+        type: decision.type,
+        data: decision.data,
+        envelope: {
+          schemaVersion: decision.schemaVersion,
+          operationId: request.operationId,
+          occurredAt: event.occurredAt,
+          recordedAt,
+          recordedBy: request.recorder.subject,
+          agency: request.recorder.agency,
+          correlationId: event.correlationId,
+          causationId: event.causationId,
+          classification: event.classification,
+        },
+      };
+      const [sealed] = sealEvents(hash, firstRevision + index, [unsealed]);
+      events.push(sealed);
+      hash = sealed.envelope.hash;
+      current = this.model.evolve(current, sealed);
+    }
+    return { events, state: current };
+  }
+
+  private async append(
+    accepted: Accepted[],
+    baseRevision: number,
+    nextRevision: number,
+    nextHash: string | null,
+    nextState: State,
+  ): Promise<void> {
+    const events = accepted.flatMap((item) => item.events);
+    let position: string;
+    try {
+      const result = await this.store.append(this.streamName, events, {
+        expectedRevision: baseRevision === -1 ? 'no_stream' : baseRevision,
+      });
+      position = formatPosition(result.position);
+    } catch (error: unknown) {
+      this.onAppendFailure(accepted, error);
+      return;
+    }
+    this.revision = nextRevision;
+    this.state = nextState;
+    this.headHash = nextHash;
+    for (const item of accepted) {
+      item.pending.request.events.forEach((event, index) => this.revisionById.set(event.eventId, item.firstRevision + index));
+    }
+    // The store reports the position of the append's last event only; the others are read back when needed.
+    let positions: string[];
+    if (events.length === 1) {
+      positions = [position];
+    } else {
+      try {
+        const written = await this.store.readStream(this.streamName, {
+          fromRevision: baseRevision + 1,
+          maxCount: events.length,
+        });
+        positions = written.map((event) => formatPosition(event.position));
+      } catch {
+        // Stored all the same; a later position still serves read-your-writes.
+        positions = events.map(() => position);
+      }
+    }
+    let offset = 0;
+    for (const item of accepted) {
+      const summaries: RecordedEventSummary[] = item.events.map((event, index) => ({
+        eventId: event.eventId,
+        type: event.type,
+        streamRevision: item.firstRevision + index,
+        position: positions[offset + index] ?? position,
+      }));
+      offset += item.events.length;
+      item.pending.resolve(resultOf(item.pending.request.operationId, summaries, false));
+    }
+  }
+
+  private onAppendFailure(accepted: Accepted[], error: unknown): void {
+    const pendings = accepted.map((item) => item.pending);
+    if (error instanceof WrongExpectedRevisionError) {
+      this.stale = true;
+      const retry: Pending[] = [];
+      for (const pending of pendings) {
+        pending.conflicts += 1;
+        if (pending.conflicts > this.options.maxConflictRetries) {
+          pending.reject(new ConcurrencyRetriesExhaustedError(pending.request.operationId, pending.conflicts));
+        } else {
+          // A client expected revision is judged again against the newer state (it may be a replay).
+          retry.push(pending);
+        }
+      }
+      this.queue.unshift(...retry);
+      return;
+    }
+    if (pendings.length > 1 && error instanceof TimelineError && error.category !== 'unavailable') {
+      // One of them is at fault (e.g. an event id used in another operation): write each alone to find it.
+      for (const pending of pendings) pending.solo = true;
+      this.queue.unshift(...pendings);
+      return;
+    }
+    // Whether an unavailable store wrote anything is unknown: read before deciding again.
+    this.stale = true;
+    for (const pending of pendings) pending.reject(error);
+  }
+
+  /** Every id of the request is stored: the original result if the content matches, a conflict if not. */
+  private async replay(pending: Pending, revisions: number[]): Promise<void> {
+    const { request } = pending;
+    try {
+      const first = Math.min(...revisions);
+      const last = Math.max(...revisions);
+      const stored = await this.store.readStream(this.streamName, { fromRevision: first, maxCount: last - first + 1 });
+      const byId = new Map(stored.map((event) => [event.eventId, event]));
+      const contiguous = revisions.every((revision, index) => revision === first + index);
+      if (!contiguous) {
+        throw new IdempotencyConflictError(
+          `The events of this request were stored by different requests; they cannot be replayed as one`,
+          { operationId: request.operationId, eventIds: request.events.map((event) => event.eventId) },
+        );
+      }
+      const summaries: RecordedEventSummary[] = request.events.map((event) => {
+        const original = byId.get(event.eventId)!;
+        const difference = differenceFrom(event, request.recorder, original);
+        if (difference !== null) {
+          throw new IdempotencyConflictError(
+            `Event id ${event.eventId} is already recorded with different content (${difference}); ` +
+              'use a new event id for a new event',
+            { operationId: request.operationId, eventId: event.eventId, differs: difference },
+          );
+        }
+        return {
+          eventId: original.eventId,
+          type: original.type,
+          streamRevision: original.revision,
+          position: formatPosition(original.position),
+        };
+      });
+      pending.resolve(resultOf(request.operationId, summaries, true));
+    } catch (error: unknown) {
+      pending.reject(error);
+    }
+  }
+
+  /** Reads only the events newer than the cached state, in pages, and folds them. */
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      let page: RecordedEvent[];
+      try {
+        page = await this.store.readStream(this.streamName, {
+          fromRevision: this.revision + 1,
+          maxCount: this.options.readPageSize,
+        });
+      } catch (error: unknown) {
+        if (error instanceof StreamNotFoundError) page = [];
+        else throw error;
+      }
+      for (const event of page) {
+        const envelope = event.metadata as unknown as EventEnvelope;
+        const fact: OperationFact = { eventId: event.eventId, type: event.type, data: event.data, envelope };
+        this.state = this.model.evolve(this.state, fact);
+        this.revision = event.revision;
+        this.headHash = envelope.hash;
+        this.revisionById.set(event.eventId, event.revision);
+      }
+      if (page.length < this.options.readPageSize) break;
+    }
+    this.stale = false;
+    this.catchUps += 1;
+  }
+}
+
+function resultOf(operationId: string, events: RecordedEventSummary[], replayed: boolean): RecordEventsResult {
+  const last = events[events.length - 1];
+  return { operationId, streamRevision: last.streamRevision, position: last.position, events, replayed };
+}
+
+function partiallyStored(request: PreparedRequest, storedIds: string[]): IdempotencyConflictError {
+  return new IdempotencyConflictError(
+    `Some events of this request are already recorded (${storedIds.join(', ')}) and others are not; ` +
+      'a retry must repeat the original request exactly',
+    { operationId: request.operationId, storedEventIds: storedIds },
+  );
+}
+
+/**
+ * What makes a re-sent event differ from the stored one, or null. Compared: what
+ * the client sent and who sent it; not the correlation id, which a retry may renew.
+ */
+function differenceFrom(event: PreparedEvent, recorder: Recorder, stored: RecordedEvent): string | null {
+  const envelope = stored.metadata as unknown as EventEnvelope;
+  if (stored.type !== event.type) return 'type';
+  if (Date.parse(envelope.occurredAt) !== Date.parse(event.occurredAt)) return 'occurredAt';
+  if (envelope.classification !== event.classification) return 'classification';
+  if ((envelope.causationId ?? null) !== event.causationId) return 'causationId';
+  if (envelope.agency !== recorder.agency || envelope.recordedBy !== recorder.subject) return 'recorder';
+  if (canonicalJson(stored.data) !== canonicalJson(event.data)) return 'data';
+  return null;
+}

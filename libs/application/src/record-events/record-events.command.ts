@@ -1,0 +1,47 @@
+/** Who records: stamped on every event as `recordedBy` and `agency`, from the credential only. */
+export interface Recorder {
+  readonly subject: string;
+  readonly agency: string;
+}
+
+/**
+ * A request to record events in an operation. The body is the wire format
+ * (`RecordEventsBody`: `{ events, expectedRevision? }`), the same over HTTP and
+ * from the command line; it is validated by the handler, so it arrives untyped.
+ */
+export interface RecordEventsCommand {
+  readonly operationId: string;
+  readonly body: unknown;
+  readonly recorder: Recorder;
+  /** Correlation id of the request; the default for events that carry none. */
+  readonly correlationId: string;
+  /**
+   * Makes the request idempotent without client event ids: the ids of events that
+   * carry none are derived from it (scoped to the operation and the recorder).
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * An expected revision given outside the body (HTTP `If-Match`). It must agree
+   * with the body's `expectedRevision` when both are given.
+   */
+  readonly expectedRevision?: number;
+}
+
+export interface RecordedEventSummary {
+  readonly eventId: string;
+  readonly type: string;
+  readonly streamRevision: number;
+  /** Global position in the log (`formatPosition`). */
+  readonly position: string;
+}
+
+export interface RecordEventsResult {
+  readonly operationId: string;
+  /** The operation's revision after the write: the revision of the request's last event. */
+  readonly streamRevision: number;
+  /** Global position of the request's last event (`formatPosition`). */
+  readonly position: string;
+  readonly events: readonly RecordedEventSummary[];
+  /** True when every event was already stored by an earlier identical request and nothing was written. */
+  readonly replayed: boolean;
+}

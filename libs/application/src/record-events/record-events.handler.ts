@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '@timeline/event-store';
+import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { CLOCK, type Clock } from '../clock/clock';
+import type { RecordEventsCommand, RecordEventsResult } from './record-events.command';
+import { InvalidRequestError, type FieldError } from './record-events.errors';
+import { validateRecordEventsBody } from './record-events.request';
+import { OPERATION_MODEL, type OperationModel } from './operation.model';
+import { OperationWriter, type PreparedEvent, type PreparedRequest } from './operation.writer';
+import { OperationWriterCache } from './operation-writer.cache';
+import { RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
+
+/** Namespace of the event ids derived from an `Idempotency-Key` (UUIDv5). */
+export const IDEMPOTENCY_KEY_NAMESPACE = '4f0c7a52-3a8e-4d7e-9a43-1f6a6c2d9b10';
+
+/**
+ * The one read–decide–append loop of the system: every command that records
+ * events goes through `execute`, from HTTP as from the command line. It keeps
+ * each recently written operation's decided state in memory, tagged with the
+ * stream revision it reflects, and reads only newer events from the store.
+ */
+@Injectable()
+export class RecordEventsHandler {
+  private readonly writers: OperationWriterCache<OperationWriter<unknown>>;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(OPERATION_MODEL) model: OperationModel<unknown>,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RECORDING_OPTIONS) private readonly options: RecordingOptions,
+  ) {
+    this.writers = new OperationWriterCache(
+      options.maxCachedOperations,
+      (operationId) => new OperationWriter(operationId, store, model, clock, options),
+    );
+  }
+
+  /**
+   * Records the command's events atomically after the operation's rules accept
+   * them. Resolves with the original result, writing nothing, when every event
+   * id is already stored with the same content.
+   * @throws InvalidRequestError for malformed input (nothing is read or written).
+   * @throws OperationRevisionConflictError when the client's expected revision does not hold.
+   * @throws IdempotencyConflictError when a stored event id comes with other content.
+   */
+  execute(command: RecordEventsCommand): Promise<RecordEventsResult> {
+    const request = this.prepare(command);
+    return this.writers.get(command.operationId).write(request);
+  }
+
+  /** Operations whose state is currently held in memory. */
+  get cachedOperations(): number {
+    return this.writers.size;
+  }
+
+  private prepare(command: RecordEventsCommand): PreparedRequest {
+    const errors: FieldError[] = [];
+    if (!OPERATION_ID_PATTERN.test(command.operationId)) {
+      errors.push({
+        path: 'operationId',
+        constraint: 'pattern',
+        message: 'operationId must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit',
+      });
+    }
+    const validated = validateRecordEventsBody(command.body, {
+      maxBatchEvents: this.options.maxBatchEvents,
+      latestOccurredAt: this.clock.now().getTime() + this.options.futureToleranceMs,
+    });
+    if (validated.errors !== undefined) errors.push(...validated.errors);
+    const body = validated.errors === undefined ? validated.body : undefined;
+
+    let expectedRevision = body?.expectedRevision;
+    if (command.expectedRevision !== undefined) {
+      if (expectedRevision !== undefined && expectedRevision !== command.expectedRevision) {
+        errors.push({
+          path: 'expectedRevision',
+          constraint: 'matchesIfMatch',
+          message: `expectedRevision (${expectedRevision}) contradicts If-Match (${command.expectedRevision})`,
+        });
+      }
+      expectedRevision = command.expectedRevision;
+    }
+
+    const events: PreparedEvent[] = [];
+    const seen = new Set<string>();
+    body?.events.forEach((event, index) => {
+      const eventId =
+        event.eventId ??
+        (command.idempotencyKey === undefined
+          ? uuidv7()
+          : uuidv5(
+              [command.operationId, command.recorder.agency, command.recorder.subject, command.idempotencyKey, index].join('\n'),
+              IDEMPOTENCY_KEY_NAMESPACE,
+            ));
+      if (seen.has(eventId)) {
+        errors.push({ path: `events[${index}].eventId`, constraint: 'unique', message: 'eventId is used twice in this request' });
+      }
+      seen.add(eventId);
+      events.push({
+        eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        occurredAt: event.occurredAt,
+        data: event.data,
+        correlationId: event.correlationId ?? command.correlationId,
+        causationId: event.causationId,
+        classification: event.classification,
+      });
+    });
+    if (errors.length > 0) throw new InvalidRequestError(errors);
+    return { operationId: command.operationId, events, expectedRevision, recorder: command.recorder };
+  }
+}
