@@ -13,7 +13,11 @@ import type { TestApp } from './test-app';
 const acceptEverything: OperationModel<null> = {
   initialState: () => null,
   evolve: () => null,
-  decide: (_state, proposal) => ({ type: proposal.type, schemaVersion: proposal.schemaVersion, data: proposal.data }),
+  decide: (_state, proposal) => ({
+    type: proposal.type,
+    schemaVersion: proposal.schemaVersion,
+    data: proposal.data,
+  }),
 };
 
 /** The membership read model the history routes scope by, as the security module provides it. */
@@ -25,7 +29,9 @@ class MembershipModule {}
  * The api with the history routes mounted and options of the test's choosing
  * (a fixed export clock, a small scan cap), on a fresh file-backed SQLite store.
  */
-export async function startHistoryApp(options: { clock?: Clock; history?: Partial<HistoryOptions> } = {}): Promise<TestApp> {
+export async function startHistoryApp(
+  options: { clock?: Clock; history?: Partial<HistoryOptions> } = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-history-'));
   const config = loadApiConfig({ LOG_LEVEL: 'error', DATA_DIR: dataDir });
   const app = await createApp(config, {

@@ -1,0 +1,114 @@
+import { Controller, Get, Inject, Param, Query, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { EventLineage, StreamVerification } from '@timeline/integrity';
+import { AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import {
+  checkEventId,
+  checkOperationIdParameter,
+  parseStreamHistoryQuery,
+  type RawQuery,
+} from './history-query';
+import { HistoryService, type StreamHistoryPage } from './history.service';
+
+const OPERATION_PARAM = {
+  name: 'operationId',
+  description: 'The operation (stream operation-<operationId>)',
+  example: 'venetic',
+};
+
+/** One operation's history for auditors: its events as stored, an event's lineage, chain verification and export. */
+@ApiTags('history')
+@Controller('operations/:operationId')
+export class OperationHistoryController {
+  constructor(@Inject(HistoryService) private readonly history: HistoryService) {}
+
+  @Get('events')
+  @AllowOnOperation(['auditor'])
+  @AuditAccess('history.read')
+  @ApiOperation({
+    summary: "An operation's events exactly as stored, with their full envelope",
+    description:
+      'Paginated by stream revision, forwards or backwards; `next.href` continues the same query. ' +
+      'Each event carries occurredAt and recordedAt, recordedBy and agency, its revision, global position, prevHash and hash.',
+  })
+  @ApiParam(OPERATION_PARAM)
+  @ApiQuery({ name: 'direction', required: false, enum: ['forwards', 'backwards'] })
+  @ApiQuery({
+    name: 'fromRevision',
+    required: false,
+    description: 'Inclusive; default the first (forwards) or last (backwards) event',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: 'Events per page, 1–1000, default 100' })
+  @ApiOkResponse({
+    description: '{ operationId, direction, events: TimelineEvent[], next: { fromRevision, href } | null }',
+  })
+  events(
+    @Param('operationId') operationId: string,
+    @Query() query: RawQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamHistoryPage> {
+    return this.history.operationEvents(operationId, parseStreamHistoryQuery(operationId, query), principal);
+  }
+
+  @Get('events/:eventId/lineage')
+  @AllowOnOperation(['auditor'])
+  @AuditAccess('history.lineage')
+  @ApiOperation({
+    summary:
+      'The corrections and the retraction applying to an event, in the order recorded, with who and when',
+  })
+  @ApiParam(OPERATION_PARAM)
+  @ApiParam({ name: 'eventId', description: 'The event (UUID)' })
+  @ApiOkResponse({
+    description: '{ operationId, event, status: as-recorded|corrected|retracted, currentData, changes[] }',
+  })
+  lineage(
+    @Param('operationId') operationId: string,
+    @Param('eventId') eventId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<EventLineage> {
+    checkOperationIdParameter(operationId);
+    checkEventId(eventId);
+    return this.history.lineage(operationId, eventId, principal);
+  }
+
+  @Get('verify')
+  @AllowOnOperation(['auditor'])
+  @AuditAccess('history.verify')
+  @ApiOperation({
+    summary: "Recompute the operation's hash chain",
+    description:
+      '200 either way: `{ ok: true, events, head: { revision, hash } }`, or `{ ok: false, events, brokenAt: { revision, eventId, position, reason, expected, actual } }` naming the first broken link.',
+  })
+  @ApiParam(OPERATION_PARAM)
+  verify(@Param('operationId') operationId: string): Promise<StreamVerification> {
+    checkOperationIdParameter(operationId);
+    return this.history.verifyOperation(operationId);
+  }
+
+  @Get('export')
+  @AllowOnOperation(['auditor'])
+  @AuditAccess('history.export')
+  @ApiOperation({
+    summary: 'Evidential export: the events as NDJSON, then the manifest as the last line',
+    description:
+      'Streamed (application/x-ndjson): one event per line (canonical JSON, revision order), then one line `{"manifest": {…}}` ' +
+      'with counts by type, first/last position and recorded time, chain head, export time, exporter, software version and the ' +
+      'SHA-256 of the event lines. Check it offline with `npm run cli -- verify-export <file>`. A response without the manifest line is incomplete.',
+  })
+  @ApiParam(OPERATION_PARAM)
+  @ApiProduces('application/x-ndjson')
+  async export(
+    @Param('operationId') operationId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamableFile> {
+    checkOperationIdParameter(operationId);
+    const { filename, body } = await this.history.exportOperation(operationId, principal);
+    return new StreamableFile(body, {
+      type: 'application/x-ndjson; charset=utf-8',
+      disposition: `attachment; filename="${filename}"`,
+    });
+  }
+}
