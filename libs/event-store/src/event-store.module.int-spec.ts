@@ -46,10 +46,4 @@ describe('EventStoreModule', () => {
     expect((await store.describe()).location).toBe(file);
     await moduleRef.close();
   });
-
-  it('refuses the eventstoredb kind until its adapter is wired in, naming the alternative', async () => {
-    await expect(
-      createEventStore({ kind: 'eventstoredb', connectionString: 'esdb://localhost:2113?tls=false' }),
-    ).rejects.toThrow('The EventStoreDB adapter is not available in this build; use EVENT_STORE=sqlite');
-  });
 });

@@ -104,7 +104,8 @@ export class WriterThread {
       this.outgoing.push({ id, stream, expected, events });
       if (!this.postScheduled) {
         this.postScheduled = true;
-        setImmediate(() => this.post());
+        // Every append made before the current microtasks settle goes out in one message.
+        queueMicrotask(() => this.post());
       }
     });
   }

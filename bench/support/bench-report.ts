@@ -1,0 +1,129 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { dirname } from 'node:path';
+
+/** One measured line of a benchmark. Only `scenario` and `subject` are required; absent figures print as "–". */
+export interface BenchRow {
+  readonly scenario: string;
+  /** What was measured, e.g. the adapter or the bare driver loop it is compared with. */
+  readonly subject: string;
+  readonly count?: number;
+  readonly seconds?: number;
+  /** Operations per second (appends, requests, …). */
+  readonly opsPerSecond?: number;
+  /** Events per second, when an operation carries several events. */
+  readonly eventsPerSecond?: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly maxMs?: number;
+  /** Longest event-loop stall seen while the scenario ran, in ms. */
+  readonly loopMaxStallMs?: number;
+  readonly loopP99DelayMs?: number;
+  readonly note?: string;
+}
+
+export interface MachineDescription {
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly memoryGiB: number;
+  readonly os: string;
+  readonly node: string;
+}
+
+export function describeMachine(): MachineDescription {
+  const cores = cpus();
+  return {
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    cpuCount: cores.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${osType()} ${release()}`,
+    node: process.version,
+  };
+}
+
+const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[] = [
+  { key: 'scenario', title: 'scenario' },
+  { key: 'subject', title: 'subject' },
+  { key: 'count', title: 'count' },
+  { key: 'opsPerSecond', title: 'ops/s', digits: 0 },
+  { key: 'eventsPerSecond', title: 'events/s', digits: 0 },
+  { key: 'p50Ms', title: 'p50 ms', digits: 2 },
+  { key: 'p99Ms', title: 'p99 ms', digits: 2 },
+  { key: 'maxMs', title: 'max ms', digits: 2 },
+  { key: 'loopMaxStallMs', title: 'loop max stall ms', digits: 1 },
+  { key: 'loopP99DelayMs', title: 'loop p99 ms', digits: 1 },
+  { key: 'note', title: 'note' },
+];
+
+/** Collects rows, prints them as a table and writes them with the machine and parameters as JSON. */
+export class BenchReport {
+  private readonly rows: BenchRow[] = [];
+  private readonly startedAt = new Date();
+
+  constructor(
+    readonly name: string,
+    private readonly parameters: Readonly<Record<string, unknown>> = {},
+  ) {}
+
+  add(row: BenchRow): BenchRow {
+    this.rows.push(row);
+    process.stdout.write(`  ${formatRowInline(row)}\n`);
+    return row;
+  }
+
+  table(): string {
+    const cells = this.rows.map((row) => COLUMNS.map((column) => format(row[column.key], column.digits)));
+    const widths = COLUMNS.map((column, i) =>
+      Math.max(column.title.length, ...cells.map((line) => line[i].length)),
+    );
+    const line = (values: readonly string[]) =>
+      values
+        .map((value, i) =>
+          i < 2 || i === values.length - 1 ? value.padEnd(widths[i]) : value.padStart(widths[i]),
+        )
+        .join('  ');
+    return [
+      line(COLUMNS.map((c) => c.title)),
+      line(widths.map((w) => '-'.repeat(w))),
+      ...cells.map(line),
+    ].join('\n');
+  }
+
+  print(): void {
+    process.stdout.write(`\n${this.name}\n\n${this.table()}\n\n`);
+  }
+
+  /** Writes `{ name, startedAt, machine, parameters, rows }` to `file`, creating its directory. */
+  writeJson(file: string, extra: Readonly<Record<string, unknown>> = {}): void {
+    mkdirSync(dirname(file), { recursive: true });
+    const document = {
+      name: this.name,
+      startedAt: this.startedAt.toISOString(),
+      machine: describeMachine(),
+      parameters: this.parameters,
+      ...extra,
+      rows: this.rows,
+    };
+    writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  }
+}
+
+function format(value: unknown, digits?: number): string {
+  if (value === undefined || value === null) return '–';
+  if (typeof value === 'number') {
+    return digits === undefined
+      ? value.toLocaleString('en-GB')
+      : value.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  }
+  return String(value);
+}
+
+function formatRowInline(row: BenchRow): string {
+  return COLUMNS.filter((c) => row[c.key] !== undefined)
+    .map((c) =>
+      c.key === 'scenario' || c.key === 'subject'
+        ? String(row[c.key])
+        : `${c.title}=${format(row[c.key], c.digits)}`,
+    )
+    .join(' | ');
+}

@@ -1,0 +1,65 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** Latency samples in milliseconds, summarised by nearest-rank percentiles. */
+export class LatencyRecorder {
+  private samples: number[] = [];
+
+  /** Times `work` and records its duration. */
+  async time<T>(work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    const result = await work();
+    this.samples.push(performance.now() - start);
+    return result;
+  }
+
+  record(ms: number): void {
+    this.samples.push(ms);
+  }
+
+  get count(): number {
+    return this.samples.length;
+  }
+
+  summary(): { p50Ms: number; p99Ms: number; maxMs: number } {
+    const sorted = Float64Array.from(this.samples).sort();
+    return {
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? 0,
+    };
+  }
+}
+
+/** Nearest-rank percentile of an ascending array; 0 for an empty one. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1];
+}
+
+/**
+ * Watches the event loop while a scenario runs: Node's delay histogram (p99)
+ * plus the largest lateness of a 1 ms timer, which catches single long stalls.
+ */
+export class EventLoopWatch {
+  private readonly histogram = monitorEventLoopDelay({ resolution: 1 });
+  private timer: NodeJS.Timeout | null = null;
+  private maxStallMs = 0;
+
+  start(): this {
+    this.histogram.enable();
+    let last = performance.now();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      this.maxStallMs = Math.max(this.maxStallMs, now - last - 1);
+      last = now;
+    }, 1);
+    return this;
+  }
+
+  stop(): { loopMaxStallMs: number; loopP99DelayMs: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.histogram.disable();
+    return { loopMaxStallMs: this.maxStallMs, loopP99DelayMs: this.histogram.percentile(99) / 1e6 };
+  }
+}
