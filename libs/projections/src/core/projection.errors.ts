@@ -88,3 +88,28 @@ export class RebuildInProgressError extends TimelineError {
     super(`Projection ${name} is already being rebuilt`, { projection: name });
   }
 }
+
+/** The read model holds no event of the operation (it does not exist, or not yet at that position). */
+export class UnknownOperationError extends TimelineError {
+  readonly code = 'projections.unknown-operation';
+  readonly category: ErrorCategory = 'not-found';
+
+  constructor(readonly operationId: string) {
+    super(`Operation ${operationId} has no recorded event`, { operationId });
+  }
+}
+
+/** A position given by a client (e.g. `minPosition`) that is not one. */
+export class InvalidPositionError extends TimelineError {
+  readonly code = 'projections.invalid-position';
+  readonly category: ErrorCategory = 'invalid-input';
+
+  constructor(
+    readonly field: string,
+    value: string,
+  ) {
+    super(`${field} is not a global position: ${JSON.stringify(value)}`, {
+      errors: [{ path: field, constraint: 'isGlobalPosition', message: `${field} must be a position such as "42" or "42/40"` }],
+    });
+  }
+}

@@ -181,7 +181,7 @@ describe('ProjectionRunner', () => {
     const timeout = runner.waitForPosition('3', 20);
     await expect(timeout).rejects.toBeInstanceOf(ProjectionPositionTimeoutError);
     await expect(timeout).rejects.toMatchObject({ category: 'unavailable', code: 'projections.position-timeout', details: { position: '3', reached: '2', timeoutMs: 20 } });
-    await expect(runner.waitForPosition('bogus', 10)).rejects.toBeInstanceOf(TypeError);
+    await expect(runner.waitForPosition('bogus', 10)).rejects.toMatchObject({ code: 'projections.invalid-position', category: 'invalid-input' });
     expect(() => runner.waitForPosition('1', 10, 'nope')).toThrow(UnknownProjectionError);
 
     const pending = runner.waitForPosition('9', 10_000);

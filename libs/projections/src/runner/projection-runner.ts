@@ -14,6 +14,7 @@ import {
 } from '@timeline/event-store';
 import { PROJECTION_NAME_PATTERN, type AnyProjection } from '../core/projection';
 import {
+  InvalidPositionError,
   ProjectionFailedError,
   ProjectionPositionTimeoutError,
   ProjectionRunnerNotRunningError,
@@ -176,11 +177,12 @@ export class ProjectionRunner {
    * Resolves once the runner (or, given `projection`, that projection) has applied
    * `position`: the read-your-writes wait. Rejects with `ProjectionPositionTimeoutError`
    * (category `unavailable`) after `timeoutMs`, with `ProjectionFailedError` when the
-   * named projection is failed, and with `ProjectionRunnerNotRunningError` when stopped.
+   * named projection is failed, with `ProjectionRunnerNotRunningError` when stopped, and
+   * with `InvalidPositionError` (invalid-input) for a string that is not a position.
    */
   waitForPosition(position: GlobalPosition | string, timeoutMs: number, projection?: string): Promise<void> {
     const target = typeof position === 'string' ? parsePosition(position) : position;
-    if (!target) return Promise.reject(new TypeError(`Not a global position: ${JSON.stringify(position)}`));
+    if (!target) return Promise.reject(new InvalidPositionError('minPosition', String(position)));
     if (projection !== undefined) this.slot(projection);
     const early = this.waitOutcome(target, projection);
     if (early === 'reached') return Promise.resolve();

@@ -1,0 +1,139 @@
+import { filter, map, mergeMap, type Observable } from 'rxjs';
+import type { GlobalPosition } from '@timeline/event-store';
+import { UnknownOperationError } from './core/projection.errors';
+import type { ProjectionRunner } from './runner/projection-runner';
+import { OPERATIONAL_PICTURE } from './picture/operational-picture.projection';
+import type { OperationalPictureState } from './picture/operational-picture.state';
+import {
+  nationalPictureView,
+  operationalPictureView,
+  operationIdsOf,
+  type NationalPictureView,
+  type OperationalPictureView,
+} from './picture/operational-picture.view';
+import { TIMELINE } from './timeline/timeline.projection';
+import type { TimelineState } from './timeline/timeline.state';
+import {
+  dailySeries,
+  timelineEntry,
+  timelinePage,
+  type DailySeries,
+  type TimelineEntryView,
+  type TimelinePage,
+  type TimelineQuery,
+} from './timeline/timeline.query';
+import type { HistoricalOperation, HistoricalSelection, TimeTravel } from './time-travel/time-travel';
+
+/** Read-your-writes: answer only once the read model reflects `minPosition`, waiting at most `timeoutMs`. */
+export interface Freshness {
+  /** A position returned by a write (`formatPosition` string or a GlobalPosition). */
+  readonly minPosition?: string | GlobalPosition;
+  /** Default: the module's `defaultWaitMs` (2,000 ms). */
+  readonly timeoutMs?: number;
+}
+
+/** The picture of an operation changed: recompute it (coalesce bursts on the consumer side). */
+export interface PictureChange {
+  readonly operationId: string;
+  /** The global position the picture now reflects. */
+  readonly position: string | null;
+}
+
+/** A timeline entry was appended, or an existing one corrected or retracted. */
+export interface TimelineChange {
+  readonly kind: 'appended' | 'changed';
+  readonly operationId: string;
+  /** Position of the event that caused the change (the SSE `id:`). */
+  readonly position: string;
+  readonly entry: TimelineEntryView;
+}
+
+/**
+ * What the api calls to answer read-side requests: the live read models of the
+ * runner (optionally after waiting for a write's position), time travel, and
+ * change streams for live push.
+ */
+export class ProjectionQueries {
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly timeTravel: TimeTravel,
+    private readonly defaultWaitMs = 2_000,
+  ) {}
+
+  /** Operation ids with at least one event, sorted. */
+  async operationIds(freshness: Freshness = {}): Promise<string[]> {
+    await this.fresh(OPERATIONAL_PICTURE, freshness);
+    return operationIdsOf(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
+  }
+
+  /** @throws UnknownOperationError (not-found) when the operation has no event. */
+  async picture(operationId: string, freshness: Freshness = {}): Promise<OperationalPictureView> {
+    await this.fresh(OPERATIONAL_PICTURE, freshness);
+    const view = operationalPictureView(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE), operationId);
+    if (!view) throw new UnknownOperationError(operationId);
+    return view;
+  }
+
+  async nationalPicture(freshness: Freshness = {}): Promise<NationalPictureView> {
+    await this.fresh(OPERATIONAL_PICTURE, freshness);
+    return nationalPictureView(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
+  }
+
+  /** @throws InvalidTimelineQueryError (invalid-input) for a bad limit, date or cursor; UnknownOperationError. */
+  async timeline(operationId: string, query: TimelineQuery = {}, freshness: Freshness = {}): Promise<TimelinePage> {
+    await this.fresh(TIMELINE, freshness);
+    const page = timelinePage(this.runner.state<TimelineState>(TIMELINE), operationId, query);
+    if (!page) throw new UnknownOperationError(operationId);
+    return page;
+  }
+
+  async dailySeries(operationId: string, query: Pick<TimelineQuery, 'types'> = {}, freshness: Freshness = {}): Promise<DailySeries> {
+    await this.fresh(TIMELINE, freshness);
+    const series = dailySeries(this.runner.state<TimelineState>(TIMELINE), operationId, query);
+    if (!series) throw new UnknownOperationError(operationId);
+    return series;
+  }
+
+  /** Time travel; see `HistoricalSelection`. @throws InvalidTimeTravelError, StreamNotFoundError. */
+  at(operationId: string, selection: HistoricalSelection): Promise<HistoricalOperation> {
+    return this.timeTravel.at(operationId, selection);
+  }
+
+  /** One notification per applied event of the operation (all operations when omitted), and after a rebuild. */
+  pictureChanges(operationId?: string): Observable<PictureChange> {
+    return this.runner.changes$.pipe(
+      mergeMap((change): PictureChange[] => {
+        if (change.kind === 'rebuilt') {
+          if (change.projection !== OPERATIONAL_PICTURE) return [];
+          const ids = operationIdsOf(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
+          return ids.map((id) => ({ operationId: id, position: change.position }));
+        }
+        if (!change.projections.includes(OPERATIONAL_PICTURE)) return [];
+        return [{ operationId: change.event.operationId, position: change.event.position }];
+      }),
+      filter((change) => operationId === undefined || change.operationId === operationId),
+    );
+  }
+
+  /** Each entry appended to, or changed on, the operation's timeline (all operations when omitted), in log order. */
+  timelineChanges(operationId?: string): Observable<TimelineChange> {
+    return this.runner.changes$.pipe(
+      filter((change) => change.kind === 'applied' && change.projections.includes(TIMELINE)),
+      filter((change) => operationId === undefined || (change.kind === 'applied' && change.event.operationId === operationId)),
+      map((change) => {
+        if (change.kind !== 'applied') throw new Error('unreachable');
+        const { event } = change;
+        const amended = event.type === 'EventCorrected' ? event.data.correctsEventId : event.type === 'EventRetracted' ? event.data.retractsEventId : null;
+        const entryId = typeof amended === 'string' ? amended : event.eventId;
+        const entry = timelineEntry(this.runner.state<TimelineState>(TIMELINE), entryId);
+        return entry && { kind: amended === null ? ('appended' as const) : ('changed' as const), operationId: event.operationId, position: event.position, entry };
+      }),
+      filter((change): change is TimelineChange => change !== null),
+    );
+  }
+
+  private async fresh(projection: string, freshness: Freshness): Promise<void> {
+    if (freshness.minPosition === undefined) return;
+    await this.runner.waitForPosition(freshness.minPosition, freshness.timeoutMs ?? this.defaultWaitMs, projection);
+  }
+}

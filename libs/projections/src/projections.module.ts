@@ -1,0 +1,133 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type InjectionToken,
+  type ModuleMetadata,
+  type OnApplicationBootstrap,
+  type OptionalFactoryDependency,
+} from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '@timeline/event-store';
+import type { AnyProjection } from './core/projection';
+import { FileProjectionCheckpointStore } from './checkpoint/file.projection-checkpoint-store';
+import { InMemoryProjectionCheckpointStore } from './checkpoint/in-memory.projection-checkpoint-store';
+import { PROJECTION_CHECKPOINT_STORE, type ProjectionCheckpointStore } from './checkpoint/projection-checkpoint-store.port';
+import { operationalPictureProjection } from './picture/operational-picture.projection';
+import { ProjectionQueries } from './projection-queries';
+import { ProjectionRunner } from './runner/projection-runner';
+import type { ProjectionLogger } from './runner/projection-runner.types';
+import { TimeTravel } from './time-travel/time-travel';
+import { timelineProjection } from './timeline/timeline.projection';
+
+/** Options of the read side; read from configuration at the edge (apps/api), never from the environment here. */
+export interface ProjectionsModuleOptions {
+  /**
+   * Directory of the checkpoint files (e.g. `<DATA_DIR>/projections`). When omitted,
+   * checkpoints live in memory and every start rebuilds from the log.
+   */
+  readonly checkpointDirectory?: string;
+  /** Checkpoint after this many events. Default 10,000. */
+  readonly checkpointEveryEvents?: number;
+  /** Checkpoint at least this often when something changed. Default 5,000 ms. */
+  readonly checkpointIntervalMs?: number;
+  /** Page size of rebuild reads. Default 5,000. */
+  readonly rebuildPageSize?: number;
+  /** First resubscription delay after the store subscription failed (doubles to 30 s). Default 500 ms. */
+  readonly resubscribeDelayMs?: number;
+  /** How long a query with `minPosition` waits by default. Default 2,000 ms. */
+  readonly defaultWaitMs?: number;
+  /** Projections to run beside the operational picture and the timeline. */
+  readonly extraProjections?: readonly AnyProjection[];
+}
+
+export interface ProjectionsModuleAsyncOptions {
+  readonly imports?: ModuleMetadata['imports'];
+  readonly inject?: (InjectionToken | OptionalFactoryDependency)[];
+  readonly useFactory: (...args: never[]) => ProjectionsModuleOptions | Promise<ProjectionsModuleOptions>;
+}
+
+const PROJECTIONS_OPTIONS = Symbol('PROJECTIONS_OPTIONS');
+
+function nestLogger(): ProjectionLogger {
+  const logger = new Logger('Projections');
+  return {
+    log: (message, context) => logger.log(context ? { message, ...context } : message),
+    warn: (message, context) => logger.warn(context ? { message, ...context } : message),
+    error: (message, context) => logger.error(context ? { message, ...context } : message),
+  };
+}
+
+/**
+ * Starts the runner once every module is initialised (so the store is open), and
+ * stops it — with a last checkpoint — before the store closes on shutdown.
+ */
+@Injectable()
+class ProjectionsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(ProjectionRunner) private readonly runner: ProjectionRunner) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+}
+
+/**
+ * The read side: provides `ProjectionRunner` (status, waits, rebuild, changes$),
+ * `ProjectionQueries` (pictures, timelines, time travel, change streams) and
+ * `TimeTravel`. Needs `EVENT_STORE` (EventStoreModule, global).
+ */
+@Module({})
+export class ProjectionsModule {
+  static forRoot(options: ProjectionsModuleOptions = {}): DynamicModule {
+    return ProjectionsModule.forRootAsync({ useFactory: () => options });
+  }
+
+  static forRootAsync(options: ProjectionsModuleAsyncOptions): DynamicModule {
+    return {
+      module: ProjectionsModule,
+      imports: options.imports ?? [],
+      providers: [
+        { provide: PROJECTIONS_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        {
+          provide: PROJECTION_CHECKPOINT_STORE,
+          inject: [PROJECTIONS_OPTIONS],
+          useFactory: (resolved: ProjectionsModuleOptions): ProjectionCheckpointStore => {
+            if (resolved.checkpointDirectory === undefined) return new InMemoryProjectionCheckpointStore();
+            const logger = new Logger('Projections');
+            return new FileProjectionCheckpointStore({
+              directory: resolved.checkpointDirectory,
+              onUnreadable: (name, reason) => logger.warn(`Checkpoint of ${name} is unreadable (${reason}); rebuilding it from the log`),
+            });
+          },
+        },
+        {
+          provide: ProjectionRunner,
+          inject: [EVENT_STORE, PROJECTION_CHECKPOINT_STORE, PROJECTIONS_OPTIONS],
+          useFactory: (store: EventStore, checkpoints: ProjectionCheckpointStore, resolved: ProjectionsModuleOptions) =>
+            new ProjectionRunner(store, [operationalPictureProjection, timelineProjection, ...(resolved.extraProjections ?? [])], checkpoints, {
+              checkpointEveryEvents: resolved.checkpointEveryEvents,
+              checkpointIntervalMs: resolved.checkpointIntervalMs,
+              rebuildPageSize: resolved.rebuildPageSize,
+              resubscribeDelayMs: resolved.resubscribeDelayMs,
+              logger: nestLogger(),
+            }),
+        },
+        { provide: TimeTravel, inject: [EVENT_STORE], useFactory: (store: EventStore) => new TimeTravel(store) },
+        {
+          provide: ProjectionQueries,
+          inject: [ProjectionRunner, TimeTravel, PROJECTIONS_OPTIONS],
+          useFactory: (runner: ProjectionRunner, timeTravel: TimeTravel, resolved: ProjectionsModuleOptions) =>
+            new ProjectionQueries(runner, timeTravel, resolved.defaultWaitMs),
+        },
+        ProjectionsLifecycle,
+      ],
+      exports: [ProjectionRunner, ProjectionQueries, TimeTravel],
+    };
+  }
+}
