@@ -159,18 +159,24 @@ export class EventStoreDbTestServer {
 
   private seedSystemEvents(): void {
     this.appendSystemEvent('$users', '$User', { LoginName: 'admin' });
-    this.appendSystemEvent('$user-admin', '$user', { loginName: 'admin', fullName: 'Event Store Administrator' });
+    this.appendSystemEvent('$user-admin', '$user', {
+      loginName: 'admin',
+      fullName: 'Event Store Administrator',
+    });
     this.appendSystemEvent('$settings', '$settings', { $userStreamAcl: { $r: '$all' } });
   }
 
   private async listen(): Promise<void> {
     this.server.addService(StreamsService, {
       read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => this.read(call),
-      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
-        this.append(call, callback),
+      append: (
+        call: grpc.ServerReadableStream<AppendReq, AppendResp>,
+        callback: grpc.sendUnaryData<AppendResp>,
+      ) => this.append(call, callback),
       batchAppend: (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => this.batchAppend(call),
       delete: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(unimplemented('Delete')),
-      tombstone: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(unimplemented('Tombstone')),
+      tombstone: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback(unimplemented('Tombstone')),
     });
     this.server.addService(ServerFeaturesService, {
       getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<SupportedMethods>) => {
@@ -196,7 +202,9 @@ export class EventStoreDbTestServer {
       ...(this.options.batchAppend ? [method(streams, 'batchappend')] : []),
       method('event_store.client.server_features.serverfeatures', 'getsupportedmethods'),
     ];
-    return new SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(this.options.serverVersion);
+    return new SupportedMethods()
+      .setMethodsList(methods)
+      .setEventStoreServerVersion(this.options.serverVersion);
   }
 
   private takeFault(target: FaultTarget): FaultKind | null {
@@ -233,7 +241,10 @@ export class EventStoreDbTestServer {
 
   // ---- Streams.Append: options first, then proposed messages; one reply. ----
 
-  private append(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void {
+  private append(
+    call: grpc.ServerReadableStream<AppendReq, AppendResp>,
+    callback: grpc.sendUnaryData<AppendResp>,
+  ): void {
     this.calls.append++;
     let options: AppendReq.Options | undefined;
     const events: ProposedEvent[] = [];
@@ -243,7 +254,10 @@ export class EventStoreDbTestServer {
       if (!options) {
         if (!request.hasOptions()) {
           failed = true;
-          return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'The first message must carry the options' });
+          return callback({
+            code: grpc.status.INVALID_ARGUMENT,
+            details: 'The first message must carry the options',
+          });
         }
         options = request.getOptions();
         return;
@@ -283,7 +297,13 @@ export class EventStoreDbTestServer {
         const event = toProposedEvent(proposed);
         if (typeof event === 'string') {
           pending.delete(key);
-          return call.write(batchError(correlationId, write.options.getStreamIdentifier(), badRequest(`Required Metadata Property '${event}' is missing`)));
+          return call.write(
+            batchError(
+              correlationId,
+              write.options.getStreamIdentifier(),
+              badRequest(`Required Metadata Property '${event}' is missing`),
+            ),
+          );
         }
         write.events.push(event);
       }
@@ -293,9 +313,21 @@ export class EventStoreDbTestServer {
       const fault = this.takeFault('append');
       switch (fault) {
         case 'access-denied':
-          return call.write(batchError(correlationId, identifier, packedStatus(7, 'AccessDenied', new AccessDenied(), 'event_store.client.AccessDenied')));
+          return call.write(
+            batchError(
+              correlationId,
+              identifier,
+              packedStatus(7, 'AccessDenied', new AccessDenied(), 'event_store.client.AccessDenied'),
+            ),
+          );
         case 'timeout':
-          return call.write(batchError(correlationId, identifier, packedStatus(4, 'Timeout', new Timeout(), 'event_store.client.Timeout')));
+          return call.write(
+            batchError(
+              correlationId,
+              identifier,
+              packedStatus(4, 'Timeout', new Timeout(), 'event_store.client.Timeout'),
+            ),
+          );
         case 'unavailable':
         case 'not-leader':
         case 'deadline-exceeded':
@@ -316,7 +348,8 @@ export class EventStoreDbTestServer {
 
   private read(call: grpc.ServerWritableStream<ReadReq, ReadResp>): void {
     const options = call.request.getOptions();
-    if (!options) return this.failWith(call, grpc.status.INVALID_ARGUMENT, "'options' is a required argument");
+    if (!options)
+      return this.failWith(call, grpc.status.INVALID_ARGUMENT, "'options' is a required argument");
     const subscription = options.getCountOptionCase() === ReadReq.Options.CountOptionCase.SUBSCRIPTION;
     if (subscription) this.calls.subscribe++;
     else this.calls.read++;
@@ -325,11 +358,20 @@ export class EventStoreDbTestServer {
 
     const streamCase = options.getStreamOptionCase();
     if (streamCase === ReadReq.Options.StreamOptionCase.STREAM) {
-      if (subscription) return this.failWith(call, grpc.status.UNIMPLEMENTED, 'Stream subscriptions are not served by the test server');
+      if (subscription)
+        return this.failWith(
+          call,
+          grpc.status.UNIMPLEMENTED,
+          'Stream subscriptions are not served by the test server',
+        );
       return this.readStream(call, options);
     }
     if (streamCase !== ReadReq.Options.StreamOptionCase.ALL) {
-      return this.failWith(call, grpc.status.INVALID_ARGUMENT, `'${streamCase}' is not a valid StreamOptionOneofCase`);
+      return this.failWith(
+        call,
+        grpc.status.INVALID_ARGUMENT,
+        `'${streamCase}' is not a valid StreamOptionOneofCase`,
+      );
     }
     let filter: EventFilter | undefined;
     try {
@@ -362,7 +404,10 @@ export class EventStoreDbTestServer {
           : revisionCase === ReadReq.Options.StreamOptions.RevisionOptionCase.END
             ? BigInt(stream.length)
             : 0n;
-      selected = stream.slice(Number(from < BigInt(stream.length) ? from : BigInt(stream.length)), Number(from) + count);
+      selected = stream.slice(
+        Number(from < BigInt(stream.length) ? from : BigInt(stream.length)),
+        Number(from) + count,
+      );
     } else {
       const from =
         revisionCase === ReadReq.Options.StreamOptions.RevisionOptionCase.REVISION
@@ -377,7 +422,11 @@ export class EventStoreDbTestServer {
     call.end();
   }
 
-  private readAll(call: grpc.ServerWritableStream<ReadReq, ReadResp>, options: ReadReq.Options, filter: EventFilter | undefined): void {
+  private readAll(
+    call: grpc.ServerWritableStream<ReadReq, ReadResp>,
+    options: ReadReq.Options,
+    filter: EventFilter | undefined,
+  ): void {
     const allOptions = options.getAll()!;
     const count = Number(BigInt(options.getCount() || '0'));
     const forwards = options.getReadDirection() === ReadReq.Options.ReadDirection.FORWARDS;
@@ -408,12 +457,25 @@ export class EventStoreDbTestServer {
     call.end();
   }
 
-  private subscribeToAll(call: grpc.ServerWritableStream<ReadReq, ReadResp>, options: ReadReq.Options, filter: EventFilter | undefined): void {
-    const subscription: ActiveSubscription = { call, delivered: 0, dropAfter: this.dropSubscriptionsAfterEvents };
+  private subscribeToAll(
+    call: grpc.ServerWritableStream<ReadReq, ReadResp>,
+    options: ReadReq.Options,
+    filter: EventFilter | undefined,
+  ): void {
+    const subscription: ActiveSubscription = {
+      call,
+      delivered: 0,
+      dropAfter: this.dropSubscriptionsAfterEvents,
+    };
     this.subscriptions.add(subscription);
     const filterOptions = options.hasFilter() ? options.getFilter()! : undefined;
-    const window = filterOptions?.getWindowCase() === ReadReq.Options.FilterOptions.WindowCase.MAX ? filterOptions.getMax() : DEFAULT_MAX_SEARCH_WINDOW;
-    const checkpointInterval = filterOptions ? Math.max(1, filterOptions.getCheckpointintervalmultiplier()) * window : Infinity;
+    const window =
+      filterOptions?.getWindowCase() === ReadReq.Options.FilterOptions.WindowCase.MAX
+        ? filterOptions.getMax()
+        : DEFAULT_MAX_SEARCH_WINDOW;
+    const checkpointInterval = filterOptions
+      ? Math.max(1, filterOptions.getCheckpointintervalmultiplier()) * window
+      : Infinity;
     let considered = 0;
     let dropped = false;
 
@@ -458,7 +520,11 @@ export class EventStoreDbTestServer {
     call.on('finish', close);
     call.on('close', close);
 
-    call.write(new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(crypto.randomUUID())));
+    call.write(
+      new ReadResp().setConfirmation(
+        new ReadResp.SubscriptionConfirmation().setSubscriptionId(crypto.randomUUID()),
+      ),
+    );
     // Subscriptions are exclusive of their start position: they deliver what comes after it.
     const start = checkpoint;
     for (const event of events) {
@@ -472,7 +538,8 @@ export class EventStoreDbTestServer {
   }
 
   private readEvent(event: StoredEvent, read: 'stream' | 'all', options: ReadReq.Options): ReadResp {
-    const structured = options.getUuidOption()?.getContentCase() === ReadReq.Options.UUIDOption.ContentCase.STRUCTURED;
+    const structured =
+      options.getUuidOption()?.getContentCase() === ReadReq.Options.UUIDOption.ContentCase.STRUCTURED;
     let commit = event.position.commit;
     let prepare = event.position.prepare;
     if (read === 'stream') {
@@ -500,7 +567,11 @@ export class EventStoreDbTestServer {
     return new ReadResp().setEvent(readEvent);
   }
 
-  private failWith(call: grpc.ServerWritableStream<ReadReq, ReadResp>, code: grpc.status, details: string): void {
+  private failWith(
+    call: grpc.ServerWritableStream<ReadReq, ReadResp>,
+    code: grpc.status,
+    details: string,
+  ): void {
     call.emit('error', { code, details });
   }
 }
@@ -525,7 +596,11 @@ function missingMetadata(property: string): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   metadata.set('exception', 'missing-required-metadata-property');
   metadata.set('required-metadata-properties', 'type,content-type');
-  return { code: grpc.status.INVALID_ARGUMENT, details: `Required Metadata Property '${property}' is missing`, metadata };
+  return {
+    code: grpc.status.INVALID_ARGUMENT,
+    details: `Required Metadata Property '${property}' is missing`,
+    metadata,
+  };
 }
 
 function streamNameOf(identifier: StreamIdentifier | undefined): string {
@@ -554,7 +629,9 @@ function structuredUuid(text: string): UUID {
 }
 
 /** The proposed event, or the name of the required metadata property it lacks. */
-function toProposedEvent(proposed: AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage): ProposedEvent | string {
+function toProposedEvent(
+  proposed: AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage,
+): ProposedEvent | string {
   const metadata = proposed.getMetadataMap();
   const type = metadata.get('type');
   if (type === undefined) return 'type';
@@ -599,7 +676,11 @@ function streamDeletedError(streamName: string): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   metadata.set('exception', 'stream-deleted');
   metadata.set('stream-name', streamName);
-  return { code: grpc.status.FAILED_PRECONDITION, details: `Event stream '${streamName}' is deleted.`, metadata };
+  return {
+    code: grpc.status.FAILED_PRECONDITION,
+    details: `Event stream '${streamName}' is deleted.`,
+    metadata,
+  };
 }
 
 function appendReply(
@@ -640,10 +721,12 @@ function appendReply(
           break;
         case 'revision':
           wrong.setExpectedRevision(expected.revision.toString());
-          if (expected.revision <= BigInt(Number.MAX_SAFE_INTEGER)) wrong.setExpectedRevision2060(Number(expected.revision));
+          if (expected.revision <= BigInt(Number.MAX_SAFE_INTEGER))
+            wrong.setExpectedRevision2060(Number(expected.revision));
           break;
       }
-      if (outcome.currentRevision === 'no_stream') wrong.setCurrentNoStream(new Empty()).setNoStream2060(new Empty());
+      if (outcome.currentRevision === 'no_stream')
+        wrong.setCurrentNoStream(new Empty()).setNoStream2060(new Empty());
       else {
         wrong.setCurrentRevision(outcome.currentRevision.toString());
         wrong.setCurrentRevision2060(Number(outcome.currentRevision));
@@ -653,7 +736,12 @@ function appendReply(
   }
 }
 
-function packedStatus(code: number, message: string, details: { serializeBinary(): Uint8Array }, typeName: string): Status {
+function packedStatus(
+  code: number,
+  message: string,
+  details: { serializeBinary(): Uint8Array },
+  typeName: string,
+): Status {
   const any = new Any();
   any.pack(details.serializeBinary(), typeName);
   return new Status().setCode(code).setMessage(message).setDetails(any);
@@ -663,7 +751,11 @@ function badRequest(message: string): Status {
   return new Status().setCode(3).setMessage(message);
 }
 
-function batchError(correlationId: UUID | undefined, identifier: StreamIdentifier | undefined, error: Status): BatchAppendResp {
+function batchError(
+  correlationId: UUID | undefined,
+  identifier: StreamIdentifier | undefined,
+  error: Status,
+): BatchAppendResp {
   const response = new BatchAppendResp().setError(error);
   if (correlationId) response.setCorrelationId(correlationId);
   if (identifier) response.setStreamIdentifier(identifier);
@@ -681,7 +773,12 @@ function batchReply(
       return batchError(
         correlationId,
         identifier,
-        packedStatus(5, 'StreamDeleted', new StreamDeleted().setStreamIdentifier(identifier), 'event_store.client.StreamDeleted'),
+        packedStatus(
+          5,
+          'StreamDeleted',
+          new StreamDeleted().setStreamIdentifier(identifier),
+          'event_store.client.StreamDeleted',
+        ),
       );
     case 'wrong-expected-version': {
       // google.rpc.Status{ALREADY_EXISTS, details: Any(event_store.client.WrongExpectedVersion)}, as Status.WrongExpectedVersion builds it.
@@ -702,7 +799,11 @@ function batchReply(
           details.setExpectedStreamPosition(expected.revision.toString());
           break;
       }
-      return batchError(correlationId, identifier, packedStatus(6, 'WrongExpectedVersion', details, 'event_store.client.WrongExpectedVersion'));
+      return batchError(
+        correlationId,
+        identifier,
+        packedStatus(6, 'WrongExpectedVersion', details, 'event_store.client.WrongExpectedVersion'),
+      );
     }
     case 'written':
     case 'idempotent': {
@@ -730,7 +831,9 @@ function positionOf(position: ReadReq.Options.Position): LogPosition {
 
 function checkpointMessage(position: LogPosition): ReadResp {
   return new ReadResp().setCheckpoint(
-    new ReadResp.Checkpoint().setCommitPosition(position.commit.toString()).setPreparePosition(position.prepare.toString()),
+    new ReadResp.Checkpoint()
+      .setCommitPosition(position.commit.toString())
+      .setPreparePosition(position.prepare.toString()),
   );
 }
 

@@ -39,7 +39,11 @@ export interface StoredEvent extends ProposedEvent {
 
 export type AppendOutcome =
   /** `currentRevision` -1 and no position: nothing written to a stream that does not exist. */
-  | { readonly kind: 'written' | 'idempotent'; readonly currentRevision: bigint; readonly position: LogPosition | null }
+  | {
+      readonly kind: 'written' | 'idempotent';
+      readonly currentRevision: bigint;
+      readonly position: LogPosition | null;
+    }
   | { readonly kind: 'wrong-expected-version'; readonly currentRevision: bigint | 'no_stream' }
   | { readonly kind: 'stream-deleted' };
 
@@ -50,7 +54,9 @@ export type EventFilter =
 export function filterAllows(filter: EventFilter | undefined, event: StoredEvent): boolean {
   if (!filter) return true;
   const subject = filter.on === 'event-type' ? event.type : event.streamName;
-  return 'regex' in filter ? filter.regex.test(subject) : filter.prefixes.some((prefix) => subject.startsWith(prefix));
+  return 'regex' in filter
+    ? filter.regex.test(subject)
+    : filter.prefixes.some((prefix) => subject.startsWith(prefix));
 }
 
 export function comparePositions(a: LogPosition, b: LogPosition): number {
@@ -101,7 +107,11 @@ export class InMemoryLog {
         end = known;
       }
       if (!end) return this.write(streamName, stream, events);
-      return { kind: 'idempotent', currentRevision: end.revision, position: stream[Number(end.revision)].position };
+      return {
+        kind: 'idempotent',
+        currentRevision: end.revision,
+        position: stream[Number(end.revision)].position,
+      };
     }
 
     const expectedRevision = expected.kind === 'no_stream' ? -1n : expected.revision;
@@ -138,7 +148,13 @@ export class InMemoryLog {
   /** Hard-deletes a stream as `$tombstone` does: a `$streamDeleted` record, then no more reads or writes. */
   tombstone(streamName: string): void {
     this.write(streamName, this.streams.get(streamName) ?? [], [
-      { eventId: crypto.randomUUID(), type: '$streamDeleted', contentType: 'application/octet-stream', data: new Uint8Array(), metadata: new Uint8Array() },
+      {
+        eventId: crypto.randomUUID(),
+        type: '$streamDeleted',
+        contentType: 'application/octet-stream',
+        data: new Uint8Array(),
+        metadata: new Uint8Array(),
+      },
     ]);
     this.deleted.add(streamName);
   }

@@ -20,7 +20,9 @@ export interface PreparedEvent {
 
 /** SHA-256 of the canonical form of what an event id stands for: its type, data and metadata. */
 export function fingerprintOf(type: string, data: unknown, metadata: unknown): string {
-  return createHash('sha256').update(canonicalJson([type, data, metadata])).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson([type, data, metadata]))
+    .digest('hex');
 }
 
 /**
@@ -33,25 +35,32 @@ export function prepareAppend(
   events: readonly EventToAppend[],
   expected: ExpectedRevision,
 ): PreparedEvent[] {
-  if (typeof streamName !== 'string' || streamName.length === 0 || streamName.length > MAX_STREAM_NAME_LENGTH) {
-    throw new InvalidAppendError(`the stream name must be a non-empty string of at most ${MAX_STREAM_NAME_LENGTH} characters`);
+  if (
+    typeof streamName !== 'string' ||
+    streamName.length === 0 ||
+    streamName.length > MAX_STREAM_NAME_LENGTH
+  ) {
+    throw new InvalidAppendError(
+      `the stream name must be a non-empty string of at most ${MAX_STREAM_NAME_LENGTH} characters`,
+    );
   }
   if (streamName.startsWith('$')) {
-    throw new InvalidAppendError(`stream ${streamName} is a system stream name (names starting with $ are reserved)`);
+    throw new InvalidAppendError(
+      `stream ${streamName} is a system stream name (names starting with $ are reserved)`,
+    );
   }
-  if (
-    !(
-      expected === 'any' ||
-      expected === 'no_stream' ||
-      expected === 'stream_exists' ||
-      (Number.isSafeInteger(expected) && expected >= 0)
-    )
-  ) {
+  if (!(
+    expected === 'any' ||
+    expected === 'no_stream' ||
+    expected === 'stream_exists' ||
+    (Number.isSafeInteger(expected) && expected >= 0)
+  )) {
     throw new InvalidAppendError(
       `expected revision ${JSON.stringify(expected)} is not 'any', 'no_stream', 'stream_exists' or a revision ≥ 0`,
     );
   }
-  if (!Array.isArray(events) || events.length === 0) throw new InvalidAppendError('an append needs at least one event');
+  if (!Array.isArray(events) || events.length === 0)
+    throw new InvalidAppendError('an append needs at least one event');
   const seen = new Set<string>();
   return events.map((event, index) => {
     const where = `event ${index}`;
@@ -59,13 +68,16 @@ export function prepareAppend(
       throw new InvalidAppendError(`${where}: event id ${JSON.stringify(event?.eventId)} is not a UUID`);
     }
     const eventId = event.eventId.toLowerCase();
-    if (seen.has(eventId)) throw new InvalidAppendError(`${where}: event id ${eventId} appears twice in the batch`);
+    if (seen.has(eventId))
+      throw new InvalidAppendError(`${where}: event id ${eventId} appears twice in the batch`);
     seen.add(eventId);
     if (typeof event.type !== 'string' || event.type.length === 0) {
       throw new InvalidAppendError(`${where}: the type must be a non-empty string`);
     }
     if (isSystemEventType(event.type)) {
-      throw new InvalidAppendError(`${where}: type ${event.type} is reserved for system events (it starts with $)`);
+      throw new InvalidAppendError(
+        `${where}: type ${event.type} is reserved for system events (it starts with $)`,
+      );
     }
     assertJsonObject(event.data, `${where} data`);
     assertJsonObject(event.metadata, `${where} metadata`);
@@ -93,7 +105,8 @@ function assertJson(value: unknown, path: string): void {
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidAppendError(`${path} is ${value}, which JSON cannot hold`);
+      if (!Number.isFinite(value))
+        throw new InvalidAppendError(`${path} is ${value}, which JSON cannot hold`);
       return;
     case 'object': {
       if (value === null) return;
@@ -103,9 +116,12 @@ function assertJson(value: unknown, path: string): void {
       }
       const prototype = Object.getPrototypeOf(value) as unknown;
       if (prototype !== Object.prototype && prototype !== null) {
-        throw new InvalidAppendError(`${path} is not a plain object (${(value as object).constructor?.name ?? 'unknown'})`);
+        throw new InvalidAppendError(
+          `${path} is not a plain object (${(value as object).constructor?.name ?? 'unknown'})`,
+        );
       }
-      for (const key of Object.keys(value)) assertJson((value as Record<string, unknown>)[key], `${path}.${key}`);
+      for (const key of Object.keys(value))
+        assertJson((value as Record<string, unknown>)[key], `${path}.${key}`);
       return;
     }
     default:

@@ -26,7 +26,10 @@ export interface FilteredReadRequest {
  */
 export abstract class ClientInternals extends EventStoreDBClient {
   /** Reads `$all` with a server-side filter; the server pages internally up to `maxCount` matching events. */
-  static async readAllFiltered(client: EventStoreDBClient, request: FilteredReadRequest): Promise<ResolvedEvent<EventType>[]> {
+  static async readAllFiltered(
+    client: EventStoreDBClient,
+    request: FilteredReadRequest,
+  ): Promise<ResolvedEvent<EventType>[]> {
     const self = client as ClientInternals;
     const req = new ReadReq().setOptions(buildOptions(request));
     const create = self.GRPCStreamCreator(StreamsClient, 'readAll', (grpc) =>
@@ -74,7 +77,11 @@ function buildOptions(request: FilteredReadRequest): ReadReq.Options {
   else filter.setStreamIdentifier(expression);
   return new ReadReq.Options()
     .setAll(all)
-    .setReadDirection(request.direction === 'forwards' ? ReadReq.Options.ReadDirection.FORWARDS : ReadReq.Options.ReadDirection.BACKWARDS)
+    .setReadDirection(
+      request.direction === 'forwards'
+        ? ReadReq.Options.ReadDirection.FORWARDS
+        : ReadReq.Options.ReadDirection.BACKWARDS,
+    )
     .setResolveLinks(false)
     .setCount(String(request.maxCount))
     .setUuidOption(new ReadReq.Options.UUIDOption().setString(new Empty()))

@@ -12,7 +12,8 @@ afterAll(async () => {
 });
 
 describeEventStoreContract('eventstoredb (protocol test server, BatchAppend)', {
-  create: async () => EventStoreDbEventStore.open({ connectionString: (await testServer()).connectionString }),
+  create: async () =>
+    EventStoreDbEventStore.open({ connectionString: (await testServer()).connectionString }),
 });
 
 let legacyServer: Promise<EventStoreDbTestServer> | undefined;

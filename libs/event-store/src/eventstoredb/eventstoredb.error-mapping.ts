@@ -34,15 +34,18 @@ export interface ErrorContext {
 export function toStoreError(error: unknown, context: ErrorContext): EventStoreError {
   if (error instanceof EventStoreError) return error;
   if (error instanceof WrongExpectedVersionError) {
-    const actual: ActualRevision = error.actualVersion === 'no_stream' ? 'no_stream' : Number(error.actualVersion);
+    const actual: ActualRevision =
+      error.actualVersion === 'no_stream' ? 'no_stream' : Number(error.actualVersion);
     return new WrongExpectedRevisionError(
       context.streamName ?? error.streamName,
       context.expected ?? fromClientExpected(error.expectedVersion),
       actual,
     );
   }
-  if (error instanceof ClientStreamDeletedError) return new StreamDeletedError(context.streamName ?? error.streamName);
-  if (error instanceof ClientStreamNotFoundError) return new StreamNotFoundError(context.streamName ?? error.streamName);
+  if (error instanceof ClientStreamDeletedError)
+    return new StreamDeletedError(context.streamName ?? error.streamName);
+  if (error instanceof ClientStreamNotFoundError)
+    return new StreamNotFoundError(context.streamName ?? error.streamName);
   if (error instanceof AccessDeniedError) return new EventStoreAccessDeniedError(context.operation);
   if (error instanceof NotLeaderError) {
     return new EventStoreUnavailableError(
@@ -50,16 +53,23 @@ export function toStoreError(error: unknown, context: ErrorContext): EventStoreE
       error,
     );
   }
-  if (error instanceof UnavailableError) return new EventStoreUnavailableError(`no node answered ${context.operation}`, error);
+  if (error instanceof UnavailableError)
+    return new EventStoreUnavailableError(`no node answered ${context.operation}`, error);
   if (error instanceof DeadlineExceededError) {
     return new EventStoreUnavailableError(`${context.operation} did not complete before its deadline`, error);
   }
   if (error instanceof TimeoutError) {
-    return new EventStoreUnavailableError(`${context.operation} timed out in the cluster (not replicated in time)`, error);
+    return new EventStoreUnavailableError(
+      `${context.operation} timed out in the cluster (not replicated in time)`,
+      error,
+    );
   }
-  if (error instanceof CancelledError) return new EventStoreUnavailableError(`the server cancelled ${context.operation}`, error);
+  if (error instanceof CancelledError)
+    return new EventStoreUnavailableError(`the server cancelled ${context.operation}`, error);
   if (error instanceof MaxAppendSizeExceededError) {
-    return new InvalidAppendError(`the batch exceeds the server's maximum append size of ${error.maxAppendSize} bytes`);
+    return new InvalidAppendError(
+      `the batch exceeds the server's maximum append size of ${error.maxAppendSize} bytes`,
+    );
   }
   if (error instanceof UnknownError) {
     return new EventStoreUnavailableError(`the server failed ${context.operation}: ${error.message}`, error);
@@ -75,7 +85,9 @@ export function toStoreError(error: unknown, context: ErrorContext): EventStoreE
  * expected revision, which makes a resend an idempotent retry.
  */
 export function isTransient(error: unknown): boolean {
-  return error instanceof NotLeaderError || error instanceof UnavailableError || error instanceof CancelledError;
+  return (
+    error instanceof NotLeaderError || error instanceof UnavailableError || error instanceof CancelledError
+  );
 }
 
 /** Failures a subscription recovers from by resubscribing; the others end it. */

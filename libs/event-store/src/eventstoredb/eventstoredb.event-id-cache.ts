@@ -43,7 +43,11 @@ export class EventIdCache {
       const known = this.known.get(event.eventId);
       if (!known) continue;
       if (known.streamName !== streamName) {
-        throw new DuplicateEventIdError(event.eventId, streamName, `it is already stored in stream ${known.streamName}`);
+        throw new DuplicateEventIdError(
+          event.eventId,
+          streamName,
+          `it is already stored in stream ${known.streamName}`,
+        );
       }
       if (known.fingerprint !== event.fingerprint) {
         throw new DuplicateEventIdError(

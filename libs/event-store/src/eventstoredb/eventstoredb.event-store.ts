@@ -31,11 +31,7 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../event-store.port';
-import {
-  DuplicateEventIdError,
-  EventStoreError,
-  EventStoreUnavailableError,
-} from '../event-store.errors';
+import { DuplicateEventIdError, EventStoreError, EventStoreUnavailableError } from '../event-store.errors';
 import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
 import { fingerprintOf, prepareAppend, type PreparedEvent } from './eventstoredb.append-validation';
 import { ClientInternals } from './eventstoredb.client-internals';
@@ -113,14 +109,21 @@ export class EventStoreDbEventStore implements EventStore {
    */
   static async open(options: EventStoreDbOptions): Promise<EventStoreDbEventStore> {
     const resolved = resolveEventStoreDbOptions(options);
-    const store = new EventStoreDbEventStore(EventStoreDBClient.connectionString(resolved.connectionString), resolved);
+    const store = new EventStoreDbEventStore(
+      EventStoreDBClient.connectionString(resolved.connectionString),
+      resolved,
+    );
     try {
       // Any record will do, system ones included: only its position matters.
       // Read to the end rather than leave the loop early: a stream left unread is never
       // finished, and the client's dispose() waits for every stream to finish.
       const last = await store.retrying('read the head of $all', async () => {
         let position: Position | undefined;
-        for await (const resolved of store.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
+        for await (const resolved of store.client.readAll({
+          direction: BACKWARDS,
+          fromPosition: END,
+          maxCount: 1,
+        })) {
           position = resolved.event?.position;
         }
         return position;
@@ -133,7 +136,11 @@ export class EventStoreDbEventStore implements EventStore {
     return store;
   }
 
-  append(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+  append(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     const task = (async () => {
       this.assertOpen(`append to ${String(streamName)}`);
@@ -154,7 +161,8 @@ export class EventStoreDbEventStore implements EventStore {
             ? START
             : END
           : BigInt(nonNegative('fromRevision', options.fromRevision)),
-      maxCount: options.maxCount === undefined ? Number.MAX_SAFE_INTEGER : nonNegative('maxCount', options.maxCount),
+      maxCount:
+        options.maxCount === undefined ? Number.MAX_SAFE_INTEGER : nonNegative('maxCount', options.maxCount),
     });
     const positions = await this.positionsOf(streamName, raw);
     return raw.map((event, index) => this.toRecordedEvent(event, positions[index]));
@@ -217,7 +225,10 @@ export class EventStoreDbEventStore implements EventStore {
       };
       const checkBacklog = () => {
         if (caughtUp || backlogEnd === undefined) return;
-        if (backlogEnd === null || (resumeAfter !== undefined && comparePositions(resumeAfter, backlogEnd) >= 0)) {
+        if (
+          backlogEnd === null ||
+          (resumeAfter !== undefined && comparePositions(resumeAfter, backlogEnd) >= 0)
+        ) {
           markCaughtUp();
         }
       };
@@ -246,11 +257,15 @@ export class EventStoreDbEventStore implements EventStore {
       };
       const retryLater = (error: unknown) => {
         if (stopped) return;
-        if (!isTransientForSubscription(error)) return fail(toStoreError(error, { operation: 'subscribe to $all' }));
+        if (!isTransientForSubscription(error))
+          return fail(toStoreError(error, { operation: 'subscribe to $all' }));
         failures++;
         if (failures > maxAttempts) {
           return fail(
-            new EventStoreUnavailableError(`the $all subscription could not be resumed after ${maxAttempts} attempts`, error),
+            new EventStoreUnavailableError(
+              `the $all subscription could not be resumed after ${maxAttempts} attempts`,
+              error,
+            ),
           );
         }
         const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** (failures - 1));
@@ -326,7 +341,9 @@ export class EventStoreDbEventStore implements EventStore {
             retryLater(error);
           };
           subscription.on('error', dropped);
-          subscription.on('end', () => dropped(new EventStoreUnavailableError('the server ended the $all subscription')));
+          subscription.on('end', () =>
+            dropped(new EventStoreUnavailableError('the server ended the $all subscription')),
+          );
         } catch (error) {
           if (mine === generation) retryLater(error);
         }
@@ -430,7 +447,11 @@ export class EventStoreDbEventStore implements EventStore {
    * content: the server accepted them as a retry by id alone.
    * @returns the position of the batch's last event.
    */
-  private async verifyStored(streamName: string, prepared: PreparedEvent[], lastRevision: number): Promise<GlobalPosition> {
+  private async verifyStored(
+    streamName: string,
+    prepared: PreparedEvent[],
+    lastRevision: number,
+  ): Promise<GlobalPosition> {
     const firstRevision = lastRevision - prepared.length + 1;
     const stored = await this.readRawStream(streamName, {
       direction: FORWARDS,
@@ -462,7 +483,11 @@ export class EventStoreDbEventStore implements EventStore {
 
   private async readRawStream(
     streamName: string,
-    options: { direction: typeof FORWARDS | typeof BACKWARDS; fromRevision: bigint | typeof START | typeof END; maxCount: number },
+    options: {
+      direction: typeof FORWARDS | typeof BACKWARDS;
+      fromRevision: bigint | typeof START | typeof END;
+      maxCount: number;
+    },
   ): Promise<ClientRecordedEvent[]> {
     const events = await this.retrying(
       `read ${streamName}`,
@@ -475,9 +500,6 @@ export class EventStoreDbEventStore implements EventStore {
       },
       { streamName },
     );
-    for (const event of events) {
-      this.idCache.remember(event.streamId, Number(event.revision), fingerprintOf(event.type, event.data, event.metadata ?? {}), event.id);
-    }
     return events;
   }
 
@@ -488,11 +510,15 @@ export class EventStoreDbEventStore implements EventStore {
    * event appended over gRPC, has its commit at its prepare position. The rest
    * are looked up in `$all`.
    */
-  private async positionsOf(streamName: string, events: readonly ClientRecordedEvent[]): Promise<GlobalPosition[]> {
+  private async positionsOf(
+    streamName: string,
+    events: readonly ClientRecordedEvent[],
+  ): Promise<GlobalPosition[]> {
     const positions = events.map((event): GlobalPosition | null => {
       const position = event.position;
       if (!position || position.prepare === UNKNOWN_POSITION) return null;
-      if (position.commit === UNKNOWN_POSITION) return { commit: position.prepare, prepare: position.prepare };
+      if (position.commit === UNKNOWN_POSITION)
+        return { commit: position.prepare, prepare: position.prepare };
       return toGlobal(position);
     });
     if (positions.every((position) => position !== null)) return positions as GlobalPosition[];
@@ -512,7 +538,9 @@ export class EventStoreDbEventStore implements EventStore {
     return events.map((event, index) => {
       const position = positions[index] ?? found.get(event.id);
       if (!position) {
-        throw new EventStoreUnavailableError(`event ${event.id} of ${streamName} is not in $all (scavenged or not yet indexed)`);
+        throw new EventStoreUnavailableError(
+          `event ${event.id} of ${streamName} is not in $all (scavenged or not yet indexed)`,
+        );
       }
       return position;
     });
@@ -521,7 +549,7 @@ export class EventStoreDbEventStore implements EventStore {
   private toRecordedEvent(event: ClientRecordedEvent, position: GlobalPosition): RecordedEvent {
     const observed = toGlobal(position);
     this.observe(observed);
-    return {
+    const recorded: RecordedEvent = {
       streamName: event.streamId,
       eventId: event.id,
       type: event.type,
@@ -531,6 +559,14 @@ export class EventStoreDbEventStore implements EventStore {
       metadata: event.metadata === undefined ? {} : asJsonObject(event, event.metadata, 'metadata'),
       createdAt: event.created.toISOString(),
     };
+    // What this instance reads (its projections' subscriptions included) guards its appends too.
+    this.idCache.remember(
+      recorded.streamName,
+      recorded.revision,
+      fingerprintOf(recorded.type, recorded.data, recorded.metadata),
+      recorded.eventId,
+    );
+    return recorded;
   }
 
   // ---- plumbing ----
@@ -594,7 +630,11 @@ function nonNegative(name: string, value: number): number {
   return value;
 }
 
-function asJsonObject(event: ClientRecordedEvent<EventType>, value: unknown, part: 'data' | 'metadata'): JsonObject {
+function asJsonObject(
+  event: ClientRecordedEvent<EventType>,
+  value: unknown,
+  part: 'data' | 'metadata',
+): JsonObject {
   if (!event.isJson && part === 'data') {
     throw new UnreadableEventError(event.streamId, event.id, `its content type is not application/json`);
   }

@@ -47,7 +47,11 @@ export interface ResolvedEventStoreDbOptions {
   readonly duplicateEventIdCheck: 'suspected-retries' | 'every-append';
   readonly eventIdCacheSize: number;
   readonly transientRetries: number;
-  readonly resubscribe: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly maxAttempts: number };
+  readonly resubscribe: {
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+    readonly maxAttempts: number;
+  };
 }
 
 /** The adapter's configuration is unusable; raised when the store opens, never later. */
@@ -63,7 +67,8 @@ export class EventStoreDbConfigurationError extends EventStoreError {
 const SCHEME = /^(esdb|kurrentdb|kdb)(\+discover)?:\/\//i;
 
 export function resolveEventStoreDbOptions(options: EventStoreDbOptions): ResolvedEventStoreDbOptions {
-  const connectionString = typeof options?.connectionString === 'string' ? options.connectionString.trim() : '';
+  const connectionString =
+    typeof options?.connectionString === 'string' ? options.connectionString.trim() : '';
   const scheme = SCHEME.exec(connectionString);
   if (!scheme) {
     throw new EventStoreDbConfigurationError(
@@ -75,11 +80,15 @@ export function resolveEventStoreDbOptions(options: EventStoreDbOptions): Resolv
   try {
     EventStoreDBClient.connectionString(normalised);
   } catch (error) {
-    throw new EventStoreDbConfigurationError(`the connection string is not valid: ${(error as Error).message}`);
+    throw new EventStoreDbConfigurationError(
+      `the connection string is not valid: ${(error as Error).message}`,
+    );
   }
   const check = options.duplicateEventIdCheck ?? 'suspected-retries';
   if (check !== 'suspected-retries' && check !== 'every-append') {
-    throw new EventStoreDbConfigurationError(`duplicateEventIdCheck must be 'suspected-retries' or 'every-append'`);
+    throw new EventStoreDbConfigurationError(
+      `duplicateEventIdCheck must be 'suspected-retries' or 'every-append'`,
+    );
   }
   return {
     connectionString: normalised,
@@ -87,7 +96,12 @@ export function resolveEventStoreDbOptions(options: EventStoreDbOptions): Resolv
     eventIdCacheSize: integerOption('eventIdCacheSize', options.eventIdCacheSize, 100_000, 0),
     transientRetries: integerOption('transientRetries', options.transientRetries, 2, 0),
     resubscribe: {
-      initialDelayMs: integerOption('resubscribe.initialDelayMs', options.resubscribe?.initialDelayMs, 100, 1),
+      initialDelayMs: integerOption(
+        'resubscribe.initialDelayMs',
+        options.resubscribe?.initialDelayMs,
+        100,
+        1,
+      ),
       maxDelayMs: integerOption('resubscribe.maxDelayMs', options.resubscribe?.maxDelayMs, 5000, 1),
       maxAttempts: integerOption('resubscribe.maxAttempts', options.resubscribe?.maxAttempts, 20, 1),
     },
