@@ -15,19 +15,19 @@ const POOL_SIZE = 32;
  * by tens of per cent from seed to seed; this keeps them near the stated figures
  * for every seed, at O(1) memory, however many values the stream needs.
  */
-export class BalancedSampler {
+export class BalancedSampler<T = number> {
   private readonly pool: number[] = [];
   private cursor: number;
 
   constructor(
-    private readonly quantile: (u: number) => number,
+    private readonly quantile: (u: number) => T,
     private readonly random: SeededRandom,
   ) {
     this.cursor = random.next();
     for (let i = 0; i < POOL_SIZE; i++) this.pool.push(this.nextUniform());
   }
 
-  next(): number {
+  next(): T {
     const index = this.random.int(0, POOL_SIZE - 1);
     const u = this.pool[index];
     this.pool[index] = this.nextUniform();
@@ -118,4 +118,20 @@ export function truncatedLogNormalMean(spec: TruncatedLogNormal): number {
   const zMax = (Math.log(spec.max) - mu) / s;
   const mass = normalCdf(zMax) - normalCdf(zMin);
   return (Math.exp(mu + (s * s) / 2) * (normalCdf(zMax - s) - normalCdf(zMin - s))) / mass;
+}
+
+/** Quantile function of a categorical distribution, for `BalancedSampler`: shares hold exactly over long prefixes. */
+export function categoricalQuantile<T>(choices: readonly (readonly [T, number])[]): (u: number) => T {
+  const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
+  if (!(total > 0)) throw new RangeError('categoricalQuantile: weights must sum above zero');
+  const bounds: number[] = [];
+  let cumulative = 0;
+  for (const [, weight] of choices) {
+    cumulative += weight / total;
+    bounds.push(cumulative);
+  }
+  return (u) => {
+    for (let i = 0; i < bounds.length; i++) if (u < bounds[i]) return choices[i][0];
+    return choices[choices.length - 1][0];
+  };
 }
