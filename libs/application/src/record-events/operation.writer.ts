@@ -27,7 +27,8 @@ export interface PreparedEvent {
   readonly data: JsonObject;
   readonly correlationId: string;
   readonly causationId: string | null;
-  readonly classification: Classification;
+  /** Absent: the lowest marking the rules allow. */
+  readonly classification?: Classification;
 }
 
 export interface PreparedRequest {
@@ -44,6 +45,8 @@ export interface OperationWriterOptions {
   readonly maxEventsPerAppend: number;
   /** Stream page size when catching up with the store. */
   readonly readPageSize: number;
+  /** How far `occurredAt` may lie ahead of the clock, in ms. */
+  readonly futureToleranceMs: number;
 }
 
 interface Pending {
@@ -235,7 +238,7 @@ export class OperationWriter<State> {
     this.queue.unshift(...deferred);
   }
 
-  /** Decides and seals a request's events in order, each against the state left by the one before. */
+  /** Decides a request's events against a state, then seals them onto the chain after `previousHash`. */
   private decide(
     state: State,
     request: PreparedRequest,
@@ -243,42 +246,30 @@ export class OperationWriter<State> {
     firstRevision: number,
   ): { events: SealedEvent[]; state: State } {
     const recordedAt = this.clock.now().toISOString();
-    const events: SealedEvent[] = [];
-    let current = state;
-    let hash = previousHash;
-    for (const [index, event] of request.events.entries()) {
-      const decision = this.model.decide(current, {
-        eventId: event.eventId,
-        type: event.type,
+    const decided = this.model.decide(state, {
+      operationId: request.operationId,
+      now: recordedAt,
+      futureToleranceMs: this.options.futureToleranceMs,
+      recorder: request.recorder,
+      events: request.events,
+    });
+    const unsealed: UnsealedEvent[] = decided.events.map((event, index) => ({
+      eventId: event.eventId,
+      type: event.type,
+      data: event.data,
+      envelope: {
         schemaVersion: event.schemaVersion,
-        data: event.data,
+        operationId: request.operationId,
         occurredAt: event.occurredAt,
         recordedAt,
         recordedBy: request.recorder.subject,
         agency: request.recorder.agency,
-      });
-      const unsealed: UnsealedEvent = {
-        eventId: event.eventId,
-        type: decision.type,
-        data: decision.data,
-        envelope: {
-          schemaVersion: decision.schemaVersion,
-          operationId: request.operationId,
-          occurredAt: event.occurredAt,
-          recordedAt,
-          recordedBy: request.recorder.subject,
-          agency: request.recorder.agency,
-          correlationId: event.correlationId,
-          causationId: event.causationId,
-          classification: event.classification,
-        },
-      };
-      const [sealed] = sealEvents(hash, firstRevision + index, [unsealed]);
-      events.push(sealed);
-      hash = sealed.envelope.hash;
-      current = this.model.evolve(current, sealed);
-    }
-    return { events, state: current };
+        correlationId: request.events[index].correlationId,
+        causationId: event.causationId,
+        classification: event.classification,
+      },
+    }));
+    return { events: sealEvents(previousHash, firstRevision, unsealed), state: decided.state };
   }
 
   private async append(
@@ -449,7 +440,7 @@ function differenceFrom(event: PreparedEvent, recorder: Recorder, stored: Record
   const envelope = stored.metadata as unknown as EventEnvelope;
   if (stored.type !== event.type) return 'type';
   if (Date.parse(envelope.occurredAt) !== Date.parse(event.occurredAt)) return 'occurredAt';
-  if (envelope.classification !== event.classification) return 'classification';
+  if (event.classification !== undefined && envelope.classification !== event.classification) return 'classification';
   if ((envelope.causationId ?? null) !== event.causationId) return 'causationId';
   if (envelope.agency !== recorder.agency || envelope.recordedBy !== recorder.subject) return 'recorder';
   if (canonicalJson(stored.data) !== canonicalJson(event.data)) return 'data';

@@ -30,7 +30,7 @@ export interface RequestedEvent {
   readonly correlationId?: string;
   /** The event (id) that caused this one. */
   readonly causationId?: string;
-  /** Defaults to the type's minimum marking; a lower one is refused. */
+  /** Defaults to the lowest marking the rules allow; a lower one is refused by the rules (422). */
   readonly classification?: Classification;
 }
 
@@ -44,7 +44,8 @@ export interface ValidatedEvent {
   readonly data: JsonObject;
   readonly correlationId?: string;
   readonly causationId: string | null;
-  readonly classification: Classification;
+  /** Absent: the lowest marking the operation's rules allow for the event. */
+  readonly classification?: Classification;
 }
 
 export interface ValidatedBody {
@@ -175,16 +176,6 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
       });
     }
   }
-  if (knownType !== null && marking !== undefined) {
-    const minimum = EVENT_CATALOGUE[knownType].minimumClassification;
-    if (CLASSIFICATIONS.indexOf(marking) < CLASSIFICATIONS.indexOf(minimum)) {
-      errors.push({
-        path: `${path}.classification`,
-        constraint: 'minimumClassification',
-        message: `${knownType} events are at least ${minimum}`,
-      });
-    }
-  }
 
   let stored: object | undefined;
   if (data === undefined) {
@@ -211,7 +202,7 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
     data: stored as JsonObject,
     ...(correlationId === undefined ? {} : { correlationId: correlationId as string }),
     causationId: causationId === undefined ? null : (causationId as string).toLowerCase(),
-    classification: marking ?? EVENT_CATALOGUE[knownType].minimumClassification,
+    ...(marking === undefined ? {} : { classification: marking }),
   };
 }
 

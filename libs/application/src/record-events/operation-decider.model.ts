@@ -1,0 +1,63 @@
+import type { Classification, EventType } from '@timeline/events';
+import {
+  decideAndEvolve,
+  evolveOperation,
+  initialOperationState,
+  type CommandEvent,
+  type OperationState,
+} from '@timeline/domain';
+import type { JsonObject } from '@timeline/kernel';
+import type { OperationModel } from './operation.model';
+
+/** The operation decider of libs/domain, bound to the write path. */
+export const operationModel: OperationModel<OperationState> = {
+  initialState: initialOperationState,
+
+  evolve: (state, fact) =>
+    evolveOperation(state, {
+      eventId: fact.eventId,
+      type: fact.type,
+      schemaVersion: fact.envelope.schemaVersion,
+      occurredAt: fact.envelope.occurredAt,
+      agency: fact.envelope.agency,
+      classification: fact.envelope.classification,
+      data: fact.data,
+    }),
+
+  decide: (state, request) => {
+    const decided = decideAndEvolve(
+      {
+        operationId: request.operationId,
+        now: request.now,
+        futureToleranceMs: request.futureToleranceMs,
+        recordedBy: { principalId: request.recorder.subject, agency: request.recorder.agency },
+        // The data passed validateEventData for its type (record-events.request.ts): the cast states that.
+        events: request.events.map(
+          (event) =>
+            ({
+              eventId: event.eventId,
+              type: event.type as EventType,
+              schemaVersion: event.schemaVersion,
+              occurredAt: event.occurredAt,
+              data: event.data,
+              classification: event.classification,
+              causationId: event.causationId,
+            }) as unknown as CommandEvent,
+        ),
+      },
+      state,
+    );
+    return {
+      state: decided.state,
+      events: decided.events.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        occurredAt: event.occurredAt,
+        classification: event.classification as Classification,
+        causationId: event.causationId,
+        data: event.data as JsonObject,
+      })),
+    };
+  },
+};
