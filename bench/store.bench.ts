@@ -393,7 +393,6 @@ async function readGlobalLog(report: BenchReport, store: SqliteEventStore, file:
       count,
       count,
       (performance.now() - start) / 1000,
-      loop.stop(),
     ),
     note: 'parsed RecordedEvent objects',
   });
