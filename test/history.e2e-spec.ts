@@ -209,7 +209,7 @@ describe('history routes', () => {
 
     it('answers 404 for an operation without events', async () => {
       const response = await api.as(auditor).get('/operations/nowhere/events');
-      expect([response.status, response.body.code]).toEqual([404, 'history.operation-not-found']);
+      expect([response.status, response.body.code]).toEqual([404, 'operation.not-found']);
     });
   });
 

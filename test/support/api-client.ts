@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Role } from '../../apps/api/src/auth/principal';
+import { bearerFor } from './auth.tokens';
 
 export interface TestPrincipal {
   readonly role: Role | readonly Role[];
@@ -18,10 +19,9 @@ export function apiClient(app: INestApplication) {
   const agent = request(server);
   const credentialsFor = (principal: TestPrincipal): Record<string, string> => {
     const roles = [principal.role].flat();
+    // A real token signed with the key the test app trusts: every e2e suite goes through real authentication.
     return {
-      'X-Principal-Subject': principal.subject ?? `${roles[0]}@${principal.agency}`.toLowerCase(),
-      'X-Principal-Agency': principal.agency,
-      'X-Principal-Roles': roles.join(','),
+      Authorization: bearerFor({ ...principal, subject: principal.subject ?? `${roles[0]}@${principal.agency}`.toLowerCase() }),
     };
   };
   const withHeaders = (headers: Record<string, string>) => ({

@@ -1,13 +1,13 @@
-import { Global, Module } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock, OperationModel } from '@timeline/application';
 import { createApp } from '../../apps/api/src/app.factory';
-import { OperationMembership } from '../../apps/api/src/auth/operation-membership.service';
+import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
 import { HistoryModule } from '../../apps/api/src/history/history.module';
 import type { HistoryOptions } from '../../apps/api/src/history/history.service';
+import { testAuthEnvironment } from './auth.tokens';
 import type { TestApp } from './test-app';
 
 const acceptEverything: OperationModel<null> = {
@@ -20,11 +20,6 @@ const acceptEverything: OperationModel<null> = {
   }),
 };
 
-/** The membership read model the history routes scope by, as the security module provides it. */
-@Global()
-@Module({ providers: [OperationMembership], exports: [OperationMembership] })
-class MembershipModule {}
-
 /**
  * The api with the history routes mounted and options of the test's choosing
  * (a fixed export clock, a small scan cap), on a fresh file-backed SQLite store.
@@ -35,10 +30,11 @@ export async function startHistoryApp(
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-history-'));
   const config = loadApiConfig({ LOG_LEVEL: 'error', DATA_DIR: dataDir });
   const app = await createApp(config, {
+    auth: readAuthConfiguration(testAuthEnvironment(), dataDir),
     model: acceptEverything as unknown as OperationModel<unknown>,
     clock: options.clock,
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-    imports: [MembershipModule, HistoryModule.forRoot(options.history)],
+    imports: [HistoryModule.forRoot(options.history)],
   });
   return {
     app,

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.factory';
+import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig, type ApiConfig } from '../../apps/api/src/config/api.config';
+import { testAuthEnvironment } from './auth.tokens';
 
 export interface TestApp {
   readonly app: INestApplication;
@@ -41,6 +43,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-e2e-'));
   const config = loadApiConfig({ LOG_LEVEL: 'error', ...options.env, DATA_DIR: dataDir });
   const app = await createApp(config, {
+    auth: readAuthConfiguration({ ...testAuthEnvironment(), ...options.env }, dataDir),
     model: options.model ?? acceptEverything,
     clock: options.clock,
     logger: options.logger ?? silentLogger,

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { configureSecurity } from './auth/auth.bootstrap';
 import type { ApiConfig } from './config/api.config';
 import { setUpOpenApi } from './docs/openapi.setup';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -54,7 +55,10 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
       trackRequest(request.raw, reply.raw, logger);
       done();
     });
-    app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, abortOnError: false });
+    const fastifyApp = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, abortOnError: false });
+    // Helmet, CORS allow-list, authentication of the OpenAPI routes (Express is a benchmark comparison only).
+    await configureSecurity(fastifyApp, options.auth);
+    app = fastifyApp;
   } else {
     app = await NestFactory.create(module, adapter, { logger, abortOnError: false, bodyParser: false });
     app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {

@@ -1,11 +1,11 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import type { Clock, OperationModel } from '@timeline/application';
 import { EventStoreModule, type EventStoreOptions } from '@timeline/event-store';
+import type { AuthConfiguration } from './auth/auth.config';
+import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api.config';
 import { API_CONFIG } from './config/api-config.token';
 import { HealthModule } from './health/health.module';
-import { ProvisionalPrincipalGuard } from './provisional-principal.guard';
 import { RecordingHttpModule } from './recording/recording-http.module';
 
 /** What the application is assembled from besides its configuration (tests and benchmarks vary these). */
@@ -14,6 +14,8 @@ export interface AppModuleOptions {
   readonly model: OperationModel<unknown>;
   /** Default: the system clock. */
   readonly clock?: Clock;
+  /** Security configuration (readAuthConfiguration, at the edge): how bearer tokens are verified, limits. */
+  readonly auth: AuthConfiguration;
   /** Extra modules mounted beside the application's own (e.g. a benchmark's baseline route). */
   readonly imports?: ModuleMetadata['imports'];
 }
@@ -32,15 +34,12 @@ export class AppModule {
       global: true,
       imports: [
         EventStoreModule.forRoot(eventStoreOptionsOf(config)),
+        AuthModule.forApi(options.auth, config.dataDir),
         HealthModule,
         RecordingHttpModule.forRoot({ model: options.model, clock: options.clock, maxBatchEvents: config.maxBatchEvents }),
         ...(options.imports ?? []),
       ],
-      providers: [
-        { provide: API_CONFIG, useValue: config },
-        // PROVISIONAL: replaced by the security module's authentication guard.
-        { provide: APP_GUARD, useClass: ProvisionalPrincipalGuard },
-      ],
+      providers: [{ provide: API_CONFIG, useValue: config }],
       exports: [API_CONFIG],
     };
   }

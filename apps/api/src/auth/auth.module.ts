@@ -1,7 +1,9 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { EventStore } from '@timeline/event-store';
+import { join } from 'node:path';
+import { createEventStore, type EventStore } from '@timeline/event-store';
+import type { AuthConfiguration } from './auth.config';
 import { AccessAuditController } from './access-audit.controller';
 import { ACCESS_AUDIT_STORE, AccessAudit } from './access-audit.service';
 import { AuthGuard } from './auth.guard';
@@ -30,6 +32,17 @@ export interface AuthModuleRegistration {
 @Global()
 @Module({})
 export class AuthModule {
+  /**
+   * The api's wiring: the configuration read at the edge, and the access audit
+   * in its own embedded store `<dataDir>/access-audit.db`.
+   */
+  static forApi(auth: AuthConfiguration, dataDir: string): DynamicModule {
+    return AuthModule.forRoot({
+      options: auth.options,
+      openAccessAuditStore: () => createEventStore({ kind: 'sqlite', file: join(dataDir, 'access-audit.db') }),
+    });
+  }
+
   static forRoot(registration: AuthModuleRegistration): DynamicModule {
     const { options } = registration;
     return {

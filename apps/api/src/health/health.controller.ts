@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/access-policy.decorator';
 import { HealthRegistry, type HealthReport } from './health.registry';
 
 /** Fastify replies and Express responses both have status(). */
@@ -13,6 +14,7 @@ export class HealthController {
   constructor(@Inject(HealthRegistry) private readonly registry: HealthRegistry) {}
 
   @Get()
+  @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness and the state of the store (and of the other registered parts)' })
   @ApiOkResponse({ description: 'Every part is up or degraded' })

@@ -12,6 +12,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { InvalidRequestError, RecordEventsHandler, type RecordEventsResult } from '@timeline/application';
+import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { CorrelationId } from '../http/correlation-id';
@@ -34,6 +35,7 @@ export class RecordEventsController {
   constructor(@Inject(RecordEventsHandler) private readonly handler: RecordEventsHandler) {}
 
   @Post()
+  @AllowOnOperation(['recorder'], { allowUnknown: true })
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Record one event or an atomic batch in an operation',
