@@ -57,5 +57,15 @@ export interface CliCommand {
   register(program: Command, context: CliContext, setExitCode: (code: ExitCode) => void): void;
 }
 
-/** Wrong or missing arguments that commander itself cannot detect. */
+/** Wrong or missing arguments that commander itself cannot detect (exit 2). */
 export class CliUsageError extends Error {}
+
+/** A failure a command reports with its own exit code and message. */
+export class CliFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+  }
+}

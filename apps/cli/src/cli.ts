@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TimelineError } from '@timeline/kernel';
 import { COMMANDS } from './commands';
-import { CliUsageError, ExitCode, type CliContext } from './cli-command';
+import { CliFailure, CliUsageError, ExitCode, type CliContext } from './cli-command';
 
 /**
  * Runs one CLI invocation in-process and resolves to its exit code; never calls
@@ -38,6 +38,10 @@ function failure(error: unknown, context: CliContext): ExitCode {
       error.code === 'commander.help'
       ? ExitCode.ok
       : ExitCode.usage;
+  }
+  if (error instanceof CliFailure) {
+    context.err(`error: ${error.message}\n`);
+    return error.exitCode;
   }
   if (error instanceof CliUsageError) {
     context.err(`error: ${error.message}\n`);

@@ -1,8 +1,19 @@
 import type { CliCommand } from '../cli-command';
 import { exportCommand } from './export.command';
 import { issueTokenCommand } from './issue-token.command';
+import { replayCommand } from './replay.command';
 import { verifyExportCommand } from './verify-export.command';
 import { verifyCommand } from './verify.command';
 
-/** Every command of the CLI, in the order `--help` lists them. Register a new command with one line here. */
-export const COMMANDS: readonly CliCommand[] = [verifyCommand, exportCommand, verifyExportCommand, issueTokenCommand];
+/**
+ * Every command of the CLI, in the order `--help` lists them. Register a new
+ * command with one line here (one entry per line, so additions never collide).
+ */
+// prettier-ignore
+export const COMMANDS: readonly CliCommand[] = [
+  verifyCommand,
+  exportCommand,
+  verifyExportCommand,
+  replayCommand,
+  issueTokenCommand,
+];

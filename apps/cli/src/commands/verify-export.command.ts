@@ -23,7 +23,7 @@ export const verifyExportCommand: CliCommand = {
       .option('--manifest <path>', 'the manifest file, when it is not beside the NDJSON')
       .option('--json', 'print the result as JSON')
       .action(async (file: string, options: VerifyExportOptions) => {
-        const files = locate(
+        const files = locateExportFiles(
           resolve(context.cwd, file),
           options.manifest && resolve(context.cwd, options.manifest),
         );
@@ -51,7 +51,8 @@ export const verifyExportCommand: CliCommand = {
   },
 };
 
-function locate(file: string, manifestPath: string | undefined): ExportFiles {
+/** The files of an export named by its NDJSON (manifest beside it, or none: single-file layout) or by its manifest. */
+export function locateExportFiles(file: string, manifestPath: string | undefined): ExportFiles {
   if (manifestPath) return { ndjsonPath: file, manifestPath };
   if (file.endsWith('.manifest.json'))
     return { ndjsonPath: `${file.slice(0, -'.manifest.json'.length)}.ndjson`, manifestPath: file };

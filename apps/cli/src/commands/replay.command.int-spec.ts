@@ -1,0 +1,171 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { UnsealedEvent } from '@timeline/integrity';
+import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
+import { appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
+import { veneticScenario } from '@timeline/projections/testing/venetic.scenario';
+import { eventIdOf } from '@timeline/projections/testing/timeline-event.builders';
+import { runCli } from '../cli';
+import type { CliContext } from '../cli-command';
+
+/** The projections' Venetic scenario, sealed and appended as the write path would. */
+function scenarioEvents(): UnsealedEvent[] {
+  return veneticScenario().map((spec, index) => ({
+    eventId: spec.eventId ?? eventIdOf(index + 1),
+    type: spec.type,
+    data: spec.data,
+    envelope: {
+      schemaVersion: 1,
+      operationId: 'venetic',
+      occurredAt: spec.occurredAt!,
+      recordedAt: spec.recordedAt!,
+      recordedBy: spec.recordedBy!,
+      agency: spec.agency!,
+      correlationId: `corr-${index}`,
+      causationId: null,
+      classification: spec.classification ?? 'OFFICIAL-SENSITIVE',
+    },
+  }));
+}
+
+describe('cli replay', () => {
+  let dir: string;
+  let store: InMemoryEventStore;
+  let responses: { status: number; body: unknown }[];
+  let requests: { url: string; authorization: string | null }[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'timeline-replay-'));
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'events.db'), '');
+    store = new InMemoryEventStore();
+    await appendSealed(store, 'venetic', scenarioEvents());
+    responses = [];
+    requests = [];
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const output = { out: '', err: '' };
+    const context: CliContext = {
+      out: (text) => (output.out += text),
+      err: (text) => (output.err += text),
+      env: { TIMELINE_TOKEN: 'token-from-env' },
+      cwd: dir,
+      now: () => new Date('2020-07-02T12:00:00.000Z'),
+      user: 'auditor-1',
+      software: { name: 'operation-timeline', version: '0.1.0' },
+      openStore: async () => store,
+      progress: () => ({ update: () => undefined, stop: () => undefined }),
+      fetch: async (input, init) => {
+        requests.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });
+        const next = responses.shift();
+        if (!next) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+        return new Response(JSON.stringify(next.body), {
+          status: next.status,
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    };
+    const code = await runCli(argv, context);
+    return { code, ...output };
+  }
+
+  it('replays the store into a fresh picture with the scenario’s totals', async () => {
+    const result = await run(['replay', '--operation', 'venetic']);
+    expect(result.code).toBe(0);
+    expect(result.err).toBe(`replayed 21 events up to position 21\n`);
+    const picture = JSON.parse(result.out);
+    expect([picture.scope, picture.operationId, picture.asOf]).toEqual([
+      'operation',
+      'venetic',
+      { position: '21', eventCount: 21, lastRecordedAt: store.log[20].metadata.recordedAt },
+    ]);
+    expect([
+      picture.totals.arrests,
+      picture.totals.raids.total,
+      picture.totals.cash,
+      picture.totals.firearms.rounds,
+    ]).toEqual([3, 2, { pence: 5_400_000, pounds: '54000.00' }, 40]);
+    expect(picture.totals.drugs.byType.cocaine.kg).toBe(2.5);
+    const national = await run(['replay']);
+    expect(JSON.parse(national.out).scope).toBe('national');
+  });
+
+  it('replays an export file to the same picture as the store', async () => {
+    const fromStore = await run(['replay', '--operation', 'venetic']);
+    expect((await run(['export', '--operation', 'venetic', '--out', 'venetic'])).code).toBe(0);
+    const fromExport = await run(['replay', '--operation', 'venetic', '--from-export', 'venetic.ndjson']);
+    expect([fromExport.code, fromExport.out]).toEqual([0, fromStore.out]);
+  });
+
+  it('refuses to replay an export that does not verify', async () => {
+    expect((await run(['export', '--all', '--out', 'log'])).code).toBe(0);
+    await writeFile(join(dir, 'log.ndjson'), '{"tampered":true}\n', { flag: 'a' });
+    const result = await run(['replay', '--from-export', 'log.ndjson']);
+    expect([result.code, result.out]).toEqual([1, '']);
+    expect(result.err).toMatch(
+      /^error: the export does not verify \(line-unparsable, sha256-mismatch, size-mismatch\)/,
+    );
+  });
+
+  it('compares with the server’s picture at the position the server reflects', async () => {
+    // The server has applied the first 10 events only: the replay stops there too.
+    const atTen = JSON.parse((await run(['replay', '--operation', 'venetic'])).out);
+    const early = new InMemoryEventStore();
+    await appendSealed(early, 'venetic', scenarioEvents().slice(0, 10));
+    const serverStore = store;
+    store = early;
+    const serverPicture = JSON.parse((await run(['replay', '--operation', 'venetic'])).out);
+    store = serverStore;
+    expect(serverPicture.asOf.position).toBe('10');
+    expect(atTen).not.toEqual(serverPicture);
+
+    responses.push({ status: 200, body: serverPicture });
+    const equal = await run(['replay', '--operation', 'venetic', '--compare', 'http://localhost:3000/']);
+    expect([equal.code, equal.out]).toEqual([
+      0,
+      'EQUAL: the replayed picture (10 events, up to position 10) equals http://localhost:3000/operations/venetic/picture\n',
+    ]);
+    expect(requests).toEqual([
+      { url: 'http://localhost:3000/operations/venetic/picture', authorization: 'Bearer token-from-env' },
+    ]);
+
+    responses.push({
+      status: 200,
+      body: { ...serverPicture, totals: { ...serverPicture.totals, arrests: 99 } },
+    });
+    const different = await run([
+      'replay',
+      '--operation',
+      'venetic',
+      '--compare',
+      'http://localhost:3000',
+      '--token',
+      't',
+    ]);
+    expect([different.code, different.out]).toEqual([
+      1,
+      'DIFFERENT: the replayed picture (10 events, up to position 10) differs from http://localhost:3000/operations/venetic/picture\n' +
+        `  $.totals.arrests (${serverPicture.totals.arrests} vs 99)\n`,
+    ]);
+  });
+
+  it('exits 4 when the server does not know the operation, 3 when it cannot be reached, 2 when it refuses the token', async () => {
+    responses.push({ status: 404, body: { code: 'projections.unknown-operation' } });
+    const missing = await run(['replay', '--operation', 'venetic', '--compare', 'http://localhost:3000']);
+    expect([missing.code, missing.err]).toEqual([
+      4,
+      'error: http://localhost:3000/operations/venetic/picture answered 404: {"code":"projections.unknown-operation"}\n',
+    ]);
+    const down = await run(['replay', '--compare', 'http://localhost:3000']);
+    expect([down.code, down.err]).toEqual([
+      3,
+      'error: cannot reach http://localhost:3000/picture: ECONNREFUSED\n',
+    ]);
+    responses.push({ status: 401, body: {} });
+    expect((await run(['replay', '--compare', 'http://localhost:3000'])).code).toBe(2);
+    expect((await run(['replay', '--compare', 'localhost:3000'])).code).toBe(2);
+  });
+});
