@@ -264,7 +264,6 @@ function tableRows(outcomes: readonly BenchmarkOutcome[]): TableRow[] {
           benchmark: outcome.name,
           scenario: outcome.status === 'ok' ? '(no rows)' : outcome.status.toUpperCase(),
           subject: '–',
-          peakRssMiB: outcome.peakRssMiB ?? undefined,
           note:
             outcome.status === 'absent'
               ? `${outcome.file} does not exist`
@@ -274,12 +273,8 @@ function tableRows(outcomes: readonly BenchmarkOutcome[]): TableRow[] {
         },
       ];
     }
-    // A row's own RSS figure (measured inside the benchmark per scenario) wins over the process peak.
-    return rows.map((row) => ({
-      benchmark: outcome.name,
-      ...row,
-      peakRssMiB: row.peakRssMiB ?? outcome.peakRssMiB ?? undefined,
-    }));
+    // Per-scenario RSS only where the benchmark measured it; the process peak is in the summary below.
+    return rows.map((row) => ({ benchmark: outcome.name, ...row }));
   });
 }
 
