@@ -44,7 +44,7 @@ export class RecordEventsHandler {
    * @throws OperationRevisionConflictError when the client's expected revision does not hold.
    * @throws IdempotencyConflictError when a stored event id comes with other content.
    */
-  execute(command: RecordEventsCommand): Promise<RecordEventsResult> {
+  async execute(command: RecordEventsCommand): Promise<RecordEventsResult> {
     const request = this.prepare(command);
     return this.writers.get(command.operationId).write(request);
   }
