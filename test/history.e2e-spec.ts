@@ -115,12 +115,15 @@ describe('history routes', () => {
   afterAll(() => testApp.close());
 
   /** Follows `next` links to the end; returns the event ids and the size of each page. */
-  async function follow(href: string): Promise<{ ids: string[]; pages: number[] }> {
+  async function follow(
+    href: string,
+    as: { role: 'auditor'; agency: string } = auditor,
+  ): Promise<{ ids: string[]; pages: number[] }> {
     const seen: string[] = [];
     const pages: number[] = [];
     let next: string | undefined = href;
     while (next) {
-      const page = await api.as(auditor).get(next);
+      const page = await api.as(as).get(next);
       expect(page.status).toBe(200);
       pages.push(page.body.events.length);
       seen.push(...page.body.events.map((event: { eventId: string }) => event.eventId));
@@ -128,6 +131,29 @@ describe('history routes', () => {
     }
     return { ids: seen, pages };
   }
+
+  it('is for auditors of an agency taking part: others get 401, 403 or 404 as for an unknown operation', async () => {
+    const routes = [
+      '/operations/venetic/events',
+      `/operations/venetic/events/${ids.arrest}/lineage`,
+      '/operations/venetic/verify',
+      '/operations/venetic/export',
+    ];
+    for (const route of routes) {
+      expect([route, (await api.anonymous().get(route)).status]).toEqual([route, 401]);
+      expect([route, (await api.as(nca).get(route)).status]).toEqual([route, 403]);
+      expect([route, (await api.as({ role: 'analyst', agency: 'NCA' }).get(route)).status]).toEqual([
+        route,
+        403,
+      ]);
+      expect([route, (await api.as({ role: 'auditor', agency: 'WMP' }).get(route)).status]).toEqual([
+        route,
+        404,
+      ]);
+    }
+    expect((await api.as(nca).get('/events')).status).toBe(403);
+    expect((await follow('/events?limit=100', { role: 'auditor', agency: 'GMP' })).ids).toEqual([ids.alpha]);
+  });
 
   describe('GET /operations/{id}/events', () => {
     it('returns the events exactly as stored, with the full envelope, in pages with a next link', async () => {

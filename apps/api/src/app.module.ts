@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api.config';
 import { API_CONFIG } from './config/api-config.token';
 import { HealthModule } from './health/health.module';
+import { HistoryModule } from './history/history.module';
 import { RecordingHttpModule } from './recording/recording-http.module';
 
 /** What the application is assembled from besides its configuration (tests and benchmarks vary these). */
@@ -37,6 +38,7 @@ export class AppModule {
         AuthModule.forApi(options.auth, config.dataDir),
         HealthModule,
         RecordingHttpModule.forRoot({ model: options.model, clock: options.clock, maxBatchEvents: config.maxBatchEvents }),
+        HistoryModule.forRoot(),
         ...(options.imports ?? []),
       ],
       providers: [{ provide: API_CONFIG, useValue: config }],

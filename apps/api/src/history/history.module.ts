@@ -5,13 +5,22 @@ import { OperationHistoryController } from './operation-history.controller';
 import { HISTORY_OPTIONS, HistoryService, type HistoryOptions } from './history.service';
 
 /**
+ * Optional, provided by any global module: settings that win over forRoot's
+ * (tests fix the export clock or shrink the scan cap this way).
+ */
+export const HISTORY_OPTIONS_OVERRIDES = Symbol('HISTORY_OPTIONS_OVERRIDES');
+
+/**
  * The auditors' routes: history pages, lineage, verification and export.
  * Needs the global EVENT_STORE and the AuthModule's OperationMembership.
  */
 @Module({})
 export class HistoryModule {
-  /** @param overrides defaults: the software identity of the nearest package.json, 10,000 events examined per log page, 500 events per store read. */
-  static forRoot(overrides: Partial<HistoryOptions> = {}): DynamicModule {
+  /**
+   * @param options defaults: the software identity of the nearest package.json, 10,000 events
+   * examined per log page, 500 events per store read, the system clock.
+   */
+  static forRoot(options: Partial<HistoryOptions> = {}): DynamicModule {
     return {
       module: HistoryModule,
       controllers: [OperationHistoryController, LogHistoryController],
@@ -19,7 +28,12 @@ export class HistoryModule {
         HistoryService,
         {
           provide: HISTORY_OPTIONS,
-          useFactory: (): HistoryOptions => ({ software: readSoftwareIdentity(__dirname), ...overrides }),
+          inject: [{ token: HISTORY_OPTIONS_OVERRIDES, optional: true }],
+          useFactory: (overrides: Partial<HistoryOptions> | undefined): HistoryOptions => ({
+            software: readSoftwareIdentity(__dirname),
+            ...options,
+            ...overrides,
+          }),
         },
       ],
     };
