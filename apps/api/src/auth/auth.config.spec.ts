@@ -49,6 +49,7 @@ describe('readAuthConfiguration', () => {
       clockToleranceSeconds: 30,
       maxTokenLifetimeSeconds: 86_400,
       rateLimit: { limit: 600, windowSeconds: 60 },
+      failedAuthLimit: { limit: 30, windowSeconds: 60 },
       maxLiveConnectionsPerPrincipal: 5,
     });
     expect(config.localDev).toBeNull();

@@ -52,6 +52,10 @@ export function readAuthConfiguration(env: Env, dataDir: string): AuthConfigurat
       limit: integer(env, 'RATE_LIMIT_REQUESTS', 600, 1, 1_000_000),
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     },
+    failedAuthLimit: {
+      limit: integer(env, 'AUTH_FAILURES_LIMIT', 30, 1, 1_000_000),
+      windowSeconds: integer(env, 'AUTH_FAILURES_WINDOW_SECONDS', 60, 1, 86_400),
+    },
     maxLiveConnectionsPerPrincipal: integer(env, 'SSE_MAX_CONNECTIONS_PER_PRINCIPAL', 5, 1, 1000),
   };
   const corsOrigins = readCorsOrigins(env);

@@ -16,6 +16,7 @@ import {
   OperationNotVisibleError,
   RouteWithoutPolicyError,
 } from './auth.errors';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
 import { TooManyFailedAuthenticationsException } from './auth.throttling';
 import type { RequestWithPrincipal } from './current-principal.decorator';
 import { OperationMembership } from './operation-membership.service';
@@ -34,10 +35,6 @@ interface HttpReply {
   header(name: string, value: string): unknown;
 }
 
-/** Failed authentications tolerated per client address per minute before 429. */
-const FAILED_AUTH_LIMIT = 30;
-const FAILED_AUTH_WINDOW_MS = 60_000;
-
 /**
  * The one global guard: deny by default. A route is reachable only if it
  * declares a policy (`@Public()` or `@Allow(...)`); then the bearer token is
@@ -55,6 +52,7 @@ export class AuthGuard implements CanActivate {
     @Inject(OperationMembership) private readonly membership: OperationMembership,
     @Inject(AccessAudit) private readonly audit: AccessAudit,
     @Inject(ThrottlerStorage) private readonly throttlerStorage: ThrottlerStorage,
+    @Inject(AUTH_MODULE_OPTIONS) private readonly options: Pick<AuthModuleOptions, 'failedAuthLimit'>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -105,11 +103,12 @@ export class AuthGuard implements CanActivate {
 
   /** Bad credentials are costly to check and a sign of probing: a client that keeps sending them is slowed. */
   private async countFailure(request: HttpRequest, reply: HttpReply): Promise<void> {
+    const { limit, windowSeconds } = this.options.failedAuthLimit;
     const record = await this.throttlerStorage.increment(
       `auth-failures:${request.ip ?? 'unknown'}`,
-      FAILED_AUTH_WINDOW_MS,
-      FAILED_AUTH_LIMIT,
-      FAILED_AUTH_WINDOW_MS,
+      windowSeconds * 1000,
+      limit,
+      windowSeconds * 1000,
       'auth-failures',
     );
     if (record.isBlocked) {

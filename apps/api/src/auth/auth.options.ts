@@ -32,6 +32,8 @@ export interface AuthModuleOptions {
   readonly maxTokenLifetimeSeconds: number;
   /** Requests per principal per window before 429. Default 600 per 60 s. */
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number };
+  /** Invalid credentials tolerated per client address per window before 429. Default 30 per 60 s. */
+  readonly failedAuthLimit: { readonly limit: number; readonly windowSeconds: number };
   /** Concurrent Server-Sent Events connections per principal. Default 5. */
   readonly maxLiveConnectionsPerPrincipal: number;
 }

@@ -1,0 +1,108 @@
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { operationModel } from '@timeline/application';
+import { createApp } from '../../apps/api/src/app.factory';
+import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
+import { loadApiConfig } from '../../apps/api/src/config/api.config';
+import { testAuthEnvironment } from './auth.tokens';
+
+/** A route as the HTTP platform registered it: `GET /operations/:operationId/events`. */
+export type RouteKey = `${string} ${string}`;
+
+export interface SecuredTestApp {
+  readonly app: INestApplication;
+  /** Every route the Fastify instance registered, HEAD routes aside (they share their GET's handler and guard). */
+  readonly routes: readonly RouteKey[];
+  /** Sends one request and resolves with its status once the headers arrive (so live streams work too). */
+  statusOf(method: string, path: string, headers?: Record<string, string | undefined>, body?: unknown): Promise<number>;
+  /** Sends one request and reads the whole body (not for live streams). */
+  fetch(
+    method: string,
+    path: string,
+    headers?: Record<string, string | undefined>,
+    body?: unknown,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real api — AppModule exactly as production assembles it, with the
+ * operation decider — on a fresh SQLite store, listening on an ephemeral port,
+ * trusting the test signing key, with the route table captured as Fastify sees it.
+ */
+export async function startSecuredApp(env: Record<string, string> = {}): Promise<SecuredTestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'timeline-auth-'));
+  const config = loadApiConfig({ LOG_LEVEL: 'error', ...env, DATA_DIR: dataDir });
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
+  const routes: RouteKey[] = [];
+  adapter.getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
+  const app = await createApp(config, {
+    auth: readAuthConfiguration({ ...testAuthEnvironment(), ...env }, dataDir),
+    model: operationModel as never,
+    httpAdapter: adapter,
+    logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+
+  function send(
+    method: string,
+    path: string,
+    headers: Record<string, string | undefined>,
+    body: unknown,
+    whole: boolean,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const defined = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
+        string,
+        string
+      >;
+      const call = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path,
+          headers: payload === undefined ? defined : { ...defined, 'content-type': 'application/json' },
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (!whole) {
+            response.destroy();
+            resolve({ status, headers: response.headers, text: '' });
+            return;
+          }
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
+      call.on('error', (error: NodeJS.ErrnoException) => {
+        // Destroying a live response after its headers may surface as a reset: the status is already known.
+        if (error.code !== 'ECONNRESET') reject(error);
+      });
+      if (payload !== undefined) call.write(payload);
+      call.end();
+    });
+  }
+
+  return {
+    app,
+    routes,
+    statusOf: async (method, path, headers = {}, body) => (await send(method, path, headers, body, false)).status,
+    fetch: (method, path, headers = {}, body) => send(method, path, headers, body, true),
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
