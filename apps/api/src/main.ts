@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { operationModel } from '@timeline/application';
+import { createApp, jsonLogger } from './app.factory';
+import { AuthConfigurationError, readAuthConfiguration } from './auth/auth.config';
+import { ConfigurationError, loadApiConfig, type ApiConfig } from './config/api.config';
+
+/** Reads every setting once, here, before anything starts; a wrong one stops start-up naming the variable. */
+function readConfiguration(): { api: ApiConfig; auth: ReturnType<typeof readAuthConfiguration> } {
+  try {
+    const api = loadApiConfig(process.env);
+    return { api, auth: readAuthConfiguration(process.env, api.dataDir) };
+  } catch (error: unknown) {
+    if (error instanceof ConfigurationError || error instanceof AuthConfigurationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const { api, auth } = readConfiguration();
+  const logger = jsonLogger(api);
+  const app = await createApp(api, { auth, model: operationModel, logger });
+  await app.listen(api.port, api.host);
+  const address = app.getHttpServer().address() as { port: number } | null;
+  new Logger('Main').log({
+    msg: 'listening',
+    port: address?.port ?? api.port,
+    host: api.host,
+    store: api.eventStore.kind === 'sqlite' ? { kind: 'sqlite', file: api.eventStore.file } : { kind: 'eventstoredb' },
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
