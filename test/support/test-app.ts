@@ -1,5 +1,5 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import type { Clock, OperationModel } from '@timeline/application';
+import { operationModel, type Clock, type OperationModel } from '@timeline/application';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,17 +19,12 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Environment variables as the api reads them (DATA_DIR is a fresh temporary directory). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Default: the real operation decider. */
   readonly model?: OperationModel<unknown>;
   readonly clock?: Clock;
   /** Collects log lines instead of printing them. */
   readonly logger?: LoggerService;
 }
-
-const acceptEverything: OperationModel<null> = {
-  initialState: () => null,
-  evolve: () => null,
-  decide: (_state, proposal) => ({ type: proposal.type, schemaVersion: proposal.schemaVersion, data: proposal.data }),
-};
 
 /** Quiet by default: errors only. */
 const silentLogger: LoggerService = {
@@ -44,7 +39,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadApiConfig({ LOG_LEVEL: 'error', ...options.env, DATA_DIR: dataDir });
   const app = await createApp(config, {
     auth: readAuthConfiguration({ ...testAuthEnvironment(), ...options.env }, dataDir),
-    model: options.model ?? acceptEverything,
+    model: options.model ?? operationModel,
     clock: options.clock,
     logger: options.logger ?? silentLogger,
   });
