@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   agenciesNamedBy,
   mayViewIntelligence,
+  redactEntryForPrincipal,
   redactEventForPrincipal,
   restrictionOf,
   WITHHELD_REASON,
@@ -100,5 +101,40 @@ describe('handling-code policy', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('redactEntryForPrincipal', () => {
+  const entry = {
+    eventId: 'e-1',
+    type: 'IntelligenceReceived',
+    agency: 'NCA',
+    occurredAt: '2020-05-01T10:00:00Z',
+    status: 'corrected',
+    data: { ...cCoded.data, grading: { source: 1, intelligence: 'A', handling: 'P' } },
+    history: [
+      { version: 1, kind: 'recorded', agency: 'NCA', reason: null, data: cCoded.data },
+      { version: 2, kind: 'corrected', agency: 'NCA', reason: 'downgraded: conditions lifted for TARIAN', data: { ...cCoded.data, grading: { source: 1, intelligence: 'A', handling: 'P' } } },
+    ],
+  };
+
+  it('withholds every version of an entry when the principal may not see one of them', () => {
+    expect(redactEntryForPrincipal({ agency: 'GMP' }, entry)).toEqual({
+      ...entry,
+      data: { withheld: true, handling: 'C', reason: WITHHELD_REASON },
+      history: [
+        { version: 1, kind: 'recorded', agency: 'NCA', reason: null, data: { withheld: true, handling: 'C', reason: WITHHELD_REASON } },
+        { version: 2, kind: 'corrected', agency: 'NCA', reason: null, data: { withheld: true, handling: 'C', reason: WITHHELD_REASON } },
+      ],
+    });
+  });
+
+  it('leaves an entry whole for an agency the conditions name', () => {
+    expect(redactEntryForPrincipal({ agency: 'TARIAN' }, entry)).toBe(entry);
+  });
+
+  it('leaves other entries alone', () => {
+    const raid = { type: 'RaidConducted', agency: 'GMP', data: { raidId: 'R-1' } };
+    expect(redactEntryForPrincipal({ agency: 'NWP' }, raid)).toBe(raid);
   });
 });

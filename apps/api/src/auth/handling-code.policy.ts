@@ -126,3 +126,45 @@ export function redactEventForPrincipal<T extends EventLike>(
   if (mayViewIntelligence(principal, event)) return event;
   return { ...event, data: withheldData() };
 }
+
+/** One version of a timeline entry (as recorded, or a correction), as the policy sees it. */
+export interface EntryVersionLike {
+  readonly agency: string;
+  readonly data: Data;
+  readonly reason?: string | null;
+}
+
+/** A timeline entry (or live timeline push): the current data and the versions it went through. */
+export interface TimelineEntryLike {
+  readonly type: string;
+  readonly agency: string;
+  readonly data: Data;
+  readonly history?: readonly EntryVersionLike[];
+}
+
+/**
+ * A timeline entry as the principal may see it. An entry is withheld whole —
+ * its current data and every version's data and reason — when the principal may
+ * not see any one of its versions: a correction of a C-coded report must not
+ * reveal by difference what the report said.
+ */
+export function redactEntryForPrincipal<T extends TimelineEntryLike>(principal: Pick<Principal, 'agency'>, entry: T): T {
+  const versions: EventLike[] = [
+    { type: entry.type, data: entry.data, agency: entry.agency },
+    ...(entry.history ?? []).map((version) => ({ type: entry.type, data: version.data, agency: version.agency })),
+  ];
+  if (versions.every((version) => mayViewIntelligence(principal, version))) return entry;
+  return {
+    ...entry,
+    data: withheldData(),
+    ...(entry.history === undefined
+      ? {}
+      : {
+          history: entry.history.map((version) => ({
+            ...version,
+            data: withheldData(),
+            ...(version.reason === undefined ? {} : { reason: null }),
+          })),
+        }),
+  };
+}

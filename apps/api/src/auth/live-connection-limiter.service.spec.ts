@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import { LiveConnectionLimiter, TooManyLiveConnectionsException } from './live-connection-limiter.service';
 
 describe('LiveConnectionLimiter', () => {
@@ -23,5 +24,22 @@ describe('LiveConnectionLimiter', () => {
     expect(limiter.held(alice)).toBe(1);
     limiter.acquire(alice);
     expect(limiter.held(alice)).toBe(2);
+  });
+
+  it('holds a slot for the life of a stream and frees it however the stream ends', () => {
+    const limiter = new LiveConnectionLimiter({ maxLiveConnectionsPerPrincipal: 1 });
+    const source = new Subject<number>();
+    const received: number[] = [];
+    const subscription = limiter.hold(alice, source).subscribe((value) => received.push(value));
+    expect(() => limiter.hold(alice, new Subject<number>())).toThrow(TooManyLiveConnectionsException);
+    source.next(7);
+    subscription.unsubscribe();
+    expect(received).toEqual([7]);
+    expect(limiter.held(alice)).toBe(0);
+    const failing = new Subject<number>();
+    limiter.hold(alice, failing).subscribe({ error: () => undefined });
+    expect(limiter.held(alice)).toBe(1);
+    failing.error(new Error('store gone'));
+    expect(limiter.held(alice)).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { finalize, type Observable } from 'rxjs';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
 import type { Principal } from './principal';
 
@@ -49,6 +50,17 @@ export class LiveConnectionLimiter {
         else this.open.set(key, remaining);
       },
     };
+  }
+
+  /**
+   * For SSE handlers: takes a slot now (429 before any byte is streamed when
+   * the principal is at its cap) and frees it when the stream ends for any
+   * reason — client gone, error or completion.
+   * `return this.live.hold(principal, picture$)`
+   */
+  hold<T>(principal: Pick<Principal, 'subject' | 'agency'>, stream: Observable<T>): Observable<T> {
+    const lease = this.acquire(principal);
+    return stream.pipe(finalize(() => lease.release()));
   }
 
   /** Connections the principal holds now. */
