@@ -14,3 +14,7 @@ export * from './generator/seed-submission';
 export * from './profile/operation.profile';
 export * from './totals/expected-totals';
 export { SeededRandom } from './random/seeded-random';
+export * from './totals/picture-comparison';
+export * from './loading/seed-loader';
+export * from './loading/write-handler.seed-writer';
+export * from './loading/http.seed-writer';

@@ -1,0 +1,87 @@
+import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+import { toRequestBody, type SeedSubmission } from '../generator/seed-submission';
+import type { SeedWriter } from './seed-loader';
+
+/** The API refused a submission or could not be reached. */
+export class SeedHttpError extends TimelineError {
+  readonly code = 'demo-data.http-refused';
+  readonly category: ErrorCategory;
+
+  constructor(
+    readonly status: number | null,
+    readonly problem: unknown,
+    reason: string,
+  ) {
+    super(reason, { status, problem });
+    this.category =
+      status === null || status >= 500 ? 'unavailable' : status === 401 ? 'unauthenticated' : 'invalid-input';
+  }
+}
+
+/** Bearer token of the recording principal of an agency. */
+export type TokenProvider = (agency: string, subject: string) => string | Promise<string>;
+
+/**
+ * Loads through `POST /operations/{id}/events`, one request per submission, as
+ * the agency's principal. Replays of earlier submissions are acknowledged by the
+ * API without writing (`replayed: true` in its answer).
+ */
+export class HttpSeedWriter implements SeedWriter {
+  readonly ordering = 'one-at-a-time';
+  private readonly tokens = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly tokenFor: TokenProvider,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async write(submission: SeedSubmission): Promise<{ replayed: boolean }> {
+    const url = `${this.baseUrl.replace(/\/+$/, '')}/operations/${encodeURIComponent(submission.operationId)}/events`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await this.token(submission)}`,
+          'x-correlation-id': submission.events[0].correlationId,
+        },
+        body: JSON.stringify(toRequestBody(submission)),
+      });
+    } catch (error) {
+      throw new SeedHttpError(
+        null,
+        null,
+        `POST ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      // Not JSON: keep the text for the error.
+    }
+    if (response.status !== 200 && response.status !== 201) {
+      const detail = typeof body === 'object' && body !== null ? JSON.stringify(body) : String(body);
+      throw new SeedHttpError(
+        response.status,
+        body,
+        `POST ${url} answered ${response.status}: ${detail.slice(0, 2000)}`,
+      );
+    }
+    const replayed =
+      typeof body === 'object' && body !== null && (body as { replayed?: unknown }).replayed === true;
+    return { replayed: replayed || response.status === 200 };
+  }
+
+  private token(submission: SeedSubmission): Promise<string> {
+    let token = this.tokens.get(submission.agency);
+    if (!token) {
+      token = Promise.resolve(this.tokenFor(submission.agency, submission.subject));
+      this.tokens.set(submission.agency, token);
+    }
+    return token;
+  }
+}
