@@ -55,7 +55,12 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
       trackRequest(request.raw, reply.raw, logger);
       done();
     });
-    const fastifyApp = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, abortOnError: false });
+    // Fastify's own JSON parser only: Nest's body parsers would add url-encoded forms, which this api never takes.
+    const fastifyApp = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+      logger,
+      abortOnError: false,
+      bodyParser: false,
+    });
     // Helmet, CORS allow-list, authentication of the OpenAPI routes (Express is a benchmark comparison only).
     await configureSecurity(fastifyApp, options.auth);
     app = fastifyApp;

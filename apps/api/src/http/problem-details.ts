@@ -107,7 +107,12 @@ export function toProblem(error: unknown, context: ProblemContext): MappedProble
   if (error instanceof TimelineError) {
     let status = STATUS_BY_CATEGORY[error.category];
     if (error.category === 'revision-conflict' && context.conditional) status = HttpStatus.PRECONDITION_FAILED;
-    const extensions = Object.fromEntries(Object.entries(error.details).filter(([key]) => !RESERVED.has(key)));
+    // Context never overrides a member of the problem itself: an event `type` becomes `eventType`.
+    const extensions = Object.fromEntries(
+      Object.entries(error.details)
+        .map(([key, value]): [string, unknown] => [key === 'type' ? 'eventType' : key, value])
+        .filter(([key]) => !RESERVED.has(key)),
+    );
     const headers: Record<string, string> = {};
     const challenge = (error as { challenge?: unknown }).challenge;
     if (status === 401 && typeof challenge === 'string') headers['WWW-Authenticate'] = challenge;

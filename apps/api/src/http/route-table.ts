@@ -21,12 +21,17 @@ export class RouteTable {
     methods.add(method.toUpperCase());
   }
 
-  /** Methods served for this concrete path (without query string), sorted; empty when the path is unknown. */
+  /**
+   * Methods served for this concrete path (without query string), sorted; empty
+   * when the path is unknown. OPTIONS is left out: CORS answers it for every path,
+   * so it says nothing about whether the path exists.
+   */
   allowedMethods(path: string): string[] {
     const allowed = new Set<string>();
     for (const route of this.routes) {
       if (route.pattern.test(path)) route.methods.forEach((method) => allowed.add(method));
     }
+    allowed.delete('OPTIONS');
     return [...allowed].sort();
   }
 }

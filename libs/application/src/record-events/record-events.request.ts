@@ -210,7 +210,7 @@ function unknownField(key: string, parent?: string): FieldError {
   return {
     path: parent === undefined ? key : `${parent}.${key}`,
     constraint: 'whitelistValidation',
-    message: `property ${key} should not exist`,
+    message: `${key} should not exist`,
   };
 }
 
