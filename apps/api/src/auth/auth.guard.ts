@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } f
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { correlationIdOf } from '../http/correlation-id';
 import { AccessAudit } from './access-audit.service';
 import {
   ACCESS_AUDIT,
@@ -130,14 +131,17 @@ export class AuthGuard implements CanActivate {
     operationId: string | undefined,
     outcome: 'granted' | 'denied',
   ): Promise<void> {
-    const correlation = request.headers['x-correlation-id'];
+    // The request tracker assigns one (the client's or a new id); without it, an acceptable client header.
+    const header = request.headers['x-correlation-id'];
+    const correlationId =
+      correlationIdOf(request) ?? (typeof header === 'string' && /^[A-Za-z0-9._:/-]{1,128}$/.test(header) ? header : null);
     await this.audit.recordFor(principal, {
       action,
       method: request.method,
       path: request.url.slice(0, 2048),
       operationId: operationId ?? null,
       outcome,
-      correlationId: typeof correlation === 'string' ? correlation.slice(0, 128) : null,
+      correlationId,
     });
   }
 }
