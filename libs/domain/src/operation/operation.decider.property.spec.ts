@@ -208,7 +208,7 @@ function checkInvariants(log: readonly ModelEvent[]): void {
 describe('decideOperation over random command sequences', () => {
   it('accepts only histories that keep every invariant, refuses with rule errors only, and folds deterministically', () => {
     fc.assert(
-      fc.property(opening, fc.array(batch, { minLength: 1, maxLength: 80, size: 'max' }), (first, batches) => {
+      fc.property(opening, fc.array(batch, { minLength: 1, maxLength: 60, size: 'max' }), (first, batches) => {
         let state: OperationState = initialOperationState();
         const log: ModelEvent[] = [];
         if (first.length > 0) {
@@ -254,7 +254,7 @@ describe('decideOperation over random command sequences', () => {
         expect(JSON.stringify(refolded)).toBe(JSON.stringify(state));
         expect(state.eventCount).toBe(log.length);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
