@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { GENESIS_HASH } from '@timeline/events';
 import { computeEventHash, verifyExportFiles } from '@timeline/integrity';
 import arrestExample from '../events/catalogue/ArrestMade/v1.example.json';
+import intelligenceExample from '../events/catalogue/IntelligenceReceived/v2.example.json';
 import agencyJoinedExample from '../events/catalogue/AgencyJoined/v1.example.json';
 import launchExample from '../events/catalogue/OperationLaunched/v1.example.json';
 import seizureExample from '../events/catalogue/SeizureRecorded/v1.example.json';
@@ -413,5 +414,86 @@ describe('history routes', () => {
         actual: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
     });
+  });
+});
+
+describe('history routes and handling code C', () => {
+  let testApp: TestApp;
+  let api: ApiClient;
+  const intelligenceId = '0190a6f0-0000-7000-8000-0000000000c1';
+
+  beforeAll(async () => {
+    testApp = await startHistoryApp();
+    api = apiClient(testApp.app);
+    const response = await api
+      .as(nca)
+      .post('/operations/tarian/events')
+      .send({
+        events: [
+          {
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: { ...launchExample, codename: 'TARIAN' },
+          },
+          { type: 'AgencyJoined', occurredAt: '2020-04-01T08:00:00Z', data: agencyJoinedExample },
+          // v2 example: handling C, conditions that name NCA only.
+          {
+            eventId: intelligenceId,
+            type: 'IntelligenceReceived',
+            occurredAt: '2020-04-02T08:00:00Z',
+            data: intelligenceExample,
+          },
+        ],
+      });
+    expect(response.status).toBe(201);
+  });
+  afterAll(() => testApp.close());
+
+  async function download(as: { role: 'auditor'; agency: string }): Promise<string> {
+    const response = await api
+      .as(as)
+      .get('/operations/tarian/export')
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      });
+    expect(response.status).toBe(200);
+    return response.body as string;
+  }
+
+  it('withholds the details from an auditor of an agency the conditions do not name, in reads and exports', async () => {
+    const nwpAuditor = { role: 'auditor' as const, agency: 'NWP' };
+    const events = await api.as(nwpAuditor).get('/operations/tarian/events');
+    expect(events.body.events[2]).toMatchObject({
+      eventId: intelligenceId,
+      data: { withheld: true, handling: 'C' },
+    });
+    const shown = await api.as(auditor).get('/operations/tarian/events');
+    expect(shown.body.events[2].data.reportRef).toBe(intelligenceExample.reportRef);
+
+    const dir = await mkdtemp(join(tmpdir(), 'timeline-withheld-'));
+    try {
+      for (const [who, withheld] of [
+        [nwpAuditor, 1],
+        [auditor, 0],
+      ] as const) {
+        const text = await download(who);
+        expect(text.includes(intelligenceExample.reportRef)).toBe(withheld === 0);
+        const file = join(dir, `${who.agency}.ndjson`);
+        await writeFile(file, text);
+        const verified = await verifyExportFiles({ ndjsonPath: file });
+        expect([
+          who.agency,
+          verified.ok,
+          verified.problems,
+          verified.recomputed.withheld,
+          verified.manifest?.withheld,
+        ]).toEqual([who.agency, true, [], withheld, withheld]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -212,6 +212,8 @@ export class HistoryService {
         exportedBy: `${principal.subject} (${principal.agency})`,
         software: this.options.software,
         pageSize: this.options.pageSize,
+        // Handling code C: what the exporter may not see is exported withheld, still chained.
+        redact: (event) => redactEventForPrincipal(principal, event) as TimelineEvent,
       },
     );
     const lines = run.lines();

@@ -35,12 +35,17 @@ const ENVELOPE_ORDER = [
   'hash',
 ] as const;
 
-/** Members of a TimelineEvent that are not part of the stored envelope. */
-const NON_ENVELOPE = new Set(['eventId', 'type', 'data', 'position']);
+/**
+ * Members of an exported line that are not part of the stored envelope: the
+ * TimelineEvent's own, and `withheld`, which an export adds to an event whose
+ * data it withholds.
+ */
+const NON_ENVELOPE = new Set(['eventId', 'type', 'data', 'position', 'withheld']);
 
 /**
  * Splits a TimelineEvent (e.g. a line of an export file) back into what the hash
- * covers: the id, type, data and the envelope (every other member but `position`).
+ * covers: the id, type, data and the envelope (every other member but `position`
+ * and an export's `withheld` marker).
  */
 export function envelopeOf(event: JsonObject): JsonObject {
   const envelope: Record<string, JsonObject[string]> = {};

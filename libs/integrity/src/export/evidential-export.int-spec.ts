@@ -55,6 +55,7 @@ describe('EvidentialExport', () => {
       ...provenance,
       upToPosition: '10',
       events: 10,
+      withheld: 0,
       countsByType: { ArrestMade: 9, OperationLaunched: 1 },
       first: { position: '1', recordedAt: '2020-06-13T08:00:00.000Z' },
       last: { position: '10', recordedAt: '2020-06-13T08:09:00.000Z' },
@@ -137,6 +138,41 @@ describe('EvidentialExport', () => {
     expect(!chain.intact && [chain.brokenAt.revision, chain.brokenAt.reason]).toEqual([4, 'hash-mismatch']);
   });
 
+  it('exports events the reader may not see as withheld lines that still verify offline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'timeline-withheld-'));
+    try {
+      const paths = exportFilePaths(join(dir, 'venetic'));
+      const marker = { withheld: true, handling: 'C', reason: 'not for this agency' };
+      const manifest = await writeExportFiles(
+        store,
+        { kind: 'operation', operationId: 'venetic' },
+        {
+          ...provenance,
+          redact: (event) => (event.streamRevision === 4 ? { ...event, data: marker } : event),
+        },
+        paths,
+      );
+      expect([manifest.events, manifest.withheld, manifest.chain.intact]).toEqual([10, 1, true]);
+      const lines = (await readFile(paths.ndjsonPath, 'utf8')).trimEnd().split('\n');
+      expect(JSON.parse(lines[4])).toMatchObject({
+        withheld: true,
+        data: marker,
+        hash: store.log[4].metadata.hash,
+      });
+      expect(JSON.parse(lines[3]).withheld).toBeUndefined();
+      const verified = await verifyExportFiles(paths);
+      expect([verified.ok, verified.problems, verified.recomputed.withheld]).toEqual([true, [], 1]);
+
+      // A withheld line's hash is taken as stored, but the next event's link still pins it.
+      lines[4] = lines[4].replace(String(store.log[4].metadata.hash), 'f'.repeat(64));
+      await writeFile(paths.ndjsonPath, `${lines.join('\n')}\n`);
+      const tampered = await verifyExportFiles(paths);
+      expect(tampered.recomputed.brokenAt).toMatchObject({ revision: 5, reason: 'prev-hash-mismatch' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to give the manifest before the last line', () => {
     const run = new EvidentialExport(store, { kind: 'log' }, provenance);
     expect(() => run.manifest()).toThrow('the manifest is known only once every line has been read');
@@ -168,6 +204,7 @@ describe('verifyExportFiles', () => {
     expect(result.manifest).toEqual(manifest);
     expect(result.recomputed).toEqual({
       events: 6,
+      withheld: 0,
       bytes: manifest.ndjson.bytes,
       sha256: sha256(await readFile(paths.ndjsonPath, 'utf8')),
       heads: [{ operationId: 'venetic', revision: 5, hash: store.log[5].metadata.hash }],

@@ -7,7 +7,7 @@ import {
   type GlobalPosition,
   type RecordedEvent,
 } from '@timeline/event-store';
-import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events';
+import { OPERATION_STREAM_PREFIX, operationStreamName, type TimelineEvent } from '@timeline/events';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLog, walkStream } from '../reading/paged-reads';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
@@ -25,6 +25,12 @@ import {
 export interface EvidentialExportOptions extends ExportProvenance {
   /** Events per store read: the bound on what the export holds in memory. Defaults to DEFAULT_PAGE_SIZE. */
   readonly pageSize?: number;
+  /**
+   * The reader's access policy: returns the event unchanged, or a copy whose
+   * data the reader may not see replaced by a marker. A replaced event is
+   * exported with `"withheld": true` and its stored hash. Default: nothing withheld.
+   */
+  readonly redact?: (event: TimelineEvent) => TimelineEvent;
 }
 
 /**
@@ -40,6 +46,7 @@ export class EvidentialExport {
   private brokenAt: ChainBreak | null = null;
   private bytes = 0;
   private events = 0;
+  private withheld = 0;
   private first: ExportBoundary | null = null;
   private last: ExportBoundary | null = null;
   private upTo: GlobalPosition | null = null;
@@ -81,6 +88,7 @@ export class EvidentialExport {
       software: this.options.software,
       upToPosition: this.upTo ? formatPosition(this.upTo) : null,
       events: this.events,
+      withheld: this.withheld,
       countsByType: Object.fromEntries(
         [...this.countsByType.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       ),
@@ -115,7 +123,10 @@ export class EvidentialExport {
   }
 
   private take(event: RecordedEvent): string {
-    const line = `${canonicalJson(toTimelineEvent(event))}\n`;
+    const stored = toTimelineEvent(event);
+    const shown = this.options.redact ? this.options.redact(stored) : stored;
+    if (shown !== stored) this.withheld += 1;
+    const line = `${canonicalJson(shown === stored ? stored : { ...shown, withheld: true })}\n`;
     const buffer = Buffer.from(line, 'utf8');
     this.sha256.update(buffer);
     this.bytes += buffer.length;

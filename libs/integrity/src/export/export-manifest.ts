@@ -8,7 +8,9 @@ export const EXPORT_FORMAT_VERSION = 1;
 export const HASHING_RULE =
   'hash = SHA-256 (hex) of the canonical JSON (keys sorted by UTF-16 code unit at every depth, no whitespace) of ' +
   '{ eventId, type, data, envelope } where envelope is every member of the exported line except eventId, type, data, ' +
-  'position and hash; prevHash of revision 0 is 64 zeros, of revision n the hash of revision n-1 of the same operation.';
+  'position, hash and withheld; prevHash of revision 0 is 64 zeros, of revision n the hash of revision n-1 of the same operation. ' +
+  'A line with "withheld": true carries a marker instead of its data (handling code C): its hash is as stored and cannot be ' +
+  'recomputed by this reader, but its revision and both links of the chain through it are checked.';
 
 /** What an export covers: one operation's stream, or every operation of the log. */
 export type ExportScope =
@@ -50,6 +52,8 @@ export interface ExportManifest {
   /** Head of the log (or stream) when the export started; later events are not included. */
   readonly upToPosition: string | null;
   readonly events: number;
+  /** Events whose data the exporter was not entitled to see, exported as `withheld` lines (hash kept, data replaced). */
+  readonly withheld: number;
   /** Events per type, keys sorted. */
   readonly countsByType: Readonly<Record<string, number>>;
   readonly first: ExportBoundary | null;

@@ -44,6 +44,8 @@ export interface ExportVerification {
   /** What the file itself shows, recomputed without trusting the manifest. */
   readonly recomputed: {
     readonly events: number;
+    /** Lines marked withheld: linked into their chain, their content not recomputable here. */
+    readonly withheld: number;
     readonly bytes: number;
     readonly sha256: string;
     readonly heads: readonly StreamHead[];
@@ -97,6 +99,7 @@ export async function verifyExportFiles(files: ExportFiles): Promise<ExportVerif
     manifest,
     recomputed: {
       events: scan.events,
+      withheld: scan.withheld,
       bytes: scan.bytes,
       sha256: scan.sha256,
       heads: scan.heads,
@@ -107,6 +110,7 @@ export async function verifyExportFiles(files: ExportFiles): Promise<ExportVerif
 
 interface Scan {
   events: number;
+  withheld: number;
   bytes: number;
   sha256: string;
   countsByType: Map<string, number>;
@@ -125,6 +129,7 @@ async function scanEvents(
   const sha256 = createHash('sha256');
   const scan: Scan = {
     events: 0,
+    withheld: 0,
     bytes: 0,
     sha256: '',
     countsByType: new Map(),
@@ -151,6 +156,8 @@ async function scanEvents(
         continue;
       }
       scan.events += 1;
+      const withheld = event.line.withheld === true;
+      if (withheld) scan.withheld += 1;
       scan.countsByType.set(event.type, (scan.countsByType.get(event.type) ?? 0) + 1);
       const boundary = {
         position: event.positionText,
@@ -186,6 +193,7 @@ async function scanEvents(
           envelope: envelopeOf(event.line),
           revision: typeof event.line.streamRevision === 'number' ? event.line.streamRevision : -1,
           position: event.positionText,
+          withheld,
         });
         if (broken) {
           scan.brokenAt = broken;
@@ -224,6 +232,12 @@ function compareWithManifest(manifest: ExportManifest, scan: Scan, problems: Exp
     problems.push({
       code: 'count-mismatch',
       message: `the file holds ${scan.events} events, the manifest says ${manifest.events}`,
+    });
+  }
+  if ((manifest.withheld ?? 0) !== scan.withheld) {
+    problems.push({
+      code: 'count-mismatch',
+      message: `the file withholds ${scan.withheld} events, the manifest says ${manifest.withheld}`,
     });
   }
   const counts = Object.fromEntries(
