@@ -72,6 +72,7 @@ export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, Route
     'GET /events': { access: ['auditor'], scope: 'global', path: '/events', ok: 200 },
     'GET /verify': { access: ['auditor'], scope: 'global', path: '/verify', ok: 200 },
     'GET /audit/access': { access: ['auditor'], scope: 'global', path: '/audit/access', ok: 200 },
+    'GET /auth/me': { access: ['recorder', 'analyst', 'auditor', 'admin'], scope: 'global', path: '/auth/me', ok: 200 },
 
     'GET /docs': docs('/docs'),
     'GET /docs/': docs('/docs/'),

@@ -144,6 +144,13 @@ describe('AuthGuard over HTTP', () => {
     },
   );
 
+  it('tells a caller who it is taken to be', async () => {
+    await http()
+      .get('/auth/me')
+      .set('Authorization', bearerFor({ role: ['auditor', 'admin'], agency: 'NWP', subject: 'oversight-1' }))
+      .expect(200, { subject: 'oversight-1', agency: 'NWP', roles: ['auditor', 'admin'] });
+  });
+
   it('gives the route the principal of the token and refuses other roles with 403', async () => {
     await http()
       .get('/probe/analyst')

@@ -11,6 +11,7 @@ import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
 import { PrincipalThrottlerGuard } from './auth.throttling';
 import { LiveConnectionLimiter } from './live-connection-limiter.service';
 import { OperationMembership } from './operation-membership.service';
+import { PrincipalController } from './principal.controller';
 import { TokenVerifier } from './token-verifier';
 
 export interface AuthModuleRegistration {
@@ -52,7 +53,7 @@ export class AuthModule {
           throttlers: [{ name: 'default', limit: options.rateLimit.limit, ttl: options.rateLimit.windowSeconds * 1000 }],
         }),
       ],
-      controllers: [AccessAuditController],
+      controllers: [AccessAuditController, PrincipalController],
       providers: [
         { provide: AUTH_MODULE_OPTIONS, useValue: options },
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(options) },

@@ -72,7 +72,7 @@ export class TokenVerifier {
       });
       payload = verified.payload;
     } catch (error: unknown) {
-      throw translateJoseError(error);
+      throw translateJoseError(error, this.options.verification.kind === 'jwks-url');
     }
     return this.principalFrom(payload, nowSeconds);
   }
@@ -114,7 +114,10 @@ function claims(message: string): AuthenticationRequiredError {
   return new AuthenticationRequiredError('auth.claims-invalid', message, 'invalid_token');
 }
 
-function translateJoseError(error: unknown): AuthenticationRequiredError | KeySetUnavailableError {
+function translateJoseError(
+  error: unknown,
+  remoteKeySet: boolean,
+): AuthenticationRequiredError | KeySetUnavailableError {
   if (error instanceof joseErrors.JWTExpired) {
     return new AuthenticationRequiredError('auth.token-expired', 'The token has expired', 'invalid_token');
   }
@@ -134,8 +137,8 @@ function translateJoseError(error: unknown): AuthenticationRequiredError | KeySe
   if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
     return new KeySetUnavailableError(error);
   }
-  if (error instanceof Error && !(error instanceof joseErrors.JOSEError)) {
-    // A network failure fetching the key set: the caller may be fine, the server cannot tell now.
+  if (remoteKeySet && !(error instanceof joseErrors.JOSEError)) {
+    // A network failure fetching the key set (not a JOSE verdict on the token): the server cannot tell now.
     return new KeySetUnavailableError(error);
   }
   return invalid('The token signature or format is invalid');
