@@ -335,6 +335,7 @@ export function toStoredEventData(type: EventType, data: object): object {
  * version: a stream holding one is not ours to guess about.
  */
 export function upcastStoredEventData<K extends EventType>(type: K, schemaVersion: number, data: object): StoredEventDataByType[K];
+export function upcastStoredEventData(type: string, schemaVersion: number, data: object): object;
 export function upcastStoredEventData(type: string, schemaVersion: number, data: object): object {
   if (!isEventType(type)) throw new Error(`Stored event of unknown type "${type}"`);
   const definition = EVENT_CATALOGUE[type];
