@@ -69,7 +69,10 @@ export class ProjectionQueries {
   /** @throws UnknownOperationError (not-found) when the operation has no event. */
   async picture(operationId: string, freshness: Freshness = {}): Promise<OperationalPictureView> {
     await this.fresh(OPERATIONAL_PICTURE, freshness);
-    const view = operationalPictureView(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE), operationId);
+    const view = operationalPictureView(
+      this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE),
+      operationId,
+    );
     if (!view) throw new UnknownOperationError(operationId);
     return view;
   }
@@ -80,14 +83,22 @@ export class ProjectionQueries {
   }
 
   /** @throws InvalidTimelineQueryError (invalid-input) for a bad limit, date or cursor; UnknownOperationError. */
-  async timeline(operationId: string, query: TimelineQuery = {}, freshness: Freshness = {}): Promise<TimelinePage> {
+  async timeline(
+    operationId: string,
+    query: TimelineQuery = {},
+    freshness: Freshness = {},
+  ): Promise<TimelinePage> {
     await this.fresh(TIMELINE, freshness);
     const page = timelinePage(this.runner.state<TimelineState>(TIMELINE), operationId, query);
     if (!page) throw new UnknownOperationError(operationId);
     return page;
   }
 
-  async dailySeries(operationId: string, query: Pick<TimelineQuery, 'types'> = {}, freshness: Freshness = {}): Promise<DailySeries> {
+  async dailySeries(
+    operationId: string,
+    query: Pick<TimelineQuery, 'types'> = {},
+    freshness: Freshness = {},
+  ): Promise<DailySeries> {
     await this.fresh(TIMELINE, freshness);
     const series = dailySeries(this.runner.state<TimelineState>(TIMELINE), operationId, query);
     if (!series) throw new UnknownOperationError(operationId);
@@ -119,14 +130,30 @@ export class ProjectionQueries {
   timelineChanges(operationId?: string): Observable<TimelineChange> {
     return this.runner.changes$.pipe(
       filter((change) => change.kind === 'applied' && change.projections.includes(TIMELINE)),
-      filter((change) => operationId === undefined || (change.kind === 'applied' && change.event.operationId === operationId)),
+      filter(
+        (change) =>
+          operationId === undefined ||
+          (change.kind === 'applied' && change.event.operationId === operationId),
+      ),
       map((change) => {
         if (change.kind !== 'applied') throw new Error('unreachable');
         const { event } = change;
-        const amended = event.type === 'EventCorrected' ? event.data.correctsEventId : event.type === 'EventRetracted' ? event.data.retractsEventId : null;
+        const amended =
+          event.type === 'EventCorrected'
+            ? event.data.correctsEventId
+            : event.type === 'EventRetracted'
+              ? event.data.retractsEventId
+              : null;
         const entryId = typeof amended === 'string' ? amended : event.eventId;
         const entry = timelineEntry(this.runner.state<TimelineState>(TIMELINE), entryId);
-        return entry && { kind: amended === null ? ('appended' as const) : ('changed' as const), operationId: event.operationId, position: event.position, entry };
+        return (
+          entry && {
+            kind: amended === null ? ('appended' as const) : ('changed' as const),
+            operationId: event.operationId,
+            position: event.position,
+            entry,
+          }
+        );
       }),
       filter((change): change is TimelineChange => change !== null),
     );
@@ -134,6 +161,10 @@ export class ProjectionQueries {
 
   private async fresh(projection: string, freshness: Freshness): Promise<void> {
     if (freshness.minPosition === undefined) return;
-    await this.runner.waitForPosition(freshness.minPosition, freshness.timeoutMs ?? this.defaultWaitMs, projection);
+    await this.runner.waitForPosition(
+      freshness.minPosition,
+      freshness.timeoutMs ?? this.defaultWaitMs,
+      projection,
+    );
   }
 }

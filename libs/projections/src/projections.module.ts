@@ -14,7 +14,10 @@ import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import type { AnyProjection } from './core/projection';
 import { FileProjectionCheckpointStore } from './checkpoint/file.projection-checkpoint-store';
 import { InMemoryProjectionCheckpointStore } from './checkpoint/in-memory.projection-checkpoint-store';
-import { PROJECTION_CHECKPOINT_STORE, type ProjectionCheckpointStore } from './checkpoint/projection-checkpoint-store.port';
+import {
+  PROJECTION_CHECKPOINT_STORE,
+  type ProjectionCheckpointStore,
+} from './checkpoint/projection-checkpoint-store.port';
 import { operationalPictureProjection } from './picture/operational-picture.projection';
 import { ProjectionQueries } from './projection-queries';
 import { ProjectionRunner } from './runner/projection-runner';
@@ -102,28 +105,45 @@ export class ProjectionsModule {
             const logger = new Logger('Projections');
             return new FileProjectionCheckpointStore({
               directory: resolved.checkpointDirectory,
-              onUnreadable: (name, reason) => logger.warn(`Checkpoint of ${name} is unreadable (${reason}); rebuilding it from the log`),
+              onUnreadable: (name, reason) =>
+                logger.warn(`Checkpoint of ${name} is unreadable (${reason}); rebuilding it from the log`),
             });
           },
         },
         {
           provide: ProjectionRunner,
           inject: [EVENT_STORE, PROJECTION_CHECKPOINT_STORE, PROJECTIONS_OPTIONS],
-          useFactory: (store: EventStore, checkpoints: ProjectionCheckpointStore, resolved: ProjectionsModuleOptions) =>
-            new ProjectionRunner(store, [operationalPictureProjection, timelineProjection, ...(resolved.extraProjections ?? [])], checkpoints, {
-              checkpointEveryEvents: resolved.checkpointEveryEvents,
-              checkpointIntervalMs: resolved.checkpointIntervalMs,
-              rebuildPageSize: resolved.rebuildPageSize,
-              resubscribeDelayMs: resolved.resubscribeDelayMs,
-              logger: nestLogger(),
-            }),
+          useFactory: (
+            store: EventStore,
+            checkpoints: ProjectionCheckpointStore,
+            resolved: ProjectionsModuleOptions,
+          ) =>
+            new ProjectionRunner(
+              store,
+              [operationalPictureProjection, timelineProjection, ...(resolved.extraProjections ?? [])],
+              checkpoints,
+              {
+                checkpointEveryEvents: resolved.checkpointEveryEvents,
+                checkpointIntervalMs: resolved.checkpointIntervalMs,
+                rebuildPageSize: resolved.rebuildPageSize,
+                resubscribeDelayMs: resolved.resubscribeDelayMs,
+                logger: nestLogger(),
+              },
+            ),
         },
-        { provide: TimeTravel, inject: [EVENT_STORE], useFactory: (store: EventStore) => new TimeTravel(store) },
+        {
+          provide: TimeTravel,
+          inject: [EVENT_STORE],
+          useFactory: (store: EventStore) => new TimeTravel(store),
+        },
         {
           provide: ProjectionQueries,
           inject: [ProjectionRunner, TimeTravel, PROJECTIONS_OPTIONS],
-          useFactory: (runner: ProjectionRunner, timeTravel: TimeTravel, resolved: ProjectionsModuleOptions) =>
-            new ProjectionQueries(runner, timeTravel, resolved.defaultWaitMs),
+          useFactory: (
+            runner: ProjectionRunner,
+            timeTravel: TimeTravel,
+            resolved: ProjectionsModuleOptions,
+          ) => new ProjectionQueries(runner, timeTravel, resolved.defaultWaitMs),
         },
         ProjectionsLifecycle,
       ],

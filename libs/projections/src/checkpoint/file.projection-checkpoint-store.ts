@@ -34,7 +34,8 @@ export class FileProjectionCheckpointStore implements ProjectionCheckpointStore 
   constructor(private readonly options: FileCheckpointStoreOptions) {}
 
   private pathOf(name: string): string {
-    if (!PROJECTION_NAME_PATTERN.test(name)) throw new TypeError(`Not a projection name: ${JSON.stringify(name)}`);
+    if (!PROJECTION_NAME_PATTERN.test(name))
+      throw new TypeError(`Not a projection name: ${JSON.stringify(name)}`);
     return join(this.options.directory, `${name}.checkpoint.ndjson`);
   }
 
@@ -89,9 +90,12 @@ function parseCheckpoint(name: string, text: string): ProjectionCheckpoint {
   const header = JSON.parse(lines[0]) as Partial<Header>;
   if (header.format !== FORMAT) throw new Error(`unknown format ${String(header.format)}`);
   if (header.name !== name) throw new Error(`the file holds projection ${String(header.name)}`);
-  if (typeof header.version !== 'number' || typeof header.eventCount !== 'number') throw new Error('the header is incomplete');
-  if (header.position !== null && typeof header.position !== 'string') throw new Error('the header has no position');
-  if (header.parts !== lines.length - 1) throw new Error(`expected ${String(header.parts)} parts, found ${lines.length - 1}`);
+  if (typeof header.version !== 'number' || typeof header.eventCount !== 'number')
+    throw new Error('the header is incomplete');
+  if (header.position !== null && typeof header.position !== 'string')
+    throw new Error('the header has no position');
+  if (header.parts !== lines.length - 1)
+    throw new Error(`expected ${String(header.parts)} parts, found ${lines.length - 1}`);
   const state: JsonValue[] = lines.slice(1).map((line) => JSON.parse(line) as JsonValue);
   return { name, version: header.version, position: header.position, eventCount: header.eventCount, state };
 }

@@ -30,7 +30,9 @@ export class EventDataReader {
 
   number(field: string, from: JsonObject = this.data, path = field): number {
     const value = from[field];
-    return typeof value === 'number' && Number.isFinite(value) ? value : this.fail(`data.${path} is not a number`);
+    return typeof value === 'number' && Number.isFinite(value)
+      ? value
+      : this.fail(`data.${path} is not a number`);
   }
 
   boolean(field: string): boolean {

@@ -51,12 +51,20 @@ export class ProjectionFailedError extends TimelineError {
 
   constructor(
     readonly projection: string,
-    failure: { readonly position: string; readonly eventId: string; readonly type: string; readonly error: string },
+    failure: {
+      readonly position: string;
+      readonly eventId: string;
+      readonly type: string;
+      readonly error: string;
+    },
   ) {
-    super(`Projection ${projection} is stopped at event ${failure.eventId} (${failure.type}, position ${failure.position}): ${failure.error}`, {
-      projection,
-      ...failure,
-    });
+    super(
+      `Projection ${projection} is stopped at event ${failure.eventId} (${failure.type}, position ${failure.position}): ${failure.error}`,
+      {
+        projection,
+        ...failure,
+      },
+    );
   }
 }
 
@@ -109,7 +117,13 @@ export class InvalidPositionError extends TimelineError {
     value: string,
   ) {
     super(`${field} is not a global position: ${JSON.stringify(value)}`, {
-      errors: [{ path: field, constraint: 'isGlobalPosition', message: `${field} must be a position such as "42" or "42/40"` }],
+      errors: [
+        {
+          path: field,
+          constraint: 'isGlobalPosition',
+          message: `${field} must be a position such as "42" or "42/40"`,
+        },
+      ],
     });
   }
 }

@@ -12,7 +12,8 @@ export interface StoredTimelineEvent<TData extends JsonObject = JsonObject> exte
 
 function text(metadata: JsonObject, field: string, recorded: RecordedEvent): string {
   const value = metadata[field];
-  if (typeof value !== 'string') throw new MalformedStoredEventError(recorded, `metadata.${field} is not a string`);
+  if (typeof value !== 'string')
+    throw new MalformedStoredEventError(recorded, `metadata.${field} is not a string`);
   return value;
 }
 
@@ -28,13 +29,15 @@ function isClassification(value: JsonValue | undefined): value is Classification
 export function toStoredTimelineEvent(recorded: RecordedEvent): StoredTimelineEvent {
   const metadata = recorded.metadata;
   const schemaVersion = metadata.schemaVersion;
-  if (typeof schemaVersion !== 'number') throw new MalformedStoredEventError(recorded, 'metadata.schemaVersion is not a number');
+  if (typeof schemaVersion !== 'number')
+    throw new MalformedStoredEventError(recorded, 'metadata.schemaVersion is not a number');
   const causationId = metadata.causationId ?? null;
   if (causationId !== null && typeof causationId !== 'string') {
     throw new MalformedStoredEventError(recorded, 'metadata.causationId is neither a string nor null');
   }
   const classification = metadata.classification;
-  if (!isClassification(classification)) throw new MalformedStoredEventError(recorded, 'metadata.classification is not a known marking');
+  if (!isClassification(classification))
+    throw new MalformedStoredEventError(recorded, 'metadata.classification is not a known marking');
   const streamRevision = metadata.streamRevision;
   return {
     eventId: recorded.eventId,

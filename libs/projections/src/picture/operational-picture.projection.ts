@@ -48,7 +48,8 @@ function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -
 function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
   stamp.position = event.position;
   stamp.eventCount += 1;
-  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt) stamp.lastRecordedAt = event.recordedAt;
+  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt)
+    stamp.lastRecordedAt = event.recordedAt;
 }
 
 function newOperation(operationId: string): OperationPictureState {
@@ -87,11 +88,25 @@ function membershipOf(reader: EventDataReader, event: Pick<StoredTimelineEvent, 
 
 function targetOf(state: OperationalPictureState, event: StoredTimelineEvent, targetId: string): EventRecord {
   const target = state.events.get(targetId);
-  if (!target) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which the picture has not seen`);
+  if (!target)
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `it targets event ${targetId}, which the picture has not seen`,
+    );
   if (target.operationId !== event.operationId) {
-    throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId} of another operation`);
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `it targets event ${targetId} of another operation`,
+    );
   }
-  if (target.retracted) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which is retracted`);
+  if (target.retracted)
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `it targets event ${targetId}, which is retracted`,
+    );
   return target;
 }
 
@@ -110,7 +125,13 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
   if (COUNTED_TYPES.has(event.type)) {
     const contribution = contributionOf(event.type, event.data, event, regionOf);
     change = () => {
-      state.events.set(event.eventId, { type: event.type, operationId: event.operationId, agency: event.agency, contribution, retracted: false });
+      state.events.set(event.eventId, {
+        type: event.type,
+        operationId: event.operationId,
+        agency: event.agency,
+        contribution,
+        retracted: false,
+      });
       addToScope(operation.scope, contribution, 1);
       addToScope(state.national, contribution, 1);
     };
@@ -120,7 +141,13 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         const launch = launchOf(reader);
         change = () => {
           operation.launch = launch;
-          state.events.set(event.eventId, { type: event.type, operationId: event.operationId, agency: event.agency, contribution: null, retracted: false });
+          state.events.set(event.eventId, {
+            type: event.type,
+            operationId: event.operationId,
+            agency: event.agency,
+            contribution: null,
+            retracted: false,
+          });
         };
         break;
       }
@@ -128,7 +155,13 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         const { agency, membership } = membershipOf(reader, event);
         change = () => {
           operation.agencies.set(agency, membership);
-          state.events.set(event.eventId, { type: event.type, operationId: event.operationId, agency: event.agency, contribution: null, retracted: false });
+          state.events.set(event.eventId, {
+            type: event.type,
+            operationId: event.operationId,
+            agency: event.agency,
+            contribution: null,
+            retracted: false,
+          });
         };
         break;
       }
@@ -150,7 +183,8 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         const targetId = reader.text('correctsEventId');
         const target = targetOf(state, event, targetId);
         const correctedType = reader.text('correctedType');
-        if (correctedType !== target.type) reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
+        if (correctedType !== target.type)
+          reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
         const replacement = reader.object('replacement');
         change = correctionOf(state, operation, event, target, targetId, replacement);
         break;
@@ -168,7 +202,11 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         break;
       }
       default:
-        throw new UnfoldableEventError(event.eventId, event.type, 'the operational picture does not know this type');
+        throw new UnfoldableEventError(
+          event.eventId,
+          event.type,
+          'the operational picture does not know this type',
+        );
     }
   }
 
@@ -191,7 +229,12 @@ function correctionOf(
   if (target.contribution) {
     const before = target.contribution;
     const regionOf = (agency: string) => operation.agencies.get(agency)?.region;
-    const after = contributionOf(target.type, replacement, { eventId: event.eventId, agency: target.agency }, regionOf);
+    const after = contributionOf(
+      target.type,
+      replacement,
+      { eventId: event.eventId, agency: target.agency },
+      regionOf,
+    );
     return () => {
       addToScope(operation.scope, before, -1);
       addToScope(state.national, before, -1);
@@ -209,7 +252,10 @@ function correctionOf(
   if (target.type === 'AgencyJoined') {
     const previous = [...operation.agencies].find(([, membership]) => membership.eventId === targetId);
     if (!previous) reader.fail(`the membership of event ${targetId} is not in the picture`);
-    const { agency, membership } = membershipOf(reader, { occurredAt: previous[1].joinedAt, eventId: targetId });
+    const { agency, membership } = membershipOf(reader, {
+      occurredAt: previous[1].joinedAt,
+      eventId: targetId,
+    });
     return () => {
       operation.agencies.delete(previous[0]);
       operation.agencies.set(agency, membership);
@@ -249,7 +295,9 @@ const scopeFromJson = (json: ScopeJson): PictureScope => ({
 });
 
 function toSnapshot(state: OperationalPictureState): JsonValue[] {
-  const parts: unknown[] = [{ part: 'national', scope: scopeToJson(state.national), stamp: { ...state.stamp } }];
+  const parts: unknown[] = [
+    { part: 'national', scope: scopeToJson(state.national), stamp: { ...state.stamp } },
+  ];
   for (const operation of state.operations.values()) {
     parts.push({
       part: 'operation',
@@ -258,7 +306,9 @@ function toSnapshot(state: OperationalPictureState): JsonValue[] {
       status: operation.status,
       phaseEndedAt: operation.phaseEndedAt,
       closedAt: operation.closedAt,
-      agencies: Object.fromEntries([...operation.agencies].map(([agency, membership]) => [agency, { ...membership }])),
+      agencies: Object.fromEntries(
+        [...operation.agencies].map(([agency, membership]) => [agency, { ...membership }]),
+      ),
       scope: scopeToJson(operation.scope),
       stamp: { ...operation.stamp },
     });
@@ -283,8 +333,13 @@ function toSnapshot(state: OperationalPictureState): JsonValue[] {
 
 function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
   const first = parts[0] as never as Record<string, never> | undefined;
-  if (!first || first.part !== 'national') throw new TypeError('picture snapshot: the national part is missing');
-  const state: OperationalPictureState = { ...initialState(), national: scopeFromJson(first.scope), stamp: { ...(first.stamp as PictureStamp) } };
+  if (!first || first.part !== 'national')
+    throw new TypeError('picture snapshot: the national part is missing');
+  const state: OperationalPictureState = {
+    ...initialState(),
+    national: scopeFromJson(first.scope),
+    stamp: { ...(first.stamp as PictureStamp) },
+  };
   for (const part of parts) {
     if (!isObject(part)) throw new TypeError('picture snapshot: a part is not an object');
     const json = part as never as Record<string, never>;
@@ -303,7 +358,14 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
       };
       state.operations.set(operation.operationId, operation);
     } else if (json.part === 'events') {
-      for (const [eventId, type, operationId, agency, contribution, retracted] of json.records as [string, string, string, string, Contribution | null, boolean][]) {
+      for (const [eventId, type, operationId, agency, contribution, retracted] of json.records as [
+        string,
+        string,
+        string,
+        string,
+        Contribution | null,
+        boolean,
+      ][]) {
         state.events.set(eventId, { type, operationId, agency, contribution, retracted });
       }
     } else {

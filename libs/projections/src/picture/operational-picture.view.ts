@@ -1,6 +1,12 @@
 import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import { MILLIGRAMS_PER_KG } from './picture-contribution';
-import type { Counters, OperationPictureState, OperationalPictureState, PictureScope, PictureStamp } from './operational-picture.state';
+import type {
+  Counters,
+  OperationPictureState,
+  OperationalPictureState,
+  PictureScope,
+  PictureStamp,
+} from './operational-picture.state';
 
 /** Drug amounts by unit: kg as a decimal, doses and plants as counts. Units with nothing seized are 0. */
 export interface DrugAmounts {
@@ -12,7 +18,11 @@ export interface DrugAmounts {
 /** The counted totals of a scope (an operation, the nation, an agency, a region). */
 export interface PictureTotals {
   readonly arrests: number;
-  readonly charges: { readonly total: number; readonly byDecider: Record<string, number>; readonly remandedInCustody: number };
+  readonly charges: {
+    readonly total: number;
+    readonly byDecider: Record<string, number>;
+    readonly remandedInCustody: number;
+  };
   readonly raids: { readonly total: number; readonly officers: number };
   readonly intelligence: {
     readonly received: number;
@@ -24,14 +34,25 @@ export interface PictureTotals {
     readonly byHandling: Record<string, number>;
     readonly byPriority: Record<string, number>;
   };
-  readonly disseminations: { readonly total: number; readonly sanitised: number; readonly byRecipient: Record<string, number> };
+  readonly disseminations: {
+    readonly total: number;
+    readonly sanitised: number;
+    readonly byRecipient: Record<string, number>;
+  };
   readonly seizures: number;
   readonly drugs: {
     readonly byClass: Record<string, DrugAmounts>;
     readonly byType: Record<string, DrugAmounts & { readonly class: string }>;
   };
-  readonly firearms: { readonly total: number; readonly rounds: number; readonly byCategory: Record<string, { count: number; rounds: number }> };
-  readonly cash: { readonly pence: number; /** Pounds and pence for display, e.g. `54000.00`. */ readonly pounds: string };
+  readonly firearms: {
+    readonly total: number;
+    readonly rounds: number;
+    readonly byCategory: Record<string, { count: number; rounds: number }>;
+  };
+  readonly cash: {
+    readonly pence: number;
+    /** Pounds and pence for display, e.g. `54000.00`. */ readonly pounds: string;
+  };
   readonly otherProperty: Record<string, number>;
   readonly threatsToLifeMitigated: { readonly total: number; readonly byAction: Record<string, number> };
   readonly ocgsIdentified: { readonly total: number; readonly byBand: Record<string, number> };
@@ -59,7 +80,12 @@ export interface OperationalPictureView {
     readonly status: 'open' | 'phase-ended' | 'closed';
     readonly phaseEndedAt: string | null;
     readonly closedAt: string | null;
-    readonly agencies: readonly { agency: string; region: string; localOperationName: string | null; joinedAt: string }[];
+    readonly agencies: readonly {
+      agency: string;
+      region: string;
+      localOperationName: string | null;
+      joinedAt: string;
+    }[];
   };
   readonly asOf: PictureAsOf;
   readonly totals: PictureTotals;
@@ -69,7 +95,12 @@ export interface OperationalPictureView {
 
 export interface NationalPictureView {
   readonly scope: 'national';
-  readonly operations: readonly { operationId: string; codename: string | null; status: string; eventCount: number }[];
+  readonly operations: readonly {
+    operationId: string;
+    codename: string | null;
+    status: string;
+    eventCount: number;
+  }[];
   readonly asOf: PictureAsOf;
   readonly totals: PictureTotals;
   readonly byAgency: Record<string, PictureTotals>;
@@ -89,7 +120,8 @@ function sortedRecord(entries: Iterable<[string, number]>): Record<string, numbe
 
 function suffixes(counters: Counters, prefix: string): Record<string, number> {
   const entries: [string, number][] = [];
-  for (const [key, value] of counters) if (key.startsWith(prefix)) entries.push([key.slice(prefix.length), value]);
+  for (const [key, value] of counters)
+    if (key.startsWith(prefix)) entries.push([key.slice(prefix.length), value]);
   return sortedRecord(entries);
 }
 
@@ -133,7 +165,11 @@ export function totalsOf(counters: Counters): PictureTotals {
   const pence = count('cash.pence');
   return {
     arrests: count('arrests'),
-    charges: { total: count('charges'), byDecider: suffixes(counters, 'charges.decidedBy.'), remandedInCustody: count('charges.remandedInCustody') },
+    charges: {
+      total: count('charges'),
+      byDecider: suffixes(counters, 'charges.decidedBy.'),
+      remandedInCustody: count('charges.remandedInCustody'),
+    },
     raids: { total: count('raids'), officers: count('raids.officers') },
     intelligence: {
       received: count('intelligence'),
@@ -144,15 +180,25 @@ export function totalsOf(counters: Counters): PictureTotals {
       byHandling: suffixes(counters, 'intelligence.handling.'),
       byPriority: suffixes(counters, 'intelligence.priority.'),
     },
-    disseminations: { total: count('disseminations'), sanitised: count('disseminations.sanitised'), byRecipient: suffixes(counters, 'disseminations.to.') },
+    disseminations: {
+      total: count('disseminations'),
+      sanitised: count('disseminations.sanitised'),
+      byRecipient: suffixes(counters, 'disseminations.to.'),
+    },
     seizures: count('seizures'),
     drugs: { byClass, byType },
     firearms: { total: firearms, rounds, byCategory },
     cash: { pence, pounds: penceToPounds(pence) },
     otherProperty: suffixes(counters, 'other.'),
-    threatsToLifeMitigated: { total: count('threatsToLifeMitigated'), byAction: suffixes(counters, 'threatsToLifeMitigated.action.') },
+    threatsToLifeMitigated: {
+      total: count('threatsToLifeMitigated'),
+      byAction: suffixes(counters, 'threatsToLifeMitigated.action.'),
+    },
     ocgsIdentified: { total: count('ocgs'), byBand: suffixes(counters, 'ocgs.band.') },
-    encryptionCracked: { total: count('encryptionCracked'), byPlatform: suffixes(counters, 'encryptionCracked.') },
+    encryptionCracked: {
+      total: count('encryptionCracked'),
+      byPlatform: suffixes(counters, 'encryptionCracked.'),
+    },
   };
 }
 
@@ -160,14 +206,25 @@ function breakdown(map: Map<string, Counters>): Record<string, PictureTotals> {
   return Object.fromEntries([...map.keys()].sort().map((name) => [name, totalsOf(map.get(name)!)]));
 }
 
-const asOf = (stamp: PictureStamp): PictureAsOf => ({ position: stamp.position, eventCount: stamp.eventCount, lastRecordedAt: stamp.lastRecordedAt });
+const asOf = (stamp: PictureStamp): PictureAsOf => ({
+  position: stamp.position,
+  eventCount: stamp.eventCount,
+  lastRecordedAt: stamp.lastRecordedAt,
+});
 
 function scopeView(scope: PictureScope) {
-  return { totals: totalsOf(scope.totals), byAgency: breakdown(scope.byAgency), byRegion: breakdown(scope.byRegion) };
+  return {
+    totals: totalsOf(scope.totals),
+    byAgency: breakdown(scope.byAgency),
+    byRegion: breakdown(scope.byRegion),
+  };
 }
 
 /** The picture of one operation, or null when the operation has no event. */
-export function operationalPictureView(state: OperationalPictureState, operationId: string): OperationalPictureView | null {
+export function operationalPictureView(
+  state: OperationalPictureState,
+  operationId: string,
+): OperationalPictureView | null {
   const operation: OperationPictureState | undefined = state.operations.get(operationId);
   if (!operation) return null;
   return {
@@ -183,7 +240,12 @@ export function operationalPictureView(state: OperationalPictureState, operation
       closedAt: operation.closedAt,
       agencies: [...operation.agencies]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([agency, membership]) => ({ agency, region: membership.region, localOperationName: membership.localOperationName, joinedAt: membership.joinedAt })),
+        .map(([agency, membership]) => ({
+          agency,
+          region: membership.region,
+          localOperationName: membership.localOperationName,
+          joinedAt: membership.joinedAt,
+        })),
     },
     asOf: asOf(operation.stamp),
     ...scopeView(operation.scope),
@@ -196,7 +258,12 @@ export function nationalPictureView(state: OperationalPictureState): NationalPic
     scope: 'national',
     operations: [...state.operations.values()]
       .sort((a, b) => (a.operationId < b.operationId ? -1 : 1))
-      .map((operation) => ({ operationId: operation.operationId, codename: operation.launch?.codename ?? null, status: operation.status, eventCount: operation.stamp.eventCount })),
+      .map((operation) => ({
+        operationId: operation.operationId,
+        codename: operation.launch?.codename ?? null,
+        status: operation.status,
+        eventCount: operation.stamp.eventCount,
+      })),
     asOf: asOf(state.stamp),
     ...scopeView(state.national),
   };

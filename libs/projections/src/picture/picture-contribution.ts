@@ -134,10 +134,14 @@ export function contributionOf(
       add(key('seizures'), 1);
       for (const [index, line] of reader.lines('drugs').entries()) {
         const drugType = reader.textIn(line, 'drugType', `drugs[${index}]`);
-        if (!isDrugType(drugType)) reader.fail(`data.drugs[${index}].drugType "${drugType}" is not a known drug`);
+        if (!isDrugType(drugType))
+          reader.fail(`data.drugs[${index}].drugType "${drugType}" is not a known drug`);
         const unit = reader.textIn(line, 'unit', `drugs[${index}]`);
         const quantity = reader.number('quantity', line, `drugs[${index}].quantity`);
-        add(key('drugs', drugType, unit), unit === 'kg' ? Math.round(quantity * MILLIGRAMS_PER_KG) : quantity);
+        add(
+          key('drugs', drugType, unit),
+          unit === 'kg' ? Math.round(quantity * MILLIGRAMS_PER_KG) : quantity,
+        );
       }
       for (const [index, line] of reader.lines('firearms').entries()) {
         const category = reader.textIn(line, 'category', `firearms[${index}]`);
@@ -160,5 +164,10 @@ export function contributionOf(
     default:
       reader.fail('the operational picture does not count this type');
   }
-  return { agency, region: region ?? regionOf(agency) ?? (isUkAgencyCode(agency) ? UK_AGENCIES[agency].region : 'unknown'), keys, amounts };
+  return {
+    agency,
+    region: region ?? regionOf(agency) ?? (isUkAgencyCode(agency) ? UK_AGENCIES[agency].region : 'unknown'),
+    keys,
+    amounts,
+  };
 }

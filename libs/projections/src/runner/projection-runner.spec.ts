@@ -13,13 +13,21 @@ import { eventIdOf, eventToAppend } from '../testing/timeline-event.builders';
 import { ProjectionRunner } from './projection-runner';
 import type { ProjectionChange } from './projection-runner.types';
 
-async function appendNumbered(store: InMemoryEventStore, from: number, to: number, stream = 'operation-venetic'): Promise<void> {
+async function appendNumbered(
+  store: InMemoryEventStore,
+  from: number,
+  to: number,
+  stream = 'operation-venetic',
+): Promise<void> {
   for (let n = from; n <= to; n += 1) {
-    await store.append(stream, [eventToAppend({ type: 'RaidConducted', data: { n }, eventId: eventIdOf(n) })]);
+    await store.append(stream, [
+      eventToAppend({ type: 'RaidConducted', data: { n }, eventId: eventIdOf(n) }),
+    ]);
   }
 }
 
-const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => eventIdOf(from + i));
+const ids = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => eventIdOf(from + i));
 
 /** A copy of what was durably saved at this instant: what a process killed now would find. */
 async function crashCopy(checkpoints: InMemoryProjectionCheckpointStore, names: string[]) {
@@ -44,7 +52,13 @@ describe('ProjectionRunner', () => {
     await appendNumbered(store, 1, 3);
     await store.append('audit-other', [eventToAppend({ type: 'Other', data: {} })]);
     await appendNumbered(store, 5, 6);
-    const runner = track(new ProjectionRunner(store, [recordingProjection('a'), recordingProjection('b')], new InMemoryProjectionCheckpointStore()));
+    const runner = track(
+      new ProjectionRunner(
+        store,
+        [recordingProjection('a'), recordingProjection('b')],
+        new InMemoryProjectionCheckpointStore(),
+      ),
+    );
     await runner.start();
     await runner.whenCaughtUp();
 
@@ -54,7 +68,14 @@ describe('ProjectionRunner', () => {
     await runner.waitForPosition('7', 1000);
     expect(runner.state<RecordingState>('a').ids).toEqual([...ids(1, 3), ...ids(5, 7)]);
     const status = await runner.status();
-    expect(status).toMatchObject({ state: 'running', healthy: true, position: '7', headPosition: '7', caughtUp: true, eventsProcessed: 6 });
+    expect(status).toMatchObject({
+      state: 'running',
+      healthy: true,
+      position: '7',
+      headPosition: '7',
+      caughtUp: true,
+      eventsProcessed: 6,
+    });
     expect(status.lag.commitGap).toBe('0');
     expect(status.projections.map((p) => [p.name, p.status, p.position, p.eventCount])).toEqual([
       ['a', 'running', '7', 6],
@@ -65,7 +86,12 @@ describe('ProjectionRunner', () => {
   it('resumes after a crash between checkpoints without re-applying or skipping anything', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
-    const first = track(new ProjectionRunner(store, [recordingProjection()], checkpoints, { checkpointEveryEvents: 4, checkpointIntervalMs: 60_000 }));
+    const first = track(
+      new ProjectionRunner(store, [recordingProjection()], checkpoints, {
+        checkpointEveryEvents: 4,
+        checkpointIntervalMs: 60_000,
+      }),
+    );
     await first.start();
     await appendNumbered(store, 1, 10);
     await first.waitForPosition(positionOf(10), 1000);
@@ -86,12 +112,20 @@ describe('ProjectionRunner', () => {
   it('saves a last checkpoint on stop, so a clean restart applies only newer events', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
-    const first = track(new ProjectionRunner(store, [recordingProjection()], checkpoints, { checkpointEveryEvents: 1000 }));
+    const first = track(
+      new ProjectionRunner(store, [recordingProjection()], checkpoints, { checkpointEveryEvents: 1000 }),
+    );
     await first.start();
     await appendNumbered(store, 1, 5);
     await first.waitForPosition('5', 1000);
     await first.stop();
-    expect(await checkpoints.load('recording')).toEqual({ name: 'recording', version: 1, position: '5', eventCount: 5, state: [{ ids: ids(1, 5) }] });
+    expect(await checkpoints.load('recording')).toEqual({
+      name: 'recording',
+      version: 1,
+      position: '5',
+      eventCount: 5,
+      state: [{ ids: ids(1, 5) }],
+    });
 
     await appendNumbered(store, 6, 6);
     const second = track(new ProjectionRunner(store, [recordingProjection()], checkpoints));
@@ -104,7 +138,13 @@ describe('ProjectionRunner', () => {
   it('rebuilds from zero when the projection version changed', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
-    await checkpoints.save({ name: 'recording', version: 1, position: '3', eventCount: 1, state: [{ ids: ['stale'] }] });
+    await checkpoints.save({
+      name: 'recording',
+      version: 1,
+      position: '3',
+      eventCount: 1,
+      state: [{ ids: ['stale'] }],
+    });
     await appendNumbered(store, 1, 4);
     const runner = track(new ProjectionRunner(store, [recordingProjection('recording', 2)], checkpoints));
     await runner.start();
@@ -138,7 +178,13 @@ describe('ProjectionRunner', () => {
       status: 'failed',
       position: '2',
       eventCount: 2,
-      failure: { position: '3', eventId: eventIdOf(3), type: 'RaidConducted', streamName: 'operation-venetic', error: { name: 'Error', message: 'cannot apply RaidConducted', code: null } },
+      failure: {
+        position: '3',
+        eventId: eventIdOf(3),
+        type: 'RaidConducted',
+        streamName: 'operation-venetic',
+        error: { name: 'Error', message: 'cannot apply RaidConducted', code: null },
+      },
     });
     expect(errors).toEqual([`Projection fragile stopped: it cannot apply event ${eventIdOf(3)}`]);
     await expect(runner.waitForPosition('4', 1000, 'fragile')).rejects.toBeInstanceOf(ProjectionFailedError);
@@ -149,7 +195,13 @@ describe('ProjectionRunner', () => {
     expect((await checkpoints.load('sturdy'))!.position).toBe('5');
 
     // Once the fold is fixed, a restart applies the event it stopped at, then everything after it.
-    const fixed = track(new ProjectionRunner(store, [recordingProjection('fragile'), recordingProjection('sturdy')], checkpoints));
+    const fixed = track(
+      new ProjectionRunner(
+        store,
+        [recordingProjection('fragile'), recordingProjection('sturdy')],
+        checkpoints,
+      ),
+    );
     await fixed.start();
     await fixed.whenCaughtUp();
     expect(fixed.state<RecordingState>('fragile').ids).toEqual(ids(1, 5));
@@ -159,9 +211,13 @@ describe('ProjectionRunner', () => {
 
   it('stops a projection at an event whose metadata is not an envelope', async () => {
     const store = new InMemoryEventStore();
-    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()));
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()),
+    );
     await runner.start();
-    await store.append('operation-venetic', [{ eventId: eventIdOf(1), type: 'RaidConducted', data: {}, metadata: { operationId: 'venetic' } }]);
+    await store.append('operation-venetic', [
+      { eventId: eventIdOf(1), type: 'RaidConducted', data: {}, metadata: { operationId: 'venetic' } },
+    ]);
     await runner.waitForPosition('1', 1000);
     expect(runner.currentStatus().projections[0].failure).toMatchObject({
       eventId: eventIdOf(1),
@@ -171,7 +227,9 @@ describe('ProjectionRunner', () => {
 
   it('waits for a position (read-your-writes) and times out with an unavailable error', async () => {
     const store = new InMemoryEventStore();
-    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()));
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()),
+    );
     await runner.start();
     const waiting = runner.waitForPosition('2', 1000, 'recording');
     await appendNumbered(store, 1, 2);
@@ -180,8 +238,15 @@ describe('ProjectionRunner', () => {
 
     const timeout = runner.waitForPosition('3', 20);
     await expect(timeout).rejects.toBeInstanceOf(ProjectionPositionTimeoutError);
-    await expect(timeout).rejects.toMatchObject({ category: 'unavailable', code: 'projections.position-timeout', details: { position: '3', reached: '2', timeoutMs: 20 } });
-    await expect(runner.waitForPosition('bogus', 10)).rejects.toMatchObject({ code: 'projections.invalid-position', category: 'invalid-input' });
+    await expect(timeout).rejects.toMatchObject({
+      category: 'unavailable',
+      code: 'projections.position-timeout',
+      details: { position: '3', reached: '2', timeoutMs: 20 },
+    });
+    await expect(runner.waitForPosition('bogus', 10)).rejects.toMatchObject({
+      code: 'projections.invalid-position',
+      category: 'invalid-input',
+    });
     expect(() => runner.waitForPosition('1', 10, 'nope')).toThrow(UnknownProjectionError);
 
     const pending = runner.waitForPosition('9', 10_000);
@@ -191,28 +256,46 @@ describe('ProjectionRunner', () => {
 
   it('resubscribes after the subscription fails, from the last processed position, with no gap and no duplicate', async () => {
     const store = new InMemoryEventStore();
-    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), { resubscribeDelayMs: 5 }));
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), {
+        resubscribeDelayMs: 5,
+      }),
+    );
     await runner.start();
     await appendNumbered(store, 1, 3);
     await runner.waitForPosition('3', 1000);
     store.failSubscriptions('network partition');
-    expect(runner.currentStatus()).toMatchObject({ healthy: false, subscription: { active: false, lastError: 'The event store is unavailable: network partition' } });
+    expect(runner.currentStatus()).toMatchObject({
+      healthy: false,
+      subscription: { active: false, lastError: 'The event store is unavailable: network partition' },
+    });
     await appendNumbered(store, 4, 6);
     await runner.waitForPosition('6', 1000);
     expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 6));
-    expect(runner.currentStatus()).toMatchObject({ healthy: true, subscription: { active: true, lastError: null, resubscriptions: 1 } });
+    expect(runner.currentStatus()).toMatchObject({
+      healthy: true,
+      subscription: { active: true, lastError: null, resubscriptions: 1 },
+    });
     expect(store.subscriberCount).toBe(1);
   });
 
   it('pushes each applied event with the projections it reached, in order', async () => {
     const store = new InMemoryEventStore();
-    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()));
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()),
+    );
     const seen: ProjectionChange[] = [];
     runner.changes$.subscribe((change) => seen.push(change));
     await runner.start();
     await appendNumbered(store, 1, 2);
     await runner.waitForPosition('2', 1000);
-    expect(seen.map((change) => (change.kind === 'applied' ? [change.event.position, change.event.eventId, change.projections] : change))).toEqual([
+    expect(
+      seen.map((change) =>
+        change.kind === 'applied'
+          ? [change.event.position, change.event.eventId, change.projections]
+          : change,
+      ),
+    ).toEqual([
       ['1', eventIdOf(1), ['recording']],
       ['2', eventIdOf(2), ['recording']],
     ]);
@@ -220,7 +303,11 @@ describe('ProjectionRunner', () => {
 
   it('rebuilds while events keep arriving, answering from the old state until the swap, and ends byte-identical', async () => {
     const store = new InMemoryEventStore();
-    const runner = track(new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), { rebuildPageSize: 7 }));
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), {
+        rebuildPageSize: 7,
+      }),
+    );
     await runner.start();
     await appendNumbered(store, 1, 40);
     await runner.waitForPosition('40', 1000);
@@ -247,7 +334,11 @@ describe('ProjectionRunner', () => {
     expect(result).toMatchObject({ projection: 'recording', events: 50, position: '50' });
     expect(swaps).toEqual([{ kind: 'rebuilt', projection: 'recording', position: '50' }]);
     expect(store.readAllCalls).toBe(8); // 50 events in pages of 7, then the swap
-    expect(runner.currentStatus().projections[0]).toMatchObject({ rebuilding: false, position: '50', eventCount: 50 });
+    expect(runner.currentStatus().projections[0]).toMatchObject({
+      rebuilding: false,
+      position: '50',
+      eventCount: 50,
+    });
     await appendNumbered(store, 51, 51);
     await runner.waitForPosition('51', 1000);
     expect(canonicalJson(recordingProjection().toSnapshot(after))).toBe(canonicalJson([{ ids: ids(1, 51) }]));

@@ -99,8 +99,10 @@ export class ProjectionRunner {
     options: ProjectionRunnerOptions = {},
   ) {
     for (const projection of projections) {
-      if (!PROJECTION_NAME_PATTERN.test(projection.name)) throw new TypeError(`Not a projection name: ${JSON.stringify(projection.name)}`);
-      if (this.slots.has(projection.name)) throw new TypeError(`Projection ${projection.name} is registered twice`);
+      if (!PROJECTION_NAME_PATTERN.test(projection.name))
+        throw new TypeError(`Not a projection name: ${JSON.stringify(projection.name)}`);
+      if (this.slots.has(projection.name))
+        throw new TypeError(`Projection ${projection.name} is registered twice`);
       this.slots.set(projection.name, {
         projection,
         state: projection.initialState(),
@@ -125,11 +127,15 @@ export class ProjectionRunner {
 
   /** Loads every checkpoint, then subscribes after the oldest position. Resolves once subscribed, not once caught up (see `whenCaughtUp`). */
   async start(): Promise<void> {
-    if (this.runnerState !== 'idle') throw new ProjectionRunnerNotRunningError(`${this.runnerState}, not idle`);
+    if (this.runnerState !== 'idle')
+      throw new ProjectionRunnerNotRunningError(`${this.runnerState}, not idle`);
     this.runnerState = 'starting';
     for (const slot of this.slots.values()) await this.restore(slot);
     const positions = [...this.slots.values()].map((slot) => slot.position);
-    this.processed = positions.length === 0 || positions.includes(null) ? null : positions.reduce((a, b) => (comparePositions(a!, b!) <= 0 ? a : b));
+    this.processed =
+      positions.length === 0 || positions.includes(null)
+        ? null
+        : positions.reduce((a, b) => (comparePositions(a!, b!) <= 0 ? a : b));
     this.head = (await this.store.describe()).headPosition;
     this.runnerState = 'running';
     this.subscribe();
@@ -147,7 +153,8 @@ export class ProjectionRunner {
     this.subscriptionActive = false;
     if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    for (const waiter of [...this.waiters]) this.settle(waiter, new ProjectionRunnerNotRunningError('stopping'));
+    for (const waiter of [...this.waiters])
+      this.settle(waiter, new ProjectionRunnerNotRunningError('stopping'));
     if (wasStarted) await this.checkpoint();
     this.runnerState = 'stopped';
     this.changesSubject.complete();
@@ -197,7 +204,12 @@ export class ProjectionRunner {
           const reached = projection === undefined ? this.processed : this.slot(projection).position;
           this.settle(
             waiter,
-            new ProjectionPositionTimeoutError(formatPosition(target), reached && formatPosition(reached), timeoutMs, projection),
+            new ProjectionPositionTimeoutError(
+              formatPosition(target),
+              reached && formatPosition(reached),
+              timeoutMs,
+              projection,
+            ),
           );
         }, timeoutMs),
       };
@@ -216,7 +228,9 @@ export class ProjectionRunner {
     try {
       this.head = (await this.store.describe()).headPosition;
     } catch (error) {
-      this.options.logger.warn('The event store did not describe its head', { error: (error as Error).message });
+      this.options.logger.warn('The event store did not describe its head', {
+        error: (error as Error).message,
+      });
     }
     return this.currentStatus();
   }
@@ -224,22 +238,42 @@ export class ProjectionRunner {
   /** The status with the head as last seen, without asking the store. */
   currentStatus(): ProjectionRunnerStatus {
     const now = this.options.now();
-    const head = this.head && this.processed && comparePositions(this.head, this.processed) < 0 ? this.processed : this.head;
-    const caughtUp = this.caughtUpOnce && (head === null || (this.processed !== null && comparePositions(this.processed, head) >= 0));
+    const head =
+      this.head && this.processed && comparePositions(this.head, this.processed) < 0
+        ? this.processed
+        : this.head;
+    const caughtUp =
+      this.caughtUpOnce &&
+      (head === null || (this.processed !== null && comparePositions(this.processed, head) >= 0));
     const projections = [...this.slots.values()].map((slot) => this.slotStatus(slot));
     return {
       state: this.runnerState,
-      healthy: this.runnerState === 'running' && this.subscriptionActive && projections.every((p) => p.status === 'running'),
+      healthy:
+        this.runnerState === 'running' &&
+        this.subscriptionActive &&
+        projections.every((p) => p.status === 'running'),
       position: this.processed && formatPosition(this.processed),
       headPosition: head && formatPosition(head),
       caughtUp,
       lag: {
-        commitGap: head === null ? '0' : this.processed === null ? head.commit.toString() : (head.commit - this.processed.commit).toString(),
+        commitGap:
+          head === null
+            ? '0'
+            : this.processed === null
+              ? head.commit.toString()
+              : (head.commit - this.processed.commit).toString(),
         msSinceLastApplied: this.lastAppliedAtMs === null ? null : now - this.lastAppliedAtMs,
         lastAppliedRecordedAt: this.lastAppliedRecordedAt,
-        msBehind: caughtUp || this.lastAppliedRecordedAt === null ? null : Math.max(0, now - Date.parse(this.lastAppliedRecordedAt)),
+        msBehind:
+          caughtUp || this.lastAppliedRecordedAt === null
+            ? null
+            : Math.max(0, now - Date.parse(this.lastAppliedRecordedAt)),
       },
-      subscription: { active: this.subscriptionActive, lastError: this.lastSubscriptionError, resubscriptions: this.resubscriptions },
+      subscription: {
+        active: this.subscriptionActive,
+        lastError: this.lastSubscriptionError,
+        resubscriptions: this.resubscriptions,
+      },
       eventsProcessed: this.eventsProcessed,
       checkpointsSaved: this.checkpointsSaved,
       projections,
@@ -265,8 +299,13 @@ export class ProjectionRunner {
     try {
       for (;;) {
         // Synchronous check and swap: no live event can slip in between.
-        if (this.processed === null || (position !== null && comparePositions(position, this.processed) >= 0)) break;
-        const page = await this.store.readAll({ after: position ?? undefined, maxCount: this.options.rebuildPageSize, filter: this.filter });
+        if (this.processed === null || (position !== null && comparePositions(position, this.processed) >= 0))
+          break;
+        const page = await this.store.readAll({
+          after: position ?? undefined,
+          maxCount: this.options.rebuildPageSize,
+          filter: this.filter,
+        });
         if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
         if (page.length === 0) break;
         for (const recorded of page) {
@@ -280,7 +319,12 @@ export class ProjectionRunner {
       slot.eventCount = events;
       slot.failure = null;
       this.eventsSinceCheckpoint += 1;
-      const result = { projection: name, events, position: position && formatPosition(position), durationMs: this.options.now() - started };
+      const result = {
+        projection: name,
+        events,
+        position: position && formatPosition(position),
+        durationMs: this.options.now() - started,
+      };
       this.options.logger.log(`Projection ${name} rebuilt from ${events} events`, { ...result });
       this.changesSubject.next({ kind: 'rebuilt', projection: name, position: result.position });
       this.notifyWaiters();
@@ -317,7 +361,9 @@ export class ProjectionRunner {
           slot.checkpointPosition = position;
           this.checkpointsSaved += 1;
         } catch (error) {
-          this.options.logger.error(`Checkpoint of projection ${checkpoint.name} failed`, { error: (error as Error).message });
+          this.options.logger.error(`Checkpoint of projection ${checkpoint.name} failed`, {
+            error: (error as Error).message,
+          });
         }
       }
     })().finally(() => {
@@ -344,13 +390,17 @@ export class ProjectionRunner {
     const saved = await this.checkpoints.load(projection.name);
     if (!saved) return;
     if (saved.version !== projection.version) {
-      this.options.logger.warn(`Projection ${projection.name} changed from version ${saved.version} to ${projection.version}: rebuilding from the start`);
+      this.options.logger.warn(
+        `Projection ${projection.name} changed from version ${saved.version} to ${projection.version}: rebuilding from the start`,
+      );
       await this.checkpoints.remove(projection.name);
       return;
     }
     const position = saved.position === null ? null : parsePosition(saved.position);
     if (saved.position !== null && position === null) {
-      this.options.logger.warn(`Checkpoint of projection ${projection.name} has an unreadable position: rebuilding from the start`);
+      this.options.logger.warn(
+        `Checkpoint of projection ${projection.name} has an unreadable position: rebuilding from the start`,
+      );
       return;
     }
     slot.state = projection.fromSnapshot(saved.state);
@@ -374,8 +424,13 @@ export class ProjectionRunner {
     this.subscription = null;
     if (this.runnerState !== 'running') return;
     this.lastSubscriptionError = error instanceof Error ? error.message : String(error);
-    const delay = Math.min(MAX_RESUBSCRIBE_DELAY_MS, this.options.resubscribeDelayMs * 2 ** Math.min(this.resubscriptions, 16));
-    this.options.logger.error(`Projection subscription failed; resubscribing in ${delay} ms`, { error: this.lastSubscriptionError });
+    const delay = Math.min(
+      MAX_RESUBSCRIBE_DELAY_MS,
+      this.options.resubscribeDelayMs * 2 ** Math.min(this.resubscriptions, 16),
+    );
+    this.options.logger.error(`Projection subscription failed; resubscribing in ${delay} ms`, {
+      error: this.lastSubscriptionError,
+    });
     this.resubscribeTimer = setTimeout(() => {
       this.resubscribeTimer = null;
       if (this.runnerState !== 'running') return;
@@ -452,13 +507,17 @@ export class ProjectionRunner {
       failedAt: new Date(this.options.now()).toISOString(),
     };
     slot.failure = failure;
-    this.options.logger.error(`Projection ${slot.projection.name} stopped: it cannot apply event ${recorded.eventId}`, {
-      projection: slot.projection.name,
-      ...failure,
-      stack: error instanceof Error ? error.stack : undefined,
-    });
+    this.options.logger.error(
+      `Projection ${slot.projection.name} stopped: it cannot apply event ${recorded.eventId}`,
+      {
+        projection: slot.projection.name,
+        ...failure,
+        stack: error instanceof Error ? error.stack : undefined,
+      },
+    );
     for (const waiter of [...this.waiters]) {
-      if (waiter.projection === slot.projection.name) this.settle(waiter, new ProjectionFailedError(slot.projection.name, toFailureDetails(failure)));
+      if (waiter.projection === slot.projection.name)
+        this.settle(waiter, new ProjectionFailedError(slot.projection.name, toFailureDetails(failure)));
     }
   }
 
@@ -470,7 +529,8 @@ export class ProjectionRunner {
     } else if (this.processed !== null && comparePositions(this.processed, target) >= 0) {
       return 'reached';
     }
-    if (this.runnerState !== 'running' && this.runnerState !== 'starting') return new ProjectionRunnerNotRunningError(this.runnerState);
+    if (this.runnerState !== 'running' && this.runnerState !== 'starting')
+      return new ProjectionRunnerNotRunningError(this.runnerState);
     return null;
   }
 
@@ -508,5 +568,10 @@ function samePosition(a: GlobalPosition | null, b: GlobalPosition | null): boole
 }
 
 function toFailureDetails(failure: ProjectionFailure) {
-  return { position: failure.position, eventId: failure.eventId, type: failure.type, error: failure.error.message };
+  return {
+    position: failure.position,
+    eventId: failure.eventId,
+    type: failure.type,
+    error: failure.error.message,
+  };
 }

@@ -22,7 +22,11 @@ import {
 
 function matches(event: RecordedEvent, filter: GlobalLogFilter | undefined): boolean {
   if (!filter) return true;
-  if (filter.streamNamePrefixes && !filter.streamNamePrefixes.some((prefix) => event.streamName.startsWith(prefix))) return false;
+  if (
+    filter.streamNamePrefixes &&
+    !filter.streamNamePrefixes.some((prefix) => event.streamName.startsWith(prefix))
+  )
+    return false;
   if (filter.eventTypes && !filter.eventTypes.includes(event.type)) return false;
   return true;
 }
@@ -43,7 +47,11 @@ export class InMemoryEventStore implements EventStore {
   /** Fixed clock for `createdAt`. */
   createdAt = '2020-07-02T09:00:00.000Z';
 
-  async append(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+  async append(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new InvalidAppendError('no events');
     const stream = this.streams.get(streamName) ?? [];
     const actual = stream.length === 0 ? 'no_stream' : stream.length - 1;
@@ -108,7 +116,10 @@ export class InMemoryEventStore implements EventStore {
         }
         if (!caughtUp && !subscriber.closed) {
           caughtUp = true;
-          subscriber.next({ kind: 'caught-up', position: this.log.length === 0 ? null : this.log[this.log.length - 1].position });
+          subscriber.next({
+            kind: 'caught-up',
+            position: this.log.length === 0 ? null : this.log[this.log.length - 1].position,
+          });
         }
       };
       const fail = (error: Error) => subscriber.error(error);
@@ -132,7 +143,11 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async describe(): Promise<EventStoreDescription> {
-    return { kind: 'sqlite', location: ':memory:', headPosition: this.log.length === 0 ? null : this.log[this.log.length - 1].position };
+    return {
+      kind: 'sqlite',
+      location: ':memory:',
+      headPosition: this.log.length === 0 ? null : this.log[this.log.length - 1].position,
+    };
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,8 @@ export function recordingProjection(
       return state;
     },
     toSnapshot: (state) => [{ ids: [...state.ids] }],
-    fromSnapshot: (parts: readonly JsonValue[]) => ({ ids: [...((parts[0] as { ids: string[] }).ids ?? [])] }),
+    fromSnapshot: (parts: readonly JsonValue[]) => ({
+      ids: [...((parts[0] as { ids: string[] }).ids ?? [])],
+    }),
   };
 }

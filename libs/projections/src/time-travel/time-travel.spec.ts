@@ -6,7 +6,8 @@ import { InvalidTimeTravelError, TimeTravel } from './time-travel';
 
 async function veneticStore(): Promise<InMemoryEventStore> {
   const store = new InMemoryEventStore();
-  for (const [revision, spec] of veneticScenario().entries()) await store.append('operation-venetic', [eventToAppend(spec, revision)]);
+  for (const [revision, spec] of veneticScenario().entries())
+    await store.append('operation-venetic', [eventToAppend(spec, revision)]);
   return store;
 }
 
@@ -21,7 +22,11 @@ describe('time travel', () => {
   it('answers "what did we know on 13 June 2020?" without the late, back-dated and later amended facts', async () => {
     const known = await travel.at('venetic', { kind: 'known-at', recordedAt: '2020-06-13T23:59:59Z' });
     const picture = known.picture!;
-    expect(picture.asOf).toEqual({ position: '12', eventCount: 12, lastRecordedAt: '2020-06-13T12:10:00.000Z' });
+    expect(picture.asOf).toEqual({
+      position: '12',
+      eventCount: 12,
+      lastRecordedAt: '2020-06-13T12:10:00.000Z',
+    });
     expect(picture.operation.status).toBe('open');
     expect(picture.totals).toMatchObject({
       raids: { total: 1, officers: 12 },
@@ -33,28 +38,52 @@ describe('time travel', () => {
       intelligence: { received: 1, byGrading: { '1/A/P': 1 } },
       threatsToLifeMitigated: { total: 1 },
     });
-    expect(picture.totals.drugs.byType).toEqual({ cannabis: { class: 'B', kg: 0, doses: 0, plants: 300 }, cocaine: { class: 'A', kg: 2.4, doses: 0, plants: 0 } });
+    expect(picture.totals.drugs.byType).toEqual({
+      cannabis: { class: 'B', kg: 0, doses: 0, plants: 300 },
+      cocaine: { class: 'A', kg: 2.4, doses: 0, plants: 0 },
+    });
     const timeline = known.timeline({ limit: 100 })!;
     expect(timeline.entries.map((entry) => entry.eventId)).toEqual(n(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
-    expect(timeline.entries[10]).toMatchObject({ eventId: VENETIC_IDS.seizure1, status: 'recorded', history: [{ version: 1 }] });
+    expect(timeline.entries[10]).toMatchObject({
+      eventId: VENETIC_IDS.seizure1,
+      status: 'recorded',
+      history: [{ version: 1 }],
+    });
   });
 
   it('shows the duplicate cash seizure as known between its recording and its retraction', async () => {
     const known = await travel.at('venetic', { kind: 'known-at', recordedAt: '2020-06-15T12:30:00Z' });
-    expect(known.picture!.totals).toMatchObject({ seizures: 3, cash: { pence: 6_400_000, pounds: '64000.00' }, firearms: { total: 2, rounds: 40 } });
+    expect(known.picture!.totals).toMatchObject({
+      seizures: 3,
+      cash: { pence: 6_400_000, pounds: '64000.00' },
+      firearms: { total: 2, rounds: 40 },
+    });
     expect(known.picture!.asOf.position).toBe('17');
   });
 
   it('cuts at a global position', async () => {
     const known = await travel.at('venetic', { kind: 'known-at', position: '15' });
-    expect(known.picture!.asOf).toEqual({ position: '15', eventCount: 15, lastRecordedAt: '2020-06-14T08:10:00.000Z' });
-    expect(known.picture!.totals).toMatchObject({ raids: { total: 2 }, arrests: 3, seizures: 2, intelligence: { received: 1 } });
+    expect(known.picture!.asOf).toEqual({
+      position: '15',
+      eventCount: 15,
+      lastRecordedAt: '2020-06-14T08:10:00.000Z',
+    });
+    expect(known.picture!.totals).toMatchObject({
+      raids: { total: 2 },
+      arrests: 3,
+      seizures: 2,
+      intelligence: { received: 1 },
+    });
   });
 
   it('answers "what had happened by 13 June?" with everything known now, corrections and retractions of those events included', async () => {
     const happened = await travel.at('venetic', { kind: 'happened-by', occurredAt: '2020-06-13T23:59:59Z' });
     const picture = happened.picture!;
-    expect(picture.asOf).toEqual({ position: '20', eventCount: 19, lastRecordedAt: '2020-06-16T11:00:00.000Z' });
+    expect(picture.asOf).toEqual({
+      position: '20',
+      eventCount: 19,
+      lastRecordedAt: '2020-06-16T11:00:00.000Z',
+    });
     expect(picture.operation.status).toBe('open');
     expect(picture.totals).toMatchObject({
       raids: { total: 2, officers: 32 },
@@ -67,9 +96,13 @@ describe('time travel', () => {
     });
     expect(picture.totals.drugs.byType.cocaine).toEqual({ class: 'A', kg: 2.5, doses: 0, plants: 0 });
     const entries = happened.timeline({ limit: 100 })!.entries;
-    expect(entries.map((entry) => entry.eventId)).toEqual(n(1, 2, 3, 4, 16, 5, 6, 7, 13, 14, 15, 8, 9, 10, 11, 17, 12));
+    expect(entries.map((entry) => entry.eventId)).toEqual(
+      n(1, 2, 3, 4, 16, 5, 6, 7, 13, 14, 15, 8, 9, 10, 11, 17, 12),
+    );
     expect(entries.find((entry) => entry.eventId === VENETIC_IDS.seizure3)!.status).toBe('retracted');
-    expect(happened.dailySeries({ types: ['ArrestMade'] })!.days.map((day) => [day.date, day.events])).toEqual([
+    expect(
+      happened.dailySeries({ types: ['ArrestMade'] })!.days.map((day) => [day.date, day.events]),
+    ).toEqual([
       ['2020-06-12', 1],
       ['2020-06-13', 2],
     ]);
@@ -79,9 +112,18 @@ describe('time travel', () => {
     const before = await travel.at('venetic', { kind: 'known-at', recordedAt: '2020-01-01T00:00:00Z' });
     expect(before.picture).toBeNull();
     expect(before.timeline()).toBeNull();
-    await expect(travel.at('venetic', { kind: 'known-at', recordedAt: 'yesterday' })).rejects.toMatchObject({ field: 'recordedAt', category: 'invalid-input' });
-    await expect(travel.at('venetic', { kind: 'known-at', position: '-1' })).rejects.toBeInstanceOf(InvalidTimeTravelError);
-    await expect(travel.at('venetic', { kind: 'happened-by', occurredAt: '' })).rejects.toMatchObject({ field: 'occurredAt' });
-    await expect(travel.at('unknown', { kind: 'happened-by', occurredAt: '2020-06-13' })).rejects.toBeInstanceOf(StreamNotFoundError);
+    await expect(travel.at('venetic', { kind: 'known-at', recordedAt: 'yesterday' })).rejects.toMatchObject({
+      field: 'recordedAt',
+      category: 'invalid-input',
+    });
+    await expect(travel.at('venetic', { kind: 'known-at', position: '-1' })).rejects.toBeInstanceOf(
+      InvalidTimeTravelError,
+    );
+    await expect(travel.at('venetic', { kind: 'happened-by', occurredAt: '' })).rejects.toMatchObject({
+      field: 'occurredAt',
+    });
+    await expect(
+      travel.at('unknown', { kind: 'happened-by', occurredAt: '2020-06-13' }),
+    ).rejects.toBeInstanceOf(StreamNotFoundError);
   });
 });

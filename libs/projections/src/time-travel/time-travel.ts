@@ -7,7 +7,13 @@ import { toStoredTimelineEvent, type StoredTimelineEvent } from '../core/stored-
 import { operationalPictureProjection } from '../picture/operational-picture.projection';
 import { operationalPictureView, type OperationalPictureView } from '../picture/operational-picture.view';
 import { timelineProjection } from '../timeline/timeline.projection';
-import { dailySeries, timelinePage, type DailySeries, type TimelinePage, type TimelineQuery } from '../timeline/timeline.query';
+import {
+  dailySeries,
+  timelinePage,
+  type DailySeries,
+  type TimelinePage,
+  type TimelineQuery,
+} from '../timeline/timeline.query';
 
 export class InvalidTimeTravelError extends TimelineError {
   readonly code = 'projections.invalid-time-travel';
@@ -17,7 +23,9 @@ export class InvalidTimeTravelError extends TimelineError {
     readonly field: string,
     reason: string,
   ) {
-    super(`Invalid time travel: ${field} ${reason}`, { errors: [{ path: field, constraint: 'valid', message: `${field} ${reason}` }] });
+    super(`Invalid time travel: ${field} ${reason}`, {
+      errors: [{ path: field, constraint: 'valid', message: `${field} ${reason}` }],
+    });
   }
 }
 
@@ -36,18 +44,24 @@ export type HistoricalSelection =
 
 function instant(field: string, value: string): number {
   const ms = Date.parse(value);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new InvalidTimeTravelError(field, 'is not an ISO 8601 date or time');
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value))
+    throw new InvalidTimeTravelError(field, 'is not an ISO 8601 date or time');
   return ms;
 }
 
 function targetOf(event: StoredTimelineEvent): string | null {
-  if (event.type === 'EventCorrected' && typeof event.data.correctsEventId === 'string') return event.data.correctsEventId;
-  if (event.type === 'EventRetracted' && typeof event.data.retractsEventId === 'string') return event.data.retractsEventId;
+  if (event.type === 'EventCorrected' && typeof event.data.correctsEventId === 'string')
+    return event.data.correctsEventId;
+  if (event.type === 'EventRetracted' && typeof event.data.retractsEventId === 'string')
+    return event.data.retractsEventId;
   return null;
 }
 
 /** The events of `events` (in log order) a selection keeps. Pure. */
-export function selectEvents(events: readonly StoredTimelineEvent[], selection: HistoricalSelection): StoredTimelineEvent[] {
+export function selectEvents(
+  events: readonly StoredTimelineEvent[],
+  selection: HistoricalSelection,
+): StoredTimelineEvent[] {
   if (selection.kind === 'known-at') {
     if ('position' in selection) {
       const position: GlobalPosition | null = parsePosition(selection.position);
@@ -82,7 +96,11 @@ export interface HistoricalOperation {
 }
 
 /** Folds the selected events with the very folds the runner uses. Pure. */
-export function historicalOperation(operationId: string, events: readonly StoredTimelineEvent[], selection: HistoricalSelection): HistoricalOperation {
+export function historicalOperation(
+  operationId: string,
+  events: readonly StoredTimelineEvent[],
+  selection: HistoricalSelection,
+): HistoricalOperation {
   const selected = selectEvents(events, selection);
   const picture = foldEvents(operationalPictureProjection, selected);
   const timeline = foldEvents(timelineProjection, selected);

@@ -19,20 +19,54 @@ describe('timeline fold and queries', () => {
 
   it('breaks ties of occurredAt by global position', () => {
     const same = '2020-06-13T05:00:00.000Z';
-    const specs = [0, 1, 2].map((i) => ({ type: 'ArrestMade', occurredAt: same, data: { arrestId: `A-${i}`, subjectId: 'S', suspectedOffences: [], force: 'NWP' } }));
-    const state = foldEvents(timelineProjection, [...storedEvents([specs[2]], 30), ...storedEvents([specs[0]], 10), ...storedEvents([specs[1]], 20)]);
-    expect(timelinePage(state, 'venetic')!.entries.map((entry) => entry.position)).toEqual(['10', '20', '30']);
+    const specs = [0, 1, 2].map((i) => ({
+      type: 'ArrestMade',
+      occurredAt: same,
+      data: { arrestId: `A-${i}`, subjectId: 'S', suspectedOffences: [], force: 'NWP' },
+    }));
+    const state = foldEvents(timelineProjection, [
+      ...storedEvents([specs[2]], 30),
+      ...storedEvents([specs[0]], 10),
+      ...storedEvents([specs[1]], 20),
+    ]);
+    expect(timelinePage(state, 'venetic')!.entries.map((entry) => entry.position)).toEqual([
+      '10',
+      '20',
+      '30',
+    ]);
   });
 
   it('shows a corrected entry with its current value and its history, and marks a retracted one', () => {
     const entries = timelinePage(fold(), 'venetic', { types: ['SeizureRecorded'] })!.entries;
     const [s2, s1, s3] = entries;
-    expect([s2.eventId, s1.eventId, s3.eventId]).toEqual([VENETIC_IDS.seizure2, VENETIC_IDS.seizure1, VENETIC_IDS.seizure3]);
+    expect([s2.eventId, s1.eventId, s3.eventId]).toEqual([
+      VENETIC_IDS.seizure2,
+      VENETIC_IDS.seizure1,
+      VENETIC_IDS.seizure3,
+    ]);
     expect(s1.status).toBe('corrected');
     expect((s1.data.drugs as { quantity: number }[])[0].quantity).toBe(2.5);
-    expect(s1.history.map((version) => [version.version, version.kind, version.eventId, version.recordedBy, version.recordedAt, version.reason, (version.data.drugs as { quantity: number }[])[0].quantity])).toEqual([
+    expect(
+      s1.history.map((version) => [
+        version.version,
+        version.kind,
+        version.eventId,
+        version.recordedBy,
+        version.recordedAt,
+        version.reason,
+        (version.data.drugs as { quantity: number }[])[0].quantity,
+      ]),
+    ).toEqual([
       [1, 'recorded', VENETIC_IDS.seizure1, 'nwp-officer', '2020-06-13T10:00:00.000Z', null, 2.4],
-      [2, 'corrected', VENETIC_IDS.correction, 'nwp-exhibits', '2020-06-16T10:00:00.000Z', 'Reweighed at the laboratory', 2.5],
+      [
+        2,
+        'corrected',
+        VENETIC_IDS.correction,
+        'nwp-exhibits',
+        '2020-06-16T10:00:00.000Z',
+        'Reweighed at the laboratory',
+        2.5,
+      ],
     ]);
     expect(s3.status).toBe('retracted');
     expect(s3.retraction).toEqual({
@@ -51,10 +85,22 @@ describe('timeline fold and queries', () => {
 
   it('filters by type, agency and occurred date range', () => {
     const state = fold();
-    expect(idsOf(timelinePage(state, 'venetic', { types: ['ArrestMade', 'RaidConducted'] }))).toEqual(n(13, 14, 8, 9, 10));
+    expect(idsOf(timelinePage(state, 'venetic', { types: ['ArrestMade', 'RaidConducted'] }))).toEqual(
+      n(13, 14, 8, 9, 10),
+    );
     expect(idsOf(timelinePage(state, 'venetic', { agencies: ['GMP'] }))).toEqual(n(3, 16, 6, 13, 14, 15, 17));
-    expect(idsOf(timelinePage(state, 'venetic', { from: '2020-06-12T00:00:00Z', to: '2020-06-13T05:30:00Z' }))).toEqual(n(13, 14, 15, 8, 9));
-    expect(idsOf(timelinePage(state, 'venetic', { from: '2020-06-13', to: '2020-06-13T23:59:59.999Z', agencies: ['GMP'] }))).toEqual(n(17));
+    expect(
+      idsOf(timelinePage(state, 'venetic', { from: '2020-06-12T00:00:00Z', to: '2020-06-13T05:30:00Z' })),
+    ).toEqual(n(13, 14, 15, 8, 9));
+    expect(
+      idsOf(
+        timelinePage(state, 'venetic', {
+          from: '2020-06-13',
+          to: '2020-06-13T23:59:59.999Z',
+          agencies: ['GMP'],
+        }),
+      ),
+    ).toEqual(n(17));
     expect(timelinePage(state, 'nope')).toBeNull();
   });
 
@@ -63,14 +109,20 @@ describe('timeline fold and queries', () => {
     const first = timelinePage(state, 'venetic', { limit: 4 })!;
     expect(idsOf(first)).toEqual(n(1, 2, 3, 4));
     // A back-dated entry recorded between the two page requests lands before the cursor.
-    const backDated = { ...veneticScenario()[15], occurredAt: '2020-03-15T10:00:00.000Z', eventId: eventIdOf(99) };
+    const backDated = {
+      ...veneticScenario()[15],
+      occurredAt: '2020-03-15T10:00:00.000Z',
+      eventId: eventIdOf(99),
+    };
     for (const event of storedEvents([backDated], 16)) timelineProjection.apply(state, event);
     const second = timelinePage(state, 'venetic', { limit: 4, cursor: first.nextCursor! })!;
     expect(idsOf(second)).toEqual(n(5, 6, 7, 8));
     const third = timelinePage(state, 'venetic', { limit: 4, cursor: second.nextCursor! })!;
     expect(idsOf(third)).toEqual(n(9, 10, 11, 12));
     expect(third.nextCursor).toBeNull();
-    expect(idsOf(timelinePage(state, 'venetic', { limit: 2, cursor: first.nextCursor!, types: ['ArrestMade'] }))).toEqual(n(9, 10));
+    expect(
+      idsOf(timelinePage(state, 'venetic', { limit: 2, cursor: first.nextCursor!, types: ['ArrestMade'] })),
+    ).toEqual(n(9, 10));
     expect(idsOf(timelinePage(state, 'venetic', { limit: 6 }))).toEqual(n(1, 2, 3, 99, 4, 5));
   });
 
@@ -99,12 +151,20 @@ describe('timeline fold and queries', () => {
   });
 
   it('gives per-day counts and seizure totals with running totals, without retracted entries', () => {
-    const series = dailySeries(fold(), 'venetic', { types: ['RaidConducted', 'ArrestMade', 'SeizureRecorded'] })!;
+    const series = dailySeries(fold(), 'venetic', {
+      types: ['RaidConducted', 'ArrestMade', 'SeizureRecorded'],
+    })!;
     expect(series.days.map((day) => [day.date, day.events, day.byType, day.cumulative.events])).toEqual([
       ['2020-06-12', 3, { RaidConducted: 1, ArrestMade: 1, SeizureRecorded: 1 }, 3],
       ['2020-06-13', 4, { RaidConducted: 1, ArrestMade: 2, SeizureRecorded: 1 }, 7],
     ]);
-    expect(series.days[0].seizures).toEqual({ seizures: 1, cashPence: 0, firearms: 2, rounds: 40, drugs: {} });
+    expect(series.days[0].seizures).toEqual({
+      seizures: 1,
+      cashPence: 0,
+      firearms: 2,
+      rounds: 40,
+      drugs: {},
+    });
     expect(series.days[1].seizures).toEqual({
       seizures: 1,
       cashPence: 5_400_000,
@@ -120,19 +180,35 @@ describe('timeline fold and queries', () => {
       drugs: { A: { kg: 2.5, doses: 0, plants: 0 }, B: { kg: 0, doses: 0, plants: 300 } },
     });
     expect(dailySeries(fold(), 'venetic')!.days.map((day) => day.date)).toEqual([
-      '2020-03-01', '2020-03-02', '2020-03-03', '2020-04-01', '2020-05-01', '2020-06-10', '2020-06-11', '2020-06-12', '2020-06-13', '2020-06-15', '2020-07-02',
+      '2020-03-01',
+      '2020-03-02',
+      '2020-03-03',
+      '2020-04-01',
+      '2020-05-01',
+      '2020-06-10',
+      '2020-06-11',
+      '2020-06-12',
+      '2020-06-13',
+      '2020-06-15',
+      '2020-07-02',
     ]);
   });
 
   it('restores from its snapshot to a byte-identical state', () => {
     const events = storedEvents(veneticScenario());
     const state = foldEvents(timelineProjection, events.slice(0, 16));
-    const restored = timelineProjection.fromSnapshot(JSON.parse(JSON.stringify(timelineProjection.toSnapshot(state))));
+    const restored = timelineProjection.fromSnapshot(
+      JSON.parse(JSON.stringify(timelineProjection.toSnapshot(state))),
+    );
     for (const event of events.slice(16)) {
       timelineProjection.apply(state, event);
       timelineProjection.apply(restored, event);
     }
-    expect(canonicalJson(timelineProjection.toSnapshot(restored))).toBe(canonicalJson(timelineProjection.toSnapshot(state)));
-    expect(timelinePage(restored, 'venetic', { limit: 500 })).toEqual(timelinePage(state, 'venetic', { limit: 500 }));
+    expect(canonicalJson(timelineProjection.toSnapshot(restored))).toBe(
+      canonicalJson(timelineProjection.toSnapshot(state)),
+    );
+    expect(timelinePage(restored, 'venetic', { limit: 500 })).toEqual(
+      timelinePage(state, 'venetic', { limit: 500 }),
+    );
   });
 });

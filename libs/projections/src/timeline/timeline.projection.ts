@@ -23,7 +23,8 @@ export function settle(operation: OperationTimelineState): TimelineEntry[] {
   let i = 0;
   let j = 0;
   let k = 0;
-  while (i < sorted.length && j < pending.length) merged[k++] = compareEntries(sorted[i], pending[j]) <= 0 ? sorted[i++] : pending[j++];
+  while (i < sorted.length && j < pending.length)
+    merged[k++] = compareEntries(sorted[i], pending[j]) <= 0 ? sorted[i++] : pending[j++];
   while (i < sorted.length) merged[k++] = sorted[i++];
   while (j < pending.length) merged[k++] = pending[j++];
   operation.sorted = merged;
@@ -33,15 +34,35 @@ export function settle(operation: OperationTimelineState): TimelineEntry[] {
 
 function occurredAtMsOf(event: StoredTimelineEvent): number {
   const ms = Date.parse(event.occurredAt);
-  if (Number.isNaN(ms)) throw new UnfoldableEventError(event.eventId, event.type, `occurredAt "${event.occurredAt}" is not a date`);
+  if (Number.isNaN(ms))
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `occurredAt "${event.occurredAt}" is not a date`,
+    );
   return ms;
 }
 
 function targetOf(state: TimelineState, event: StoredTimelineEvent, targetId: string): TimelineEntry {
   const target = state.entries.get(targetId);
-  if (!target) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which the timeline has not seen`);
-  if (target.operationId !== event.operationId) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId} of another operation`);
-  if (target.retraction) throw new UnfoldableEventError(event.eventId, event.type, `it targets event ${targetId}, which is retracted`);
+  if (!target)
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `it targets event ${targetId}, which the timeline has not seen`,
+    );
+  if (target.operationId !== event.operationId)
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `it targets event ${targetId} of another operation`,
+    );
+  if (target.retraction)
+    throw new UnfoldableEventError(
+      event.eventId,
+      event.type,
+      `it targets event ${targetId}, which is retracted`,
+    );
   return target;
 }
 
@@ -67,14 +88,23 @@ function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineS
   if (event.type === 'EventCorrected') {
     const target = targetOf(state, event, reader.text('correctsEventId'));
     const correctedType = reader.text('correctedType');
-    if (correctedType !== target.type) reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
-    const correction = { ...amendmentOf(event), reason: reader.text('reason'), data: reader.object('replacement') };
+    if (correctedType !== target.type)
+      reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
+    const correction = {
+      ...amendmentOf(event),
+      reason: reader.text('reason'),
+      data: reader.object('replacement'),
+    };
     change = () => {
       (target.corrections ??= []).push(correction);
     };
   } else if (event.type === 'EventRetracted') {
     const target = targetOf(state, event, reader.text('retractsEventId'));
-    const retraction = { ...amendmentOf(event), reason: reader.text('reason'), note: reader.optionalText('note') };
+    const retraction = {
+      ...amendmentOf(event),
+      reason: reader.text('reason'),
+      note: reader.optionalText('note'),
+    };
     change = () => {
       target.retraction = retraction;
     };
@@ -99,7 +129,8 @@ function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineS
     change = () => {
       const operation = operationOf(state, event.operationId);
       const last = operation.pending.length === 0 ? operation.sorted[operation.sorted.length - 1] : undefined;
-      if (operation.pending.length === 0 && (last === undefined || compareEntries(last, entry) < 0)) operation.sorted.push(entry);
+      if (operation.pending.length === 0 && (last === undefined || compareEntries(last, entry) < 0))
+        operation.sorted.push(entry);
       else operation.pending.push(entry);
       state.entries.set(entry.eventId, entry);
     };
@@ -108,14 +139,20 @@ function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineS
   const stamp = operationOf(state, event.operationId).stamp;
   stamp.position = event.position;
   stamp.eventCount += 1;
-  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt) stamp.lastRecordedAt = event.recordedAt;
+  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt)
+    stamp.lastRecordedAt = event.recordedAt;
   return state;
 }
 
 function operationOf(state: TimelineState, operationId: string): OperationTimelineState {
   let operation = state.operations.get(operationId);
   if (!operation) {
-    operation = { operationId, sorted: [], pending: [], stamp: { position: null, eventCount: 0, lastRecordedAt: null } };
+    operation = {
+      operationId,
+      sorted: [],
+      pending: [],
+      stamp: { position: null, eventCount: 0, lastRecordedAt: null },
+    };
     state.operations.set(operationId, operation);
   }
   return operation;
@@ -127,7 +164,11 @@ const ENTRIES_PER_PART = 20_000;
 
 function entryToJson(entry: TimelineEntry): JsonValue {
   const { globalPosition: _position, occurredAtMs: _ms, corrections, retraction, ...rest } = entry;
-  return { ...rest, corrections: corrections && corrections.map((c) => ({ ...c })), retraction: retraction && { ...retraction } } as JsonValue;
+  return {
+    ...rest,
+    corrections: corrections && corrections.map((c) => ({ ...c })),
+    retraction: retraction && { ...retraction },
+  } as JsonValue;
 }
 
 function entryFromJson(json: Record<string, never>): TimelineEntry {
@@ -140,9 +181,18 @@ function toSnapshot(state: TimelineState): JsonValue[] {
   const parts: JsonValue[] = [];
   for (const operation of state.operations.values()) {
     const entries = settle(operation);
-    parts.push({ part: 'operation', operationId: operation.operationId, stamp: { ...operation.stamp }, entries: entries.length });
+    parts.push({
+      part: 'operation',
+      operationId: operation.operationId,
+      stamp: { ...operation.stamp },
+      entries: entries.length,
+    });
     for (let start = 0; start < entries.length; start += ENTRIES_PER_PART) {
-      parts.push({ part: 'entries', operationId: operation.operationId, entries: entries.slice(start, start + ENTRIES_PER_PART).map(entryToJson) });
+      parts.push({
+        part: 'entries',
+        operationId: operation.operationId,
+        entries: entries.slice(start, start + ENTRIES_PER_PART).map(entryToJson),
+      });
     }
   }
   return parts;

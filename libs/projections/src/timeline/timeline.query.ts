@@ -5,7 +5,13 @@ import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabu
 import type { PictureAsOf, DrugAmounts } from '../picture/operational-picture.view';
 import { MILLIGRAMS_PER_KG } from '../picture/picture-contribution';
 import { settle } from './timeline.projection';
-import type { Correction, OperationTimelineState, Retraction, TimelineEntry, TimelineState } from './timeline.state';
+import type {
+  Correction,
+  OperationTimelineState,
+  Retraction,
+  TimelineEntry,
+  TimelineState,
+} from './timeline.state';
 
 export class InvalidTimelineQueryError extends TimelineError {
   readonly code = 'projections.invalid-timeline-query';
@@ -15,7 +21,9 @@ export class InvalidTimelineQueryError extends TimelineError {
     readonly field: string,
     reason: string,
   ) {
-    super(`Invalid timeline query: ${field} ${reason}`, { errors: [{ path: field, constraint: 'valid', message: `${field} ${reason}` }] });
+    super(`Invalid timeline query: ${field} ${reason}`, {
+      errors: [{ path: field, constraint: 'valid', message: `${field} ${reason}` }],
+    });
   }
 }
 
@@ -81,7 +89,17 @@ export function currentData(entry: TimelineEntry): JsonObject {
 
 export function entryView(entry: TimelineEntry): TimelineEntryView {
   const history: EntryVersion[] = [
-    { version: 1, kind: 'recorded', eventId: entry.eventId, position: entry.position, recordedAt: entry.recordedAt, recordedBy: entry.recordedBy, agency: entry.agency, reason: null, data: entry.data },
+    {
+      version: 1,
+      kind: 'recorded',
+      eventId: entry.eventId,
+      position: entry.position,
+      recordedAt: entry.recordedAt,
+      recordedBy: entry.recordedBy,
+      agency: entry.agency,
+      reason: null,
+      data: entry.data,
+    },
     ...(entry.corrections ?? []).map((correction: Correction, index): EntryVersion => ({
       version: index + 2,
       kind: 'corrected',
@@ -110,7 +128,15 @@ export function entryView(entry: TimelineEntry): TimelineEntryView {
   };
 }
 
-const AGENCY_FIELDS = ['force', 'seizedBy', 'leadForce', 'toAgency', 'fromAgency', 'agency', 'leadAgency'] as const;
+const AGENCY_FIELDS = [
+  'force',
+  'seizedBy',
+  'leadForce',
+  'toAgency',
+  'fromAgency',
+  'agency',
+  'leadAgency',
+] as const;
 
 /** The recording agency and every agency the current data names as acting. */
 export function agenciesOf(entry: TimelineEntry): Set<string> {
@@ -131,25 +157,35 @@ function decodeCursor(cursor: string): { occurredAtMs: number; position: ReturnT
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^(-?\d{1,16})\|(.+)$/.exec(text);
   const position = match ? parsePosition(match[2]) : null;
-  if (!match || !position) throw new InvalidTimelineQueryError('cursor', 'is not a cursor this timeline issued');
+  if (!match || !position)
+    throw new InvalidTimelineQueryError('cursor', 'is not a cursor this timeline issued');
   return { occurredAtMs: Number(match[1]), position };
 }
 
 function instant(field: string, value: string | undefined): number | null {
   if (value === undefined) return null;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new InvalidTimelineQueryError(field, 'is not an ISO 8601 date or time');
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value))
+    throw new InvalidTimelineQueryError(field, 'is not an ISO 8601 date or time');
   return ms;
 }
 
 /** Index of the first entry that sorts after (ms, position). */
-function firstAfter(entries: readonly TimelineEntry[], ms: number, position: NonNullable<ReturnType<typeof parsePosition>> | null): number {
+function firstAfter(
+  entries: readonly TimelineEntry[],
+  ms: number,
+  position: NonNullable<ReturnType<typeof parsePosition>> | null,
+): number {
   let low = 0;
   let high = entries.length;
   while (low < high) {
     const middle = (low + high) >> 1;
     const entry = entries[middle];
-    const after = entry.occurredAtMs > ms || (entry.occurredAtMs === ms && position !== null && comparePositions(entry.globalPosition, position) > 0);
+    const after =
+      entry.occurredAtMs > ms ||
+      (entry.occurredAtMs === ms &&
+        position !== null &&
+        comparePositions(entry.globalPosition, position) > 0);
     if (after) high = middle;
     else low = middle + 1;
   }
@@ -171,9 +207,14 @@ function firstAtOrAfter(entries: readonly TimelineEntry[], ms: number): number {
 const asOf = (operation: OperationTimelineState): PictureAsOf => ({ ...operation.stamp });
 
 /** A page of an operation's timeline, or null when the operation has no event. */
-export function timelinePage(state: TimelineState, operationId: string, query: TimelineQuery = {}): TimelinePage | null {
+export function timelinePage(
+  state: TimelineState,
+  operationId: string,
+  query: TimelineQuery = {},
+): TimelinePage | null {
   const limit = query.limit ?? DEFAULT_TIMELINE_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMELINE_LIMIT) throw new InvalidTimelineQueryError('limit', `must be an integer from 1 to ${MAX_TIMELINE_LIMIT}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMELINE_LIMIT)
+    throw new InvalidTimelineQueryError('limit', `must be an integer from 1 to ${MAX_TIMELINE_LIMIT}`);
   const from = instant('from', query.from);
   const to = instant('to', query.to);
   if (from !== null && to !== null && from > to) throw new InvalidTimelineQueryError('to', 'is before from');
@@ -233,7 +274,11 @@ export interface DailyPoint {
   readonly byType: Record<string, number>;
   readonly seizures: SeizureTotals;
   /** Running totals up to and including this day. */
-  readonly cumulative: { readonly events: number; readonly byType: Record<string, number>; readonly seizures: SeizureTotals };
+  readonly cumulative: {
+    readonly events: number;
+    readonly byType: Record<string, number>;
+    readonly seizures: SeizureTotals;
+  };
 }
 
 export interface DailySeries {
@@ -253,7 +298,11 @@ function numberIn(line: JsonObject, field: string): number {
 
 function linesOf(data: JsonObject, field: string): JsonObject[] {
   const value = data[field];
-  return Array.isArray(value) ? (value.filter((line) => typeof line === 'object' && line !== null && !Array.isArray(line)) as JsonObject[]) : [];
+  return Array.isArray(value)
+    ? (value.filter(
+        (line) => typeof line === 'object' && line !== null && !Array.isArray(line),
+      ) as JsonObject[])
+    : [];
 }
 
 function addSeizure(totals: SeizureTotals, data: JsonObject): void {
@@ -268,7 +317,11 @@ function addSeizure(totals: SeizureTotals, data: JsonObject): void {
     const unit = line.unit;
     if (!isDrugType(drugType) || (unit !== 'kg' && unit !== 'doses' && unit !== 'plants')) continue;
     const amounts = (totals.drugs[drugClassOf(drugType)] ??= { kg: 0, doses: 0, plants: 0 });
-    if (unit === 'kg') amounts.kg = (Math.round(amounts.kg * MILLIGRAMS_PER_KG) + Math.round(numberIn(line, 'quantity') * MILLIGRAMS_PER_KG)) / MILLIGRAMS_PER_KG;
+    if (unit === 'kg')
+      amounts.kg =
+        (Math.round(amounts.kg * MILLIGRAMS_PER_KG) +
+          Math.round(numberIn(line, 'quantity') * MILLIGRAMS_PER_KG)) /
+        MILLIGRAMS_PER_KG;
     else amounts[unit] += numberIn(line, 'quantity');
   }
 }
@@ -278,30 +331,51 @@ function mergeSeizures(into: SeizureTotals, from: SeizureTotals): SeizureTotals 
   for (const source of [into.drugs, from.drugs]) {
     for (const [drugClass, amounts] of Object.entries(source)) {
       const target = (drugs[drugClass] ??= { kg: 0, doses: 0, plants: 0 });
-      target.kg = (Math.round(target.kg * MILLIGRAMS_PER_KG) + Math.round(amounts.kg * MILLIGRAMS_PER_KG)) / MILLIGRAMS_PER_KG;
+      target.kg =
+        (Math.round(target.kg * MILLIGRAMS_PER_KG) + Math.round(amounts.kg * MILLIGRAMS_PER_KG)) /
+        MILLIGRAMS_PER_KG;
       target.doses += amounts.doses;
       target.plants += amounts.plants;
     }
   }
-  return { seizures: into.seizures + from.seizures, cashPence: into.cashPence + from.cashPence, firearms: into.firearms + from.firearms, rounds: into.rounds + from.rounds, drugs };
+  return {
+    seizures: into.seizures + from.seizures,
+    cashPence: into.cashPence + from.cashPence,
+    firearms: into.firearms + from.firearms,
+    rounds: into.rounds + from.rounds,
+    drugs,
+  };
 }
 
 /**
  * Counts and seizure totals per UTC day of occurrence, with running totals, for
  * charts. Retracted entries are left out; corrected ones count with their current data.
  */
-export function dailySeries(state: TimelineState, operationId: string, query: Pick<TimelineQuery, 'types'> = {}): DailySeries | null {
+export function dailySeries(
+  state: TimelineState,
+  operationId: string,
+  query: Pick<TimelineQuery, 'types'> = {},
+): DailySeries | null {
   const operation = state.operations.get(operationId);
   if (!operation) return null;
   const types = query.types && query.types.length > 0 ? new Set(query.types) : null;
   const days: DailyPoint[] = [];
-  let current: { date: string; events: number; byType: Record<string, number>; seizures: SeizureTotals } | null = null;
+  let current: {
+    date: string;
+    events: number;
+    byType: Record<string, number>;
+    seizures: SeizureTotals;
+  } | null = null;
   let cumulative = { events: 0, byType: {} as Record<string, number>, seizures: emptySeizures() };
   const close = () => {
     if (!current) return;
     const byType = { ...cumulative.byType };
     for (const [type, count] of Object.entries(current.byType)) byType[type] = (byType[type] ?? 0) + count;
-    cumulative = { events: cumulative.events + current.events, byType, seizures: mergeSeizures(cumulative.seizures, current.seizures) };
+    cumulative = {
+      events: cumulative.events + current.events,
+      byType,
+      seizures: mergeSeizures(cumulative.seizures, current.seizures),
+    };
     days.push({ ...current, cumulative });
   };
   for (const entry of settle(operation)) {

@@ -1,0 +1,27 @@
+// A projection runner in its own process, for the crash test: it prints each applied
+// position and is killed with SIGKILL by the test at a point of its choosing.
+import { createEventStore } from '@timeline/event-store';
+import { FileProjectionCheckpointStore } from '../checkpoint/file.projection-checkpoint-store';
+import { ProjectionRunner } from '../runner/projection-runner';
+import { recordingProjection } from './recording.projection';
+
+async function main(): Promise<void> {
+  const [file, directory, every] = process.argv.slice(2);
+  const store = await createEventStore({ kind: 'sqlite', file, pollIntervalMs: 10 });
+  const runner = new ProjectionRunner(
+    store,
+    [recordingProjection()],
+    new FileProjectionCheckpointStore({ directory }),
+    {
+      checkpointEveryEvents: Number(every),
+      checkpointIntervalMs: 600_000,
+    },
+  );
+  runner.changes$.subscribe((change) => {
+    if (change.kind === 'applied') process.stdout.write(`applied ${change.event.position}\n`);
+  });
+  await runner.start();
+  process.stdout.write('ready\n');
+}
+
+void main();
