@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli-command';
 import { exportCommand } from './export.command';
 import { issueTokenCommand } from './issue-token.command';
 import { replayCommand } from './replay.command';
+import { seedCommand } from './seed.command';
 import { verifyExportCommand } from './verify-export.command';
 import { verifyCommand } from './verify.command';
 
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CliCommand[] = [
   verifyExportCommand,
   replayCommand,
   issueTokenCommand,
+  seedCommand,
 ];

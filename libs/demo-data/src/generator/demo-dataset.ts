@@ -117,6 +117,18 @@ export class DemoDataset implements Iterable<SeedSubmission> {
     }
   }
 
+  /**
+   * The first submission of each operation (its launch), from fresh generators:
+   * tells whether a store already holds this very dataset without consuming it.
+   */
+  launches(): SeedSubmission[] {
+    return this.profiles.map((profile) => {
+      const first = new OperationGenerator(profile, this.seed)[Symbol.iterator]().next();
+      if (first.done) throw new Error(`operation ${profile.operationId} generated nothing`);
+      return first.value;
+    });
+  }
+
   /** Available once every submission has been consumed. */
   expected(): DatasetExpectation {
     const operations = this.generators.map((generator) => generator.expected());

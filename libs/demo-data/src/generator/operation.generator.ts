@@ -108,7 +108,15 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
     private readonly profile: OperationProfile,
     readonly seed: number,
   ) {
-    const root = new SeededRandom((hashString(profile.operationId) ^ (seed >>> 0)) >>> 0);
+    // The sizes are part of the identity: a scaled-down variant is other data, with other ids.
+    const identity = [
+      profile.operationId,
+      profile.ocgs,
+      profile.intelligenceReports,
+      profile.raids,
+      profile.seizuresWithoutRaid,
+    ];
+    const root = new SeededRandom((hashString(identity.join('|')) ^ (seed >>> 0)) >>> 0);
     this.random = {
       structure: root.fork('structure'),
       timing: root.fork('timing'),
@@ -570,7 +578,7 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
         return build.cashLine(Math.round(sample.cashPounds.next() * 100), random.pick(CASH_SEIZURE_POWERS));
       case 'firearms': {
         const count = sample.firearmsPerSeizure.next();
-        const rounds = random.chance(ROUNDS_WITH_FIREARMS_RATE) ? Math.round(sample.rounds.next()) : 0;
+        const rounds = sample.withRounds.next() ? Math.round(sample.rounds.next()) : 0;
         return build.firearmLine(
           sample.firearmCategory.next(),
           count,
@@ -802,6 +810,7 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
       corrected: bernoulli('corrected', profile.correctionRate),
       enteredTwice: bernoulli('enteredTwice', profile.enteredTwiceRate),
       retried: bernoulli('retried', profile.retryRate),
+      withRounds: bernoulli('withRounds', ROUNDS_WITH_FIREARMS_RATE),
     };
   }
 }

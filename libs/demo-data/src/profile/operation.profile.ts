@@ -52,12 +52,12 @@ const DEMO_ROCUS = ['NWROCU', 'WMROCU', 'YHROCU', 'SEROCU'] as const;
 
 const QUANTITIES = {
   // Kilograms per line: most seizures are street or wholesale quantities; a few are importations.
-  drugKg: { median: 0.7, sigma: 2.0, min: 0.005, max: 250 },
+  drugKg: { median: 0.65, sigma: 2.0, min: 0.005, max: 250 },
   drugDoses: { median: 400, sigma: 2.2, min: 10, max: 2_000_000 },
   cannabisPlants: { median: 60, sigma: 1.0, min: 5, max: 2_000 },
   // Calibrated so that ~300 cash seizures total about £54m with a median near £20k.
   cashPounds: { median: 15_000, sigma: 2.45, min: 1_000, max: 6_000_000 },
-  roundsPerSeizure: { median: 11, sigma: 1.2, min: 1, max: 500 },
+  roundsPerSeizure: { median: 12, sigma: 1.0, min: 1, max: 500 },
 } as const;
 
 /** The demo operation: one operation of ~10,000 events, 1 April to 2 July 2020. */
