@@ -69,7 +69,7 @@ describe('Recording refuses bad input with a problem document and stores nothing
         title: expect.any(String),
         status,
         detail,
-        instance: response.req.path.split('?')[0],
+        instance: (response as unknown as { req: { path: string } }).req.path,
         code,
         ...extra,
       },
