@@ -156,6 +156,23 @@ describe('history routes', () => {
     expect((await follow('/events?limit=100', { role: 'auditor', agency: 'GMP' })).ids).toEqual([ids.alpha]);
   });
 
+  it('documents its routes in the OpenAPI document', async () => {
+    const response = await api.as(auditor).get('/docs-json');
+    expect(response.status).toBe(200);
+    const paths = Object.keys(response.body.paths);
+    for (const path of [
+      '/operations/{operationId}/events',
+      '/operations/{operationId}/events/{eventId}/lineage',
+      '/operations/{operationId}/verify',
+      '/operations/{operationId}/export',
+      '/events',
+      '/verify',
+    ]) {
+      expect([path, paths.includes(path)]).toEqual([path, true]);
+    }
+    expect(Object.keys(response.body.paths['/operations/{operationId}/events'])).toEqual(['post', 'get']);
+  });
+
   describe('GET /operations/{id}/events', () => {
     it('returns the events exactly as stored, with the full envelope, in pages with a next link', async () => {
       const first = await api.as(auditor).get('/operations/venetic/events?limit=2');

@@ -1,0 +1,248 @@
+/**
+ * `ts-node -r tsconfig-paths/register --transpile-only bench/integrity.bench.ts [--quick] [--events N]`:
+ * the auditors' work on one operation of N events in the embedded store
+ * (default 1,000,000; --quick 20,000): chain verification through the port,
+ * evidential export to NDJSON + manifest, and offline verification of that
+ * export. Each measured phase runs in a fresh child process so its peak RSS is
+ * its own, under a fixed 128 MiB heap limit, so a phase whose memory grew with
+ * the operation would crash instead of passing. Prints a table and writes bench/results/integrity.json
+ * (integrity.quick.json with --quick).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEventStore } from '@timeline/event-store';
+import {
+  sealEvents,
+  verifyExportFiles,
+  verifyOperationStream,
+  writeExportFiles,
+  type SealedEvent,
+  type UnsealedEvent,
+} from '@timeline/integrity';
+import type { JsonObject } from '@timeline/kernel';
+import { BenchReport } from './support/bench-report';
+
+const OPERATION = 'venetic';
+/** Heap limit of every measured phase, whatever the number of events. */
+const HEAP_LIMIT_MIB = 128;
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+
+interface PhaseResult {
+  readonly events: number;
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+  /** Peak JS heap: what the code itself holds (RSS also counts SQLite's memory-mapped file pages). */
+  readonly peakHeapMiB?: number;
+  readonly note?: string;
+}
+
+/** Samples the JS heap while a phase runs. */
+function heapSampler(): { stop(): number } {
+  let peak = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round(Math.max(peak, process.memoryUsage().heapUsed) / 2 ** 20);
+    },
+  };
+}
+
+/** A realistic seizure with its envelope (about 900 bytes stored). */
+function seizure(n: number): UnsealedEvent {
+  const at = new Date(Date.UTC(2020, 3, 1) + n * 1000).toISOString();
+  return {
+    eventId: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+    type: 'SeizureRecorded',
+    data: {
+      seizureId: `SZ-${n}`,
+      raidId: `RAID-${n % 977}`,
+      seizedBy: 'NWP',
+      postcodeDistrict: 'LL11',
+      drugs: [
+        {
+          drugType: 'cocaine',
+          drugClass: 'A',
+          quantity: 1.25,
+          unit: 'kg',
+          purity: { testStatus: 'laboratory', percent: 71.5 },
+        },
+      ],
+      cash: [{ amountPence: 2_000_000 + (n % 1000), power: 'poca-s294' }],
+    },
+    envelope: {
+      schemaVersion: 1,
+      operationId: OPERATION,
+      occurredAt: at,
+      recordedAt: at,
+      recordedBy: 'officer-nwp-1',
+      agency: 'NWP',
+      correlationId: `corr-${n}`,
+      causationId: null,
+      classification: 'OFFICIAL-SENSITIVE',
+    },
+  };
+}
+
+async function seed(file: string, events: number): Promise<PhaseResult> {
+  const started = performance.now();
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const batch = 1000;
+  let head: SealedEvent | null = null;
+  for (let first = 0; first < events; first += batch) {
+    const unsealed = Array.from({ length: Math.min(batch, events - first) }, (_, i) => seizure(first + i));
+    const sealed = sealEvents(head?.envelope.hash ?? null, first, unsealed);
+    await store.append(
+      `operation-${OPERATION}`,
+      sealed.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        metadata: event.envelope as unknown as JsonObject,
+      })),
+      { expectedRevision: first === 0 ? 'no_stream' : first - 1 },
+    );
+    head = sealed[sealed.length - 1];
+  }
+  await store.close();
+  return { events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
+}
+
+async function phase(name: string, dir: string): Promise<PhaseResult> {
+  const heap = heapSampler();
+  const result = await runPhase(name, dir);
+  return { ...result, peakHeapMiB: heap.stop() };
+}
+
+async function runPhase(name: string, dir: string): Promise<PhaseResult> {
+  const file = join(dir, 'events.db');
+  const base = join(dir, 'export');
+  const started = performance.now();
+  if (name === 'verify') {
+    const store = await createEventStore({ kind: 'sqlite', file });
+    const result = await verifyOperationStream(store, OPERATION);
+    await store.close();
+    if (!result.ok) throw new Error(`chain broken: ${JSON.stringify(result.brokenAt)}`);
+    return { events: result.events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
+  }
+  if (name === 'export') {
+    const store = await createEventStore({ kind: 'sqlite', file });
+    const manifest = await writeExportFiles(
+      store,
+      { kind: 'operation', operationId: OPERATION },
+      {
+        exportedAt: new Date().toISOString(),
+        exportedBy: 'bench',
+        software: { name: 'operation-timeline', version: 'bench' },
+      },
+      { ndjsonPath: `${base}.ndjson`, manifestPath: `${base}.manifest.json` },
+    );
+    await store.close();
+    const mib = (manifest.ndjson.bytes / 2 ** 20).toFixed(0);
+    return {
+      events: manifest.events,
+      seconds: (performance.now() - started) / 1000,
+      peakRssMiB: peakRss(),
+      note: `${mib} MiB NDJSON`,
+    };
+  }
+  if (name === 'verify-export') {
+    const result = await verifyExportFiles({
+      ndjsonPath: `${base}.ndjson`,
+      manifestPath: `${base}.manifest.json`,
+    });
+    if (!result.ok) throw new Error(`export does not verify: ${JSON.stringify(result.problems)}`);
+    return {
+      events: result.recomputed.events,
+      seconds: (performance.now() - started) / 1000,
+      peakRssMiB: peakRss(),
+    };
+  }
+  throw new Error(`unknown phase ${name}`);
+}
+
+function peakRss(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Runs a phase in a fresh process (same loaders as this one) and reads its JSON result. */
+function inChild(name: string, dir: string): PhaseResult {
+  const child = spawnSync(
+    process.execPath,
+    [
+      // A fixed heap cap: a phase that held the whole operation in memory would fail, not merely slow down.
+      `--max-old-space-size=${HEAP_LIMIT_MIB}`,
+      '-r',
+      require.resolve('ts-node/register/transpile-only'),
+      '-r',
+      require.resolve('tsconfig-paths/register'),
+      __filename,
+      '--phase',
+      name,
+      '--dir',
+      dir,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) throw new Error(`phase ${name} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as PhaseResult;
+}
+
+async function main(): Promise<void> {
+  const phaseName = option('--phase');
+  if (phaseName) {
+    process.stdout.write(`${JSON.stringify(await phase(phaseName, option('--dir')!))}\n`);
+    return;
+  }
+  const quick = args.includes('--quick');
+  const events = Number(option('--events') ?? (quick ? 20_000 : 1_000_000));
+  const report = new BenchReport('integrity: verify, export and offline verification of one operation', {
+    events,
+    quick,
+    heapLimitMiB: HEAP_LIMIT_MIB,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'timeline-integrity-bench-'));
+  try {
+    const row = (scenario: string, result: PhaseResult) =>
+      report.add({
+        scenario,
+        subject: 'sqlite',
+        count: result.events,
+        seconds: result.seconds,
+        eventsPerSecond: result.events / result.seconds,
+        note: [
+          `peak RSS ${result.peakRssMiB} MiB`,
+          result.peakHeapMiB === undefined ? undefined : `peak heap ${result.peakHeapMiB} MiB`,
+          result.note,
+        ]
+          .filter(Boolean)
+          .join(', '),
+      });
+    const seeded = await seed(join(dir, 'events.db'), events);
+    row('seed: sealed batches of 1,000 through the port', seeded);
+    report.add({
+      scenario: 'store size',
+      subject: 'sqlite',
+      count: events,
+      note: `${(statSync(join(dir, 'events.db')).size / 2 ** 20).toFixed(0)} MiB`,
+    });
+    row('verify the chain through the port', inChild('verify', dir));
+    row('export to NDJSON + manifest', inChild('export', dir));
+    row('verify the export offline', inChild('verify-export', dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report.print();
+  report.writeJson(join(__dirname, 'results', quick ? 'integrity.quick.json' : 'integrity.json'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
