@@ -209,6 +209,8 @@ describe('decideOperation', () => {
       const withCause = event('ArrestMade', id(11), arrestMade(id(11), 'ARR-1').data as never, { causationId: id(10) });
       expect(when(state, [raidConducted(id(10), 'RAID-1'), withCause], NWP)[1]!.causationId).toBe(id(10));
       expectRefused(() => when(state, [withCause], NWP), 'operation.unknown-causation', { path: 'causationId' });
+      const launchWithCause = { ...operationLaunched(), causationId: id(7) };
+      expectRefused(() => when(initialOperationState(), [launchWithCause]), 'operation.unknown-causation', { path: 'causationId' });
     });
   });
 

@@ -95,6 +95,11 @@ class EventDecision {
         this.fail('operation.not-launched', `The operation has not been launched: its first event must be OperationLaunched, not ${event.type}`);
       }
       this.checkTime((event.data as Data<'OperationLaunched'>).startedAt, 'data.startedAt');
+      if (event.causationId !== undefined && event.causationId !== null) {
+        this.fail('operation.unknown-causation', `Causation id ${event.causationId} is not an event of this operation`, 'causationId', {
+          causationId: event.causationId,
+        });
+      }
       return this.accept(this.classificationFor(undefined));
     }
     if (event.type === 'OperationLaunched') this.fail('operation.already-launched', `Operation ${state.codename} has already been launched`);

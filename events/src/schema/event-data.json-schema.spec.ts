@@ -4,7 +4,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { EVENT_CATALOGUE, validateEventData } from '../event-catalogue';
 import { EVENT_TYPES, type EventType } from '../event-types';
-import { eventDataJsonSchema, eventSchemaComponents, eventSchemaName } from './event-json-schema';
+import { eventDataJsonSchema, eventSchemaComponents, eventSchemaName } from './event-data.json-schema';
 
 const CATALOGUE_DIR = join(__dirname, '..', '..', 'catalogue');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8')) as unknown;
