@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson, type JsonObject } from '@timeline/kernel';
+import type { JsonObject } from '@timeline/kernel';
 import type { EventToAppend, ExpectedRevision } from '../event-store.port';
 import { InvalidAppendError } from '../event-store.errors';
 import { isSystemEventType } from './eventstoredb.filter';
@@ -8,21 +7,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** EventStoreDB's own limit on stream names is far higher; this one matches the embedded store. */
 const MAX_STREAM_NAME_LENGTH = 1024;
 
-/** An event checked and ready to send, with the fingerprint that identifies its content. */
+/** An event checked and ready to send. */
 export interface PreparedEvent {
   /** Lower case, as EventStoreDB returns ids. */
   readonly eventId: string;
   readonly type: string;
   readonly data: JsonObject;
   readonly metadata: JsonObject;
-  readonly fingerprint: string;
 }
 
-/** SHA-256 of the canonical form of what an event id stands for: its type, data and metadata. */
-export function fingerprintOf(type: string, data: unknown, metadata: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson([type, data, metadata]))
-    .digest('hex');
+/**
+ * Whether two events carry the same type, data and metadata. Key order counts,
+ * as it does for the store, which gives data back byte for byte.
+ */
+export function sameContent(
+  a: { readonly type: string; readonly data: unknown; readonly metadata: unknown },
+  b: { readonly type: string; readonly data: unknown; readonly metadata: unknown },
+): boolean {
+  return JSON.stringify([a.type, a.data, a.metadata]) === JSON.stringify([b.type, b.data, b.metadata]);
 }
 
 /**
@@ -86,7 +88,6 @@ export function prepareAppend(
       type: event.type,
       data: event.data,
       metadata: event.metadata,
-      fingerprint: fingerprintOf(event.type, event.data, event.metadata),
     };
   });
 }
@@ -96,7 +97,34 @@ function assertJsonObject(value: unknown, path: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidAppendError(`${path} must be a JSON object`);
   }
-  assertJson(value, path);
+  // The check runs on every append: it walks without building paths, and only
+  // walks again to name the offending member when there is one.
+  if (!isJson(value)) assertJson(value, path);
+}
+
+function isJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isJson(value[i])) return false;
+        return true;
+      }
+      const prototype = Object.getPrototypeOf(value) as unknown;
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) {
+        if (!isJson((value as Record<string, unknown>)[key])) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function assertJson(value: unknown, path: string): void {

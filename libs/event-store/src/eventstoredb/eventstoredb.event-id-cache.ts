@@ -1,21 +1,20 @@
 import type { ExpectedRevision } from '../event-store.port';
 import { DuplicateEventIdError } from '../event-store.errors';
-import type { PreparedEvent } from './eventstoredb.append-validation';
 
 interface KnownEvent {
   readonly streamName: string;
   readonly revision: number;
-  readonly fingerprint: string;
 }
 
 /**
  * The event ids this adapter has recently appended or read, with where they
- * live and what they stand for. EventStoreDB checks a reused id only against
- * the stream and revision the append targets (and a bounded cache of its own
- * for `any`); it would store the same id again in another stream, or again at
- * a later revision of the same stream. The port forbids both, and this cache
- * refuses them before the append is sent, for every id the adapter has seen.
- * Oldest entries are forgotten first.
+ * live. EventStoreDB checks a reused id only against the stream and revision
+ * the append targets (and a bounded cache of its own for `any`); it would store
+ * the same id again in another stream, or again at a later revision of the
+ * same stream. The port forbids both, and this cache refuses them before the
+ * append is sent, for every id the adapter has seen. Oldest entries are
+ * forgotten first. It keeps no content: a batch that reuses known ids in their
+ * own stream is a retry, which the adapter reads back and compares.
  */
 export class EventIdCache {
   private readonly known = new Map<string, KnownEvent>();
@@ -26,40 +25,30 @@ export class EventIdCache {
     return this.known.size;
   }
 
-  /** True when every id of the batch is known in this stream with the same content: a retry. */
-  isKnownRetry(streamName: string, events: readonly PreparedEvent[]): boolean {
-    return events.every((event) => {
-      const known = this.known.get(event.eventId);
-      return known?.streamName === streamName && known.fingerprint === event.fingerprint;
-    });
+  /** True when an id of the batch is known in this stream: the append is (at least partly) a retry. */
+  mentions(streamName: string, eventIds: readonly string[]): boolean {
+    return eventIds.some((eventId) => this.known.get(eventId)?.streamName === streamName);
   }
 
   /**
-   * @throws DuplicateEventIdError when an id is known elsewhere, with other
-   * content, or at a revision the expected revision shows this append is not retrying.
+   * @throws DuplicateEventIdError when an id is known in another stream, or at a
+   * revision the expected revision shows this append is not retrying.
    */
-  assertNoConflict(streamName: string, events: readonly PreparedEvent[], expected: ExpectedRevision): void {
-    for (const event of events) {
-      const known = this.known.get(event.eventId);
+  assertNoConflict(streamName: string, eventIds: readonly string[], expected: ExpectedRevision): void {
+    for (const eventId of eventIds) {
+      const known = this.known.get(eventId);
       if (!known) continue;
       if (known.streamName !== streamName) {
         throw new DuplicateEventIdError(
-          event.eventId,
+          eventId,
           streamName,
           `it is already stored in stream ${known.streamName}`,
-        );
-      }
-      if (known.fingerprint !== event.fingerprint) {
-        throw new DuplicateEventIdError(
-          event.eventId,
-          streamName,
-          `it is stored at revision ${known.revision} with other type, data or metadata`,
         );
       }
       // A retry expects the revision the stream had before the original write, which lies below the event.
       if (typeof expected === 'number' && expected >= known.revision) {
         throw new DuplicateEventIdError(
-          event.eventId,
+          eventId,
           streamName,
           `it is already stored at revision ${known.revision}, before expected revision ${expected}`,
         );
@@ -67,13 +56,22 @@ export class EventIdCache {
     }
   }
 
-  remember(streamName: string, revision: number, fingerprint: string, eventId: string): void {
+  remember(eventId: string, streamName: string, revision: number): void {
     if (this.capacity === 0) return;
     this.known.delete(eventId);
-    this.known.set(eventId, { streamName, revision, fingerprint });
-    if (this.known.size > this.capacity) {
-      const oldest = this.known.keys().next().value as string;
-      this.known.delete(oldest);
+    this.known.set(eventId, { streamName, revision });
+    if (this.known.size > this.capacity) this.evictOldest();
+  }
+
+  /**
+   * Forgets the oldest tenth in one pass: dropping one entry per insertion would
+   * make every insertion walk the deleted slots at the head of the map.
+   */
+  private evictOldest(): void {
+    let excess = this.known.size - this.capacity + Math.ceil(this.capacity / 10);
+    for (const eventId of this.known.keys()) {
+      if (excess-- <= 0) break;
+      this.known.delete(eventId);
     }
   }
 }

@@ -33,7 +33,7 @@ import type {
 } from '../event-store.port';
 import { DuplicateEventIdError, EventStoreError, EventStoreUnavailableError } from '../event-store.errors';
 import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
-import { fingerprintOf, prepareAppend, type PreparedEvent } from './eventstoredb.append-validation';
+import { prepareAppend, sameContent, type PreparedEvent } from './eventstoredb.append-validation';
 import { ClientInternals } from './eventstoredb.client-internals';
 import { isTransient, isTransientForSubscription, toStoreError } from './eventstoredb.error-mapping';
 import { EventIdCache } from './eventstoredb.event-id-cache';
@@ -142,12 +142,14 @@ export class EventStoreDbEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
-    const task = (async () => {
+    let prepared: PreparedEvent[];
+    try {
       this.assertOpen(`append to ${String(streamName)}`);
-      const prepared = prepareAppend(streamName, events, expected);
-      return this.appendPrepared(streamName, prepared, expected);
-    })();
-    return this.track(task);
+      prepared = prepareAppend(streamName, events, expected);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.track(this.appendPrepared(streamName, prepared, expected));
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -408,8 +410,9 @@ export class EventStoreDbEventStore implements EventStore {
     prepared: PreparedEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    this.idCache.assertNoConflict(streamName, prepared, expected);
-    const knownRetry = this.idCache.isKnownRetry(streamName, prepared);
+    const eventIds = prepared.map((event) => event.eventId);
+    this.idCache.assertNoConflict(streamName, eventIds, expected);
+    const knownRetry = this.idCache.mentions(streamName, eventIds);
     const headBefore = this.observedHead;
     const operation = `append to ${streamName}`;
     const result = await this.retrying(
@@ -425,18 +428,21 @@ export class EventStoreDbEventStore implements EventStore {
       { streamName, expected },
     );
     const nextExpectedRevision = Number(result.nextExpectedRevision);
-    let position: GlobalPosition | null = result.position ? toGlobal(result.position) : null;
-    const replay =
-      !knownRetry &&
-      (this.options.duplicateEventIdCheck === 'every-append' ||
-        position === null ||
-        (headBefore !== null && comparePositions(position, headBefore) <= 0));
-    if (replay || position === null) {
-      position = await this.verifyStored(streamName, prepared, nextExpectedRevision);
-    }
+    const answered: GlobalPosition | null = result.position ? toGlobal(result.position) : null;
+    // A fresh write always lands beyond every position already seen; an answer that does
+    // not, or ids already seen in this stream, mean the server took the batch for a retry.
+    const suspectedRetry =
+      knownRetry ||
+      this.options.duplicateEventIdCheck === 'every-append' ||
+      answered === null ||
+      (headBefore !== null && comparePositions(answered, headBefore) <= 0);
+    const position =
+      suspectedRetry || answered === null
+        ? await this.verifyStored(streamName, prepared, nextExpectedRevision)
+        : answered;
     const firstRevision = nextExpectedRevision - prepared.length + 1;
     prepared.forEach((event, index) =>
-      this.idCache.remember(streamName, firstRevision + index, event.fingerprint, event.eventId),
+      this.idCache.remember(event.eventId, streamName, firstRevision + index),
     );
     this.observe(position);
     return { nextExpectedRevision, position };
@@ -467,7 +473,7 @@ export class EventStoreDbEventStore implements EventStore {
           `the server took the batch for a retry, but revisions ${firstRevision}–${lastRevision} hold other events`,
         );
       }
-      if (fingerprintOf(found.type, found.data, found.metadata ?? {}) !== event.fingerprint) {
+      if (!sameContent({ type: found.type, data: found.data, metadata: found.metadata ?? {} }, event)) {
         throw new DuplicateEventIdError(
           event.eventId,
           streamName,
@@ -560,12 +566,7 @@ export class EventStoreDbEventStore implements EventStore {
       createdAt: event.created.toISOString(),
     };
     // What this instance reads (its projections' subscriptions included) guards its appends too.
-    this.idCache.remember(
-      recorded.streamName,
-      recorded.revision,
-      fingerprintOf(recorded.type, recorded.data, recorded.metadata),
-      recorded.eventId,
-    );
+    this.idCache.remember(recorded.eventId, recorded.streamName, recorded.revision);
     return recorded;
   }
 

@@ -15,18 +15,18 @@ export interface EventStoreDbOptions {
    * When the adapter reads an append back to compare it with what was sent, since
    * EventStoreDB recognises a retried event by its id alone and would accept other
    * content under a reused id as an idempotent retry.
-   * - `'suspected-retries'` (default): only when the server's answer shows the append
-   *   was a retry (its position is not beyond the log head this adapter has already
-   *   seen, or the ids are ones this adapter has seen) — one extra read in that case.
+   * - `'suspected-retries'` (default): only when the append looks like a retry: its ids
+   *   are ones this adapter has seen in that stream, or the server answers with a
+   *   position not beyond the log head this adapter has already seen — one extra read then.
    * - `'every-append'`: after every append; closes the remaining window (a retry of a
    *   write made by another api instance that this one has not yet seen) at the cost
    *   of one stream read per append.
    */
   readonly duplicateEventIdCheck?: 'suspected-retries' | 'every-append';
   /**
-   * How many recently appended or read event ids the adapter remembers (id, stream,
-   * revision, content fingerprint) to refuse a reused id in another stream or at
-   * another revision before it reaches the server. Default 100 000 (about 20 MB).
+   * How many recently appended or read event ids the adapter remembers (with their
+   * stream and revision) to refuse a reused id in another stream or at another
+   * revision before it reaches the server. Default 100 000 (about 15 MB).
    */
   readonly eventIdCacheSize?: number;
   /** Retries of an append or read that failed transiently (not leader, unavailable). Default 2. */
