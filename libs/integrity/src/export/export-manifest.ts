@@ -6,7 +6,8 @@ export const EXPORT_FORMAT_VERSION = 1;
 
 /** How each event's hash is computed, stated in every manifest so the export can be checked without this software. */
 export const HASHING_RULE =
-  'hash = SHA-256 (hex) of the canonical JSON (keys sorted by UTF-16 code unit at every depth, no whitespace) of ' +
+  'hash = SHA-256 (hex) of the UTF-8 canonical JSON (RFC 8785 style: keys sorted by UTF-16 code unit at every depth, no ' +
+  'whitespace, strings and numbers as ECMAScript JSON.stringify writes them, i.e. as they appear in the export) of ' +
   '{ eventId, type, data, envelope } where envelope is every member of the exported line except eventId, type, data, ' +
   'position, hash and withheld; prevHash of revision 0 is 64 zeros, of revision n the hash of revision n-1 of the same operation. ' +
   'A line with "withheld": true carries a marker instead of its data (handling code C): its hash is as stored and cannot be ' +
