@@ -132,6 +132,9 @@ describe('the CLI', () => {
       `wrote ${ndjson} (5 events, ${manifest.ndjson.bytes} bytes, sha256 ${manifest.ndjson.sha256})`,
     );
 
+    const again = await run(['export', '--operation', 'venetic', '--out', 'venetic-2020-07-02']);
+    expect([again.code, again.err]).toEqual([2, `error: ${ndjson} already exists; choose another --out\n`]);
+
     const verified = await run(['verify-export', ndjson]);
     expect([verified.code, verified.out.split('\n')[0]]).toEqual([
       0,

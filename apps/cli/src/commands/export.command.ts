@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
@@ -54,6 +55,10 @@ export const exportCommand: CliCommand = {
       const paths = exportFilePaths(
         resolve(context.cwd, options.out ?? `export-${options.operation ?? 'log'}-${stamp}`),
       );
+      // An export is evidence: never replace one already written.
+      for (const path of [paths.ndjsonPath, paths.manifestPath, `${paths.ndjsonPath}.partial`]) {
+        if (existsSync(path)) throw new CliUsageError(`${path} already exists; choose another --out`);
+      }
       await usingStore(context, options, async (store) => {
         const bar = context.progress('exporting', scope.kind === 'log' ? await logSize(store) : null);
         const manifest = await writeExportFiles(
