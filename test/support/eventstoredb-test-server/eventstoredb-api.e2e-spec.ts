@@ -1,0 +1,142 @@
+import { EVENT_STORE, type EventStore } from '@timeline/event-store';
+import { apiClient, type ApiClient } from '../api-client';
+import { FixedClock, startTestApp, type TestApp } from '../test-app';
+import { EventStoreDbTestServer } from './eventstoredb-test-server';
+
+// The api as production runs it (EVENT_STORE=eventstoredb), over the gRPC protocol:
+// the write path, the read models with read-your-writes, history and health.
+
+const NCA = { role: 'recorder', agency: 'NCA' } as const;
+const NWP = { role: 'recorder', agency: 'NWP' } as const;
+const ANALYST_NWP = { role: 'analyst', agency: 'NWP' } as const;
+const id = (n: number): string => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+
+const launch = [
+  {
+    type: 'OperationLaunched',
+    eventId: id(1),
+    occurredAt: '2020-03-26T09:00:00Z',
+    data: {
+      codename: 'VENETIC',
+      leadAgency: 'NCA',
+      startedAt: '2020-03-26T09:00:00Z',
+      description: 'EncroChat',
+    },
+  },
+  {
+    type: 'AgencyJoined',
+    eventId: id(2),
+    occurredAt: '2020-04-01T09:00:00Z',
+    data: { agency: 'NWP', localOperationName: 'Operation Cnocell', region: 'wales' },
+  },
+];
+const raid = [
+  {
+    type: 'RaidConducted',
+    eventId: id(3),
+    occurredAt: '2020-06-15T05:30:00Z',
+    data: {
+      raidId: 'RAID-1',
+      force: 'NWP',
+      postcodeDistrict: 'LL11',
+      legalPower: 'mda-s23-warrant',
+      startedAt: '2020-06-15T05:30:00Z',
+      endedAt: '2020-06-15T09:00:00Z',
+      officers: 20,
+    },
+  },
+  {
+    type: 'ArrestMade',
+    eventId: id(4),
+    occurredAt: '2020-06-15T06:00:00Z',
+    data: {
+      arrestId: 'ARR-1',
+      subjectId: 'SUBJ-1',
+      suspectedOffences: ['conspiracy-to-supply-class-a'],
+      raidId: 'RAID-1',
+      force: 'NWP',
+      postcodeDistrict: 'LL11',
+    },
+  },
+];
+
+describe('The api over EventStoreDB (protocol test server)', () => {
+  let server: EventStoreDbTestServer;
+  let test: TestApp;
+  let api: ApiClient;
+  let store: EventStore;
+  const clock = new FixedClock(new Date('2020-06-15T12:00:00.000Z'));
+
+  beforeAll(async () => {
+    server = await EventStoreDbTestServer.start();
+    test = await startTestApp({
+      clock,
+      env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: server.connectionString },
+    });
+    api = apiClient(test.app);
+    store = test.app.get<EventStore>(EVENT_STORE);
+  });
+
+  afterAll(async () => {
+    await test?.close();
+    await server?.stop();
+  });
+
+  it('records events with the store’s positions, replays a retry, and refuses a stale revision', async () => {
+    const first = await api.as(NCA).post('/operations/venetic/events').send({ events: launch });
+    expect(first.status).toBe(201);
+    const firstBody = first.body as { streamRevision: number; position: string; replayed: boolean };
+    expect(firstBody).toMatchObject({ streamRevision: 1, replayed: false });
+    const stored = await store.readStream('operation-venetic');
+    expect(stored.map((e) => e.eventId)).toEqual([id(1), id(2)]);
+    // The position the api hands out is the store's own, commit and prepare included.
+    expect(firstBody.position).toBe(String(stored[1].position.commit));
+
+    const retry = await api.as(NCA).post('/operations/venetic/events').send({ events: launch });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ streamRevision: 1, position: firstBody.position, replayed: true });
+
+    const stale = await api
+      .as(NWP)
+      .post('/operations/venetic/events')
+      .set('If-Match', '"0"')
+      .send({ events: raid });
+    expect(stale.status).toBe(412);
+    expect((await store.readStream('operation-venetic')).length).toBe(2);
+  });
+
+  it('serves the picture once it reflects the write, and the history with the same positions', async () => {
+    const written = await api.as(NWP).post('/operations/venetic/events').send({ events: raid });
+    expect(written.status).toBe(201);
+    const position = (written.body as { position: string }).position;
+
+    const picture = await api.as(ANALYST_NWP).get(`/operations/venetic/picture?minPosition=${position}`);
+    expect({
+      status: picture.status,
+      body: picture.status === 200 ? null : (picture.body as unknown),
+    }).toEqual({ status: 200, body: null });
+    const body = picture.body as {
+      asOf: { position: string; eventCount: number };
+      totals: { raids: { total: number }; arrests: number };
+    };
+    expect(body.asOf).toMatchObject({ position, eventCount: 4 });
+    expect(body.totals.raids.total).toBe(1);
+    expect(body.totals.arrests).toBe(1);
+
+    const recorded = await store.readAll({ filter: { streamNamePrefixes: ['operation-venetic'] } });
+    expect(recorded.map((e) => e.type)).toEqual([
+      'OperationLaunched',
+      'AgencyJoined',
+      'RaidConducted',
+      'ArrestMade',
+    ]);
+    expect(String(recorded[3].position.commit)).toBe(position);
+  });
+
+  it('reports the EventStoreDB node it is connected to in its health', async () => {
+    const response = await api.anonymous().get('/health');
+    expect(response.status).toBe(200);
+    expect(JSON.stringify(response.body)).toContain(server.endpoint);
+    expect(JSON.stringify(response.body)).toContain('eventstoredb');
+  });
+});
