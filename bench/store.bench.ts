@@ -74,6 +74,23 @@ function realisticEvent(stream: string, n: number): EventToAppend {
   };
 }
 
+/** A smaller, frequent event: an arrest, with the same envelope. */
+function arrestEvent(stream: string, n: number): EventToAppend {
+  const seizure = realisticEvent(stream, n);
+  return {
+    eventId: seizure.eventId,
+    type: 'ArrestMade',
+    data: {
+      arrestId: `AR-${n}`,
+      subjectId: `SUBJ-${n % 5003}`,
+      suspectedOffences: ['conspiracy to supply class A'],
+      raidId: `RD-${n % 977}`,
+      force: 'NWP',
+    },
+    metadata: seizure.metadata,
+  };
+}
+
 /** The bare loop: the same schema and pragmas as the adapter, one synchronous connection, no worker, no checks. */
 class BareLoop {
   readonly db: Database.Database;
@@ -364,7 +381,10 @@ async function fill(store: SqliteEventStore, target: number): Promise<void> {
     const rounds = Array.from({ length: writers }, (_, w) =>
       store.append(
         `operation-fill-${w}`,
-        Array.from({ length: batch }, () => realisticEvent(`operation-fill-${w}`, n++)),
+        // A mix like an operation's log: three arrests for every seizure.
+        Array.from({ length: batch }, () =>
+          n % 4 === 0 ? realisticEvent(`operation-fill-${w}`, n++) : arrestEvent(`operation-fill-${w}`, n++),
+        ),
       ),
     );
     await Promise.all(rounds);
@@ -375,6 +395,10 @@ async function fill(store: SqliteEventStore, target: number): Promise<void> {
 async function readGlobalLog(report: BenchReport, store: SqliteEventStore, file: string): Promise<void> {
   const head = Number((await store.describe()).headPosition?.commit ?? 0);
   const scenario = `read global log, ${head.toLocaleString('en-GB')} events`;
+  const db = new Database(file, { readonly: true });
+  const { bytes } = db.prepare('SELECT AVG(length(data) + length(metadata)) AS bytes FROM events').get() as {
+    bytes: number;
+  };
   const page = 10_000;
   // Reads are synchronous calls on the main thread, so there is no loop figure to take here.
   let start = performance.now();
@@ -394,10 +418,9 @@ async function readGlobalLog(report: BenchReport, store: SqliteEventStore, file:
       count,
       (performance.now() - start) / 1000,
     ),
-    note: 'parsed RecordedEvent objects',
+    note: `parsed RecordedEvent objects, ${Math.round(bytes)} B of JSON each on average`,
   });
 
-  const db = new Database(file, { readonly: true });
   start = performance.now();
   let bareCount = 0;
   let checksum = 0;

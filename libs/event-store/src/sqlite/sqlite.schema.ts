@@ -37,12 +37,14 @@ export interface ConnectionDurability {
 export const SYNCHRONOUS_FULL = 2;
 
 /** Settings shared by the writer and the reader; mmap and cache only speed up reads. */
-function applyCommonPragmas(db: Database.Database): void {
+function applyCommonPragmas(db: Database.Database, mmapBytes: number): void {
   db.pragma('synchronous = FULL');
   db.pragma('cache_size = -65536');
-  db.pragma('mmap_size = 268435456');
+  db.pragma(`mmap_size = ${mmapBytes}`);
   db.pragma('temp_store = MEMORY');
 }
+
+const MIB = 1024 * 1024;
 
 function readDurability(db: Database.Database): ConnectionDurability {
   return {
@@ -70,7 +72,7 @@ function assertDurable(db: Database.Database, role: string): ConnectionDurabilit
 /** Prepares the writer connection: WAL, synchronous=FULL, the schema. Throws if durability does not hold. */
 export function prepareWriterConnection(db: Database.Database): ConnectionDurability {
   db.pragma('journal_mode = WAL');
-  applyCommonPragmas(db);
+  applyCommonPragmas(db, 256 * MIB);
   // Trim the WAL back after checkpoints so a burst does not leave a huge file behind.
   db.pragma('journal_size_limit = 67108864');
   db.exec(SCHEMA);
@@ -86,6 +88,7 @@ export function prepareWriterConnection(db: Database.Database): ConnectionDurabi
 
 /** Prepares a read-only connection of the main thread. Throws if the file is not a durable WAL database. */
 export function prepareReaderConnection(db: Database.Database): ConnectionDurability {
-  applyCommonPragmas(db);
+  // The reader scans the whole log (catch-up, replays): map up to 1 GiB of it rather than copy pages.
+  applyCommonPragmas(db, 1024 * MIB);
   return assertDurable(db, 'reader');
 }
