@@ -1,0 +1,312 @@
+/**
+ * `npm run bench:http [-- --quick]`: POST /operations/{id}/events over HTTP with
+ * autocannon (single-event bodies, 50 connections), beside the same app's
+ * throughput on a route that validates the same body the same way (same
+ * authentication, same validation, same logging) but stores nothing — measured
+ * in the same run, for two workloads:
+ *
+ * - spread: each request goes to one of many operations;
+ * - hot: every request goes to one operation that already holds 100,000 events
+ *   (10,000 with --quick), served by an api started after the seeding, so its
+ *   state is rebuilt once from the store and then only kept up to date.
+ *
+ * Both on platform-fastify (the api's platform) and platform-express, to show
+ * which one serves this app faster. The api runs in a child process (one core
+ * for it, one for autocannon), on a real file-backed SQLite store with
+ * synchronous=FULL. Prints a table and writes bench/results/http.json
+ * (http.quick.json with --quick).
+ */
+import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { operationModel, validateRecordEventsBody } from '@timeline/application';
+import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../apps/api/src/app.factory';
+import { AllowOnOperation } from '../apps/api/src/auth/access-policy.decorator';
+import { readAuthConfiguration } from '../apps/api/src/auth/auth.config';
+import { loadApiConfig } from '../apps/api/src/config/api.config';
+import { InvalidRequestError } from '../libs/application/src/record-events/record-events.errors';
+import { bearerFor, testAuthEnvironment } from '../test/support/auth.tokens';
+import { BenchReport, type BenchRow } from './support/bench-report';
+
+type Platform = 'fastify' | 'express';
+
+/** The part of autocannon's programmatic API used here (the package ships no types). */
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+interface AutocannonResult {
+  readonly duration: number;
+  readonly requests: { readonly total: number; readonly average: number };
+  readonly latency: Readonly<Record<string, number>>;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: { method: string; setupRequest: (request: AutocannonRequest) => AutocannonRequest }[];
+}) => Promise<AutocannonResult>;
+
+const quick = process.argv.includes('--quick');
+const CONNECTIONS = 50;
+const DURATION_SECONDS = quick ? 3 : 15;
+const HOT_EVENTS = quick ? 10_000 : 100_000;
+const SPREAD_OPERATIONS = quick ? 50 : 500;
+const SEED_BATCH = 1000;
+const MAX_BATCH_EVENTS = 1000;
+
+// ————— the server side (a child process) —————
+
+/**
+ * The baseline: the same route shape, the same access policy and the same
+ * validation as POST /operations/{id}/events, then an answer of the same shape
+ * without deciding or storing anything.
+ */
+@Controller('bench/no-store/operations/:operationId/events')
+class NoStoreController {
+  private revision = 0;
+
+  @Post()
+  @HttpCode(201)
+  @AllowOnOperation(['recorder'], { allowUnknown: true })
+  record(@Param('operationId') operationId: string, @Body() body: unknown): unknown {
+    const validated = validateRecordEventsBody(body, { maxBatchEvents: MAX_BATCH_EVENTS, latestOccurredAt: Date.now() + 30_000 });
+    if (validated.errors !== undefined || !OPERATION_ID_PATTERN.test(operationId)) {
+      throw new InvalidRequestError(validated.errors ?? [{ path: 'operationId', constraint: 'pattern', message: 'bad operation id' }]);
+    }
+    this.revision += 1;
+    return {
+      operationId,
+      streamRevision: this.revision,
+      position: String(this.revision),
+      events: validated.body.events.map((event) => ({ eventId: event.eventId ?? '', type: event.type, streamRevision: this.revision, position: String(this.revision) })),
+      replayed: false,
+    };
+  }
+}
+
+@Module({ controllers: [NoStoreController] })
+class NoStoreModule {}
+
+async function serve(platform: Platform): Promise<void> {
+  const config = loadApiConfig(process.env);
+  const app = await createApp(config, {
+    auth: readAuthConfiguration(process.env, config.dataDir),
+    model: operationModel,
+    imports: [NoStoreModule],
+    httpAdapter: platform === 'express' ? new ExpressAdapter() : undefined,
+    logger: { log: () => undefined, warn: (message: unknown) => console.error(message), error: (message: unknown) => console.error(message) },
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  process.stdout.write(`READY ${port}\n`);
+  process.once('SIGTERM', () => {
+    void app.close().then(() => process.exit(0));
+  });
+}
+
+// ————— the driver —————
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly port: number;
+}
+
+function startServer(platform: Platform, dataDir: string, authEnv: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', __filename, '--serve', platform], {
+    cwd: join(__dirname, '..'),
+    env: {
+      ...process.env,
+      ...authEnv,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
+      MAX_BATCH_EVENTS: String(MAX_BATCH_EVENTS),
+      RATE_LIMIT_REQUESTS: '1000000',
+      TS_NODE_PROJECT: 'tsconfig.json',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const match = /READY (\d+)/.exec(chunk);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`the ${platform} server exited with ${code} before it was ready`)));
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+const token = (): string => bearerFor({ role: 'recorder', agency: 'NCA', subject: 'bench@nca' });
+
+let sequence = 0;
+function raidEvent(): Record<string, unknown> {
+  sequence += 1;
+  return {
+    type: 'RaidConducted',
+    occurredAt: '2020-06-15T05:30:00Z',
+    data: {
+      raidId: `RAID-${process.pid}-${sequence}`,
+      force: 'NCA',
+      postcodeDistrict: 'LL11',
+      legalPower: 'mda-s23-warrant',
+      startedAt: '2020-06-15T05:30:00Z',
+      endedAt: '2020-06-15T07:30:00Z',
+      officers: 6,
+    },
+  };
+}
+
+const launchEvent = {
+  type: 'OperationLaunched',
+  occurredAt: '2020-03-26T09:00:00Z',
+  data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'HTTP benchmark' },
+};
+
+async function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: token() },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+async function expectCreated(port: number, path: string, body: unknown): Promise<void> {
+  const response = await post(port, path, body);
+  if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${response.text}`);
+}
+
+/** Seeds the hot operation through the api itself, in batches. */
+async function seedHot(port: number, operationId: string): Promise<void> {
+  await expectCreated(port, `/operations/${operationId}/events`, { events: [launchEvent] });
+  for (let written = 1; written < HOT_EVENTS; written += SEED_BATCH) {
+    const size = Math.min(SEED_BATCH, HOT_EVENTS - written);
+    await expectCreated(port, `/operations/${operationId}/events`, { events: Array.from({ length: size }, raidEvent) });
+  }
+}
+
+async function measure(port: number, paths: () => string): Promise<AutocannonResult> {
+  const authorization = token();
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => ({
+          ...request,
+          path: paths(),
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ events: [raidEvent()] }),
+        }),
+      },
+    ],
+  });
+  const failures = result.non2xx + result.errors + result.timeouts;
+  if (failures > 0) throw new Error(`${failures} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+  return result;
+}
+
+function row(scenario: string, subject: string, result: AutocannonResult, note?: string): BenchRow {
+  const latency = result.latency;
+  return {
+    scenario,
+    subject,
+    count: result.requests.total,
+    seconds: result.duration,
+    opsPerSecond: result.requests.total / result.duration,
+    p50Ms: latency['p50'],
+    p99Ms: latency['p99'],
+    maxMs: latency['max'],
+    note,
+  };
+}
+
+async function drive(): Promise<void> {
+  const report = new BenchReport(
+    `HTTP benchmark${quick ? ' (quick)' : ''}: autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s per run, single-event bodies`,
+    { quick, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, hotEvents: HOT_EVENTS, spreadOperations: SPREAD_OPERATIONS },
+  );
+  const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-http-'));
+  const authEnv = testAuthEnvironment();
+  const ratios: Record<string, number> = {};
+  try {
+    // Seed the hot operation once, with a server that is then stopped: each measured server starts cold.
+    const seeder = await startServer('fastify', dataDir, authEnv);
+    const seedStarted = Date.now();
+    await seedHot(seeder.port, 'hot');
+    process.stdout.write(`  seeded ${HOT_EVENTS.toLocaleString('en-GB')} events into operation hot in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s\n`);
+    await stopServer(seeder);
+
+    for (const platform of ['fastify', 'express'] as const) {
+      const server = await startServer(platform, dataDir, authEnv);
+      try {
+        const operations = Array.from({ length: SPREAD_OPERATIONS }, (_, index) => `${platform}-op-${index}`);
+        for (const operationId of operations) await expectCreated(server.port, `/operations/${operationId}/events`, { events: [launchEvent] });
+        // The first write to the hot operation rebuilds its state from the store, once.
+        const rebuildStarted = Date.now();
+        await expectCreated(server.port, '/operations/hot/events', { events: [raidEvent()] });
+        const rebuildMs = Date.now() - rebuildStarted;
+        let next = 0;
+        const spread = () => operations[next++ % operations.length];
+
+        const spreadBaseline = await measure(server.port, () => `/bench/no-store/operations/${spread()}/events`);
+        report.add(row('spread', `${platform}: validate only`, spreadBaseline));
+        const spreadDurable = await measure(server.port, () => `/operations/${spread()}/events`);
+        ratios[`${platform} spread`] = spreadDurable.requests.total / spreadBaseline.requests.total;
+        report.add(row('spread', `${platform}: durable append`, spreadDurable, `${(ratios[`${platform} spread`] * 100).toFixed(0)}% of validate only`));
+
+        const hotBaseline = await measure(server.port, () => '/bench/no-store/operations/hot/events');
+        report.add(row('hot', `${platform}: validate only`, hotBaseline));
+        const hotDurable = await measure(server.port, () => '/operations/hot/events');
+        ratios[`${platform} hot`] = hotDurable.requests.total / hotBaseline.requests.total;
+        report.add(
+          row(
+            'hot',
+            `${platform}: durable append`,
+            hotDurable,
+            `${(ratios[`${platform} hot`] * 100).toFixed(0)}% of validate only; first write rebuilt ${HOT_EVENTS.toLocaleString('en-GB')} events in ${rebuildMs} ms`,
+          ),
+        );
+      } finally {
+        await stopServer(server);
+      }
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  report.print();
+  const output = join(__dirname, 'results', quick ? 'http.quick.json' : 'http.json');
+  report.writeJson(output, { durableShareOfValidateOnly: ratios });
+  process.stdout.write(`Written to ${output}\n`);
+}
+
+const serveIndex = process.argv.indexOf('--serve');
+if (serveIndex >= 0) {
+  serve(process.argv[serveIndex + 1] as Platform).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  drive().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
