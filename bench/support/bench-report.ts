@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, type as osType, release } from 'node:os';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname } from 'node:path';
 
 /** One measured line of a benchmark. Only `scenario` and `subject` are required; absent figures print as "–". */
@@ -59,6 +59,8 @@ const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[
 export class BenchReport {
   private readonly rows: BenchRow[] = [];
   private readonly startedAt = new Date();
+  /** Figures on a shared machine mean little without the load they were taken under. */
+  private readonly loadAtStart = loadavg()[0];
 
   constructor(
     readonly name: string,
@@ -90,7 +92,8 @@ export class BenchReport {
   }
 
   print(): void {
-    process.stdout.write(`\n${this.name}\n\n${this.table()}\n\n`);
+    const load = `load average (1 min) ${round2(this.loadAtStart)} at start, ${round2(loadavg()[0])} now, on ${cpus().length} CPUs`;
+    process.stdout.write(`\n${this.name}\n${load}\n\n${this.table()}\n\n`);
   }
 
   /** Writes `{ name, startedAt, machine, parameters, rows }` to `file`, creating its directory. */
@@ -100,12 +103,17 @@ export class BenchReport {
       name: this.name,
       startedAt: this.startedAt.toISOString(),
       machine: describeMachine(),
+      loadAverage1m: { atStart: round2(this.loadAtStart), atEnd: round2(loadavg()[0]) },
       parameters: this.parameters,
       ...extra,
       rows: this.rows,
     };
     writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
   }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 function format(value: unknown, digits?: number): string {
