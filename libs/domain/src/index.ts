@@ -8,6 +8,8 @@
  * - `RecordEventsCommand` / `CommandEvent`: what the write path passes in.
  * - `OperationRuleError` with `code` from `OPERATION_RULES` (each with its
  *   category and rule text), `context.eventIndex` and `context.path`.
+ * - `foldOperation(events, from?)` to load a long stream at once (same result as
+ *   reducing with `evolveOperation`, faster).
  * - `hasRecordedEvent(state, eventId)` to tell an idempotent retry.
  */
 export * from './operation/operation.command';

@@ -1,6 +1,6 @@
 import { OperationRuleError, type OperationRuleCode } from './operation.errors';
 import { decideAndEvolve, decideOperation } from './operation.decider';
-import { evolveOperation, hasRecordedEvent, initialOperationState, InconsistentHistoryError, type OperationState } from './operation.state';
+import { evolveOperation, foldOperation, hasRecordedEvent, initialOperationState, InconsistentHistoryError, type OperationState } from './operation.state';
 import {
   agencyJoined,
   arrestMade,
@@ -453,6 +453,23 @@ describe('evolveOperation', () => {
     expect(() => evolveOperation(launchedWithForces(), { eventId: id(9), type: 'Teleported', schemaVersion: 1, occurredAt: NOW, agency: 'NCA', classification: 'OFFICIAL', data: {} })).toThrow(
       'unknown event type Teleported',
     );
+  });
+
+  it('folds a whole history at once to the same state as evolving event by event, leaving the start state alone', () => {
+    const start = launchedWithForces();
+    const before = JSON.stringify(start);
+    const { events } = decideAndEvolve(
+      command([raidConducted(id(10), 'RAID-1'), arrestMade(id(11), 'ARR-1', { raidId: 'RAID-1' }), chargeBrought(id(12), 'ARR-1'), eventRetracted(id(13), id(12))], NWP),
+      start,
+    );
+    const folded = foldOperation(events, start);
+    expect(JSON.stringify(folded)).toBe(JSON.stringify(events.reduce(evolveOperation, start)));
+    expect(JSON.stringify(start)).toBe(before);
+    // The result is persistent again: deciding on it does not disturb it.
+    const after = JSON.stringify(folded);
+    when(folded, [chargeBrought(id(14), 'ARR-1')]);
+    expect(JSON.stringify(folded)).toBe(after);
+    expect(foldOperation([])).toBe(initialOperationState());
   });
 
   it('folds decided events to the same state decideAndEvolve returns', () => {

@@ -345,3 +345,50 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
       return retracted;
   }
 }
+
+function transient(state: LaunchedOperation): LaunchedOperation {
+  return {
+    ...state,
+    agencies: state.agencies.asMutable(),
+    events: state.events.asMutable(),
+    raids: state.raids.asMutable(),
+    arrests: state.arrests.asMutable(),
+    seizures: state.seizures.asMutable(),
+    reports: state.reports.asMutable(),
+    ocgs: state.ocgs.asMutable(),
+    threatsToLife: state.threatsToLife.asMutable(),
+  };
+}
+
+function persistent(state: LaunchedOperation): LaunchedOperation {
+  return {
+    ...state,
+    agencies: state.agencies.asImmutable(),
+    events: state.events.asImmutable(),
+    raids: state.raids.asImmutable(),
+    arrests: state.arrests.asImmutable(),
+    seizures: state.seizures.asImmutable(),
+    reports: state.reports.asImmutable(),
+    ocgs: state.ocgs.asImmutable(),
+    threatsToLife: state.threatsToLife.asImmutable(),
+  };
+}
+
+/**
+ * Folds a whole history at once (loading an operation's stream): the same result
+ * as reducing with `evolveOperation`, but the collections are updated in place
+ * while folding (Immutable's transient mutation), which is several times faster
+ * on long streams. `from` is never modified.
+ */
+export function foldOperation(events: Iterable<OperationEvent>, from: OperationState = initialOperationState()): OperationState {
+  let state = from;
+  let mutable = false;
+  for (const event of events) {
+    state = evolveOperation(state, event);
+    if (!mutable && state.status !== 'not-launched') {
+      state = transient(state);
+      mutable = true;
+    }
+  }
+  return mutable && state.status !== 'not-launched' ? persistent(state) : state;
+}
