@@ -129,4 +129,15 @@ describe('TokenVerifier', () => {
       subject: 'officer-1',
     });
   });
+
+  it('remembers a verified token, yet refuses it once expired', async () => {
+    let now = Date.parse('2026-01-01T12:00:00Z');
+    const clocked = new TokenVerifier(options, () => now);
+    const token = tokenFor(nca, { issuedAt: now / 1000, ttlSeconds: 60 });
+    const first = await clocked.verify(token);
+    now += 59_000;
+    expect(await clocked.verify(token)).toBe(first);
+    now += 100_000;
+    await expect(clocked.verify(token)).rejects.toMatchObject({ code: 'auth.token-expired' });
+  });
 });

@@ -7,6 +7,10 @@ import { AGENCY_CODE_PATTERN, isRole, type Principal, type Role, SUBJECT_PATTERN
 /** Compact JWS: three base64url parts. Anything else is refused before any crypto runs. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_TOKEN_LENGTH = 8192;
+/** Verified tokens remembered (a signature check costs ~0.2 ms of CPU; a busy client reuses its token). */
+const CACHE_ENTRIES = 10_000;
+/** A remembered token is checked again after this long, so a key withdrawn from a JWKS stops working soon. */
+const CACHE_TTL_MS = 5 * 60_000;
 
 type VerifierOptions = Pick<
   AuthModuleOptions,
@@ -28,6 +32,8 @@ type VerifierOptions = Pick<
  */
 export class TokenVerifier {
   private readonly key: KeyObject | JWTVerifyGetKey;
+  /** token → its principal, until the earlier of its expiry and the cache TTL. Insertion order = eviction order. */
+  private readonly verified = new Map<string, { readonly principal: Principal; readonly untilMs: number }>();
 
   constructor(
     private readonly options: VerifierOptions,
@@ -56,10 +62,20 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const nowMs = this.now();
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (nowMs < known.untilMs) return known.principal;
+      this.verified.delete(token);
+    }
+    return this.verifyUncached(token, nowMs);
+  }
+
+  private async verifyUncached(token: string, nowMs: number): Promise<Principal> {
     if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
       throw invalid('The token is not a signed JWT');
     }
-    const nowSeconds = Math.floor(this.now() / 1000);
+    const nowSeconds = Math.floor(nowMs / 1000);
     let payload: JWTPayload;
     try {
       const verified = await jwtVerify(token, this.key as KeyObject, {
@@ -74,7 +90,18 @@ export class TokenVerifier {
     } catch (error: unknown) {
       throw translateJoseError(error, this.options.verification.kind === 'jwks-url');
     }
-    return this.principalFrom(payload, nowSeconds);
+    const principal = this.principalFrom(payload, nowSeconds);
+    // Only what fully verified is remembered, and never past its own expiry (no clock tolerance on hits).
+    this.remember(token, principal, Math.min(payload.exp! * 1000, nowMs + CACHE_TTL_MS));
+    return principal;
+  }
+
+  private remember(token: string, principal: Principal, untilMs: number): void {
+    if (this.verified.size >= CACHE_ENTRIES) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { principal, untilMs });
   }
 
   private principalFrom(payload: JWTPayload, nowSeconds: number): Principal {
