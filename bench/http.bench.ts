@@ -201,7 +201,23 @@ async function seedHot(port: number, operationId: string): Promise<void> {
   }
 }
 
+/**
+ * Waits until the projections of the api have applied everything written so far:
+ * their catch-up must not run inside the next measurement (a durable run's own
+ * projection work does count: the same process projects what it stores).
+ */
+async function projectionsCaughtUp(port: number): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { projections?: { caughtUp?: boolean; lag?: number } };
+    if (health.projections === undefined || (health.projections.caughtUp === true && health.projections.lag === 0)) return;
+    if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(health.projections)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function measure(port: number, paths: () => string): Promise<AutocannonResult> {
+  await projectionsCaughtUp(port);
   const authorization = token();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,

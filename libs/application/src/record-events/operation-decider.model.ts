@@ -2,27 +2,34 @@ import type { Classification, EventType } from '@timeline/events';
 import {
   decideAndEvolve,
   evolveOperation,
+  foldOperation,
   initialOperationState,
   type CommandEvent,
+  type OperationEvent,
   type OperationState,
 } from '@timeline/domain';
 import type { JsonObject } from '@timeline/kernel';
-import type { OperationModel } from './operation.model';
+import type { OperationFact, OperationModel } from './operation.model';
+
+function operationEventOf(fact: OperationFact): OperationEvent {
+  return {
+    eventId: fact.eventId,
+    type: fact.type,
+    schemaVersion: fact.envelope.schemaVersion,
+    occurredAt: fact.envelope.occurredAt,
+    agency: fact.envelope.agency,
+    classification: fact.envelope.classification,
+    data: fact.data,
+  };
+}
 
 /** The operation decider of libs/domain, bound to the write path. */
 export const operationModel: OperationModel<OperationState> = {
   initialState: initialOperationState,
 
-  evolve: (state, fact) =>
-    evolveOperation(state, {
-      eventId: fact.eventId,
-      type: fact.type,
-      schemaVersion: fact.envelope.schemaVersion,
-      occurredAt: fact.envelope.occurredAt,
-      agency: fact.envelope.agency,
-      classification: fact.envelope.classification,
-      data: fact.data,
-    }),
+  evolve: (state, fact) => evolveOperation(state, operationEventOf(fact)),
+
+  fold: (state, facts) => foldOperation(facts.map(operationEventOf), state),
 
   decide: (state, request) => {
     const decided = decideAndEvolve(

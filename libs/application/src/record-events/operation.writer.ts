@@ -404,13 +404,20 @@ export class OperationWriter<State> {
         if (error instanceof StreamNotFoundError) page = [];
         else throw error;
       }
-      for (const event of page) {
-        const envelope = event.metadata as unknown as EventEnvelope;
-        const fact: OperationFact = { eventId: event.eventId, type: event.type, data: event.data, envelope };
-        this.state = this.model.evolve(this.state, fact);
-        this.revision = event.revision;
-        this.headHash = envelope.hash;
-        this.revisionById.set(event.eventId, event.revision);
+      const facts: OperationFact[] = page.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        envelope: event.metadata as unknown as EventEnvelope,
+      }));
+      this.state = this.model.fold
+        ? this.model.fold(this.state, facts)
+        : facts.reduce((state, fact) => this.model.evolve(state, fact), this.state);
+      for (const event of page) this.revisionById.set(event.eventId, event.revision);
+      if (page.length > 0) {
+        const last = page[page.length - 1];
+        this.revision = last.revision;
+        this.headHash = (last.metadata as unknown as EventEnvelope).hash;
       }
       if (page.length < this.options.readPageSize) break;
     }
