@@ -66,6 +66,12 @@ export interface EventStoreDbTestServerOptions {
    * `'unknown'` as EventStoreDB 20–23 (commit is 2^64-1 on stream reads, only `$all` knows it).
    */
   readonly streamReadCommitPosition?: 'self-committed' | 'unknown';
+  /**
+   * Server-side filters of `$all` reads and subscriptions: `'apply'` them (default, as
+   * EventStoreDB since 20.6), or `'reject'` them with INVALID_ARGUMENT, as a server that
+   * does not implement them would.
+   */
+  readonly filters?: 'apply' | 'reject';
   /** Write a few system events (types starting with `$`) at start-up, as a fresh node does. Default true. */
   readonly seedSystemEvents?: boolean;
   readonly serverVersion?: string;
@@ -101,6 +107,7 @@ export class EventStoreDbTestServer {
       caughtUp: options.caughtUp ?? true,
       streamReadCommitPosition: options.streamReadCommitPosition ?? 'self-committed',
       seedSystemEvents: options.seedSystemEvents ?? true,
+      filters: options.filters ?? 'apply',
       serverVersion: options.serverVersion ?? '24.10.0',
     };
     this.log = new InMemoryLog(options.clock);
@@ -371,6 +378,13 @@ export class EventStoreDbTestServer {
         call,
         grpc.status.INVALID_ARGUMENT,
         `'${streamCase}' is not a valid StreamOptionOneofCase`,
+      );
+    }
+    if (options.hasFilter() && this.options.filters === 'reject') {
+      return this.failWith(
+        call,
+        grpc.status.INVALID_ARGUMENT,
+        'The combination of (All, Filter) is invalid.',
       );
     }
     let filter: EventFilter | undefined;

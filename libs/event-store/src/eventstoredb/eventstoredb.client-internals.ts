@@ -13,7 +13,8 @@ export interface FilteredReadRequest {
   readonly from: 'start' | 'end' | { readonly commit: bigint; readonly prepare: bigint };
   readonly direction: 'forwards' | 'backwards';
   readonly maxCount: number;
-  readonly filter: ServerFilter;
+  /** Null reads without a filter (for servers that refuse filtered reads). */
+  readonly filter: ServerFilter | null;
 }
 
 /**
@@ -69,13 +70,20 @@ function buildOptions(request: FilteredReadRequest): ReadReq.Options {
         .setPreparePosition(request.from.prepare.toString()),
     );
   }
-  const expression = new ReadReq.Options.FilterOptions.Expression();
-  if ('regex' in request.filter) expression.setRegex(request.filter.regex);
-  else expression.setPrefixList([...request.filter.prefixes]);
-  const filter = new ReadReq.Options.FilterOptions().setCount(new Empty()).setCheckpointintervalmultiplier(1);
-  if (request.filter.on === 'event-type') filter.setEventType(expression);
-  else filter.setStreamIdentifier(expression);
-  return new ReadReq.Options()
+  const options = new ReadReq.Options();
+  if (request.filter === null) options.setNoFilter(new Empty());
+  else {
+    const expression = new ReadReq.Options.FilterOptions.Expression();
+    if ('regex' in request.filter) expression.setRegex(request.filter.regex);
+    else expression.setPrefixList([...request.filter.prefixes]);
+    const filter = new ReadReq.Options.FilterOptions()
+      .setCount(new Empty())
+      .setCheckpointintervalmultiplier(1);
+    if (request.filter.on === 'event-type') filter.setEventType(expression);
+    else filter.setStreamIdentifier(expression);
+    options.setFilter(filter);
+  }
+  return options
     .setAll(all)
     .setReadDirection(
       request.direction === 'forwards'
@@ -84,6 +92,5 @@ function buildOptions(request: FilteredReadRequest): ReadReq.Options {
     )
     .setResolveLinks(false)
     .setCount(String(request.maxCount))
-    .setUuidOption(new ReadReq.Options.UUIDOption().setString(new Empty()))
-    .setFilter(filter);
+    .setUuidOption(new ReadReq.Options.UUIDOption().setString(new Empty()));
 }

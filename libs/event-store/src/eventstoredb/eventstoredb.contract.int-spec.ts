@@ -35,6 +35,24 @@ describeEventStoreContract('eventstoredb (protocol test server, pre-24 behaviour
   },
 });
 
+let minimalServer: Promise<EventStoreDbTestServer> | undefined;
+afterAll(async () => {
+  await (await minimalServer)?.stop();
+});
+
+// A server implementing only what the client's own calls need: no server-side filters
+// on reads or subscriptions (the adapter then filters alone), no CaughtUp, no checkpoints.
+describeEventStoreContract('eventstoredb (protocol test server, no server-side filters)', {
+  create: async () => {
+    minimalServer ??= EventStoreDbTestServer.start({
+      filters: 'reject',
+      caughtUp: false,
+      serverFeatures: false,
+    });
+    return EventStoreDbEventStore.open({ connectionString: (await minimalServer).connectionString });
+  },
+});
+
 const realServer = process.env.EVENTSTORE_CONTRACT_URL;
 if (realServer) {
   describeEventStoreContract(`eventstoredb (real server at EVENTSTORE_CONTRACT_URL)`, {

@@ -90,6 +90,19 @@ export function isTransient(error: unknown): boolean {
   );
 }
 
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_UNIMPLEMENTED = 12;
+
+/**
+ * A server that does not take server-side filters (older or partial implementations
+ * of the protocol) answers a filtered request with INVALID_ARGUMENT or UNIMPLEMENTED,
+ * which the client reports as an unknown error carrying that status code.
+ */
+export function refusesFilters(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof UnknownError && (code === GRPC_INVALID_ARGUMENT || code === GRPC_UNIMPLEMENTED);
+}
+
 /** Failures a subscription recovers from by resubscribing; the others end it. */
 export function isTransientForSubscription(error: unknown): boolean {
   return (

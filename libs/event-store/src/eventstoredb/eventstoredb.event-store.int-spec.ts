@@ -326,7 +326,12 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
   });
 
   describe('system events', () => {
-    it('never appear in reads or subscriptions of $all, with or without the port filters', async () => {
+    it.each([
+      ['filtered by the server', 'apply' as const],
+      ['filtered by the adapter alone when the server refuses filters', 'reject' as const],
+    ])('never appear in reads or subscriptions of $all, %s', async (_label, filters) => {
+      await server.stop();
+      server = await EventStoreDbTestServer.start({ filters });
       const store = await openStore();
       const stream = streamName('operation');
       await store.append(stream, [anEvent('A', { i: 1 })]);

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import {
   ANY,
+  AccessDeniedError,
   BACKWARDS,
   END,
   EventStoreDBClient,
@@ -15,6 +16,7 @@ import {
   type EventType,
   type Position,
   type RecordedEvent as ClientRecordedEvent,
+  type ResolvedEvent,
   type StreamSubscription,
 } from '@eventstore/db-client';
 import type { JsonObject } from '@timeline/kernel';
@@ -34,10 +36,15 @@ import type {
 import { DuplicateEventIdError, EventStoreError, EventStoreUnavailableError } from '../event-store.errors';
 import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
 import { prepareAppend, sameContent, type PreparedEvent } from './eventstoredb.append-validation';
-import { ClientInternals } from './eventstoredb.client-internals';
-import { isTransient, isTransientForSubscription, toStoreError } from './eventstoredb.error-mapping';
+import { ClientInternals, type FilteredReadRequest } from './eventstoredb.client-internals';
+import {
+  isTransient,
+  isTransientForSubscription,
+  refusesFilters,
+  toStoreError,
+} from './eventstoredb.error-mapping';
 import { EventIdCache } from './eventstoredb.event-id-cache';
-import { exactStreamFilter, planFilter } from './eventstoredb.filter';
+import { exactStreamFilter, planFilter, type FilterPlan } from './eventstoredb.filter';
 import {
   resolveEventStoreDbOptions,
   type EventStoreDbOptions,
@@ -92,6 +99,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly subscriptions = new Set<() => void>();
   /** The highest `$all` position this adapter knows to be committed; a fresh write always lands beyond it. */
   private observedHead: GlobalPosition | null = null;
+  /** Cleared, for good, the first time the server refuses a filter: the adapter then filters alone. */
+  private serverFilters = true;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -114,24 +123,25 @@ export class EventStoreDbEventStore implements EventStore {
       resolved,
     );
     try {
-      // Any record will do, system ones included: only its position matters.
-      // Read to the end rather than leave the loop early: a stream left unread is never
-      // finished, and the client's dispose() waits for every stream to finish.
-      const last = await store.retrying('read the head of $all', async () => {
-        let position: Position | undefined;
-        for await (const resolved of store.client.readAll({
-          direction: BACKWARDS,
-          fromPosition: END,
-          maxCount: 1,
-        })) {
-          position = resolved.event?.position;
-        }
-        return position;
-      });
+      // Any record will do, system ones included: only its position matters. Read to the
+      // end rather than leave the loop early: a stream left unread is never finished, and
+      // the client's dispose() waits for every stream to finish.
+      let last: Position | undefined;
+      for await (const resolved of store.client.readAll({
+        direction: BACKWARDS,
+        fromPosition: END,
+        maxCount: 1,
+      })) {
+        last = resolved.event?.position;
+      }
       if (last) store.observe(last);
     } catch (error) {
-      await store.client.dispose();
-      throw error;
+      // Without the head, retries of earlier writes are still caught by the id cache
+      // and by 'every-append'; only an unreachable or refusing node stops the start.
+      if (isTransient(error) || error instanceof AccessDeniedError || !(error instanceof Error)) {
+        await store.client.dispose();
+        throw toStoreError(error, { operation: 'read the head of $all' });
+      }
     }
     return store;
   }
@@ -180,14 +190,12 @@ export class EventStoreDbEventStore implements EventStore {
     // One request unless the port's filter has a second dimension the server could not apply.
     const pageSize = Number.isFinite(maxCount) ? Math.min(maxCount + 1, 4096) : Number.MAX_SAFE_INTEGER;
     for (;;) {
-      const page = await this.retrying('read $all', () =>
-        ClientInternals.readAllFiltered(this.client, {
-          from: after ?? 'start',
-          direction: 'forwards',
-          maxCount: pageSize,
-          filter: plan.server,
-        }),
-      );
+      const page = await this.readAllPlanned('read $all', {
+        from: after ?? 'start',
+        direction: 'forwards',
+        maxCount: pageSize,
+        filter: plan.server,
+      });
       for (const resolved of page) {
         const event = resolved.event;
         if (!event?.position) continue;
@@ -279,13 +287,7 @@ export class EventStoreDbEventStore implements EventStore {
         const mine = ++generation;
         try {
           if (backlogEnd === undefined) {
-            const [last] = await ClientInternals.readAllFiltered(this.client, {
-              from: 'end',
-              direction: 'backwards',
-              maxCount: 1,
-              filter: plan.server,
-            });
-            backlogEnd = last?.event?.position ?? null;
+            backlogEnd = await this.lastAccepted(plan, 'read the end of the $all backlog');
             if (backlogEnd !== null && options.after && comparePositions(backlogEnd, options.after) <= 0) {
               backlogEnd = null;
             }
@@ -298,8 +300,9 @@ export class EventStoreDbEventStore implements EventStore {
             pendingCheckpoint = position;
             if (current) settle(current);
           };
-          const filter =
-            serverFilter.on === 'event-type'
+          const filter = !this.serverFilters
+            ? undefined
+            : serverFilter.on === 'event-type'
               ? 'regex' in serverFilter
                 ? eventTypeFilter({ regex: serverFilter.regex, checkpointReached })
                 : eventTypeFilter({ prefixes: [...serverFilter.prefixes], checkpointReached })
@@ -340,6 +343,10 @@ export class EventStoreDbEventStore implements EventStore {
             generation++;
             current = undefined;
             void subscription.unsubscribe().catch(() => undefined);
+            if (filter && refusesFilters(error)) {
+              this.serverFilters = false;
+              return void start();
+            }
             retryLater(error);
           };
           subscription.on('error', dropped);
@@ -378,18 +385,10 @@ export class EventStoreDbEventStore implements EventStore {
 
   async describe(): Promise<EventStoreDescription> {
     this.assertOpen('describe the store');
-    const [endpoint, last] = await Promise.all([
+    const [endpoint, head] = await Promise.all([
       this.retrying('reach the node', () => ClientInternals.endpoint(this.client)),
-      this.retrying('read the head of $all', () =>
-        ClientInternals.readAllFiltered(this.client, {
-          from: 'end',
-          direction: 'backwards',
-          maxCount: 1,
-          filter: planFilter(undefined).server,
-        }),
-      ),
+      this.lastAccepted(planFilter(undefined), 'read the head of $all'),
     ]);
-    const head = last[0]?.event?.position ?? null;
     if (head) this.observe(head);
     return { kind: 'eventstoredb', location: endpoint, headPosition: head && toGlobal(head) };
   }
@@ -530,14 +529,12 @@ export class EventStoreDbEventStore implements EventStore {
     if (positions.every((position) => position !== null)) return positions as GlobalPosition[];
     const missing = new Set(events.filter((_, index) => positions[index] === null).map((event) => event.id));
     const found = new Map<string, GlobalPosition>();
-    for (const resolved of await this.retrying(`locate events of ${streamName} in $all`, () =>
-      ClientInternals.readAllFiltered(this.client, {
-        from: 'start',
-        direction: 'forwards',
-        maxCount: Number.MAX_SAFE_INTEGER,
-        filter: exactStreamFilter(streamName),
-      }),
-    )) {
+    for (const resolved of await this.readAllPlanned(`locate events of ${streamName} in $all`, {
+      from: 'start',
+      direction: 'forwards',
+      maxCount: Number.MAX_SAFE_INTEGER,
+      filter: exactStreamFilter(streamName),
+    })) {
       const event = resolved.event;
       if (event?.position && missing.has(event.id)) found.set(event.id, toGlobal(event.position));
     }
@@ -568,6 +565,44 @@ export class EventStoreDbEventStore implements EventStore {
     // What this instance reads (its projections' subscriptions included) guards its appends too.
     this.idCache.remember(recorded.eventId, recorded.streamName, recorded.revision);
     return recorded;
+  }
+
+  /** Reads `$all`, filtered by the server while it accepts filters on reads, by the adapter after. */
+  private readAllPlanned(
+    operation: string,
+    request: FilteredReadRequest,
+  ): Promise<ResolvedEvent<EventType>[]> {
+    return this.retrying(operation, async () => {
+      if (this.serverFilters && request.filter !== null) {
+        try {
+          return await ClientInternals.readAllFiltered(this.client, request);
+        } catch (error) {
+          if (!refusesFilters(error)) throw error;
+          this.serverFilters = false;
+        }
+      }
+      return ClientInternals.readAllFiltered(this.client, { ...request, filter: null });
+    });
+  }
+
+  /** The position of the last event of `$all` the plan accepts, or null when there is none. */
+  private async lastAccepted(plan: FilterPlan, operation: string): Promise<GlobalPosition | null> {
+    const pageSize = 64;
+    let from: FilteredReadRequest['from'] = 'end';
+    for (;;) {
+      const page = await this.readAllPlanned(operation, {
+        from,
+        direction: 'backwards',
+        maxCount: pageSize,
+        filter: plan.server,
+      });
+      for (const { event } of page) {
+        if (!event?.position) continue;
+        if (plan.accepts({ type: event.type, streamName: event.streamId })) return toGlobal(event.position);
+        from = event.position;
+      }
+      if (page.length < pageSize) return null;
+    }
   }
 
   // ---- plumbing ----
