@@ -6,8 +6,11 @@ import type { SeededRandom } from '../random/seeded-random';
 // type in the published contract (events/). One function per type keeps the
 // generator's decisions apart from the contract's field names.
 
-/** AgencyJoined is recorded by the agency joining, under its own credential. */
-export const JOIN_RECORDED_BY_JOINER = true;
+/**
+ * AgencyJoined is recorded by the lead agency: a recorder may only write to
+ * operations its agency takes part in, so the lead admits each partner.
+ */
+export const JOIN_RECORDED_BY_JOINER = false;
 
 /** Drops absent optional fields: the contract forbids explicit nulls/undefined and JSON has no undefined. */
 function compact(fields: Record<string, unknown>): JsonObject {

@@ -18,6 +18,11 @@ export class SeedHttpError extends TimelineError {
   }
 }
 
+export interface HttpSeedWriterOptions {
+  /** How many times one request waits out a 429 (Retry-After) before the load fails. Default 30. */
+  readonly maxRateLimitWaits: number;
+}
+
 /** Bearer token of the recording principal of an agency. */
 export type TokenProvider = (agency: string, subject: string) => string | Promise<string>;
 
@@ -34,46 +39,53 @@ export class HttpSeedWriter implements SeedWriter {
     private readonly baseUrl: string,
     private readonly tokenFor: TokenProvider,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly options: HttpSeedWriterOptions = { maxRateLimitWaits: 30 },
   ) {}
 
   async write(submission: SeedSubmission): Promise<{ replayed: boolean }> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}/operations/${encodeURIComponent(submission.operationId)}/events`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await this.token(submission)}`,
-          'x-correlation-id': submission.events[0].correlationId,
-        },
-        body: JSON.stringify(toRequestBody(submission)),
-      });
-    } catch (error) {
-      throw new SeedHttpError(
-        null,
-        null,
-        `POST ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+    const body = JSON.stringify(toRequestBody(submission));
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await this.token(submission)}`,
+            'x-correlation-id': submission.events[0].correlationId,
+          },
+          body,
+        });
+      } catch (error) {
+        throw new SeedHttpError(
+          null,
+          null,
+          `POST ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      const answer = await readBody(response);
+      if (response.status === 429 && attempt < this.options.maxRateLimitWaits) {
+        // The api limits requests per principal; the same request is safe to send again (its event ids are fixed).
+        const retryAfter = Number(response.headers.get('retry-after'));
+        await sleep(
+          Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000, 60_000),
+        );
+        continue;
+      }
+      if (response.status !== 200 && response.status !== 201) {
+        const detail =
+          typeof answer === 'object' && answer !== null ? JSON.stringify(answer) : String(answer);
+        throw new SeedHttpError(
+          response.status,
+          answer,
+          `POST ${url} answered ${response.status}: ${detail.slice(0, 2000)}`,
+        );
+      }
+      const replayed =
+        typeof answer === 'object' && answer !== null && (answer as { replayed?: unknown }).replayed === true;
+      return { replayed: replayed || response.status === 200 };
     }
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text === '' ? null : JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text for the error.
-    }
-    if (response.status !== 200 && response.status !== 201) {
-      const detail = typeof body === 'object' && body !== null ? JSON.stringify(body) : String(body);
-      throw new SeedHttpError(
-        response.status,
-        body,
-        `POST ${url} answered ${response.status}: ${detail.slice(0, 2000)}`,
-      );
-    }
-    const replayed =
-      typeof body === 'object' && body !== null && (body as { replayed?: unknown }).replayed === true;
-    return { replayed: replayed || response.status === 200 };
   }
 
   private token(submission: SeedSubmission): Promise<string> {
@@ -84,4 +96,17 @@ export class HttpSeedWriter implements SeedWriter {
     }
     return token;
   }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text === '' ? null : JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
