@@ -51,6 +51,9 @@ import {
   type ResolvedEventStoreDbOptions,
 } from './eventstoredb.options';
 
+/** How long close() waits for the server to end the calls it cancels. */
+const CLOSE_GRACE_MS = 5000;
+
 /** Stream reads come from the index, which stores no commit position: the server sends 2^64-1 (u64 -1) then. */
 const UNKNOWN_POSITION = (1n << 64n) - 1n;
 
@@ -85,13 +88,29 @@ export class UnreadableEventError extends EventStoreError {
  *   data as the event's data, the metadata as its custom metadata.
  * - Every append sends its expected revision (`any` included), so a resend is an
  *   idempotent retry on the server: it returns the original revision and position.
- * - EventStoreDB recognises a retry by event id alone. Reused ids with other
- *   content, in another stream or at another revision are refused from an
- *   {@link EventIdCache} before sending; a retry the cache does not know is
- *   recognised from the server's answer (a position not beyond the head already
- *   seen) and then read back and compared — see `duplicateEventIdCheck`.
+ * - EventStoreDB recognises a retry by event id alone. A reused id in another
+ *   stream or at another revision is refused from an {@link EventIdCache} before
+ *   sending. A batch that looks like a retry — ids already seen in its stream, or
+ *   a server answer whose position is not beyond the head already seen (a fresh
+ *   write always lands beyond it) — is read back and compared, so other content
+ *   under a reused id is a DuplicateEventIdError; see `duplicateEventIdCheck`.
  * - `$all` never yields system events: every read and subscription carries a
- *   server-side filter (see {@link planFilter}) and the port's filter on top.
+ *   server-side filter (see {@link planFilter}) and the port's whole filter on top;
+ *   a server that refuses filters gets unfiltered requests and the adapter filters alone.
+ * - `$all` reads start at a position inclusively on the server; the adapter drops
+ *   what is not after the port's exclusive `after`. Subscriptions never deliver an
+ *   event at or before the last one delivered, whatever a (re)subscription replays.
+ * - The `caught-up` marker does not wait for the server's CaughtUp message (sent
+ *   since 23.10 only): before subscribing, the adapter reads the position of the last
+ *   event the subscription's filter accepts, and marks caught-up once it has
+ *   delivered (or passed, by a checkpoint) that position — or on the server's
+ *   CaughtUp, whichever comes first, after the events the client has buffered.
+ * - A dropped subscription resubscribes after the last event delivered or checkpoint
+ *   passed, with exponential backoff bounded by `resubscribe`; a permanent failure
+ *   (access denied) or too many attempts error the observable.
+ * - Positions are EventStoreDB's (commit, prepare) pair, unchanged. Stream reads of
+ *   servers before 24.x carry no commit position; an event that committed itself (every
+ *   gRPC append) has it equal to its prepare position, any other is looked up in `$all`.
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly idCache: EventIdCache;
@@ -397,7 +416,13 @@ export class EventStoreDbEventStore implements EventStore {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inFlight]);
       for (const complete of [...this.subscriptions]) complete();
-      await this.client.dispose();
+      // dispose() waits for every call to end; a server that never ends a cancelled one must not hold close().
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.dispose(),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
     })();
     return this.closing;
   }
