@@ -116,6 +116,8 @@ export function toProblem(error: unknown, context: ProblemContext): MappedProble
     const headers: Record<string, string> = {};
     const challenge = (error as { challenge?: unknown }).challenge;
     if (status === 401 && typeof challenge === 'string') headers['WWW-Authenticate'] = challenge;
+    // Unavailable is temporary (a projection still catching up, a store failing over): say when to try again.
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) headers['Retry-After'] = '1';
     return {
       problem: document(status, error.code, error.message, context, extensions),
       headers,
