@@ -12,6 +12,7 @@ import { computeEventHash } from '../chain/hash-chain';
  * - `prev-hash-mismatch`: `prevHash` is not the hash of the event before it in the stream;
  * - `hash-mismatch`: the event's content no longer hashes to its sealed `hash`.
  * - `position-out-of-order`: (whole log) global positions do not strictly increase.
+ * - `position-gap`: (whole log, embedded store) a position is missing before this event: an event was removed.
  */
 export type ChainBreakReason =
   | 'malformed-envelope'
@@ -21,10 +22,12 @@ export type ChainBreakReason =
   | 'revision-mismatch'
   | 'prev-hash-mismatch'
   | 'hash-mismatch'
-  | 'position-out-of-order';
+  | 'position-out-of-order'
+  | 'position-gap';
 
 /** The first broken link of a chain, naming the event where verification failed. */
 export interface ChainBreak {
+  /** The operation (for a log-level break at an event outside operation streams: that stream's name). */
   readonly operationId: string;
   /** Where the store (or the export file) places the event in its stream. */
   readonly revision: number;

@@ -107,6 +107,29 @@ describe('verification of a tampered SQLite store', () => {
     });
   });
 
+  it('reports, in the whole log, the removal of an operation’s last event that its own chain cannot show', async () => {
+    const db = new Database(file);
+    db.exec('DROP TRIGGER events_are_immutable_delete');
+    db.prepare('DELETE FROM events WHERE event_id = ?').run(eventIds[11]);
+    db.close();
+
+    const stream = await withStore((store) => verifyOperationStream(store, 'venetic'));
+    expect(stream).toEqual({
+      ok: true,
+      operationId: 'venetic',
+      events: 11,
+      head: { revision: 10, hash: hashes[10] },
+    });
+    const log = await withStore((store) => verifyLog(store));
+    expect(!log.ok && log.brokenAt).toMatchObject({
+      operationId: 'alpha',
+      revision: 0,
+      position: '13',
+      reason: 'position-gap',
+      expected: '12',
+    });
+  });
+
   it('catches a row rewritten through SQL and re-hashed, at the next link', async () => {
     const db = new Database(file);
     db.exec('DROP TRIGGER events_are_immutable_update');

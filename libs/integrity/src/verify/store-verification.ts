@@ -77,33 +77,51 @@ export async function verifyOperationStream(
 /**
  * Recomputes every operation's chain in one pass over the global log (commit
  * order), keeping only each stream's head in memory, and checks that global
- * positions strictly increase. Streams other than operations' are not chained
- * and are skipped by the read filter.
+ * positions strictly increase. Streams other than operations' are not chained.
+ *
+ * On a store that numbers its log 1, 2, 3… (the embedded store: `describe()`
+ * kind `sqlite`, or `contiguousPositions: true`) every position must follow the
+ * one before: a missing number is a removed event, even the last event of an
+ * operation, which its own chain cannot reveal.
  */
 export async function verifyLog(
   store: EventStore,
-  options: VerificationOptions = {},
+  options: VerificationOptions & { readonly contiguousPositions?: boolean } = {},
 ): Promise<LogVerification> {
   const verifiers = new Map<string, StreamChainVerifier>();
+  const contiguous = options.contiguousPositions ?? (await store.describe()).kind === 'sqlite';
   let events = 0;
   let previous: GlobalPosition | null = null;
-  const filter = { streamNamePrefixes: [OPERATION_STREAM_PREFIX] };
+  // Gaps can only be seen in the whole log; otherwise only operation streams are read.
+  const filter = contiguous ? undefined : { streamNamePrefixes: [OPERATION_STREAM_PREFIX] };
   for await (const event of walkLog(store, { pageSize: options.pageSize, filter })) {
     const link = chainLinkOf(event);
-    const operationId = event.streamName.slice(OPERATION_STREAM_PREFIX.length);
-    if (previous && comparePositions(event.position, previous) <= 0) {
-      const brokenAt: ChainBreak = {
+    const isOperation = event.streamName.startsWith(OPERATION_STREAM_PREFIX);
+    const operationId = isOperation
+      ? event.streamName.slice(OPERATION_STREAM_PREFIX.length)
+      : event.streamName;
+    const breakOf = (reason: ChainBreak['reason'], expected: string): LogVerification => ({
+      ok: false,
+      events,
+      brokenAt: {
         operationId,
         revision: event.revision,
         eventId: event.eventId,
         position: link.position,
-        reason: 'position-out-of-order',
-        expected: `after ${formatPosition(previous)}`,
+        reason,
+        expected,
         actual: link.position,
-      };
-      return { ok: false, events, brokenAt };
+      },
+    });
+    if (previous && comparePositions(event.position, previous) <= 0) {
+      return breakOf('position-out-of-order', `after ${formatPosition(previous)}`);
+    }
+    if (contiguous) {
+      const expected = previous ? previous.commit + 1n : 1n;
+      if (event.position.commit !== expected) return breakOf('position-gap', expected.toString());
     }
     previous = event.position;
+    if (!isOperation) continue;
     let verifier = verifiers.get(operationId);
     if (!verifier) verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
     const broken = verifier.accept(link);
