@@ -1,0 +1,145 @@
+import type { LoggerService } from '@nestjs/common';
+import { operationModel, type OperationModel } from '@timeline/application';
+import { EVENT_CATALOGUE, EVENT_TYPES, eventSchemaName } from '@timeline/events';
+import { join } from 'node:path';
+import { apiClient } from './support/api-client';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/** Keeps every log call, as the structured objects the app logs. */
+class CollectingLogger implements LoggerService {
+  readonly lines: { level: string; message: unknown; rest: unknown[] }[] = [];
+  log(message: unknown, ...rest: unknown[]): void {
+    this.lines.push({ level: 'log', message, rest });
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.lines.push({ level: 'error', message, rest });
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.lines.push({ level: 'warn', message, rest });
+  }
+}
+
+const launch = {
+  type: 'OperationLaunched',
+  occurredAt: '2020-03-26T09:00:00Z',
+  data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+};
+const NCA = { role: 'recorder', agency: 'NCA' } as const;
+
+describe('The api foundation', () => {
+  let test: TestApp;
+  const logger = new CollectingLogger();
+  /** The real decider, except that one operation id makes it fail like a bug would. */
+  const faulty: OperationModel<unknown> = {
+    ...(operationModel as OperationModel<unknown>),
+    decide: (state, request) => {
+      if (request.operationId === 'buggy') throw new TypeError("Cannot read properties of undefined (reading 'raids')");
+      return (operationModel as OperationModel<unknown>).decide(state, request);
+    },
+  };
+
+  beforeAll(async () => {
+    test = await startTestApp({ logger, model: faulty });
+  });
+
+  afterAll(async () => {
+    await test.close();
+  });
+
+  it('reports health without a credential: status, the store kind, its file and the head position', async () => {
+    const api = apiClient(test.app);
+    const before = await api.anonymous().get('/health');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({
+      status: 'up',
+      store: { status: 'up', kind: 'sqlite', location: join(test.dataDir, 'events.db'), headPosition: null },
+    });
+    expect((await api.as(NCA).post('/operations/healthy/events').send({ events: [launch] })).status).toBe(201);
+    const after = await api.anonymous().get('/health');
+    expect(after.body.store).toEqual({ status: 'up', kind: 'sqlite', location: join(test.dataDir, 'events.db'), headPosition: '1' });
+  });
+
+  it('logs one structured line per request with its correlation id, and echoes the id', async () => {
+    const response = await apiClient(test.app)
+      .as(NCA)
+      .post('/operations/logged/events')
+      .set('X-Correlation-Id', 'trace-7f3k2')
+      .send({ events: [launch] });
+    expect(response.status).toBe(201);
+    expect(response.headers['x-correlation-id']).toBe('trace-7f3k2');
+    const lines = logger.lines.filter(
+      (line) => typeof line.message === 'object' && (line.message as { correlationId?: string }).correlationId === 'trace-7f3k2',
+    );
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toEqual({
+      level: 'log',
+      message: {
+        msg: 'request',
+        method: 'POST',
+        url: '/operations/logged/events',
+        status: 201,
+        durationMs: expect.any(Number),
+        correlationId: 'trace-7f3k2',
+      },
+      rest: ['Http'],
+    });
+  });
+
+  it('answers an unexpected failure with a generic 500 and logs it with the correlation id and stack', async () => {
+    const response = await apiClient(test.app)
+      .as(NCA)
+      .post('/operations/buggy/events')
+      .set('X-Correlation-Id', 'trace-bug')
+      .send({ events: [launch] });
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({
+      type: 'urn:operation-timeline:problem:internal',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred; it has been logged',
+      instance: '/operations/buggy/events',
+      code: 'internal',
+    });
+    expect(response.text).not.toContain('raids');
+    const errors = logger.lines.filter((line) => line.level === 'error');
+    expect(errors).toEqual([
+      {
+        level: 'error',
+        message: {
+          msg: 'unexpected error',
+          correlationId: 'trace-bug',
+          method: 'POST',
+          url: '/operations/buggy/events',
+          error: "Cannot read properties of undefined (reading 'raids')",
+        },
+        rest: [expect.stringContaining('TypeError: Cannot read properties of undefined'), 'Problem'],
+      },
+    ]);
+  });
+
+  it('serves the OpenAPI document with every event type and its data schema', async () => {
+    const api = apiClient(test.app).as({ role: 'analyst', agency: 'NCA' });
+    const ui = await api.get('/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/^text\/html/);
+    const response = await api.get('/docs-json');
+    expect(response.status).toBe(200);
+    const document = response.body as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; items?: unknown }> };
+    };
+    expect(document.paths['/operations/{operationId}/events'].post.requestBody!.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/RecordEventsRequest',
+    });
+    const schemas = document.components.schemas;
+    const variants = (schemas['RecordEventsRequest'].properties!['events'] as { items: { oneOf: { $ref: string }[] } }).items.oneOf;
+    expect(variants.map((variant) => variant.$ref)).toEqual(EVENT_TYPES.map((type) => `#/components/schemas/Record${type}`));
+    for (const type of EVENT_TYPES) {
+      const dataSchema = eventSchemaName(type, EVENT_CATALOGUE[type].currentVersion);
+      expect(schemas[`Record${type}`].properties!['data']).toEqual({ $ref: `#/components/schemas/${dataSchema}` });
+      expect(schemas[dataSchema]).toBeDefined();
+    }
+    expect(schemas['SeizureRecordedV1'].properties).toHaveProperty('drugs');
+    expect(schemas['Problem'].properties).toHaveProperty('errors');
+  });
+});
