@@ -4,7 +4,8 @@
  * calls the client makes with EventStoreDB's semantics (KurrentDB 24.x/25.x
  * gRPC transport): Streams.Append, Streams.BatchAppend, Streams.Read (streams,
  * `$all`, filtered reads, catch-up subscriptions) and
- * ServerFeatures.GetSupportedMethods. It also injects the faults a real
+ * ServerFeatures.GetSupportedMethods, and Gossip.Read (a one-node cluster whose
+ * leader is this server). It also injects the faults a real
  * cluster produces (not leader, unavailable, timeouts, access denied, dropped
  * subscriptions) on demand.
  *
@@ -18,6 +19,8 @@ import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import { Empty as ProtoEmpty } from 'google-protobuf/google/protobuf/empty_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
+import { GossipService } from '@eventstore/db-client/generated/gossip_grpc_pb';
+import { ClusterInfo, EndPoint, MemberInfo } from '@eventstore/db-client/generated/gossip_pb';
 import {
   AppendReq,
   AppendResp,
@@ -97,6 +100,7 @@ export class EventStoreDbTestServer {
   private readonly options: Required<Omit<EventStoreDbTestServerOptions, 'clock'>>;
   private dropSubscriptionsAfterEvents: number | null = null;
   private port = 0;
+  private readonly instanceId = crypto.randomUUID();
   /** Calls served, by method, so tests can tell which path the client took. */
   readonly calls = { append: 0, batchAppend: 0, read: 0, subscribe: 0, features: 0 };
 
@@ -190,6 +194,18 @@ export class EventStoreDbTestServer {
         this.calls.features++;
         if (!this.options.serverFeatures) return callback(unimplemented('GetSupportedMethods'));
         callback(null, this.supportedMethods());
+      },
+    });
+    // Gossip, for connection strings that name several nodes: one live leader, this server.
+    this.server.addService(GossipService, {
+      read: (_call: unknown, callback: grpc.sendUnaryData<ClusterInfo>) => {
+        const leader = new MemberInfo()
+          .setInstanceId(new UUID().setString(this.instanceId))
+          .setTimeStamp(String(Date.now()))
+          .setState(MemberInfo.VNodeState.LEADER)
+          .setIsAlive(true)
+          .setHttpEndPoint(new EndPoint().setAddress('127.0.0.1').setPort(this.port));
+        callback(null, new ClusterInfo().setMembersList([leader]));
       },
     });
     this.port = await new Promise<number>((resolve, reject) =>

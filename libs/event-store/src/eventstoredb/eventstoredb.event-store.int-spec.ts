@@ -416,6 +416,18 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
     });
   });
 
+  it('reaches the leader through gossip when the connection string names several nodes', async () => {
+    const port = server.endpoint.split(':')[1];
+    const store = await EventStoreDbEventStore.open({
+      connectionString: `esdb://127.0.0.1:${port},localhost:${port}?tls=false&nodePreference=leader`,
+    });
+    open.push(store);
+    const result = await store.append(streamName('gossip'), [anEvent('A')]);
+
+    expect(result.nextExpectedRevision).toBe(0);
+    expect((await store.describe()).location).toBe(server.endpoint);
+  });
+
   it('describes the node it is connected to and the head of the user log', async () => {
     const store = await openStore();
     const result = await store.append(streamName('describe'), [anEvent('A')]);
