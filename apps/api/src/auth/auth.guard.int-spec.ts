@@ -14,7 +14,7 @@ import { Allow, AllowOnOperation, AuditAccess, Public } from './access-policy.de
 import { configureSecurity } from './auth.bootstrap';
 import { readAuthConfiguration } from './auth.config';
 import { AuthModule } from './auth.module';
-import { CurrentPrincipal } from './current-principal.decorator';
+import { CurrentPrincipal, OptionalPrincipal } from './current-principal.decorator';
 import type { Principal } from './principal';
 
 @Controller()
@@ -23,6 +23,12 @@ class ProbeController {
   @Public()
   open() {
     return { ok: true };
+  }
+
+  @Get('probe/public-whoami')
+  @Public()
+  whoami(@OptionalPrincipal() principal: Principal | null) {
+    return { principal };
   }
 
   @Get('probe/unguarded')
@@ -122,6 +128,18 @@ describe('AuthGuard over HTTP', () => {
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('tells a public route who calls when the token is valid, and ignores a bad one there', async () => {
+    await http().get('/probe/public-whoami').expect(200, { principal: null });
+    await http()
+      .get('/probe/public-whoami')
+      .set('Authorization', bearerFor({ role: 'admin', agency: 'NCA', subject: 'ops-admin' }))
+      .expect(200, { principal: { subject: 'ops-admin', agency: 'NCA', roles: ['admin'] } });
+    await http()
+      .get('/probe/public-whoami')
+      .set('Authorization', bearerFor(nca('admin'), { claims: { aud: 'elsewhere' } }))
+      .expect(200, { principal: null });
   });
 
   it('closes a route that declares no policy, even to a valid principal', async () => {

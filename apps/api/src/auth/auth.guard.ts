@@ -65,7 +65,10 @@ export class AuthGuard implements CanActivate {
       this.logger.error({ msg: 'route has no access policy and is closed', method: request.method, url: request.url });
       throw new RouteWithoutPolicyError();
     }
-    if (policy.kind === 'public') return true;
+    if (policy.kind === 'public') {
+      await this.identifyIfPossible(request);
+      return true;
+    }
 
     const principal = await this.authenticate(request, context.switchToHttp().getResponse<HttpReply>());
     request.principal = principal;
@@ -99,6 +102,21 @@ export class AuthGuard implements CanActivate {
         if (error.code !== 'auth.token-missing') await this.countFailure(request, reply);
       }
       throw error;
+    }
+  }
+
+  /**
+   * A public route answers everyone, but may say more to an identified caller
+   * (e.g. health details for an admin): a valid token sets the principal, an
+   * invalid one is ignored rather than refused.
+   */
+  private async identifyIfPossible(request: HttpRequest): Promise<void> {
+    const header = request.headers['authorization'];
+    if (typeof header !== 'string') return;
+    try {
+      request.principal = await this.verifier.verifyAuthorizationHeader(header);
+    } catch {
+      request.principal = undefined;
     }
   }
 

@@ -20,6 +20,12 @@ export function principalOf(request: unknown): Principal {
   return principal;
 }
 
+/** On a `@Public()` route: the caller's principal when it sent a valid token, otherwise null. */
+export const OptionalPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal | null =>
+    (context.switchToHttp().getRequest<RequestWithPrincipal>().principal ?? null),
+);
+
 /** Injects the authenticated principal `{ subject, agency, roles }` into a route handler. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal =>
   principalOf(context.switchToHttp().getRequest()),
