@@ -18,3 +18,5 @@ export * from './totals/picture-comparison';
 export * from './loading/seed-loader';
 export * from './loading/write-handler.seed-writer';
 export * from './loading/http.seed-writer';
+export * from './first-run/first-run.loader';
+export * from './first-run/demo-data.module';
