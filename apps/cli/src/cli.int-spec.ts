@@ -159,6 +159,23 @@ describe('the CLI', () => {
     expect(lines.slice(4)).toEqual(['']);
   });
 
+  it('verify --against an earlier export reveals events removed from the end since, exit 1', async () => {
+    expect((await run(['export', '--operation', 'venetic', '--out', 'before'])).code).toBe(0);
+    const intact = await run(['verify', '--operation', 'venetic', '--against', 'before.manifest.json']);
+    expect([intact.code, intact.out.split('\n')[1]]).toEqual([
+      0,
+      `  anchor venetic revision 4 ${store.log[4].metadata.hash}: present`,
+    ]);
+    store.log.pop();
+    const truncated = await run(['verify', '--operation', 'venetic', '--against', 'before.manifest.json']);
+    expect([truncated.code, truncated.out]).toEqual([
+      1,
+      `OK: operation venetic: 4 events, chain head revision 3 ${store.log[3].metadata.hash}\n` +
+        `MISSING: anchor venetic revision 4 ${JSON.parse(await readFile(join(dir, 'before.manifest.json'), 'utf8')).chain.heads[0].hash}: the store no longer holds that revision (events removed since)\n`,
+    ]);
+    expect((await run(['verify', '--against', 'nothing.manifest.json'])).code).toBe(4);
+  });
+
   it('names the default export files after the operation and the time, and exits 4 for a missing export file', async () => {
     expect((await run(['export', '--all'])).code).toBe(0);
     expect((await run(['verify-export', 'export-log-20200702T120000Z.ndjson'])).code).toBe(0);

@@ -18,3 +18,4 @@ export * from './export/export-files';
 export * from './export/export-verifier';
 export * from './export/software-identity';
 export * from './lineage/lineage';
+export * from './verify/anchors';

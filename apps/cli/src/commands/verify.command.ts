@@ -1,7 +1,16 @@
 import { Option } from 'commander';
 import type { EventStore } from '@timeline/event-store';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
-import { verifyLog, verifyOperationStream, type ChainBreak } from '@timeline/integrity';
+import { resolve } from 'node:path';
+import {
+  checkAnchors,
+  readExportManifest,
+  verifyLog,
+  verifyOperationStream,
+  type AnchorCheck,
+  type ChainBreak,
+  type StreamHead,
+} from '@timeline/integrity';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import {
   positiveInteger,
@@ -14,6 +23,7 @@ interface VerifyOptions extends StoreOptionValues {
   readonly operation?: string;
   readonly pageSize: number;
   readonly json?: boolean;
+  readonly against?: string;
 }
 
 export const verifyCommand: CliCommand = {
@@ -31,11 +41,19 @@ export const verifyCommand: CliCommand = {
             .default(500)
             .argParser(positiveInteger('--page-size', 10_000)),
         )
+        .option(
+          '--against <manifest>',
+          'also check that the chain heads of an earlier export (its .manifest.json or single-file download) are still in the store: reveals events removed from the end since then',
+        )
         .option('--json', 'print the result as JSON'),
     ).action(async (options: VerifyOptions) => {
       if (options.operation !== undefined && !OPERATION_ID_PATTERN.test(options.operation)) {
         throw new CliUsageError(`--operation "${options.operation}" is not a valid operation id`);
       }
+      const anchors =
+        options.against === undefined
+          ? []
+          : await anchorsOf(resolve(context.cwd, options.against), options.operation);
       await usingStore(context, options, async (store) => {
         const bar = context.progress(
           'verifying',
@@ -50,8 +68,13 @@ export const verifyCommand: CliCommand = {
                 onProgress,
               });
         bar.stop();
-        if (options.json) context.out(`${JSON.stringify(result, null, 2)}\n`);
-        else if (!result.ok) context.out(describeBreak(result.brokenAt, result.events));
+        const anchorChecks = await checkAnchors(store, anchors);
+        const anchored = anchorChecks.every((check) => check.status === 'present');
+        if (options.json) {
+          context.out(
+            `${JSON.stringify(options.against === undefined ? result : { ...result, anchors: anchorChecks }, null, 2)}\n`,
+          );
+        } else if (!result.ok) context.out(describeBreak(result.brokenAt, result.events));
         else if ('head' in result) {
           context.out(
             `OK: operation ${result.operationId}: ${result.events} events, chain head revision ${result.head.revision} ${result.head.hash}\n`,
@@ -64,7 +87,8 @@ export const verifyCommand: CliCommand = {
             context.out(`  ${stream.operationId}: head revision ${stream.revision} ${stream.hash}\n`);
           }
         }
-        setExitCode(result.ok ? ExitCode.ok : ExitCode.failed);
+        if (!options.json) for (const check of anchorChecks) context.out(describeAnchor(check));
+        setExitCode(result.ok && anchored ? ExitCode.ok : ExitCode.failed);
       });
     });
   },
@@ -82,4 +106,24 @@ export function describeBreak(brokenAt: ChainBreak, intactBefore: number): strin
 export async function logSize(store: EventStore): Promise<number | null> {
   const { kind, headPosition } = await store.describe();
   return kind === 'sqlite' && headPosition ? Number(headPosition.commit) : null;
+}
+
+async function anchorsOf(path: string, operationId: string | undefined): Promise<StreamHead[]> {
+  const manifest = await readExportManifest(path).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
+    throw new CliUsageError(
+      `--against ${path} holds no readable export manifest: ${(error as Error).message}`,
+    );
+  });
+  if (!manifest.chain.intact)
+    throw new CliUsageError(`--against ${path}: that export recorded a broken chain; it anchors nothing`);
+  return manifest.chain.heads.filter((head) => operationId === undefined || head.operationId === operationId);
+}
+
+function describeAnchor(check: AnchorCheck): string {
+  const where = `anchor ${check.operationId} revision ${check.revision} ${check.hash}`;
+  if (check.status === 'present') return `  ${where}: present\n`;
+  if (check.status === 'missing')
+    return `MISSING: ${where}: the store no longer holds that revision (events removed since)\n`;
+  return `DIFFERENT: ${where}: the store holds ${check.storedHash} there (history rewritten since)\n`;
 }

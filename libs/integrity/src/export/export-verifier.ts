@@ -340,3 +340,14 @@ async function readLastLine(path: string): Promise<{ start: number; text: string
     await handle.close();
   }
 }
+
+/**
+ * The manifest of an export: a `.manifest.json` file, or the last line of a
+ * single-file download.
+ * @throws Error when the file holds no readable manifest.
+ */
+export async function readExportManifest(path: string): Promise<ExportManifest> {
+  if (path.endsWith('.json')) return parseManifest(JSON.parse(await readFile(path, 'utf8')));
+  const tail = await readLastLine(path);
+  return parseManifest((JSON.parse(tail.text) as { manifest?: unknown }).manifest);
+}
