@@ -89,4 +89,16 @@ describe('AccessAudit', () => {
   it('answers an empty page before anything was recorded', async () => {
     await expect(audit.query({ limit: 10, visible: () => true })).resolves.toEqual({ records: [], next: null });
   });
+
+  it('examines a bounded number of records per call and says where to continue', async () => {
+    for (let index = 0; index < 5; index++) {
+      await audit.record({ ...auditor, ...access(index, { operationId: index === 4 ? 'venetic' : 'elsewhere' }) });
+    }
+    const visible = (record: AccessRecord) => record.operationId === 'venetic';
+    const first = await audit.query({ limit: 10, visible }, 3);
+    expect(first).toEqual({ records: [], next: 2 });
+    const second = await audit.query({ limit: 10, visible, after: first.next! }, 3);
+    expect(second.records.map((record) => record.sequence)).toEqual([4]);
+    expect(second.next).toBeNull();
+  });
 });

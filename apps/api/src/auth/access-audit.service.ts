@@ -61,7 +61,7 @@ export interface AccessAuditQuery {
 
 export interface AccessAuditPage {
   readonly records: StoredAccessRecord[];
-  /** Pass as `after` to continue (the page was full); null when the end of the audit was reached. */
+  /** Pass as `after` to continue (the page was full, or the scan cap reached); null at the end of the audit. */
   readonly next: number | null;
 }
 
@@ -107,20 +107,29 @@ export class AccessAudit implements OnModuleInit {
     return this.record({ ...access, subject: principal.subject, agency: principal.agency, roles: principal.roles });
   }
 
-  async query(query: AccessAuditQuery): Promise<AccessAuditPage> {
+  /**
+   * Records matching the query in sequence order. At most `maxScanned` records
+   * are examined per call so that a narrow filter over a long audit stays a
+   * bounded request: the page may then be short, and `next` continues the scan.
+   */
+  async query(query: AccessAuditQuery, maxScanned = 10_000): Promise<AccessAuditPage> {
     const records: StoredAccessRecord[] = [];
     let fromRevision = query.after === undefined ? 0 : query.after + 1;
+    let scanned = 0;
     for (;;) {
-      const batch = await this.readFrom(fromRevision, 1000);
+      const batch = await this.readFrom(fromRevision, Math.min(1000, maxScanned - scanned));
       for (const event of batch) {
         const stored = toStored(event);
+        scanned++;
         if (matches(stored, query)) {
           records.push(stored);
           if (records.length === query.limit) return { records, next: stored.sequence };
         }
       }
-      if (batch.length < 1000) return { records, next: null };
-      fromRevision = batch[batch.length - 1].revision + 1;
+      if (batch.length === 0) return { records, next: null };
+      const last = batch[batch.length - 1].revision;
+      if (scanned >= maxScanned) return { records, next: last };
+      fromRevision = last + 1;
     }
   }
 
