@@ -78,6 +78,11 @@ export interface EventStoreDbTestServerOptions {
   /** Write a few system events (types starting with `$`) at start-up, as a fresh node does. Default true. */
   readonly seedSystemEvents?: boolean;
   readonly serverVersion?: string;
+  /**
+   * How many recent event ids the server remembers to recognise a retry under `any`
+   * (EventStoreDB's committed-events cache is bounded too). Unbounded by default.
+   */
+  readonly anyIdempotencyWindow?: number;
   /** Store clock in milliseconds since the epoch. */
   readonly clock?: () => number;
 }
@@ -97,7 +102,7 @@ export class EventStoreDbTestServer {
   private readonly server = new grpc.Server();
   private readonly faults: { target: FaultTarget; kind: FaultKind; remaining: number }[] = [];
   private readonly subscriptions = new Set<ActiveSubscription>();
-  private readonly options: Required<Omit<EventStoreDbTestServerOptions, 'clock'>>;
+  private readonly options: Required<Omit<EventStoreDbTestServerOptions, 'clock' | 'anyIdempotencyWindow'>>;
   private dropSubscriptionsAfterEvents: number | null = null;
   private port = 0;
   private readonly instanceId = crypto.randomUUID();
@@ -114,7 +119,7 @@ export class EventStoreDbTestServer {
       filters: options.filters ?? 'apply',
       serverVersion: options.serverVersion ?? '24.10.0',
     };
-    this.log = new InMemoryLog(options.clock);
+    this.log = new InMemoryLog(options.clock, options.anyIdempotencyWindow);
   }
 
   static async start(options: EventStoreDbTestServerOptions = {}): Promise<EventStoreDbTestServer> {

@@ -75,14 +75,18 @@ type Listener = (event: StoredEvent) => void;
 export class InMemoryLog {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
-  /** EventStoreDB keeps a (bounded) cache of committed event ids for idempotency with `any`; this one is unbounded. */
+  /** EventStoreDB keeps a bounded cache of committed event ids for idempotency with `any` (and `stream_exists`). */
   private readonly committedIds = new Map<string, StoredEvent>();
   private readonly deleted = new Set<string>();
   private readonly listeners = new Set<Listener>();
   /** The real log starts with epoch and chunk records; user data never sits at position 0. */
   private nextPosition = 1024n;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    /** How many recent ids the `any` idempotency check remembers; unbounded by default. */
+    private readonly idCacheSize = Infinity,
+  ) {}
 
   append(streamName: string, expected: ExpectedVersion, events: readonly ProposedEvent[]): AppendOutcome {
     if (this.deleted.has(streamName)) return { kind: 'stream-deleted' };
@@ -225,7 +229,11 @@ export class InMemoryLog {
     stream.push(stored);
     this.streams.set(streamName, stream);
     this.all.push(stored);
+    this.committedIds.delete(event.eventId);
     this.committedIds.set(event.eventId, stored);
+    if (this.committedIds.size > this.idCacheSize) {
+      this.committedIds.delete(this.committedIds.keys().next().value as string);
+    }
     return stored;
   }
 

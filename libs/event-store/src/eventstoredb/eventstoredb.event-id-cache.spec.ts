@@ -10,8 +10,11 @@ describe('EventIdCache', () => {
     expect(() => cache.assertNoConflict('operation-1', [ID], 2)).not.toThrow();
     expect(() => cache.assertNoConflict('operation-1', [ID], 'any')).not.toThrow();
     expect(() => cache.assertNoConflict('operation-1', [ID], 'no_stream')).not.toThrow();
-    expect(cache.mentions('operation-1', ['0190a8f0-0000-7000-8000-000000000002', ID])).toBe(true);
-    expect(cache.mentions('operation-2', [ID])).toBe(false);
+    expect(cache.revisionsIn('operation-1', ['0190a8f0-0000-7000-8000-000000000002', ID])).toEqual([
+      undefined,
+      3,
+    ]);
+    expect(cache.revisionsIn('operation-2', [ID])).toEqual([undefined]);
   });
 
   it.each([

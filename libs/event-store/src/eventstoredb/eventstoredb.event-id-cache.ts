@@ -25,9 +25,12 @@ export class EventIdCache {
     return this.known.size;
   }
 
-  /** True when an id of the batch is known in this stream: the append is (at least partly) a retry. */
-  mentions(streamName: string, eventIds: readonly string[]): boolean {
-    return eventIds.some((eventId) => this.known.get(eventId)?.streamName === streamName);
+  /** The revision of each id in this stream, or undefined for an id not known there. */
+  revisionsIn(streamName: string, eventIds: readonly string[]): (number | undefined)[] {
+    return eventIds.map((eventId) => {
+      const known = this.known.get(eventId);
+      return known?.streamName === streamName ? known.revision : undefined;
+    });
   }
 
   /**

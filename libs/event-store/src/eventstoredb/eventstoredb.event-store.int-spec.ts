@@ -397,6 +397,23 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
       expect((await careful.readStream(stream)).map((e) => e.data.cashPence)).toEqual([100]);
     });
 
+    it("replays a retry under 'any' exactly, also once the server's own id cache has forgotten it", async () => {
+      await server.stop();
+      server = await EventStoreDbTestServer.start({ anyIdempotencyWindow: 2 });
+      const store = await openStore();
+      const stream = streamName('forgotten');
+      const batch = [anEvent('A', { i: 1 }), anEvent('B', { i: 2 })];
+      const original = await store.append(stream, batch);
+      await store.append(stream, [anEvent('C', { i: 3 }), anEvent('D', { i: 4 }), anEvent('E', { i: 5 })]);
+
+      expect(await store.append(stream, batch)).toEqual(original);
+      expect(await store.append(stream, batch, { expectedRevision: 'stream_exists' })).toEqual(original);
+      expect((await store.readStream(stream)).map((e) => e.data.i)).toEqual([1, 2, 3, 4, 5]);
+      // What the server alone does with such a retry: it writes the events again.
+      server.log.append(stream, { kind: 'any' }, server.log.stream(stream)!.slice(0, 1));
+      expect(server.log.stream(stream)!.length).toBe(6);
+    });
+
     it('refuses an id this instance has read in another stream, without sending the append', async () => {
       const writer = await openStore();
       const reader = await openStore();

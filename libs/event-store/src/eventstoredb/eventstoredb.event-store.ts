@@ -436,7 +436,12 @@ export class EventStoreDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     const eventIds = prepared.map((event) => event.eventId);
     this.idCache.assertNoConflict(streamName, eventIds, expected);
-    const knownRetry = this.idCache.mentions(streamName, eventIds);
+    const knownRevisions = this.idCache.revisionsIn(streamName, eventIds);
+    const knownRetry = knownRevisions.some((revision) => revision !== undefined);
+    // EventStoreDB recognises a retry under `any` from a bounded cache of recent ids, and
+    // writes the events again once they have left it; a retry this adapter recognises is
+    // sent with the exact revision its original followed, which the server checks in the stream.
+    const sent = pinnedRetryRevision(expected, knownRevisions) ?? expected;
     const headBefore = this.observedHead;
     const operation = `append to ${streamName}`;
     const result = await this.retrying(
@@ -447,7 +452,7 @@ export class EventStoreDbEventStore implements EventStore {
           prepared.map((event) =>
             jsonEvent({ id: event.eventId, type: event.type, data: event.data, metadata: event.metadata }),
           ),
-          { expectedRevision: toClientExpected(expected) },
+          { expectedRevision: toClientExpected(sent) },
         ),
       { streamName, expected },
     );
@@ -665,6 +670,18 @@ export class EventStoreDbEventStore implements EventStore {
       }
     }
   }
+}
+
+/** For `any`/`stream_exists`, the revision before a batch whose ids all sit, in order, at consecutive revisions. */
+function pinnedRetryRevision(
+  expected: ExpectedRevision,
+  knownRevisions: readonly (number | undefined)[],
+): ExpectedRevision | null {
+  if (expected !== 'any' && expected !== 'stream_exists') return null;
+  const first = knownRevisions[0];
+  if (first === undefined || knownRevisions.some((revision, index) => revision !== first + index))
+    return null;
+  return first === 0 ? 'no_stream' : first - 1;
 }
 
 function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
