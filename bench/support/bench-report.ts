@@ -19,6 +19,8 @@ export interface BenchRow {
   /** Longest event-loop stall seen while the scenario ran, in ms. */
   readonly loopMaxStallMs?: number;
   readonly loopP99DelayMs?: number;
+  /** Events per second of CPU time used by the process: steadier than wall-clock rates on a shared machine. */
+  readonly eventsPerCpuSecond?: number;
   readonly note?: string;
 }
 
@@ -52,6 +54,7 @@ const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[
   { key: 'maxMs', title: 'max ms', digits: 2 },
   { key: 'loopMaxStallMs', title: 'loop max stall ms', digits: 1 },
   { key: 'loopP99DelayMs', title: 'loop p99 ms', digits: 1 },
+  { key: 'eventsPerCpuSecond', title: 'events/cpu-s', digits: 0 },
   { key: 'note', title: 'note' },
 ];
 
@@ -73,19 +76,23 @@ export class BenchReport {
     return row;
   }
 
+  /** The rows as an aligned text table; columns no row fills are left out. */
   table(): string {
-    const cells = this.rows.map((row) => COLUMNS.map((column) => format(row[column.key], column.digits)));
-    const widths = COLUMNS.map((column, i) =>
+    const columns = COLUMNS.filter((column) => this.rows.some((row) => row[column.key] !== undefined));
+    const cells = this.rows.map((row) => columns.map((column) => format(row[column.key], column.digits)));
+    const widths = columns.map((column, i) =>
       Math.max(column.title.length, ...cells.map((line) => line[i].length)),
     );
+    const textual = new Set<keyof BenchRow>(['scenario', 'subject', 'note']);
     const line = (values: readonly string[]) =>
       values
         .map((value, i) =>
-          i < 2 || i === values.length - 1 ? value.padEnd(widths[i]) : value.padStart(widths[i]),
+          textual.has(columns[i].key) ? value.padEnd(widths[i]) : value.padStart(widths[i]),
         )
-        .join('  ');
+        .join('  ')
+        .trimEnd();
     return [
-      line(COLUMNS.map((c) => c.title)),
+      line(columns.map((c) => c.title)),
       line(widths.map((w) => '-'.repeat(w))),
       ...cells.map(line),
     ].join('\n');

@@ -63,3 +63,31 @@ export class EventLoopWatch {
     return { loopMaxStallMs: this.maxStallMs, loopP99DelayMs: this.histogram.percentile(99) / 1e6 };
   }
 }
+
+/** Wall-clock and process CPU time since it was started, or until it was stopped. */
+export class Stopwatch {
+  private readonly startedAt = performance.now();
+  private readonly cpuAtStart = process.cpuUsage();
+  private stopped: { seconds: number; cpuSeconds: number } | null = null;
+
+  static start(): Stopwatch {
+    return new Stopwatch();
+  }
+
+  /** Freezes the readings at this moment. */
+  stop(): this {
+    this.stopped ??= { seconds: this.seconds(), cpuSeconds: this.cpuSeconds() };
+    return this;
+  }
+
+  seconds(): number {
+    return this.stopped?.seconds ?? (performance.now() - this.startedAt) / 1000;
+  }
+
+  /** User + system time of the whole process (every thread). */
+  cpuSeconds(): number {
+    if (this.stopped) return this.stopped.cpuSeconds;
+    const used = process.cpuUsage(this.cpuAtStart);
+    return (used.user + used.system) / 1e6;
+  }
+}

@@ -147,6 +147,24 @@ describe('SqliteEventStore (adapter specifics)', () => {
       expect((await store.readStream('busy')).map((e) => e.type)).toEqual(['A']);
       await expect(store.readStream('thief')).rejects.toThrow('Stream thief does not exist');
     });
+    it('within one group, a retry of a just-written event is idempotent and its id elsewhere is a duplicate', async () => {
+      const event = anEvent('Once');
+      const before = store.metrics();
+
+      const outcomes = await Promise.allSettled([
+        store.append('retried', [event], { expectedRevision: 'no_stream' }),
+        store.append('retried', [event], { expectedRevision: 'no_stream' }),
+        store.append('elsewhere', [event]),
+      ]);
+
+      expect(store.metrics().transactions - before.transactions).toBe(1);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect((outcomes[1] as PromiseFulfilledResult<unknown>).value).toEqual(
+        (outcomes[0] as PromiseFulfilledResult<unknown>).value,
+      );
+      expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventIdError);
+      expect((await store.readStream('retried')).map((e) => e.eventId)).toEqual([event.eventId]);
+    });
   });
 
   describe('data written by another process', () => {

@@ -28,8 +28,8 @@ class AppendRefused extends Error {
  * Writes groups of appends, one transaction per group (group commit): with
  * synchronous=FULL every commit costs an fsync, so grouping the appends that
  * arrived together is what lifts durable throughput above one fsync per event.
- * Each append runs inside its own SAVEPOINT, so one that is refused (wrong
- * revision, reused id) is rolled back alone and the rest of its group commits.
+ * Each multi-event append runs inside its own SAVEPOINT, so one that is refused
+ * (wrong revision, reused id) is rolled back alone and the rest of its group commits.
  *
  * Runs on the writer thread; it is a plain class so it can be tested directly.
  */
@@ -91,15 +91,22 @@ export class SqliteWriter {
     let written = 0;
     try {
       for (const request of requests) {
-        this.savepoint.run();
+        // A single-event append needs no savepoint: it is refused before it writes, or its one
+        // INSERT fails and SQLite undoes that statement alone.
+        const guarded = request.events.length > 1;
+        if (guarded) this.savepoint.run();
         try {
           const outcome = this.appendOne(request, createdAt);
-          this.release.run();
+          if (guarded) this.release.run();
           outcomes.push(outcome);
           if (outcome.ok) written += outcome.written;
         } catch (error) {
-          this.rollbackToSavepoint.run();
-          this.release.run();
+          // Some errors (I/O, full disk) make SQLite roll the whole transaction back: the group fails.
+          if (!this.db.inTransaction) throw error;
+          if (guarded) {
+            this.rollbackToSavepoint.run();
+            this.release.run();
+          }
           outcomes.push(
             error instanceof AppendRefused
               ? { id: request.id, ok: false, failure: error.failure }
@@ -109,7 +116,7 @@ export class SqliteWriter {
       }
       this.commit.run();
     } catch (error) {
-      // The commit itself (or a savepoint statement) failed: nothing of the group is durable.
+      // The commit, a savepoint statement or the transaction itself failed: nothing of the group is durable.
       if (this.db.inTransaction) this.rollback.run();
       this.counters.transactions++;
       return requests.map((request) => unavailable(request.id, `the transaction failed: ${describe(error)}`));
