@@ -27,7 +27,21 @@ export interface SecuredTestApp {
     headers?: Record<string, string | undefined>,
     body?: unknown,
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>;
+  /**
+   * Opens a live stream and collects its text; `close()` ends it (and frees the
+   * principal's live-connection slot on the server).
+   */
+  open(path: string, headers?: Record<string, string | undefined>): Promise<LiveStream>;
   close(): Promise<void>;
+}
+
+export interface LiveStream {
+  readonly status: number;
+  /** Everything received so far. */
+  text(): string;
+  /** Resolves once the received text satisfies the predicate; rejects after the timeout. */
+  until(predicate: (text: string) => boolean, timeoutMs?: number): Promise<string>;
+  close(): void;
 }
 
 /**
@@ -95,9 +109,49 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
     });
   }
 
+  function open(path: string, headers: Record<string, string | undefined> = {}): Promise<LiveStream> {
+    return new Promise((resolve, reject) => {
+      const defined = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
+        string,
+        string
+      >;
+      const call = httpRequest({ host: '127.0.0.1', port, method: 'GET', path, headers: defined }, (response) => {
+        let received = '';
+        const waiters: (() => void)[] = [];
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          received += chunk;
+          waiters.splice(0).forEach((wake) => wake());
+        });
+        response.on('error', () => undefined);
+        resolve({
+          status: response.statusCode ?? 0,
+          text: () => received,
+          until: (predicate, timeoutMs = 5000) =>
+            new Promise<string>((done, fail) => {
+              const deadline = setTimeout(() => fail(new Error(`stream ${path} did not deliver in time:\n${received}`)), timeoutMs);
+              const check = () => {
+                if (predicate(received)) {
+                  clearTimeout(deadline);
+                  done(received);
+                } else waiters.push(check);
+              };
+              check();
+            }),
+          close: () => response.destroy(),
+        });
+      });
+      call.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ECONNRESET') reject(error);
+      });
+      call.end();
+    });
+  }
+
   return {
     app,
     routes,
+    open,
     statusOf: async (method, path, headers = {}, body) => (await send(method, path, headers, body, false)).status,
     fetch: (method, path, headers = {}, body) => send(method, path, headers, body, true),
     async close() {
