@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import type { Clock, OperationModel } from '@timeline/application';
 import { EventStoreModule, type EventStoreOptions } from '@timeline/event-store';
@@ -7,6 +8,8 @@ import type { ApiConfig } from './config/api.config';
 import { API_CONFIG } from './config/api-config.token';
 import { HealthModule } from './health/health.module';
 import { HistoryModule } from './history/history.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ReadModelsModule } from './read-models/read-models.module';
 import { RecordingHttpModule } from './recording/recording-http.module';
 
 /** What the application is assembled from besides its configuration (tests and benchmarks vary these). */
@@ -39,6 +42,8 @@ export class AppModule {
         HealthModule,
         RecordingHttpModule.forRoot({ model: options.model, clock: options.clock, maxBatchEvents: config.maxBatchEvents }),
         HistoryModule.forRoot(),
+        ReadModelsModule.forRoot({ projections: { checkpointDirectory: join(config.dataDir, 'projections') } }),
+        MetricsModule,
         ...(options.imports ?? []),
       ],
       providers: [{ provide: API_CONFIG, useValue: config }],

@@ -1,0 +1,137 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { auditTime, concatMap, filter, from, map, share, type Observable } from 'rxjs';
+import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events';
+import { EVENT_STORE, comparePositions, type EventStore, type GlobalPosition } from '@timeline/event-store';
+import {
+  ProjectionQueries,
+  ProjectionRunner,
+  TIMELINE,
+  timelineEntry,
+  toStoredTimelineEvent,
+  type OperationalPictureView,
+  type StoredTimelineEvent,
+  type TimelineEntryView,
+  type TimelineState,
+} from '@timeline/projections';
+import type { Positioned, ResumableFeedSource } from './resumable-feed';
+
+const BACKLOG_PAGE = 500;
+
+/** A timeline entry appended or changed by the event at `position`. */
+export interface TimelineLiveChange {
+  readonly kind: 'appended' | 'changed';
+  readonly entry: TimelineEntryView;
+}
+
+function amendedEventId(event: StoredTimelineEvent): string | null {
+  const target =
+    event.type === 'EventCorrected'
+      ? event.data['correctsEventId']
+      : event.type === 'EventRetracted'
+        ? event.data['retractsEventId']
+        : null;
+  return typeof target === 'string' ? target : null;
+}
+
+/**
+ * The sources of the live streams, shared by every client: the runner's applied
+ * events (so a pushed item is always already reflected in the read models), and
+ * the store's global log for the backlog a resuming client missed.
+ */
+@Injectable()
+export class LiveFeeds {
+  private readonly pictures = new Map<string, Observable<OperationalPictureView>>();
+  private readonly applied$: Observable<Positioned<StoredTimelineEvent>>;
+
+  constructor(
+    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
+    @Inject(ProjectionQueries) private readonly queries: ProjectionQueries,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {
+    this.applied$ = this.runner.changes$.pipe(
+      filter((change) => change.kind === 'applied'),
+      map((change) => (change.kind === 'applied' ? change.event : (undefined as never))),
+      map((event) => ({ position: event.globalPosition, item: event })),
+      share(),
+    );
+  }
+
+  /** Every event of every operation (the caller filters by visibility). */
+  events(): ResumableFeedSource<StoredTimelineEvent> {
+    return {
+      live$: this.applied$,
+      livePosition: () => this.runner.position,
+      backlog: (after, upTo) => this.readLog(after, upTo, OPERATION_STREAM_PREFIX),
+    };
+  }
+
+  /** The operation's timeline changes: each event, with the entry it appended or changed as it stands now. */
+  timeline(operationId: string): ResumableFeedSource<TimelineLiveChange | null> {
+    const streamName = operationStreamName(operationId);
+    const toChange = (item: Positioned<StoredTimelineEvent>): Positioned<TimelineLiveChange | null> => {
+      const amended = amendedEventId(item.item);
+      const entry = timelineEntry(this.runner.state<TimelineState>(TIMELINE), amended ?? item.item.eventId);
+      return {
+        position: item.position,
+        item: entry === null ? null : { kind: amended === null ? 'appended' : 'changed', entry },
+      };
+    };
+    const readLog = (after: GlobalPosition | undefined, upTo: GlobalPosition) => this.readLog(after, upTo, streamName);
+    return {
+      live$: this.applied$.pipe(
+        filter((item) => item.item.streamName === streamName),
+        map(toChange),
+      ),
+      livePosition: () => this.runner.position,
+      backlog: async function* (after, upTo) {
+        for await (const page of readLog(after, upTo)) {
+          yield page.filter((item) => item.item.streamName === streamName).map(toChange);
+        }
+      },
+    };
+  }
+
+  /**
+   * The operation's picture whenever it changes, computed once for all its
+   * subscribers and coalesced: a burst of events yields one picture.
+   */
+  pictures$(operationId: string, coalesceMs: number): Observable<OperationalPictureView> {
+    let shared = this.pictures.get(operationId);
+    if (!shared) {
+      // One computation per burst for all subscribers; share() lets go of the source when the last one leaves.
+      shared = this.queries.pictureChanges(operationId).pipe(
+        auditTime(coalesceMs),
+        concatMap(() => from(this.queries.picture(operationId))),
+        share(),
+      );
+      this.pictures.set(operationId, shared);
+    }
+    return shared;
+  }
+
+  currentPicture(operationId: string): Promise<OperationalPictureView> {
+    return this.queries.picture(operationId);
+  }
+
+  /** Pages of the global log after `after` up to `upTo`, narrowed by stream-name prefix. */
+  private async *readLog(
+    after: GlobalPosition | undefined,
+    upTo: GlobalPosition,
+    streamNamePrefix: string,
+  ): AsyncGenerator<Positioned<StoredTimelineEvent>[]> {
+    let cursor = after;
+    for (;;) {
+      const page = await this.store.readAll({
+        after: cursor,
+        maxCount: BACKLOG_PAGE,
+        filter: { streamNamePrefixes: [streamNamePrefix] },
+      });
+      const within = page.filter((event) => comparePositions(event.position, upTo) <= 0);
+      if (within.length > 0) {
+        yield within.map((recorded) => ({ position: recorded.position, item: toStoredTimelineEvent(recorded) }));
+      }
+      if (page.length < BACKLOG_PAGE || within.length < page.length) return;
+      cursor = page[page.length - 1].position;
+    }
+  }
+}

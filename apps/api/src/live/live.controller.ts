@@ -1,0 +1,195 @@
+import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
+import { formatPosition, parsePosition, type GlobalPosition } from '@timeline/event-store';
+import type { StoredTimelineEvent } from '@timeline/projections';
+import { Allow, AllowOnOperation } from '../auth/access-policy.decorator';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { redactEventForPrincipal } from '../auth/handling-code.policy';
+import { LiveConnectionLimiter } from '../auth/live-connection-limiter.service';
+import { OperationMembership } from '../auth/operation-membership.service';
+import type { Principal } from '../auth/principal';
+import { InvalidReadModelQueryError, parseLiveQuery, type RawQuery } from '../read-models/read-model.query';
+import { redactEntry } from '../read-models/read-models.service';
+import { LiveClients } from './live-clients.registry';
+import { LiveFeeds } from './live-feeds.service';
+import { LIVE_OPTIONS, type LiveOptions } from './live.options';
+import { ResumableFeed } from './resumable-feed';
+import { SseChannel, type SseMessage } from './sse-channel';
+
+/** The platform reply: Fastify's (hijacked, then written raw) or a plain Node response. */
+type ReplyLike = ServerResponse | { raw: ServerResponse; hijack(): void; getHeaders(): Record<string, unknown> };
+
+function lastEventIdOf(header: string | undefined): GlobalPosition | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const position = parsePosition(header);
+  if (position === null) {
+    throw new InvalidReadModelQueryError([
+      { path: 'Last-Event-ID', constraint: 'position', message: 'must be an id this stream sent' },
+    ]);
+  }
+  return position;
+}
+
+type PublicEvent = Omit<StoredTimelineEvent, 'streamName' | 'globalPosition'>;
+const publicEvents = new WeakMap<StoredTimelineEvent, PublicEvent>();
+
+/**
+ * The event as a client sees it: the stored shape without the store's internals.
+ * One object per event for all clients, so its JSON is encoded once (SseChannel).
+ */
+function publicEvent(event: StoredTimelineEvent): PublicEvent {
+  let visible = publicEvents.get(event);
+  if (!visible) {
+    const { streamName: _streamName, globalPosition: _globalPosition, ...rest } = event;
+    visible = rest;
+    publicEvents.set(event, visible);
+  }
+  return visible;
+}
+
+@ApiTags('live')
+@Controller()
+export class LiveController {
+  constructor(
+    @Inject(LiveFeeds) private readonly feeds: LiveFeeds,
+    @Inject(LiveConnectionLimiter) private readonly limiter: LiveConnectionLimiter,
+    @Inject(OperationMembership) private readonly membership: OperationMembership,
+    @Inject(LiveClients) private readonly clients: LiveClients,
+    @Inject(LIVE_OPTIONS) private readonly options: LiveOptions,
+  ) {}
+
+  @Get('events/live')
+  @Allow('analyst', 'auditor')
+  @ApiOperation({
+    summary: 'Every new event of the caller’s operations, pushed as Server-Sent Events',
+    description:
+      '`id:` is the global position. Reconnect with `Last-Event-ID` to resume with no gap and no duplicate. ' +
+      'Without it the stream starts from now. A client too slow to keep up receives `event: overflow` and is disconnected.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiQuery({ name: 'type', required: false, description: 'Only these event types, comma-separated' })
+  async events(
+    @Query() query: RawQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: ReplyLike,
+  ): Promise<void> {
+    const { types } = parseLiveQuery(query);
+    const after = lastEventIdOf(lastEventId);
+    const typeFilter = types ? new Set(types) : null;
+    const channel = this.open('events', principal, reply);
+    const feed = new ResumableFeed(channel, this.feeds.events(), {
+      maxPendingLive: this.options.maxPendingLive,
+      toMessage: async ({ item: event }): Promise<SseMessage | null> => {
+        if (typeFilter && !typeFilter.has(event.type)) return null;
+        if (!(await this.membership.takesPart(event.operationId, principal.agency))) return null;
+        return { id: event.position, data: redactEventForPrincipal(principal, publicEvent(event)) };
+      },
+    });
+    await feed.start(after ?? this.feeds.events().livePosition() ?? undefined);
+  }
+
+  @Get('operations/:operationId/timeline/live')
+  @AllowOnOperation(['analyst', 'auditor'])
+  @ApiOperation({
+    summary: 'Timeline entries of one operation as they are appended or changed (Server-Sent Events)',
+    description:
+      'Each message is `{ kind: "appended" | "changed", entry }` with `id:` = the global position of the event that caused it. ' +
+      'Resumable with `Last-Event-ID`; heartbeats as comments.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiParam({ name: 'operationId', example: 'venetic' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiQuery({ name: 'type', required: false, description: 'Only entries of these event types, comma-separated' })
+  async timeline(
+    @Param('operationId') operationId: string,
+    @Query() query: RawQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: ReplyLike,
+  ): Promise<void> {
+    const { types } = parseLiveQuery(query);
+    const after = lastEventIdOf(lastEventId);
+    const typeFilter = types ? new Set(types) : null;
+    const source = this.feeds.timeline(operationId);
+    const channel = this.open('timeline', principal, reply);
+    const feed = new ResumableFeed(channel, source, {
+      maxPendingLive: this.options.maxPendingLive,
+      toMessage: ({ position, item: change }): SseMessage | null => {
+        if (change === null || (typeFilter && !typeFilter.has(change.entry.type))) return null;
+        return { id: formatPosition(position), data: { kind: change.kind, entry: redactEntry(principal, change.entry) } };
+      },
+    });
+    await feed.start(after ?? source.livePosition() ?? undefined);
+  }
+
+  @Get('operations/:operationId/picture/live')
+  @AllowOnOperation(['analyst', 'auditor'])
+  @ApiOperation({
+    summary: 'The operation’s picture, pushed whenever it changes (Server-Sent Events)',
+    description:
+      'The current picture at once, then the latest picture after each change, coalesced: a slow client gets the newest state, not a backlog. `id:` is the position the picture reflects.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiParam({ name: 'operationId', example: 'venetic' })
+  async picture(
+    @Param('operationId') operationId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: ReplyLike,
+  ): Promise<void> {
+    const first = await this.feeds.currentPicture(operationId);
+    const channel = this.open('picture', principal, reply);
+    let latest = first;
+    let dirty = true;
+    let flushing = false;
+    const flush = async (): Promise<void> => {
+      if (flushing) return;
+      flushing = true;
+      while (dirty && !channel.isClosed) {
+        if (!channel.hasRoom) await channel.drained();
+        dirty = false;
+        channel.send({ id: latest.asOf.position ?? undefined, data: latest });
+      }
+      flushing = false;
+    };
+    const subscription = this.feeds.pictures$(operationId, this.options.pictureCoalesceMs).subscribe({
+      next: (view) => {
+        latest = view;
+        dirty = true;
+        void flush();
+      },
+      error: (error: unknown) => channel.fail('live.source-failed', error instanceof Error ? error.message : String(error)),
+    });
+    channel.onClose(() => subscription.unsubscribe());
+    await flush();
+  }
+
+  /** Takes a connection slot, hands the response over from the framework and opens the event stream. */
+  private open(stream: string, principal: Principal, reply: ReplyLike): SseChannel {
+    const lease = this.limiter.acquire(principal);
+    let response: ServerResponse;
+    let headers: Record<string, string | number | readonly string[]> = {};
+    if ('raw' in reply) {
+      headers = Object.fromEntries(
+        Object.entries(reply.getHeaders()).filter(
+          (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+        ),
+      );
+      reply.hijack();
+      response = reply.raw;
+    } else {
+      response = reply;
+    }
+    const channel = new SseChannel(response, this.options);
+    this.clients.opened(stream);
+    channel.onClose((reason) => {
+      lease.release();
+      this.clients.ended(stream, reason);
+    });
+    channel.open(headers);
+    return channel;
+  }
+}
+

@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { Subject } from 'rxjs';
+import { positionOf, type GlobalPosition } from '@timeline/event-store';
+import { ResumableFeed, type Positioned } from './resumable-feed';
+import { SseChannel } from './sse-channel';
+
+class FakeResponse extends EventEmitter {
+  written = '';
+  writableLength = 0;
+  writeHead(): this {
+    return this;
+  }
+  write(chunk: string): boolean {
+    this.written += chunk;
+    return true;
+  }
+  end(): this {
+    this.emit('close');
+    return this;
+  }
+}
+
+const item = (n: number): Positioned<number> => ({ position: positionOf(n), item: n });
+
+function ids(response: FakeResponse): number[] {
+  return [...response.written.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
+}
+
+describe('ResumableFeed', () => {
+  it('sends the backlog after Last-Event-ID, then what arrived meanwhile, then live items, each once and in order', async () => {
+    const response = new FakeResponse();
+    const channel = new SseChannel(response as unknown as ServerResponse, { heartbeatMs: 60_000, maxBufferedBytes: 1e6, retryMs: 1 });
+    channel.open();
+    const live = new Subject<Positioned<number>>();
+    let head = 6;
+    const feed = new ResumableFeed(
+      channel,
+      {
+        live$: live,
+        livePosition: () => positionOf(head),
+        backlog: async function* (after: GlobalPosition | undefined, upTo: GlobalPosition) {
+          expect(after).toEqual(positionOf(2));
+          expect(upTo).toEqual(positionOf(6));
+          // Items committed while the backlog is read arrive live too: the overlap must not be sent twice.
+          live.next(item(6));
+          live.next(item(7));
+          head = 7;
+          yield [item(3), item(4)];
+          yield [item(5), item(6)];
+        },
+      },
+      { maxPendingLive: 10, toMessage: ({ position, item: n }) => (n === 4 ? null : { id: position.commit.toString(), data: n }) },
+    );
+    await feed.start(positionOf(2));
+    live.next(item(7));
+    live.next(item(8));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ids(response)).toEqual([3, 5, 6, 7, 8]);
+    channel.close();
+  });
+
+  it('disconnects a client whose held live items exceed the bound while its backlog is sent', async () => {
+    const response = new FakeResponse();
+    const channel = new SseChannel(response as unknown as ServerResponse, { heartbeatMs: 60_000, maxBufferedBytes: 1e6, retryMs: 1 });
+    channel.open();
+    const live = new Subject<Positioned<number>>();
+    const feed = new ResumableFeed(
+      channel,
+      {
+        live$: live,
+        livePosition: () => positionOf(1),
+        backlog: async function* () {
+          for (let n = 2; n < 10; n += 1) live.next(item(n));
+          yield [item(1)];
+        },
+      },
+      { maxPendingLive: 3, toMessage: ({ position }) => ({ id: position.commit.toString(), data: null }) },
+    );
+    await feed.start(undefined);
+    expect(response.written).toContain('event: overflow');
+    expect(channel.isClosed).toBe(true);
+    expect(live.observed).toBe(false);
+  });
+});

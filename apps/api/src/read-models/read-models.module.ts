@@ -1,0 +1,62 @@
+import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { ProjectionRunner, ProjectionsModule, type ProjectionsModuleOptions } from '@timeline/projections';
+import { HealthRegistry } from '../health/health.registry';
+import { LiveClients } from '../live/live-clients.registry';
+import { LiveController } from '../live/live.controller';
+import { LiveFeeds } from '../live/live-feeds.service';
+import { DEFAULT_LIVE_OPTIONS, LIVE_OPTIONS, type LiveOptions } from '../live/live.options';
+import { PictureController } from './picture.controller';
+import { ReadModelsService } from './read-models.service';
+import { TimelineController } from './timeline.controller';
+
+export interface ReadModelsModuleOptions {
+  readonly projections: ProjectionsModuleOptions;
+  readonly live?: Partial<LiveOptions>;
+}
+
+/** Reports the projection runner on /health: degraded while a projection is stuck or failing. */
+class ProjectionsHealth implements OnModuleInit {
+  constructor(
+    @Inject(HealthRegistry) private readonly registry: HealthRegistry,
+    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register('projections', async () => {
+      const status = await this.runner.status();
+      return {
+        status: status.healthy ? 'up' : 'degraded',
+        position: status.position,
+        headPosition: status.headPosition,
+        caughtUp: status.caughtUp,
+        lag: status.lag,
+        projections: status.projections,
+      };
+    });
+  }
+}
+
+/**
+ * The read side over HTTP: the operational picture and the timeline (live,
+ * time travel, as recorded), and their live pushes over Server-Sent Events.
+ * Runs the projections once for the whole api and shares the runner.
+ */
+@Module({})
+export class ReadModelsModule {
+  static forRoot(options: ReadModelsModuleOptions): DynamicModule {
+    return {
+      module: ReadModelsModule,
+      global: true,
+      imports: [ProjectionsModule.forRoot(options.projections)],
+      controllers: [PictureController, TimelineController, LiveController],
+      providers: [
+        ReadModelsService,
+        LiveFeeds,
+        LiveClients,
+        ProjectionsHealth,
+        { provide: LIVE_OPTIONS, useValue: { ...DEFAULT_LIVE_OPTIONS, ...options.live } },
+      ],
+      exports: [ProjectionsModule, LiveClients],
+    };
+  }
+}

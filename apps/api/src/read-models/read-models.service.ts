@@ -1,0 +1,171 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { operationStreamName } from '@timeline/events';
+import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
+import {
+  OPERATIONAL_PICTURE,
+  ProjectionQueries,
+  ProjectionRunner,
+  UnknownOperationError,
+  emptyScope,
+  historicalOperation,
+  nationalPictureView,
+  toStoredTimelineEvent,
+  type Counters,
+  type DailySeries,
+  type HistoricalOperation,
+  type NationalPictureView,
+  type OperationPictureState,
+  type OperationalPictureState,
+  type OperationalPictureView,
+  type PictureScope,
+  type TimelineEntryView,
+  type TimelinePage,
+  type TimelineQuery,
+} from '@timeline/projections';
+import { mayViewIntelligence, withheldData } from '../auth/handling-code.policy';
+import { OperationMembership } from '../auth/operation-membership.service';
+import type { Principal } from '../auth/principal';
+import type { ReadModelRequest } from './read-model.query';
+
+/** Amendments are left out of an "as recorded" read: it shows every fact as first recorded. */
+const AMENDMENT_TYPES = new Set(['EventCorrected', 'EventRetracted']);
+
+/**
+ * The operational picture and the timeline as a principal may see them: live
+ * (optionally after waiting for a write's position), as known at an earlier
+ * time or position, as happened by an occurred time, and "as recorded" (no
+ * correction or retraction applied). Handling-code C intelligence the principal
+ * may not see is counted but its details are withheld.
+ */
+@Injectable()
+export class ReadModelsService {
+  constructor(
+    @Inject(ProjectionQueries) private readonly queries: ProjectionQueries,
+    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(OperationMembership) private readonly membership: OperationMembership,
+  ) {}
+
+  async picture(operationId: string, request: ReadModelRequest): Promise<OperationalPictureView> {
+    if (this.isLive(request)) return this.queries.picture(operationId, request.freshness);
+    const historical = await this.historical(operationId, request);
+    if (!historical.picture) throw new UnknownOperationError(operationId);
+    return historical.picture;
+  }
+
+  async timeline(
+    operationId: string,
+    query: TimelineQuery,
+    request: ReadModelRequest,
+    principal: Principal,
+  ): Promise<TimelinePage> {
+    const page = this.isLive(request)
+      ? await this.queries.timeline(operationId, query, request.freshness)
+      : (await this.historical(operationId, request)).timeline(query);
+    if (!page) throw new UnknownOperationError(operationId);
+    return { ...page, entries: page.entries.map((entry) => redactEntry(principal, entry)) };
+  }
+
+  async dailySeries(
+    operationId: string,
+    query: Pick<TimelineQuery, 'types'>,
+    request: ReadModelRequest,
+  ): Promise<DailySeries> {
+    const series = this.isLive(request)
+      ? await this.queries.dailySeries(operationId, query, request.freshness)
+      : (await this.historical(operationId, request)).dailySeries(query);
+    if (!series) throw new UnknownOperationError(operationId);
+    return series;
+  }
+
+  /**
+   * The picture across the operations the principal's agency takes part in:
+   * the national picture itself when that is all of them.
+   */
+  async nationalPicture(request: ReadModelRequest, principal: Principal): Promise<NationalPictureView> {
+    await this.queries.nationalPicture(request.freshness);
+    const state = this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE);
+    const visible = new Set(await this.membership.operationsOf(principal.agency));
+    if ([...state.operations.keys()].every((operationId) => visible.has(operationId))) {
+      return nationalPictureView(state);
+    }
+    return nationalPictureView(subsetOf(state, visible));
+  }
+
+  /** The operations the principal's agency takes part in, with what the picture knows of each. */
+  async operations(request: ReadModelRequest, principal: Principal): Promise<NationalPictureView['operations']> {
+    return (await this.nationalPicture(request, principal)).operations;
+  }
+
+  private isLive(request: ReadModelRequest): boolean {
+    return request.selection === null && request.view === 'as-corrected';
+  }
+
+  /** Folds the operation's stream as the request selects it: the store is the authority, so no wait is needed. */
+  private async historical(operationId: string, request: ReadModelRequest): Promise<HistoricalOperation> {
+    const recorded = await this.store.readStream(operationStreamName(operationId)).catch((error: unknown) => {
+      if (error instanceof Error && error.name === 'StreamNotFoundError') throw new UnknownOperationError(operationId);
+      throw error;
+    });
+    const events = recorded.map(toStoredTimelineEvent);
+    const kept = request.view === 'as-recorded' ? events.filter((event) => !AMENDMENT_TYPES.has(event.type)) : events;
+    const head = recorded[recorded.length - 1];
+    const selection = request.selection ?? { kind: 'known-at' as const, position: formatPosition(head.position) };
+    return historicalOperation(operationId, kept, selection);
+  }
+}
+
+/** A timeline entry as the principal may see it: C-coded intelligence it may not see keeps its place, not its details. */
+export function redactEntry(principal: Pick<Principal, 'agency'>, entry: TimelineEntryView): TimelineEntryView {
+  const versions = [entry.data, ...entry.history.map((version) => version.data)];
+  const visible = versions.every((data) => mayViewIntelligence(principal, { type: entry.type, data, agency: entry.agency }));
+  if (visible) return entry;
+  return {
+    ...entry,
+    data: { ...withheldData() },
+    history: entry.history.map((version) => ({ ...version, data: { ...withheldData() } })),
+  };
+}
+
+function addCounters(into: Counters, from: Counters): void {
+  for (const [key, value] of from) into.set(key, (into.get(key) ?? 0) + value);
+}
+
+function addBreakdown(into: Map<string, Counters>, from: Map<string, Counters>): void {
+  for (const [name, counters] of from) {
+    const target = into.get(name) ?? new Map<string, number>();
+    addCounters(target, counters);
+    into.set(name, target);
+  }
+}
+
+function addScope(into: PictureScope, from: PictureScope): void {
+  addCounters(into.totals, from.totals);
+  addBreakdown(into.byAgency, from.byAgency);
+  addBreakdown(into.byRegion, from.byRegion);
+}
+
+/** The picture state restricted to some operations, with national totals summed over them only. */
+function subsetOf(state: OperationalPictureState, operationIds: ReadonlySet<string>): OperationalPictureState {
+  const operations = new Map<string, OperationPictureState>();
+  const national = emptyScope();
+  let eventCount = 0;
+  let lastRecordedAt: string | null = null;
+  for (const [operationId, operation] of state.operations) {
+    if (!operationIds.has(operationId)) continue;
+    operations.set(operationId, operation);
+    addScope(national, operation.scope);
+    eventCount += operation.stamp.eventCount;
+    const recordedAt = operation.stamp.lastRecordedAt;
+    if (recordedAt !== null && (lastRecordedAt === null || Date.parse(recordedAt) > Date.parse(lastRecordedAt))) {
+      lastRecordedAt = recordedAt;
+    }
+  }
+  return {
+    operations,
+    national,
+    stamp: { position: state.stamp.position, eventCount, lastRecordedAt },
+    events: new Map(),
+    shared: new Map(),
+  };
+}

@@ -1,0 +1,158 @@
+import type { AddressInfo } from 'node:net';
+import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
+import { apiClient, type ApiClient } from './support/api-client';
+import { bearerFor } from './support/auth.tokens';
+import { connectSse, type SseConnection } from './support/sse-client';
+import { startTestApp, type TestApp } from './support/test-app';
+
+const NCA = { role: 'recorder', agency: 'NCA' } as const;
+const ANALYST = { role: 'analyst', agency: 'NCA' } as const;
+const OUTSIDER = { role: 'analyst', agency: 'GMP' } as const;
+
+/** A seeded generator, so a failing run can be repeated exactly. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const report = (n: number) => ({
+  type: 'IntelligenceReceived',
+  occurredAt: '2020-04-20T10:00:00Z',
+  data: {
+    reportRef: `VEN-INT-${n}`,
+    fromAgency: 'NCA',
+    grading: { source: 2, intelligence: 'B', handling: 'P' },
+    priority: 'LOW',
+    threatToLife: false,
+    subjects: [`SUBJ-${n}`],
+    region: 'north-west',
+  },
+});
+
+describe('Live pushes over Server-Sent Events', () => {
+  let test: TestApp;
+  let api: ApiClient;
+  let base: string;
+  let store: EventStore;
+  let launchPosition: string;
+
+  beforeAll(async () => {
+    test = await startTestApp();
+    await test.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(test.app.getHttpServer().address() as AddressInfo).port}`;
+    api = apiClient(test.app);
+    store = test.app.get<EventStore>(EVENT_STORE);
+    const launched = await api
+      .as(NCA)
+      .post('/operations/venetic/events')
+      .send({
+        events: [
+          {
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+          },
+        ],
+      });
+    expect(launched.status).toBe(201);
+    launchPosition = (launched.body as { position: string }).position;
+  });
+
+  afterAll(async () => {
+    await test.close();
+  });
+
+  const live = (path: string, principal: { role: 'analyst'; agency: string } = ANALYST, lastEventId?: string): Promise<SseConnection> =>
+    connectSse(`${base}${path}`, {
+      authorization: bearerFor({ ...principal, subject: `${principal.role}@${principal.agency}`.toLowerCase() }),
+      ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+    });
+
+  it('delivers every stored event exactly once, in order, across random disconnects and resumptions', async () => {
+    const next = random(20200613);
+    const total = 1500;
+    let written = 0;
+    const writing = (async () => {
+      while (written < total) {
+        const size = Math.min(total - written, 1 + Math.floor(next() * 8));
+        const events = Array.from({ length: size }, (_, index) => report(written + index));
+        const response = await api.as(NCA).post('/operations/venetic/events').send({ events });
+        expect(response.status).toBe(201);
+        written += size;
+      }
+    })();
+
+    const received: string[] = [];
+    let lastId: string | undefined = launchPosition;
+    let connections = 0;
+    while (received.length < total) {
+      const connection = await live('/events/live', ANALYST, lastId);
+      connections += 1;
+      expect(connection.status).toBe(200);
+      expect(connection.headers['content-type']).toMatch(/^text\/event-stream/);
+      const dropAfter = 1 + Math.floor(next() * 200);
+      for (let count = 0; count < dropAfter && received.length < total; count += 1) {
+        const message = await connection.next();
+        if (message === null) break;
+        const event = JSON.parse(message.data) as { position: string; type: string };
+        expect(message.id).toBe(event.position);
+        received.push(message.id!);
+        lastId = message.id;
+      }
+      connection.close();
+    }
+    await writing;
+
+    const stored = (await store.readAll()).filter((event) => event.streamName === 'operation-venetic').slice(1);
+    expect(received).toEqual(stored.map((event) => formatPosition(event.position)));
+    expect(new Set(received).size).toBe(received.length);
+    expect(connections).toBeGreaterThan(3);
+  });
+
+  it('pushes timeline entries after Last-Event-ID, filtered by type, and the picture when it changes', async () => {
+    const before = (await store.readAll()).at(-1)!;
+    const timeline = await live('/operations/venetic/timeline/live?type=IntelligenceReceived', ANALYST, formatPosition(before.position));
+    const picture = await live('/operations/venetic/picture/live');
+    const first = await picture.next();
+    const initial = JSON.parse(first!.data) as { asOf: { position: string }; totals: { intelligence: { received: number } } };
+    expect(first!.id).toBe(formatPosition(before.position));
+    expect(initial.totals.intelligence.received).toBe(1500);
+
+    const response = await api
+      .as(NCA)
+      .post('/operations/venetic/events')
+      .send({ events: [report(9001), report(9002)] });
+    expect(response.status).toBe(201);
+
+    const entries = [await timeline.next(), await timeline.next()].map((message) => JSON.parse(message!.data) as {
+      kind: string;
+      entry: { type: string; data: { reportRef: string } };
+    });
+    expect(entries.map((change) => [change.kind, change.entry.data.reportRef])).toEqual([
+      ['appended', 'VEN-INT-9001'],
+      ['appended', 'VEN-INT-9002'],
+    ]);
+    let latest = JSON.parse((await picture.next())!.data) as { asOf: { position: string }; totals: { intelligence: { received: number } } };
+    while (latest.asOf.position !== (response.body as { position: string }).position) {
+      latest = JSON.parse((await picture.next())!.data) as typeof latest;
+    }
+    expect(latest.totals.intelligence.received).toBe(1502);
+    timeline.close();
+    picture.close();
+  });
+
+  it('refuses a malformed Last-Event-ID before streaming, and hides operations of other agencies', async () => {
+    const bad = await live('/events/live', ANALYST, 'yesterday');
+    expect(bad.status).toBe(400);
+    bad.close();
+    const hidden = await live('/operations/venetic/timeline/live', OUTSIDER);
+    expect(hidden.status).toBe(404);
+    hidden.close();
+  });
+});

@@ -1,0 +1,219 @@
+import { apiClient, type ApiClient } from './support/api-client';
+import { FixedClock, startTestApp, type TestApp } from './support/test-app';
+
+const NCA = { role: 'recorder', agency: 'NCA' } as const;
+const NWP = { role: 'recorder', agency: 'NWP' } as const;
+const ANALYST_NCA = { role: 'analyst', agency: 'NCA' } as const;
+const ANALYST_NWP = { role: 'analyst', agency: 'NWP' } as const;
+const ANALYST_GMP = { role: 'analyst', agency: 'GMP' } as const;
+
+const id = (n: number): string => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+
+describe('The operational picture and timeline over HTTP', () => {
+  let test: TestApp;
+  let api: ApiClient;
+  const clock = new FixedClock(new Date('2020-06-10T12:00:00.000Z'));
+  let lastPosition = '';
+
+  async function record(as: typeof NCA | typeof NWP, recordedAt: string, events: object[]): Promise<string> {
+    clock.set(recordedAt);
+    const response = await api.as(as).post('/operations/venetic/events').send({ events });
+    expect({ status: response.status, body: response.status === 201 ? null : (response.body as unknown) }).toEqual({
+      status: 201,
+      body: null,
+    });
+    lastPosition = (response.body as { position: string }).position;
+    return lastPosition;
+  }
+
+  beforeAll(async () => {
+    test = await startTestApp({ clock });
+    api = apiClient(test.app);
+    await record(NCA, '2020-04-02T10:00:00.000Z', [
+      {
+        type: 'OperationLaunched',
+        eventId: id(1),
+        occurredAt: '2020-03-26T09:00:00Z',
+        data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+      },
+      {
+        type: 'AgencyJoined',
+        eventId: id(2),
+        occurredAt: '2020-04-01T09:00:00Z',
+        data: { agency: 'NWP', localOperationName: 'Operation Cnocell', region: 'wales' },
+      },
+      {
+        type: 'IntelligenceReceived',
+        eventId: id(3),
+        occurredAt: '2020-04-02T09:00:00Z',
+        data: {
+          reportRef: 'VEN-INT-1',
+          fromAgency: 'NCA',
+          grading: { source: 1, intelligence: 'B', handling: 'C', conditions: 'For NCA only; no onward sharing.' },
+          priority: 'MEDIUM',
+          threatToLife: false,
+          subjects: ['SUBJ-1'],
+          region: 'wales',
+        },
+      },
+    ]);
+    await record(NWP, '2020-06-15T12:00:00.000Z', [
+      {
+        type: 'RaidConducted',
+        eventId: id(4),
+        occurredAt: '2020-06-15T05:30:00Z',
+        data: {
+          raidId: 'RAID-1',
+          force: 'NWP',
+          postcodeDistrict: 'LL11',
+          legalPower: 'mda-s23-warrant',
+          startedAt: '2020-06-15T05:30:00Z',
+          endedAt: '2020-06-15T09:00:00Z',
+          officers: 20,
+          intelligenceRefs: ['VEN-INT-1'],
+        },
+      },
+      {
+        type: 'ArrestMade',
+        eventId: id(5),
+        occurredAt: '2020-06-15T06:00:00Z',
+        data: { arrestId: 'ARR-1', subjectId: 'SUBJ-1', suspectedOffences: ['conspiracy-to-supply-class-a'], raidId: 'RAID-1', force: 'NWP', postcodeDistrict: 'LL11' },
+      },
+      {
+        type: 'SeizureRecorded',
+        eventId: id(6),
+        occurredAt: '2020-06-15T07:00:00Z',
+        data: {
+          seizureId: 'SZ-1',
+          raidId: 'RAID-1',
+          seizedBy: 'NWP',
+          postcodeDistrict: 'LL11',
+          drugs: [{ drugType: 'cocaine', quantity: 2.5, unit: 'kg', purity: { testStatus: 'untested' } }],
+          cash: [{ amountPence: 5400000, power: 'poca-s294' }],
+        },
+      },
+    ]);
+    // Recorded late (20 June), about a seizure of 14 June: back-dated.
+    await record(NWP, '2020-06-20T12:00:00.000Z', [
+      {
+        type: 'SeizureRecorded',
+        eventId: id(7),
+        occurredAt: '2020-06-14T22:00:00Z',
+        data: { seizureId: 'SZ-2', seizedBy: 'NWP', postcodeDistrict: 'LL12', cash: [{ amountPence: 100000, power: 'poca-s294' }] },
+      },
+      {
+        type: 'EventCorrected',
+        eventId: id(8),
+        occurredAt: '2020-06-20T11:00:00Z',
+        data: {
+          correctsEventId: id(6),
+          correctedType: 'SeizureRecorded',
+          replacement: {
+            seizureId: 'SZ-1',
+            raidId: 'RAID-1',
+            seizedBy: 'NWP',
+            postcodeDistrict: 'LL11',
+            drugs: [{ drugType: 'cocaine', quantity: 3, unit: 'kg', purity: { testStatus: 'untested' } }],
+            cash: [{ amountPence: 5400000, power: 'poca-s294' }],
+          },
+          reason: 'Re-weighed at the laboratory',
+        },
+      },
+    ]);
+  });
+
+  afterAll(async () => {
+    await test.close();
+  });
+
+  it('answers the picture with exact totals, corrections applied, after waiting for the last write', async () => {
+    const response = await api.as(ANALYST_NWP).get(`/operations/venetic/picture?minPosition=${lastPosition}`);
+    expect(response.status).toBe(200);
+    const picture = response.body as {
+      asOf: { position: string; eventCount: number; lastRecordedAt: string };
+      totals: { arrests: number; raids: { total: number }; seizures: number; cash: { pence: number; pounds: string } };
+    } & Record<string, never>;
+    expect(picture.asOf).toEqual({ position: lastPosition, eventCount: 8, lastRecordedAt: '2020-06-20T12:00:00.000Z' });
+    expect(picture.totals.arrests).toBe(1);
+    expect(picture.totals.raids.total).toBe(1);
+    expect(picture.totals.seizures).toBe(2);
+    expect(picture.totals.cash).toEqual({ pence: 5500000, pounds: '55000.00' });
+    expect((response.body as { totals: { drugs: { byType: Record<string, unknown> } } }).totals.drugs.byType['cocaine']).toEqual({
+      class: 'A',
+      kg: 3,
+      doses: 0,
+      plants: 0,
+    });
+  });
+
+  it('shows the picture as recorded, without the correction', async () => {
+    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?view=as-recorded');
+    expect(response.status).toBe(200);
+    const cocaine = (response.body as { totals: { drugs: { byType: Record<string, { kg: number }> } } }).totals.drugs.byType['cocaine'];
+    expect(cocaine.kg).toBe(2.5);
+  });
+
+  it('answers what was known on 16 June: the late seizure and the correction are not in it', async () => {
+    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?knownAt=2020-06-16T00:00:00Z');
+    expect(response.status).toBe(200);
+    const body = response.body as { totals: { seizures: number; cash: { pence: number }; drugs: { byType: Record<string, { kg: number }> } } };
+    expect(body.totals.seizures).toBe(1);
+    expect(body.totals.cash.pence).toBe(5400000);
+    expect(body.totals.drugs.byType['cocaine'].kg).toBe(2.5);
+  });
+
+  it('answers what had happened by 14 June 23:00, using everything known now: only the back-dated seizure', async () => {
+    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?happenedBy=2020-06-14T23:00:00Z');
+    expect(response.status).toBe(200);
+    const body = response.body as { totals: { seizures: number; cash: { pence: number }; raids: { total: number } } };
+    expect(body.totals).toMatchObject({ seizures: 1, cash: { pence: 100000 }, raids: { total: 0 } });
+  });
+
+  it('orders the timeline by occurred time, shows the correction history, and withholds C-coded details', async () => {
+    const response = await api.as(ANALYST_NWP).get('/operations/venetic/timeline?limit=50');
+    expect(response.status).toBe(200);
+    const page = response.body as {
+      entries: { eventId: string; type: string; status: string; data: Record<string, unknown>; history: { kind: string }[] }[];
+      nextCursor: string | null;
+    };
+    expect(page.entries.map((entry) => entry.eventId)).toEqual([id(1), id(2), id(3), id(7), id(4), id(5), id(6)]);
+    const seizure = page.entries.find((entry) => entry.eventId === id(6))!;
+    expect(seizure.status).toBe('corrected');
+    expect(seizure.history.map((version) => version.kind)).toEqual(['recorded', 'corrected']);
+    const report = page.entries.find((entry) => entry.eventId === id(3))!;
+    expect(report.data).toMatchObject({ withheld: true, handling: 'C' });
+    expect(JSON.stringify(report)).not.toContain('SUBJ-1');
+    expect(page.nextCursor).toBeNull();
+
+    const ncaView = await api.as(ANALYST_NCA).get('/operations/venetic/timeline?type=IntelligenceReceived');
+    const ncaEntries = (ncaView.body as { entries: { data: { reportRef?: string } }[] }).entries;
+    expect(ncaEntries.map((entry) => entry.data.reportRef)).toEqual(['VEN-INT-1']);
+  });
+
+  it('paginates the timeline with a stable cursor', async () => {
+    const first = await api.as(ANALYST_NWP).get('/operations/venetic/timeline?limit=3');
+    const body = first.body as { entries: { eventId: string }[]; nextCursor: string };
+    expect(body.entries.map((entry) => entry.eventId)).toEqual([id(1), id(2), id(3)]);
+    const second = await api.as(ANALYST_NWP).get(`/operations/venetic/timeline?limit=3&cursor=${encodeURIComponent(body.nextCursor)}`);
+    expect((second.body as { entries: { eventId: string }[] }).entries.map((entry) => entry.eventId)).toEqual([id(7), id(4), id(5)]);
+  });
+
+  it('refuses bad query parameters with field-level problems and hides operations of other agencies', async () => {
+    const bad = await api.as(ANALYST_NWP).get('/operations/venetic/picture?knownAt=yesterday&colour=red');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((bad.body as { errors: { path: string }[] }).errors.map((error) => error.path).sort()).toEqual(['colour', 'knownAt']);
+
+    const hidden = await api.as(ANALYST_GMP).get('/operations/venetic/picture');
+    expect(hidden.status).toBe(404);
+    const national = await api.as(ANALYST_GMP).get('/picture');
+    expect((national.body as { operations: unknown[]; totals: { arrests: number } }).operations).toEqual([]);
+    expect((national.body as { totals: { arrests: number } }).totals.arrests).toBe(0);
+  });
+
+  it('times out a read-your-writes wait for a position not yet reached with 503 and Retry-After', async () => {
+    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?minPosition=999999&waitMs=50');
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+  });
+});
