@@ -1,4 +1,38 @@
-import type { EventStore, GlobalLogFilter, GlobalPosition, RecordedEvent } from '@timeline/event-store';
+import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+import {
+  formatPosition,
+  type EventStore,
+  type GlobalLogFilter,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@timeline/event-store';
+
+/**
+ * A stored event the store cannot hand over (its stored JSON no longer parses,
+ * its row is damaged): found by re-reading one event at a time after a page
+ * failed with an error that is not one of the store's typed errors.
+ */
+export class UnreadableStoredEventError extends TimelineError {
+  readonly code = 'integrity.unreadable-event';
+  readonly category: ErrorCategory = 'illegal-state';
+
+  constructor(
+    /** Where: `stream <name> at or after revision <n>`, or `log after position <p>`. */
+    readonly location:
+      { readonly streamName: string; readonly revision: number } | { readonly after: GlobalPosition | null },
+    cause: unknown,
+  ) {
+    const where =
+      'streamName' in location
+        ? `the first event of ${location.streamName} at or after revision ${location.revision}`
+        : `the first event of the log after position ${location.after ? formatPosition(location.after) : '0'}`;
+    super(
+      `The store cannot read ${where}: ${(cause as Error)?.message ?? String(cause)}`,
+      { location: where },
+      cause,
+    );
+  }
+}
 
 /** Events per read when walking a stream or the log; what bounds the memory of a walk. */
 export const DEFAULT_PAGE_SIZE = 500;
@@ -23,11 +57,25 @@ export async function* walkStream(
   const pageSize = checkedPageSize(options.pageSize);
   let fromRevision = options.fromRevision ?? 0;
   for (;;) {
-    const page = await store.readStream(streamName, {
-      direction: 'forwards',
-      fromRevision,
-      maxCount: pageSize,
-    });
+    let page: RecordedEvent[];
+    try {
+      page = await store.readStream(streamName, { direction: 'forwards', fromRevision, maxCount: pageSize });
+    } catch (error) {
+      if (error instanceof TimelineError) throw error;
+      // Not the store's own failure: some event of the page is damaged. Hand over those before it, then name it.
+      for (;;) {
+        let one: RecordedEvent | undefined;
+        try {
+          [one] = await store.readStream(streamName, { direction: 'forwards', fromRevision, maxCount: 1 });
+        } catch (narrowed) {
+          if (narrowed instanceof TimelineError) throw narrowed;
+          throw new UnreadableStoredEventError({ streamName, revision: fromRevision }, narrowed);
+        }
+        if (!one) throw error;
+        yield one;
+        fromRevision = one.revision + 1;
+      }
+    }
     for (const event of page) yield event;
     if (page.length < pageSize) return;
     // From the last revision seen, not by counting, so a missing revision cannot make a page re-read or skip events.
@@ -51,7 +99,24 @@ export async function* walkLog(
   const pageSize = checkedPageSize(options.pageSize);
   let after = options.after;
   for (;;) {
-    const page = await store.readAll({ after, maxCount: pageSize, filter: options.filter });
+    let page: RecordedEvent[];
+    try {
+      page = await store.readAll({ after, maxCount: pageSize, filter: options.filter });
+    } catch (error) {
+      if (error instanceof TimelineError) throw error;
+      for (;;) {
+        let one: RecordedEvent | undefined;
+        try {
+          [one] = await store.readAll({ after, maxCount: 1, filter: options.filter });
+        } catch (narrowed) {
+          if (narrowed instanceof TimelineError) throw narrowed;
+          throw new UnreadableStoredEventError({ after: after ?? null }, narrowed);
+        }
+        if (!one) throw error;
+        yield one;
+        after = one.position;
+      }
+    }
     for (const event of page) yield event;
     if (page.length < pageSize) return;
     after = page[page.length - 1].position;

@@ -13,6 +13,8 @@ import { computeEventHash } from '../chain/hash-chain';
  * - `hash-mismatch`: the event's content no longer hashes to its sealed `hash`.
  * - `position-out-of-order`: (whole log) global positions do not strictly increase.
  * - `position-gap`: (whole log, embedded store) a position is missing before this event: an event was removed.
+ * - `unreadable-event`: the store cannot read the event at all (its stored JSON or row is damaged);
+ *   what cannot be read is reported as `unknown`.
  */
 export type ChainBreakReason =
   | 'malformed-envelope'
@@ -23,7 +25,8 @@ export type ChainBreakReason =
   | 'prev-hash-mismatch'
   | 'hash-mismatch'
   | 'position-out-of-order'
-  | 'position-gap';
+  | 'position-gap'
+  | 'unreadable-event';
 
 /** The first broken link of a chain, naming the event where verification failed. */
 export interface ChainBreak {

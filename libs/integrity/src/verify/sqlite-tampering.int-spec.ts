@@ -81,6 +81,35 @@ describe('verification of a tampered SQLite store', () => {
     ]);
   });
 
+  it('names the place of an event whose stored JSON one changed byte made unreadable', async () => {
+    const bytes = await readFile(file);
+    const at = bytes.indexOf(Buffer.from('"subjectId":"SUBJ-7"'));
+    bytes[at] = '#'.charCodeAt(0);
+    await writeFile(file, bytes);
+
+    const stream = await withStore((store) => verifyOperationStream(store, 'venetic', { pageSize: 4 }));
+    expect(stream).toEqual({
+      ok: false,
+      operationId: 'venetic',
+      events: 7,
+      brokenAt: {
+        operationId: 'venetic',
+        revision: 7,
+        eventId: 'unknown',
+        position: 'unknown',
+        reason: 'unreadable-event',
+        expected: 'a stored event the store can read',
+        actual: expect.stringContaining('JSON'),
+      },
+    });
+    const log = await withStore((store) => verifyLog(store));
+    expect(!log.ok && [log.events, log.brokenAt.position, log.brokenAt.reason]).toEqual([
+      7,
+      '8',
+      'unreadable-event',
+    ]);
+  });
+
   it('reports the gap where a row was deleted behind the triggers', async () => {
     const db = new Database(file);
     expect(() => db.prepare('DELETE FROM events WHERE event_id = ?').run(eventIds[4])).toThrow(
