@@ -1,0 +1,88 @@
+import { EVENT_STORE, type EventStore } from '@timeline/event-store';
+import { apiClient, type ApiClient } from './support/api-client';
+import { startTestApp, type TestApp } from './support/test-app';
+
+const NCA = { role: 'recorder', agency: 'NCA' } as const;
+const ADMIN = { role: 'admin', agency: 'NCA' } as const;
+const ANALYST = { role: 'analyst', agency: 'NCA' } as const;
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, attempts = 100): Promise<T> {
+  let value = await probe();
+  for (let attempt = 1; attempt < attempts && !accept(value); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await probe();
+  }
+  return value;
+}
+
+describe('Health and metrics', () => {
+  let test: TestApp;
+  let api: ApiClient;
+  let position: string;
+
+  beforeAll(async () => {
+    test = await startTestApp();
+    api = apiClient(test.app);
+    const launched = await api
+      .as(NCA)
+      .post('/operations/venetic/events')
+      .send({
+        events: [
+          {
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+          },
+        ],
+      });
+    expect(launched.status).toBe(201);
+    position = (launched.body as { position: string }).position;
+    await api.as(ANALYST).get(`/operations/venetic/picture?minPosition=${position}`).expect(200);
+  });
+
+  afterAll(async () => {
+    await test.close();
+  });
+
+  it('reports the store and the projections on /health without a credential', async () => {
+    const response = await api.anonymous().get('/health');
+    expect(response.status).toBe(200);
+    const body = response.body as { status: string; projections: { status: string; position: string; caughtUp: boolean } };
+    expect(body.status).toBe('up');
+    expect(body.projections).toMatchObject({ status: 'up', position, caughtUp: true });
+  });
+
+  it('serves Prometheus metrics to admins only, counting requests and applied events', async () => {
+    expect((await api.as(ANALYST).get('/metrics')).status).toBe(403);
+    const response = await api.as(ADMIN).get('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = response.text;
+    expect(text).toContain('timeline_events_applied_total{type="OperationLaunched"} 1');
+    expect(text).toContain('timeline_http_requests_total{method="POST",route="/operations/:operationId/events",status="201"} 1');
+    expect(text).toContain(`timeline_projection_position ${position}`);
+    expect(text).toContain('timeline_projection_healthy 1');
+    expect(text).toMatch(/timeline_store_writer\{counter="[a-zA-Z]+"\} \d+/);
+  });
+
+  it('turns degraded, naming the event, when a projection cannot apply an event — it never skips it', async () => {
+    const store = test.app.get<EventStore>(EVENT_STORE);
+    // An event written around the api, without an envelope: the folds must refuse it, visibly.
+    await store.append('operation-venetic', [
+      { eventId: '0190f3a0-0000-7000-8000-00000000bad1', type: 'ArrestMade', data: { arrestId: 'X' }, metadata: {} },
+    ]);
+    const health = await eventually(
+      () => api.anonymous().get('/health'),
+      (response) => (response.body as { status: string }).status === 'degraded',
+    );
+    const body = health.body as {
+      status: string;
+      projections: { status: string; position: string; projections: { status: string; failure?: { eventId: string } }[] };
+    };
+    expect(health.status).toBe(200);
+    expect(body.projections.status).toBe('degraded');
+    expect(body.projections.projections.some((projection) => projection.failure?.eventId === '0190f3a0-0000-7000-8000-00000000bad1')).toBe(true);
+    const metrics = await api.as(ADMIN).get('/metrics');
+    expect(metrics.text).toContain('timeline_projection_healthy 0');
+  });
+});
