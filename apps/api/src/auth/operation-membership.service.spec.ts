@@ -97,4 +97,28 @@ describe('OperationMembership', () => {
     await expect(membership.takesPart('p2', 'A699')).resolves.toBe(true);
     expect(store.reads.filter((read) => read.kind === 'all').map((read) => read.maxCount)).toEqual([1000, 1000, 1000]);
   });
+
+  it('follows corrections: a corrected join counts for the agency it names now, a corrected lead joins', async () => {
+    const joinId = randomUUID();
+    const launchId = randomUUID();
+    await store.append('operation-venetic', [
+      event('OperationLaunched', { leadAgency: 'NCA' }, 'NCA', launchId),
+      event('AgencyJoined', { agency: 'NWP' }, 'NCA', joinId),
+      event('EventCorrected', {
+        correctsEventId: joinId,
+        correctedType: 'AgencyJoined',
+        replacement: { agency: 'GMP', region: 'north-west' },
+        reason: 'wrong force entered',
+      }),
+      event('EventCorrected', {
+        correctsEventId: launchId,
+        correctedType: 'OperationLaunched',
+        replacement: { codename: 'VENETIC', leadAgency: 'NWROCU' },
+        reason: 'lead is the regional unit',
+      }),
+    ]);
+    await expect(membership.agenciesOf('venetic')).resolves.toEqual(['GMP', 'NCA', 'NWROCU']);
+    await store.append('operation-venetic', [event('EventRetracted', { retractsEventId: joinId })]);
+    await expect(membership.agenciesOf('venetic')).resolves.toEqual(['NCA', 'NWROCU']);
+  });
 });

@@ -10,7 +10,7 @@ import {
 import { OPERATION_STREAM_PREFIX } from '@timeline/events';
 
 /** The events that decide which agencies take part in an operation. */
-export const MEMBERSHIP_EVENT_TYPES = ['OperationLaunched', 'AgencyJoined', 'EventRetracted'] as const;
+export const MEMBERSHIP_EVENT_TYPES = ['OperationLaunched', 'AgencyJoined', 'EventCorrected', 'EventRetracted'] as const;
 
 const PAGE = 1000;
 
@@ -21,8 +21,8 @@ interface OperationMembers {
 
 /**
  * Which agencies take part in which operation, folded from the store's global
- * log (launch: the lead and launching agencies; each AgencyJoined; a retracted
- * join no longer counts). It reads only membership events, and only those
+ * log (launch: the lead and launching agencies; each AgencyJoined; a corrected
+ * join counts for the agency it names now; a retracted join no longer counts). It reads only membership events, and only those
  * newer than what it has seen, whenever an answer would otherwise be "no": a
  * "yes" may be served from memory (membership only grows between retractions),
  * a "no" is always checked against the store, so a just-launched operation is
@@ -152,17 +152,39 @@ export class OperationMembership implements OnModuleInit, OnModuleDestroy {
       case 'AgencyJoined':
         this.grant(operationId, event.eventId, [data['agency'] ?? data['agencyCode']], true);
         return;
+      case 'EventCorrected': {
+        const target = data['correctsEventId'];
+        const replacement = data['replacement'];
+        if (typeof target !== 'string' || replacement === null || typeof replacement !== 'object') return;
+        const fields = replacement as Record<string, unknown>;
+        if (data['correctedType'] === 'AgencyJoined') {
+          const granted = this.grantsByEvent.get(target);
+          if (!granted || granted.operationId !== operationId) return;
+          this.revoke(operationId, target);
+          this.grant(operationId, target, [fields['agency']], true);
+        } else if (data['correctedType'] === 'OperationLaunched') {
+          // A corrected lead agency joins; the agencies that launched it keep their access.
+          this.grant(operationId, event.eventId, [fields['leadAgency']], false);
+        }
+        return;
+      }
       case 'EventRetracted': {
         const target = data['retractsEventId'] ?? data['eventId'];
         if (typeof target !== 'string') return;
         const granted = this.grantsByEvent.get(target);
         if (!granted || granted.operationId !== operationId) return;
-        const members = this.operations.get(operationId);
-        for (const agency of granted.agencies) members?.grants.get(agency)?.delete(target);
-        this.grantsByEvent.delete(target);
+        this.revoke(operationId, target);
         return;
       }
     }
+  }
+
+  private revoke(operationId: string, eventId: string): void {
+    const granted = this.grantsByEvent.get(eventId);
+    if (!granted) return;
+    const members = this.operations.get(operationId);
+    for (const agency of granted.agencies) members?.grants.get(agency)?.delete(eventId);
+    this.grantsByEvent.delete(eventId);
   }
 
   private grant(operationId: string, eventId: string, candidates: unknown[], revocable: boolean): void {
