@@ -34,6 +34,10 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
   },
   { name: 'projections', what: 'rebuild of picture and timeline from the log; SSE fan-out' },
   { name: 'eventstoredb', what: 'the EventStoreDB adapter' },
+  {
+    name: 'integrity',
+    what: 'chain verification, evidential export and offline verification of one operation',
+  },
   { name: 'scale', what: 'cost growth from 10k to 1M events: append, read, rebuild, fan-out, disk and RSS' },
 ];
 

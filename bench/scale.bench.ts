@@ -1,0 +1,442 @@
+/**
+ * `ts-node -r tsconfig-paths/register --transpile-only bench/scale.bench.ts [--quick]`
+ * (run by `npm run bench`): how the costs grow with the size of the log, from
+ * 10,000 to 1,000,000 events (--quick: 10,000 only, a smoke run). For each size the
+ * demo generator's deep variant (one operation, every force, three years) is
+ * scaled to that many events, sealed as the write path seals them and stored in
+ * the embedded SQLite store in a temporary directory; then each phase runs in a
+ * fresh child process so its peak RSS is its own (--quick: all in this process):
+ *
+ * - populate: the sealed log appended in batches of 2,000 (disk size per million events after it);
+ * - write:    the operation's last ~2,000 events through the application's write path
+ *             (validation, rules, hash chain, durable append), first the cold start
+ *             (the decided state rebuilt from the whole stream), then warm;
+ * - read:     the whole global log read through the port, pages of 10,000;
+ * - rebuild:  the operational picture and the timeline folded from the whole log;
+ * - fan-out:  100 live subscribers to the global log, 2,000 new events appended in
+ *             batches of 20: deliveries per second and append-to-delivery latency.
+ *
+ * Prints a table and writes bench/results/scale.json (scale.quick.json with --quick).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } from '@timeline/application';
+import { DemoDataset, LoadingClock, WriteHandlerSeedWriter, type SeedSubmission } from '@timeline/demo-data';
+import {
+  createEventStore,
+  type EventStore,
+  type EventToAppend,
+  type GlobalPosition,
+} from '@timeline/event-store';
+import { EVENT_CATALOGUE, isEventType, operationStreamName, toStoredEventData } from '@timeline/events';
+import { sealEvents } from '@timeline/integrity';
+import type { JsonObject } from '@timeline/kernel';
+import {
+  operationalPictureProjection,
+  timelineProjection,
+  toStoredTimelineEvent,
+} from '@timeline/projections';
+import { LatencyRecorder } from './support/latency';
+import { BenchReport, type BenchRow } from './support/bench-report';
+
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [10_000] : [10_000, 100_000, 1_000_000];
+/** Events of the deep variant at scale 1 (seed 2020), to scale it to a size. */
+const DEEP_EVENTS_AT_SCALE_1 = 985_000;
+const WRITE_PATH_EVENTS = 2_000;
+const APPEND_BATCH = 2_000;
+const READ_PAGE = 10_000;
+const SUBSCRIBERS = 100;
+const FAN_OUT_EVENTS = 2_000;
+const FAN_OUT_BATCH = 20;
+
+type Phase = 'populate' | 'write' | 'read' | 'rebuild' | 'fan-out';
+
+interface PhaseResult {
+  readonly events: number;
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly diskBytes?: number;
+  readonly coldStartMs?: number;
+  readonly note?: string;
+}
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+function peakRssMiB(): number {
+  // maxRSS is in KiB on every platform Node supports.
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function seconds(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e9;
+}
+
+function datasetFor(size: number): DemoDataset {
+  return new DemoDataset({ variant: 'deep', seed: 2020, scale: Math.min(1, size / DEEP_EVENTS_AT_SCALE_1) });
+}
+
+/** Submissions of the dataset split: the sealed bulk, and the tail that goes through the write path. */
+function* bulkOf(size: number, tail: SeedSubmission[]): Generator<SeedSubmission> {
+  // The tail is the last WRITE_PATH_EVENTS events' submissions; keep a bounded window to find it.
+  const window: SeedSubmission[] = [];
+  let windowEvents = 0;
+  for (const submission of datasetFor(size)) {
+    if (submission.retry) continue;
+    window.push(submission);
+    windowEvents += submission.events.length;
+    while (windowEvents - window[0].events.length >= WRITE_PATH_EVENTS) {
+      const oldest = window.shift()!;
+      windowEvents -= oldest.events.length;
+      yield oldest;
+    }
+  }
+  tail.push(...window);
+}
+
+// ---- phases ----------------------------------------------------------------------------------------
+
+/** Seals and appends the bulk as the write path would have (stored data shape, envelope, hash chain). */
+async function populate(file: string, size: number): Promise<PhaseResult> {
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const started = process.hrtime.bigint();
+  const heads = new Map<string, { hash: string | null; revision: number }>();
+  let pending: SeedSubmission[] = [];
+  let pendingEvents = 0;
+  let written = 0;
+  const flush = async (): Promise<void> => {
+    const byOperation = new Map<string, SeedSubmission[]>();
+    for (const submission of pending) {
+      const list = byOperation.get(submission.operationId) ?? [];
+      list.push(submission);
+      byOperation.set(submission.operationId, list);
+    }
+    for (const [operationId, submissions] of byOperation) {
+      const head = heads.get(operationId) ?? { hash: null, revision: 0 };
+      const sealed = sealEvents(
+        head.hash,
+        head.revision,
+        submissions.flatMap((submission) =>
+          submission.events.map((event) => {
+            if (!isEventType(event.type)) throw new Error(`unknown type ${event.type}`);
+            return {
+              eventId: event.eventId,
+              type: event.type,
+              data: toStoredEventData(event.type, event.data as never) as unknown as JsonObject,
+              envelope: {
+                schemaVersion: EVENT_CATALOGUE[event.type].currentVersion,
+                operationId,
+                occurredAt: event.occurredAt,
+                recordedAt: submission.recordedAt,
+                recordedBy: submission.subject,
+                agency: submission.agency,
+                correlationId: event.correlationId,
+                causationId: event.causationId ?? null,
+                classification: event.classification,
+              },
+            };
+          }),
+        ),
+      );
+      const events: EventToAppend[] = sealed.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        metadata: event.envelope as unknown as JsonObject,
+      }));
+      await store.append(operationStreamName(operationId), events, {
+        expectedRevision: head.revision === 0 ? 'no_stream' : head.revision - 1,
+      });
+      heads.set(operationId, {
+        hash: sealed[sealed.length - 1].envelope.hash,
+        revision: head.revision + sealed.length,
+      });
+      written += events.length;
+    }
+    pending = [];
+    pendingEvents = 0;
+  };
+  for (const submission of bulkOf(size, [])) {
+    pending.push(submission);
+    pendingEvents += submission.events.length;
+    if (pendingEvents >= APPEND_BATCH) await flush();
+  }
+  await flush();
+  const elapsed = seconds(started);
+  await store.close();
+  return { events: written, seconds: elapsed, peakRssMiB: peakRssMiB(), diskBytes: diskBytes(file) };
+}
+
+/** The tail through the application's write path: the first request pays the cold start. */
+async function write(file: string, size: number): Promise<PhaseResult> {
+  const tail: SeedSubmission[] = [];
+  for (const _ of bulkOf(size, tail)); // regenerate deterministically to find the tail
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const clock = new LoadingClock();
+  const handler = new RecordEventsHandler(store, operationModel, clock, DEFAULT_RECORDING_OPTIONS);
+  const writer = new WriteHandlerSeedWriter(handler, clock);
+  const coldStarted = process.hrtime.bigint();
+  await writer.write(tail[0]);
+  const coldStartMs = seconds(coldStarted) * 1000;
+  const latencies = new LatencyRecorder();
+  const started = process.hrtime.bigint();
+  let events = 0;
+  // Several submissions in flight, as from concurrent clients: the write path combines them.
+  const inFlight = new Set<Promise<void>>();
+  for (const submission of tail.slice(1)) {
+    const task = latencies
+      .time(() => writer.write(submission))
+      .then(() => {
+        events += submission.events.length;
+      });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+    if (inFlight.size >= 16) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  const elapsed = seconds(started);
+  await store.close();
+  return { events, seconds: elapsed, peakRssMiB: peakRssMiB(), coldStartMs, ...latencies.summary() };
+}
+
+async function readPages(
+  store: EventStore,
+  onPage: (page: Awaited<ReturnType<EventStore['readAll']>>) => void,
+): Promise<number> {
+  let after: GlobalPosition | undefined;
+  let count = 0;
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: READ_PAGE });
+    onPage(page);
+    count += page.length;
+    if (page.length < READ_PAGE) return count;
+    after = page[page.length - 1].position;
+  }
+}
+
+async function read(file: string): Promise<PhaseResult> {
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const started = process.hrtime.bigint();
+  const events = await readPages(store, () => undefined);
+  const elapsed = seconds(started);
+  await store.close();
+  return { events, seconds: elapsed, peakRssMiB: peakRssMiB() };
+}
+
+async function rebuild(file: string): Promise<PhaseResult> {
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const started = process.hrtime.bigint();
+  let picture = operationalPictureProjection.initialState();
+  let timeline = timelineProjection.initialState();
+  const events = await readPages(store, (page) => {
+    for (const recorded of page) {
+      const event = toStoredTimelineEvent(recorded);
+      picture = operationalPictureProjection.apply(picture, event);
+      timeline = timelineProjection.apply(timeline, event);
+    }
+  });
+  const elapsed = seconds(started);
+  await store.close();
+  return { events, seconds: elapsed, peakRssMiB: peakRssMiB() };
+}
+
+async function fanOut(file: string): Promise<PhaseResult> {
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const head = (await store.describe()).headPosition ?? undefined;
+  const acknowledged = new Map<string, bigint>();
+  const latencies = new LatencyRecorder();
+  let deliveries = 0;
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  const expected = SUBSCRIBERS * FAN_OUT_EVENTS;
+  const subscriptions = Array.from({ length: SUBSCRIBERS }, () =>
+    store.subscribeToAll({ after: head }).subscribe((message) => {
+      if (message.kind !== 'event') return;
+      const at = acknowledged.get(message.event.eventId);
+      if (at !== undefined) latencies.record(Number(process.hrtime.bigint() - at) / 1e6);
+      if (++deliveries === expected) resolveAll();
+    }),
+  );
+  const started = process.hrtime.bigint();
+  const stream = `bench-fan-out-${process.pid}`;
+  for (let batch = 0; batch < FAN_OUT_EVENTS / FAN_OUT_BATCH; batch++) {
+    const events = Array.from({ length: FAN_OUT_BATCH }, (_, index) => ({
+      eventId: randomUUID(),
+      type: 'FanOutProbe',
+      data: { batch, index },
+      metadata: {},
+    }));
+    await store.append(stream, events);
+    // Latency is measured from the acknowledgement of the append (the moment an SSE push could start).
+    const now = process.hrtime.bigint();
+    for (const event of events) acknowledged.set(event.eventId, now);
+  }
+  await all;
+  const elapsed = seconds(started);
+  for (const subscription of subscriptions) subscription.unsubscribe();
+  await store.close();
+  return { events: deliveries, seconds: elapsed, peakRssMiB: peakRssMiB(), ...latencies.summary() };
+}
+
+function diskBytes(file: string): number {
+  const directory = join(file, '..');
+  return readdirSync(directory)
+    .filter((name) => name.startsWith('events.db'))
+    .reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
+}
+
+// ---- orchestration ---------------------------------------------------------------------------------
+
+function runPhase(phase: Phase, file: string, size: number): Promise<PhaseResult> {
+  // The quick run must stay short: no process start per phase (RSS figures are then the whole run's).
+  if (quick) return runPhaseHere(phase, file, size);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        __filename,
+        '--phase',
+        phase,
+        '--file',
+        file,
+        '--size',
+        String(size),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('close', (code, signal) => {
+      const line = output.trim().split('\n').pop() ?? '';
+      if (code !== 0)
+        return reject(
+          new Error(`phase ${phase} at ${size} events exited with ${code ?? signal}: ${output.slice(-2000)}`),
+        );
+      try {
+        resolve(JSON.parse(line) as PhaseResult);
+      } catch {
+        reject(new Error(`phase ${phase} at ${size} events printed no result: ${output.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+function runPhaseHere(phase: Phase, file: string, size: number): Promise<PhaseResult> {
+  return phase === 'populate'
+    ? populate(file, size)
+    : phase === 'write'
+      ? write(file, size)
+      : phase === 'read'
+        ? read(file)
+        : phase === 'rebuild'
+          ? rebuild(file)
+          : fanOut(file);
+}
+
+async function child(): Promise<void> {
+  const result = await runPhaseHere(
+    argument('--phase') as Phase,
+    argument('--file')!,
+    Number(argument('--size')),
+  );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+type ScaleRow = BenchRow & {
+  readonly peakRssMiB: number;
+  readonly diskMiBPerMillionEvents?: number;
+  readonly logEvents: number;
+  readonly phase: Phase;
+};
+
+async function main(): Promise<void> {
+  const report = new BenchReport(
+    `Cost growth with the size of the log${quick ? ' (quick)' : ''}: embedded SQLite, synchronous=FULL`,
+    {
+      quick,
+      sizes: SIZES,
+      writePathEvents: WRITE_PATH_EVENTS,
+      subscribers: SUBSCRIBERS,
+      fanOutEvents: FAN_OUT_EVENTS,
+      fanOutBatch: FAN_OUT_BATCH,
+    },
+  );
+  const growth: Record<string, Record<string, number>> = {};
+  for (const size of SIZES) {
+    const directory = mkdtempSync(join(tmpdir(), 'timeline-scale-'));
+    const file = join(directory, 'events.db');
+    try {
+      const populated = await runPhase('populate', file, size);
+      const logEvents = populated.events + WRITE_PATH_EVENTS;
+      const label = `${logEvents.toLocaleString('en-GB')} events`;
+      const add = (
+        phase: Phase,
+        scenario: string,
+        result: PhaseResult,
+        extra: Partial<ScaleRow> = {},
+      ): void => {
+        const perSecond = Math.round(result.events / result.seconds);
+        report.add({
+          scenario,
+          subject: label,
+          count: result.events,
+          seconds: Math.round(result.seconds * 100) / 100,
+          eventsPerSecond: perSecond,
+          p50Ms: result.p50Ms,
+          p99Ms: result.p99Ms,
+          peakRssMiB: result.peakRssMiB,
+          logEvents,
+          phase,
+          note: result.note,
+          ...extra,
+        } as ScaleRow);
+        (growth[phase] ??= {})[String(size)] = perSecond;
+      };
+      add('populate', 'append sealed batches of 2,000', populated, {
+        diskMiBPerMillionEvents: Math.round(
+          (((populated.diskBytes ?? 0) / populated.events) * 1e6) / 2 ** 20,
+        ),
+        note: `${Math.round((populated.diskBytes ?? 0) / 2 ** 20)} MiB on disk`,
+      });
+      const written = await runPhase('write', file, size);
+      add('write', 'write path, 16 requests in flight', written, {
+        note: `cold start ${Math.round(written.coldStartMs ?? 0)} ms (decided state rebuilt from the stream)`,
+      });
+      add('read', 'read the global log, pages of 10,000', await runPhase('read', file, size));
+      add('rebuild', 'rebuild picture + timeline', await runPhase('rebuild', file, size));
+      add('fan-out', `live fan-out to ${SUBSCRIBERS} subscribers`, await runPhase('fan-out', file, size), {
+        note: `${FAN_OUT_EVENTS.toLocaleString('en-GB')} new events × ${SUBSCRIBERS}; latency from append acknowledged`,
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }
+  report.print();
+  report.writeJson(join(__dirname, 'results', quick ? 'scale.quick.json' : 'scale.json'), {
+    eventsPerSecondBySize: growth,
+  });
+}
+
+if (argument('--phase') !== undefined) {
+  child().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
