@@ -28,11 +28,19 @@ export class EventDataReader {
     return typeof value === 'string' ? value : this.fail(`data.${field} is not a string`);
   }
 
-  number(field: string, from: JsonObject = this.data, path = field): number {
-    const value = from[field];
+  number(field: string): number {
+    const value = this.data[field];
     return typeof value === 'number' && Number.isFinite(value)
       ? value
-      : this.fail(`data.${path} is not a number`);
+      : this.fail(`data.${field} is not a number`);
+  }
+
+  /** A number field of the `index`th object of list `list` (or of object `list` when index is null). */
+  numberIn(line: JsonObject, list: string, index: number | null, field: string): number {
+    const value = line[field];
+    return typeof value === 'number' && Number.isFinite(value)
+      ? value
+      : this.fail(`data.${pathOf(list, index)}.${field} is not a number`);
   }
 
   boolean(field: string): boolean {
@@ -53,10 +61,16 @@ export class EventDataReader {
     return value as readonly JsonObject[];
   }
 
-  textIn(line: JsonObject, field: string, path: string): string {
+  textIn(line: JsonObject, list: string, index: number | null, field: string): string {
     const value = line[field];
-    return typeof value === 'string' ? value : this.fail(`data.${path}.${field} is not a string`);
+    return typeof value === 'string'
+      ? value
+      : this.fail(`data.${pathOf(list, index)}.${field} is not a string`);
   }
+}
+
+function pathOf(list: string, index: number | null): string {
+  return index === null ? list : `${list}[${index}]`;
 }
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '@timeline/kernel';
 import { UnfoldableEventError } from '../core/projection.errors';
+import { intern } from '../core/intern';
 import { EventDataReader, isObject } from '../core/event-data.reader';
 import type { Projection } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
@@ -43,6 +44,38 @@ function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -
   const region = countersOf(scope.byRegion, contribution.region);
   addCounters(region, contribution, sign);
   if (region.size === 0) scope.byRegion.delete(contribution.region);
+}
+
+/**
+ * The record of an event, shared with every other event that has the same type,
+ * operation, agency and contribution: most events of a large log are alike (a
+ * dissemination to one agency, an arrest by one force), so the picture holds a
+ * map entry per event and few records. Records are never changed; an amendment
+ * puts a new one in place.
+ */
+function recordOf(
+  state: OperationalPictureState,
+  type: string,
+  operationId: string,
+  agency: string,
+  contribution: Contribution | null,
+  retracted: boolean,
+): EventRecord {
+  const signature = contribution
+    ? `${type}|${operationId}|${agency}|${retracted}|${contribution.agency}|${contribution.region}|${contribution.keys.join(',')}|${contribution.amounts.join(',')}`
+    : `${type}|${operationId}|${agency}|${retracted}`;
+  let record = state.shared.get(signature);
+  if (record === undefined) {
+    record = {
+      type: intern(type),
+      operationId: intern(operationId),
+      agency: intern(agency),
+      contribution,
+      retracted,
+    };
+    state.shared.set(signature, record);
+  }
+  return record;
 }
 
 function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
@@ -125,13 +158,10 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
   if (COUNTED_TYPES.has(event.type)) {
     const contribution = contributionOf(event.type, event.data, event, regionOf);
     change = () => {
-      state.events.set(event.eventId, {
-        type: event.type,
-        operationId: event.operationId,
-        agency: event.agency,
-        contribution,
-        retracted: false,
-      });
+      state.events.set(
+        event.eventId,
+        recordOf(state, event.type, event.operationId, event.agency, contribution, false),
+      );
       addToScope(operation.scope, contribution, 1);
       addToScope(state.national, contribution, 1);
     };
@@ -141,13 +171,10 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         const launch = launchOf(reader);
         change = () => {
           operation.launch = launch;
-          state.events.set(event.eventId, {
-            type: event.type,
-            operationId: event.operationId,
-            agency: event.agency,
-            contribution: null,
-            retracted: false,
-          });
+          state.events.set(
+            event.eventId,
+            recordOf(state, event.type, event.operationId, event.agency, null, false),
+          );
         };
         break;
       }
@@ -155,13 +182,10 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         const { agency, membership } = membershipOf(reader, event);
         change = () => {
           operation.agencies.set(agency, membership);
-          state.events.set(event.eventId, {
-            type: event.type,
-            operationId: event.operationId,
-            agency: event.agency,
-            contribution: null,
-            retracted: false,
-          });
+          state.events.set(
+            event.eventId,
+            recordOf(state, event.type, event.operationId, event.agency, null, false),
+          );
         };
         break;
       }
@@ -197,7 +221,10 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         change = () => {
           addToScope(operation.scope, contribution, -1);
           addToScope(state.national, contribution, -1);
-          target.retracted = true;
+          state.events.set(
+            targetId,
+            recordOf(state, target.type, target.operationId, target.agency, contribution, true),
+          );
         };
         break;
       }
@@ -240,7 +267,10 @@ function correctionOf(
       addToScope(state.national, before, -1);
       addToScope(operation.scope, after, 1);
       addToScope(state.national, after, 1);
-      target.contribution = after;
+      state.events.set(
+        targetId,
+        recordOf(state, target.type, target.operationId, target.agency, after, false),
+      );
     };
   }
   if (target.type === 'OperationLaunched') {
@@ -366,7 +396,7 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         Contribution | null,
         boolean,
       ][]) {
-        state.events.set(eventId, { type, operationId, agency, contribution, retracted });
+        state.events.set(eventId, recordOf(state, type, operationId, agency, contribution, retracted));
       }
     } else {
       throw new TypeError(`picture snapshot: unknown part ${String(json.part)}`);
@@ -376,7 +406,13 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
 }
 
 function initialState(): OperationalPictureState {
-  return { operations: new Map(), national: emptyScope(), stamp: emptyStamp(), events: new Map() };
+  return {
+    operations: new Map(),
+    national: emptyScope(),
+    stamp: emptyStamp(),
+    events: new Map(),
+    shared: new Map(),
+  };
 }
 
 /**

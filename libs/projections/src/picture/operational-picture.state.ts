@@ -36,15 +36,15 @@ export interface OperationPictureState {
   readonly stamp: PictureStamp;
 }
 
-/** What the fold remembers of each event a correction or retraction may target. */
+/** What the fold remembers of each event a correction or retraction may target. Shared between alike events, never changed. */
 export interface EventRecord {
   readonly type: string;
   readonly operationId: string;
   /** The recording agency of the original event. */
   readonly agency: string;
   /** The current contribution (null for types that add no counters). */
-  contribution: Contribution | null;
-  retracted: boolean;
+  readonly contribution: Contribution | null;
+  readonly retracted: boolean;
 }
 
 export interface OperationalPictureState {
@@ -52,6 +52,8 @@ export interface OperationalPictureState {
   readonly national: PictureScope;
   readonly stamp: PictureStamp;
   readonly events: Map<string, EventRecord>;
+  /** Records by content, so alike events share one (not part of the snapshot: rebuilt on restore). */
+  readonly shared: Map<string, EventRecord>;
 }
 
 export function emptyScope(): PictureScope {

@@ -25,14 +25,18 @@ export interface Contribution {
 export type RegionOf = (agency: string) => string | undefined;
 
 // Keys are built from a small vocabulary; interning them keeps one string per key
-// however many events contribute to it.
-const interned = new Map<string, string>();
-function key(...parts: readonly (string | number)[]): string {
-  const text = parts.join('.');
-  let shared = interned.get(text);
+// however many events contribute to it, and a hit allocates nothing.
+const interned = new Map<string, Map<string | number, string>>();
+function key(prefix: string, value: string | number): string {
+  let byValue = interned.get(prefix);
+  if (byValue === undefined) {
+    byValue = new Map();
+    interned.set(prefix, byValue);
+  }
+  let shared = byValue.get(value);
   if (shared === undefined) {
-    shared = text;
-    interned.set(text, shared);
+    shared = `${prefix}.${value}`;
+    byValue.set(value, shared);
   }
   return shared;
 }
@@ -60,9 +64,9 @@ function grading(reader: EventDataReader): { source: number; intelligence: strin
   }
   const structured = reader.object('grading');
   return {
-    source: reader.number('source', structured, 'grading.source'),
-    intelligence: reader.textIn(structured, 'intelligence', 'grading'),
-    handling: reader.textIn(structured, 'handling', 'grading'),
+    source: reader.numberIn(structured, 'grading', null, 'source'),
+    intelligence: reader.textIn(structured, 'grading', null, 'intelligence'),
+    handling: reader.textIn(structured, 'grading', null, 'handling'),
   };
 }
 
@@ -89,76 +93,83 @@ export function contributionOf(
   let region: string | null = null;
   switch (type) {
     case 'EncryptionCracked':
-      add(key('encryptionCracked'), 1);
+      add('encryptionCracked', 1);
       add(key('encryptionCracked', reader.text('platform')), 1);
       break;
     case 'IntelligenceReceived': {
       const { source, intelligence, handling } = grading(reader);
       const priority = reader.text('priority');
       region = reader.text('region');
-      add(key('intelligence'), 1);
+      add('intelligence', 1);
       add(key('intelligence.grading', `${source}/${intelligence}/${handling}`), 1);
       add(key('intelligence.source', source), 1);
       add(key('intelligence.intelligence', intelligence), 1);
       add(key('intelligence.handling', handling), 1);
       add(key('intelligence.priority', priority), 1);
-      if (reader.boolean('threatToLife')) add(key('intelligence.threatToLife'), 1);
+      if (reader.boolean('threatToLife')) add('intelligence.threatToLife', 1);
       break;
     }
     case 'IntelligenceDisseminated':
-      add(key('disseminations'), 1);
-      if (reader.boolean('sanitised')) add(key('disseminations.sanitised'), 1);
+      add('disseminations', 1);
+      if (reader.boolean('sanitised')) add('disseminations.sanitised', 1);
       add(key('disseminations.to', reader.text('toAgency')), 1);
       break;
     case 'OrganisedCrimeGroupIdentified':
       agency = reader.text('leadForce');
-      add(key('ocgs'), 1);
+      add('ocgs', 1);
       add(key('ocgs.band', reader.text('band')), 1);
       break;
     case 'RaidConducted':
       agency = reader.text('force');
-      add(key('raids'), 1);
-      add(key('raids.officers'), reader.number('officers'));
+      add('raids', 1);
+      add('raids.officers', reader.number('officers'));
       break;
     case 'ArrestMade':
       agency = reader.text('force');
-      add(key('arrests'), 1);
+      add('arrests', 1);
       break;
     case 'ChargeBrought':
-      add(key('charges'), 1);
+      add('charges', 1);
       add(key('charges.decidedBy', reader.text('decidedBy')), 1);
-      if (reader.boolean('remandedInCustody')) add(key('charges.remandedInCustody'), 1);
+      if (reader.boolean('remandedInCustody')) add('charges.remandedInCustody', 1);
       break;
-    case 'SeizureRecorded':
+    case 'SeizureRecorded': {
       agency = reader.text('seizedBy');
-      add(key('seizures'), 1);
-      for (const [index, line] of reader.lines('drugs').entries()) {
-        const drugType = reader.textIn(line, 'drugType', `drugs[${index}]`);
+      add('seizures', 1);
+      const drugs = reader.lines('drugs');
+      for (let index = 0; index < drugs.length; index += 1) {
+        const line = drugs[index];
+        const drugType = reader.textIn(line, 'drugs', index, 'drugType');
         if (!isDrugType(drugType))
           reader.fail(`data.drugs[${index}].drugType "${drugType}" is not a known drug`);
-        const unit = reader.textIn(line, 'unit', `drugs[${index}]`);
-        const quantity = reader.number('quantity', line, `drugs[${index}].quantity`);
+        const unit = reader.textIn(line, 'drugs', index, 'unit');
+        const quantity = reader.numberIn(line, 'drugs', index, 'quantity');
         add(
-          key('drugs', drugType, unit),
+          key(key('drugs', drugType), unit),
           unit === 'kg' ? Math.round(quantity * MILLIGRAMS_PER_KG) : quantity,
         );
       }
-      for (const [index, line] of reader.lines('firearms').entries()) {
-        const category = reader.textIn(line, 'category', `firearms[${index}]`);
-        add(key('firearms', category, 'count'), reader.number('count', line, `firearms[${index}].count`));
-        add(key('firearms', category, 'rounds'), reader.number('rounds', line, `firearms[${index}].rounds`));
+      const firearms = reader.lines('firearms');
+      for (let index = 0; index < firearms.length; index += 1) {
+        const category = key('firearms', reader.textIn(firearms[index], 'firearms', index, 'category'));
+        add(key(category, 'count'), reader.numberIn(firearms[index], 'firearms', index, 'count'));
+        add(key(category, 'rounds'), reader.numberIn(firearms[index], 'firearms', index, 'rounds'));
       }
-      for (const [index, line] of reader.lines('cash').entries()) {
-        add(key('cash.pence'), reader.number('amountPence', line, `cash[${index}].amountPence`));
-      }
-      for (const [index, line] of reader.lines('other').entries()) {
-        const kind = reader.textIn(line, 'kind', `other[${index}]`);
-        add(key('other', kind), reader.number('count', line, `other[${index}].count`));
+      const cash = reader.lines('cash');
+      for (let index = 0; index < cash.length; index += 1)
+        add('cash.pence', reader.numberIn(cash[index], 'cash', index, 'amountPence'));
+      const other = reader.lines('other');
+      for (let index = 0; index < other.length; index += 1) {
+        add(
+          key('other', reader.textIn(other[index], 'other', index, 'kind')),
+          reader.numberIn(other[index], 'other', index, 'count'),
+        );
       }
       break;
+    }
     case 'ThreatToLifeMitigated':
       agency = reader.text('force');
-      add(key('threatsToLifeMitigated'), 1);
+      add('threatsToLifeMitigated', 1);
       add(key('threatsToLifeMitigated.action', reader.text('action')), 1);
       break;
     default:

@@ -331,7 +331,7 @@ describe('ProjectionRunner', () => {
 
     const after = runner.state<RecordingState>('recording');
     expect(after).not.toBe(before);
-    expect(result).toMatchObject({ projection: 'recording', events: 50, position: '50' });
+    expect(result).toMatchObject({ projections: ['recording'], events: 50, position: '50' });
     expect(swaps).toEqual([{ kind: 'rebuilt', projection: 'recording', position: '50' }]);
     expect(store.readAllCalls).toBe(8); // 50 events in pages of 7, then the swap
     expect(runner.currentStatus().projections[0]).toMatchObject({

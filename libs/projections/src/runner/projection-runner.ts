@@ -281,19 +281,19 @@ export class ProjectionRunner {
   }
 
   /**
-   * Rebuilds a projection from position 0 into a fresh state while queries keep
+   * Rebuilds projections (one read of the log for all of them) from position 0 into fresh states while queries keep
    * reading the old one, then swaps the two synchronously at the moment the rebuild
    * has reached everything the runner has processed. Also the way to restart a
    * failed projection once its cause is fixed. The old state stays if the rebuild fails.
    */
-  async rebuild(name: string): Promise<RebuildResult> {
-    const slot = this.slot(name);
-    if (slot.rebuilding) throw new RebuildInProgressError(name);
+  async rebuild(names: string | readonly string[]): Promise<RebuildResult> {
+    const slots = (typeof names === 'string' ? [names] : [...new Set(names)]).map((name) => this.slot(name));
+    for (const slot of slots) if (slot.rebuilding) throw new RebuildInProgressError(slot.projection.name);
     if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
-    slot.rebuilding = true;
+    for (const slot of slots) slot.rebuilding = true;
     const started = this.options.now();
-    const projection = slot.projection;
-    let state: unknown = projection.initialState();
+    // One read of the log feeds every projection being rebuilt.
+    const states: unknown[] = slots.map((slot) => slot.projection.initialState());
     let position: GlobalPosition | null = null;
     let events = 0;
     try {
@@ -309,29 +309,37 @@ export class ProjectionRunner {
         if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
         if (page.length === 0) break;
         for (const recorded of page) {
-          state = projection.apply(state, toStoredTimelineEvent(recorded));
+          const event = toStoredTimelineEvent(recorded);
+          for (let index = 0; index < slots.length; index += 1)
+            states[index] = slots[index].projection.apply(states[index], event);
           position = recorded.position;
           events += 1;
         }
       }
-      slot.state = state;
-      slot.position = position;
-      slot.eventCount = events;
-      slot.failure = null;
+      const formatted = position && formatPosition(position);
+      slots.forEach((slot, index) => {
+        slot.state = states[index];
+        slot.position = position;
+        slot.eventCount = events;
+        slot.failure = null;
+      });
       this.eventsSinceCheckpoint += 1;
-      const result = {
-        projection: name,
+      const result: RebuildResult = {
+        projections: slots.map((slot) => slot.projection.name),
         events,
-        position: position && formatPosition(position),
+        position: formatted,
         durationMs: this.options.now() - started,
       };
-      this.options.logger.log(`Projection ${name} rebuilt from ${events} events`, { ...result });
-      this.changesSubject.next({ kind: 'rebuilt', projection: name, position: result.position });
+      this.options.logger.log(`Projections ${result.projections.join(', ')} rebuilt from ${events} events`, {
+        ...result,
+      });
+      for (const slot of slots)
+        this.changesSubject.next({ kind: 'rebuilt', projection: slot.projection.name, position: formatted });
       this.notifyWaiters();
       void this.checkpoint();
       return result;
     } finally {
-      slot.rebuilding = false;
+      for (const slot of slots) slot.rebuilding = false;
     }
   }
 
@@ -486,7 +494,8 @@ export class ProjectionRunner {
     if (event !== null) {
       this.lastAppliedAtMs = this.options.now();
       this.lastAppliedRecordedAt = event.recordedAt;
-      this.changesSubject.next({ kind: 'applied', event, projections: applied });
+      if (this.changesSubject.observed)
+        this.changesSubject.next({ kind: 'applied', event, projections: applied });
     }
     this.eventsSinceCheckpoint += 1;
     if (this.eventsSinceCheckpoint >= this.options.checkpointEveryEvents) void this.checkpoint();

@@ -69,7 +69,7 @@ export type ProjectionChange =
   | { readonly kind: 'rebuilt'; readonly projection: string; readonly position: string | null };
 
 export interface RebuildResult {
-  readonly projection: string;
+  readonly projections: readonly string[];
   readonly events: number;
   readonly position: string | null;
   readonly durationMs: number;

@@ -1,17 +1,51 @@
 import type { JsonValue } from '@timeline/kernel';
-import { comparePositions, parsePosition } from '@timeline/event-store';
+import { parsePosition } from '@timeline/event-store';
+import { intern } from '../core/intern';
 import { EventDataReader } from '../core/event-data.reader';
 import type { Projection } from '../core/projection';
 import { UnfoldableEventError } from '../core/projection.errors';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
-import type { OperationTimelineState, TimelineEntry, TimelineState } from './timeline.state';
+import { TimelineEntry, type OperationTimelineState, type TimelineState } from './timeline.state';
 
 export const TIMELINE = 'timeline';
 
 /** Order of the timeline: occurred time, then global position. */
 export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
   if (a.occurredAtMs !== b.occurredAtMs) return a.occurredAtMs < b.occurredAtMs ? -1 : 1;
-  return comparePositions(a.globalPosition, b.globalPosition);
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  return a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1;
+}
+
+function instantOf(
+  event: StoredTimelineEvent,
+  field: 'occurredAt' | 'recordedAt',
+): { ms: number; text: string | null } {
+  const text = event[field];
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new UnfoldableEventError(event.eventId, event.type, `${field} "${text}" is not a date`);
+  return { ms, text: new Date(ms).toISOString() === text ? null : text };
+}
+
+/** The entry of a stored event, as the timeline keeps it. */
+export function entryOf(event: StoredTimelineEvent): TimelineEntry {
+  const occurred = instantOf(event, 'occurredAt');
+  const recorded = instantOf(event, 'recordedAt');
+  return new TimelineEntry(
+    event.eventId,
+    intern(event.type),
+    intern(event.operationId),
+    occurred.ms,
+    occurred.text,
+    recorded.ms,
+    recorded.text,
+    intern(event.recordedBy),
+    intern(event.agency),
+    intern(event.classification) as TimelineEntry['classification'],
+    Number(event.globalPosition.commit),
+    Number(event.globalPosition.prepare),
+    event.data,
+  );
 }
 
 /** Merges back-dated entries into place; afterwards `sorted` holds every entry in order. */
@@ -30,17 +64,6 @@ export function settle(operation: OperationTimelineState): TimelineEntry[] {
   operation.sorted = merged;
   operation.pending = [];
   return merged;
-}
-
-function occurredAtMsOf(event: StoredTimelineEvent): number {
-  const ms = Date.parse(event.occurredAt);
-  if (Number.isNaN(ms))
-    throw new UnfoldableEventError(
-      event.eventId,
-      event.type,
-      `occurredAt "${event.occurredAt}" is not a date`,
-    );
-  return ms;
 }
 
 function targetOf(state: TimelineState, event: StoredTimelineEvent, targetId: string): TimelineEntry {
@@ -110,22 +133,7 @@ function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineS
     };
   } else {
     if (state.entries.has(event.eventId)) reader.fail('the timeline already holds this event id');
-    const entry: TimelineEntry = {
-      eventId: event.eventId,
-      type: event.type,
-      operationId: event.operationId,
-      occurredAt: event.occurredAt,
-      occurredAtMs: occurredAtMsOf(event),
-      recordedAt: event.recordedAt,
-      recordedBy: event.recordedBy,
-      agency: event.agency,
-      classification: event.classification,
-      position: event.position,
-      globalPosition: event.globalPosition,
-      data: event.data,
-      corrections: null,
-      retraction: null,
-    };
+    const entry = entryOf(event);
     change = () => {
       const operation = operationOf(state, event.operationId);
       const last = operation.pending.length === 0 ? operation.sorted[operation.sorted.length - 1] : undefined;
@@ -163,18 +171,29 @@ function operationOf(state: TimelineState, operationId: string): OperationTimeli
 const ENTRIES_PER_PART = 20_000;
 
 function entryToJson(entry: TimelineEntry): JsonValue {
-  const { globalPosition: _position, occurredAtMs: _ms, corrections, retraction, ...rest } = entry;
   return {
-    ...rest,
-    corrections: corrections && corrections.map((c) => ({ ...c })),
-    retraction: retraction && { ...retraction },
-  } as JsonValue;
+    eventId: entry.eventId,
+    type: entry.type,
+    operationId: entry.operationId,
+    occurredAt: entry.occurredAt,
+    recordedAt: entry.recordedAt,
+    recordedBy: entry.recordedBy,
+    agency: entry.agency,
+    classification: entry.classification,
+    position: entry.position,
+    data: entry.data,
+    corrections: entry.corrections && entry.corrections.map((correction) => ({ ...correction })),
+    retraction: entry.retraction && { ...entry.retraction },
+  } as unknown as JsonValue;
 }
 
 function entryFromJson(json: Record<string, never>): TimelineEntry {
   const globalPosition = parsePosition(json.position);
   if (!globalPosition) throw new TypeError(`timeline snapshot: bad position ${String(json.position)}`);
-  return { ...(json as unknown as TimelineEntry), occurredAtMs: Date.parse(json.occurredAt), globalPosition };
+  const entry = entryOf({ ...(json as unknown as StoredTimelineEvent), globalPosition });
+  entry.corrections = json.corrections;
+  entry.retraction = json.retraction;
+  return entry;
 }
 
 function toSnapshot(state: TimelineState): JsonValue[] {

@@ -1,6 +1,6 @@
 import type { JsonObject } from '@timeline/kernel';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
-import { parsePosition, comparePositions } from '@timeline/event-store';
+import { parsePosition } from '@timeline/event-store';
 import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import type { PictureAsOf, DrugAmounts } from '../picture/operational-picture.view';
 import { MILLIGRAMS_PER_KG } from '../picture/picture-contribution';
@@ -153,13 +153,19 @@ export function encodeCursor(entry: TimelineEntry): string {
   return Buffer.from(`${entry.occurredAtMs}|${entry.position}`, 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): { occurredAtMs: number; position: ReturnType<typeof parsePosition> } {
+function decodeCursor(cursor: string): {
+  occurredAtMs: number;
+  position: { commit: number; prepare: number };
+} {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^(-?\d{1,16})\|(.+)$/.exec(text);
   const position = match ? parsePosition(match[2]) : null;
   if (!match || !position)
     throw new InvalidTimelineQueryError('cursor', 'is not a cursor this timeline issued');
-  return { occurredAtMs: Number(match[1]), position };
+  return {
+    occurredAtMs: Number(match[1]),
+    position: { commit: Number(position.commit), prepare: Number(position.prepare) },
+  };
 }
 
 function instant(field: string, value: string | undefined): number | null {
@@ -174,7 +180,7 @@ function instant(field: string, value: string | undefined): number | null {
 function firstAfter(
   entries: readonly TimelineEntry[],
   ms: number,
-  position: NonNullable<ReturnType<typeof parsePosition>> | null,
+  position: { commit: number; prepare: number } | null,
 ): number {
   let low = 0;
   let high = entries.length;
@@ -185,7 +191,8 @@ function firstAfter(
       entry.occurredAtMs > ms ||
       (entry.occurredAtMs === ms &&
         position !== null &&
-        comparePositions(entry.globalPosition, position) > 0);
+        (entry.commit > position.commit ||
+          (entry.commit === position.commit && entry.prepare > position.prepare)));
     if (after) high = middle;
     else low = middle + 1;
   }

@@ -1,6 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
 import type { Classification } from '@timeline/events';
-import type { GlobalPosition } from '@timeline/event-store';
 import type { PictureStamp } from '../picture/operational-picture.state';
 
 /** Who changed an entry, when, and from which event. */
@@ -24,24 +23,47 @@ export interface Retraction extends Amendment {
   readonly note: string | null;
 }
 
-/** One event on the timeline, with its corrections and retraction. */
-export interface TimelineEntry {
-  readonly eventId: string;
-  readonly type: string;
-  readonly operationId: string;
-  readonly occurredAt: string;
-  /** `occurredAt` in ms since the epoch: the sort key (ISO strings with offsets do not sort as text). */
-  readonly occurredAtMs: number;
-  readonly recordedAt: string;
-  readonly recordedBy: string;
-  readonly agency: string;
-  readonly classification: Classification;
-  readonly position: string;
-  readonly globalPosition: GlobalPosition;
-  /** As first recorded. */
-  readonly data: JsonObject;
-  corrections: Correction[] | null;
-  retraction: Retraction | null;
+/**
+ * One event on the timeline, with its corrections and retraction. Kept compact (a
+ * million of them make a deep operation's timeline): times and position as numbers,
+ * vocabulary strings shared, the text forms computed when read.
+ */
+export class TimelineEntry {
+  corrections: Correction[] | null = null;
+  retraction: Retraction | null = null;
+
+  constructor(
+    readonly eventId: string,
+    readonly type: string,
+    readonly operationId: string,
+    /** `occurredAt` in ms since the epoch: the sort key (ISO strings with offsets do not sort as text). */
+    readonly occurredAtMs: number,
+    /** The stored text when it is not the canonical `toISOString()` form of `occurredAtMs`. */
+    private readonly occurredAtText: string | null,
+    readonly recordedAtMs: number,
+    private readonly recordedAtText: string | null,
+    readonly recordedBy: string,
+    readonly agency: string,
+    readonly classification: Classification,
+    /** The global position as numbers (exact below 2^53, which any log reaches only after petabytes). */
+    readonly commit: number,
+    readonly prepare: number,
+    /** As first recorded. */
+    readonly data: JsonObject,
+  ) {}
+
+  get occurredAt(): string {
+    return this.occurredAtText ?? new Date(this.occurredAtMs).toISOString();
+  }
+
+  get recordedAt(): string {
+    return this.recordedAtText ?? new Date(this.recordedAtMs).toISOString();
+  }
+
+  /** As `formatPosition` writes it. */
+  get position(): string {
+    return this.commit === this.prepare ? String(this.commit) : `${this.commit}/${this.prepare}`;
+  }
 }
 
 /**

@@ -1,0 +1,354 @@
+/**
+ * `npm run bench:projections [-- --quick]`: how fast the read side rebuilds the
+ * operational picture and the timeline from a large log, and how much memory it
+ * takes. The log is the demo generator's deep variant (one operation over three
+ * years, ~1M events; ~50k with --quick), sealed with the hash chain and stored in
+ * the embedded SQLite store; it is kept under .tmp/bench/ and reused by later runs.
+ *
+ * Each measurement runs in a fresh child process, so its peak RSS (VmHWM) is its own:
+ * - fold:     both folds over events already in memory (the folds' own speed);
+ * - catch-up: a runner with no checkpoint subscribing from position 0 until caught up
+ *             (a start after a version change: store reads, JSON, mapping, folds);
+ * - rebuild:  a live runner rebuilding both projections from position 0 while the old
+ *             states keep answering (both copies are in memory at the peak).
+ * Prints a table and writes bench/results/projections.json (.quick.json with --quick).
+ * `--prepare` only generates the log.
+ * The SSE fan-out measurement of issue 4 belongs beside these rows (see `main`).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { DemoDataset, principalSubject, type SeedSubmission } from '@timeline/demo-data';
+import { createEventStore, type EventStore, type EventToAppend } from '@timeline/event-store';
+import { sealEvents } from '@timeline/integrity';
+import type { JsonObject } from '@timeline/kernel';
+import {
+  InMemoryProjectionCheckpointStore,
+  ProjectionRunner,
+  foldEvents,
+  operationalPictureProjection,
+  operationalPictureView,
+  timelinePage,
+  timelineProjection,
+  toStoredTimelineEvent,
+  type OperationalPictureState,
+  type StoredTimelineEvent,
+  type TimelineState,
+} from '@timeline/projections';
+import { BenchReport } from './support/bench-report';
+
+const ROOT = join(__dirname, '..');
+const quick = process.argv.includes('--quick');
+const SEED = 2020;
+const SCALE = quick ? 0.05 : 1;
+const APPEND_BATCH = 2_000;
+const READ_PAGE = 10_000;
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+interface MemoryFigures {
+  /** Peak resident set (VmHWM), MiB. */
+  readonly peakRssMiB: number;
+  /** Resident now: anonymous (heap and native allocations) and file-backed (mainly the store file SQLite maps for reading), MiB. */
+  readonly anonMiB: number;
+  readonly fileMiB: number;
+  readonly heapUsedMiB: number;
+}
+
+function memory(): MemoryFigures {
+  const status = existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8') : '';
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  const mib = (value: number) => Math.round(value / 1024);
+  return {
+    peakRssMiB: Number.isNaN(kb('VmHWM'))
+      ? Math.round(process.memoryUsage().rss / 2 ** 20)
+      : mib(kb('VmHWM')),
+    anonMiB: mib(kb('RssAnon')),
+    fileMiB: mib(kb('RssFile')),
+    heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+  };
+}
+
+// ---- the log
+
+const CURRENT_VERSION: Record<string, number> = { IntelligenceReceived: 2 };
+
+/** Seals one operation's pending events after its current head, as the write path does. */
+class LogWriter {
+  private readonly heads = new Map<string, { hash: string | null; revision: number }>();
+  private pending: {
+    operationId: string;
+    submission: SeedSubmission;
+    event: SeedSubmission['events'][number];
+  }[] = [];
+  written = 0;
+
+  constructor(private readonly store: EventStore) {}
+
+  async add(submission: SeedSubmission): Promise<void> {
+    for (const event of submission.events)
+      this.pending.push({ operationId: submission.operationId, submission, event });
+    if (this.pending.length >= APPEND_BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const byOperation = new Map<string, typeof this.pending>();
+    for (const item of this.pending)
+      (
+        byOperation.get(item.operationId) ?? byOperation.set(item.operationId, []).get(item.operationId)!
+      ).push(item);
+    this.pending = [];
+    for (const [operationId, items] of byOperation) {
+      const head = this.heads.get(operationId) ?? { hash: null, revision: 0 };
+      const sealed = sealEvents(
+        head.hash,
+        head.revision,
+        items.map(({ submission, event }) => ({
+          eventId: event.eventId,
+          type: event.type,
+          data: event.data,
+          envelope: {
+            schemaVersion: CURRENT_VERSION[event.type] ?? 1,
+            operationId,
+            occurredAt: event.occurredAt,
+            recordedAt: submission.recordedAt,
+            recordedBy: principalSubject(submission.agency),
+            agency: submission.agency,
+            correlationId: event.correlationId,
+            causationId: event.causationId ?? null,
+            classification: event.classification,
+          },
+        })),
+      );
+      const events: EventToAppend[] = sealed.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        metadata: event.envelope as unknown as JsonObject,
+      }));
+      await this.store.append(`operation-${operationId}`, events);
+      this.heads.set(operationId, {
+        hash: sealed[sealed.length - 1].envelope.hash,
+        revision: head.revision + sealed.length,
+      });
+      this.written += events.length;
+    }
+  }
+}
+
+async function ensureLog(file: string): Promise<{ events: number; seconds: number | null }> {
+  if (existsSync(`${file}.complete`)) {
+    const store = await createEventStore({ kind: 'sqlite', file });
+    const head = (await store.describe()).headPosition;
+    await store.close();
+    return { events: Number(head?.commit ?? 0n), seconds: null };
+  }
+  rmSync(file, { force: true });
+  mkdirSync(join(ROOT, '.tmp', 'bench'), { recursive: true });
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const started = process.hrtime.bigint();
+  const writer = new LogWriter(store);
+  for (const submission of new DemoDataset({ variant: 'deep', seed: SEED, scale: SCALE })) {
+    // A retried submission repeats ids already stored: the store would make it a no-op.
+    if (!submission.retry) await writer.add(submission);
+  }
+  await writer.flush();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await store.close();
+  writeFileSync(`${file}.complete`, `${writer.written}\n`);
+  return { events: writer.written, seconds };
+}
+
+// ---- the measured phases, each in its own process
+
+interface PhaseResult extends MemoryFigures {
+  readonly events: number;
+  readonly seconds: number;
+  readonly note?: string;
+}
+
+async function readWholeLog(store: EventStore): Promise<StoredTimelineEvent[]> {
+  const events: StoredTimelineEvent[] = [];
+  let after;
+  for (;;) {
+    const page = await store.readAll({
+      after,
+      maxCount: READ_PAGE,
+      filter: { streamNamePrefixes: ['operation-'] },
+    });
+    if (page.length === 0) return events;
+    for (const recorded of page) events.push(toStoredTimelineEvent(recorded));
+    after = page[page.length - 1].position;
+  }
+}
+
+function queryCosts(picture: OperationalPictureState, timeline: TimelineState): string {
+  const operationId = [...picture.operations.keys()][0];
+  let started = process.hrtime.bigint();
+  const view = operationalPictureView(picture, operationId)!;
+  const pictureMs = Number(process.hrtime.bigint() - started) / 1e6;
+  started = process.hrtime.bigint();
+  timelinePage(timeline, operationId, { limit: 50 });
+  const firstPageMs = Number(process.hrtime.bigint() - started) / 1e6;
+  started = process.hrtime.bigint();
+  timelinePage(timeline, operationId, { limit: 50, types: ['ChargeBrought'], from: '2021-01-01T00:00:00Z' });
+  const filteredMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return `${view.totals.arrests} arrests; picture view ${pictureMs.toFixed(1)} ms, first timeline page ${firstPageMs.toFixed(1)} ms, filtered page ${filteredMs.toFixed(1)} ms`;
+}
+
+async function runPhase(phase: string, file: string): Promise<PhaseResult> {
+  const store = await createEventStore({ kind: 'sqlite', file });
+  try {
+    if (phase === 'fold') {
+      const events = await readWholeLog(store);
+      const started = process.hrtime.bigint();
+      const picture = foldEvents(operationalPictureProjection, events);
+      const timeline = foldEvents(timelineProjection, events);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      return {
+        events: events.length,
+        seconds,
+        ...memory(),
+        note: `${queryCosts(picture, timeline)}; RSS includes the whole log held in memory`,
+      };
+    }
+    const runner = new ProjectionRunner(
+      store,
+      [operationalPictureProjection, timelineProjection],
+      new InMemoryProjectionCheckpointStore(),
+      {
+        checkpointEveryEvents: Number.MAX_SAFE_INTEGER,
+        checkpointIntervalMs: 3_600_000,
+        rebuildPageSize: READ_PAGE,
+      },
+    );
+    if (phase === 'catch-up') {
+      const started = process.hrtime.bigint();
+      await runner.start();
+      await runner.whenCaughtUp();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const events = runner.currentStatus().eventsProcessed;
+      const note = queryCosts(
+        runner.state(operationalPictureProjection.name),
+        runner.state(timelineProjection.name),
+      );
+      const figures = memory();
+      await runner.stop();
+      return { events, seconds, ...figures, note };
+    }
+    if (phase === 'rebuild') {
+      await runner.start();
+      await runner.whenCaughtUp();
+      const started = process.hrtime.bigint();
+      const rebuilt = await runner.rebuild([operationalPictureProjection.name, timelineProjection.name]);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const figures = memory();
+      await runner.stop();
+      return {
+        events: rebuilt.events,
+        seconds,
+        ...figures,
+        note: 'both projections from one read of the log; the old states answer queries until the swap',
+      };
+    }
+    throw new Error(`unknown phase ${phase}`);
+  } finally {
+    await store.close();
+  }
+}
+
+function runChild(phase: string, file: string): Promise<PhaseResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(__dirname, 'projections.bench.ts'),
+        '--phase',
+        phase,
+        '--file',
+        file,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const line = output.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`phase ${phase} exited with ${code ?? signal}`));
+      resolve(JSON.parse(line) as PhaseResult);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const file = join(ROOT, '.tmp', 'bench', `projections-deep-${SEED}-${SCALE}.db`);
+  const report = new BenchReport('projections', {
+    variant: 'deep',
+    seed: SEED,
+    scale: SCALE,
+    log: file,
+    loadAverageAtStart: loadavg(),
+  });
+  process.stdout.write(`projections: preparing the log (${quick ? 'quick' : 'full'})\n`);
+  const log = await ensureLog(file);
+  report.add({
+    scenario: 'log',
+    subject: 'demo deep variant → sealed → SQLite',
+    count: log.events,
+    seconds: log.seconds ?? undefined,
+    eventsPerSecond: log.seconds === null ? undefined : Math.round(log.events / log.seconds),
+    note:
+      log.seconds === null
+        ? 'reused from an earlier run'
+        : 'generated, sealed and appended in batches of 2,000',
+  });
+  if (process.argv.includes('--prepare')) return;
+  const rss: Record<string, PhaseResult> = {};
+  for (const phase of ['fold', 'catch-up', 'rebuild']) {
+    const result = await runChild(phase, file);
+    rss[phase] = result;
+    report.add({
+      scenario: `rebuild: ${phase}`,
+      subject: 'picture + timeline',
+      count: result.events,
+      seconds: Math.round(result.seconds * 100) / 100,
+      eventsPerSecond: Math.round(result.events / result.seconds),
+      note: `peak RSS ${result.peakRssMiB} MiB (at the end: anon ${result.anonMiB}, file ${result.fileMiB}, heap ${result.heapUsedMiB} MiB)${result.note ? `; ${result.note}` : ''}`,
+    });
+  }
+  // The SSE fan-out rows (1,000 subscribers at 1,000 appends/s, delivery lag p50/p99) are added here by the api's live endpoints.
+  report.print();
+  report.writeJson(join(ROOT, 'bench', 'results', quick ? 'projections.quick.json' : 'projections.json'), {
+    phases: rss,
+    loadAverage: loadavg(),
+  });
+}
+
+const phase = argument('--phase');
+if (phase) {
+  runPhase(phase, argument('--file')!).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
