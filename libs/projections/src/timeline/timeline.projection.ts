@@ -16,6 +16,16 @@ export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
   return a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1;
 }
 
+/** `2020-06-13T05:00:00.000Z`: the form the write path stores and `toISOString()` gives back. */
+function isCanonicalInstant(text: string): boolean {
+  return (
+    text.length === 24 &&
+    text.charCodeAt(23) === 90 /* Z */ &&
+    text.charCodeAt(19) === 46 /* . */ &&
+    text.charCodeAt(10) === 84
+  ); /* T */
+}
+
 function instantOf(
   event: StoredTimelineEvent,
   field: 'occurredAt' | 'recordedAt',
@@ -24,7 +34,8 @@ function instantOf(
   const ms = Date.parse(text);
   if (Number.isNaN(ms))
     throw new UnfoldableEventError(event.eventId, event.type, `${field} "${text}" is not a date`);
-  return { ms, text: new Date(ms).toISOString() === text ? null : text };
+  // Only a text that does not come back from the number is kept (e.g. with an offset).
+  return { ms, text: isCanonicalInstant(text) || new Date(ms).toISOString() === text ? null : text };
 }
 
 /** The entry of a stored event, as the timeline keeps it. */
