@@ -21,7 +21,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { operationModel, validateRecordEventsBody } from '@timeline/application';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/app.factory';
@@ -58,6 +58,8 @@ const autocannon = require('autocannon') as (options: {
 }) => Promise<AutocannonResult>;
 
 const quick = process.argv.includes('--quick');
+/** `--platform fastify` (or express) measures one platform only. */
+const onlyPlatform = process.argv.includes('--platform') ? process.argv[process.argv.indexOf('--platform') + 1] : undefined;
 const CONNECTIONS = 50;
 const DURATION_SECONDS = quick ? 3 : 15;
 const HOT_EVENTS = quick ? 10_000 : 100_000;
@@ -207,17 +209,39 @@ async function seedHot(port: number, operationId: string): Promise<void> {
  * projection work does count: the same process projects what it stores).
  */
 async function projectionsCaughtUp(port: number): Promise<void> {
-  const deadline = Date.now() + 300_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { projections?: { caughtUp?: boolean; lag?: number } };
-    if (health.projections === undefined || (health.projections.caughtUp === true && health.projections.lag === 0)) return;
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+      projections?: { caughtUp?: boolean; position?: string | null; headPosition?: string | null };
+    };
+    const projections = health.projections;
+    if (projections === undefined || (projections.caughtUp === true && projections.position === projections.headPosition)) return;
     if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(health.projections)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-async function measure(port: number, paths: () => string): Promise<AutocannonResult> {
+/** CPU seconds the server process (all its threads) has used so far, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of the file, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface Measurement {
+  readonly result: AutocannonResult;
+  /** Server CPU (all threads) per request, in ms: comparable even on a busy machine. */
+  readonly cpuMsPerRequest: number;
+}
+
+async function measure(server: Server, paths: () => string): Promise<Measurement> {
+  const { port } = server;
   await projectionsCaughtUp(port);
+  const cpuBefore = cpuSeconds(server.child.pid!);
   const authorization = token();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -235,12 +259,13 @@ async function measure(port: number, paths: () => string): Promise<AutocannonRes
       },
     ],
   });
+  const cpuMsPerRequest = ((cpuSeconds(server.child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0) throw new Error(`${failures} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
-  return result;
+  return { result, cpuMsPerRequest };
 }
 
-function row(scenario: string, subject: string, result: AutocannonResult, note?: string): BenchRow {
+function row(scenario: string, subject: string, { result, cpuMsPerRequest }: Measurement, note?: string): BenchRow {
   const latency = result.latency;
   return {
     scenario,
@@ -251,7 +276,7 @@ function row(scenario: string, subject: string, result: AutocannonResult, note?:
     p50Ms: latency['p50'],
     p99Ms: latency['p99'],
     maxMs: latency['max'],
-    note,
+    note: [`server CPU ${cpuMsPerRequest.toFixed(2)} ms/request`, note].filter(Boolean).join('; '),
   };
 }
 
@@ -271,7 +296,7 @@ async function drive(): Promise<void> {
     process.stdout.write(`  seeded ${HOT_EVENTS.toLocaleString('en-GB')} events into operation hot in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s\n`);
     await stopServer(seeder);
 
-    for (const platform of ['fastify', 'express'] as const) {
+    for (const platform of (['fastify', 'express'] as const).filter((name) => onlyPlatform === undefined || name === onlyPlatform)) {
       const server = await startServer(platform, dataDir, authEnv);
       try {
         const operations = Array.from({ length: SPREAD_OPERATIONS }, (_, index) => `${platform}-op-${index}`);
@@ -283,16 +308,16 @@ async function drive(): Promise<void> {
         let next = 0;
         const spread = () => operations[next++ % operations.length];
 
-        const spreadBaseline = await measure(server.port, () => `/bench/no-store/operations/${spread()}/events`);
+        const spreadBaseline = await measure(server, () => `/bench/no-store/operations/${spread()}/events`);
         report.add(row('spread', `${platform}: validate only`, spreadBaseline));
-        const spreadDurable = await measure(server.port, () => `/operations/${spread()}/events`);
-        ratios[`${platform} spread`] = spreadDurable.requests.total / spreadBaseline.requests.total;
+        const spreadDurable = await measure(server, () => `/operations/${spread()}/events`);
+        ratios[`${platform} spread`] = spreadDurable.result.requests.total / spreadBaseline.result.requests.total;
         report.add(row('spread', `${platform}: durable append`, spreadDurable, `${(ratios[`${platform} spread`] * 100).toFixed(0)}% of validate only`));
 
-        const hotBaseline = await measure(server.port, () => '/bench/no-store/operations/hot/events');
+        const hotBaseline = await measure(server, () => '/bench/no-store/operations/hot/events');
         report.add(row('hot', `${platform}: validate only`, hotBaseline));
-        const hotDurable = await measure(server.port, () => '/operations/hot/events');
-        ratios[`${platform} hot`] = hotDurable.requests.total / hotBaseline.requests.total;
+        const hotDurable = await measure(server, () => '/operations/hot/events');
+        ratios[`${platform} hot`] = hotDurable.result.requests.total / hotBaseline.result.requests.total;
         report.add(
           row(
             'hot',
