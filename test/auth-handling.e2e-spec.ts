@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import launchExample from '../events/catalogue/OperationLaunched/v1.example.json';
-import { startSecuredApp, type SecuredTestApp } from './support/auth.app';
+import { startSecuredApp, type LiveStream, type SecuredTestApp } from './support/auth.app';
 import { bearerFor } from './support/auth.tokens';
 
 /**
  * Handling code C: whatever a principal reads — history pages, the global log,
- * lineage, exports — never carries the details of a C-coded report unless its
+ * lineage, exports, the timeline, live pushes — never carries the details of a C-coded report unless its
  * agency originated it, recorded it, or is named by its conditions. Reports are
  * generated at random; each report's reference and subject are unique markers
  * searched for in every response.
@@ -27,18 +27,25 @@ describe('handling code C across every read', () => {
 
   beforeAll(async () => {
     api = await startSecuredApp({ RATE_LIMIT_REQUESTS: '100000' });
-  });
+  }, 60_000);
   afterAll(() => api?.close());
 
   const as = (role: 'recorder' | 'auditor', agency: string) => ({ authorization: bearerFor({ role, agency }) });
 
-  async function record(operationId: string, agency: string, events: unknown[]): Promise<void> {
+  /** Records a batch; resolves with the global position of its last event. */
+  async function record(operationId: string, agency: string, events: unknown[]): Promise<string> {
     const response = await api.fetch('POST', `/operations/${operationId}/events`, as('recorder', agency), { events });
     if (response.status !== 201) throw new Error(`recording failed: ${response.status} ${response.text}`);
+    return (JSON.parse(response.text) as { position: string }).position;
   }
 
   /** Every read an auditor of `agency` can make about the operation, as text. */
-  async function everythingVisibleTo(agency: string, operationId: string, eventIds: string[]): Promise<Record<string, string>> {
+  async function everythingVisibleTo(
+    agency: string,
+    operationId: string,
+    eventIds: string[],
+    position: string,
+  ): Promise<Record<string, string>> {
     const headers = as('auditor', agency);
     const reads: Record<string, string> = {};
     const get = async (path: string) => {
@@ -49,6 +56,7 @@ describe('handling code C across every read', () => {
     reads['history'] = await get(`/operations/${operationId}/events?limit=1000`);
     reads['log'] = await get(`/events?operationId=${operationId}&limit=1000`);
     reads['export'] = await get(`/operations/${operationId}/export`);
+    reads['timeline'] = await get(`/operations/${operationId}/timeline?minPosition=${position}&limit=500`);
     for (const eventId of eventIds) reads[`lineage ${eventId}`] = await get(`/operations/${operationId}/events/${eventId}/lineage`);
     return reads;
   }
@@ -68,7 +76,15 @@ describe('handling code C across every read', () => {
           { type: 'AgencyJoined', occurredAt: '2020-04-01T08:00:00Z', data: { agency: 'NWP', region: 'wales' } },
           { type: 'AgencyJoined', occurredAt: '2020-04-01T08:00:00Z', data: { agency: 'GMP', region: 'north-west' } },
         ]);
+        const live = new Map<string, { events: LiveStream; timeline: LiveStream }>();
+        for (const viewer of MEMBERS) {
+          live.set(viewer, {
+            events: await api.open(`/events/live`, as('auditor', viewer)),
+            timeline: await api.open(`/operations/${operationId}/timeline/live`, as('auditor', viewer)),
+          });
+        }
         const eventIds: string[] = [];
+        let position = '0';
         for (const [index, r] of reports.entries()) {
           const eventId = `0190c000-0000-7000-8000-${String(run).padStart(6, '0')}${String(index).padStart(6, '0')}`;
           eventIds.push(eventId);
@@ -76,7 +92,7 @@ describe('handling code C across every read', () => {
             r.handling === 'C'
               ? { source: 1, intelligence: 'B', handling: 'C', conditions: `Share only with ${r.named.join(', ') || 'no other agency'}` }
               : { source: 2, intelligence: 'C', handling: 'P' };
-          await record(operationId, r.recordedBy, [
+          position = await record(operationId, r.recordedBy, [
             {
               eventId,
               type: 'IntelligenceReceived',
@@ -94,7 +110,13 @@ describe('handling code C across every read', () => {
           ]);
         }
         for (const viewer of MEMBERS) {
-          const reads = await everythingVisibleTo(viewer, operationId, eventIds);
+          const reads = await everythingVisibleTo(viewer, operationId, eventIds, position);
+          const streams = live.get(viewer)!;
+          const pushedAll = (text: string) => eventIds.every((eventId) => text.includes(eventId));
+          reads['events/live'] = await streams.events.until(pushedAll);
+          reads['timeline/live'] = await streams.timeline.until(pushedAll);
+          streams.events.close();
+          streams.timeline.close();
           reports.forEach((r, index) => {
             const entitled = r.handling === 'P' || [r.fromAgency, r.recordedBy, ...r.named].includes(viewer);
             for (const [read, text] of Object.entries(reads)) {
@@ -110,7 +132,7 @@ describe('handling code C across every read', () => {
         expect(outsider.status).toBe(404);
         expect(outsider.text).not.toContain('SECRET-');
       }),
-      { numRuns: 12 },
+      { numRuns: 8 },
     );
-  });
+  }, 120_000);
 });

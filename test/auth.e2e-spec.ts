@@ -34,6 +34,7 @@ describe('authorization over every route', () => {
     api = await startSecuredApp({
       RATE_LIMIT_REQUESTS: '100000',
       AUTH_FAILURES_LIMIT: '100000',
+      SSE_MAX_CONNECTIONS_PER_PRINCIPAL: '3',
       CORS_ALLOWED_ORIGINS: 'https://dashboard.example.org',
     });
     const launch = await api.fetch(
@@ -48,7 +49,7 @@ describe('authorization over every route', () => {
       },
     );
     expect([launch.status, launch.text]).toEqual([201, expect.any(String)]);
-  });
+  }, 60_000);
 
   afterAll(() => api?.close());
 
@@ -106,7 +107,7 @@ describe('authorization over every route', () => {
     }
     expect(mismatches).toEqual([]);
     expect(cells.length).toBe((Object.keys(table).length - 1) * (hostile.length + principals.length));
-  });
+  }, 120_000);
 
   it('treats HEAD like GET', async () => {
     expect(await api.statusOf('HEAD', '/operations/venetic/events')).toBe(401);
@@ -132,12 +133,42 @@ describe('authorization over every route', () => {
 
   it('never says whether an operation it hides exists', async () => {
     const gmp = { authorization: bearerFor({ role: 'auditor', agency: 'GMP' }) };
-    for (const suffix of ['events', 'verify', 'export', `events/${LAUNCH_ID}/lineage`]) {
+    for (const suffix of ['events', 'verify', 'export', `events/${LAUNCH_ID}/lineage`, 'picture', 'timeline', 'timeline/daily']) {
       const hidden = await api.fetch('GET', `/operations/venetic/${suffix}`, gmp);
       const missing = await api.fetch('GET', `/operations/no-such-op/${suffix}`, gmp);
       const strip = (text: string) => text.replaceAll('no-such-op', 'venetic');
       expect([hidden.status, hidden.text]).toEqual([404, strip(missing.text)]);
     }
+  });
+
+  it('caps the live connections each principal holds at once', async () => {
+    const screen = { authorization: bearerFor({ role: 'analyst', agency: 'NCA', subject: 'wall-screen' }) };
+    const held = await Promise.all([
+      api.open('/events/live', screen),
+      api.open('/operations/venetic/timeline/live', screen),
+      api.open('/operations/venetic/picture/live', screen),
+    ]);
+    expect(held.map((stream) => stream.status)).toEqual([200, 200, 200]);
+    const refused = await api.fetch('GET', '/events/live', screen);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(refused.text).detail).toBe(
+      'At most 3 live connections are allowed per principal; close one before opening another',
+    );
+    const colleague = await api.open('/events/live', { authorization: bearerFor({ role: 'analyst', agency: 'NCA', subject: 'desk-2' }) });
+    expect(colleague.status).toBe(200);
+    colleague.close();
+    held[0].close();
+    // The slot is freed when the server sees the connection go.
+    let reopened = 0;
+    for (let attempt = 0; attempt < 50 && reopened !== 200; attempt++) {
+      const stream = await api.open('/events/live', screen);
+      reopened = stream.status;
+      if (reopened === 200) stream.close();
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(reopened).toBe(200);
+    held.slice(1).forEach((stream) => stream.close());
   });
 
   it('stamps the credential, not the body, as who recorded an event', async () => {

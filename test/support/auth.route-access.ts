@@ -72,6 +72,42 @@ export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, Route
     'GET /events': { access: ['auditor'], scope: 'global', path: '/events', ok: 200 },
     'GET /verify': { access: ['auditor'], scope: 'global', path: '/verify', ok: 200 },
     'GET /audit/access': { access: ['auditor'], scope: 'global', path: '/audit/access', ok: 200 },
+    'GET /metrics': { access: ['admin'], scope: 'global', path: '/metrics', ok: 200 },
+
+    'GET /operations': { access: ['recorder', 'analyst', 'auditor'], scope: 'global', path: '/operations', ok: 200 },
+    'GET /picture': { access: ['analyst', 'auditor'], scope: 'global', path: '/picture', ok: 200 },
+    'GET /operations/:operationId/picture': {
+      access: ['analyst', 'auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/picture',
+      ok: 200,
+    },
+    'GET /operations/:operationId/timeline': {
+      access: ['analyst', 'auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/timeline',
+      ok: 200,
+    },
+    'GET /operations/:operationId/timeline/daily': {
+      access: ['analyst', 'auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/timeline/daily',
+      ok: 200,
+    },
+    'GET /events/live': { access: ['analyst', 'auditor'], scope: 'global', path: '/events/live', ok: 200 },
+    'GET /operations/:operationId/timeline/live': {
+      access: ['analyst', 'auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/timeline/live',
+      ok: 200,
+    },
+    'GET /operations/:operationId/picture/live': {
+      access: ['analyst', 'auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/picture/live',
+      ok: 200,
+    },
+
     'GET /auth/me': { access: ['recorder', 'analyst', 'auditor', 'admin'], scope: 'global', path: '/auth/me', ok: 200 },
 
     'GET /docs': docs('/docs'),
