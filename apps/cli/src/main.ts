@@ -4,10 +4,11 @@
  *
  * Commands
  *   verify          recompute the hash chains in the store; name the first broken link
- *   export          write <name>.ndjson + <name>.manifest.json for an operation or the whole log
- *   verify-export   check an export offline, from its files alone
- *   replay          replay the log (store or export file) into fresh projections; compare with a server
- *   seed, token     demo data and local bearer tokens (their own command files)
+ *                   (--operation <id>; --against <manifest> also checks an earlier export's heads are still there)
+ *   export          write <name>.ndjson + <name>.manifest.json for an operation (--operation) or the log (--all)
+ *   verify-export   check an export offline, from its files alone (two-file or single-file download)
+ *   replay          replay the log (store, or --from-export file) into a fresh picture; --compare <url> with a server
+ *   token, seed     local bearer tokens and demo data (their own command files)
  *
  * The store: `--data-dir <dir>` (embedded SQLite; default $DATA_DIR or ./data, as the api)
  * or `--eventstore-url <esdb://…>` (default $EVENTSTORE_URL when $EVENT_STORE=eventstoredb).
