@@ -200,8 +200,13 @@ async function main(): Promise<void> {
     { scenario: `batches of ${BATCH}, 1 caller`, callers: 1, appendsEach: SIZES.batches, batch: BATCH },
   ];
 
-  // Warm both paths (connections, JIT) before anything is measured.
-  for (const subject of subjects) await measure(subject, 4, 20, 5);
+  // Warm both paths in every shape (connections, JIT, GC) before anything is measured:
+  // otherwise whichever subject runs first pays for compiling its code.
+  for (const subject of subjects) {
+    await measure(subject, 1, quick ? 300 : 1000, 1);
+    await measure(subject, CALLERS, quick ? 6 : 20, 1);
+    await measure(subject, 1, quick ? 5 : 20, BATCH);
+  }
 
   const overheads: Record<string, { throughputPercent: number; cpuPercent: number }> = {};
   const cpuPerAppend: Record<string, Record<string, number>> = {};

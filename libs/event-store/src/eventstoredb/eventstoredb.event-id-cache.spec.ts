@@ -39,13 +39,18 @@ describe('EventIdCache', () => {
     );
   });
 
-  it('forgets the oldest tenth of its ids once beyond its capacity, and remembers nothing with capacity 0', () => {
+  it('remembers between half and all of its capacity, forgetting the oldest half at once, and nothing with capacity 0', () => {
     const cache = new EventIdCache(10);
-    for (let i = 0; i <= 10; i++) cache.remember(`id-${i}`, 's', i);
-    expect(cache.size).toBe(9);
-    expect(() => cache.assertNoConflict('other', ['id-0', 'id-1'], 'any')).not.toThrow();
-    expect(() => cache.assertNoConflict('other', ['id-2'], 'any')).toThrow(DuplicateEventIdError);
-    expect(() => cache.assertNoConflict('other', ['id-10'], 'any')).toThrow(DuplicateEventIdError);
+    for (let i = 0; i < 10; i++) cache.remember(`id-${i}`, 's', i);
+    expect(cache.size).toBe(10);
+    cache.remember('id-10', 's', 10);
+    expect(cache.size).toBe(6);
+    expect(() => cache.assertNoConflict('other', ['id-0', 'id-4'], 'any')).not.toThrow();
+    for (const id of ['id-5', 'id-9', 'id-10']) {
+      expect(() => cache.assertNoConflict('other', [id], 'any')).toThrow(DuplicateEventIdError);
+    }
+    cache.remember('id-5', 's', 5);
+    expect(cache.size).toBe(6);
 
     const none = new EventIdCache(0);
     none.remember('id-0', 's', 0);

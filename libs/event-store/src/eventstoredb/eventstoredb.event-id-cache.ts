@@ -13,22 +13,34 @@ interface KnownEvent {
  * the same id again in another stream, or again at a later revision of the
  * same stream. The port forbids both, and this cache refuses them before the
  * append is sent, for every id the adapter has seen. Oldest entries are
- * forgotten first. It keeps no content: a batch that reuses known ids in their
+ * forgotten first (by halves). It keeps no content: a batch that reuses known ids in their
  * own stream is a retry, which the adapter reads back and compares.
  */
 export class EventIdCache {
-  private readonly known = new Map<string, KnownEvent>();
+  // Two generations instead of one map with deletions: when the current one is full it
+  // becomes the previous one and the oldest generation is dropped whole, in O(1).
+  private current = new Map<string, KnownEvent>();
+  private previous = new Map<string, KnownEvent>();
+  private readonly generationSize: number;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.generationSize = Math.ceil(capacity / 2);
+  }
 
   get size(): number {
-    return this.known.size;
+    let size = this.current.size;
+    for (const eventId of this.previous.keys()) if (!this.current.has(eventId)) size++;
+    return size;
+  }
+
+  private get(eventId: string): KnownEvent | undefined {
+    return this.current.get(eventId) ?? this.previous.get(eventId);
   }
 
   /** The revision of each id in this stream, or undefined for an id not known there. */
   revisionsIn(streamName: string, eventIds: readonly string[]): (number | undefined)[] {
     return eventIds.map((eventId) => {
-      const known = this.known.get(eventId);
+      const known = this.get(eventId);
       return known?.streamName === streamName ? known.revision : undefined;
     });
   }
@@ -39,7 +51,7 @@ export class EventIdCache {
    */
   assertNoConflict(streamName: string, eventIds: readonly string[], expected: ExpectedRevision): void {
     for (const eventId of eventIds) {
-      const known = this.known.get(eventId);
+      const known = this.get(eventId);
       if (!known) continue;
       if (known.streamName !== streamName) {
         throw new DuplicateEventIdError(
@@ -60,21 +72,11 @@ export class EventIdCache {
   }
 
   remember(eventId: string, streamName: string, revision: number): void {
-    if (this.capacity === 0) return;
-    this.known.delete(eventId);
-    this.known.set(eventId, { streamName, revision });
-    if (this.known.size > this.capacity) this.evictOldest();
-  }
-
-  /**
-   * Forgets the oldest tenth in one pass: dropping one entry per insertion would
-   * make every insertion walk the deleted slots at the head of the map.
-   */
-  private evictOldest(): void {
-    let excess = this.known.size - this.capacity + Math.ceil(this.capacity / 10);
-    for (const eventId of this.known.keys()) {
-      if (excess-- <= 0) break;
-      this.known.delete(eventId);
+    if (this.generationSize === 0) return;
+    if (this.current.size >= this.generationSize) {
+      this.previous = this.current;
+      this.current = new Map();
     }
+    this.current.set(eventId, { streamName, revision });
   }
 }
