@@ -13,7 +13,6 @@
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { EventStoreDbEventStore } from '../libs/event-store/src/eventstoredb/eventstoredb.event-store';
 import type { EventToAppend } from '../libs/event-store/src/event-store.port';
@@ -267,7 +266,6 @@ async function main(): Promise<void> {
   report.writeJson(join(__dirname, 'results', quick ? 'eventstoredb.quick.json' : 'eventstoredb.json'), {
     overheadPercent: overheads,
     cpuMicrosecondsPerAppend: cpuPerAppend,
-    loadAverage: loadavg(),
   });
 }
 
