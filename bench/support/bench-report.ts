@@ -19,6 +19,8 @@ export interface BenchRow {
   /** Longest event-loop stall seen while the scenario ran, in ms. */
   readonly loopMaxStallMs?: number;
   readonly loopP99DelayMs?: number;
+  /** Share of the scenario's time the event loop was busy (0–1). */
+  readonly loopUtilisation?: number;
   /** Events per second of CPU time used by the process: steadier than wall-clock rates on a shared machine. */
   readonly eventsPerCpuSecond?: number;
   readonly note?: string;
@@ -54,6 +56,7 @@ const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[
   { key: 'maxMs', title: 'max ms', digits: 2 },
   { key: 'loopMaxStallMs', title: 'loop max stall ms', digits: 1 },
   { key: 'loopP99DelayMs', title: 'loop p99 ms', digits: 1 },
+  { key: 'loopUtilisation', title: 'loop busy', digits: 2 },
   { key: 'eventsPerCpuSecond', title: 'events/cpu-s', digits: 0 },
   { key: 'note', title: 'note' },
 ];

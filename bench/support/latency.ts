@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perf, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** Latency samples in milliseconds, summarised by nearest-rank percentiles. */
 export class LatencyRecorder {
@@ -45,9 +45,11 @@ export class EventLoopWatch {
   private readonly histogram = monitorEventLoopDelay({ resolution: 1 });
   private timer: NodeJS.Timeout | null = null;
   private maxStallMs = 0;
+  private utilisationAtStart: EventLoopUtilization | null = null;
 
   start(): this {
     this.histogram.enable();
+    this.utilisationAtStart = perf.eventLoopUtilization();
     let last = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
@@ -57,10 +59,19 @@ export class EventLoopWatch {
     return this;
   }
 
-  stop(): { loopMaxStallMs: number; loopP99DelayMs: number } {
+  /**
+   * `loopUtilisation` is the share of the time the loop was busy rather than waiting for I/O;
+   * unlike stalls it barely moves when other processes compete for the CPU.
+   */
+  stop(): { loopMaxStallMs: number; loopP99DelayMs: number; loopUtilisation: number } {
     if (this.timer) clearInterval(this.timer);
     this.histogram.disable();
-    return { loopMaxStallMs: this.maxStallMs, loopP99DelayMs: this.histogram.percentile(99) / 1e6 };
+    const utilisation = perf.eventLoopUtilization(this.utilisationAtStart ?? undefined).utilization;
+    return {
+      loopMaxStallMs: this.maxStallMs,
+      loopP99DelayMs: this.histogram.percentile(99) / 1e6,
+      loopUtilisation: Math.round(utilisation * 1000) / 1000,
+    };
   }
 }
 
