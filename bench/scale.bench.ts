@@ -182,7 +182,7 @@ async function write(file: string, size: number): Promise<PhaseResult> {
   const store = await createEventStore({ kind: 'sqlite', file });
   const clock = new LoadingClock();
   const handler = new RecordEventsHandler(store, operationModel, clock, DEFAULT_RECORDING_OPTIONS);
-  const writer = new WriteHandlerSeedWriter(handler, clock);
+  const writer = new WriteHandlerSeedWriter(handler, clock, false);
   const coldStarted = process.hrtime.bigint();
   await writer.write(tail[0]);
   const coldStartMs = seconds(coldStarted) * 1000;

@@ -36,12 +36,22 @@ export interface RecordEvents {
  * given clock, which each submission advances to its recording time.
  */
 export class WriteHandlerSeedWriter implements SeedWriter {
-  readonly ordering = 'ordered-calls';
+  readonly ordering: SeedWriter['ordering'];
 
+  /**
+   * @param exactRecordingTimes true (default): one submission at a time, so each
+   *   event's `recordedAt` is exactly its simulated recording time. false: many
+   *   in flight, combined into fewer appends (for the large variants); a
+   *   submission may then be stamped with the time of one a little later in the
+   *   load (still never before it occurred, and in order).
+   */
   constructor(
     private readonly handler: RecordEvents,
     private readonly clock: LoadingClock,
-  ) {}
+    exactRecordingTimes = true,
+  ) {
+    this.ordering = exactRecordingTimes ? 'one-at-a-time' : 'ordered-calls';
+  }
 
   async write(submission: SeedSubmission): Promise<{ replayed: boolean }> {
     this.clock.advanceTo(submission.recordedAtMs);
