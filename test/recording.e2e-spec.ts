@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixedId } from '@timeline/application/testing/record-events.fixtures';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@timeline/event-store';
@@ -7,10 +7,21 @@ import { computeEventHash } from '@timeline/integrity';
 import { apiClient, type ApiClient } from './support/api-client';
 import { FixedClock, startTestApp, type TestApp } from './support/test-app';
 
+const CATALOGUE = join(__dirname, '..', 'events', 'catalogue');
+/** Example files read so far, as `<Type>/v<N>.example.json`. */
+const examplesUsed = new Set<string>();
+
 /** The published example payload of a type and version (events/catalogue). */
 function example(type: string, version = 1): Record<string, unknown> {
-  const file = join(__dirname, '..', 'events', 'catalogue', type, `v${version}.example.json`);
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  examplesUsed.add(`${type}/v${version}.example.json`);
+  return JSON.parse(readFileSync(join(CATALOGUE, type, `v${version}.example.json`), 'utf8')) as Record<string, unknown>;
+}
+
+/** Every example file the contract publishes. */
+function publishedExamples(): string[] {
+  return readdirSync(CATALOGUE)
+    .flatMap((type) => readdirSync(join(CATALOGUE, type)).filter((file) => file.endsWith('.example.json')).map((file) => `${type}/${file}`))
+    .sort();
 }
 
 const ARREST_EVENT_ID = '2b0c8f0e-6d1f-4a59-9a3e-5f1e2d7c4b10'; // corrected by the EventCorrected example
@@ -180,6 +191,8 @@ describe('Recording Operation Venetic over HTTP', () => {
       ['cannabis', 'B'],
       ['etizolam', 'C'],
     ]);
+    // Every example the contract publishes was posted and accepted.
+    expect([...examplesUsed].sort()).toEqual(publishedExamples());
     // The chain links every event to the one before and each hash is the event's own.
     events.forEach((event, index) => {
       const envelope = event.metadata as unknown as EventEnvelope;
