@@ -127,7 +127,7 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
         resolve({
           status: response.statusCode ?? 0,
           text: () => received,
-          until: (predicate, timeoutMs = 5000) =>
+          until: (predicate, timeoutMs = 10_000) =>
             new Promise<string>((done, fail) => {
               const deadline = setTimeout(() => fail(new Error(`stream ${path} did not deliver in time:\n${received}`)), timeoutMs);
               const check = () => {
