@@ -1,0 +1,943 @@
+/**
+ * `npm run bench:fanout [-- --quick] [--subscribers N] [--rate EVENTS_PER_S] [--batch EVENTS_PER_REQUEST]
+ * [--seconds S] [--client-processes K] [--cpu-prof]`: Server-Sent Events fan-out of the api.
+ *
+ * The api runs in its own process (the real application: Fastify, bearer
+ * authentication with test keys, the embedded SQLite store in a temporary
+ * directory, synchronous=FULL) on 127.0.0.1. N subscribers, each a distinct
+ * analyst of the NCA with its own connection, hold `GET /events/live` open from
+ * separate client process(es). This process appends RaidConducted events through
+ * `POST /operations/{id}/events` at a steady, open-loop rate (default 1,000
+ * events/s as 100 requests/s of 10 events, round-robin over 10 operations) for a
+ * fixed time, then waits (bounded) for the last pushes to arrive.
+ *
+ * Measured:
+ * - delivery lag of every message at every subscriber: from the event's
+ *   `recordedAt` (set by the write path before the durable commit; millisecond
+ *   precision, so up to 1 ms high) and from the moment this process had the
+ *   append's acknowledgement — p50 / p99 / max over all messages;
+ * - exactness: each subscriber must receive every acknowledged event exactly
+ *   once, in log order; a missing, duplicated, out-of-order or unknown message,
+ *   an overflow disconnect or a connection lost is a failure (exit code 1);
+ * - CPU (share of one core) and peak RSS of the server, of the client
+ *   process(es) and of this driver; the server's event-loop delay over the window.
+ *
+ * Server and clients share the machine's cores: on a 2-core machine the client
+ * side takes a large share of what the server could use, so the figures are a
+ * floor for the server on its own machine.
+ *
+ * Defaults: 1,000 subscribers, 1,000 events/s, 20 s. --quick: 200 subscribers,
+ * 200 events/s, 5 s. --cpu-prof writes the server's V8 CPU profile of the
+ * measured window to the temporary directory (open it in Chrome DevTools) and
+ * prints where its time went.
+ * Prints a table and writes bench/results/fanout.json (fanout.quick.json with --quick).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { request, type ClientRequest } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { bearerFor, testAuthEnvironment } from '../test/support/auth.tokens';
+import { BenchReport, type BenchRow } from './support/bench-report';
+import { summariseCpuProfile } from './support/cpu-profile';
+import { LagHistogram, type SerializedLagHistogram } from './support/lag-histogram';
+import { ProcessCpuWindow, memoryOf } from './support/process-stats';
+
+// ————— parameters —————
+
+function numberArgument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return fallback;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer; got ${process.argv[index + 1]}`);
+  return value;
+}
+
+const quick = process.argv.includes('--quick');
+const SUBSCRIBERS = numberArgument('subscribers', quick ? 200 : 1_000);
+const EVENTS_PER_SECOND = numberArgument('rate', quick ? 200 : 1_000);
+const BATCH = numberArgument('batch', 10);
+const DURATION_SECONDS = numberArgument('seconds', quick ? 5 : 20);
+const CLIENT_PROCESSES = numberArgument('client-processes', 1);
+const CPU_PROFILE = process.argv.includes('--cpu-prof');
+const OPERATIONS = 10;
+const REQUESTS = Math.round((EVENTS_PER_SECOND * DURATION_SECONDS) / BATCH);
+const EXPECTED_EVENTS = REQUESTS * BATCH;
+/** Appends in flight at once; beyond it the writer falls behind its schedule (and says so) rather than piling up. */
+const MAX_IN_FLIGHT = 64;
+/** How long the last pushes may take to arrive once the writes are done. */
+const DRAIN_LIMIT_MS = 30_000;
+const CONNECT_CONCURRENCY = 50;
+const CONNECT_LIMIT_MS = 60_000;
+const ROOT = join(__dirname, '..');
+const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
+
+// ————— the server (a child process) —————
+
+async function serve(): Promise<void> {
+  // Loaded here only: the client processes and the driver never load the application.
+  const { operationModel } = await import('@timeline/application');
+  const { createApp } = await import('../apps/api/src/app.factory');
+  const { readAuthConfiguration } = await import('../apps/api/src/auth/auth.config');
+  const { loadApiConfig } = await import('../apps/api/src/config/api.config');
+  const config = loadApiConfig(process.env);
+  const app = await createApp(config, {
+    auth: readAuthConfiguration(process.env, config.dataDir),
+    model: operationModel,
+    logger: { log: () => undefined, warn: (message: unknown) => console.error(message), error: (message: unknown) => console.error(message) },
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  if (process.send) profileOnRequest();
+  process.stdout.write(`READY ${port}\n`);
+  process.once('SIGTERM', () => {
+    const exit = setTimeout(() => process.exit(0), 10_000);
+    void app.close().finally(() => {
+      clearTimeout(exit);
+      process.exit(0);
+    });
+  });
+}
+
+/**
+ * With --cpu-prof the driver asks the server (over IPC) to profile the measured
+ * window only, not the start-up: 'profile-start', then 'profile-stop' with the
+ * file to write the V8 CPU profile to; the server answers 'profile-written'.
+ */
+function profileOnRequest(): void {
+  const session = new Session();
+  session.connect();
+  const post = (method: string): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  process.on('message', (message: { kind: string; file?: string }) => {
+    if (message.kind === 'profile-start') {
+      void post('Profiler.enable')
+        .then(() => post('Profiler.start'))
+        .then(() => process.send!({ kind: 'profile-started' }));
+    } else if (message.kind === 'profile-stop' && message.file !== undefined) {
+      const file = message.file;
+      void post('Profiler.stop').then((result) => {
+        writeFileSync(file, JSON.stringify((result as { profile: unknown }).profile));
+        process.send!({ kind: 'profile-written' });
+      });
+    }
+  });
+  // The IPC channel must not keep the server alive on its own.
+  process.channel?.unref();
+}
+
+// ————— the subscribers (client child processes) —————
+
+type ToClient =
+  | { kind: 'start'; port: number; tokens: string[]; base: number; capacity: number }
+  | { kind: 'status' }
+  | { kind: 'close' }
+  | { kind: 'firsts' }
+  | { kind: 'analyse'; recordedAtMs: (number | null)[]; ackMs: (number | null)[]; firstMs: (number | null)[] };
+
+type FromClient =
+  | { kind: 'connected'; connected: number; failures: string[] }
+  | { kind: 'status'; received: number; lost: number }
+  | { kind: 'closed' }
+  | { kind: 'firsts'; firstMs: (number | null)[] }
+  | { kind: 'result'; result: ClientResult };
+
+interface ClientResult {
+  readonly subscribers: number;
+  readonly received: number;
+  readonly missing: number;
+  readonly subscribersMissing: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  /** Messages whose id is no acknowledged event of the run. */
+  readonly unexpected: number;
+  readonly overflows: number;
+  readonly errors: number;
+  /** Connections that ended before the run closed them. */
+  readonly lost: number;
+  readonly examples: string[];
+  readonly lagFromRecorded: SerializedLagHistogram;
+  readonly lagFromAck: SerializedLagHistogram;
+  readonly lagFromFirst: SerializedLagHistogram;
+}
+
+interface Subscriber {
+  readonly id: number;
+  /** Receipt time (ms since the epoch, sub-millisecond) by event index (position − base − 1); NaN until received. */
+  readonly receipts: Float64Array;
+  request: ClientRequest | null;
+  carry: string;
+  last: number;
+  received: number;
+  duplicates: number;
+  outOfOrder: number;
+  unexpected: number;
+  overflow: boolean;
+  error: boolean;
+  lost: boolean;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function runClients(): void {
+  const subscribers: Subscriber[] = [];
+  let base = 0;
+  let closing = false;
+  const send = (message: FromClient): void => {
+    process.send!(message);
+  };
+
+  /**
+   * Minimal parse of the event stream: only whole frames (ending in a blank
+   * line) are read, only their `id:` lines are looked at, and one receipt time
+   * is taken per chunk. The data is not decoded: the client must not be the
+   * bottleneck it measures.
+   */
+  const onChunk = (subscriber: Subscriber, chunk: Buffer): void => {
+    const at = now();
+    const text = subscriber.carry.length === 0 ? chunk.toString('latin1') : subscriber.carry + chunk.toString('latin1');
+    const end = text.lastIndexOf('\n\n');
+    if (end < 0) {
+      subscriber.carry = text;
+      return;
+    }
+    subscriber.carry = text.slice(end + 2);
+    let line = text.startsWith('id: ') ? 0 : nextLine(text, 'id: ', 0, end);
+    while (line >= 0) {
+      const lineEnd = text.indexOf('\n', line);
+      record(subscriber, Number(text.slice(line + 4, lineEnd)), at);
+      line = nextLine(text, 'id: ', lineEnd, end);
+    }
+    if (text.startsWith('event: ') || nextLine(text, 'event: ', 0, end) >= 0) {
+      if (text.startsWith('event: overflow') || nextLine(text, 'event: overflow', 0, end) >= 0) subscriber.overflow = true;
+      if (text.startsWith('event: error') || nextLine(text, 'event: error', 0, end) >= 0) subscriber.error = true;
+    }
+  };
+
+  const record = (subscriber: Subscriber, position: number, at: number): void => {
+    const index = position - base - 1;
+    if (!(index >= 0 && index < subscriber.receipts.length)) {
+      subscriber.unexpected += 1;
+      return;
+    }
+    if (!Number.isNaN(subscriber.receipts[index])) {
+      subscriber.duplicates += 1;
+      return;
+    }
+    if (position < subscriber.last) subscriber.outOfOrder += 1;
+    subscriber.receipts[index] = at;
+    subscriber.received += 1;
+    if (position > subscriber.last) subscriber.last = position;
+  };
+
+  const connect = (subscriber: Subscriber, port: number, token: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/events/live', agent: false, headers: { accept: 'text/event-stream', authorization: token } },
+        (response) => {
+          if (response.statusCode !== 200) {
+            let body = '';
+            response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            response.on('end', () => reject(new Error(`subscriber ${subscriber.id}: ${response.statusCode} ${body.slice(0, 300)}`)));
+            return;
+          }
+          response.on('data', (chunk: Buffer) => onChunk(subscriber, chunk));
+          const ended = (): void => {
+            if (!closing) subscriber.lost = true;
+          };
+          response.on('end', ended);
+          response.on('close', ended);
+          resolve();
+        },
+      );
+      subscriber.request = req;
+      req.on('error', (error) => {
+        if (closing) return;
+        subscriber.lost = true;
+        reject(error);
+      });
+      req.setTimeout(CONNECT_LIMIT_MS, () => req.destroy(new Error(`subscriber ${subscriber.id}: no answer in ${CONNECT_LIMIT_MS} ms`)));
+      req.end();
+    }).then(() => {
+      subscriber.request?.setTimeout(0);
+    });
+
+  /** The earliest receipt of each event by any subscriber of this process. */
+  const firsts = (): (number | null)[] => {
+    const length = subscribers[0]?.receipts.length ?? 0;
+    const first = new Float64Array(length).fill(Number.POSITIVE_INFINITY);
+    for (const subscriber of subscribers) {
+      for (let index = 0; index < length; index += 1) {
+        const receipt = subscriber.receipts[index];
+        if (receipt < first[index]) first[index] = receipt;
+      }
+    }
+    return Array.from(first, (value) => (Number.isFinite(value) ? value : null));
+  };
+
+  const analyse = (recordedAtMs: (number | null)[], ackMs: (number | null)[], firstMs: (number | null)[]): ClientResult => {
+    const lagFromRecorded = new LagHistogram();
+    const lagFromAck = new LagHistogram();
+    const lagFromFirst = new LagHistogram();
+    let missing = 0;
+    let subscribersMissing = 0;
+    let unexpected = 0;
+    const examples: string[] = [];
+    const example = (text: string): void => {
+      if (examples.length < 10) examples.push(text);
+    };
+    for (const subscriber of subscribers) {
+      let missed = 0;
+      for (let index = 0; index < subscriber.receipts.length; index += 1) {
+        const receipt = subscriber.receipts[index];
+        const recorded = index < recordedAtMs.length ? recordedAtMs[index] : null;
+        if (recorded === null) {
+          if (!Number.isNaN(receipt)) {
+            unexpected += 1;
+            example(`subscriber ${subscriber.id} received position ${base + index + 1}, which is no acknowledged event`);
+          }
+          continue;
+        }
+        if (Number.isNaN(receipt)) {
+          missed += 1;
+          if (missed === 1) example(`subscriber ${subscriber.id} never received position ${base + index + 1}`);
+          continue;
+        }
+        lagFromRecorded.record(receipt - recorded);
+        const ack = ackMs[index];
+        if (ack !== null) lagFromAck.record(receipt - ack);
+        const first = firstMs[index];
+        if (first !== null) lagFromFirst.record(receipt - first);
+      }
+      missing += missed;
+      if (missed > 0) subscribersMissing += 1;
+      if (subscriber.duplicates > 0) example(`subscriber ${subscriber.id} received ${subscriber.duplicates} duplicate(s)`);
+      if (subscriber.outOfOrder > 0) example(`subscriber ${subscriber.id} received ${subscriber.outOfOrder} message(s) out of order`);
+      if (subscriber.overflow) example(`subscriber ${subscriber.id} was disconnected as too slow (event: overflow)`);
+      if (subscriber.lost) example(`subscriber ${subscriber.id} lost its connection`);
+    }
+    const sum = (pick: (subscriber: Subscriber) => number): number => subscribers.reduce((total, subscriber) => total + pick(subscriber), 0);
+    return {
+      subscribers: subscribers.length,
+      received: sum((subscriber) => subscriber.received),
+      missing,
+      subscribersMissing,
+      duplicates: sum((subscriber) => subscriber.duplicates),
+      outOfOrder: sum((subscriber) => subscriber.outOfOrder),
+      unexpected: unexpected + sum((subscriber) => subscriber.unexpected),
+      overflows: sum((subscriber) => (subscriber.overflow ? 1 : 0)),
+      errors: sum((subscriber) => (subscriber.error ? 1 : 0)),
+      lost: sum((subscriber) => (subscriber.lost && !subscriber.overflow ? 1 : 0)),
+      examples,
+      lagFromRecorded: lagFromRecorded.toJSON(),
+      lagFromAck: lagFromAck.toJSON(),
+      lagFromFirst: lagFromFirst.toJSON(),
+    };
+  };
+
+  process.on('message', (message: ToClient) => {
+    switch (message.kind) {
+      case 'start': {
+        base = message.base;
+        for (const [index] of message.tokens.entries()) {
+          const receipts = new Float64Array(message.capacity).fill(Number.NaN);
+          subscribers.push({ id: index, receipts, request: null, carry: '', last: base, received: 0, duplicates: 0, outOfOrder: 0, unexpected: 0, overflow: false, error: false, lost: false });
+        }
+        void connectAll(message.port, message.tokens).then((failures) =>
+          send({ kind: 'connected', connected: subscribers.length - failures.length, failures: failures.slice(0, 10) }),
+        );
+        return;
+      }
+      case 'status':
+        send({
+          kind: 'status',
+          received: subscribers.reduce((total, subscriber) => total + subscriber.received, 0),
+          lost: subscribers.reduce((total, subscriber) => total + (subscriber.lost ? 1 : 0), 0),
+        });
+        return;
+      case 'close':
+        closing = true;
+        for (const subscriber of subscribers) subscriber.request?.destroy();
+        send({ kind: 'closed' });
+        return;
+      case 'firsts':
+        send({ kind: 'firsts', firstMs: firsts() });
+        return;
+      case 'analyse':
+        send({ kind: 'result', result: analyse(message.recordedAtMs, message.ackMs, message.firstMs) });
+        return;
+    }
+  });
+
+  const connectAll = async (port: number, tokens: readonly string[]): Promise<string[]> => {
+    const failures: string[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < subscribers.length) {
+        const subscriber = subscribers[next++];
+        await connect(subscriber, port, tokens[subscriber.id]).catch((error: unknown) => {
+          failures.push(error instanceof Error ? error.message : String(error));
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
+    return failures;
+  };
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** The next line of `text` that starts with `prefix`, searching from `from` up to `end`; -1 if none. */
+function nextLine(text: string, prefix: string, from: number, end: number): number {
+  const index = text.indexOf(`\n${prefix}`, from);
+  return index < 0 || index >= end ? -1 : index + 1;
+}
+
+// ————— the driver —————
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly port: number;
+}
+
+function startServer(dataDir: string): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [...TS_NODE, __filename, '--serve'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...testAuthEnvironment(),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        // Every subscriber is its own principal; the writer alone sends more than the default request budget.
+        RATE_LIMIT_REQUESTS: '1000000',
+        TS_NODE_PROJECT: 'tsconfig.json',
+      },
+      stdio: ['ignore', 'pipe', 'inherit', ...(CPU_PROFILE ? (['ipc'] as const) : [])],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const match = /READY (\d+)/.exec(output);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`the api exited with ${code} before it was ready`)));
+  });
+}
+
+function askServer(server: Server, message: { kind: string; file?: string }, answer: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the api gave no ${answer} answer within 60 s`)), 60_000);
+    const listener = (reply: { kind: string }): void => {
+      if (reply.kind !== answer) return;
+      clearTimeout(timer);
+      server.child.off('message', listener);
+      resolve();
+    };
+    server.child.on('message', listener);
+    server.child.send(message);
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+class ClientProcess {
+  private readonly waiting = new Map<FromClient['kind'], (message: FromClient) => void>();
+
+  private constructor(readonly child: ChildProcess) {
+    child.on('message', (message: FromClient) => {
+      const waiter = this.waiting.get(message.kind);
+      this.waiting.delete(message.kind);
+      waiter?.(message);
+    });
+  }
+
+  static start(): ClientProcess {
+    const child = spawn(process.execPath, [...TS_NODE, __filename, '--clients'], {
+      cwd: ROOT,
+      env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new ClientProcess(child);
+  }
+
+  /** Sends a message and waits (bounded) for the answer of the given kind. */
+  ask<K extends FromClient['kind']>(message: ToClient, answer: K, limitMs: number): Promise<Extract<FromClient, { kind: K }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(answer);
+        reject(new Error(`client process ${this.child.pid} gave no ${answer} answer within ${limitMs} ms`));
+      }, limitMs);
+      this.waiting.set(answer, (reply) => {
+        clearTimeout(timer);
+        resolve(reply as Extract<FromClient, { kind: K }>);
+      });
+      this.child.send(message);
+    });
+  }
+
+  stop(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+}
+
+const recorder = bearerFor({ role: 'recorder', agency: 'NCA', subject: 'bench-writer@nca' });
+const auditor = bearerFor({ role: 'auditor', agency: 'NCA', subject: 'bench-auditor@nca' });
+const admin = bearerFor({ role: 'admin', agency: 'NCA', subject: 'bench-admin@nca' });
+
+let sequence = 0;
+function raidEvent(): Record<string, unknown> {
+  sequence += 1;
+  return {
+    type: 'RaidConducted',
+    occurredAt: '2020-06-15T05:30:00Z',
+    data: {
+      raidId: `RAID-FANOUT-${sequence}`,
+      force: 'NCA',
+      postcodeDistrict: 'LL11',
+      legalPower: 'mda-s23-warrant',
+      startedAt: '2020-06-15T05:30:00Z',
+      endedAt: '2020-06-15T07:30:00Z',
+      officers: 6,
+    },
+  };
+}
+
+interface AppendAnswer {
+  readonly position: string;
+  readonly events: readonly { readonly position: string }[];
+}
+
+async function append(port: number, operationId: string, events: readonly unknown[]): Promise<AppendAnswer> {
+  const response = await fetch(`http://127.0.0.1:${port}/operations/${operationId}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: recorder },
+    body: JSON.stringify({ events }),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`POST /operations/${operationId}/events: ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as AppendAnswer;
+}
+
+async function getJson<T>(port: number, path: string, authorization?: string): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: authorization ? { authorization } : {} });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
+}
+
+async function projectionsCaughtUp(port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = await getJson<{ projections?: { caughtUp?: boolean; position?: string | null; headPosition?: string | null } }>(port, '/health');
+    const projections = health.projections;
+    if (projections === undefined || (projections.caughtUp === true && projections.position === projections.headPosition)) return;
+    if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(projections)}`);
+    await sleep(100);
+  }
+}
+
+/** Gauges of the server's /metrics text by name and label set. */
+async function scrapeMetrics(port: number): Promise<Map<string, number>> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: admin } });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET /metrics: ${response.status} ${text.slice(0, 300)}`);
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
+}
+
+interface WriteOutcome {
+  /** Acknowledgement time by event index (position − base − 1). */
+  readonly ackMs: Map<number, number>;
+  readonly seconds: number;
+  /** Requests sent later than their slot in the schedule by more than one interval. */
+  readonly late: number;
+  readonly failures: string[];
+}
+
+/**
+ * Appends REQUESTS batches at fixed times (open loop: a slow answer does not
+ * slow the schedule down, up to MAX_IN_FLIGHT appends at once), round-robin
+ * over the operations. Bounded in count and in time.
+ */
+async function write(port: number, base: number): Promise<WriteOutcome> {
+  const intervalMs = (1000 * BATCH) / EVENTS_PER_SECOND;
+  const ackMs = new Map<number, number>();
+  const failures: string[] = [];
+  const deadline = performance.now() + DURATION_SECONDS * 1000 + 60_000;
+  const started = performance.now();
+  let sent = 0;
+  let inFlight = 0;
+  let late = 0;
+  let finished = 0;
+  let failed = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const elapsed = performance.now() - started;
+      while (sent < REQUESTS && sent * intervalMs <= elapsed && inFlight < MAX_IN_FLIGHT) {
+        if (elapsed - sent * intervalMs > intervalMs) late += 1;
+        const operationId = `fanout-${sent % OPERATIONS}`;
+        const events = Array.from({ length: BATCH }, raidEvent);
+        sent += 1;
+        inFlight += 1;
+        append(port, operationId, events)
+          .then((answer) => {
+            const at = now();
+            for (const event of answer.events) ackMs.set(Number(event.position) - base - 1, at);
+          })
+          .catch((error: unknown) => {
+            failed += 1;
+            if (failures.length < 10) failures.push(error instanceof Error ? error.message : String(error));
+          })
+          .finally(() => {
+            inFlight -= 1;
+            finished += 1;
+          });
+      }
+      if (finished === REQUESTS || performance.now() > deadline) {
+        resolve();
+        return;
+      }
+      const wait = sent < REQUESTS ? Math.max(0, started + sent * intervalMs - performance.now()) : 5;
+      setTimeout(tick, inFlight >= MAX_IN_FLIGHT ? 1 : wait);
+    };
+    tick();
+  });
+  if (failed > failures.length) failures.push(`… ${failed} appends failed in all`);
+  if (finished < REQUESTS) failures.push(`${REQUESTS - finished} appends still unanswered at the time limit`);
+  return { ackMs, seconds: (performance.now() - started) / 1000, late, failures };
+}
+
+/** Each event of the log after `base` with its recordedAt, read back as an auditor would. */
+async function recordedTimes(port: number, base: number): Promise<Map<number, number>> {
+  const times = new Map<number, number>();
+  let after = String(base);
+  for (let page = 0; page < EXPECTED_EVENTS / 100 + 10; page += 1) {
+    const answer = await getJson<{
+      events: { position: string; recordedAt?: string; metadata?: { recordedAt?: string } }[];
+      next: { after: string } | null;
+    }>(port, `/events?after=${after}&limit=1000`, auditor);
+    for (const event of answer.events) {
+      const recordedAt = event.recordedAt ?? event.metadata?.recordedAt;
+      if (recordedAt === undefined) throw new Error(`GET /events: event at ${event.position} has no recordedAt`);
+      times.set(Number(event.position) - base - 1, Date.parse(recordedAt));
+    }
+    if (answer.next === null) return times;
+    after = answer.next.after;
+  }
+  throw new Error('GET /events: the log did not end within the expected number of pages');
+}
+
+async function drive(): Promise<void> {
+  const parameters = {
+    quick,
+    subscribers: SUBSCRIBERS,
+    eventsPerSecond: EVENTS_PER_SECOND,
+    eventsPerRequest: BATCH,
+    requestsPerSecond: EVENTS_PER_SECOND / BATCH,
+    durationSeconds: DURATION_SECONDS,
+    operations: OPERATIONS,
+    clientProcesses: CLIENT_PROCESSES,
+    cpuProfile: CPU_PROFILE,
+    store: 'embedded SQLite (file in a temporary directory, WAL, synchronous=FULL)',
+    cores: cpus().length,
+  };
+  const report = new BenchReport(
+    `SSE fan-out${quick ? ' (quick)' : ''}: ${SUBSCRIBERS.toLocaleString('en-GB')} subscribers to GET /events/live, ` +
+      `${EVENTS_PER_SECOND.toLocaleString('en-GB')} events/s (${EVENTS_PER_SECOND / BATCH} requests/s of ${BATCH}) for ${DURATION_SECONDS} s`,
+    parameters,
+  );
+  const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-fanout-'));
+  const profileFile = CPU_PROFILE
+    ? join(tmpdir(), `timeline-fanout-server-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
+    : null;
+  const server = await startServer(dataDir);
+  const clients = Array.from({ length: CLIENT_PROCESSES }, () => ClientProcess.start());
+  let deliveryFailed = false;
+  try {
+    let base = 0;
+    for (let index = 0; index < OPERATIONS; index += 1) {
+      const launched = await append(server.port, `fanout-${index}`, [
+        {
+          type: 'OperationLaunched',
+          occurredAt: '2020-03-26T09:00:00Z',
+          data: { codename: `FANOUT-${index}`, leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'SSE fan-out benchmark' },
+        },
+      ]);
+      base = Math.max(base, Number(launched.position));
+    }
+    // Subscribers start from the live position: it must be past the launches, or they would receive them too.
+    await projectionsCaughtUp(server.port);
+
+    const connectStarted = performance.now();
+    const capacity = EXPECTED_EVENTS + 1_000;
+    const connected = await Promise.all(
+      clients.map((client, processIndex) => {
+        const tokens: string[] = [];
+        for (let index = processIndex; index < SUBSCRIBERS; index += CLIENT_PROCESSES) {
+          tokens.push(bearerFor({ role: 'analyst', agency: 'NCA', subject: `analyst-${index}@nca` }));
+        }
+        return client.ask({ kind: 'start', port: server.port, tokens, base, capacity }, 'connected', CONNECT_LIMIT_MS * 2);
+      }),
+    );
+    const connectFailures = connected.flatMap((answer) => answer.failures);
+    if (connectFailures.length > 0) throw new Error(`subscribers could not connect:\n  ${connectFailures.join('\n  ')}`);
+    const metricsBefore = await scrapeMetrics(server.port);
+    const open = metricsBefore.get('timeline_live_clients{stream="events"}');
+    process.stdout.write(
+      `  ${SUBSCRIBERS} subscribers connected in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s (server reports ${open} open)\n`,
+    );
+    if (open !== SUBSCRIBERS) throw new Error(`the server reports ${open} open live clients, expected ${SUBSCRIBERS}`);
+
+    if (profileFile) await askServer(server, { kind: 'profile-start' }, 'profile-started');
+    const serverCpu = new ProcessCpuWindow(server.child.pid!);
+    const clientCpu = clients.map((client) => new ProcessCpuWindow(client.child.pid!));
+    const driverCpuStart = process.cpuUsage();
+    const windowStarted = performance.now();
+    const peakRss = { server: 0, clients: 0 };
+    const rssTimer = setInterval(() => {
+      peakRss.server = Math.max(peakRss.server, memoryOf(server.child.pid!)?.rssMiB ?? 0);
+      peakRss.clients = Math.max(
+        peakRss.clients,
+        clients.reduce((total, client) => total + (memoryOf(client.child.pid!)?.rssMiB ?? 0), 0),
+      );
+    }, 250);
+
+    const written = await write(server.port, base);
+    process.stdout.write(
+      `  appended ${written.ackMs.size.toLocaleString('en-GB')} events in ${written.seconds.toFixed(1)} s` +
+        `${written.late > 0 ? ` (${written.late} requests later than their slot)` : ''}\n`,
+    );
+
+    // Drain: wait (bounded) until every subscriber has every acknowledged event.
+    const expectedMessages = written.ackMs.size * SUBSCRIBERS;
+    const drainStarted = performance.now();
+    let received = 0;
+    let lost = 0;
+    for (;;) {
+      const statuses = await Promise.all(clients.map((client) => client.ask({ kind: 'status' }, 'status', 10_000)));
+      received = statuses.reduce((total, status) => total + status.received, 0);
+      lost = statuses.reduce((total, status) => total + status.lost, 0);
+      if (received >= expectedMessages || performance.now() - drainStarted > DRAIN_LIMIT_MS) break;
+      await sleep(50);
+    }
+    const windowSeconds = (performance.now() - windowStarted) / 1000;
+    clearInterval(rssTimer);
+    const serverUsage = serverCpu.stop();
+    const clientUsage = clientCpu.map((window) => window.stop());
+    const driverUsed = process.cpuUsage(driverCpuStart);
+    if (profileFile) {
+      mkdirSync(dirname(profileFile), { recursive: true });
+      await askServer(server, { kind: 'profile-stop', file: profileFile }, 'profile-written');
+    }
+    const metricsAfter = await scrapeMetrics(server.port);
+    const serverMemory = memoryOf(server.child.pid!);
+    const clientMemory = clients.map((client) => memoryOf(client.child.pid!));
+    process.stdout.write(
+      `  ${received.toLocaleString('en-GB')} of ${expectedMessages.toLocaleString('en-GB')} messages received ` +
+        `${((performance.now() - drainStarted) / 1000).toFixed(1)} s after the last append${lost > 0 ? `; ${lost} connections lost` : ''}\n`,
+    );
+
+    await Promise.all(clients.map((client) => client.ask({ kind: 'close' }, 'closed', 10_000)));
+    const recorded = await recordedTimes(server.port, base);
+    const length = Math.max(recorded.size, written.ackMs.size);
+    const recordedAtMs: (number | null)[] = Array.from({ length }, (_, index) => recorded.get(index) ?? null);
+    const ackMs: (number | null)[] = Array.from({ length }, (_, index) => written.ackMs.get(index) ?? null);
+    const notInLog = [...written.ackMs.keys()].filter((index) => !recorded.has(index));
+    const notAcknowledged = [...recorded.keys()].filter((index) => !written.ackMs.has(index));
+    // The first arrival of each event at any subscriber: what follows it is the fan-out alone, without the append.
+    const firstMs: (number | null)[] = Array.from({ length }, () => null);
+    for (const answer of await Promise.all(clients.map((client) => client.ask({ kind: 'firsts' }, 'firsts', 60_000)))) {
+      answer.firstMs.forEach((value, index) => {
+        const known = firstMs[index];
+        if (index < length && value !== null && (known === null || value < known)) firstMs[index] = value;
+      });
+    }
+    const results = await Promise.all(
+      clients.map((client) =>
+        client.ask({ kind: 'analyse', recordedAtMs, ackMs, firstMs }, 'result', 120_000).then((answer) => answer.result),
+      ),
+    );
+
+    const fromRecorded = new LagHistogram();
+    const fromAck = new LagHistogram();
+    const fromFirst = new LagHistogram();
+    for (const result of results) {
+      fromRecorded.merge(result.lagFromRecorded);
+      fromAck.merge(result.lagFromAck);
+      fromFirst.merge(result.lagFromFirst);
+    }
+    const total = (pick: (result: ClientResult) => number): number => results.reduce((sum, result) => sum + pick(result), 0);
+    const delivery = {
+      eventsAppended: written.ackMs.size,
+      eventsInLog: recorded.size,
+      acknowledgedButNotInLog: notInLog.length,
+      inLogButNotAcknowledged: notAcknowledged.length,
+      appendFailures: written.failures,
+      expectedMessages: recorded.size * SUBSCRIBERS,
+      delivered: total((result) => result.received),
+      missing: total((result) => result.missing),
+      subscribersMissingSome: total((result) => result.subscribersMissing),
+      duplicates: total((result) => result.duplicates),
+      outOfOrder: total((result) => result.outOfOrder),
+      unexpected: total((result) => result.unexpected),
+      overflowDisconnects: total((result) => result.overflows),
+      errorEvents: total((result) => result.errors),
+      connectionsLost: total((result) => result.lost),
+      serverOverflowDisconnects: metricsAfter.get('timeline_live_disconnects{stream="events",reason="overflow"}') ?? 0,
+      examples: results.flatMap((result) => result.examples).slice(0, 10),
+    };
+    deliveryFailed =
+      delivery.appendFailures.length > 0 ||
+      delivery.acknowledgedButNotInLog + delivery.inLogButNotAcknowledged > 0 ||
+      delivery.delivered !== delivery.expectedMessages ||
+      delivery.missing + delivery.duplicates + delivery.outOfOrder + delivery.unexpected > 0 ||
+      delivery.overflowDisconnects + delivery.errorEvents + delivery.connectionsLost + delivery.serverOverflowDisconnects > 0;
+
+    const lagRecorded = fromRecorded.summary();
+    const lagAck = fromAck.summary();
+    const lagFirst = fromFirst.summary();
+    const seconds = (value: number | undefined): number | null => (value === undefined ? null : Math.round(value * 1e5) / 100);
+    const processes = {
+      windowSeconds: Math.round(windowSeconds * 100) / 100,
+      server: {
+        ...serverUsage,
+        peakRssMiBInWindow: peakRss.server,
+        peakRssMiBSinceStart: serverMemory?.peakRssMiB ?? null,
+        eventLoopP99MsInWindow: seconds(metricsAfter.get('timeline_nodejs_eventloop_lag_p99_seconds')),
+        eventLoopMaxMsInWindow: seconds(metricsAfter.get('timeline_nodejs_eventloop_lag_max_seconds')),
+      },
+      clients: {
+        processes: CLIENT_PROCESSES,
+        cpuSeconds: Math.round(clientUsage.reduce((sum, usage) => sum + (usage.cpuSeconds ?? 0), 0) * 100) / 100,
+        percentOfOneCore: Math.round(clientUsage.reduce((sum, usage) => sum + (usage.percentOfOneCore ?? 0), 0) * 10) / 10,
+        peakRssMiBInWindow: peakRss.clients,
+        peakRssMiBSinceStart: clientMemory.reduce((sum, memory) => sum + (memory?.peakRssMiB ?? 0), 0),
+      },
+      driver: {
+        cpuSeconds: Math.round(((driverUsed.user + driverUsed.system) / 1e6) * 100) / 100,
+        percentOfOneCore: Math.round(((driverUsed.user + driverUsed.system) / 1e6 / windowSeconds) * 1000) / 10,
+      },
+    };
+    const scenario = `${SUBSCRIBERS} subscribers × ${EVENTS_PER_SECOND} events/s`;
+    const exactness = deliveryFailed
+      ? `FAILED: ${delivery.missing} missing, ${delivery.duplicates} duplicate, ${delivery.outOfOrder} out of order, ${delivery.unexpected} unexpected, ${delivery.overflowDisconnects} overflow, ${delivery.connectionsLost} lost`
+      : 'every subscriber got every event once, in order';
+    const rows: (BenchRow & Record<string, unknown>)[] = [
+      {
+        scenario,
+        subject: 'lag from recordedAt',
+        count: delivery.delivered,
+        seconds: Math.round(written.seconds * 100) / 100,
+        opsPerSecond: delivery.delivered / windowSeconds,
+        eventsPerSecond: written.ackMs.size / written.seconds,
+        p50Ms: lagRecorded.p50Ms,
+        p99Ms: lagRecorded.p99Ms,
+        maxMs: lagRecorded.maxMs,
+        note: `${delivery.delivered.toLocaleString('en-GB')} of ${delivery.expectedMessages.toLocaleString('en-GB')} messages; ${exactness}; ops/s = messages delivered/s`,
+      },
+      {
+        scenario,
+        subject: 'lag from append acknowledged',
+        count: lagAck.count,
+        p50Ms: lagAck.p50Ms,
+        p99Ms: lagAck.p99Ms,
+        maxMs: lagAck.maxMs,
+        note: `${lagAck.negative.toLocaleString('en-GB')} messages arrived before their append's answer (counted as 0)`,
+      },
+      {
+        scenario,
+        subject: 'spread after first arrival',
+        count: lagFirst.count,
+        p50Ms: lagFirst.p50Ms,
+        p99Ms: lagFirst.p99Ms,
+        maxMs: lagFirst.maxMs,
+        note: 'time from the first subscriber receiving an event to each subscriber receiving it: the fan-out alone',
+      },
+      {
+        scenario,
+        subject: 'api server process',
+        peakRssMiB: processes.server.peakRssMiBSinceStart ?? undefined,
+        cpuPercentOfOneCore: processes.server.percentOfOneCore,
+        note: `peak RSS ${processes.server.peakRssMiBSinceStart} MiB; CPU ${processes.server.percentOfOneCore}% of one core (${processes.server.cpuSeconds} s in ${processes.windowSeconds} s); event loop p99 ${processes.server.eventLoopP99MsInWindow} ms, max ${processes.server.eventLoopMaxMsInWindow} ms`,
+      },
+      {
+        scenario,
+        subject: `subscribers (${CLIENT_PROCESSES} process${CLIENT_PROCESSES > 1 ? 'es' : ''})`,
+        peakRssMiB: processes.clients.peakRssMiBSinceStart,
+        cpuPercentOfOneCore: processes.clients.percentOfOneCore,
+        note: `peak RSS ${processes.clients.peakRssMiBSinceStart} MiB; CPU ${processes.clients.percentOfOneCore}% of one core; writer ${processes.driver.percentOfOneCore}%; all on the same ${cpus().length} cores as the server`,
+      },
+    ];
+    for (const row of rows) report.add(row);
+
+    await stopServer(server);
+    const profile = profileFile ? summariseCpuProfile(profileFile, 30) : null;
+    if (profile) {
+      process.stdout.write(`\n  server CPU profile ${profile.file} — self time by function over the measured window:\n`);
+      for (const entry of profile.functions) {
+        process.stdout.write(`    ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.selfMs.toFixed(0).padStart(7)} ms  ${entry.name}  ${entry.location}\n`);
+      }
+    }
+
+    report.print();
+    const target = { p99LagMs: 250, met: !deliveryFailed && lagRecorded.p99Ms < 250 };
+    process.stdout.write(
+      `Target p99 lag < 250 ms (from recordedAt): ${target.met ? 'met' : 'MISSED'} — p99 ${lagRecorded.p99Ms} ms. ` +
+        `Server, subscribers and writer shared ${cpus().length} cores.\n`,
+    );
+    if (deliveryFailed) {
+      process.stderr.write(`Delivery was not exact:\n${JSON.stringify(delivery, null, 2)}\n`);
+    }
+    const output = join(__dirname, 'results', quick ? 'fanout.quick.json' : 'fanout.json');
+    report.writeJson(output, {
+      sharedCores: `server, ${CLIENT_PROCESSES} subscriber process(es) and the writer ran on the same ${cpus().length} cores`,
+      target,
+      lagFromRecordedAt: lagRecorded,
+      lagFromAppendAcknowledged: lagAck,
+      spreadAfterFirstArrival: lagFirst,
+      delivery,
+      processes,
+      writer: { late: written.late, seconds: Math.round(written.seconds * 100) / 100 },
+      ...(profile ? { serverCpuProfile: { file: profile.file, functions: profile.functions } } : {}),
+    });
+    process.stdout.write(`Written to ${relative(ROOT, output)}\n`);
+  } finally {
+    for (const client of clients) client.stop();
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.exitCode = deliveryFailed ? 1 : 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+if (process.argv.includes('--serve')) {
+  serve().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else if (process.argv.includes('--clients')) {
+  runClients();
+} else {
+  drive().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
