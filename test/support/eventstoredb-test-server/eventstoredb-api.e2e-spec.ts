@@ -3,6 +3,9 @@ import { apiClient, type ApiClient } from '../api-client';
 import { FixedClock, startTestApp, type TestApp } from '../test-app';
 import { EventStoreDbTestServer } from './eventstoredb-test-server';
 
+// gRPC round trips on a shared, loaded machine: far above Jest's 5 s default, far below a hang.
+jest.setTimeout(60_000);
+
 // The api as production runs it (EVENT_STORE=eventstoredb), over the gRPC protocol:
 // the write path, the read models with read-your-writes, history and health.
 

@@ -16,6 +16,9 @@ import {
 } from '@eventstore/db-client';
 import { EventStoreDbTestServer, type EventStoreDbTestServerOptions } from './eventstoredb-test-server';
 
+// gRPC round trips on a shared, loaded machine: far above Jest's 5 s default, far below a hang.
+jest.setTimeout(60_000);
+
 // The test server's claims, checked through the real @eventstore/db-client.
 
 const CLOCK = Date.UTC(2020, 5, 13, 9, 30, 15, 123);

@@ -2,6 +2,9 @@ import { EventStoreDbTestServer } from '../../../../test/support/eventstoredb-te
 import { describeEventStoreContract } from '../testing/event-store.contract';
 import { EventStoreDbEventStore } from './eventstoredb.event-store';
 
+// gRPC round trips on a shared, loaded machine: far above Jest's 5 s default, far below a hang.
+jest.setTimeout(60_000);
+
 // The shared contract, unchanged, over the gRPC protocol: against the test server always,
 // and against a real EventStoreDB/KurrentDB when EVENTSTORE_CONTRACT_URL names one.
 

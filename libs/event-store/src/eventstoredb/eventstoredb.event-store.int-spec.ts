@@ -15,6 +15,9 @@ import { comparePositions, formatPosition, parsePosition } from '../global-posit
 import { EventStoreDbEventStore, InvalidReadError } from './eventstoredb.event-store';
 import type { EventStoreDbOptions } from './eventstoredb.options';
 
+// gRPC round trips on a shared, loaded machine: far above Jest's 5 s default, far below a hang.
+jest.setTimeout(60_000);
+
 function anEvent(type: string, data: Record<string, number | string> = {}): EventToAppend {
   return { eventId: uuidv7(), type, data, metadata: { source: 'eventstoredb-int-spec' } };
 }
