@@ -5,12 +5,11 @@ import { formatPosition, parsePosition, type GlobalPosition } from '@timeline/ev
 import type { StoredTimelineEvent } from '@timeline/projections';
 import { Allow, AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import { redactEventForPrincipal } from '../auth/handling-code.policy';
+import { redactEntryForPrincipal, redactEventForPrincipal } from '../auth/handling-code.policy';
 import { LiveConnectionLimiter } from '../auth/live-connection-limiter.service';
 import { OperationMembership } from '../auth/operation-membership.service';
 import type { Principal } from '../auth/principal';
 import { InvalidReadModelQueryError, parseLiveQuery, type RawQuery } from '../read-models/read-model.query';
-import { redactEntry } from '../read-models/read-models.service';
 import { LiveClients } from './live-clients.registry';
 import { LiveFeeds } from './live-feeds.service';
 import { LIVE_OPTIONS, type LiveOptions } from './live.options';
@@ -119,7 +118,7 @@ export class LiveController {
       maxPendingLive: this.options.maxPendingLive,
       toMessage: ({ position, item: change }): SseMessage | null => {
         if (change === null || (typeFilter && !typeFilter.has(change.entry.type))) return null;
-        return { id: formatPosition(position), data: { kind: change.kind, entry: redactEntry(principal, change.entry) } };
+        return { id: formatPosition(position), data: { kind: change.kind, entry: redactEntryForPrincipal(principal, change.entry) } };
       },
     });
     await feed.start(after ?? source.livePosition() ?? undefined);

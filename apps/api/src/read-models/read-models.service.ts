@@ -18,11 +18,10 @@ import {
   type OperationalPictureState,
   type OperationalPictureView,
   type PictureScope,
-  type TimelineEntryView,
   type TimelinePage,
   type TimelineQuery,
 } from '@timeline/projections';
-import { mayViewIntelligence, withheldData } from '../auth/handling-code.policy';
+import { redactEntryForPrincipal } from '../auth/handling-code.policy';
 import { OperationMembership } from '../auth/operation-membership.service';
 import type { Principal } from '../auth/principal';
 import type { ReadModelRequest } from './read-model.query';
@@ -63,7 +62,7 @@ export class ReadModelsService {
       ? await this.queries.timeline(operationId, query, request.freshness)
       : (await this.historical(operationId, request)).timeline(query);
     if (!page) throw new UnknownOperationError(operationId);
-    return { ...page, entries: page.entries.map((entry) => redactEntry(principal, entry)) };
+    return { ...page, entries: page.entries.map((entry) => redactEntryForPrincipal(principal, entry)) };
   }
 
   async dailySeries(
@@ -113,18 +112,6 @@ export class ReadModelsService {
     const selection = request.selection ?? { kind: 'known-at' as const, position: formatPosition(head.position) };
     return historicalOperation(operationId, kept, selection);
   }
-}
-
-/** A timeline entry as the principal may see it: C-coded intelligence it may not see keeps its place, not its details. */
-export function redactEntry(principal: Pick<Principal, 'agency'>, entry: TimelineEntryView): TimelineEntryView {
-  const versions = [entry.data, ...entry.history.map((version) => version.data)];
-  const visible = versions.every((data) => mayViewIntelligence(principal, { type: entry.type, data, agency: entry.agency }));
-  if (visible) return entry;
-  return {
-    ...entry,
-    data: { ...withheldData() },
-    history: entry.history.map((version) => ({ ...version, data: { ...withheldData() } })),
-  };
 }
 
 function addCounters(into: Counters, from: Counters): void {
