@@ -39,13 +39,12 @@ const RECENT_REPORTS_KEPT = 200;
 
 type Classification = SeedEvent['classification'];
 
+/** A recent intelligence report a raid may cite. */
 interface ReportOnFile {
   readonly reportRef: string;
-  readonly eventId: string;
   readonly recordedAtMs: number;
   readonly day: number;
   readonly subjects: readonly string[];
-  readonly disseminatedTo: readonly string[];
 }
 
 interface OcgOnFile {
@@ -377,11 +376,9 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
 
     const onFile: ReportOnFile = {
       reportRef: fields.reportRef,
-      eventId: report.eventId,
       recordedAtMs: recordedMs,
       day,
       subjects,
-      disseminatedTo: recipients,
     };
     for (const key of ['', ...recipients]) {
       let list = this.recentReports.get(key);
