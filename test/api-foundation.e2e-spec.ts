@@ -2,6 +2,8 @@ import type { LoggerService } from '@nestjs/common';
 import { operationModel, type OperationModel } from '@timeline/application';
 import { EVENT_CATALOGUE, EVENT_TYPES, eventSchemaName } from '@timeline/events';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { ShutdownGate } from '../apps/api/src/http/shutdown.gate';
 import { apiClient } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -141,5 +143,36 @@ describe('The api foundation', () => {
     }
     expect(schemas['SeizureRecordedV1'].properties).toHaveProperty('drugs');
     expect(schemas['Problem'].properties).toHaveProperty('errors');
+  });
+});
+
+describe('Shutdown', () => {
+  it('turns new requests away with 503 from the first shutdown hook on', async () => {
+    const test = await startTestApp();
+    const gate = test.app.get(ShutdownGate);
+    const api = apiClient(test.app);
+    const server = test.app.getHttpServer();
+    expect((await api.anonymous().get('/health')).status).toBe(200);
+    const closing = jest.spyOn(gate, 'onModuleDestroy');
+    // Closing the gate is what the first destroy hook does; do it by hand to look at the answer.
+    gate.onModuleDestroy();
+    const refused = await api.as(NCA).post('/operations/late/events').set('X-Correlation-Id', 'trace-late').send({ events: [launch] });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.headers['connection']).toBe('close');
+    expect(refused.headers['x-correlation-id']).toBe('trace-late');
+    expect(refused.body).toEqual({
+      type: 'urn:operation-timeline:problem:service.shutting-down',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The service is shutting down; retry against another instance or shortly',
+      instance: '/operations/late/events',
+      code: 'service.shutting-down',
+    });
+    closing.mockClear();
+    await test.app.close();
+    expect(closing).toHaveBeenCalledTimes(1);
+    expect(server.listening).toBe(false);
+    rmSync(test.dataDir, { recursive: true, force: true });
   });
 });

@@ -10,6 +10,7 @@ import { setUpOpenApi } from './docs/openapi.setup';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { trackRequest } from './http/request-logging';
 import { RouteTable } from './http/route-table';
+import { ShutdownGate } from './http/shutdown.gate';
 
 export interface CreateAppOptions extends AppModuleOptions {
   /** Default: structured JSON lines on stdout at the configured levels. */
@@ -41,7 +42,8 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
       onProtoPoisoning: 'error',
       onConstructorPoisoning: 'error',
     });
-  const module = AppModule.forRoot(config, options);
+  const gate = new ShutdownGate();
+  const module = AppModule.forRoot(config, { ...options, shutdownGate: gate });
 
   let app: INestApplication;
   if (adapter instanceof FastifyAdapter) {
@@ -53,6 +55,11 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
     });
     fastify.addHook('onRequest', (request, reply, done) => {
       trackRequest(request.raw, reply.raw, logger);
+      if (gate.refuse(request.raw, reply.raw)) {
+        // Answered on the raw response: tell Fastify not to send anything more.
+        reply.hijack();
+        return;
+      }
       done();
     });
     // Fastify's own JSON parser only: Nest's body parsers would add url-encoded forms, which this api never takes.
@@ -68,7 +75,7 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
     app = await NestFactory.create(module, adapter, { logger, abortOnError: false, bodyParser: false });
     app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
       trackRequest(request, response, logger);
-      next();
+      if (!gate.refuse(request, response)) next();
     });
     (app as unknown as { useBodyParser(type: string, options: object): void }).useBodyParser('json', {
       limit: config.bodyLimitBytes,

@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api.config';
 import { API_CONFIG } from './config/api-config.token';
 import { HealthModule } from './health/health.module';
+import { ShutdownGate } from './http/shutdown.gate';
 import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ReadModelsModule } from './read-models/read-models.module';
@@ -22,6 +23,8 @@ export interface AppModuleOptions {
   readonly auth: AuthConfiguration;
   /** Extra modules mounted beside the application's own (e.g. a benchmark's baseline route). */
   readonly imports?: ModuleMetadata['imports'];
+  /** Closes at the start of shutdown; the app factory consults it for every request. */
+  readonly shutdownGate?: ShutdownGate;
 }
 
 export function eventStoreOptionsOf(config: ApiConfig): EventStoreOptions {
@@ -46,7 +49,11 @@ export class AppModule {
         MetricsModule,
         ...(options.imports ?? []),
       ],
-      providers: [{ provide: API_CONFIG, useValue: config }],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        // A root-module provider: its destroy hook runs before those of the other modules.
+        { provide: ShutdownGate, useValue: options.shutdownGate ?? new ShutdownGate() },
+      ],
       exports: [API_CONFIG],
     };
   }
