@@ -1,5 +1,8 @@
-import { EVENT_STORE, type EventStore } from '@timeline/event-store';
+import type { AddressInfo } from 'node:net';
+import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
 import { apiClient, type ApiClient } from '../api-client';
+import { bearerFor } from '../auth.tokens';
+import { connectSse } from '../sse-client';
 import { FixedClock, startTestApp, type TestApp } from '../test-app';
 import { EventStoreDbTestServer } from './eventstoredb-test-server';
 
@@ -7,7 +10,8 @@ import { EventStoreDbTestServer } from './eventstoredb-test-server';
 jest.setTimeout(60_000);
 
 // The api as production runs it (EVENT_STORE=eventstoredb), over the gRPC protocol:
-// the write path, the read models with read-your-writes, history and health.
+// the write path, the read models with read-your-writes, the live feed resumed by
+// Last-Event-ID, history and health.
 
 const NCA = { role: 'recorder', agency: 'NCA' } as const;
 const NWP = { role: 'recorder', agency: 'NWP' } as const;
@@ -76,6 +80,7 @@ describe('The api over EventStoreDB (protocol test server)', () => {
       clock,
       env: { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: server.connectionString },
     });
+    await test.app.listen(0, '127.0.0.1');
     api = apiClient(test.app);
     store = test.app.get<EventStore>(EVENT_STORE);
   });
@@ -134,6 +139,53 @@ describe('The api over EventStoreDB (protocol test server)', () => {
       'ArrestMade',
     ]);
     expect(String(recorded[3].position.commit)).toBe(position);
+  });
+
+  it('resumes the live feed from Last-Event-ID with the store’s positions, without a gap or a duplicate', async () => {
+    const before = (await store.readAll({ filter: { streamNamePrefixes: ['operation-venetic'] } })).at(-1)!;
+    const reports = Array.from({ length: 12 }, (_, n) => ({
+      type: 'IntelligenceReceived',
+      occurredAt: '2020-04-20T10:00:00Z',
+      data: {
+        reportRef: `VEN-INT-${n}`,
+        fromAgency: 'NCA',
+        grading: { source: 2, intelligence: 'B', handling: 'P' },
+        priority: 'LOW',
+        threatToLife: false,
+        subjects: [`SUBJ-${n}`],
+        region: 'wales',
+      },
+    }));
+    for (let n = 0; n < reports.length; n += 3) {
+      const response = await api
+        .as(NCA)
+        .post('/operations/venetic/events')
+        .send({ events: reports.slice(n, n + 3) });
+      expect(response.status).toBe(201);
+    }
+    const stored = (
+      await store.readAll({ after: before.position, filter: { streamNamePrefixes: ['operation-venetic'] } })
+    ).map((event) => formatPosition(event.position));
+    const base = `http://127.0.0.1:${(test.app.getHttpServer().address() as AddressInfo).port}`;
+    const authorization = bearerFor({ ...ANALYST_NWP, subject: 'analyst@nwp' });
+
+    const received: string[] = [];
+    let lastEventId = formatPosition(before.position);
+    for (const take of [5, 7]) {
+      const connection = await connectSse(`${base}/events/live`, {
+        authorization,
+        'last-event-id': lastEventId,
+      });
+      expect(connection.status).toBe(200);
+      for (let i = 0; i < take; i++) {
+        const message = await connection.next();
+        received.push(message!.id!);
+        lastEventId = message!.id!;
+      }
+      connection.close();
+    }
+
+    expect(received).toEqual(stored);
   });
 
   it('reports the EventStoreDB node it is connected to in its health', async () => {
