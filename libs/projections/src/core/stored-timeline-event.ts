@@ -1,5 +1,12 @@
 import type { JsonObject, JsonValue } from '@timeline/kernel';
-import { CLASSIFICATIONS, type Classification, type TimelineEvent } from '@timeline/events';
+import {
+  CLASSIFICATIONS,
+  currentVersionOf,
+  isEventType,
+  upcastStoredEventData,
+  type Classification,
+  type TimelineEvent,
+} from '@timeline/events';
 import { formatPosition, type GlobalPosition, type RecordedEvent } from '@timeline/event-store';
 import { MalformedStoredEventError } from './projection.errors';
 
@@ -22,7 +29,29 @@ function isClassification(value: JsonValue | undefined): value is Classification
 }
 
 /**
- * Reads the envelope out of a recorded event's metadata. An event whose metadata
+ * The event's data in the current version's stored shape (the contract's upcasters
+ * applied), so no fold ever sees an old shape. An unknown type or version is
+ * refused: a stream holding one is not ours to guess about.
+ */
+function currentData(
+  recorded: RecordedEvent,
+  schemaVersion: number,
+): { data: JsonObject; schemaVersion: number } {
+  if (!isEventType(recorded.type))
+    throw new MalformedStoredEventError(recorded, `${recorded.type} is not an event type of the contract`);
+  try {
+    return {
+      data: upcastStoredEventData(recorded.type, schemaVersion, recorded.data) as unknown as JsonObject,
+      schemaVersion: currentVersionOf(recorded.type),
+    };
+  } catch (error) {
+    throw new MalformedStoredEventError(recorded, (error as Error).message);
+  }
+}
+
+/**
+ * Reads the envelope out of a recorded event's metadata and brings its data to
+ * the current version (`schemaVersion` is then the current one). An event whose metadata
  * is not an envelope is refused with a typed error (the runner surfaces it as a
  * failed projection) rather than folded with guessed values.
  */
@@ -39,14 +68,15 @@ export function toStoredTimelineEvent(recorded: RecordedEvent): StoredTimelineEv
   if (!isClassification(classification))
     throw new MalformedStoredEventError(recorded, 'metadata.classification is not a known marking');
   const streamRevision = metadata.streamRevision;
+  const current = currentData(recorded, schemaVersion);
   return {
     eventId: recorded.eventId,
     type: recorded.type,
-    data: recorded.data,
+    data: current.data,
     position: formatPosition(recorded.position),
     globalPosition: recorded.position,
     streamName: recorded.streamName,
-    schemaVersion,
+    schemaVersion: current.schemaVersion,
     operationId: text(metadata, 'operationId', recorded),
     occurredAt: text(metadata, 'occurredAt', recorded),
     recordedAt: text(metadata, 'recordedAt', recorded),

@@ -1,5 +1,11 @@
 import type { JsonObject } from '@timeline/kernel';
-import { GENESIS_HASH, operationStreamName, type Classification } from '@timeline/events';
+import {
+  GENESIS_HASH,
+  currentVersionOf,
+  isEventType,
+  operationStreamName,
+  type Classification,
+} from '@timeline/events';
 import { formatPosition, positionOf, type EventToAppend } from '@timeline/event-store';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 
@@ -14,6 +20,8 @@ export interface EventSpec {
   readonly recordedBy?: string;
   readonly agency?: string;
   readonly classification?: Classification;
+  /** Defaults to the type's current version. */
+  readonly schemaVersion?: number;
 }
 
 let counter = 0;
@@ -25,7 +33,7 @@ export function eventIdOf(n: number): string {
 
 function envelope(spec: EventSpec, streamRevision: number) {
   return {
-    schemaVersion: 1,
+    schemaVersion: spec.schemaVersion ?? (isEventType(spec.type) ? currentVersionOf(spec.type) : 1),
     operationId: spec.operationId ?? 'venetic',
     occurredAt: spec.occurredAt ?? '2020-06-01T10:00:00.000Z',
     recordedAt: spec.recordedAt ?? spec.occurredAt ?? '2020-06-01T10:00:00.000Z',

@@ -241,6 +241,7 @@ export function veneticScenario(operationId = 'venetic', idBase = 0): EventSpec[
       data: {
         correctsEventId: idOf(11),
         correctedType: 'SeizureRecorded',
+        replacementSchemaVersion: 1,
         replacement: {
           ...seizure1Original,
           drugs: [{ ...seizure1Original.drugs[0], quantity: 2.5 }, seizure1Original.drugs[1]],
