@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   // Warm both paths in every shape (connections, JIT, GC) before anything is measured:
   // otherwise whichever subject runs first pays for compiling its code.
   for (const subject of subjects) {
-    await measure(subject, 1, quick ? 300 : 1000, 1);
+    await measure(subject, 1, quick ? 1000 : 5000, 1);
     await measure(subject, CALLERS, quick ? 6 : 20, 1);
     await measure(subject, 1, quick ? 5 : 20, BATCH);
   }
