@@ -66,6 +66,8 @@ const REQUESTS = Math.round((EVENTS_PER_SECOND * DURATION_SECONDS) / BATCH);
 const EXPECTED_EVENTS = REQUESTS * BATCH;
 /** Appends in flight at once; beyond it the writer falls behind its schedule (and says so) rather than piling up. */
 const MAX_IN_FLIGHT = 64;
+/** How long past the planned duration the writer waits for its appends to be answered. */
+const WRITE_GRACE_SECONDS = 60;
 /** How long the last pushes may take to arrive once the writes are done. */
 const DRAIN_LIMIT_MS = 30_000;
 const CONNECT_CONCURRENCY = 50;
@@ -138,7 +140,7 @@ type ToClient =
 
 type FromClient =
   | { kind: 'connected'; connected: number; failures: string[] }
-  | { kind: 'status'; received: number; lost: number }
+  | { kind: 'status'; received: number; bytes: number; lost: number }
   | { kind: 'closed' }
   | { kind: 'firsts'; firstMs: (number | null)[] }
   | { kind: 'result'; result: ClientResult };
@@ -146,7 +148,10 @@ type FromClient =
 interface ClientResult {
   readonly subscribers: number;
   readonly received: number;
-  readonly missing: number;
+  /** Events a subscriber never received although it received a later one: lost. */
+  readonly gaps: number;
+  /** Events after the last one a subscriber received: still undelivered when the run stopped waiting. */
+  readonly undelivered: number;
   readonly subscribersMissing: number;
   readonly duplicates: number;
   readonly outOfOrder: number;
@@ -184,6 +189,7 @@ function runClients(): void {
   const subscribers: Subscriber[] = [];
   let base = 0;
   let closing = false;
+  let bytes = 0;
   const send = (message: FromClient): void => {
     process.send!(message);
   };
@@ -196,6 +202,7 @@ function runClients(): void {
    */
   const onChunk = (subscriber: Subscriber, chunk: Buffer): void => {
     const at = now();
+    bytes += chunk.length;
     const text = subscriber.carry.length === 0 ? chunk.toString('latin1') : subscriber.carry + chunk.toString('latin1');
     const end = text.lastIndexOf('\n\n');
     if (end < 0) {
@@ -280,7 +287,8 @@ function runClients(): void {
     const lagFromRecorded = new LagHistogram();
     const lagFromAck = new LagHistogram();
     const lagFromFirst = new LagHistogram();
-    let missing = 0;
+    let gaps = 0;
+    let undelivered = 0;
     let subscribersMissing = 0;
     let unexpected = 0;
     const examples: string[] = [];
@@ -289,6 +297,7 @@ function runClients(): void {
     };
     for (const subscriber of subscribers) {
       let missed = 0;
+      const lastIndex = subscriber.last - base - 1;
       for (let index = 0; index < subscriber.receipts.length; index += 1) {
         const receipt = subscriber.receipts[index];
         const recorded = index < recordedAtMs.length ? recordedAtMs[index] : null;
@@ -301,7 +310,13 @@ function runClients(): void {
         }
         if (Number.isNaN(receipt)) {
           missed += 1;
-          if (missed === 1) example(`subscriber ${subscriber.id} never received position ${base + index + 1}`);
+          if (index < lastIndex) {
+            gaps += 1;
+            example(`subscriber ${subscriber.id} never received position ${base + index + 1} but did receive ${subscriber.last}`);
+          } else if (index === lastIndex + 1) {
+            example(`subscriber ${subscriber.id} had not received positions ${base + index + 1}.. when the run stopped waiting`);
+          }
+          if (index > lastIndex) undelivered += 1;
           continue;
         }
         lagFromRecorded.record(receipt - recorded);
@@ -310,7 +325,6 @@ function runClients(): void {
         const first = firstMs[index];
         if (first !== null) lagFromFirst.record(receipt - first);
       }
-      missing += missed;
       if (missed > 0) subscribersMissing += 1;
       if (subscriber.duplicates > 0) example(`subscriber ${subscriber.id} received ${subscriber.duplicates} duplicate(s)`);
       if (subscriber.outOfOrder > 0) example(`subscriber ${subscriber.id} received ${subscriber.outOfOrder} message(s) out of order`);
@@ -321,7 +335,8 @@ function runClients(): void {
     return {
       subscribers: subscribers.length,
       received: sum((subscriber) => subscriber.received),
-      missing,
+      gaps,
+      undelivered,
       subscribersMissing,
       duplicates: sum((subscriber) => subscriber.duplicates),
       outOfOrder: sum((subscriber) => subscriber.outOfOrder),
@@ -353,6 +368,7 @@ function runClients(): void {
         send({
           kind: 'status',
           received: subscribers.reduce((total, subscriber) => total + subscriber.received, 0),
+          bytes,
           lost: subscribers.reduce((total, subscriber) => total + (subscriber.lost ? 1 : 0), 0),
         });
         return;
@@ -535,11 +551,21 @@ async function getJson<T>(port: number, path: string, authorization?: string): P
   return JSON.parse(text) as T;
 }
 
+interface ProjectionsHealth {
+  readonly caughtUp?: boolean;
+  readonly position?: string | null;
+  readonly headPosition?: string | null;
+  readonly lag?: unknown;
+}
+
+async function projectionsHealth(port: number): Promise<ProjectionsHealth | undefined> {
+  return (await getJson<{ projections?: ProjectionsHealth }>(port, '/health')).projections;
+}
+
 async function projectionsCaughtUp(port: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const health = await getJson<{ projections?: { caughtUp?: boolean; position?: string | null; headPosition?: string | null } }>(port, '/health');
-    const projections = health.projections;
+    const projections = await projectionsHealth(port);
     if (projections === undefined || (projections.caughtUp === true && projections.position === projections.headPosition)) return;
     if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(projections)}`);
     await sleep(100);
@@ -566,6 +592,9 @@ interface WriteOutcome {
   readonly seconds: number;
   /** Requests sent later than their slot in the schedule by more than one interval. */
   readonly late: number;
+  /** Requests the time limit left unsent or unanswered: the server could not take the offered rate. */
+  readonly unfinished: number;
+  /** Appends refused or broken (not 201). */
   readonly failures: string[];
 }
 
@@ -578,7 +607,7 @@ async function write(port: number, base: number): Promise<WriteOutcome> {
   const intervalMs = (1000 * BATCH) / EVENTS_PER_SECOND;
   const ackMs = new Map<number, number>();
   const failures: string[] = [];
-  const deadline = performance.now() + DURATION_SECONDS * 1000 + 60_000;
+  const deadline = performance.now() + (DURATION_SECONDS + WRITE_GRACE_SECONDS) * 1000;
   const started = performance.now();
   let sent = 0;
   let inFlight = 0;
@@ -618,8 +647,7 @@ async function write(port: number, base: number): Promise<WriteOutcome> {
     tick();
   });
   if (failed > failures.length) failures.push(`… ${failed} appends failed in all`);
-  if (finished < REQUESTS) failures.push(`${REQUESTS - finished} appends still unanswered at the time limit`);
-  return { ackMs, seconds: (performance.now() - started) / 1000, late, failures };
+  return { ackMs, seconds: (performance.now() - started) / 1000, late, unfinished: REQUESTS - finished, failures };
 }
 
 /** Each event of the log after `base` with its recordedAt, read back as an auditor would. */
@@ -719,23 +747,30 @@ async function drive(): Promise<void> {
 
     const written = await write(server.port, base);
     process.stdout.write(
-      `  appended ${written.ackMs.size.toLocaleString('en-GB')} events in ${written.seconds.toFixed(1)} s` +
-        `${written.late > 0 ? ` (${written.late} requests later than their slot)` : ''}\n`,
+      `  appended ${written.ackMs.size.toLocaleString('en-GB')} of ${EXPECTED_EVENTS.toLocaleString('en-GB')} events in ${written.seconds.toFixed(1)} s` +
+        `${written.late > 0 ? `; ${written.late} requests later than their slot` : ''}` +
+        `${written.unfinished > 0 ? `; ${written.unfinished} requests unsent or unanswered when the writer's time limit (${DURATION_SECONDS + WRITE_GRACE_SECONDS} s) ran out` : ''}\n`,
     );
 
     // Drain: wait (bounded) until every subscriber has every acknowledged event.
     const expectedMessages = written.ackMs.size * SUBSCRIBERS;
     const drainStarted = performance.now();
     let received = 0;
+    let receivedBytes = 0;
     let lost = 0;
     for (;;) {
       const statuses = await Promise.all(clients.map((client) => client.ask({ kind: 'status' }, 'status', 10_000)));
       received = statuses.reduce((total, status) => total + status.received, 0);
       lost = statuses.reduce((total, status) => total + status.lost, 0);
+      receivedBytes = statuses.reduce((total, status) => total + status.bytes, 0);
       if (received >= expectedMessages || performance.now() - drainStarted > DRAIN_LIMIT_MS) break;
       await sleep(50);
     }
     const windowSeconds = (performance.now() - windowStarted) / 1000;
+    const traffic = {
+      bytesPerMessage: received === 0 ? 0 : Math.round(receivedBytes / received),
+      megabytesPerSecond: Math.round(receivedBytes / windowSeconds / 1e5) / 10,
+    };
     clearInterval(rssTimer);
     const serverUsage = serverCpu.stop();
     const clientUsage = clientCpu.map((window) => window.stop());
@@ -745,11 +780,14 @@ async function drive(): Promise<void> {
       await askServer(server, { kind: 'profile-stop', file: profileFile }, 'profile-written');
     }
     const metricsAfter = await scrapeMetrics(server.port);
+    // Where the live pushes come from: the runner's position against the store's head when the run stopped waiting.
+    const runnerAtEnd = await projectionsHealth(server.port);
     const serverMemory = memoryOf(server.child.pid!);
     const clientMemory = clients.map((client) => memoryOf(client.child.pid!));
     process.stdout.write(
       `  ${received.toLocaleString('en-GB')} of ${expectedMessages.toLocaleString('en-GB')} messages received ` +
-        `${((performance.now() - drainStarted) / 1000).toFixed(1)} s after the last append${lost > 0 ? `; ${lost} connections lost` : ''}\n`,
+        `${((performance.now() - drainStarted) / 1000).toFixed(1)} s after the last append${lost > 0 ? `; ${lost} connections lost` : ''}; ` +
+        `projections at ${runnerAtEnd?.position} of head ${runnerAtEnd?.headPosition}\n`,
     );
 
     await Promise.all(clients.map((client) => client.ask({ kind: 'close' }, 'closed', 10_000)));
@@ -788,9 +826,11 @@ async function drive(): Promise<void> {
       acknowledgedButNotInLog: notInLog.length,
       inLogButNotAcknowledged: notAcknowledged.length,
       appendFailures: written.failures,
+      appendsUnfinishedAtTheTimeLimit: written.unfinished,
       expectedMessages: recorded.size * SUBSCRIBERS,
       delivered: total((result) => result.received),
-      missing: total((result) => result.missing),
+      lost: total((result) => result.gaps),
+      undeliveredWhenTheRunStoppedWaiting: total((result) => result.undelivered),
       subscribersMissingSome: total((result) => result.subscribersMissing),
       duplicates: total((result) => result.duplicates),
       outOfOrder: total((result) => result.outOfOrder),
@@ -798,6 +838,7 @@ async function drive(): Promise<void> {
       overflowDisconnects: total((result) => result.overflows),
       errorEvents: total((result) => result.errors),
       connectionsLost: total((result) => result.lost),
+      projectionsWhenTheRunStoppedWaiting: runnerAtEnd ?? null,
       serverOverflowDisconnects: metricsAfter.get('timeline_live_disconnects{stream="events",reason="overflow"}') ?? 0,
       examples: results.flatMap((result) => result.examples).slice(0, 10),
     };
@@ -805,7 +846,7 @@ async function drive(): Promise<void> {
       delivery.appendFailures.length > 0 ||
       delivery.acknowledgedButNotInLog + delivery.inLogButNotAcknowledged > 0 ||
       delivery.delivered !== delivery.expectedMessages ||
-      delivery.missing + delivery.duplicates + delivery.outOfOrder + delivery.unexpected > 0 ||
+      delivery.lost + delivery.undeliveredWhenTheRunStoppedWaiting + delivery.duplicates + delivery.outOfOrder + delivery.unexpected > 0 ||
       delivery.overflowDisconnects + delivery.errorEvents + delivery.connectionsLost + delivery.serverOverflowDisconnects > 0;
 
     const lagRecorded = fromRecorded.summary();
@@ -835,7 +876,7 @@ async function drive(): Promise<void> {
     };
     const scenario = `${SUBSCRIBERS} subscribers × ${EVENTS_PER_SECOND} events/s`;
     const exactness = deliveryFailed
-      ? `FAILED: ${delivery.missing} missing, ${delivery.duplicates} duplicate, ${delivery.outOfOrder} out of order, ${delivery.unexpected} unexpected, ${delivery.overflowDisconnects} overflow, ${delivery.connectionsLost} lost`
+      ? `FAILED: ${delivery.lost} lost (gaps), ${delivery.undeliveredWhenTheRunStoppedWaiting} undelivered ${DRAIN_LIMIT_MS / 1000} s after the last append, ${delivery.duplicates} duplicate, ${delivery.outOfOrder} out of order, ${delivery.unexpected} unexpected, ${delivery.overflowDisconnects} overflow, ${delivery.connectionsLost} lost`
       : 'every subscriber got every event once, in order';
     const rows: (BenchRow & Record<string, unknown>)[] = [
       {
@@ -880,7 +921,7 @@ async function drive(): Promise<void> {
         subject: `subscribers (${CLIENT_PROCESSES} process${CLIENT_PROCESSES > 1 ? 'es' : ''})`,
         peakRssMiB: processes.clients.peakRssMiBSinceStart,
         cpuPercentOfOneCore: processes.clients.percentOfOneCore,
-        note: `peak RSS ${processes.clients.peakRssMiBSinceStart} MiB; CPU ${processes.clients.percentOfOneCore}% of one core; writer ${processes.driver.percentOfOneCore}%; all on the same ${cpus().length} cores as the server`,
+        note: `${traffic.bytesPerMessage} B/message, ${traffic.megabytesPerSecond} MB/s over loopback; peak RSS ${processes.clients.peakRssMiBSinceStart} MiB; CPU ${processes.clients.percentOfOneCore}% of one core; writer ${processes.driver.percentOfOneCore}%; all on the same ${cpus().length} cores as the server`,
       },
     ];
     for (const row of rows) report.add(row);
@@ -912,7 +953,14 @@ async function drive(): Promise<void> {
       spreadAfterFirstArrival: lagFirst,
       delivery,
       processes,
-      writer: { late: written.late, seconds: Math.round(written.seconds * 100) / 100 },
+      traffic,
+      writer: {
+        requestsPlanned: REQUESTS,
+        late: written.late,
+        unfinishedAtTheTimeLimit: written.unfinished,
+        seconds: Math.round(written.seconds * 100) / 100,
+        eventsPerSecondAchieved: Math.round(written.ackMs.size / written.seconds),
+      },
       ...(profile ? { serverCpuProfile: { file: profile.file, functions: profile.functions } } : {}),
     });
     process.stdout.write(`Written to ${relative(ROOT, output)}\n`);
