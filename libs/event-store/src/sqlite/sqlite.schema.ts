@@ -75,14 +75,17 @@ export function prepareWriterConnection(db: Database.Database): ConnectionDurabi
   applyCommonPragmas(db, 256 * MIB);
   // Trim the WAL back after checkpoints so a burst does not leave a huge file behind.
   db.pragma('journal_size_limit = 67108864');
-  db.exec(SCHEMA);
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  else if (version !== SCHEMA_VERSION) {
-    throw new Error(
-      `SQLite event store schema version ${version} is not supported (expected ${SCHEMA_VERSION})`,
-    );
-  }
+  // One transaction: a process killed while creating the schema leaves all of it or none.
+  db.transaction(() => {
+    const version = Number(db.pragma('user_version', { simple: true }));
+    if (version !== 0 && version !== SCHEMA_VERSION) {
+      throw new Error(
+        `SQLite event store schema version ${version} is not supported (expected ${SCHEMA_VERSION})`,
+      );
+    }
+    db.exec(SCHEMA);
+    if (version === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
   return assertDurable(db, 'writer');
 }
 

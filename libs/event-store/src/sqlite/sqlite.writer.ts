@@ -239,11 +239,8 @@ function contentDifference(row: StoredRow, event: WireEvent): string | null {
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes(column)
-  );
+  const { code, message } = errorFields(error);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && message.includes(column);
 }
 
 function unavailable(id: number, reason: string): AppendOutcome {
@@ -251,5 +248,24 @@ function unavailable(id: number, reason: string): AppendOutcome {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorFields(error).message;
+}
+
+/**
+ * Reads an error's code and message without `instanceof`: errors thrown by the
+ * native driver may come from another realm (a test sandbox), where that fails.
+ */
+function errorFields(error: unknown): { code: string | undefined; message: string } {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  ) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      code: typeof code === 'string' ? code : undefined,
+      message: (error as { message: string }).message,
+    };
+  }
+  return { code: undefined, message: String(error) };
 }
