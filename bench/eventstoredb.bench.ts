@@ -22,7 +22,7 @@ import { EventLoopWatch, LatencyRecorder } from './support/latency';
 const quick = process.argv.includes('--quick');
 const SIZES = quick
   ? { single: 400, concurrent: 2000, batches: 20, rounds: 2 }
-  : { single: 3000, concurrent: 20000, batches: 200, rounds: 3 };
+  : { single: 3000, concurrent: 20000, batches: 200, rounds: 4 };
 const CALLERS = 50;
 const BATCH = 100;
 
