@@ -16,16 +16,17 @@
  * synchronous=FULL. Prints a table and writes bench/results/http.json
  * (http.quick.json with --quick).
  */
-import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { operationModel, validateRecordEventsBody } from '@timeline/application';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/app.factory';
-import { AllowOnOperation } from '../apps/api/src/auth/access-policy.decorator';
+import { Allow, AllowOnOperation } from '../apps/api/src/auth/access-policy.decorator';
 import { readAuthConfiguration } from '../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../apps/api/src/config/api.config';
 import { InvalidRequestError } from '../libs/application/src/record-events/record-events.errors';
@@ -97,7 +98,21 @@ class NoStoreController {
   }
 }
 
-@Module({ controllers: [NoStoreController] })
+/** The server's event-loop delay since the last call (then reset): stalls delay every request. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+@Controller('bench/loop')
+class LoopDelayController {
+  @Get()
+  @Allow('recorder')
+  read(): { maxMs: number; p99Ms: number } {
+    const figures = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
+    loopDelay.reset();
+    return figures;
+  }
+}
+
+@Module({ controllers: [NoStoreController, LoopDelayController] })
 class NoStoreModule {}
 
 async function serve(platform: Platform): Promise<void> {
@@ -109,6 +124,7 @@ async function serve(platform: Platform): Promise<void> {
     httpAdapter: platform === 'express' ? new ExpressAdapter() : undefined,
     logger: { log: () => undefined, warn: (message: unknown) => console.error(message), error: (message: unknown) => console.error(message) },
   });
+  loopDelay.enable();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   process.stdout.write(`READY ${port}\n`);
@@ -234,8 +250,15 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+async function loopDelaySinceLastCall(port: number): Promise<{ maxMs: number; p99Ms: number }> {
+  const response = await fetch(`http://127.0.0.1:${port}/bench/loop`, { headers: { Authorization: token() } });
+  return (await response.json()) as { maxMs: number; p99Ms: number };
+}
+
 interface Measurement {
   readonly result: AutocannonResult;
+  /** Event-loop delay of the server while the load ran. */
+  readonly loop: { maxMs: number; p99Ms: number };
   /** Server CPU (all threads) per request, in ms: comparable even on a busy machine. */
   readonly cpuMsPerRequest: number;
 }
@@ -244,6 +267,7 @@ async function measure(server: Server, paths: () => string, seconds = DURATION_S
   const { port } = server;
   await projectionsCaughtUp(port);
   const cpuBefore = cpuSeconds(server.child.pid!);
+  await loopDelaySinceLastCall(port);
   const authorization = token();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -261,15 +285,16 @@ async function measure(server: Server, paths: () => string, seconds = DURATION_S
       },
     ],
   });
+  const loop = await loopDelaySinceLastCall(port);
   // The projections of what was just written belong to its cost: count the CPU until they have caught up.
   await projectionsCaughtUp(port);
   const cpuMsPerRequest = ((cpuSeconds(server.child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0) throw new Error(`${failures} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
-  return { result, cpuMsPerRequest };
+  return { result, cpuMsPerRequest, loop };
 }
 
-function row(scenario: string, subject: string, { result, cpuMsPerRequest }: Measurement, note?: string): BenchRow {
+function row(scenario: string, subject: string, { result, cpuMsPerRequest, loop }: Measurement, note?: string): BenchRow {
   const latency = result.latency;
   return {
     scenario,
@@ -280,6 +305,8 @@ function row(scenario: string, subject: string, { result, cpuMsPerRequest }: Mea
     p50Ms: latency['p50'],
     p99Ms: latency['p99'],
     maxMs: latency['max'],
+    loopMaxStallMs: loop.maxMs,
+    loopP99DelayMs: loop.p99Ms,
     note: [`server CPU ${cpuMsPerRequest.toFixed(2)} ms/request`, note].filter(Boolean).join('; '),
   };
 }
