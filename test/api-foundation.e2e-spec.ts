@@ -7,6 +7,9 @@ import { ShutdownGate } from '../apps/api/src/http/shutdown.gate';
 import { apiClient } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
+// A busy machine (the suite shares two cores) must not turn slow start-ups into failures.
+jest.setTimeout(60_000);
+
 /** Keeps every log call, as the structured objects the app logs. */
 class CollectingLogger implements LoggerService {
   readonly lines: { level: string; message: unknown; rest: unknown[] }[] = [];

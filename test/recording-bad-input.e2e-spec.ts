@@ -3,6 +3,9 @@ import type request from 'supertest';
 import { apiClient, type ApiClient } from './support/api-client';
 import { FixedClock, startTestApp, type TestApp } from './support/test-app';
 
+// A busy machine (the suite shares two cores) must not turn slow start-ups into failures.
+jest.setTimeout(60_000);
+
 const PATH = '/operations/venetic/events';
 const launch = {
   type: 'OperationLaunched',

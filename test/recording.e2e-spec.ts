@@ -7,6 +7,9 @@ import { computeEventHash } from '@timeline/integrity';
 import { apiClient, type ApiClient } from './support/api-client';
 import { FixedClock, startTestApp, type TestApp } from './support/test-app';
 
+// A busy machine (the suite shares two cores) must not turn slow start-ups into failures.
+jest.setTimeout(60_000);
+
 const CATALOGUE = join(__dirname, '..', 'events', 'catalogue');
 /** Example files read so far, as `<Type>/v<N>.example.json`. */
 const examplesUsed = new Set<string>();

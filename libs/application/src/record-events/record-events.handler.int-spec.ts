@@ -17,6 +17,9 @@ import {
 import { RecordEventsHandler } from './record-events.handler';
 import { DEFAULT_RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
 
+// A busy machine (the suite shares two cores) must not turn a slow store start-up into a failure.
+jest.setTimeout(60_000);
+
 const clock: Clock = { now: () => new Date('2020-07-02T12:00:00.000Z') };
 const NCA = { subject: 'analyst-01', agency: 'NCA' };
 const NWP = { subject: 'officer-17', agency: 'NWP' };
