@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
 import { DemoDataset } from '@timeline/demo-data';
 import { storeOptionsOf } from '../support/store-options';
+import { loadOrCreateLocalDevKey } from '../../../api/src/auth/local-dev-keys';
 import { runCli } from '../cli';
 import type { CliContext } from '../cli-command';
 
@@ -96,7 +97,14 @@ describe('cli seed', () => {
     }
   });
 
+  it('refuses to post without the key the api trusts (usage error 2)', async () => {
+    const { code, err } = await run(['seed', '--data-dir', 'data', '--via', 'http', 'http://127.0.0.1:9']);
+    expect(code).toBe(2);
+    expect(err).toContain('no local development key at');
+  });
+
   it('reports an unreachable api with exit code 3', async () => {
+    loadOrCreateLocalDevKey(join(dir, 'data'));
     const { code, err } = await run([
       'seed',
       '--data-dir',

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } from '@timeline/application';
@@ -26,7 +26,7 @@ import {
 } from '@timeline/projections';
 import {
   issueToken,
-  loadOrCreateLocalDevKey,
+  localDevKeyPath,
   readSigningKey,
   type SigningKey,
 } from '../../../api/src/auth/local-dev-keys';
@@ -231,7 +231,14 @@ function httpWriter(url: string, options: SeedOptions, context: CliContext): Htt
     const target = storeTargetOf({ dataDir: options.dataDir }, context);
     if (target.kind !== 'sqlite')
       throw new CliUsageError('--via http needs --key or the local development key under --data-dir');
-    key = loadOrCreateLocalDevKey(target.dataDir).key;
+    // Never create a key here: a fresh key would not be the one the running api trusts.
+    const file = localDevKeyPath(target.dataDir);
+    if (!existsSync(file)) {
+      throw new CliUsageError(
+        `no local development key at ${file}: start the api with AUTH_MODE=local-dev and the same DATA_DIR first, or pass --key`,
+      );
+    }
+    key = readSigningKey(file);
   }
   return new HttpSeedWriter(
     url,
