@@ -21,6 +21,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DemoDataset, principalSubject, type SeedSubmission } from '@timeline/demo-data';
 import { createEventStore, type EventStore, type EventToAppend } from '@timeline/event-store';
+import { toStoredEventData, type EventType } from '@timeline/events';
 import { sealEvents } from '@timeline/integrity';
 import type { JsonObject } from '@timeline/kernel';
 import {
@@ -110,7 +111,8 @@ class LogWriter {
         items.map(({ submission, event }) => ({
           eventId: event.eventId,
           type: event.type,
-          data: event.data,
+          // What the write path stores: derived fields added (drug classes, a correction's replacement version).
+          data: toStoredEventData(event.type as EventType, event.data as never) as unknown as JsonObject,
           envelope: {
             schemaVersion: CURRENT_VERSION[event.type] ?? 1,
             operationId,
@@ -202,6 +204,13 @@ function queryCosts(picture: OperationalPictureState, timeline: TimelineState): 
   return `${view.totals.arrests} arrests; picture view ${pictureMs.toFixed(1)} ms, first timeline page ${firstPageMs.toFixed(1)} ms, filtered page ${filteredMs.toFixed(1)} ms`;
 }
 
+/** A benchmark of a projection that stopped at an event would measure nothing: refuse it. */
+function assertHealthy(runner: ProjectionRunner): void {
+  const failed = runner.currentStatus().projections.filter((projection) => projection.failure !== null);
+  if (failed.length > 0)
+    throw new Error(`projections failed: ${JSON.stringify(failed.map((projection) => projection.failure))}`);
+}
+
 function cpuSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1e6;
@@ -243,6 +252,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       await runner.whenCaughtUp();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const cpuSeconds = cpuSince(cpu);
+      assertHealthy(runner);
       const events = runner.currentStatus().eventsProcessed;
       const note = queryCosts(
         runner.state(operationalPictureProjection.name),
@@ -255,6 +265,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
     if (phase === 'rebuild') {
       await runner.start();
       await runner.whenCaughtUp();
+      assertHealthy(runner);
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       const rebuilt = await runner.rebuild([operationalPictureProjection.name, timelineProjection.name]);
@@ -309,7 +320,7 @@ function runChild(phase: string, file: string): Promise<PhaseResult> {
 }
 
 async function main(): Promise<void> {
-  const file = join(ROOT, '.tmp', 'bench', `projections-deep-${SEED}-${SCALE}.db`);
+  const file = join(ROOT, '.tmp', 'bench', `projections-deep-${SEED}-${SCALE}.v2.db`);
   const report = new BenchReport('projections', {
     variant: 'deep',
     seed: SEED,
