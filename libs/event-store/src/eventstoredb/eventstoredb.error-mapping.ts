@@ -105,6 +105,8 @@ export function refusesFilters(error: unknown): boolean {
 
 /** Failures a subscription recovers from by resubscribing; the others end it. */
 export function isTransientForSubscription(error: unknown): boolean {
+  // Already translated (a read the subscription made first): only unavailability passes.
+  if (error instanceof EventStoreError) return error instanceof EventStoreUnavailableError;
   return (
     isTransient(error) ||
     error instanceof DeadlineExceededError ||

@@ -221,6 +221,14 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
       await denied.until(() => denied.error !== undefined).catch(() => undefined);
       expect(denied.error).toBeInstanceOf(EventStoreAccessDeniedError);
 
+      // The same when the refusal comes on the read of the backlog's end, before subscribing.
+      const subscribesBefore = server.calls.subscribe;
+      server.injectFault('read', 'access-denied');
+      const deniedRead = new Messages(store.subscribeToAll());
+      await deniedRead.until(() => deniedRead.error !== undefined).catch(() => undefined);
+      expect(deniedRead.error).toBeInstanceOf(EventStoreAccessDeniedError);
+      expect(server.calls.subscribe).toBe(subscribesBefore);
+
       server.injectFault('subscribe', 'unavailable', 10);
       const persistent = new Messages(store.subscribeToAll());
       await persistent.until(() => persistent.error !== undefined).catch(() => undefined);
