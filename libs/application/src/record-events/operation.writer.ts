@@ -133,7 +133,14 @@ export class OperationWriter<State> {
             continue;
           }
         }
-        await this.writeRound(this.takeRound());
+        const round = this.takeRound();
+        try {
+          await this.writeRound(round);
+        } catch (error: unknown) {
+          // A fault of this code, not of a request: settle what is not queued again rather than leave it hanging.
+          this.stale = true;
+          for (const pending of round) if (!this.queue.includes(pending)) pending.reject(error);
+        }
       }
     } finally {
       this.running = false;
