@@ -12,14 +12,15 @@ const shared = {
 };
 
 module.exports = {
+  // A global option: per-project testTimeout is not honoured. Integration and e2e tests wait on real I/O.
+  testTimeout: 120000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,events}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,events,test}/**/*.int-spec.ts'],
-      testTimeout: 120000,
     },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 120000 },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };
