@@ -477,7 +477,8 @@ export class ProjectionRunner {
     } catch (error) {
       readError = error;
     }
-    const applied: string[] = [];
+    // Who received the event is only worth an allocation when someone listens.
+    const applied: string[] | null = this.changesSubject.observed ? [] : null;
     for (const slot of this.slots.values()) {
       if (slot.failure !== null) continue;
       if (slot.position !== null && !isAfter(recorded.position, slot.position)) continue;
@@ -486,7 +487,7 @@ export class ProjectionRunner {
         slot.state = slot.projection.apply(slot.state, event);
         slot.position = recorded.position;
         slot.eventCount += 1;
-        applied.push(slot.projection.name);
+        applied?.push(slot.projection.name);
       } catch (error) {
         this.fail(slot, recorded, error);
       }
@@ -494,8 +495,7 @@ export class ProjectionRunner {
     if (event !== null) {
       this.lastAppliedAtMs = this.options.now();
       this.lastAppliedRecordedAt = event.recordedAt;
-      if (this.changesSubject.observed)
-        this.changesSubject.next({ kind: 'applied', event, projections: applied });
+      if (applied !== null) this.changesSubject.next({ kind: 'applied', event, projections: applied });
     }
     this.eventsSinceCheckpoint += 1;
     if (this.eventsSinceCheckpoint >= this.options.checkpointEveryEvents) void this.checkpoint();

@@ -26,30 +26,30 @@ function isCanonicalInstant(text: string): boolean {
   ); /* T */
 }
 
-function instantOf(
-  event: StoredTimelineEvent,
-  field: 'occurredAt' | 'recordedAt',
-): { ms: number; text: string | null } {
-  const text = event[field];
-  const ms = Date.parse(text);
+function millisecondsOf(event: StoredTimelineEvent, field: 'occurredAt' | 'recordedAt'): number {
+  const ms = Date.parse(event[field]);
   if (Number.isNaN(ms))
-    throw new UnfoldableEventError(event.eventId, event.type, `${field} "${text}" is not a date`);
-  // Only a text that does not come back from the number is kept (e.g. with an offset).
-  return { ms, text: isCanonicalInstant(text) || new Date(ms).toISOString() === text ? null : text };
+    throw new UnfoldableEventError(event.eventId, event.type, `${field} "${event[field]}" is not a date`);
+  return ms;
+}
+
+/** Only a text that does not come back from its number is kept (e.g. one with an offset). */
+function textUnlessCanonical(text: string, ms: number): string | null {
+  return isCanonicalInstant(text) || new Date(ms).toISOString() === text ? null : text;
 }
 
 /** The entry of a stored event, as the timeline keeps it. */
 export function entryOf(event: StoredTimelineEvent): TimelineEntry {
-  const occurred = instantOf(event, 'occurredAt');
-  const recorded = instantOf(event, 'recordedAt');
+  const occurredAtMs = millisecondsOf(event, 'occurredAt');
+  const recordedAtMs = millisecondsOf(event, 'recordedAt');
   return new TimelineEntry(
     event.eventId,
     intern(event.type),
     intern(event.operationId),
-    occurred.ms,
-    occurred.text,
-    recorded.ms,
-    recorded.text,
+    occurredAtMs,
+    textUnlessCanonical(event.occurredAt, occurredAtMs),
+    recordedAtMs,
+    textUnlessCanonical(event.recordedAt, recordedAtMs),
     intern(event.recordedBy),
     intern(event.agency),
     intern(event.classification) as TimelineEntry['classification'],
