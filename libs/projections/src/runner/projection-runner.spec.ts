@@ -135,6 +135,38 @@ describe('ProjectionRunner', () => {
     expect(second.currentStatus().eventsProcessed).toBe(1);
   });
 
+  it('spaces checkpoints by nine times the duration of the last one', async () => {
+    const store = new InMemoryEventStore();
+    let clock = 0;
+    const checkpoints = new InMemoryProjectionCheckpointStore();
+    const save = checkpoints.save.bind(checkpoints);
+    checkpoints.save = async (checkpoint) => {
+      clock += 100; // each save takes 100 ms
+      await save(checkpoint);
+    };
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection()], checkpoints, {
+        checkpointEveryEvents: 1,
+        checkpointIntervalMs: 60_000,
+        now: () => clock,
+      }),
+    );
+    await runner.start();
+    await appendNumbered(store, 1, 1);
+    await runner.waitForPosition('1', 1000);
+    await runner.checkpoint();
+    expect(checkpoints.saves.get('recording')).toBe(1);
+    await appendNumbered(store, 2, 5);
+    await runner.waitForPosition('5', 1000);
+    expect(checkpoints.saves.get('recording')).toBe(1); // next one due at 100 + 900 ms
+    clock = 1_000;
+    await appendNumbered(store, 6, 6);
+    await runner.waitForPosition('6', 1000);
+    await runner.checkpoint();
+    expect(checkpoints.saves.get('recording')).toBe(2);
+    expect((await checkpoints.load('recording'))!.position).toBe('6');
+  });
+
   it('rebuilds from zero when the projection version changed', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();

@@ -83,7 +83,11 @@ export interface ProjectionLogger {
 }
 
 export interface ProjectionRunnerOptions {
-  /** Save a checkpoint after this many events since the last one. Default 10,000. */
+  /**
+   * Save a checkpoint after this many events since the last one. Default 10,000.
+   * Checkpoints of large states space out by themselves: a new one starts no sooner
+   * than nine times the previous one's duration after it ended.
+   */
   readonly checkpointEveryEvents?: number;
   /** Save a checkpoint this often when anything changed. Default 5,000 ms. */
   readonly checkpointIntervalMs?: number;
