@@ -172,9 +172,9 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
 
     const checkpoints = new FileProjectionCheckpointStore({ directory: checkpointDirectory });
     const saved = (await checkpoints.load('recording'))!;
-    // A save starts every 37 events (later if one is still being written): the last one that landed is behind the kill.
+    // Saves start after 37 events, spaced by their own duration: the last one that landed is behind the kill.
+    expect(Number(saved.position)).toBeGreaterThanOrEqual(37);
     expect(Number(saved.position)).toBeLessThan(killedAt);
-    expect(Number(saved.position)).toBeGreaterThanOrEqual(111);
     expect((saved.state[0] as { ids: string[] }).ids).toHaveLength(Number(saved.position));
 
     const restarted = new ProjectionRunner(store, [recordingProjection()], checkpoints);
