@@ -89,6 +89,7 @@ describe('ProjectionRunner', () => {
     const first = track(
       new ProjectionRunner(store, [recordingProjection()], checkpoints, {
         checkpointEveryEvents: 4,
+        now: () => 0, // a fixed clock: checkpoints are never spaced out by their duration
         checkpointIntervalMs: 60_000,
       }),
     );
@@ -194,6 +195,7 @@ describe('ProjectionRunner', () => {
     const runner = track(
       new ProjectionRunner(store, [failing, recordingProjection('sturdy')], checkpoints, {
         checkpointEveryEvents: 2,
+        now: () => 0,
         logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
       }),
     );
