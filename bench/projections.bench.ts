@@ -242,7 +242,6 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       {
         checkpointEveryEvents: Number.MAX_SAFE_INTEGER,
         checkpointIntervalMs: 3_600_000,
-        rebuildPageSize: READ_PAGE,
       },
     );
     if (phase === 'catch-up') {

@@ -95,7 +95,7 @@ export interface ProjectionRunnerOptions {
   readonly streamNamePrefixes?: readonly string[];
   /** First delay before resubscribing after the subscription failed; doubles up to 30 s. Default 500 ms. */
   readonly resubscribeDelayMs?: number;
-  /** Page size of rebuild reads. Default 5,000. */
+  /** Page size of rebuild reads. Default 1,000 (small pages die young: less garbage promoted while two states are live). */
   readonly rebuildPageSize?: number;
   /** Default: silent. */
   readonly logger?: ProjectionLogger;
