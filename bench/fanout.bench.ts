@@ -15,12 +15,17 @@
  * - delivery lag of every message at every subscriber: from the event's
  *   `recordedAt` (set by the write path before the durable commit; millisecond
  *   precision, so up to 1 ms high) and from the moment this process had the
- *   append's acknowledgement — p50 / p99 / max over all messages;
- * - exactness: each subscriber must receive every acknowledged event exactly
- *   once, in log order; a missing, duplicated, out-of-order or unknown message,
- *   an overflow disconnect or a connection lost is a failure (exit code 1);
- * - CPU (share of one core) and peak RSS of the server, of the client
- *   process(es) and of this driver; the server's event-loop delay over the window.
+ *   append's acknowledgement, and after the event's first arrival at any
+ *   subscriber (the fan-out alone) — p50 / p99 / max over all messages;
+ * - exactness: each subscriber must receive every event the store holds after
+ *   the run's start exactly once, in log order; a lost (gap), duplicated,
+ *   out-of-order or unknown message, one still undelivered 30 s after the last
+ *   append, an overflow disconnect or a lost connection is a failure (exit code 1);
+ * - the write rate the server actually took (appends are bounded in time: what
+ *   the writer could not send within 60 s past the planned duration is reported);
+ * - CPU (share of one core, and per delivered message) and peak RSS of the
+ *   server, of the client process(es) and of this driver; the server's
+ *   event-loop delay over the window; bytes per message.
  *
  * Server and clients share the machine's cores: on a 2-core machine the client
  * side takes a large share of what the server could use, so the figures are a
@@ -460,7 +465,7 @@ function askServer(server: Server, message: { kind: string; file?: string }, ans
 }
 
 async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await exited;
