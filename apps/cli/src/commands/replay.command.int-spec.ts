@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { currentVersionOf, isEventType } from '@timeline/events';
 import type { UnsealedEvent } from '@timeline/integrity';
 import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
 import { appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
@@ -16,7 +17,7 @@ function scenarioEvents(): UnsealedEvent[] {
     type: spec.type,
     data: spec.data,
     envelope: {
-      schemaVersion: 1,
+      schemaVersion: spec.schemaVersion ?? (isEventType(spec.type) ? currentVersionOf(spec.type) : 1),
       operationId: 'venetic',
       occurredAt: spec.occurredAt!,
       recordedAt: spec.recordedAt!,
