@@ -16,7 +16,16 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(AUTH_|CORS_|RATE_LIMIT_|SSE_MAX_)/.test(name)),
   );
-  return { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.json', ...extra };
+  // The first-run demo load (local-dev default) is covered by demo-first-run.e2e-spec.ts; start empty here.
+  return {
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    TS_NODE_PROJECT: 'tsconfig.json',
+    DEMO_DATA: 'off',
+    ...extra,
+  };
 }
 
 function start(env: NodeJS.ProcessEnv) {
@@ -80,16 +89,24 @@ describe('start-up security', () => {
         const match = /"msg":"listening","port":(\d+)/.exec(server.output.stdout);
         return match ? Number(match[1]) : null;
       }, 45_000);
-      expect(server.output.stdout).toContain('=== LOCAL DEVELOPMENT MODE (AUTH_MODE=local-dev) — not for real data ===');
+      expect(server.output.stdout).toContain(
+        '=== LOCAL DEVELOPMENT MODE (AUTH_MODE=local-dev) — not for real data ===',
+      );
       expect(server.output.stdout).toContain('A local signing key was created.');
       expect(statSync(join(dataDir, 'local-dev', 'signing-key.jwk.json')).mode & 0o777).toBe(0o600);
       const tokens = Object.fromEntries(
-        [...server.output.stdout.matchAll(/^ {2}(recorder|analyst|auditor|admin) +(\S+)$/gm)].map((match) => [match[1], match[2]]),
+        [...server.output.stdout.matchAll(/^ {2}(recorder|analyst|auditor|admin) +(\S+)$/gm)].map((match) => [
+          match[1],
+          match[2],
+        ]),
       );
       expect(Object.keys(tokens).sort()).toEqual(['admin', 'analyst', 'auditor', 'recorder']);
       for (const [role, token] of Object.entries(tokens)) {
         const me = await get(port, '/auth/me', token);
-        expect([me.status, JSON.parse(me.body)]).toEqual([200, { subject: `local-${role}`, agency: 'NCA', roles: [role] }]);
+        expect([me.status, JSON.parse(me.body)]).toEqual([
+          200,
+          { subject: `local-${role}`, agency: 'NCA', roles: [role] },
+        ]);
       }
       expect((await get(port, '/events')).status).toBe(401);
       expect((await get(port, '/health')).status).toBe(200);

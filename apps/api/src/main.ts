@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { operationModel } from '@timeline/application';
+import { DemoDataModule } from '@timeline/demo-data';
 import { createApp, jsonLogger } from './app.factory';
 import { AuthConfigurationError, readAuthConfiguration } from './auth/auth.config';
 import { ConfigurationError, loadApiConfig, type ApiConfig } from './config/api.config';
@@ -22,18 +23,33 @@ function readConfiguration(): { api: ApiConfig; auth: ReturnType<typeof readAuth
 async function main(): Promise<void> {
   const { api, auth } = readConfiguration();
   const logger = jsonLogger(api);
-  const app = await createApp(api, { auth, model: operationModel, logger });
+  // A newcomer's first start shows a populated operation: the demo is loaded into an empty
+  // embedded store in local development (never in production mode unless asked for).
+  const loadDemo =
+    api.demoData === 'on' ||
+    (api.demoData === 'auto' && auth.localDev !== null && api.eventStore.kind === 'sqlite');
+  const app = await createApp(api, {
+    auth,
+    model: operationModel,
+    logger,
+    imports: loadDemo ? [DemoDataModule.forRoot({ loadOnEmptyStore: true, model: operationModel })] : [],
+  });
   await app.listen(api.port, api.host);
   const address = app.getHttpServer().address() as { port: number } | null;
   new Logger('Main').log({
     msg: 'listening',
     port: address?.port ?? api.port,
     host: api.host,
-    store: api.eventStore.kind === 'sqlite' ? { kind: 'sqlite', file: api.eventStore.file } : { kind: 'eventstoredb' },
+    store:
+      api.eventStore.kind === 'sqlite'
+        ? { kind: 'sqlite', file: api.eventStore.file }
+        : { kind: 'eventstoredb' },
   });
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

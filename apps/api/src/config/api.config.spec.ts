@@ -10,6 +10,7 @@ describe('loadApiConfig', () => {
       logLevels: ['fatal', 'error', 'warn', 'log'],
       bodyLimitBytes: 1048576,
       maxBatchEvents: 100,
+      demoData: 'auto',
     });
   });
 
@@ -24,6 +25,7 @@ describe('loadApiConfig', () => {
         LOG_LEVEL: 'warn',
         BODY_LIMIT_BYTES: '65536',
         MAX_BATCH_EVENTS: '10',
+        DEMO_DATA: 'off',
       },
       '/ignored',
     );
@@ -35,13 +37,21 @@ describe('loadApiConfig', () => {
       logLevels: ['fatal', 'error', 'warn'],
       bodyLimitBytes: 65536,
       maxBatchEvents: 10,
+      demoData: 'off',
     });
   });
 
   it('names every wrong variable in one error', () => {
     let error: unknown;
     try {
-      loadApiConfig({ PORT: 'eighty', EVENT_STORE: 'postgres', LOG_LEVEL: 'loud', BODY_LIMIT_BYTES: '12', MAX_BATCH_EVENTS: '0' });
+      loadApiConfig({
+        PORT: 'eighty',
+        EVENT_STORE: 'postgres',
+        LOG_LEVEL: 'loud',
+        BODY_LIMIT_BYTES: '12',
+        MAX_BATCH_EVENTS: '0',
+        DEMO_DATA: 'yes',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -52,6 +62,7 @@ describe('loadApiConfig', () => {
       'MAX_BATCH_EVENTS must be an integer from 1 to 10000; got "0"',
       'LOG_LEVEL must be one of error, warn, info, debug, verbose; got "loud"',
       'EVENT_STORE must be sqlite or eventstoredb; got "postgres"',
+      'DEMO_DATA must be auto, on or off; got "yes"',
     ]);
   });
 
@@ -62,7 +73,9 @@ describe('loadApiConfig', () => {
     expect(() => loadApiConfig({ EVENTSTORE_URL: 'esdb://localhost:2113' })).toThrow(
       'EVENTSTORE_URL is only used with EVENT_STORE=eventstoredb',
     );
-    expect(() => loadApiConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'http://localhost:2113' })).toThrow(
+    expect(() =>
+      loadApiConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'http://localhost:2113' }),
+    ).toThrow(
       'EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got "http://localhost:2113"',
     );
   });

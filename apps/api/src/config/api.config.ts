@@ -22,6 +22,11 @@ export interface ApiConfig {
   readonly bodyLimitBytes: number;
   /** MAX_BATCH_EVENTS: most events one request may record. Default 100. */
   readonly maxBatchEvents: number;
+  /**
+   * DEMO_DATA: load the demo operation into an empty embedded store at start-up.
+   * `auto` (default): only in local development mode; `on`; `off`.
+   */
+  readonly demoData: 'auto' | 'on' | 'off';
 }
 
 /** Start-up stops with this when a variable is wrong; each problem names its variable. */
@@ -73,7 +78,9 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const level = (value('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevels = LOG_LEVELS[level === 'log' ? 'info' : level];
   if (logLevels === undefined) {
-    problems.push(`LOG_LEVEL must be one of ${Object.keys(LOG_LEVELS).join(', ')}; got ${JSON.stringify(level)}`);
+    problems.push(
+      `LOG_LEVEL must be one of ${Object.keys(LOG_LEVELS).join(', ')}; got ${JSON.stringify(level)}`,
+    );
   }
 
   const kind = value('EVENT_STORE') ?? 'sqlite';
@@ -81,9 +88,13 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(dataDir, 'events.db') };
   if (kind === 'eventstoredb') {
     if (url === undefined) {
-      problems.push('EVENTSTORE_URL is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
+      problems.push(
+        'EVENTSTORE_URL is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)',
+      );
     } else if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\/\S+$/.test(url)) {
-      problems.push(`EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got ${JSON.stringify(url)}`);
+      problems.push(
+        `EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got ${JSON.stringify(url)}`,
+      );
     } else {
       eventStore = { kind: 'eventstoredb', url };
     }
@@ -93,6 +104,20 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     problems.push('EVENTSTORE_URL is only used with EVENT_STORE=eventstoredb; unset it or set EVENT_STORE');
   }
 
+  const demoData = value('DEMO_DATA') ?? 'auto';
+  if (demoData !== 'auto' && demoData !== 'on' && demoData !== 'off') {
+    problems.push(`DEMO_DATA must be auto, on or off; got ${JSON.stringify(demoData)}`);
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return { port, host, dataDir, eventStore, logLevels: logLevels!, bodyLimitBytes, maxBatchEvents };
+  return {
+    port,
+    host,
+    dataDir,
+    eventStore,
+    logLevels: logLevels!,
+    bodyLimitBytes,
+    maxBatchEvents,
+    demoData: demoData as ApiConfig['demoData'],
+  };
 }
