@@ -40,7 +40,11 @@ export class DuplicateEventIdError extends EventStoreError {
     readonly streamName: string,
     reason: string,
   ) {
-    super(`Event id ${eventId} is already stored with other content: ${reason}`, { eventId, streamName, reason });
+    super(`Event id ${eventId} is already stored with other content: ${reason}`, {
+      eventId,
+      streamName,
+      reason,
+    });
   }
 }
 
@@ -59,7 +63,9 @@ export class EventStoreAccessDeniedError extends EventStoreError {
   readonly category: ErrorCategory = 'unavailable';
 
   constructor(operation: string) {
-    super(`The event store refused ${operation}: access denied for the configured credentials`, { operation });
+    super(`The event store refused ${operation}: access denied for the configured credentials`, {
+      operation,
+    });
   }
 }
 

@@ -120,7 +120,11 @@ export interface EventStore {
    * `DuplicateEventIdError`.
    * @throws WrongExpectedRevisionError when the expected revision does not hold.
    */
-  append(streamName: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
+  append(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
 
   /** @throws StreamNotFoundError when the stream holds no event. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

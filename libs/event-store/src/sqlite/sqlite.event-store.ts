@@ -18,10 +18,10 @@ import type {
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
-  InvalidAppendError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../event-store.errors';
+import { validateAppend } from '../append-validation';
 import { positionOf, type GlobalPosition } from '../global-position';
 import { SqliteReader } from './sqlite.reader';
 import type { ConnectionDurability } from './sqlite.schema';
@@ -47,9 +47,6 @@ export interface SqliteEventStoreOptions {
 export interface SqliteEventStoreMetrics extends WriterMetrics {
   readonly subscriptions: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_STREAM_NAME_LENGTH = 1024;
 
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL.
@@ -119,7 +116,7 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     if (this.closing) throw new EventStoreUnavailableError('the store is closed');
     const expected = options?.expectedRevision ?? 'any';
-    const wire = validateAppend(streamName, events, expected);
+    const wire = toWireEvents(streamName, events, expected);
     const outcome = await this.writer.append(streamName, expected, wire);
     return toResult(outcome);
   }
@@ -290,93 +287,18 @@ function seqOf(position: GlobalPosition | undefined): number {
   return Number(position.commit);
 }
 
-function validateAppend(
+/** The port's checks, then the form the writer thread stores. */
+function toWireEvents(
   streamName: string,
   events: readonly EventToAppend[],
   expected: ExpectedRevision,
 ): WireEvent[] {
-  if (
-    typeof streamName !== 'string' ||
-    streamName.length === 0 ||
-    streamName.length > MAX_STREAM_NAME_LENGTH
-  ) {
-    throw new InvalidAppendError(
-      `the stream name must be a non-empty string of at most ${MAX_STREAM_NAME_LENGTH} characters`,
-    );
-  }
-  if (!(
-    expected === 'any' ||
-    expected === 'no_stream' ||
-    expected === 'stream_exists' ||
-    (Number.isSafeInteger(expected) && expected >= 0)
-  )) {
-    throw new InvalidAppendError(
-      `expected revision ${JSON.stringify(expected)} is not 'any', 'no_stream', 'stream_exists' or a revision ≥ 0`,
-    );
-  }
-  if (!Array.isArray(events) || events.length === 0)
-    throw new InvalidAppendError('an append needs at least one event');
-  const seen = new Set<string>();
-  return events.map((event, index) => {
-    const where = `event ${index}`;
-    if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
-      throw new InvalidAppendError(`${where}: event id ${JSON.stringify(event?.eventId)} is not a UUID`);
-    }
-    const eventId = event.eventId.toLowerCase();
-    if (seen.has(eventId))
-      throw new InvalidAppendError(`${where}: event id ${eventId} appears twice in the batch`);
-    seen.add(eventId);
-    if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new InvalidAppendError(`${where}: the type must be a non-empty string`);
-    }
-    assertJsonObject(event.data, `${where} data`);
-    assertJsonObject(event.metadata, `${where} metadata`);
-    return {
-      eventId,
-      type: event.type,
-      data: JSON.stringify(event.data),
-      metadata: JSON.stringify(event.metadata),
-    };
-  });
-}
-
-/** JSON.stringify would silently drop or rewrite these; the store refuses them instead. */
-function assertJsonObject(value: unknown, path: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidAppendError(`${path} must be a JSON object`);
-  }
-  assertJson(value, path);
-}
-
-function assertJson(value: unknown, path: string): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value))
-        throw new InvalidAppendError(`${path} is ${value}, which JSON cannot hold`);
-      return;
-    case 'object':
-      if (value === null) return;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) assertJson(value[i], `${path}[${i}]`);
-        return;
-      }
-      {
-        const prototype = Object.getPrototypeOf(value) as unknown;
-        if (prototype !== Object.prototype && prototype !== null) {
-          throw new InvalidAppendError(
-            `${path} is not a plain object (${(value as object).constructor?.name ?? 'unknown'})`,
-          );
-        }
-        for (const key of Object.keys(value))
-          assertJson((value as Record<string, unknown>)[key], `${path}.${key}`);
-      }
-      return;
-    default:
-      throw new InvalidAppendError(`${path} is ${typeof value}, which JSON cannot hold`);
-  }
+  return validateAppend(streamName, events, expected).map((event) => ({
+    eventId: event.eventId,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    metadata: JSON.stringify(event.metadata),
+  }));
 }
 
 function toResult(outcome: AppendOutcome): AppendResult {
