@@ -10,7 +10,12 @@ import {
 import { OPERATION_STREAM_PREFIX } from '@timeline/events';
 
 /** The events that decide which agencies take part in an operation. */
-export const MEMBERSHIP_EVENT_TYPES = ['OperationLaunched', 'AgencyJoined', 'EventCorrected', 'EventRetracted'] as const;
+export const MEMBERSHIP_EVENT_TYPES = [
+  'OperationLaunched',
+  'AgencyJoined',
+  'EventCorrected',
+  'EventRetracted',
+] as const;
 
 const PAGE = 1000;
 
@@ -51,7 +56,8 @@ export class OperationMembership implements OnModuleInit, OnModuleDestroy {
           if (message.kind === 'event') this.applyInOrder(message.event);
         },
         // Reads keep working without the subscription: a "no" always re-reads the store.
-        error: (error: unknown) => this.logger.error({ msg: 'membership subscription failed', error: String(error) }),
+        error: (error: unknown) =>
+          this.logger.error({ msg: 'membership subscription failed', error: String(error) }),
       });
   }
 
@@ -64,6 +70,14 @@ export class OperationMembership implements OnModuleInit, OnModuleDestroy {
   async takesPart(operationId: string, agency: string): Promise<boolean> {
     if (this.knownMember(operationId, agency)) return true;
     await this.catchUp();
+    return this.knownMember(operationId, agency);
+  }
+
+  /**
+   * The answer from memory alone, for hot paths: true when the agency is known to
+   * take part; false only means "not known yet" — ask `takesPart` then.
+   */
+  isKnownMember(operationId: string, agency: string): boolean {
     return this.knownMember(operationId, agency);
   }
 
@@ -121,7 +135,11 @@ export class OperationMembership implements OnModuleInit, OnModuleDestroy {
 
   private async readNewEvents(): Promise<void> {
     for (;;) {
-      const events = await this.store.readAll({ after: this.position, maxCount: PAGE, filter: membershipFilter() });
+      const events = await this.store.readAll({
+        after: this.position,
+        maxCount: PAGE,
+        filter: membershipFilter(),
+      });
       for (const event of events) this.applyInOrder(event);
       if (events.length < PAGE) return;
     }
@@ -193,7 +211,9 @@ export class OperationMembership implements OnModuleInit, OnModuleDestroy {
       members = { grants: new Map() };
       this.operations.set(operationId, members);
     }
-    const agencies = [...new Set(candidates.filter((agency): agency is string => typeof agency === 'string'))];
+    const agencies = [
+      ...new Set(candidates.filter((agency): agency is string => typeof agency === 'string')),
+    ];
     for (const agency of agencies) {
       let grants = members.grants.get(agency);
       if (!grants) {

@@ -76,7 +76,8 @@ export class LiveFeeds {
         item: entry === null ? null : { kind: amended === null ? 'appended' : 'changed', entry },
       };
     };
-    const readLog = (after: GlobalPosition | undefined, upTo: GlobalPosition) => this.readLog(after, upTo, streamName);
+    const readLog = (after: GlobalPosition | undefined, upTo: GlobalPosition) =>
+      this.readLog(after, upTo, streamName);
     return {
       live$: this.applied$.pipe(
         filter((item) => item.item.streamName === streamName),
@@ -128,7 +129,10 @@ export class LiveFeeds {
       });
       const within = page.filter((event) => comparePositions(event.position, upTo) <= 0);
       if (within.length > 0) {
-        yield within.map((recorded) => ({ position: recorded.position, item: toStoredTimelineEvent(recorded) }));
+        yield within.map((recorded) => ({
+          position: recorded.position,
+          item: toStoredTimelineEvent(recorded),
+        }));
       }
       if (page.length < BACKLOG_PAGE || within.length < page.length) return;
       cursor = page[page.length - 1].position;

@@ -17,7 +17,8 @@ import { ResumableFeed } from './resumable-feed';
 import { SseChannel, type SseMessage } from './sse-channel';
 
 /** The platform reply: Fastify's (hijacked, then written raw) or a plain Node response. */
-type ReplyLike = ServerResponse | { raw: ServerResponse; hijack(): void; getHeaders(): Record<string, unknown> };
+type ReplyLike =
+  ServerResponse | { raw: ServerResponse; hijack(): void; getHeaders(): Record<string, unknown> };
 
 function lastEventIdOf(header: string | undefined): GlobalPosition | undefined {
   if (header === undefined || header.trim() === '') return undefined;
@@ -81,10 +82,17 @@ export class LiveController {
     const channel = this.open('events', principal, reply);
     const feed = new ResumableFeed(channel, this.feeds.events(), {
       maxPendingLive: this.options.maxPendingLive,
-      toMessage: async ({ item: event }): Promise<SseMessage | null> => {
+      toMessage: ({ item: event }): SseMessage | null | Promise<SseMessage | null> => {
         if (typeFilter && !typeFilter.has(event.type)) return null;
-        if (!(await this.membership.takesPart(event.operationId, principal.agency))) return null;
-        return { id: event.position, data: redactEventForPrincipal(principal, publicEvent(event)) };
+        const message = (): SseMessage => ({
+          id: event.position,
+          data: redactEventForPrincipal(principal, publicEvent(event)),
+        });
+        // Known members are answered from memory (the hot path of fan-out); anything else asks the store.
+        if (this.membership.isKnownMember(event.operationId, principal.agency)) return message();
+        return this.membership
+          .takesPart(event.operationId, principal.agency)
+          .then((member) => (member ? message() : null));
       },
     });
     await feed.start(after ?? this.feeds.events().livePosition() ?? undefined);
@@ -101,7 +109,11 @@ export class LiveController {
   @ApiProduces('text/event-stream')
   @ApiParam({ name: 'operationId', example: 'venetic' })
   @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiQuery({ name: 'type', required: false, description: 'Only entries of these event types, comma-separated' })
+  @ApiQuery({
+    name: 'type',
+    required: false,
+    description: 'Only entries of these event types, comma-separated',
+  })
   async timeline(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
@@ -118,7 +130,10 @@ export class LiveController {
       maxPendingLive: this.options.maxPendingLive,
       toMessage: ({ position, item: change }): SseMessage | null => {
         if (change === null || (typeFilter && !typeFilter.has(change.entry.type))) return null;
-        return { id: formatPosition(position), data: { kind: change.kind, entry: redactEntryForPrincipal(principal, change.entry) } };
+        return {
+          id: formatPosition(position),
+          data: { kind: change.kind, entry: redactEntryForPrincipal(principal, change.entry) },
+        };
       },
     });
     await feed.start(after ?? source.livePosition() ?? undefined);
@@ -159,7 +174,8 @@ export class LiveController {
         dirty = true;
         void flush();
       },
-      error: (error: unknown) => channel.fail('live.source-failed', error instanceof Error ? error.message : String(error)),
+      error: (error: unknown) =>
+        channel.fail('live.source-failed', error instanceof Error ? error.message : String(error)),
     });
     channel.onClose(() => subscription.unsubscribe());
     await flush();
@@ -191,4 +207,3 @@ export class LiveController {
     return channel;
   }
 }
-

@@ -11,6 +11,9 @@ class FakeResponse extends EventEmitter {
   writeHead(): this {
     return this;
   }
+  cork(): void {}
+  uncork(): void {}
+
   write(chunk: string): boolean {
     this.written += chunk;
     return true;
@@ -30,7 +33,11 @@ function ids(response: FakeResponse): number[] {
 describe('ResumableFeed', () => {
   it('sends the backlog after Last-Event-ID, then what arrived meanwhile, then live items, each once and in order', async () => {
     const response = new FakeResponse();
-    const channel = new SseChannel(response as unknown as ServerResponse, { heartbeatMs: 60_000, maxBufferedBytes: 1e6, retryMs: 1 });
+    const channel = new SseChannel(response as unknown as ServerResponse, {
+      heartbeatMs: 60_000,
+      maxBufferedBytes: 1e6,
+      retryMs: 1,
+    });
     channel.open();
     const live = new Subject<Positioned<number>>();
     let head = 6;
@@ -50,7 +57,10 @@ describe('ResumableFeed', () => {
           yield [item(5), item(6)];
         },
       },
-      { maxPendingLive: 10, toMessage: ({ position, item: n }) => (n === 4 ? null : { id: position.commit.toString(), data: n }) },
+      {
+        maxPendingLive: 10,
+        toMessage: ({ position, item: n }) => (n === 4 ? null : { id: position.commit.toString(), data: n }),
+      },
     );
     await feed.start(positionOf(2));
     live.next(item(7));
@@ -62,7 +72,11 @@ describe('ResumableFeed', () => {
 
   it('disconnects a client whose held live items exceed the bound while its backlog is sent', async () => {
     const response = new FakeResponse();
-    const channel = new SseChannel(response as unknown as ServerResponse, { heartbeatMs: 60_000, maxBufferedBytes: 1e6, retryMs: 1 });
+    const channel = new SseChannel(response as unknown as ServerResponse, {
+      heartbeatMs: 60_000,
+      maxBufferedBytes: 1e6,
+      retryMs: 1,
+    });
     channel.open();
     const live = new Subject<Positioned<number>>();
     const feed = new ResumableFeed(

@@ -14,7 +14,10 @@ export interface ResumableFeedSource<T> {
   /** Everything up to this position can be read from `backlog` (null: nothing yet). */
   readonly livePosition: () => GlobalPosition | null;
   /** Pages of what lies after `after` (exclusive) up to `upTo` (inclusive), in log order. */
-  readonly backlog: (after: GlobalPosition | undefined, upTo: GlobalPosition) => AsyncIterable<readonly Positioned<T>[]>;
+  readonly backlog: (
+    after: GlobalPosition | undefined,
+    upTo: GlobalPosition,
+  ) => AsyncIterable<readonly Positioned<T>[]>;
 }
 
 export interface ResumableFeedOptions<T> {
@@ -87,20 +90,35 @@ export class ResumableFeed<T> {
       this.channel.overflow();
       return;
     }
-    // One item at a time, in order, even when deciding visibility is asynchronous.
-    this.queued += 1;
-    this.queue = this.queue
-      .then(() => this.deliver(item))
-      .finally(() => {
-        this.queued -= 1;
-      });
+    if (this.queued === 0) {
+      // Nothing waiting: deliver at once, and queue only if deciding needs the store.
+      const pending = this.deliver(item);
+      if (pending) this.enqueue(pending);
+      return;
+    }
+    // One item at a time, in order, while an earlier one waits on an asynchronous decision.
+    this.enqueue(this.queue.then(() => this.deliver(item)));
   }
 
-  private async deliver(item: Positioned<T>): Promise<void> {
-    if (this.channel.isClosed) return;
-    if (this.last !== undefined && comparePositions(item.position, this.last) <= 0) return;
+  private enqueue(work: Promise<void>): void {
+    this.queued += 1;
+    this.queue = work.finally(() => {
+      this.queued -= 1;
+    });
+  }
+
+  /** Sends the item unless already sent; returns a promise only when deciding its message is asynchronous. */
+  private deliver(item: Positioned<T>): Promise<void> | undefined {
+    if (this.channel.isClosed) return undefined;
+    if (this.last !== undefined && comparePositions(item.position, this.last) <= 0) return undefined;
     this.last = item.position;
-    const message = await this.options.toMessage(item);
+    const message = this.options.toMessage(item);
+    if (message instanceof Promise) {
+      return message.then((resolved) => {
+        if (resolved !== null) this.channel.send(resolved);
+      });
+    }
     if (message !== null) this.channel.send(message);
+    return undefined;
   }
 }

@@ -16,6 +16,9 @@ class FakeResponse extends EventEmitter {
     return this;
   }
 
+  cork(): void {}
+  uncork(): void {}
+
   write(chunk: string): boolean {
     this.written += chunk;
     return true;
@@ -47,8 +50,13 @@ describe('SseChannel', () => {
     channel.send({ id: '7', data: { type: 'ArrestMade', n: 1 } });
     channel.send({ event: 'note', data: 'text' });
     expect(response.status).toBe(200);
-    expect(response.headers).toMatchObject({ 'content-type': 'text/event-stream; charset=utf-8', 'x-frame-options': 'DENY' });
-    expect(response.written).toBe('retry: 2000\n\nid: 7\ndata: {"type":"ArrestMade","n":1}\n\nevent: note\ndata: "text"\n\n');
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'x-frame-options': 'DENY',
+    });
+    expect(response.written).toBe(
+      'retry: 2000\n\nid: 7\ndata: {"type":"ArrestMade","n":1}\n\nevent: note\ndata: "text"\n\n',
+    );
   });
 
   it('sends a heartbeat comment at each interval until closed', () => {

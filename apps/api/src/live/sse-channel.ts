@@ -41,6 +41,7 @@ export type SseCloseReason = 'client-closed' | 'overflow' | 'server-closed' | 'f
  */
 export class SseChannel {
   private heartbeat: NodeJS.Timeout | null = null;
+  private corked = false;
   private closed = false;
   private lastSentId: string | null = null;
   private readonly closeListeners: ((reason: SseCloseReason) => void)[] = [];
@@ -100,9 +101,21 @@ export class SseChannel {
     if (message.id !== undefined) frame += `id: ${message.id}\n`;
     if (message.event !== undefined) frame += `event: ${message.event}\n`;
     frame += `data: ${encode(message.data)}\n\n`;
+    this.corkUntilNextTick();
     this.response.write(frame);
     if (message.id !== undefined) this.lastSentId = message.id;
     return true;
+  }
+
+  /** Messages sent in one turn of the event loop leave in one write (one chunk, one syscall). */
+  private corkUntilNextTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.response.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.response.uncork();
+    });
   }
 
   comment(text: string): void {
@@ -112,7 +125,9 @@ export class SseChannel {
   /** Tells the client why the stream ends, then ends it. */
   fail(code: string, message: string): void {
     if (this.closed) return;
-    this.response.write(`event: error\ndata: ${JSON.stringify({ code, message, lastEventId: this.lastSentId })}\n\n`);
+    this.response.write(
+      `event: error\ndata: ${JSON.stringify({ code, message, lastEventId: this.lastSentId })}\n\n`,
+    );
     this.end('failed');
   }
 
