@@ -432,6 +432,8 @@ function startServer(dataDir: string): Promise<Server> {
         ...testAuthEnvironment(),
         DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',
+        // The log must hold the run's events only.
+        DEMO_DATA: 'off',
         // Every subscriber is its own principal; the writer alone sends more than the default request budget.
         RATE_LIMIT_REQUESTS: '1000000',
         TS_NODE_PROJECT: 'tsconfig.json',
