@@ -33,6 +33,27 @@ function encode(data: unknown): string {
   return json;
 }
 
+/**
+ * Whole frames of payloads shared by many clients (the same object, id and
+ * event name), encoded to bytes once: each socket then writes the same Buffer.
+ */
+const frames = new WeakMap<object, { id: string | undefined; event: string | undefined; frame: Buffer }>();
+
+function frameOf(message: SseMessage): Buffer | string {
+  const build = (): string => {
+    let frame = '';
+    if (message.id !== undefined) frame += `id: ${message.id}\n`;
+    if (message.event !== undefined) frame += `event: ${message.event}\n`;
+    return `${frame}data: ${encode(message.data)}\n\n`;
+  };
+  if (message.data === null || typeof message.data !== 'object') return build();
+  const cached = frames.get(message.data);
+  if (cached && cached.id === message.id && cached.event === message.event) return cached.frame;
+  const frame = Buffer.from(build());
+  frames.set(message.data, { id: message.id, event: message.event, frame });
+  return frame;
+}
+
 export type SseCloseReason = 'client-closed' | 'overflow' | 'server-closed' | 'failed';
 
 /**
@@ -97,10 +118,7 @@ export class SseChannel {
       this.overflow();
       return false;
     }
-    let frame = '';
-    if (message.id !== undefined) frame += `id: ${message.id}\n`;
-    if (message.event !== undefined) frame += `event: ${message.event}\n`;
-    frame += `data: ${encode(message.data)}\n\n`;
+    const frame = frameOf(message);
     this.corkUntilNextTick();
     this.response.write(frame);
     if (message.id !== undefined) this.lastSentId = message.id;
