@@ -1,6 +1,7 @@
 import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { problemType } from '../http/problem-details';
 import { AuthenticationRequiredError, KeySetUnavailableError } from './auth.errors';
 import type { AuthConfiguration } from './auth.config';
 import { issueToken } from './local-dev-keys';
@@ -92,7 +93,7 @@ export async function configureSecurity(app: NestFastifyApplication, config: Aut
 }
 
 function problem(status: number, title: string, code: string, detail: string, instance: string) {
-  return { type: `https://operation-timeline.local/problems/${code}`, title, status, detail, instance, code };
+  return { type: problemType(code), title, status, detail, instance, code };
 }
 
 /** Local development only: one token per role, for the agency NCA, valid 12 hours. */
