@@ -1,4 +1,4 @@
-// One jest run, three kinds of test (CONVENTIONS.md §10), told apart by suffix.
+// One jest run, three kinds of test (CONVENTIONS.md §10), told apart by suffix; some e2e suites run on both stores.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -22,5 +22,17 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,events,test}/**/*.int-spec.ts'],
     },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      // The write-API and read-side suites once more, over the EventStoreDB adapter on its protocol test server.
+      ...shared,
+      displayName: 'e2e-eventstoredb',
+      setupFiles: ['<rootDir>/test/support/eventstoredb.e2e-setup.ts'],
+      testMatch: [
+        '<rootDir>/test/recording.e2e-spec.ts',
+        '<rootDir>/test/recording-bad-input.e2e-spec.ts',
+        '<rootDir>/test/read-models.e2e-spec.ts',
+        '<rootDir>/test/live.e2e-spec.ts',
+      ],
+    },
   ],
 };

@@ -1,3 +1,4 @@
+import { formatPosition, parsePosition, positionOf } from '@timeline/event-store';
 import { apiClient, type ApiClient } from './support/api-client';
 import { FixedClock, startTestApp, type TestApp } from './support/test-app';
 
@@ -212,7 +213,9 @@ describe('The operational picture and timeline over HTTP', () => {
   });
 
   it('times out a read-your-writes wait for a position not yet reached with 503 and Retry-After', async () => {
-    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?minPosition=999999&waitMs=50');
+    // Far beyond the last write on either store (SQLite counts events, EventStoreDB log bytes).
+    const unreached = formatPosition(positionOf(parsePosition(lastPosition)!.commit + 1_000_000_000n));
+    const response = await api.as(ANALYST_NWP).get(`/operations/venetic/picture?minPosition=${unreached}&waitMs=50`);
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
   });

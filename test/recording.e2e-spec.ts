@@ -1,10 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixedId } from '@timeline/application/testing/record-events.fixtures';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@timeline/event-store';
+import {
+  EVENT_STORE,
+  formatPosition,
+  isAfter,
+  parsePosition,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@timeline/event-store';
 import { GENESIS_HASH, type EventEnvelope } from '@timeline/events';
 import { computeEventHash } from '@timeline/integrity';
 import { apiClient, type ApiClient } from './support/api-client';
+import { e2eEventStore } from './support/e2e-event-store';
 import { FixedClock, startTestApp, type TestApp } from './support/test-app';
 
 // A busy machine (the suite shares two cores) must not turn slow start-ups into failures.
@@ -31,6 +40,14 @@ const ARREST_EVENT_ID = '2b0c8f0e-6d1f-4a59-9a3e-5f1e2d7c4b10'; // corrected by 
 const DUPLICATE_SEIZURE_EVENT_ID = '9d4e7a21-3c5b-4f0e-8a71-0c6b2e9f8d33'; // retracted by the EventRetracted example
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/**
+ * SQLite numbers the global log 1, 2, 3, …, so the nth event this suite writes is at "n".
+ * EventStoreDB has positions of its own (log offsets): there the test checks what the
+ * contract promises instead — they parse, strictly increase, and are what reads report.
+ */
+const sqlitePosition = (sequence: number): unknown =>
+  e2eEventStore() === 'sqlite' ? String(sequence) : expect.any(String);
+
 describe('Recording Operation Venetic over HTTP', () => {
   let test: TestApp;
   let api: ApiClient;
@@ -54,7 +71,14 @@ describe('Recording Operation Venetic over HTTP', () => {
   const stream = (operationId: string): Promise<RecordedEvent[]> =>
     store.readStream(`operation-${operationId}`).catch(() => []);
 
-  /** Posts one event (or a batch) and expects it recorded at the next revisions, with exact response and ETag. */
+  /** Every position the story's writes returned, in order, and the last of them parsed. */
+  const storyPositions: string[] = [];
+  let storyHead: GlobalPosition | null = null;
+
+  /**
+   * Posts one event (or a batch) and expects it recorded at the next revisions, with exact
+   * response and ETag, at positions after every earlier write's and in batch order.
+   */
   async function record(
     as: typeof NCA | typeof NWP | typeof MERPOL,
     events: { type: string; eventId: string; occurredAt: string; data: Record<string, unknown>; schemaVersion?: number }[],
@@ -69,16 +93,28 @@ describe('Recording Operation Venetic over HTTP', () => {
       body: {
         operationId: 'venetic',
         streamRevision: last,
-        position: String(last + 1),
+        position: sqlitePosition(last + 1),
         replayed: false,
         events: events.map((event, index) => ({
           eventId: event.eventId,
           type: event.type,
           streamRevision: firstRevision + index,
-          position: String(firstRevision + index + 1),
+          position: sqlitePosition(firstRevision + index + 1),
         })),
       },
     });
+    const body = response.body as { position: string; events: { position: string }[] };
+    for (const { position } of body.events) {
+      const parsed = parsePosition(position);
+      expect({ position, parses: parsed !== null, afterPrevious: parsed !== null && isAfter(parsed, storyHead) }).toEqual({
+        position,
+        parses: true,
+        afterPrevious: true,
+      });
+      storyHead = parsed;
+      storyPositions.push(position);
+    }
+    expect(body.position).toBe(body.events.at(-1)!.position);
   }
 
   it('records the story from launch to closure, every catalogue example included, with exact responses', async () => {
@@ -141,8 +177,11 @@ describe('Recording Operation Venetic over HTTP', () => {
     expect(closed.status).toBe(201);
     expect(closed.body.streamRevision).toBe(17);
     expect(closed.body.events[0].eventId).toMatch(UUID_V7);
+    expect(isAfter(parsePosition(closed.body.position as string)!, storyHead)).toBe(true);
 
     const events = await stream('venetic');
+    // The positions the writes returned are the ones reads report, the refused raid taking none.
+    expect(events.map((event) => formatPosition(event.position))).toEqual([...storyPositions, closed.body.position]);
     expect(events.map((event) => [event.revision, event.type, (event.metadata as unknown as EventEnvelope).agency])).toEqual([
       [0, 'OperationLaunched', 'NCA'],
       [1, 'AgencyJoined', 'NCA'],

@@ -7,17 +7,24 @@ import { createApp } from '../../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig, type ApiConfig } from '../../apps/api/src/config/api.config';
 import { testAuthEnvironment } from './auth.tokens';
+import { e2eEventStore } from './e2e-event-store';
+import { EventStoreDbTestServer } from './eventstoredb-test-server/eventstoredb-test-server';
 
 export interface TestApp {
   readonly app: INestApplication;
   readonly config: ApiConfig;
   readonly dataDir: string;
-  /** Closes the app (and its store) and removes its data directory. */
+  /** The EventStoreDB test server the api runs on, when E2E_EVENT_STORE=eventstoredb chose it. */
+  readonly eventStoreDb?: EventStoreDbTestServer;
+  /** Closes the app (and its store), stops its EventStoreDB test server, and removes its data directory. */
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
-  /** Environment variables as the api reads them (DATA_DIR is a fresh temporary directory). */
+  /**
+   * Environment variables as the api reads them (DATA_DIR is a fresh temporary directory).
+   * Without EVENT_STORE here, the store is the one E2E_EVENT_STORE names (SQLite by default).
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Default: the real operation decider. */
   readonly model?: OperationModel<unknown>;
@@ -33,25 +40,52 @@ const silentLogger: LoggerService = {
   error: () => undefined,
 };
 
-/** The real api on a real file-backed SQLite store in a temporary directory. */
+/**
+ * The real api on a real store: file-backed SQLite in a temporary directory, or,
+ * when E2E_EVENT_STORE=eventstoredb, the EventStoreDB adapter on an in-process
+ * protocol test server of its own.
+ */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-e2e-'));
-  const config = loadApiConfig({ LOG_LEVEL: 'error', ...options.env, DATA_DIR: dataDir });
-  const app = await createApp(config, {
-    auth: readAuthConfiguration({ ...testAuthEnvironment(), ...options.env }, dataDir),
-    model: options.model ?? operationModel,
-    clock: options.clock,
-    logger: options.logger ?? silentLogger,
-  });
-  return {
-    app,
-    config,
-    dataDir,
-    async close() {
-      await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  // A test that names its store keeps it; the others follow E2E_EVENT_STORE.
+  const eventStoreDb =
+    options.env?.['EVENT_STORE'] === undefined && e2eEventStore() === 'eventstoredb'
+      ? await EventStoreDbTestServer.start()
+      : undefined;
+  const release = async (): Promise<void> => {
+    await eventStoreDb?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   };
+  try {
+    const config = loadApiConfig({
+      LOG_LEVEL: 'error',
+      ...(eventStoreDb ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: eventStoreDb.connectionString } : {}),
+      ...options.env,
+      DATA_DIR: dataDir,
+    });
+    const app = await createApp(config, {
+      auth: readAuthConfiguration({ ...testAuthEnvironment(), ...options.env }, dataDir),
+      model: options.model ?? operationModel,
+      clock: options.clock,
+      logger: options.logger ?? silentLogger,
+    });
+    return {
+      app,
+      config,
+      dataDir,
+      eventStoreDb,
+      async close() {
+        try {
+          await app.close();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }
 
 /** A clock the test sets; the write path stamps `recordedAt` from it. */
