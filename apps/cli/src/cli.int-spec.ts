@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStoreUnavailableError, type EventStore } from '@timeline/event-store';
-import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
 import { runCli } from './cli';
 import type { CliContext, StoreTarget } from './cli-command';

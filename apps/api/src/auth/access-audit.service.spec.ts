@@ -1,4 +1,4 @@
-import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { ACCESS_AUDIT_STREAM, AccessAudit, chainHash, type AccessRecord } from './access-audit.service';
 
 const auditor = { subject: 'auditor-1', agency: 'NCA', roles: ['auditor'] as const };

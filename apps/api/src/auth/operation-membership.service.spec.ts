@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@timeline/kernel';
-import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { OperationMembership } from './operation-membership.service';
 
 function event(type: string, data: JsonObject, agency = 'NCA', eventId: string = randomUUID()) {

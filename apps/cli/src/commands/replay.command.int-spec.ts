@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentVersionOf, isEventType } from '@timeline/events';
 import type { UnsealedEvent } from '@timeline/integrity';
-import { InMemoryEventStore } from '@timeline/integrity/testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
 import { veneticScenario } from '@timeline/projections/testing/venetic.scenario';
 import { eventIdOf } from '@timeline/projections/testing/timeline-event.builders';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '@timeline/kernel';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
-import { InMemoryEventStore } from '../testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, anUnsealedEvent, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
 import { EvidentialExport } from './evidential-export';
 import { exportFilePaths, writeExportFiles } from './export-files';

@@ -1,5 +1,5 @@
 import { StreamNotFoundError } from '@timeline/event-store';
-import { InMemoryEventStore } from '../testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { anUnsealedEvent, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
 import { EventNotInOperationError, readLineage } from './lineage';
 

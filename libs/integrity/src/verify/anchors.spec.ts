@@ -1,4 +1,4 @@
-import { InMemoryEventStore } from '../testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, appendSealed } from '../testing/sealed-history.fixture';
 import { checkAnchors } from './anchors';
 

@@ -1,7 +1,7 @@
 import type { JsonObject } from '@timeline/kernel';
 import { StreamNotFoundError, type RecordedEvent } from '@timeline/event-store';
 import { computeEventHash } from '../chain/hash-chain';
-import { InMemoryEventStore } from '../testing/in-memory.event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
 import { verifyLog, verifyOperationStream } from './store-verification';
 

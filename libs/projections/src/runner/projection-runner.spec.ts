@@ -7,7 +7,7 @@ import {
   ProjectionRunnerNotRunningError,
   UnknownProjectionError,
 } from '../core/projection.errors';
-import { InMemoryEventStore } from '../testing/in-memory-event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { recordingProjection, type RecordingState } from '../testing/recording.projection';
 import { eventIdOf, eventToAppend } from '../testing/timeline-event.builders';
 import { ProjectionRunner } from './projection-runner';

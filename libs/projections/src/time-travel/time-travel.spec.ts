@@ -1,5 +1,5 @@
 import { StreamNotFoundError } from '@timeline/event-store';
-import { InMemoryEventStore } from '../testing/in-memory-event-store';
+import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { eventIdOf, eventToAppend } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
 import { InvalidTimeTravelError, TimeTravel } from './time-travel';

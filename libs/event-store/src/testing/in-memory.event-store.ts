@@ -1,100 +1,101 @@
 import { Observable } from 'rxjs';
 import {
+  EventStoreUnavailableError,
   InvalidAppendError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
-  EventStoreUnavailableError,
-  comparePositions,
-  positionOf,
-  type AllSubscriptionMessage,
-  type AppendOptions,
-  type AppendResult,
-  type EventStore,
-  type EventStoreDescription,
-  type EventToAppend,
-  type GlobalLogFilter,
-  type GlobalPosition,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type SubscribeToAllOptions,
-} from '@timeline/event-store';
+} from '../event-store.errors';
+import type {
+  AllSubscriptionMessage,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventStoreDescription,
+  EventToAppend,
+  GlobalLogFilter,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { comparePositions, positionOf, type GlobalPosition } from '../global-position';
 
 function matches(event: RecordedEvent, filter: GlobalLogFilter | undefined): boolean {
   if (!filter) return true;
   if (
     filter.streamNamePrefixes &&
     !filter.streamNamePrefixes.some((prefix) => event.streamName.startsWith(prefix))
-  )
+  ) {
     return false;
-  if (filter.eventTypes && !filter.eventTypes.includes(event.type)) return false;
-  return true;
+  }
+  return !filter.eventTypes || filter.eventTypes.includes(event.type);
 }
 
 /**
- * An in-process fake of the store port for fast projection tests: one sequence
- * for positions (as the embedded store), expected revisions, catch-up then live
- * subscriptions delivered asynchronously, and a way to break subscriptions.
- * Integration tests use the real SQLite store instead.
+ * An in-process test double of the store port for fast unit tests: one array
+ * for the log, positions from one sequence (as the embedded store), expected
+ * revisions, catch-up then live subscriptions delivered asynchronously.
+ * Tests may inspect and tamper with `log` directly (every read derives from it),
+ * see how callers page (`reads`), and break subscriptions (`failSubscriptions`).
+ * It does not check event ids for reuse: the real adapters' behaviour is what the
+ * contract suite proves; integration tests use the SQLite store.
  */
 export class InMemoryEventStore implements EventStore {
-  private readonly log: RecordedEvent[] = [];
-  private readonly streams = new Map<string, RecordedEvent[]>();
+  readonly log: RecordedEvent[] = [];
+  /** Every read, in order, so tests can assert paging. */
+  readonly reads: { readonly kind: 'stream' | 'all'; readonly maxCount: number | undefined }[] = [];
   private readonly drains = new Set<() => void>();
   private readonly failers = new Set<(error: Error) => void>();
-  /** Counts `readAll` calls, so tests can see rebuild paging. */
-  readAllCalls = 0;
-  /** Fixed clock for `createdAt`. */
-  createdAt = '2020-07-02T09:00:00.000Z';
+  /** The store clock: each event is created one second after the previous one. */
+  private clock = Date.parse('2020-06-13T00:00:00.000Z');
 
   async append(
     streamName: string,
     events: readonly EventToAppend[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
-    if (events.length === 0) throw new InvalidAppendError('no events');
-    const stream = this.streams.get(streamName) ?? [];
-    const actual = stream.length === 0 ? 'no_stream' : stream.length - 1;
+    if (events.length === 0) throw new InvalidAppendError('an append needs at least one event');
+    const stream = this.log.filter((event) => event.streamName === streamName);
+    const actual = stream.length === 0 ? 'no_stream' : stream[stream.length - 1].revision;
     const expected = options.expectedRevision ?? 'any';
-    const ok =
+    const holds =
       expected === 'any' ||
       (expected === 'no_stream' && actual === 'no_stream') ||
       (expected === 'stream_exists' && actual !== 'no_stream') ||
       expected === actual;
-    if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
+    if (!holds) throw new WrongExpectedRevisionError(streamName, expected, actual);
+    let revision = actual === 'no_stream' ? -1 : actual;
     for (const event of events) {
-      const recorded: RecordedEvent = {
+      revision += 1;
+      this.log.push({
         streamName,
         eventId: event.eventId,
         type: event.type,
-        revision: stream.length,
+        revision,
         position: positionOf(this.log.length + 1),
         data: event.data,
         metadata: event.metadata,
-        createdAt: this.createdAt,
-      };
-      stream.push(recorded);
-      this.log.push(recorded);
+        createdAt: new Date((this.clock += 1000)).toISOString(),
+      });
     }
-    this.streams.set(streamName, stream);
     for (const drain of this.drains) queueMicrotask(drain);
-    return { nextExpectedRevision: stream.length - 1, position: this.log[this.log.length - 1].position };
+    return { nextExpectedRevision: revision, position: this.log[this.log.length - 1].position };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const stream = this.streams.get(streamName);
-    if (!stream) throw new StreamNotFoundError(streamName);
+    this.reads.push({ kind: 'stream', maxCount: options.maxCount });
+    const stream = this.log.filter((event) => event.streamName === streamName);
+    if (stream.length === 0) throw new StreamNotFoundError(streamName);
     const backwards = options.direction === 'backwards';
-    let events = backwards ? [...stream].reverse() : [...stream];
-    if (options.fromRevision !== undefined) {
-      const from = options.fromRevision;
-      events = events.filter((event) => (backwards ? event.revision <= from : event.revision >= from));
-    }
-    return options.maxCount === undefined ? events : events.slice(0, options.maxCount);
+    const from = options.fromRevision;
+    const selected = backwards
+      ? stream.filter((event) => from === undefined || event.revision <= from).reverse()
+      : stream.filter((event) => from === undefined || event.revision >= from);
+    return selected.slice(0, options.maxCount ?? selected.length);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    this.readAllCalls += 1;
+    this.reads.push({ kind: 'all', maxCount: options.maxCount });
     const result: RecordedEvent[] = [];
     for (let index = this.indexAfter(options.after); index < this.log.length; index += 1) {
       if (options.maxCount !== undefined && result.length >= options.maxCount) break;
@@ -103,12 +104,16 @@ export class InMemoryEventStore implements EventStore {
     return result;
   }
 
+  /** How many times `readAll` was called. */
+  get readAllCalls(): number {
+    return this.reads.filter((read) => read.kind === 'all').length;
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): Observable<AllSubscriptionMessage> {
     return new Observable<AllSubscriptionMessage>((subscriber) => {
       let next = this.indexAfter(options.after);
       let caughtUp = false;
-      const drain = () => {
-        if (subscriber.closed) return;
+      const drain = (): void => {
         while (next < this.log.length && !subscriber.closed) {
           const event = this.log[next];
           next += 1;
@@ -116,13 +121,11 @@ export class InMemoryEventStore implements EventStore {
         }
         if (!caughtUp && !subscriber.closed) {
           caughtUp = true;
-          subscriber.next({
-            kind: 'caught-up',
-            position: this.log.length === 0 ? null : this.log[this.log.length - 1].position,
-          });
+          const head = this.log.length === 0 ? null : this.log[this.log.length - 1].position;
+          subscriber.next({ kind: 'caught-up', position: head ?? options.after ?? null });
         }
       };
-      const fail = (error: Error) => subscriber.error(error);
+      const fail = (error: Error): void => subscriber.error(error);
       this.drains.add(drain);
       this.failers.add(fail);
       queueMicrotask(drain);
@@ -143,15 +146,13 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async describe(): Promise<EventStoreDescription> {
-    return {
-      kind: 'sqlite',
-      location: ':memory:',
-      headPosition: this.log.length === 0 ? null : this.log[this.log.length - 1].position,
-    };
+    const head = this.log.length === 0 ? null : this.log[this.log.length - 1].position;
+    return { kind: 'sqlite', location: ':memory:', headPosition: head };
   }
 
   async close(): Promise<void> {
     this.drains.clear();
+    this.failers.clear();
   }
 
   private indexAfter(after: GlobalPosition | undefined): number {
