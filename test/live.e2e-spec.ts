@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 const NCA = { role: 'recorder', agency: 'NCA' } as const;
 const ANALYST = { role: 'analyst', agency: 'NCA' } as const;
 const OUTSIDER = { role: 'analyst', agency: 'GMP' } as const;
+const ADMIN = { role: 'admin', agency: 'NCA' } as const;
 
 /** A seeded generator, so a failing run can be repeated exactly. */
 function random(seed: number): () => number {
@@ -56,7 +57,12 @@ describe('Live pushes over Server-Sent Events', () => {
           {
             type: 'OperationLaunched',
             occurredAt: '2020-03-26T09:00:00Z',
-            data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+            data: {
+              codename: 'VENETIC',
+              leadAgency: 'NCA',
+              startedAt: '2020-03-26T09:00:00Z',
+              description: 'EncroChat',
+            },
           },
         ],
       });
@@ -68,9 +74,16 @@ describe('Live pushes over Server-Sent Events', () => {
     await test.close();
   });
 
-  const live = (path: string, principal: { role: 'analyst'; agency: string } = ANALYST, lastEventId?: string): Promise<SseConnection> =>
+  const live = (
+    path: string,
+    principal: { role: 'analyst'; agency: string } = ANALYST,
+    lastEventId?: string,
+  ): Promise<SseConnection> =>
     connectSse(`${base}${path}`, {
-      authorization: bearerFor({ ...principal, subject: `${principal.role}@${principal.agency}`.toLowerCase() }),
+      authorization: bearerFor({
+        ...principal,
+        subject: `${principal.role}@${principal.agency}`.toLowerCase(),
+      }),
       ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
     });
 
@@ -109,7 +122,9 @@ describe('Live pushes over Server-Sent Events', () => {
     }
     await writing;
 
-    const stored = (await store.readAll()).filter((event) => event.streamName === 'operation-venetic').slice(1);
+    const stored = (await store.readAll())
+      .filter((event) => event.streamName === 'operation-venetic')
+      .slice(1);
     expect(received).toEqual(stored.map((event) => formatPosition(event.position)));
     expect(new Set(received).size).toBe(received.length);
     expect(connections).toBeGreaterThan(3);
@@ -117,10 +132,17 @@ describe('Live pushes over Server-Sent Events', () => {
 
   it('pushes timeline entries after Last-Event-ID, filtered by type, and the picture when it changes', async () => {
     const before = (await store.readAll()).at(-1)!;
-    const timeline = await live('/operations/venetic/timeline/live?type=IntelligenceReceived', ANALYST, formatPosition(before.position));
+    const timeline = await live(
+      '/operations/venetic/timeline/live?type=IntelligenceReceived',
+      ANALYST,
+      formatPosition(before.position),
+    );
     const picture = await live('/operations/venetic/picture/live');
     const first = await picture.next();
-    const initial = JSON.parse(first!.data) as { asOf: { position: string }; totals: { intelligence: { received: number } } };
+    const initial = JSON.parse(first!.data) as {
+      asOf: { position: string };
+      totals: { intelligence: { received: number } };
+    };
     expect(first!.id).toBe(formatPosition(before.position));
     expect(initial.totals.intelligence.received).toBe(1500);
 
@@ -130,21 +152,97 @@ describe('Live pushes over Server-Sent Events', () => {
       .send({ events: [report(9001), report(9002)] });
     expect(response.status).toBe(201);
 
-    const entries = [await timeline.next(), await timeline.next()].map((message) => JSON.parse(message!.data) as {
-      kind: string;
-      entry: { type: string; data: { reportRef: string } };
-    });
+    const entries = [await timeline.next(), await timeline.next()].map(
+      (message) =>
+        JSON.parse(message!.data) as {
+          kind: string;
+          entry: { type: string; data: { reportRef: string } };
+        },
+    );
     expect(entries.map((change) => [change.kind, change.entry.data.reportRef])).toEqual([
       ['appended', 'VEN-INT-9001'],
       ['appended', 'VEN-INT-9002'],
     ]);
-    let latest = JSON.parse((await picture.next())!.data) as { asOf: { position: string }; totals: { intelligence: { received: number } } };
+    let latest = JSON.parse((await picture.next())!.data) as {
+      asOf: { position: string };
+      totals: { intelligence: { received: number } };
+    };
     while (latest.asOf.position !== (response.body as { position: string }).position) {
       latest = JSON.parse((await picture.next())!.data) as typeof latest;
     }
     expect(latest.totals.intelligence.received).toBe(1502);
     timeline.close();
     picture.close();
+  });
+
+  it('serves clients alike from one shared feed and clients with another filter from their own, each exactly its stream', async () => {
+    const sharedFeeds = async (): Promise<number> => {
+      const metrics = await api.as(ADMIN).get('/metrics');
+      return Number(/^timeline_live_shared_feeds (\d+)$/m.exec(metrics.text)?.[1]);
+    };
+    const before = await sharedFeeds();
+    const everything = [await live('/events/live'), await live('/events/live')];
+    const launches = await live('/events/live?type=OperationLaunched');
+    // The same set of types, written otherwise: the same feed.
+    const reports = [
+      await live('/events/live?type=IntelligenceReceived,IntelligenceReceived'),
+      await live('/events/live?type=IntelligenceReceived'),
+    ];
+    expect(await sharedFeeds()).toBe(before + 3);
+
+    const launched = await api
+      .as(NCA)
+      .post('/operations/shared-feeds/events')
+      .send({
+        events: [
+          {
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: {
+              codename: 'SHARED',
+              leadAgency: 'NCA',
+              startedAt: '2020-03-26T09:00:00Z',
+              description: 'Shared feeds',
+            },
+          },
+        ],
+      });
+    expect(launched.status).toBe(201);
+    const reported = await api
+      .as(NCA)
+      .post('/operations/venetic/events')
+      .send({ events: [report(9101)] });
+    expect(reported.status).toBe(201);
+    const positions = [launched, reported].map(
+      (response) => (response.body as { position: string }).position,
+    );
+
+    const received = async (connection: SseConnection, count: number): Promise<string[]> => {
+      const messages: string[] = [];
+      for (let n = 0; n < count; n += 1) {
+        const message = (await connection.next())!;
+        messages.push(`${message.id} ${(JSON.parse(message.data) as { type: string }).type}`);
+      }
+      return messages;
+    };
+    for (const connection of everything) {
+      expect(await received(connection, 2)).toEqual([
+        `${positions[0]} OperationLaunched`,
+        `${positions[1]} IntelligenceReceived`,
+      ]);
+    }
+    expect(await received(launches, 1)).toEqual([`${positions[0]} OperationLaunched`]);
+    for (const connection of reports)
+      expect(await received(connection, 1)).toEqual([`${positions[1]} IntelligenceReceived`]);
+
+    // A feed goes once its last client has left.
+    for (const connection of [...everything, launches, ...reports]) connection.close();
+    let after = await sharedFeeds();
+    for (let attempt = 0; attempt < 100 && after !== before; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = await sharedFeeds();
+    }
+    expect(after).toBe(before);
   });
 
   it('refuses a malformed Last-Event-ID before streaming, and hides operations of other agencies', async () => {

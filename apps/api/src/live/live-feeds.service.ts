@@ -13,7 +13,7 @@ import {
   type TimelineEntryView,
   type TimelineState,
 } from '@timeline/projections';
-import type { Positioned, ResumableFeedSource } from './resumable-feed';
+import type { Positioned, ResumableFeedSource } from './live-source';
 
 const BACKLOG_PAGE = 500;
 

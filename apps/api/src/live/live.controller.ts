@@ -14,6 +14,7 @@ import { LiveClients } from './live-clients.registry';
 import { LiveFeeds } from './live-feeds.service';
 import { LIVE_OPTIONS, type LiveOptions } from './live.options';
 import { ResumableFeed } from './resumable-feed';
+import { SharedFeeds } from './shared-feeds.registry';
 import { SseChannel, type SseMessage } from './sse-channel';
 
 /** The platform reply: Fastify's (hijacked, then written raw) or a plain Node response. */
@@ -48,6 +49,11 @@ function publicEvent(event: StoredTimelineEvent): PublicEvent {
   return visible;
 }
 
+/** A type filter as part of a shared feed's key: the same set of types, whatever the order given. */
+function filterKey(types: readonly string[] | undefined): string {
+  return types ? [...new Set(types)].sort().join(',') : '*';
+}
+
 @ApiTags('live')
 @Controller()
 export class LiveController {
@@ -57,6 +63,7 @@ export class LiveController {
     @Inject(OperationMembership) private readonly membership: OperationMembership,
     @Inject(LiveClients) private readonly clients: LiveClients,
     @Inject(LIVE_OPTIONS) private readonly options: LiveOptions,
+    @Inject(SharedFeeds) private readonly sharedFeeds: SharedFeeds,
   ) {}
 
   @Get('events/live')
@@ -78,24 +85,27 @@ export class LiveController {
   ): Promise<void> {
     const { types } = parseLiveQuery(query);
     const after = lastEventIdOf(lastEventId);
+    // What a client is sent depends on its type filter and its agency only: clients alike share one feed.
+    const agency = principal.agency;
     const typeFilter = types ? new Set(types) : null;
-    const channel = this.open('events', principal, reply);
-    const feed = new ResumableFeed(channel, this.feeds.events(), {
-      maxPendingLive: this.options.maxPendingLive,
-      toMessage: ({ item: event }): SseMessage | null | Promise<SseMessage | null> => {
+    const shared = this.sharedFeeds.feed(`events\u0000${agency}\u0000${filterKey(types)}`, () => ({
+      source: this.feeds.events(),
+      messageOf: ({ item: event }): SseMessage | null | Promise<SseMessage | null> => {
         if (typeFilter && !typeFilter.has(event.type)) return null;
         const message = (): SseMessage => ({
           id: event.position,
-          data: redactEventForPrincipal(principal, publicEvent(event)),
+          data: redactEventForPrincipal({ agency }, publicEvent(event)),
         });
         // Known members are answered from memory (the hot path of fan-out); anything else asks the store.
-        if (this.membership.isKnownMember(event.operationId, principal.agency)) return message();
+        if (this.membership.isKnownMember(event.operationId, agency)) return message();
         return this.membership
-          .takesPart(event.operationId, principal.agency)
+          .takesPart(event.operationId, agency)
           .then((member) => (member ? message() : null));
       },
-    });
-    await feed.start(after ?? this.feeds.events().livePosition() ?? undefined);
+    }));
+    const channel = this.open('events', principal, reply);
+    const feed = new ResumableFeed(channel, shared, { maxPendingLive: this.options.maxPendingLive });
+    await feed.start(after ?? shared.source.livePosition() ?? undefined);
   }
 
   @Get('operations/:operationId/timeline/live')
@@ -123,20 +133,24 @@ export class LiveController {
   ): Promise<void> {
     const { types } = parseLiveQuery(query);
     const after = lastEventIdOf(lastEventId);
+    const agency = principal.agency;
     const typeFilter = types ? new Set(types) : null;
-    const source = this.feeds.timeline(operationId);
+    const shared = this.sharedFeeds.feed(
+      `timeline\u0000${operationId}\u0000${agency}\u0000${filterKey(types)}`,
+      () => ({
+        source: this.feeds.timeline(operationId),
+        messageOf: ({ position, item: change }): SseMessage | null => {
+          if (change === null || (typeFilter && !typeFilter.has(change.entry.type))) return null;
+          return {
+            id: formatPosition(position),
+            data: { kind: change.kind, entry: redactEntryForPrincipal({ agency }, change.entry) },
+          };
+        },
+      }),
+    );
     const channel = this.open('timeline', principal, reply);
-    const feed = new ResumableFeed(channel, source, {
-      maxPendingLive: this.options.maxPendingLive,
-      toMessage: ({ position, item: change }): SseMessage | null => {
-        if (change === null || (typeFilter && !typeFilter.has(change.entry.type))) return null;
-        return {
-          id: formatPosition(position),
-          data: { kind: change.kind, entry: redactEntryForPrincipal(principal, change.entry) },
-        };
-      },
-    });
-    await feed.start(after ?? source.livePosition() ?? undefined);
+    const feed = new ResumableFeed(channel, shared, { maxPendingLive: this.options.maxPendingLive });
+    await feed.start(after ?? shared.source.livePosition() ?? undefined);
   }
 
   @Get('operations/:operationId/picture/live')

@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Subject } from 'rxjs';
 import { positionOf, type GlobalPosition } from '@timeline/event-store';
-import { ResumableFeed, type Positioned } from './resumable-feed';
+import type { Positioned, ResumableFeedSource } from './live-source';
+import { ResumableFeed } from './resumable-feed';
+import { SharedFeed, type MessageOf } from './shared-feed';
 import { SseChannel } from './sse-channel';
 
 class FakeResponse extends EventEmitter {
@@ -26,6 +28,10 @@ class FakeResponse extends EventEmitter {
 
 const item = (n: number): Positioned<number> => ({ position: positionOf(n), item: n });
 
+function shared(source: ResumableFeedSource<number>, messageOf: MessageOf<number>): SharedFeed<number> {
+  return new SharedFeed({ source, messageOf, maxPending: 100, onIdle: () => undefined });
+}
+
 function ids(response: FakeResponse): number[] {
   return [...response.written.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
 }
@@ -43,24 +49,24 @@ describe('ResumableFeed', () => {
     let head = 6;
     const feed = new ResumableFeed(
       channel,
-      {
-        live$: live,
-        livePosition: () => positionOf(head),
-        backlog: async function* (after: GlobalPosition | undefined, upTo: GlobalPosition) {
-          expect(after).toEqual(positionOf(2));
-          expect(upTo).toEqual(positionOf(6));
-          // Items committed while the backlog is read arrive live too: the overlap must not be sent twice.
-          live.next(item(6));
-          live.next(item(7));
-          head = 7;
-          yield [item(3), item(4)];
-          yield [item(5), item(6)];
+      shared(
+        {
+          live$: live,
+          livePosition: () => positionOf(head),
+          backlog: async function* (after: GlobalPosition | undefined, upTo: GlobalPosition) {
+            expect(after).toEqual(positionOf(2));
+            expect(upTo).toEqual(positionOf(6));
+            // Items committed while the backlog is read arrive live too: the overlap must not be sent twice.
+            live.next(item(6));
+            live.next(item(7));
+            head = 7;
+            yield [item(3), item(4)];
+            yield [item(5), item(6)];
+          },
         },
-      },
-      {
-        maxPendingLive: 10,
-        toMessage: ({ position, item: n }) => (n === 4 ? null : { id: position.commit.toString(), data: n }),
-      },
+        ({ position, item: n }) => (n === 4 ? null : { id: position.commit.toString(), data: n }),
+      ),
+      { maxPendingLive: 10 },
     );
     await feed.start(positionOf(2));
     live.next(item(7));
@@ -81,15 +87,22 @@ describe('ResumableFeed', () => {
     const live = new Subject<Positioned<number>>();
     const feed = new ResumableFeed(
       channel,
-      {
-        live$: live,
-        livePosition: () => positionOf(1),
-        backlog: async function* () {
-          for (let n = 2; n < 10; n += 1) live.next(item(n));
-          yield [item(1)];
+      shared(
+        {
+          live$: live,
+          livePosition: () => positionOf(1),
+          backlog: async function* () {
+            for (let n = 2; n < 10; n += 1) {
+              live.next(item(n));
+              // Each in its own turn: one batch per item.
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            yield [item(1)];
+          },
         },
-      },
-      { maxPendingLive: 3, toMessage: ({ position }) => ({ id: position.commit.toString(), data: null }) },
+        ({ position }) => ({ id: position.commit.toString(), data: null }),
+      ),
+      { maxPendingLive: 3 },
     );
     await feed.start(undefined);
     expect(response.written).toContain('event: overflow');

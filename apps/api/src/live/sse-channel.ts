@@ -39,14 +39,14 @@ function encode(data: unknown): string {
  */
 const frames = new WeakMap<object, { id: string | undefined; event: string | undefined; frame: Buffer }>();
 
-function frameOf(message: SseMessage): Buffer | string {
+export function encodeFrame(message: SseMessage): Buffer {
   const build = (): string => {
     let frame = '';
     if (message.id !== undefined) frame += `id: ${message.id}\n`;
     if (message.event !== undefined) frame += `event: ${message.event}\n`;
     return `${frame}data: ${encode(message.data)}\n\n`;
   };
-  if (message.data === null || typeof message.data !== 'object') return build();
+  if (message.data === null || typeof message.data !== 'object') return Buffer.from(build());
   const cached = frames.get(message.data);
   if (cached && cached.id === message.id && cached.event === message.event) return cached.frame;
   const frame = Buffer.from(build());
@@ -114,18 +114,26 @@ export class SseChannel {
   /** Sends a message; returns false when the channel is closed (or closes now because the client is too slow). */
   send(message: SseMessage): boolean {
     if (this.closed) return false;
+    // Messages sent one by one in one turn of the event loop (a backlog page) leave in one write.
+    this.corkUntilNextTick();
+    return this.sendEncoded(encodeFrame(message), message.id);
+  }
+
+  /**
+   * Sends frames already encoded (`encodeFrame`, or several joined), whose last
+   * id is `lastId`, in one write; returns false as `send` does.
+   */
+  sendEncoded(frames: Buffer, lastId: string | undefined): boolean {
+    if (this.closed) return false;
     if (this.response.writableLength > this.options.maxBufferedBytes) {
       this.overflow();
       return false;
     }
-    const frame = frameOf(message);
-    this.corkUntilNextTick();
-    this.response.write(frame);
-    if (message.id !== undefined) this.lastSentId = message.id;
+    this.response.write(frames);
+    if (lastId !== undefined) this.lastSentId = lastId;
     return true;
   }
 
-  /** Messages sent in one turn of the event loop leave in one write (one chunk, one syscall). */
   private corkUntilNextTick(): void {
     if (this.corked) return;
     this.corked = true;

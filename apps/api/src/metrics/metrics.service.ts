@@ -5,6 +5,7 @@ import type { Subscription } from 'rxjs';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { ProjectionRunner } from '@timeline/projections';
 import { LiveClients } from '../live/live-clients.registry';
+import { SharedFeeds } from '../live/shared-feeds.registry';
 
 interface FastifyLike {
   addHook(
@@ -60,6 +61,7 @@ export class MetricsService implements OnModuleInit {
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(LiveClients) private readonly liveClients: LiveClients,
+    @Inject(SharedFeeds) private readonly sharedFeeds: SharedFeeds,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'timeline_' });
@@ -110,6 +112,15 @@ export class MetricsService implements OnModuleInit {
         for (const [stream, open] of clients.openByStream()) this.set({ stream }, open);
       },
     });
+    const feeds = this.sharedFeeds;
+    new Gauge({
+      name: 'timeline_live_shared_feeds',
+      help: 'Live feeds in use: clients sent the same bytes (same stream, filter and agency) share one',
+      registers: [this.registry],
+      collect() {
+        this.set(feeds.size);
+      },
+    });
     new Gauge({
       name: 'timeline_live_disconnects',
       help: 'Ended Server-Sent Events connections by stream and reason (overflow: client too slow)',
@@ -117,7 +128,8 @@ export class MetricsService implements OnModuleInit {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const { stream, reason, count } of clients.endedByStreamAndReason()) this.set({ stream, reason }, count);
+        for (const { stream, reason, count } of clients.endedByStreamAndReason())
+          this.set({ stream, reason }, count);
       },
     });
     const embedded = this.store;

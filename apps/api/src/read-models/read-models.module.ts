@@ -4,6 +4,7 @@ import { HealthRegistry } from '../health/health.registry';
 import { LiveClients } from '../live/live-clients.registry';
 import { LiveController } from '../live/live.controller';
 import { LiveFeeds } from '../live/live-feeds.service';
+import { SharedFeeds } from '../live/shared-feeds.registry';
 import { DEFAULT_LIVE_OPTIONS, LIVE_OPTIONS, type LiveOptions } from '../live/live.options';
 import { PictureController } from './picture.controller';
 import { ReadModelsService } from './read-models.service';
@@ -53,10 +54,11 @@ export class ReadModelsModule {
         ReadModelsService,
         LiveFeeds,
         LiveClients,
+        SharedFeeds,
         ProjectionsHealth,
         { provide: LIVE_OPTIONS, useValue: { ...DEFAULT_LIVE_OPTIONS, ...options.live } },
       ],
-      exports: [ProjectionsModule, LiveClients],
+      exports: [ProjectionsModule, LiveClients, SharedFeeds],
     };
   }
 }
