@@ -22,7 +22,8 @@ import { operationModel, validateRecordEventsBody } from '@timeline/application'
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/app.factory';
@@ -32,6 +33,7 @@ import { loadApiConfig } from '../apps/api/src/config/api.config';
 import { InvalidRequestError } from '../libs/application/src/record-events/record-events.errors';
 import { bearerFor, testAuthEnvironment } from '../test/support/auth.tokens';
 import { BenchReport, type BenchRow } from './support/bench-report';
+import { summariseCpuProfile } from './support/cpu-profile';
 
 type Platform = 'fastify' | 'express';
 
@@ -61,6 +63,7 @@ const autocannon = require('autocannon') as (options: {
 const quick = process.argv.includes('--quick');
 /** `--platform fastify` (or express) measures one platform only. */
 const onlyPlatform = process.argv.includes('--platform') ? process.argv[process.argv.indexOf('--platform') + 1] : undefined;
+const CPU_PROFILE = process.argv.includes('--cpu-prof') || process.env['BENCH_CPU_PROFILE'] === '1';
 const CONNECTIONS = 50;
 // The quick run stays well inside the umbrella bench's 100 s limit per benchmark.
 const DURATION_SECONDS = quick ? 2 : 15;
@@ -113,7 +116,34 @@ class LoopDelayController {
   }
 }
 
-@Module({ controllers: [NoStoreController, LoopDelayController] })
+/** With --cpu-prof: a V8 CPU profile of the server over one measured run (the spread durable appends). */
+@Controller('bench/profile')
+class ProfileController {
+  private readonly session = new Session();
+  private readonly post = (method: string): Promise<unknown> =>
+    new Promise((resolve, reject) => this.session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+
+  @Post('start')
+  @HttpCode(204)
+  @Allow('recorder')
+  async start(): Promise<void> {
+    this.session.connect();
+    await this.post('Profiler.enable');
+    await this.post('Profiler.start');
+  }
+
+  @Post('stop')
+  @HttpCode(200)
+  @Allow('recorder')
+  async stop(@Body() body: { file: string }): Promise<{ file: string }> {
+    const { profile } = (await this.post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(body.file, JSON.stringify(profile));
+    this.session.disconnect();
+    return { file: body.file };
+  }
+}
+
+@Module({ controllers: [NoStoreController, LoopDelayController, ...(CPU_PROFILE ? [ProfileController] : [])] })
 class NoStoreModule {}
 
 async function serve(platform: Platform): Promise<void> {
@@ -155,6 +185,7 @@ function startServer(platform: Platform, dataDir: string, authEnv: Record<string
       RATE_LIMIT_REQUESTS: '1000000',
       RATE_LIMIT_WINDOW_SECONDS: '1',
       TS_NODE_PROJECT: 'tsconfig.json',
+      ...(CPU_PROFILE ? { BENCH_CPU_PROFILE: '1' } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -208,9 +239,13 @@ async function post(port: number, path: string, body: unknown): Promise<{ status
   return { status: response.status, text: await response.text() };
 }
 
-async function expectCreated(port: number, path: string, body: unknown): Promise<void> {
+async function expectStatus(port: number, path: string, body: unknown, status: number): Promise<void> {
   const response = await post(port, path, body);
-  if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${response.text}`);
+  if (response.status !== status) throw new Error(`POST ${path}: ${response.status} ${response.text}`);
+}
+
+function expectCreated(port: number, path: string, body: unknown): Promise<void> {
+  return expectStatus(port, path, body, 201);
 }
 
 /** Seeds the hot operation through the api itself, in batches. */
@@ -345,7 +380,17 @@ async function drive(): Promise<void> {
 
         const spreadBaseline = await measure(server, () => `/bench/no-store/operations/${spread()}/events`);
         report.add(row('spread', `${platform}: validate only`, spreadBaseline));
+        if (CPU_PROFILE) await expectStatus(server.port, '/bench/profile/start', {}, 204);
         const spreadDurable = await measure(server, () => `/operations/${spread()}/events`);
+        if (CPU_PROFILE) {
+          const file = join(tmpdir(), `timeline-http-${platform}-spread-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+          await expectStatus(server.port, '/bench/profile/stop', { file }, 200);
+          const summary = summariseCpuProfile(file, 40);
+          process.stdout.write(`\n  server CPU profile ${file} (${platform}, spread durable appends), self time:\n`);
+          for (const entry of summary.functions) {
+            process.stdout.write(`  ${entry.selfPercent.toFixed(1).padStart(6)}% ${String(Math.round(entry.selfMs)).padStart(7)} ms  ${entry.name}  ${entry.location}\n`);
+          }
+        }
         ratios[`${platform} spread`] = spreadDurable.result.requests.total / spreadBaseline.result.requests.total;
         report.add(row('spread', `${platform}: durable append`, spreadDurable, `${(ratios[`${platform} spread`] * 100).toFixed(0)}% of validate only`));
 

@@ -1,6 +1,14 @@
-import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { SlidingWindowRateLimitStorage } from './rate-limit.storage';
 import { join } from 'node:path';
 import { createEventStore, type EventStore } from '@timeline/event-store';
 import type { AuthConfiguration } from './auth.config';
@@ -40,7 +48,8 @@ export class AuthModule {
   static forApi(auth: AuthConfiguration, dataDir: string): DynamicModule {
     return AuthModule.forRoot({
       options: auth.options,
-      openAccessAuditStore: () => createEventStore({ kind: 'sqlite', file: join(dataDir, 'access-audit.db') }),
+      openAccessAuditStore: () =>
+        createEventStore({ kind: 'sqlite', file: join(dataDir, 'access-audit.db') }),
     });
   }
 
@@ -50,7 +59,10 @@ export class AuthModule {
       module: AuthModule,
       imports: [
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', limit: options.rateLimit.limit, ttl: options.rateLimit.windowSeconds * 1000 }],
+          throttlers: [
+            { name: 'default', limit: options.rateLimit.limit, ttl: options.rateLimit.windowSeconds * 1000 },
+          ],
+          storage: new SlidingWindowRateLimitStorage(),
         }),
       ],
       controllers: [AccessAuditController, PrincipalController],
