@@ -32,6 +32,11 @@ describe('sealEvents', () => {
     expect(computeEventHash(second)).toBe(second.envelope.hash);
   });
 
+  it('gives the hash it has always given: the chain format never changes under stored events', () => {
+    const [sealed] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' })]);
+    expect(sealed.envelope.hash).toBe('50fd9467076047dd5bb89babbd0dbd7df3448732653a48afeb51897ca991832a');
+  });
+
   it('changes the hash when any covered field changes', () => {
     const [sealed] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' })]);
     const base = computeEventHash(sealed);

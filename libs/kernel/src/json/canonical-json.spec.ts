@@ -15,4 +15,15 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ p: 12345678901234567890n })).toBe('{"p":"12345678901234567890"}');
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
   });
+
+  it('writes escapes, unicode, array holes and number forms exactly as JSON.stringify does', () => {
+    const value = {
+      note: 'Line\n"quoted" \u2028 é 😀',
+      list: [1, undefined, null, { b: 2, a: [] }],
+      nested: { z: {}, Ä: -0, big: 1e21, small: 1e-7 },
+    };
+    expect(canonicalJson(value)).toBe(
+      '{"list":[1,null,null,{"a":[],"b":2}],"nested":{"big":1e+21,"small":1e-7,"z":{},"Ä":0},"note":"Line\\n\\"quoted\\" \u2028 é 😀"}',
+    );
+  });
 });
