@@ -30,7 +30,9 @@ function contextFor(
     software: { name: 'operation-timeline', version: '0.1.0' },
     openStore: async (target) => {
       opened.push(target);
-      return typeof store === 'function' ? store() : store;
+      // Each command opens (and closes) a store of its own, as against a real data directory.
+      if (typeof store === 'function') return store();
+      return store instanceof InMemoryEventStore ? store.connection() : store;
     },
     progress: () => ({ update: () => undefined, stop: () => undefined }),
     fetch: () => Promise.reject(new Error('no network in this test')),

@@ -57,7 +57,8 @@ describe('cli replay', () => {
       now: () => new Date('2020-07-02T12:00:00.000Z'),
       user: 'auditor-1',
       software: { name: 'operation-timeline', version: '0.1.0' },
-      openStore: async () => store,
+      // Each command opens (and closes) a store of its own, as against a real data directory.
+      openStore: async () => store.connection(),
       progress: () => ({ update: () => undefined, stop: () => undefined }),
       fetch: async (input, init) => {
         requests.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });

@@ -1,7 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Observable } from 'rxjs';
+import { validateAppend, type PreparedEvent } from '../append-validation';
 import {
+  DuplicateEventIdError,
   EventStoreUnavailableError,
-  InvalidAppendError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../event-store.errors';
@@ -12,6 +14,7 @@ import type {
   EventStore,
   EventStoreDescription,
   EventToAppend,
+  ExpectedRevision,
   GlobalLogFilter,
   ReadAllOptions,
   ReadStreamOptions,
@@ -31,43 +34,88 @@ function matches(event: RecordedEvent, filter: GlobalLogFilter | undefined): boo
   return !filter.eventTypes || filter.eventTypes.includes(event.type);
 }
 
+/** What every connection of one in-memory store shares: the log, its id index, the subscriptions. */
+class SharedLog {
+  readonly log: RecordedEvent[] = [];
+  readonly drains = new Set<() => void>();
+  readonly failers = new Set<(error: Error) => void>();
+  /** The store clock: each event is created one second after the previous one. */
+  clock = Date.parse('2020-06-13T00:00:00.000Z');
+  private readonly byId = new Map<string, RecordedEvent>();
+
+  /** The stored event with this id. Rebuilt when a test has changed `log` behind the store's back. */
+  find(eventId: string): RecordedEvent | undefined {
+    if (
+      this.byId.size !== this.log.length ||
+      (this.log.length > 0 &&
+        this.byId.get(this.log[this.log.length - 1].eventId) !== this.log[this.log.length - 1])
+    ) {
+      this.byId.clear();
+      for (const event of this.log) this.byId.set(event.eventId, event);
+    }
+    return this.byId.get(eventId);
+  }
+
+  push(event: RecordedEvent): void {
+    this.log.push(event);
+    this.byId.set(event.eventId, event);
+  }
+}
+
 /**
  * An in-process test double of the store port for fast unit tests: one array
- * for the log, positions from one sequence (as the embedded store), expected
- * revisions, catch-up then live subscriptions delivered asynchronously.
+ * for the log, positions from one sequence (as the embedded store), catch-up
+ * then live subscriptions delivered asynchronously. It passes the contract
+ * suite (in-memory.event-store.spec.ts): expected revisions, idempotent
+ * re-appends, reused ids refused, atomic batches, close.
  * Tests may inspect and tamper with `log` directly (every read derives from it),
  * see how callers page (`reads`), and break subscriptions (`failSubscriptions`).
- * It does not check event ids for reuse: the real adapters' behaviour is what the
- * contract suite proves; integration tests use the SQLite store.
+ * `connection()` opens another store over the same data, as a second process would.
  */
 export class InMemoryEventStore implements EventStore {
-  readonly log: RecordedEvent[] = [];
   /** Every read, in order, so tests can assert paging. */
   readonly reads: { readonly kind: 'stream' | 'all'; readonly maxCount: number | undefined }[] = [];
-  private readonly drains = new Set<() => void>();
-  private readonly failers = new Set<(error: Error) => void>();
-  /** The store clock: each event is created one second after the previous one. */
-  private clock = Date.parse('2020-06-13T00:00:00.000Z');
+  private closed = false;
+  private readonly ownDrains = new Set<() => void>();
+
+  constructor(private readonly shared: SharedLog = new SharedLog()) {}
+
+  /** The log itself: every read derives from it. */
+  get log(): RecordedEvent[] {
+    return this.shared.log;
+  }
+
+  /** Another store over the same data (its own subscriptions and close). */
+  connection(): InMemoryEventStore {
+    return new InMemoryEventStore(this.shared);
+  }
 
   async append(
     streamName: string,
     events: readonly EventToAppend[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
-    if (events.length === 0) throw new InvalidAppendError('an append needs at least one event');
-    const stream = this.log.filter((event) => event.streamName === streamName);
-    const actual = stream.length === 0 ? 'no_stream' : stream[stream.length - 1].revision;
+    this.assertOpen();
     const expected = options.expectedRevision ?? 'any';
+    const prepared = validateAppend(streamName, events, expected);
+    const stream = this.log.filter((event) => event.streamName === streamName);
+    const first = this.shared.find(prepared[0].eventId);
+    if (first) return this.alreadyAppended(streamName, prepared, expected, first, stream);
+    const actual = stream.length === 0 ? 'no_stream' : stream[stream.length - 1].revision;
     const holds =
       expected === 'any' ||
       (expected === 'no_stream' && actual === 'no_stream') ||
       (expected === 'stream_exists' && actual !== 'no_stream') ||
       expected === actual;
     if (!holds) throw new WrongExpectedRevisionError(streamName, expected, actual);
+    for (const event of prepared) {
+      const stored = this.shared.find(event.eventId);
+      if (stored) throw duplicate(event.eventId, streamName, stored);
+    }
     let revision = actual === 'no_stream' ? -1 : actual;
-    for (const event of events) {
+    for (const event of prepared) {
       revision += 1;
-      this.log.push({
+      this.shared.push({
         streamName,
         eventId: event.eventId,
         type: event.type,
@@ -75,14 +123,49 @@ export class InMemoryEventStore implements EventStore {
         position: positionOf(this.log.length + 1),
         data: event.data,
         metadata: event.metadata,
-        createdAt: new Date((this.clock += 1000)).toISOString(),
+        createdAt: new Date((this.shared.clock += 1000)).toISOString(),
       });
     }
-    for (const drain of this.drains) queueMicrotask(drain);
+    for (const drain of this.shared.drains) queueMicrotask(drain);
     return { nextExpectedRevision: revision, position: this.log[this.log.length - 1].position };
   }
 
+  /**
+   * The first id is stored already: an idempotent retry only if the whole batch
+   * sits, unchanged and consecutive, where the expected revision put it (as the adapters decide).
+   */
+  private alreadyAppended(
+    streamName: string,
+    events: readonly PreparedEvent[],
+    expected: ExpectedRevision,
+    first: RecordedEvent,
+    stream: readonly RecordedEvent[],
+  ): AppendResult {
+    if (first.streamName !== streamName) throw duplicate(first.eventId, streamName, first);
+    const expectedFirst =
+      typeof expected === 'number' ? expected + 1 : expected === 'no_stream' ? 0 : first.revision;
+    if (first.revision !== expectedFirst) throw duplicate(first.eventId, streamName, first);
+    const stored = stream.filter(
+      (event) => event.revision >= first.revision && event.revision < first.revision + events.length,
+    );
+    events.forEach((event, index) => {
+      const row = stored[index];
+      if (
+        row === undefined ||
+        row.eventId !== event.eventId ||
+        row.type !== event.type ||
+        !isDeepStrictEqual(row.data, event.data) ||
+        !isDeepStrictEqual(row.metadata, event.metadata)
+      ) {
+        throw duplicate(event.eventId, streamName, this.shared.find(event.eventId));
+      }
+    });
+    const last = stored[events.length - 1];
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
     this.reads.push({ kind: 'stream', maxCount: options.maxCount });
     const stream = this.log.filter((event) => event.streamName === streamName);
     if (stream.length === 0) throw new StreamNotFoundError(streamName);
@@ -95,6 +178,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
     this.reads.push({ kind: 'all', maxCount: options.maxCount });
     const result: RecordedEvent[] = [];
     for (let index = this.indexAfter(options.after); index < this.log.length; index += 1) {
@@ -125,34 +209,48 @@ export class InMemoryEventStore implements EventStore {
           subscriber.next({ kind: 'caught-up', position: head ?? options.after ?? null });
         }
       };
+      if (this.closed) {
+        subscriber.error(new EventStoreUnavailableError('the store is closed'));
+        return undefined;
+      }
       const fail = (error: Error): void => subscriber.error(error);
-      this.drains.add(drain);
-      this.failers.add(fail);
+      const end = (): void => subscriber.complete();
+      this.shared.drains.add(drain);
+      this.shared.failers.add(fail);
+      this.ownDrains.add(end);
       queueMicrotask(drain);
       return () => {
-        this.drains.delete(drain);
-        this.failers.delete(fail);
+        this.shared.drains.delete(drain);
+        this.shared.failers.delete(fail);
+        this.ownDrains.delete(end);
       };
     });
   }
 
   /** Errors every open subscription, as a store that went away would. */
   failSubscriptions(reason = 'connection lost'): void {
-    for (const fail of [...this.failers]) fail(new EventStoreUnavailableError(reason));
+    for (const fail of [...this.shared.failers]) fail(new EventStoreUnavailableError(reason));
   }
 
   get subscriberCount(): number {
-    return this.drains.size;
+    return this.shared.drains.size;
   }
 
   async describe(): Promise<EventStoreDescription> {
+    this.assertOpen();
     const head = this.log.length === 0 ? null : this.log[this.log.length - 1].position;
     return { kind: 'sqlite', location: ':memory:', headPosition: head };
   }
 
+  /** Idempotent; subscriptions of this connection complete, as the embedded store's do. */
   async close(): Promise<void> {
-    this.drains.clear();
-    this.failers.clear();
+    if (this.closed) return;
+    this.closed = true;
+    for (const end of [...this.ownDrains]) end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('the store is closed');
   }
 
   private indexAfter(after: GlobalPosition | undefined): number {
@@ -166,4 +264,18 @@ export class InMemoryEventStore implements EventStore {
     }
     return low;
   }
+}
+
+function duplicate(
+  eventId: string,
+  streamName: string,
+  stored: RecordedEvent | undefined,
+): DuplicateEventIdError {
+  return new DuplicateEventIdError(
+    eventId,
+    streamName,
+    stored
+      ? `it is stored in stream ${stored.streamName} at revision ${stored.revision}`
+      : 'it is stored already',
+  );
 }
