@@ -566,7 +566,7 @@ interface ProjectionsHealth {
 }
 
 async function projectionsHealth(port: number): Promise<ProjectionsHealth | undefined> {
-  return (await getJson<{ projections?: ProjectionsHealth }>(port, '/health')).projections;
+  return (await getJson<{ projections?: ProjectionsHealth }>(port, '/health/details', admin)).projections;
 }
 
 async function projectionsCaughtUp(port: number): Promise<void> {

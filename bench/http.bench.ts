@@ -205,6 +205,7 @@ async function stopServer(server: Server): Promise<void> {
 }
 
 const token = (): string => bearerFor({ role: 'recorder', agency: 'NCA', subject: 'bench@nca' });
+const adminToken = bearerFor({ role: 'admin', agency: 'NCA', subject: 'bench-admin@nca' });
 
 let sequence = 0;
 function raidEvent(): Record<string, unknown> {
@@ -265,11 +266,12 @@ async function seedHot(port: number, operationId: string): Promise<void> {
 async function projectionsCaughtUp(port: number): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health/details`, { headers: { authorization: adminToken } })).json()) as {
       projections?: { caughtUp?: boolean; position?: string | null; headPosition?: string | null };
     };
     const projections = health.projections;
-    if (projections === undefined || (projections.caughtUp === true && projections.position === projections.headPosition)) return;
+    if (projections === undefined) throw new Error(`/health/details reports no projections: ${JSON.stringify(health)}`);
+    if (projections.caughtUp === true && projections.position === projections.headPosition) return;
     if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(health.projections)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -27,9 +27,15 @@ class CollectingLogger implements LoggerService {
 const launch = {
   type: 'OperationLaunched',
   occurredAt: '2020-03-26T09:00:00Z',
-  data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+  data: {
+    codename: 'VENETIC',
+    leadAgency: 'NCA',
+    startedAt: '2020-03-26T09:00:00Z',
+    description: 'EncroChat',
+  },
 };
 const NCA = { role: 'recorder', agency: 'NCA' } as const;
+const ADMIN = { role: 'admin', agency: 'NCA' } as const;
 
 describe('The api foundation', () => {
   let test: TestApp;
@@ -38,7 +44,8 @@ describe('The api foundation', () => {
   const faulty: OperationModel<unknown> = {
     ...(operationModel as OperationModel<unknown>),
     decide: (state, request) => {
-      if (request.operationId === 'buggy') throw new TypeError("Cannot read properties of undefined (reading 'raids')");
+      if (request.operationId === 'buggy')
+        throw new TypeError("Cannot read properties of undefined (reading 'raids')");
       return (operationModel as OperationModel<unknown>).decide(state, request);
     },
   };
@@ -51,17 +58,33 @@ describe('The api foundation', () => {
     await test.close();
   });
 
-  it('reports health without a credential: status, the store kind, its file and the head position', async () => {
+  it('reports health without a credential as statuses only, and the store’s kind, file and head to admins', async () => {
     const api = apiClient(test.app);
     const before = await api.anonymous().get('/health');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({
+    expect(before.body).toEqual({ status: 'up', store: { status: 'up' }, projections: { status: 'up' } });
+    expect((await api.as(NCA).get('/health/details')).status).toBe(403);
+    const details = await api.as(ADMIN).get('/health/details');
+    expect(details.body).toMatchObject({
       status: 'up',
       store: { status: 'up', kind: 'sqlite', location: join(test.dataDir, 'events.db'), headPosition: null },
     });
-    expect((await api.as(NCA).post('/operations/healthy/events').send({ events: [launch] })).status).toBe(201);
-    const after = await api.anonymous().get('/health');
-    expect(after.body.store).toEqual({ status: 'up', kind: 'sqlite', location: join(test.dataDir, 'events.db'), headPosition: '1' });
+    expect(
+      (
+        await api
+          .as(NCA)
+          .post('/operations/healthy/events')
+          .send({ events: [launch] })
+      ).status,
+    ).toBe(201);
+    const after = await api.as(ADMIN).get('/health/details');
+    expect(after.body.store).toEqual({
+      status: 'up',
+      kind: 'sqlite',
+      location: join(test.dataDir, 'events.db'),
+      headPosition: '1',
+    });
+    expect(JSON.stringify((await api.anonymous().get('/health')).body)).not.toContain('events.db');
   });
 
   it('logs one structured line per request with its correlation id, and echoes the id', async () => {
@@ -73,7 +96,9 @@ describe('The api foundation', () => {
     expect(response.status).toBe(201);
     expect(response.headers['x-correlation-id']).toBe('trace-7f3k2');
     const lines = logger.lines.filter(
-      (line) => typeof line.message === 'object' && (line.message as { correlationId?: string }).correlationId === 'trace-7f3k2',
+      (line) =>
+        typeof line.message === 'object' &&
+        (line.message as { correlationId?: string }).correlationId === 'trace-7f3k2',
     );
     expect(lines.length).toBe(1);
     expect(lines[0]).toEqual({
@@ -130,18 +155,29 @@ describe('The api foundation', () => {
     const response = await api.get('/docs-json');
     expect(response.status).toBe(200);
     const document = response.body as {
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
       components: { schemas: Record<string, { properties?: Record<string, unknown>; items?: unknown }> };
     };
-    expect(document.paths['/operations/{operationId}/events'].post.requestBody!.content['application/json'].schema).toEqual({
+    expect(
+      document.paths['/operations/{operationId}/events'].post.requestBody!.content['application/json'].schema,
+    ).toEqual({
       $ref: '#/components/schemas/RecordEventsRequest',
     });
     const schemas = document.components.schemas;
-    const variants = (schemas['RecordEventsRequest'].properties!['events'] as { items: { oneOf: { $ref: string }[] } }).items.oneOf;
-    expect(variants.map((variant) => variant.$ref)).toEqual(EVENT_TYPES.map((type) => `#/components/schemas/Record${type}`));
+    const variants = (
+      schemas['RecordEventsRequest'].properties!['events'] as { items: { oneOf: { $ref: string }[] } }
+    ).items.oneOf;
+    expect(variants.map((variant) => variant.$ref)).toEqual(
+      EVENT_TYPES.map((type) => `#/components/schemas/Record${type}`),
+    );
     for (const type of EVENT_TYPES) {
       const dataSchema = eventSchemaName(type, EVENT_CATALOGUE[type].currentVersion);
-      expect(schemas[`Record${type}`].properties!['data']).toEqual({ $ref: `#/components/schemas/${dataSchema}` });
+      expect(schemas[`Record${type}`].properties!['data']).toEqual({
+        $ref: `#/components/schemas/${dataSchema}`,
+      });
       expect(schemas[dataSchema]).toBeDefined();
     }
     expect(schemas['SeizureRecordedV1'].properties).toHaveProperty('drugs');
@@ -159,7 +195,11 @@ describe('Shutdown', () => {
     const closing = jest.spyOn(gate, 'onModuleDestroy');
     // Closing the gate is what the first destroy hook does; do it by hand to look at the answer.
     gate.onModuleDestroy();
-    const refused = await api.as(NCA).post('/operations/late/events').set('X-Correlation-Id', 'trace-late').send({ events: [launch] });
+    const refused = await api
+      .as(NCA)
+      .post('/operations/late/events')
+      .set('X-Correlation-Id', 'trace-late')
+      .send({ events: [launch] });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
     expect(refused.headers['connection']).toBe('close');

@@ -6,7 +6,11 @@ const NCA = { role: 'recorder', agency: 'NCA' } as const;
 const ADMIN = { role: 'admin', agency: 'NCA' } as const;
 const ANALYST = { role: 'analyst', agency: 'NCA' } as const;
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, attempts = 100): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  attempts = 100,
+): Promise<T> {
   let value = await probe();
   for (let attempt = 1; attempt < attempts && !accept(value); attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -31,7 +35,12 @@ describe('Health and metrics', () => {
           {
             type: 'OperationLaunched',
             occurredAt: '2020-03-26T09:00:00Z',
-            data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+            data: {
+              codename: 'VENETIC',
+              leadAgency: 'NCA',
+              startedAt: '2020-03-26T09:00:00Z',
+              description: 'EncroChat',
+            },
           },
         ],
       });
@@ -44,10 +53,16 @@ describe('Health and metrics', () => {
     await test.close();
   });
 
-  it('reports the store and the projections on /health without a credential', async () => {
+  it('reports statuses on /health without a credential, and the store and projections in detail to admins', async () => {
     const response = await api.anonymous().get('/health');
     expect(response.status).toBe(200);
-    const body = response.body as { status: string; projections: { status: string; position: string; caughtUp: boolean } };
+    expect(response.body).toEqual({ status: 'up', store: { status: 'up' }, projections: { status: 'up' } });
+    expect((await api.as(ANALYST).get('/health/details')).status).toBe(403);
+    const details = await api.as(ADMIN).get('/health/details');
+    const body = details.body as {
+      status: string;
+      projections: { status: string; position: string; caughtUp: boolean };
+    };
     expect(body.status).toBe('up');
     expect(body.projections).toMatchObject({ status: 'up', position, caughtUp: true });
   });
@@ -59,7 +74,9 @@ describe('Health and metrics', () => {
     expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = response.text;
     expect(text).toContain('timeline_events_applied_total{type="OperationLaunched"} 1');
-    expect(text).toContain('timeline_http_requests_total{method="POST",route="/operations/:operationId/events",status="201"} 1');
+    expect(text).toContain(
+      'timeline_http_requests_total{method="POST",route="/operations/:operationId/events",status="201"} 1',
+    );
     expect(text).toContain(`timeline_projection_position ${position}`);
     expect(text).toContain('timeline_projection_healthy 1');
     expect(text).toMatch(/timeline_store_writer\{counter="[a-zA-Z]+"\} \d+/);
@@ -69,19 +86,39 @@ describe('Health and metrics', () => {
     const store = test.app.get<EventStore>(EVENT_STORE);
     // An event written around the api, without an envelope: the folds must refuse it, visibly.
     await store.append('operation-venetic', [
-      { eventId: '0190f3a0-0000-7000-8000-00000000bad1', type: 'ArrestMade', data: { arrestId: 'X' }, metadata: {} },
+      {
+        eventId: '0190f3a0-0000-7000-8000-00000000bad1',
+        type: 'ArrestMade',
+        data: { arrestId: 'X' },
+        metadata: {},
+      },
     ]);
     const health = await eventually(
-      () => api.anonymous().get('/health'),
+      () => api.as(ADMIN).get('/health/details'),
       (response) => (response.body as { status: string }).status === 'degraded',
     );
+    // Anyone may learn that the service is degraded; only operators learn which event stopped it.
+    const summary = await api.anonymous().get('/health');
+    expect(summary.body).toEqual({
+      status: 'degraded',
+      store: { status: 'up' },
+      projections: { status: 'degraded' },
+    });
     const body = health.body as {
       status: string;
-      projections: { status: string; position: string; projections: { status: string; failure?: { eventId: string } }[] };
+      projections: {
+        status: string;
+        position: string;
+        projections: { status: string; failure?: { eventId: string } }[];
+      };
     };
     expect(health.status).toBe(200);
     expect(body.projections.status).toBe('degraded');
-    expect(body.projections.projections.some((projection) => projection.failure?.eventId === '0190f3a0-0000-7000-8000-00000000bad1')).toBe(true);
+    expect(
+      body.projections.projections.some(
+        (projection) => projection.failure?.eventId === '0190f3a0-0000-7000-8000-00000000bad1',
+      ),
+    ).toBe(true);
     const metrics = await api.as(ADMIN).get('/metrics');
     expect(metrics.text).toContain('timeline_projection_healthy 0');
   });

@@ -73,6 +73,7 @@ export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, Route
     'GET /verify': { access: ['auditor'], scope: 'global', path: '/verify', ok: 200 },
     'GET /audit/access': { access: ['auditor'], scope: 'global', path: '/audit/access', ok: 200 },
     'GET /metrics': { access: ['admin'], scope: 'global', path: '/metrics', ok: 200 },
+    'GET /health/details': { access: ['admin'], scope: 'global', path: '/health/details', ok: 200 },
 
     'GET /operations': { access: ['recorder', 'analyst', 'auditor'], scope: 'global', path: '/operations', ok: 200 },
     'GET /picture': { access: ['analyst', 'auditor'], scope: 'global', path: '/picture', ok: 200 },

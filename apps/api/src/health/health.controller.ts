@@ -1,6 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/access-policy.decorator';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Allow, Public } from '../auth/access-policy.decorator';
 import { HealthRegistry, type HealthReport } from './health.registry';
 
 /** Fastify replies and Express responses both have status(). */
@@ -8,22 +14,56 @@ interface ReplyLike {
   status(code: number): unknown;
 }
 
+type Health = { status: HealthReport['status']; [part: string]: unknown };
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(@Inject(HealthRegistry) private readonly registry: HealthRegistry) {}
 
+  /**
+   * For load balancers and orchestrators, without a credential: the overall
+   * status and each part's status, nothing more — where the store lives, how
+   * far the log goes and which event stopped a projection are for operators.
+   */
   @Get()
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness and the state of the store (and of the other registered parts)' })
+  @ApiOperation({ summary: 'Liveness: the overall status and each part’s status (store, projections)' })
   @ApiOkResponse({ description: 'Every part is up or degraded' })
   @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
-  async health(@Res({ passthrough: true }) reply: ReplyLike): Promise<{ status: HealthReport['status']; [part: string]: unknown }> {
+  async health(@Res({ passthrough: true }) reply: ReplyLike): Promise<Health> {
+    const { status, reports } = await this.check(reply);
+    return {
+      status,
+      ...Object.fromEntries(
+        Object.entries(reports).map(([part, report]) => [part, { status: report.status }]),
+      ),
+    };
+  }
+
+  @Get('details')
+  @Allow('admin')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      'Each part’s full report: the store’s kind, location and head; projections’ positions, lag and failures',
+  })
+  @ApiOkResponse({ description: 'Every part is up or degraded' })
+  @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
+  async details(@Res({ passthrough: true }) reply: ReplyLike): Promise<Health> {
+    const { status, reports } = await this.check(reply);
+    return { status, ...reports };
+  }
+
+  private async check(
+    reply: ReplyLike,
+  ): Promise<{ status: HealthReport['status']; reports: Record<string, HealthReport> }> {
     const reports = await this.registry.reports();
     const statuses = Object.values(reports).map((report) => report.status);
     const status = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'up';
     if (status === 'down') reply.status(503);
-    return { status, ...reports };
+    return { status, reports };
   }
 }
