@@ -11,6 +11,7 @@ describe('loadApiConfig', () => {
       bodyLimitBytes: 1048576,
       maxBatchEvents: 100,
       demoData: 'auto',
+      healthDetails: 'public',
     });
   });
 
@@ -26,6 +27,7 @@ describe('loadApiConfig', () => {
         BODY_LIMIT_BYTES: '65536',
         MAX_BATCH_EVENTS: '10',
         DEMO_DATA: 'off',
+        HEALTH_DETAILS: 'admin',
       },
       '/ignored',
     );
@@ -38,6 +40,7 @@ describe('loadApiConfig', () => {
       bodyLimitBytes: 65536,
       maxBatchEvents: 10,
       demoData: 'off',
+      healthDetails: 'admin',
     });
   });
 
@@ -51,6 +54,7 @@ describe('loadApiConfig', () => {
         BODY_LIMIT_BYTES: '12',
         MAX_BATCH_EVENTS: '0',
         DEMO_DATA: 'yes',
+        HEALTH_DETAILS: 'everyone',
       });
     } catch (caught) {
       error = caught;
@@ -63,6 +67,7 @@ describe('loadApiConfig', () => {
       'LOG_LEVEL must be one of error, warn, info, debug, verbose; got "loud"',
       'EVENT_STORE must be sqlite or eventstoredb; got "postgres"',
       'DEMO_DATA must be auto, on or off; got "yes"',
+      'HEALTH_DETAILS must be public or admin; got "everyone"',
     ]);
   });
 

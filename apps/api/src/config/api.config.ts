@@ -27,6 +27,13 @@ export interface ApiConfig {
    * `auto` (default): only in local development mode; `on`; `off`.
    */
   readonly demoData: 'auto' | 'on' | 'off';
+  /**
+   * HEALTH_DETAILS: who sees each part's report (store location and head,
+   * projection positions and failures) on GET /health. `public` (default): anyone,
+   * as load balancers and local tools read it; `admin`: the public route gives
+   * statuses only and the reports are at GET /health/details.
+   */
+  readonly healthDetails: 'public' | 'admin';
 }
 
 /** Start-up stops with this when a variable is wrong; each problem names its variable. */
@@ -109,6 +116,11 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     problems.push(`DEMO_DATA must be auto, on or off; got ${JSON.stringify(demoData)}`);
   }
 
+  const healthDetails = value('HEALTH_DETAILS') ?? 'public';
+  if (healthDetails !== 'public' && healthDetails !== 'admin') {
+    problems.push(`HEALTH_DETAILS must be public or admin; got ${JSON.stringify(healthDetails)}`);
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -119,5 +131,6 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     bodyLimitBytes,
     maxBatchEvents,
     demoData: demoData as ApiConfig['demoData'],
+    healthDetails: healthDetails as ApiConfig['healthDetails'],
   };
 }

@@ -7,6 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Allow, Public } from '../auth/access-policy.decorator';
+import type { ApiConfig } from '../config/api.config';
+import { API_CONFIG } from '../config/api-config.token';
 import { HealthRegistry, type HealthReport } from './health.registry';
 
 /** Fastify replies and Express responses both have status(). */
@@ -19,21 +21,28 @@ type Health = { status: HealthReport['status']; [part: string]: unknown };
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(HealthRegistry) private readonly registry: HealthRegistry) {}
+  constructor(
+    @Inject(HealthRegistry) private readonly registry: HealthRegistry,
+    @Inject(API_CONFIG) private readonly config: Pick<ApiConfig, 'healthDetails'>,
+  ) {}
 
   /**
-   * For load balancers and orchestrators, without a credential: the overall
-   * status and each part's status, nothing more — where the store lives, how
-   * far the log goes and which event stopped a projection are for operators.
+   * Without a credential, for load balancers, orchestrators and local tools: the
+   * overall status and each part's report. With HEALTH_DETAILS=admin, each part's
+   * status only — where the store lives, how far the log goes and which event
+   * stopped a projection are then for operators (GET /health/details).
    */
   @Get()
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the overall status and each part’s status (store, projections)' })
+  @ApiOperation({
+    summary: 'Liveness: the overall status and each part’s report (statuses only with HEALTH_DETAILS=admin)',
+  })
   @ApiOkResponse({ description: 'Every part is up or degraded' })
   @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
   async health(@Res({ passthrough: true }) reply: ReplyLike): Promise<Health> {
     const { status, reports } = await this.check(reply);
+    if (this.config.healthDetails === 'public') return { status, ...reports };
     return {
       status,
       ...Object.fromEntries(
