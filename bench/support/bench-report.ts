@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname } from 'node:path';
@@ -106,12 +107,13 @@ export class BenchReport {
     process.stdout.write(`\n${this.name}\n${load}\n\n${this.table()}\n\n`);
   }
 
-  /** Writes `{ name, startedAt, machine, parameters, rows }` to `file`, creating its directory. */
+  /** Writes `{ name, startedAt, code, machine, parameters, rows }` to `file`, creating its directory. */
   writeJson(file: string, extra: Readonly<Record<string, unknown>> = {}): void {
     mkdirSync(dirname(file), { recursive: true });
     const document = {
       name: this.name,
       startedAt: this.startedAt.toISOString(),
+      code: describeCode(),
       machine: describeMachine(),
       loadAverage1m: { atStart: round2(this.loadAtStart), atEnd: round2(loadavg()[0]) },
       parameters: this.parameters,
@@ -119,6 +121,24 @@ export class BenchReport {
       rows: this.rows,
     };
     writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  }
+}
+
+/**
+ * The commit measured, and whether the working tree differed from it (results
+ * files aside): a figure is only worth its code. Null outside a git checkout.
+ */
+function describeCode(): { commit: string; uncommittedChanges: boolean } | null {
+  try {
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const commit = git('rev-parse', 'HEAD').trim();
+    const changed = git('status', '--porcelain', '--', '.', ':(exclude)bench/results')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    return { commit, uncommittedChanges: changed.length > 0 };
+  } catch {
+    return null;
   }
 }
 
