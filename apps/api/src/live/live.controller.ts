@@ -11,9 +11,11 @@ import { OperationMembership } from '../auth/operation-membership.service';
 import type { Principal } from '../auth/principal';
 import { InvalidReadModelQueryError, parseLiveQuery, type RawQuery } from '../read-models/read-model.query';
 import { LiveClients } from './live-clients.registry';
-import { LiveFeeds } from './live-feeds.service';
+import { LiveFeeds, type TimelineLiveChange } from './live-feeds.service';
 import { LIVE_OPTIONS, type LiveOptions } from './live.options';
+import type { ResumableFeedSource } from './live-source';
 import { ResumableFeed } from './resumable-feed';
+import type { MessageOf } from './shared-feed';
 import { SharedFeeds } from './shared-feeds.registry';
 import { SseChannel, type SseMessage } from './sse-channel';
 
@@ -84,28 +86,29 @@ export class LiveController {
     @Res() reply: ReplyLike,
   ): Promise<void> {
     const { types } = parseLiveQuery(query);
-    const after = lastEventIdOf(lastEventId);
-    // What a client is sent depends on its type filter and its agency only: clients alike share one feed.
-    const agency = principal.agency;
-    const typeFilter = types ? new Set(types) : null;
-    const shared = this.sharedFeeds.feed(`events\u0000${agency}\u0000${filterKey(types)}`, () => ({
-      source: this.feeds.events(),
-      messageOf: ({ item: event }): SseMessage | null | Promise<SseMessage | null> => {
-        if (typeFilter && !typeFilter.has(event.type)) return null;
-        const message = (): SseMessage => ({
-          id: event.position,
-          data: redactEventForPrincipal({ agency }, publicEvent(event)),
-        });
-        // Known members are answered from memory (the hot path of fan-out); anything else asks the store.
-        if (this.membership.isKnownMember(event.operationId, agency)) return message();
-        return this.membership
-          .takesPart(event.operationId, agency)
-          .then((member) => (member ? message() : null));
-      },
-    }));
-    const channel = this.open('events', principal, reply);
-    const feed = new ResumableFeed(channel, shared, { maxPendingLive: this.options.maxPendingLive });
-    await feed.start(after ?? shared.source.livePosition() ?? undefined);
+    await this.streamShared<StoredTimelineEvent>(
+      'events',
+      '*',
+      types,
+      lastEventIdOf(lastEventId),
+      principal,
+      reply,
+      (agency, typeFilter) => ({
+        source: this.feeds.events(),
+        messageOf: ({ item: event }): SseMessage | null | Promise<SseMessage | null> => {
+          if (typeFilter && !typeFilter.has(event.type)) return null;
+          const message = (): SseMessage => ({
+            id: event.position,
+            data: redactEventForPrincipal({ agency }, publicEvent(event)),
+          });
+          // Known members are answered from memory (the hot path of fan-out); anything else asks the store.
+          if (this.membership.isKnownMember(event.operationId, agency)) return message();
+          return this.membership
+            .takesPart(event.operationId, agency)
+            .then((member) => (member ? message() : null));
+        },
+      }),
+    );
   }
 
   @Get('operations/:operationId/timeline/live')
@@ -132,12 +135,14 @@ export class LiveController {
     @Res() reply: ReplyLike,
   ): Promise<void> {
     const { types } = parseLiveQuery(query);
-    const after = lastEventIdOf(lastEventId);
-    const agency = principal.agency;
-    const typeFilter = types ? new Set(types) : null;
-    const shared = this.sharedFeeds.feed(
-      `timeline\u0000${operationId}\u0000${agency}\u0000${filterKey(types)}`,
-      () => ({
+    await this.streamShared<TimelineLiveChange | null>(
+      'timeline',
+      operationId,
+      types,
+      lastEventIdOf(lastEventId),
+      principal,
+      reply,
+      (agency, typeFilter) => ({
         source: this.feeds.timeline(operationId),
         messageOf: ({ position, item: change }): SseMessage | null => {
           if (change === null || (typeFilter && !typeFilter.has(change.entry.type))) return null;
@@ -148,9 +153,6 @@ export class LiveController {
         },
       }),
     );
-    const channel = this.open('timeline', principal, reply);
-    const feed = new ResumableFeed(channel, shared, { maxPendingLive: this.options.maxPendingLive });
-    await feed.start(after ?? shared.source.livePosition() ?? undefined);
   }
 
   @Get('operations/:operationId/picture/live')
@@ -193,6 +195,32 @@ export class LiveController {
     });
     channel.onClose(() => subscription.unsubscribe());
     await flush();
+  }
+
+  /**
+   * Streams a shared feed to this client, resumable after `after`. What a client
+   * is sent depends on the stream, its scope, the type filter and the client's
+   * agency only — `create` is handed the agency, never the principal — so clients
+   * alike share one feed.
+   */
+  private async streamShared<T>(
+    stream: 'events' | 'timeline',
+    scope: string,
+    types: readonly string[] | undefined,
+    after: GlobalPosition | undefined,
+    principal: Principal,
+    reply: ReplyLike,
+    create: (
+      agency: string,
+      typeFilter: ReadonlySet<string> | null,
+    ) => { source: ResumableFeedSource<T>; messageOf: MessageOf<T> },
+  ): Promise<void> {
+    const agency = principal.agency;
+    const key = [stream, scope, agency, filterKey(types)].join('\u0000');
+    const shared = this.sharedFeeds.feed(key, () => create(agency, types ? new Set(types) : null));
+    const channel = this.open(stream, principal, reply);
+    const feed = new ResumableFeed(channel, shared, { maxPendingLive: this.options.maxPendingLive });
+    await feed.start(after ?? shared.source.livePosition() ?? undefined);
   }
 
   /** Takes a connection slot, hands the response over from the framework and opens the event stream. */
