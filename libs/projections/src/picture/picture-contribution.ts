@@ -1,4 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
+import { RETRACTABLE_EVENT_TYPES } from '@timeline/events';
 import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligence.vocabulary';
 import { isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import { UK_AGENCIES, isUkAgencyCode } from '@timeline/events/vocabulary/agency.vocabulary';
@@ -41,18 +42,12 @@ function key(prefix: string, value: string | number): string {
   return shared;
 }
 
-/** The event types that add to the picture's counters (lifecycle and membership events do not). */
-export const COUNTED_TYPES = new Set([
-  'EncryptionCracked',
-  'IntelligenceReceived',
-  'IntelligenceDisseminated',
-  'OrganisedCrimeGroupIdentified',
-  'RaidConducted',
-  'ArrestMade',
-  'ChargeBrought',
-  'SeizureRecorded',
-  'ThreatToLifeMitigated',
-]);
+/**
+ * The event types that add to the picture's counters (lifecycle and membership
+ * events do not): exactly the retractable ones, since a retraction takes back
+ * what its target counted.
+ */
+export const COUNTED_TYPES: ReadonlySet<string> = new Set(RETRACTABLE_EVENT_TYPES);
 
 function grading(reader: EventDataReader): { source: number; intelligence: string; handling: string } {
   const value = reader.data.grading;
