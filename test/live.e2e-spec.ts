@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
+import { launch } from '@timeline/application/testing/record-events.fixtures';
 import { apiClient, type ApiClient } from './support/api-client';
 import { bearerFor } from './support/auth.tokens';
 import { connectSse, type SseConnection } from './support/sse-client';
@@ -52,20 +53,7 @@ describe('Live pushes over Server-Sent Events', () => {
     const launched = await api
       .as(NCA)
       .post('/operations/venetic/events')
-      .send({
-        events: [
-          {
-            type: 'OperationLaunched',
-            occurredAt: '2020-03-26T09:00:00Z',
-            data: {
-              codename: 'VENETIC',
-              leadAgency: 'NCA',
-              startedAt: '2020-03-26T09:00:00Z',
-              description: 'EncroChat',
-            },
-          },
-        ],
-      });
+      .send({ events: [launch()] });
     expect(launched.status).toBe(201);
     launchPosition = (launched.body as { position: string }).position;
   });
@@ -193,20 +181,7 @@ describe('Live pushes over Server-Sent Events', () => {
     const launched = await api
       .as(NCA)
       .post('/operations/shared-feeds/events')
-      .send({
-        events: [
-          {
-            type: 'OperationLaunched',
-            occurredAt: '2020-03-26T09:00:00Z',
-            data: {
-              codename: 'SHARED',
-              leadAgency: 'NCA',
-              startedAt: '2020-03-26T09:00:00Z',
-              description: 'Shared feeds',
-            },
-          },
-        ],
-      });
+      .send({ events: [launch()] });
     expect(launched.status).toBe(201);
     const reported = await api
       .as(NCA)

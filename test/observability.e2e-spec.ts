@@ -1,4 +1,5 @@
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
+import { launch } from '@timeline/application/testing/record-events.fixtures';
 import { apiClient, type ApiClient } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -30,20 +31,7 @@ describe('Health and metrics', () => {
     const launched = await api
       .as(NCA)
       .post('/operations/venetic/events')
-      .send({
-        events: [
-          {
-            type: 'OperationLaunched',
-            occurredAt: '2020-03-26T09:00:00Z',
-            data: {
-              codename: 'VENETIC',
-              leadAgency: 'NCA',
-              startedAt: '2020-03-26T09:00:00Z',
-              description: 'EncroChat',
-            },
-          },
-        ],
-      });
+      .send({ events: [launch()] });
     expect(launched.status).toBe(201);
     position = (launched.body as { position: string }).position;
     await api.as(ANALYST).get(`/operations/venetic/picture?minPosition=${position}`).expect(200);

@@ -83,10 +83,6 @@ export class SharedFeed<T> {
     return this.options.source;
   }
 
-  get memberCount(): number {
-    return this.members.size;
-  }
-
   /** The message for an item, as every member is sent it (used for a member's own backlog too). */
   messageOf(item: Positioned<T>): SseMessage | null | Promise<SseMessage | null> {
     return this.options.messageOf(item);
