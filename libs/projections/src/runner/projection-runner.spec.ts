@@ -377,4 +377,66 @@ describe('ProjectionRunner', () => {
     await runner.waitForPosition('51', 1000);
     expect(canonicalJson(recordingProjection().toSnapshot(after))).toBe(canonicalJson([{ ids: ids(1, 51) }]));
   });
+
+  it('rebuilds several projections one at a time, each from its own read, swapping and checkpointing each when done', async () => {
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryProjectionCheckpointStore();
+    const b = recordingProjection('b');
+    const snapshotsOfB: RecordingState[] = [];
+    const toSnapshot = b.toSnapshot;
+    b.toSnapshot = (state) => (snapshotsOfB.push(state), toSnapshot(state));
+    const runner = track(
+      new ProjectionRunner(store, [recordingProjection('a'), b], checkpoints, {
+        rebuildPageSize: 10,
+      }),
+    );
+    await runner.start();
+    await appendNumbered(store, 1, 30);
+    await runner.waitForPosition('30', 1000);
+    await runner.checkpoint(); // b's first snapshot: the old state, before any rebuild
+    const oldA = runner.state<RecordingState>('a');
+    const oldB = runner.state<RecordingState>('b');
+    const snapshotted: string[] = [];
+    const save = checkpoints.save.bind(checkpoints);
+    checkpoints.save = async (checkpoint) => (snapshotted.push(checkpoint.name), save(checkpoint));
+    const swaps: ProjectionChange[] = [];
+    runner.changes$.subscribe((change) => {
+      if (change.kind !== 'rebuilt') return;
+      swaps.push(change);
+      // When a is swapped, b is still the old state, and being rebuilt.
+      if (change.projection === 'a') {
+        expect(runner.state<RecordingState>('b')).toBe(oldB);
+        expect(runner.currentStatus().projections.map((p) => [p.name, p.rebuilding])).toEqual([
+          ['a', false],
+          ['b', true],
+        ]);
+      }
+    });
+    const readAll = store.readAll.bind(store);
+    let reads = 0;
+    store.readAll = async (options) => {
+      reads += 1;
+      // Live events arrive while a's rebuild is under way (its first page), and then during b's.
+      if (reads === 1) await appendNumbered(store, 31, 32);
+      if (reads === 6) await appendNumbered(store, 33, 33);
+      return readAll(options);
+    };
+
+    const result = await runner.rebuild(['a', 'b']);
+
+    expect(swaps.map((swap) => swap.projection)).toEqual(['a', 'b']);
+    expect(runner.state<RecordingState>('a')).not.toBe(oldA);
+    expect(runner.state<RecordingState>('b')).not.toBe(oldB);
+    await runner.waitForPosition('33', 1000);
+    expect(runner.state<RecordingState>('a').ids).toEqual(ids(1, 33));
+    expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 33));
+    expect(result).toMatchObject({ projections: ['a', 'b'], events: result.events });
+    expect(reads).toBeGreaterThanOrEqual(8); // two reads of 30+ events in pages of 10
+    // The checkpoint after a's swap left b out: b's old state was about to be replaced.
+    expect(snapshotted[0]).toBe('a');
+    expect(snapshotsOfB.slice(1)).not.toContain(oldB);
+    expect(snapshotsOfB.length).toBeGreaterThan(1);
+    await runner.stop();
+    expect((await checkpoints.load('b'))?.position).toBe('33');
+  });
 });

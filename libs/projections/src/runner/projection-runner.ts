@@ -282,10 +282,13 @@ export class ProjectionRunner {
   }
 
   /**
-   * Rebuilds projections (one read of the log for all of them) from position 0 into fresh states while queries keep
-   * reading the old one, then swaps the two synchronously at the moment the rebuild
-   * has reached everything the runner has processed. Also the way to restart a
-   * failed projection once its cause is fixed. The old state stays if the rebuild fails.
+   * Rebuilds projections from position 0 into fresh states while queries keep
+   * reading the old ones, then swaps each at the moment its rebuild has reached
+   * everything the runner has processed. One projection at a time, each with its
+   * own read of the log: the process then holds the old states and one new one,
+   * never two copies of every read model. Also the way to restart a failed
+   * projection once its cause is fixed. A projection whose rebuild fails keeps its
+   * old state, and the ones after it are not rebuilt.
    */
   async rebuild(names: string | readonly string[]): Promise<RebuildResult> {
     const slots = (typeof names === 'string' ? [names] : [...new Set(names)]).map((name) => this.slot(name));
@@ -293,55 +296,61 @@ export class ProjectionRunner {
     if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
     for (const slot of slots) slot.rebuilding = true;
     const started = this.options.now();
-    // One read of the log feeds every projection being rebuilt.
-    const states: unknown[] = slots.map((slot) => slot.projection.initialState());
-    let position: GlobalPosition | null = null;
     let events = 0;
+    let position: string | null = null;
     try {
-      for (;;) {
-        // Synchronous check and swap: no live event can slip in between.
-        if (this.processed === null || (position !== null && comparePositions(position, this.processed) >= 0))
-          break;
-        const page = await this.store.readAll({
-          after: position ?? undefined,
-          maxCount: this.options.rebuildPageSize,
-          filter: this.filter,
-        });
-        if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
-        if (page.length === 0) break;
-        for (const recorded of page) {
-          const event = toStoredTimelineEvent(recorded);
-          for (let index = 0; index < slots.length; index += 1)
-            states[index] = slots[index].projection.apply(states[index], event);
-          position = recorded.position;
-          events += 1;
-        }
+      for (const slot of slots) {
+        // The log only grows, so the last pass read the most: its figures are the result's.
+        ({ events, position } = await this.rebuildOne(slot));
       }
-      const formatted = position && formatPosition(position);
-      slots.forEach((slot, index) => {
-        slot.state = states[index];
-        slot.position = position;
-        slot.eventCount = events;
-        slot.failure = null;
-      });
-      this.eventsSinceCheckpoint += 1;
-      const result: RebuildResult = {
-        projections: slots.map((slot) => slot.projection.name),
-        events,
-        position: formatted,
-        durationMs: this.options.now() - started,
-      };
-      this.options.logger.log(`Projections ${result.projections.join(', ')} rebuilt from ${events} events`, {
-        ...result,
-      });
-      for (const slot of slots)
-        this.changesSubject.next({ kind: 'rebuilt', projection: slot.projection.name, position: formatted });
-      this.notifyWaiters();
-      this.scheduleCheckpoint();
-      return result;
     } finally {
       for (const slot of slots) slot.rebuilding = false;
     }
+    const result: RebuildResult = {
+      projections: slots.map((slot) => slot.projection.name),
+      events,
+      position,
+      durationMs: this.options.now() - started,
+    };
+    this.options.logger.log(`Projections ${result.projections.join(', ')} rebuilt from ${events} events`, {
+      ...result,
+    });
+    return result;
+  }
+
+  /** One projection's rebuild: a read of the log into a fresh state, then the synchronous swap. */
+  private async rebuildOne(slot: Slot): Promise<{ events: number; position: string | null }> {
+    let state: unknown = slot.projection.initialState();
+    let position: GlobalPosition | null = null;
+    let events = 0;
+    for (;;) {
+      // Synchronous check and swap: no live event can slip in between.
+      if (this.processed === null || (position !== null && comparePositions(position, this.processed) >= 0))
+        break;
+      const page = await this.store.readAll({
+        after: position ?? undefined,
+        maxCount: this.options.rebuildPageSize,
+        filter: this.filter,
+      });
+      if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
+      if (page.length === 0) break;
+      for (const recorded of page) {
+        state = slot.projection.apply(state, toStoredTimelineEvent(recorded));
+        position = recorded.position;
+        events += 1;
+      }
+    }
+    const formatted = position && formatPosition(position);
+    slot.state = state;
+    slot.position = position;
+    slot.eventCount = events;
+    slot.failure = null;
+    slot.rebuilding = false;
+    this.eventsSinceCheckpoint += 1;
+    this.changesSubject.next({ kind: 'rebuilt', projection: slot.projection.name, position: formatted });
+    this.notifyWaiters();
+    this.scheduleCheckpoint();
+    return { events, position: formatted };
   }
 
   /** Saves a checkpoint of every running projection that changed since its last one. */
@@ -352,7 +361,8 @@ export class ProjectionRunner {
     const started = this.options.now();
     // Captured synchronously: each snapshot reflects exactly `position`.
     const captured = [...this.slots.values()]
-      .filter((slot) => slot.failure === null && !samePosition(slot.position, slot.checkpointPosition))
+      // A projection being rebuilt is skipped while running (its state is about to be replaced), not when stopping.
+      .filter((slot) => this.needsCheckpoint(slot) && !(slot.rebuilding && this.runnerState === 'running'))
       .map((slot) => ({
         slot,
         position: slot.position,
@@ -395,10 +405,12 @@ export class ProjectionRunner {
   }
 
   private dirty(): boolean {
-    for (const slot of this.slots.values()) {
-      if (slot.failure === null && !samePosition(slot.position, slot.checkpointPosition)) return true;
-    }
+    for (const slot of this.slots.values()) if (this.needsCheckpoint(slot)) return true;
     return false;
+  }
+
+  private needsCheckpoint(slot: Slot): boolean {
+    return slot.failure === null && !samePosition(slot.position, slot.checkpointPosition);
   }
 
   private slot(name: string): Slot {
