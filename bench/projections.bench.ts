@@ -9,8 +9,10 @@
  * - fold:     both folds over events already in memory (the folds' own speed);
  * - catch-up: a runner with no checkpoint subscribing from position 0 until caught up
  *             (a start after a version change: store reads, JSON, mapping, folds);
- * - rebuild:  a live runner rebuilding both projections from position 0 while the old
- *             states keep answering (both copies are in memory at the peak).
+ * - checkpoint: after a catch-up, one checkpoint of both read models to files (its time,
+ *             and the peak resident set while it is taken and written);
+ * - rebuild:  a live runner rebuilding both projections from position 0, one at a time,
+ *             while the old states keep answering (old states and one new one in memory).
  * Prints a table and writes bench/results/projections.json (.quick.json with --quick).
  * `--prepare` only generates the log.
  * The SSE fan-out measurement of issue 4 belongs beside these rows (see `main`).
@@ -72,6 +74,15 @@ function memory(): MemoryFigures {
     fileMiB: mib(kb('RssFile')),
     heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
   };
+}
+
+/** Resets the peak resident set (VmHWM) to the current one (Linux); elsewhere a no-op. */
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    /* not Linux: the peak then covers the whole process */
+  }
 }
 
 // ---- the log
@@ -264,6 +275,27 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       await runner.stop();
       return { events, seconds, cpuSeconds, ...figures, note };
     }
+    if (phase === 'checkpoint') {
+      await runner.start();
+      await runner.whenCaughtUp();
+      assertHealthy(runner);
+      const before = memory();
+      resetPeakRss();
+      const cpu = process.cpuUsage();
+      const started = process.hrtime.bigint();
+      await runner.checkpoint();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const cpuSeconds = cpuSince(cpu);
+      const figures = memory();
+      await runner.stop();
+      return {
+        events: runner.currentStatus().eventsProcessed,
+        seconds,
+        cpuSeconds,
+        ...figures,
+        note: `both read models written to checkpoint files; resident before it ${before.anonMiB + before.fileMiB} MiB`,
+      };
+    }
     if (phase === 'rebuild') {
       await runner.start();
       await runner.whenCaughtUp();
@@ -346,11 +378,11 @@ async function main(): Promise<void> {
   });
   if (process.argv.includes('--prepare')) return;
   const rss: Record<string, PhaseResult> = {};
-  for (const phase of ['fold', 'catch-up', 'rebuild']) {
+  for (const phase of ['fold', 'catch-up', 'checkpoint', 'rebuild']) {
     const result = await runChild(phase, file);
     rss[phase] = result;
     report.add({
-      scenario: `rebuild: ${phase}`,
+      scenario: phase === 'checkpoint' ? 'checkpoint of both' : `rebuild: ${phase}`,
       subject: 'picture + timeline',
       count: result.events,
       seconds: Math.round(result.seconds * 100) / 100,

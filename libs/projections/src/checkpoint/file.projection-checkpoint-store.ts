@@ -2,7 +2,11 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '@timeline/kernel';
 import { PROJECTION_NAME_PATTERN } from '../core/projection';
-import type { ProjectionCheckpoint, ProjectionCheckpointStore } from './projection-checkpoint-store.port';
+import type {
+  LoadedProjectionCheckpoint,
+  ProjectionCheckpoint,
+  ProjectionCheckpointStore,
+} from './projection-checkpoint-store.port';
 
 const FORMAT = 'projection-checkpoint/1';
 
@@ -39,7 +43,7 @@ export class FileProjectionCheckpointStore implements ProjectionCheckpointStore 
     return join(this.options.directory, `${name}.checkpoint.ndjson`);
   }
 
-  async load(name: string): Promise<ProjectionCheckpoint | null> {
+  async load(name: string): Promise<LoadedProjectionCheckpoint | null> {
     let text: string;
     try {
       text = await readFile(this.pathOf(name), 'utf8');
@@ -84,7 +88,7 @@ export class FileProjectionCheckpointStore implements ProjectionCheckpointStore 
   }
 }
 
-function parseCheckpoint(name: string, text: string): ProjectionCheckpoint {
+function parseCheckpoint(name: string, text: string): LoadedProjectionCheckpoint {
   if (!text.endsWith('\n')) throw new Error('the file is truncated');
   const lines = text.slice(0, -1).split('\n');
   const header = JSON.parse(lines[0]) as Partial<Header>;

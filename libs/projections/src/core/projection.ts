@@ -19,10 +19,26 @@ export interface Projection<S> {
   readonly version: number;
   initialState(): S;
   apply(state: S, event: StoredTimelineEvent): S;
-  /** The state as JSON parts (written one per line by file checkpoints); `canonicalJson` of them is the read model's byte form. */
-  toSnapshot(state: S): JsonValue[];
+  /**
+   * The state as JSON parts (written one per line by file checkpoints); `canonicalJson` of them is
+   * the read model's byte form. The parts are those of the state at the call, however much the
+   * state changes while they are iterated: a checkpoint writes them out over many event-loop turns
+   * while events keep being applied. A projection may build them lazily from a capture of what can
+   * still change, so a large read model is never copied whole into JSON at once.
+   */
+  toSnapshot(state: S): Snapshot;
   /** Inverse of `toSnapshot`. */
   fromSnapshot(parts: readonly JsonValue[]): S;
+}
+
+/** The parts of a state, in order, and how many there are (an array of parts is one). */
+export interface Snapshot extends Iterable<JsonValue> {
+  readonly length: number;
+}
+
+/** The parts of a snapshot, built: for comparisons and tests. */
+export function snapshotParts(snapshot: Snapshot): JsonValue[] {
+  return [...snapshot];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 import { canonicalJson } from '@timeline/kernel';
-import { foldEvents } from '../core/projection';
+import { foldEvents, snapshotParts } from '../core/projection';
 import { UnfoldableEventError } from '../core/projection.errors';
 import { storedEvents } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
@@ -172,7 +172,7 @@ describe('operational picture fold', () => {
   it('refuses, without changing anything, a correction of an unknown event, of another type, or of a retracted one', () => {
     const base = veneticScenario().slice(0, 20);
     const state = fold(base);
-    const before = canonicalJson(operationalPictureProjection.toSnapshot(state));
+    const before = canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)));
     const [unknownTarget, wrongType, retracted] = storedEvents(
       [
         {
@@ -218,7 +218,7 @@ describe('operational picture fold', () => {
     expect(() => operationalPictureProjection.apply(state, unknownType)).toThrow(
       'the operational picture does not know this type',
     );
-    expect(canonicalJson(operationalPictureProjection.toSnapshot(state))).toBe(before);
+    expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)))).toBe(before);
   });
 
   it('reads stored v1 intelligence with the compact grading', () => {
@@ -246,18 +246,40 @@ describe('operational picture fold', () => {
     expect(Object.keys(view.byRegion)).toEqual(['london']);
   });
 
+  it('snapshots the state at the call, however the state changes while the parts are read', () => {
+    const events = storedEvents(veneticScenario());
+    const types = new Set<string>();
+    for (let taken = 1; taken < events.length; taken += 1) {
+      const state = foldEvents(operationalPictureProjection, events.slice(0, taken));
+      const snapshot = operationalPictureProjection.toSnapshot(state);
+      // Later events (corrections and retractions of earlier ones among them) land before the parts are read.
+      for (const event of events.slice(taken)) {
+        operationalPictureProjection.apply(state, event);
+        types.add(event.type);
+      }
+      const asTaken = snapshotParts(
+        operationalPictureProjection.toSnapshot(
+          foldEvents(operationalPictureProjection, events.slice(0, taken)),
+        ),
+      );
+      expect(snapshot).toHaveLength(asTaken.length);
+      expect(canonicalJson(snapshotParts(snapshot))).toBe(canonicalJson(asTaken));
+    }
+    expect([...types]).toEqual(expect.arrayContaining(['EventCorrected', 'EventRetracted']));
+  });
+
   it('restores from its snapshot to a byte-identical state that folds on identically', () => {
     const events = storedEvents(veneticScenario());
     const state = foldEvents(operationalPictureProjection, events.slice(0, 15));
     const restored = operationalPictureProjection.fromSnapshot(
-      JSON.parse(JSON.stringify(operationalPictureProjection.toSnapshot(state))),
+      JSON.parse(JSON.stringify(snapshotParts(operationalPictureProjection.toSnapshot(state)))),
     );
     for (const event of events.slice(15)) {
       operationalPictureProjection.apply(state, event);
       operationalPictureProjection.apply(restored, event);
     }
-    expect(canonicalJson(operationalPictureProjection.toSnapshot(restored))).toBe(
-      canonicalJson(operationalPictureProjection.toSnapshot(state)),
+    expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(restored)))).toBe(
+      canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state))),
     );
     expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
   });

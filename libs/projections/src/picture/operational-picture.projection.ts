@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from '@timeline/kernel';
 import { UnfoldableEventError } from '../core/projection.errors';
 import { intern } from '../core/intern';
 import { EventDataReader, isObject } from '../core/event-data.reader';
-import type { Projection } from '../core/projection';
+import type { Projection, Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
 import {
@@ -296,7 +296,8 @@ function correctionOf(
 
 // ---- snapshot: Maps as sorted entry lists, records in chunks so no single line is huge
 
-const RECORDS_PER_PART = 50_000;
+/** Small parts: each part's JSON (~100 kB) is built, written and dropped while still young garbage. */
+const RECORDS_PER_PART = 1_000;
 
 type CountersJson = Record<string, number>;
 interface ScopeJson {
@@ -324,12 +325,21 @@ const scopeFromJson = (json: ScopeJson): PictureScope => ({
   byRegion: mapOfCountersFromJson(json.byRegion),
 });
 
-function toSnapshot(state: OperationalPictureState): JsonValue[] {
-  const parts: unknown[] = [
-    { part: 'national', scope: scopeToJson(state.national), stamp: { ...state.stamp } },
+/**
+ * A capture of the state, turned into parts lazily: the national and per-operation
+ * parts are small and copied at the call; of the per-event records, which never
+ * change (an amendment puts a new one in place), only the map is copied.
+ */
+function toSnapshot(state: OperationalPictureState): Snapshot {
+  const head: JsonValue[] = [
+    {
+      part: 'national',
+      scope: scopeToJson(state.national),
+      stamp: { ...state.stamp },
+    } as unknown as JsonValue,
   ];
   for (const operation of state.operations.values()) {
-    parts.push({
+    head.push({
       part: 'operation',
       operationId: operation.operationId,
       launch: operation.launch && { ...operation.launch },
@@ -341,24 +351,37 @@ function toSnapshot(state: OperationalPictureState): JsonValue[] {
       ),
       scope: scopeToJson(operation.scope),
       stamp: { ...operation.stamp },
-    });
+    } as unknown as JsonValue);
   }
-  let records: unknown[] = [];
-  for (const [eventId, record] of state.events) {
-    const contribution = record.contribution && {
-      agency: record.contribution.agency,
-      region: record.contribution.region,
-      keys: [...record.contribution.keys],
-      amounts: [...record.contribution.amounts],
-    };
-    records.push([eventId, record.type, record.operationId, record.agency, contribution, record.retracted]);
-    if (records.length === RECORDS_PER_PART) {
-      parts.push({ part: 'events', records });
-      records = [];
-    }
-  }
-  if (records.length > 0) parts.push({ part: 'events', records });
-  return parts as JsonValue[];
+  const events = new Map(state.events);
+  return {
+    length: head.length + Math.ceil(events.size / RECORDS_PER_PART),
+    *[Symbol.iterator](): Generator<JsonValue> {
+      yield* head;
+      let records: unknown[] = [];
+      for (const [eventId, record] of events) {
+        const contribution = record.contribution && {
+          agency: record.contribution.agency,
+          region: record.contribution.region,
+          keys: record.contribution.keys,
+          amounts: record.contribution.amounts,
+        };
+        records.push([
+          eventId,
+          record.type,
+          record.operationId,
+          record.agency,
+          contribution,
+          record.retracted,
+        ]);
+        if (records.length === RECORDS_PER_PART) {
+          yield { part: 'events', records } as unknown as JsonValue;
+          records = [];
+        }
+      }
+      if (records.length > 0) yield { part: 'events', records } as unknown as JsonValue;
+    },
+  };
 }
 
 function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {

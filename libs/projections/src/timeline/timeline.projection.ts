@@ -2,10 +2,16 @@ import type { JsonValue } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store';
 import { intern } from '../core/intern';
 import { EventDataReader } from '../core/event-data.reader';
-import type { Projection } from '../core/projection';
+import type { Projection, Snapshot } from '../core/projection';
 import { UnfoldableEventError } from '../core/projection.errors';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
-import { TimelineEntry, type OperationTimelineState, type TimelineState } from './timeline.state';
+import {
+  TimelineEntry,
+  type Correction,
+  type OperationTimelineState,
+  type Retraction,
+  type TimelineState,
+} from './timeline.state';
 
 export const TIMELINE = 'timeline';
 
@@ -179,9 +185,16 @@ function operationOf(state: TimelineState, operationId: string): OperationTimeli
 
 // ---- snapshot: one part per operation header, entries in chunks
 
-const ENTRIES_PER_PART = 20_000;
+/** Small parts: each part's JSON (~100 kB) is built, written and dropped while still young garbage. */
+const ENTRIES_PER_PART = 100;
 
-function entryToJson(entry: TimelineEntry): JsonValue {
+/** An entry's amendments as they stood when a snapshot was taken. */
+interface AmendmentsAt {
+  readonly corrections: readonly Correction[] | null;
+  readonly retraction: Retraction | null;
+}
+
+function entryToJson(entry: TimelineEntry, amendments: AmendmentsAt | undefined): JsonValue {
   return {
     eventId: entry.eventId,
     type: entry.type,
@@ -193,8 +206,8 @@ function entryToJson(entry: TimelineEntry): JsonValue {
     classification: entry.classification,
     position: entry.position,
     data: entry.data,
-    corrections: entry.corrections && entry.corrections.map((correction) => ({ ...correction })),
-    retraction: entry.retraction && { ...entry.retraction },
+    corrections: amendments?.corrections?.map((correction) => ({ ...correction })) ?? null,
+    retraction: amendments?.retraction ? { ...amendments.retraction } : null,
   } as unknown as JsonValue;
 }
 
@@ -207,25 +220,45 @@ function entryFromJson(json: Record<string, never>): TimelineEntry {
   return entry;
 }
 
-function toSnapshot(state: TimelineState): JsonValue[] {
-  const parts: JsonValue[] = [];
-  for (const operation of state.operations.values()) {
-    const entries = settle(operation);
-    parts.push({
-      part: 'operation',
-      operationId: operation.operationId,
-      stamp: { ...operation.stamp },
-      entries: entries.length,
-    });
-    for (let start = 0; start < entries.length; start += ENTRIES_PER_PART) {
-      parts.push({
-        part: 'entries',
-        operationId: operation.operationId,
-        entries: entries.slice(start, start + ENTRIES_PER_PART).map(entryToJson),
-      });
+/**
+ * A capture of the state, turned into parts lazily: entries never change once
+ * made except for their amendments, so what is copied at the call is each
+ * operation's order of entries, its stamp and the amendments made so far — not
+ * the entries.
+ */
+function toSnapshot(state: TimelineState): Snapshot {
+  const captured = [...state.operations.values()].map((operation) => {
+    const entries = settle(operation).slice();
+    const amendments = new Map<TimelineEntry, AmendmentsAt>();
+    for (const entry of entries) {
+      if (entry.corrections !== null || entry.retraction !== null)
+        amendments.set(entry, {
+          corrections: entry.corrections && entry.corrections.slice(),
+          retraction: entry.retraction,
+        });
     }
-  }
-  return parts;
+    return { operationId: operation.operationId, stamp: { ...operation.stamp }, entries, amendments };
+  });
+  return {
+    length: captured.reduce(
+      (parts, operation) => parts + 1 + Math.ceil(operation.entries.length / ENTRIES_PER_PART),
+      0,
+    ),
+    *[Symbol.iterator](): Generator<JsonValue> {
+      for (const { operationId, stamp, entries, amendments } of captured) {
+        yield { part: 'operation', operationId, stamp: { ...stamp }, entries: entries.length } as JsonValue;
+        for (let start = 0; start < entries.length; start += ENTRIES_PER_PART) {
+          yield {
+            part: 'entries',
+            operationId,
+            entries: entries
+              .slice(start, start + ENTRIES_PER_PART)
+              .map((entry) => entryToJson(entry, amendments.get(entry))),
+          } as JsonValue;
+        }
+      }
+    },
+  };
 }
 
 function fromSnapshot(parts: readonly JsonValue[]): TimelineState {
