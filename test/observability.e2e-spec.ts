@@ -72,6 +72,33 @@ describe('Health and metrics', () => {
     expect(text).toMatch(/timeline_store_writer\{counter="[a-zA-Z]+"\} \d+/);
   });
 
+  it('rebuilds a projection on an admin’s request, answering from the old state meanwhile, and reports how it ended', async () => {
+    const timelineBefore = await api.as(ANALYST).get('/operations/venetic/timeline').expect(200);
+    expect((await api.as(ANALYST).post('/projections/timeline/rebuild')).status).toBe(403);
+    const started = await api.as(ADMIN).post('/projections/timeline/rebuild');
+    expect(started.status).toBe(202);
+    expect(started.headers['location']).toBe('/projections/timeline');
+    expect(started.body).toMatchObject({ name: 'timeline', status: 'running' });
+    const done = await eventually(
+      () => api.as(ADMIN).get('/projections/timeline'),
+      (response) => (response.body as { lastRebuild: unknown }).lastRebuild !== null,
+    );
+    expect(done.body).toMatchObject({
+      name: 'timeline',
+      rebuilding: false,
+      position,
+      eventCount: 1,
+      lastRebuild: { outcome: 'rebuilt', events: 1, position, error: null },
+    });
+    expect((await api.as(ANALYST).get('/operations/venetic/timeline').expect(200)).body).toEqual(
+      timelineBefore.body,
+    );
+    const unknown = await api.as(ADMIN).post('/projections/no-such-projection/rebuild');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toContain('application/problem+json');
+    expect(unknown.body).toMatchObject({ code: 'projections.unknown-projection' });
+  });
+
   it('turns degraded, naming the event, when a projection cannot apply an event — it never skips it', async () => {
     const store = test.app.get<EventStore>(EVENT_STORE);
     // An event written around the api, without an envelope: the folds must refuse it, visibly.
@@ -108,5 +135,18 @@ describe('Health and metrics', () => {
     ).toBe(true);
     const metrics = await api.as(ADMIN).get('/metrics');
     expect(metrics.text).toContain('timeline_projection_healthy 0');
+
+    // Rebuilding it meets the same event: the rebuild fails, visibly, and the projection stays as it was.
+    expect((await api.as(ADMIN).post('/projections/operational-picture/rebuild')).status).toBe(202);
+    const rebuild = await eventually(
+      () => api.as(ADMIN).get('/projections/operational-picture'),
+      (response) => (response.body as { lastRebuild: unknown }).lastRebuild !== null,
+    );
+    expect(rebuild.body).toMatchObject({
+      status: 'failed',
+      rebuilding: false,
+      failure: { eventId: '0190f3a0-0000-7000-8000-00000000bad1' },
+      lastRebuild: { outcome: 'failed', events: 1, error: { code: 'projections.malformed-stored-event' } },
+    });
   });
 });

@@ -67,15 +67,37 @@ export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, Route
       path: `/operations/venetic/events/${fixture.eventId}/lineage`,
       ok: 200,
     },
-    'GET /operations/:operationId/verify': { access: ['auditor'], scope: 'operation', path: '/operations/venetic/verify', ok: 200 },
-    'GET /operations/:operationId/export': { access: ['auditor'], scope: 'operation', path: '/operations/venetic/export', ok: 200 },
+    'GET /operations/:operationId/verify': {
+      access: ['auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/verify',
+      ok: 200,
+    },
+    'GET /operations/:operationId/export': {
+      access: ['auditor'],
+      scope: 'operation',
+      path: '/operations/venetic/export',
+      ok: 200,
+    },
     'GET /events': { access: ['auditor'], scope: 'global', path: '/events', ok: 200 },
     'GET /verify': { access: ['auditor'], scope: 'global', path: '/verify', ok: 200 },
     'GET /audit/access': { access: ['auditor'], scope: 'global', path: '/audit/access', ok: 200 },
     'GET /metrics': { access: ['admin'], scope: 'global', path: '/metrics', ok: 200 },
     'GET /health/details': { access: ['admin'], scope: 'global', path: '/health/details', ok: 200 },
+    'GET /projections/:name': { access: ['admin'], scope: 'global', path: '/projections/timeline', ok: 200 },
+    'POST /projections/:name/rebuild': {
+      access: ['admin'],
+      scope: 'global',
+      path: '/projections/timeline/rebuild',
+      ok: 202,
+    },
 
-    'GET /operations': { access: ['recorder', 'analyst', 'auditor'], scope: 'global', path: '/operations', ok: 200 },
+    'GET /operations': {
+      access: ['recorder', 'analyst', 'auditor'],
+      scope: 'global',
+      path: '/operations',
+      ok: 200,
+    },
     'GET /picture': { access: ['analyst', 'auditor'], scope: 'global', path: '/picture', ok: 200 },
     'GET /operations/:operationId/picture': {
       access: ['analyst', 'auditor'],
@@ -109,7 +131,12 @@ export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, Route
       ok: 200,
     },
 
-    'GET /auth/me': { access: ['recorder', 'analyst', 'auditor', 'admin'], scope: 'global', path: '/auth/me', ok: 200 },
+    'GET /auth/me': {
+      access: ['recorder', 'analyst', 'auditor', 'admin'],
+      scope: 'global',
+      path: '/auth/me',
+      ok: 200,
+    },
 
     'GET /docs': docs('/docs'),
     'GET /docs/': docs('/docs/'),

@@ -7,6 +7,7 @@ import { LiveFeeds } from '../live/live-feeds.service';
 import { SharedFeeds } from '../live/shared-feeds.registry';
 import { DEFAULT_LIVE_OPTIONS, LIVE_OPTIONS, type LiveOptions } from '../live/live.options';
 import { PictureController } from './picture.controller';
+import { ProjectionsController } from './projections.controller';
 import { ReadModelsService } from './read-models.service';
 import { TimelineController } from './timeline.controller';
 
@@ -49,7 +50,7 @@ export class ReadModelsModule {
       module: ReadModelsModule,
       global: true,
       imports: [ProjectionsModule.forRoot(options.projections)],
-      controllers: [PictureController, TimelineController, LiveController],
+      controllers: [PictureController, TimelineController, LiveController, ProjectionsController],
       providers: [
         ReadModelsService,
         LiveFeeds,

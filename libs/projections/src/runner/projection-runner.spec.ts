@@ -6,6 +6,7 @@ import {
   ProjectionFailedError,
   ProjectionPositionTimeoutError,
   ProjectionRunnerNotRunningError,
+  RebuildInProgressError,
   UnknownProjectionError,
 } from '../core/projection.errors';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
@@ -441,5 +442,55 @@ describe('ProjectionRunner', () => {
     expect(snapshotsOfB.length).toBeGreaterThan(1);
     await runner.stop();
     expect((await checkpoints.load('b'))?.position).toBe('33');
+  });
+
+  it('refuses a rebuild it cannot start at once, and keeps the outcome of every rebuild in the status', async () => {
+    const store = new InMemoryEventStore();
+    let refuse: string | null = null;
+    const errors: string[] = [];
+    const runner = track(
+      new ProjectionRunner(
+        store,
+        [recordingProjection('recording', 1, (event) => event.eventId === refuse)],
+        new InMemoryProjectionCheckpointStore(),
+        {
+          rebuildPageSize: 4,
+          now: () => Date.parse('2020-06-13T05:00:00Z'),
+          logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+        },
+      ),
+    );
+    expect(() => runner.rebuild('recording')).toThrow(ProjectionRunnerNotRunningError);
+    await runner.start();
+    await appendNumbered(store, 1, 10);
+    await runner.waitForPosition('10', 1000);
+    expect(() => runner.rebuild('nothing-by-that-name')).toThrow(UnknownProjectionError);
+    const first = runner.rebuild('recording');
+    expect(() => runner.rebuild('recording')).toThrow(RebuildInProgressError);
+    await first;
+    const rebuilt = runner.currentStatus().projections[0];
+    expect(rebuilt.lastRebuild).toEqual({
+      outcome: 'rebuilt',
+      startedAt: '2020-06-13T05:00:00.000Z',
+      finishedAt: '2020-06-13T05:00:00.000Z',
+      events: 10,
+      position: '10',
+      error: null,
+    });
+
+    // A fold that now refuses event 6 (as a changed projection might): the rebuild fails, the old state stays.
+    const before = runner.state<RecordingState>('recording');
+    refuse = eventIdOf(6);
+    await expect(runner.rebuild('recording')).rejects.toThrow('cannot apply RaidConducted');
+    const failed = runner.currentStatus().projections[0];
+    expect(failed).toMatchObject({ status: 'running', rebuilding: false, position: '10', eventCount: 10 });
+    expect(failed.lastRebuild).toMatchObject({
+      outcome: 'failed',
+      events: 5,
+      position: '5',
+      error: { name: 'Error', message: 'cannot apply RaidConducted', code: null },
+    });
+    expect(runner.state<RecordingState>('recording')).toBe(before);
+    expect(errors).toEqual(['Rebuild of projection recording failed; it keeps its old state']);
   });
 });

@@ -30,6 +30,7 @@ import type {
   ProjectionRunnerOptions,
   ProjectionRunnerStatus,
   ProjectionStatus,
+  RebuildOutcome,
   RebuildResult,
 } from './projection-runner.types';
 
@@ -40,6 +41,7 @@ interface Slot {
   eventCount: number;
   failure: ProjectionFailure | null;
   rebuilding: boolean;
+  lastRebuild: RebuildOutcome | null;
   checkpointPosition: GlobalPosition | null;
 }
 
@@ -111,6 +113,7 @@ export class ProjectionRunner {
         eventCount: 0,
         failure: null,
         rebuilding: false,
+        lastRebuild: null,
         checkpointPosition: null,
       });
     }
@@ -290,11 +293,17 @@ export class ProjectionRunner {
    * projection once its cause is fixed. A projection whose rebuild fails keeps its
    * old state, and the ones after it are not rebuilt.
    */
-  async rebuild(names: string | readonly string[]): Promise<RebuildResult> {
+  rebuild(names: string | readonly string[]): Promise<RebuildResult> {
+    // Checked before anything starts, and thrown synchronously: a caller that starts a rebuild in
+    // the background (the api's admin route) can answer at once that it could not start.
     const slots = (typeof names === 'string' ? [names] : [...new Set(names)]).map((name) => this.slot(name));
     for (const slot of slots) if (slot.rebuilding) throw new RebuildInProgressError(slot.projection.name);
     if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
     for (const slot of slots) slot.rebuilding = true;
+    return this.rebuildInTurn(slots);
+  }
+
+  private async rebuildInTurn(slots: readonly Slot[]): Promise<RebuildResult> {
     const started = this.options.now();
     let events = 0;
     let position: string | null = null;
@@ -318,27 +327,55 @@ export class ProjectionRunner {
     return result;
   }
 
-  /** One projection's rebuild: a read of the log into a fresh state, then the synchronous swap. */
+  /**
+   * One projection's rebuild: a read of the log into a fresh state, then the
+   * synchronous swap. Its outcome, failed or not, stays in the projection's status.
+   */
   private async rebuildOne(slot: Slot): Promise<{ events: number; position: string | null }> {
+    const startedAt = new Date(this.options.now()).toISOString();
     let state: unknown = slot.projection.initialState();
     let position: GlobalPosition | null = null;
     let events = 0;
-    for (;;) {
-      // Synchronous check and swap: no live event can slip in between.
-      if (this.processed === null || (position !== null && comparePositions(position, this.processed) >= 0))
-        break;
-      const page = await this.store.readAll({
-        after: position ?? undefined,
-        maxCount: this.options.rebuildPageSize,
-        filter: this.filter,
-      });
-      if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
-      if (page.length === 0) break;
-      for (const recorded of page) {
-        state = slot.projection.apply(state, toStoredTimelineEvent(recorded));
-        position = recorded.position;
-        events += 1;
+    try {
+      for (;;) {
+        // Synchronous check and swap: no live event can slip in between.
+        if (this.processed === null || (position !== null && comparePositions(position, this.processed) >= 0))
+          break;
+        const page = await this.store.readAll({
+          after: position ?? undefined,
+          maxCount: this.options.rebuildPageSize,
+          filter: this.filter,
+        });
+        if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
+        if (page.length === 0) break;
+        for (const recorded of page) {
+          state = slot.projection.apply(state, toStoredTimelineEvent(recorded));
+          position = recorded.position;
+          events += 1;
+        }
       }
+    } catch (error) {
+      const failure = error as Error & { code?: unknown };
+      slot.lastRebuild = {
+        outcome: 'failed',
+        startedAt,
+        finishedAt: new Date(this.options.now()).toISOString(),
+        events,
+        position: position && formatPosition(position),
+        error: {
+          name: failure.name,
+          message: failure.message,
+          code: typeof failure.code === 'string' ? failure.code : null,
+        },
+      };
+      this.options.logger.error(
+        `Rebuild of projection ${slot.projection.name} failed; it keeps its old state`,
+        {
+          projection: slot.projection.name,
+          ...slot.lastRebuild,
+        },
+      );
+      throw error;
     }
     const formatted = position && formatPosition(position);
     slot.state = state;
@@ -346,6 +383,14 @@ export class ProjectionRunner {
     slot.eventCount = events;
     slot.failure = null;
     slot.rebuilding = false;
+    slot.lastRebuild = {
+      outcome: 'rebuilt',
+      startedAt,
+      finishedAt: new Date(this.options.now()).toISOString(),
+      events,
+      position: formatted,
+      error: null,
+    };
     this.eventsSinceCheckpoint += 1;
     this.changesSubject.next({ kind: 'rebuilt', projection: slot.projection.name, position: formatted });
     this.notifyWaiters();
@@ -592,6 +637,7 @@ export class ProjectionRunner {
       position: slot.position && formatPosition(slot.position),
       eventCount: slot.eventCount,
       rebuilding: slot.rebuilding,
+      lastRebuild: slot.lastRebuild,
       checkpointPosition: slot.checkpointPosition && formatPosition(slot.checkpointPosition),
       failure: slot.failure,
     };

@@ -10,9 +10,23 @@ export interface ProjectionStatus {
   readonly position: string | null;
   readonly eventCount: number;
   readonly rebuilding: boolean;
+  /** How the last rebuild since the start ended (null when none has run). */
+  readonly lastRebuild: RebuildOutcome | null;
   /** The last position saved in a checkpoint. */
   readonly checkpointPosition: string | null;
   readonly failure: ProjectionFailure | null;
+}
+
+/** How a projection's rebuild ended: swapped in, or failed (the old state stays; `error` says why). */
+export interface RebuildOutcome {
+  readonly outcome: 'rebuilt' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** Events the rebuild applied (up to the failure, when it failed). */
+  readonly events: number;
+  /** The last position it applied. */
+  readonly position: string | null;
+  readonly error: { readonly name: string; readonly message: string; readonly code: string | null } | null;
 }
 
 /** The event a projection could not apply, and why. */
