@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { canonicalJson } from '@timeline/kernel';
 import { foldEvents, snapshotParts } from '../core/projection';
 import { storedEvents, eventIdOf } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
-import { timelineProjection } from './timeline.projection';
+import { compareEntries, settle, timelineProjection } from './timeline.projection';
+import { TimelineEntry, type OperationTimelineState } from './timeline.state';
 import { dailySeries, InvalidTimelineQueryError, timelinePage, type TimelinePage } from './timeline.query';
 
 const fold = (specs = veneticScenario()) => foldEvents(timelineProjection, storedEvents(specs));
@@ -212,6 +214,57 @@ describe('timeline fold and queries', () => {
       expect(canonicalJson(snapshotParts(snapshot))).toBe(canonicalJson(asTaken));
     }
     expect([...types]).toEqual(expect.arrayContaining(['EventCorrected', 'EventRetracted']));
+  });
+
+  it('settles back-dated entries into occurred-time order, a few in place or many by merging', () => {
+    const entry = (position: number, occurredAtMs: number) =>
+      new TimelineEntry(
+        `e${position}`,
+        'RaidConducted',
+        'op',
+        occurredAtMs,
+        null,
+        0,
+        null,
+        'r',
+        'NCA',
+        'OFFICIAL',
+        position,
+        position,
+        {},
+      );
+    fc.assert(
+      fc.property(
+        // Batches of occurred times (many ties among them), each batch settled before the next arrives.
+        fc.array(fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 150 }), { maxLength: 8 }),
+        (batches) => {
+          const operation: OperationTimelineState = {
+            operationId: 'op',
+            sorted: [],
+            pending: [],
+            stamp: { position: null, eventCount: 0, lastRecordedAt: null },
+          };
+          const all: TimelineEntry[] = [];
+          let position = 0;
+          for (const batch of batches) {
+            for (const occurredAtMs of batch) {
+              const next = entry((position += 1), occurredAtMs);
+              all.push(next);
+              const last = operation.sorted[operation.sorted.length - 1];
+              if (operation.pending.length === 0 && (last === undefined || compareEntries(last, next) < 0))
+                operation.sorted.push(next);
+              else operation.pending.push(next);
+            }
+            const settled = settle(operation);
+            expect(operation.pending).toEqual([]);
+            expect(settled.map((e) => e.eventId)).toEqual(
+              [...all].sort(compareEntries).map((e) => e.eventId),
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('restores from its snapshot to a byte-identical state', () => {

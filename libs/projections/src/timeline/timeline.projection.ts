@@ -65,11 +65,36 @@ export function entryOf(event: StoredTimelineEvent): TimelineEntry {
   );
 }
 
-/** Merges back-dated entries into place; afterwards `sorted` holds every entry in order. */
+/** Up to this many back-dated entries are inserted in place; more are merged into a new list. */
+const INSERT_IN_PLACE = 64;
+
+/** The index of the first entry of `sorted` that comes after `entry`. */
+function insertionPoint(sorted: readonly TimelineEntry[], entry: TimelineEntry): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareEntries(sorted[middle], entry) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Merges back-dated entries into place; afterwards `sorted` holds every entry in
+ * order. A few (a late report between two reads) are inserted where they belong,
+ * which moves references but allocates nothing; many (a catch-up over a log full
+ * of late recordings) are merged into a new list in one pass.
+ */
 export function settle(operation: OperationTimelineState): TimelineEntry[] {
   if (operation.pending.length === 0) return operation.sorted;
   const pending = operation.pending.sort(compareEntries);
   const sorted = operation.sorted;
+  if (pending.length <= INSERT_IN_PLACE) {
+    for (const entry of pending) sorted.splice(insertionPoint(sorted, entry), 0, entry);
+    operation.pending = [];
+    return sorted;
+  }
   const merged: TimelineEntry[] = new Array(sorted.length + pending.length);
   let i = 0;
   let j = 0;
