@@ -93,6 +93,10 @@ describe('Health and metrics', () => {
     expect((await api.as(ANALYST).get('/operations/venetic/timeline').expect(200)).body).toEqual(
       timelineBefore.body,
     );
+    const metrics = (await api.as(ADMIN).get('/metrics')).text;
+    expect(metrics).toContain('timeline_projection_rebuilding{projection="timeline"} 0');
+    expect(metrics).toContain('timeline_projection_last_rebuild_succeeded{projection="timeline"} 1');
+    expect(metrics).not.toContain('timeline_projection_last_rebuild_succeeded{projection="operational-picture"}');
     const unknown = await api.as(ADMIN).post('/projections/no-such-projection/rebuild');
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toContain('application/problem+json');
@@ -148,5 +152,8 @@ describe('Health and metrics', () => {
       failure: { eventId: '0190f3a0-0000-7000-8000-00000000bad1' },
       lastRebuild: { outcome: 'failed', events: 1, error: { code: 'projections.malformed-stored-event' } },
     });
+    expect((await api.as(ADMIN).get('/metrics')).text).toContain(
+      'timeline_projection_last_rebuild_succeeded{projection="operational-picture"} 0',
+    );
   });
 });

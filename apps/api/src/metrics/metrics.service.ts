@@ -101,6 +101,28 @@ export class MetricsService implements OnModuleInit {
         this.set(projections.currentStatus().healthy ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'timeline_projection_rebuilding',
+      help: '1 while a projection is being rebuilt (queries meanwhile answer from its old state)',
+      labelNames: ['projection'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const projection of projections.currentStatus().projections)
+          this.set({ projection: projection.name }, projection.rebuilding ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'timeline_projection_last_rebuild_succeeded',
+      help: '1 when the last rebuild of a projection swapped in, 0 when it failed (absent before any rebuild)',
+      labelNames: ['projection'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { name, lastRebuild } of projections.currentStatus().projections) {
+          if (lastRebuild) this.set({ projection: name }, lastRebuild.outcome === 'rebuilt' ? 1 : 0);
+        }
+      },
+    });
     const clients = this.liveClients;
     new Gauge({
       name: 'timeline_live_clients',
