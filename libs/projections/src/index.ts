@@ -27,10 +27,13 @@
  *   status()          → ProjectionRunnerStatus: healthy (false ⇒ /health degraded), position, headPosition,
  *                        caughtUp, lag { commitGap, msSinceLastApplied, msBehind, lastAppliedRecordedAt },
  *                        subscription, eventsProcessed, checkpointsSaved, projections[] with status
- *                        'running' | 'failed' and failure { position, eventId, type, streamName, error, failedAt }
+ *                        'running' | 'failed' and failure { position, eventId, type, streamName, error, failedAt },
+ *                        rebuilding and lastRebuild { outcome, startedAt, finishedAt, events, position, error }
  *   currentStatus()   → the same without asking the store for its head (cheap, for /metrics scrapes)
  *   waitForPosition(position, timeoutMs, projection?)
- *   rebuild(name)     → rebuilds from position 0 while queries use the old state, swaps when caught up
+ *   rebuild(names)    → rebuilds from position 0 while queries use the old state, swaps each when caught up
+ *                        (several: one at a time); throws at once when it cannot start; the outcome stays
+ *                        in status().projections[].lastRebuild
  *   changes$          → every applied event ({ kind: 'applied', event, projections }) and rebuild swap
  *
  * Projection names: 'operational-picture' and 'timeline'.
