@@ -6,18 +6,14 @@ import {
   ProjectionQueries,
   ProjectionRunner,
   UnknownOperationError,
-  emptyScope,
   historicalOperation,
   nationalPictureView,
   toStoredTimelineEvent,
-  type Counters,
   type DailySeries,
   type HistoricalOperation,
   type NationalPictureView,
-  type OperationPictureState,
   type OperationalPictureState,
   type OperationalPictureView,
-  type PictureScope,
   type TimelinePage,
   type TimelineQuery,
 } from '@timeline/projections';
@@ -84,11 +80,7 @@ export class ReadModelsService {
   async nationalPicture(request: ReadModelRequest, principal: Principal): Promise<NationalPictureView> {
     await this.queries.nationalPicture(request.freshness);
     const state = this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE);
-    const visible = new Set(await this.membership.operationsOf(principal.agency));
-    if ([...state.operations.keys()].every((operationId) => visible.has(operationId))) {
-      return nationalPictureView(state);
-    }
-    return nationalPictureView(subsetOf(state, visible));
+    return nationalPictureView(state, new Set(await this.membership.operationsOf(principal.agency)));
   }
 
   /** The operations the principal's agency takes part in, with what the picture knows of each. */
@@ -112,47 +104,4 @@ export class ReadModelsService {
     const selection = request.selection ?? { kind: 'known-at' as const, position: formatPosition(head.position) };
     return historicalOperation(operationId, kept, selection);
   }
-}
-
-function addCounters(into: Counters, from: Counters): void {
-  for (const [key, value] of from) into.set(key, (into.get(key) ?? 0) + value);
-}
-
-function addBreakdown(into: Map<string, Counters>, from: Map<string, Counters>): void {
-  for (const [name, counters] of from) {
-    const target = into.get(name) ?? new Map<string, number>();
-    addCounters(target, counters);
-    into.set(name, target);
-  }
-}
-
-function addScope(into: PictureScope, from: PictureScope): void {
-  addCounters(into.totals, from.totals);
-  addBreakdown(into.byAgency, from.byAgency);
-  addBreakdown(into.byRegion, from.byRegion);
-}
-
-/** The picture state restricted to some operations, with national totals summed over them only. */
-function subsetOf(state: OperationalPictureState, operationIds: ReadonlySet<string>): OperationalPictureState {
-  const operations = new Map<string, OperationPictureState>();
-  const national = emptyScope();
-  let eventCount = 0;
-  let lastRecordedAt: string | null = null;
-  for (const [operationId, operation] of state.operations) {
-    if (!operationIds.has(operationId)) continue;
-    operations.set(operationId, operation);
-    addScope(national, operation.scope);
-    eventCount += operation.stamp.eventCount;
-    const recordedAt = operation.stamp.lastRecordedAt;
-    if (recordedAt !== null && (lastRecordedAt === null || Date.parse(recordedAt) > Date.parse(lastRecordedAt))) {
-      lastRecordedAt = recordedAt;
-    }
-  }
-  return {
-    operations,
-    national,
-    stamp: { position: state.stamp.position, eventCount, lastRecordedAt },
-    events: new Map(),
-    shared: new Map(),
-  };
 }

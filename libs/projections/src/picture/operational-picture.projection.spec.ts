@@ -147,6 +147,21 @@ describe('operational picture fold', () => {
       lastRecordedAt: '2020-06-13T10:00:00.000Z',
     });
     expect(operationalPictureView(state, 'unknown')).toBeNull();
+
+    // Across some operations only (those an agency takes part in): their counters and their events.
+    const tantalum = operationalPictureView(state, 'tantalum')!;
+    const some = nationalPictureView(state, new Set(['tantalum', 'not-an-operation']));
+    expect(some.operations.map((operation) => operation.operationId)).toEqual(['tantalum']);
+    expect(some.asOf).toEqual(tantalum.asOf);
+    expect({ totals: some.totals, byAgency: some.byAgency, byRegion: some.byRegion }).toEqual({
+      totals: tantalum.totals,
+      byAgency: tantalum.byAgency,
+      byRegion: tantalum.byRegion,
+    });
+    expect(national.totals.arrests).toBe(
+      tantalum.totals.arrests + operationalPictureView(state, 'venetic')!.totals.arrests,
+    );
+    expect(nationalPictureView(state, new Set()).totals.arrests).toBe(0);
   });
 
   it('keeps kg exact through corrections (integer milligrams)', () => {

@@ -163,7 +163,6 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         recordOf(state, event.type, event.operationId, event.agency, contribution, false),
       );
       addToScope(operation.scope, contribution, 1);
-      addToScope(state.national, contribution, 1);
     };
   } else {
     switch (event.type) {
@@ -220,7 +219,6 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
         if (!contribution) reader.fail(`a ${target.type} cannot be retracted`);
         change = () => {
           addToScope(operation.scope, contribution, -1);
-          addToScope(state.national, contribution, -1);
           state.events.set(
             targetId,
             recordOf(state, target.type, target.operationId, target.agency, contribution, true),
@@ -264,9 +262,7 @@ function correctionOf(
     );
     return () => {
       addToScope(operation.scope, before, -1);
-      addToScope(state.national, before, -1);
       addToScope(operation.scope, after, 1);
-      addToScope(state.national, after, 1);
       state.events.set(
         targetId,
         recordOf(state, target.type, target.operationId, target.agency, after, false),
@@ -326,18 +322,12 @@ const scopeFromJson = (json: ScopeJson): PictureScope => ({
 });
 
 /**
- * A capture of the state, turned into parts lazily: the national and per-operation
+ * A capture of the state, turned into parts lazily: the national stamp and the per-operation
  * parts are small and copied at the call; of the per-event records, which never
  * change (an amendment puts a new one in place), only the map is copied.
  */
 function toSnapshot(state: OperationalPictureState): Snapshot {
-  const head: JsonValue[] = [
-    {
-      part: 'national',
-      scope: scopeToJson(state.national),
-      stamp: { ...state.stamp },
-    } as unknown as JsonValue,
-  ];
+  const head: JsonValue[] = [{ part: 'national', stamp: { ...state.stamp } } as unknown as JsonValue];
   for (const operation of state.operations.values()) {
     head.push({
       part: 'operation',
@@ -390,13 +380,13 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
     throw new TypeError('picture snapshot: the national part is missing');
   const state: OperationalPictureState = {
     ...initialState(),
-    national: scopeFromJson(first.scope),
     stamp: { ...(first.stamp as PictureStamp) },
   };
   for (const part of parts) {
     if (!isObject(part)) throw new TypeError('picture snapshot: a part is not an object');
     const json = part as never as Record<string, never>;
     if (json.part === 'national') {
+      // Older checkpoints also hold the national counters here; they are now summed on read, so ignored.
       continue;
     } else if (json.part === 'operation') {
       const operation: OperationPictureState = {
@@ -431,7 +421,6 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
 function initialState(): OperationalPictureState {
   return {
     operations: new Map(),
-    national: emptyScope(),
     stamp: emptyStamp(),
     events: new Map(),
     shared: new Map(),

@@ -49,7 +49,7 @@ export interface EventRecord {
 
 export interface OperationalPictureState {
   readonly operations: Map<string, OperationPictureState>;
-  readonly national: PictureScope;
+  /** Across all operations. The national counters are not kept: they are the operations' summed on read. */
   readonly stamp: PictureStamp;
   readonly events: Map<string, EventRecord>;
   /** Records by content, so alike events share one (not part of the snapshot: rebuilt on restore). */

@@ -1,11 +1,12 @@
 import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import { MILLIGRAMS_PER_KG } from './picture-contribution';
-import type {
-  Counters,
-  OperationPictureState,
-  OperationalPictureState,
-  PictureScope,
-  PictureStamp,
+import {
+  emptyScope,
+  type Counters,
+  type OperationPictureState,
+  type OperationalPictureState,
+  type PictureScope,
+  type PictureStamp,
 } from './operational-picture.state';
 
 /** Drug amounts by unit: kg as a decimal, doses and plants as counts. Units with nothing seized are 0. */
@@ -252,21 +253,72 @@ export function operationalPictureView(
   };
 }
 
-/** The picture across all operations. */
-export function nationalPictureView(state: OperationalPictureState): NationalPictureView {
+function addCounters(into: Counters, from: Counters): void {
+  for (const [key, value] of from) into.set(key, (into.get(key) ?? 0) + value);
+}
+
+function addBreakdown(into: Map<string, Counters>, from: Map<string, Counters>): void {
+  for (const [name, counters] of from) {
+    let target = into.get(name);
+    if (target === undefined) {
+      target = new Map();
+      into.set(name, target);
+    }
+    addCounters(target, counters);
+  }
+}
+
+/** The operations' counters added up: the national scope is derived, never kept. */
+function sumOfScopes(operations: readonly OperationPictureState[]): PictureScope {
+  const sum = emptyScope();
+  for (const { scope } of operations) {
+    addCounters(sum.totals, scope.totals);
+    addBreakdown(sum.byAgency, scope.byAgency);
+    addBreakdown(sum.byRegion, scope.byRegion);
+  }
+  return sum;
+}
+
+/**
+ * The picture across all operations, or across `operationIds` only (the ones an
+ * agency takes part in): counters summed over them, stamped with the events they hold.
+ */
+export function nationalPictureView(
+  state: OperationalPictureState,
+  operationIds?: ReadonlySet<string>,
+): NationalPictureView {
+  const operations = [...state.operations.values()]
+    .filter((operation) => operationIds === undefined || operationIds.has(operation.operationId))
+    .sort((a, b) => (a.operationId < b.operationId ? -1 : 1));
+  const stamp =
+    operations.length === state.operations.size ? state.stamp : stampOfSome(state.stamp, operations);
   return {
     scope: 'national',
-    operations: [...state.operations.values()]
-      .sort((a, b) => (a.operationId < b.operationId ? -1 : 1))
-      .map((operation) => ({
-        operationId: operation.operationId,
-        codename: operation.launch?.codename ?? null,
-        status: operation.status,
-        eventCount: operation.stamp.eventCount,
-      })),
-    asOf: asOf(state.stamp),
-    ...scopeView(state.national),
+    operations: operations.map((operation) => ({
+      operationId: operation.operationId,
+      codename: operation.launch?.codename ?? null,
+      status: operation.status,
+      eventCount: operation.stamp.eventCount,
+    })),
+    asOf: asOf(stamp),
+    ...scopeView(sumOfScopes(operations)),
   };
+}
+
+/** The stamp of some operations: the log position of the whole picture, their events and latest recording. */
+function stampOfSome(national: PictureStamp, operations: readonly OperationPictureState[]): PictureStamp {
+  let eventCount = 0;
+  let lastRecordedAt: string | null = null;
+  for (const { stamp } of operations) {
+    eventCount += stamp.eventCount;
+    const recordedAt = stamp.lastRecordedAt;
+    if (
+      recordedAt !== null &&
+      (lastRecordedAt === null || Date.parse(recordedAt) > Date.parse(lastRecordedAt))
+    )
+      lastRecordedAt = recordedAt;
+  }
+  return { position: national.position, eventCount, lastRecordedAt };
 }
 
 /** Operation ids the picture knows, sorted. */
