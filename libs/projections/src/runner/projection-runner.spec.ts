@@ -508,4 +508,37 @@ describe('ProjectionRunner', () => {
     expect(runner.state<RecordingState>('recording')).toBe(before);
     expect(errors).toEqual(['Rebuild of projection recording failed; it keeps its old state']);
   });
+
+  it('runs rebuilds asked for separately one after another, never two at once', async () => {
+    const store = new InMemoryEventStore();
+    const runner = track(
+      new ProjectionRunner(
+        store,
+        [recordingProjection('a'), recordingProjection('b')],
+        new InMemoryProjectionCheckpointStore(),
+        { rebuildPageSize: 10 },
+      ),
+    );
+    await runner.start();
+    await appendNumbered(store, 1, 30);
+    await runner.waitForPosition('30', 1000);
+    const readAll = store.readAll.bind(store);
+    let reads = 0;
+    store.readAll = async (options) => ((reads += 1), readAll(options));
+    const readsAtSwap: Record<string, number> = {};
+    runner.changes$.subscribe((change) => {
+      if (change.kind === 'rebuilt') readsAtSwap[change.projection] = reads;
+    });
+
+    const first = runner.rebuild('a');
+    const second = runner.rebuild('b');
+    // Both are announced at once; the second waits for the first.
+    expect(runner.currentStatus().projections.map((p) => p.rebuilding)).toEqual([true, true]);
+    expect(() => runner.rebuild('b')).toThrow(RebuildInProgressError);
+    await Promise.all([first, second]);
+
+    // Three pages of 10 each, a's all before its swap and b's all after it.
+    expect(readsAtSwap).toEqual({ a: 3, b: 6 });
+    expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 30));
+  });
 });

@@ -89,6 +89,8 @@ export class ProjectionRunner {
   private checkpointsSaved = 0;
   private checkpointDueAt = 0;
   private saving: Promise<void> | null = null;
+  /** The rebuilds asked for, one after another: never more than one new state in memory. */
+  private rebuilds: Promise<unknown> = Promise.resolve();
   private readonly waiters = new Set<Waiter>();
   private readonly caughtUpWaiters = new Set<() => void>();
 
@@ -288,10 +290,11 @@ export class ProjectionRunner {
    * Rebuilds projections from position 0 into fresh states while queries keep
    * reading the old ones, then swaps each at the moment its rebuild has reached
    * everything the runner has processed. One projection at a time, each with its
-   * own read of the log: the process then holds the old states and one new one,
-   * never two copies of every read model. Also the way to restart a failed
-   * projection once its cause is fixed. A projection whose rebuild fails keeps its
-   * old state, and the ones after it are not rebuilt.
+   * own read of the log, and a rebuild asked for while another runs waits for it:
+   * the process holds the old states and one new one, never two copies of every
+   * read model. Also the way to restart a failed projection once its cause is
+   * fixed. A projection whose rebuild fails keeps its old state, and the ones after
+   * it in the same call are not rebuilt.
    */
   rebuild(names: string | readonly string[]): Promise<RebuildResult> {
     // Checked before anything starts, and thrown synchronously: a caller that starts a rebuild in
@@ -300,7 +303,9 @@ export class ProjectionRunner {
     for (const slot of slots) if (slot.rebuilding) throw new RebuildInProgressError(slot.projection.name);
     if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
     for (const slot of slots) slot.rebuilding = true;
-    return this.rebuildInTurn(slots);
+    const run = this.rebuilds.then(() => this.rebuildInTurn(slots));
+    this.rebuilds = run.catch(() => undefined);
+    return run;
   }
 
   private async rebuildInTurn(slots: readonly Slot[]): Promise<RebuildResult> {
