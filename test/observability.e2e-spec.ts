@@ -41,6 +41,13 @@ describe('Health and metrics', () => {
     await test.close();
   });
 
+  /** The projection's status once its (only) rebuild has ended, one way or the other. */
+  const rebuildEnded = (name: string) =>
+    eventually(
+      () => api.as(ADMIN).get(`/projections/${name}`),
+      (response) => (response.body as { lastRebuild: unknown }).lastRebuild !== null,
+    );
+
   it('reports the store and the projections on /health without a credential, and at /health/details to admins', async () => {
     const response = await api.anonymous().get('/health');
     expect(response.status).toBe(200);
@@ -79,10 +86,7 @@ describe('Health and metrics', () => {
     expect(started.status).toBe(202);
     expect(started.headers['location']).toBe('/projections/timeline');
     expect(started.body).toMatchObject({ name: 'timeline', status: 'running' });
-    const done = await eventually(
-      () => api.as(ADMIN).get('/projections/timeline'),
-      (response) => (response.body as { lastRebuild: unknown }).lastRebuild !== null,
-    );
+    const done = await rebuildEnded('timeline');
     expect(done.body).toMatchObject({
       name: 'timeline',
       rebuilding: false,
@@ -142,10 +146,7 @@ describe('Health and metrics', () => {
 
     // Rebuilding it meets the same event: the rebuild fails, visibly, and the projection stays as it was.
     expect((await api.as(ADMIN).post('/projections/operational-picture/rebuild')).status).toBe(202);
-    const rebuild = await eventually(
-      () => api.as(ADMIN).get('/projections/operational-picture'),
-      (response) => (response.body as { lastRebuild: unknown }).lastRebuild !== null,
-    );
+    const rebuild = await rebuildEnded('operational-picture');
     expect(rebuild.body).toMatchObject({
       status: 'failed',
       rebuilding: false,

@@ -10,7 +10,7 @@
  *
  * Inject `ProjectionQueries` to answer requests:
  *   picture(operationId, { minPosition?, timeoutMs? })     → OperationalPictureView (UnknownOperationError 404)
- *   nationalPicture({ minPosition? })                       → NationalPictureView
+ *   nationalPicture({ minPosition? }, operationIds?)        → NationalPictureView (summed over them)
  *   operationIds()                                          → string[]
  *   timeline(operationId, { types, agencies, from, to, cursor, limit }, { minPosition? }) → TimelinePage
  *   dailySeries(operationId, { types })                     → DailySeries

@@ -77,9 +77,13 @@ export class ProjectionQueries {
     return view;
   }
 
-  async nationalPicture(freshness: Freshness = {}): Promise<NationalPictureView> {
+  /** Across all operations, or across `operationIds` only (those an agency takes part in). */
+  async nationalPicture(
+    freshness: Freshness = {},
+    operationIds?: ReadonlySet<string>,
+  ): Promise<NationalPictureView> {
     await this.fresh(OPERATIONAL_PICTURE, freshness);
-    return nationalPictureView(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
+    return nationalPictureView(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE), operationIds);
   }
 
   /** @throws InvalidTimelineQueryError (invalid-input) for a bad limit, date or cursor; UnknownOperationError. */

@@ -2,17 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { operationStreamName } from '@timeline/events';
 import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
 import {
-  OPERATIONAL_PICTURE,
   ProjectionQueries,
-  ProjectionRunner,
   UnknownOperationError,
   historicalOperation,
-  nationalPictureView,
   toStoredTimelineEvent,
   type DailySeries,
   type HistoricalOperation,
   type NationalPictureView,
-  type OperationalPictureState,
   type OperationalPictureView,
   type TimelinePage,
   type TimelineQuery,
@@ -36,7 +32,6 @@ const AMENDMENT_TYPES = new Set(['EventCorrected', 'EventRetracted']);
 export class ReadModelsService {
   constructor(
     @Inject(ProjectionQueries) private readonly queries: ProjectionQueries,
-    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(OperationMembership) private readonly membership: OperationMembership,
   ) {}
@@ -78,9 +73,8 @@ export class ReadModelsService {
    * the national picture itself when that is all of them.
    */
   async nationalPicture(request: ReadModelRequest, principal: Principal): Promise<NationalPictureView> {
-    await this.queries.nationalPicture(request.freshness);
-    const state = this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE);
-    return nationalPictureView(state, new Set(await this.membership.operationsOf(principal.agency)));
+    const visible = new Set(await this.membership.operationsOf(principal.agency));
+    return this.queries.nationalPicture(request.freshness, visible);
   }
 
   /** The operations the principal's agency takes part in, with what the picture knows of each. */
