@@ -4,6 +4,7 @@ import { UnfoldableEventError } from '../core/projection.errors';
 import { expectSnapshotsTakenAtTheCall } from '../testing/snapshot-at-the-call';
 import { storedEvents } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
+import { Counters } from './counters';
 import { operationalPictureProjection } from './operational-picture.projection';
 import {
   nationalPictureView,
@@ -17,7 +18,7 @@ const fold = (specs = veneticScenario()) => foldEvents(operationalPictureProject
 
 const none = { kg: 0, doses: 0, plants: 0 };
 function totals(overrides: Partial<PictureTotals>): PictureTotals {
-  return { ...totalsOf(new Map()), ...overrides };
+  return { ...totalsOf(new Counters()), ...overrides };
 }
 
 describe('operational picture fold', () => {

@@ -1,14 +1,15 @@
 import type { JsonObject, JsonValue } from '@timeline/kernel';
 import { UnfoldableEventError } from '../core/projection.errors';
-import { intern } from '../core/intern';
+import { EventIndex } from '../core/event-index';
 import { EventDataReader, isObject } from '../core/event-data.reader';
 import type { Projection, Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
+import { EventRecordTable, type ContributionFields } from './event-record-table';
 import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
 import {
   emptyScope,
   emptyStamp,
-  type Counters,
+  Counters,
   type EventRecord,
   type OperationPictureState,
   type OperationalPictureState,
@@ -19,18 +20,14 @@ import {
 export const OPERATIONAL_PICTURE = 'operational-picture';
 
 function addCounters(counters: Counters, contribution: Contribution, sign: 1 | -1): void {
-  const { keys, amounts } = contribution;
-  for (let index = 0; index < keys.length; index += 1) {
-    const next = (counters.get(keys[index]) ?? 0) + sign * amounts[index];
-    if (next === 0) counters.delete(keys[index]);
-    else counters.set(keys[index], next);
-  }
+  const { ids, amounts } = contribution;
+  for (let index = 0; index < ids.length; index += 1) counters.add(ids[index], sign * amounts[index]);
 }
 
 function countersOf(map: Map<string, Counters>, name: string): Counters {
   let counters = map.get(name);
   if (!counters) {
-    counters = new Map();
+    counters = new Counters();
     map.set(name, counters);
   }
   return counters;
@@ -46,36 +43,16 @@ function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -
   if (region.size === 0) scope.byRegion.delete(contribution.region);
 }
 
-/**
- * The record of an event, shared with every other event that has the same type,
- * operation, agency and contribution: most events of a large log are alike (a
- * dissemination to one agency, an arrest by one force), so the picture holds a
- * map entry per event and few records. Records are never changed; an amendment
- * puts a new one in place.
- */
+/** The shared record of an event with these fields (see `EventRecordTable`). */
 function recordOf(
   state: OperationalPictureState,
   type: string,
   operationId: string,
   agency: string,
-  contribution: Contribution | null,
+  contribution: ContributionFields | null,
   retracted: boolean,
 ): EventRecord {
-  const signature = contribution
-    ? `${type}|${operationId}|${agency}|${retracted}|${contribution.agency}|${contribution.region}|${contribution.keys.join(',')}|${contribution.amounts.join(',')}`
-    : `${type}|${operationId}|${agency}|${retracted}`;
-  let record = state.shared.get(signature);
-  if (record === undefined) {
-    record = {
-      type: intern(type),
-      operationId: intern(operationId),
-      agency: intern(agency),
-      contribution,
-      retracted,
-    };
-    state.shared.set(signature, record);
-  }
-  return record;
+  return state.records.recordOf(type, operationId, agency, contribution, retracted);
 }
 
 function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
@@ -303,7 +280,7 @@ interface ScopeJson {
 }
 
 const countersToJson = (counters: Counters): CountersJson => Object.fromEntries(counters);
-const countersFromJson = (json: CountersJson): Counters => new Map(Object.entries(json));
+const countersFromJson = (json: CountersJson): Counters => Counters.from(Object.entries(json));
 function mapOfCountersToJson(map: Map<string, Counters>): Record<string, CountersJson> {
   return Object.fromEntries([...map].map(([name, counters]) => [name, countersToJson(counters)]));
 }
@@ -343,7 +320,7 @@ function toSnapshot(state: OperationalPictureState): Snapshot {
       stamp: { ...operation.stamp },
     } as unknown as JsonValue);
   }
-  const events = new Map(state.events);
+  const events = state.events.capture();
   return {
     length: head.length + Math.ceil(events.size / RECORDS_PER_PART),
     *[Symbol.iterator](): Generator<JsonValue> {
@@ -406,7 +383,7 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         string,
         string,
         string,
-        Contribution | null,
+        ContributionFields | null,
         boolean,
       ][]) {
         state.events.set(eventId, recordOf(state, type, operationId, agency, contribution, retracted));
@@ -422,8 +399,8 @@ function initialState(): OperationalPictureState {
   return {
     operations: new Map(),
     stamp: emptyStamp(),
-    events: new Map(),
-    shared: new Map(),
+    events: new EventIndex(),
+    records: new EventRecordTable(),
   };
 }
 

@@ -1,7 +1,10 @@
+import type { EventIndex } from '../core/event-index';
+import type { EventRecordTable } from './event-record-table';
 import type { Contribution } from './picture-contribution';
 
-/** Counters by flat key (see `picture-contribution.ts`); a key at zero is removed. */
-export type Counters = Map<string, number>;
+import { Counters } from './counters';
+
+export { Counters };
 
 /** Totals, and the same totals broken down by agency and by region. */
 export interface PictureScope {
@@ -51,13 +54,13 @@ export interface OperationalPictureState {
   readonly operations: Map<string, OperationPictureState>;
   /** Across all operations. The national counters are not kept: they are the operations' summed on read. */
   readonly stamp: PictureStamp;
-  readonly events: Map<string, EventRecord>;
+  readonly events: EventIndex<EventRecord>;
   /** Records by content, so alike events share one (not part of the snapshot: rebuilt on restore). */
-  readonly shared: Map<string, EventRecord>;
+  readonly records: EventRecordTable;
 }
 
 export function emptyScope(): PictureScope {
-  return { totals: new Map(), byAgency: new Map(), byRegion: new Map() };
+  return { totals: new Counters(), byAgency: new Map(), byRegion: new Map() };
 }
 
 export function emptyStamp(): PictureStamp {

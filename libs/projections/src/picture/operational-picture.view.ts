@@ -2,7 +2,7 @@ import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabu
 import { MILLIGRAMS_PER_KG } from './picture-contribution';
 import {
   emptyScope,
-  type Counters,
+  Counters,
   type OperationPictureState,
   type OperationalPictureState,
   type PictureScope,
@@ -139,7 +139,10 @@ export function totalsOf(counters: Counters): PictureTotals {
   const byClass: Record<string, DrugAmounts> = { A: noDrugs(), B: noDrugs(), C: noDrugs() };
   const byType: Record<string, DrugAmounts & { class: string }> = {};
   const byCategory: Record<string, { count: number; rounds: number }> = {};
-  const drugKeys = [...counters.keys()].filter((key) => key.startsWith('drugs.')).sort();
+  const drugKeys = counters
+    .keys()
+    .filter((key) => key.startsWith('drugs.'))
+    .sort();
   for (const key of drugKeys) {
     const [, drugType, unit] = key.split('.');
     const value = counters.get(key)!;
@@ -151,7 +154,10 @@ export function totalsOf(counters: Counters): PictureTotals {
   }
   let firearms = 0;
   let rounds = 0;
-  for (const key of [...counters.keys()].filter((key) => key.startsWith('firearms.')).sort()) {
+  for (const key of counters
+    .keys()
+    .filter((key) => key.startsWith('firearms.'))
+    .sort()) {
     const [, category, measure] = key.split('.');
     const value = counters.get(key)!;
     byCategory[category] ??= { count: 0, rounds: 0 };
@@ -253,18 +259,14 @@ export function operationalPictureView(
   };
 }
 
-function addCounters(into: Counters, from: Counters): void {
-  for (const [key, value] of from) into.set(key, (into.get(key) ?? 0) + value);
-}
-
 function addBreakdown(into: Map<string, Counters>, from: Map<string, Counters>): void {
   for (const [name, counters] of from) {
     let target = into.get(name);
     if (target === undefined) {
-      target = new Map();
+      target = new Counters();
       into.set(name, target);
     }
-    addCounters(target, counters);
+    target.addAll(counters);
   }
 }
 
@@ -272,7 +274,7 @@ function addBreakdown(into: Map<string, Counters>, from: Map<string, Counters>):
 function sumOfScopes(operations: readonly OperationPictureState[]): PictureScope {
   const sum = emptyScope();
   for (const { scope } of operations) {
-    addCounters(sum.totals, scope.totals);
+    sum.totals.addAll(scope.totals);
     addBreakdown(sum.byAgency, scope.byAgency);
     addBreakdown(sum.byRegion, scope.byRegion);
   }

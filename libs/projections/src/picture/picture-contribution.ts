@@ -4,6 +4,7 @@ import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligenc
 import { isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import { UK_AGENCIES, isUkAgencyCode } from '@timeline/events/vocabulary/agency.vocabulary';
 import { EventDataReader } from '../core/event-data.reader';
+import { counterIdOf } from './counters';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 
 /** Drug quantities in kg are kept as integer milligrams so that corrections subtract exactly. */
@@ -19,6 +20,8 @@ export interface Contribution {
   readonly agency: string;
   readonly region: string;
   readonly keys: readonly string[];
+  /** The keys' numbers (`counterIdOf`), what the counters are indexed by. */
+  readonly ids: readonly number[];
   readonly amounts: readonly number[];
 }
 
@@ -78,10 +81,12 @@ export function contributionOf(
 ): Contribution {
   const reader = new EventDataReader(envelope.eventId, type, data);
   const keys: string[] = [];
+  const ids: number[] = [];
   const amounts: number[] = [];
   const add = (counter: string, amount: number) => {
     if (amount === 0) return;
     keys.push(counter);
+    ids.push(counterIdOf(counter));
     amounts.push(amount);
   };
   let agency = envelope.agency;
@@ -174,6 +179,7 @@ export function contributionOf(
     agency,
     region: region ?? regionOf(agency) ?? (isUkAgencyCode(agency) ? UK_AGENCIES[agency].region : 'unknown'),
     keys,
+    ids,
     amounts,
   };
 }

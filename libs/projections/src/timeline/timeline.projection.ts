@@ -1,5 +1,7 @@
 import type { JsonValue } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store';
+import { EventIndex } from '../core/event-index';
+import { instantMs } from '../core/instant';
 import { intern } from '../core/intern';
 import { EventDataReader } from '../core/event-data.reader';
 import type { Projection, Snapshot } from '../core/projection';
@@ -33,7 +35,7 @@ function isCanonicalInstant(text: string): boolean {
 }
 
 function millisecondsOf(event: StoredTimelineEvent, field: 'occurredAt' | 'recordedAt'): number {
-  const ms = Date.parse(event[field]);
+  const ms = instantMs(event[field]);
   if (Number.isNaN(ms))
     throw new UnfoldableEventError(event.eventId, event.type, `${field} "${event[field]}" is not a date`);
   return ms;
@@ -308,7 +310,7 @@ function fromSnapshot(parts: readonly JsonValue[]): TimelineState {
 }
 
 function initialState(): TimelineState {
-  return { operations: new Map(), entries: new Map() };
+  return { operations: new Map(), entries: new EventIndex() };
 }
 
 /** The timeline of each operation. Query it with `timelinePage` and `dailySeries`. */

@@ -1,5 +1,6 @@
 import type { JsonObject } from '@timeline/kernel';
 import type { Classification } from '@timeline/events';
+import type { EventIndex } from '../core/event-index';
 import type { PictureStamp } from '../picture/operational-picture.state';
 
 /** Who changed an entry, when, and from which event. */
@@ -81,5 +82,5 @@ export interface OperationTimelineState {
 
 export interface TimelineState {
   readonly operations: Map<string, OperationTimelineState>;
-  readonly entries: Map<string, TimelineEntry>;
+  readonly entries: EventIndex<TimelineEntry>;
 }
