@@ -28,9 +28,68 @@ export const UTC_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\
 /** Operation codenames: capitalised words, e.g. `VENETIC`, `ORIGAMI BLUE`. */
 export const CODENAME_PATTERN = /^[A-Z][A-Z0-9]*(?:[ -][A-Z0-9]+){0,4}$/;
 
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (year: number): boolean => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+
+/** The decimal digits of `text` from `start` to `end`, or -1 if one is not a digit. */
+function digitsAt(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let index = start; index < end; index += 1) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * Milliseconds since the epoch of a timestamp in the stored form
+ * (`2020-06-13T05:30:00.000Z`: a real calendar date and time, year 0100 or
+ * later), read field by field; NaN for any other text, which callers then read
+ * by the general rules. Several times faster than `Date.parse`: the write path
+ * checks a few per event and a rebuild reads two per event.
+ */
+export function storedInstantMs(text: string): number {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 /* . */ ||
+    text.charCodeAt(23) !== 90 /* Z */
+  )
+    return NaN;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  const hour = digitsAt(text, 11, 13);
+  const minute = digitsAt(text, 14, 16);
+  const second = digitsAt(text, 17, 19);
+  const millisecond = digitsAt(text, 20, 23);
+  const valid =
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= DAYS_IN_MONTH[month - 1] &&
+    (month !== 2 || day <= 28 || isLeapYear(year)) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59 &&
+    millisecond >= 0;
+  return valid ? Date.UTC(year, month - 1, day, hour, minute, second, millisecond) : NaN;
+}
+
 /** True when `value` is a real instant in the UTC timestamp format (no 30 February). */
 export function isUtcTimestamp(value: unknown): value is string {
-  if (typeof value !== 'string' || !UTC_TIMESTAMP_PATTERN.test(value)) return false;
+  if (typeof value !== 'string') return false;
+  if (!Number.isNaN(storedInstantMs(value))) return true;
+  if (!UTC_TIMESTAMP_PATTERN.test(value)) return false;
   const millis = Date.parse(value);
   // Date.parse rolls 30 February over to 1 March: compare the calendar fields back.
   return Number.isFinite(millis) && new Date(millis).toISOString().slice(0, 19) === value.slice(0, 19);
@@ -38,5 +97,6 @@ export function isUtcTimestamp(value: unknown): value is string {
 
 /** The stored form of a UTC timestamp (`YYYY-MM-DDTHH:mm:ss.sssZ`); returns other values unchanged. */
 export function normaliseUtcTimestamp<T>(value: T): T | string {
+  if (typeof value === 'string' && !Number.isNaN(storedInstantMs(value))) return value;
   return isUtcTimestamp(value) ? new Date(Date.parse(value)).toISOString() : value;
 }
