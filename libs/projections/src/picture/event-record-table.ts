@@ -4,7 +4,17 @@ import type { Contribution } from './picture-contribution';
 
 /** A contribution as a record is found by: its numbers are derived. */
 export type ContributionFields = Omit<Contribution, 'ids'>;
-import type { EventRecord } from './operational-picture.state';
+
+/** What the fold remembers of each event a correction or retraction may target. Shared between alike events, never changed. */
+export interface EventRecord {
+  readonly type: string;
+  readonly operationId: string;
+  /** The recording agency of the original event. */
+  readonly agency: string;
+  /** The current contribution (null for types that add no counters). */
+  readonly contribution: Contribution | null;
+  readonly retracted: boolean;
+}
 
 /**
  * The picture's per-event records, shared by content: most events of a large log

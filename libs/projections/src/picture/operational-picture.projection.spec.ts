@@ -1,9 +1,10 @@
-import { canonicalJson } from '@timeline/kernel';
+import { canonicalJson, type JsonValue } from '@timeline/kernel';
 import { foldEvents, snapshotParts } from '../core/projection';
 import { UnfoldableEventError } from '../core/projection.errors';
 import { expectSnapshotsTakenAtTheCall } from '../testing/snapshot-at-the-call';
 import { storedEvents } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
+import veneticPictureSnapshot from '../testing/venetic.picture-snapshot.json';
 import { Counters } from './counters';
 import { operationalPictureProjection } from './operational-picture.projection';
 import {
@@ -286,6 +287,17 @@ describe('operational picture fold', () => {
       canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state))),
     );
     expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
+  });
+
+  it('writes and reads the checkpoint format of earlier releases unchanged (Venetic, as written before counters were numbered)', () => {
+    const written = veneticPictureSnapshot as unknown as JsonValue[];
+    const state = fold();
+    expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)))).toBe(
+      canonicalJson(written),
+    );
+    const restored = operationalPictureProjection.fromSnapshot(written);
+    expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
+    expect(nationalPictureView(restored)).toEqual(nationalPictureView(state));
   });
 
   it('formats pence as pounds exactly', () => {

@@ -1,10 +1,9 @@
 import type { EventIndex } from '../core/event-index';
-import type { EventRecordTable } from './event-record-table';
-import type { Contribution } from './picture-contribution';
-
 import { Counters } from './counters';
+import type { EventRecord, EventRecordTable } from './event-record-table';
 
 export { Counters };
+export type { EventRecord };
 
 /** Totals, and the same totals broken down by agency and by region. */
 export interface PictureScope {
@@ -37,17 +36,6 @@ export interface OperationPictureState {
   readonly agencies: Map<string, AgencyMembership>;
   readonly scope: PictureScope;
   readonly stamp: PictureStamp;
-}
-
-/** What the fold remembers of each event a correction or retraction may target. Shared between alike events, never changed. */
-export interface EventRecord {
-  readonly type: string;
-  readonly operationId: string;
-  /** The recording agency of the original event. */
-  readonly agency: string;
-  /** The current contribution (null for types that add no counters). */
-  readonly contribution: Contribution | null;
-  readonly retracted: boolean;
 }
 
 export interface OperationalPictureState {
