@@ -2,7 +2,7 @@
  * Values by event id, for read models that remember every event (a correction or
  * retraction may target any of them): a million ids are inserted once each and
  * looked up rarely. An open-addressing table (linear probing, at most half full)
- * over insertion-ordered arrays inserts in less than half the time a `Map` takes
+ * over insertion-ordered arrays inserts in about half the time a `Map` takes
  * at that size, and iterates in insertion order like one. Entries are never
  * removed; `set` on a known id replaces its value.
  */
