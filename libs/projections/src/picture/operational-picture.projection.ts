@@ -43,18 +43,6 @@ function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -
   if (region.size === 0) scope.byRegion.delete(contribution.region);
 }
 
-/** The shared record of an event with these fields (see `EventRecordTable`). */
-function recordOf(
-  state: OperationalPictureState,
-  type: string,
-  operationId: string,
-  agency: string,
-  contribution: ContributionFields | null,
-  retracted: boolean,
-): EventRecord {
-  return state.records.recordOf(type, operationId, agency, contribution, retracted);
-}
-
 function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
   stamp.position = event.position;
   stamp.eventCount += 1;
@@ -137,7 +125,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
     change = () => {
       state.events.set(
         event.eventId,
-        recordOf(state, event.type, event.operationId, event.agency, contribution, false),
+        state.records.recordOf(event.type, event.operationId, event.agency, contribution, false),
       );
       addToScope(operation.scope, contribution, 1);
     };
@@ -149,7 +137,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
           operation.launch = launch;
           state.events.set(
             event.eventId,
-            recordOf(state, event.type, event.operationId, event.agency, null, false),
+            state.records.recordOf(event.type, event.operationId, event.agency, null, false),
           );
         };
         break;
@@ -160,7 +148,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
           operation.agencies.set(agency, membership);
           state.events.set(
             event.eventId,
-            recordOf(state, event.type, event.operationId, event.agency, null, false),
+            state.records.recordOf(event.type, event.operationId, event.agency, null, false),
           );
         };
         break;
@@ -198,7 +186,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
           addToScope(operation.scope, contribution, -1);
           state.events.set(
             targetId,
-            recordOf(state, target.type, target.operationId, target.agency, contribution, true),
+            state.records.recordOf(target.type, target.operationId, target.agency, contribution, true),
           );
         };
         break;
@@ -242,7 +230,7 @@ function correctionOf(
       addToScope(operation.scope, after, 1);
       state.events.set(
         targetId,
-        recordOf(state, target.type, target.operationId, target.agency, after, false),
+        state.records.recordOf(target.type, target.operationId, target.agency, after, false),
       );
     };
   }
@@ -386,7 +374,7 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         ContributionFields | null,
         boolean,
       ][]) {
-        state.events.set(eventId, recordOf(state, type, operationId, agency, contribution, retracted));
+        state.events.set(eventId, state.records.recordOf(type, operationId, agency, contribution, retracted));
       }
     } else {
       throw new TypeError(`picture snapshot: unknown part ${String(json.part)}`);
