@@ -17,11 +17,16 @@
  * 1 with --quick): validation alone, then durable appends, back to back; the share
  * reported is the median round's, beside every round's. Prints a table and writes
  * bench/results/http.json (http.quick.json with --quick).
+ *
+ * `--without-projections` stops the projection runner in the server (a diagnostic:
+ * what applying events and keeping the read models on the request thread costs);
+ * its results go to http.without-projections.json so they never stand for the api's.
  */
 import { Body, Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { operationModel, validateRecordEventsBody } from '@timeline/application';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
+import { ProjectionRunner } from '@timeline/projections';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +71,8 @@ const quick = process.argv.includes('--quick');
 /** `--platform fastify` (or express) measures one platform only. */
 const onlyPlatform = process.argv.includes('--platform') ? process.argv[process.argv.indexOf('--platform') + 1] : undefined;
 const CPU_PROFILE = process.argv.includes('--cpu-prof') || process.env['BENCH_CPU_PROFILE'] === '1';
+const WITHOUT_PROJECTIONS =
+  process.argv.includes('--without-projections') || process.env['BENCH_WITHOUT_PROJECTIONS'] === '1';
 const CONNECTIONS = 50;
 // The quick run stays well inside the umbrella bench's 100 s limit per benchmark.
 const DURATION_SECONDS = quick ? 2 : 15;
@@ -160,6 +167,7 @@ async function serve(platform: Platform): Promise<void> {
     logger: { log: () => undefined, warn: (message: unknown) => console.error(message), error: (message: unknown) => console.error(message) },
   });
   loopDelay.enable();
+  if (WITHOUT_PROJECTIONS) await app.get(ProjectionRunner).stop();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   process.stdout.write(`READY ${port}\n`);
@@ -190,6 +198,7 @@ function startServer(platform: Platform, dataDir: string, authEnv: Record<string
       RATE_LIMIT_WINDOW_SECONDS: '1',
       TS_NODE_PROJECT: 'tsconfig.json',
       ...(CPU_PROFILE ? { BENCH_CPU_PROFILE: '1' } : {}),
+      ...(WITHOUT_PROJECTIONS ? { BENCH_WITHOUT_PROJECTIONS: '1' } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -268,6 +277,7 @@ async function seedHot(port: number, operationId: string): Promise<void> {
  * projection work does count: the same process projects what it stores).
  */
 async function projectionsCaughtUp(port: number): Promise<void> {
+  if (WITHOUT_PROJECTIONS) return;
   const deadline = Date.now() + 120_000;
   for (;;) {
     const health = (await (await fetch(`http://127.0.0.1:${port}/health/details`, { headers: { authorization: adminToken } })).json()) as {
@@ -373,7 +383,7 @@ function row(scenario: string, subject: string, { result, cpuMsPerRequest, loop 
 async function drive(): Promise<void> {
   const report = new BenchReport(
     `HTTP benchmark${quick ? ' (quick)' : ''}: autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s per run, single-event bodies`,
-    { quick, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, hotEvents: HOT_EVENTS, spreadOperations: SPREAD_OPERATIONS },
+    { quick, withoutProjections: WITHOUT_PROJECTIONS, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, hotEvents: HOT_EVENTS, spreadOperations: SPREAD_OPERATIONS },
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-http-'));
   const authEnv = testAuthEnvironment();
@@ -438,7 +448,8 @@ async function drive(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   report.print();
-  const output = join(__dirname, 'results', quick ? 'http.quick.json' : 'http.json');
+  const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${quick ? '.quick' : ''}.json`;
+  const output = join(__dirname, 'results', name);
   report.writeJson(output, { durableShareOfValidateOnly: ratios, durableShareByRound: sharesByRound, rounds: ROUNDS });
   if (ROUNDS > 1) {
     for (const [name, share] of Object.entries(ratios)) process.stdout.write(`median durable share, ${name}: ${(share * 100).toFixed(0)}%\n`);
