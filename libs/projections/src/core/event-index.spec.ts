@@ -1,13 +1,17 @@
 import fc from 'fast-check';
 import { EventIndex } from './event-index';
 
-type Step = { kind: 'set'; id: string; value: number } | { kind: 'get'; id: string };
+type Step =
+  | { kind: 'set'; id: string; value: number }
+  | { kind: 'add'; id: string; value: number }
+  | { kind: 'get'; id: string };
 
 describe('EventIndex', () => {
-  it('answers like a Map for any sequence of sets and gets, in insertion order', () => {
+  it('answers like a Map for any sequence of sets, adds and gets, in insertion order', () => {
     const id = fc.oneof(fc.uuid(), fc.constantFrom('a', 'b', 'evt-1', 'evt-2', ''), fc.string());
     const step: fc.Arbitrary<Step> = fc.oneof(
       fc.record({ kind: fc.constant('set' as const), id, value: fc.integer() }),
+      fc.record({ kind: fc.constant('add' as const), id, value: fc.integer() }),
       fc.record({ kind: fc.constant('get' as const), id }),
     );
     fc.assert(
@@ -18,6 +22,10 @@ describe('EventIndex', () => {
           if (s.kind === 'set') {
             index.set(s.id, s.value);
             map.set(s.id, s.value);
+          } else if (s.kind === 'add') {
+            // add: insert-if-absent, telling whether it inserted; a held id keeps its value.
+            expect(index.add(s.id, s.value)).toBe(!map.has(s.id));
+            if (!map.has(s.id)) map.set(s.id, s.value);
           } else {
             expect(index.get(s.id)).toBe(map.get(s.id));
             expect(index.has(s.id)).toBe(map.has(s.id));

@@ -4,7 +4,7 @@
  * looked up rarely. An open-addressing table (linear probing, at most half full)
  * over insertion-ordered arrays inserts in about half the time a `Map` takes
  * at that size, and iterates in insertion order like one. Entries are never
- * removed; `set` on a known id replaces its value.
+ * removed; `set` on a known id replaces its value, `add` leaves it.
  */
 export class EventIndex<V> implements Iterable<[string, V]> {
   private slots: Int32Array = new Int32Array(INITIAL_SLOTS);
@@ -26,26 +26,13 @@ export class EventIndex<V> implements Iterable<[string, V]> {
   }
 
   set(id: string, value: V): this {
-    const hash = hashOf(id);
-    const mask = this.slots.length - 1;
-    let slot = hash & mask;
-    for (;;) {
-      const held = this.slots[slot];
-      if (held === 0) break;
-      if (this.hashes[held - 1] === hash && this.ids[held - 1] === id) {
-        this.values[held - 1] = value;
-        return this;
-      }
-      slot = (slot + 1) & mask;
-    }
-    const index = this.ids.length;
-    this.ids.push(id);
-    this.values.push(value);
-    if (index === this.hashes.length) this.hashes = grown(this.hashes, this.hashes.length * 2);
-    this.hashes[index] = hash;
-    this.slots[slot] = index + 1;
-    if ((index + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.put(id, value, true);
     return this;
+  }
+
+  /** Inserts under an id not yet held and returns true; returns false, changing nothing, when the id is held. */
+  add(id: string, value: V): boolean {
+    return this.put(id, value, false);
   }
 
   /** The entries as they are now, unaffected by later changes: a copy of the values only (ids are append-only). */
@@ -62,6 +49,30 @@ export class EventIndex<V> implements Iterable<[string, V]> {
 
   *[Symbol.iterator](): Iterator<[string, V]> {
     for (let index = 0; index < this.ids.length; index += 1) yield [this.ids[index], this.values[index]];
+  }
+
+  /** One probe for both: replaces a held id's value when `replace`, else leaves it; true when the id was new. */
+  private put(id: string, value: V, replace: boolean): boolean {
+    const hash = hashOf(id);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (;;) {
+      const held = this.slots[slot];
+      if (held === 0) break;
+      if (this.hashes[held - 1] === hash && this.ids[held - 1] === id) {
+        if (replace) this.values[held - 1] = value;
+        return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const index = this.ids.length;
+    this.ids.push(id);
+    this.values.push(value);
+    if (index === this.hashes.length) this.hashes = grown(this.hashes, this.hashes.length * 2);
+    this.hashes[index] = hash;
+    this.slots[slot] = index + 1;
+    if ((index + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    return true;
   }
 
   private indexOf(id: string, hash: number): number {

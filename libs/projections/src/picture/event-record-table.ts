@@ -1,8 +1,7 @@
 import { intern } from '../core/intern';
-import { counterIdOf } from './counters';
 import type { Contribution } from './picture-contribution';
 
-/** A contribution as a record is found by: its numbers are derived. */
+/** A contribution as a checkpoint holds it: the counter numbers are derived on loading. */
 export type ContributionFields = Omit<Contribution, 'ids'>;
 
 /** What the fold remembers of each event a correction or retraction may target. Shared between alike events, never changed. */
@@ -41,7 +40,7 @@ export class EventRecordTable {
     type: string,
     operationId: string,
     agency: string,
-    contribution: ContributionFields | null,
+    contribution: Contribution | null,
     retracted: boolean,
   ): EventRecord {
     const hash = this.hashOf(type, operationId, agency, contribution, retracted);
@@ -62,7 +61,7 @@ export class EventRecordTable {
         agency: intern(contribution.agency),
         region: intern(contribution.region),
         keys: contribution.keys.map(intern),
-        ids: contribution.keys.map(counterIdOf),
+        ids: [...contribution.ids],
         amounts: [...contribution.amounts],
       },
       retracted,
@@ -87,17 +86,18 @@ export class EventRecordTable {
     type: string,
     operationId: string,
     agency: string,
-    contribution: ContributionFields | null,
+    contribution: Contribution | null,
     retracted: boolean,
   ): number {
     let hash = mix(mix(mix(FNV_OFFSET, this.idOf(type)), this.idOf(operationId)), this.idOf(agency));
     hash = mix(hash, retracted ? 1 : 0);
     if (contribution === null) return hash;
     hash = mix(mix(hash, this.idOf(contribution.agency)), this.idOf(contribution.region));
-    const { keys, amounts } = contribution;
-    for (let index = 0; index < keys.length; index += 1) {
+    // The counter keys are already numbered (`Contribution.ids`): no lookup per key.
+    const { ids, amounts } = contribution;
+    for (let index = 0; index < ids.length; index += 1) {
       const amount = amounts[index];
-      hash = mix(mix(mix(hash, this.idOf(keys[index])), amount | 0), (amount / 0x1_0000_0000) | 0);
+      hash = mix(mix(mix(hash, ids[index]), amount | 0), (amount / 0x1_0000_0000) | 0);
     }
     return hash;
   }
@@ -112,7 +112,7 @@ function same(
   type: string,
   operationId: string,
   agency: string,
-  contribution: ContributionFields | null,
+  contribution: Contribution | null,
   retracted: boolean,
 ): boolean {
   if (

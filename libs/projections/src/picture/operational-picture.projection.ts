@@ -6,6 +6,7 @@ import type { Projection, Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import { EventRecordTable, type ContributionFields } from './event-record-table';
 import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
+import { counterIdOf } from './counters';
 import {
   emptyScope,
   emptyStamp,
@@ -116,95 +117,97 @@ function targetOf(state: OperationalPictureState, event: StoredTimelineEvent, ta
 function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent): OperationalPictureState {
   const existing = state.operations.get(event.operationId);
   const operation = existing ?? newOperation(event.operationId);
-  const regionOf = (agency: string) => operation.agencies.get(agency)?.region;
-  const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
-  let change: () => void;
-
   if (COUNTED_TYPES.has(event.type)) {
-    const contribution = contributionOf(event.type, event.data, event, regionOf);
-    change = () => {
-      state.events.set(
-        event.eventId,
-        state.records.recordOf(event.type, event.operationId, event.agency, contribution, false),
-      );
-      addToScope(operation.scope, contribution, 1);
-    };
+    // Most events: the contribution is read (or the event refused) before the changes, with no closure between.
+    const contribution = contributionOf(
+      event.type,
+      event.data,
+      event,
+      (agency) => operation.agencies.get(agency)?.region,
+    );
+    state.events.set(
+      event.eventId,
+      state.records.recordOf(event.type, event.operationId, event.agency, contribution, false),
+    );
+    addToScope(operation.scope, contribution, 1);
   } else {
-    switch (event.type) {
-      case 'OperationLaunched': {
-        const launch = launchOf(reader);
-        change = () => {
-          operation.launch = launch;
-          state.events.set(
-            event.eventId,
-            state.records.recordOf(event.type, event.operationId, event.agency, null, false),
-          );
-        };
-        break;
-      }
-      case 'AgencyJoined': {
-        const { agency, membership } = membershipOf(reader, event);
-        change = () => {
-          operation.agencies.set(agency, membership);
-          state.events.set(
-            event.eventId,
-            state.records.recordOf(event.type, event.operationId, event.agency, null, false),
-          );
-        };
-        break;
-      }
-      case 'OperationalPhaseEnded':
-        reader.text('reason');
-        change = () => {
-          operation.status = 'phase-ended';
-          operation.phaseEndedAt = event.occurredAt;
-        };
-        break;
-      case 'OperationClosed':
-        reader.text('reason');
-        change = () => {
-          operation.status = 'closed';
-          operation.closedAt = event.occurredAt;
-        };
-        break;
-      case 'EventCorrected': {
-        const targetId = reader.text('correctsEventId');
-        const target = targetOf(state, event, targetId);
-        const correctedType = reader.text('correctedType');
-        if (correctedType !== target.type)
-          reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
-        const replacement = reader.object('replacement');
-        change = correctionOf(state, operation, event, target, targetId, replacement);
-        break;
-      }
-      case 'EventRetracted': {
-        const targetId = reader.text('retractsEventId');
-        const target = targetOf(state, event, targetId);
-        const contribution = target.contribution;
-        if (!contribution) reader.fail(`a ${target.type} cannot be retracted`);
-        change = () => {
-          addToScope(operation.scope, contribution, -1);
-          state.events.set(
-            targetId,
-            state.records.recordOf(target.type, target.operationId, target.agency, contribution, true),
-          );
-        };
-        break;
-      }
-      default:
-        throw new UnfoldableEventError(
-          event.eventId,
-          event.type,
-          'the operational picture does not know this type',
-        );
-    }
+    changeOf(state, operation, event)();
   }
-
   if (!existing) state.operations.set(event.operationId, operation);
-  change();
   stampWith(operation.stamp, event);
   stampWith(state.stamp, event);
   return state;
+}
+
+/** The change an uncounted event makes (lifecycle, membership, amendments), decided before it is made. */
+function changeOf(
+  state: OperationalPictureState,
+  operation: OperationPictureState,
+  event: StoredTimelineEvent,
+): () => void {
+  const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
+  switch (event.type) {
+    case 'OperationLaunched': {
+      const launch = launchOf(reader);
+      return () => {
+        operation.launch = launch;
+        state.events.set(
+          event.eventId,
+          state.records.recordOf(event.type, event.operationId, event.agency, null, false),
+        );
+      };
+    }
+    case 'AgencyJoined': {
+      const { agency, membership } = membershipOf(reader, event);
+      return () => {
+        operation.agencies.set(agency, membership);
+        state.events.set(
+          event.eventId,
+          state.records.recordOf(event.type, event.operationId, event.agency, null, false),
+        );
+      };
+    }
+    case 'OperationalPhaseEnded':
+      reader.text('reason');
+      return () => {
+        operation.status = 'phase-ended';
+        operation.phaseEndedAt = event.occurredAt;
+      };
+    case 'OperationClosed':
+      reader.text('reason');
+      return () => {
+        operation.status = 'closed';
+        operation.closedAt = event.occurredAt;
+      };
+    case 'EventCorrected': {
+      const targetId = reader.text('correctsEventId');
+      const target = targetOf(state, event, targetId);
+      const correctedType = reader.text('correctedType');
+      if (correctedType !== target.type)
+        reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
+      const replacement = reader.object('replacement');
+      return correctionOf(state, operation, event, target, targetId, replacement);
+    }
+    case 'EventRetracted': {
+      const targetId = reader.text('retractsEventId');
+      const target = targetOf(state, event, targetId);
+      const contribution = target.contribution;
+      if (!contribution) reader.fail(`a ${target.type} cannot be retracted`);
+      return () => {
+        addToScope(operation.scope, contribution, -1);
+        state.events.set(
+          targetId,
+          state.records.recordOf(target.type, target.operationId, target.agency, contribution, true),
+        );
+      };
+    }
+    default:
+      throw new UnfoldableEventError(
+        event.eventId,
+        event.type,
+        'the operational picture does not know this type',
+      );
+  }
 }
 
 function correctionOf(
@@ -374,7 +377,8 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         ContributionFields | null,
         boolean,
       ][]) {
-        state.events.set(eventId, state.records.recordOf(type, operationId, agency, contribution, retracted));
+        const counted = contribution && { ...contribution, ids: contribution.keys.map(counterIdOf) };
+        state.events.set(eventId, state.records.recordOf(type, operationId, agency, counted, retracted));
       }
     } else {
       throw new TypeError(`picture snapshot: unknown part ${String(json.part)}`);

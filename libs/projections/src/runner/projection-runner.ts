@@ -542,9 +542,11 @@ export class ProjectionRunner {
 
   private onEvent(recorded: RecordedEvent): void {
     // A resubscription never goes back, but a duplicate delivery must still not be applied twice.
-    if (this.processed !== null && !isAfter(recorded.position, this.processed)) return;
+    const previous = this.processed;
+    if (previous !== null && !isAfter(recorded.position, previous)) return;
     this.processed = recorded.position;
-    if (isAfter(recorded.position, this.head)) this.head = recorded.position;
+    // Positions compare as bigints; the same object as the last processed one is known to be behind.
+    if (this.head === previous || isAfter(recorded.position, this.head)) this.head = recorded.position;
     this.eventsProcessed += 1;
     let event: StoredTimelineEvent | null = null;
     let readError: unknown = null;
@@ -557,7 +559,9 @@ export class ProjectionRunner {
     const applied: string[] | null = this.changesSubject.observed ? [] : null;
     for (const slot of this.slots.values()) {
       if (slot.failure !== null) continue;
-      if (slot.position !== null && !isAfter(recorded.position, slot.position)) continue;
+      // A slot that has applied everything processed so far (the same position object) is behind this event.
+      if (slot.position !== previous && slot.position !== null && !isAfter(recorded.position, slot.position))
+        continue;
       try {
         if (event === null) throw readError;
         slot.state = slot.projection.apply(slot.state, event);

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { canonicalJson } from '@timeline/kernel';
+import { positionOf } from '@timeline/event-store';
 import { foldEvents, snapshotParts } from '../core/projection';
+import { UnfoldableEventError } from '../core/projection.errors';
 import { expectSnapshotsTakenAtTheCall } from '../testing/snapshot-at-the-call';
 import { storedEvents, eventIdOf } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
@@ -37,6 +39,17 @@ describe('timeline fold and queries', () => {
       '20',
       '30',
     ]);
+  });
+
+  it('refuses an event id it already holds and is left exactly as it was', () => {
+    const state = fold();
+    const before = canonicalJson(snapshotParts(timelineProjection.toSnapshot(state)));
+    const [first] = storedEvents(veneticScenario());
+    const again = { ...first, globalPosition: positionOf(99), position: '99' };
+    expect(() => timelineProjection.apply(state, again)).toThrow(
+      new UnfoldableEventError(first.eventId, first.type, 'the timeline already holds this event id'),
+    );
+    expect(canonicalJson(snapshotParts(timelineProjection.toSnapshot(state)))).toBe(before);
   });
 
   it('shows a corrected entry with its current value and its history, and marks a retracted one', () => {

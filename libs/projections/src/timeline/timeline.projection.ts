@@ -150,8 +150,30 @@ function amendmentOf(event: StoredTimelineEvent) {
  * Every other type, known or not, becomes an entry.
  */
 function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineState {
+  if (event.type === 'EventCorrected' || event.type === 'EventRetracted') applyAmendment(state, event);
+  else appendEntry(state, event);
+  const stamp = operationOf(state, event.operationId).stamp;
+  stamp.position = event.position;
+  stamp.eventCount += 1;
+  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt)
+    stamp.lastRecordedAt = event.recordedAt;
+  return state;
+}
+
+/** The common case, kept lean: one probe of the index, which is also the first change. */
+function appendEntry(state: TimelineState, event: StoredTimelineEvent): void {
+  const entry = entryOf(event);
+  if (!state.entries.add(entry.eventId, entry))
+    throw new UnfoldableEventError(event.eventId, event.type, 'the timeline already holds this event id');
+  const operation = operationOf(state, event.operationId);
+  const { sorted, pending } = operation;
+  if (pending.length === 0 && (sorted.length === 0 || compareEntries(sorted[sorted.length - 1], entry) < 0))
+    sorted.push(entry);
+  else pending.push(entry);
+}
+
+function applyAmendment(state: TimelineState, event: StoredTimelineEvent): void {
   const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
-  let change: () => void;
   if (event.type === 'EventCorrected') {
     const target = targetOf(state, event, reader.text('correctsEventId'));
     const correctedType = reader.text('correctedType');
@@ -162,38 +184,15 @@ function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineS
       reason: reader.text('reason'),
       data: reader.object('replacement'),
     };
-    change = () => {
-      (target.corrections ??= []).push(correction);
-    };
-  } else if (event.type === 'EventRetracted') {
+    (target.corrections ??= []).push(correction);
+  } else {
     const target = targetOf(state, event, reader.text('retractsEventId'));
-    const retraction = {
+    target.retraction = {
       ...amendmentOf(event),
       reason: reader.text('reason'),
       note: reader.optionalText('note'),
     };
-    change = () => {
-      target.retraction = retraction;
-    };
-  } else {
-    if (state.entries.has(event.eventId)) reader.fail('the timeline already holds this event id');
-    const entry = entryOf(event);
-    change = () => {
-      const operation = operationOf(state, event.operationId);
-      const last = operation.pending.length === 0 ? operation.sorted[operation.sorted.length - 1] : undefined;
-      if (operation.pending.length === 0 && (last === undefined || compareEntries(last, entry) < 0))
-        operation.sorted.push(entry);
-      else operation.pending.push(entry);
-      state.entries.set(entry.eventId, entry);
-    };
   }
-  change();
-  const stamp = operationOf(state, event.operationId).stamp;
-  stamp.position = event.position;
-  stamp.eventCount += 1;
-  if (stamp.lastRecordedAt === null || event.recordedAt > stamp.lastRecordedAt)
-    stamp.lastRecordedAt = event.recordedAt;
-  return state;
 }
 
 function operationOf(state: TimelineState, operationId: string): OperationTimelineState {
