@@ -151,11 +151,47 @@ describe('Live pushes over Server-Sent Events', () => {
       ['appended', 'VEN-INT-9001'],
       ['appended', 'VEN-INT-9002'],
     ]);
+    // A correction pushes the changed entry: its current value and every version, read from the log.
+    const [first9001] = (response.body as { events: { eventId: string }[] }).events;
+    const corrected = await api
+      .as(NCA)
+      .post('/operations/venetic/events')
+      .send({
+        events: [
+          {
+            type: 'EventCorrected',
+            occurredAt: '2020-04-21T10:00:00Z',
+            data: {
+              correctsEventId: first9001.eventId,
+              correctedType: 'IntelligenceReceived',
+              reason: 'wrong priority',
+              replacement: { ...report(9001).data, priority: 'HIGH' },
+            },
+          },
+        ],
+      });
+    expect(corrected.status).toBe(201);
+    const change = JSON.parse((await timeline.next())!.data) as {
+      kind: string;
+      entry: {
+        eventId: string;
+        status: string;
+        data: { priority: string };
+        history: { data: { priority: string } }[];
+      };
+    };
+    expect([change.kind, change.entry.eventId, change.entry.status, change.entry.data.priority]).toEqual([
+      'changed',
+      first9001.eventId,
+      'corrected',
+      'HIGH',
+    ]);
+    expect(change.entry.history.map((version) => version.data.priority)).toEqual(['LOW', 'HIGH']);
     let latest = JSON.parse((await picture.next())!.data) as {
       asOf: { position: string };
       totals: { intelligence: { received: number } };
     };
-    while (latest.asOf.position !== (response.body as { position: string }).position) {
+    while (latest.asOf.position !== (corrected.body as { position: string }).position) {
       latest = JSON.parse((await picture.next())!.data) as typeof latest;
     }
     expect(latest.totals.intelligence.received).toBe(1502);

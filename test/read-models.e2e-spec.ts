@@ -181,6 +181,13 @@ describe('The operational picture and timeline over HTTP', () => {
     const seizure = page.entries.find((entry) => entry.eventId === id(6))!;
     expect(seizure.status).toBe('corrected');
     expect(seizure.history.map((version) => version.kind)).toEqual(['recorded', 'corrected']);
+    // The data is read from the log: the current value is the correction's replacement, each version its own.
+    const quantities = (data: Record<string, unknown>) =>
+      (data.drugs as { quantity: number }[]).map((line) => line.quantity);
+    expect(quantities(seizure.data)).toEqual([3]);
+    expect(
+      (seizure.history as unknown as { data: Record<string, unknown> }[]).map((version) => quantities(version.data)),
+    ).toEqual([[2.5], [3]]);
     const report = page.entries.find((entry) => entry.eventId === id(3))!;
     expect(report.data).toMatchObject({ withheld: true, handling: 'C' });
     expect(JSON.stringify(report)).not.toContain('SUBJ-1');

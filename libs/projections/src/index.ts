@@ -15,7 +15,7 @@
  *   timeline(operationId, { types, agencies, from, to, cursor, limit }, { minPosition? }) → TimelinePage
  *   dailySeries(operationId, { types })                     → DailySeries
  *   at(operationId, { kind: 'known-at', recordedAt } | { kind: 'known-at', position } | { kind: 'happened-by', occurredAt })
- *                                                           → HistoricalOperation { picture, timeline(query), dailySeries() }
+ *                                                           → HistoricalOperation { picture, timeline(query) (a promise), dailySeries() }
  *   pictureChanges(operationId?)  → Observable<{ operationId, position }> (coalesce before recomputing the picture)
  *   timelineChanges(operationId?) → Observable<{ kind: 'appended' | 'changed', operationId, position, entry }>
  * `minPosition` waits (bounded) for read-your-writes; errors are TimelineErrors:
@@ -52,6 +52,8 @@ export * from './picture/operational-picture.view';
 export * from './timeline/timeline.projection';
 export * from './timeline/timeline.state';
 export * from './timeline/timeline.query';
+export * from './timeline/timeline.payloads';
+export * from './timeline/entry-facts';
 export * from './time-travel/time-travel';
 export * from './projection-queries';
 export * from './projections.module';

@@ -1,5 +1,6 @@
-import { filter, map, mergeMap, type Observable } from 'rxjs';
+import { concatMap, filter, map, mergeMap, type Observable } from 'rxjs';
 import type { GlobalPosition } from '@timeline/event-store';
+import type { StoredTimelineEvent } from './core/stored-timeline-event';
 import { UnknownOperationError } from './core/projection.errors';
 import type { ProjectionRunner } from './runner/projection-runner';
 import { OPERATIONAL_PICTURE } from './picture/operational-picture.projection';
@@ -15,14 +16,18 @@ import { TIMELINE } from './timeline/timeline.projection';
 import type { TimelineState } from './timeline/timeline.state';
 import {
   dailySeries,
-  timelineEntry,
+  renderEntries,
+  selectTimelineEntry,
   timelinePage,
   type DailySeries,
+  type SelectedEntry,
+  type TimelinePayloads,
   type TimelineEntryView,
   type TimelinePage,
   type TimelineQuery,
 } from './timeline/timeline.query';
 import type { HistoricalOperation, HistoricalSelection, TimeTravel } from './time-travel/time-travel';
+import { withEventsInHand } from './timeline/timeline.payloads';
 
 /** Read-your-writes: answer only once the read model reflects `minPosition`, waiting at most `timeoutMs`. */
 export interface Freshness {
@@ -57,6 +62,8 @@ export class ProjectionQueries {
   constructor(
     private readonly runner: ProjectionRunner,
     private readonly timeTravel: TimeTravel,
+    /** Where a timeline page's entries' data is read (the log). */
+    private readonly payloads: TimelinePayloads,
     private readonly defaultWaitMs = 2_000,
   ) {}
 
@@ -93,7 +100,12 @@ export class ProjectionQueries {
     freshness: Freshness = {},
   ): Promise<TimelinePage> {
     await this.fresh(TIMELINE, freshness);
-    const page = timelinePage(this.runner.state<TimelineState>(TIMELINE), operationId, query);
+    const page = await timelinePage(
+      this.runner.state<TimelineState>(TIMELINE),
+      operationId,
+      query,
+      this.payloads,
+    );
     if (!page) throw new UnknownOperationError(operationId);
     return page;
   }
@@ -107,6 +119,22 @@ export class ProjectionQueries {
     const series = dailySeries(this.runner.state<TimelineState>(TIMELINE), operationId, query);
     if (!series) throw new UnknownOperationError(operationId);
     return series;
+  }
+
+  /** An entry of the live timeline as it stands now, its data not yet read; null when the timeline has no such entry. */
+  selectTimelineEntry(eventId: string): SelectedEntry | null {
+    return selectTimelineEntry(this.runner.state<TimelineState>(TIMELINE), eventId);
+  }
+
+  /** Views of selected entries, their data read from the log — or from `inHand`, events already read. */
+  renderTimelineEntries(
+    entries: readonly SelectedEntry[],
+    inHand: readonly StoredTimelineEvent[] = [],
+  ): Promise<TimelineEntryView[]> {
+    return renderEntries(
+      entries,
+      inHand.length > 0 ? withEventsInHand(inHand, this.payloads) : this.payloads,
+    );
   }
 
   /** Time travel; see `HistoricalSelection`. @throws InvalidTimeTravelError, StreamNotFoundError. */
@@ -130,7 +158,11 @@ export class ProjectionQueries {
     );
   }
 
-  /** Each entry appended to, or changed on, the operation's timeline (all operations when omitted), in log order. */
+  /**
+   * Each entry appended to, or changed on, the operation's timeline (all operations
+   * when omitted), in log order. Each entry is taken from the state as the event
+   * left it; only its data is read afterwards (none for an entry its own event appended).
+   */
   timelineChanges(operationId?: string): Observable<TimelineChange> {
     return this.runner.changes$.pipe(
       filter((change) => change.kind === 'applied' && change.projections.includes(TIMELINE)),
@@ -149,15 +181,17 @@ export class ProjectionQueries {
               ? event.data.retractsEventId
               : null;
         const entryId = typeof amended === 'string' ? amended : event.eventId;
-        const entry = timelineEntry(this.runner.state<TimelineState>(TIMELINE), entryId);
-        return (
-          entry && {
-            kind: amended === null ? ('appended' as const) : ('changed' as const),
-            operationId: event.operationId,
-            position: event.position,
-            entry,
-          }
-        );
+        return { event, amended: amended !== null, selected: this.selectTimelineEntry(entryId) };
+      }),
+      concatMap(async ({ event, amended, selected }): Promise<TimelineChange | null> => {
+        if (!selected) return null;
+        const [entry] = await this.renderTimelineEntries([selected], [event]);
+        return {
+          kind: amended ? ('changed' as const) : ('appended' as const),
+          operationId: event.operationId,
+          position: event.position,
+          entry,
+        };
       }),
       filter((change): change is TimelineChange => change !== null),
     );

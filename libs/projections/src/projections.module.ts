@@ -24,6 +24,7 @@ import { ProjectionRunner } from './runner/projection-runner';
 import type { ProjectionLogger } from './runner/projection-runner.types';
 import { TimeTravel } from './time-travel/time-travel';
 import { timelineProjection } from './timeline/timeline.projection';
+import { StoreTimelinePayloads } from './timeline/timeline.payloads';
 
 /** Options of the read side; read from configuration at the edge (apps/api), never from the environment here. */
 export interface ProjectionsModuleOptions {
@@ -138,12 +139,19 @@ export class ProjectionsModule {
         },
         {
           provide: ProjectionQueries,
-          inject: [ProjectionRunner, TimeTravel, PROJECTIONS_OPTIONS],
+          inject: [ProjectionRunner, TimeTravel, EVENT_STORE, PROJECTIONS_OPTIONS],
           useFactory: (
             runner: ProjectionRunner,
             timeTravel: TimeTravel,
+            store: EventStore,
             resolved: ProjectionsModuleOptions,
-          ) => new ProjectionQueries(runner, timeTravel, resolved.defaultWaitMs),
+          ) =>
+            new ProjectionQueries(
+              runner,
+              timeTravel,
+              new StoreTimelinePayloads(store),
+              resolved.defaultWaitMs,
+            ),
         },
         ProjectionsLifecycle,
       ],

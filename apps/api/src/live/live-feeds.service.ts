@@ -5,13 +5,10 @@ import { EVENT_STORE, comparePositions, type EventStore, type GlobalPosition } f
 import {
   ProjectionQueries,
   ProjectionRunner,
-  TIMELINE,
-  timelineEntry,
   toStoredTimelineEvent,
   type OperationalPictureView,
   type StoredTimelineEvent,
   type TimelineEntryView,
-  type TimelineState,
 } from '@timeline/projections';
 import type { Positioned, ResumableFeedSource } from './live-source';
 
@@ -65,28 +62,48 @@ export class LiveFeeds {
     };
   }
 
-  /** The operation's timeline changes: each event, with the entry it appended or changed as it stands now. */
+  /**
+   * The operation's timeline changes: each event, with the entry it appended or
+   * changed as it stands now. The entry is taken from the state at once (a live
+   * event: as the event left it); its data is read afterwards, in order, and not at
+   * all for an entry its own event appended.
+   */
   timeline(operationId: string): ResumableFeedSource<TimelineLiveChange | null> {
     const streamName = operationStreamName(operationId);
-    const toChange = (item: Positioned<StoredTimelineEvent>): Positioned<TimelineLiveChange | null> => {
+    const select = (item: Positioned<StoredTimelineEvent>) => {
       const amended = amendedEventId(item.item);
-      const entry = timelineEntry(this.runner.state<TimelineState>(TIMELINE), amended ?? item.item.eventId);
       return {
-        position: item.position,
-        item: entry === null ? null : { kind: amended === null ? 'appended' : 'changed', entry },
+        item,
+        kind: amended === null ? ('appended' as const) : ('changed' as const),
+        selected: this.queries.selectTimelineEntry(amended ?? item.item.eventId),
       };
+    };
+    const render = async (
+      selections: readonly ReturnType<typeof select>[],
+    ): Promise<Positioned<TimelineLiveChange | null>[]> => {
+      const found = selections.filter((selection) => selection.selected !== null);
+      const entries = await this.queries.renderTimelineEntries(
+        found.map((selection) => selection.selected!),
+        selections.map((selection) => selection.item.item),
+      );
+      const byItem = new Map(found.map((selection, index) => [selection, entries[index]]));
+      return selections.map((selection) => {
+        const entry = byItem.get(selection);
+        return { position: selection.item.position, item: entry ? { kind: selection.kind, entry } : null };
+      });
     };
     const readLog = (after: GlobalPosition | undefined, upTo: GlobalPosition) =>
       this.readLog(after, upTo, streamName);
     return {
       live$: this.applied$.pipe(
         filter((item) => item.item.streamName === streamName),
-        map(toChange),
+        map(select),
+        concatMap(async (selection) => (await render([selection]))[0]),
       ),
       livePosition: () => this.runner.position,
       backlog: async function* (after, upTo) {
         for await (const page of readLog(after, upTo)) {
-          yield page.filter((item) => item.item.streamName === streamName).map(toChange);
+          yield await render(page.filter((item) => item.item.streamName === streamName).map(select));
         }
       },
     };

@@ -51,7 +51,7 @@ export class ReadModelsService {
   ): Promise<TimelinePage> {
     const page = this.isLive(request)
       ? await this.queries.timeline(operationId, query, request.freshness)
-      : (await this.historical(operationId, request)).timeline(query);
+      : await (await this.historical(operationId, request)).timeline(query);
     if (!page) throw new UnknownOperationError(operationId);
     return { ...page, entries: page.entries.map((entry) => redactEntryForPrincipal(principal, entry)) };
   }

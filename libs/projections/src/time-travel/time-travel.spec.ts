@@ -42,7 +42,7 @@ describe('time travel', () => {
       cannabis: { class: 'B', kg: 0, doses: 0, plants: 300 },
       cocaine: { class: 'A', kg: 2.4, doses: 0, plants: 0 },
     });
-    const timeline = known.timeline({ limit: 100 })!;
+    const timeline = (await known.timeline({ limit: 100 }))!;
     expect(timeline.entries.map((entry) => entry.eventId)).toEqual(n(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
     expect(timeline.entries[10]).toMatchObject({
       eventId: VENETIC_IDS.seizure1,
@@ -95,7 +95,7 @@ describe('time travel', () => {
       intelligence: { received: 2, byGrading: { '1/A/P': 1, '2/B/C': 1 } },
     });
     expect(picture.totals.drugs.byType.cocaine).toEqual({ class: 'A', kg: 2.5, doses: 0, plants: 0 });
-    const entries = happened.timeline({ limit: 100 })!.entries;
+    const entries = (await happened.timeline({ limit: 100 }))!.entries;
     expect(entries.map((entry) => entry.eventId)).toEqual(
       n(1, 2, 3, 4, 16, 5, 6, 7, 13, 14, 15, 8, 9, 10, 11, 17, 12),
     );
@@ -111,7 +111,7 @@ describe('time travel', () => {
   it('answers nothing before the operation existed, and refuses bad selections and unknown operations', async () => {
     const before = await travel.at('venetic', { kind: 'known-at', recordedAt: '2020-01-01T00:00:00Z' });
     expect(before.picture).toBeNull();
-    expect(before.timeline()).toBeNull();
+    expect(await before.timeline()).toBeNull();
     await expect(travel.at('venetic', { kind: 'known-at', recordedAt: 'yesterday' })).rejects.toMatchObject({
       field: 'recordedAt',
       category: 'invalid-input',

@@ -14,6 +14,7 @@ import {
   type TimelinePage,
   type TimelineQuery,
 } from '../timeline/timeline.query';
+import { eventPayloads } from '../timeline/timeline.payloads';
 
 export class InvalidTimeTravelError extends TimelineError {
   readonly code = 'projections.invalid-time-travel';
@@ -91,7 +92,7 @@ export interface HistoricalOperation {
   readonly selection: HistoricalSelection;
   /** Null when no event of the operation is selected (e.g. before it was launched). */
   readonly picture: OperationalPictureView | null;
-  timeline(query?: TimelineQuery): TimelinePage | null;
+  timeline(query?: TimelineQuery): Promise<TimelinePage | null>;
   dailySeries(query?: Pick<TimelineQuery, 'types'>): DailySeries | null;
 }
 
@@ -107,7 +108,7 @@ export function historicalOperation(
   return {
     selection,
     picture: operationalPictureView(picture, operationId),
-    timeline: (query) => timelinePage(timeline, operationId, query),
+    timeline: (query = {}) => timelinePage(timeline, operationId, query, eventPayloads(selected)),
     dailySeries: (query) => dailySeries(timeline, operationId, query),
   };
 }

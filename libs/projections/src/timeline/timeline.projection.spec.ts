@@ -8,15 +8,25 @@ import { storedEvents, eventIdOf } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
 import { compareEntries, settle, timelineProjection } from './timeline.projection';
 import { TimelineEntry, type OperationTimelineState } from './timeline.state';
-import { dailySeries, InvalidTimelineQueryError, timelinePage, type TimelinePage } from './timeline.query';
+import {
+  dailySeries,
+  InvalidTimelineQueryError,
+  selectTimelinePage,
+  timelinePage,
+  type TimelineSelection,
+} from './timeline.query';
+import { eventPayloads } from './timeline.payloads';
+import { entryFactsOf } from './entry-facts';
 
 const fold = (specs = veneticScenario()) => foldEvents(timelineProjection, storedEvents(specs));
-const idsOf = (page: TimelinePage | null) => page!.entries.map((entry) => entry.eventId);
+const idsOf = (page: TimelineSelection | null) => page!.entries.map(({ entry }) => entry.eventId);
+/** Every scenario event's data, where a rendered page reads it from. */
+const scenarioPayloads = () => eventPayloads(storedEvents(veneticScenario()));
 const n = (...numbers: number[]) => numbers.map(eventIdOf);
 
 describe('timeline fold and queries', () => {
   it('orders entries by occurredAt, back-dated and late ones in place, corrections and retractions as amendments', () => {
-    const page = timelinePage(fold(), 'venetic', { limit: 500 })!;
+    const page = selectTimelinePage(fold(), 'venetic', { limit: 500 })!;
     expect(idsOf(page)).toEqual(n(1, 2, 3, 4, 16, 5, 6, 7, 13, 14, 15, 8, 9, 10, 11, 17, 12, 18, 21));
     expect(page.asOf).toEqual({ position: '21', eventCount: 21, lastRecordedAt: '2020-07-02T09:00:00.000Z' });
     expect(page.nextCursor).toBeNull();
@@ -34,7 +44,7 @@ describe('timeline fold and queries', () => {
       ...storedEvents([specs[0]], 10),
       ...storedEvents([specs[1]], 20),
     ]);
-    expect(timelinePage(state, 'venetic')!.entries.map((entry) => entry.position)).toEqual([
+    expect(selectTimelinePage(state, 'venetic')!.entries.map(({ entry }) => entry.position)).toEqual([
       '10',
       '20',
       '30',
@@ -52,8 +62,9 @@ describe('timeline fold and queries', () => {
     expect(canonicalJson(snapshotParts(timelineProjection.toSnapshot(state)))).toBe(before);
   });
 
-  it('shows a corrected entry with its current value and its history, and marks a retracted one', () => {
-    const entries = timelinePage(fold(), 'venetic', { types: ['SeizureRecorded'] })!.entries;
+  it('shows a corrected entry with its current value and its history, and marks a retracted one', async () => {
+    const page = await timelinePage(fold(), 'venetic', { types: ['SeizureRecorded'] }, scenarioPayloads());
+    const entries = page!.entries;
     const [s2, s1, s3] = entries;
     expect([s2.eventId, s1.eventId, s3.eventId]).toEqual([
       VENETIC_IDS.seizure2,
@@ -101,28 +112,32 @@ describe('timeline fold and queries', () => {
 
   it('filters by type, agency and occurred date range', () => {
     const state = fold();
-    expect(idsOf(timelinePage(state, 'venetic', { types: ['ArrestMade', 'RaidConducted'] }))).toEqual(
+    expect(idsOf(selectTimelinePage(state, 'venetic', { types: ['ArrestMade', 'RaidConducted'] }))).toEqual(
       n(13, 14, 8, 9, 10),
     );
-    expect(idsOf(timelinePage(state, 'venetic', { agencies: ['GMP'] }))).toEqual(n(3, 16, 6, 13, 14, 15, 17));
+    expect(idsOf(selectTimelinePage(state, 'venetic', { agencies: ['GMP'] }))).toEqual(
+      n(3, 16, 6, 13, 14, 15, 17),
+    );
     expect(
-      idsOf(timelinePage(state, 'venetic', { from: '2020-06-12T00:00:00Z', to: '2020-06-13T05:30:00Z' })),
+      idsOf(
+        selectTimelinePage(state, 'venetic', { from: '2020-06-12T00:00:00Z', to: '2020-06-13T05:30:00Z' }),
+      ),
     ).toEqual(n(13, 14, 15, 8, 9));
     expect(
       idsOf(
-        timelinePage(state, 'venetic', {
+        selectTimelinePage(state, 'venetic', {
           from: '2020-06-13',
           to: '2020-06-13T23:59:59.999Z',
           agencies: ['GMP'],
         }),
       ),
     ).toEqual(n(17));
-    expect(timelinePage(state, 'nope')).toBeNull();
+    expect(selectTimelinePage(state, 'nope')).toBeNull();
   });
 
   it('pages with a stable cursor that later back-dated entries do not shift', () => {
     const state = fold(veneticScenario().slice(0, 12));
-    const first = timelinePage(state, 'venetic', { limit: 4 })!;
+    const first = selectTimelinePage(state, 'venetic', { limit: 4 })!;
     expect(idsOf(first)).toEqual(n(1, 2, 3, 4));
     // A back-dated entry recorded between the two page requests lands before the cursor.
     const backDated = {
@@ -131,15 +146,17 @@ describe('timeline fold and queries', () => {
       eventId: eventIdOf(99),
     };
     for (const event of storedEvents([backDated], 16)) timelineProjection.apply(state, event);
-    const second = timelinePage(state, 'venetic', { limit: 4, cursor: first.nextCursor! })!;
+    const second = selectTimelinePage(state, 'venetic', { limit: 4, cursor: first.nextCursor! })!;
     expect(idsOf(second)).toEqual(n(5, 6, 7, 8));
-    const third = timelinePage(state, 'venetic', { limit: 4, cursor: second.nextCursor! })!;
+    const third = selectTimelinePage(state, 'venetic', { limit: 4, cursor: second.nextCursor! })!;
     expect(idsOf(third)).toEqual(n(9, 10, 11, 12));
     expect(third.nextCursor).toBeNull();
     expect(
-      idsOf(timelinePage(state, 'venetic', { limit: 2, cursor: first.nextCursor!, types: ['ArrestMade'] })),
+      idsOf(
+        selectTimelinePage(state, 'venetic', { limit: 2, cursor: first.nextCursor!, types: ['ArrestMade'] }),
+      ),
     ).toEqual(n(9, 10));
-    expect(idsOf(timelinePage(state, 'venetic', { limit: 6 }))).toEqual(n(1, 2, 3, 99, 4, 5));
+    expect(idsOf(selectTimelinePage(state, 'venetic', { limit: 6 }))).toEqual(n(1, 2, 3, 99, 4, 5));
   });
 
   it('refuses bad queries with field-level invalid-input errors', () => {
@@ -156,7 +173,7 @@ describe('timeline fold and queries', () => {
     for (const [query, field] of cases) {
       let caught: unknown;
       try {
-        timelinePage(state, 'venetic', query);
+        selectTimelinePage(state, 'venetic', query);
       } catch (error) {
         caught = error;
       }
@@ -231,7 +248,8 @@ describe('timeline fold and queries', () => {
         'OFFICIAL',
         position,
         position,
-        {},
+        position,
+        entryFactsOf('RaidConducted', {}),
       );
     fc.assert(
       fc.property(
@@ -267,7 +285,7 @@ describe('timeline fold and queries', () => {
     );
   });
 
-  it('restores from its snapshot to a byte-identical state', () => {
+  it('restores from its snapshot to a byte-identical state', async () => {
     const events = storedEvents(veneticScenario());
     const state = foldEvents(timelineProjection, events.slice(0, 16));
     const restored = timelineProjection.fromSnapshot(
@@ -280,8 +298,9 @@ describe('timeline fold and queries', () => {
     expect(canonicalJson(snapshotParts(timelineProjection.toSnapshot(restored)))).toBe(
       canonicalJson(snapshotParts(timelineProjection.toSnapshot(state))),
     );
-    expect(timelinePage(restored, 'venetic', { limit: 500 })).toEqual(
-      timelinePage(state, 'venetic', { limit: 500 }),
+    const payloads = eventPayloads(events);
+    expect(await timelinePage(restored, 'venetic', { limit: 500 }, payloads)).toEqual(
+      await timelinePage(state, 'venetic', { limit: 500 }, payloads),
     );
   });
 });

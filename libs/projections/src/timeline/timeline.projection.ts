@@ -4,6 +4,7 @@ import { EventIndex } from '../core/event-index';
 import { instantMs } from '../core/instant';
 import { intern } from '../core/intern';
 import { EventDataReader } from '../core/event-data.reader';
+import { entryFacts, entryFactsOf, type EntryFacts } from './entry-facts';
 import type { Projection, Snapshot } from '../core/projection';
 import { UnfoldableEventError } from '../core/projection.errors';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
@@ -34,7 +35,10 @@ function isCanonicalInstant(text: string): boolean {
   ); /* T */
 }
 
-function millisecondsOf(event: StoredTimelineEvent, field: 'occurredAt' | 'recordedAt'): number {
+function millisecondsOf(
+  event: Pick<StoredTimelineEvent, 'eventId' | 'type' | 'occurredAt' | 'recordedAt'>,
+  field: 'occurredAt' | 'recordedAt',
+): number {
   const ms = instantMs(event[field]);
   if (Number.isNaN(ms))
     throw new UnfoldableEventError(event.eventId, event.type, `${field} "${event[field]}" is not a date`);
@@ -46,25 +50,45 @@ function textUnlessCanonical(text: string, ms: number): string | null {
   return isCanonicalInstant(text) || new Date(ms).toISOString() === text ? null : text;
 }
 
+/** What an entry is made of: a stored event's envelope (a snapshot holds the same fields). */
+type EntrySource = Pick<
+  StoredTimelineEvent,
+  | 'eventId'
+  | 'type'
+  | 'operationId'
+  | 'occurredAt'
+  | 'recordedAt'
+  | 'recordedBy'
+  | 'agency'
+  | 'classification'
+  | 'globalPosition'
+  | 'streamRevision'
+>;
+
+function newEntry(source: EntrySource, facts: EntryFacts): TimelineEntry {
+  const occurredAtMs = millisecondsOf(source, 'occurredAt');
+  const recordedAtMs = millisecondsOf(source, 'recordedAt');
+  return new TimelineEntry(
+    source.eventId,
+    intern(source.type),
+    intern(source.operationId),
+    occurredAtMs,
+    textUnlessCanonical(source.occurredAt, occurredAtMs),
+    recordedAtMs,
+    textUnlessCanonical(source.recordedAt, recordedAtMs),
+    intern(source.recordedBy),
+    intern(source.agency),
+    intern(source.classification) as TimelineEntry['classification'],
+    Number(source.globalPosition.commit),
+    Number(source.globalPosition.prepare),
+    source.streamRevision,
+    facts,
+  );
+}
+
 /** The entry of a stored event, as the timeline keeps it. */
 export function entryOf(event: StoredTimelineEvent): TimelineEntry {
-  const occurredAtMs = millisecondsOf(event, 'occurredAt');
-  const recordedAtMs = millisecondsOf(event, 'recordedAt');
-  return new TimelineEntry(
-    event.eventId,
-    intern(event.type),
-    intern(event.operationId),
-    occurredAtMs,
-    textUnlessCanonical(event.occurredAt, occurredAtMs),
-    recordedAtMs,
-    textUnlessCanonical(event.recordedAt, recordedAtMs),
-    intern(event.recordedBy),
-    intern(event.agency),
-    intern(event.classification) as TimelineEntry['classification'],
-    Number(event.globalPosition.commit),
-    Number(event.globalPosition.prepare),
-    event.data,
-  );
+  return newEntry(event, entryFactsOf(event.type, event.data));
 }
 
 /** Up to this many back-dated entries are inserted in place; more are merged into a new list. */
@@ -179,10 +203,11 @@ function applyAmendment(state: TimelineState, event: StoredTimelineEvent): void 
     const correctedType = reader.text('correctedType');
     if (correctedType !== target.type)
       reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
-    const correction = {
+    const correction: Correction = {
       ...amendmentOf(event),
       reason: reader.text('reason'),
-      data: reader.object('replacement'),
+      streamRevision: event.streamRevision,
+      facts: entryFactsOf(target.type, reader.object('replacement')),
     };
     (target.corrections ??= []).push(correction);
   } else {
@@ -231,17 +256,26 @@ function entryToJson(entry: TimelineEntry, amendments: AmendmentsAt | undefined)
     agency: entry.agency,
     classification: entry.classification,
     position: entry.position,
-    data: entry.data,
+    streamRevision: entry.streamRevision,
+    facts: entry.facts,
     corrections: amendments?.corrections?.map((correction) => ({ ...correction })) ?? null,
     retraction: amendments?.retraction ? { ...amendments.retraction } : null,
   } as unknown as JsonValue;
 }
 
+function factsFromJson(json: EntryFacts): EntryFacts {
+  return entryFacts(json.actingAgencies?.map(intern) ?? null, json.seizure);
+}
+
 function entryFromJson(json: Record<string, never>): TimelineEntry {
   const globalPosition = parsePosition(json.position);
   if (!globalPosition) throw new TypeError(`timeline snapshot: bad position ${String(json.position)}`);
-  const entry = entryOf({ ...(json as unknown as StoredTimelineEvent), globalPosition });
-  entry.corrections = json.corrections;
+  const entry = newEntry({ ...(json as unknown as EntrySource), globalPosition }, factsFromJson(json.facts));
+  entry.corrections =
+    (json.corrections as Correction[] | null)?.map((correction) => ({
+      ...correction,
+      facts: factsFromJson(correction.facts),
+    })) ?? null;
   entry.retraction = json.retraction;
   return entry;
 }
@@ -315,7 +349,8 @@ function initialState(): TimelineState {
 /** The timeline of each operation. Query it with `timelinePage` and `dailySeries`. */
 export const timelineProjection: Projection<TimelineState> = {
   name: TIMELINE,
-  version: 1,
+  // 2: entries hold their stream revision and derived facts instead of their data.
+  version: 2,
   initialState,
   apply: applyEvent,
   toSnapshot,

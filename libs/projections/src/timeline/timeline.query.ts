@@ -1,9 +1,9 @@
 import type { JsonObject } from '@timeline/kernel';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store';
-import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
-import type { PictureAsOf, DrugAmounts } from '../picture/operational-picture.view';
-import { MILLIGRAMS_PER_KG } from '../picture/picture-contribution';
+import type { PictureAsOf } from '../picture/operational-picture.view';
+import { addSeizures, copySeizures, emptySeizures, type EntryFacts, type SeizureTotals } from './entry-facts';
+import { isObject } from '../core/event-data.reader';
 import { settle } from './timeline.projection';
 import type {
   Correction,
@@ -45,6 +45,8 @@ export interface TimelineQuery {
   readonly limit?: number;
 }
 
+export type { SeizureTotals } from './entry-facts';
+
 /** One version of an entry's data, oldest first. */
 export interface EntryVersion {
   readonly version: number;
@@ -83,11 +85,61 @@ export interface TimelinePage {
   readonly nextCursor: string | null;
 }
 
-export function currentData(entry: TimelineEntry): JsonObject {
-  return entry.corrections ? entry.corrections[entry.corrections.length - 1].data : entry.data;
+/**
+ * Where the entries' data is read when a page is shown: the log, for the live read
+ * model (`StoreTimelinePayloads`), or the events in hand, for time travel.
+ */
+export interface TimelinePayloads {
+  /** The data, in the current version's shape, of the operation's events at these stream revisions. */
+  dataAt(operationId: string, streamRevisions: readonly number[]): Promise<ReadonlyMap<number, JsonObject>>;
 }
 
-export function entryView(entry: TimelineEntry): TimelineEntryView {
+/** An entry as it stood when a page selected it: amendments made while its data is read do not change the page. */
+export interface SelectedEntry {
+  readonly entry: TimelineEntry;
+  readonly corrections: readonly Correction[] | null;
+  readonly retraction: Retraction | null;
+}
+
+function selected(entry: TimelineEntry): SelectedEntry {
+  return { entry, corrections: entry.corrections && entry.corrections.slice(), retraction: entry.retraction };
+}
+
+/** The current facts: the latest correction's, or the entry's own. */
+export function currentFacts(entry: TimelineEntry): EntryFacts {
+  return entry.corrections ? entry.corrections[entry.corrections.length - 1].facts : entry.facts;
+}
+
+class MissingEntryDataError extends Error {
+  constructor(operationId: string, streamRevision: number) {
+    super(
+      `The log holds no event at revision ${streamRevision} of operation ${operationId}, which the timeline lists`,
+    );
+    this.name = 'MissingEntryDataError';
+  }
+}
+
+function dataAt(
+  data: ReadonlyMap<number, JsonObject>,
+  entry: TimelineEntry,
+  streamRevision: number,
+): JsonObject {
+  const found = data.get(streamRevision);
+  if (found === undefined) throw new MissingEntryDataError(entry.operationId, streamRevision);
+  return found;
+}
+
+/** A correction event's data holds the replacement, which is the corrected entry's data. */
+function replacementIn(correctionData: JsonObject, entry: TimelineEntry, correction: Correction): JsonObject {
+  const replacement = correctionData.replacement;
+  if (!isObject(replacement)) throw new MissingEntryDataError(entry.operationId, correction.streamRevision);
+  return replacement;
+}
+
+function entryView(
+  { entry, corrections, retraction }: SelectedEntry,
+  data: ReadonlyMap<number, JsonObject>,
+): TimelineEntryView {
   const history: EntryVersion[] = [
     {
       version: 1,
@@ -98,9 +150,9 @@ export function entryView(entry: TimelineEntry): TimelineEntryView {
       recordedBy: entry.recordedBy,
       agency: entry.agency,
       reason: null,
-      data: entry.data,
+      data: dataAt(data, entry, entry.streamRevision),
     },
-    ...(entry.corrections ?? []).map((correction: Correction, index): EntryVersion => ({
+    ...(corrections ?? []).map((correction: Correction, index): EntryVersion => ({
       version: index + 2,
       kind: 'corrected',
       eventId: correction.eventId,
@@ -109,7 +161,7 @@ export function entryView(entry: TimelineEntry): TimelineEntryView {
       recordedBy: correction.recordedBy,
       agency: correction.agency,
       reason: correction.reason,
-      data: correction.data,
+      data: replacementIn(dataAt(data, entry, correction.streamRevision), entry, correction),
     })),
   ];
   return {
@@ -121,31 +173,38 @@ export function entryView(entry: TimelineEntry): TimelineEntryView {
     agency: entry.agency,
     classification: entry.classification,
     position: entry.position,
-    status: entry.retraction ? 'retracted' : entry.corrections ? 'corrected' : 'recorded',
-    data: currentData(entry),
+    status: retraction ? 'retracted' : corrections ? 'corrected' : 'recorded',
+    data: history[history.length - 1].data,
     history,
-    retraction: entry.retraction,
+    retraction,
   };
 }
 
-const AGENCY_FIELDS = [
-  'force',
-  'seizedBy',
-  'leadForce',
-  'toAgency',
-  'fromAgency',
-  'agency',
-  'leadAgency',
-] as const;
+/** Views of selected entries, their data read in one request per operation. */
+export async function renderEntries(
+  entries: readonly SelectedEntry[],
+  payloads: TimelinePayloads,
+): Promise<TimelineEntryView[]> {
+  const revisions = new Map<string, number[]>();
+  for (const { entry, corrections } of entries) {
+    let wanted = revisions.get(entry.operationId);
+    if (!wanted) revisions.set(entry.operationId, (wanted = []));
+    wanted.push(entry.streamRevision);
+    for (const correction of corrections ?? []) wanted.push(correction.streamRevision);
+  }
+  const data = new Map<string, ReadonlyMap<number, JsonObject>>();
+  await Promise.all(
+    [...revisions].map(async ([operationId, wanted]) => {
+      data.set(operationId, await payloads.dataAt(operationId, wanted));
+    }),
+  );
+  return entries.map((item) => entryView(item, data.get(item.entry.operationId)!));
+}
 
 /** The recording agency and every agency the current data names as acting. */
 export function agenciesOf(entry: TimelineEntry): Set<string> {
   const agencies = new Set([entry.agency]);
-  const data = currentData(entry);
-  for (const field of AGENCY_FIELDS) {
-    const value = data[field];
-    if (typeof value === 'string') agencies.add(value);
-  }
+  for (const agency of currentFacts(entry).actingAgencies ?? []) agencies.add(agency);
   return agencies;
 }
 
@@ -213,12 +272,23 @@ function firstAtOrAfter(entries: readonly TimelineEntry[], ms: number): number {
 
 const asOf = (operation: OperationTimelineState): PictureAsOf => ({ ...operation.stamp });
 
-/** A page of an operation's timeline, or null when the operation has no event. */
-export function timelinePage(
+/** A page of an operation's timeline as selected from the state, before its entries' data is read. */
+export interface TimelineSelection {
+  readonly operationId: string;
+  readonly asOf: PictureAsOf;
+  readonly entries: readonly SelectedEntry[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * Selects a page of an operation's timeline, or null when the operation has no
+ * event. Synchronous, so the page is exactly the state at the call (`asOf`).
+ */
+export function selectTimelinePage(
   state: TimelineState,
   operationId: string,
   query: TimelineQuery = {},
-): TimelinePage | null {
+): TimelineSelection | null {
   const limit = query.limit ?? DEFAULT_TIMELINE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMELINE_LIMIT)
     throw new InvalidTimelineQueryError('limit', `must be an integer from 1 to ${MAX_TIMELINE_LIMIT}`);
@@ -253,26 +323,30 @@ export function timelinePage(
   return {
     operationId,
     asOf: asOf(operation),
-    entries: page.map(entryView),
+    entries: page.map(selected),
     nextCursor: more ? encodeCursor(page[page.length - 1]) : null,
   };
 }
 
-/** One timeline entry by event id (for live pushes of a changed entry). */
-export function timelineEntry(state: TimelineState, eventId: string): TimelineEntryView | null {
+/** A page of an operation's timeline with its entries' data, or null when the operation has no event. */
+export async function timelinePage(
+  state: TimelineState,
+  operationId: string,
+  query: TimelineQuery,
+  payloads: TimelinePayloads,
+): Promise<TimelinePage | null> {
+  const selection = selectTimelinePage(state, operationId, query);
+  if (!selection) return null;
+  return { ...selection, entries: await renderEntries(selection.entries, payloads) };
+}
+
+/** One entry by event id as it stands now (for live pushes of an appended or changed entry). */
+export function selectTimelineEntry(state: TimelineState, eventId: string): SelectedEntry | null {
   const entry = state.entries.get(eventId);
-  return entry ? entryView(entry) : null;
+  return entry ? selected(entry) : null;
 }
 
 // ---- per-day series for charts
-
-export interface SeizureTotals {
-  seizures: number;
-  cashPence: number;
-  firearms: number;
-  rounds: number;
-  drugs: Record<string, DrugAmounts>;
-}
 
 export interface DailyPoint {
   /** UTC day of occurrence, `YYYY-MM-DD`. */
@@ -294,64 +368,10 @@ export interface DailySeries {
   readonly days: readonly DailyPoint[];
 }
 
-function emptySeizures(): SeizureTotals {
-  return { seizures: 0, cashPence: 0, firearms: 0, rounds: 0, drugs: {} };
-}
-
-function numberIn(line: JsonObject, field: string): number {
-  const value = line[field];
-  return typeof value === 'number' ? value : 0;
-}
-
-function linesOf(data: JsonObject, field: string): JsonObject[] {
-  const value = data[field];
-  return Array.isArray(value)
-    ? (value.filter(
-        (line) => typeof line === 'object' && line !== null && !Array.isArray(line),
-      ) as JsonObject[])
-    : [];
-}
-
-function addSeizure(totals: SeizureTotals, data: JsonObject): void {
-  totals.seizures += 1;
-  for (const line of linesOf(data, 'cash')) totals.cashPence += numberIn(line, 'amountPence');
-  for (const line of linesOf(data, 'firearms')) {
-    totals.firearms += numberIn(line, 'count');
-    totals.rounds += numberIn(line, 'rounds');
-  }
-  for (const line of linesOf(data, 'drugs')) {
-    const drugType = line.drugType;
-    const unit = line.unit;
-    if (!isDrugType(drugType) || (unit !== 'kg' && unit !== 'doses' && unit !== 'plants')) continue;
-    const amounts = (totals.drugs[drugClassOf(drugType)] ??= { kg: 0, doses: 0, plants: 0 });
-    if (unit === 'kg')
-      amounts.kg =
-        (Math.round(amounts.kg * MILLIGRAMS_PER_KG) +
-          Math.round(numberIn(line, 'quantity') * MILLIGRAMS_PER_KG)) /
-        MILLIGRAMS_PER_KG;
-    else amounts[unit] += numberIn(line, 'quantity');
-  }
-}
-
-function mergeSeizures(into: SeizureTotals, from: SeizureTotals): SeizureTotals {
-  const drugs: Record<string, DrugAmounts> = {};
-  for (const source of [into.drugs, from.drugs]) {
-    for (const [drugClass, amounts] of Object.entries(source)) {
-      const target = (drugs[drugClass] ??= { kg: 0, doses: 0, plants: 0 });
-      target.kg =
-        (Math.round(target.kg * MILLIGRAMS_PER_KG) + Math.round(amounts.kg * MILLIGRAMS_PER_KG)) /
-        MILLIGRAMS_PER_KG;
-      target.doses += amounts.doses;
-      target.plants += amounts.plants;
-    }
-  }
-  return {
-    seizures: into.seizures + from.seizures,
-    cashPence: into.cashPence + from.cashPence,
-    firearms: into.firearms + from.firearms,
-    rounds: into.rounds + from.rounds,
-    drugs,
-  };
+function merged(a: SeizureTotals, b: SeizureTotals): SeizureTotals {
+  const sum = copySeizures(a);
+  addSeizures(sum, b);
+  return sum;
 }
 
 /**
@@ -381,7 +401,7 @@ export function dailySeries(
     cumulative = {
       events: cumulative.events + current.events,
       byType,
-      seizures: mergeSeizures(cumulative.seizures, current.seizures),
+      seizures: merged(cumulative.seizures, current.seizures),
     };
     days.push({ ...current, cumulative });
   };
@@ -394,7 +414,8 @@ export function dailySeries(
     }
     current.events += 1;
     current.byType[entry.type] = (current.byType[entry.type] ?? 0) + 1;
-    if (entry.type === 'SeizureRecorded') addSeizure(current.seizures, currentData(entry));
+    const seizure = currentFacts(entry).seizure;
+    if (seizure) addSeizures(current.seizures, seizure);
   }
   close();
   return { operationId, asOf: asOf(operation), days };

@@ -1,7 +1,7 @@
-import type { JsonObject } from '@timeline/kernel';
 import type { Classification } from '@timeline/events';
 import type { EventIndex } from '../core/event-index';
 import type { PictureStamp } from '../picture/operational-picture.state';
+import type { EntryFacts } from './entry-facts';
 
 /** Who changed an entry, when, and from which event. */
 export interface Amendment {
@@ -15,8 +15,10 @@ export interface Amendment {
 
 export interface Correction extends Amendment {
   readonly reason: string;
-  /** The replacement data, which becomes the entry's current value. */
-  readonly data: JsonObject;
+  /** The correction event's revision in the operation's stream: its `replacement` becomes the entry's current value. */
+  readonly streamRevision: number;
+  /** What the replacement says that queries need without reading it. */
+  readonly facts: EntryFacts;
 }
 
 export interface Retraction extends Amendment {
@@ -27,7 +29,10 @@ export interface Retraction extends Amendment {
 /**
  * One event on the timeline, with its corrections and retraction. Kept compact (a
  * million of them make a deep operation's timeline): times and position as numbers,
- * vocabulary strings shared, the text forms computed when read.
+ * vocabulary strings shared, the text forms computed when read. The data is not
+ * held: it stays in the log, where the entry's stream revision finds it for the
+ * entries a page shows; what the filters and the daily series need of it is
+ * derived once, as `facts`.
  */
 export class TimelineEntry {
   corrections: Correction[] | null = null;
@@ -49,8 +54,10 @@ export class TimelineEntry {
     /** The global position as numbers (exact below 2^53, which any log reaches only after petabytes). */
     readonly commit: number,
     readonly prepare: number,
-    /** As first recorded. */
-    readonly data: JsonObject,
+    /** The event's revision in its operation's stream: where its data is read from. */
+    readonly streamRevision: number,
+    /** Derived from the data as first recorded. */
+    readonly facts: EntryFacts,
   ) {}
 
   get occurredAt(): string {
