@@ -382,7 +382,7 @@ describe('ProjectionRunner', () => {
     );
   });
 
-  it('rebuilds several projections one at a time, each from its own read, swapping and checkpointing each when done', async () => {
+  it('rebuilds several projections together from one read of the log, swapping and checkpointing them when done', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
     const b = recordingProjection('b');
@@ -402,61 +402,89 @@ describe('ProjectionRunner', () => {
     await runner.checkpoint(); // b's first snapshot: the old state, before any rebuild
     const oldA = runner.state<RecordingState>('a');
     const oldB = runner.state<RecordingState>('b');
-    const snapshotted: string[] = [];
-    let aSavedWhileBRebuilt = false;
+    const savedWhileRebuilding: string[] = [];
     const save = checkpoints.save.bind(checkpoints);
     checkpoints.save = async (checkpoint) => {
-      snapshotted.push(checkpoint.name);
-      if (checkpoint.name === 'a' && runner.currentStatus().projections[1].rebuilding)
-        aSavedWhileBRebuilt = true;
+      if (runner.currentStatus().projections.some((projection) => projection.rebuilding))
+        savedWhileRebuilding.push(checkpoint.name);
       return save(checkpoint);
     };
     const swaps: Extract<ProjectionChange, { kind: 'rebuilt' }>[] = [];
     runner.changes$.subscribe((change) => {
-      if (change.kind !== 'rebuilt') return;
-      swaps.push(change);
-      // When a is swapped, b is still the old state, and being rebuilt.
-      if (change.projection === 'a') {
-        expect(runner.state<RecordingState>('b')).toBe(oldB);
-        expect(runner.currentStatus().projections.map((p) => [p.name, p.rebuilding])).toEqual([
-          ['a', false],
-          ['b', true],
-        ]);
-      }
+      if (change.kind === 'rebuilt') swaps.push(change);
     });
     const readAll = store.readAll.bind(store);
     let reads = 0;
     store.readAll = async (options) => {
       reads += 1;
-      // Live events arrive while a's rebuild is under way (its first page), and then during b's.
+      // Live events arrive while the rebuild is under way; until the swap the old states take them.
       if (reads === 1) await appendNumbered(store, 31, 32);
-      if (reads === 6) await appendNumbered(store, 33, 33);
+      if (reads === 3) {
+        await appendNumbered(store, 33, 33);
+        await runner.waitForPosition('33', 1000);
+        expect(runner.state<RecordingState>('a')).toBe(oldA);
+        expect(oldA.ids).toEqual(ids(1, 33));
+      }
       return readAll(options);
     };
 
     const result = await runner.rebuild(['a', 'b']);
 
-    expect(swaps.map((swap) => swap.projection)).toEqual(['a', 'b']);
+    expect(swaps.map((swap) => [swap.projection, swap.position])).toEqual([
+      ['a', '33'],
+      ['b', '33'],
+    ]);
     expect(runner.state<RecordingState>('a')).not.toBe(oldA);
     expect(runner.state<RecordingState>('b')).not.toBe(oldB);
-    await runner.waitForPosition('33', 1000);
     expect(runner.state<RecordingState>('a').ids).toEqual(ids(1, 33));
     expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 33));
-    // The last pass (b's) read up to where the runner was when it swapped: 32 or 33 events.
-    expect(result.projections).toEqual(['a', 'b']);
-    expect(result.events).toBeGreaterThanOrEqual(32);
-    expect(result.position).toBe(String(result.events));
-    expect(reads).toBeGreaterThanOrEqual(8); // two reads of 30+ events in pages of 10
-    // a was checkpointed as soon as it was swapped, while b was still being rebuilt; that
-    // checkpoint left b out, since b's old state was about to be replaced.
-    expect(aSavedWhileBRebuilt).toBe(true);
-    expect(snapshotted[0]).toBe('a');
+    expect(result).toMatchObject({ projections: ['a', 'b'], events: 33, position: '33' });
+    expect(reads).toBe(4); // one read of the log for both: pages of 10, 10, 10 and 3
+    expect(savedWhileRebuilding).toEqual([]);
     await runner.checkpoint();
     expect(snapshotsOfB[0]).toBe(oldB);
-    expect(snapshotsOfB.length).toBeGreaterThan(1);
     expect(snapshotsOfB.slice(1).every((state) => state === runner.state<RecordingState>('b'))).toBe(true);
     await runner.stop();
+    expect((await checkpoints.load('a'))?.position).toBe('33');
     expect((await checkpoints.load('b'))?.position).toBe('33');
+  });
+
+  it('swaps the projections of a rebuild that did not fail, keeps the old state of one that did, and rejects', async () => {
+    const store = new InMemoryEventStore();
+    let refuse: string | null = null;
+    const runner = track(
+      new ProjectionRunner(
+        store,
+        [recordingProjection('a', 1, (event) => event.eventId === refuse), recordingProjection('b')],
+        new InMemoryProjectionCheckpointStore(),
+        {
+          rebuildPageSize: 4,
+          now: () => Date.parse('2020-06-13T05:00:00Z'),
+          logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+        },
+      ),
+    );
+    await runner.start();
+    await appendNumbered(store, 1, 10);
+    await runner.waitForPosition('10', 1000);
+    const oldA = runner.state<RecordingState>('a');
+    const oldB = runner.state<RecordingState>('b');
+    refuse = eventIdOf(6);
+    await expect(runner.rebuild(['a', 'b'])).rejects.toThrow('cannot apply RaidConducted');
+    expect(runner.state<RecordingState>('a')).toBe(oldA);
+    expect(runner.state<RecordingState>('b')).not.toBe(oldB);
+    expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 10));
+    const [a, b] = runner.currentStatus().projections;
+    expect(a).toMatchObject({
+      status: 'running',
+      rebuilding: false,
+      lastRebuild: { outcome: 'failed', events: 5 },
+    });
+    expect(b).toMatchObject({
+      status: 'running',
+      rebuilding: false,
+      lastRebuild: { outcome: 'rebuilt', events: 10 },
+    });
   });
 
   it('refuses a rebuild it cannot start at once, and keeps the outcome of every rebuild in the status', async () => {

@@ -288,13 +288,13 @@ export class ProjectionRunner {
 
   /**
    * Rebuilds projections from position 0 into fresh states while queries keep
-   * reading the old ones, then swaps each at the moment its rebuild has reached
-   * everything the runner has processed. One projection at a time, each with its
-   * own read of the log, and a rebuild asked for while another runs waits for it:
-   * the process holds the old states and one new one, never two copies of every
-   * read model. Also the way to restart a failed projection once its cause is
-   * fixed. A projection whose rebuild fails keeps its old state, and the ones after
-   * it in the same call are not rebuilt.
+   * reading the old ones, then swaps them at the moment the rebuild has reached
+   * everything the runner has processed. The projections asked for in one call are
+   * rebuilt together from one read of the log (the process then holds their old
+   * states and a new one of each); a rebuild asked for while another runs waits for
+   * it. Also the way to restart a failed projection once its cause is fixed. A
+   * projection whose rebuild fails keeps its old state; the others of the call are
+   * still rebuilt and swapped, and the call then rejects with the failure.
    */
   rebuild(names: string | readonly string[]): Promise<RebuildResult> {
     // Checked before anything starts, and thrown synchronously: a caller that starts a rebuild in
@@ -303,42 +303,23 @@ export class ProjectionRunner {
     for (const slot of slots) if (slot.rebuilding) throw new RebuildInProgressError(slot.projection.name);
     if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
     for (const slot of slots) slot.rebuilding = true;
-    const run = this.rebuilds.then(() => this.rebuildInTurn(slots));
+    const run = this.rebuilds.then(() => this.rebuildTogether(slots));
     this.rebuilds = run.catch(() => undefined);
     return run;
   }
 
-  private async rebuildInTurn(slots: readonly Slot[]): Promise<RebuildResult> {
-    const started = this.options.now();
-    let events = 0;
-    let position: string | null = null;
-    try {
-      for (const slot of slots) {
-        // The log only grows, so the last pass read the most: its figures are the result's.
-        ({ events, position } = await this.rebuildOne(slot));
-      }
-    } finally {
-      for (const slot of slots) slot.rebuilding = false;
-    }
-    const result: RebuildResult = {
-      projections: slots.map((slot) => slot.projection.name),
-      events,
-      position,
-      durationMs: this.options.now() - started,
-    };
-    this.options.logger.log(`Projections ${result.projections.join(', ')} rebuilt from ${events} events`, {
-      ...result,
-    });
-    return result;
-  }
-
   /**
-   * One projection's rebuild: a read of the log into a fresh state, then the
-   * synchronous swap. Its outcome, failed or not, stays in the projection's status.
+   * One read of the log into a fresh state per projection, then the synchronous
+   * swap of every one that did not fail. Each outcome stays in its projection's status.
    */
-  private async rebuildOne(slot: Slot): Promise<{ events: number; position: string | null }> {
-    const startedAt = new Date(this.options.now()).toISOString();
-    let state: unknown = slot.projection.initialState();
+  private async rebuildTogether(slots: readonly Slot[]): Promise<RebuildResult> {
+    const started = this.options.now();
+    const startedAt = new Date(started).toISOString();
+    const rebuilds = slots.map((slot) => ({
+      slot,
+      state: slot.projection.initialState() as unknown,
+      failure: null as Error | null,
+    }));
     let position: GlobalPosition | null = null;
     let events = 0;
     try {
@@ -354,53 +335,100 @@ export class ProjectionRunner {
         if (this.runnerState !== 'running') throw new ProjectionRunnerNotRunningError(this.runnerState);
         if (page.length === 0) break;
         for (const recorded of page) {
-          state = slot.projection.apply(state, toStoredTimelineEvent(recorded));
+          let event: StoredTimelineEvent | null = null;
+          for (const rebuild of rebuilds) {
+            if (rebuild.failure) continue;
+            try {
+              event ??= toStoredTimelineEvent(recorded);
+              rebuild.state = rebuild.slot.projection.apply(rebuild.state, event);
+            } catch (error) {
+              rebuild.failure = error as Error;
+              this.rebuildFailed(rebuild.slot, startedAt, events, position, rebuild.failure);
+            }
+          }
           position = recorded.position;
           events += 1;
         }
+        if (rebuilds.every((rebuild) => rebuild.failure)) break;
       }
     } catch (error) {
-      const failure = error as Error & { code?: unknown };
-      slot.lastRebuild = {
-        outcome: 'failed',
-        startedAt,
-        finishedAt: new Date(this.options.now()).toISOString(),
-        events,
-        position: position && formatPosition(position),
-        error: {
-          name: failure.name,
-          message: failure.message,
-          code: typeof failure.code === 'string' ? failure.code : null,
-        },
-      };
-      this.options.logger.error(
-        `Rebuild of projection ${slot.projection.name} failed; it keeps its old state`,
-        {
-          projection: slot.projection.name,
-          ...slot.lastRebuild,
-        },
-      );
+      // The read itself failed: no projection of the call is swapped.
+      for (const rebuild of rebuilds) {
+        rebuild.slot.rebuilding = false;
+        if (!rebuild.failure) this.rebuildFailed(rebuild.slot, startedAt, events, position, error as Error);
+      }
       throw error;
     }
     const formatted = position && formatPosition(position);
-    slot.state = state;
-    slot.position = position;
-    slot.eventCount = events;
-    slot.failure = null;
-    slot.rebuilding = false;
+    const finishedAt = new Date(this.options.now()).toISOString();
+    for (const { slot, state, failure } of rebuilds) {
+      slot.rebuilding = false;
+      if (failure) continue;
+      slot.state = state;
+      slot.position = position;
+      slot.eventCount = events;
+      slot.failure = null;
+      slot.lastRebuild = {
+        outcome: 'rebuilt',
+        startedAt,
+        finishedAt,
+        events,
+        position: formatted,
+        error: null,
+      };
+      this.changesSubject.next({ kind: 'rebuilt', projection: slot.projection.name, position: formatted });
+    }
+    this.eventsSinceCheckpoint += 1;
+    this.notifyWaiters();
+    this.scheduleCheckpoint();
+    const swapped = rebuilds
+      .filter((rebuild) => !rebuild.failure)
+      .map((rebuild) => rebuild.slot.projection.name);
+    if (swapped.length > 0) {
+      this.options.logger.log(`Projections ${swapped.join(', ')} rebuilt from ${events} events`, {
+        projections: swapped,
+        events,
+        position: formatted,
+        durationMs: this.options.now() - started,
+      });
+    }
+    const failed = rebuilds.find((rebuild) => rebuild.failure);
+    if (failed?.failure) throw failed.failure;
+    return {
+      projections: swapped,
+      events,
+      position: formatted,
+      durationMs: this.options.now() - started,
+    };
+  }
+
+  /** Records and logs a failed rebuild; the projection keeps its old state. */
+  private rebuildFailed(
+    slot: Slot,
+    startedAt: string,
+    events: number,
+    position: GlobalPosition | null,
+    failure: Error & { code?: unknown },
+  ): void {
     slot.lastRebuild = {
-      outcome: 'rebuilt',
+      outcome: 'failed',
       startedAt,
       finishedAt: new Date(this.options.now()).toISOString(),
       events,
-      position: formatted,
-      error: null,
+      position: position && formatPosition(position),
+      error: {
+        name: failure.name,
+        message: failure.message,
+        code: typeof failure.code === 'string' ? failure.code : null,
+      },
     };
-    this.eventsSinceCheckpoint += 1;
-    this.changesSubject.next({ kind: 'rebuilt', projection: slot.projection.name, position: formatted });
-    this.notifyWaiters();
-    this.scheduleCheckpoint();
-    return { events, position: formatted };
+    this.options.logger.error(
+      `Rebuild of projection ${slot.projection.name} failed; it keeps its old state`,
+      {
+        projection: slot.projection.name,
+        ...slot.lastRebuild,
+      },
+    );
   }
 
   /** Saves a checkpoint of every running projection that changed since its last one. */
