@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import type { JsonObject } from '@timeline/kernel';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import type { EventStore, ReadStreamOptions } from '@timeline/event-store';
 import { eventToAppend, storedEvents } from '../testing/timeline-event.builders';
 import { veneticScenario } from '../testing/venetic.scenario';
 import { StoreTimelinePayloads, revisionRanges, withEventsInHand } from './timeline.payloads';
+
+const V1_EXAMPLE = join(__dirname, '../../../../events/catalogue/IntelligenceReceived/v1.example.json');
 
 describe('timeline payloads', () => {
   it('groups revisions into ranges that cover each exactly once, merging small gaps', () => {
@@ -54,28 +59,20 @@ describe('timeline payloads', () => {
     // Nothing there, nothing answered (the page then reports the log as missing it).
     expect((await new StoreTimelinePayloads(store).dataAt('venetic', [999])).size).toBe(0);
 
-    // A stored v1 event is shown as the folds saw it: upcast by the contract.
+    // A stored v1 event (the contract's published v1 example) is shown as the folds saw it: upcast.
     const v1 = {
       type: 'IntelligenceReceived',
       schemaVersion: 1,
       occurredAt: '2020-06-20T10:00:00.000Z',
-      data: {
-        reportRef: 'INT-V1',
-        fromAgency: 'NCA',
-        grading: '2/B/C',
-        handlingConditions: 'No onward disclosure',
-        priority: 'MEDIUM',
-        threatToLife: false,
-        subjects: [],
-        region: 'north-west',
-      },
+      data: JSON.parse(readFileSync(V1_EXAMPLE, 'utf8')) as JsonObject,
     };
     await store.append('operation-venetic', [eventToAppend(v1, specs.length)]);
     const upcast = await new StoreTimelinePayloads(store).dataAt('venetic', [specs.length]);
     expect(upcast.get(specs.length)).toMatchObject({
-      reportRef: 'INT-V1',
-      grading: { source: 2, intelligence: 'B', handling: 'C', conditions: 'No onward disclosure' },
+      reportRef: v1.data.reportRef,
+      grading: { source: 1, intelligence: 'B', handling: 'C', conditions: v1.data.handlingConditions },
     });
+    expect(upcast.get(specs.length)).not.toHaveProperty('handlingConditions');
   });
 
   it('answers from the events in hand first and reads only the rest', async () => {
