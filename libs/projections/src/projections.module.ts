@@ -37,7 +37,7 @@ export interface ProjectionsModuleOptions {
   readonly checkpointEveryEvents?: number;
   /** Checkpoint at least this often when something changed. Default 5,000 ms. */
   readonly checkpointIntervalMs?: number;
-  /** Page size of rebuild reads. Default 1,000. */
+  /** Page size of rebuild reads. Default 250. */
   readonly rebuildPageSize?: number;
   /** First resubscription delay after the store subscription failed (doubles to 30 s). Default 500 ms. */
   readonly resubscribeDelayMs?: number;

@@ -39,7 +39,11 @@ export interface SqliteEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Most events one group commit takes; the rest go to the next transaction. Default 10,000. */
   readonly maxEventsPerTransaction?: number;
-  /** Events a subscription reads per page while catching up, yielding to the event loop between pages. Default 500. */
+  /**
+   * Events a subscription reads per page while catching up, yielding to the event loop between pages.
+   * Default 250: a page stays alive until its events are handled, and young collections copy it
+   * meanwhile; 250 caught up 0–19 % faster than 500 on a million events.
+   */
   readonly subscriptionPageSize?: number;
 }
 
@@ -79,7 +83,7 @@ export class SqliteEventStore implements EventStore {
     const settings = {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       maxEventsPerTransaction: options.maxEventsPerTransaction ?? 10_000,
-      subscriptionPageSize: options.subscriptionPageSize ?? 500,
+      subscriptionPageSize: options.subscriptionPageSize ?? 250,
     };
     // Commits are announced by the writer thread; the store exists only once it is ready.
     const opened: { store?: SqliteEventStore } = {};

@@ -124,7 +124,7 @@ export class ProjectionRunner {
       checkpointIntervalMs: options.checkpointIntervalMs ?? 5_000,
       streamNamePrefixes: options.streamNamePrefixes ?? [OPERATION_STREAM_PREFIX],
       resubscribeDelayMs: options.resubscribeDelayMs ?? 500,
-      rebuildPageSize: options.rebuildPageSize ?? 1_000,
+      rebuildPageSize: options.rebuildPageSize ?? 250,
       logger: options.logger ?? SILENT,
       now: options.now ?? Date.now,
     };

@@ -109,7 +109,10 @@ export interface ProjectionRunnerOptions {
   readonly streamNamePrefixes?: readonly string[];
   /** First delay before resubscribing after the subscription failed; doubles up to 30 s. Default 500 ms. */
   readonly resubscribeDelayMs?: number;
-  /** Page size of rebuild reads. Default 1,000 (small pages die young: less garbage promoted while two states are live). */
+  /**
+   * Page size of rebuild reads. Default 250: a page read stays alive until it is folded, and every
+   * young collection meanwhile copies it; 250 measured 1–8 % faster than 1,000 on a million events.
+   */
   readonly rebuildPageSize?: number;
   /** Default: silent. */
   readonly logger?: ProjectionLogger;
