@@ -31,8 +31,8 @@
  *                        rebuilding and lastRebuild { outcome, startedAt, finishedAt, events, position, error }
  *   currentStatus()   → the same without asking the store for its head (cheap, for /metrics scrapes)
  *   waitForPosition(position, timeoutMs, projection?)
- *   rebuild(names)    → rebuilds from position 0 while queries use the old state, swaps each when caught up
- *                        (several: one at a time); throws at once when it cannot start; the outcome stays
+ *   rebuild(names)    → rebuilds from position 0 while queries use the old state, swaps when caught up
+ *                        (several in one call: one read of the log for all); throws at once when it cannot start; the outcome stays
  *                        in status().projections[].lastRebuild
  *   changes$          → every applied event ({ kind: 'applied', event, projections }) and rebuild swap
  *
