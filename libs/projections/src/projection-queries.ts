@@ -1,6 +1,6 @@
 import { concatMap, filter, map, mergeMap, type Observable } from 'rxjs';
 import type { GlobalPosition } from '@timeline/event-store';
-import type { StoredTimelineEvent } from './core/stored-timeline-event';
+import { amendedEventId, type StoredTimelineEvent } from './core/stored-timeline-event';
 import { UnknownOperationError } from './core/projection.errors';
 import type { ProjectionRunner } from './runner/projection-runner';
 import { OPERATIONAL_PICTURE } from './picture/operational-picture.projection';
@@ -126,6 +126,21 @@ export class ProjectionQueries {
     return selectTimelineEntry(this.runner.state<TimelineState>(TIMELINE), eventId);
   }
 
+  /**
+   * The entry an event appended, or changed (a correction or retraction amends its
+   * target), as it stands now; `selected` is null when the timeline holds no such entry.
+   */
+  selectTimelineChange(event: StoredTimelineEvent): {
+    kind: 'appended' | 'changed';
+    selected: SelectedEntry | null;
+  } {
+    const amended = amendedEventId(event);
+    return {
+      kind: amended === null ? 'appended' : 'changed',
+      selected: this.selectTimelineEntry(amended ?? event.eventId),
+    };
+  }
+
   /** Views of selected entries, their data read from the log — or from `inHand`, events already read. */
   renderTimelineEntries(
     entries: readonly SelectedEntry[],
@@ -173,25 +188,12 @@ export class ProjectionQueries {
       ),
       map((change) => {
         if (change.kind !== 'applied') throw new Error('unreachable');
-        const { event } = change;
-        const amended =
-          event.type === 'EventCorrected'
-            ? event.data.correctsEventId
-            : event.type === 'EventRetracted'
-              ? event.data.retractsEventId
-              : null;
-        const entryId = typeof amended === 'string' ? amended : event.eventId;
-        return { event, amended: amended !== null, selected: this.selectTimelineEntry(entryId) };
+        return { event: change.event, ...this.selectTimelineChange(change.event) };
       }),
-      concatMap(async ({ event, amended, selected }): Promise<TimelineChange | null> => {
+      concatMap(async ({ event, kind, selected }): Promise<TimelineChange | null> => {
         if (!selected) return null;
         const [entry] = await this.renderTimelineEntries([selected], [event]);
-        return {
-          kind: amended ? ('changed' as const) : ('appended' as const),
-          operationId: event.operationId,
-          position: event.position,
-          entry,
-        };
+        return { kind, operationId: event.operationId, position: event.position, entry };
       }),
       filter((change): change is TimelineChange => change !== null),
     );

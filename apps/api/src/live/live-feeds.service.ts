@@ -20,16 +20,6 @@ export interface TimelineLiveChange {
   readonly entry: TimelineEntryView;
 }
 
-function amendedEventId(event: StoredTimelineEvent): string | null {
-  const target =
-    event.type === 'EventCorrected'
-      ? event.data['correctsEventId']
-      : event.type === 'EventRetracted'
-        ? event.data['retractsEventId']
-        : null;
-  return typeof target === 'string' ? target : null;
-}
-
 /**
  * The sources of the live streams, shared by every client: the runner's applied
  * events (so a pushed item is always already reflected in the read models), and
@@ -70,14 +60,10 @@ export class LiveFeeds {
    */
   timeline(operationId: string): ResumableFeedSource<TimelineLiveChange | null> {
     const streamName = operationStreamName(operationId);
-    const select = (item: Positioned<StoredTimelineEvent>) => {
-      const amended = amendedEventId(item.item);
-      return {
-        item,
-        kind: amended === null ? ('appended' as const) : ('changed' as const),
-        selected: this.queries.selectTimelineEntry(amended ?? item.item.eventId),
-      };
-    };
+    const select = (item: Positioned<StoredTimelineEvent>) => ({
+      item,
+      ...this.queries.selectTimelineChange(item.item),
+    });
     const render = async (
       selections: readonly ReturnType<typeof select>[],
     ): Promise<Positioned<TimelineLiveChange | null>[]> => {

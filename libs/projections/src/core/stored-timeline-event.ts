@@ -90,3 +90,14 @@ export function toStoredTimelineEvent(recorded: RecordedEvent): StoredTimelineEv
     hash: text(metadata, 'hash', recorded),
   };
 }
+
+/** The event a correction or retraction amends; null for every other event (or a malformed amendment). */
+export function amendedEventId(event: Pick<StoredTimelineEvent, 'type' | 'data'>): string | null {
+  const target =
+    event.type === 'EventCorrected'
+      ? event.data.correctsEventId
+      : event.type === 'EventRetracted'
+        ? event.data.retractsEventId
+        : null;
+  return typeof target === 'string' ? target : null;
+}

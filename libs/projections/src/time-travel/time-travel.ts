@@ -3,7 +3,11 @@ import { operationStreamName } from '@timeline/events';
 import { comparePositions, parsePosition, type EventStore, type GlobalPosition } from '@timeline/event-store';
 import { foldEvents } from '../core/projection';
 import { isObject } from '../core/event-data.reader';
-import { toStoredTimelineEvent, type StoredTimelineEvent } from '../core/stored-timeline-event';
+import {
+  amendedEventId,
+  toStoredTimelineEvent,
+  type StoredTimelineEvent,
+} from '../core/stored-timeline-event';
 import { operationalPictureProjection } from '../picture/operational-picture.projection';
 import { operationalPictureView, type OperationalPictureView } from '../picture/operational-picture.view';
 import { timelineProjection } from '../timeline/timeline.projection';
@@ -50,14 +54,6 @@ function instant(field: string, value: string): number {
   return ms;
 }
 
-function targetOf(event: StoredTimelineEvent): string | null {
-  if (event.type === 'EventCorrected' && typeof event.data.correctsEventId === 'string')
-    return event.data.correctsEventId;
-  if (event.type === 'EventRetracted' && typeof event.data.retractsEventId === 'string')
-    return event.data.retractsEventId;
-  return null;
-}
-
 /** The events of `events` (in log order) a selection keeps. Pure. */
 export function selectEvents(
   events: readonly StoredTimelineEvent[],
@@ -76,7 +72,7 @@ export function selectEvents(
   const kept = new Set<string>();
   const result: StoredTimelineEvent[] = [];
   for (const event of events) {
-    const target = targetOf(event);
+    const target = amendedEventId(event);
     // An amendment belongs to the event it amends, whenever it was itself made.
     const keep = target !== null ? kept.has(target) : Date.parse(event.occurredAt) <= limit;
     if (keep) {
