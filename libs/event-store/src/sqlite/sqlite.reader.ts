@@ -4,7 +4,8 @@ import type { GlobalLogFilter, ReadStreamOptions, RecordedEvent } from '../event
 import { positionOf } from '../global-position';
 import { prepareReaderConnection, type ConnectionDurability } from './sqlite.schema';
 
-type Row = [
+/** A row as SQLite gives it (raw mode): what crosses from the read-ahead thread. */
+export type Row = [
   seq: number,
   stream: string,
   revision: number,
@@ -34,7 +35,7 @@ export class SqliteReader {
     afterSeq: number,
     filter: GlobalLogFilter | undefined,
     limit: number,
-  ) => { rows: RecordedEvent[]; headSeq: number | null };
+  ) => RawPage;
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
@@ -58,7 +59,7 @@ export class SqliteReader {
     this.snapshot = this.db.transaction(
       (afterSeq: number, filter: GlobalLogFilter | undefined, limit: number) => ({
         headSeq: this.headSeq(),
-        rows: this.readAll(afterSeq, filter, limit),
+        rows: this.readRawRows(afterSeq, filter, limit),
       }),
     );
   }
@@ -79,10 +80,7 @@ export class SqliteReader {
   }
 
   readAll(afterSeq: number, filter: GlobalLogFilter | undefined, limit: number): RecordedEvent[] {
-    const prefixes = filter?.streamNamePrefixes ?? [];
-    const types = filter?.eventTypes ?? [];
-    const statement = this.filteredStatement(prefixes.length, types.length);
-    return (statement.all(afterSeq, ...prefixes, ...types, limit) as Row[]).map(toRecordedEvent);
+    return this.readRawRows(afterSeq, filter, limit).map(toRecordedEvent);
   }
 
   /** A page of the log after `afterSeq` together with the log's head in the same snapshot. */
@@ -91,11 +89,24 @@ export class SqliteReader {
     filter: GlobalLogFilter | undefined,
     limit: number,
   ): { rows: RecordedEvent[]; headSeq: number | null } {
+    const page = this.snapshot(afterSeq, filter, limit);
+    return { rows: page.rows.map(toRecordedEvent), headSeq: page.headSeq };
+  }
+
+  /** The same page as rows, unconverted (what the read-ahead thread sends). */
+  readRawPage(afterSeq: number, filter: GlobalLogFilter | undefined, limit: number): RawPage {
     return this.snapshot(afterSeq, filter, limit);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  private readRawRows(afterSeq: number, filter: GlobalLogFilter | undefined, limit: number): Row[] {
+    const prefixes = filter?.streamNamePrefixes ?? [];
+    const types = filter?.eventTypes ?? [];
+    const statement = this.filteredStatement(prefixes.length, types.length);
+    return statement.all(afterSeq, ...prefixes, ...types, limit) as Row[];
   }
 
   private filteredStatement(prefixCount: number, typeCount: number): Database.Statement {
@@ -116,7 +127,18 @@ export class SqliteReader {
   }
 }
 
-function toRecordedEvent(row: Row): RecordedEvent {
+/** Rows of one snapshot and the log's head in it. */
+export interface RawPage {
+  readonly rows: Row[];
+  readonly headSeq: number | null;
+}
+
+/** The seq of a row: its global position in the embedded store. */
+export function seqOfRow(row: Row): number {
+  return row[0];
+}
+
+export function toRecordedEvent(row: Row): RecordedEvent {
   return {
     streamName: row[1],
     eventId: row[3],

@@ -1,6 +1,6 @@
-import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ConnectionDurability } from './sqlite.schema';
+import { spawnSqliteWorker } from './sqlite.worker-spawn';
 import type {
   AppendOutcome,
   FromWriter,
@@ -52,7 +52,7 @@ export class WriterThread {
     init: WriterInit,
     onCommitted: (headSeq: number | null) => void,
   ): Promise<{ thread: WriterThread; headSeq: number | null }> {
-    const worker = spawnWriter(init);
+    const worker = spawnSqliteWorker('sqlite.writer.worker', init);
     return new Promise((resolve, reject) => {
       const onMessage = (message: FromWriter) => {
         if (message.t === 'ready') {
@@ -158,25 +158,4 @@ export class WriterThread {
       pending.resolve({ id, ok: false, failure: { kind: 'unavailable', reason: this.failure } });
     }
   }
-}
-
-/**
- * Compiled (dist) the worker is a sibling .js file. From TypeScript sources
- * (ts-jest, ts-node) a worker thread does not inherit the parent's loader, so
- * it registers ts-node in transpile-only mode before loading the .ts entry;
- * the entry uses no path aliases, so nothing else is needed.
- */
-function spawnWriter(init: WriterInit): Worker {
-  const options = { workerData: init, stdout: false, stderr: false };
-  if (extname(__filename) === '.js') return new Worker(join(__dirname, 'sqlite.writer.worker.js'), options);
-  const tsNode = require.resolve('ts-node');
-  const entry = join(__dirname, 'sqlite.writer.worker.ts');
-  const bootstrap = [
-    `require(${JSON.stringify(tsNode)}).register({`,
-    `  transpileOnly: true, skipProject: true,`,
-    `  compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true, sourceMap: true },`,
-    `});`,
-    `require(${JSON.stringify(entry)});`,
-  ].join('\n');
-  return new Worker(bootstrap, { ...options, eval: true });
 }

@@ -1,0 +1,237 @@
+import type { Worker } from 'node:worker_threads';
+import type { GlobalLogFilter } from '../event-store.port';
+import type { FromReadAhead, ToReadAhead } from './sqlite.read-ahead.protocol';
+import { seqOfRow, type Row } from './sqlite.reader';
+import { spawnSqliteWorker } from './sqlite.worker-spawn';
+
+/** Sequential reads going on at once that get pages read ahead; the least recently used gives way. */
+const MAX_CURSORS = 4;
+/** Sequential reads remembered to spot the next page of one. */
+const MAX_REMEMBERED_READS = 64;
+
+interface Cursor {
+  readonly id: number;
+  readonly key: string;
+  readonly limit: number;
+  /** The `afterSeq` of the page its reader will ask for next. */
+  nextAfter: number;
+  /** Pages arrived and not yet taken, in order. */
+  readonly arrived: Row[][];
+  /** Pages asked of the thread and not yet arrived. */
+  inFlight: number;
+  /** The thread reached the end of the log: the pages arrived are the last it will send. */
+  ended: boolean;
+  waiter: ((rows: Row[] | undefined) => void) | null;
+  lastUsed: number;
+}
+
+/** What the read-ahead has done, for the store's metrics. */
+export interface ReadAheadMetrics {
+  /** Pages handed to readers from the read-ahead thread instead of being read on the main thread. */
+  readonly readAheadPages: number;
+  /** Times the read-ahead thread failed; reads then go on, on the main thread. */
+  readonly readAheadFailures: number;
+}
+
+/**
+ * Reads the next pages of a long sequential read of the log (a subscription
+ * catching up, a rebuild paging through `readAll`) on a thread of its own,
+ * so that the main thread only converts and handles them.
+ *
+ * Only full pages are handed out: events are committed in the order of their
+ * sequence, so a full page read earlier is exactly the page a read now would
+ * give. A short page (the end of the log) could miss an event committed since,
+ * so it ends the cursor and the reader reads it afresh. A reader that does not
+ * find its page here reads it itself; the read-ahead never decides what a read
+ * returns, only where it is read.
+ *
+ * A read becomes sequential when a full page starts where the last full page
+ * with the same filter and size ended; the thread starts on the first one.
+ */
+export class SqliteReadAhead {
+  private worker: Worker | null = null;
+  private ready = false;
+  private failed = false;
+  private closed = false;
+  private nextCursorId = 1;
+  private clock = 0;
+  private readonly cursors = new Map<number, Cursor>();
+  /** Where the last full page read on the main thread ended, by filter and page size. */
+  private readonly lastFullPageEnd = new Map<string, number>();
+  private pagesServed = 0;
+  private failures = 0;
+
+  constructor(
+    private readonly file: string,
+    /** Pages read ahead of a reader; 0 turns the read-ahead off. */
+    private readonly pages: number,
+  ) {}
+
+  get metrics(): ReadAheadMetrics {
+    return { readAheadPages: this.pagesServed, readAheadFailures: this.failures };
+  }
+
+  /**
+   * The full page after `afterSeq`, if it was read ahead (or a promise of it, if
+   * it is being read); undefined, now or when the promise settles, when the
+   * caller must read the page itself.
+   */
+  take(
+    afterSeq: number,
+    filter: GlobalLogFilter | undefined,
+    limit: number,
+  ): Row[] | Promise<Row[] | undefined> | undefined {
+    if (this.cursors.size === 0) return undefined;
+    const key = keyOf(filter, limit);
+    for (const cursor of this.cursors.values()) {
+      if (cursor.key !== key || cursor.nextAfter !== afterSeq || cursor.waiter !== null) continue;
+      cursor.lastUsed = ++this.clock;
+      const rows = cursor.arrived.shift();
+      if (rows) return this.handOut(cursor, rows);
+      if (cursor.ended || cursor.inFlight === 0) {
+        this.drop(cursor, !cursor.ended);
+        return undefined;
+      }
+      return new Promise((resolve) => {
+        cursor.waiter = resolve;
+      });
+    }
+    return undefined;
+  }
+
+  /** Tells it about a page the caller read itself: a full one that continues the last one starts a cursor. */
+  noteRead(
+    afterSeq: number,
+    filter: GlobalLogFilter | undefined,
+    limit: number,
+    rows: number,
+    lastSeq: number,
+  ): void {
+    if (this.pages <= 0 || this.failed || this.closed || limit <= 0 || rows < limit) return;
+    const key = keyOf(filter, limit);
+    const sequential = this.lastFullPageEnd.get(key) === afterSeq;
+    if (this.lastFullPageEnd.size >= MAX_REMEMBERED_READS) this.lastFullPageEnd.clear();
+    this.lastFullPageEnd.set(key, lastSeq);
+    if (!sequential) return;
+    if (!this.ready) return this.spawn();
+    this.startCursor(key, lastSeq, filter, limit);
+  }
+
+  /** Stops the thread; readers waiting for a page read it themselves. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.dropAll();
+    const worker = this.worker;
+    this.worker = null;
+    return worker ? worker.terminate().then(() => undefined) : Promise.resolve();
+  }
+
+  private handOut(cursor: Cursor, rows: Row[]): Row[] {
+    cursor.nextAfter = seqOfRow(rows[rows.length - 1]);
+    if (!cursor.ended) {
+      cursor.inFlight += 1;
+      this.post({ t: 'more', cursor: cursor.id });
+    }
+    this.pagesServed += 1;
+    return rows;
+  }
+
+  private startCursor(
+    key: string,
+    afterSeq: number,
+    filter: GlobalLogFilter | undefined,
+    limit: number,
+  ): void {
+    for (const cursor of this.cursors.values())
+      if (cursor.key === key && cursor.nextAfter === afterSeq) return;
+    if (this.cursors.size >= MAX_CURSORS) {
+      const leastRecent = [...this.cursors.values()].reduce((a, b) => (a.lastUsed <= b.lastUsed ? a : b));
+      this.drop(leastRecent, true);
+    }
+    const cursor: Cursor = {
+      id: this.nextCursorId++,
+      key,
+      limit,
+      nextAfter: afterSeq,
+      arrived: [],
+      inFlight: this.pages,
+      ended: false,
+      waiter: null,
+      lastUsed: ++this.clock,
+    };
+    this.cursors.set(cursor.id, cursor);
+    this.post({ t: 'start', cursor: cursor.id, afterSeq, filter, limit, pages: this.pages });
+  }
+
+  private receive(message: FromReadAhead): void {
+    if (message.t === 'ready') {
+      this.ready = true;
+      return;
+    }
+    if (message.t === 'failed' && message.cursor === null) return this.fail();
+    const cursor = this.cursors.get(message.cursor!);
+    if (!cursor) return;
+    if (message.t === 'failed') return this.drop(cursor, false);
+    cursor.inFlight -= 1;
+    const expectedAfter =
+      cursor.arrived.length > 0 ? seqOfRow(cursor.arrived.at(-1)!.at(-1)!) : cursor.nextAfter;
+    if (message.afterSeq !== expectedAfter) return this.drop(cursor, true);
+    if (message.rows.length < cursor.limit) {
+      // The end of the log: a short page may miss what was committed since it was read, so it is
+      // never handed out; the full pages before it still are, then the reader reads on its own.
+      cursor.ended = true;
+      cursor.inFlight = 0;
+      if (cursor.waiter) this.drop(cursor, false);
+      return;
+    }
+    if (cursor.waiter) {
+      const resolve = cursor.waiter;
+      cursor.waiter = null;
+      resolve(this.handOut(cursor, message.rows));
+    } else cursor.arrived.push(message.rows);
+  }
+
+  private spawn(): void {
+    if (this.worker || this.failed || this.closed) return;
+    const worker = spawnSqliteWorker('sqlite.read-ahead.worker', { file: this.file });
+    this.worker = worker;
+    worker.on('message', (message: FromReadAhead) => this.receive(message));
+    worker.on('error', () => this.fail());
+    worker.on('exit', () => {
+      if (!this.closed) this.fail();
+    });
+    // The thread never keeps the process alive.
+    worker.unref();
+  }
+
+  private fail(): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.ready = false;
+    this.failures += 1;
+    this.dropAll();
+    const worker = this.worker;
+    this.worker = null;
+    void worker?.terminate();
+  }
+
+  private post(message: ToReadAhead): void {
+    this.worker?.postMessage(message);
+  }
+
+  private drop(cursor: Cursor, cancel: boolean): void {
+    this.cursors.delete(cursor.id);
+    if (cancel) this.post({ t: 'cancel', cursor: cursor.id });
+    const waiter = cursor.waiter;
+    cursor.waiter = null;
+    waiter?.(undefined);
+  }
+
+  private dropAll(): void {
+    for (const cursor of [...this.cursors.values()]) this.drop(cursor, false);
+  }
+}
+
+function keyOf(filter: GlobalLogFilter | undefined, limit: number): string {
+  return `${limit} ${JSON.stringify(filter?.streamNamePrefixes ?? [])} ${JSON.stringify(filter?.eventTypes ?? [])}`;
+}
