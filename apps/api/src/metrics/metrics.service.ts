@@ -157,8 +157,8 @@ export class MetricsService implements OnModuleInit {
     const embedded = this.store;
     if (hasMetrics(embedded)) {
       new Gauge({
-        name: 'timeline_store_writer',
-        help: 'Embedded store writer counters (appends, events, transactions, failures…) since start',
+        name: 'timeline_store_embedded',
+        help: 'Embedded store counters since start: the writer (appends, events, transactions), pages read ahead and read-ahead failures',
         labelNames: ['counter'] as const,
         registers: [this.registry],
         collect() {
