@@ -71,6 +71,7 @@ export class SqliteEventStore implements EventStore {
   private pollTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private writer!: WriterThread;
+  private readonly readAhead: SqliteReadAhead;
 
   private constructor(
     readonly file: string,
@@ -81,8 +82,6 @@ export class SqliteEventStore implements EventStore {
     this.knownHeadSeq = headSeq;
     this.readAhead = new SqliteReadAhead(file, options.readAheadPages);
   }
-
-  private readonly readAhead: SqliteReadAhead;
 
   /** Opens (creating if needed) the store file; refuses to start unless both connections are WAL with synchronous=FULL. */
   static async open(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
