@@ -6,7 +6,7 @@ import { filter as rxFilter, firstValueFrom, take, toArray } from 'rxjs';
 import type { Worker } from 'node:worker_threads';
 import type { EventToAppend, GlobalLogFilter, RecordedEvent } from '../event-store.port';
 import { formatPosition, type GlobalPosition } from '../global-position';
-import { SqliteEventStore } from './sqlite.event-store';
+import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store';
 
 /**
  * The read-ahead thread only changes where pages of a long sequential read are
@@ -31,6 +31,19 @@ function events(count: number, type = 'Counted'): EventToAppend[] {
 async function appendMany(store: SqliteEventStore, count: number, streams = 5): Promise<void> {
   for (let done = 0; done < count; done += 100) {
     await store.append(`s-${(done / 100) % streams}`, events(Math.min(100, count - done)));
+  }
+}
+
+/** Opens a store on a fresh file, runs `body` with it and closes it, whatever happens. */
+async function withStore(
+  options: Omit<SqliteEventStoreOptions, 'file'>,
+  body: (store: SqliteEventStore) => Promise<void>,
+): Promise<void> {
+  const store = await SqliteEventStore.open({ ...options, file: freshFile() });
+  try {
+    await body(store);
+  } finally {
+    await store.close();
   }
 }
 
@@ -68,9 +81,8 @@ async function engage(store: SqliteEventStore, pageSize: number, filter?: Global
 }
 
 describe('SqliteEventStore read-ahead', () => {
-  it('pages read ahead are the pages a read on the main thread gives, filtered or not', async () => {
-    const store = await SqliteEventStore.open({ file: freshFile() });
-    try {
+  it('pages read ahead are the pages a read on the main thread gives, filtered or not', () =>
+    withStore({}, async (store) => {
       await appendMany(store, 2_000);
       const whole = await store.readAll();
       await engage(store, 50);
@@ -87,14 +99,10 @@ describe('SqliteEventStore read-ahead', () => {
       // The same page size without the filter is another read, not served from the filtered one.
       expect(ids(await pageThrough(store, 40))).toEqual(ids(whole));
       expect(store.metrics().readAheadFailures).toBe(0);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('appends made between pages are read once, in order, whatever was read ahead', async () => {
-    const store = await SqliteEventStore.open({ file: freshFile() });
-    try {
+  it('appends made between pages are read once, in order, whatever was read ahead', () =>
+    withStore({}, async (store) => {
       await appendMany(store, 1_500);
       await engage(store, 50);
       const read = await pageThrough(store, 50, {
@@ -106,14 +114,10 @@ describe('SqliteEventStore read-ahead', () => {
       const whole = await store.readAll();
       expect(ids(read)).toEqual(ids(whole));
       expect(new Set(ids(read)).size).toBe(read.length);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('never hands out a short page read ahead: an event acknowledged before a read is in it', async () => {
-    const store = await SqliteEventStore.open({ file: freshFile() });
-    try {
+  it('never hands out a short page read ahead: an event acknowledged before a read is in it', () =>
+    withStore({}, async (store) => {
       // 10 full pages of 50 and a short one of 5.
       await appendMany(store, 505, 1);
       await engage(store, 50);
@@ -132,14 +136,10 @@ describe('SqliteEventStore read-ahead', () => {
       const last = await store.readAll({ after: tenth.at(-1)!.position, maxCount: 50 });
       expect(ids([...ninth, ...tenth])).toEqual(ids(all.slice(400, 500)));
       expect(ids(last)).toEqual([...ids(all.slice(500)), acknowledged.eventId]);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('a subscription catching up over many pages while appends go on receives every event once, in order', async () => {
-    const store = await SqliteEventStore.open({ file: freshFile(), subscriptionPageSize: 25 });
-    try {
+  it('a subscription catching up over many pages while appends go on receives every event once, in order', () =>
+    withStore({ subscriptionPageSize: 25 }, async (store) => {
       await appendMany(store, 3_000);
       await engage(store, 25);
       const servedBefore = store.metrics().readAheadPages;
@@ -158,14 +158,10 @@ describe('SqliteEventStore read-ahead', () => {
         whole.map((e) => formatPosition(e.position)),
       );
       expect(store.metrics().readAheadPages).toBeGreaterThan(servedBefore);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('when the thread dies, readers waiting for a page read it themselves and the failure is counted', async () => {
-    const store = await SqliteEventStore.open({ file: freshFile() });
-    try {
+  it('when the thread dies, readers waiting for a page read it themselves and the failure is counted', () =>
+    withStore({}, async (store) => {
       await appendMany(store, 1_000);
       const whole = await store.readAll();
       await engage(store, 50);
@@ -179,19 +175,12 @@ describe('SqliteEventStore read-ahead', () => {
       expect(ids(read)).toEqual(ids(whole));
       expect(store.metrics().readAheadFailures).toBe(1);
       expect(ids(await pageThrough(store, 50))).toEqual(ids(whole));
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('with readAheadPages 0 every page is read on the calling thread', async () => {
-    const store = await SqliteEventStore.open({ file: freshFile(), readAheadPages: 0 });
-    try {
+  it('with readAheadPages 0 every page is read on the calling thread', () =>
+    withStore({ readAheadPages: 0 }, async (store) => {
       await appendMany(store, 600);
       for (let pass = 0; pass < 3; pass++) await pageThrough(store, 50);
       expect(store.metrics().readAheadPages).toBe(0);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
