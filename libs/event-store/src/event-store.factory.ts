@@ -10,6 +10,8 @@ export interface SqliteEventStoreConfig {
   readonly file: string;
   /** How often subscriptions look for commits of other processes on the same file. Default 1000 ms. */
   readonly pollIntervalMs?: number;
+  /** The least time between two reads of a subscription that has caught up. Default 50 ms. */
+  readonly liveReadIntervalMs?: number;
 }
 
 /** An EventStoreDB/KurrentDB node or cluster; see {@link EventStoreDbOptions} for each option and its default. */
@@ -26,7 +28,11 @@ export type EventStoreOptions = SqliteEventStoreConfig | EventStoreDbConfig;
 export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
   switch (options.kind) {
     case 'sqlite':
-      return SqliteEventStore.open({ file: options.file, pollIntervalMs: options.pollIntervalMs });
+      return SqliteEventStore.open({
+        file: options.file,
+        pollIntervalMs: options.pollIntervalMs,
+        liveReadIntervalMs: options.liveReadIntervalMs,
+      });
     case 'eventstoredb': {
       const { kind: _kind, ...eventStoreDb } = options;
       return EventStoreDbEventStore.open(eventStoreDb);

@@ -195,6 +195,65 @@ describe('SqliteEventStore (adapter specifics)', () => {
     });
   });
 
+  describe('live reads', () => {
+    /** Subscribes from the start and resolves once the subscription has caught up. */
+    async function liveSubscriber(store: SqliteEventStore) {
+      const received: string[] = [];
+      let caughtUp!: () => void;
+      const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+      const subscription = store.subscribeToAll().subscribe((message) => {
+        if (message.kind === 'caught-up') caughtUp();
+        else received.push(message.event.type);
+      });
+      await ready;
+      return { received, subscription };
+    }
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+
+    it('reads a commit after a quiet spell at once, and later ones no sooner than the interval after the last read', async () => {
+      const store = await SqliteEventStore.open({ file: freshFile(), liveReadIntervalMs: 3_600_000 });
+      try {
+        await store.append('s', [anEvent('Before')]);
+        const { received, subscription } = await liveSubscriber(store);
+        expect(received).toEqual(['Before']);
+
+        await store.append('s', [anEvent('First')]);
+        await until(() => received.length === 2);
+        await store.append('s', [anEvent('Second')]);
+        await store.append('s', [anEvent('Third')]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // The interval (an hour) has not passed since the read that brought First.
+        expect(received).toEqual(['Before', 'First']);
+
+        // Unsubscribing cancels the read that was waiting for the interval.
+        subscription.unsubscribe();
+        await store.append('s', [anEvent('Fourth')]);
+        expect(received).toEqual(['Before', 'First']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('commits landing within the interval reach the subscriber together, every event once and in order', async () => {
+      const store = await SqliteEventStore.open({ file: freshFile(), liveReadIntervalMs: 30 });
+      try {
+        const { received, subscription } = await liveSubscriber(store);
+        const types = Array.from({ length: 60 }, (_, i) => `E${i}`);
+        for (const type of types.slice(0, 20)) await store.append('s', [anEvent(type)]);
+        await Promise.all(types.slice(20).map((type) => store.append(`s-${type}`, [anEvent(type)])));
+        await until(() => received.length === 60);
+        const stored = (await store.readAll()).map((e) => e.type);
+        expect(received).toEqual(stored);
+        expect([...stored].sort()).toEqual([...types].sort());
+        subscription.unsubscribe();
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('subscriptions on an empty log and close', () => {
     it('reports caught-up with no position on an empty log, and completes subscribers when the store closes', async () => {
       const store = await SqliteEventStore.open({ file: freshFile() });

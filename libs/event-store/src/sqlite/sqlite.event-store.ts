@@ -52,6 +52,14 @@ export interface SqliteEventStoreOptions {
    * 0 reads everything on the calling thread.
    */
   readonly readAheadPages?: number;
+  /**
+   * Once a subscription has caught up, the least time between two of its reads. A commit after
+   * a quiet spell is read at once; under a stream of commits, those that land within the
+   * interval are read, and handed on, together. Under durable appends over HTTP, the read
+   * models' folds cost about four times as much per event when each group commit was read and
+   * folded as it landed as when reads were 20 ms apart. Default 50 ms; 0 reads after every commit.
+   */
+  readonly liveReadIntervalMs?: number;
 }
 
 /** Counters for metrics: group commit shows as fewer transactions than appends. */
@@ -95,6 +103,7 @@ export class SqliteEventStore implements EventStore {
       maxEventsPerTransaction: options.maxEventsPerTransaction ?? 10_000,
       subscriptionPageSize: options.subscriptionPageSize ?? 250,
       readAheadPages: options.readAheadPages ?? 4,
+      liveReadIntervalMs: options.liveReadIntervalMs ?? 50,
     };
     // Commits are announced by the writer thread; the store exists only once it is ready.
     const opened: { store?: SqliteEventStore } = {};
@@ -170,6 +179,7 @@ export class SqliteEventStore implements EventStore {
         options.after != null,
         options.filter,
         this.options.subscriptionPageSize,
+        this.options.liveReadIntervalMs,
       );
       this.followers.add(follower);
       this.startPolling();
@@ -240,6 +250,9 @@ class Follower {
   private running = false;
   private stopped = false;
   private caughtUp = false;
+  /** When the last read after catching up started (performance.now()). */
+  private lastLiveReadAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly reader: SqliteReader,
@@ -249,6 +262,7 @@ class Follower {
     private readonly startedAtPosition: boolean,
     private readonly filter: GlobalLogFilter | undefined,
     private readonly pageSize: number,
+    private readonly liveReadIntervalMs: number,
   ) {}
 
   headAt(seq: number): void {
@@ -258,20 +272,31 @@ class Follower {
   wake(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    setImmediate(() => this.step());
+    // Live, reads are spaced by the interval; commits landing meanwhile are read together.
+    const wait = this.caughtUp ? this.lastLiveReadAt + this.liveReadIntervalMs - performance.now() : 0;
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.step();
+      }, wait);
+      this.timer.unref();
+    } else setImmediate(() => this.step());
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   complete(): void {
-    this.stopped = true;
+    this.stop();
     this.subscriber.complete();
   }
 
   private step(): void {
     if (this.stopped) return;
+    if (this.caughtUp) this.lastLiveReadAt = performance.now();
     const ahead = this.readAhead.take(this.lastSeq, this.filter, this.pageSize);
     if (ahead instanceof Promise) void ahead.then((rows) => this.handle(rows));
     else this.handle(ahead);

@@ -73,6 +73,8 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
       kind: 'sqlite',
       file: join(directory, 'events.db'),
       pollIntervalMs: 10,
+      // The runner follows each commit as it lands: the rebuild test appends while rebuilding.
+      liveReadIntervalMs: 0,
     });
   });
 

@@ -7,7 +7,8 @@ import { recordingProjection } from './recording.projection';
 
 async function main(): Promise<void> {
   const [file, directory, every] = process.argv.slice(2);
-  const store = await createEventStore({ kind: 'sqlite', file, pollIntervalMs: 10 });
+  // Every commit read as it lands: the parent kills this process at a point it counts in events applied.
+  const store = await createEventStore({ kind: 'sqlite', file, pollIntervalMs: 10, liveReadIntervalMs: 0 });
   const runner = new ProjectionRunner(
     store,
     [recordingProjection()],
