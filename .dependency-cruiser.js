@@ -4,7 +4,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'libs/domain holds deciders only: no Nest, no I/O, no store, no clock or randomness from libraries.',
+      comment:
+        'libs/domain holds deciders only: no Nest, no I/O, no store, no clock or randomness from libraries.',
       severity: 'error',
       from: { path: '^libs/domain/' },
       to: {
@@ -20,7 +21,10 @@ module.exports = {
       name: 'domain-no-node-io',
       severity: 'error',
       from: { path: '^libs/domain/' },
-      to: { dependencyTypes: ['core'], path: '^(fs|net|http|https|child_process|worker_threads|crypto|os|dgram|tls)$' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(fs|net|http|https|child_process|worker_threads|crypto|os|dgram|tls)$',
+      },
     },
     {
       name: 'events-contract-is-standalone',
@@ -37,7 +41,8 @@ module.exports = {
     },
     {
       name: 'adapters-behind-the-port',
-      comment: 'Only the event-store library itself (and its tests) may reach an adapter; everyone else uses the port.',
+      comment:
+        'Only the event-store library itself (and its tests) may reach an adapter; everyone else uses the port.',
       severity: 'error',
       from: { path: '^(apps|libs/(?!event-store/))', pathNot: '\\.(spec|int-spec|e2e-spec)\\.ts$' },
       to: { path: '^libs/event-store/src/(sqlite|eventstoredb)/' },
@@ -45,7 +50,14 @@ module.exports = {
     {
       name: 'store-drivers-only-in-adapters',
       severity: 'error',
-      from: { pathNot: ['^libs/event-store/src/(sqlite|eventstoredb)/', '^test/', '^bench/', '\\.(spec|int-spec|e2e-spec)\\.ts$'] },
+      from: {
+        pathNot: [
+          '^libs/event-store/src/(sqlite|eventstoredb)/',
+          '^test/',
+          '^bench/',
+          '\\.(spec|int-spec|e2e-spec)\\.ts$',
+        ],
+      },
       to: { path: 'node_modules/(better-sqlite3|@eventstore/db-client)/' },
     },
     {
@@ -60,6 +72,9 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     exclude: { path: '(^dist/|node_modules)' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['require', 'node', 'default', 'types'],
+    },
   },
 };

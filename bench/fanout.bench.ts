@@ -55,7 +55,8 @@ function numberArgument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   if (index < 0) return fallback;
   const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer; got ${process.argv[index + 1]}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} takes a positive integer; got ${process.argv[index + 1]}`);
   return value;
 }
 
@@ -92,7 +93,11 @@ async function serve(): Promise<void> {
   const app = await createApp(config, {
     auth: readAuthConfiguration(process.env, config.dataDir),
     model: operationModel,
-    logger: { log: () => undefined, warn: (message: unknown) => console.error(message), error: (message: unknown) => console.error(message) },
+    logger: {
+      log: () => undefined,
+      warn: (message: unknown) => console.error(message),
+      error: (message: unknown) => console.error(message),
+    },
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
@@ -116,7 +121,9 @@ function profileOnRequest(): void {
   const session = new Session();
   session.connect();
   const post = (method: string): Promise<unknown> =>
-    new Promise((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+    new Promise((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   process.on('message', (message: { kind: string; file?: string }) => {
     if (message.kind === 'profile-start') {
       void post('Profiler.enable')
@@ -141,7 +148,12 @@ type ToClient =
   | { kind: 'status' }
   | { kind: 'close' }
   | { kind: 'firsts' }
-  | { kind: 'analyse'; recordedAtMs: (number | null)[]; ackMs: (number | null)[]; firstMs: (number | null)[] };
+  | {
+      kind: 'analyse';
+      recordedAtMs: (number | null)[];
+      ackMs: (number | null)[];
+      firstMs: (number | null)[];
+    };
 
 type FromClient =
   | { kind: 'connected'; connected: number; failures: string[] }
@@ -208,7 +220,8 @@ function runClients(): void {
   const onChunk = (subscriber: Subscriber, chunk: Buffer): void => {
     const at = now();
     bytes += chunk.length;
-    const text = subscriber.carry.length === 0 ? chunk.toString('latin1') : subscriber.carry + chunk.toString('latin1');
+    const text =
+      subscriber.carry.length === 0 ? chunk.toString('latin1') : subscriber.carry + chunk.toString('latin1');
     const end = text.lastIndexOf('\n\n');
     if (end < 0) {
       subscriber.carry = text;
@@ -222,8 +235,10 @@ function runClients(): void {
       line = nextLine(text, 'id: ', lineEnd, end);
     }
     if (text.startsWith('event: ') || nextLine(text, 'event: ', 0, end) >= 0) {
-      if (text.startsWith('event: overflow') || nextLine(text, 'event: overflow', 0, end) >= 0) subscriber.overflow = true;
-      if (text.startsWith('event: error') || nextLine(text, 'event: error', 0, end) >= 0) subscriber.error = true;
+      if (text.startsWith('event: overflow') || nextLine(text, 'event: overflow', 0, end) >= 0)
+        subscriber.overflow = true;
+      if (text.startsWith('event: error') || nextLine(text, 'event: error', 0, end) >= 0)
+        subscriber.error = true;
     }
   };
 
@@ -246,12 +261,20 @@ function runClients(): void {
   const connect = (subscriber: Subscriber, port: number, token: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, path: '/events/live', agent: false, headers: { accept: 'text/event-stream', authorization: token } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/events/live',
+          agent: false,
+          headers: { accept: 'text/event-stream', authorization: token },
+        },
         (response) => {
           if (response.statusCode !== 200) {
             let body = '';
             response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-            response.on('end', () => reject(new Error(`subscriber ${subscriber.id}: ${response.statusCode} ${body.slice(0, 300)}`)));
+            response.on('end', () =>
+              reject(new Error(`subscriber ${subscriber.id}: ${response.statusCode} ${body.slice(0, 300)}`)),
+            );
             return;
           }
           response.on('data', (chunk: Buffer) => onChunk(subscriber, chunk));
@@ -269,7 +292,9 @@ function runClients(): void {
         subscriber.lost = true;
         reject(error);
       });
-      req.setTimeout(CONNECT_LIMIT_MS, () => req.destroy(new Error(`subscriber ${subscriber.id}: no answer in ${CONNECT_LIMIT_MS} ms`)));
+      req.setTimeout(CONNECT_LIMIT_MS, () =>
+        req.destroy(new Error(`subscriber ${subscriber.id}: no answer in ${CONNECT_LIMIT_MS} ms`)),
+      );
       req.end();
     }).then(() => {
       subscriber.request?.setTimeout(0);
@@ -288,7 +313,11 @@ function runClients(): void {
     return Array.from(first, (value) => (Number.isFinite(value) ? value : null));
   };
 
-  const analyse = (recordedAtMs: (number | null)[], ackMs: (number | null)[], firstMs: (number | null)[]): ClientResult => {
+  const analyse = (
+    recordedAtMs: (number | null)[],
+    ackMs: (number | null)[],
+    firstMs: (number | null)[],
+  ): ClientResult => {
     const lagFromRecorded = new LagHistogram();
     const lagFromAck = new LagHistogram();
     const lagFromFirst = new LagHistogram();
@@ -309,7 +338,9 @@ function runClients(): void {
         if (recorded === null) {
           if (!Number.isNaN(receipt)) {
             unexpected += 1;
-            example(`subscriber ${subscriber.id} received position ${base + index + 1}, which is no acknowledged event`);
+            example(
+              `subscriber ${subscriber.id} received position ${base + index + 1}, which is no acknowledged event`,
+            );
           }
           continue;
         }
@@ -317,9 +348,13 @@ function runClients(): void {
           missed += 1;
           if (index < lastIndex) {
             gaps += 1;
-            example(`subscriber ${subscriber.id} never received position ${base + index + 1} but did receive ${subscriber.last}`);
+            example(
+              `subscriber ${subscriber.id} never received position ${base + index + 1} but did receive ${subscriber.last}`,
+            );
           } else if (index === lastIndex + 1) {
-            example(`subscriber ${subscriber.id} had not received positions ${base + index + 1}.. when the run stopped waiting`);
+            example(
+              `subscriber ${subscriber.id} had not received positions ${base + index + 1}.. when the run stopped waiting`,
+            );
           }
           if (index > lastIndex) undelivered += 1;
           continue;
@@ -331,12 +366,16 @@ function runClients(): void {
         if (first !== null) lagFromFirst.record(receipt - first);
       }
       if (missed > 0) subscribersMissing += 1;
-      if (subscriber.duplicates > 0) example(`subscriber ${subscriber.id} received ${subscriber.duplicates} duplicate(s)`);
-      if (subscriber.outOfOrder > 0) example(`subscriber ${subscriber.id} received ${subscriber.outOfOrder} message(s) out of order`);
-      if (subscriber.overflow) example(`subscriber ${subscriber.id} was disconnected as too slow (event: overflow)`);
+      if (subscriber.duplicates > 0)
+        example(`subscriber ${subscriber.id} received ${subscriber.duplicates} duplicate(s)`);
+      if (subscriber.outOfOrder > 0)
+        example(`subscriber ${subscriber.id} received ${subscriber.outOfOrder} message(s) out of order`);
+      if (subscriber.overflow)
+        example(`subscriber ${subscriber.id} was disconnected as too slow (event: overflow)`);
       if (subscriber.lost) example(`subscriber ${subscriber.id} lost its connection`);
     }
-    const sum = (pick: (subscriber: Subscriber) => number): number => subscribers.reduce((total, subscriber) => total + pick(subscriber), 0);
+    const sum = (pick: (subscriber: Subscriber) => number): number =>
+      subscribers.reduce((total, subscriber) => total + pick(subscriber), 0);
     return {
       subscribers: subscribers.length,
       received: sum((subscriber) => subscriber.received),
@@ -362,10 +401,27 @@ function runClients(): void {
         base = message.base;
         for (const [index] of message.tokens.entries()) {
           const receipts = new Float64Array(message.capacity).fill(Number.NaN);
-          subscribers.push({ id: index, receipts, request: null, carry: '', last: base, received: 0, duplicates: 0, outOfOrder: 0, unexpected: 0, overflow: false, error: false, lost: false });
+          subscribers.push({
+            id: index,
+            receipts,
+            request: null,
+            carry: '',
+            last: base,
+            received: 0,
+            duplicates: 0,
+            outOfOrder: 0,
+            unexpected: 0,
+            overflow: false,
+            error: false,
+            lost: false,
+          });
         }
         void connectAll(message.port, message.tokens).then((failures) =>
-          send({ kind: 'connected', connected: subscribers.length - failures.length, failures: failures.slice(0, 10) }),
+          send({
+            kind: 'connected',
+            connected: subscribers.length - failures.length,
+            failures: failures.slice(0, 10),
+          }),
         );
         return;
       }
@@ -422,25 +478,21 @@ interface Server {
 }
 
 function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [...TS_NODE, __filename, '--serve'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...testAuthEnvironment(),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        // The log must hold the run's events only.
-        DEMO_DATA: 'off',
-        // Every subscriber is its own principal; the writer alone sends more than the default request budget.
-        RATE_LIMIT_REQUESTS: '1000000',
-        TS_NODE_PROJECT: 'tsconfig.json',
-      },
-      stdio: ['ignore', 'pipe', 'inherit', ...(CPU_PROFILE ? (['ipc'] as const) : [])],
+  const child = spawn(process.execPath, [...TS_NODE, __filename, '--serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...testAuthEnvironment(),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      // The log must hold the run's events only.
+      DEMO_DATA: 'off',
+      // Every subscriber is its own principal; the writer alone sends more than the default request budget.
+      RATE_LIMIT_REQUESTS: '1000000',
+      TS_NODE_PROJECT: 'tsconfig.json',
     },
-  );
+    stdio: ['ignore', 'pipe', 'inherit', ...(CPU_PROFILE ? (['ipc'] as const) : [])],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -494,7 +546,11 @@ class ClientProcess {
   }
 
   /** Sends a message and waits (bounded) for the answer of the given kind. */
-  ask<K extends FromClient['kind']>(message: ToClient, answer: K, limitMs: number): Promise<Extract<FromClient, { kind: K }>> {
+  ask<K extends FromClient['kind']>(
+    message: ToClient,
+    answer: K,
+    limitMs: number,
+  ): Promise<Extract<FromClient, { kind: K }>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(answer);
@@ -547,12 +603,15 @@ async function append(port: number, operationId: string, events: readonly unknow
     body: JSON.stringify({ events }),
   });
   const text = await response.text();
-  if (response.status !== 201) throw new Error(`POST /operations/${operationId}/events: ${response.status} ${text.slice(0, 500)}`);
+  if (response.status !== 201)
+    throw new Error(`POST /operations/${operationId}/events: ${response.status} ${text.slice(0, 500)}`);
   return JSON.parse(text) as AppendAnswer;
 }
 
 async function getJson<T>(port: number, path: string, authorization?: string): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: authorization ? { authorization } : {} });
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    headers: authorization ? { authorization } : {},
+  });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
@@ -573,8 +632,13 @@ async function projectionsCaughtUp(port: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const projections = await projectionsHealth(port);
-    if (projections === undefined || (projections.caughtUp === true && projections.position === projections.headPosition)) return;
-    if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(projections)}`);
+    if (
+      projections === undefined ||
+      (projections.caughtUp === true && projections.position === projections.headPosition)
+    )
+      return;
+    if (Date.now() > deadline)
+      throw new Error(`projections did not catch up: ${JSON.stringify(projections)}`);
     await sleep(100);
   }
 }
@@ -659,7 +723,14 @@ async function write(port: number, base: number): Promise<WriteOutcome> {
   const settled = async (): Promise<void> => {
     while (inFlight > 0) await sleep(20);
   };
-  return { ackMs, seconds: (performance.now() - started) / 1000, late, unfinished: REQUESTS - sent, failures, settled };
+  return {
+    ackMs,
+    seconds: (performance.now() - started) / 1000,
+    late,
+    unfinished: REQUESTS - sent,
+    failures,
+    settled,
+  };
 }
 
 /** Each event of the log after `base` with its recordedAt, read back as an auditor would. */
@@ -673,7 +744,8 @@ async function recordedTimes(port: number, base: number): Promise<Map<number, nu
     }>(port, `/events?after=${after}&limit=1000`, auditor);
     for (const event of answer.events) {
       const recordedAt = event.recordedAt ?? event.metadata?.recordedAt;
-      if (recordedAt === undefined) throw new Error(`GET /events: event at ${event.position} has no recordedAt`);
+      if (recordedAt === undefined)
+        throw new Error(`GET /events: event at ${event.position} has no recordedAt`);
       times.set(Number(event.position) - base - 1, Date.parse(recordedAt));
     }
     if (answer.next === null) return times;
@@ -715,7 +787,12 @@ async function drive(): Promise<void> {
         {
           type: 'OperationLaunched',
           occurredAt: '2020-03-26T09:00:00Z',
-          data: { codename: `FANOUT-${index}`, leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'SSE fan-out benchmark' },
+          data: {
+            codename: `FANOUT-${index}`,
+            leadAgency: 'NCA',
+            startedAt: '2020-03-26T09:00:00Z',
+            description: 'SSE fan-out benchmark',
+          },
         },
       ]);
       base = Math.max(base, Number(launched.position));
@@ -731,17 +808,23 @@ async function drive(): Promise<void> {
         for (let index = processIndex; index < SUBSCRIBERS; index += CLIENT_PROCESSES) {
           tokens.push(bearerFor({ role: 'analyst', agency: 'NCA', subject: `analyst-${index}@nca` }));
         }
-        return client.ask({ kind: 'start', port: server.port, tokens, base, capacity }, 'connected', CONNECT_LIMIT_MS * 2);
+        return client.ask(
+          { kind: 'start', port: server.port, tokens, base, capacity },
+          'connected',
+          CONNECT_LIMIT_MS * 2,
+        );
       }),
     );
     const connectFailures = connected.flatMap((answer) => answer.failures);
-    if (connectFailures.length > 0) throw new Error(`subscribers could not connect:\n  ${connectFailures.join('\n  ')}`);
+    if (connectFailures.length > 0)
+      throw new Error(`subscribers could not connect:\n  ${connectFailures.join('\n  ')}`);
     const metricsBefore = await scrapeMetrics(server.port);
     const open = metricsBefore.get('timeline_live_clients{stream="events"}');
     process.stdout.write(
       `  ${SUBSCRIBERS} subscribers connected in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s (server reports ${open} open)\n`,
     );
-    if (open !== SUBSCRIBERS) throw new Error(`the server reports ${open} open live clients, expected ${SUBSCRIBERS}`);
+    if (open !== SUBSCRIBERS)
+      throw new Error(`the server reports ${open} open live clients, expected ${SUBSCRIBERS}`);
 
     if (profileFile) await askServer(server, { kind: 'profile-start' }, 'profile-started');
     const serverCpu = new ProcessCpuWindow(server.child.pid!);
@@ -775,7 +858,9 @@ async function drive(): Promise<void> {
     for (;;) {
       const head = Number((await projectionsHealth(server.port))?.headPosition ?? base);
       expectedMessages = Math.max(written.ackMs.size, head - base) * SUBSCRIBERS;
-      const statuses = await Promise.all(clients.map((client) => client.ask({ kind: 'status' }, 'status', 10_000)));
+      const statuses = await Promise.all(
+        clients.map((client) => client.ask({ kind: 'status' }, 'status', 10_000)),
+      );
       received = statuses.reduce((total, status) => total + status.received, 0);
       lost = statuses.reduce((total, status) => total + status.lost, 0);
       receivedBytes = statuses.reduce((total, status) => total + status.bytes, 0);
@@ -815,7 +900,9 @@ async function drive(): Promise<void> {
     const notAcknowledged = [...recorded.keys()].filter((index) => !written.ackMs.has(index));
     // The first arrival of each event at any subscriber: what follows it is the fan-out alone, without the append.
     const firstMs: (number | null)[] = Array.from({ length }, () => null);
-    for (const answer of await Promise.all(clients.map((client) => client.ask({ kind: 'firsts' }, 'firsts', 60_000)))) {
+    for (const answer of await Promise.all(
+      clients.map((client) => client.ask({ kind: 'firsts' }, 'firsts', 60_000)),
+    )) {
       answer.firstMs.forEach((value, index) => {
         const known = firstMs[index];
         if (index < length && value !== null && (known === null || value < known)) firstMs[index] = value;
@@ -823,7 +910,9 @@ async function drive(): Promise<void> {
     }
     const results = await Promise.all(
       clients.map((client) =>
-        client.ask({ kind: 'analyse', recordedAtMs, ackMs, firstMs }, 'result', 120_000).then((answer) => answer.result),
+        client
+          .ask({ kind: 'analyse', recordedAtMs, ackMs, firstMs }, 'result', 120_000)
+          .then((answer) => answer.result),
       ),
     );
 
@@ -835,7 +924,8 @@ async function drive(): Promise<void> {
       fromAck.merge(result.lagFromAck);
       fromFirst.merge(result.lagFromFirst);
     }
-    const total = (pick: (result: ClientResult) => number): number => results.reduce((sum, result) => sum + pick(result), 0);
+    const total = (pick: (result: ClientResult) => number): number =>
+      results.reduce((sum, result) => sum + pick(result), 0);
     const delivery = {
       eventsAppended: written.ackMs.size,
       eventsInLog: recorded.size,
@@ -855,26 +945,40 @@ async function drive(): Promise<void> {
       errorEvents: total((result) => result.errors),
       connectionsLost: total((result) => result.lost),
       projectionsWhenTheRunStoppedWaiting: runnerAtEnd ?? null,
-      serverOverflowDisconnects: metricsAfter.get('timeline_live_disconnects{stream="events",reason="overflow"}') ?? 0,
+      serverOverflowDisconnects:
+        metricsAfter.get('timeline_live_disconnects{stream="events",reason="overflow"}') ?? 0,
       examples: results.flatMap((result) => result.examples).slice(0, 10),
     };
     deliveryFailed =
       delivery.appendFailures.length > 0 ||
       delivery.acknowledgedButNotInLog + delivery.inLogButNotAcknowledged > 0 ||
       delivery.delivered !== delivery.expectedMessages ||
-      delivery.lost + delivery.undeliveredWhenTheRunStoppedWaiting + delivery.duplicates + delivery.outOfOrder + delivery.unexpected > 0 ||
-      delivery.overflowDisconnects + delivery.errorEvents + delivery.connectionsLost + delivery.serverOverflowDisconnects > 0;
+      delivery.lost +
+        delivery.undeliveredWhenTheRunStoppedWaiting +
+        delivery.duplicates +
+        delivery.outOfOrder +
+        delivery.unexpected >
+        0 ||
+      delivery.overflowDisconnects +
+        delivery.errorEvents +
+        delivery.connectionsLost +
+        delivery.serverOverflowDisconnects >
+        0;
 
     const lagRecorded = fromRecorded.summary();
     const lagAck = fromAck.summary();
     const lagFirst = fromFirst.summary();
-    const seconds = (value: number | undefined): number | null => (value === undefined ? null : Math.round(value * 1e5) / 100);
+    const seconds = (value: number | undefined): number | null =>
+      value === undefined ? null : Math.round(value * 1e5) / 100;
     const processes = {
       windowSeconds: Math.round(windowSeconds * 100) / 100,
       server: {
         ...serverUsage,
         // Steadier than wall-clock lag on a shared machine: what each delivered message cost the server.
-        cpuMicrosecondsPerMessage: serverUsage.cpuSeconds === null || received === 0 ? null : Math.round((serverUsage.cpuSeconds / received) * 1e7) / 10,
+        cpuMicrosecondsPerMessage:
+          serverUsage.cpuSeconds === null || received === 0
+            ? null
+            : Math.round((serverUsage.cpuSeconds / received) * 1e7) / 10,
         peakRssMiBInWindow: peakRss.server,
         peakRssMiBSinceStart: serverMemory?.peakRssMiB ?? null,
         eventLoopP99MsInWindow: seconds(metricsAfter.get('timeline_nodejs_eventloop_lag_p99_seconds')),
@@ -882,14 +986,17 @@ async function drive(): Promise<void> {
       },
       clients: {
         processes: CLIENT_PROCESSES,
-        cpuSeconds: Math.round(clientUsage.reduce((sum, usage) => sum + (usage.cpuSeconds ?? 0), 0) * 100) / 100,
-        percentOfOneCore: Math.round(clientUsage.reduce((sum, usage) => sum + (usage.percentOfOneCore ?? 0), 0) * 10) / 10,
+        cpuSeconds:
+          Math.round(clientUsage.reduce((sum, usage) => sum + (usage.cpuSeconds ?? 0), 0) * 100) / 100,
+        percentOfOneCore:
+          Math.round(clientUsage.reduce((sum, usage) => sum + (usage.percentOfOneCore ?? 0), 0) * 10) / 10,
         peakRssMiBInWindow: peakRss.clients,
         peakRssMiBSinceStart: clientMemory.reduce((sum, memory) => sum + (memory?.peakRssMiB ?? 0), 0),
       },
       driver: {
         cpuSeconds: Math.round(((driverUsed.user + driverUsed.system) / 1e6) * 100) / 100,
-        percentOfOneCore: Math.round(((driverUsed.user + driverUsed.system) / 1e6 / windowSeconds) * 1000) / 10,
+        percentOfOneCore:
+          Math.round(((driverUsed.user + driverUsed.system) / 1e6 / windowSeconds) * 1000) / 10,
       },
     };
     const scenario = `${SUBSCRIBERS} subscribers × ${EVENTS_PER_SECOND} events/s`;
@@ -947,9 +1054,13 @@ async function drive(): Promise<void> {
     await stopServer(server);
     const profile = profileFile ? summariseCpuProfile(profileFile, 30) : null;
     if (profile) {
-      process.stdout.write(`\n  server CPU profile ${profile.file} — self time by function over the measured window:\n`);
+      process.stdout.write(
+        `\n  server CPU profile ${profile.file} — self time by function over the measured window:\n`,
+      );
       for (const entry of profile.functions) {
-        process.stdout.write(`    ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.selfMs.toFixed(0).padStart(7)} ms  ${entry.name}  ${entry.location}\n`);
+        process.stdout.write(
+          `    ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.selfMs.toFixed(0).padStart(7)} ms  ${entry.name}  ${entry.location}\n`,
+        );
       }
     }
 

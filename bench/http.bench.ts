@@ -69,7 +69,9 @@ const autocannon = require('autocannon') as (options: {
 
 const quick = process.argv.includes('--quick');
 /** `--platform fastify` (or express) measures one platform only. */
-const onlyPlatform = process.argv.includes('--platform') ? process.argv[process.argv.indexOf('--platform') + 1] : undefined;
+const onlyPlatform = process.argv.includes('--platform')
+  ? process.argv[process.argv.indexOf('--platform') + 1]
+  : undefined;
 const CPU_PROFILE = process.argv.includes('--cpu-prof') || process.env['BENCH_CPU_PROFILE'] === '1';
 const WITHOUT_PROJECTIONS =
   process.argv.includes('--without-projections') || process.env['BENCH_WITHOUT_PROJECTIONS'] === '1';
@@ -78,7 +80,11 @@ const CONNECTIONS = 50;
 const DURATION_SECONDS = quick ? 2 : 15;
 const HOT_EVENTS = quick ? 10_000 : 100_000;
 /** `--rounds N`: validate-only and durable runs measured back to back N times per workload (default 3; 1 with --quick). */
-const ROUNDS = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : quick ? 1 : 3;
+const ROUNDS = process.argv.includes('--rounds')
+  ? Number(process.argv[process.argv.indexOf('--rounds') + 1])
+  : quick
+    ? 1
+    : 3;
 const SPREAD_OPERATIONS = quick ? 50 : 500;
 const SEED_BATCH = 1000;
 const MAX_BATCH_EVENTS = 1000;
@@ -98,16 +104,26 @@ class NoStoreController {
   @HttpCode(201)
   @AllowOnOperation(['recorder'], { allowUnknown: true })
   record(@Param('operationId') operationId: string, @Body() body: unknown): unknown {
-    const validated = validateRecordEventsBody(body, { maxBatchEvents: MAX_BATCH_EVENTS, latestOccurredAt: Date.now() + 30_000 });
+    const validated = validateRecordEventsBody(body, {
+      maxBatchEvents: MAX_BATCH_EVENTS,
+      latestOccurredAt: Date.now() + 30_000,
+    });
     if (validated.errors !== undefined || !OPERATION_ID_PATTERN.test(operationId)) {
-      throw new InvalidRequestError(validated.errors ?? [{ path: 'operationId', constraint: 'pattern', message: 'bad operation id' }]);
+      throw new InvalidRequestError(
+        validated.errors ?? [{ path: 'operationId', constraint: 'pattern', message: 'bad operation id' }],
+      );
     }
     this.revision += 1;
     return {
       operationId,
       streamRevision: this.revision,
       position: String(this.revision),
-      events: validated.body.events.map((event) => ({ eventId: event.eventId ?? '', type: event.type, streamRevision: this.revision, position: String(this.revision) })),
+      events: validated.body.events.map((event) => ({
+        eventId: event.eventId ?? '',
+        type: event.type,
+        streamRevision: this.revision,
+        position: String(this.revision),
+      })),
       replayed: false,
     };
   }
@@ -132,7 +148,9 @@ class LoopDelayController {
 class ProfileController {
   private readonly session = new Session();
   private readonly post = (method: string): Promise<unknown> =>
-    new Promise((resolve, reject) => this.session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+    new Promise((resolve, reject) =>
+      this.session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
 
   @Post('start')
   @HttpCode(204)
@@ -154,7 +172,9 @@ class ProfileController {
   }
 }
 
-@Module({ controllers: [NoStoreController, LoopDelayController, ...(CPU_PROFILE ? [ProfileController] : [])] })
+@Module({
+  controllers: [NoStoreController, LoopDelayController, ...(CPU_PROFILE ? [ProfileController] : [])],
+})
 class NoStoreModule {}
 
 async function serve(platform: Platform): Promise<void> {
@@ -164,7 +184,11 @@ async function serve(platform: Platform): Promise<void> {
     model: operationModel,
     imports: [NoStoreModule],
     httpAdapter: platform === 'express' ? new ExpressAdapter() : undefined,
-    logger: { log: () => undefined, warn: (message: unknown) => console.error(message), error: (message: unknown) => console.error(message) },
+    logger: {
+      log: () => undefined,
+      warn: (message: unknown) => console.error(message),
+      error: (message: unknown) => console.error(message),
+    },
   });
   loopDelay.enable();
   if (WITHOUT_PROJECTIONS) await app.get(ProjectionRunner).stop();
@@ -184,30 +208,44 @@ interface Server {
 }
 
 function startServer(platform: Platform, dataDir: string, authEnv: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', __filename, '--serve', platform], {
-    cwd: join(__dirname, '..'),
-    env: {
-      ...process.env,
-      ...authEnv,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
-      MAX_BATCH_EVENTS: String(MAX_BATCH_EVENTS),
-      // Rate limiting stays on (it is part of every request) but out of reach: a short window keeps its bookkeeping small.
-      RATE_LIMIT_REQUESTS: '1000000',
-      RATE_LIMIT_WINDOW_SECONDS: '1',
-      TS_NODE_PROJECT: 'tsconfig.json',
-      ...(CPU_PROFILE ? { BENCH_CPU_PROFILE: '1' } : {}),
-      ...(WITHOUT_PROJECTIONS ? { BENCH_WITHOUT_PROJECTIONS: '1' } : {}),
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      __filename,
+      '--serve',
+      platform,
+    ],
+    {
+      cwd: join(__dirname, '..'),
+      env: {
+        ...process.env,
+        ...authEnv,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
+        MAX_BATCH_EVENTS: String(MAX_BATCH_EVENTS),
+        // Rate limiting stays on (it is part of every request) but out of reach: a short window keeps its bookkeeping small.
+        RATE_LIMIT_REQUESTS: '1000000',
+        RATE_LIMIT_WINDOW_SECONDS: '1',
+        TS_NODE_PROJECT: 'tsconfig.json',
+        ...(CPU_PROFILE ? { BENCH_CPU_PROFILE: '1' } : {}),
+        ...(WITHOUT_PROJECTIONS ? { BENCH_WITHOUT_PROJECTIONS: '1' } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   return new Promise((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const match = /READY (\d+)/.exec(chunk);
       if (match) resolve({ child, port: Number(match[1]) });
     });
-    child.once('exit', (code) => reject(new Error(`the ${platform} server exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the ${platform} server exited with ${code} before it was ready`)),
+    );
   });
 }
 
@@ -241,7 +279,12 @@ function raidEvent(): Record<string, unknown> {
 const launchEvent = {
   type: 'OperationLaunched',
   occurredAt: '2020-03-26T09:00:00Z',
-  data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'HTTP benchmark' },
+  data: {
+    codename: 'VENETIC',
+    leadAgency: 'NCA',
+    startedAt: '2020-03-26T09:00:00Z',
+    description: 'HTTP benchmark',
+  },
 };
 
 async function post(port: number, path: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -267,7 +310,9 @@ async function seedHot(port: number, operationId: string): Promise<void> {
   await expectCreated(port, `/operations/${operationId}/events`, { events: [launchEvent] });
   for (let written = 1; written < HOT_EVENTS; written += SEED_BATCH) {
     const size = Math.min(SEED_BATCH, HOT_EVENTS - written);
-    await expectCreated(port, `/operations/${operationId}/events`, { events: Array.from({ length: size }, raidEvent) });
+    await expectCreated(port, `/operations/${operationId}/events`, {
+      events: Array.from({ length: size }, raidEvent),
+    });
   }
 }
 
@@ -280,13 +325,17 @@ async function projectionsCaughtUp(port: number): Promise<void> {
   if (WITHOUT_PROJECTIONS) return;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health/details`, { headers: { authorization: adminToken } })).json()) as {
+    const health = (await (
+      await fetch(`http://127.0.0.1:${port}/health/details`, { headers: { authorization: adminToken } })
+    ).json()) as {
       projections?: { caughtUp?: boolean; position?: string | null; headPosition?: string | null };
     };
     const projections = health.projections;
-    if (projections === undefined) throw new Error(`/health/details reports no projections: ${JSON.stringify(health)}`);
+    if (projections === undefined)
+      throw new Error(`/health/details reports no projections: ${JSON.stringify(health)}`);
     if (projections.caughtUp === true && projections.position === projections.headPosition) return;
-    if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(health.projections)}`);
+    if (Date.now() > deadline)
+      throw new Error(`projections did not catch up: ${JSON.stringify(health.projections)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -303,7 +352,9 @@ function cpuSeconds(pid: number): number {
 }
 
 async function loopDelaySinceLastCall(port: number): Promise<{ maxMs: number; p99Ms: number }> {
-  const response = await fetch(`http://127.0.0.1:${port}/bench/loop`, { headers: { Authorization: token() } });
+  const response = await fetch(`http://127.0.0.1:${port}/bench/loop`, {
+    headers: { Authorization: token() },
+  });
   return (await response.json()) as { maxMs: number; p99Ms: number };
 }
 
@@ -315,7 +366,11 @@ interface Measurement {
   readonly cpuMsPerRequest: number;
 }
 
-async function measure(server: Server, paths: () => string, seconds = DURATION_SECONDS): Promise<Measurement> {
+async function measure(
+  server: Server,
+  paths: () => string,
+  seconds = DURATION_SECONDS,
+): Promise<Measurement> {
   const { port } = server;
   await projectionsCaughtUp(port);
   const cpuBefore = cpuSeconds(server.child.pid!);
@@ -340,9 +395,13 @@ async function measure(server: Server, paths: () => string, seconds = DURATION_S
   const loop = await loopDelaySinceLastCall(port);
   // The projections of what was just written belong to its cost: count the CPU until they have caught up.
   await projectionsCaughtUp(port);
-  const cpuMsPerRequest = ((cpuSeconds(server.child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  const cpuMsPerRequest =
+    ((cpuSeconds(server.child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
   const failures = result.non2xx + result.errors + result.timeouts;
-  if (failures > 0) throw new Error(`${failures} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+  if (failures > 0)
+    throw new Error(
+      `${failures} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
+    );
   return { result, cpuMsPerRequest, loop };
 }
 
@@ -354,16 +413,26 @@ function median(values: readonly number[]): number {
 
 /** Stops the server's CPU profile, saves it and prints where the time went. */
 async function writeProfile(port: number, platform: Platform): Promise<void> {
-  const file = join(tmpdir(), `timeline-http-${platform}-spread-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  const file = join(
+    tmpdir(),
+    `timeline-http-${platform}-spread-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+  );
   await expectStatus(port, '/bench/profile/stop', { file }, 200);
   const summary = summariseCpuProfile(file, 40);
   process.stdout.write(`\n  server CPU profile ${file} (${platform}, spread durable appends), self time:\n`);
   for (const entry of summary.functions) {
-    process.stdout.write(`  ${entry.selfPercent.toFixed(1).padStart(6)}% ${String(Math.round(entry.selfMs)).padStart(7)} ms  ${entry.name}  ${entry.location}\n`);
+    process.stdout.write(
+      `  ${entry.selfPercent.toFixed(1).padStart(6)}% ${String(Math.round(entry.selfMs)).padStart(7)} ms  ${entry.name}  ${entry.location}\n`,
+    );
   }
 }
 
-function row(scenario: string, subject: string, { result, cpuMsPerRequest, loop }: Measurement, note?: string): BenchRow {
+function row(
+  scenario: string,
+  subject: string,
+  { result, cpuMsPerRequest, loop }: Measurement,
+  note?: string,
+): BenchRow {
   const latency = result.latency;
   return {
     scenario,
@@ -383,7 +452,14 @@ function row(scenario: string, subject: string, { result, cpuMsPerRequest, loop 
 async function drive(): Promise<void> {
   const report = new BenchReport(
     `HTTP benchmark${quick ? ' (quick)' : ''}: autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s per run, single-event bodies`,
-    { quick, withoutProjections: WITHOUT_PROJECTIONS, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, hotEvents: HOT_EVENTS, spreadOperations: SPREAD_OPERATIONS },
+    {
+      quick,
+      withoutProjections: WITHOUT_PROJECTIONS,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_SECONDS,
+      hotEvents: HOT_EVENTS,
+      spreadOperations: SPREAD_OPERATIONS,
+    },
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-http-'));
   const authEnv = testAuthEnvironment();
@@ -394,14 +470,19 @@ async function drive(): Promise<void> {
     const seeder = await startServer('fastify', dataDir, authEnv);
     const seedStarted = Date.now();
     await seedHot(seeder.port, 'hot');
-    process.stdout.write(`  seeded ${HOT_EVENTS.toLocaleString('en-GB')} events into operation hot in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `  seeded ${HOT_EVENTS.toLocaleString('en-GB')} events into operation hot in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s\n`,
+    );
     await stopServer(seeder);
 
-    for (const platform of (['fastify', 'express'] as const).filter((name) => onlyPlatform === undefined || name === onlyPlatform)) {
+    for (const platform of (['fastify', 'express'] as const).filter(
+      (name) => onlyPlatform === undefined || name === onlyPlatform,
+    )) {
       const server = await startServer(platform, dataDir, authEnv);
       try {
         const operations = Array.from({ length: SPREAD_OPERATIONS }, (_, index) => `${platform}-op-${index}`);
-        for (const operationId of operations) await expectCreated(server.port, `/operations/${operationId}/events`, { events: [launchEvent] });
+        for (const operationId of operations)
+          await expectCreated(server.port, `/operations/${operationId}/events`, { events: [launchEvent] });
         // The first write to the hot operation rebuilds its state from the store, once.
         const rebuildStarted = Date.now();
         await expectCreated(server.port, '/operations/hot/events', { events: [raidEvent()] });
@@ -416,13 +497,20 @@ async function drive(): Promise<void> {
         // both share the machine's state of the moment; the share reported is the median round's.
         const workloads = [
           { name: 'spread', path: spread, note: '' },
-          { name: 'hot', path: () => 'hot', note: `; first write rebuilt ${HOT_EVENTS.toLocaleString('en-GB')} events in ${rebuildMs} ms` },
+          {
+            name: 'hot',
+            path: () => 'hot',
+            note: `; first write rebuilt ${HOT_EVENTS.toLocaleString('en-GB')} events in ${rebuildMs} ms`,
+          },
         ] as const;
         for (const workload of workloads) {
           const shares: number[] = [];
           for (let round = 1; round <= ROUNDS; round += 1) {
             const label = ROUNDS > 1 ? ` (round ${round})` : '';
-            const baseline = await measure(server, () => `/bench/no-store/operations/${workload.path()}/events`);
+            const baseline = await measure(
+              server,
+              () => `/bench/no-store/operations/${workload.path()}/events`,
+            );
             report.add(row(workload.name, `${platform}: validate only${label}`, baseline));
             const profiled = CPU_PROFILE && workload.name === 'spread' && round === 1;
             if (profiled) await expectStatus(server.port, '/bench/profile/start', {}, 204);
@@ -430,7 +518,14 @@ async function drive(): Promise<void> {
             if (profiled) await writeProfile(server.port, platform);
             const share = durable.result.requests.total / baseline.result.requests.total;
             shares.push(share);
-            report.add(row(workload.name, `${platform}: durable append${label}`, durable, `${(share * 100).toFixed(0)}% of validate only${workload.note}`));
+            report.add(
+              row(
+                workload.name,
+                `${platform}: durable append${label}`,
+                durable,
+                `${(share * 100).toFixed(0)}% of validate only${workload.note}`,
+              ),
+            );
           }
           ratios[`${platform} ${workload.name}`] = median(shares);
           sharesByRound[`${platform} ${workload.name}`] = shares;
@@ -450,9 +545,14 @@ async function drive(): Promise<void> {
   report.print();
   const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${quick ? '.quick' : ''}.json`;
   const output = join(__dirname, 'results', name);
-  report.writeJson(output, { durableShareOfValidateOnly: ratios, durableShareByRound: sharesByRound, rounds: ROUNDS });
+  report.writeJson(output, {
+    durableShareOfValidateOnly: ratios,
+    durableShareByRound: sharesByRound,
+    rounds: ROUNDS,
+  });
   if (ROUNDS > 1) {
-    for (const [name, share] of Object.entries(ratios)) process.stdout.write(`median durable share, ${name}: ${(share * 100).toFixed(0)}%\n`);
+    for (const [name, share] of Object.entries(ratios))
+      process.stdout.write(`median durable share, ${name}: ${(share * 100).toFixed(0)}%\n`);
   }
   process.stdout.write(`Written to ${output}\n`);
 }

@@ -30,11 +30,15 @@ describe('handling code C across every read', () => {
   }, 60_000);
   afterAll(() => api?.close());
 
-  const as = (role: 'recorder' | 'auditor', agency: string) => ({ authorization: bearerFor({ role, agency }) });
+  const as = (role: 'recorder' | 'auditor', agency: string) => ({
+    authorization: bearerFor({ role, agency }),
+  });
 
   /** Records a batch; resolves with the global position of its last event. */
   async function record(operationId: string, agency: string, events: unknown[]): Promise<string> {
-    const response = await api.fetch('POST', `/operations/${operationId}/events`, as('recorder', agency), { events });
+    const response = await api.fetch('POST', `/operations/${operationId}/events`, as('recorder', agency), {
+      events,
+    });
     if (response.status !== 201) throw new Error(`recording failed: ${response.status} ${response.text}`);
     return (JSON.parse(response.text) as { position: string }).position;
   }
@@ -57,7 +61,8 @@ describe('handling code C across every read', () => {
     reads['log'] = await get(`/events?operationId=${operationId}&limit=1000`);
     reads['export'] = await get(`/operations/${operationId}/export`);
     reads['timeline'] = await get(`/operations/${operationId}/timeline?minPosition=${position}&limit=500`);
-    for (const eventId of eventIds) reads[`lineage ${eventId}`] = await get(`/operations/${operationId}/events/${eventId}/lineage`);
+    for (const eventId of eventIds)
+      reads[`lineage ${eventId}`] = await get(`/operations/${operationId}/events/${eventId}/lineage`);
     return reads;
   }
 
@@ -73,8 +78,16 @@ describe('handling code C across every read', () => {
         const operationId = `handling-${++run}`;
         await record(operationId, 'NCA', [
           { type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z', data: launchExample },
-          { type: 'AgencyJoined', occurredAt: '2020-04-01T08:00:00Z', data: { agency: 'NWP', region: 'wales' } },
-          { type: 'AgencyJoined', occurredAt: '2020-04-01T08:00:00Z', data: { agency: 'GMP', region: 'north-west' } },
+          {
+            type: 'AgencyJoined',
+            occurredAt: '2020-04-01T08:00:00Z',
+            data: { agency: 'NWP', region: 'wales' },
+          },
+          {
+            type: 'AgencyJoined',
+            occurredAt: '2020-04-01T08:00:00Z',
+            data: { agency: 'GMP', region: 'north-west' },
+          },
         ]);
         const live = new Map<string, { events: LiveStream; timeline: LiveStream }>();
         for (const viewer of MEMBERS) {
@@ -90,7 +103,12 @@ describe('handling code C across every read', () => {
           eventIds.push(eventId);
           const grading =
             r.handling === 'C'
-              ? { source: 1, intelligence: 'B', handling: 'C', conditions: `Share only with ${r.named.join(', ') || 'no other agency'}` }
+              ? {
+                  source: 1,
+                  intelligence: 'B',
+                  handling: 'C',
+                  conditions: `Share only with ${r.named.join(', ') || 'no other agency'}`,
+                }
               : { source: 2, intelligence: 'C', handling: 'P' };
           position = await record(operationId, r.recordedBy, [
             {
@@ -123,7 +141,12 @@ describe('handling code C across every read', () => {
               // Each report's own lineage shows it; another report's lineage never does.
               if (read.startsWith('lineage') && read !== `lineage ${eventIds[index]}`) continue;
               for (const marker of [`SECRET-${run}-${index}"`, `SUBJ-${run}-${index}"`]) {
-                expect([viewer, read, marker, text.includes(marker)]).toEqual([viewer, read, marker, entitled]);
+                expect([viewer, read, marker, text.includes(marker)]).toEqual([
+                  viewer,
+                  read,
+                  marker,
+                  entitled,
+                ]);
               }
             }
           });

@@ -43,7 +43,12 @@ describe('authorization over every route', () => {
       { authorization: bearerFor({ role: 'recorder', agency: 'NCA' }) },
       {
         events: [
-          { eventId: LAUNCH_ID, type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z', data: launchExample },
+          {
+            eventId: LAUNCH_ID,
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: launchExample,
+          },
           { type: 'AgencyJoined', occurredAt: '2020-04-01T08:00:00Z', data: joinExample },
         ],
       },
@@ -73,7 +78,9 @@ describe('authorization over every route', () => {
           const policy =
             Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller);
           if (policy === undefined) {
-            unguarded.push(`${controller.name}.${name} (${String(Reflect.getMetadata(PATH_METADATA, handler))})`);
+            unguarded.push(
+              `${controller.name}.${name} (${String(Reflect.getMetadata(PATH_METADATA, handler))})`,
+            );
           }
         }
       }
@@ -97,7 +104,9 @@ describe('authorization over every route', () => {
       const method = key.split(' ')[0];
       for (const caller of [...hostile, ...principals]) {
         const authorization =
-          caller.kind === 'hostile' ? caller.authorization : bearerFor({ role: caller.role, agency: caller.agency });
+          caller.kind === 'hostile'
+            ? caller.authorization
+            : bearerFor({ role: caller.role, agency: caller.agency });
         const status = await api.statusOf(method, route.path, { authorization }, route.body?.());
         const label = caller.kind === 'hostile' ? caller.name : `${caller.role}@${caller.agency}`;
         const expected = expectedStatus(route, caller);
@@ -111,9 +120,21 @@ describe('authorization over every route', () => {
 
   it('treats HEAD like GET', async () => {
     expect(await api.statusOf('HEAD', '/operations/venetic/events')).toBe(401);
-    expect(await api.statusOf('HEAD', '/operations/venetic/events', { authorization: bearerFor({ role: 'analyst', agency: 'NCA' }) })).toBe(403);
-    expect(await api.statusOf('HEAD', '/operations/venetic/events', { authorization: bearerFor({ role: 'auditor', agency: 'GMP' }) })).toBe(404);
-    expect(await api.statusOf('HEAD', '/operations/venetic/events', { authorization: bearerFor({ role: 'auditor', agency: 'NWP' }) })).toBe(200);
+    expect(
+      await api.statusOf('HEAD', '/operations/venetic/events', {
+        authorization: bearerFor({ role: 'analyst', agency: 'NCA' }),
+      }),
+    ).toBe(403);
+    expect(
+      await api.statusOf('HEAD', '/operations/venetic/events', {
+        authorization: bearerFor({ role: 'auditor', agency: 'GMP' }),
+      }),
+    ).toBe(404);
+    expect(
+      await api.statusOf('HEAD', '/operations/venetic/events', {
+        authorization: bearerFor({ role: 'auditor', agency: 'NWP' }),
+      }),
+    ).toBe(200);
   });
 
   it('answers CORS preflights for the allowed origin only, without a credential', async () => {
@@ -133,7 +154,15 @@ describe('authorization over every route', () => {
 
   it('never says whether an operation it hides exists', async () => {
     const gmp = { authorization: bearerFor({ role: 'auditor', agency: 'GMP' }) };
-    for (const suffix of ['events', 'verify', 'export', `events/${LAUNCH_ID}/lineage`, 'picture', 'timeline', 'timeline/daily']) {
+    for (const suffix of [
+      'events',
+      'verify',
+      'export',
+      `events/${LAUNCH_ID}/lineage`,
+      'picture',
+      'timeline',
+      'timeline/daily',
+    ]) {
       const hidden = await api.fetch('GET', `/operations/venetic/${suffix}`, gmp);
       const missing = await api.fetch('GET', `/operations/no-such-op/${suffix}`, gmp);
       const strip = (text: string) => text.replaceAll('no-such-op', 'venetic');
@@ -155,7 +184,9 @@ describe('authorization over every route', () => {
     expect(JSON.parse(refused.text).detail).toBe(
       'At most 3 live connections are allowed per principal; close one before opening another',
     );
-    const colleague = await api.open('/events/live', { authorization: bearerFor({ role: 'analyst', agency: 'NCA', subject: 'desk-2' }) });
+    const colleague = await api.open('/events/live', {
+      authorization: bearerFor({ role: 'analyst', agency: 'NCA', subject: 'desk-2' }),
+    });
     expect(colleague.status).toBe(200);
     colleague.close();
     held[0].close();
@@ -194,7 +225,15 @@ describe('authorization over every route', () => {
       'POST',
       '/operations/venetic/events',
       { authorization: bearerFor({ role: 'recorder', agency: 'NWP', subject: 'officer-nwp-7' }) },
-      { events: [{ type: 'ThreatToLifeMitigated', occurredAt: '2020-06-14T06:00:00Z', data: { ttlId: 'TTL-STAMP-1', action: 'disruption-notice', force: 'NWP' } }] },
+      {
+        events: [
+          {
+            type: 'ThreatToLifeMitigated',
+            occurredAt: '2020-06-14T06:00:00Z',
+            data: { ttlId: 'TTL-STAMP-1', action: 'disruption-notice', force: 'NWP' },
+          },
+        ],
+      },
     );
     expect(clean.status).toBe(201);
     const history = await api.fetch('GET', '/operations/venetic/events?direction=backwards&limit=1', {

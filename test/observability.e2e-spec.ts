@@ -101,7 +101,9 @@ describe('Health and metrics', () => {
     const metrics = (await api.as(ADMIN).get('/metrics')).text;
     expect(metrics).toContain('timeline_projection_rebuilding{projection="timeline"} 0');
     expect(metrics).toContain('timeline_projection_last_rebuild_succeeded{projection="timeline"} 1');
-    expect(metrics).not.toContain('timeline_projection_last_rebuild_succeeded{projection="operational-picture"}');
+    expect(metrics).not.toContain(
+      'timeline_projection_last_rebuild_succeeded{projection="operational-picture"}',
+    );
     const unknown = await api.as(ADMIN).post('/projections/no-such-projection/rebuild');
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toContain('application/problem+json');

@@ -19,7 +19,10 @@ describe('The operational picture and timeline over HTTP', () => {
   async function record(as: typeof NCA | typeof NWP, recordedAt: string, events: object[]): Promise<string> {
     clock.set(recordedAt);
     const response = await api.as(as).post('/operations/venetic/events').send({ events });
-    expect({ status: response.status, body: response.status === 201 ? null : (response.body as unknown) }).toEqual({
+    expect({
+      status: response.status,
+      body: response.status === 201 ? null : (response.body as unknown),
+    }).toEqual({
       status: 201,
       body: null,
     });
@@ -35,7 +38,12 @@ describe('The operational picture and timeline over HTTP', () => {
         type: 'OperationLaunched',
         eventId: id(1),
         occurredAt: '2020-03-26T09:00:00Z',
-        data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+        data: {
+          codename: 'VENETIC',
+          leadAgency: 'NCA',
+          startedAt: '2020-03-26T09:00:00Z',
+          description: 'EncroChat',
+        },
       },
       {
         type: 'AgencyJoined',
@@ -50,7 +58,12 @@ describe('The operational picture and timeline over HTTP', () => {
         data: {
           reportRef: 'VEN-INT-1',
           fromAgency: 'NCA',
-          grading: { source: 1, intelligence: 'B', handling: 'C', conditions: 'For NCA only; no onward sharing.' },
+          grading: {
+            source: 1,
+            intelligence: 'B',
+            handling: 'C',
+            conditions: 'For NCA only; no onward sharing.',
+          },
           priority: 'MEDIUM',
           threatToLife: false,
           subjects: ['SUBJ-1'],
@@ -78,7 +91,14 @@ describe('The operational picture and timeline over HTTP', () => {
         type: 'ArrestMade',
         eventId: id(5),
         occurredAt: '2020-06-15T06:00:00Z',
-        data: { arrestId: 'ARR-1', subjectId: 'SUBJ-1', suspectedOffences: ['conspiracy-to-supply-class-a'], raidId: 'RAID-1', force: 'NWP', postcodeDistrict: 'LL11' },
+        data: {
+          arrestId: 'ARR-1',
+          subjectId: 'SUBJ-1',
+          suspectedOffences: ['conspiracy-to-supply-class-a'],
+          raidId: 'RAID-1',
+          force: 'NWP',
+          postcodeDistrict: 'LL11',
+        },
       },
       {
         type: 'SeizureRecorded',
@@ -100,7 +120,12 @@ describe('The operational picture and timeline over HTTP', () => {
         type: 'SeizureRecorded',
         eventId: id(7),
         occurredAt: '2020-06-14T22:00:00Z',
-        data: { seizureId: 'SZ-2', seizedBy: 'NWP', postcodeDistrict: 'LL12', cash: [{ amountPence: 100000, power: 'poca-s294' }] },
+        data: {
+          seizureId: 'SZ-2',
+          seizedBy: 'NWP',
+          postcodeDistrict: 'LL12',
+          cash: [{ amountPence: 100000, power: 'poca-s294' }],
+        },
       },
       {
         type: 'EventCorrected',
@@ -132,14 +157,27 @@ describe('The operational picture and timeline over HTTP', () => {
     expect(response.status).toBe(200);
     const picture = response.body as {
       asOf: { position: string; eventCount: number; lastRecordedAt: string };
-      totals: { arrests: number; raids: { total: number }; seizures: number; cash: { pence: number; pounds: string } };
+      totals: {
+        arrests: number;
+        raids: { total: number };
+        seizures: number;
+        cash: { pence: number; pounds: string };
+      };
     } & Record<string, never>;
-    expect(picture.asOf).toEqual({ position: lastPosition, eventCount: 8, lastRecordedAt: '2020-06-20T12:00:00.000Z' });
+    expect(picture.asOf).toEqual({
+      position: lastPosition,
+      eventCount: 8,
+      lastRecordedAt: '2020-06-20T12:00:00.000Z',
+    });
     expect(picture.totals.arrests).toBe(1);
     expect(picture.totals.raids.total).toBe(1);
     expect(picture.totals.seizures).toBe(2);
     expect(picture.totals.cash).toEqual({ pence: 5500000, pounds: '55000.00' });
-    expect((response.body as { totals: { drugs: { byType: Record<string, unknown> } } }).totals.drugs.byType['cocaine']).toEqual({
+    expect(
+      (response.body as { totals: { drugs: { byType: Record<string, unknown> } } }).totals.drugs.byType[
+        'cocaine'
+      ],
+    ).toEqual({
       class: 'A',
       kg: 3,
       doses: 0,
@@ -150,23 +188,36 @@ describe('The operational picture and timeline over HTTP', () => {
   it('shows the picture as recorded, without the correction', async () => {
     const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?view=as-recorded');
     expect(response.status).toBe(200);
-    const cocaine = (response.body as { totals: { drugs: { byType: Record<string, { kg: number }> } } }).totals.drugs.byType['cocaine'];
+    const cocaine = (response.body as { totals: { drugs: { byType: Record<string, { kg: number }> } } })
+      .totals.drugs.byType['cocaine'];
     expect(cocaine.kg).toBe(2.5);
   });
 
   it('answers what was known on 16 June: the late seizure and the correction are not in it', async () => {
-    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?knownAt=2020-06-16T00:00:00Z');
+    const response = await api
+      .as(ANALYST_NWP)
+      .get('/operations/venetic/picture?knownAt=2020-06-16T00:00:00Z');
     expect(response.status).toBe(200);
-    const body = response.body as { totals: { seizures: number; cash: { pence: number }; drugs: { byType: Record<string, { kg: number }> } } };
+    const body = response.body as {
+      totals: {
+        seizures: number;
+        cash: { pence: number };
+        drugs: { byType: Record<string, { kg: number }> };
+      };
+    };
     expect(body.totals.seizures).toBe(1);
     expect(body.totals.cash.pence).toBe(5400000);
     expect(body.totals.drugs.byType['cocaine'].kg).toBe(2.5);
   });
 
   it('answers what had happened by 14 June 23:00, using everything known now: only the back-dated seizure', async () => {
-    const response = await api.as(ANALYST_NWP).get('/operations/venetic/picture?happenedBy=2020-06-14T23:00:00Z');
+    const response = await api
+      .as(ANALYST_NWP)
+      .get('/operations/venetic/picture?happenedBy=2020-06-14T23:00:00Z');
     expect(response.status).toBe(200);
-    const body = response.body as { totals: { seizures: number; cash: { pence: number }; raids: { total: number } } };
+    const body = response.body as {
+      totals: { seizures: number; cash: { pence: number }; raids: { total: number } };
+    };
     expect(body.totals).toMatchObject({ seizures: 1, cash: { pence: 100000 }, raids: { total: 0 } });
   });
 
@@ -174,10 +225,24 @@ describe('The operational picture and timeline over HTTP', () => {
     const response = await api.as(ANALYST_NWP).get('/operations/venetic/timeline?limit=50');
     expect(response.status).toBe(200);
     const page = response.body as {
-      entries: { eventId: string; type: string; status: string; data: Record<string, unknown>; history: { kind: string }[] }[];
+      entries: {
+        eventId: string;
+        type: string;
+        status: string;
+        data: Record<string, unknown>;
+        history: { kind: string }[];
+      }[];
       nextCursor: string | null;
     };
-    expect(page.entries.map((entry) => entry.eventId)).toEqual([id(1), id(2), id(3), id(7), id(4), id(5), id(6)]);
+    expect(page.entries.map((entry) => entry.eventId)).toEqual([
+      id(1),
+      id(2),
+      id(3),
+      id(7),
+      id(4),
+      id(5),
+      id(6),
+    ]);
     const seizure = page.entries.find((entry) => entry.eventId === id(6))!;
     expect(seizure.status).toBe('corrected');
     expect(seizure.history.map((version) => version.kind)).toEqual(['recorded', 'corrected']);
@@ -186,7 +251,9 @@ describe('The operational picture and timeline over HTTP', () => {
       (data.drugs as { quantity: number }[]).map((line) => line.quantity);
     expect(quantities(seizure.data)).toEqual([3]);
     expect(
-      (seizure.history as unknown as { data: Record<string, unknown> }[]).map((version) => quantities(version.data)),
+      (seizure.history as unknown as { data: Record<string, unknown> }[]).map((version) =>
+        quantities(version.data),
+      ),
     ).toEqual([[2.5], [3]]);
     const report = page.entries.find((entry) => entry.eventId === id(3))!;
     expect(report.data).toMatchObject({ withheld: true, handling: 'C' });
@@ -202,15 +269,22 @@ describe('The operational picture and timeline over HTTP', () => {
     const first = await api.as(ANALYST_NWP).get('/operations/venetic/timeline?limit=3');
     const body = first.body as { entries: { eventId: string }[]; nextCursor: string };
     expect(body.entries.map((entry) => entry.eventId)).toEqual([id(1), id(2), id(3)]);
-    const second = await api.as(ANALYST_NWP).get(`/operations/venetic/timeline?limit=3&cursor=${encodeURIComponent(body.nextCursor)}`);
-    expect((second.body as { entries: { eventId: string }[] }).entries.map((entry) => entry.eventId)).toEqual([id(7), id(4), id(5)]);
+    const second = await api
+      .as(ANALYST_NWP)
+      .get(`/operations/venetic/timeline?limit=3&cursor=${encodeURIComponent(body.nextCursor)}`);
+    expect((second.body as { entries: { eventId: string }[] }).entries.map((entry) => entry.eventId)).toEqual(
+      [id(7), id(4), id(5)],
+    );
   });
 
   it('refuses bad query parameters with field-level problems and hides operations of other agencies', async () => {
     const bad = await api.as(ANALYST_NWP).get('/operations/venetic/picture?knownAt=yesterday&colour=red');
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect((bad.body as { errors: { path: string }[] }).errors.map((error) => error.path).sort()).toEqual(['colour', 'knownAt']);
+    expect((bad.body as { errors: { path: string }[] }).errors.map((error) => error.path).sort()).toEqual([
+      'colour',
+      'knownAt',
+    ]);
 
     const hidden = await api.as(ANALYST_GMP).get('/operations/venetic/picture');
     expect(hidden.status).toBe(404);
@@ -222,7 +296,9 @@ describe('The operational picture and timeline over HTTP', () => {
   it('times out a read-your-writes wait for a position not yet reached with 503 and Retry-After', async () => {
     // Far beyond the last write on either store (SQLite counts events, EventStoreDB log bytes).
     const unreached = formatPosition(positionOf(parsePosition(lastPosition)!.commit + 1_000_000_000n));
-    const response = await api.as(ANALYST_NWP).get(`/operations/venetic/picture?minPosition=${unreached}&waitMs=50`);
+    const response = await api
+      .as(ANALYST_NWP)
+      .get(`/operations/venetic/picture?minPosition=${unreached}&waitMs=50`);
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
   });

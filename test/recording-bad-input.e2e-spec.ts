@@ -10,7 +10,12 @@ const PATH = '/operations/venetic/events';
 const launch = {
   type: 'OperationLaunched',
   occurredAt: '2020-03-26T09:00:00Z',
-  data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'UK response to EncroChat' },
+  data: {
+    codename: 'VENETIC',
+    leadAgency: 'NCA',
+    startedAt: '2020-03-26T09:00:00Z',
+    description: 'UK response to EncroChat',
+  },
 };
 const seizure = (drugs: unknown[]) => ({
   type: 'SeizureRecorded',
@@ -36,7 +41,10 @@ describe('Recording refuses bad input with a problem document and stores nothing
     });
     api = apiClient(test.app);
     store = test.app.get<EventStore>(EVENT_STORE);
-    const launched = await api.as(NCA).post(PATH).send({ events: [launch] });
+    const launched = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: [launch] });
     expect(launched.status).toBe(201);
     head = await headPosition();
   });
@@ -83,7 +91,11 @@ describe('Recording refuses bad input with a problem document and stores nothing
   });
 
   it('malformed JSON: 400', async () => {
-    const response = await api.as(NCA).post(PATH).set('Content-Type', 'application/json').send('{"events": [');
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .set('Content-Type', 'application/json')
+      .send('{"events": [');
     expectProblem(response, 400, 'request.malformed-json', 'The request body is not valid JSON');
   });
 
@@ -98,7 +110,12 @@ describe('Recording refuses bad input with a problem document and stores nothing
     ['application/xml', '<events/>'],
   ])('a %s body: 415', async (contentType, payload) => {
     const response = await api.as(NCA).post(PATH).set('Content-Type', contentType).send(payload);
-    expectProblem(response, 415, 'request.unsupported-media-type', 'The request body must be JSON: send Content-Type: application/json');
+    expectProblem(
+      response,
+      415,
+      'request.unsupported-media-type',
+      'The request body must be JSON: send Content-Type: application/json',
+    );
   });
 
   it('a body over the configured limit: 413 naming the limit', async () => {
@@ -106,19 +123,37 @@ describe('Recording refuses bad input with a problem document and stores nothing
       .as(NCA)
       .post(PATH)
       .send({ events: [{ ...launch, data: { ...launch.data, description: 'x'.repeat(5000) } }] });
-    expectProblem(response, 413, 'request.body-too-large', 'The request body exceeds the limit of 4096 bytes');
+    expectProblem(
+      response,
+      413,
+      'request.body-too-large',
+      'The request body exceeds the limit of 4096 bytes',
+    );
   });
 
   it('more events than MAX_BATCH_EVENTS: 400', async () => {
-    const response = await api.as(NCA).post(PATH).send({ events: Array.from({ length: 6 }, () => launch) });
-    expectProblem(response, 400, 'request.invalid', 'The request has invalid fields', fieldErrors([['events', 'arrayMaxSize', 'events must hold at most 5 events; got 6']]));
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: Array.from({ length: 6 }, () => launch) });
+    expectProblem(
+      response,
+      400,
+      'request.invalid',
+      'The request has invalid fields',
+      fieldErrors([['events', 'arrayMaxSize', 'events must hold at most 5 events; got 6']]),
+    );
   });
 
   it.each([
     ['not an object', [1, 2], [['', 'isObject', 'the body must be a JSON object with an "events" array']]],
     ['no events', {}, [['events', 'isArray', 'events must be an array of events']]],
     ['an empty batch', { events: [] }, [['events', 'arrayMinSize', 'events must hold at least one event']]],
-    ['an event that is not an object', { events: ['OperationLaunched'] }, [['events[0]', 'isObject', 'each event must be a JSON object']]],
+    [
+      'an event that is not an object',
+      { events: ['OperationLaunched'] },
+      [['events[0]', 'isObject', 'each event must be a JSON object']],
+    ],
     [
       'an unknown type',
       { events: [{ ...launch, type: 'OperationCancelled' }] },
@@ -134,7 +169,10 @@ describe('Recording refuses bad input with a problem document and stores nothing
     ],
     [
       'server-owned and unknown fields, in the body and in an event',
-      { events: [{ ...launch, recordedBy: 'someone-else', agency: 'GMP', streamRevision: 0, hash: 'f00' }], position: 3 },
+      {
+        events: [{ ...launch, recordedBy: 'someone-else', agency: 'GMP', streamRevision: 0, hash: 'f00' }],
+        position: 3,
+      },
       [
         ['position', 'whitelistValidation', 'position should not exist'],
         ['events[0].recordedBy', 'whitelistValidation', 'recordedBy should not exist'],
@@ -153,7 +191,11 @@ describe('Recording refuses bad input with a problem document and stores nothing
       { events: [{ ...launch, data: { ...launch.data, codename: undefined } }] },
       [['events[0].data.codename', 'matches', 'codename must be upper-case words such as VENETIC']],
     ],
-    ['missing data', { events: [{ type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z' }] }, [['events[0].data', 'isDefined', 'data must be given']]],
+    [
+      'missing data',
+      { events: [{ type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z' }] },
+      [['events[0].data', 'isDefined', 'data must be given']],
+    ],
     [
       'an occurredAt in the future',
       { events: [{ ...launch, occurredAt: '2020-07-11T12:00:00Z' }] },
@@ -163,10 +205,20 @@ describe('Recording refuses bad input with a problem document and stores nothing
       (occurredAt): [string, unknown, string[][]] => [
         `an unparsable occurredAt ${JSON.stringify(occurredAt)}`,
         { events: [{ ...launch, occurredAt }] },
-        [['events[0].occurredAt', 'isUtcTimestamp', 'occurredAt must be a UTC timestamp such as 2020-06-13T05:30:00Z']],
+        [
+          [
+            'events[0].occurredAt',
+            'isUtcTimestamp',
+            'occurredAt must be a UTC timestamp such as 2020-06-13T05:30:00Z',
+          ],
+        ],
       ],
     ),
-    ['an event id that is not a UUID', { events: [{ ...launch, eventId: 'event-1' }] }, [['events[0].eventId', 'isUuid', 'eventId must be a UUID']]],
+    [
+      'an event id that is not a UUID',
+      { events: [{ ...launch, eventId: 'event-1' }] },
+      [['events[0].eventId', 'isUuid', 'eventId must be a UUID']],
+    ],
     [
       'the same event id twice in one request',
       {
@@ -177,41 +229,106 @@ describe('Recording refuses bad input with a problem document and stores nothing
       },
       [['events[1].eventId', 'unique', 'eventId is used twice in this request']],
     ],
-    ['an unknown classification', { events: [{ ...launch, classification: 'SECRET' }] }, [['events[0].classification', 'isIn', 'classification must be one of: OFFICIAL, OFFICIAL-SENSITIVE']]],
-    ['an unknown schema version', { events: [{ ...launch, schemaVersion: 7 }] }, [['events[0].schemaVersion', 'isSupportedSchemaVersion', 'OperationLaunched has schema versions 1 to 1; 7 is not one of them']]],
-    ['a negative expected revision', { events: [launch], expectedRevision: -2 }, [['expectedRevision', 'min', 'expectedRevision must be an integer, -1 or more']]],
+    [
+      'an unknown classification',
+      { events: [{ ...launch, classification: 'SECRET' }] },
+      [['events[0].classification', 'isIn', 'classification must be one of: OFFICIAL, OFFICIAL-SENSITIVE']],
+    ],
+    [
+      'an unknown schema version',
+      { events: [{ ...launch, schemaVersion: 7 }] },
+      [
+        [
+          'events[0].schemaVersion',
+          'isSupportedSchemaVersion',
+          'OperationLaunched has schema versions 1 to 1; 7 is not one of them',
+        ],
+      ],
+    ],
+    [
+      'a negative expected revision',
+      { events: [launch], expectedRevision: -2 },
+      [['expectedRevision', 'min', 'expectedRevision must be an integer, -1 or more']],
+    ],
     [
       'a wrong unit for a drug and a wrong enum',
-      { events: [seizure([{ drugType: 'cocaine', quantity: 2, unit: 'plants', purity: { testStatus: 'guessed' } }])] },
+      {
+        events: [
+          seizure([{ drugType: 'cocaine', quantity: 2, unit: 'plants', purity: { testStatus: 'guessed' } }]),
+        ],
+      },
       [
         ['events[0].data.drugs[0].unit', 'unitOfDrugType', expect.any(String)],
         ['events[0].data.drugs[0].purity.testStatus', 'isIn', expect.any(String)],
       ],
     ],
   ] as [string, unknown, unknown[][]][])('%s: 400 with field errors', async (_name, payload, errors) => {
-    const response = await api.as(NCA).post(PATH).send(payload as object);
-    expectProblem(response, 400, 'request.invalid', 'The request has invalid fields', fieldErrors(errors as [string, string, string][]));
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .send(payload as object);
+    expectProblem(
+      response,
+      400,
+      'request.invalid',
+      'The request has invalid fields',
+      fieldErrors(errors as [string, string, string][]),
+    );
   });
 
   it('an operation id that is not a safe identifier: 400', async () => {
-    const response = await api.as(NCA).post('/operations/venetic%20drop/events').send({ events: [launch] });
-    expectProblem(response, 400, 'request.invalid', 'The request has invalid fields', fieldErrors([
-      ['operationId', 'pattern', 'operationId must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit'],
-    ]));
+    const response = await api
+      .as(NCA)
+      .post('/operations/venetic%20drop/events')
+      .send({ events: [launch] });
+    expectProblem(
+      response,
+      400,
+      'request.invalid',
+      'The request has invalid fields',
+      fieldErrors([
+        [
+          'operationId',
+          'pattern',
+          'operationId must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit',
+        ],
+      ]),
+    );
   });
 
   it('a malformed If-Match or Idempotency-Key: 400', async () => {
-    const ifMatch = await api.as(NCA).post(PATH).set('If-Match', 'revision 3').send({ events: [launch] });
-    expectProblem(ifMatch, 400, 'request.invalid', 'The request has invalid fields', fieldErrors([
-      ['If-Match', 'isRevisionEtag', 'If-Match must be the ETag of a revision, e.g. "5"'],
-    ]));
-    const key = await api.as(NCA).post(PATH).set('Idempotency-Key', 'k'.repeat(256)).send({ events: [launch] });
+    const ifMatch = await api
+      .as(NCA)
+      .post(PATH)
+      .set('If-Match', 'revision 3')
+      .send({ events: [launch] });
+    expectProblem(
+      ifMatch,
+      400,
+      'request.invalid',
+      'The request has invalid fields',
+      fieldErrors([['If-Match', 'isRevisionEtag', 'If-Match must be the ETag of a revision, e.g. "5"']]),
+    );
+    const key = await api
+      .as(NCA)
+      .post(PATH)
+      .set('Idempotency-Key', 'k'.repeat(256))
+      .send({ events: [launch] });
     expect(key.status).toBe(400);
-    expect(key.body.errors).toEqual([{ path: 'Idempotency-Key', constraint: 'matches', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }]);
+    expect(key.body.errors).toEqual([
+      {
+        path: 'Idempotency-Key',
+        constraint: 'matches',
+        message: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
+      },
+    ]);
   });
 
   it('a broken invariant: 409 or 422 with the rule code and where it applies', async () => {
-    const twice = await api.as(NCA).post(PATH).send({ events: [launch] });
+    const twice = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: [launch] });
     expect(twice.status).toBe(409);
     expect(twice.body).toMatchObject({
       type: 'urn:operation-timeline:problem:operation.already-launched',
@@ -240,26 +357,51 @@ describe('Recording refuses bad input with a problem document and stores nothing
         ],
       });
     expect(raid.status).toBe(422);
-    expect(raid.body).toMatchObject({ status: 422, title: 'Unprocessable Content', code: 'operation.raid-ends-before-start', eventIndex: 0 });
+    expect(raid.body).toMatchObject({
+      status: 422,
+      title: 'Unprocessable Content',
+      code: 'operation.raid-ends-before-start',
+      eventIndex: 0,
+    });
   });
 
   it('an unknown route: 404; a known path with another method: 405 with Allow', async () => {
-    const unknown = await api.as(NCA).post('/operations/venetic/evnts').send({ events: [launch] });
+    const unknown = await api
+      .as(NCA)
+      .post('/operations/venetic/evnts')
+      .send({ events: [launch] });
     expectProblem(unknown, 404, 'http.not-found', 'Cannot POST /operations/venetic/evnts');
-    const put = await api.as(NCA).put(PATH).send({ events: [launch] });
+    const put = await api
+      .as(NCA)
+      .put(PATH)
+      .send({ events: [launch] });
     expect(put.headers['allow']).toBe('GET, HEAD, POST');
     expectProblem(put, 405, 'http.method-not-allowed', 'PUT is not allowed here; allowed: GET, HEAD, POST');
   });
 
   it('no credential: 401 with a challenge', async () => {
-    const response = await apiClient(test.app).anonymous().post(PATH).send({ events: [launch] });
+    const response = await apiClient(test.app)
+      .anonymous()
+      .post(PATH)
+      .send({ events: [launch] });
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="operation-timeline"');
     expect(response.body.code).toBe('auth.token-missing');
   });
 
   it('hundreds of hostile bodies: only 4xx, never a stack trace, nothing stored', async () => {
-    const shapes: unknown[] = [null, true, 0, 'x', [], [{}], { events: null }, { events: {} }, { events: [null] }, { events: [[]] }];
+    const shapes: unknown[] = [
+      null,
+      true,
+      0,
+      'x',
+      [],
+      [{}],
+      { events: null },
+      { events: {} },
+      { events: [null] },
+      { events: [[]] },
+    ];
     const mutations: ((event: Record<string, unknown>) => unknown)[] = [
       (event) => ({ ...event, type: 42 }),
       (event) => ({ ...event, data: [] }),
@@ -277,7 +419,11 @@ describe('Recording refuses bad input with a problem document and stores nothing
     const bodies: string[] = [
       ...shapes.map((shape) => JSON.stringify(shape)),
       ...mutations.map((mutate) => JSON.stringify({ events: [mutate(launch)] })),
-      ...mutations.flatMap((mutate) => ['RaidConducted', 'SeizureRecorded', 'EventCorrected'].map((type) => JSON.stringify({ events: [mutate({ ...launch, type })] }))),
+      ...mutations.flatMap((mutate) =>
+        ['RaidConducted', 'SeizureRecorded', 'EventCorrected'].map((type) =>
+          JSON.stringify({ events: [mutate({ ...launch, type })] }),
+        ),
+      ),
       '{"events":[{"type":"OperationLaunched","__proto__":{"x":1}}]}',
       '{"constructor":{"prototype":{"x":1}},"events":[]}',
       '\u0000',
@@ -285,7 +431,8 @@ describe('Recording refuses bad input with a problem document and stores nothing
       'null',
       '"events"',
     ];
-    for (let index = 0; index < 300; index += 1) bodies.push(JSON.stringify({ events: [randomJson(index, 4)] }));
+    for (let index = 0; index < 300; index += 1)
+      bodies.push(JSON.stringify({ events: [randomJson(index, 4)] }));
     const statuses = new Map<number, number>();
     for (const payload of bodies) {
       const response = await api.as(NCA).post(PATH).set('Content-Type', 'application/json').send(payload);
@@ -309,12 +456,29 @@ function randomJson(seed: number, depth: number): unknown {
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
-  const keys = ['type', 'occurredAt', 'data', 'eventId', 'drugs', 'quantity', 'unit', 'raidId', 'agency', 'x'];
+  const keys = [
+    'type',
+    'occurredAt',
+    'data',
+    'eventId',
+    'drugs',
+    'quantity',
+    'unit',
+    'raidId',
+    'agency',
+    'x',
+  ];
   const values = (level: number): unknown => {
     const choice = next();
-    if (level === 0 || choice < 0.3) return [null, 1, -1, 1e308, 'OperationLaunched', '', 'kg', true][Math.floor(next() * 8)];
+    if (level === 0 || choice < 0.3)
+      return [null, 1, -1, 1e308, 'OperationLaunched', '', 'kg', true][Math.floor(next() * 8)];
     if (choice < 0.5) return Array.from({ length: Math.floor(next() * 4) }, () => values(level - 1));
-    return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [keys[Math.floor(next() * keys.length)], values(level - 1)]));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(next() * 5) }, () => [
+        keys[Math.floor(next() * keys.length)],
+        values(level - 1),
+      ]),
+    );
   };
   return values(depth);
 }

@@ -26,13 +26,20 @@ const examplesUsed = new Set<string>();
 /** The published example payload of a type and version (events/catalogue). */
 function example(type: string, version = 1): Record<string, unknown> {
   examplesUsed.add(`${type}/v${version}.example.json`);
-  return JSON.parse(readFileSync(join(CATALOGUE, type, `v${version}.example.json`), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(join(CATALOGUE, type, `v${version}.example.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** Every example file the contract publishes. */
 function publishedExamples(): string[] {
   return readdirSync(CATALOGUE)
-    .flatMap((type) => readdirSync(join(CATALOGUE, type)).filter((file) => file.endsWith('.example.json')).map((file) => `${type}/${file}`))
+    .flatMap((type) =>
+      readdirSync(join(CATALOGUE, type))
+        .filter((file) => file.endsWith('.example.json'))
+        .map((file) => `${type}/${file}`),
+    )
     .sort();
 }
 
@@ -81,13 +88,23 @@ describe('Recording Operation Venetic over HTTP', () => {
    */
   async function record(
     as: typeof NCA | typeof NWP | typeof MERPOL,
-    events: { type: string; eventId: string; occurredAt: string; data: Record<string, unknown>; schemaVersion?: number }[],
+    events: {
+      type: string;
+      eventId: string;
+      occurredAt: string;
+      data: Record<string, unknown>;
+      schemaVersion?: number;
+    }[],
     firstRevision: number,
     headers: Record<string, string> = {},
   ): Promise<void> {
     const response = await api.as(as).post('/operations/venetic/events').set(headers).send({ events });
     const last = firstRevision + events.length - 1;
-    expect({ status: response.status, etag: response.headers['etag'], body: response.body as unknown }).toEqual({
+    expect({
+      status: response.status,
+      etag: response.headers['etag'],
+      body: response.body as unknown,
+    }).toEqual({
       status: 201,
       etag: `"${last}"`,
       body: {
@@ -106,7 +123,11 @@ describe('Recording Operation Venetic over HTTP', () => {
     const body = response.body as { position: string; events: { position: string }[] };
     for (const { position } of body.events) {
       const parsed = parsePosition(position);
-      expect({ position, parses: parsed !== null, afterPrevious: parsed !== null && isAfter(parsed, storyHead) }).toEqual({
+      expect({
+        position,
+        parses: parsed !== null,
+        afterPrevious: parsed !== null && isAfter(parsed, storyHead),
+      }).toEqual({
         position,
         parses: true,
         afterPrevious: true,
@@ -118,47 +139,223 @@ describe('Recording Operation Venetic over HTTP', () => {
   }
 
   it('records the story from launch to closure, every catalogue example included, with exact responses', async () => {
-    await record(NCA, [{ type: 'OperationLaunched', eventId: fixedId(1), occurredAt: '2020-03-26T09:00:00Z', data: example('OperationLaunched') }], 0);
+    await record(
+      NCA,
+      [
+        {
+          type: 'OperationLaunched',
+          eventId: fixedId(1),
+          occurredAt: '2020-03-26T09:00:00Z',
+          data: example('OperationLaunched'),
+        },
+      ],
+      0,
+    );
     // Two agencies join in one atomic batch, conditional on the revision just returned.
     await record(
       NCA,
       [
-        { type: 'AgencyJoined', eventId: fixedId(2), occurredAt: '2020-04-01T09:00:00Z', data: example('AgencyJoined') },
-        { type: 'AgencyJoined', eventId: fixedId(3), occurredAt: '2020-04-01T09:30:00Z', data: { agency: 'MERPOL', region: 'north-west' } },
+        {
+          type: 'AgencyJoined',
+          eventId: fixedId(2),
+          occurredAt: '2020-04-01T09:00:00Z',
+          data: example('AgencyJoined'),
+        },
+        {
+          type: 'AgencyJoined',
+          eventId: fixedId(3),
+          occurredAt: '2020-04-01T09:30:00Z',
+          data: { agency: 'MERPOL', region: 'north-west' },
+        },
       ],
       1,
       { 'If-Match': '"0"' },
     );
-    await record(NCA, [{ type: 'EncryptionCracked', eventId: fixedId(4), occurredAt: '2020-04-01T00:00:00Z', data: example('EncryptionCracked') }], 3);
+    await record(
+      NCA,
+      [
+        {
+          type: 'EncryptionCracked',
+          eventId: fixedId(4),
+          occurredAt: '2020-04-01T00:00:00Z',
+          data: example('EncryptionCracked'),
+        },
+      ],
+      3,
+    );
     // A report in the older v1 shape is upcast on write; the v2 one is current.
     await record(
       NCA,
-      [{ type: 'IntelligenceReceived', schemaVersion: 1, eventId: fixedId(5), occurredAt: '2020-04-20T08:00:00Z', data: example('IntelligenceReceived', 1) }],
+      [
+        {
+          type: 'IntelligenceReceived',
+          schemaVersion: 1,
+          eventId: fixedId(5),
+          occurredAt: '2020-04-20T08:00:00Z',
+          data: example('IntelligenceReceived', 1),
+        },
+      ],
       4,
     );
-    await record(NCA, [{ type: 'IntelligenceReceived', eventId: fixedId(6), occurredAt: '2020-04-21T08:00:00Z', data: example('IntelligenceReceived', 2) }], 5);
-    await record(NCA, [{ type: 'IntelligenceDisseminated', eventId: fixedId(7), occurredAt: '2020-04-22T08:00:00Z', data: example('IntelligenceDisseminated') }], 6);
+    await record(
+      NCA,
+      [
+        {
+          type: 'IntelligenceReceived',
+          eventId: fixedId(6),
+          occurredAt: '2020-04-21T08:00:00Z',
+          data: example('IntelligenceReceived', 2),
+        },
+      ],
+      5,
+    );
+    await record(
+      NCA,
+      [
+        {
+          type: 'IntelligenceDisseminated',
+          eventId: fixedId(7),
+          occurredAt: '2020-04-22T08:00:00Z',
+          data: example('IntelligenceDisseminated'),
+        },
+      ],
+      6,
+    );
     await record(
       MERPOL,
-      [{ type: 'OrganisedCrimeGroupIdentified', eventId: fixedId(8), occurredAt: '2020-05-01T08:00:00Z', data: example('OrganisedCrimeGroupIdentified') }],
+      [
+        {
+          type: 'OrganisedCrimeGroupIdentified',
+          eventId: fixedId(8),
+          occurredAt: '2020-05-01T08:00:00Z',
+          data: example('OrganisedCrimeGroupIdentified'),
+        },
+      ],
       7,
     );
-    await record(NWP, [{ type: 'RaidConducted', eventId: fixedId(9), occurredAt: '2020-06-15T05:30:00Z', data: example('RaidConducted') }], 8);
-    await record(NWP, [{ type: 'ArrestMade', eventId: ARREST_EVENT_ID, occurredAt: '2020-06-15T06:10:00Z', data: example('ArrestMade') }], 9);
-    await record(NWP, [{ type: 'SeizureRecorded', eventId: fixedId(10), occurredAt: '2020-06-15T07:00:00Z', data: example('SeizureRecorded') }], 10);
+    await record(
+      NWP,
+      [
+        {
+          type: 'RaidConducted',
+          eventId: fixedId(9),
+          occurredAt: '2020-06-15T05:30:00Z',
+          data: example('RaidConducted'),
+        },
+      ],
+      8,
+    );
+    await record(
+      NWP,
+      [
+        {
+          type: 'ArrestMade',
+          eventId: ARREST_EVENT_ID,
+          occurredAt: '2020-06-15T06:10:00Z',
+          data: example('ArrestMade'),
+        },
+      ],
+      9,
+    );
+    await record(
+      NWP,
+      [
+        {
+          type: 'SeizureRecorded',
+          eventId: fixedId(10),
+          occurredAt: '2020-06-15T07:00:00Z',
+          data: example('SeizureRecorded'),
+        },
+      ],
+      10,
+    );
     const duplicate = { ...example('SeizureRecorded'), seizureId: 'SZ-NWP-0020' };
-    await record(NWP, [{ type: 'SeizureRecorded', eventId: DUPLICATE_SEIZURE_EVENT_ID, occurredAt: '2020-06-15T07:05:00Z', data: duplicate }], 11);
-    await record(MERPOL, [{ type: 'ThreatToLifeMitigated', eventId: fixedId(11), occurredAt: '2020-06-16T10:00:00Z', data: example('ThreatToLifeMitigated') }], 12);
-    await record(NWP, [{ type: 'EventCorrected', eventId: fixedId(12), occurredAt: '2020-06-18T09:00:00Z', data: example('EventCorrected') }], 13);
-    await record(NWP, [{ type: 'EventRetracted', eventId: fixedId(13), occurredAt: '2020-06-18T09:30:00Z', data: example('EventRetracted') }], 14);
-    await record(NWP, [{ type: 'ChargeBrought', eventId: fixedId(14), occurredAt: '2020-06-19T16:00:00Z', data: example('ChargeBrought') }], 15);
-    await record(NCA, [{ type: 'OperationalPhaseEnded', eventId: fixedId(15), occurredAt: '2020-07-01T18:00:00Z', data: example('OperationalPhaseEnded') }], 16);
+    await record(
+      NWP,
+      [
+        {
+          type: 'SeizureRecorded',
+          eventId: DUPLICATE_SEIZURE_EVENT_ID,
+          occurredAt: '2020-06-15T07:05:00Z',
+          data: duplicate,
+        },
+      ],
+      11,
+    );
+    await record(
+      MERPOL,
+      [
+        {
+          type: 'ThreatToLifeMitigated',
+          eventId: fixedId(11),
+          occurredAt: '2020-06-16T10:00:00Z',
+          data: example('ThreatToLifeMitigated'),
+        },
+      ],
+      12,
+    );
+    await record(
+      NWP,
+      [
+        {
+          type: 'EventCorrected',
+          eventId: fixedId(12),
+          occurredAt: '2020-06-18T09:00:00Z',
+          data: example('EventCorrected'),
+        },
+      ],
+      13,
+    );
+    await record(
+      NWP,
+      [
+        {
+          type: 'EventRetracted',
+          eventId: fixedId(13),
+          occurredAt: '2020-06-18T09:30:00Z',
+          data: example('EventRetracted'),
+        },
+      ],
+      14,
+    );
+    await record(
+      NWP,
+      [
+        {
+          type: 'ChargeBrought',
+          eventId: fixedId(14),
+          occurredAt: '2020-06-19T16:00:00Z',
+          data: example('ChargeBrought'),
+        },
+      ],
+      15,
+    );
+    await record(
+      NCA,
+      [
+        {
+          type: 'OperationalPhaseEnded',
+          eventId: fixedId(15),
+          occurredAt: '2020-07-01T18:00:00Z',
+          data: example('OperationalPhaseEnded'),
+        },
+      ],
+      16,
+    );
 
     // No raid once the operational phase has ended: 409 with the rule's code, and nothing stored.
     const late = await api
       .as(NWP)
       .post('/operations/venetic/events')
-      .send({ events: [{ type: 'RaidConducted', occurredAt: '2020-07-02T05:00:00Z', data: { ...example('RaidConducted'), raidId: 'RAID-NWP-0099' } }] });
+      .send({
+        events: [
+          {
+            type: 'RaidConducted',
+            occurredAt: '2020-07-02T05:00:00Z',
+            data: { ...example('RaidConducted'), raidId: 'RAID-NWP-0099' },
+          },
+        ],
+      });
     expect(late.status).toBe(409);
     expect(late.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(late.body).toMatchObject({
@@ -173,7 +370,11 @@ describe('Recording Operation Venetic over HTTP', () => {
     const closed = await api
       .as(NCA)
       .post('/operations/venetic/events')
-      .send({ events: [{ type: 'OperationClosed', occurredAt: '2020-07-02T09:00:00Z', data: example('OperationClosed') }] });
+      .send({
+        events: [
+          { type: 'OperationClosed', occurredAt: '2020-07-02T09:00:00Z', data: example('OperationClosed') },
+        ],
+      });
     expect(closed.status).toBe(201);
     expect(closed.body.streamRevision).toBe(17);
     expect(closed.body.events[0].eventId).toMatch(UUID_V7);
@@ -181,8 +382,17 @@ describe('Recording Operation Venetic over HTTP', () => {
 
     const events = await stream('venetic');
     // The positions the writes returned are the ones reads report, the refused raid taking none.
-    expect(events.map((event) => formatPosition(event.position))).toEqual([...storyPositions, closed.body.position]);
-    expect(events.map((event) => [event.revision, event.type, (event.metadata as unknown as EventEnvelope).agency])).toEqual([
+    expect(events.map((event) => formatPosition(event.position))).toEqual([
+      ...storyPositions,
+      closed.body.position,
+    ]);
+    expect(
+      events.map((event) => [
+        event.revision,
+        event.type,
+        (event.metadata as unknown as EventEnvelope).agency,
+      ]),
+    ).toEqual([
       [0, 'OperationLaunched', 'NCA'],
       [1, 'AgencyJoined', 'NCA'],
       [2, 'AgencyJoined', 'NCA'],
@@ -228,7 +438,12 @@ describe('Recording Operation Venetic over HTTP', () => {
       conditions: example('IntelligenceReceived', 1)['handlingConditions'],
     });
     // Drug classes are derived by the server.
-    expect((events[10].data['drugs'] as { drugType: string; drugClass: string }[]).map((line) => [line.drugType, line.drugClass])).toEqual([
+    expect(
+      (events[10].data['drugs'] as { drugType: string; drugClass: string }[]).map((line) => [
+        line.drugType,
+        line.drugClass,
+      ]),
+    ).toEqual([
       ['cocaine', 'A'],
       ['cannabis', 'B'],
       ['etizolam', 'C'],
@@ -238,8 +453,12 @@ describe('Recording Operation Venetic over HTTP', () => {
     // The chain links every event to the one before and each hash is the event's own.
     events.forEach((event, index) => {
       const envelope = event.metadata as unknown as EventEnvelope;
-      expect(envelope.prevHash).toBe(index === 0 ? GENESIS_HASH : (events[index - 1].metadata as unknown as EventEnvelope).hash);
-      expect(computeEventHash({ eventId: event.eventId, type: event.type, data: event.data, envelope })).toBe(envelope.hash);
+      expect(envelope.prevHash).toBe(
+        index === 0 ? GENESIS_HASH : (events[index - 1].metadata as unknown as EventEnvelope).hash,
+      );
+      expect(computeEventHash({ eventId: event.eventId, type: event.type, data: event.data, envelope })).toBe(
+        envelope.hash,
+      );
     });
   });
 
@@ -250,8 +469,18 @@ describe('Recording Operation Venetic over HTTP', () => {
       .set('X-Correlation-Id', 'ops-room-42')
       .send({
         events: [
-          { type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z', data: example('OperationLaunched') },
-          { type: 'AgencyJoined', occurredAt: '2020-04-01T09:00:00Z', data: example('AgencyJoined'), correlationId: 'join-7', causationId: fixedId(100) },
+          {
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: example('OperationLaunched'),
+          },
+          {
+            type: 'AgencyJoined',
+            occurredAt: '2020-04-01T09:00:00Z',
+            data: example('AgencyJoined'),
+            correlationId: 'join-7',
+            causationId: fixedId(100),
+          },
         ],
       });
     // The causation names no event of the operation: refused by the rules, nothing stored.
@@ -266,16 +495,29 @@ describe('Recording Operation Venetic over HTTP', () => {
       .set('X-Correlation-Id', 'ops-room-42')
       .send({
         events: [
-          { type: 'OperationLaunched', eventId: fixedId(101), occurredAt: '2020-03-26T09:00:00Z', data: example('OperationLaunched') },
-          { type: 'AgencyJoined', occurredAt: '2020-04-01T09:00:00Z', data: example('AgencyJoined'), correlationId: 'join-7', causationId: fixedId(101) },
+          {
+            type: 'OperationLaunched',
+            eventId: fixedId(101),
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: example('OperationLaunched'),
+          },
+          {
+            type: 'AgencyJoined',
+            occurredAt: '2020-04-01T09:00:00Z',
+            data: example('AgencyJoined'),
+            correlationId: 'join-7',
+            causationId: fixedId(101),
+          },
         ],
       });
     expect(accepted.status).toBe(201);
     const events = await stream('correlated');
-    expect(events.map((event) => {
-      const envelope = event.metadata as unknown as EventEnvelope;
-      return [envelope.correlationId, envelope.causationId];
-    })).toEqual([
+    expect(
+      events.map((event) => {
+        const envelope = event.metadata as unknown as EventEnvelope;
+        return [envelope.correlationId, envelope.causationId];
+      }),
+    ).toEqual([
       ['ops-room-42', null],
       ['join-7', fixedId(101)],
     ]);
@@ -287,8 +529,18 @@ describe('Recording Operation Venetic over HTTP', () => {
     it('answers a re-sent request with the same event ids with the original result, 200, and writes nothing', async () => {
       const request = {
         events: [
-          { type: 'OperationLaunched', eventId: fixedId(201), occurredAt: '2020-03-26T09:00:00Z', data: example('OperationLaunched') },
-          { type: 'AgencyJoined', eventId: fixedId(202), occurredAt: '2020-04-01T09:00:00Z', data: example('AgencyJoined') },
+          {
+            type: 'OperationLaunched',
+            eventId: fixedId(201),
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: example('OperationLaunched'),
+          },
+          {
+            type: 'AgencyJoined',
+            eventId: fixedId(202),
+            occurredAt: '2020-04-01T09:00:00Z',
+            data: example('AgencyJoined'),
+          },
         ],
       };
       const first = await api.as(NCA).post('/operations/retried/events').send(request);
@@ -302,7 +554,9 @@ describe('Recording Operation Venetic over HTTP', () => {
       const changed = await api
         .as(NCA)
         .post('/operations/retried/events')
-        .send({ events: [{ ...request.events[0], data: { ...example('OperationLaunched'), codename: 'ORIGAMI' } }] });
+        .send({
+          events: [{ ...request.events[0], data: { ...example('OperationLaunched'), codename: 'ORIGAMI' } }],
+        });
       expect(changed.status).toBe(409);
       expect(changed.body).toEqual({
         type: 'urn:operation-timeline:problem:request.idempotency-conflict',
@@ -319,9 +573,25 @@ describe('Recording Operation Venetic over HTTP', () => {
     });
 
     it('gives an Idempotency-Key the same guarantee for requests without event ids', async () => {
-      const request = { events: [{ type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z', data: example('OperationLaunched') }] };
-      const first = await api.as(NCA).post('/operations/keyed/events').set('Idempotency-Key', 'launch-venetic-1').send(request);
-      const again = await api.as(NCA).post('/operations/keyed/events').set('Idempotency-Key', 'launch-venetic-1').send(request);
+      const request = {
+        events: [
+          {
+            type: 'OperationLaunched',
+            occurredAt: '2020-03-26T09:00:00Z',
+            data: example('OperationLaunched'),
+          },
+        ],
+      };
+      const first = await api
+        .as(NCA)
+        .post('/operations/keyed/events')
+        .set('Idempotency-Key', 'launch-venetic-1')
+        .send(request);
+      const again = await api
+        .as(NCA)
+        .post('/operations/keyed/events')
+        .set('Idempotency-Key', 'launch-venetic-1')
+        .send(request);
       expect([first.status, again.status]).toEqual([201, 200]);
       expect(again.body).toEqual({ ...first.body, replayed: true });
       const other = await api
@@ -342,7 +612,11 @@ describe('Recording Operation Venetic over HTTP', () => {
         .post('/operations/raced/events')
         .send({
           events: [
-            { type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z', data: example('OperationLaunched') },
+            {
+              type: 'OperationLaunched',
+              occurredAt: '2020-03-26T09:00:00Z',
+              data: example('OperationLaunched'),
+            },
             { type: 'AgencyJoined', occurredAt: '2020-04-01T09:00:00Z', data: example('AgencyJoined') },
           ],
         });
@@ -355,7 +629,10 @@ describe('Recording Operation Venetic over HTTP', () => {
         occurredAt: '2020-06-15T05:30:00Z',
         data: { ...example('RaidConducted'), raidId, ocgId: undefined, intelligenceRefs: undefined },
       });
-      const stale = await api.as(NWP).post('/operations/raced/events').send({ events: [raid('RAID-C1')], expectedRevision: 0 });
+      const stale = await api
+        .as(NWP)
+        .post('/operations/raced/events')
+        .send({ events: [raid('RAID-C1')], expectedRevision: 0 });
       expect(stale.status).toBe(409);
       expect(stale.body).toEqual({
         type: 'urn:operation-timeline:problem:operation.revision-conflict',
@@ -368,9 +645,18 @@ describe('Recording Operation Venetic over HTTP', () => {
         expectedRevision: 0,
         actualRevision: 1,
       });
-      const conditional = await api.as(NWP).post('/operations/raced/events').set('If-Match', '"0"').send({ events: [raid('RAID-C1')] });
+      const conditional = await api
+        .as(NWP)
+        .post('/operations/raced/events')
+        .set('If-Match', '"0"')
+        .send({ events: [raid('RAID-C1')] });
       expect(conditional.status).toBe(412);
-      expect(conditional.body).toMatchObject({ title: 'Precondition Failed', status: 412, expectedRevision: 0, actualRevision: 1 });
+      expect(conditional.body).toMatchObject({
+        title: 'Precondition Failed',
+        status: 412,
+        expectedRevision: 0,
+        actualRevision: 1,
+      });
       const contradicting = await api
         .as(NWP)
         .post('/operations/raced/events')
@@ -378,7 +664,11 @@ describe('Recording Operation Venetic over HTTP', () => {
         .send({ events: [raid('RAID-C1')], expectedRevision: 0 });
       expect(contradicting.status).toBe(400);
       expect(contradicting.body.errors).toEqual([
-        { path: 'expectedRevision', constraint: 'matchesIfMatch', message: 'expectedRevision (0) contradicts If-Match (1)' },
+        {
+          path: 'expectedRevision',
+          constraint: 'matchesIfMatch',
+          message: 'expectedRevision (0) contradicts If-Match (1)',
+        },
       ]);
       expect((await stream('raced')).length).toBe(2);
     });
@@ -398,7 +688,12 @@ describe('Recording Operation Venetic over HTTP', () => {
                   {
                     type: 'RaidConducted',
                     occurredAt: '2020-06-15T05:30:00Z',
-                    data: { ...example('RaidConducted'), raidId: `RAID-R${round}-W${writer}`, ocgId: undefined, intelligenceRefs: undefined },
+                    data: {
+                      ...example('RaidConducted'),
+                      raidId: `RAID-R${round}-W${writer}`,
+                      ocgId: undefined,
+                      intelligenceRefs: undefined,
+                    },
                   },
                 ],
               }),
@@ -409,13 +704,19 @@ describe('Recording Operation Venetic over HTTP', () => {
         expect([created.length, refused.length]).toEqual([1, 7]);
         expect(created[0].body.streamRevision).toBe(revision + 1);
         for (const response of refused) {
-          expect(response.body).toMatchObject({ code: 'operation.revision-conflict', expectedRevision: revision, actualRevision: revision + 1 });
+          expect(response.body).toMatchObject({
+            code: 'operation.revision-conflict',
+            expectedRevision: revision,
+            actualRevision: revision + 1,
+          });
         }
         const winner = responses.indexOf(created[0]);
         winners.push({ revision: revision + 1, raidId: `RAID-R${round}-W${winner}` });
       }
       const events = await stream('raced');
-      expect(events.slice(2).map((event) => ({ revision: event.revision, raidId: event.data['raidId'] }))).toEqual(winners);
+      expect(
+        events.slice(2).map((event) => ({ revision: event.revision, raidId: event.data['raidId'] })),
+      ).toEqual(winners);
       expect(new Set(events.map((event) => event.eventId)).size).toBe(events.length);
     });
 
@@ -431,14 +732,21 @@ describe('Recording Operation Venetic over HTTP', () => {
                 {
                   type: 'RaidConducted',
                   occurredAt: '2020-06-15T05:30:00Z',
-                  data: { ...example('RaidConducted'), raidId: `RAID-F${writer}`, ocgId: undefined, intelligenceRefs: undefined },
+                  data: {
+                    ...example('RaidConducted'),
+                    raidId: `RAID-F${writer}`,
+                    ocgId: undefined,
+                    intelligenceRefs: undefined,
+                  },
                 },
               ],
             }),
         ),
       );
       expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 20 }, () => 201));
-      const revisions = responses.map((response) => response.body.streamRevision as number).sort((a, b) => a - b);
+      const revisions = responses
+        .map((response) => response.body.streamRevision as number)
+        .sort((a, b) => a - b);
       expect(revisions).toEqual(Array.from({ length: 20 }, (_, index) => before + index));
       const events = await stream('raced');
       expect(events.length).toBe(before + 20);

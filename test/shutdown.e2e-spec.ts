@@ -17,7 +17,13 @@ interface Answer {
 }
 
 /** One request on its own connection (no keep-alive), so that a closed server shows as refused. */
-function post(port: number, path: string, payload: unknown, token: string, signalAt: () => number | null): Promise<Answer> {
+function post(
+  port: number,
+  path: string,
+  payload: unknown,
+  token: string,
+  signalAt: () => number | null,
+): Promise<Answer> {
   const text = JSON.stringify(payload);
   return new Promise((resolve) => {
     const request = httpRequest(
@@ -27,27 +33,51 @@ function post(port: number, path: string, payload: unknown, token: string, signa
         path,
         method: 'POST',
         agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), Authorization: token },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(text),
+          Authorization: token,
+        },
       },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, afterSignalMs: Date.now() - (signalAt() ?? Date.now()) }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body,
+            afterSignalMs: Date.now() - (signalAt() ?? Date.now()),
+          }),
+        );
       },
     );
-    request.on('error', () => resolve({ status: 'refused', body: '', afterSignalMs: Date.now() - (signalAt() ?? Date.now()) }));
+    request.on('error', () =>
+      resolve({ status: 'refused', body: '', afterSignalMs: Date.now() - (signalAt() ?? Date.now()) }),
+    );
     request.end(text);
   });
 }
 
 /** Starts the api as `npm start` would (the real main), resolving with its port once it listens. */
 function startServer(dataDir: string, output: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...testAuthEnvironment(), PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', TS_NODE_PROJECT: 'tsconfig.json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...testAuthEnvironment(),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        TS_NODE_PROJECT: 'tsconfig.json',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -61,7 +91,9 @@ function startServer(dataDir: string, output: string[]): Promise<{ child: ChildP
       }
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
-    child.once('exit', (code, signal) => reject(new Error(`the api exited before listening (${code ?? signal}): ${output.join('\n')}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the api exited before listening (${code ?? signal}): ${output.join('\n')}`)),
+    );
   });
 }
 
@@ -75,7 +107,8 @@ describe('SIGTERM', () => {
 
   afterAll(() => {
     // A failed run must not leave its server behind.
-    if (server !== undefined && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    if (server !== undefined && server.exitCode === null && server.signalCode === null)
+      server.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -96,7 +129,12 @@ describe('SIGTERM', () => {
           {
             type: 'OperationLaunched',
             occurredAt: '2020-03-26T09:00:00Z',
-            data: { codename: 'VENETIC', leadAgency: 'NCA', startedAt: '2020-03-26T09:00:00Z', description: 'EncroChat' },
+            data: {
+              codename: 'VENETIC',
+              leadAgency: 'NCA',
+              startedAt: '2020-03-26T09:00:00Z',
+              description: 'EncroChat',
+            },
           },
         ],
       },
@@ -123,7 +161,10 @@ describe('SIGTERM', () => {
       ],
     });
     const answers = Array.from({ length: 60 }, (_, index) =>
-      post(port, '/operations/venetic/events', raid(index), token, () => signalledAt).then((answer) => ({ index, ...answer })),
+      post(port, '/operations/venetic/events', raid(index), token, () => signalledAt).then((answer) => ({
+        index,
+        ...answer,
+      })),
     );
     // Signal as soon as the first answer is in: most of the others are still being served.
     await Promise.race(answers);
@@ -156,7 +197,10 @@ describe('SIGTERM', () => {
     const store = await createEventStore({ kind: 'sqlite', file });
     try {
       const events = await store.readStream('operation-venetic');
-      const stored = events.slice(1).map((event) => event.data['raidId']).sort();
+      const stored = events
+        .slice(1)
+        .map((event) => event.data['raidId'])
+        .sort();
       expect(stored).toEqual(acknowledged.map((answer) => `RAID-${answer.index}`).sort());
       expect(events.map((event) => event.revision)).toEqual(events.map((_, index) => index));
     } finally {

@@ -24,7 +24,10 @@ import { OperationLaunchedV1 } from './operation-launched/operation-launched.v1'
 import { OperationalPhaseEndedV1 } from './operational-phase-ended/operational-phase-ended.v1';
 import { OrganisedCrimeGroupIdentifiedV1 } from './organised-crime-group-identified/organised-crime-group-identified.v1';
 import { RaidConductedV1 } from './raid-conducted/raid-conducted.v1';
-import { toStoredSeizureRecorded, type StoredSeizureRecordedData } from './seizure-recorded/seizure-recorded.stored';
+import {
+  toStoredSeizureRecorded,
+  type StoredSeizureRecordedData,
+} from './seizure-recorded/seizure-recorded.stored';
 import { SeizureRecordedV1 } from './seizure-recorded/seizure-recorded.v1';
 import { ThreatToLifeMitigatedV1 } from './threat-to-life-mitigated/threat-to-life-mitigated.v1';
 import { joinPath, flattenValidationErrors, type FieldError } from './validation/field-error';
@@ -102,7 +105,13 @@ function atLeastOneSeizureLine(data: SeizureRecordedV1): FieldError[] {
   const lines = [data.drugs, data.firearms, data.cash, data.other].filter((kind) => kind !== undefined);
   return lines.length > 0
     ? []
-    : [{ path: '', constraint: 'atLeastOneLine', message: 'a seizure needs at least one line: drugs, firearms, cash or other' }];
+    : [
+        {
+          path: '',
+          constraint: 'atLeastOneLine',
+          message: 'a seizure needs at least one line: drugs, firearms, cash or other',
+        },
+      ];
 }
 
 function define(
@@ -122,14 +131,20 @@ export const EVENT_CATALOGUE: { readonly [K in EventType]: EventTypeDefinition }
   AgencyJoined: define('AgencyJoined', 'A UK agency joins the operation and may then record events.', [
     { version: 1, dataClass: AgencyJoinedV1 },
   ]),
-  EncryptionCracked: define('EncryptionCracked', 'Partners overcame the encryption of a communication platform.', [
-    { version: 1, dataClass: EncryptionCrackedV1 },
-  ]),
+  EncryptionCracked: define(
+    'EncryptionCracked',
+    'Partners overcame the encryption of a communication platform.',
+    [{ version: 1, dataClass: EncryptionCrackedV1 }],
+  ),
   IntelligenceReceived: define(
     'IntelligenceReceived',
     'An intelligence report, graded 3x5x2, reached the operation.',
     [
-      { version: 1, dataClass: IntelligenceReceivedV1, upcast: upcastIntelligenceReceivedV1 as (data: never) => object },
+      {
+        version: 1,
+        dataClass: IntelligenceReceivedV1,
+        upcast: upcastIntelligenceReceivedV1 as (data: never) => object,
+      },
       { version: 2, dataClass: IntelligenceReceivedV2 },
     ],
     'OFFICIAL-SENSITIVE',
@@ -154,7 +169,11 @@ export const EVENT_CATALOGUE: { readonly [K in EventType]: EventTypeDefinition }
     { version: 1, dataClass: ChargeBroughtV1 },
   ]),
   SeizureRecorded: define('SeizureRecorded', 'Drugs, firearms, cash or other property were seized.', [
-    { version: 1, dataClass: SeizureRecordedV1, check: atLeastOneSeizureLine as (data: never) => FieldError[] },
+    {
+      version: 1,
+      dataClass: SeizureRecordedV1,
+      check: atLeastOneSeizureLine as (data: never) => FieldError[],
+    },
   ]),
   ThreatToLifeMitigated: define(
     'ThreatToLifeMitigated',
@@ -171,9 +190,11 @@ export const EVENT_CATALOGUE: { readonly [K in EventType]: EventTypeDefinition }
   OperationalPhaseEnded: define('OperationalPhaseEnded', 'No more raids, arrests or seizures.', [
     { version: 1, dataClass: OperationalPhaseEndedV1 },
   ]),
-  OperationClosed: define('OperationClosed', 'The operation is closed: only corrections and charges follow.', [
-    { version: 1, dataClass: OperationClosedV1 },
-  ]),
+  OperationClosed: define(
+    'OperationClosed',
+    'The operation is closed: only corrections and charges follow.',
+    [{ version: 1, dataClass: OperationClosedV1 }],
+  ),
 };
 
 export function currentVersionOf(type: EventType): number {
@@ -209,7 +230,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Rejects what must never reach the transformer: prototype keys and absurd nesting. */
 function structuralErrors(value: unknown, path: string, depth: number): FieldError[] {
   if (value === null || typeof value !== 'object') return [];
-  if (depth > MAX_DEPTH) return [{ path, constraint: 'maxDepth', message: `data is nested deeper than ${MAX_DEPTH} levels` }];
+  if (depth > MAX_DEPTH)
+    return [{ path, constraint: 'maxDepth', message: `data is nested deeper than ${MAX_DEPTH} levels` }];
   const errors: FieldError[] = [];
   for (const key of Object.keys(value)) {
     const child = joinPath(path, key);
@@ -222,9 +244,15 @@ function structuralErrors(value: unknown, path: string, depth: number): FieldErr
   return errors;
 }
 
-function validateAgainstClass(dataClass: EventDataClass, data: unknown): { errors: FieldError[]; data: object } {
+function validateAgainstClass(
+  dataClass: EventDataClass,
+  data: unknown,
+): { errors: FieldError[]; data: object } {
   if (!isPlainObject(data)) {
-    return { errors: [{ path: '', constraint: 'isObject', message: 'data must be a JSON object' }], data: {} };
+    return {
+      errors: [{ path: '', constraint: 'isObject', message: 'data must be a JSON object' }],
+      data: {},
+    };
   }
   const structural = structuralErrors(data, '', 1);
   if (structural.length > 0) return { errors: structural, data: {} };
@@ -249,7 +277,8 @@ function upcastChain(definition: EventTypeDefinition, fromVersion: number, data:
   let upcast = data;
   for (let version = fromVersion; version < definition.currentVersion; version += 1) {
     const step = definition.versions[version - 1]!.upcast;
-    if (step === undefined) throw new Error(`${definition.type} v${version} has no upcaster to v${version + 1}`);
+    if (step === undefined)
+      throw new Error(`${definition.type} v${version} has no upcaster to v${version + 1}`);
     upcast = step(upcast as never);
   }
   return upcast;
@@ -267,13 +296,27 @@ export function validateEventData<K extends EventType>(
   schemaVersion: number,
   data: unknown,
 ): EventDataValidation<EventDataByType[K]>;
-export function validateEventData(type: string, schemaVersion: number, data: unknown): EventDataValidation<object>;
-export function validateEventData(type: string, schemaVersion: number, data: unknown): EventDataValidation<object> {
+export function validateEventData(
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+): EventDataValidation<object>;
+export function validateEventData(
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+): EventDataValidation<object> {
   if (!isEventType(type)) {
     return {
       ok: false,
       reason: 'unknown-type',
-      errors: [{ path: '', constraint: 'isKnownEventType', message: `unknown event type "${String(type)}"; known types: ${EVENT_TYPES.join(', ')}` }],
+      errors: [
+        {
+          path: '',
+          constraint: 'isKnownEventType',
+          message: `unknown event type "${String(type)}"; known types: ${EVENT_TYPES.join(', ')}`,
+        },
+      ],
     };
   }
   const definition = EVENT_CATALOGUE[type];
@@ -298,11 +341,20 @@ export function validateEventData(type: string, schemaVersion: number, data: unk
   let valid = checked.data;
   if (type === 'EventCorrected') {
     const correction = valid as EventCorrectedV1;
-    const replacement = validateEventData(correction.correctedType, currentVersionOf(correction.correctedType), correction.replacement);
-    if (!replacement.ok) return { ok: false, reason: 'invalid-data', errors: prefixed('replacement', replacement.errors) };
+    const replacement = validateEventData(
+      correction.correctedType,
+      currentVersionOf(correction.correctedType),
+      correction.replacement,
+    );
+    if (!replacement.ok)
+      return { ok: false, reason: 'invalid-data', errors: prefixed('replacement', replacement.errors) };
     valid = { ...correction, replacement: replacement.data };
   }
-  return { ok: true, schemaVersion: definition.currentVersion, data: upcastChain(definition, schemaVersion, valid) };
+  return {
+    ok: true,
+    schemaVersion: definition.currentVersion,
+    data: upcastChain(definition, schemaVersion, valid),
+  };
 }
 
 /**
@@ -310,7 +362,10 @@ export function validateEventData(type: string, schemaVersion: number, data: unk
  * server derives (drug classes; for a correction, the replacement's stored form
  * and its schema version).
  */
-export function toStoredEventData<K extends EventType>(type: K, data: EventDataByType[K]): StoredEventDataByType[K];
+export function toStoredEventData<K extends EventType>(
+  type: K,
+  data: EventDataByType[K],
+): StoredEventDataByType[K];
 export function toStoredEventData(type: EventType, data: object): object {
   switch (type) {
     case 'SeizureRecorded':
@@ -334,7 +389,11 @@ export function toStoredEventData(type: EventType, data: object): object {
  * old event never reaches them in an old shape. Throws on an unknown type or
  * version: a stream holding one is not ours to guess about.
  */
-export function upcastStoredEventData<K extends EventType>(type: K, schemaVersion: number, data: object): StoredEventDataByType[K];
+export function upcastStoredEventData<K extends EventType>(
+  type: K,
+  schemaVersion: number,
+  data: object,
+): StoredEventDataByType[K];
 export function upcastStoredEventData(type: string, schemaVersion: number, data: object): object;
 export function upcastStoredEventData(type: string, schemaVersion: number, data: object): object {
   if (!isEventType(type)) throw new Error(`Stored event of unknown type "${type}"`);
@@ -347,7 +406,11 @@ export function upcastStoredEventData(type: string, schemaVersion: number, data:
   const correction = upcast as StoredEventCorrectedData;
   return {
     ...correction,
-    replacement: upcastStoredEventData(correction.correctedType, correction.replacementSchemaVersion, correction.replacement),
+    replacement: upcastStoredEventData(
+      correction.correctedType,
+      correction.replacementSchemaVersion,
+      correction.replacement,
+    ),
     replacementSchemaVersion: currentVersionOf(correction.correctedType),
   };
 }

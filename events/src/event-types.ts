@@ -60,4 +60,8 @@ export const RETRACTABLE_EVENT_TYPES = [
 export type RetractableEventType = (typeof RETRACTABLE_EVENT_TYPES)[number];
 
 /** Operational events: refused once the operational phase has ended. */
-export const OPERATIONAL_EVENT_TYPES = ['RaidConducted', 'ArrestMade', 'SeizureRecorded'] as const satisfies readonly EventType[];
+export const OPERATIONAL_EVENT_TYPES = [
+  'RaidConducted',
+  'ArrestMade',
+  'SeizureRecorded',
+] as const satisfies readonly EventType[];

@@ -20,7 +20,10 @@ function main(): void {
   for (const type of EVENT_TYPES) {
     for (const { version } of EVENT_CATALOGUE[type].versions) {
       mkdirSync(join(CATALOGUE_DIR, type), { recursive: true });
-      writeFileSync(schemaFilePath(type, version), `${JSON.stringify(eventDataJsonSchema(type, version), null, 2)}\n`);
+      writeFileSync(
+        schemaFilePath(type, version),
+        `${JSON.stringify(eventDataJsonSchema(type, version), null, 2)}\n`,
+      );
       written += 1;
     }
   }

@@ -21,7 +21,10 @@ export function apiClient(app: INestApplication) {
     const roles = [principal.role].flat();
     // A real token signed with the key the test app trusts: every e2e suite goes through real authentication.
     return {
-      Authorization: bearerFor({ ...principal, subject: principal.subject ?? `${roles[0]}@${principal.agency}`.toLowerCase() }),
+      Authorization: bearerFor({
+        ...principal,
+        subject: principal.subject ?? `${roles[0]}@${principal.agency}`.toLowerCase(),
+      }),
     };
   };
   const withHeaders = (headers: Record<string, string>) => ({

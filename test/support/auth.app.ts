@@ -19,7 +19,12 @@ export interface SecuredTestApp {
   /** Every route the Fastify instance registered, HEAD routes aside (they share their GET's handler and guard). */
   readonly routes: readonly RouteKey[];
   /** Sends one request and resolves with its status once the headers arrive (so live streams work too). */
-  statusOf(method: string, path: string, headers?: Record<string, string | undefined>, body?: unknown): Promise<number>;
+  statusOf(
+    method: string,
+    path: string,
+    headers?: Record<string, string | undefined>,
+    body?: unknown,
+  ): Promise<number>;
   /** Sends one request and reads the whole body (not for live streams). */
   fetch(
     method: string,
@@ -75,10 +80,9 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const defined = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
-        string,
-        string
-      >;
+      const defined = Object.fromEntries(
+        Object.entries(headers).filter(([, value]) => value !== undefined),
+      ) as Record<string, string>;
       const call = httpRequest(
         {
           host: '127.0.0.1',
@@ -96,7 +100,9 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
           }
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () =>
+            resolve({ status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }),
+          );
           response.on('error', reject);
         },
       );
@@ -111,36 +117,41 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
 
   function open(path: string, headers: Record<string, string | undefined> = {}): Promise<LiveStream> {
     return new Promise((resolve, reject) => {
-      const defined = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
-        string,
-        string
-      >;
-      const call = httpRequest({ host: '127.0.0.1', port, method: 'GET', path, headers: defined }, (response) => {
-        let received = '';
-        const waiters: (() => void)[] = [];
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          received += chunk;
-          waiters.splice(0).forEach((wake) => wake());
-        });
-        response.on('error', () => undefined);
-        resolve({
-          status: response.statusCode ?? 0,
-          text: () => received,
-          until: (predicate, timeoutMs = 10_000) =>
-            new Promise<string>((done, fail) => {
-              const deadline = setTimeout(() => fail(new Error(`stream ${path} did not deliver in time:\n${received}`)), timeoutMs);
-              const check = () => {
-                if (predicate(received)) {
-                  clearTimeout(deadline);
-                  done(received);
-                } else waiters.push(check);
-              };
-              check();
-            }),
-          close: () => response.destroy(),
-        });
-      });
+      const defined = Object.fromEntries(
+        Object.entries(headers).filter(([, value]) => value !== undefined),
+      ) as Record<string, string>;
+      const call = httpRequest(
+        { host: '127.0.0.1', port, method: 'GET', path, headers: defined },
+        (response) => {
+          let received = '';
+          const waiters: (() => void)[] = [];
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            received += chunk;
+            waiters.splice(0).forEach((wake) => wake());
+          });
+          response.on('error', () => undefined);
+          resolve({
+            status: response.statusCode ?? 0,
+            text: () => received,
+            until: (predicate, timeoutMs = 10_000) =>
+              new Promise<string>((done, fail) => {
+                const deadline = setTimeout(
+                  () => fail(new Error(`stream ${path} did not deliver in time:\n${received}`)),
+                  timeoutMs,
+                );
+                const check = () => {
+                  if (predicate(received)) {
+                    clearTimeout(deadline);
+                    done(received);
+                  } else waiters.push(check);
+                };
+                check();
+              }),
+            close: () => response.destroy(),
+          });
+        },
+      );
       call.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code !== 'ECONNRESET') reject(error);
       });
@@ -152,7 +163,8 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
     app,
     routes,
     open,
-    statusOf: async (method, path, headers = {}, body) => (await send(method, path, headers, body, false)).status,
+    statusOf: async (method, path, headers = {}, body) =>
+      (await send(method, path, headers, body, false)).status,
     fetch: (method, path, headers = {}, body) => send(method, path, headers, body, true),
     async close() {
       await app.close();

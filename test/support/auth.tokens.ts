@@ -56,7 +56,11 @@ export interface TokenOverrides {
 const base64url = (value: Buffer | string): string => Buffer.from(value).toString('base64url');
 
 /** Signs a compact JWS with ES256 (or leaves it unsigned for `alg: none`). */
-export function signJwt(header: Record<string, unknown>, claims: Record<string, unknown>, key?: KeyObject): string {
+export function signJwt(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key?: KeyObject,
+): string {
   const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
   if (header['alg'] === 'none') return `${signingInput}.`;
   const signature = sign('sha256', Buffer.from(signingInput), {

@@ -25,67 +25,71 @@ export interface SseConnection {
  */
 export function connectSse(url: string, headers: Record<string, string>): Promise<SseConnection> {
   return new Promise((resolve, reject) => {
-    const client: ClientRequest = request(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } }, (response) => {
-      const queue: ReceivedSseMessage[] = [];
-      const waiters: ((message: ReceivedSseMessage | null) => void)[] = [];
-      const comments: string[] = [];
-      let ended = false;
-      let buffer = '';
-      let id: string | undefined;
-      let event = 'message';
-      let data: string[] = [];
-      const deliver = (message: ReceivedSseMessage | null): void => {
-        const waiter = waiters.shift();
-        if (waiter) waiter(message);
-        else if (message) queue.push(message);
-      };
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline).replace(/\r$/, '');
-          buffer = buffer.slice(newline + 1);
-          if (line === '') {
-            if (data.length > 0) deliver({ id, event, data: data.join('\n') });
-            event = 'message';
-            data = [];
-          } else if (line.startsWith(':')) {
-            comments.push(line.slice(1).trim());
-          } else {
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'id') id = value;
-            else if (field === 'event') event = value;
-            else if (field === 'data') data.push(value);
+    const client: ClientRequest = request(
+      url,
+      { agent: false, headers: { accept: 'text/event-stream', ...headers } },
+      (response) => {
+        const queue: ReceivedSseMessage[] = [];
+        const waiters: ((message: ReceivedSseMessage | null) => void)[] = [];
+        const comments: string[] = [];
+        let ended = false;
+        let buffer = '';
+        let id: string | undefined;
+        let event = 'message';
+        let data: string[] = [];
+        const deliver = (message: ReceivedSseMessage | null): void => {
+          const waiter = waiters.shift();
+          if (waiter) waiter(message);
+          else if (message) queue.push(message);
+        };
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let newline: number;
+          while ((newline = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, newline).replace(/\r$/, '');
+            buffer = buffer.slice(newline + 1);
+            if (line === '') {
+              if (data.length > 0) deliver({ id, event, data: data.join('\n') });
+              event = 'message';
+              data = [];
+            } else if (line.startsWith(':')) {
+              comments.push(line.slice(1).trim());
+            } else {
+              const colon = line.indexOf(':');
+              const field = colon < 0 ? line : line.slice(0, colon);
+              const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+              if (field === 'id') id = value;
+              else if (field === 'event') event = value;
+              else if (field === 'data') data.push(value);
+            }
           }
-        }
-      });
-      const end = (): void => {
-        ended = true;
-        while (waiters.length > 0) deliver(null);
-      };
-      response.on('end', end);
-      response.on('close', end);
-      response.on('error', end);
-      resolve({
-        status: response.statusCode ?? 0,
-        headers: response.headers,
-        comments,
-        next: () =>
-          new Promise((resolveNext) => {
-            const queued = queue.shift();
-            if (queued) resolveNext(queued);
-            else if (ended) resolveNext(null);
-            else waiters.push(resolveNext);
-          }),
-        close: () => {
-          client.destroy();
-          end();
-        },
-      });
-    });
+        });
+        const end = (): void => {
+          ended = true;
+          while (waiters.length > 0) deliver(null);
+        };
+        response.on('end', end);
+        response.on('close', end);
+        response.on('error', end);
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          comments,
+          next: () =>
+            new Promise((resolveNext) => {
+              const queued = queue.shift();
+              if (queued) resolveNext(queued);
+              else if (ended) resolveNext(null);
+              else waiters.push(resolveNext);
+            }),
+          close: () => {
+            client.destroy();
+            end();
+          },
+        });
+      },
+    );
     client.on('error', reject);
     client.end();
   });

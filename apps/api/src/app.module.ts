@@ -43,9 +43,15 @@ export class AppModule {
         EventStoreModule.forRoot(eventStoreOptionsOf(config)),
         AuthModule.forApi(options.auth, config.dataDir),
         HealthModule,
-        RecordingHttpModule.forRoot({ model: options.model, clock: options.clock, maxBatchEvents: config.maxBatchEvents }),
+        RecordingHttpModule.forRoot({
+          model: options.model,
+          clock: options.clock,
+          maxBatchEvents: config.maxBatchEvents,
+        }),
         HistoryModule.forRoot(),
-        ReadModelsModule.forRoot({ projections: { checkpointDirectory: join(config.dataDir, 'projections') } }),
+        ReadModelsModule.forRoot({
+          projections: { checkpointDirectory: join(config.dataDir, 'projections') },
+        }),
         MetricsModule,
         ...(options.imports ?? []),
       ],

@@ -15,7 +15,12 @@ const v1 = {
 const v2 = {
   reportRef: 'VEN-INT-2020-000417',
   fromAgency: 'NCA',
-  grading: { source: 1, intelligence: 'B', handling: 'C', conditions: 'No executive action without NCA consultation' },
+  grading: {
+    source: 1,
+    intelligence: 'B',
+    handling: 'C',
+    conditions: 'No executive action without NCA consultation',
+  },
   priority: 'HIGH',
   threatToLife: true,
   subjects: ['SUBJ-7F3K2'],
@@ -28,12 +33,23 @@ describe('IntelligenceReceived v1 → v2', () => {
   });
 
   it('drops nothing but the moved fields when handling is P', () => {
-    const { handlingConditions: _conditions, ...permitted } = { ...v1, grading: '3/E/P', priority: 'HIGH' as const };
-    expect(upcastIntelligenceReceivedV1(permitted)).toEqual({ ...v2, grading: { source: 3, intelligence: 'E', handling: 'P' } });
+    const { handlingConditions: _conditions, ...permitted } = {
+      ...v1,
+      grading: '3/E/P',
+      priority: 'HIGH' as const,
+    };
+    expect(upcastIntelligenceReceivedV1(permitted)).toEqual({
+      ...v2,
+      grading: { source: 3, intelligence: 'E', handling: 'P' },
+    });
   });
 
   it('is what validateEventData returns for v1 data: the current version', () => {
-    expect(validateEventData('IntelligenceReceived', 1, v1)).toEqual({ ok: true, schemaVersion: 2, data: v2 });
+    expect(validateEventData('IntelligenceReceived', 1, v1)).toEqual({
+      ok: true,
+      schemaVersion: 2,
+      data: v2,
+    });
   });
 
   it('upcasts stored v1 data on read, as read models fold it', () => {
@@ -49,11 +65,19 @@ describe('IntelligenceReceived v1 → v2', () => {
       replacementSchemaVersion: 1,
       reason: 'Grading revised on review',
     };
-    expect(upcastStoredEventData('EventCorrected', 1, correction)).toEqual({ ...correction, replacement: v2, replacementSchemaVersion: 2 });
+    expect(upcastStoredEventData('EventCorrected', 1, correction)).toEqual({
+      ...correction,
+      replacement: v2,
+      replacementSchemaVersion: 2,
+    });
   });
 
   it('refuses a stored version that was never published', () => {
-    expect(() => upcastStoredEventData('IntelligenceReceived', 3, v2)).toThrow('Stored IntelligenceReceived event has unknown schema version 3');
-    expect(() => upcastStoredEventData('Teleported', 1, {})).toThrow('Stored event of unknown type "Teleported"');
+    expect(() => upcastStoredEventData('IntelligenceReceived', 3, v2)).toThrow(
+      'Stored IntelligenceReceived event has unknown schema version 3',
+    );
+    expect(() => upcastStoredEventData('Teleported', 1, {})).toThrow(
+      'Stored event of unknown type "Teleported"',
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { COMPACT_GRADING_PATTERN, type HandlingCode, type IntelligenceGrade, type SourceGrade } from '../vocabulary/intelligence.vocabulary';
+import {
+  COMPACT_GRADING_PATTERN,
+  type HandlingCode,
+  type IntelligenceGrade,
+  type SourceGrade,
+} from '../vocabulary/intelligence.vocabulary';
 import type { IntelligenceReceivedV1 } from './intelligence-received.v1';
 import type { IntelligenceReceivedV2 } from './intelligence-received.v2';
 
@@ -11,7 +16,8 @@ import type { IntelligenceReceivedV2 } from './intelligence-received.v2';
  */
 export function upcastIntelligenceReceivedV1(data: IntelligenceReceivedV1): IntelligenceReceivedV2 {
   const match = COMPACT_GRADING_PATTERN.exec(data.grading);
-  if (!match) throw new TypeError(`IntelligenceReceived v1 grading "${data.grading}" is not of the form 1/A/P`);
+  if (!match)
+    throw new TypeError(`IntelligenceReceived v1 grading "${data.grading}" is not of the form 1/A/P`);
   const { grading: _compact, handlingConditions, ...rest } = data;
   const handling = match[3] as HandlingCode;
   return {

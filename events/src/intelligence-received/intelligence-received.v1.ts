@@ -1,8 +1,18 @@
 import { IsBoolean, IsString, Matches } from 'class-validator';
 import { ANY_AGENCY_CODES, REGIONS, type AnyAgencyCode, type Region } from '../vocabulary/agency.vocabulary';
 import { COMPACT_GRADING_PATTERN, PRIORITIES, type Priority } from '../vocabulary/intelligence.vocabulary';
-import { DataSchema, IsOneOf, IsReference, IsReferenceList, IsText, PresentOnlyWhen } from '../validation/contract.decorators';
-import { HIGH_PRIORITY_WHEN_THREAT_TO_LIFE_SCHEMA, IsHighPriorityWhenThreatToLife } from './priority-for-threat-to-life.decorator';
+import {
+  DataSchema,
+  IsOneOf,
+  IsReference,
+  IsReferenceList,
+  IsText,
+  PresentOnlyWhen,
+} from '../validation/contract.decorators';
+import {
+  HIGH_PRIORITY_WHEN_THREAT_TO_LIFE_SCHEMA,
+  IsHighPriorityWhenThreatToLife,
+} from './priority-for-threat-to-life.decorator';
 
 const handlingIsC = (object: Record<string, unknown>): boolean =>
   typeof object['grading'] === 'string' && object['grading'].endsWith('/C');

@@ -11,8 +11,18 @@ import {
   type Priority,
   type SourceGrade,
 } from '../vocabulary/intelligence.vocabulary';
-import { DataSchema, IsOneOf, IsReference, IsReferenceList, IsText, PresentOnlyWhen } from '../validation/contract.decorators';
-import { HIGH_PRIORITY_WHEN_THREAT_TO_LIFE_SCHEMA, IsHighPriorityWhenThreatToLife } from './priority-for-threat-to-life.decorator';
+import {
+  DataSchema,
+  IsOneOf,
+  IsReference,
+  IsReferenceList,
+  IsText,
+  PresentOnlyWhen,
+} from '../validation/contract.decorators';
+import {
+  HIGH_PRIORITY_WHEN_THREAT_TO_LIFE_SCHEMA,
+  IsHighPriorityWhenThreatToLife,
+} from './priority-for-threat-to-life.decorator';
 
 /** The 3x5x2 grading of a piece of intelligence. */
 @DataSchema({

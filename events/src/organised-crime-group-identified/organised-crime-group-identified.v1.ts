@@ -1,6 +1,11 @@
 import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { UK_AGENCY_CODES, type UkAgencyCode } from '../vocabulary/agency.vocabulary';
-import { OCG_ACTIVITIES, OCG_BANDS, type OcgActivity, type OcgBand } from '../vocabulary/intelligence.vocabulary';
+import {
+  OCG_ACTIVITIES,
+  OCG_BANDS,
+  type OcgActivity,
+  type OcgBand,
+} from '../vocabulary/intelligence.vocabulary';
 import { IsListOf, IsOneOf, IsReference } from '../validation/contract.decorators';
 import { CODENAME_PATTERN } from '../validation/field-patterns';
 

@@ -19,7 +19,8 @@ addFormats(ajv);
 const compiled = new Map<string, ValidateFunction>();
 function schemaValidator(type: EventType, version: number): ValidateFunction {
   const key = `${type}/v${version}`;
-  if (!compiled.has(key)) compiled.set(key, ajv.compile(readJson(join(CATALOGUE_DIR, type, `v${version}.schema.json`)) as object));
+  if (!compiled.has(key))
+    compiled.set(key, ajv.compile(readJson(join(CATALOGUE_DIR, type, `v${version}.schema.json`)) as object));
   return compiled.get(key)!;
 }
 function example(type: EventType, version: number): Record<string, unknown> {
@@ -30,14 +31,22 @@ describe('the committed event catalogue', () => {
   it('holds exactly one schema and one example per type and version', () => {
     expect(readdirSync(CATALOGUE_DIR).sort()).toEqual([...EVENT_TYPES].sort());
     for (const type of EVENT_TYPES) {
-      const expected = EVENT_CATALOGUE[type].versions.flatMap(({ version }) => [`v${version}.example.json`, `v${version}.schema.json`]);
+      const expected = EVENT_CATALOGUE[type].versions.flatMap(({ version }) => [
+        `v${version}.example.json`,
+        `v${version}.schema.json`,
+      ]);
       expect(readdirSync(join(CATALOGUE_DIR, type)).sort()).toEqual(expected.sort());
     }
   });
 
-  it.each(versions)('%s v%d: the committed schema is the one generated from the data class (run npm run events:schemas)', (type, version) => {
-    expect(readJson(join(CATALOGUE_DIR, type, `v${version}.schema.json`))).toEqual(eventDataJsonSchema(type, version));
-  });
+  it.each(versions)(
+    '%s v%d: the committed schema is the one generated from the data class (run npm run events:schemas)',
+    (type, version) => {
+      expect(readJson(join(CATALOGUE_DIR, type, `v${version}.schema.json`))).toEqual(
+        eventDataJsonSchema(type, version),
+      );
+    },
+  );
 
   it.each(versions)('%s v%d: the example validates against the JSON Schema', (type, version) => {
     const validate = schemaValidator(type, version);
@@ -60,15 +69,36 @@ describe('the JSON Schemas refuse what the validators refuse', () => {
   const cases: [string, EventType, number, (data: Json) => void][] = [
     ['an unknown field', 'RaidConducted', 1, (d) => (d['source'] = 'client')],
     ['an unknown nested field', 'SeizureRecorded', 1, (d) => (d['drugs'][0]['drugClass'] = 'A')],
-    ['a threat to life at MEDIUM priority', 'IntelligenceReceived', 2, (d) => ((d['threatToLife'] = true), (d['priority'] = 'MEDIUM'))],
+    [
+      'a threat to life at MEDIUM priority',
+      'IntelligenceReceived',
+      2,
+      (d) => ((d['threatToLife'] = true), (d['priority'] = 'MEDIUM')),
+    ],
     ['handling C without conditions', 'IntelligenceReceived', 2, (d) => delete d['grading']['conditions']],
     ['conditions with handling P', 'IntelligenceReceived', 2, (d) => (d['grading']['handling'] = 'P')],
     ['v1 handling C without conditions', 'IntelligenceReceived', 1, (d) => delete d['handlingConditions']],
-    ['LSD by the kilogram', 'SeizureRecorded', 1, (d) => (d['drugs'][0] = { drugType: 'lsd', quantity: 1, unit: 'kg', purity: { testStatus: 'untested' } })],
+    [
+      'LSD by the kilogram',
+      'SeizureRecorded',
+      1,
+      (d) =>
+        (d['drugs'][0] = { drugType: 'lsd', quantity: 1, unit: 'kg', purity: { testStatus: 'untested' } }),
+    ],
     ['half a plant', 'SeizureRecorded', 1, (d) => (d['drugs'][1]['quantity'] = 140.5)],
-    ['a laboratory result without a percentage', 'SeizureRecorded', 1, (d) => delete d['drugs'][0]['purity']['percent']],
+    [
+      'a laboratory result without a percentage',
+      'SeizureRecorded',
+      1,
+      (d) => delete d['drugs'][0]['purity']['percent'],
+    ],
     ['POCA s294 cash under £1,000', 'SeizureRecorded', 1, (d) => (d['cash'][0]['amountPence'] = 99_999)],
-    ['a seizure with no line', 'SeizureRecorded', 1, (d) => ['drugs', 'firearms', 'cash', 'other'].forEach((k) => delete d[k])],
+    [
+      'a seizure with no line',
+      'SeizureRecorded',
+      1,
+      (d) => ['drugs', 'firearms', 'cash', 'other'].forEach((k) => delete d[k]),
+    ],
     ['a full postcode', 'RaidConducted', 1, (d) => (d['postcodeDistrict'] = 'LL11 2AB')],
     ['an unknown agency', 'AgencyJoined', 1, (d) => (d['agency'] = 'FBI')],
     ['a local time', 'RaidConducted', 1, (d) => (d['startedAt'] = '2020-06-15T05:30:00+01:00')],

@@ -33,7 +33,9 @@ function nestedClasses(dataClass: EventDataClass): EventDataClass[] {
   const metadatas = getMetadataStorage().getTargetValidationMetadatas(dataClass, '', true, false);
   return metadatas
     .filter((metadata) => metadata.type === ValidationTypes.NESTED_VALIDATION)
-    .map((metadata) => defaultMetadataStorage.findTypeMetadata(dataClass, metadata.propertyName)?.typeFunction())
+    .map((metadata) =>
+      defaultMetadataStorage.findTypeMetadata(dataClass, metadata.propertyName)?.typeFunction(),
+    )
     .filter((nested): nested is EventDataClass => typeof nested === 'function');
 }
 
@@ -72,7 +74,11 @@ function replacementClasses(): EventDataClass[] {
 function replacementConditionals(refPrefix: string): JsonSchema[] {
   return CORRECTABLE_EVENT_TYPES.map((type) => ({
     if: { properties: { correctedType: { const: type } }, required: ['correctedType'] },
-    then: { properties: { replacement: { $ref: `${refPrefix}${eventSchemaName(type, EVENT_CATALOGUE[type].currentVersion)}` } } },
+    then: {
+      properties: {
+        replacement: { $ref: `${refPrefix}${eventSchemaName(type, EVENT_CATALOGUE[type].currentVersion)}` },
+      },
+    },
   }));
 }
 
@@ -113,12 +119,19 @@ export function eventDataJsonSchema(type: EventType, version: number): JsonSchem
  * document). Use `eventSchemaName(type, version)` for the root of each.
  */
 export function eventSchemaComponents(refPrefix = '#/components/schemas/'): Record<string, JsonSchema> {
-  const roots = EVENT_TYPES.flatMap((type) => EVENT_CATALOGUE[type].versions.map((version) => version.dataClass));
+  const roots = EVENT_TYPES.flatMap((type) =>
+    EVENT_CATALOGUE[type].versions.map((version) => version.dataClass),
+  );
   const classes = collectClasses(roots);
   return Object.fromEntries(
     [...classes.keys()].sort().map((name) => {
       const schema = classSchema(classes.get(name)!, refPrefix);
-      return [name, name === eventSchemaName('EventCorrected', 1) ? withReplacementConditionals(schema, refPrefix) : schema];
+      return [
+        name,
+        name === eventSchemaName('EventCorrected', 1)
+          ? withReplacementConditionals(schema, refPrefix)
+          : schema,
+      ];
     }),
   );
 }

@@ -6,15 +6,21 @@ import { POCA_S294_MINIMUM_PENCE } from '../vocabulary/firearm.vocabulary';
 // `args.object` and stays silent when the sibling is itself invalid, so a client
 // sees one error per mistake.
 
-function rule(name: string, validate: (value: unknown, line: Record<string, unknown>) => boolean, message: (line: Record<string, unknown>) => string) {
+function rule(
+  name: string,
+  validate: (value: unknown, line: Record<string, unknown>) => boolean,
+  message: (line: Record<string, unknown>) => string,
+) {
   return (target: object, propertyKey: string): void =>
     registerDecorator({
       name,
       target: target.constructor,
       propertyName: propertyKey,
       validator: {
-        validate: (value: unknown, args?: ValidationArguments) => validate(value, (args?.object ?? {}) as Record<string, unknown>),
-        defaultMessage: (args?: ValidationArguments) => message((args?.object ?? {}) as Record<string, unknown>),
+        validate: (value: unknown, args?: ValidationArguments) =>
+          validate(value, (args?.object ?? {}) as Record<string, unknown>),
+        defaultMessage: (args?: ValidationArguments) =>
+          message((args?.object ?? {}) as Record<string, unknown>),
       },
     });
 }
@@ -23,7 +29,8 @@ function rule(name: string, validate: (value: unknown, line: Record<string, unkn
 export const IsUnitOfDrugType = () =>
   rule(
     'unitOfDrugType',
-    (unit, line) => !isDrugType(line['drugType']) || unitsAllowedFor(line['drugType']).includes(unit as QuantityUnit),
+    (unit, line) =>
+      !isDrugType(line['drugType']) || unitsAllowedFor(line['drugType']).includes(unit as QuantityUnit),
     (line) =>
       isDrugType(line['drugType'])
         ? `unit must be one of ${unitsAllowedFor(line['drugType']).join(', ')} for ${line['drugType']}`
@@ -42,7 +49,8 @@ export const IsWholeWhenCounted = () =>
 export const IsAtLeastPocaMinimum = () =>
   rule(
     'pocaS294Minimum',
-    (amount, line) => line['power'] !== 'poca-s294' || typeof amount !== 'number' || amount >= POCA_S294_MINIMUM_PENCE,
+    (amount, line) =>
+      line['power'] !== 'poca-s294' || typeof amount !== 'number' || amount >= POCA_S294_MINIMUM_PENCE,
     () => `amountPence must be at least ${POCA_S294_MINIMUM_PENCE} (£1,000) for a seizure under POCA s294`,
   );
 
@@ -50,6 +58,7 @@ export const IsAtLeastPocaMinimum = () =>
 export const IsWeaponOrRounds = () =>
   rule(
     'weaponOrRounds',
-    (count, line) => typeof count !== 'number' || typeof line['rounds'] !== 'number' || count + line['rounds'] > 0,
+    (count, line) =>
+      typeof count !== 'number' || typeof line['rounds'] !== 'number' || count + line['rounds'] > 0,
     () => 'a firearms line must record at least one weapon or one round',
   );

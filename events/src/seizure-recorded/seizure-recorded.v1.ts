@@ -33,8 +33,20 @@ import {
   type FirearmCategory,
   type OtherPropertyKind,
 } from '../vocabulary/firearm.vocabulary';
-import { DataSchema, IsOneOf, IsPostcodeDistrict, IsReference, IsText, PresentOnlyWhen } from '../validation/contract.decorators';
-import { IsAtLeastPocaMinimum, IsUnitOfDrugType, IsWeaponOrRounds, IsWholeWhenCounted } from './seizure-line.decorators';
+import {
+  DataSchema,
+  IsOneOf,
+  IsPostcodeDistrict,
+  IsReference,
+  IsText,
+  PresentOnlyWhen,
+} from '../validation/contract.decorators';
+import {
+  IsAtLeastPocaMinimum,
+  IsUnitOfDrugType,
+  IsWeaponOrRounds,
+  IsWholeWhenCounted,
+} from './seizure-line.decorators';
 
 /** Largest quantity of one line, in any unit (28 million pills fit). */
 export const MAX_LINE_QUANTITY = 1_000_000_000;
@@ -160,7 +172,12 @@ export class OtherSeizureLineV1 {
 
 /** Property was seized: at least one line of drugs, firearms, cash or other property. */
 @DataSchema({
-  anyOf: [{ required: ['drugs'] }, { required: ['firearms'] }, { required: ['cash'] }, { required: ['other'] }],
+  anyOf: [
+    { required: ['drugs'] },
+    { required: ['firearms'] },
+    { required: ['cash'] },
+    { required: ['other'] },
+  ],
 })
 export class SeizureRecordedV1 {
   /** Unique within the operation. */

@@ -44,15 +44,19 @@ export function DataSchema(schema: Record<string, unknown>): ClassDecorator & Pr
 export function IsUtcTimestamp(): Decorator {
   return compose(
     IsString(),
-    Matches(UTC_TIMESTAMP_PATTERN, { message: '$property must be a UTC timestamp such as 2020-06-13T05:30:00Z' }),
+    Matches(UTC_TIMESTAMP_PATTERN, {
+      message: '$property must be a UTC timestamp such as 2020-06-13T05:30:00Z',
+    }),
     (target, propertyKey) =>
       registerDecorator({
         name: 'isRealInstant',
         target: target.constructor,
         propertyName: String(propertyKey),
         validator: {
-          validate: (value: unknown) => typeof value !== 'string' || !UTC_TIMESTAMP_PATTERN.test(value) || isUtcTimestamp(value),
-          defaultMessage: (args?: ValidationArguments) => `${args?.property ?? 'value'} is not a real calendar instant`,
+          validate: (value: unknown) =>
+            typeof value !== 'string' || !UTC_TIMESTAMP_PATTERN.test(value) || isUtcTimestamp(value),
+          defaultMessage: (args?: ValidationArguments) =>
+            `${args?.property ?? 'value'} is not a real calendar instant`,
         },
       }),
     Transform(({ value }: { value: unknown }) => normaliseUtcTimestamp(value)),
@@ -78,7 +82,10 @@ export function IsReferenceList(min: number, max: number): Decorator {
     ArrayMaxSize(max),
     ArrayUnique(),
     IsString({ each: true }),
-    Matches(REFERENCE_PATTERN, { each: true, message: 'each value in $property must be a reference (letters, digits, "-", "_", "/")' }),
+    Matches(REFERENCE_PATTERN, {
+      each: true,
+      message: 'each value in $property must be a reference (letters, digits, "-", "_", "/")',
+    }),
   );
 }
 
@@ -109,7 +116,10 @@ export function IsListOf(values: readonly string[], min: number, max: number): D
     ArrayMinSize(min),
     ArrayMaxSize(max),
     ArrayUnique(),
-    IsIn(values as string[], { each: true, message: `each value in $property must be one of: ${values.join(', ')}` }),
+    IsIn(values as string[], {
+      each: true,
+      message: `each value in $property must be one of: ${values.join(', ')}`,
+    }),
   );
 }
 
@@ -119,7 +129,10 @@ export function IsListOf(values: readonly string[], min: number, max: number): D
  * of the property apply whenever it is present or required. The JSON Schema side
  * of the rule is stated on the class with an `if`/`then`.
  */
-export function PresentOnlyWhen(condition: (object: Record<string, unknown>) => boolean, when: string): Decorator {
+export function PresentOnlyWhen(
+  condition: (object: Record<string, unknown>) => boolean,
+  when: string,
+): Decorator {
   return (target, propertyKey) => {
     ValidateIf((object: Record<string, unknown>) => condition(object) || object[propertyKey] !== undefined)(
       target,
@@ -132,7 +145,9 @@ export function PresentOnlyWhen(condition: (object: Record<string, unknown>) => 
       constraints: [when],
       validator: {
         validate: (value: unknown, args?: ValidationArguments) =>
-          condition((args?.object ?? {}) as Record<string, unknown>) ? value !== undefined : value === undefined,
+          condition((args?.object ?? {}) as Record<string, unknown>)
+            ? value !== undefined
+            : value === undefined,
         defaultMessage: (args?: ValidationArguments) =>
           condition((args?.object ?? {}) as Record<string, unknown>)
             ? `${propertyKey} is required when ${when}`

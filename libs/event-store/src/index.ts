@@ -4,7 +4,11 @@ export * from './global-position';
 export * from './event-store.factory';
 export * from './event-store.module';
 /** The embedded adapter's class, for metrics (`metrics()`: transactions, appends, events written) and start-up checks. */
-export { SqliteEventStore, type SqliteEventStoreMetrics, type SqliteEventStoreOptions } from './sqlite/sqlite.event-store';
+export {
+  SqliteEventStore,
+  type SqliteEventStoreMetrics,
+  type SqliteEventStoreOptions,
+} from './sqlite/sqlite.event-store';
 /** The EventStoreDB adapter's options (with their defaults) and the errors it adds to the port's. */
 export {
   EventStoreDbConfigurationError,

@@ -47,7 +47,9 @@ export class AccessAuditController {
       after: sequence(query, 'after'),
       limit: pageSize(query['limit'], PAGE_SIZES.accessAudit),
       visible: (record: StoredAccessRecord) =>
-        record.operationId === null ? record.agency === principal.agency : visibleOperations.has(record.operationId),
+        record.operationId === null
+          ? record.agency === principal.agency
+          : visibleOperations.has(record.operationId),
     });
   }
 }

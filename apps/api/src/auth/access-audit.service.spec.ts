@@ -3,7 +3,10 @@ import { ACCESS_AUDIT_STREAM, AccessAudit, chainHash, type AccessRecord } from '
 
 const auditor = { subject: 'auditor-1', agency: 'NCA', roles: ['auditor'] as const };
 
-function access(index: number, overrides: Partial<AccessRecord> = {}): Omit<AccessRecord, 'subject' | 'agency' | 'roles'> {
+function access(
+  index: number,
+  overrides: Partial<AccessRecord> = {},
+): Omit<AccessRecord, 'subject' | 'agency' | 'roles'> {
   return {
     action: 'history.read',
     method: 'GET',
@@ -87,12 +90,18 @@ describe('AccessAudit', () => {
   });
 
   it('answers an empty page before anything was recorded', async () => {
-    await expect(audit.query({ limit: 10, visible: () => true })).resolves.toEqual({ records: [], next: null });
+    await expect(audit.query({ limit: 10, visible: () => true })).resolves.toEqual({
+      records: [],
+      next: null,
+    });
   });
 
   it('examines a bounded number of records per call and says where to continue', async () => {
     for (let index = 0; index < 5; index++) {
-      await audit.record({ ...auditor, ...access(index, { operationId: index === 4 ? 'venetic' : 'elsewhere' }) });
+      await audit.record({
+        ...auditor,
+        ...access(index, { operationId: index === 4 ? 'venetic' : 'elsewhere' }),
+      });
     }
     const visible = (record: AccessRecord) => record.operationId === 'venetic';
     const first = await audit.query({ limit: 10, visible }, 3);

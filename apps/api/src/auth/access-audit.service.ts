@@ -92,7 +92,11 @@ export class AccessAudit implements OnModuleInit {
 
   /** Records an access; resolves once it is stored. */
   record(access: Omit<AccessRecord, 'at'> & { at?: string }): Promise<void> {
-    const record: AccessRecord = { ...access, roles: [...access.roles], at: access.at ?? new Date().toISOString() };
+    const record: AccessRecord = {
+      ...access,
+      roles: [...access.roles],
+      at: access.at ?? new Date().toISOString(),
+    };
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
       if (!this.flushing) this.flushing = this.flush();
@@ -104,7 +108,12 @@ export class AccessAudit implements OnModuleInit {
     principal: Principal,
     access: Pick<AccessRecord, 'action' | 'method' | 'path' | 'operationId' | 'outcome' | 'correlationId'>,
   ): Promise<void> {
-    return this.record({ ...access, subject: principal.subject, agency: principal.agency, roles: principal.roles });
+    return this.record({
+      ...access,
+      subject: principal.subject,
+      agency: principal.agency,
+      roles: principal.roles,
+    });
   }
 
   /**
@@ -144,7 +153,10 @@ export class AccessAudit implements OnModuleInit {
 
   private async loadHead(): Promise<void> {
     try {
-      const [last] = await this.store.readStream(ACCESS_AUDIT_STREAM, { direction: 'backwards', maxCount: 1 });
+      const [last] = await this.store.readStream(ACCESS_AUDIT_STREAM, {
+        direction: 'backwards',
+        maxCount: 1,
+      });
       this.head = { revision: last.revision, hash: String(last.metadata['hash']) };
     } catch (error: unknown) {
       if (!(error instanceof StreamNotFoundError)) throw error;

@@ -6,8 +6,7 @@ import type { Role } from './principal';
  * a route without it (deny by default).
  */
 export type AccessPolicy =
-  | { readonly kind: 'public' }
-  | { readonly kind: 'roles'; readonly roles: readonly Role[] };
+  { readonly kind: 'public' } | { readonly kind: 'roles'; readonly roles: readonly Role[] };
 
 /** Which route parameter names the operation a route reads or writes. */
 export interface OperationScope {
@@ -39,7 +38,10 @@ export const ForOperation = (
   param = 'operationId',
   options: { allowUnknown?: boolean } = {},
 ): MethodDecorator & ClassDecorator =>
-  SetMetadata<string, OperationScope>(OPERATION_SCOPE, { param, allowUnknown: options.allowUnknown ?? false });
+  SetMetadata<string, OperationScope>(OPERATION_SCOPE, {
+    param,
+    allowUnknown: options.allowUnknown ?? false,
+  });
 
 /** Records every granted call of the route in the access audit (who, what, when). */
 export const AuditAccess = (action: string): MethodDecorator & ClassDecorator =>
@@ -50,4 +52,7 @@ export const AllowOnOperation = (
   roles: [Role, ...Role[]],
   options: { param?: string; allowUnknown?: boolean } = {},
 ): MethodDecorator =>
-  applyDecorators(Allow(...roles), ForOperation(options.param ?? 'operationId', { allowUnknown: options.allowUnknown }));
+  applyDecorators(
+    Allow(...roles),
+    ForOperation(options.param ?? 'operationId', { allowUnknown: options.allowUnknown }),
+  );

@@ -13,9 +13,8 @@ import { TokenVerifier } from './token-verifier';
  * document) never meet the Nest guard; they are listed here with their policy.
  * Anything else outside Nest controllers is a test failure (auth route-table e2e).
  */
-export const NON_CONTROLLER_ROUTES: readonly { readonly prefix: string; readonly policy: 'authenticated' }[] = [
-  { prefix: '/docs', policy: 'authenticated' },
-];
+export const NON_CONTROLLER_ROUTES: readonly { readonly prefix: string; readonly policy: 'authenticated' }[] =
+  [{ prefix: '/docs', policy: 'authenticated' }];
 
 const CORS_ALLOWED_HEADERS = [
   'Authorization',
@@ -33,7 +32,10 @@ const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'Retry-After', 'WWW-Authentica
  * CORS allow-list, authentication of non-controller routes, and, in local
  * development mode, prints ready-to-use tokens. Call once, before `listen`/`init`.
  */
-export async function configureSecurity(app: NestFastifyApplication, config: AuthConfiguration): Promise<void> {
+export async function configureSecurity(
+  app: NestFastifyApplication,
+  config: AuthConfiguration,
+): Promise<void> {
   // Built once. (The @fastify/helmet plugin builds helmet's middleware, parsing the
   // CSP directives, on every request: a few per cent of a busy server's time.)
   const securityHeaders = helmet({
@@ -114,7 +116,12 @@ async function printLocalDevTokens(config: AuthConfiguration): Promise<void> {
     'Bearer tokens for agency NCA, valid 12 hours (more: npm run cli -- token --role <role> --agency <code>):',
   ];
   for (const role of ROLES) {
-    const token = await issueToken(key, { subject: `local-${role}`, agency: 'NCA', roles: [role], ttlSeconds: 12 * 3600 });
+    const token = await issueToken(key, {
+      subject: `local-${role}`,
+      agency: 'NCA',
+      roles: [role],
+      ttlSeconds: 12 * 3600,
+    });
     lines.push(`  ${role.padEnd(8)} ${token}`);
   }
   lines.push('');

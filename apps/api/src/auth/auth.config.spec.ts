@@ -116,18 +116,36 @@ describe('readAuthConfiguration', () => {
       'AUTH_JWT_PUBLIC_KEY: is not a usable public key: a symmetric key cannot verify tokens here',
     ],
     [
-      { AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey), AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_JWT_ALGORITHMS: 'HS256,none' },
+      {
+        AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey),
+        AUTH_ISSUER: 'i',
+        AUTH_AUDIENCE: 'a',
+        AUTH_JWT_ALGORITHMS: 'HS256,none',
+      },
       'AUTH_JWT_ALGORITHMS: accepts only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA; refused: HS256, none',
     ],
     [
-      { AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey), AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', CORS_ALLOWED_ORIGINS: '*' },
+      {
+        AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey),
+        AUTH_ISSUER: 'i',
+        AUTH_AUDIENCE: 'a',
+        CORS_ALLOWED_ORIGINS: '*',
+      },
       'CORS_ALLOWED_ORIGINS: "*" is not an origin',
     ],
     [
-      { AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey), AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', RATE_LIMIT_REQUESTS: '0' },
+      {
+        AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey),
+        AUTH_ISSUER: 'i',
+        AUTH_AUDIENCE: 'a',
+        RATE_LIMIT_REQUESTS: '0',
+      },
       'RATE_LIMIT_REQUESTS: must be an integer between 1 and 1000000; got "0"',
     ],
-    [{ AUTH_MODE: 'local-dev', NODE_ENV: 'production' }, 'AUTH_MODE: local-dev is refused when NODE_ENV=production'],
+    [
+      { AUTH_MODE: 'local-dev', NODE_ENV: 'production' },
+      'AUTH_MODE: local-dev is refused when NODE_ENV=production',
+    ],
     [
       { AUTH_MODE: 'local-dev', AUTH_JWKS_URL: 'https://idp/jwks' },
       'AUTH_JWKS_URL: cannot be combined with AUTH_MODE=local-dev',
@@ -148,9 +166,18 @@ describe('readAuthConfiguration', () => {
     expect(statSync(localDevKeyPath(dataDir)).mode & 0o777).toBe(0o600);
     const second = readAuthConfiguration({ AUTH_MODE: 'local-dev' }, dataDir);
     expect(second.localDev?.created).toBe(false);
-    expect(second.options).toMatchObject({ issuer: LOCAL_DEV_ISSUER, audience: LOCAL_DEV_AUDIENCE, algorithms: ['ES256'] });
+    expect(second.options).toMatchObject({
+      issuer: LOCAL_DEV_ISSUER,
+      audience: LOCAL_DEV_AUDIENCE,
+      algorithms: ['ES256'],
+    });
 
-    const token = await issueToken(first.localDev!.key, { subject: 'officer-1', agency: 'NWP', roles: ['recorder'], ttlSeconds: 3600 });
+    const token = await issueToken(first.localDev!.key, {
+      subject: 'officer-1',
+      agency: 'NWP',
+      roles: ['recorder'],
+      ttlSeconds: 3600,
+    });
     await expect(new TokenVerifier(second.options).verify(token)).resolves.toEqual({
       subject: 'officer-1',
       agency: 'NWP',

@@ -22,7 +22,18 @@ export class AuthConfigurationError extends Error {
 }
 
 /** Asymmetric JWS algorithms only: a symmetric one would let a public key double as a secret. */
-const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 export interface AuthConfiguration {
   readonly options: AuthModuleOptions;
@@ -42,7 +53,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function readAuthConfiguration(env: Env, dataDir: string): AuthConfiguration {
   const mode = optional(env, 'AUTH_MODE') ?? 'jwt';
   if (mode !== 'jwt' && mode !== 'local-dev') {
-    throw new AuthConfigurationError('AUTH_MODE', `must be "jwt" or "local-dev"; got ${JSON.stringify(mode)}`);
+    throw new AuthConfigurationError(
+      'AUTH_MODE',
+      `must be "jwt" or "local-dev"; got ${JSON.stringify(mode)}`,
+    );
   }
   const common = {
     agencyClaim: claimName(env, 'AUTH_AGENCY_CLAIM', 'agency'),
@@ -143,9 +157,16 @@ export function readCorsOrigins(env: Env): string[] {
       try {
         url = new URL(origin);
       } catch {
-        throw new AuthConfigurationError('CORS_ALLOWED_ORIGINS', `${JSON.stringify(origin)} is not an origin`);
+        throw new AuthConfigurationError(
+          'CORS_ALLOWED_ORIGINS',
+          `${JSON.stringify(origin)} is not an origin`,
+        );
       }
-      if (origin === '*' || url.origin !== origin || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      if (
+        origin === '*' ||
+        url.origin !== origin ||
+        (url.protocol !== 'https:' && url.protocol !== 'http:')
+      ) {
         throw new AuthConfigurationError(
           'CORS_ALLOWED_ORIGINS',
           `${JSON.stringify(origin)} must be an exact origin such as https://dashboard.example.org (no path, no wildcard)`,
@@ -170,7 +191,10 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
   const raw = optional(env, variable);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new AuthConfigurationError(variable, `must be an integer between ${min} and ${max}; got ${JSON.stringify(raw)}`);
+    throw new AuthConfigurationError(
+      variable,
+      `must be an integer between ${min} and ${max}; got ${JSON.stringify(raw)}`,
+    );
   }
   return Number(raw);
 }
@@ -203,7 +227,10 @@ function jwksUrl(env: Env): URL {
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new AuthConfigurationError('AUTH_JWKS_URL', 'must use https (plain http only on a loopback address)');
+    throw new AuthConfigurationError(
+      'AUTH_JWKS_URL',
+      'must use https (plain http only on a loopback address)',
+    );
   }
   return url;
 }
@@ -212,7 +239,10 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error: unknown) {
-    throw new AuthConfigurationError('AUTH_JWT_PUBLIC_KEY_FILE', `cannot be read: ${(error as Error).message}`);
+    throw new AuthConfigurationError(
+      'AUTH_JWT_PUBLIC_KEY_FILE',
+      `cannot be read: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -256,7 +286,10 @@ function algorithmsFor(variable: string, key: KeyObject): string[] {
 function algorithms(env: Env, fallback: string[]): string[] {
   const raw = optional(env, 'AUTH_JWT_ALGORITHMS');
   if (raw === undefined) return fallback;
-  const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const refused = names.filter((name) => !ASYMMETRIC_ALGORITHMS.includes(name));
   if (names.length === 0 || refused.length > 0) {
     throw new AuthConfigurationError(

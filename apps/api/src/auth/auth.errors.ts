@@ -69,7 +69,9 @@ export class PageSizeError extends TimelineError {
     super(`${parameter} must be an integer between 1 and ${max}; got ${JSON.stringify(value)}`, {
       parameter,
       max,
-      errors: [{ path: parameter, constraint: 'pageSize', message: `must be an integer between 1 and ${max}` }],
+      errors: [
+        { path: parameter, constraint: 'pageSize', message: `must be an integer between 1 and ${max}` },
+      ],
     });
   }
 }

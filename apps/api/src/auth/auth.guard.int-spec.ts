@@ -87,7 +87,8 @@ describe('AuthGuard over HTTP', () => {
         EventStoreModule.forRoot({ kind: 'sqlite', file: join(dir, 'events.db') }),
         AuthModule.forRoot({
           options: auth.options,
-          openAccessAuditStore: () => createEventStore({ kind: 'sqlite', file: join(dir, 'access-audit.db') }),
+          openAccessAuditStore: () =>
+            createEventStore({ kind: 'sqlite', file: join(dir, 'access-audit.db') }),
         }),
       ],
       controllers: [ProbeController],
@@ -143,7 +144,10 @@ describe('AuthGuard over HTTP', () => {
   });
 
   it('closes a route that declares no policy, even to a valid principal', async () => {
-    const response = await http().get('/probe/unguarded').set('Authorization', bearerFor(nca('admin'))).expect(403);
+    const response = await http()
+      .get('/probe/unguarded')
+      .set('Authorization', bearerFor(nca('admin')))
+      .expect(403);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 403, code: 'auth.no-policy' });
     expect(response.body).not.toHaveProperty('reached');
@@ -158,7 +162,9 @@ describe('AuthGuard over HTTP', () => {
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="operation-timeline"/);
       expect(response.body.status).toBe(401);
-      expect(response.body.code).toMatch(/^auth\.(token-missing|token-invalid|token-expired|claims-invalid)$/);
+      expect(response.body.code).toMatch(
+        /^auth\.(token-missing|token-invalid|token-expired|claims-invalid)$/,
+      );
     },
   );
 
@@ -174,17 +180,43 @@ describe('AuthGuard over HTTP', () => {
       .get('/probe/analyst')
       .set('Authorization', bearerFor({ role: 'analyst', agency: 'NWP', subject: 'analyst-7' }))
       .expect(200, { subject: 'analyst-7', agency: 'NWP', roles: ['analyst'] });
-    const refused = await http().get('/probe/analyst').set('Authorization', bearerFor(nca('recorder'))).expect(403);
-    expect(refused.body).toMatchObject({ code: 'auth.forbidden', detail: 'This route requires the role analyst' });
+    const refused = await http()
+      .get('/probe/analyst')
+      .set('Authorization', bearerFor(nca('recorder')))
+      .expect(403);
+    expect(refused.body).toMatchObject({
+      code: 'auth.forbidden',
+      detail: 'This route requires the role analyst',
+    });
   });
 
   it('answers 404 for an operation of other agencies exactly as for one that does not exist', async () => {
-    await http().get('/operations/venetic/probe').set('Authorization', bearerFor(nca('analyst'))).expect(200);
-    await http().get('/operations/venetic/probe').set('Authorization', bearerFor({ role: 'analyst', agency: 'NWP' })).expect(200);
-    const hidden = await http().get('/operations/venetic/probe').set('Authorization', bearerFor(gmp('analyst'))).expect(404);
-    const missing = await http().get('/operations/venetix/probe').set('Authorization', bearerFor(gmp('analyst'))).expect(404);
-    expect(hidden.body).toEqual({ ...missing.body, instance: '/operations/venetic/probe', detail: 'Operation venetic was not found', operationId: 'venetic' });
-    expect(missing.body).toMatchObject({ code: 'operation.not-found', detail: 'Operation venetix was not found' });
+    await http()
+      .get('/operations/venetic/probe')
+      .set('Authorization', bearerFor(nca('analyst')))
+      .expect(200);
+    await http()
+      .get('/operations/venetic/probe')
+      .set('Authorization', bearerFor({ role: 'analyst', agency: 'NWP' }))
+      .expect(200);
+    const hidden = await http()
+      .get('/operations/venetic/probe')
+      .set('Authorization', bearerFor(gmp('analyst')))
+      .expect(404);
+    const missing = await http()
+      .get('/operations/venetix/probe')
+      .set('Authorization', bearerFor(gmp('analyst')))
+      .expect(404);
+    expect(hidden.body).toEqual({
+      ...missing.body,
+      instance: '/operations/venetic/probe',
+      detail: 'Operation venetic was not found',
+      operationId: 'venetic',
+    });
+    expect(missing.body).toMatchObject({
+      code: 'operation.not-found',
+      detail: 'Operation venetix was not found',
+    });
   });
 
   it('lets a recorder launch a new operation but not write to one its agency has not joined', async () => {
@@ -192,8 +224,14 @@ describe('AuthGuard over HTTP', () => {
       .post('/operations/fresh-op/probe')
       .set('Authorization', bearerFor({ role: 'recorder', agency: 'GMP', subject: 'officer-9' }))
       .expect(201, { operationId: 'fresh-op', recordedBy: 'officer-9', agency: 'GMP' });
-    await http().post('/operations/venetic/probe').set('Authorization', bearerFor(gmp('recorder'))).expect(404);
-    await http().post('/operations/venetic/probe').set('Authorization', bearerFor({ role: 'recorder', agency: 'NWP' })).expect(201);
+    await http()
+      .post('/operations/venetic/probe')
+      .set('Authorization', bearerFor(gmp('recorder')))
+      .expect(404);
+    await http()
+      .post('/operations/venetic/probe')
+      .set('Authorization', bearerFor({ role: 'recorder', agency: 'NWP' }))
+      .expect(201);
   });
 
   it('records audited reads, granted and denied, and shows auditors only what concerns their operations', async () => {
@@ -224,11 +262,23 @@ describe('AuthGuard over HTTP', () => {
     ]);
     expect(nwpView.body.records[0].correlationId).toBe('corr-1');
     expect(nwpView.body.next).toBeNull();
-    const gmpView = await http().get('/audit/access').set('Authorization', bearerFor(gmp('auditor'))).expect(200);
+    const gmpView = await http()
+      .get('/audit/access')
+      .set('Authorization', bearerFor(gmp('auditor')))
+      .expect(200);
     expect(gmpView.body).toEqual({ records: [], next: null });
-    await http().get('/audit/access').set('Authorization', bearerFor(nca('analyst'))).expect(403);
-    const badLimit = await http().get('/audit/access?limit=5000').set('Authorization', bearerFor(nca('auditor'))).expect(400);
-    expect(badLimit.body).toMatchObject({ code: 'request.page-size', detail: 'limit must be an integer between 1 and 1000; got "5000"' });
+    await http()
+      .get('/audit/access')
+      .set('Authorization', bearerFor(nca('analyst')))
+      .expect(403);
+    const badLimit = await http()
+      .get('/audit/access?limit=5000')
+      .set('Authorization', bearerFor(nca('auditor')))
+      .expect(400);
+    expect(badLimit.body).toMatchObject({
+      code: 'request.page-size',
+      detail: 'limit must be an integer between 1 and 1000; got "5000"',
+    });
   });
 
   it('answers CORS preflights for allowed origins only', async () => {
@@ -259,7 +309,10 @@ describe('AuthGuard over HTTP', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(limited.body.status).toBe(429);
-    await http().get('/probe/analyst').set('Authorization', bearerFor({ ...heavy, subject: 'light-user' })).expect(200);
+    await http()
+      .get('/probe/analyst')
+      .set('Authorization', bearerFor({ ...heavy, subject: 'light-user' }))
+      .expect(200);
   });
 
   it('slows an address that keeps presenting bad credentials, without locking out valid ones', async () => {
@@ -274,6 +327,9 @@ describe('AuthGuard over HTTP', () => {
     const limited = await http().get('/probe/analyst').set('Authorization', forged).expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.body).toMatchObject({ status: 429 });
-    await http().get('/probe/analyst').set('Authorization', bearerFor({ ...nca('analyst'), subject: 'honest' })).expect(200);
+    await http()
+      .get('/probe/analyst')
+      .set('Authorization', bearerFor({ ...nca('analyst'), subject: 'honest' }))
+      .expect(200);
   });
 });

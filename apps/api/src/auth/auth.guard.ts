@@ -62,7 +62,11 @@ export class AuthGuard implements CanActivate {
     const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, targets);
     const request = context.switchToHttp().getRequest<HttpRequest>();
     if (policy === undefined) {
-      this.logger.error({ msg: 'route has no access policy and is closed', method: request.method, url: request.url });
+      this.logger.error({
+        msg: 'route has no access policy and is closed',
+        method: request.method,
+        url: request.url,
+      });
       throw new RouteWithoutPolicyError();
     }
     if (policy.kind === 'public') {
@@ -136,7 +140,11 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  private async checkOperation(principal: Principal, operationId: string, scope: OperationScope): Promise<void> {
+  private async checkOperation(
+    principal: Principal,
+    operationId: string,
+    scope: OperationScope,
+  ): Promise<void> {
     if (await this.membership.takesPart(operationId, principal.agency)) return;
     if (scope.allowUnknown && !(await this.membership.exists(operationId))) return;
     throw new OperationNotVisibleError(operationId);
@@ -152,7 +160,8 @@ export class AuthGuard implements CanActivate {
     // The request tracker assigns one (the client's or a new id); without it, an acceptable client header.
     const header = request.headers['x-correlation-id'];
     const correlationId =
-      correlationIdOf(request) ?? (typeof header === 'string' && /^[A-Za-z0-9._:/-]{1,128}$/.test(header) ? header : null);
+      correlationIdOf(request) ??
+      (typeof header === 'string' && /^[A-Za-z0-9._:/-]{1,128}$/.test(header) ? header : null);
     await this.audit.recordFor(principal, {
       action,
       method: request.method,

@@ -6,7 +6,10 @@ import type { RequestWithPrincipal } from './current-principal.decorator';
 export class TooManyFailedAuthenticationsException extends HttpException {
   constructor() {
     super(
-      { code: 'auth.too-many-failures', message: 'Too many invalid credentials from this address; retry later' },
+      {
+        code: 'auth.too-many-failures',
+        message: 'Too many invalid credentials from this address; retry later',
+      },
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }

@@ -23,7 +23,7 @@ export function principalOf(request: unknown): Principal {
 /** On a `@Public()` route: the caller's principal when it sent a valid token, otherwise null. */
 export const OptionalPrincipal = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Principal | null =>
-    (context.switchToHttp().getRequest<RequestWithPrincipal>().principal ?? null),
+    context.switchToHttp().getRequest<RequestWithPrincipal>().principal ?? null,
 );
 
 /** Injects the authenticated principal `{ subject, agency, roles }` into a route handler. */

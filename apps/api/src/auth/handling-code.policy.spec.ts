@@ -22,11 +22,20 @@ const report = (grading: Record<string, unknown>, fromAgency = 'FR-GN') => ({
   },
 });
 
-const cCoded = report({ source: 1, intelligence: 'A', handling: 'C', conditions: 'Share with NWP and TARIAN only' });
+const cCoded = report({
+  source: 1,
+  intelligence: 'A',
+  handling: 'C',
+  conditions: 'Share with NWP and TARIAN only',
+});
 
 describe('handling-code policy', () => {
   it('reads the agencies named by free-text conditions, as whole codes only', () => {
-    expect(agenciesNamedBy('Share with NWP, TARIAN and FR-GN; not beyond')).toEqual(['FR-GN', 'NWP', 'TARIAN']);
+    expect(agenciesNamedBy('Share with NWP, TARIAN and FR-GN; not beyond')).toEqual([
+      'FR-GN',
+      'NWP',
+      'TARIAN',
+    ]);
     expect(agenciesNamedBy('NWPX and XNCA are not codes; nor is nca')).toEqual([]);
     expect(agenciesNamedBy('JIT-FR-NL members only')).toEqual(['JIT-FR-NL']);
     expect(agenciesNamedBy(undefined)).toEqual([]);
@@ -34,8 +43,10 @@ describe('handling-code policy', () => {
 
   it('restricts a C-coded report to its originator, its recorder and the agencies its conditions name', () => {
     expect(restrictionOf(cCoded)).toEqual({ originators: ['FR-GN', 'NCA'], permitted: ['NWP', 'TARIAN'] });
-    for (const agency of ['FR-GN', 'NCA', 'NWP', 'TARIAN']) expect(mayViewIntelligence({ agency }, cCoded)).toBe(true);
-    for (const agency of ['GMP', 'MPS', 'NL-POLITIE']) expect(mayViewIntelligence({ agency }, cCoded)).toBe(false);
+    for (const agency of ['FR-GN', 'NCA', 'NWP', 'TARIAN'])
+      expect(mayViewIntelligence({ agency }, cCoded)).toBe(true);
+    for (const agency of ['GMP', 'MPS', 'NL-POLITIE'])
+      expect(mayViewIntelligence({ agency }, cCoded)).toBe(false);
   });
 
   it('does not restrict P-coded reports or other events', () => {
@@ -44,7 +55,10 @@ describe('handling-code policy', () => {
   });
 
   it('reads the compact v1 grading and its conditions field too', () => {
-    const v1 = { type: 'IntelligenceReceived', data: { fromAgency: 'NCA', grading: '1/A/C', handlingConditions: 'GMP only' } };
+    const v1 = {
+      type: 'IntelligenceReceived',
+      data: { fromAgency: 'NCA', grading: '1/A/C', handlingConditions: 'GMP only' },
+    };
     expect(restrictionOf(v1)).toEqual({ originators: ['NCA'], permitted: ['GMP'] });
   });
 
@@ -52,14 +66,25 @@ describe('handling-code policy', () => {
     const correction = {
       type: 'EventCorrected',
       agency: 'NCA',
-      data: { correctsEventId: 'x', correctedType: 'IntelligenceReceived', replacement: cCoded.data, reason: 'typo' },
+      data: {
+        correctsEventId: 'x',
+        correctedType: 'IntelligenceReceived',
+        replacement: cCoded.data,
+        reason: 'typo',
+      },
     };
     expect(mayViewIntelligence({ agency: 'GMP' }, correction)).toBe(false);
     expect(mayViewIntelligence({ agency: 'NWP' }, correction)).toBe(true);
   });
 
   it('withholds the data but keeps what lets the event be counted, ordered and chained', () => {
-    const stored = { ...cCoded, eventId: 'e-1', position: '17', hash: 'ab', occurredAt: '2020-06-13T06:00:00.000Z' };
+    const stored = {
+      ...cCoded,
+      eventId: 'e-1',
+      position: '17',
+      hash: 'ab',
+      occurredAt: '2020-06-13T06:00:00.000Z',
+    };
     expect(redactEventForPrincipal({ agency: 'GMP' }, stored)).toEqual({
       type: 'IntelligenceReceived',
       agency: 'NCA',
@@ -85,20 +110,36 @@ describe('handling-code policy', () => {
       compact: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.uniqueArray(intelligence, { maxLength: 20, selector: (r) => r.secret }), agency, (reports, viewer) => {
-        const events = reports.map((r) => {
-          const conditions = r.handling === 'C' ? `Share with ${r.named.join(', ') || 'nobody else'}` : undefined;
-          const data = r.compact
-            ? { reportRef: r.secret, fromAgency: r.fromAgency, grading: `1/A/${r.handling}`, handlingConditions: conditions }
-            : { reportRef: r.secret, fromAgency: r.fromAgency, grading: { source: 1, intelligence: 'A', handling: r.handling, conditions } };
-          return { type: r.type, agency: r.agency, data };
-        });
-        const shown = JSON.stringify(events.map((event) => redactEventForPrincipal({ agency: viewer }, event)));
-        reports.forEach((r) => {
-          const entitled = r.handling === 'P' || [r.fromAgency, r.agency, ...r.named].includes(viewer);
-          expect(shown.includes(r.secret)).toBe(entitled);
-        });
-      }),
+      fc.property(
+        fc.uniqueArray(intelligence, { maxLength: 20, selector: (r) => r.secret }),
+        agency,
+        (reports, viewer) => {
+          const events = reports.map((r) => {
+            const conditions =
+              r.handling === 'C' ? `Share with ${r.named.join(', ') || 'nobody else'}` : undefined;
+            const data = r.compact
+              ? {
+                  reportRef: r.secret,
+                  fromAgency: r.fromAgency,
+                  grading: `1/A/${r.handling}`,
+                  handlingConditions: conditions,
+                }
+              : {
+                  reportRef: r.secret,
+                  fromAgency: r.fromAgency,
+                  grading: { source: 1, intelligence: 'A', handling: r.handling, conditions },
+                };
+            return { type: r.type, agency: r.agency, data };
+          });
+          const shown = JSON.stringify(
+            events.map((event) => redactEventForPrincipal({ agency: viewer }, event)),
+          );
+          reports.forEach((r) => {
+            const entitled = r.handling === 'P' || [r.fromAgency, r.agency, ...r.named].includes(viewer);
+            expect(shown.includes(r.secret)).toBe(entitled);
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -114,7 +155,13 @@ describe('redactEntryForPrincipal', () => {
     data: { ...cCoded.data, grading: { source: 1, intelligence: 'A', handling: 'P' } },
     history: [
       { version: 1, kind: 'recorded', agency: 'NCA', reason: null, data: cCoded.data },
-      { version: 2, kind: 'corrected', agency: 'NCA', reason: 'downgraded: conditions lifted for TARIAN', data: { ...cCoded.data, grading: { source: 1, intelligence: 'A', handling: 'P' } } },
+      {
+        version: 2,
+        kind: 'corrected',
+        agency: 'NCA',
+        reason: 'downgraded: conditions lifted for TARIAN',
+        data: { ...cCoded.data, grading: { source: 1, intelligence: 'A', handling: 'P' } },
+      },
     ],
   };
 
@@ -123,8 +170,20 @@ describe('redactEntryForPrincipal', () => {
       ...entry,
       data: { withheld: true, handling: 'C', reason: WITHHELD_REASON },
       history: [
-        { version: 1, kind: 'recorded', agency: 'NCA', reason: null, data: { withheld: true, handling: 'C', reason: WITHHELD_REASON } },
-        { version: 2, kind: 'corrected', agency: 'NCA', reason: null, data: { withheld: true, handling: 'C', reason: WITHHELD_REASON } },
+        {
+          version: 1,
+          kind: 'recorded',
+          agency: 'NCA',
+          reason: null,
+          data: { withheld: true, handling: 'C', reason: WITHHELD_REASON },
+        },
+        {
+          version: 2,
+          kind: 'corrected',
+          agency: 'NCA',
+          reason: null,
+          data: { withheld: true, handling: 'C', reason: WITHHELD_REASON },
+        },
       ],
     });
   });

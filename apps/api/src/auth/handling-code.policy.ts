@@ -37,7 +37,8 @@ export interface WithheldData {
   readonly reason: string;
 }
 
-export const WITHHELD_REASON = 'Handling code C: details are shared only with the agencies its conditions name';
+export const WITHHELD_REASON =
+  'Handling code C: details are shared only with the agencies its conditions name';
 
 function handlingOf(data: Data): string | undefined {
   const grading = data['grading'];
@@ -66,14 +67,23 @@ const AGENCY_MENTION = new RegExp(
  */
 export function agenciesNamedBy(conditions: unknown): string[] {
   if (typeof conditions === 'string') return [...new Set(conditions.match(AGENCY_MENTION) ?? [])].sort();
-  if (conditions !== null && typeof conditions === 'object' && Array.isArray((conditions as Data)['agencies'])) {
-    return ((conditions as Data)['agencies'] as unknown[]).filter((agency): agency is string => typeof agency === 'string');
+  if (
+    conditions !== null &&
+    typeof conditions === 'object' &&
+    Array.isArray((conditions as Data)['agencies'])
+  ) {
+    return ((conditions as Data)['agencies'] as unknown[]).filter(
+      (agency): agency is string => typeof agency === 'string',
+    );
   }
   return [];
 }
 
 /** The restriction carried by IntelligenceReceived data (or a correction's replacement of it). */
-export function restrictionOfIntelligence(data: Data, recordingAgency?: string): IntelligenceRestriction | null {
+export function restrictionOfIntelligence(
+  data: Data,
+  recordingAgency?: string,
+): IntelligenceRestriction | null {
   if (handlingOf(data) !== 'C') return null;
   const grading = data['grading'];
   const conditions =
@@ -99,9 +109,14 @@ export function restrictionOf(event: EventLike): IntelligenceRestriction | null 
 }
 
 /** Whether the principal's agency may see the details of an event with this restriction. */
-export function mayView(principal: Pick<Principal, 'agency'>, restriction: IntelligenceRestriction | null): boolean {
+export function mayView(
+  principal: Pick<Principal, 'agency'>,
+  restriction: IntelligenceRestriction | null,
+): boolean {
   if (restriction === null) return true;
-  return restriction.originators.includes(principal.agency) || restriction.permitted.includes(principal.agency);
+  return (
+    restriction.originators.includes(principal.agency) || restriction.permitted.includes(principal.agency)
+  );
 }
 
 /** Whether the principal may see the event's details. */
@@ -148,10 +163,17 @@ export interface TimelineEntryLike {
  * not see any one of its versions: a correction of a C-coded report must not
  * reveal by difference what the report said.
  */
-export function redactEntryForPrincipal<T extends TimelineEntryLike>(principal: Pick<Principal, 'agency'>, entry: T): T {
+export function redactEntryForPrincipal<T extends TimelineEntryLike>(
+  principal: Pick<Principal, 'agency'>,
+  entry: T,
+): T {
   const versions: EventLike[] = [
     { type: entry.type, data: entry.data, agency: entry.agency },
-    ...(entry.history ?? []).map((version) => ({ type: entry.type, data: version.data, agency: version.agency })),
+    ...(entry.history ?? []).map((version) => ({
+      type: entry.type,
+      data: version.data,
+      agency: version.agency,
+    })),
   ];
   if (versions.every((version) => mayViewIntelligence(principal, version))) return entry;
   return {

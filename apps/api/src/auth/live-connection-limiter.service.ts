@@ -31,7 +31,10 @@ export interface LiveConnectionLease {
 export class LiveConnectionLimiter {
   private readonly open = new Map<string, number>();
 
-  constructor(@Inject(AUTH_MODULE_OPTIONS) private readonly options: Pick<AuthModuleOptions, 'maxLiveConnectionsPerPrincipal'>) {}
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS)
+    private readonly options: Pick<AuthModuleOptions, 'maxLiveConnectionsPerPrincipal'>,
+  ) {}
 
   /** @throws TooManyLiveConnectionsException (429) when the principal is at its cap. */
   acquire(principal: Pick<Principal, 'subject' | 'agency'>): LiveConnectionLease {

@@ -1,5 +1,11 @@
 import { SignJWT, type JWK } from 'jose';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AGENCY_CODE_PATTERN, isRole, type Role, SUBJECT_PATTERN } from './principal';
@@ -68,12 +74,15 @@ export interface TokenRequest {
 
 /** Signs a bearer token for the given principal with the given key. */
 export async function issueToken(key: SigningKey, request: TokenRequest): Promise<string> {
-  if (!SUBJECT_PATTERN.test(request.subject)) throw new Error(`Invalid subject ${JSON.stringify(request.subject)}`);
+  if (!SUBJECT_PATTERN.test(request.subject))
+    throw new Error(`Invalid subject ${JSON.stringify(request.subject)}`);
   if (!AGENCY_CODE_PATTERN.test(request.agency)) {
     throw new Error(`Invalid agency ${JSON.stringify(request.agency)}: expected a code such as NCA or NWP`);
   }
   if (request.roles.length === 0 || !request.roles.every(isRole)) {
-    throw new Error(`Invalid roles ${JSON.stringify(request.roles)}: expected recorder, analyst, auditor or admin`);
+    throw new Error(
+      `Invalid roles ${JSON.stringify(request.roles)}: expected recorder, analyst, auditor or admin`,
+    );
   }
   if (!Number.isInteger(request.ttlSeconds) || request.ttlSeconds <= 0) {
     throw new Error('The token lifetime must be a positive number of seconds');

@@ -89,13 +89,17 @@ describe('OperationMembership', () => {
       await store.append(
         `operation-p${batch}`,
         Array.from({ length: 700 }, (_, index) =>
-          index === 0 ? event('OperationLaunched', { leadAgency: 'NCA' }) : event('AgencyJoined', { agency: `A${index}` }),
+          index === 0
+            ? event('OperationLaunched', { leadAgency: 'NCA' })
+            : event('AgencyJoined', { agency: `A${index}` }),
         ),
       );
     }
     await expect(membership.operationsOf('NCA')).resolves.toEqual(['p0', 'p1', 'p2']);
     await expect(membership.takesPart('p2', 'A699')).resolves.toBe(true);
-    expect(store.reads.filter((read) => read.kind === 'all').map((read) => read.maxCount)).toEqual([1000, 1000, 1000]);
+    expect(store.reads.filter((read) => read.kind === 'all').map((read) => read.maxCount)).toEqual([
+      1000, 1000, 1000,
+    ]);
   });
 
   it('follows corrections: a corrected join counts for the agency it names now, a corrected lead joins', async () => {

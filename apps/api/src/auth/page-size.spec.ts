@@ -14,8 +14,11 @@ describe('pageSize', () => {
     expect(pageSize('200', bounds)).toBe(200);
   });
 
-  it.each(['0', '201', '-1', '1.5', 'ten', '1e3', '99999999999'])('refuses %s with a typed 400 naming the cap', (raw) => {
-    expect(() => pageSize(raw, bounds)).toThrow(PageSizeError);
-    expect(() => pageSize(raw, bounds)).toThrow(`limit must be an integer between 1 and 200; got "${raw}"`);
-  });
+  it.each(['0', '201', '-1', '1.5', 'ten', '1e3', '99999999999'])(
+    'refuses %s with a typed 400 naming the cap',
+    (raw) => {
+      expect(() => pageSize(raw, bounds)).toThrow(PageSizeError);
+      expect(() => pageSize(raw, bounds)).toThrow(`limit must be an integer between 1 and 200; got "${raw}"`);
+    },
+  );
 });

@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FOREIGN_SIGNING_KEY, TEST_AUDIENCE, TEST_ISSUER, TEST_SIGNING_KEY, tokenFor } from '../../../../test/support/auth.tokens';
+import {
+  FOREIGN_SIGNING_KEY,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TEST_SIGNING_KEY,
+  tokenFor,
+} from '../../../../test/support/auth.tokens';
 import { AuthenticationRequiredError, KeySetUnavailableError } from './auth.errors';
 import { TokenVerifier } from './token-verifier';
 
@@ -11,7 +17,12 @@ describe('TokenVerifier with a JWKS URL', () => {
   const nca = { role: 'analyst' as const, agency: 'NCA', subject: 'analyst-1' };
 
   beforeAll(async () => {
-    const jwk = { ...TEST_SIGNING_KEY.publicKey.export({ format: 'jwk' }), kid: 'idp-2020', alg: 'ES256', use: 'sig' };
+    const jwk = {
+      ...TEST_SIGNING_KEY.publicKey.export({ format: 'jwk' }),
+      kid: 'idp-2020',
+      alg: 'ES256',
+      use: 'sig',
+    };
     server = createServer((_request, response) => {
       fetches++;
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
@@ -36,8 +47,16 @@ describe('TokenVerifier with a JWKS URL', () => {
   it('verifies tokens signed by a key of the set, fetching the set once', async () => {
     const verifier = verifierFor(url);
     const token = tokenFor(nca, { header: { kid: 'idp-2020' } });
-    await expect(verifier.verify(token)).resolves.toEqual({ subject: 'analyst-1', agency: 'NCA', roles: ['analyst'] });
-    await expect(verifier.verify(token)).resolves.toEqual({ subject: 'analyst-1', agency: 'NCA', roles: ['analyst'] });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      subject: 'analyst-1',
+      agency: 'NCA',
+      roles: ['analyst'],
+    });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      subject: 'analyst-1',
+      agency: 'NCA',
+      roles: ['analyst'],
+    });
     expect(fetches).toBe(1);
   });
 
@@ -46,7 +65,9 @@ describe('TokenVerifier with a JWKS URL', () => {
     const unknownKid = verifier.verify(tokenFor(nca, { header: { kid: 'elsewhere' } }));
     await expect(unknownKid).rejects.toBeInstanceOf(AuthenticationRequiredError);
     await expect(unknownKid).rejects.toMatchObject({ code: 'auth.token-invalid' });
-    const forged = verifier.verify(tokenFor(nca, { header: { kid: 'idp-2020' }, key: FOREIGN_SIGNING_KEY.privateKey }));
+    const forged = verifier.verify(
+      tokenFor(nca, { header: { kid: 'idp-2020' }, key: FOREIGN_SIGNING_KEY.privateKey }),
+    );
     await expect(forged).rejects.toMatchObject({ code: 'auth.token-invalid' });
   });
 
@@ -55,6 +76,9 @@ describe('TokenVerifier with a JWKS URL', () => {
     closed.port = '1';
     const failure = verifierFor(closed).verify(tokenFor(nca, { header: { kid: 'idp-2020' } }));
     await expect(failure).rejects.toBeInstanceOf(KeySetUnavailableError);
-    await expect(failure).rejects.toMatchObject({ category: 'unavailable', code: 'auth.key-set-unavailable' });
+    await expect(failure).rejects.toMatchObject({
+      category: 'unavailable',
+      code: 'auth.key-set-unavailable',
+    });
   });
 });

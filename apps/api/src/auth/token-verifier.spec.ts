@@ -22,7 +22,10 @@ const options = {
   maxTokenLifetimeSeconds: 86_400,
 };
 
-async function refusal(verifier: TokenVerifier, header: string | undefined): Promise<AuthenticationRequiredError> {
+async function refusal(
+  verifier: TokenVerifier,
+  header: string | undefined,
+): Promise<AuthenticationRequiredError> {
   try {
     await verifier.verifyAuthorizationHeader(header);
   } catch (error: unknown) {
@@ -96,7 +99,9 @@ describe('TokenVerifier', () => {
 
   it('tolerates the configured clock skew and no more', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expect(verifier.verify(tokenFor(nca, { issuedAt: now - 3620, ttlSeconds: 3600 }))).resolves.toMatchObject({
+    await expect(
+      verifier.verify(tokenFor(nca, { issuedAt: now - 3620, ttlSeconds: 3600 })),
+    ).resolves.toMatchObject({
       agency: 'NCA',
     });
     expect((await refusal(verifier, bearerFor(nca, { issuedAt: now - 3640, ttlSeconds: 3600 }))).code).toBe(
@@ -125,9 +130,11 @@ describe('TokenVerifier', () => {
       verification: { kind: 'public-key', key: createPublicKey(FOREIGN_SIGNING_KEY.privateKey) },
     });
     expect((await refusal(other, bearerFor(nca))).code).toBe('auth.token-invalid');
-    await expect(other.verify(tokenFor(nca, { key: FOREIGN_SIGNING_KEY.privateKey }))).resolves.toMatchObject({
-      subject: 'officer-1',
-    });
+    await expect(other.verify(tokenFor(nca, { key: FOREIGN_SIGNING_KEY.privateKey }))).resolves.toMatchObject(
+      {
+        subject: 'officer-1',
+      },
+    );
   });
 
   it('remembers a verified token, yet refuses it once expired', async () => {

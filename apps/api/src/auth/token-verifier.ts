@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { AuthenticationRequiredError, KeySetUnavailableError } from './auth.errors';
 import type { AuthModuleOptions } from './auth.options';
@@ -105,7 +111,8 @@ export class TokenVerifier {
   }
 
   private principalFrom(payload: JWTPayload, nowSeconds: number): Principal {
-    const lifetime = payload.exp! - (typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds);
+    const lifetime =
+      payload.exp! - (typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds);
     if (lifetime > this.options.maxTokenLifetimeSeconds + this.options.clockToleranceSeconds) {
       throw claims(`The token lives longer than the ${this.options.maxTokenLifetimeSeconds} s allowed`);
     }

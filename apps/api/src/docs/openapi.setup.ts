@@ -16,8 +16,13 @@ export function setUpOpenApi(app: INestApplication, config: ApiConfig): void {
     .build();
   const documentFactory = (): OpenAPIObject => {
     const document = SwaggerModule.createDocument(app, base);
-    const schemas = recordEventsSchemaComponents(config.maxBatchEvents) as NonNullable<OpenAPIObject['components']>['schemas'];
-    document.components = { ...document.components, schemas: { ...document.components?.schemas, ...schemas } };
+    const schemas = recordEventsSchemaComponents(config.maxBatchEvents) as NonNullable<
+      OpenAPIObject['components']
+    >['schemas'];
+    document.components = {
+      ...document.components,
+      schemas: { ...document.components?.schemas, ...schemas },
+    };
     return document;
   };
   SwaggerModule.setup('docs', app, documentFactory, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });

@@ -18,7 +18,8 @@ export class HealthRegistry {
   private readonly contributors = new Map<string, HealthContributor>();
 
   register(name: string, contributor: HealthContributor): void {
-    if (this.contributors.has(name)) throw new Error(`A health contributor named ${name} is already registered`);
+    if (this.contributors.has(name))
+      throw new Error(`A health contributor named ${name} is already registered`);
     this.contributors.set(name, contributor);
   }
 

@@ -33,7 +33,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (mapped.unexpected) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(
-        { msg: 'unexpected error', correlationId: correlationIdOf(request), method: request.method, url: request.url, error: error.message },
+        {
+          msg: 'unexpected error',
+          correlationId: correlationIdOf(request),
+          method: request.method,
+          url: request.url,
+          error: error.message,
+        },
         error.stack,
       );
     }

@@ -42,12 +42,19 @@ describe('toProblem', () => {
   });
 
   it('answers a revision conflict of a conditional request (If-Match) with 412', () => {
-    expect(toProblem(new SampleError('revision-conflict'), { ...context, conditional: true }).problem.status).toBe(412);
+    expect(
+      toProblem(new SampleError('revision-conflict'), { ...context, conditional: true }).problem.status,
+    ).toBe(412);
   });
 
   it('never lets context override the problem members; an event type becomes eventType', () => {
     const { problem } = toProblem(
-      new SampleError('rule-violated', { type: 'RaidConducted', status: 200, code: 'other', errors: [{ path: 'x', constraint: 'y', message: 'z' }] }),
+      new SampleError('rule-violated', {
+        type: 'RaidConducted',
+        status: 200,
+        code: 'other',
+        errors: [{ path: 'x', constraint: 'y', message: 'z' }],
+      }),
       context,
     );
     expect(problem).toEqual({
@@ -63,32 +70,77 @@ describe('toProblem', () => {
   });
 
   it('carries the bearer challenge of an authentication error', () => {
-    const error = Object.assign(new SampleError('unauthenticated'), { challenge: 'Bearer realm="operation-timeline"' });
-    expect(toProblem(error, context).headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="operation-timeline"' });
+    const error = Object.assign(new SampleError('unauthenticated'), {
+      challenge: 'Bearer realm="operation-timeline"',
+    });
+    expect(toProblem(error, context).headers).toEqual({
+      'WWW-Authenticate': 'Bearer realm="operation-timeline"',
+    });
   });
 
   it('recognises the platform body errors Nest re-throws as bare HttpExceptions', () => {
     const cases: [HttpException, number, string, string][] = [
-      [new HttpException('Request body is too large', 413), 413, 'request.body-too-large', 'The request body exceeds the limit of 1024 bytes'],
-      [new HttpException('Unsupported Media Type: text/plain', 415), 415, 'request.unsupported-media-type', 'The request body must be JSON: send Content-Type: application/json'],
-      [new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'"), 400, 'request.malformed-json', 'The request body is not valid JSON'],
-      [new BadRequestException("Body cannot be empty when content-type is set to 'application/json'"), 400, 'request.empty-body', 'The request body is empty; send a JSON object'],
+      [
+        new HttpException('Request body is too large', 413),
+        413,
+        'request.body-too-large',
+        'The request body exceeds the limit of 1024 bytes',
+      ],
+      [
+        new HttpException('Unsupported Media Type: text/plain', 415),
+        415,
+        'request.unsupported-media-type',
+        'The request body must be JSON: send Content-Type: application/json',
+      ],
+      [
+        new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'"),
+        400,
+        'request.malformed-json',
+        'The request body is not valid JSON',
+      ],
+      [
+        new BadRequestException("Body cannot be empty when content-type is set to 'application/json'"),
+        400,
+        'request.empty-body',
+        'The request body is empty; send a JSON object',
+      ],
       [new NotFoundException('Cannot GET /nowhere'), 404, 'http.not-found', 'Cannot GET /nowhere'],
     ];
     for (const [error, status, code, detail] of cases) {
-      expect(toProblem(error, context).problem).toMatchObject({ status, code, detail, type: `urn:operation-timeline:problem:${code}` });
+      expect(toProblem(error, context).problem).toMatchObject({
+        status,
+        code,
+        detail,
+        type: `urn:operation-timeline:problem:${code}`,
+      });
     }
   });
 
   it('maps Express body-parser errors by their type', () => {
-    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' });
-    const malformed = Object.assign(new SyntaxError('Unexpected token'), { status: 400, type: 'entity.parse.failed' });
-    expect(toProblem(tooLarge, context).problem).toMatchObject({ status: 413, code: 'request.body-too-large' });
-    expect(toProblem(malformed, context).problem).toMatchObject({ status: 400, code: 'request.malformed-json' });
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      type: 'entity.too.large',
+    });
+    const malformed = Object.assign(new SyntaxError('Unexpected token'), {
+      status: 400,
+      type: 'entity.parse.failed',
+    });
+    expect(toProblem(tooLarge, context).problem).toMatchObject({
+      status: 413,
+      code: 'request.body-too-large',
+    });
+    expect(toProblem(malformed, context).problem).toMatchObject({
+      status: 400,
+      code: 'request.malformed-json',
+    });
   });
 
   it('answers anything unexpected with a generic 500 that reveals nothing', () => {
-    for (const error of [new TypeError('Cannot read properties of undefined (reading "x")'), 'a string', new HttpException('database password wrong', 500)]) {
+    for (const error of [
+      new TypeError('Cannot read properties of undefined (reading "x")'),
+      'a string',
+      new HttpException('database password wrong', 500),
+    ]) {
       expect(toProblem(error, context)).toEqual({
         problem: {
           type: 'urn:operation-timeline:problem:internal',

@@ -70,10 +70,22 @@ const FRAMEWORK_CODES: Readonly<Record<string, { status: number; code: string; d
   },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'request.body-too-large' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'request.invalid-content-length' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'request.empty-body', detail: 'The request body is empty; send a JSON object' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'request.malformed-json', detail: 'The request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'request.empty-body',
+    detail: 'The request body is empty; send a JSON object',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'request.malformed-json',
+    detail: 'The request body is not valid JSON',
+  },
   FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'request.invalid-content-type' },
-  'entity.parse.failed': { status: 400, code: 'request.malformed-json', detail: 'The request body is not valid JSON' },
+  'entity.parse.failed': {
+    status: 400,
+    code: 'request.malformed-json',
+    detail: 'The request body is not valid JSON',
+  },
   'entity.too.large': { status: 413, code: 'request.body-too-large' },
   'charset.unsupported': { status: 415, code: 'request.unsupported-charset' },
   'encoding.unsupported': { status: 415, code: 'request.unsupported-encoding' },
@@ -106,7 +118,8 @@ const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code
 export function toProblem(error: unknown, context: ProblemContext): MappedProblem {
   if (error instanceof TimelineError) {
     let status = STATUS_BY_CATEGORY[error.category];
-    if (error.category === 'revision-conflict' && context.conditional) status = HttpStatus.PRECONDITION_FAILED;
+    if (error.category === 'revision-conflict' && context.conditional)
+      status = HttpStatus.PRECONDITION_FAILED;
     // Context never overrides a member of the problem itself: an event `type` becomes `eventType`.
     const extensions = Object.fromEntries(
       Object.entries(error.details)
@@ -137,11 +150,17 @@ export function toProblem(error: unknown, context: ProblemContext): MappedProble
     return platformProblem(status, undefined, detail, context);
   }
   const framework = frameworkError(error);
-  if (framework !== null) return platformProblem(framework.status, framework.code, framework.message, context);
+  if (framework !== null)
+    return platformProblem(framework.status, framework.code, framework.message, context);
   return unexpected(context);
 }
 
-function platformProblem(status: number, platformCode: string | undefined, message: string, context: ProblemContext): MappedProblem {
+function platformProblem(
+  status: number,
+  platformCode: string | undefined,
+  message: string,
+  context: ProblemContext,
+): MappedProblem {
   const known =
     FRAMEWORK_CODES[platformCode ?? ''] ??
     (status === 413
@@ -158,13 +177,26 @@ function platformProblem(status: number, platformCode: string | undefined, messa
   if (finalStatus === 413 && context.bodyLimitBytes !== undefined) {
     detail = `The request body exceeds the limit of ${context.bodyLimitBytes} bytes`;
   }
-  return { problem: document(finalStatus, known?.code ?? httpCode(finalStatus), detail, context), headers: {}, unexpected: false };
+  return {
+    problem: document(finalStatus, known?.code ?? httpCode(finalStatus), detail, context),
+    headers: {},
+    unexpected: false,
+  };
 }
 
 /** A 405 for a path that exists under other methods. */
-export function methodNotAllowed(method: string, allowed: readonly string[], context: ProblemContext): MappedProblem {
+export function methodNotAllowed(
+  method: string,
+  allowed: readonly string[],
+  context: ProblemContext,
+): MappedProblem {
   return {
-    problem: document(405, 'http.method-not-allowed', `${method} is not allowed here; allowed: ${allowed.join(', ')}`, context),
+    problem: document(
+      405,
+      'http.method-not-allowed',
+      `${method} is not allowed here; allowed: ${allowed.join(', ')}`,
+      context,
+    ),
     headers: { Allow: allowed.join(', ') },
     unexpected: false,
   };
@@ -203,9 +235,20 @@ function httpCode(status: number): string {
 /** Errors of the HTTP platform (Fastify, body-parser) carry a 4xx status and a code; their messages are safe. */
 function frameworkError(error: unknown): { status: number; code?: string; message: string } | null {
   if (typeof error !== 'object' || error === null) return null;
-  const candidate = error as { statusCode?: unknown; status?: unknown; code?: unknown; type?: unknown; message?: unknown };
+  const candidate = error as {
+    statusCode?: unknown;
+    status?: unknown;
+    code?: unknown;
+    type?: unknown;
+    message?: unknown;
+  };
   const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : candidate.status;
   if (typeof status !== 'number' || status < 400 || status > 499) return null;
-  const code = typeof candidate.code === 'string' ? candidate.code : typeof candidate.type === 'string' ? candidate.type : undefined;
+  const code =
+    typeof candidate.code === 'string'
+      ? candidate.code
+      : typeof candidate.type === 'string'
+        ? candidate.type
+        : undefined;
   return { status, code, message: typeof candidate.message === 'string' ? candidate.message : 'Bad request' };
 }

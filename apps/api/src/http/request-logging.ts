@@ -7,7 +7,11 @@ import { assignCorrelationId, CORRELATION_ID_HEADER } from './correlation-id';
  * works the same on every HTTP platform: settles the correlation id, echoes it,
  * and logs one structured line when the response is finished (or abandoned).
  */
-export function trackRequest(request: IncomingMessage, response: ServerResponse, logger: LoggerService): void {
+export function trackRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  logger: LoggerService,
+): void {
   const started = process.hrtime.bigint();
   const correlationId = assignCorrelationId(request);
   response.setHeader(CORRELATION_ID_HEADER, correlationId);

@@ -12,7 +12,9 @@ export class MetricsController {
   @Allow('admin')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
-  @ApiOperation({ summary: 'Prometheus metrics: requests, events applied, projection position and lag, live clients' })
+  @ApiOperation({
+    summary: 'Prometheus metrics: requests, events applied, projection position and lag, live clients',
+  })
   render(): Promise<string> {
     return this.metrics.render();
   }

@@ -8,12 +8,28 @@ import { parsePictureQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
 
 const FRESHNESS_QUERIES = [
-  { name: 'minPosition', description: 'Read-your-writes: wait until the picture reflects this position (from a write response)' },
-  { name: 'waitMs', description: 'How long to wait for minPosition, 0–10000 ms (default 2000); then 503 with Retry-After' },
-  { name: 'knownAt', description: 'Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out' },
+  {
+    name: 'minPosition',
+    description: 'Read-your-writes: wait until the picture reflects this position (from a write response)',
+  },
+  {
+    name: 'waitMs',
+    description: 'How long to wait for minPosition, 0–10000 ms (default 2000); then 503 with Retry-After',
+  },
+  {
+    name: 'knownAt',
+    description:
+      'Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out',
+  },
   { name: 'knownAtPosition', description: 'Time travel: as known at this global position' },
-  { name: 'happenedBy', description: 'As it had happened by this occurred time (ISO 8601), with everything known now' },
-  { name: 'view', description: '`as-corrected` (default) or `as-recorded` (no correction or retraction applied)' },
+  {
+    name: 'happenedBy',
+    description: 'As it had happened by this occurred time (ISO 8601), with everything known now',
+  },
+  {
+    name: 'view',
+    description: '`as-corrected` (default) or `as-recorded` (no correction or retraction applied)',
+  },
 ] as const;
 
 /** Applies the shared query documentation to a read route. */
@@ -48,7 +64,10 @@ export class PictureController {
   })
   @ApiQuery({ name: 'minPosition', required: false })
   @ApiQuery({ name: 'waitMs', required: false })
-  nationalPicture(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal): Promise<NationalPictureView> {
+  nationalPicture(
+    @Query() query: RawQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NationalPictureView> {
     const request = parsePictureQuery(query);
     return this.readModels.nationalPicture(request, principal);
   }
@@ -64,7 +83,10 @@ export class PictureController {
   @ApiParam({ name: 'operationId', example: 'venetic' })
   @ApiReadModelQueries()
   @ApiOkResponse({ description: 'OperationalPictureView' })
-  picture(@Param('operationId') operationId: string, @Query() query: RawQuery): Promise<OperationalPictureView> {
+  picture(
+    @Param('operationId') operationId: string,
+    @Query() query: RawQuery,
+  ): Promise<OperationalPictureView> {
     return this.readModels.picture(operationId, parsePictureQuery(query));
   }
 }

@@ -51,7 +51,11 @@ class QueryReader {
   ) {
     for (const name of Object.keys(raw)) {
       if (!allowed.includes(name)) {
-        this.problems.push({ path: name, constraint: 'whitelist', message: 'is not a known query parameter' });
+        this.problems.push({
+          path: name,
+          constraint: 'whitelist',
+          message: 'is not a known query parameter',
+        });
       }
     }
   }
@@ -75,7 +79,12 @@ class QueryReader {
       .map((item) => item.trim())
       .filter((item) => item.length > 0);
     const bad = items.filter((item) => !pattern.test(item));
-    if (bad.length > 0) this.problems.push({ path: name, constraint: 'format', message: `has invalid items: ${bad.join(', ')}` });
+    if (bad.length > 0)
+      this.problems.push({
+        path: name,
+        constraint: 'format',
+        message: `has invalid items: ${bad.join(', ')}`,
+      });
     return items.length > 0 ? [...new Set(items)] : undefined;
   }
 
@@ -83,7 +92,11 @@ class QueryReader {
     const value = this.single(name);
     if (value === undefined) return undefined;
     if (!ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
-      this.problems.push({ path: name, constraint: 'isIso8601', message: 'must be an ISO 8601 date or date-time' });
+      this.problems.push({
+        path: name,
+        constraint: 'isIso8601',
+        message: 'must be an ISO 8601 date or date-time',
+      });
       return undefined;
     }
     return value;
@@ -93,7 +106,11 @@ class QueryReader {
     const value = this.single(name);
     if (value === undefined) return undefined;
     if (parsePosition(value) === null) {
-      this.problems.push({ path: name, constraint: 'position', message: 'must be a global position as returned by a write' });
+      this.problems.push({
+        path: name,
+        constraint: 'position',
+        message: 'must be a global position as returned by a write',
+      });
       return undefined;
     }
     return value;
@@ -104,7 +121,11 @@ class QueryReader {
     if (value === undefined) return undefined;
     const parsed = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
     if (!(parsed >= min && parsed <= max)) {
-      this.problems.push({ path: name, constraint: 'range', message: `must be a whole number from ${min} to ${max}` });
+      this.problems.push({
+        path: name,
+        constraint: 'range',
+        message: `must be a whole number from ${min} to ${max}`,
+      });
       return undefined;
     }
     return parsed;
@@ -123,7 +144,11 @@ function readCommon(reader: QueryReader): ReadModelRequest {
   const happenedBy = reader.instant('happenedBy');
   const view = reader.single('view') ?? 'as-corrected';
   if (view !== 'as-corrected' && view !== 'as-recorded') {
-    reader.problems.push({ path: 'view', constraint: 'isIn', message: 'must be as-corrected or as-recorded' });
+    reader.problems.push({
+      path: 'view',
+      constraint: 'isIn',
+      message: 'must be as-corrected or as-recorded',
+    });
   }
   const chosen = [knownAt, knownAtPosition, happenedBy].filter((value) => value !== undefined).length;
   if (chosen > 1) {
@@ -169,7 +194,9 @@ export function parseTimelineQuery(raw: RawQuery): ReadModelRequest & { readonly
   return { ...request, query };
 }
 
-export function parseDailySeriesQuery(raw: RawQuery): ReadModelRequest & { readonly query: Pick<TimelineQuery, 'types'> } {
+export function parseDailySeriesQuery(
+  raw: RawQuery,
+): ReadModelRequest & { readonly query: Pick<TimelineQuery, 'types'> } {
   const reader = new QueryReader(raw, [...KNOWN_PARAMETERS.common, ...KNOWN_PARAMETERS.daily]);
   const request = readCommon(reader);
   const query = { types: reader.list('type', TYPE_NAME) };

@@ -78,7 +78,10 @@ export class ReadModelsService {
   }
 
   /** The operations the principal's agency takes part in, with what the picture knows of each. */
-  async operations(request: ReadModelRequest, principal: Principal): Promise<NationalPictureView['operations']> {
+  async operations(
+    request: ReadModelRequest,
+    principal: Principal,
+  ): Promise<NationalPictureView['operations']> {
     return (await this.nationalPicture(request, principal)).operations;
   }
 
@@ -89,13 +92,18 @@ export class ReadModelsService {
   /** Folds the operation's stream as the request selects it: the store is the authority, so no wait is needed. */
   private async historical(operationId: string, request: ReadModelRequest): Promise<HistoricalOperation> {
     const recorded = await this.store.readStream(operationStreamName(operationId)).catch((error: unknown) => {
-      if (error instanceof Error && error.name === 'StreamNotFoundError') throw new UnknownOperationError(operationId);
+      if (error instanceof Error && error.name === 'StreamNotFoundError')
+        throw new UnknownOperationError(operationId);
       throw error;
     });
     const events = recorded.map(toStoredTimelineEvent);
-    const kept = request.view === 'as-recorded' ? events.filter((event) => !AMENDMENT_TYPES.has(event.type)) : events;
+    const kept =
+      request.view === 'as-recorded' ? events.filter((event) => !AMENDMENT_TYPES.has(event.type)) : events;
     const head = recorded[recorded.length - 1];
-    const selection = request.selection ?? { kind: 'known-at' as const, position: formatPosition(head.position) };
+    const selection = request.selection ?? {
+      kind: 'known-at' as const,
+      position: formatPosition(head.position),
+    };
     return historicalOperation(operationId, kept, selection);
   }
 }

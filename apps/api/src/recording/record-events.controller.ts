@@ -44,14 +44,35 @@ export class RecordEventsController {
       '(recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. ' +
       'Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.',
   })
-  @ApiParam({ name: 'operationId', description: '1–64 letters, digits, "-" or "_", starting alphanumeric', example: 'venetic' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the revision the client last saw, e.g. "5"; a mismatch is 412' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retry without client event ids idempotent' })
-  @ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Echoed in the response and stamped on the events' })
+  @ApiParam({
+    name: 'operationId',
+    description: '1–64 letters, digits, "-" or "_", starting alphanumeric',
+    example: 'venetic',
+  })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'ETag of the revision the client last saw, e.g. "5"; a mismatch is 412',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Makes a retry without client event ids idempotent',
+  })
+  @ApiHeader({
+    name: 'X-Correlation-Id',
+    required: false,
+    description: 'Echoed in the response and stamped on the events',
+  })
   @ApiBody({ schema: { $ref: `#/components/schemas/${RECORD_EVENTS_REQUEST_SCHEMA_NAME}` } })
   @ApiCreatedResponse({ type: RecordEventsResponseDto, description: 'Recorded; ETag is the new revision' })
-  @ApiOkResponse({ type: RecordEventsResponseDto, description: 'Already recorded by an identical earlier request: nothing written' })
-  @ApiConflictResponse({ description: 'Expected revision does not hold, or an event id is reused with other content' })
+  @ApiOkResponse({
+    type: RecordEventsResponseDto,
+    description: 'Already recorded by an identical earlier request: nothing written',
+  })
+  @ApiConflictResponse({
+    description: 'Expected revision does not hold, or an event id is reused with other content',
+  })
   @ApiUnprocessableEntityResponse({ description: "The operation's rules refuse an event" })
   async record(
     @Param('operationId') operationId: string,
@@ -81,7 +102,11 @@ function parseIfMatch(header: string | undefined): number | undefined {
   const match = IF_MATCH.exec(header);
   if (!match) {
     throw new InvalidRequestError([
-      { path: 'If-Match', constraint: 'isRevisionEtag', message: 'If-Match must be the ETag of a revision, e.g. "5"' },
+      {
+        path: 'If-Match',
+        constraint: 'isRevisionEtag',
+        message: 'If-Match must be the ETag of a revision, e.g. "5"',
+      },
     ]);
   }
   return Number(match[1]);
@@ -91,7 +116,11 @@ function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) {
     throw new InvalidRequestError([
-      { path: 'Idempotency-Key', constraint: 'matches', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' },
+      {
+        path: 'Idempotency-Key',
+        constraint: 'matches',
+        message: 'Idempotency-Key must be 1 to 255 printable ASCII characters',
+      },
     ]);
   }
   return header;

@@ -1,4 +1,10 @@
-import { CLASSIFICATIONS, EVENT_CATALOGUE, EVENT_TYPES, eventSchemaComponents, eventSchemaName } from '@timeline/events';
+import {
+  CLASSIFICATIONS,
+  EVENT_CATALOGUE,
+  EVENT_TYPES,
+  eventSchemaComponents,
+  eventSchemaName,
+} from '@timeline/events';
 
 export const RECORD_EVENTS_REQUEST_SCHEMA_NAME = 'RecordEventsRequest';
 const REF = '#/components/schemas/';
@@ -17,16 +23,29 @@ function eventRequestSchema(type: (typeof EVENT_TYPES)[number]): Schema {
     required: ['type', 'occurredAt', 'data'],
     properties: {
       type: { type: 'string', enum: [type] },
-      eventId: { type: 'string', format: 'uuid', description: 'Client-chosen id: re-sending it is an idempotent retry' },
+      eventId: {
+        type: 'string',
+        format: 'uuid',
+        description: 'Client-chosen id: re-sending it is an idempotent retry',
+      },
       schemaVersion: {
         type: 'integer',
         enum: versions,
         default: definition.currentVersion,
         description: 'Version of the data; older versions are upcast to the current one on write',
       },
-      occurredAt: { type: 'string', format: 'date-time', example: '2020-06-13T05:30:00Z', description: 'UTC; not in the future' },
+      occurredAt: {
+        type: 'string',
+        format: 'date-time',
+        example: '2020-06-13T05:30:00Z',
+        description: 'UTC; not in the future',
+      },
       data: { $ref: `${REF}${eventSchemaName(type, definition.currentVersion)}` },
-      correlationId: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,128}$', description: "Defaults to the request's X-Correlation-Id" },
+      correlationId: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9._:/-]{1,128}$',
+        description: "Defaults to the request's X-Correlation-Id",
+      },
       causationId: { type: 'string', format: 'uuid', description: 'The event that caused this one' },
       classification: {
         type: 'string',
@@ -44,7 +63,9 @@ function eventRequestSchema(type: (typeof EVENT_TYPES)[number]): Schema {
  * problem document.
  */
 export function recordEventsSchemaComponents(maxBatchEvents: number): Record<string, Schema> {
-  const eventSchemas = Object.fromEntries(EVENT_TYPES.map((type) => [`Record${type}`, eventRequestSchema(type)]));
+  const eventSchemas = Object.fromEntries(
+    EVENT_TYPES.map((type) => [`Record${type}`, eventRequestSchema(type)]),
+  );
   return {
     ...eventSchemaComponents(REF),
     ...eventSchemas,
@@ -69,7 +90,8 @@ export function recordEventsSchemaComponents(maxBatchEvents: number): Record<str
         expectedRevision: {
           type: 'integer',
           minimum: -1,
-          description: 'The revision the client last saw (-1: no event yet); a mismatch is 409. Same as If-Match.',
+          description:
+            'The revision the client last saw (-1: no event yet); a mismatch is 409. Same as If-Match.',
         },
       },
     },

@@ -10,7 +10,10 @@ export class RecordedEventDto {
   @ApiProperty({ example: 7, description: 'Revision of the event in its operation (0 for the first)' })
   readonly streamRevision!: number;
 
-  @ApiProperty({ example: '1042', description: 'Global position in the log (for read-your-writes: minPosition)' })
+  @ApiProperty({
+    example: '1042',
+    description: 'Global position in the log (for read-your-writes: minPosition)',
+  })
   readonly position!: string;
 }
 
@@ -27,6 +30,8 @@ export class RecordEventsResponseDto {
   @ApiProperty({ type: [RecordedEventDto] })
   readonly events!: RecordedEventDto[];
 
-  @ApiProperty({ description: 'True when an identical earlier request had already recorded everything (status 200)' })
+  @ApiProperty({
+    description: 'True when an identical earlier request had already recorded everything (status 200)',
+  })
   readonly replayed!: boolean;
 }

@@ -33,9 +33,21 @@ describe('cli token', () => {
   }
 
   it('issues a token the api in local-dev mode accepts, creating the key on first use', async () => {
-    const result = await run(['token', '--role', 'recorder', '--agency', 'NWP', '--subject', 'officer-1', '--ttl', '8h']);
+    const result = await run([
+      'token',
+      '--role',
+      'recorder',
+      '--agency',
+      'NWP',
+      '--subject',
+      'officer-1',
+      '--ttl',
+      '8h',
+    ]);
     expect(result.code).toBe(0);
-    expect(result.err).toBe(`Created the local development signing key ${join(dir, 'state', 'local-dev', 'signing-key.jwk.json')}\n`);
+    expect(result.err).toBe(
+      `Created the local development signing key ${join(dir, 'state', 'local-dev', 'signing-key.jwk.json')}\n`,
+    );
     const token = result.out.trim();
     const claims = decodeJwt(token);
     expect(claims.exp! - claims.iat!).toBe(8 * 3600);

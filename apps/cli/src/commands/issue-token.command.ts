@@ -51,7 +51,9 @@ export const issueTokenCommand: CliCommand = {
         const roles = options.role.map((role) => role.trim()).filter((role) => role !== '');
         const unknown = roles.filter((role) => !isRole(role));
         if (roles.length === 0 || unknown.length > 0) {
-          throw new CliUsageError(`Unknown role ${unknown.join(', ') || '(none)'}: expected ${ROLES.join(', ')}`);
+          throw new CliUsageError(
+            `Unknown role ${unknown.join(', ') || '(none)'}: expected ${ROLES.join(', ')}`,
+          );
         }
         let ttlSeconds: number;
         try {

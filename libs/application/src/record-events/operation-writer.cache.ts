@@ -15,7 +15,8 @@ export class OperationWriterCache<T extends Evictable> {
     private readonly capacity: number,
     private readonly create: (key: string) => T,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
   }
 
   get size(): number {

@@ -55,7 +55,10 @@ export interface OperationModel<State> {
   evolve(state: State, fact: OperationFact): State;
   /** Folds many stored facts at once (rebuilding a long stream); the same result as reducing with `evolve`. */
   fold?(state: State, facts: readonly OperationFact[]): State;
-  decide(state: State, request: DecisionRequest): { readonly events: readonly DecidedEvent[]; readonly state: State };
+  decide(
+    state: State,
+    request: DecisionRequest,
+  ): { readonly events: readonly DecidedEvent[]; readonly state: State };
 }
 
 /** DI token of the OperationModel the write path uses. */

@@ -181,7 +181,12 @@ export class OperationWriter<State> {
         continue;
       }
       if (stored.some((storedRevision) => storedRevision !== undefined)) {
-        pending.reject(partiallyStored(request, ids.filter((_, index) => stored[index] !== undefined)));
+        pending.reject(
+          partiallyStored(
+            request,
+            ids.filter((_, index) => stored[index] !== undefined),
+          ),
+        );
         continue;
       }
       if (ids.some((id) => idsInRound.has(id))) {
@@ -197,7 +202,9 @@ export class OperationWriter<State> {
             this.stale = true;
             deferred.push(pending);
           } else {
-            pending.reject(new OperationRevisionConflictError(request.operationId, request.expectedRevision, baseRevision));
+            pending.reject(
+              new OperationRevisionConflictError(request.operationId, request.expectedRevision, baseRevision),
+            );
           }
           continue;
         }
@@ -206,7 +213,9 @@ export class OperationWriter<State> {
             // Only this round's earlier requests moved the revision; judge once they are confirmed (or not).
             deferred.push(pending);
           } else {
-            pending.reject(new OperationRevisionConflictError(request.operationId, request.expectedRevision, baseRevision));
+            pending.reject(
+              new OperationRevisionConflictError(request.operationId, request.expectedRevision, baseRevision),
+            );
           }
           continue;
         }
@@ -301,7 +310,9 @@ export class OperationWriter<State> {
     this.state = nextState;
     this.headHash = nextHash;
     for (const item of accepted) {
-      item.pending.request.events.forEach((event, index) => this.revisionById.set(event.eventId, item.firstRevision + index));
+      item.pending.request.events.forEach((event, index) =>
+        this.revisionById.set(event.eventId, item.firstRevision + index),
+      );
     }
     // The store reports the position of the append's last event only; the others are read back when needed.
     let positions: string[];
@@ -340,7 +351,9 @@ export class OperationWriter<State> {
       for (const pending of pendings) {
         pending.conflicts += 1;
         if (pending.conflicts > this.options.maxConflictRetries) {
-          pending.reject(new ConcurrencyRetriesExhaustedError(pending.request.operationId, pending.conflicts));
+          pending.reject(
+            new ConcurrencyRetriesExhaustedError(pending.request.operationId, pending.conflicts),
+          );
         } else {
           // A client expected revision is judged again against the newer state (it may be a replay).
           retry.push(pending);
@@ -366,7 +379,10 @@ export class OperationWriter<State> {
     try {
       const first = Math.min(...revisions);
       const last = Math.max(...revisions);
-      const stored = await this.store.readStream(this.streamName, { fromRevision: first, maxCount: last - first + 1 });
+      const stored = await this.store.readStream(this.streamName, {
+        fromRevision: first,
+        maxCount: last - first + 1,
+      });
       const byId = new Map(stored.map((event) => [event.eventId, event]));
       const contiguous = revisions.every((revision, index) => revision === first + index);
       if (!contiguous) {
@@ -433,7 +449,11 @@ export class OperationWriter<State> {
   }
 }
 
-function resultOf(operationId: string, events: RecordedEventSummary[], replayed: boolean): RecordEventsResult {
+function resultOf(
+  operationId: string,
+  events: RecordedEventSummary[],
+  replayed: boolean,
+): RecordEventsResult {
   const last = events[events.length - 1];
   return { operationId, streamRevision: last.streamRevision, position: last.position, events, replayed };
 }
@@ -454,7 +474,8 @@ function differenceFrom(event: PreparedEvent, recorder: Recorder, stored: Record
   const envelope = stored.metadata as unknown as EventEnvelope;
   if (stored.type !== event.type) return 'type';
   if (Date.parse(envelope.occurredAt) !== Date.parse(event.occurredAt)) return 'occurredAt';
-  if (event.classification !== undefined && envelope.classification !== event.classification) return 'classification';
+  if (event.classification !== undefined && envelope.classification !== event.classification)
+    return 'classification';
   if ((envelope.causationId ?? null) !== event.causationId) return 'causationId';
   if (envelope.agency !== recorder.agency || envelope.recordedBy !== recorder.subject) return 'recorder';
   if (canonicalJson(stored.data) !== canonicalJson(event.data)) return 'data';

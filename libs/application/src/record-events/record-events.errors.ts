@@ -48,10 +48,13 @@ export class ConcurrencyRetriesExhaustedError extends TimelineError {
     readonly operationId: string,
     readonly attempts: number,
   ) {
-    super(`Operation ${operationId} kept changing under concurrent writers; gave up after ${attempts} attempts`, {
-      operationId,
-      attempts,
-    });
+    super(
+      `Operation ${operationId} kept changing under concurrent writers; gave up after ${attempts} attempts`,
+      {
+        operationId,
+        attempts,
+      },
+    );
   }
 }
 

@@ -1,4 +1,9 @@
-import { createEventStore, type EventStore, type ReadStreamOptions, type RecordedEvent } from '@timeline/event-store';
+import {
+  createEventStore,
+  type EventStore,
+  type ReadStreamOptions,
+  type RecordedEvent,
+} from '@timeline/event-store';
 import { operationStreamName, type EventEnvelope } from '@timeline/events';
 import { computeEventHash } from '@timeline/integrity';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,13 +55,22 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
   let handler: RecordEventsHandler;
 
   const make = (target: EventStore, options: Partial<RecordingOptions> = {}): RecordEventsHandler =>
-    new RecordEventsHandler(target, operationModel as never, clock, { ...DEFAULT_RECORDING_OPTIONS, ...options });
+    new RecordEventsHandler(target, operationModel as never, clock, {
+      ...DEFAULT_RECORDING_OPTIONS,
+      ...options,
+    });
 
   const command = (
     operationId: string,
     requestBody: unknown,
     extra: Partial<RecordEventsCommand> = {},
-  ): RecordEventsCommand => ({ operationId, body: requestBody, recorder: NCA, correlationId: 'corr-1', ...extra });
+  ): RecordEventsCommand => ({
+    operationId,
+    body: requestBody,
+    recorder: NCA,
+    correlationId: 'corr-1',
+    ...extra,
+  });
 
   const stored = (operationId: string): Promise<RecordedEvent[]> =>
     raw.readStream(operationStreamName(operationId)).catch(() => []);
@@ -94,12 +108,19 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       position: result.events[1].position,
       replayed: false,
       events: [
-        { eventId: eid(1), type: 'OperationLaunched', streamRevision: 0, position: result.events[0].position },
+        {
+          eventId: eid(1),
+          type: 'OperationLaunched',
+          streamRevision: 0,
+          position: result.events[0].position,
+        },
         { eventId: eid(2), type: 'AgencyJoined', streamRevision: 1, position: result.position },
       ],
     });
     const events = await stored(op);
-    expect(events.map((event) => event.position.commit.toString())).toEqual(result.events.map((event) => event.position));
+    expect(events.map((event) => event.position.commit.toString())).toEqual(
+      result.events.map((event) => event.position),
+    );
     const envelopes = events.map((event) => event.metadata as unknown as EventEnvelope);
     expect(envelopes.map(({ hash: _hash, prevHash: _prev, ...rest }) => rest)).toEqual([
       {
@@ -130,9 +151,14 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
     expect(envelopes[0].prevHash).toBe('0'.repeat(64));
     expect(envelopes[1].prevHash).toBe(envelopes[0].hash);
     for (const event of events) {
-      expect(computeEventHash({ eventId: event.eventId, type: event.type, data: event.data, envelope: event.metadata as never })).toBe(
-        (event.metadata as unknown as EventEnvelope).hash,
-      );
+      expect(
+        computeEventHash({
+          eventId: event.eventId,
+          type: event.type,
+          data: event.data,
+          envelope: event.metadata as never,
+        }),
+      ).toBe((event.metadata as unknown as EventEnvelope).hash);
     }
   });
 
@@ -140,7 +166,8 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
     const first = await handler.execute(command(op, body([launch()])));
     const second = await handler.execute(command(op, body([agencyJoins('NWP')])));
     const ids = [first.events[0].eventId, second.events[0].eventId];
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect([...ids].sort()).toEqual(ids);
   });
 
@@ -162,7 +189,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
     const small = make(store, { maxCachedOperations: 1 });
     await small.execute(command(op, body([launch(), agencyJoins('NWP')])));
     await small.execute(command(`${op}-other`, body([launch()])));
-    await expect(small.execute(command(op, body([launch()])))).rejects.toMatchObject({ code: 'operation.already-launched' });
+    await expect(small.execute(command(op, body([launch()])))).rejects.toMatchObject({
+      code: 'operation.already-launched',
+    });
     const raidResult = await small.execute(command(op, body([raid('RAID-1')]), { recorder: NWP }));
     expect(raidResult.streamRevision).toBe(2);
     expect(small.cachedOperations).toBe(1);
@@ -170,7 +199,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
 
   it('refuses a request the rules refuse and writes nothing', async () => {
     await handler.execute(command(op, body([launch()])));
-    await expect(handler.execute(command(op, body([raid('RAID-1')]), { recorder: NWP }))).rejects.toMatchObject({
+    await expect(
+      handler.execute(command(op, body([raid('RAID-1')]), { recorder: NWP })),
+    ).rejects.toMatchObject({
       code: 'operation.agency-not-joined',
       category: 'rule-violated',
     });
@@ -179,10 +210,14 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
 
   it('reports every invalid field at once and reads nothing', async () => {
     const error = await handler
-      .execute(command('bad id!', { events: [{ type: 'Nope', occurredAt: 'yesterday', data: {} }], extra: true }))
+      .execute(
+        command('bad id!', { events: [{ type: 'Nope', occurredAt: 'yesterday', data: {} }], extra: true }),
+      )
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidRequestError);
-    expect((error as InvalidRequestError).errors.map((problem) => [problem.path, problem.constraint])).toEqual([
+    expect(
+      (error as InvalidRequestError).errors.map((problem) => [problem.path, problem.constraint]),
+    ).toEqual([
       ['operationId', 'pattern'],
       ['extra', 'whitelistValidation'],
       ['events[0].type', 'isKnownEventType'],
@@ -216,7 +251,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
 
     it('refuses an event id already used in another operation', async () => {
       await handler.execute(command(op, body([launch({ eventId: eid(1) })])));
-      const error = await handler.execute(command(`${op}-other`, body([launch({ eventId: eid(1) })]))).catch((caught: unknown) => caught);
+      const error = await handler
+        .execute(command(`${op}-other`, body([launch({ eventId: eid(1) })])))
+        .catch((caught: unknown) => caught);
       expect(error).toMatchObject({ code: 'event-store.duplicate-event-id', category: 'illegal-state' });
       expect(await stored(`${op}-other`)).toEqual([]);
     });
@@ -224,7 +261,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
     it('refuses a request of which only some events are stored', async () => {
       await handler.execute(command(op, body([launch({ eventId: eid(1) })])));
       await expect(
-        handler.execute(command(op, body([launch({ eventId: eid(1) }), agencyJoins('NWP', 'wales', { eventId: eid(2) })]))),
+        handler.execute(
+          command(op, body([launch({ eventId: eid(1) }), agencyJoins('NWP', 'wales', { eventId: eid(2) })])),
+        ),
       ).rejects.toBeInstanceOf(IdempotencyConflictError);
       expect((await stored(op)).length).toBe(1);
     });
@@ -235,11 +274,18 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       const retry = await handler.execute(command(op, request, { idempotencyKey: 'key-1' }));
       expect(retry).toEqual({ ...original, replayed: true });
       await expect(
-        handler.execute(command(op, body([launch(), agencyJoins('GMP', 'north-west')]), { idempotencyKey: 'key-1' })),
+        handler.execute(
+          command(op, body([launch(), agencyJoins('GMP', 'north-west')]), { idempotencyKey: 'key-1' }),
+        ),
       ).rejects.toBeInstanceOf(IdempotencyConflictError);
       // The key is scoped to the recorder: another principal's key-1 is another request.
       await expect(
-        handler.execute(command(op, body([agencyJoins('GMP', 'north-west')]), { idempotencyKey: 'key-1', recorder: { subject: 'x', agency: 'NCA' } })),
+        handler.execute(
+          command(op, body([agencyJoins('GMP', 'north-west')]), {
+            idempotencyKey: 'key-1',
+            recorder: { subject: 'x', agency: 'NCA' },
+          }),
+        ),
       ).resolves.toMatchObject({ streamRevision: 2, replayed: false });
       expect((await stored(op)).length).toBe(3);
     });
@@ -247,7 +293,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
     it('answers concurrent identical retries once written, the others as replays', async () => {
       await handler.execute(command(op, body([launch(), agencyJoins('NWP')])));
       const request = body([raid('RAID-1', { eventId: eid(9) })]);
-      const results = await Promise.all([1, 2, 3, 4].map(() => handler.execute(command(op, request, { recorder: NWP }))));
+      const results = await Promise.all(
+        [1, 2, 3, 4].map(() => handler.execute(command(op, request, { recorder: NWP }))),
+      );
       expect(results.map((result) => [result.streamRevision, result.replayed])).toEqual([
         [2, false],
         [2, true],
@@ -268,25 +316,34 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       expect((error as OperationRevisionConflictError).message).toBe(
         `Operation ${op} was expected at revision 0 but is at revision 1`,
       );
-      await expect(handler.execute(command(op, body([raid('RAID-1')], 5), { recorder: NWP }))).rejects.toMatchObject({
+      await expect(
+        handler.execute(command(op, body([raid('RAID-1')], 5), { recorder: NWP })),
+      ).rejects.toMatchObject({
         expectedRevision: 5,
         actualRevision: 1,
       });
       await expect(handler.execute(command(`${op}-fresh`, body([launch()], 0)))).rejects.toMatchObject({
         message: `Operation ${op}-fresh was expected at revision 0 but is at revision -1 (it has no events yet)`,
       });
-      await expect(handler.execute(command(`${op}-fresh`, body([launch()], -1)))).resolves.toMatchObject({ streamRevision: 0 });
+      await expect(handler.execute(command(`${op}-fresh`, body([launch()], -1)))).resolves.toMatchObject({
+        streamRevision: 0,
+      });
     });
 
     it('lets exactly one of many writers with the same expected revision win', async () => {
       await handler.execute(command(op, body([launch(), agencyJoins('NWP')])));
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, index) => handler.execute(command(op, body([raid(`RAID-${index}`)], 1), { recorder: NWP }))),
+        Array.from({ length: 10 }, (_, index) =>
+          handler.execute(command(op, body([raid(`RAID-${index}`)], 1), { recorder: NWP })),
+        ),
       );
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').length).toBe(1);
-      const refused = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      const refused = outcomes.filter(
+        (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
+      );
       expect(refused.length).toBe(9);
-      for (const outcome of refused) expect(outcome.reason).toMatchObject({ expectedRevision: 1, actualRevision: 2 });
+      for (const outcome of refused)
+        expect(outcome.reason).toMatchObject({ expectedRevision: 1, actualRevision: 2 });
       expect((await stored(op)).length).toBe(3);
     });
 
@@ -294,14 +351,26 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       await handler.execute(command(op, body([launch(), agencyJoins('NWP')])));
       const requests = Array.from({ length: 30 }, (_, index) =>
         // Every tenth refers to a raid that does not exist: refused alone.
-        index % 10 === 9 ? body([arrest(`ARR-${index}`, 'RAID-NONE')]) : body([raid(`RAID-${index}`), seizure(`SZ-${index}`, `RAID-${index}`)]),
+        index % 10 === 9
+          ? body([arrest(`ARR-${index}`, 'RAID-NONE')])
+          : body([raid(`RAID-${index}`), seizure(`SZ-${index}`, `RAID-${index}`)]),
       );
-      const outcomes = await Promise.allSettled(requests.map((request) => handler.execute(command(op, request, { recorder: NWP }))));
+      const outcomes = await Promise.allSettled(
+        requests.map((request) => handler.execute(command(op, request, { recorder: NWP }))),
+      );
       const written = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-      const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as { code: string }] : []));
-      expect(refused.map((error) => error.code)).toEqual(['operation.unknown-reference', 'operation.unknown-reference', 'operation.unknown-reference']);
+      const refused = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [outcome.reason as { code: string }] : [],
+      );
+      expect(refused.map((error) => error.code)).toEqual([
+        'operation.unknown-reference',
+        'operation.unknown-reference',
+        'operation.unknown-reference',
+      ]);
       expect(written.length).toBe(27);
-      const revisions = written.flatMap((result) => result.events.map((event) => event.streamRevision)).sort((a, b) => a - b);
+      const revisions = written
+        .flatMap((result) => result.events.map((event) => event.streamRevision))
+        .sort((a, b) => a - b);
       expect(revisions).toEqual(Array.from({ length: 54 }, (_, index) => index + 2));
       const events = await stored(op);
       expect(events.length).toBe(56);
@@ -314,7 +383,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       }
       // The chain holds across combined appends.
       for (let index = 1; index < events.length; index += 1) {
-        expect((events[index].metadata as unknown as EventEnvelope).prevHash).toBe((events[index - 1].metadata as unknown as EventEnvelope).hash);
+        expect((events[index].metadata as unknown as EventEnvelope).prevHash).toBe(
+          (events[index - 1].metadata as unknown as EventEnvelope).hash,
+        );
       }
     });
 
@@ -323,10 +394,14 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       await handler.execute(command(op, body([launch(), agencyJoins('NWP')])));
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          (index % 2 === 0 ? handler : other).execute(command(op, body([raid(`RAID-${index}`)]), { recorder: NWP })),
+          (index % 2 === 0 ? handler : other).execute(
+            command(op, body([raid(`RAID-${index}`)]), { recorder: NWP }),
+          ),
         ),
       );
-      expect(results.map((result) => result.streamRevision).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 2));
+      expect(results.map((result) => result.streamRevision).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, index) => index + 2),
+      );
       const events = await stored(op);
       expect(new Set(events.map((event) => event.eventId)).size).toBe(22);
       expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 22 }, (_, index) => index));
@@ -352,7 +427,9 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
         },
       });
       const stubborn = make(racing, { maxConflictRetries: 2 });
-      const error = await stubborn.execute(command(op, body([raid('RAID-Z')]), { recorder: NWP })).catch((caught: unknown) => caught);
+      const error = await stubborn
+        .execute(command(op, body([raid('RAID-Z')]), { recorder: NWP }))
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConcurrencyRetriesExhaustedError);
       expect((error as ConcurrencyRetriesExhaustedError).message).toBe(
         `Operation ${op} kept changing under concurrent writers; gave up after 3 attempts`,

@@ -90,11 +90,21 @@ export class RecordEventsHandler {
         (command.idempotencyKey === undefined
           ? uuidv7()
           : uuidv5(
-              [command.operationId, command.recorder.agency, command.recorder.subject, command.idempotencyKey, index].join('\n'),
+              [
+                command.operationId,
+                command.recorder.agency,
+                command.recorder.subject,
+                command.idempotencyKey,
+                index,
+              ].join('\n'),
               IDEMPOTENCY_KEY_NAMESPACE,
             ));
       if (seen.has(eventId)) {
-        errors.push({ path: `events[${index}].eventId`, constraint: 'unique', message: 'eventId is used twice in this request' });
+        errors.push({
+          path: `events[${index}].eventId`,
+          constraint: 'unique',
+          message: 'eventId is used twice in this request',
+        });
       }
       seen.add(eventId);
       events.push({

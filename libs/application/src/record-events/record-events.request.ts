@@ -60,7 +60,16 @@ export interface BodyLimits {
 }
 
 const BODY_FIELDS = new Set(['events', 'expectedRevision']);
-const EVENT_FIELDS = new Set(['type', 'eventId', 'schemaVersion', 'occurredAt', 'data', 'correlationId', 'causationId', 'classification']);
+const EVENT_FIELDS = new Set([
+  'type',
+  'eventId',
+  'schemaVersion',
+  'occurredAt',
+  'data',
+  'correlationId',
+  'causationId',
+  'classification',
+]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const CORRELATION_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
@@ -74,10 +83,19 @@ const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 export function validateRecordEventsBody(
   body: unknown,
   limits: BodyLimits,
-): { readonly body: ValidatedBody; readonly errors?: undefined } | { readonly errors: readonly FieldError[] } {
+):
+  { readonly body: ValidatedBody; readonly errors?: undefined } | { readonly errors: readonly FieldError[] } {
   const errors: FieldError[] = [];
   if (!isPlainObject(body)) {
-    return { errors: [{ path: '', constraint: 'isObject', message: 'the body must be a JSON object with an "events" array' }] };
+    return {
+      errors: [
+        {
+          path: '',
+          constraint: 'isObject',
+          message: 'the body must be a JSON object with an "events" array',
+        },
+      ],
+    };
   }
   for (const key of Object.keys(body)) {
     if (!BODY_FIELDS.has(key)) errors.push(unknownField(key));
@@ -86,14 +104,23 @@ export function validateRecordEventsBody(
   if (body['expectedRevision'] !== undefined) {
     const value = body['expectedRevision'];
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= -1) expectedRevision = value;
-    else errors.push({ path: 'expectedRevision', constraint: 'min', message: 'expectedRevision must be an integer, -1 or more' });
+    else
+      errors.push({
+        path: 'expectedRevision',
+        constraint: 'min',
+        message: 'expectedRevision must be an integer, -1 or more',
+      });
   }
   const rawEvents = body['events'];
   const events: ValidatedEvent[] = [];
   if (!Array.isArray(rawEvents)) {
     errors.push({ path: 'events', constraint: 'isArray', message: 'events must be an array of events' });
   } else if (rawEvents.length === 0) {
-    errors.push({ path: 'events', constraint: 'arrayMinSize', message: 'events must hold at least one event' });
+    errors.push({
+      path: 'events',
+      constraint: 'arrayMinSize',
+      message: 'events must hold at least one event',
+    });
   } else if (rawEvents.length > limits.maxBatchEvents) {
     // Each event is not looked at: the request is refused as a whole, cheaply.
     errors.push({
@@ -111,7 +138,12 @@ export function validateRecordEventsBody(
   return { body: { events, expectedRevision } };
 }
 
-function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: FieldError[]): ValidatedEvent | null {
+function validateEvent(
+  raw: unknown,
+  path: string,
+  limits: BodyLimits,
+  errors: FieldError[],
+): ValidatedEvent | null {
   if (!isPlainObject(raw)) {
     errors.push({ path, constraint: 'isObject', message: 'each event must be a JSON object' });
     return null;
@@ -124,7 +156,11 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
 
   let knownType: EventType | null = null;
   if (typeof type !== 'string') {
-    errors.push({ path: `${path}.type`, constraint: 'isString', message: 'type must be the name of an event type' });
+    errors.push({
+      path: `${path}.type`,
+      constraint: 'isString',
+      message: 'type must be the name of an event type',
+    });
   } else if (!isEventType(type)) {
     errors.push({
       path: `${path}.type`,
@@ -139,8 +175,14 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
   }
   let version: number | undefined;
   if (schemaVersion !== undefined) {
-    if (typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1) version = schemaVersion;
-    else errors.push({ path: `${path}.schemaVersion`, constraint: 'isPositive', message: 'schemaVersion must be a positive integer' });
+    if (typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1)
+      version = schemaVersion;
+    else
+      errors.push({
+        path: `${path}.schemaVersion`,
+        constraint: 'isPositive',
+        message: 'schemaVersion must be a positive integer',
+      });
   }
   let occurred: string | undefined;
   if (typeof occurredAt !== 'string' || !UTC_TIMESTAMP.test(occurredAt) || !isRealInstant(occurredAt)) {
@@ -150,11 +192,18 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
       message: 'occurredAt must be a UTC timestamp such as 2020-06-13T05:30:00Z',
     });
   } else if (Date.parse(occurredAt) > limits.latestOccurredAt) {
-    errors.push({ path: `${path}.occurredAt`, constraint: 'notInFuture', message: 'occurredAt must not lie in the future' });
+    errors.push({
+      path: `${path}.occurredAt`,
+      constraint: 'notInFuture',
+      message: 'occurredAt must not lie in the future',
+    });
   } else {
     occurred = new Date(Date.parse(occurredAt)).toISOString();
   }
-  if (correlationId !== undefined && !(typeof correlationId === 'string' && CORRELATION_ID.test(correlationId))) {
+  if (
+    correlationId !== undefined &&
+    !(typeof correlationId === 'string' && CORRELATION_ID.test(correlationId))
+  ) {
     errors.push({
       path: `${path}.correlationId`,
       constraint: 'matches',
@@ -162,11 +211,18 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
     });
   }
   if (causationId !== undefined && !(typeof causationId === 'string' && UUID.test(causationId))) {
-    errors.push({ path: `${path}.causationId`, constraint: 'isUuid', message: 'causationId must be the UUID of an event' });
+    errors.push({
+      path: `${path}.causationId`,
+      constraint: 'isUuid',
+      message: 'causationId must be the UUID of an event',
+    });
   }
   let marking: Classification | undefined;
   if (classification !== undefined) {
-    if (typeof classification === 'string' && (CLASSIFICATIONS as readonly string[]).includes(classification)) {
+    if (
+      typeof classification === 'string' &&
+      (CLASSIFICATIONS as readonly string[]).includes(classification)
+    ) {
       marking = classification as Classification;
     } else {
       errors.push({
@@ -181,19 +237,28 @@ function validateEvent(raw: unknown, path: string, limits: BodyLimits, errors: F
   if (data === undefined) {
     errors.push({ path: `${path}.data`, constraint: 'isDefined', message: 'data must be given' });
   } else if (knownType !== null) {
-    const validation = validateEventData(knownType, version ?? EVENT_CATALOGUE[knownType].currentVersion, data);
+    const validation = validateEventData(
+      knownType,
+      version ?? EVENT_CATALOGUE[knownType].currentVersion,
+      data,
+    );
     if (validation.ok) {
       stored = toStoredEventData(knownType, validation.data as never);
     } else {
       for (const error of validation.errors) {
         const where =
-          validation.reason === 'unsupported-version' ? `${path}.schemaVersion` : error.path === '' ? `${path}.data` : `${path}.data.${error.path}`;
+          validation.reason === 'unsupported-version'
+            ? `${path}.schemaVersion`
+            : error.path === ''
+              ? `${path}.data`
+              : `${path}.data.${error.path}`;
         errors.push({ ...error, path: where.replace(/\.\[/g, '[') });
       }
     }
   }
 
-  if (errors.length > before || knownType === null || stored === undefined || occurred === undefined) return null;
+  if (errors.length > before || knownType === null || stored === undefined || occurred === undefined)
+    return null;
   return {
     type: knownType,
     ...(eventId === undefined ? {} : { eventId: (eventId as string).toLowerCase() }),

@@ -33,7 +33,11 @@ export function launch(extra: Partial<EventRequest> = {}): EventRequest {
   };
 }
 
-export function agencyJoins(agency: string, region = 'wales', extra: Partial<EventRequest> = {}): EventRequest {
+export function agencyJoins(
+  agency: string,
+  region = 'wales',
+  extra: Partial<EventRequest> = {},
+): EventRequest {
   return { type: 'AgencyJoined', occurredAt: '2020-04-01T09:00:00Z', data: { agency, region }, ...extra };
 }
 

@@ -39,7 +39,14 @@ type Step =
   | { kind: 'intel'; ref: number }
   | { kind: 'disseminate'; ref: number }
   | { kind: 'ocg'; ocg: number }
-  | { kind: 'raid'; raid: number; ocg: number | null; intel: number | null; force: number; backwards: boolean }
+  | {
+      kind: 'raid';
+      raid: number;
+      ocg: number | null;
+      intel: number | null;
+      force: number;
+      backwards: boolean;
+    }
   | { kind: 'arrest'; arrest: number; raid: number | null; force: number }
   | { kind: 'charge'; arrest: number }
   | { kind: 'seizure'; seizure: number; raid: number | null }
@@ -57,12 +64,41 @@ const step: fc.Arbitrary<{ step: Step; recorder: number; future: boolean; reuseI
     { weight: 12, arbitrary: fc.record({ kind: fc.constant('intel' as const), ref: small }) },
     { weight: 8, arbitrary: fc.record({ kind: fc.constant('disseminate' as const), ref: small }) },
     { weight: 8, arbitrary: fc.record({ kind: fc.constant('ocg' as const), ocg: small }) },
-    { weight: 20, arbitrary: fc.record({ kind: fc.constant('raid' as const), raid: small, ocg: maybeSmall, intel: maybeSmall, force: agency, backwards: fc.integer({ min: 0, max: 9 }).map((n) => n === 0) }) },
-    { weight: 20, arbitrary: fc.record({ kind: fc.constant('arrest' as const), arrest: small, raid: maybeSmall, force: agency }) },
+    {
+      weight: 20,
+      arbitrary: fc.record({
+        kind: fc.constant('raid' as const),
+        raid: small,
+        ocg: maybeSmall,
+        intel: maybeSmall,
+        force: agency,
+        backwards: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+      }),
+    },
+    {
+      weight: 20,
+      arbitrary: fc.record({
+        kind: fc.constant('arrest' as const),
+        arrest: small,
+        raid: maybeSmall,
+        force: agency,
+      }),
+    },
     { weight: 12, arbitrary: fc.record({ kind: fc.constant('charge' as const), arrest: small }) },
-    { weight: 12, arbitrary: fc.record({ kind: fc.constant('seizure' as const), seizure: small, raid: maybeSmall }) },
+    {
+      weight: 12,
+      arbitrary: fc.record({ kind: fc.constant('seizure' as const), seizure: small, raid: maybeSmall }),
+    },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('ttl' as const), ttl: small, ref: maybeSmall }) },
-    { weight: 16, arbitrary: fc.record({ kind: fc.constant('correct' as const), target: fc.nat(60), variant: fc.nat(5), other: small }) },
+    {
+      weight: 16,
+      arbitrary: fc.record({
+        kind: fc.constant('correct' as const),
+        target: fc.nat(60),
+        variant: fc.nat(5),
+        other: small,
+      }),
+    },
     { weight: 16, arbitrary: fc.record({ kind: fc.constant('retract' as const), target: fc.nat(30) }) },
     { weight: 1, arbitrary: fc.constant<Step>({ kind: 'phaseEnd' }) },
     { weight: 1, arbitrary: fc.constant<Step>({ kind: 'close' }) },
@@ -80,9 +116,13 @@ const batch = fc.oneof(
 );
 
 /** Usually the operation is launched and two forces have joined first; one run in five starts empty. */
-const opening = fc.integer({ min: 0, max: 4 }).map((n) =>
-  n > 0 ? [operationLaunched(id(900)), agencyJoined(id(901), 'NWP'), agencyJoined(id(902), 'GMP', 'north-west')] : [],
-);
+const opening = fc
+  .integer({ min: 0, max: 4 })
+  .map((n) =>
+    n > 0
+      ? [operationLaunched(id(900)), agencyJoined(id(901), 'NWP'), agencyJoined(id(902), 'GMP', 'north-west')]
+      : [],
+  );
 
 interface ModelEvent {
   readonly decided: DecidedEvent;
@@ -113,7 +153,10 @@ function build(s: Step, eventId: string, log: readonly ModelEvent[]): CommandEve
         ...(s.backwards ? { startedAt: '2020-06-15T12:00:00Z', endedAt: '2020-06-15T11:00:00Z' } : {}),
       });
     case 'arrest':
-      return arrestMade(eventId, `ARR-${s.arrest}`, { force: AGENCIES[s.force]!, ...(s.raid === null ? {} : { raidId: raid(s.raid) }) });
+      return arrestMade(eventId, `ARR-${s.arrest}`, {
+        force: AGENCIES[s.force]!,
+        ...(s.raid === null ? {} : { raidId: raid(s.raid) }),
+      });
     case 'charge':
       return chargeBrought(eventId, `ARR-${s.arrest}`);
     case 'seizure':
@@ -124,25 +167,57 @@ function build(s: Step, eventId: string, log: readonly ModelEvent[]): CommandEve
       return eventRetracted(eventId, s.target < log.length ? log[s.target]!.decided.eventId : id(9999));
     case 'correct': {
       const target = log[s.target % Math.max(log.length, 1)];
-      if (target === undefined) return eventCorrected(eventId, id(9999), 'RaidConducted', raidConducted(eventId, raid(0)).data as never);
+      if (target === undefined)
+        return eventCorrected(
+          eventId,
+          id(9999),
+          'RaidConducted',
+          raidConducted(eventId, raid(0)).data as never,
+        );
       const type = target.decided.type;
       const original = target.data;
       let replacement: Record<string, unknown> = original;
-      if (type === 'EventCorrected' || type === 'EventRetracted' || type === 'OperationalPhaseEnded' || type === 'OperationClosed') {
-        return eventCorrected(eventId, target.decided.eventId, 'RaidConducted', raidConducted(eventId, raid(0)).data as never);
+      if (
+        type === 'EventCorrected' ||
+        type === 'EventRetracted' ||
+        type === 'OperationalPhaseEnded' ||
+        type === 'OperationClosed'
+      ) {
+        return eventCorrected(
+          eventId,
+          target.decided.eventId,
+          'RaidConducted',
+          raidConducted(eventId, raid(0)).data as never,
+        );
       }
       if (type === 'RaidConducted') {
-        replacement = [{ ...original, officers: 99 }, { ...original, ocgId: `OCG-${s.other}` }, { ...original, raidId: raid(s.other + 10) }][s.variant % 3]!;
+        replacement = [
+          { ...original, officers: 99 },
+          { ...original, ocgId: `OCG-${s.other}` },
+          { ...original, raidId: raid(s.other + 10) },
+        ][s.variant % 3]!;
       } else if (type === 'ArrestMade') {
         const { raidId: _dropped, ...withoutRaid } = original;
-        replacement = [{ ...original, raidId: raid(s.other) }, withoutRaid, { ...original, arrestId: `ARR-${s.other + 10}` }][s.variant % 3]!;
+        replacement = [
+          { ...original, raidId: raid(s.other) },
+          withoutRaid,
+          { ...original, arrestId: `ARR-${s.other + 10}` },
+        ][s.variant % 3]!;
       } else if (type === 'SeizureRecorded') {
         replacement = { ...original, raidId: raid(s.other) };
       }
       const { drugs, ...rest } = replacement as { drugs?: { drugClass?: string }[] };
-      const requestShape = drugs === undefined ? rest : { ...rest, drugs: drugs.map(({ drugClass: _derived, ...line }) => line) };
+      const requestShape =
+        drugs === undefined
+          ? rest
+          : { ...rest, drugs: drugs.map(({ drugClass: _derived, ...line }) => line) };
       const correctedType = s.variant === 5 && type !== 'RaidConducted' ? 'RaidConducted' : type;
-      return eventCorrected(eventId, target.decided.eventId, correctedType as 'RaidConducted', requestShape as never);
+      return eventCorrected(
+        eventId,
+        target.decided.eventId,
+        correctedType as 'RaidConducted',
+        requestShape as never,
+      );
     }
     case 'phaseEnd':
       return phaseEnded(eventId);
@@ -165,11 +240,14 @@ function checkInvariants(log: readonly ModelEvent[]): void {
     if (decided.type === 'OperationLaunched') {
       members.add(String((decided.data as { leadAgency: string }).leadAgency));
       members.add(decided.agency);
-    } else if (!(decided.type === 'AgencyJoined' && (decided.data as { agency: string }).agency === decided.agency)) {
+    } else if (!(
+      decided.type === 'AgencyJoined' && (decided.data as { agency: string }).agency === decided.agency
+    )) {
       expect(members.has(decided.agency)).toBe(true);
     }
     if (decided.type === 'AgencyJoined') members.add((decided.data as { agency: string }).agency);
-    if (phaseEnded || closed) expect(['RaidConducted', 'ArrestMade', 'SeizureRecorded']).not.toContain(decided.type);
+    if (phaseEnded || closed)
+      expect(['RaidConducted', 'ArrestMade', 'SeizureRecorded']).not.toContain(decided.type);
     if (closed) expect(['EventCorrected', 'ChargeBrought']).toContain(decided.type);
     if (decided.type === 'OperationalPhaseEnded') phaseEnded = true;
     if (decided.type === 'OperationClosed') closed = true;
@@ -179,17 +257,24 @@ function checkInvariants(log: readonly ModelEvent[]): void {
       const target = byId.get(targetId);
       expect(target).toBeDefined();
       expect(log.indexOf(target!)).toBeLessThan(position);
-      expect(['EventCorrected', 'EventRetracted', 'OperationalPhaseEnded', 'OperationClosed']).not.toContain(target!.decided.type);
+      expect(['EventCorrected', 'EventRetracted', 'OperationalPhaseEnded', 'OperationClosed']).not.toContain(
+        target!.decided.type,
+      );
       // Retracted events are never corrected, nor retracted again.
       expect(retractedBefore.has(targetId)).toBe(false);
-      if (decided.type === 'EventCorrected') expect((decided.data as { correctedType: EventType }).correctedType).toBe(target!.decided.type);
+      if (decided.type === 'EventCorrected')
+        expect((decided.data as { correctedType: EventType }).correctedType).toBe(target!.decided.type);
       if (decided.type === 'EventRetracted') retractedBefore.add(targetId);
     }
   });
 
   // References of live records point at live records; one live charge per arrest.
   const live = (type: EventType, field: string): Map<string, ModelEvent> =>
-    new Map(log.filter((entry) => entry.decided.type === type && !entry.retracted).map((entry) => [String(entry.data[field]), entry]));
+    new Map(
+      log
+        .filter((entry) => entry.decided.type === type && !entry.retracted)
+        .map((entry) => [String(entry.data[field]), entry]),
+    );
   const raids = live('RaidConducted', 'raidId');
   const arrests = live('ArrestMade', 'arrestId');
   const ocgs = live('OrganisedCrimeGroupIdentified', 'ocgId');
@@ -198,9 +283,13 @@ function checkInvariants(log: readonly ModelEvent[]): void {
   }
   for (const raid of raids.values()) {
     if (raid.data['ocgId'] !== undefined) expect(ocgs.has(String(raid.data['ocgId']))).toBe(true);
-    expect(Date.parse(String(raid.data['endedAt']))).toBeGreaterThanOrEqual(Date.parse(String(raid.data['startedAt'])));
+    expect(Date.parse(String(raid.data['endedAt']))).toBeGreaterThanOrEqual(
+      Date.parse(String(raid.data['startedAt'])),
+    );
   }
-  const charges = log.filter((entry) => entry.decided.type === 'ChargeBrought' && !entry.retracted).map((entry) => String(entry.data['arrestId']));
+  const charges = log
+    .filter((entry) => entry.decided.type === 'ChargeBrought' && !entry.retracted)
+    .map((entry) => String(entry.data['arrestId']));
   expect(new Set(charges).size).toBe(charges.length);
   for (const arrestId of charges) expect(arrests.has(arrestId)).toBe(true);
 }
@@ -208,52 +297,64 @@ function checkInvariants(log: readonly ModelEvent[]): void {
 describe('decideOperation over random command sequences', () => {
   it('accepts only histories that keep every invariant, refuses with rule errors only, and folds deterministically', () => {
     fc.assert(
-      fc.property(opening, fc.array(batch, { minLength: 1, maxLength: 60, size: 'max' }), (first, batches) => {
-        let state: OperationState = initialOperationState();
-        const log: ModelEvent[] = [];
-        if (first.length > 0) {
-          const opened = decideAndEvolve(command(first), state);
-          opened.events.forEach((decided) => log.push({ decided, data: decided.data as Record<string, unknown>, retracted: false }));
-          state = opened.state;
-        }
-        let nextId = 1;
-        for (const batch of batches) {
-          const events = batch.map(({ step: s, future, reuseId }) => {
-            const eventId = reuseId && log.length > 0 ? log[0]!.decided.eventId : id(nextId++);
-            const built = build(s, eventId, log);
-            return future ? { ...built, occurredAt: '2020-07-02T12:00:00.001Z' } : built;
-          });
-          const recorder = AGENCIES[batch[0]!.recorder]!;
-          const cmd = command(events, { principalId: `${recorder.toLowerCase()}-1`, agency: recorder });
-          const before = JSON.stringify(state);
-          let outcome: ReturnType<typeof decideAndEvolve>;
-          try {
-            outcome = decideAndEvolve(cmd, state);
-          } catch (error) {
-            expect(error).toBeInstanceOf(OperationRuleError);
-            expect(JSON.stringify(state)).toBe(before);
-            continue;
+      fc.property(
+        opening,
+        fc.array(batch, { minLength: 1, maxLength: 60, size: 'max' }),
+        (first, batches) => {
+          let state: OperationState = initialOperationState();
+          const log: ModelEvent[] = [];
+          if (first.length > 0) {
+            const opened = decideAndEvolve(command(first), state);
+            opened.events.forEach((decided) =>
+              log.push({ decided, data: decided.data as Record<string, unknown>, retracted: false }),
+            );
+            state = opened.state;
           }
-          // Deciding is a function of the command and the state.
-          expect(decideAndEvolve(cmd, state).events).toEqual(outcome.events);
-          for (const decided of outcome.events) {
-            if (decided.type === 'EventCorrected') {
-              const data = decided.data as { correctsEventId: string; replacement: Record<string, unknown> };
-              log.find((entry) => entry.decided.eventId === data.correctsEventId)!.data = data.replacement;
+          let nextId = 1;
+          for (const batch of batches) {
+            const events = batch.map(({ step: s, future, reuseId }) => {
+              const eventId = reuseId && log.length > 0 ? log[0]!.decided.eventId : id(nextId++);
+              const built = build(s, eventId, log);
+              return future ? { ...built, occurredAt: '2020-07-02T12:00:00.001Z' } : built;
+            });
+            const recorder = AGENCIES[batch[0]!.recorder]!;
+            const cmd = command(events, { principalId: `${recorder.toLowerCase()}-1`, agency: recorder });
+            const before = JSON.stringify(state);
+            let outcome: ReturnType<typeof decideAndEvolve>;
+            try {
+              outcome = decideAndEvolve(cmd, state);
+            } catch (error) {
+              expect(error).toBeInstanceOf(OperationRuleError);
+              expect(JSON.stringify(state)).toBe(before);
+              continue;
             }
-            if (decided.type === 'EventRetracted') {
-              log.find((entry) => entry.decided.eventId === (decided.data as { retractsEventId: string }).retractsEventId)!.retracted = true;
+            // Deciding is a function of the command and the state.
+            expect(decideAndEvolve(cmd, state).events).toEqual(outcome.events);
+            for (const decided of outcome.events) {
+              if (decided.type === 'EventCorrected') {
+                const data = decided.data as {
+                  correctsEventId: string;
+                  replacement: Record<string, unknown>;
+                };
+                log.find((entry) => entry.decided.eventId === data.correctsEventId)!.data = data.replacement;
+              }
+              if (decided.type === 'EventRetracted') {
+                log.find(
+                  (entry) =>
+                    entry.decided.eventId === (decided.data as { retractsEventId: string }).retractsEventId,
+                )!.retracted = true;
+              }
+              log.push({ decided, data: decided.data as Record<string, unknown>, retracted: false });
             }
-            log.push({ decided, data: decided.data as Record<string, unknown>, retracted: false });
+            state = outcome.state;
+            checkInvariants(log);
           }
-          state = outcome.state;
-          checkInvariants(log);
-        }
-        // Folding the stored history from scratch gives the state the write path cached.
-        const refolded = log.map((entry) => entry.decided).reduce(evolveOperation, initialOperationState());
-        expect(JSON.stringify(refolded)).toBe(JSON.stringify(state));
-        expect(state.eventCount).toBe(log.length);
-      }),
+          // Folding the stored history from scratch gives the state the write path cached.
+          const refolded = log.map((entry) => entry.decided).reduce(evolveOperation, initialOperationState());
+          expect(JSON.stringify(refolded)).toBe(JSON.stringify(state));
+          expect(state.eventCount).toBe(log.length);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -264,13 +365,21 @@ describe('decideOperation over random command sequences', () => {
     const codes: Record<string, number> = {};
     fc.assert(
       fc.property(fc.array(batch, { minLength: 60, maxLength: 60 }), (batches) => {
-        let state = decideAndEvolve(command([operationLaunched(), agencyJoined(id(90), 'NWP'), agencyJoined(id(91), 'GMP')]), initialOperationState()).state;
+        let state = decideAndEvolve(
+          command([operationLaunched(), agencyJoined(id(90), 'NWP'), agencyJoined(id(91), 'GMP')]),
+          initialOperationState(),
+        ).state;
         let nextId = 1;
         const log: ModelEvent[] = [];
         for (const steps of batches) {
           try {
-            const outcome = decideAndEvolve(command(steps.map(({ step: s }) => build(s, id(nextId++), log))), state);
-            outcome.events.forEach((decided) => log.push({ decided, data: decided.data as Record<string, unknown>, retracted: false }));
+            const outcome = decideAndEvolve(
+              command(steps.map(({ step: s }) => build(s, id(nextId++), log))),
+              state,
+            );
+            outcome.events.forEach((decided) =>
+              log.push({ decided, data: decided.data as Record<string, unknown>, retracted: false }),
+            );
             state = outcome.state;
           } catch (error) {
             if (!(error instanceof OperationRuleError)) throw error;

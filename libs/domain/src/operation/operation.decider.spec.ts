@@ -1,6 +1,13 @@
 import { OperationRuleError, type OperationRuleCode } from './operation.errors';
 import { decideAndEvolve, decideOperation } from './operation.decider';
-import { evolveOperation, foldOperation, hasRecordedEvent, initialOperationState, InconsistentHistoryError, type OperationState } from './operation.state';
+import {
+  evolveOperation,
+  foldOperation,
+  hasRecordedEvent,
+  initialOperationState,
+  InconsistentHistoryError,
+  type OperationState,
+} from './operation.state';
 import {
   agencyJoined,
   arrestMade,
@@ -64,11 +71,19 @@ describe('decideOperation', () => {
     });
 
     it('refuses any other first event', () => {
-      expectRefused(() => when(initialOperationState(), [raidConducted(id(9), 'RAID-1')]), 'operation.not-launched', { category: 'illegal-state' });
+      expectRefused(
+        () => when(initialOperationState(), [raidConducted(id(9), 'RAID-1')]),
+        'operation.not-launched',
+        { category: 'illegal-state' },
+      );
     });
 
     it('refuses a second launch', () => {
-      expectRefused(() => when(given([operationLaunched()]), [operationLaunched(id(5))]), 'operation.already-launched', { category: 'illegal-state' });
+      expectRefused(
+        () => when(given([operationLaunched()]), [operationLaunched(id(5))]),
+        'operation.already-launched',
+        { category: 'illegal-state' },
+      );
     });
 
     it('accepts a batch that launches, lets agencies join and records their first raid, in order', () => {
@@ -76,7 +91,11 @@ describe('decideOperation', () => {
         command([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-NWP-0001')]),
         initialOperationState(),
       );
-      expect(events.map((decided) => decided.type)).toEqual(['OperationLaunched', 'AgencyJoined', 'RaidConducted']);
+      expect(events.map((decided) => decided.type)).toEqual([
+        'OperationLaunched',
+        'AgencyJoined',
+        'RaidConducted',
+      ]);
       expect(state.eventCount).toBe(3);
     });
   });
@@ -97,7 +116,15 @@ describe('decideOperation', () => {
           seizureId: 'SZ-1',
           seizedBy: 'NWP',
           postcodeDistrict: 'LL11',
-          drugs: [{ drugType: 'cocaine', quantity: 2.35, unit: 'kg', purity: { testStatus: 'untested' }, drugClass: 'A' }],
+          drugs: [
+            {
+              drugType: 'cocaine',
+              quantity: 2.35,
+              unit: 'kg',
+              purity: { testStatus: 'untested' },
+              drugClass: 'A',
+            },
+          ],
           cash: [{ amountPence: 4_275_000, power: 'poca-s294' }],
         },
       });
@@ -111,137 +138,268 @@ describe('decideOperation', () => {
 
   describe('event ids and schema versions', () => {
     it('refuses an event id already recorded', () => {
-      expectRefused(() => when(launchedWithForces(), [raidConducted(id(2), 'RAID-1')], NWP), 'operation.duplicate-event-id', { path: 'eventId' });
+      expectRefused(
+        () => when(launchedWithForces(), [raidConducted(id(2), 'RAID-1')], NWP),
+        'operation.duplicate-event-id',
+        { path: 'eventId' },
+      );
     });
 
     it('refuses an event id repeated within the batch, naming the second', () => {
       expectRefused(
-        () => when(launchedWithForces(), [raidConducted(id(10), 'RAID-1'), raidConducted(id(10), 'RAID-2')], NWP),
+        () =>
+          when(launchedWithForces(), [raidConducted(id(10), 'RAID-1'), raidConducted(id(10), 'RAID-2')], NWP),
         'operation.duplicate-event-id',
         { eventIndex: 1 },
       );
     });
 
     it('refuses data at a superseded schema version', () => {
-      const stale = { ...intelligenceReceived(id(10), 'INT-1'), schemaVersion: 1 } as ReturnType<typeof intelligenceReceived>;
-      expectRefused(() => when(launchedWithForces(), [stale]), 'operation.stale-schema-version', { path: 'schemaVersion' });
+      const stale = { ...intelligenceReceived(id(10), 'INT-1'), schemaVersion: 1 } as ReturnType<
+        typeof intelligenceReceived
+      >;
+      expectRefused(() => when(launchedWithForces(), [stale]), 'operation.stale-schema-version', {
+        path: 'schemaVersion',
+      });
     });
   });
 
   describe('time', () => {
     it('refuses an occurredAt after the moment of recording', () => {
-      const future = event('EncryptionCracked', id(10), { platform: 'EncroChat', by: ['FR-GN'], methodSummary: 'implant', legalBasisRef: 'JIT' }, { occurredAt: '2020-07-02T12:00:01Z' });
-      const error = expectRefused(() => when(launchedWithForces(), [future]), 'operation.occurred-in-future', { path: 'occurredAt', category: 'rule-violated' });
+      const future = event(
+        'EncryptionCracked',
+        id(10),
+        { platform: 'EncroChat', by: ['FR-GN'], methodSummary: 'implant', legalBasisRef: 'JIT' },
+        { occurredAt: '2020-07-02T12:00:01Z' },
+      );
+      const error = expectRefused(
+        () => when(launchedWithForces(), [future]),
+        'operation.occurred-in-future',
+        { path: 'occurredAt', category: 'rule-violated' },
+      );
       expect(error.details).toMatchObject({ now: NOW, eventId: id(10), type: 'EncryptionCracked' });
     });
 
     it('accepts it within the tolerated clock skew', () => {
-      const future = event('EncryptionCracked', id(10), { platform: 'EncroChat', by: ['FR-GN'], methodSummary: 'implant', legalBasisRef: 'JIT' }, { occurredAt: '2020-07-02T12:00:01Z' });
-      const { events } = decideAndEvolve({ ...command([future]), futureToleranceMs: 5_000 }, launchedWithForces());
+      const future = event(
+        'EncryptionCracked',
+        id(10),
+        { platform: 'EncroChat', by: ['FR-GN'], methodSummary: 'implant', legalBasisRef: 'JIT' },
+        { occurredAt: '2020-07-02T12:00:01Z' },
+      );
+      const { events } = decideAndEvolve(
+        { ...command([future]), futureToleranceMs: 5_000 },
+        launchedWithForces(),
+      );
       expect(events).toHaveLength(1);
     });
 
     it('refuses a raid that ends in the future or before it starts', () => {
       const state = launchedWithForces();
-      expectRefused(() => when(state, [raidConducted(id(10), 'RAID-1', { endedAt: '2020-07-03T00:00:00Z' })], NWP), 'operation.occurred-in-future', { path: 'data.endedAt' });
       expectRefused(
-        () => when(state, [raidConducted(id(10), 'RAID-1', { startedAt: '2020-06-15T12:00:00Z', endedAt: '2020-06-15T11:59:59Z' })], NWP),
+        () => when(state, [raidConducted(id(10), 'RAID-1', { endedAt: '2020-07-03T00:00:00Z' })], NWP),
+        'operation.occurred-in-future',
+        { path: 'data.endedAt' },
+      );
+      expectRefused(
+        () =>
+          when(
+            state,
+            [
+              raidConducted(id(10), 'RAID-1', {
+                startedAt: '2020-06-15T12:00:00Z',
+                endedAt: '2020-06-15T11:59:59Z',
+              }),
+            ],
+            NWP,
+          ),
         'operation.raid-ends-before-start',
         { path: 'data.endedAt', category: 'rule-violated' },
       );
     });
 
     it('accepts a raid that ends the moment it starts', () => {
-      expect(when(launchedWithForces(), [raidConducted(id(10), 'RAID-1', { startedAt: '2020-06-15T12:00:00Z', endedAt: '2020-06-15T12:00:00Z' })], NWP)).toHaveLength(1);
+      expect(
+        when(
+          launchedWithForces(),
+          [
+            raidConducted(id(10), 'RAID-1', {
+              startedAt: '2020-06-15T12:00:00Z',
+              endedAt: '2020-06-15T12:00:00Z',
+            }),
+          ],
+          NWP,
+        ),
+      ).toHaveLength(1);
     });
 
     it('refuses an unparsable time', () => {
       const bad = { ...raidConducted(id(10), 'RAID-1'), occurredAt: '15/06/2020 06:00' };
-      expectRefused(() => when(launchedWithForces(), [bad], NWP), 'operation.invalid-timestamp', { path: 'occurredAt' });
+      expectRefused(() => when(launchedWithForces(), [bad], NWP), 'operation.invalid-timestamp', {
+        path: 'occurredAt',
+      });
     });
   });
 
   describe('agencies', () => {
     it('refuses an event recorded by an agency that has not joined', () => {
-      const error = expectRefused(() => when(launchedWithForces(), [raidConducted(id(10), 'RAID-1', { force: 'NWP' })], { principalId: 'x', agency: 'MERPOL' }), 'operation.agency-not-joined');
+      const error = expectRefused(
+        () =>
+          when(launchedWithForces(), [raidConducted(id(10), 'RAID-1', { force: 'NWP' })], {
+            principalId: 'x',
+            agency: 'MERPOL',
+          }),
+        'operation.agency-not-joined',
+      );
       expect(error.details).toMatchObject({ agency: 'MERPOL' });
     });
 
     it('lets an agency record its own joining, once', () => {
       const state = given([operationLaunched()], { events: [agencyJoined(id(2), 'NWP')], by: NWP });
       expect(state.status !== 'not-launched' && state.agencies.has('NWP')).toBe(true);
-      expectRefused(() => when(state, [agencyJoined(id(3), 'NWP')], NWP), 'operation.agency-already-joined', { path: 'data.agency', category: 'illegal-state' });
+      expectRefused(() => when(state, [agencyJoined(id(3), 'NWP')], NWP), 'operation.agency-already-joined', {
+        path: 'data.agency',
+        category: 'illegal-state',
+      });
     });
 
     it('counts the lead agency as joined by the launch', () => {
-      expectRefused(() => when(given([operationLaunched()]), [agencyJoined(id(2), 'NCA', 'national')]), 'operation.agency-already-joined');
+      expectRefused(
+        () => when(given([operationLaunched()]), [agencyJoined(id(2), 'NCA', 'national')]),
+        'operation.agency-already-joined',
+      );
     });
 
     it('refuses a raid or an arrest by a force that has not joined', () => {
       const state = launchedWithForces();
-      expectRefused(() => when(state, [raidConducted(id(10), 'RAID-1', { force: 'MERPOL' })]), 'operation.agency-not-joined', { path: 'data.force' });
-      expectRefused(() => when(state, [arrestMade(id(10), 'ARR-1', { force: 'WMP' })]), 'operation.agency-not-joined', { path: 'data.force' });
+      expectRefused(
+        () => when(state, [raidConducted(id(10), 'RAID-1', { force: 'MERPOL' })]),
+        'operation.agency-not-joined',
+        { path: 'data.force' },
+      );
+      expectRefused(
+        () => when(state, [arrestMade(id(10), 'ARR-1', { force: 'WMP' })]),
+        'operation.agency-not-joined',
+        { path: 'data.force' },
+      );
     });
   });
 
   describe('classification', () => {
     it('refuses intelligence marked below OFFICIAL-SENSITIVE', () => {
-      const low = event('IntelligenceReceived', id(10), intelligenceReceived(id(10), 'INT-1').data as never, { classification: 'OFFICIAL', schemaVersion: 2 });
-      expectRefused(() => when(launchedWithForces(), [low]), 'operation.classification-too-low', { path: 'classification' });
+      const low = event('IntelligenceReceived', id(10), intelligenceReceived(id(10), 'INT-1').data as never, {
+        classification: 'OFFICIAL',
+        schemaVersion: 2,
+      });
+      expectRefused(() => when(launchedWithForces(), [low]), 'operation.classification-too-low', {
+        path: 'classification',
+      });
     });
 
     it('refuses a correction marked below the event it corrects', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1', { officers: 5 })]);
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1', { officers: 5 }),
+      ]);
       const sensitive = given(
         [operationLaunched(), agencyJoined(id(2), 'NWP')],
-        [event('RaidConducted', id(3), raidConducted(id(3), 'RAID-1').data as never, { classification: 'OFFICIAL-SENSITIVE' })],
+        [
+          event('RaidConducted', id(3), raidConducted(id(3), 'RAID-1').data as never, {
+            classification: 'OFFICIAL-SENSITIVE',
+          }),
+        ],
       );
       const replacement = { ...(raidConducted(id(3), 'RAID-1').data as object), officers: 30 } as never;
-      expect(when(state, [eventCorrected(id(10), id(3), 'RaidConducted', replacement)])[0]!.classification).toBe('OFFICIAL');
-      expectRefused(() => when(sensitive, [eventCorrected(id(10), id(3), 'RaidConducted', replacement, 'OFFICIAL')]), 'operation.classification-too-low');
-      expect(when(sensitive, [eventCorrected(id(10), id(3), 'RaidConducted', replacement)])[0]!.classification).toBe('OFFICIAL-SENSITIVE');
+      expect(
+        when(state, [eventCorrected(id(10), id(3), 'RaidConducted', replacement)])[0]!.classification,
+      ).toBe('OFFICIAL');
+      expectRefused(
+        () => when(sensitive, [eventCorrected(id(10), id(3), 'RaidConducted', replacement, 'OFFICIAL')]),
+        'operation.classification-too-low',
+      );
+      expect(
+        when(sensitive, [eventCorrected(id(10), id(3), 'RaidConducted', replacement)])[0]!.classification,
+      ).toBe('OFFICIAL-SENSITIVE');
     });
   });
 
   describe('causation', () => {
     it('accepts a causation id of an earlier event, in the state or the batch, and refuses an unknown one', () => {
       const state = launchedWithForces();
-      const withCause = event('ArrestMade', id(11), arrestMade(id(11), 'ARR-1').data as never, { causationId: id(10) });
+      const withCause = event('ArrestMade', id(11), arrestMade(id(11), 'ARR-1').data as never, {
+        causationId: id(10),
+      });
       expect(when(state, [raidConducted(id(10), 'RAID-1'), withCause], NWP)[1]!.causationId).toBe(id(10));
-      expectRefused(() => when(state, [withCause], NWP), 'operation.unknown-causation', { path: 'causationId' });
+      expectRefused(() => when(state, [withCause], NWP), 'operation.unknown-causation', {
+        path: 'causationId',
+      });
       const launchWithCause = { ...operationLaunched(), causationId: id(7) };
-      expectRefused(() => when(initialOperationState(), [launchWithCause]), 'operation.unknown-causation', { path: 'causationId' });
+      expectRefused(() => when(initialOperationState(), [launchWithCause]), 'operation.unknown-causation', {
+        path: 'causationId',
+      });
     });
   });
 
   describe('references', () => {
     it('refuses an arrest at a raid never recorded', () => {
-      const error = expectRefused(() => when(launchedWithForces(), [arrestMade(id(10), 'ARR-1', { raidId: 'RAID-9' })], NWP), 'operation.unknown-reference', {
-        path: 'data.raidId',
-        category: 'rule-violated',
-      });
+      const error = expectRefused(
+        () => when(launchedWithForces(), [arrestMade(id(10), 'ARR-1', { raidId: 'RAID-9' })], NWP),
+        'operation.unknown-reference',
+        {
+          path: 'data.raidId',
+          category: 'rule-violated',
+        },
+      );
       expect(error.details).toMatchObject({ kind: 'raid', ref: 'RAID-9' });
     });
 
     it('refuses a raid acting on an unknown report, naming the item', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), intelligenceReceived(id(3), 'INT-1')]);
-      expectRefused(() => when(state, [raidConducted(id(10), 'RAID-1', { intelligenceRefs: ['INT-1', 'INT-2'] })], NWP), 'operation.unknown-reference', {
-        path: 'data.intelligenceRefs[1]',
-      });
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        intelligenceReceived(id(3), 'INT-1'),
+      ]);
+      expectRefused(
+        () => when(state, [raidConducted(id(10), 'RAID-1', { intelligenceRefs: ['INT-1', 'INT-2'] })], NWP),
+        'operation.unknown-reference',
+        {
+          path: 'data.intelligenceRefs[1]',
+        },
+      );
     });
 
     it('refuses a raid on an unknown OCG, a seizure at an unknown raid and a mitigation of an unknown report', () => {
       const state = launchedWithForces();
-      expectRefused(() => when(state, [raidConducted(id(10), 'RAID-1', { ocgId: 'OCG-1' })], NWP), 'operation.unknown-reference', { path: 'data.ocgId' });
-      expectRefused(() => when(state, [seizureRecorded(id(10), 'SZ-1', 'RAID-1')], NWP), 'operation.unknown-reference', { path: 'data.raidId' });
-      expectRefused(() => when(state, [threatToLifeMitigated(id(10), 'TTL-1', 'INT-1')], NWP), 'operation.unknown-reference', { path: 'data.reportRef' });
+      expectRefused(
+        () => when(state, [raidConducted(id(10), 'RAID-1', { ocgId: 'OCG-1' })], NWP),
+        'operation.unknown-reference',
+        { path: 'data.ocgId' },
+      );
+      expectRefused(
+        () => when(state, [seizureRecorded(id(10), 'SZ-1', 'RAID-1')], NWP),
+        'operation.unknown-reference',
+        { path: 'data.raidId' },
+      );
+      expectRefused(
+        () => when(state, [threatToLifeMitigated(id(10), 'TTL-1', 'INT-1')], NWP),
+        'operation.unknown-reference',
+        { path: 'data.reportRef' },
+      );
     });
 
     it('refuses a second raid, arrest, seizure, report, OCG or threat with the same id', () => {
-      const state = given(
-        [operationLaunched(), agencyJoined(id(2), 'NWP')],
-        { events: [raidConducted(id(3), 'RAID-1'), arrestMade(id(4), 'ARR-1'), seizureRecorded(id(5), 'SZ-1'), intelligenceReceived(id(6), 'INT-1'), ocgIdentified(id(7), 'OCG-1'), threatToLifeMitigated(id(8), 'TTL-1')], by: NWP },
-      );
+      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP')], {
+        events: [
+          raidConducted(id(3), 'RAID-1'),
+          arrestMade(id(4), 'ARR-1'),
+          seizureRecorded(id(5), 'SZ-1'),
+          intelligenceReceived(id(6), 'INT-1'),
+          ocgIdentified(id(7), 'OCG-1'),
+          threatToLifeMitigated(id(8), 'TTL-1'),
+        ],
+        by: NWP,
+      });
       const cases: [ReturnType<typeof raidConducted>, string][] = [
         [raidConducted(id(20), 'RAID-1'), 'data.raidId'],
         [arrestMade(id(20), 'ARR-1'), 'data.arrestId'],
@@ -251,48 +409,102 @@ describe('decideOperation', () => {
         [threatToLifeMitigated(id(20), 'TTL-1'), 'data.ttlId'],
       ];
       for (const [duplicate, path] of cases) {
-        expectRefused(() => when(state, [duplicate], NWP), 'operation.reference-already-used', { path, category: 'illegal-state' });
+        expectRefused(() => when(state, [duplicate], NWP), 'operation.reference-already-used', {
+          path,
+          category: 'illegal-state',
+        });
       }
     });
 
     it('refuses to disseminate a retracted report', () => {
-      const state = given([operationLaunched(), intelligenceReceived(id(2), 'INT-1'), eventRetracted(id(3), id(2))]);
-      expectRefused(() => when(state, [intelligenceDisseminated(id(10), 'INT-1')]), 'operation.reference-retracted', { path: 'data.reportRef' });
-      expectRefused(() => when(state, [intelligenceDisseminated(id(10), 'INT-9')]), 'operation.unknown-reference', { path: 'data.reportRef' });
+      const state = given([
+        operationLaunched(),
+        intelligenceReceived(id(2), 'INT-1'),
+        eventRetracted(id(3), id(2)),
+      ]);
+      expectRefused(
+        () => when(state, [intelligenceDisseminated(id(10), 'INT-1')]),
+        'operation.reference-retracted',
+        { path: 'data.reportRef' },
+      );
+      expectRefused(
+        () => when(state, [intelligenceDisseminated(id(10), 'INT-9')]),
+        'operation.unknown-reference',
+        { path: 'data.reportRef' },
+      );
     });
   });
 
   describe('charges', () => {
     it('accepts one charging decision per arrest', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), arrestMade(id(3), 'ARR-1'), chargeBrought(id(4), 'ARR-1')]);
-      const error = expectRefused(() => when(state, [chargeBrought(id(10), 'ARR-1')]), 'operation.arrest-already-charged', { path: 'data.arrestId', category: 'illegal-state' });
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        arrestMade(id(3), 'ARR-1'),
+        chargeBrought(id(4), 'ARR-1'),
+      ]);
+      const error = expectRefused(
+        () => when(state, [chargeBrought(id(10), 'ARR-1')]),
+        'operation.arrest-already-charged',
+        { path: 'data.arrestId', category: 'illegal-state' },
+      );
       expect(error.details).toMatchObject({ arrestId: 'ARR-1', chargeEventId: id(4) });
     });
 
     it('accepts a new decision once the first is retracted', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), arrestMade(id(3), 'ARR-1'), chargeBrought(id(4), 'ARR-1'), eventRetracted(id(5), id(4))]);
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        arrestMade(id(3), 'ARR-1'),
+        chargeBrought(id(4), 'ARR-1'),
+        eventRetracted(id(5), id(4)),
+      ]);
       expect(when(state, [chargeBrought(id(10), 'ARR-1')])).toHaveLength(1);
     });
 
     it('refuses a charge on an unknown or retracted arrest', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), arrestMade(id(3), 'ARR-1'), eventRetracted(id(4), id(3))]);
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        arrestMade(id(3), 'ARR-1'),
+        eventRetracted(id(4), id(3)),
+      ]);
       expectRefused(() => when(state, [chargeBrought(id(10), 'ARR-2')]), 'operation.unknown-reference');
       expectRefused(() => when(state, [chargeBrought(id(10), 'ARR-1')]), 'operation.reference-retracted');
     });
   });
 
   describe('phase end and closure', () => {
-    const ended = (): OperationState => given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1'), arrestMade(id(4), 'ARR-1'), phaseEnded(id(5))]);
+    const ended = (): OperationState =>
+      given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        arrestMade(id(4), 'ARR-1'),
+        phaseEnded(id(5)),
+      ]);
 
     it('refuses raids, arrests and seizures after the operational phase ends', () => {
-      for (const operational of [raidConducted(id(10), 'RAID-2'), arrestMade(id(10), 'ARR-2'), seizureRecorded(id(10), 'SZ-2')]) {
-        expectRefused(() => when(ended(), [operational]), 'operation.operational-phase-ended', { category: 'illegal-state' });
+      for (const operational of [
+        raidConducted(id(10), 'RAID-2'),
+        arrestMade(id(10), 'ARR-2'),
+        seizureRecorded(id(10), 'SZ-2'),
+      ]) {
+        expectRefused(() => when(ended(), [operational]), 'operation.operational-phase-ended', {
+          category: 'illegal-state',
+        });
       }
     });
 
     it('still accepts intelligence, charges, corrections and retractions after the phase ends', () => {
       const state = ended();
-      expect(when(state, [intelligenceReceived(id(10), 'INT-1'), chargeBrought(id(11), 'ARR-1'), eventRetracted(id(12), id(11))])).toHaveLength(3);
+      expect(
+        when(state, [
+          intelligenceReceived(id(10), 'INT-1'),
+          chargeBrought(id(11), 'ARR-1'),
+          eventRetracted(id(12), id(11)),
+        ]),
+      ).toHaveLength(3);
     });
 
     it('refuses ending the phase twice', () => {
@@ -300,10 +512,28 @@ describe('decideOperation', () => {
     });
 
     it('accepts only corrections and charging decisions after closure', () => {
-      const closed = given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1'), arrestMade(id(4), 'ARR-1'), phaseEnded(id(5)), operationClosed(id(6))]);
+      const closed = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        arrestMade(id(4), 'ARR-1'),
+        phaseEnded(id(5)),
+        operationClosed(id(6)),
+      ]);
       const replacement = { ...(raidConducted(id(3), 'RAID-1').data as object), officers: 31 } as never;
-      expect(when(closed, [chargeBrought(id(10), 'ARR-1'), eventCorrected(id(11), id(3), 'RaidConducted', replacement)])).toHaveLength(2);
-      for (const refused of [intelligenceReceived(id(10), 'INT-1'), eventRetracted(id(10), id(3)), raidConducted(id(10), 'RAID-2'), phaseEnded(id(10)), operationClosed(id(10))]) {
+      expect(
+        when(closed, [
+          chargeBrought(id(10), 'ARR-1'),
+          eventCorrected(id(11), id(3), 'RaidConducted', replacement),
+        ]),
+      ).toHaveLength(2);
+      for (const refused of [
+        intelligenceReceived(id(10), 'INT-1'),
+        eventRetracted(id(10), id(3)),
+        raidConducted(id(10), 'RAID-2'),
+        phaseEnded(id(10)),
+        operationClosed(id(10)),
+      ]) {
         expectRefused(() => when(closed, [refused]), 'operation.closed', { category: 'illegal-state' });
       }
     });
@@ -316,60 +546,136 @@ describe('decideOperation', () => {
 
   describe('corrections', () => {
     const base = (): OperationState =>
-      given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1'), raidConducted(id(4), 'RAID-2'), arrestMade(id(5), 'ARR-1', { raidId: 'RAID-1' })]);
+      given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        raidConducted(id(4), 'RAID-2'),
+        arrestMade(id(5), 'ARR-1', { raidId: 'RAID-1' }),
+      ]);
     const arrestData = arrestMade(id(5), 'ARR-1', { raidId: 'RAID-1' }).data as Record<string, unknown>;
 
     it('refuses a correction of an unknown event', () => {
-      expectRefused(() => when(base(), [eventCorrected(id(10), id(99), 'ArrestMade', arrestData as never)]), 'operation.unknown-event', { path: 'data.correctsEventId' });
+      expectRefused(
+        () => when(base(), [eventCorrected(id(10), id(99), 'ArrestMade', arrestData as never)]),
+        'operation.unknown-event',
+        { path: 'data.correctsEventId' },
+      );
     });
 
     it('refuses a replacement of another type than the corrected event', () => {
-      const error = expectRefused(() => when(base(), [eventCorrected(id(10), id(3), 'ArrestMade', arrestData as never)]), 'operation.correction-type-mismatch', {
-        path: 'data.correctedType',
-      });
+      const error = expectRefused(
+        () => when(base(), [eventCorrected(id(10), id(3), 'ArrestMade', arrestData as never)]),
+        'operation.correction-type-mismatch',
+        {
+          path: 'data.correctedType',
+        },
+      );
       expect(error.details).toMatchObject({ targetType: 'RaidConducted' });
     });
 
     it('refuses a correction that changes the id of what was recorded', () => {
-      expectRefused(() => when(base(), [eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, arrestId: 'ARR-2' } as never)]), 'operation.correction-changes-identity', {
-        path: 'data.replacement.arrestId',
-      });
+      expectRefused(
+        () =>
+          when(base(), [
+            eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, arrestId: 'ARR-2' } as never),
+          ]),
+        'operation.correction-changes-identity',
+        {
+          path: 'data.replacement.arrestId',
+        },
+      );
     });
 
     it('checks the replacement references like a new event', () => {
-      expectRefused(() => when(base(), [eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, raidId: 'RAID-9' } as never)]), 'operation.unknown-reference', {
-        path: 'data.replacement.raidId',
-      });
+      expectRefused(
+        () =>
+          when(base(), [
+            eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, raidId: 'RAID-9' } as never),
+          ]),
+        'operation.unknown-reference',
+        {
+          path: 'data.replacement.raidId',
+        },
+      );
     });
 
     it('refuses a correction of a retracted event', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1'), eventRetracted(id(4), id(3))]);
-      expectRefused(() => when(state, [eventCorrected(id(10), id(3), 'RaidConducted', raidConducted(id(3), 'RAID-1').data as never)]), 'operation.event-retracted', {
-        path: 'data.correctsEventId',
-      });
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        eventRetracted(id(4), id(3)),
+      ]);
+      expectRefused(
+        () =>
+          when(state, [
+            eventCorrected(id(10), id(3), 'RaidConducted', raidConducted(id(3), 'RAID-1').data as never),
+          ]),
+        'operation.event-retracted',
+        {
+          path: 'data.correctsEventId',
+        },
+      );
     });
 
     it('refuses a correction of a correction (correct the original again instead)', () => {
-      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1'), eventCorrected(id(4), id(3), 'RaidConducted', raidConducted(id(3), 'RAID-1').data as never)]);
-      expectRefused(() => when(state, [eventCorrected(id(10), id(4), 'RaidConducted', raidConducted(id(3), 'RAID-1').data as never)]), 'operation.correction-type-mismatch');
-      expect(when(state, [eventCorrected(id(10), id(3), 'RaidConducted', raidConducted(id(3), 'RAID-1', { officers: 40 }).data as never)])).toHaveLength(1);
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        eventCorrected(id(4), id(3), 'RaidConducted', raidConducted(id(3), 'RAID-1').data as never),
+      ]);
+      expectRefused(
+        () =>
+          when(state, [
+            eventCorrected(id(10), id(4), 'RaidConducted', raidConducted(id(3), 'RAID-1').data as never),
+          ]),
+        'operation.correction-type-mismatch',
+      );
+      expect(
+        when(state, [
+          eventCorrected(
+            id(10),
+            id(3),
+            'RaidConducted',
+            raidConducted(id(3), 'RAID-1', { officers: 40 }).data as never,
+          ),
+        ]),
+      ).toHaveLength(1);
     });
 
     it('moves an arrest between raids: the old raid becomes retractable, the new one does not', () => {
-      const moved = decideAndEvolve(command([eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, raidId: 'RAID-2' } as never)]), base()).state;
+      const moved = decideAndEvolve(
+        command([eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, raidId: 'RAID-2' } as never)]),
+        base(),
+      ).state;
       expect(when(moved, [eventRetracted(id(11), id(3))])).toHaveLength(1);
-      expectRefused(() => when(moved, [eventRetracted(id(11), id(4))]), 'operation.retraction-has-dependants');
+      expectRefused(
+        () => when(moved, [eventRetracted(id(11), id(4))]),
+        'operation.retraction-has-dependants',
+      );
     });
   });
 
   describe('retractions', () => {
     it('refuses to retract an unknown event', () => {
-      expectRefused(() => when(launchedWithForces(), [eventRetracted(id(10), id(99))]), 'operation.unknown-event', { path: 'data.retractsEventId' });
+      expectRefused(
+        () => when(launchedWithForces(), [eventRetracted(id(10), id(99))]),
+        'operation.unknown-event',
+        { path: 'data.retractsEventId' },
+      );
     });
 
     it('refuses to retract twice', () => {
-      const state = given([operationLaunched(), intelligenceReceived(id(2), 'INT-1'), eventRetracted(id(3), id(2))]);
-      expectRefused(() => when(state, [eventRetracted(id(10), id(2))]), 'operation.event-retracted', { category: 'illegal-state' });
+      const state = given([
+        operationLaunched(),
+        intelligenceReceived(id(2), 'INT-1'),
+        eventRetracted(id(3), id(2)),
+      ]);
+      expectRefused(() => when(state, [eventRetracted(id(10), id(2))]), 'operation.event-retracted', {
+        category: 'illegal-state',
+      });
     });
 
     it('refuses to retract a launch, a joining, a correction or a retraction', () => {
@@ -377,7 +683,12 @@ describe('decideOperation', () => {
         operationLaunched(),
         agencyJoined(id(2), 'NWP'),
         intelligenceReceived(id(3), 'INT-1'),
-        eventCorrected(id(4), id(3), 'IntelligenceReceived', intelligenceReceived(id(3), 'INT-1', { priority: 'LOW' }).data as never),
+        eventCorrected(
+          id(4),
+          id(3),
+          'IntelligenceReceived',
+          intelligenceReceived(id(3), 'INT-1', { priority: 'LOW' }).data as never,
+        ),
         intelligenceReceived(id(5), 'INT-2'),
         eventRetracted(id(6), id(5)),
       ]);
@@ -396,10 +707,19 @@ describe('decideOperation', () => {
         chargeBrought(id(6), 'ARR-1'),
       ]);
       for (const target of [id(3), id(4), id(5)]) {
-        expectRefused(() => when(state, [eventRetracted(id(10), target)]), 'operation.retraction-has-dependants', { category: 'illegal-state' });
+        expectRefused(
+          () => when(state, [eventRetracted(id(10), target)]),
+          'operation.retraction-has-dependants',
+          { category: 'illegal-state' },
+        );
       }
       // Withdrawn from the leaves up, each retraction is accepted.
-      expect(when(state, [id(6), id(5), id(4), id(3)].map((target, i) => eventRetracted(id(20 + i), target)))).toHaveLength(4);
+      expect(
+        when(
+          state,
+          [id(6), id(5), id(4), id(3)].map((target, i) => eventRetracted(id(20 + i), target)),
+        ),
+      ).toHaveLength(4);
     });
   });
 
@@ -407,7 +727,16 @@ describe('decideOperation', () => {
     it('leaves the given state untouched when a batch is refused halfway', () => {
       const state = launchedWithForces();
       const before = JSON.stringify(state);
-      expectRefused(() => when(state, [raidConducted(id(10), 'RAID-1'), arrestMade(id(11), 'ARR-1', { raidId: 'RAID-2' })], NWP), 'operation.unknown-reference', { eventIndex: 1 });
+      expectRefused(
+        () =>
+          when(
+            state,
+            [raidConducted(id(10), 'RAID-1'), arrestMade(id(11), 'ARR-1', { raidId: 'RAID-2' })],
+            NWP,
+          ),
+        'operation.unknown-reference',
+        { eventIndex: 1 },
+      );
       expect(JSON.stringify(state)).toBe(before);
       expect(hasRecordedEvent(state, id(10))).toBe(false);
       expect(decideOperation(command([raidConducted(id(10), 'RAID-1')], NWP), state)).toHaveLength(1);
@@ -430,7 +759,15 @@ describe('evolveOperation', () => {
       occurredAt: '2020-04-02T10:00:00.000Z',
       agency: 'NCA',
       classification: 'OFFICIAL-SENSITIVE',
-      data: { reportRef: 'INT-OLD', fromAgency: 'NCA', grading: '2/C/P', priority: 'LOW', threatToLife: false, subjects: [], region: 'wales' },
+      data: {
+        reportRef: 'INT-OLD',
+        fromAgency: 'NCA',
+        grading: '2/C/P',
+        priority: 'LOW',
+        threatToLife: false,
+        subjects: [],
+        region: 'wales',
+      },
     });
     expect(when(state, [intelligenceDisseminated(id(3), 'INT-OLD')])).toHaveLength(1);
   });
@@ -450,16 +787,32 @@ describe('evolveOperation', () => {
   });
 
   it('refuses to fold an unknown type', () => {
-    expect(() => evolveOperation(launchedWithForces(), { eventId: id(9), type: 'Teleported', schemaVersion: 1, occurredAt: NOW, agency: 'NCA', classification: 'OFFICIAL', data: {} })).toThrow(
-      'unknown event type Teleported',
-    );
+    expect(() =>
+      evolveOperation(launchedWithForces(), {
+        eventId: id(9),
+        type: 'Teleported',
+        schemaVersion: 1,
+        occurredAt: NOW,
+        agency: 'NCA',
+        classification: 'OFFICIAL',
+        data: {},
+      }),
+    ).toThrow('unknown event type Teleported');
   });
 
   it('folds a whole history at once to the same state as evolving event by event, leaving the start state alone', () => {
     const start = launchedWithForces();
     const before = JSON.stringify(start);
     const { events } = decideAndEvolve(
-      command([raidConducted(id(10), 'RAID-1'), arrestMade(id(11), 'ARR-1', { raidId: 'RAID-1' }), chargeBrought(id(12), 'ARR-1'), eventRetracted(id(13), id(12))], NWP),
+      command(
+        [
+          raidConducted(id(10), 'RAID-1'),
+          arrestMade(id(11), 'ARR-1', { raidId: 'RAID-1' }),
+          chargeBrought(id(12), 'ARR-1'),
+          eventRetracted(id(13), id(12)),
+        ],
+        NWP,
+      ),
       start,
     );
     const folded = foldOperation(events, start);
@@ -473,7 +826,12 @@ describe('evolveOperation', () => {
   });
 
   it('folds decided events to the same state decideAndEvolve returns', () => {
-    const events = [operationLaunched(), agencyJoined(id(2), 'GMP', 'north-west'), raidConducted(id(3), 'RAID-1', { force: 'GMP' }), arrestMade(id(4), 'ARR-1', { raidId: 'RAID-1', force: 'GMP' })];
+    const events = [
+      operationLaunched(),
+      agencyJoined(id(2), 'GMP', 'north-west'),
+      raidConducted(id(3), 'RAID-1', { force: 'GMP' }),
+      arrestMade(id(4), 'ARR-1', { raidId: 'RAID-1', force: 'GMP' }),
+    ];
     const { events: decided, state } = decideAndEvolve(command(events, NCA), initialOperationState());
     const folded = decided.reduce(evolveOperation, initialOperationState());
     expect(JSON.stringify(folded)).toBe(JSON.stringify(state));

@@ -41,7 +41,8 @@ export function decideAndEvolve(
   state: OperationState,
 ): { readonly events: DecidedEvent[]; readonly state: OperationState } {
   const now = Date.parse(command.now);
-  if (!isUtcTimestamp(command.now)) throw new TypeError(`command.now must be a UTC timestamp, got ${command.now}`);
+  if (!isUtcTimestamp(command.now))
+    throw new TypeError(`command.now must be a UTC timestamp, got ${command.now}`);
   const latest = now + (command.futureToleranceMs ?? 0);
   let current = state;
   const events = command.events.map((event, index) => {
@@ -71,7 +72,12 @@ class EventDecision {
     private readonly latest: number,
   ) {}
 
-  private fail(code: OperationRuleCode, message: string, path?: string, extra: Record<string, unknown> = {}): never {
+  private fail(
+    code: OperationRuleCode,
+    message: string,
+    path?: string,
+    extra: Record<string, unknown> = {},
+  ): never {
     throw new OperationRuleError(code, message, {
       eventIndex: this.index,
       eventId: this.event.eventId,
@@ -85,33 +91,60 @@ class EventDecision {
     const { event, state } = this;
     const current = currentVersionOf(event.type);
     if (event.schemaVersion !== current) {
-      this.fail('operation.stale-schema-version', `${event.type} must be decided at schema version ${current}, not ${event.schemaVersion}`, 'schemaVersion', {
-        currentVersion: current,
-      });
+      this.fail(
+        'operation.stale-schema-version',
+        `${event.type} must be decided at schema version ${current}, not ${event.schemaVersion}`,
+        'schemaVersion',
+        {
+          currentVersion: current,
+        },
+      );
     }
     this.checkTime(event.occurredAt, 'occurredAt');
     if (state.status === 'not-launched') {
       if (event.type !== 'OperationLaunched') {
-        this.fail('operation.not-launched', `The operation has not been launched: its first event must be OperationLaunched, not ${event.type}`);
+        this.fail(
+          'operation.not-launched',
+          `The operation has not been launched: its first event must be OperationLaunched, not ${event.type}`,
+        );
       }
       this.checkTime((event.data as Data<'OperationLaunched'>).startedAt, 'data.startedAt');
       if (event.causationId !== undefined && event.causationId !== null) {
-        this.fail('operation.unknown-causation', `Causation id ${event.causationId} is not an event of this operation`, 'causationId', {
-          causationId: event.causationId,
-        });
+        this.fail(
+          'operation.unknown-causation',
+          `Causation id ${event.causationId} is not an event of this operation`,
+          'causationId',
+          {
+            causationId: event.causationId,
+          },
+        );
       }
       return this.accept(this.classificationFor(undefined));
     }
-    if (event.type === 'OperationLaunched') this.fail('operation.already-launched', `Operation ${state.codename} has already been launched`);
+    if (event.type === 'OperationLaunched')
+      this.fail('operation.already-launched', `Operation ${state.codename} has already been launched`);
     if (state.events.has(event.eventId)) {
-      this.fail('operation.duplicate-event-id', `Event id ${event.eventId} is already recorded in this operation`, 'eventId');
+      this.fail(
+        'operation.duplicate-event-id',
+        `Event id ${event.eventId} is already recorded in this operation`,
+        'eventId',
+      );
     }
     this.checkRecorder(state);
     this.checkLifecycle(state);
-    if (event.causationId !== undefined && event.causationId !== null && !state.events.has(event.causationId)) {
-      this.fail('operation.unknown-causation', `Causation id ${event.causationId} is not an event of this operation`, 'causationId', {
-        causationId: event.causationId,
-      });
+    if (
+      event.causationId !== undefined &&
+      event.causationId !== null &&
+      !state.events.has(event.causationId)
+    ) {
+      this.fail(
+        'operation.unknown-causation',
+        `Causation id ${event.causationId} is not an event of this operation`,
+        'causationId',
+        {
+          causationId: event.causationId,
+        },
+      );
     }
     const correctedClassification = this.checkData(state, event.type, event.data, 'data', 'new');
     return this.accept(this.classificationFor(correctedClassification));
@@ -136,24 +169,43 @@ class EventDecision {
     const { event } = this;
     let minimum = EVENT_CATALOGUE[event.type].minimumClassification;
     if (event.type === 'EventCorrected') {
-      minimum = higherClassification(minimum, EVENT_CATALOGUE[event.data.correctedType].minimumClassification);
-      if (correctedClassification !== undefined) minimum = higherClassification(minimum, correctedClassification);
+      minimum = higherClassification(
+        minimum,
+        EVENT_CATALOGUE[event.data.correctedType].minimumClassification,
+      );
+      if (correctedClassification !== undefined)
+        minimum = higherClassification(minimum, correctedClassification);
     }
     const given = event.classification ?? minimum;
     if (classificationRank(given) < classificationRank(minimum)) {
-      this.fail('operation.classification-too-low', `${event.type} must be marked at least ${minimum}, not ${given}`, 'classification', {
-        minimum,
-      });
+      this.fail(
+        'operation.classification-too-low',
+        `${event.type} must be marked at least ${minimum}, not ${given}`,
+        'classification',
+        {
+          minimum,
+        },
+      );
     }
     return given;
   }
 
   private checkTime(value: unknown, path: string): void {
-    if (!isUtcTimestamp(value)) this.fail('operation.invalid-timestamp', `${path} must be a UTC timestamp such as 2020-06-13T05:30:00Z`, path);
+    if (!isUtcTimestamp(value))
+      this.fail(
+        'operation.invalid-timestamp',
+        `${path} must be a UTC timestamp such as 2020-06-13T05:30:00Z`,
+        path,
+      );
     if (Date.parse(value) > this.latest) {
-      this.fail('operation.occurred-in-future', `${path} ${value} lies after the moment of recording ${this.command.now}`, path, {
-        now: this.command.now,
-      });
+      this.fail(
+        'operation.occurred-in-future',
+        `${path} ${value} lies after the moment of recording ${this.command.now}`,
+        path,
+        {
+          now: this.command.now,
+        },
+      );
     }
   }
 
@@ -162,39 +214,79 @@ class EventDecision {
     if (state.agencies.has(agency)) return;
     // An agency may record its own joining.
     if (this.event.type === 'AgencyJoined' && this.event.data.agency === agency) return;
-    this.fail('operation.agency-not-joined', `Agency ${agency} has not joined operation ${state.codename} and cannot record in it`, undefined, {
-      agency,
-    });
+    this.fail(
+      'operation.agency-not-joined',
+      `Agency ${agency} has not joined operation ${state.codename} and cannot record in it`,
+      undefined,
+      {
+        agency,
+      },
+    );
   }
 
   private checkLifecycle(state: LaunchedOperation): void {
     const { type } = this.event;
     if (state.status === 'closed' && !AFTER_CLOSURE.includes(type)) {
-      this.fail('operation.closed', `Operation ${state.codename} is closed: only corrections and charging decisions can be recorded, not ${type}`);
+      this.fail(
+        'operation.closed',
+        `Operation ${state.codename} is closed: only corrections and charging decisions can be recorded, not ${type}`,
+      );
     }
     if (state.status !== 'active' && OPERATIONAL.includes(type)) {
-      this.fail('operation.operational-phase-ended', `The operational phase of ${state.codename} has ended: no ${type} can be recorded`);
+      this.fail(
+        'operation.operational-phase-ended',
+        `The operational phase of ${state.codename} has ended: no ${type} can be recorded`,
+      );
     }
     if (state.status === 'phase-ended' && type === 'OperationalPhaseEnded') {
-      this.fail('operation.phase-already-ended', `The operational phase of ${state.codename} has already ended`);
+      this.fail(
+        'operation.phase-already-ended',
+        `The operational phase of ${state.codename} has already ended`,
+      );
     }
   }
 
   private checkJoined(state: LaunchedOperation, agency: string, path: string): void {
     if (!state.agencies.has(agency)) {
-      this.fail('operation.agency-not-joined', `Agency ${agency} has not joined operation ${state.codename}`, path, { agency });
+      this.fail(
+        'operation.agency-not-joined',
+        `Agency ${agency} has not joined operation ${state.codename}`,
+        path,
+        { agency },
+      );
     }
   }
 
   private checkUnused(map: ImmutableMap<string, unknown>, kind: string, ref: string, path: string): void {
-    if (map.has(ref)) this.fail('operation.reference-already-used', `A ${kind} with id ${ref} is already recorded in this operation`, path, { kind, ref });
+    if (map.has(ref))
+      this.fail(
+        'operation.reference-already-used',
+        `A ${kind} with id ${ref} is already recorded in this operation`,
+        path,
+        { kind, ref },
+      );
   }
 
-  private checkLive(map: ImmutableMap<string, { readonly retracted: boolean }>, kind: string, ref: string | undefined, path: string): void {
+  private checkLive(
+    map: ImmutableMap<string, { readonly retracted: boolean }>,
+    kind: string,
+    ref: string | undefined,
+    path: string,
+  ): void {
     if (ref === undefined) return;
     const entity = map.get(ref);
-    if (entity === undefined) this.fail('operation.unknown-reference', `No ${kind} ${ref} has been recorded in this operation`, path, { kind, ref });
-    if (entity.retracted) this.fail('operation.reference-retracted', `The ${kind} ${ref} has been retracted`, path, { kind, ref });
+    if (entity === undefined)
+      this.fail(
+        'operation.unknown-reference',
+        `No ${kind} ${ref} has been recorded in this operation`,
+        path,
+        { kind, ref },
+      );
+    if (entity.retracted)
+      this.fail('operation.reference-retracted', `The ${kind} ${ref} has been retracted`, path, {
+        kind,
+        ref,
+      });
   }
 
   /**
@@ -217,19 +309,41 @@ class EventDecision {
       case 'AgencyJoined': {
         const { agency } = rawData as Data<'AgencyJoined'>;
         if (isNew && state.agencies.has(agency)) {
-          this.fail('operation.agency-already-joined', `Agency ${agency} has already joined operation ${state.codename}`, `${path}.agency`, { agency });
+          this.fail(
+            'operation.agency-already-joined',
+            `Agency ${agency} has already joined operation ${state.codename}`,
+            `${path}.agency`,
+            { agency },
+          );
         }
         return undefined;
       }
       case 'IntelligenceReceived': {
-        if (isNew) this.checkUnused(state.reports, 'intelligence report', (rawData as Data<'IntelligenceReceived'>).reportRef, `${path}.reportRef`);
+        if (isNew)
+          this.checkUnused(
+            state.reports,
+            'intelligence report',
+            (rawData as Data<'IntelligenceReceived'>).reportRef,
+            `${path}.reportRef`,
+          );
         return undefined;
       }
       case 'IntelligenceDisseminated':
-        this.checkLive(state.reports, 'intelligence report', (rawData as Data<'IntelligenceDisseminated'>).reportRef, `${path}.reportRef`);
+        this.checkLive(
+          state.reports,
+          'intelligence report',
+          (rawData as Data<'IntelligenceDisseminated'>).reportRef,
+          `${path}.reportRef`,
+        );
         return undefined;
       case 'OrganisedCrimeGroupIdentified':
-        if (isNew) this.checkUnused(state.ocgs, 'organised crime group', (rawData as Data<'OrganisedCrimeGroupIdentified'>).ocgId, `${path}.ocgId`);
+        if (isNew)
+          this.checkUnused(
+            state.ocgs,
+            'organised crime group',
+            (rawData as Data<'OrganisedCrimeGroupIdentified'>).ocgId,
+            `${path}.ocgId`,
+          );
         return undefined;
       case 'RaidConducted': {
         const raid = rawData as Data<'RaidConducted'>;
@@ -238,13 +352,20 @@ class EventDecision {
         this.checkTime(raid.startedAt, `${path}.startedAt`);
         this.checkTime(raid.endedAt, `${path}.endedAt`);
         if (Date.parse(raid.endedAt) < Date.parse(raid.startedAt)) {
-          this.fail('operation.raid-ends-before-start', `Raid ${raid.raidId} ends (${raid.endedAt}) before it starts (${raid.startedAt})`, `${path}.endedAt`, {
-            startedAt: raid.startedAt,
-            endedAt: raid.endedAt,
-          });
+          this.fail(
+            'operation.raid-ends-before-start',
+            `Raid ${raid.raidId} ends (${raid.endedAt}) before it starts (${raid.startedAt})`,
+            `${path}.endedAt`,
+            {
+              startedAt: raid.startedAt,
+              endedAt: raid.endedAt,
+            },
+          );
         }
         this.checkLive(state.ocgs, 'organised crime group', raid.ocgId, `${path}.ocgId`);
-        raid.intelligenceRefs?.forEach((ref, i) => this.checkLive(state.reports, 'intelligence report', ref, `${path}.intelligenceRefs[${i}]`));
+        raid.intelligenceRefs?.forEach((ref, i) =>
+          this.checkLive(state.reports, 'intelligence report', ref, `${path}.intelligenceRefs[${i}]`),
+        );
         return undefined;
       }
       case 'ArrestMade': {
@@ -259,10 +380,15 @@ class EventDecision {
         this.checkLive(state.arrests, 'arrest', arrestId, `${path}.arrestId`);
         const charged = state.arrests.get(arrestId)?.chargeEventId;
         if (isNew && charged !== undefined) {
-          this.fail('operation.arrest-already-charged', `Arrest ${arrestId} already has a charging decision (event ${charged})`, `${path}.arrestId`, {
-            arrestId,
-            chargeEventId: charged,
-          });
+          this.fail(
+            'operation.arrest-already-charged',
+            `Arrest ${arrestId} already has a charging decision (event ${charged})`,
+            `${path}.arrestId`,
+            {
+              arrestId,
+              chargeEventId: charged,
+            },
+          );
         }
         return undefined;
       }
@@ -294,11 +420,20 @@ class EventDecision {
     }
   }
 
-  private checkCorrection(state: LaunchedOperation, correction: Data<'EventCorrected'>, path: string): Classification {
+  private checkCorrection(
+    state: LaunchedOperation,
+    correction: Data<'EventCorrected'>,
+    path: string,
+  ): Classification {
     const targetId = correction.correctsEventId;
     const target = state.events.get(targetId);
     if (target === undefined) {
-      this.fail('operation.unknown-event', `Event ${targetId} is not an event of this operation`, `${path}.correctsEventId`, { targetEventId: targetId });
+      this.fail(
+        'operation.unknown-event',
+        `Event ${targetId} is not an event of this operation`,
+        `${path}.correctsEventId`,
+        { targetEventId: targetId },
+      );
     }
     if (target.type !== correction.correctedType) {
       this.fail(
@@ -308,7 +443,13 @@ class EventDecision {
         { targetEventId: targetId, targetType: target.type },
       );
     }
-    if (target.retracted) this.fail('operation.event-retracted', `Event ${targetId} has been retracted and cannot be corrected`, `${path}.correctsEventId`, { targetEventId: targetId });
+    if (target.retracted)
+      this.fail(
+        'operation.event-retracted',
+        `Event ${targetId} has been retracted and cannot be corrected`,
+        `${path}.correctsEventId`,
+        { targetEventId: targetId },
+      );
     const identity = identityOf(correction.correctedType, correction.replacement);
     if (identity !== target.key) {
       const field = IDENTITY_FIELD[correction.correctedType]!;
@@ -319,18 +460,33 @@ class EventDecision {
         { targetEventId: targetId, recorded: target.key, replacement: identity },
       );
     }
-    this.checkData(state, correction.correctedType, correction.replacement, `${path}.replacement`, 'replacement');
+    this.checkData(
+      state,
+      correction.correctedType,
+      correction.replacement,
+      `${path}.replacement`,
+      'replacement',
+    );
     return target.classification;
   }
 
   private checkRetraction(state: LaunchedOperation, targetId: string, path: string): void {
     const target = state.events.get(targetId);
     const at = `${path}.retractsEventId`;
-    if (target === undefined) this.fail('operation.unknown-event', `Event ${targetId} is not an event of this operation`, at, { targetEventId: targetId });
+    if (target === undefined)
+      this.fail('operation.unknown-event', `Event ${targetId} is not an event of this operation`, at, {
+        targetEventId: targetId,
+      });
     if (!RETRACTABLE.includes(target.type)) {
-      this.fail('operation.event-not-retractable', `A ${target.type} cannot be retracted`, at, { targetEventId: targetId, targetType: target.type });
+      this.fail('operation.event-not-retractable', `A ${target.type} cannot be retracted`, at, {
+        targetEventId: targetId,
+        targetType: target.type,
+      });
     }
-    if (target.retracted) this.fail('operation.event-retracted', `Event ${targetId} has already been retracted`, at, { targetEventId: targetId });
+    if (target.retracted)
+      this.fail('operation.event-retracted', `Event ${targetId} has already been retracted`, at, {
+        targetEventId: targetId,
+      });
     const key = target.key ?? '';
     const dependants =
       target.type === 'RaidConducted'

@@ -7,26 +7,47 @@ import { TimelineError, type ErrorCategory } from '@timeline/kernel';
  * event's content breaks a rule (a reference to nothing, a time in the future).
  */
 export const OPERATION_RULES = {
-  'operation.not-launched': { category: 'illegal-state', rule: 'The first event of an operation is OperationLaunched.' },
+  'operation.not-launched': {
+    category: 'illegal-state',
+    rule: 'The first event of an operation is OperationLaunched.',
+  },
   'operation.already-launched': { category: 'illegal-state', rule: 'An operation is launched only once.' },
-  'operation.duplicate-event-id': { category: 'illegal-state', rule: 'Event ids are unique within an operation.' },
+  'operation.duplicate-event-id': {
+    category: 'illegal-state',
+    rule: 'Event ids are unique within an operation.',
+  },
   'operation.stale-schema-version': {
     category: 'rule-violated',
     rule: 'The decider takes data at the current schema version (validateEventData upcasts older versions).',
   },
-  'operation.invalid-timestamp': { category: 'rule-violated', rule: 'Times are UTC timestamps such as 2020-06-13T05:30:00Z.' },
-  'operation.occurred-in-future': { category: 'rule-violated', rule: 'Nothing is recorded as having happened after the moment of recording.' },
+  'operation.invalid-timestamp': {
+    category: 'rule-violated',
+    rule: 'Times are UTC timestamps such as 2020-06-13T05:30:00Z.',
+  },
+  'operation.occurred-in-future': {
+    category: 'rule-violated',
+    rule: 'Nothing is recorded as having happened after the moment of recording.',
+  },
   'operation.agency-not-joined': {
     category: 'rule-violated',
     rule: 'Only agencies that have joined the operation record events, conduct its raids and make its arrests.',
   },
-  'operation.agency-already-joined': { category: 'illegal-state', rule: 'An agency joins an operation once.' },
+  'operation.agency-already-joined': {
+    category: 'illegal-state',
+    rule: 'An agency joins an operation once.',
+  },
   'operation.classification-too-low': {
     category: 'rule-violated',
     rule: "An event is marked at least at its type's minimum, and a correction at least as high as the event it corrects.",
   },
-  'operation.unknown-causation': { category: 'rule-violated', rule: 'A causation id names an event already in the operation.' },
-  'operation.closed': { category: 'illegal-state', rule: 'After OperationClosed only corrections and charging decisions are recorded.' },
+  'operation.unknown-causation': {
+    category: 'rule-violated',
+    rule: 'A causation id names an event already in the operation.',
+  },
+  'operation.closed': {
+    category: 'illegal-state',
+    rule: 'After OperationClosed only corrections and charging decisions are recorded.',
+  },
   'operation.operational-phase-ended': {
     category: 'illegal-state',
     rule: 'After OperationalPhaseEnded no raid, arrest or seizure is recorded.',
@@ -40,10 +61,22 @@ export const OPERATION_RULES = {
     category: 'rule-violated',
     rule: 'A referenced raid, arrest, intelligence report or OCG was recorded earlier in the operation.',
   },
-  'operation.reference-retracted': { category: 'rule-violated', rule: 'A referenced raid, arrest, report or OCG is not retracted.' },
-  'operation.raid-ends-before-start': { category: 'rule-violated', rule: 'A raid ends at or after its start.' },
-  'operation.arrest-already-charged': { category: 'illegal-state', rule: 'An arrest has at most one charging decision.' },
-  'operation.unknown-event': { category: 'rule-violated', rule: 'A correction or retraction targets an event of the operation.' },
+  'operation.reference-retracted': {
+    category: 'rule-violated',
+    rule: 'A referenced raid, arrest, report or OCG is not retracted.',
+  },
+  'operation.raid-ends-before-start': {
+    category: 'rule-violated',
+    rule: 'A raid ends at or after its start.',
+  },
+  'operation.arrest-already-charged': {
+    category: 'illegal-state',
+    rule: 'An arrest has at most one charging decision.',
+  },
+  'operation.unknown-event': {
+    category: 'rule-violated',
+    rule: 'A correction or retraction targets an event of the operation.',
+  },
   'operation.correction-type-mismatch': {
     category: 'rule-violated',
     rule: 'A correction names the type of the event it corrects, and its replacement is data of that type.',
@@ -56,7 +89,10 @@ export const OPERATION_RULES = {
     category: 'rule-violated',
     rule: 'OperationLaunched, AgencyJoined, corrections, retractions and the lifecycle events cannot be retracted.',
   },
-  'operation.event-retracted': { category: 'illegal-state', rule: 'A retracted event is neither corrected nor retracted again.' },
+  'operation.event-retracted': {
+    category: 'illegal-state',
+    rule: 'A retracted event is neither corrected nor retracted again.',
+  },
   'operation.retraction-has-dependants': {
     category: 'illegal-state',
     rule: 'An event is not retracted while live events depend on it (arrests and seizures at a raid, a charge on an arrest, raids on an OCG).',

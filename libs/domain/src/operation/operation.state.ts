@@ -151,7 +151,10 @@ function adjust<V extends { readonly dependants: number }>(
   return entity === undefined ? map : map.set(key, { ...entity, dependants: entity.dependants + delta });
 }
 
-function retract<V extends EntityFact>(map: ImmutableMap<string, V>, key: string | undefined): ImmutableMap<string, V> {
+function retract<V extends EntityFact>(
+  map: ImmutableMap<string, V>,
+  key: string | undefined,
+): ImmutableMap<string, V> {
   if (key === undefined) return map;
   const entity = map.get(key);
   return entity === undefined ? map : map.set(key, { ...entity, retracted: true });
@@ -163,13 +166,17 @@ function retract<V extends EntityFact>(map: ImmutableMap<string, V>, key: string
  * for a history no decision could have produced (an event before the launch).
  */
 export function evolveOperation(state: OperationState, event: OperationEvent): OperationState {
-  if (!isEventType(event.type)) throw new InconsistentHistoryError(event.eventId, `unknown event type ${event.type}`);
+  if (!isEventType(event.type))
+    throw new InconsistentHistoryError(event.eventId, `unknown event type ${event.type}`);
   const type = event.type;
   const data =
-    event.schemaVersion === currentVersionOf(type) ? event.data : upcastStoredEventData(type, event.schemaVersion, event.data);
+    event.schemaVersion === currentVersionOf(type)
+      ? event.data
+      : upcastStoredEventData(type, event.schemaVersion, event.data);
 
   if (state.status === 'not-launched') {
-    if (type !== 'OperationLaunched') throw new InconsistentHistoryError(event.eventId, `${type} before OperationLaunched`);
+    if (type !== 'OperationLaunched')
+      throw new InconsistentHistoryError(event.eventId, `${type} before OperationLaunched`);
     const launched = data as Stored<'OperationLaunched'>;
     return {
       status: 'active',
@@ -192,8 +199,17 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     };
   }
 
-  const recorded: EventFact = { type, classification: event.classification, retracted: false, key: identityOf(type, data) };
-  const next = { ...state, eventCount: state.eventCount + 1, events: state.events.set(event.eventId, recorded) };
+  const recorded: EventFact = {
+    type,
+    classification: event.classification,
+    retracted: false,
+    key: identityOf(type, data),
+  };
+  const next = {
+    ...state,
+    eventCount: state.eventCount + 1,
+    events: state.events.set(event.eventId, recorded),
+  };
   const entity = { eventId: event.eventId, retracted: false };
 
   switch (type) {
@@ -205,9 +221,18 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     case 'IntelligenceDisseminated':
       return next;
     case 'IntelligenceReceived':
-      return { ...next, reports: next.reports.set((data as Stored<'IntelligenceReceived'>).reportRef, entity) };
+      return {
+        ...next,
+        reports: next.reports.set((data as Stored<'IntelligenceReceived'>).reportRef, entity),
+      };
     case 'OrganisedCrimeGroupIdentified':
-      return { ...next, ocgs: next.ocgs.set((data as Stored<'OrganisedCrimeGroupIdentified'>).ocgId, { ...entity, dependants: 0 }) };
+      return {
+        ...next,
+        ocgs: next.ocgs.set((data as Stored<'OrganisedCrimeGroupIdentified'>).ocgId, {
+          ...entity,
+          dependants: 0,
+        }),
+      };
     case 'RaidConducted': {
       const raid = data as Stored<'RaidConducted'>;
       return {
@@ -227,7 +252,8 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     case 'ChargeBrought': {
       const { arrestId } = data as Stored<'ChargeBrought'>;
       const arrest = next.arrests.get(arrestId);
-      if (arrest === undefined) throw new InconsistentHistoryError(event.eventId, `charge on unknown arrest ${arrestId}`);
+      if (arrest === undefined)
+        throw new InconsistentHistoryError(event.eventId, `charge on unknown arrest ${arrestId}`);
       return { ...next, arrests: next.arrests.set(arrestId, { ...arrest, chargeEventId: event.eventId }) };
     }
     case 'SeizureRecorded': {
@@ -239,7 +265,10 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       };
     }
     case 'ThreatToLifeMitigated':
-      return { ...next, threatsToLife: next.threatsToLife.set((data as Stored<'ThreatToLifeMitigated'>).ttlId, entity) };
+      return {
+        ...next,
+        threatsToLife: next.threatsToLife.set((data as Stored<'ThreatToLifeMitigated'>).ttlId, entity),
+      };
     case 'EventCorrected':
       return applyCorrection(next, event.eventId, data as Stored<'EventCorrected'>, event.classification);
     case 'EventRetracted':
@@ -263,13 +292,24 @@ function applyCorrection<S extends LaunchedOperation>(
 ): S {
   const target = state.events.get(correction.correctsEventId);
   if (target === undefined) {
-    throw new InconsistentHistoryError(correctionId, `correction of unknown event ${correction.correctsEventId}`);
+    throw new InconsistentHistoryError(
+      correctionId,
+      `correction of unknown event ${correction.correctsEventId}`,
+    );
   }
   const corrected: S = {
     ...state,
     events: state.events
-      .set(correctionId, { type: 'EventCorrected', classification, retracted: false, key: correction.correctsEventId })
-      .set(correction.correctsEventId, { ...target, classification: higherClassification(target.classification, classification) }),
+      .set(correctionId, {
+        type: 'EventCorrected',
+        classification,
+        retracted: false,
+        key: correction.correctsEventId,
+      })
+      .set(correction.correctsEventId, {
+        ...target,
+        classification: higherClassification(target.classification, classification),
+      }),
   };
   const key = target.key;
   switch (correction.correctedType) {
@@ -313,7 +353,8 @@ function applyCorrection<S extends LaunchedOperation>(
 
 function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: string, targetId: string): S {
   const target = state.events.get(targetId);
-  if (target === undefined) throw new InconsistentHistoryError(retractionId, `retraction of unknown event ${targetId}`);
+  if (target === undefined)
+    throw new InconsistentHistoryError(retractionId, `retraction of unknown event ${targetId}`);
   const retracted: S = { ...state, events: state.events.set(targetId, { ...target, retracted: true }) };
   const key = target.key;
   switch (target.type) {
@@ -323,11 +364,19 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
       return { ...retracted, ocgs: retract(retracted.ocgs, key) };
     case 'RaidConducted': {
       const raid = key === undefined ? undefined : retracted.raids.get(key);
-      return { ...retracted, raids: retract(retracted.raids, key), ocgs: adjust(retracted.ocgs, raid?.ocgId, -1) };
+      return {
+        ...retracted,
+        raids: retract(retracted.raids, key),
+        ocgs: adjust(retracted.ocgs, raid?.ocgId, -1),
+      };
     }
     case 'ArrestMade': {
       const arrest = key === undefined ? undefined : retracted.arrests.get(key);
-      return { ...retracted, arrests: retract(retracted.arrests, key), raids: adjust(retracted.raids, arrest?.raidId, -1) };
+      return {
+        ...retracted,
+        arrests: retract(retracted.arrests, key),
+        raids: adjust(retracted.raids, arrest?.raidId, -1),
+      };
     }
     case 'ChargeBrought': {
       const arrest = key === undefined ? undefined : retracted.arrests.get(key);
@@ -337,7 +386,11 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
     }
     case 'SeizureRecorded': {
       const seizure = key === undefined ? undefined : retracted.seizures.get(key);
-      return { ...retracted, seizures: retract(retracted.seizures, key), raids: adjust(retracted.raids, seizure?.raidId, -1) };
+      return {
+        ...retracted,
+        seizures: retract(retracted.seizures, key),
+        raids: adjust(retracted.raids, seizure?.raidId, -1),
+      };
     }
     case 'ThreatToLifeMitigated':
       return { ...retracted, threatsToLife: retract(retracted.threatsToLife, key) };
@@ -380,7 +433,10 @@ function persistent(state: LaunchedOperation): LaunchedOperation {
  * while folding (Immutable's transient mutation), which is several times faster
  * on long streams. `from` is never modified.
  */
-export function foldOperation(events: Iterable<OperationEvent>, from: OperationState = initialOperationState()): OperationState {
+export function foldOperation(
+  events: Iterable<OperationEvent>,
+  from: OperationState = initialOperationState(),
+): OperationState {
   let state = from;
   let mutable = false;
   for (const event of events) {

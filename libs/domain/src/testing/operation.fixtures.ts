@@ -20,7 +20,12 @@ export function event<K extends EventType>(
   type: K,
   eventId: string,
   data: EventDataByType[K],
-  options: { occurredAt?: string; classification?: Classification; causationId?: string; schemaVersion?: number } = {},
+  options: {
+    occurredAt?: string;
+    classification?: Classification;
+    causationId?: string;
+    schemaVersion?: number;
+  } = {},
 ): CommandEvent {
   return {
     eventId,
@@ -34,17 +39,29 @@ export function event<K extends EventType>(
 }
 
 export const operationLaunched = (eventId = id(1)): CommandEvent =>
-  event('OperationLaunched', eventId, {
-    codename: 'VENETIC',
-    leadAgency: 'NCA',
-    startedAt: '2020-03-26T09:00:00Z',
-    description: 'UK response to the EncroChat implant',
-  }, { occurredAt: '2020-03-26T09:00:00Z' });
+  event(
+    'OperationLaunched',
+    eventId,
+    {
+      codename: 'VENETIC',
+      leadAgency: 'NCA',
+      startedAt: '2020-03-26T09:00:00Z',
+      description: 'UK response to the EncroChat implant',
+    },
+    { occurredAt: '2020-03-26T09:00:00Z' },
+  );
 
-export const agencyJoined = (eventId: string, agency: EventDataByType['AgencyJoined']['agency'], region: EventDataByType['AgencyJoined']['region'] = 'wales'): CommandEvent =>
-  event('AgencyJoined', eventId, { agency, region });
+export const agencyJoined = (
+  eventId: string,
+  agency: EventDataByType['AgencyJoined']['agency'],
+  region: EventDataByType['AgencyJoined']['region'] = 'wales',
+): CommandEvent => event('AgencyJoined', eventId, { agency, region });
 
-export const intelligenceReceived = (eventId: string, reportRef: string, overrides: Partial<EventDataByType['IntelligenceReceived']> = {}): CommandEvent =>
+export const intelligenceReceived = (
+  eventId: string,
+  reportRef: string,
+  overrides: Partial<EventDataByType['IntelligenceReceived']> = {},
+): CommandEvent =>
   event(
     'IntelligenceReceived',
     eventId,
@@ -74,7 +91,11 @@ export const ocgIdentified = (eventId: string, ocgId: string): CommandEvent =>
     activities: ['drug-supply'],
   });
 
-export const raidConducted = (eventId: string, raidId: string, overrides: Partial<EventDataByType['RaidConducted']> = {}): CommandEvent =>
+export const raidConducted = (
+  eventId: string,
+  raidId: string,
+  overrides: Partial<EventDataByType['RaidConducted']> = {},
+): CommandEvent =>
   event('RaidConducted', eventId, {
     raidId,
     force: 'NWP',
@@ -86,7 +107,11 @@ export const raidConducted = (eventId: string, raidId: string, overrides: Partia
     ...overrides,
   });
 
-export const arrestMade = (eventId: string, arrestId: string, overrides: Partial<EventDataByType['ArrestMade']> = {}): CommandEvent =>
+export const arrestMade = (
+  eventId: string,
+  arrestId: string,
+  overrides: Partial<EventDataByType['ArrestMade']> = {},
+): CommandEvent =>
   event('ArrestMade', eventId, {
     arrestId,
     subjectId: 'SUBJ-7F3K2',
@@ -114,12 +139,17 @@ export const seizureRecorded = (eventId: string, seizureId: string, raidId?: str
   });
 
 export const threatToLifeMitigated = (eventId: string, ttlId: string, reportRef?: string): CommandEvent =>
-  event('ThreatToLifeMitigated', eventId, {
-    ttlId,
-    action: 'warning-notice',
-    force: 'NWP',
-    ...(reportRef === undefined ? {} : { reportRef }),
-  }, { classification: 'OFFICIAL-SENSITIVE' });
+  event(
+    'ThreatToLifeMitigated',
+    eventId,
+    {
+      ttlId,
+      action: 'warning-notice',
+      force: 'NWP',
+      ...(reportRef === undefined ? {} : { reportRef }),
+    },
+    { classification: 'OFFICIAL-SENSITIVE' },
+  );
 
 export const eventCorrected = <K extends keyof EventDataByType>(
   eventId: string,
@@ -131,7 +161,12 @@ export const eventCorrected = <K extends keyof EventDataByType>(
   event(
     'EventCorrected',
     eventId,
-    { correctsEventId, correctedType, replacement, reason: 'Keyed wrongly from the custody record' } as EventDataByType['EventCorrected'],
+    {
+      correctsEventId,
+      correctedType,
+      replacement,
+      reason: 'Keyed wrongly from the custody record',
+    } as EventDataByType['EventCorrected'],
     classification === undefined ? {} : { classification },
   );
 
@@ -139,19 +174,37 @@ export const eventRetracted = (eventId: string, retractsEventId: string): Comman
   event('EventRetracted', eventId, { retractsEventId, reason: 'entered-in-error' });
 
 export const phaseEnded = (eventId: string): CommandEvent =>
-  event('OperationalPhaseEnded', eventId, { reason: 'Executive phase complete' }, { occurredAt: '2020-07-01T18:00:00Z' });
+  event(
+    'OperationalPhaseEnded',
+    eventId,
+    { reason: 'Executive phase complete' },
+    { occurredAt: '2020-07-01T18:00:00Z' },
+  );
 
 export const operationClosed = (eventId: string): CommandEvent =>
-  event('OperationClosed', eventId, { reason: 'All charging decisions made' }, { occurredAt: '2020-07-02T09:00:00Z' });
+  event(
+    'OperationClosed',
+    eventId,
+    { reason: 'All charging decisions made' },
+    { occurredAt: '2020-07-02T09:00:00Z' },
+  );
 
-export function command(events: readonly CommandEvent[], recorder: Recorder = NCA, now = NOW): RecordEventsCommand {
+export function command(
+  events: readonly CommandEvent[],
+  recorder: Recorder = NCA,
+  now = NOW,
+): RecordEventsCommand {
   return { operationId: 'venetic', now, recordedBy: recorder, events };
 }
 
 /** The state after recording each group of events, in order, each group as one command. */
-export function given(...groups: (readonly CommandEvent[] | { events: readonly CommandEvent[]; by: Recorder })[]): OperationState {
+export function given(
+  ...groups: (readonly CommandEvent[] | { events: readonly CommandEvent[]; by: Recorder })[]
+): OperationState {
   return groups.reduce<OperationState>((state, group) => {
-    const [events, by] = Array.isArray(group) ? [group as readonly CommandEvent[], NCA] : [(group as { events: readonly CommandEvent[] }).events, (group as { by: Recorder }).by];
+    const [events, by] = Array.isArray(group)
+      ? [group as readonly CommandEvent[], NCA]
+      : [(group as { events: readonly CommandEvent[] }).events, (group as { by: Recorder }).by];
     return decideAndEvolve(command(events, by), state).state;
   }, initialOperationState());
 }
@@ -161,6 +214,11 @@ export function launchedWithForces(): OperationState {
   return given([operationLaunched(), agencyJoined(id(2), 'NWP'), agencyJoined(id(3), 'GMP', 'north-west')]);
 }
 
-export function when(state: OperationState, events: readonly CommandEvent[], recorder: Recorder = NCA, now = NOW): DecidedEvent[] {
+export function when(
+  state: OperationState,
+  events: readonly CommandEvent[],
+  recorder: Recorder = NCA,
+  now = NOW,
+): DecidedEvent[] {
   return decideAndEvolve(command(events, recorder, now), state).events;
 }
