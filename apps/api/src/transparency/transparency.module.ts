@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { TransparencyConfig } from '../config/transparency.config';
+import { TransparencyController } from './transparency.controller';
+import { TRANSPARENCY_CONFIG, TransparencyService } from './transparency.service';
+
+/**
+ * The Merkle log over the global log, its signed heads and proofs
+ * (docs/merkle-log.md). Needs the global EVENT_STORE.
+ */
+@Module({})
+export class TransparencyModule {
+  static forRoot(config: TransparencyConfig): DynamicModule {
+    return {
+      module: TransparencyModule,
+      controllers: [TransparencyController],
+      providers: [TransparencyService, { provide: TRANSPARENCY_CONFIG, useValue: config }],
+      exports: [TransparencyService],
+    };
+  }
+}
