@@ -119,10 +119,14 @@ export class FileLeafRecords extends LeafRecords {
    * Opens (creating it and its directory if missing) the file. A torn last
    * record, and anything from the first record whose position does not follow
    * the one before, is cut off; the number of records dropped is returned.
+   * `readOnly` (a verification reading the api's file): nothing is created or cut, the bad tail is only left unread.
    */
-  static open(path: string): { records: FileLeafRecords; dropped: number } {
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(path, 'a+');
+  static open(
+    path: string,
+    options: { readOnly?: boolean } = {},
+  ): { records: FileLeafRecords; dropped: number } {
+    if (!options.readOnly) mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, options.readOnly ? 'r' : 'a+');
     const records = new FileLeafRecords(path, fd);
     const total = Math.floor(fstatSync(fd).size / LEAF_RECORD_BYTES);
     const chunk = 65_536;
@@ -140,7 +144,8 @@ export class FileLeafRecords extends LeafRecords {
         kept += 1;
       }
     }
-    if (fstatSync(fd).size !== kept * LEAF_RECORD_BYTES) ftruncateSync(fd, kept * LEAF_RECORD_BYTES);
+    if (!options.readOnly && fstatSync(fd).size !== kept * LEAF_RECORD_BYTES)
+      ftruncateSync(fd, kept * LEAF_RECORD_BYTES);
     return { records, dropped: total - kept };
   }
 

@@ -27,9 +27,12 @@ export class MerkleLog {
     return new MerkleLog(records, new MerkleTree(records), 0);
   }
 
-  /** Opens the leaf file (created if missing) and rebuilds the tree's upper levels from it. */
-  static openFile(path: string): MerkleLog {
-    const { records, dropped } = FileLeafRecords.open(path);
+  /**
+   * Opens the leaf file (created if missing, unless `readOnly`) and rebuilds
+   * the tree's upper levels from it. A read-only log must not be appended to.
+   */
+  static openFile(path: string, options: { readOnly?: boolean } = {}): MerkleLog {
+    const { records, dropped } = FileLeafRecords.open(path, options);
     const tree = new MerkleTree(records);
     const chunk = 65_536;
     for (let start = 0; start < records.size; start += chunk) {
