@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   ed25519PublicKey,
+  verifyExportFiles,
   leafHash,
   treeHeadProblem,
   verifyConsistency,
@@ -228,6 +229,41 @@ describe('signed tree heads and Merkle proofs over HTTP', () => {
     ]);
     expect(stdout).toContain('the tree of 9 extends the tree of 5');
     expect(webhook.bodies).toHaveLength(2);
+  });
+
+  it('exports an operation with the head it was taken at and every event’s inclusion proof, checked offline', async () => {
+    const response = await api.as(auditor).get('/operations/venetic/export');
+    expect(response.status).toBe(200);
+    const lines = response.text.trimEnd().split('\n');
+    const { manifest } = JSON.parse(lines[lines.length - 1]);
+    const published = readFileSync(join(outside, 'heads.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(manifest.inclusion.treeHead).toEqual(JSON.parse(published[published.length - 1]));
+    expect(manifest.inclusion).toMatchObject({ treeHead: { treeSize: 9 }, notCovered: 0 });
+    expect(manifest.inclusion.proofs.map((proof: { leafIndex: number }) => proof.leafIndex)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
+    const file = join(outside, 'venetic.ndjson');
+    writeFileSync(file, response.text);
+    const treeHeadKey = ed25519PublicKey(publicPem);
+    expect(await verifyExportFiles({ ndjsonPath: file, treeHeadKey })).toMatchObject({
+      ok: true,
+      problems: [],
+    });
+
+    const forged = { ...manifest.inclusion.proofs[4], leafIndex: 5 };
+    const altered = {
+      ...manifest,
+      inclusion: { ...manifest.inclusion, proofs: manifest.inclusion.proofs.with(4, forged) },
+    };
+    writeFileSync(file, [...lines.slice(0, -1), JSON.stringify({ manifest: altered })].join('\n') + '\n');
+    const result = await verifyExportFiles({ ndjsonPath: file, treeHeadKey });
+    expect(result.problems).toEqual([
+      {
+        code: 'inclusion-proof-fails',
+        line: 5,
+        message: `event ${ids.arrest(2)} is not leaf 5 of the tree head's tree`,
+      },
+    ]);
   });
 
   it('is for auditors of the operation, and refuses malformed or impossible tree sizes with a field error', async () => {

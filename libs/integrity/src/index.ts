@@ -19,6 +19,7 @@ export * from './export/evidential-export';
 export * from './export/export-files';
 export * from './export/export-verifier';
 export * from './export/software-identity';
+export * from './export/export-inclusion';
 export * from './lineage/lineage';
 export * from './verify/anchors';
 export * from './merkle';

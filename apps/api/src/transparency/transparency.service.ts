@@ -18,6 +18,8 @@ import {
   WebhookTreeHeadPublisher,
   leafInputOf,
   walkStream,
+  inclusionSourceOf,
+  type ExportInclusionSource,
   type IssuedTreeHead,
   type SignedTreeHead,
   type TreeHeadPublisher,
@@ -208,6 +210,17 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
       rootHash: tree.rootAt(size).toString('hex'),
       auditPath: tree.inclusionProof(leafIndex, size).map((hash) => hash.toString('hex')),
     };
+  }
+
+  /**
+   * For an export: a head signed over the log as it is now, published like any
+   * other, and the tree to prove exported events in; null when heads cannot be
+   * signed (no key, or a log that diverged from the tree).
+   */
+  async exportInclusion(): Promise<ExportInclusionSource | null> {
+    if (!this.issuer || this.follower?.state !== 'following') return null;
+    const { head } = await this.issueHead();
+    return inclusionSourceOf(this.tree(), head);
   }
 
   consistencyProof(fromSize: number, toSize?: number): TreeConsistencyProof {

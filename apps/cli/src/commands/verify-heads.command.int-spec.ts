@@ -125,6 +125,65 @@ describe('verify-heads', () => {
     });
   });
 
+  it('exports with the newest head the store still reproduces and its proofs, and refuses when it reproduces none', async () => {
+    const exported = await run([
+      'export',
+      '--all',
+      '--out',
+      'all',
+      '--tree-heads',
+      'heads.jsonl',
+      '--public-key',
+      'key.pem',
+    ]);
+    expect([exported.code, exported.err]).toEqual([0, '']);
+    expect(exported.out).toContain('  tree head 9 ');
+    expect(exported.out).toContain(': 9 events proven, 0 after it\n');
+    const verified = await run(['verify-export', 'all.ndjson', '--public-key', 'key.pem']);
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(
+      /tree head: size 9, root [0-9a-f]{64}, .*; 9 events proven in it, 0 after it; signature checked/,
+    );
+
+    const { publicKey: other } = generateKeyPairSync('ed25519');
+    await writeFile(join(dir, 'other.pem'), other.export({ type: 'spki', format: 'pem' }).toString());
+    const wrongKey = await run(['verify-export', 'all.ndjson', '--public-key', 'other.pem']);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.out).toContain('inclusion-mismatch: the tree head is refused: signed with key');
+
+    rewriteFrom(7);
+    const older = await run([
+      'export',
+      '--all',
+      '--out',
+      'late',
+      '--tree-heads',
+      'heads.jsonl',
+      '--public-key',
+      'key.pem',
+    ]);
+    expect(older.code).toBe(0);
+    expect(older.out).toContain('  tree head 6 ');
+    expect(older.out).toContain(': 6 events proven, 3 after it\n');
+    rewriteFrom(1);
+    const none = await run([
+      'export',
+      '--all',
+      '--out',
+      'none',
+      '--tree-heads',
+      'heads.jsonl',
+      '--public-key',
+      'key.pem',
+    ]);
+    expect([none.code, none.err]).toEqual([
+      1,
+      'error: the store reproduces none of the signed heads in ' +
+        join(dir, 'heads.jsonl') +
+        '; run verify-heads to see why\n',
+    ]);
+  });
+
   it('refuses a key that is not Ed25519 as a usage error, exit 2', async () => {
     const { publicKey: rsa } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     await writeFile(join(dir, 'rsa.pem'), rsa.export({ type: 'spki', format: 'pem' }).toString());

@@ -331,3 +331,35 @@ function contentMatchesHash(event: RecordedEvent): boolean {
     return false;
   }
 }
+
+/**
+ * The newest published head (by tree size) that is signed by `publicKey` and
+ * whose root the tree rebuilt from the log reproduces; null when none is.
+ */
+export function latestMatchingTreeHead(
+  log: MerkleLog,
+  published: readonly unknown[],
+  publicKey: KeyObject,
+): SignedTreeHead | null {
+  let best: SignedTreeHead | null = null;
+  for (const candidate of published) {
+    if (treeHeadProblem(candidate, publicKey) !== null) continue;
+    const head = candidate as SignedTreeHead;
+    if (head.treeSize < 1 || head.treeSize > log.size) continue;
+    if (log.rootAt(head.treeSize).toString('hex') !== head.rootHash) continue;
+    if (!best || head.treeSize > best.treeSize) best = head;
+  }
+  return best;
+}
+
+/** The tree of the store's log, rebuilt in memory from the stored hashes. */
+export async function rebuildMerkleLog(
+  store: EventStore,
+  options: { readonly pageSize?: number } = {},
+): Promise<MerkleLog> {
+  const log = MerkleLog.inMemory();
+  for await (const event of walkLog(store, { pageSize: options.pageSize, filter: MERKLE_LOG_FILTER })) {
+    if (event.streamName.startsWith(OPERATION_STREAM_PREFIX)) log.append([merkleLeafOf(event)]);
+  }
+  return log;
+}
