@@ -75,7 +75,7 @@ function prepared(round: number, perCaller: number): EventToAppend[][] {
     sealEvents(
       null,
       0,
-      Array.from({ length: perCaller }, (_, n) => seizure(round * 1000 + caller, n)),
+      Array.from({ length: perCaller }, (_, n) => seizure(round * 100 + caller, n)),
     ).map((event) => ({
       eventId: event.eventId,
       type: event.type,
@@ -106,7 +106,7 @@ async function appendRound(dir: string, round: number, withTree: boolean): Promi
     events.map(async (stream, caller) => {
       let revision: number | 'no_stream' = 'no_stream';
       for (const event of stream) {
-        const result = await store.append(`operation-bench-${round * 1000 + caller}`, [event], {
+        const result = await store.append(`operation-bench-${round * 100 + caller}`, [event], {
           expectedRevision: revision,
         });
         revision = result.nextExpectedRevision;
