@@ -141,7 +141,11 @@ def public_key_of(pem_path):
 
 def heads_in(path):
     text = open(path, encoding="utf-8").read().strip()
-    return [json.loads(line) for line in text.splitlines() if line.strip()] if "\n" in text else [json.loads(text)]
+    try:
+        single = json.loads(text)
+        return single if isinstance(single, list) else [single]
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 def head_problem(head, public):
     key_id = hashlib.sha256(public).hexdigest()
@@ -149,6 +153,8 @@ def head_problem(head, public):
         return "not a tree head (format)"
     if head.get("keyId") != key_id:
         return f"signed with key {head.get('keyId')}, not the trusted key {key_id}"
+    if not all(k in head for k in ("rootHash", "timestamp", "treeSize", "signature")):
+        return "not a tree head (members missing)"
     signed = {k: head[k] for k in ("format", "keyId", "rootHash", "timestamp", "treeSize")}
     message = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     if not ed25519_verify(public, message, bytes.fromhex(head.get("signature", ""))):

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { EMPTY_TREE_ROOT, leafHash, referenceRoot } from './merkle-hashing';
+import { EMPTY_TREE_ROOT, leafHash, nodeHash, referenceRoot } from './merkle-hashing';
 import { MerkleLog } from './merkle-log';
 import { verifyConsistency, verifyInclusion } from './merkle-proofs';
 
@@ -53,6 +53,13 @@ describe('Merkle hashing (RFC 6962 / 9162)', () => {
     expect(referenceRoot(leaves).toString('hex')).toBe(
       '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
     );
+  });
+
+  it('hashes 32-byte leaves and nodes exactly as SHA-256 over the prefixed bytes', () => {
+    const a = input(1);
+    const b = input(2);
+    expect(leafHash(a)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([0]), a])).digest());
+    expect(nodeHash(a, b)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([1]), a, b])).digest());
   });
 
   it('keeps the root of every prefix equal to MTH by the RFC definition', () => {
