@@ -249,6 +249,21 @@ describe('signed tree heads and Merkle proofs over HTTP', () => {
       ok: true,
       problems: [],
     });
+    writeFileSync(join(outside, 'key.pem'), publicPem);
+    const python = (path: string) =>
+      promisify(execFile)('python3', [
+        VERIFY_MERKLE,
+        '--public-key',
+        join(outside, 'key.pem'),
+        '--export',
+        path,
+      ]).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+    const independent = await python(file);
+    expect(independent.code).toBe(0);
+    expect(independent.stdout).toContain('9 exported events are in it, 0 were recorded after it');
 
     const forged = { ...manifest.inclusion.proofs[4], leafIndex: 5 };
     const altered = {
@@ -256,6 +271,10 @@ describe('signed tree heads and Merkle proofs over HTTP', () => {
       inclusion: { ...manifest.inclusion, proofs: manifest.inclusion.proofs.with(4, forged) },
     };
     writeFileSync(file, [...lines.slice(0, -1), JSON.stringify({ manifest: altered })].join('\n') + '\n');
+    expect(await python(file)).toEqual({
+      code: 1,
+      stdout: `line 5: event ${ids.arrest(2)} is not in the tree head\n`,
+    });
     const result = await verifyExportFiles({ ndjsonPath: file, treeHeadKey });
     expect(result.problems).toEqual([
       {

@@ -7,11 +7,14 @@ signature verification after the reference code of RFC 8032 section 6.
   python3 verify_merkle.py --public-key tree-head.pub.pem --head head.json \
       [--inclusion proof.json [--event event.json]] \
       [--consistency consistency.json --old-head old-head.json]
+  python3 verify_merkle.py --public-key tree-head.pub.pem --export NAME.ndjson [NAME.manifest.json]
 
 --head (and --old-head) take one signed head as JSON, or a file of JSON lines
 (as the heads file is written): every head's signature is checked and the last
-one is the head the proofs are checked against. Exit 0 when everything holds,
-1 otherwise, each problem on its own line.
+one is the head the proofs are checked against. --export checks an evidential
+export against the tree head its manifest carries: the head's signature, and
+every exported event's content against its hash and its hash against the head.
+Exit 0 when everything holds, 1 otherwise, each problem on its own line.
 """
 import argparse, base64, hashlib, json, sys
 
@@ -180,7 +183,8 @@ def event_hash(event):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--public-key", required=True)
-    parser.add_argument("--head", required=True)
+    parser.add_argument("--head")
+    parser.add_argument("--export", nargs="+", metavar="FILE")
     parser.add_argument("--inclusion")
     parser.add_argument("--event")
     parser.add_argument("--consistency")
@@ -188,7 +192,49 @@ def main():
     args = parser.parse_args()
     public = public_key_of(args.public_key)
     problems, notes = [], []
+    if args.export:
+        check_export(args.export, public, problems, notes)
+    elif not args.head:
+        sys.exit("give --head or --export")
+    else:
+        check_head_and_proofs(args, public, problems, notes)
+    print("\n".join(problems) if problems else "OK: " + "\n    ".join(notes))
+    sys.exit(1 if problems else 0)
 
+def check_export(files, public, problems, notes):
+    raw = open(files[0], "rb").read()
+    if len(files) > 1:
+        manifest = json.load(open(files[1], encoding="utf-8"))
+    else:
+        start = raw.rstrip(b"\n").rfind(b"\n") + 1
+        raw, manifest = raw[:start], json.loads(raw[start:])["manifest"]
+    inclusion = manifest.get("inclusion")
+    if not inclusion:
+        problems.append("the manifest carries no tree head")
+        return
+    head = inclusion["treeHead"]
+    problem = head_problem(head, public)
+    if problem:
+        problems.append(f"the export's tree head: {problem}")
+    root, proofs, proven, uncovered = bytes.fromhex(head["rootHash"]), inclusion["proofs"], 0, 0
+    for number, line in enumerate(raw.decode("utf-8").split("\n")[:-1], 1):
+        event = json.loads(line, parse_float=Number, parse_int=Number)
+        if not event.get("withheld") and event_hash(event) != event["hash"]:
+            problems.append(f"line {number}: the content of event {event['eventId']} does not give its hash")
+        if proven < len(proofs) and proofs[proven]["eventId"] == event["eventId"]:
+            proof = proofs[proven]
+            path = [bytes.fromhex(h) for h in proof["auditPath"]]
+            if not verify_inclusion(leaf_hash(bytes.fromhex(event["hash"])), proof["leafIndex"], head["treeSize"], path, root):
+                problems.append(f"line {number}: event {event['eventId']} is not in the tree head")
+            proven += 1
+        else:
+            uncovered += 1
+    if proven != len(proofs) or uncovered != inclusion["notCovered"]:
+        problems.append(f"{proven} of {len(proofs)} proofs used, {uncovered} events without one (the manifest says {inclusion['notCovered']})")
+    notes.append(f"tree head: treeSize {head['treeSize']}, root {head['rootHash']}, {head['timestamp']}")
+    notes.append(f"{proven} exported events are in it, {uncovered} were recorded after it")
+
+def check_head_and_proofs(args, public, problems, notes):
     heads = heads_in(args.head)
     for number, head in enumerate(heads, 1):
         problem = head_problem(head, public)
@@ -229,9 +275,6 @@ def main():
             problems.append(f"the tree of {head['treeSize']} does not extend the tree of {old['treeSize']}: history was rewritten")
         else:
             notes.append(f"the tree of {head['treeSize']} extends the tree of {old['treeSize']}")
-
-    print("\n".join(problems) if problems else "OK: " + "\n    ".join(notes))
-    sys.exit(1 if problems else 0)
 
 if __name__ == "__main__":
     main()
