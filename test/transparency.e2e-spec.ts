@@ -316,3 +316,35 @@ describe('signed tree heads and Merkle proofs over HTTP', () => {
     ]);
   });
 });
+
+describe('the first tree head', () => {
+  it('is signed and published once the tree has caught up after start-up, when heads are scheduled', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'timeline-heads-'));
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const testApp = await startTestApp({
+      env: {
+        TREE_HEAD_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        TREE_HEADS_FILE: join(outside, 'heads.jsonl'),
+        TREE_HEAD_INTERVAL_SECONDS: '3600',
+      },
+    });
+    try {
+      const api = apiClient(testApp.app);
+      let latest = await api.as(auditor).get('/transparency/heads/latest');
+      for (let attempt = 0; latest.status === 404 && attempt < 100; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        latest = await api.as(auditor).get('/transparency/heads/latest');
+      }
+      expect(latest.status).toBe(200);
+      // An empty log: the empty tree's root is SHA-256 of nothing (RFC 9162).
+      expect(latest.body).toMatchObject({
+        treeSize: 0,
+        rootHash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      });
+      expect(readFileSync(join(outside, 'heads.jsonl'), 'utf8')).toBe(`${JSON.stringify(latest.body)}\n`);
+    } finally {
+      await testApp.close();
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});

@@ -122,6 +122,11 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
       logger: this.logger,
     });
     if (this.config.headIntervalMs > 0) {
+      // The first head once the tree has caught up with the log, then one per interval while the log grows.
+      void this.follower
+        .sync()
+        .then(() => (this.follower?.state === 'following' ? this.issuer?.issueIfGrown() : null))
+        .catch((error: unknown) => this.logger.error('The first tree head failed', { error: String(error) }));
       this.timer = setInterval(() => {
         if (this.follower?.state !== 'following') return;
         void this.issuer

@@ -102,6 +102,8 @@ export class MerkleLogFollower {
           maxCount: pageSize,
           filter: MERKLE_LOG_FILTER,
         });
+        // Stopped meanwhile (shutdown): the tree file may be closed.
+        if (this.stateValue !== 'following') return;
         this.flush();
         this.accept(page);
         this.flush();

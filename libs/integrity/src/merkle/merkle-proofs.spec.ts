@@ -58,8 +58,16 @@ describe('Merkle hashing (RFC 6962 / 9162)', () => {
   it('hashes 32-byte leaves and nodes exactly as SHA-256 over the prefixed bytes', () => {
     const a = input(1);
     const b = input(2);
-    expect(leafHash(a)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([0]), a])).digest());
-    expect(nodeHash(a, b)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([1]), a, b])).digest());
+    expect(leafHash(a)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from([0]), a]))
+        .digest(),
+    );
+    expect(nodeHash(a, b)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from([1]), a, b]))
+        .digest(),
+    );
   });
 
   it('keeps the root of every prefix equal to MTH by the RFC definition', () => {
