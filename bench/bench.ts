@@ -40,6 +40,10 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
     what: 'chain verification, evidential export and offline verification of one operation',
   },
   { name: 'scale', what: 'cost growth from 10k to 1M events: append, read, rebuild, fan-out, disk and RSS' },
+  {
+    name: 'merkle',
+    what: 'the Merkle log: durable appends with and without the tree follower, proofs at 1M leaves',
+  },
 ];
 
 /** A hung benchmark is stopped after this long (the quick run as a whole must stay under two minutes). */

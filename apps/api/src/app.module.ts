@@ -12,6 +12,7 @@ import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RecordingHttpModule } from './recording/recording-http.module';
+import { TransparencyModule } from './transparency/transparency.module';
 
 /** What the application is assembled from besides its configuration (tests and benchmarks vary these). */
 export interface AppModuleOptions {
@@ -53,6 +54,7 @@ export class AppModule {
           projections: { checkpointDirectory: join(config.dataDir, 'projections') },
         }),
         MetricsModule,
+        TransparencyModule.forRoot(config.transparency),
         ...(options.imports ?? []),
       ],
       providers: [

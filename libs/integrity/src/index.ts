@@ -5,7 +5,9 @@
  * - `toTimelineEvent`: a stored event in the shape auditors see;
  * - `lineageOf` / `readLineage`: the corrections and retraction applying to an event;
  * - `EvidentialExport`, `writeExportFiles`, `verifyExportFiles`: NDJSON + manifest exports and their offline check;
- * - `walkStream` / `walkLog`: paged reads that hold one page in memory.
+ * - `walkStream` / `walkLog`: paged reads that hold one page in memory;
+ * - `MerkleLog`, `MerkleLogFollower`, `TreeHeadIssuer`, `verifyStoreAgainstTreeHeads`: the Merkle tree over
+ *   the log, signed tree heads, proofs and their checks (docs/merkle-log.md).
  */
 export * from './chain/hash-chain';
 export * from './events/timeline-event.mapper';
@@ -17,5 +19,7 @@ export * from './export/evidential-export';
 export * from './export/export-files';
 export * from './export/export-verifier';
 export * from './export/software-identity';
+export * from './export/export-inclusion';
 export * from './lineage/lineage';
 export * from './verify/anchors';
+export * from './merkle';

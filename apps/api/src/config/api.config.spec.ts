@@ -12,6 +12,13 @@ describe('loadApiConfig', () => {
       maxBatchEvents: 100,
       demoData: 'auto',
       healthDetails: 'public',
+      transparency: {
+        treeFile: '/srv/timeline/data/merkle/leaves.bin',
+        signingKeyPem: null,
+        headsFile: null,
+        webhookUrl: null,
+        headIntervalMs: 300_000,
+      },
     });
   });
 
@@ -41,6 +48,13 @@ describe('loadApiConfig', () => {
       maxBatchEvents: 10,
       demoData: 'off',
       healthDetails: 'admin',
+      transparency: {
+        treeFile: '/var/lib/timeline/merkle/leaves.bin',
+        signingKeyPem: null,
+        headsFile: null,
+        webhookUrl: null,
+        headIntervalMs: 300_000,
+      },
     });
   });
 

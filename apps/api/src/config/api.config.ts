@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
+import { readTransparencyConfig, type TransparencyConfig } from './transparency.config';
 
 /** The event store the api runs on. */
 export type EventStoreConfig =
@@ -34,6 +35,8 @@ export interface ApiConfig {
    * statuses only and the reports are at GET /health/details.
    */
   readonly healthDetails: 'public' | 'admin';
+  /** TREE_HEAD_*: the Merkle log's signing key, publication targets and schedule (transparency.config.ts). */
+  readonly transparency: TransparencyConfig;
 }
 
 /** Start-up stops with this when a variable is wrong; each problem names its variable. */
@@ -121,6 +124,8 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     problems.push(`HEALTH_DETAILS must be public or admin; got ${JSON.stringify(healthDetails)}`);
   }
 
+  const transparency = readTransparencyConfig(value, dataDir, cwd, problems);
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -132,5 +137,6 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     maxBatchEvents,
     demoData: demoData as ApiConfig['demoData'],
     healthDetails: healthDetails as ApiConfig['healthDetails'],
+    transparency,
   };
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   EVENT_STORE,
   StreamNotFoundError,
@@ -18,6 +18,7 @@ import {
   verifyOperationStream,
   type ChainBreak,
   type EventLineage,
+  type ExportInclusionSource,
   type LogVerification,
   type SoftwareIdentity,
   type StreamVerification,
@@ -41,6 +42,15 @@ export interface HistoryOptions {
 }
 
 export const HISTORY_OPTIONS = Symbol('HISTORY_OPTIONS');
+
+/**
+ * Optional, provided by the transparency module: a head signed for the export
+ * and the tree to prove its events in (null when no head can be signed).
+ */
+export interface ExportInclusionProvider {
+  exportInclusion(): Promise<ExportInclusionSource | null>;
+}
+export const EXPORT_INCLUSION = Symbol('EXPORT_INCLUSION');
 
 export interface StreamHistoryPage {
   readonly operationId: string;
@@ -77,6 +87,7 @@ export class HistoryService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(HISTORY_OPTIONS) private readonly options: HistoryOptions,
     @Inject(OperationMembership) private readonly membership: OperationMembership,
+    @Optional() @Inject(EXPORT_INCLUSION) private readonly inclusion: ExportInclusionProvider | null = null,
   ) {}
 
   async operationEvents(
@@ -204,6 +215,7 @@ export class HistoryService {
    */
   async exportOperation(operationId: string, principal: Principal): Promise<HistoryExport> {
     const now = (this.options.now ?? (() => new Date()))();
+    const inclusion = (await this.inclusion?.exportInclusion()) ?? undefined;
     const run = new EvidentialExport(
       this.store,
       { kind: 'operation', operationId },
@@ -214,6 +226,7 @@ export class HistoryService {
         pageSize: this.options.pageSize,
         // Handling code C: what the exporter may not see is exported withheld, still chained.
         redact: (event) => redactEventForPrincipal(principal, event) as TimelineEvent,
+        inclusion,
       },
     );
     const lines = run.lines();

@@ -2,8 +2,21 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
-import { exportFilePaths, writeExportFiles, type ExportScope } from '@timeline/integrity';
-import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
+import { readFile } from 'node:fs/promises';
+import {
+  TreeHeadKeyError,
+  ed25519PublicKey,
+  exportFilePaths,
+  inclusionSourceOf,
+  latestMatchingTreeHead,
+  readPublishedTreeHeads,
+  rebuildMerkleLog,
+  writeExportFiles,
+  type ExportInclusionSource,
+  type ExportScope,
+} from '@timeline/integrity';
+import type { EventStore } from '@timeline/event-store';
+import { CliFailure, CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import {
   positiveInteger,
   usingStore,
@@ -18,6 +31,8 @@ interface ExportOptions extends StoreOptionValues {
   readonly out?: string;
   readonly exportedBy?: string;
   readonly pageSize: number;
+  readonly treeHeads?: string;
+  readonly publicKey?: string;
 }
 
 export const exportCommand: CliCommand = {
@@ -35,8 +50,19 @@ export const exportCommand: CliCommand = {
           new Option('--page-size <n>', 'events per store read')
             .default(500)
             .argParser(positiveInteger('--page-size', 10_000)),
+        )
+        .option(
+          '--tree-heads <file>',
+          'published tree heads: the manifest carries the newest one the store reproduces and every covered event’s inclusion proof',
+        )
+        .option(
+          '--public-key <pem>',
+          'the Ed25519 key the tree heads are signed with (needed with --tree-heads)',
         ),
     ).action(async (options: ExportOptions) => {
+      if ((options.treeHeads === undefined) !== (options.publicKey === undefined)) {
+        throw new CliUsageError('--tree-heads and --public-key go together');
+      }
       if ((options.operation === undefined) === (options.all === undefined)) {
         throw new CliUsageError('give exactly one of --operation <id> or --all');
       }
@@ -60,6 +86,14 @@ export const exportCommand: CliCommand = {
         if (existsSync(path)) throw new CliUsageError(`${path} already exists; choose another --out`);
       }
       await usingStore(context, options, async (store) => {
+        const inclusion =
+          options.treeHeads === undefined
+            ? undefined
+            : await inclusionFrom(store, {
+                ...options,
+                treeHeads: resolve(context.cwd, options.treeHeads),
+                publicKey: resolve(context.cwd, options.publicKey!),
+              });
         const bar = context.progress('exporting', scope.kind === 'log' ? await logSize(store) : null);
         const manifest = await writeExportFiles(
           store,
@@ -69,6 +103,7 @@ export const exportCommand: CliCommand = {
             exportedBy: options.exportedBy ?? context.user,
             software: context.software,
             pageSize: options.pageSize,
+            inclusion,
           },
           paths,
           (done) => done % 1000 === 0 && bar.update(done),
@@ -79,6 +114,12 @@ export const exportCommand: CliCommand = {
           `wrote ${paths.ndjsonPath} (${manifest.events} events, ${manifest.ndjson.bytes} bytes, sha256 ${manifest.ndjson.sha256})\n`,
         );
         context.out(`wrote ${paths.manifestPath}\n`);
+        if (manifest.inclusion) {
+          context.out(
+            `  tree head ${manifest.inclusion.treeHead.treeSize} ${manifest.inclusion.treeHead.rootHash}: ` +
+              `${manifest.inclusion.proofs.length} events proven, ${manifest.inclusion.notCovered} after it\n`,
+          );
+        }
         if (manifest.chain.intact) {
           for (const head of manifest.chain.heads)
             context.out(`  ${head.operationId}: chain head revision ${head.revision} ${head.hash}\n`);
@@ -92,3 +133,25 @@ export const exportCommand: CliCommand = {
     });
   },
 };
+
+/** The newest published head the store still reproduces, and the tree rebuilt from the store to prove events in it. */
+async function inclusionFrom(store: EventStore, options: ExportOptions): Promise<ExportInclusionSource> {
+  let publicKey;
+  try {
+    publicKey = ed25519PublicKey(await readFile(options.publicKey!, 'utf8'));
+  } catch (error) {
+    if (error instanceof TreeHeadKeyError) throw new CliUsageError(`--public-key: ${error.message}`);
+    throw error;
+  }
+  const heads = await readPublishedTreeHeads(options.treeHeads!);
+  const log = await rebuildMerkleLog(store, { pageSize: options.pageSize });
+  const head = latestMatchingTreeHead(log, heads, publicKey);
+  if (!head) {
+    log.close();
+    throw new CliFailure(
+      `the store reproduces none of the signed heads in ${options.treeHeads}; run verify-heads to see why`,
+      ExitCode.failed,
+    );
+  }
+  return inclusionSourceOf(log, head);
+}

@@ -5,6 +5,7 @@ import { replayCommand } from './replay.command';
 import { seedCommand } from './seed.command';
 import { verifyExportCommand } from './verify-export.command';
 import { verifyCommand } from './verify.command';
+import { verifyHeadsCommand } from './verify-heads.command';
 
 /**
  * Every command of the CLI, in the order `--help` lists them. Register a new
@@ -18,4 +19,5 @@ export const COMMANDS: readonly CliCommand[] = [
   replayCommand,
   issueTokenCommand,
   seedCommand,
+  verifyHeadsCommand,
 ];

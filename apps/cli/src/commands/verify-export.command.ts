@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { verifyExportFiles, type ExportFiles } from '@timeline/integrity';
-import { ExitCode, type CliCommand } from '../cli-command';
+import { TreeHeadKeyError, ed25519PublicKey, verifyExportFiles, type ExportFiles } from '@timeline/integrity';
+import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 
 interface VerifyExportOptions {
   readonly manifest?: string;
   readonly json?: boolean;
+  readonly publicKey?: string;
 }
 
 export const verifyExportCommand: CliCommand = {
@@ -21,13 +23,21 @@ export const verifyExportCommand: CliCommand = {
         '<name>.ndjson (with <name>.manifest.json beside it), the .manifest.json, or a single-file download ending with its manifest line',
       )
       .option('--manifest <path>', 'the manifest file, when it is not beside the NDJSON')
+      .option(
+        '--public-key <pem>',
+        "the Ed25519 key tree heads are signed with: the manifest's tree head must carry its signature",
+      )
       .option('--json', 'print the result as JSON')
       .action(async (file: string, options: VerifyExportOptions) => {
         const files = locateExportFiles(
           resolve(context.cwd, file),
           options.manifest && resolve(context.cwd, options.manifest),
         );
-        const result = await verifyExportFiles(files);
+        const treeHeadKey =
+          options.publicKey === undefined
+            ? undefined
+            : await publicKeyAt(resolve(context.cwd, options.publicKey));
+        const result = await verifyExportFiles({ ...files, treeHeadKey });
         if (options.json) {
           context.out(`${JSON.stringify(result, null, 2)}\n`);
         } else if (result.ok) {
@@ -38,6 +48,14 @@ export const verifyExportCommand: CliCommand = {
           );
           for (const head of recomputed.heads)
             context.out(`  ${head.operationId}: chain head revision ${head.revision} ${head.hash}\n`);
+          const inclusion = manifest!.inclusion;
+          if (inclusion) {
+            context.out(
+              `  tree head: size ${inclusion.treeHead.treeSize}, root ${inclusion.treeHead.rootHash}, ${inclusion.treeHead.timestamp}; ` +
+                `${inclusion.proofs.length} events proven in it, ${inclusion.notCovered} after it; ` +
+                `signature ${treeHeadKey ? 'checked' : 'not checked (give --public-key)'}\n`,
+            );
+          }
         } else {
           context.out(`FAILED: ${files.ndjsonPath}\n`);
           for (const problem of result.problems) {
@@ -58,4 +76,13 @@ export function locateExportFiles(file: string, manifestPath: string | undefined
     return { ndjsonPath: `${file.slice(0, -'.manifest.json'.length)}.ndjson`, manifestPath: file };
   const beside = file.endsWith('.ndjson') ? `${file.slice(0, -'.ndjson'.length)}.manifest.json` : null;
   return beside && existsSync(beside) ? { ndjsonPath: file, manifestPath: beside } : { ndjsonPath: file };
+}
+
+async function publicKeyAt(path: string) {
+  try {
+    return ed25519PublicKey(await readFile(path, 'utf8'));
+  } catch (error) {
+    if (error instanceof TreeHeadKeyError) throw new CliUsageError(`--public-key ${path}: ${error.message}`);
+    throw error;
+  }
 }

@@ -12,6 +12,7 @@ import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLog, walkStream } from '../reading/paged-reads';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
 import { chainLinkOf } from '../verify/store-verification';
+import type { ExportInclusionProof, ExportInclusionSource } from './export-inclusion';
 import {
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,
@@ -31,6 +32,8 @@ export interface EvidentialExportOptions extends ExportProvenance {
    * exported with `"withheld": true` and its stored hash. Default: nothing withheld.
    */
   readonly redact?: (event: TimelineEvent) => TimelineEvent;
+  /** A signed tree head and its tree: the manifest then carries the head and every covered event's inclusion proof. */
+  readonly inclusion?: ExportInclusionSource;
 }
 
 /**
@@ -52,6 +55,8 @@ export class EvidentialExport {
   private upTo: GlobalPosition | null = null;
   private done = false;
   private started = false;
+  private readonly proofs: ExportInclusionProof[] = [];
+  private notCovered = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -97,6 +102,15 @@ export class EvidentialExport {
       chain: this.brokenAt ? { intact: false, brokenAt: this.brokenAt } : { intact: true, heads },
       ndjson: { sha256: this.sha256.digest('hex'), bytes: this.bytes, lines: this.events },
       hashing: HASHING_RULE,
+      ...(this.options.inclusion
+        ? {
+            inclusion: {
+              treeHead: this.options.inclusion.treeHead,
+              proofs: this.proofs,
+              notCovered: this.notCovered,
+            },
+          }
+        : {}),
     };
   }
 
@@ -132,6 +146,11 @@ export class EvidentialExport {
     this.bytes += buffer.length;
     this.events += 1;
     this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
+    if (this.options.inclusion) {
+      const proof = this.options.inclusion.proofAt(event.position);
+      if (proof) this.proofs.push({ eventId: event.eventId, ...proof });
+      else this.notCovered += 1;
+    }
     const boundary = { position: formatPosition(event.position), recordedAt: recordedAtOf(event) };
     this.first ??= boundary;
     this.last = boundary;

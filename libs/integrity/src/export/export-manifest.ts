@@ -1,4 +1,5 @@
 import type { ChainBreak } from '../verify/chain-verifier';
+import type { ExportInclusion } from './export-inclusion';
 import type { StreamHead } from '../verify/store-verification';
 
 export const EXPORT_FORMAT = 'operation-timeline.evidential-export';
@@ -69,6 +70,11 @@ export interface ExportManifest {
     | { readonly intact: false; readonly brokenAt: ChainBreak };
   readonly ndjson: { readonly sha256: string; readonly bytes: number; readonly lines: number };
   readonly hashing: string;
+  /**
+   * Present when the export was taken against a signed tree head: the head and
+   * each covered event's inclusion proof in it (docs/merkle-log.md).
+   */
+  readonly inclusion?: ExportInclusion;
 }
 
 /** The final line of the single-file (HTTP) layout: the manifest wrapped so it cannot be mistaken for an event. */

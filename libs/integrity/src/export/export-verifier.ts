@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -6,6 +6,7 @@ import { canonicalJson, type JsonObject } from '@timeline/kernel';
 import { comparePositions, parsePosition, type GlobalPosition } from '@timeline/event-store';
 import { envelopeOf } from '../events/timeline-event.mapper';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
+import { ExportInclusionChecker } from './export-inclusion';
 import type { StreamHead } from '../verify/store-verification';
 import {
   EXPORT_FORMAT,
@@ -26,7 +27,11 @@ export type ExportProblemCode =
   | 'count-mismatch'
   | 'counts-by-type-mismatch'
   | 'boundary-mismatch'
-  | 'chain-heads-mismatch';
+  | 'chain-heads-mismatch'
+  /** An exported event is not a leaf of the export's tree head where its proof says. */
+  | 'inclusion-proof-fails'
+  /** Proofs left over or missing, or a tree head the trusted key did not sign. */
+  | 'inclusion-mismatch';
 
 export interface ExportProblem {
   readonly code: ExportProblemCode;
@@ -58,6 +63,8 @@ export interface ExportFiles {
   readonly ndjsonPath: string;
   /** The manifest file of the two-file layout; omit for the single-file layout. */
   readonly manifestPath?: string;
+  /** The Ed25519 key tree heads are signed with: when given, the manifest's tree head must carry its signature. */
+  readonly treeHeadKey?: KeyObject;
 }
 
 /**
@@ -91,7 +98,7 @@ export async function verifyExportFiles(files: ExportFiles): Promise<ExportVerif
     manifest = null;
   }
 
-  const scan = await scanEvents(files.ndjsonPath, eventsEnd, manifest, problems);
+  const scan = await scanEvents(files.ndjsonPath, eventsEnd, manifest, problems, files.treeHeadKey);
   if (manifest) compareWithManifest(manifest, scan, problems);
   return {
     ok: problems.length === 0,
@@ -125,7 +132,9 @@ async function scanEvents(
   end: number,
   manifest: ExportManifest | null,
   problems: ExportProblem[],
+  treeHeadKey: KeyObject | undefined,
 ): Promise<Scan> {
+  const inclusion = manifest?.inclusion ? new ExportInclusionChecker(manifest.inclusion) : null;
   const sha256 = createHash('sha256');
   const scan: Scan = {
     events: 0,
@@ -183,6 +192,9 @@ async function scanEvents(
           message: `event of operation ${operationId} in an export of ${manifest.scope.operationId}`,
         });
       }
+      const notIncluded = inclusion?.accept(String(event.line.eventId), event.line.hash);
+      if (notIncluded)
+        problems.push({ code: 'inclusion-proof-fails', line: lineNumber, message: notIncluded });
       if (!scan.brokenAt) {
         let verifier = verifiers.get(operationId);
         if (!verifier) verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
@@ -206,6 +218,8 @@ async function scanEvents(
       }
     }
   }
+  for (const message of inclusion?.finish(treeHeadKey) ?? [])
+    problems.push({ code: 'inclusion-mismatch', message });
   scan.sha256 = sha256.digest('hex');
   scan.heads = scan.brokenAt
     ? []

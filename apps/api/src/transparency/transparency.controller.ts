@@ -1,0 +1,97 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { IssuedTreeHead, SignedTreeHead } from '@timeline/integrity';
+import { Allow, AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
+import { checkEventId, checkOperationIdParameter } from '../history/history-query';
+import { parseSizes } from './transparency-query';
+import {
+  TransparencyService,
+  type EventInclusionProof,
+  type TransparencyStatus,
+  type TreeConsistencyProof,
+} from './transparency.service';
+
+type RawQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Signed tree heads and the proofs auditors check against them (docs/merkle-log.md). */
+@ApiTags('transparency')
+@Controller()
+export class TransparencyController {
+  constructor(@Inject(TransparencyService) private readonly transparency: TransparencyService) {}
+
+  @Get('transparency')
+  @Allow('auditor', 'admin')
+  @AuditAccess('transparency.status')
+  @ApiOperation({ summary: 'The Merkle tree: its size, whether it follows the log, the latest signed head' })
+  status(): TransparencyStatus {
+    return this.transparency.status();
+  }
+
+  @Get('transparency/key')
+  @Allow('auditor', 'admin')
+  @AuditAccess('transparency.key')
+  @ApiOperation({ summary: 'The Ed25519 public key tree heads are signed with (SPKI PEM) and its key id' })
+  key(): { algorithm: 'Ed25519'; keyId: string; publicKey: string } {
+    return this.transparency.publicKey();
+  }
+
+  @Get('transparency/heads/latest')
+  @Allow('auditor', 'admin')
+  @AuditAccess('transparency.head')
+  @ApiOperation({
+    summary: 'The latest signed tree head: { format, treeSize, rootHash, timestamp, keyId, signature }',
+  })
+  latest(): SignedTreeHead {
+    return this.transparency.latestHead();
+  }
+
+  @Post('transparency/heads')
+  @HttpCode(201)
+  @Allow('auditor', 'admin')
+  @AuditAccess('transparency.issue-head')
+  @ApiOperation({
+    summary: 'Sign a head over the whole log now and publish it to every target',
+    description:
+      '201 `{ head, publications: [{ target, ok, error? }] }`; a target that failed is named, the head stands.',
+  })
+  issue(): Promise<IssuedTreeHead> {
+    return this.transparency.issueHead();
+  }
+
+  @Get('transparency/consistency')
+  @Allow('auditor', 'admin')
+  @AuditAccess('transparency.consistency')
+  @ApiOperation({
+    summary: 'Consistency proof between the trees of `from` and `to` leaves (RFC 9162 §2.1.4)',
+  })
+  @ApiQuery({ name: 'from', required: true, description: 'The older tree size' })
+  @ApiQuery({ name: 'to', required: false, description: 'The newer tree size; default the latest head' })
+  consistency(@Query() query: RawQuery): TreeConsistencyProof {
+    const sizes = parseSizes(query, ['from', 'to'] as const, ['from'] as const);
+    return this.transparency.consistencyProof(sizes.from!, sizes.to);
+  }
+
+  @Get('operations/:operationId/events/:eventId/proof')
+  @AllowOnOperation(['auditor'])
+  @AuditAccess('transparency.inclusion')
+  @ApiOperation({
+    summary: "An event's inclusion proof in the tree of `treeSize` leaves (RFC 9162 §2.1.3)",
+    description: 'Default tree size: the latest signed head (or the whole tree when none was signed).',
+  })
+  @ApiParam({ name: 'operationId', example: 'venetic' })
+  @ApiParam({ name: 'eventId', description: 'The event (UUID)' })
+  @ApiQuery({ name: 'treeSize', required: false })
+  @ApiOkResponse({
+    description: '{ operationId, eventId, position, eventHash, leafIndex, treeSize, rootHash, auditPath[] }',
+  })
+  proof(
+    @Param('operationId') operationId: string,
+    @Param('eventId') eventId: string,
+    @Query() query: RawQuery,
+  ): Promise<EventInclusionProof> {
+    checkOperationIdParameter(operationId);
+    checkEventId(eventId);
+    const { treeSize } = parseSizes(query, ['treeSize'] as const);
+    return this.transparency.inclusionProof(operationId, eventId, treeSize);
+  }
+}
