@@ -118,6 +118,26 @@ describe('Recording refuses bad input with a problem document and stores nothing
     );
   });
 
+  it.each([
+    [
+      { 'Content-Type': 'application/json; charset=utf-16' },
+      'request.unsupported-charset',
+      'The request body must be JSON in UTF-8: send charset=utf-8 or no charset',
+    ],
+    [
+      { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+      'request.unsupported-encoding',
+      'The request body must not be compressed: send it without Content-Encoding',
+    ],
+  ])('a body the api would read wrongly (%j): 415', async (headers, code, detail) => {
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .set(headers)
+      .send(JSON.stringify({ events: [launch] }));
+    expectProblem(response, 415, code, detail);
+  });
+
   it('a body over the configured limit: 413 naming the limit', async () => {
     const response = await api
       .as(NCA)

@@ -7,7 +7,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { configureSecurity } from './auth/auth.bootstrap';
 import type { ApiConfig } from './config/api.config';
 import { setUpOpenApi } from './docs/openapi.setup';
-import { parseJsonBody } from './http/json-body';
+import { checkBodyEncoding, parseJsonBody } from './http/json-body';
 import { answerClientError, answerFrameworkError } from './http/platform-refusals';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { trackRequest } from './http/request-logging';
@@ -56,8 +56,9 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
     // Bodies are JSON only: anything else is 415, not parsed as text.
     fastify.removeContentTypeParser(['text/plain', 'application/json']);
     // Strict JSON: a key given twice or a prototype key is refused with its path (see http/json-body.ts).
-    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       try {
+        checkBodyEncoding(request.headers);
         done(null, parseJsonBody(body as string));
       } catch (error) {
         done(error as Error, undefined);

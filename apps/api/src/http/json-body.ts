@@ -16,6 +16,40 @@ export class JsonBodyError extends TimelineError {
 }
 
 /**
+ * A body in an encoding the api does not read: a charset other than UTF-8, or a
+ * Content-Encoding (gzip…). Shaped as the HTTP platform's own errors (a 4xx
+ * `statusCode` and a `code`), which problem-details maps to 415 once.
+ */
+export class UnsupportedBodyEncodingError extends Error {
+  readonly statusCode = 415;
+
+  constructor(
+    readonly code: 'charset.unsupported' | 'encoding.unsupported',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Refuses what Fastify's JSON parser would read wrongly: a charset other than UTF-8, a compressed body. */
+export function checkBodyEncoding(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && String(encoding).trim().toLowerCase() !== 'identity') {
+    throw new UnsupportedBodyEncodingError(
+      'encoding.unsupported',
+      'The request body must not be compressed: send it without Content-Encoding',
+    );
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(headers['content-type'] ?? ''))?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new UnsupportedBodyEncodingError(
+      'charset.unsupported',
+      'The request body must be JSON in UTF-8: send charset=utf-8 or no charset',
+    );
+  }
+}
+
+/**
  * Keys refused anywhere in a body. They are valid JSON, but they name an object's
  * prototype: a body that carries one is an attempt at prototype pollution, and no
  * field of the api is called that.
