@@ -26,9 +26,10 @@ function withDuplicate(value: Json, path: string, key: string, extra: Json): str
   const copy = JSON.parse(JSON.stringify(value)) as Json;
   const target = objectsOf(copy, '').find(([candidate]) => candidate === path)![1];
   target[marker] = null;
+  // A function, not a string: `$&` and the like in a key must stay literal.
   return JSON.stringify(copy).replace(
     `${JSON.stringify(marker)}:null`,
-    `${JSON.stringify(key)}:${JSON.stringify(extra)}`,
+    () => `${JSON.stringify(key)}:${JSON.stringify(extra)}`,
   );
 }
 
@@ -85,6 +86,11 @@ describe('parseJsonBody', () => {
     ]);
     // As a value it is just text.
     expect(refusedKeys(`{"note":"${key}","list":["${key}"]}`)).toEqual([]);
+  });
+
+  it('ends on text that is not JSON (it is only called on text JSON.parse accepted, but never loops)', () => {
+    expect(refusedKeys('{"a":"unterminated')).toEqual([]);
+    expect(refusedKeys('{"a\\')).toEqual([]);
   });
 
   it('tells an empty body and malformed JSON apart', () => {

@@ -123,13 +123,14 @@ export function refusedKeys(text: string): ProblemFieldError[] {
     if (char === QUOTE) {
       let end = at + 1;
       let escaped = false;
-      for (; ; end += 1) {
+      for (; end < text.length; end += 1) {
         const next = text.charCodeAt(end);
         if (next === BACKSLASH) {
           escaped = true;
           end += 1;
         } else if (next === QUOTE) break;
       }
+      if (end >= text.length) break;
       if (expectingKey) {
         const container = stack[stack.length - 1];
         // Escapes are compared by what they mean: "\u0061" and "a" are the same key.
