@@ -293,13 +293,135 @@ describe('The operational picture and timeline over HTTP', () => {
     expect((national.body as { totals: { arrests: number } }).totals.arrests).toBe(0);
   });
 
-  it('times out a read-your-writes wait for a position not yet reached with 503 and Retry-After', async () => {
-    // Far beyond the last write on either store (SQLite counts events, EventStoreDB log bytes).
+  it('refuses a read-your-writes position beyond the log with 400 naming the head, not a wait', async () => {
+    // Far beyond the last write on either store (SQLite counts events, EventStoreDB log bytes): never issued.
     const unreached = formatPosition(positionOf(parsePosition(lastPosition)!.commit + 1_000_000_000n));
     const response = await api
       .as(ANALYST_NWP)
       .get(`/operations/venetic/picture?minPosition=${unreached}&waitMs=50`);
-    expect(response.status).toBe(503);
-    expect(response.headers['retry-after']).toBe('1');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      code: 'request.invalid-query',
+      errors: [
+        {
+          path: 'minPosition',
+          constraint: 'issuedPosition',
+          message: `${unreached} was never issued: the log ends at ${lastPosition}`,
+        },
+      ],
+    });
+  });
+
+  describe('every read route validates its query the same way', () => {
+    const AUDITOR_NWP = { role: 'auditor', agency: 'NWP' } as const;
+    const FACT_TYPES =
+      'OperationLaunched, AgencyJoined, EncryptionCracked, IntelligenceReceived, IntelligenceDisseminated, ' +
+      'OrganisedCrimeGroupIdentified, RaidConducted, ArrestMade, ChargeBrought, SeizureRecorded, ' +
+      'ThreatToLifeMitigated, OperationalPhaseEnded, OperationClosed';
+    const ALL_TYPES = FACT_TYPES.replace(
+      'ThreatToLifeMitigated, ',
+      'ThreatToLifeMitigated, EventCorrected, EventRetracted, ',
+    );
+    const FRESHNESS = 'minPosition, waitMs';
+    const HISTORICAL = `${FRESHNESS}, knownAt, knownAtPosition, happenedBy, view`;
+    /** Each read route of the read side, history and live streams, with a caller allowed to read it and the parameters it takes. */
+    const routes: [string, typeof ANALYST_NWP | typeof AUDITOR_NWP, string][] = [
+      ['/operations', ANALYST_NWP, FRESHNESS],
+      ['/picture', ANALYST_NWP, FRESHNESS],
+      ['/operations/venetic/picture', ANALYST_NWP, HISTORICAL],
+      ['/operations/venetic/timeline', ANALYST_NWP, `${HISTORICAL}, type, agency, from, to, cursor, limit`],
+      ['/operations/venetic/timeline/daily', ANALYST_NWP, `${HISTORICAL}, type`],
+      ['/operations/venetic/timeline/live', ANALYST_NWP, 'type'],
+      ['/operations/venetic/picture/live', ANALYST_NWP, ''],
+      ['/events/live', ANALYST_NWP, 'type'],
+      ['/operations/venetic/events', AUDITOR_NWP, 'direction, fromRevision, limit'],
+      ['/events', AUDITOR_NWP, 'after, limit, type, agency, operationId, recordedFrom, recordedTo'],
+      [`/operations/venetic/events/${id(4)}/lineage`, AUDITOR_NWP, ''],
+      ['/operations/venetic/verify', AUDITOR_NWP, ''],
+      ['/verify', AUDITOR_NWP, ''],
+      ['/operations/venetic/export', AUDITOR_NWP, ''],
+    ];
+
+    async function problem(path: string, as: typeof ANALYST_NWP | typeof AUDITOR_NWP) {
+      const response = await api.as(as).get(path);
+      expect([response.status, response.headers['content-type']]).toEqual([
+        400,
+        'application/problem+json; charset=utf-8',
+      ]);
+      expect(response.body).toMatchObject({ status: 400, code: 'request.invalid-query' });
+      return (response.body as { errors: { path: string; constraint: string; message: string }[] }).errors;
+    }
+
+    it.each(routes)('%s refuses an unknown parameter, listing those it takes', async (path, as, known) => {
+      expect(await problem(`${path}?colour=red`, as)).toEqual([
+        {
+          path: 'colour',
+          constraint: 'whitelist',
+          message:
+            known === ''
+              ? 'is not a parameter of this route, which takes none'
+              : `is not a parameter of this route; known: ${known}`,
+        },
+      ]);
+    });
+
+    it.each([
+      [
+        '/operations/venetic/timeline?type=Raid',
+        'type',
+        `"Raid" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      [
+        '/operations/venetic/timeline?type=RaidConducted,EventCorrected',
+        'type',
+        `"EventCorrected" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      [
+        '/operations/venetic/timeline/daily?type=Nope',
+        'type',
+        `"Nope" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      [
+        '/operations/venetic/timeline/live?type=Foo',
+        'type',
+        `"Foo" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      ['/events/live?type=Foo&type=Bar', 'type', `"Foo", "Bar" are not an event type; known: ${ALL_TYPES}`],
+      [
+        '/operations/venetic/picture?view=corrected',
+        'view',
+        '"corrected" is not one of: as-corrected, as-recorded',
+      ],
+    ])('%s: 400 listing the known values', async (path, parameter, message) => {
+      expect(await problem(path, ANALYST_NWP)).toEqual([{ path: parameter, constraint: 'isIn', message }]);
+    });
+
+    it('refuses an unknown agency on the timeline and on the log, listing the known codes', async () => {
+      const [timeline] = await problem('/operations/venetic/timeline?agency=XYZ', ANALYST_NWP);
+      const [log] = await problem('/events?agency=XYZ', AUDITOR_NWP);
+      for (const error of [timeline, log]) {
+        expect(error).toMatchObject({ path: 'agency', constraint: 'isIn' });
+        expect(error.message).toMatch(/^"XYZ" is not an agency code; known: NCA, .*\bNWP\b.*\bFR-GN\b/);
+      }
+    });
+
+    it.each([
+      ['/operations/venetic/timeline?from=yesterday', ANALYST_NWP, 'from'],
+      ['/operations/venetic/timeline?to=2020-02-30', ANALYST_NWP, 'to'],
+      ['/operations/venetic/picture?knownAt=2020-13-01T00:00:00Z', ANALYST_NWP, 'knownAt'],
+      ['/operations/venetic/timeline/daily?happenedBy=06/13/2020', ANALYST_NWP, 'happenedBy'],
+      ['/events?recordedFrom=2020-06-13', AUDITOR_NWP, 'recordedFrom'],
+      ['/events?recordedTo=2020-06-13T25:00:00Z', AUDITOR_NWP, 'recordedTo'],
+    ] as const)('%s: 400 for the date', async (path, as, parameter) => {
+      const errors = await problem(path, as);
+      expect(errors.map((error) => [error.path, error.constraint])).toEqual([[parameter, 'isIso8601']]);
+    });
+
+    it('answers known filters as before: an entry type with no entry is an empty page, not an error', async () => {
+      const response = await api
+        .as(ANALYST_NWP)
+        .get('/operations/venetic/timeline?type=OperationClosed&agency=NWP');
+      expect([response.status, (response.body as { entries: unknown[] }).entries]).toEqual([200, []]);
+    });
   });
 });

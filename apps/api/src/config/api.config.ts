@@ -34,6 +34,12 @@ export interface ApiConfig {
    * statuses only and the reports are at GET /health/details.
    */
   readonly healthDetails: 'public' | 'admin';
+  /**
+   * CURSOR_SIGNING_KEY: the secret timeline cursors are signed with (at least 32
+   * characters), the same on every instance behind one load balancer. Unset: a key
+   * the api creates in DATA_DIR (cursors then hold across restarts, not across instances).
+   */
+  readonly cursorSigningKey?: string;
 }
 
 /** Start-up stops with this when a variable is wrong; each problem names its variable. */
@@ -121,6 +127,11 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     problems.push(`HEALTH_DETAILS must be public or admin; got ${JSON.stringify(healthDetails)}`);
   }
 
+  const cursorSigningKey = value('CURSOR_SIGNING_KEY');
+  if (cursorSigningKey !== undefined && cursorSigningKey.length < 32) {
+    problems.push('CURSOR_SIGNING_KEY must be at least 32 characters (e.g. openssl rand -base64 32)');
+  }
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     port,
@@ -132,5 +143,6 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     maxBatchEvents,
     demoData: demoData as ApiConfig['demoData'],
     healthDetails: healthDetails as ApiConfig['healthDetails'],
+    cursorSigningKey,
   };
 }
