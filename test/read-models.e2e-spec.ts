@@ -424,4 +424,102 @@ describe('The operational picture and timeline over HTTP', () => {
       expect([response.status, (response.body as { entries: unknown[] }).entries]).toEqual([200, []]);
     });
   });
+
+  describe('positions a client sends back are ones the api issued', () => {
+    const AUDITOR_NWP = { role: 'auditor', agency: 'NWP' } as const;
+    let issued: string[];
+    let head: bigint;
+
+    beforeAll(async () => {
+      const log = await api.as(AUDITOR_NWP).get('/events?limit=1000');
+      issued = (log.body as { events: { position: string }[] }).events.map((event) => event.position);
+      expect(issued).toHaveLength(8);
+      expect(issued[issued.length - 1]).toBe(lastPosition);
+      head = parsePosition(lastPosition)!.commit;
+    });
+
+    /** 0, every number up to past the head (SQLite: positions 1, 2, 3…), or on EventStoreDB (log bytes) each issued position, its neighbours and some between. */
+    function candidates(): bigint[] {
+      if (head <= 64n) return Array.from({ length: Number(head) + 3 }, (_, n) => BigInt(n));
+      const near = issued.flatMap((text) => {
+        const commit = parsePosition(text)!.commit;
+        return [commit - 1n, commit, commit + 1n];
+      });
+      const between = Array.from({ length: 10 }, (_, n) => (head * BigInt(n + 1)) / 11n);
+      return [0n, ...near, ...between, head + 1n, head + 1_000_000n];
+    }
+
+    it.each([
+      ['after', AUDITOR_NWP, (position: string) => `/events?after=${position}&limit=1`],
+      [
+        'minPosition',
+        ANALYST_NWP,
+        (position: string) => `/operations/venetic/picture?minPosition=${position}&waitMs=0`,
+      ],
+      [
+        'knownAtPosition',
+        ANALYST_NWP,
+        (position: string) => `/operations/venetic/timeline/daily?knownAtPosition=${position}`,
+      ],
+    ] as const)('%s: accepted exactly for 0 and the positions of events', async (parameter, as, path) => {
+      // Refused (400) or answered: an answer may still be 404 (as known at position 0 the operation did not exist).
+      const verdicts: [string, boolean][] = [];
+      const expected: [string, boolean][] = [];
+      for (const commit of candidates()) {
+        const position = formatPosition(positionOf(commit));
+        const response = await api.as(as).get(path(position));
+        verdicts.push([position, response.status === 400]);
+        expected.push([position, !(commit === 0n || issued.includes(position))]);
+        if (response.status === 400)
+          expect(response.body).toMatchObject({
+            code: 'request.invalid-query',
+            errors: [{ path: parameter, constraint: 'issuedPosition' }],
+          });
+        else expect([200, 404]).toContain(response.status);
+      }
+      expect(verdicts).toEqual(expected);
+    });
+
+    it('refuses a commit/prepare pair no event has', async () => {
+      const response = await api.as(AUDITOR_NWP).get(`/events?after=${head}/${head - 1n}`);
+      expect(response.status).toBe(400);
+      expect((response.body as { errors: { message: string }[] }).errors[0].message).toBe(
+        `${head}/${head - 1n} is not the position of an event: send back a position the api returned`,
+      );
+    });
+
+    it('accepts only timeline cursors it signed', async () => {
+      const first = await api.as(ANALYST_NWP).get('/operations/venetic/timeline?limit=2');
+      const cursor = (first.body as { nextCursor: string }).nextCursor;
+      const unsigned = cursor.slice(0, cursor.lastIndexOf('.'));
+      const tampered = `${unsigned.slice(0, -1)}${unsigned.endsWith('A') ? 'B' : 'A'}${cursor.slice(cursor.lastIndexOf('.'))}`;
+      for (const forged of [
+        unsigned,
+        tampered,
+        Buffer.from('0|1', 'utf8').toString('base64url'),
+        'x'.repeat(300),
+      ]) {
+        const response = await api
+          .as(ANALYST_NWP)
+          .get(`/operations/venetic/timeline?cursor=${encodeURIComponent(forged)}`);
+        expect([forged, response.status, response.body.errors]).toEqual([
+          forged,
+          400,
+          [
+            {
+              path: 'cursor',
+              constraint: 'issuedCursor',
+              message: 'is not a cursor this api issued: pass nextCursor back unchanged',
+            },
+          ],
+        ]);
+      }
+      const next = await api
+        .as(ANALYST_NWP)
+        .get(`/operations/venetic/timeline?limit=2&cursor=${encodeURIComponent(cursor)}`);
+      expect((next.body as { entries: { eventId: string }[] }).entries.map((entry) => entry.eventId)).toEqual(
+        [id(3), id(7)],
+      );
+    });
+  });
 });
