@@ -340,6 +340,7 @@ describe('The operational picture and timeline over HTTP', () => {
       ['/operations/venetic/verify', AUDITOR_NWP, ''],
       ['/verify', AUDITOR_NWP, ''],
       ['/operations/venetic/export', AUDITOR_NWP, ''],
+      ['/audit/access', AUDITOR_NWP, 'subject, agency, action, operationId, from, to, after, limit'],
     ];
 
     async function problem(path: string, as: typeof ANALYST_NWP | typeof AUDITOR_NWP) {
