@@ -474,6 +474,12 @@ describe('Recording refuses bad input with a problem document and stores nothing
         'the data is valid IntelligenceReceived schema version 1, not version 2: ' +
         'send "schemaVersion": 1 (it is upcast on write) or the version 2 shape (events/README.md)',
     });
+    // Named as the current version, the same hint.
+    const asCurrent = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: [{ ...event, schemaVersion: 2 }] });
+    expect(asCurrent.body.errors[0]).toEqual(response.body.errors[0]);
     // With the version named, the same data is accepted (upcast) as far as validation goes.
     const named = await api
       .as(NCA)

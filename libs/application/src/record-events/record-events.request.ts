@@ -259,7 +259,11 @@ function validateEvent(
     if (validation.ok) {
       stored = toStoredEventData(knownType, validation.data as never);
     } else {
-      if (version === undefined && validation.reason === 'invalid-data')
+      // Sent as the current version (named or not) but shaped like an older one: say which.
+      if (
+        validation.reason === 'invalid-data' &&
+        (version ?? EVENT_CATALOGUE[knownType].currentVersion) === EVENT_CATALOGUE[knownType].currentVersion
+      )
         errors.push(...olderVersionHint(knownType, data, path));
       for (const error of validation.errors) {
         const where =
@@ -287,7 +291,7 @@ function validateEvent(
   };
 }
 
-/** Data sent without `schemaVersion` that fits an older version: say so, before the current version's complaints. */
+/** Data sent as the current version that fits an older one: say so, before the current version's complaints. */
 function olderVersionHint(type: EventType, data: unknown, path: string): FieldError[] {
   const fit = olderVersionFit(type, data);
   if (fit === null) return [];
