@@ -237,7 +237,7 @@ describe('history routes', () => {
         .get('/operations/venetic/events?direction=sideways&fromRevision=-1&limit=5000&colour=red');
       expect(response.status).toBe(400);
       expect(response.headers['content-type']).toContain(PROBLEM);
-      expect(response.body.code).toBe('history.invalid-query');
+      expect(response.body.code).toBe('request.invalid-query');
       expect(
         response.body.errors.map((error: { path: string; constraint: string }) => [
           error.path,

@@ -264,4 +264,24 @@ describe('Live pushes over Server-Sent Events', () => {
     expect(hidden.status).toBe(404);
     hidden.close();
   });
+
+  it('refuses a Last-Event-ID the api never sent, before reading the log from it', async () => {
+    const head = (await store.describe()).headPosition!;
+    // Beyond the log, and (on EventStoreDB, where positions are log bytes) inside an event's record.
+    const beyond = formatPosition({ commit: head.commit + 1_000n, prepare: head.commit + 1_000n });
+    const candidates = [beyond, `${head.commit}/${head.commit + 1n}`];
+    if (test.eventStoreDb)
+      candidates.push(formatPosition({ commit: head.commit - 1n, prepare: head.commit - 1n }));
+    for (const lastEventId of candidates) {
+      for (const path of ['/events/live', '/operations/venetic/timeline/live']) {
+        const refused = await live(path, ANALYST, lastEventId);
+        expect([lastEventId, path, refused.status]).toEqual([lastEventId, path, 400]);
+        refused.close();
+      }
+    }
+    // The ids it did send resume as before (the exact resumption is proved above).
+    const resumed = await live('/events/live', ANALYST, launchPosition);
+    expect(resumed.status).toBe(200);
+    resumed.close();
+  });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { formatPosition, parsePosition, positionOf } from '@timeline/event-store';
 import { apiClient, type ApiClient } from './support/api-client';
 import { FixedClock, startTestApp, type TestApp } from './support/test-app';
@@ -293,13 +294,302 @@ describe('The operational picture and timeline over HTTP', () => {
     expect((national.body as { totals: { arrests: number } }).totals.arrests).toBe(0);
   });
 
-  it('times out a read-your-writes wait for a position not yet reached with 503 and Retry-After', async () => {
-    // Far beyond the last write on either store (SQLite counts events, EventStoreDB log bytes).
+  it('refuses a read-your-writes position beyond the log with 400 naming the head, not a wait', async () => {
+    // Far beyond the last write on either store (SQLite counts events, EventStoreDB log bytes): never issued.
     const unreached = formatPosition(positionOf(parsePosition(lastPosition)!.commit + 1_000_000_000n));
     const response = await api
       .as(ANALYST_NWP)
       .get(`/operations/venetic/picture?minPosition=${unreached}&waitMs=50`);
-    expect(response.status).toBe(503);
-    expect(response.headers['retry-after']).toBe('1');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      code: 'request.invalid-query',
+      errors: [
+        {
+          path: 'minPosition',
+          constraint: 'issuedPosition',
+          message: `${unreached} was never issued: the log ends at ${lastPosition}`,
+        },
+      ],
+    });
+  });
+
+  describe('every read route validates its query the same way', () => {
+    const AUDITOR_NWP = { role: 'auditor', agency: 'NWP' } as const;
+    const FACT_TYPES =
+      'OperationLaunched, AgencyJoined, EncryptionCracked, IntelligenceReceived, IntelligenceDisseminated, ' +
+      'OrganisedCrimeGroupIdentified, RaidConducted, ArrestMade, ChargeBrought, SeizureRecorded, ' +
+      'ThreatToLifeMitigated, OperationalPhaseEnded, OperationClosed';
+    const ALL_TYPES = FACT_TYPES.replace(
+      'ThreatToLifeMitigated, ',
+      'ThreatToLifeMitigated, EventCorrected, EventRetracted, ',
+    );
+    const FRESHNESS = 'minPosition, waitMs';
+    const HISTORICAL = `${FRESHNESS}, knownAt, knownAtPosition, happenedBy, view`;
+    /** Each read route of the read side, history and live streams, with a caller allowed to read it and the parameters it takes. */
+    const routes: [string, typeof ANALYST_NWP | typeof AUDITOR_NWP, string][] = [
+      ['/operations', ANALYST_NWP, FRESHNESS],
+      ['/picture', ANALYST_NWP, FRESHNESS],
+      ['/operations/venetic/picture', ANALYST_NWP, HISTORICAL],
+      ['/operations/venetic/timeline', ANALYST_NWP, `${HISTORICAL}, type, agency, from, to, cursor, limit`],
+      ['/operations/venetic/timeline/daily', ANALYST_NWP, `${HISTORICAL}, type`],
+      ['/operations/venetic/timeline/live', ANALYST_NWP, 'type'],
+      ['/operations/venetic/picture/live', ANALYST_NWP, ''],
+      ['/events/live', ANALYST_NWP, 'type'],
+      ['/operations/venetic/events', AUDITOR_NWP, 'direction, fromRevision, limit'],
+      ['/events', AUDITOR_NWP, 'after, limit, type, agency, operationId, recordedFrom, recordedTo'],
+      [`/operations/venetic/events/${id(4)}/lineage`, AUDITOR_NWP, ''],
+      ['/operations/venetic/verify', AUDITOR_NWP, ''],
+      ['/verify', AUDITOR_NWP, ''],
+      ['/operations/venetic/export', AUDITOR_NWP, ''],
+      ['/audit/access', AUDITOR_NWP, 'subject, agency, action, operationId, from, to, after, limit'],
+    ];
+
+    async function problem(path: string, as: typeof ANALYST_NWP | typeof AUDITOR_NWP) {
+      const response = await api.as(as).get(path);
+      expect([response.status, response.headers['content-type']]).toEqual([
+        400,
+        'application/problem+json; charset=utf-8',
+      ]);
+      expect(response.body).toMatchObject({ status: 400, code: 'request.invalid-query' });
+      return (response.body as { errors: { path: string; constraint: string; message: string }[] }).errors;
+    }
+
+    it.each(routes)('%s refuses an unknown parameter, listing those it takes', async (path, as, known) => {
+      expect(await problem(`${path}?colour=red`, as)).toEqual([
+        {
+          path: 'colour',
+          constraint: 'whitelist',
+          message:
+            known === ''
+              ? 'is not a parameter of this route, which takes none'
+              : `is not a parameter of this route; known: ${known}`,
+        },
+      ]);
+    });
+
+    it.each([
+      [
+        '/operations/venetic/timeline?type=Raid',
+        'type',
+        `"Raid" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      [
+        '/operations/venetic/timeline?type=RaidConducted,EventCorrected',
+        'type',
+        `"EventCorrected" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      [
+        '/operations/venetic/timeline/daily?type=Nope',
+        'type',
+        `"Nope" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      [
+        '/operations/venetic/timeline/live?type=Foo',
+        'type',
+        `"Foo" is not a type of timeline entry; known: ${FACT_TYPES}`,
+      ],
+      ['/events/live?type=Foo&type=Bar', 'type', `"Foo", "Bar" are not an event type; known: ${ALL_TYPES}`],
+      [
+        '/operations/venetic/picture?view=corrected',
+        'view',
+        '"corrected" is not one of: as-corrected, as-recorded',
+      ],
+    ])('%s: 400 listing the known values', async (path, parameter, message) => {
+      expect(await problem(path, ANALYST_NWP)).toEqual([{ path: parameter, constraint: 'isIn', message }]);
+    });
+
+    it('refuses an unknown agency on the timeline and on the log, listing the known codes', async () => {
+      const [timeline] = await problem('/operations/venetic/timeline?agency=XYZ', ANALYST_NWP);
+      const [log] = await problem('/events?agency=XYZ', AUDITOR_NWP);
+      for (const error of [timeline, log]) {
+        expect(error).toMatchObject({ path: 'agency', constraint: 'isIn' });
+        expect(error.message).toMatch(/^"XYZ" is not an agency code; known: NCA, .*\bNWP\b.*\bFR-GN\b/);
+      }
+    });
+
+    it.each([
+      ['/operations/venetic/timeline?from=yesterday', ANALYST_NWP, 'from'],
+      ['/operations/venetic/timeline?to=2020-02-30', ANALYST_NWP, 'to'],
+      ['/operations/venetic/picture?knownAt=2020-13-01T00:00:00Z', ANALYST_NWP, 'knownAt'],
+      ['/operations/venetic/timeline/daily?happenedBy=06/13/2020', ANALYST_NWP, 'happenedBy'],
+      ['/events?recordedFrom=2020-06-13', AUDITOR_NWP, 'recordedFrom'],
+      ['/events?recordedTo=2020-06-13T25:00:00Z', AUDITOR_NWP, 'recordedTo'],
+    ] as const)('%s: 400 for the date', async (path, as, parameter) => {
+      const errors = await problem(path, as);
+      expect(errors.map((error) => [error.path, error.constraint])).toEqual([[parameter, 'isIso8601']]);
+    });
+
+    it('answers hundreds of hostile queries with 200 or a 400 naming each unknown parameter, never a 5xx', async () => {
+      const names = [
+        'type',
+        'agency',
+        'from',
+        'to',
+        'limit',
+        'view',
+        'after',
+        'knownAt',
+        'waitMs',
+        'Type',
+        'cursor',
+        'x',
+        '__proto__',
+        'constructor',
+        'type[]',
+        '',
+      ];
+      const values = [
+        '',
+        'RaidConducted',
+        'Raid',
+        'NWP',
+        'XYZ',
+        '2020-06-13',
+        '2020-02-30',
+        '-1',
+        '0',
+        '1e3',
+        '99999999999999999999',
+        '%00',
+        '{"$gt":0}',
+        '[1]',
+        'a,b,,c',
+        'x'.repeat(300),
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          // Live streams never end when accepted: their refusals are checked above.
+          fc.constantFrom(...routes.filter(([path]) => !path.endsWith('/live'))),
+          fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...values)), { maxLength: 4 }),
+          async ([path, as, known], pairs) => {
+            const query = pairs
+              .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+              .join('&');
+            const response = await api.as(as).get(`${path}?${query}`);
+            expect([`${path}?${query}`, [200, 400].includes(response.status)]).toEqual([
+              `${path}?${query}`,
+              true,
+            ]);
+            const given = new Set(pairs.map(([name]) => name));
+            const unknown = [...given].filter(
+              (name) => !(known === '' ? [] : known.split(', ')).includes(name),
+            );
+            if (unknown.length > 0) {
+              expect(response.status).toBe(400);
+              const refused = (response.body as { errors: { path: string; constraint: string }[] }).errors
+                .filter((error) => error.constraint === 'whitelist')
+                .map((error) => error.path);
+              expect(new Set(refused)).toEqual(new Set(unknown));
+            }
+          },
+        ),
+        { numRuns: 300, seed: 16 },
+      );
+    });
+
+    it('answers known filters as before: an entry type with no entry is an empty page, not an error', async () => {
+      const response = await api
+        .as(ANALYST_NWP)
+        .get('/operations/venetic/timeline?type=OperationClosed&agency=NWP');
+      expect([response.status, (response.body as { entries: unknown[] }).entries]).toEqual([200, []]);
+    });
+  });
+
+  describe('positions a client sends back are ones the api issued', () => {
+    const AUDITOR_NWP = { role: 'auditor', agency: 'NWP' } as const;
+    let issued: string[];
+    let head: bigint;
+
+    beforeAll(async () => {
+      const log = await api.as(AUDITOR_NWP).get('/events?limit=1000');
+      issued = (log.body as { events: { position: string }[] }).events.map((event) => event.position);
+      expect(issued).toHaveLength(8);
+      expect(issued[issued.length - 1]).toBe(lastPosition);
+      head = parsePosition(lastPosition)!.commit;
+    });
+
+    /** 0, every number up to past the head (SQLite: positions 1, 2, 3…), or on EventStoreDB (log bytes) each issued position, its neighbours and some between. */
+    function candidates(): bigint[] {
+      if (head <= 64n) return Array.from({ length: Number(head) + 3 }, (_, n) => BigInt(n));
+      const near = issued.flatMap((text) => {
+        const commit = parsePosition(text)!.commit;
+        return [commit - 1n, commit, commit + 1n];
+      });
+      const between = Array.from({ length: 10 }, (_, n) => (head * BigInt(n + 1)) / 11n);
+      return [0n, ...near, ...between, head + 1n, head + 1_000_000n];
+    }
+
+    it.each([
+      ['after', AUDITOR_NWP, (position: string) => `/events?after=${position}&limit=1`],
+      [
+        'minPosition',
+        ANALYST_NWP,
+        (position: string) => `/operations/venetic/picture?minPosition=${position}&waitMs=0`,
+      ],
+      [
+        'knownAtPosition',
+        ANALYST_NWP,
+        (position: string) => `/operations/venetic/timeline/daily?knownAtPosition=${position}`,
+      ],
+    ] as const)('%s: accepted exactly for 0 and the positions of events', async (parameter, as, path) => {
+      // Refused (400) or answered: an answer may still be 404 (as known at position 0 the operation did not exist).
+      const verdicts: [string, boolean][] = [];
+      const expected: [string, boolean][] = [];
+      for (const commit of candidates()) {
+        const position = formatPosition(positionOf(commit));
+        const response = await api.as(as).get(path(position));
+        verdicts.push([position, response.status === 400]);
+        expected.push([position, !(commit === 0n || issued.includes(position))]);
+        if (response.status === 400)
+          expect(response.body).toMatchObject({
+            code: 'request.invalid-query',
+            errors: [{ path: parameter, constraint: 'issuedPosition' }],
+          });
+        else expect([200, 404]).toContain(response.status);
+      }
+      expect(verdicts).toEqual(expected);
+    });
+
+    it('refuses a commit/prepare pair no event has', async () => {
+      const response = await api.as(AUDITOR_NWP).get(`/events?after=${head}/${head - 1n}`);
+      expect(response.status).toBe(400);
+      expect((response.body as { errors: { message: string }[] }).errors[0].message).toBe(
+        `${head}/${head - 1n} is not the position of an event: send back a position the api returned`,
+      );
+    });
+
+    it('accepts only timeline cursors it signed', async () => {
+      const first = await api.as(ANALYST_NWP).get('/operations/venetic/timeline?limit=2');
+      const cursor = (first.body as { nextCursor: string }).nextCursor;
+      const unsigned = cursor.slice(0, cursor.lastIndexOf('.'));
+      const tampered = `${unsigned.slice(0, -1)}${unsigned.endsWith('A') ? 'B' : 'A'}${cursor.slice(cursor.lastIndexOf('.'))}`;
+      for (const forged of [
+        unsigned,
+        tampered,
+        Buffer.from('0|1', 'utf8').toString('base64url'),
+        'x'.repeat(300),
+      ]) {
+        const response = await api
+          .as(ANALYST_NWP)
+          .get(`/operations/venetic/timeline?cursor=${encodeURIComponent(forged)}`);
+        expect([forged, response.status, response.body.errors]).toEqual([
+          forged,
+          400,
+          [
+            {
+              path: 'cursor',
+              constraint: 'issuedCursor',
+              message: 'is not a cursor this api issued: pass nextCursor back unchanged',
+            },
+          ],
+        ]);
+      }
+      const next = await api
+        .as(ANALYST_NWP)
+        .get(`/operations/venetic/timeline?limit=2&cursor=${encodeURIComponent(cursor)}`);
+      expect((next.body as { entries: { eventId: string }[] }).entries.map((entry) => entry.eventId)).toEqual(
+        [id(3), id(7)],
+      );
+    });
   });
 });

@@ -118,6 +118,26 @@ describe('Recording refuses bad input with a problem document and stores nothing
     );
   });
 
+  it.each([
+    [
+      { 'Content-Type': 'application/json; charset=utf-16' },
+      'request.unsupported-charset',
+      'The request body must be JSON in UTF-8: send charset=utf-8 or no charset',
+    ],
+    [
+      { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+      'request.unsupported-encoding',
+      'The request body must not be compressed: send it without Content-Encoding',
+    ],
+  ])('a body the api would read wrongly (%j): 415', async (headers, code, detail) => {
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .set(headers)
+      .send(JSON.stringify({ events: [launch] }));
+    expectProblem(response, 415, code, detail);
+  });
+
   it('a body over the configured limit: 413 naming the limit', async () => {
     const response = await api
       .as(NCA)
@@ -147,7 +167,12 @@ describe('Recording refuses bad input with a problem document and stores nothing
 
   it.each([
     ['not an object', [1, 2], [['', 'isObject', 'the body must be a JSON object with an "events" array']]],
-    ['no events', {}, [['events', 'isArray', 'events must be an array of events']]],
+    ['no events', {}, [['events', 'isDefined', 'events is required']]],
+    [
+      'events that are not an array',
+      { events: {} },
+      [['events', 'isArray', 'events must be an array of events']],
+    ],
     ['an empty batch', { events: [] }, [['events', 'arrayMinSize', 'events must hold at least one event']]],
     [
       'an event that is not an object',
@@ -189,19 +214,43 @@ describe('Recording refuses bad input with a problem document and stores nothing
     [
       'a missing data field',
       { events: [{ ...launch, data: { ...launch.data, codename: undefined } }] },
-      [['events[0].data.codename', 'matches', 'codename must be upper-case words such as VENETIC']],
+      [['events[0].data.codename', 'isDefined', 'codename is required']],
     ],
     [
       'missing data',
       { events: [{ type: 'OperationLaunched', occurredAt: '2020-03-26T09:00:00Z' }] },
-      [['events[0].data', 'isDefined', 'data must be given']],
+      [['events[0].data', 'isDefined', 'data is required']],
     ],
     [
       'an occurredAt in the future',
       { events: [{ ...launch, occurredAt: '2020-07-11T12:00:00Z' }] },
       [['events[0].occurredAt', 'notInFuture', 'occurredAt must not lie in the future']],
     ],
-    ...['yesterday', '2020-02-30T10:00:00Z', '2020-06-15 05:30', '2020-06-15T05:30:00+01:00', 1592199000].map(
+    [
+      'an occurredAt that is not a string',
+      { events: [{ ...launch, occurredAt: 1592199000 }] },
+      [
+        [
+          'events[0].occurredAt',
+          'isString',
+          'occurredAt must be a string (a UTC timestamp such as 2020-06-13T05:30:00Z)',
+        ],
+      ],
+    ],
+    [
+      'an event without type or occurredAt',
+      { events: [{ data: launch.data }] },
+      [
+        ['events[0].type', 'isDefined', 'type is required'],
+        ['events[0].occurredAt', 'isDefined', 'occurredAt is required'],
+      ],
+    ],
+    [
+      'an expected revision sent as text',
+      { events: [launch], expectedRevision: '3' },
+      [['expectedRevision', 'isInt', 'expectedRevision must be an integer']],
+    ],
+    ...['yesterday', '2020-02-30T10:00:00Z', '2020-06-15 05:30', '2020-06-15T05:30:00+01:00'].map(
       (occurredAt): [string, unknown, string[][]] => [
         `an unparsable occurredAt ${JSON.stringify(occurredAt)}`,
         { events: [{ ...launch, occurredAt }] },
@@ -274,6 +323,207 @@ describe('Recording refuses bad input with a problem document and stores nothing
       'The request has invalid fields',
       fieldErrors(errors as [string, string, string][]),
     );
+  });
+
+  const raidJson = (officers: string) =>
+    '{"events":[{"type":"RaidConducted","occurredAt":"2020-06-15T05:30:00Z","data":{"raidId":"RAID-1","force":"NCA",' +
+    '"postcodeDistrict":"LL11","legalPower":"mda-s23-warrant","startedAt":"2020-06-15T05:30:00Z",' +
+    `"endedAt":"2020-06-15T06:30:00Z",${officers}}}]}`;
+
+  it.each([
+    ['"officers":-1,"officers":24', 'officers'],
+    // An escape names the same key.
+    ['"officers":24,"\\u006ffficers":24', 'officers'],
+  ])('a key given twice in one object (%s): 400 naming it', async (officers, key) => {
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .set('Content-Type', 'application/json')
+      .send(raidJson(officers));
+    expectProblem(
+      response,
+      400,
+      'request.duplicate-key',
+      'The request body gives a key twice in one object; JSON leaves the meaning open, so send each key once',
+      fieldErrors([[`events[0].data.${key}`, 'uniqueKey', `${key} is given more than once`]]),
+    );
+  });
+
+  it.each([
+    [
+      '{"events":[{"type":"OperationLaunched","__proto__":{"x":1}}]}',
+      [['events[0].__proto__', 'notPrototypeKey', '__proto__ is not accepted as a key']],
+    ],
+    [
+      '{"constructor":{"prototype":{"x":1}},"events":[]}',
+      [
+        ['constructor', 'notPrototypeKey', 'constructor is not accepted as a key'],
+        ['constructor.prototype', 'notPrototypeKey', 'prototype is not accepted as a key'],
+      ],
+    ],
+    [
+      '{"events":[{"data":{"constructor":1}}]}',
+      [['events[0].data.constructor', 'notPrototypeKey', 'constructor is not accepted as a key']],
+    ],
+  ] as [string, [string, string, string][]][])(
+    'a prototype key (%s): 400 saying so, not "malformed"',
+    async (body, errors) => {
+      const response = await api.as(NCA).post(PATH).set('Content-Type', 'application/json').send(body);
+      expectProblem(
+        response,
+        400,
+        'request.forbidden-key',
+        'The request body holds a prototype key (__proto__, constructor or prototype); no field is called that',
+        fieldErrors(errors),
+      );
+    },
+  );
+
+  const raid = {
+    type: 'RaidConducted',
+    occurredAt: '2020-06-15T05:30:00Z',
+    data: {
+      raidId: 'RAID-1',
+      force: 'NCA',
+      postcodeDistrict: 'LL11',
+      legalPower: 'mda-s23-warrant',
+      startedAt: '2020-06-15T05:30:00Z',
+      endedAt: '2020-06-15T06:30:00Z',
+      officers: 24,
+    },
+  };
+  const cash = (amountPence: unknown) => ({
+    ...seizure([]),
+    data: {
+      seizureId: 'SZ-1',
+      seizedBy: 'NCA',
+      postcodeDistrict: 'LL11',
+      cash: [{ amountPence, power: 'pace-s19' }],
+    },
+  });
+
+  it.each([
+    [
+      'officers as text',
+      { ...raid, data: { ...raid.data, officers: '24' } },
+      'data.officers',
+      'isInt',
+      'officers must be an integer',
+    ],
+    ...(['4275000', true, [1], { $gt: 0 }] as unknown[]).map(
+      (amount): [string, unknown, string, string, string] => [
+        `amountPence ${JSON.stringify(amount)}`,
+        cash(amount),
+        'data.cash[0].amountPence',
+        'isInt',
+        'amountPence must be an integer',
+      ],
+    ),
+    [
+      'a missing raidId',
+      { ...raid, data: { ...raid.data, raidId: undefined } },
+      'data.raidId',
+      'isDefined',
+      'raidId is required',
+    ],
+    [
+      'a missing officers',
+      { ...raid, data: { ...raid.data, officers: undefined } },
+      'data.officers',
+      'isDefined',
+      'officers is required',
+    ],
+  ])(
+    '%s: the first rule it breaks (presence, type, format, range)',
+    async (_name, event, path, constraint, message) => {
+      const response = await api
+        .as(NCA)
+        .post(PATH)
+        .send({ events: [event] });
+      expectProblem(
+        response,
+        400,
+        'request.invalid',
+        'The request has invalid fields',
+        fieldErrors([[`events[0].${path}`, constraint, message]]),
+      );
+    },
+  );
+
+  it('v1-shaped IntelligenceReceived data without schemaVersion: a hint naming version 1', async () => {
+    const v1 = {
+      reportRef: 'INT-1',
+      fromAgency: 'FR-GN',
+      grading: '2/B/C',
+      handlingConditions: 'Share with NWP only',
+      priority: 'HIGH',
+      threatToLife: false,
+      subjects: [],
+      region: 'wales',
+    };
+    const event = { type: 'IntelligenceReceived', occurredAt: '2020-06-15T05:30:00Z', data: v1 };
+    const response = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: [event] });
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0]).toEqual({
+      path: 'events[0].schemaVersion',
+      constraint: 'olderSchemaVersion',
+      message:
+        'the data is valid IntelligenceReceived schema version 1, not version 2: ' +
+        'send "schemaVersion": 1 (it is upcast on write) or the version 2 shape (events/README.md)',
+    });
+    // Named as the current version, the same hint.
+    const asCurrent = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: [{ ...event, schemaVersion: 2 }] });
+    expect(asCurrent.body.errors[0]).toEqual(response.body.errors[0]);
+    // With the version named, the same data is accepted (upcast) as far as validation goes.
+    const named = await api
+      .as(NCA)
+      .post(PATH)
+      .send({ events: [{ ...event, schemaVersion: 1 }], expectedRevision: 99 });
+    expect(named.status).toBe(409);
+    expect(named.body.code).toBe('operation.revision-conflict');
+  });
+
+  it('refusals before routing are problem documents too: a path parameter over 100 characters, a bad escape', async () => {
+    const long = await api
+      .as(NCA)
+      .post(`/operations/${'a'.repeat(101)}/events`)
+      .send({ events: [launch] });
+    expectProblem(
+      long,
+      414,
+      'request.path-too-long',
+      'A segment of the request path is longer than 100 characters; no identifier of this api is that long',
+    );
+    const escape = await api
+      .as(NCA)
+      .post('/operations/%E0%A4%A/events')
+      .send({ events: [launch] });
+    expectProblem(
+      escape,
+      400,
+      'request.malformed-path',
+      'The request path is not a valid URL component (malformed percent-encoding)',
+    );
+  });
+
+  it('a request line or headers over 16 KiB: 431 as a problem document', async () => {
+    const response = await api.as(NCA).get(`/operations/venetic/picture?x=${'a'.repeat(20_000)}`);
+    expect(response.status).toBe(431);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toEqual({
+      type: 'urn:operation-timeline:problem:request.headers-too-large',
+      title: 'Request Header Fields Too Large',
+      status: 431,
+      detail: 'The request line and headers exceed the size the server reads (16 KiB)',
+      instance: '',
+      code: 'request.headers-too-large',
+    });
   });
 
   it('an operation id that is not a safe identifier: 400', async () => {

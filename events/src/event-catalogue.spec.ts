@@ -102,16 +102,12 @@ describe('validateEventData', () => {
     ]);
   });
 
-  it('reports one error per missing field', () => {
+  it('reports one error per missing field: that it is required', () => {
     expect(errorsOf('ChargeBrought', 1, {}).errors).toEqual([
-      { path: 'arrestId', constraint: 'isString', message: 'arrestId must be a string' },
-      { path: 'offences', constraint: 'isArray', message: 'offences must be an array' },
-      { path: 'decidedBy', constraint: 'isIn', message: 'decidedBy must be one of: police, cps' },
-      {
-        path: 'remandedInCustody',
-        constraint: 'isBoolean',
-        message: 'remandedInCustody must be a boolean value',
-      },
+      { path: 'arrestId', constraint: 'isDefined', message: 'arrestId is required' },
+      { path: 'offences', constraint: 'isDefined', message: 'offences is required' },
+      { path: 'decidedBy', constraint: 'isDefined', message: 'decidedBy is required' },
+      { path: 'remandedInCustody', constraint: 'isDefined', message: 'remandedInCustody is required' },
     ]);
   });
 
@@ -275,7 +271,7 @@ describe('validateEventData', () => {
         {
           path: 'cash[1].amountPence',
           constraint: 'isInt',
-          message: 'amountPence must be an integer number',
+          message: 'amountPence must be an integer',
         },
       ]);
     });

@@ -261,9 +261,9 @@ function validateAgainstClass(
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    // One error per field: the first rule it breaks (a missing list is "must be an array", not five complaints).
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
+    // Every rule a field breaks, with its value: flattenValidationErrors tells the first in the order
+    // presence, type, format, range (a missing list is "is required", not five complaints).
+    validationError: { target: false, value: true },
   });
   // A JSON round trip drops the undefined own properties class fields leave behind.
   return { errors: flattenValidationErrors(errors), data: JSON.parse(JSON.stringify(instance)) as object };
@@ -355,6 +355,36 @@ export function validateEventData(
     schemaVersion: definition.currentVersion,
     data: upcastChain(definition, schemaVersion, valid),
   };
+}
+
+/** An older schema version that `data` fits better than the current one. */
+export interface OlderVersionFit {
+  readonly version: number;
+  /** The data is valid at that version (else it only breaks fewer rules there than at the current one). */
+  readonly valid: boolean;
+}
+
+/**
+ * Which older schema version `data` was written for, when it is not valid at the
+ * current version: the newest older version at which it is valid, or else the one
+ * at which it breaks fewest rules, if fewer than at the current version. Null when
+ * the type has one version, the data is valid now, or no older version fits better.
+ * Lets a client that sends v1-shaped data without `schemaVersion` be told so,
+ * rather than given the current version's complaints about fields it never meant.
+ */
+export function olderVersionFit(type: EventType, data: unknown): OlderVersionFit | null {
+  const definition = EVENT_CATALOGUE[type];
+  if (definition.currentVersion === 1) return null;
+  const current = validateEventData(type, definition.currentVersion, data);
+  if (current.ok) return null;
+  let best: { version: number; errors: number } | null = null;
+  for (let version = definition.currentVersion - 1; version >= 1; version -= 1) {
+    const older = validateEventData(type, version, data);
+    if (older.ok) return { version, valid: true };
+    if (older.errors.length < (best?.errors ?? current.errors.length))
+      best = { version, errors: older.errors.length };
+  }
+  return best === null ? null : { version: best.version, valid: false };
 }
 
 /**

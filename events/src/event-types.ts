@@ -65,3 +65,14 @@ export const OPERATIONAL_EVENT_TYPES = [
   'ArrestMade',
   'SeizureRecorded',
 ] as const satisfies readonly EventType[];
+
+/** Types that amend an earlier event rather than state a fact of their own (a timeline shows them on their target). */
+export const AMENDMENT_EVENT_TYPES = [
+  'EventCorrected',
+  'EventRetracted',
+] as const satisfies readonly EventType[];
+
+/** Types that are facts of their own: the entries of a timeline. */
+export const FACT_EVENT_TYPES = EVENT_TYPES.filter(
+  (type) => !(AMENDMENT_EVENT_TYPES as readonly string[]).includes(type),
+) as Exclude<EventType, (typeof AMENDMENT_EVENT_TYPES)[number]>[];

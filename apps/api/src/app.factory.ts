@@ -7,6 +7,8 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { configureSecurity } from './auth/auth.bootstrap';
 import type { ApiConfig } from './config/api.config';
 import { setUpOpenApi } from './docs/openapi.setup';
+import { checkBodyEncoding, parseJsonBody } from './http/json-body';
+import { answerClientError, answerFrameworkError } from './http/platform-refusals';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { trackRequest } from './http/request-logging';
 import { RouteTable } from './http/route-table';
@@ -41,6 +43,9 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
       bodyLimit: config.bodyLimitBytes,
       onProtoPoisoning: 'error',
       onConstructorPoisoning: 'error',
+      // Refusals before routing, and before there is a request at all, are problem documents too.
+      frameworkErrors: answerFrameworkError(logger),
+      clientErrorHandler: answerClientError,
     });
   const gate = new ShutdownGate();
   const module = AppModule.forRoot(config, { ...options, shutdownGate: gate });
@@ -49,7 +54,16 @@ export async function createApp(config: ApiConfig, options: CreateAppOptions): P
   if (adapter instanceof FastifyAdapter) {
     const fastify = adapter.getInstance();
     // Bodies are JSON only: anything else is 415, not parsed as text.
-    fastify.removeContentTypeParser(['text/plain']);
+    fastify.removeContentTypeParser(['text/plain', 'application/json']);
+    // Strict JSON: a key given twice or a prototype key is refused with its path (see http/json-body.ts).
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      try {
+        checkBodyEncoding(request.headers);
+        done(null, parseJsonBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
     fastify.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) routes.add(method, route.url);
     });

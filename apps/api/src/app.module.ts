@@ -11,6 +11,7 @@ import { ShutdownGate } from './http/shutdown.gate';
 import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { cursorSigningKey } from './read-models/timeline-cursors';
 import { RecordingHttpModule } from './recording/recording-http.module';
 import { TransparencyModule } from './transparency/transparency.module';
 
@@ -52,6 +53,10 @@ export class AppModule {
         HistoryModule.forRoot(),
         ReadModelsModule.forRoot({
           projections: { checkpointDirectory: join(config.dataDir, 'projections') },
+          cursorSigningKey: cursorSigningKey(
+            config.cursorSigningKey,
+            join(config.dataDir, 'cursor-signing.key'),
+          ),
         }),
         MetricsModule,
         TransparencyModule.forRoot(config.transparency),

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+import { QueryParameters } from '../http/query-parameters';
 import { AccessAudit, type AccessAuditPage, type StoredAccessRecord } from './access-audit.service';
 import { Allow } from './access-policy.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
@@ -17,6 +18,8 @@ class InvalidAuditQueryError extends TimelineError {
 }
 
 type QueryValue = string | string[] | undefined;
+
+const PARAMETERS = ['subject', 'agency', 'action', 'operationId', 'from', 'to', 'after', 'limit'];
 
 /**
  * The access audit, for auditors: who read which history or export, when.
@@ -36,6 +39,8 @@ export class AccessAuditController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: Record<string, QueryValue>,
   ): Promise<AccessAuditPage> {
+    // A misspelt filter (operationID=…) must not silently widen the answer: refused like every read's.
+    new QueryParameters(query, PARAMETERS).throwIfRefused();
     const visibleOperations = new Set(await this.membership.operationsOf(principal.agency));
     return this.audit.query({
       subject: text(query, 'subject'),

@@ -37,6 +37,12 @@ export interface ApiConfig {
   readonly healthDetails: 'public' | 'admin';
   /** TREE_HEAD_*: the Merkle log's signing key, publication targets and schedule (transparency.config.ts). */
   readonly transparency: TransparencyConfig;
+  /**
+   * CURSOR_SIGNING_KEY: the secret timeline cursors are signed with (at least 32
+   * characters), the same on every instance behind one load balancer. Unset: a key
+   * the api creates in DATA_DIR (cursors then hold across restarts, not across instances).
+   */
+  readonly cursorSigningKey?: string;
 }
 
 /** Start-up stops with this when a variable is wrong; each problem names its variable. */
@@ -125,6 +131,10 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   }
 
   const transparency = readTransparencyConfig(value, dataDir, cwd, problems);
+  const cursorSigningKey = value('CURSOR_SIGNING_KEY');
+  if (cursorSigningKey !== undefined && cursorSigningKey.length < 32) {
+    problems.push('CURSOR_SIGNING_KEY must be at least 32 characters (e.g. openssl rand -base64 32)');
+  }
 
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
@@ -138,5 +148,6 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     demoData: demoData as ApiConfig['demoData'],
     healthDetails: healthDetails as ApiConfig['healthDetails'],
     transparency,
+    cursorSigningKey,
   };
 }

@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { Allow, AuditAccess } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
+import { noQueryParameters } from '../http/query-parameters';
+import { IssuedPositions } from '../read-models/issued-positions';
 import { parseLogHistoryQuery, type RawQuery } from './history-query';
 import { HistoryService, type LogHistoryPage } from './history.service';
 
@@ -10,7 +12,10 @@ import { HistoryService, type LogHistoryPage } from './history.service';
 @ApiTags('history')
 @Controller()
 export class LogHistoryController {
-  constructor(@Inject(HistoryService) private readonly history: HistoryService) {}
+  constructor(
+    @Inject(HistoryService) private readonly history: HistoryService,
+    @Inject(IssuedPositions) private readonly positions: IssuedPositions,
+  ) {}
 
   @Get('events')
   @Allow('auditor')
@@ -38,8 +43,8 @@ export class LogHistoryController {
   @ApiQuery({ name: 'recordedFrom', required: false, description: 'Inclusive ISO 8601 date-time' })
   @ApiQuery({ name: 'recordedTo', required: false, description: 'Exclusive ISO 8601 date-time' })
   @ApiOkResponse({ description: '{ events: TimelineEvent[], examinedUpTo, next: { after, href } | null }' })
-  events(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal): Promise<LogHistoryPage> {
-    return this.history.logEvents(parseLogHistoryQuery(query), principal);
+  async events(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal): Promise<LogHistoryPage> {
+    return this.history.logEvents(await parseLogHistoryQuery(query, this.positions), principal);
   }
 
   @Get('verify')
@@ -51,7 +56,8 @@ export class LogHistoryController {
       '`{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. ' +
       'Heads are listed for the caller’s operations only; a break elsewhere is reported without naming its operation or event.',
   })
-  verify(@CurrentPrincipal() principal: Principal) {
+  verify(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal) {
+    noQueryParameters(query);
     return this.history.verifyLog(principal);
   }
 }

@@ -4,6 +4,7 @@ import type { EventLineage, StreamVerification } from '@timeline/integrity';
 import { AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
+import { noQueryParameters } from '../http/query-parameters';
 import {
   checkEventId,
   checkOperationIdParameter,
@@ -67,8 +68,10 @@ export class OperationHistoryController {
   lineage(
     @Param('operationId') operationId: string,
     @Param('eventId') eventId: string,
+    @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<EventLineage> {
+    noQueryParameters(query);
     checkOperationIdParameter(operationId);
     checkEventId(eventId);
     return this.history.lineage(operationId, eventId, principal);
@@ -83,7 +86,8 @@ export class OperationHistoryController {
       '200 either way: `{ ok: true, events, head: { revision, hash } }`, or `{ ok: false, events, brokenAt: { revision, eventId, position, reason, expected, actual } }` naming the first broken link.',
   })
   @ApiParam(OPERATION_PARAM)
-  verify(@Param('operationId') operationId: string): Promise<StreamVerification> {
+  verify(@Param('operationId') operationId: string, @Query() query: RawQuery): Promise<StreamVerification> {
+    noQueryParameters(query);
     checkOperationIdParameter(operationId);
     return this.history.verifyOperation(operationId);
   }
@@ -102,8 +106,10 @@ export class OperationHistoryController {
   @ApiProduces('application/x-ndjson')
   async export(
     @Param('operationId') operationId: string,
+    @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<StreamableFile> {
+    noQueryParameters(query);
     checkOperationIdParameter(operationId);
     const { filename, body } = await this.history.exportOperation(operationId, principal);
     return new StreamableFile(body, {

@@ -81,6 +81,27 @@ const FRAMEWORK_CODES: Readonly<Record<string, { status: number; code: string; d
     detail: 'The request body is not valid JSON',
   },
   FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'request.invalid-content-type' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'request.path-too-long',
+    detail:
+      'A segment of the request path is longer than 100 characters; no identifier of this api is that long',
+  },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'request.malformed-path',
+    detail: 'The request path is not a valid URL component (malformed percent-encoding)',
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'request.headers-too-large',
+    detail: 'The request line and headers exceed the size the server reads (16 KiB)',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'request.timeout',
+    detail: 'The request was not received in time',
+  },
   'entity.parse.failed': {
     status: 400,
     code: 'request.malformed-json',

@@ -9,7 +9,9 @@ import { redactEntryForPrincipal, redactEventForPrincipal } from '../auth/handli
 import { LiveConnectionLimiter } from '../auth/live-connection-limiter.service';
 import { OperationMembership } from '../auth/operation-membership.service';
 import type { Principal } from '../auth/principal';
-import { InvalidReadModelQueryError, parseLiveQuery, type RawQuery } from '../read-models/read-model.query';
+import { noQueryParameters } from '../http/query-parameters';
+import { IssuedPositions } from '../read-models/issued-positions';
+import { parseLiveQuery, type RawQuery } from '../read-models/read-model.query';
 import { LiveClients } from './live-clients.registry';
 import { LiveFeeds, type TimelineLiveChange } from './live-feeds.service';
 import { LIVE_OPTIONS, type LiveOptions } from './live.options';
@@ -22,17 +24,6 @@ import { SseChannel, type SseMessage } from './sse-channel';
 /** The platform reply: Fastify's (hijacked, then written raw) or a plain Node response. */
 type ReplyLike =
   ServerResponse | { raw: ServerResponse; hijack(): void; getHeaders(): Record<string, unknown> };
-
-function lastEventIdOf(header: string | undefined): GlobalPosition | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const position = parsePosition(header);
-  if (position === null) {
-    throw new InvalidReadModelQueryError([
-      { path: 'Last-Event-ID', constraint: 'position', message: 'must be an id this stream sent' },
-    ]);
-  }
-  return position;
-}
 
 type PublicEvent = Omit<StoredTimelineEvent, 'streamName' | 'globalPosition'>;
 const publicEvents = new WeakMap<StoredTimelineEvent, PublicEvent>();
@@ -66,7 +57,13 @@ export class LiveController {
     @Inject(LiveClients) private readonly clients: LiveClients,
     @Inject(LIVE_OPTIONS) private readonly options: LiveOptions,
     @Inject(SharedFeeds) private readonly sharedFeeds: SharedFeeds,
+    @Inject(IssuedPositions) private readonly positions: IssuedPositions,
   ) {}
+
+  /** Where a resuming client left off: an id this api sent, checked before the backlog is read from it. */
+  private lastEventIdOf(header: string | undefined): Promise<GlobalPosition | undefined> {
+    return this.positions.checked('Last-Event-ID', header, parsePosition);
+  }
 
   @Get('events/live')
   @Allow('analyst', 'auditor')
@@ -85,12 +82,13 @@ export class LiveController {
     @CurrentPrincipal() principal: Principal,
     @Res() reply: ReplyLike,
   ): Promise<void> {
-    const { types } = parseLiveQuery(query);
+    const { types } = parseLiveQuery(query, 'events');
+    const after = await this.lastEventIdOf(lastEventId);
     await this.streamShared<StoredTimelineEvent>(
       'events',
       '*',
       types,
-      lastEventIdOf(lastEventId),
+      after,
       principal,
       reply,
       (agency, typeFilter) => ({
@@ -134,12 +132,13 @@ export class LiveController {
     @CurrentPrincipal() principal: Principal,
     @Res() reply: ReplyLike,
   ): Promise<void> {
-    const { types } = parseLiveQuery(query);
+    const { types } = parseLiveQuery(query, 'timeline');
+    const after = await this.lastEventIdOf(lastEventId);
     await this.streamShared<TimelineLiveChange | null>(
       'timeline',
       operationId,
       types,
-      lastEventIdOf(lastEventId),
+      after,
       principal,
       reply,
       (agency, typeFilter) => ({
@@ -166,9 +165,11 @@ export class LiveController {
   @ApiParam({ name: 'operationId', example: 'venetic' })
   async picture(
     @Param('operationId') operationId: string,
+    @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
     @Res() reply: ReplyLike,
   ): Promise<void> {
+    noQueryParameters(query);
     const first = await this.feeds.currentPicture(operationId);
     const channel = this.open('picture', principal, reply);
     let latest = first;

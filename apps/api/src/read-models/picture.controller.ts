@@ -4,7 +4,8 @@ import type { NationalPictureView, OperationalPictureView } from '@timeline/proj
 import { Allow, AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
-import { parsePictureQuery, type RawQuery } from './read-model.query';
+import { IssuedPositions } from './issued-positions';
+import { parseNationalQuery, parsePictureQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
 
 const FRESHNESS_QUERIES = [
@@ -42,7 +43,10 @@ export function ApiReadModelQueries(): MethodDecorator {
 @ApiTags('picture')
 @Controller()
 export class PictureController {
-  constructor(@Inject(ReadModelsService) private readonly readModels: ReadModelsService) {}
+  constructor(
+    @Inject(ReadModelsService) private readonly readModels: ReadModelsService,
+    @Inject(IssuedPositions) private readonly positions: IssuedPositions,
+  ) {}
 
   @Get('operations')
   @Allow('recorder', 'analyst', 'auditor')
@@ -53,7 +57,8 @@ export class PictureController {
     @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<{ operations: NationalPictureView['operations'] }> {
-    return { operations: await this.readModels.operations(parsePictureQuery(query), principal) };
+    const request = await parseNationalQuery(query, this.positions);
+    return { operations: await this.readModels.operations(request, principal) };
   }
 
   @Get('picture')
@@ -64,11 +69,11 @@ export class PictureController {
   })
   @ApiQuery({ name: 'minPosition', required: false })
   @ApiQuery({ name: 'waitMs', required: false })
-  nationalPicture(
+  async nationalPicture(
     @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NationalPictureView> {
-    const request = parsePictureQuery(query);
+    const request = await parseNationalQuery(query, this.positions);
     return this.readModels.nationalPicture(request, principal);
   }
 
@@ -83,10 +88,10 @@ export class PictureController {
   @ApiParam({ name: 'operationId', example: 'venetic' })
   @ApiReadModelQueries()
   @ApiOkResponse({ description: 'OperationalPictureView' })
-  picture(
+  async picture(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
   ): Promise<OperationalPictureView> {
-    return this.readModels.picture(operationId, parsePictureQuery(query));
+    return this.readModels.picture(operationId, await parsePictureQuery(query, this.positions));
   }
 }

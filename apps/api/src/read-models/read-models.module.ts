@@ -8,12 +8,16 @@ import { SharedFeeds } from '../live/shared-feeds.registry';
 import { DEFAULT_LIVE_OPTIONS, LIVE_OPTIONS, type LiveOptions } from '../live/live.options';
 import { PictureController } from './picture.controller';
 import { ProjectionsController } from './projections.controller';
+import { IssuedPositions } from './issued-positions';
 import { ReadModelsService } from './read-models.service';
+import { TIMELINE_CURSORS, TimelineCursors } from './timeline-cursors';
 import { TimelineController } from './timeline.controller';
 
 export interface ReadModelsModuleOptions {
   readonly projections: ProjectionsModuleOptions;
   readonly live?: Partial<LiveOptions>;
+  /** The key timeline cursors are signed with (see TimelineCursors). */
+  readonly cursorSigningKey: Buffer;
 }
 
 /** Reports the projection runner on /health: degraded while a projection is stuck or failing. */
@@ -53,13 +57,15 @@ export class ReadModelsModule {
       controllers: [PictureController, TimelineController, LiveController, ProjectionsController],
       providers: [
         ReadModelsService,
+        IssuedPositions,
+        { provide: TIMELINE_CURSORS, useValue: new TimelineCursors(options.cursorSigningKey) },
         LiveFeeds,
         LiveClients,
         SharedFeeds,
         ProjectionsHealth,
         { provide: LIVE_OPTIONS, useValue: { ...DEFAULT_LIVE_OPTIONS, ...options.live } },
       ],
-      exports: [ProjectionsModule, LiveClients, SharedFeeds],
+      exports: [ProjectionsModule, LiveClients, SharedFeeds, IssuedPositions],
     };
   }
 }

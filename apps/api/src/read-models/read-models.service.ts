@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { operationStreamName } from '@timeline/events';
+import { AMENDMENT_EVENT_TYPES, operationStreamName } from '@timeline/events';
 import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
 import {
   ProjectionQueries,
@@ -17,9 +17,10 @@ import { redactEntryForPrincipal } from '../auth/handling-code.policy';
 import { OperationMembership } from '../auth/operation-membership.service';
 import type { Principal } from '../auth/principal';
 import type { ReadModelRequest } from './read-model.query';
+import { TIMELINE_CURSORS, type TimelineCursors } from './timeline-cursors';
 
 /** Amendments are left out of an "as recorded" read: it shows every fact as first recorded. */
-const AMENDMENT_TYPES = new Set(['EventCorrected', 'EventRetracted']);
+const AMENDMENT_TYPES: ReadonlySet<string> = new Set(AMENDMENT_EVENT_TYPES);
 
 /**
  * The operational picture and the timeline as a principal may see them: live
@@ -34,6 +35,7 @@ export class ReadModelsService {
     @Inject(ProjectionQueries) private readonly queries: ProjectionQueries,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(OperationMembership) private readonly membership: OperationMembership,
+    @Inject(TIMELINE_CURSORS) private readonly cursors: TimelineCursors,
   ) {}
 
   async picture(operationId: string, request: ReadModelRequest): Promise<OperationalPictureView> {
@@ -53,7 +55,11 @@ export class ReadModelsService {
       ? await this.queries.timeline(operationId, query, request.freshness)
       : await (await this.historical(operationId, request)).timeline(query);
     if (!page) throw new UnknownOperationError(operationId);
-    return { ...page, entries: page.entries.map((entry) => redactEntryForPrincipal(principal, entry)) };
+    return {
+      ...page,
+      entries: page.entries.map((entry) => redactEntryForPrincipal(principal, entry)),
+      nextCursor: page.nextCursor === null ? null : this.cursors.sign(page.nextCursor),
+    };
   }
 
   async dailySeries(

@@ -5,13 +5,19 @@ import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { ApiReadModelQueries } from './picture.controller';
+import { IssuedPositions } from './issued-positions';
 import { parseDailySeriesQuery, parseTimelineQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
+import { TIMELINE_CURSORS, type TimelineCursors } from './timeline-cursors';
 
 @ApiTags('timeline')
 @Controller('operations/:operationId/timeline')
 export class TimelineController {
-  constructor(@Inject(ReadModelsService) private readonly readModels: ReadModelsService) {}
+  constructor(
+    @Inject(ReadModelsService) private readonly readModels: ReadModelsService,
+    @Inject(IssuedPositions) private readonly positions: IssuedPositions,
+    @Inject(TIMELINE_CURSORS) private readonly cursors: TimelineCursors,
+  ) {}
 
   @Get()
   @AllowOnOperation(['analyst', 'auditor'])
@@ -29,12 +35,12 @@ export class TimelineController {
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1–500, default 50' })
   @ApiReadModelQueries()
-  timeline(
+  async timeline(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
   ): Promise<TimelinePage> {
-    const request = parseTimelineQuery(query);
+    const request = await parseTimelineQuery(query, this.positions, this.cursors);
     return this.readModels.timeline(operationId, request.query, request, principal);
   }
 
@@ -44,8 +50,8 @@ export class TimelineController {
   @ApiParam({ name: 'operationId', example: 'venetic' })
   @ApiQuery({ name: 'type', required: false })
   @ApiReadModelQueries()
-  daily(@Param('operationId') operationId: string, @Query() query: RawQuery): Promise<DailySeries> {
-    const request = parseDailySeriesQuery(query);
+  async daily(@Param('operationId') operationId: string, @Query() query: RawQuery): Promise<DailySeries> {
+    const request = await parseDailySeriesQuery(query, this.positions);
     return this.readModels.dailySeries(operationId, request.query, request);
   }
 }

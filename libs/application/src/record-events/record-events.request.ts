@@ -2,6 +2,7 @@ import {
   CLASSIFICATIONS,
   EVENT_CATALOGUE,
   isEventType,
+  olderVersionFit,
   toStoredEventData,
   validateEventData,
   type Classification,
@@ -103,7 +104,9 @@ export function validateRecordEventsBody(
   let expectedRevision: number | undefined;
   if (body['expectedRevision'] !== undefined) {
     const value = body['expectedRevision'];
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= -1) expectedRevision = value;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      errors.push(mustBe('expectedRevision', 'isInt', 'an integer'));
+    else if (value >= -1) expectedRevision = value;
     else
       errors.push({
         path: 'expectedRevision',
@@ -113,7 +116,9 @@ export function validateRecordEventsBody(
   }
   const rawEvents = body['events'];
   const events: ValidatedEvent[] = [];
-  if (!Array.isArray(rawEvents)) {
+  if (rawEvents === undefined) {
+    errors.push({ path: 'events', constraint: 'isDefined', message: 'events is required' });
+  } else if (!Array.isArray(rawEvents)) {
     errors.push({ path: 'events', constraint: 'isArray', message: 'events must be an array of events' });
   } else if (rawEvents.length === 0) {
     errors.push({
@@ -154,13 +159,12 @@ function validateEvent(
   }
   const { type, eventId, schemaVersion, occurredAt, data, correlationId, causationId, classification } = raw;
 
+  // Each field: presence, then type, then format, then range (as the event data's fields).
   let knownType: EventType | null = null;
-  if (typeof type !== 'string') {
-    errors.push({
-      path: `${path}.type`,
-      constraint: 'isString',
-      message: 'type must be the name of an event type',
-    });
+  if (type === undefined) {
+    errors.push(required(path, 'type'));
+  } else if (typeof type !== 'string') {
+    errors.push(mustBe(`${path}.type`, 'isString', 'a string naming an event type'));
   } else if (!isEventType(type)) {
     errors.push({
       path: `${path}.type`,
@@ -170,13 +174,16 @@ function validateEvent(
   } else {
     knownType = type;
   }
-  if (eventId !== undefined && !(typeof eventId === 'string' && UUID.test(eventId))) {
+  if (eventId !== undefined && typeof eventId !== 'string') {
+    errors.push(mustBe(`${path}.eventId`, 'isString', 'a string (a UUID)'));
+  } else if (eventId !== undefined && !UUID.test(eventId)) {
     errors.push({ path: `${path}.eventId`, constraint: 'isUuid', message: 'eventId must be a UUID' });
   }
   let version: number | undefined;
   if (schemaVersion !== undefined) {
-    if (typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1)
-      version = schemaVersion;
+    if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion))
+      errors.push(mustBe(`${path}.schemaVersion`, 'isInt', 'an integer'));
+    else if (schemaVersion >= 1) version = schemaVersion;
     else
       errors.push({
         path: `${path}.schemaVersion`,
@@ -185,7 +192,13 @@ function validateEvent(
       });
   }
   let occurred: string | undefined;
-  if (typeof occurredAt !== 'string' || !UTC_TIMESTAMP.test(occurredAt) || !isRealInstant(occurredAt)) {
+  if (occurredAt === undefined) {
+    errors.push(required(path, 'occurredAt'));
+  } else if (typeof occurredAt !== 'string') {
+    errors.push(
+      mustBe(`${path}.occurredAt`, 'isString', 'a string (a UTC timestamp such as 2020-06-13T05:30:00Z)'),
+    );
+  } else if (!UTC_TIMESTAMP.test(occurredAt) || !isRealInstant(occurredAt)) {
     errors.push({
       path: `${path}.occurredAt`,
       constraint: 'isUtcTimestamp',
@@ -200,17 +213,18 @@ function validateEvent(
   } else {
     occurred = new Date(Date.parse(occurredAt)).toISOString();
   }
-  if (
-    correlationId !== undefined &&
-    !(typeof correlationId === 'string' && CORRELATION_ID.test(correlationId))
-  ) {
+  if (correlationId !== undefined && typeof correlationId !== 'string') {
+    errors.push(mustBe(`${path}.correlationId`, 'isString', 'a string'));
+  } else if (correlationId !== undefined && !CORRELATION_ID.test(correlationId)) {
     errors.push({
       path: `${path}.correlationId`,
       constraint: 'matches',
       message: 'correlationId must be 1 to 128 letters, digits or . _ : / -',
     });
   }
-  if (causationId !== undefined && !(typeof causationId === 'string' && UUID.test(causationId))) {
+  if (causationId !== undefined && typeof causationId !== 'string') {
+    errors.push(mustBe(`${path}.causationId`, 'isString', 'a string (the UUID of an event)'));
+  } else if (causationId !== undefined && !UUID.test(causationId)) {
     errors.push({
       path: `${path}.causationId`,
       constraint: 'isUuid',
@@ -235,7 +249,7 @@ function validateEvent(
 
   let stored: object | undefined;
   if (data === undefined) {
-    errors.push({ path: `${path}.data`, constraint: 'isDefined', message: 'data must be given' });
+    errors.push(required(path, 'data'));
   } else if (knownType !== null) {
     const validation = validateEventData(
       knownType,
@@ -245,6 +259,12 @@ function validateEvent(
     if (validation.ok) {
       stored = toStoredEventData(knownType, validation.data as never);
     } else {
+      // Sent as the current version (named or not) but shaped like an older one: say which.
+      if (
+        validation.reason === 'invalid-data' &&
+        (version ?? EVENT_CATALOGUE[knownType].currentVersion) === EVENT_CATALOGUE[knownType].currentVersion
+      )
+        errors.push(...olderVersionHint(knownType, data, path));
       for (const error of validation.errors) {
         const where =
           validation.reason === 'unsupported-version'
@@ -269,6 +289,32 @@ function validateEvent(
     causationId: causationId === undefined ? null : (causationId as string).toLowerCase(),
     ...(marking === undefined ? {} : { classification: marking }),
   };
+}
+
+/** Data sent as the current version that fits an older one: say so, before the current version's complaints. */
+function olderVersionHint(type: EventType, data: unknown, path: string): FieldError[] {
+  const fit = olderVersionFit(type, data);
+  if (fit === null) return [];
+  const current = EVENT_CATALOGUE[type].currentVersion;
+  return [
+    {
+      path: `${path}.schemaVersion`,
+      constraint: 'olderSchemaVersion',
+      message:
+        (fit.valid
+          ? `the data is valid ${type} schema version ${fit.version}, not version ${current}`
+          : `the data looks like ${type} schema version ${fit.version} rather than version ${current}`) +
+        `: send "schemaVersion": ${fit.version} (it is upcast on write) or the version ${current} shape (events/README.md)`,
+    },
+  ];
+}
+
+function required(parent: string, field: string): FieldError {
+  return { path: `${parent}.${field}`, constraint: 'isDefined', message: `${field} is required` };
+}
+
+function mustBe(path: string, constraint: string, what: string): FieldError {
+  return { path, constraint, message: `${path.slice(path.lastIndexOf('.') + 1)} must be ${what}` };
 }
 
 function unknownField(key: string, parent?: string): FieldError {
