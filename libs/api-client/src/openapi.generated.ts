@@ -4,5658 +4,4813 @@
  */
 
 export interface paths {
-  '/audit/access': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/audit/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The access audit: who read which history, lineage, verification or export, and when
+         * @description Records of the operations the caller’s agency takes part in, and global reads by its own agency, oldest first. Follow `next` (as `after`) until it is null.
+         *
+         *     Roles: auditor.
+         */
+        get: operations["AccessAuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The access audit: who read which history, lineage, verification or export, and when
-     * @description Records of the operations the caller’s agency takes part in, and global reads by its own agency, oldest first. Follow `next` (as `after`) until it is null.
-     *
-     *     Roles: auditor.
-     */
-    get: operations['AccessAuditController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the server takes the caller to be: subject, agency and roles from the token
+         * @description Roles: recorder, analyst, auditor, admin.
+         */
+        get: operations["PrincipalController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Who the server takes the caller to be: subject, agency and roles from the token
-     * @description Roles: recorder, analyst, auditor, admin.
-     */
-    get: operations['PrincipalController_me'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the overall status and each part’s report (statuses only with HEALTH_DETAILS=admin) */
+        get: operations["HealthController_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness: the overall status and each part’s report (statuses only with HEALTH_DETAILS=admin) */
-    get: operations['HealthController_health'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/details': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each part’s full report: the store’s kind, location and head; projections’ positions, lag and failures
+         * @description Roles: admin.
+         */
+        get: operations["HealthController_details"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Each part’s full report: the store’s kind, location and head; projections’ positions, lag and failures
-     * @description Roles: admin.
-     */
-    get: operations['HealthController_details'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An operation's events exactly as stored, with their full envelope
+         * @description Paginated by stream revision, forwards or backwards; `next.href` continues the same query. Each event carries occurredAt and recordedAt, recordedBy and agency, its revision, global position, prevHash and hash.
+         *
+         *     Roles: auditor.
+         */
+        get: operations["OperationHistoryController_events"];
+        put?: never;
+        /**
+         * Record one event or an atomic batch in an operation
+         * @description Each event is validated against its type (see the event schemas). Server-owned envelope fields (recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.
+         *
+         *     Roles: recorder.
+         */
+        post: operations["RecordEventsController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * An operation's events exactly as stored, with their full envelope
-     * @description Paginated by stream revision, forwards or backwards; `next.href` continues the same query. Each event carries occurredAt and recordedAt, recordedBy and agency, its revision, global position, prevHash and hash.
-     *
-     *     Roles: auditor.
-     */
-    get: operations['OperationHistoryController_events'];
-    put?: never;
-    /**
-     * Record one event or an atomic batch in an operation
-     * @description Each event is validated against its type (see the event schemas). Server-owned envelope fields (recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.
-     *
-     *     Roles: recorder.
-     */
-    post: operations['RecordEventsController_record'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/events/{eventId}/lineage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/events/{eventId}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The corrections and the retraction applying to an event, in the order recorded, with who and when
+         * @description Roles: auditor.
+         */
+        get: operations["OperationHistoryController_lineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The corrections and the retraction applying to an event, in the order recorded, with who and when
-     * @description Roles: auditor.
-     */
-    get: operations['OperationHistoryController_lineage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recompute the operation's hash chain
+         * @description 200 either way: `{ ok: true, events, head: { revision, hash } }`, or `{ ok: false, events, brokenAt: { revision, eventId, position, reason, expected, actual } }` naming the first broken link.
+         *
+         *     Roles: auditor.
+         */
+        get: operations["OperationHistoryController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Recompute the operation's hash chain
-     * @description 200 either way: `{ ok: true, events, head: { revision, hash } }`, or `{ ok: false, events, brokenAt: { revision, eventId, position, reason, expected, actual } }` naming the first broken link.
-     *
-     *     Roles: auditor.
-     */
-    get: operations['OperationHistoryController_verify'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Evidential export: the events as NDJSON, then the manifest as the last line
+         * @description Streamed (application/x-ndjson): one event per line (canonical JSON, revision order), then one line `{"manifest": {…}}` with counts by type, first/last position and recorded time, chain head, export time, exporter, software version and the SHA-256 of the event lines. Check it offline with `npm run cli -- verify-export <file>`. A response without the manifest line is incomplete.
+         *
+         *     Roles: auditor.
+         */
+        get: operations["OperationHistoryController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Evidential export: the events as NDJSON, then the manifest as the last line
-     * @description Streamed (application/x-ndjson): one event per line (canonical JSON, revision order), then one line `{"manifest": {…}}` with counts by type, first/last position and recorded time, chain head, export time, exporter, software version and the SHA-256 of the event lines. Check it offline with `npm run cli -- verify-export <file>`. A response without the manifest line is incomplete.
-     *
-     *     Roles: auditor.
-     */
-    get: operations['OperationHistoryController_export'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The global log from a position, filtered
+         * @description Events of the operations the caller’s agency takes part in, in commit order, exactly as stored. A page may hold fewer than `limit` events when filters are narrow (at most 10,000 events are examined per request): follow `next.href` until `next` is null; `examinedUpTo` is the cursor to poll from later.
+         *
+         *     Roles: auditor.
+         */
+        get: operations["LogHistoryController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The global log from a position, filtered
-     * @description Events of the operations the caller’s agency takes part in, in commit order, exactly as stored. A page may hold fewer than `limit` events when filters are narrow (at most 10,000 events are examined per request): follow `next.href` until `next` is null; `examinedUpTo` is the cursor to poll from later.
-     *
-     *     Roles: auditor.
-     */
-    get: operations['LogHistoryController_events'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/verify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recompute every operation’s hash chain in one pass over the log
+         * @description `{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. Heads are listed for the caller’s operations only; a break elsewhere is reported without naming its operation or event.
+         *
+         *     Roles: auditor.
+         */
+        get: operations["LogHistoryController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Recompute every operation’s hash chain in one pass over the log
-     * @description `{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. Heads are listed for the caller’s operations only; a break elsewhere is reported without naming its operation or event.
-     *
-     *     Roles: auditor.
-     */
-    get: operations['LogHistoryController_verify'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operations the caller’s agency takes part in
+         * @description Roles: recorder, analyst, auditor.
+         */
+        get: operations["PictureController_operations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The operations the caller’s agency takes part in
-     * @description Roles: recorder, analyst, auditor.
-     */
-    get: operations['PictureController_operations'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/picture': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/picture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The national picture across the operations the caller’s agency takes part in
+         * @description Stamped with the global position, event count and last recorded time it reflects.
+         *
+         *     Roles: analyst, auditor.
+         */
+        get: operations["PictureController_nationalPicture"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The national picture across the operations the caller’s agency takes part in
-     * @description Stamped with the global position, event count and last recorded time it reflects.
-     *
-     *     Roles: analyst, auditor.
-     */
-    get: operations['PictureController_nationalPicture'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/picture': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/picture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operational picture of one operation
+         * @description Arrests, charges, raids, intelligence by 3x5x2 grading and priority, disseminations, drugs by class and type, firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`.
+         *
+         *     Roles: analyst, auditor.
+         */
+        get: operations["PictureController_picture"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The operational picture of one operation
-     * @description Arrests, charges, raids, intelligence by 3x5x2 grading and priority, disseminations, drugs by class and type, firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`.
-     *
-     *     Roles: analyst, auditor.
-     */
-    get: operations['PictureController_picture'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/timeline': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operation’s timeline, by occurred time
+         * @description Entries in occurredAt order (ties by position). A corrected entry shows its current value and its history; a retracted one is marked, not removed. Follow `nextCursor` for the next page.
+         *
+         *     Roles: analyst, auditor.
+         */
+        get: operations["TimelineController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The operation’s timeline, by occurred time
-     * @description Entries in occurredAt order (ties by position). A corrected entry shows its current value and its history; a retracted one is marked, not removed. Follow `nextCursor` for the next page.
-     *
-     *     Roles: analyst, auditor.
-     */
-    get: operations['TimelineController_timeline'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/timeline/daily': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/timeline/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-day counts and seizure totals, with cumulative sums, for charts
+         * @description Roles: analyst, auditor.
+         */
+        get: operations["TimelineController_daily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Per-day counts and seizure totals, with cumulative sums, for charts
-     * @description Roles: analyst, auditor.
-     */
-    get: operations['TimelineController_daily'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/events/live': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/events/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every new event of the caller’s operations, pushed as Server-Sent Events
+         * @description `id:` is the global position. Reconnect with `Last-Event-ID` to resume with no gap and no duplicate. Without it the stream starts from now. A client too slow to keep up receives `event: overflow` and is disconnected.
+         *
+         *     Roles: analyst, auditor.
+         */
+        get: operations["LiveController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Every new event of the caller’s operations, pushed as Server-Sent Events
-     * @description `id:` is the global position. Reconnect with `Last-Event-ID` to resume with no gap and no duplicate. Without it the stream starts from now. A client too slow to keep up receives `event: overflow` and is disconnected.
-     *
-     *     Roles: analyst, auditor.
-     */
-    get: operations['LiveController_events'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/timeline/live': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/timeline/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Timeline entries of one operation as they are appended or changed (Server-Sent Events)
+         * @description Each message is `{ kind: "appended" | "changed", entry }` with `id:` = the global position of the event that caused it. Resumable with `Last-Event-ID`; heartbeats as comments.
+         *
+         *     Roles: analyst, auditor.
+         */
+        get: operations["LiveController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Timeline entries of one operation as they are appended or changed (Server-Sent Events)
-     * @description Each message is `{ kind: "appended" | "changed", entry }` with `id:` = the global position of the event that caused it. Resumable with `Last-Event-ID`; heartbeats as comments.
-     *
-     *     Roles: analyst, auditor.
-     */
-    get: operations['LiveController_timeline'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/operations/{operationId}/picture/live': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/operations/{operationId}/picture/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operation’s picture, pushed whenever it changes (Server-Sent Events)
+         * @description The current picture at once, then the latest picture after each change, coalesced: a slow client gets the newest state, not a backlog. `id:` is the position the picture reflects.
+         *
+         *     Roles: analyst, auditor.
+         */
+        get: operations["LiveController_picture"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The operation’s picture, pushed whenever it changes (Server-Sent Events)
-     * @description The current picture at once, then the latest picture after each change, coalesced: a slow client gets the newest state, not a backlog. `id:` is the position the picture reflects.
-     *
-     *     Roles: analyst, auditor.
-     */
-    get: operations['LiveController_picture'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/projections/{name}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/projections/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A projection’s status: position, events, rebuilding, the last rebuild’s outcome, any failure
+         * @description Roles: admin.
+         */
+        get: operations["ProjectionsController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A projection’s status: position, events, rebuilding, the last rebuild’s outcome, any failure
-     * @description Roles: admin.
-     */
-    get: operations['ProjectionsController_status'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/projections/{name}/rebuild': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/projections/{name}/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild a projection from position 0; queries keep the old state until the swap
+         * @description Answers 202 with the projection’s status and a Location to follow (`rebuilding: true` until the swap; `lastRebuild` then tells how it ended). A rebuild already under way is joined. A rebuild that fails leaves the old state in place and is reported in `lastRebuild.error`.
+         *
+         *     Roles: admin.
+         */
+        post: operations["ProjectionsController_rebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Rebuild a projection from position 0; queries keep the old state until the swap
-     * @description Answers 202 with the projection’s status and a Location to follow (`rebuilding: true` until the swap; `lastRebuild` then tells how it ended). A rebuild already under way is joined. A rebuild that fails leaves the old state in place and is reported in `lastRebuild.error`.
-     *
-     *     Roles: admin.
-     */
-    post: operations['ProjectionsController_rebuild'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics: requests, events applied, projection position and lag, live clients
+         * @description Roles: admin.
+         */
+        get: operations["MetricsController_render"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Prometheus metrics: requests, events applied, projection position and lag, live clients
-     * @description Roles: admin.
-     */
-    get: operations['MetricsController_render'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/docs-json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/docs-json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI document, as JSON */
+        get: operations["OpenApi_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** This OpenAPI document, as JSON */
-    get: operations['OpenApi_json'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/docs-yaml': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/docs-yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI document, as YAML */
+        get: operations["OpenApi_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** This OpenAPI document, as YAML */
-    get: operations['OpenApi_yaml'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    RecordedEventDto: {
-      /** Format: uuid */
-      eventId: string;
-      /** @example SeizureRecorded */
-      type: string;
-      /**
-       * @description Revision of the event in its operation (0 for the first)
-       * @example 7
-       */
-      streamRevision: number;
-      /**
-       * @description Global position in the log (for read-your-writes: minPosition)
-       * @example 1042
-       */
-      position: string;
-    };
-    RecordEventsResponseDto: {
-      /** @example venetic */
-      operationId: string;
-      /**
-       * @description The operation's revision after the write; also the ETag
-       * @example 7
-       */
-      streamRevision: number;
-      /**
-       * @description Global position of the last event written
-       * @example 1042
-       */
-      position: string;
-      events: components['schemas']['RecordedEventDto'][];
-      /** @description True when an identical earlier request had already recorded everything (status 200) */
-      replayed: boolean;
-    };
-    AgencyJoinedV1: {
-      /** @enum {string} */
-      agency:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      localOperationName?: string;
-      /** @enum {string} */
-      region:
-        | 'national'
-        | 'north-east'
-        | 'north-west'
-        | 'yorkshire-and-humber'
-        | 'east-midlands'
-        | 'west-midlands'
-        | 'eastern'
-        | 'london'
-        | 'south-east'
-        | 'south-west'
-        | 'wales'
-        | 'scotland'
-        | 'northern-ireland';
-    };
-    ArrestMadeV1: {
-      arrestId: string;
-      subjectId: string;
-      suspectedOffences: (
-        | 'conspiracy-to-supply-class-a'
-        | 'conspiracy-to-supply-class-b'
-        | 'conspiracy-to-supply-class-c'
-        | 'possession-with-intent-to-supply'
-        | 'being-concerned-in-supply'
-        | 'importation-of-controlled-drugs'
-        | 'production-of-cannabis'
-        | 'possession-of-controlled-drug'
-        | 'possession-of-prohibited-firearm'
-        | 'possession-of-firearm-with-intent'
-        | 'possession-of-ammunition'
-        | 'money-laundering'
-        | 'conspiracy-to-murder'
-        | 'conspiracy-to-kidnap'
-        | 'blackmail'
-        | 'participating-in-activities-of-ocg'
-      )[];
-      raidId?: string;
-      /** @enum {string} */
-      force:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      postcodeDistrict?: string;
-    };
-    CashSeizureLineV1: {
-      amountPence: number;
-      /** @enum {string} */
-      power: 'poca-s294' | 'pace-s19' | 'pace-s22';
-    };
-    ChargeBroughtV1: {
-      arrestId: string;
-      offences: (
-        | 'conspiracy-to-supply-class-a'
-        | 'conspiracy-to-supply-class-b'
-        | 'conspiracy-to-supply-class-c'
-        | 'possession-with-intent-to-supply'
-        | 'being-concerned-in-supply'
-        | 'importation-of-controlled-drugs'
-        | 'production-of-cannabis'
-        | 'possession-of-controlled-drug'
-        | 'possession-of-prohibited-firearm'
-        | 'possession-of-firearm-with-intent'
-        | 'possession-of-ammunition'
-        | 'money-laundering'
-        | 'conspiracy-to-murder'
-        | 'conspiracy-to-kidnap'
-        | 'blackmail'
-        | 'participating-in-activities-of-ocg'
-      )[];
-      /** @enum {string} */
-      decidedBy: 'police' | 'cps';
-      remandedInCustody: boolean;
-    };
-    DrugPurityV1: {
-      /** @enum {string} */
-      testStatus: 'untested' | 'presumptive' | 'laboratory';
-      percent?: number;
-    };
-    DrugSeizureLineV1: {
-      /** @enum {string} */
-      drugType:
-        | 'heroin'
-        | 'cocaine'
-        | 'crack-cocaine'
-        | 'mdma'
-        | 'lsd'
-        | 'methamphetamine'
-        | 'magic-mushrooms'
-        | 'cannabis'
-        | 'cannabis-resin'
-        | 'ketamine'
-        | 'amphetamine'
-        | 'synthetic-cannabinoids'
-        | 'etizolam'
-        | 'diazepam'
-        | 'ghb'
-        | 'anabolic-steroids';
-      quantity: number;
-      /** @enum {string} */
-      unit: 'kg' | 'doses' | 'plants';
-      purity: components['schemas']['DrugPurityV1'];
-      description?: string;
-    } & (unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown);
-    EncryptionCrackedV1: {
-      /** @enum {string} */
-      platform: 'EncroChat' | 'Sky ECC' | 'ANOM' | 'Exclu' | 'Ghost' | 'other';
-      by: (
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI'
-        | 'FR-GN'
-        | 'FR-C3N'
-        | 'FR-JUNALCO'
-        | 'NL-POLITIE'
-        | 'NL-OM'
-        | 'EUROPOL'
-        | 'EUROJUST'
-        | 'JIT-FR-NL'
-      )[];
-      methodSummary: string;
-      legalBasisRef: string;
-    };
-    EventCorrectedV1: {
-      /** Format: uuid */
-      correctsEventId: string;
-      /** @enum {string} */
-      correctedType:
-        | 'OperationLaunched'
-        | 'AgencyJoined'
-        | 'EncryptionCracked'
-        | 'IntelligenceReceived'
-        | 'IntelligenceDisseminated'
-        | 'OrganisedCrimeGroupIdentified'
-        | 'RaidConducted'
-        | 'ArrestMade'
-        | 'ChargeBrought'
-        | 'SeizureRecorded'
-        | 'ThreatToLifeMitigated';
-      replacement: Record<string, never>;
-      reason: string;
-    } & (unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown &
-      unknown);
-    EventRetractedV1: {
-      /** Format: uuid */
-      retractsEventId: string;
-      /** @enum {string} */
-      reason: 'did-not-occur' | 'duplicate' | 'entered-in-error';
-      note?: string;
-    };
-    FirearmSeizureLineV1: {
-      /** @enum {string} */
-      category: 's5-prohibited' | 's1' | 's2-shotgun' | 'air-weapon' | 'converted';
-      count: number;
-      rounds: number;
-      description?: string;
-    };
-    IntelligenceDisseminatedV1: {
-      reportRef: string;
-      /** @enum {string} */
-      toAgency:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      sanitised: boolean;
-    };
-    IntelligenceGradingV2: {
-      /** @enum {number} */
-      source: 1 | 2 | 3;
-      /** @enum {string} */
-      intelligence: 'A' | 'B' | 'C' | 'D' | 'E';
-      /** @enum {string} */
-      handling: 'P' | 'C';
-      conditions?: string;
-    };
-    IntelligenceReceivedV1: {
-      reportRef: string;
-      /** @enum {string} */
-      fromAgency:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI'
-        | 'FR-GN'
-        | 'FR-C3N'
-        | 'FR-JUNALCO'
-        | 'NL-POLITIE'
-        | 'NL-OM'
-        | 'EUROPOL'
-        | 'EUROJUST'
-        | 'JIT-FR-NL';
-      grading: string;
-      handlingConditions?: string;
-      /** @enum {string} */
-      priority: 'HIGH' | 'MEDIUM' | 'LOW';
-      threatToLife: boolean;
-      subjects: string[];
-      /** @enum {string} */
-      region:
-        | 'national'
-        | 'north-east'
-        | 'north-west'
-        | 'yorkshire-and-humber'
-        | 'east-midlands'
-        | 'west-midlands'
-        | 'eastern'
-        | 'london'
-        | 'south-east'
-        | 'south-west'
-        | 'wales'
-        | 'scotland'
-        | 'northern-ireland';
-    } & (unknown & unknown);
-    IntelligenceReceivedV2: {
-      reportRef: string;
-      /** @enum {string} */
-      fromAgency:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI'
-        | 'FR-GN'
-        | 'FR-C3N'
-        | 'FR-JUNALCO'
-        | 'NL-POLITIE'
-        | 'NL-OM'
-        | 'EUROPOL'
-        | 'EUROJUST'
-        | 'JIT-FR-NL';
-      grading: components['schemas']['IntelligenceGradingV2'];
-      /** @enum {string} */
-      priority: 'HIGH' | 'MEDIUM' | 'LOW';
-      threatToLife: boolean;
-      subjects: string[];
-      /** @enum {string} */
-      region:
-        | 'national'
-        | 'north-east'
-        | 'north-west'
-        | 'yorkshire-and-humber'
-        | 'east-midlands'
-        | 'west-midlands'
-        | 'eastern'
-        | 'london'
-        | 'south-east'
-        | 'south-west'
-        | 'wales'
-        | 'scotland'
-        | 'northern-ireland';
-    };
-    OperationClosedV1: {
-      reason: string;
-    };
-    OperationLaunchedV1: {
-      codename: string;
-      /** @enum {string} */
-      leadAgency:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      /** Format: date-time */
-      startedAt: string;
-      description: string;
-    };
-    OperationalPhaseEndedV1: {
-      reason: string;
-    };
-    OrganisedCrimeGroupIdentifiedV1: {
-      ocgId: string;
-      codename: string;
-      /** @enum {string} */
-      leadForce:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      /** @enum {string} */
-      band: 'high' | 'medium' | 'low';
-      threatScore: number;
-      activities: (
-        | 'drug-supply'
-        | 'drug-importation'
-        | 'firearms'
-        | 'money-laundering'
-        | 'violence'
-        | 'kidnap'
-        | 'modern-slavery'
-        | 'organised-immigration-crime'
-        | 'fraud'
-        | 'cyber'
-      )[];
-    };
-    OtherSeizureLineV1: {
-      /** @enum {string} */
-      kind:
-        | 'vehicle'
-        | 'watch'
-        | 'jewellery'
-        | 'encrypted-handset'
-        | 'mobile-phone'
-        | 'document'
-        | 'cryptocurrency-wallet'
-        | 'drug-paraphernalia'
-        | 'other';
-      count: number;
-      description: string;
-      estimatedValuePence?: number;
-    };
-    RaidConductedV1: {
-      raidId: string;
-      /** @enum {string} */
-      force:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      postcodeDistrict: string;
-      /** @enum {string} */
-      legalPower:
-        | 'pace-s8-warrant'
-        | 'pace-s17'
-        | 'pace-s18'
-        | 'pace-s32'
-        | 'mda-s23-warrant'
-        | 'firearms-act-s46-warrant'
-        | 'poca-s352-warrant';
-      /** Format: date-time */
-      startedAt: string;
-      /** Format: date-time */
-      endedAt: string;
-      officers: number;
-      ocgId?: string;
-      intelligenceRefs?: string[];
-    };
-    SeizureRecordedV1:
-      | {
-          seizureId: string;
-          raidId?: string;
-          /** @enum {string} */
-          seizedBy:
-            | 'NCA'
-            | 'HMRC'
-            | 'BTP'
-            | 'NWROCU'
-            | 'NEROCU'
-            | 'YHROCU'
-            | 'EMSOU'
-            | 'WMROCU'
-            | 'ERSOU'
-            | 'SEROCU'
-            | 'SWROCU'
-            | 'TARIAN'
-            | 'ASP'
-            | 'BDP'
-            | 'CAMBS'
-            | 'CHESH'
-            | 'COLP'
-            | 'CLEV'
-            | 'CUMB'
-            | 'DERBY'
-            | 'DCP'
-            | 'DORSET'
-            | 'DURHAM'
-            | 'DPP'
-            | 'ESSEX'
-            | 'GLOS'
-            | 'GMP'
-            | 'GWENT'
-            | 'HAMPS'
-            | 'HERTS'
-            | 'HUMBS'
-            | 'KENT'
-            | 'LANCS'
-            | 'LEICS'
-            | 'LINCS'
-            | 'MERPOL'
-            | 'MPS'
-            | 'NORF'
-            | 'NWP'
-            | 'NYP'
-            | 'NHANTS'
-            | 'NBRIA'
-            | 'NOTTS'
-            | 'SWP'
-            | 'SYP'
-            | 'STAFFS'
-            | 'SUFF'
-            | 'SURREY'
-            | 'SUSSEX'
-            | 'TVP'
-            | 'WARKS'
-            | 'WMERC'
-            | 'WMP'
-            | 'WYP'
-            | 'WILTS'
-            | 'PSOS'
-            | 'PSNI';
-          postcodeDistrict: string;
-          drugs?: components['schemas']['DrugSeizureLineV1'][];
-          firearms?: components['schemas']['FirearmSeizureLineV1'][];
-          cash?: components['schemas']['CashSeizureLineV1'][];
-          other?: components['schemas']['OtherSeizureLineV1'][];
-        }
-      | unknown
-      | unknown
-      | unknown
-      | unknown;
-    ThreatToLifeMitigatedV1: {
-      ttlId: string;
-      /** @enum {string} */
-      action: 'warning-notice' | 'disruption-notice' | 'arrest' | 'relocation' | 'safeguarding' | 'other';
-      /** @enum {string} */
-      force:
-        | 'NCA'
-        | 'HMRC'
-        | 'BTP'
-        | 'NWROCU'
-        | 'NEROCU'
-        | 'YHROCU'
-        | 'EMSOU'
-        | 'WMROCU'
-        | 'ERSOU'
-        | 'SEROCU'
-        | 'SWROCU'
-        | 'TARIAN'
-        | 'ASP'
-        | 'BDP'
-        | 'CAMBS'
-        | 'CHESH'
-        | 'COLP'
-        | 'CLEV'
-        | 'CUMB'
-        | 'DERBY'
-        | 'DCP'
-        | 'DORSET'
-        | 'DURHAM'
-        | 'DPP'
-        | 'ESSEX'
-        | 'GLOS'
-        | 'GMP'
-        | 'GWENT'
-        | 'HAMPS'
-        | 'HERTS'
-        | 'HUMBS'
-        | 'KENT'
-        | 'LANCS'
-        | 'LEICS'
-        | 'LINCS'
-        | 'MERPOL'
-        | 'MPS'
-        | 'NORF'
-        | 'NWP'
-        | 'NYP'
-        | 'NHANTS'
-        | 'NBRIA'
-        | 'NOTTS'
-        | 'SWP'
-        | 'SYP'
-        | 'STAFFS'
-        | 'SUFF'
-        | 'SURREY'
-        | 'SUSSEX'
-        | 'TVP'
-        | 'WARKS'
-        | 'WMERC'
-        | 'WMP'
-        | 'WYP'
-        | 'WILTS'
-        | 'PSOS'
-        | 'PSNI';
-      reportRef?: string;
-    };
-    /**
-     * OperationLaunched v1
-     * @description The operation begins; first event of its stream.
-     */
-    RecordOperationLaunched: {
-      /** @constant */
-      type: 'OperationLaunched';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['OperationLaunchedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * AgencyJoined v1
-     * @description A UK agency joins the operation and may then record events.
-     */
-    RecordAgencyJoined: {
-      /** @constant */
-      type: 'AgencyJoined';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['AgencyJoinedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * EncryptionCracked v1
-     * @description Partners overcame the encryption of a communication platform.
-     */
-    RecordEncryptionCracked: {
-      /** @constant */
-      type: 'EncryptionCracked';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['EncryptionCrackedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * IntelligenceReceived v1
-     * @description An intelligence report, graded 3x5x2, reached the operation. (schema version 1, upcast to 2 on write)
-     */
-    RecordIntelligenceReceivedV1: {
-      /** @constant */
-      type: 'IntelligenceReceived';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['IntelligenceReceivedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL-SENSITIVE
-       * @default OFFICIAL-SENSITIVE
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * IntelligenceReceived v2
-     * @description An intelligence report, graded 3x5x2, reached the operation.
-     */
-    RecordIntelligenceReceived: {
-      /** @constant */
-      type: 'IntelligenceReceived';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 2
-       * @constant
-       */
-      schemaVersion: 2;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['IntelligenceReceivedV2'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL-SENSITIVE
-       * @default OFFICIAL-SENSITIVE
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * IntelligenceDisseminated v1
-     * @description A received intelligence report was passed on to another agency.
-     */
-    RecordIntelligenceDisseminated: {
-      /** @constant */
-      type: 'IntelligenceDisseminated';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['IntelligenceDisseminatedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL-SENSITIVE
-       * @default OFFICIAL-SENSITIVE
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * OrganisedCrimeGroupIdentified v1
-     * @description An organised crime group was identified and mapped.
-     */
-    RecordOrganisedCrimeGroupIdentified: {
-      /** @constant */
-      type: 'OrganisedCrimeGroupIdentified';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['OrganisedCrimeGroupIdentifiedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL-SENSITIVE
-       * @default OFFICIAL-SENSITIVE
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * RaidConducted v1
-     * @description Premises were entered and searched under a legal power.
-     */
-    RecordRaidConducted: {
-      /** @constant */
-      type: 'RaidConducted';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['RaidConductedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * ArrestMade v1
-     * @description A person was arrested.
-     */
-    RecordArrestMade: {
-      /** @constant */
-      type: 'ArrestMade';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['ArrestMadeV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * ChargeBrought v1
-     * @description The charging decision for an arrest.
-     */
-    RecordChargeBrought: {
-      /** @constant */
-      type: 'ChargeBrought';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['ChargeBroughtV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * SeizureRecorded v1
-     * @description Drugs, firearms, cash or other property were seized.
-     */
-    RecordSeizureRecorded: {
-      /** @constant */
-      type: 'SeizureRecorded';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['SeizureRecordedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * ThreatToLifeMitigated v1
-     * @description Action was taken against a threat to life.
-     */
-    RecordThreatToLifeMitigated: {
-      /** @constant */
-      type: 'ThreatToLifeMitigated';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['ThreatToLifeMitigatedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL-SENSITIVE
-       * @default OFFICIAL-SENSITIVE
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * EventCorrected v1
-     * @description An earlier event's data is replaced.
-     */
-    RecordEventCorrected: {
-      /** @constant */
-      type: 'EventCorrected';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['EventCorrectedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * EventRetracted v1
-     * @description An earlier event is withdrawn.
-     */
-    RecordEventRetracted: {
-      /** @constant */
-      type: 'EventRetracted';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['EventRetractedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * OperationalPhaseEnded v1
-     * @description No more raids, arrests or seizures.
-     */
-    RecordOperationalPhaseEnded: {
-      /** @constant */
-      type: 'OperationalPhaseEnded';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['OperationalPhaseEndedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    /**
-     * OperationClosed v1
-     * @description The operation is closed: only corrections and charges follow.
-     */
-    RecordOperationClosed: {
-      /** @constant */
-      type: 'OperationClosed';
-      /**
-       * Format: uuid
-       * @description Client-chosen id: re-sending it is an idempotent retry
-       */
-      eventId?: string;
-      /**
-       * @description Version of the data; the current one when left out
-       * @default 1
-       * @constant
-       */
-      schemaVersion: 1;
-      /**
-       * Format: date-time
-       * @description UTC; not in the future
-       * @example 2020-06-13T05:30:00Z
-       */
-      occurredAt: string;
-      data: components['schemas']['OperationClosedV1'];
-      /** @description Defaults to the request's X-Correlation-Id */
-      correlationId?: string;
-      /**
-       * Format: uuid
-       * @description The event that caused this one
-       */
-      causationId?: string;
-      /**
-       * @description At least OFFICIAL
-       * @default OFFICIAL
-       * @enum {string}
-       */
-      classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    };
-    RecordEventsRequest: {
-      /** @description Recorded atomically, in this order: all or none. Each event is one of the catalogue's (type, schemaVersion) pairs; an older version names its schemaVersion. */
-      events: (
-        | components['schemas']['RecordOperationLaunched']
-        | components['schemas']['RecordAgencyJoined']
-        | components['schemas']['RecordEncryptionCracked']
-        | components['schemas']['RecordIntelligenceReceivedV1']
-        | components['schemas']['RecordIntelligenceReceived']
-        | components['schemas']['RecordIntelligenceDisseminated']
-        | components['schemas']['RecordOrganisedCrimeGroupIdentified']
-        | components['schemas']['RecordRaidConducted']
-        | components['schemas']['RecordArrestMade']
-        | components['schemas']['RecordChargeBrought']
-        | components['schemas']['RecordSeizureRecorded']
-        | components['schemas']['RecordThreatToLifeMitigated']
-        | components['schemas']['RecordEventCorrected']
-        | components['schemas']['RecordEventRetracted']
-        | components['schemas']['RecordOperationalPhaseEnded']
-        | components['schemas']['RecordOperationClosed']
-      )[];
-      /** @description The revision the client last saw (-1: no event yet); a mismatch is 409. Same as If-Match. */
-      expectedRevision?: number;
-    };
-    AccessAuditPage: {
-      records: components['schemas']['StoredAccessRecord'][];
-      /** @description Pass as `after` to continue (the page was full, or the scan cap reached); null at the end of the audit. */
-      next: number | null;
-    };
-    /** @description GET /audit/access. */
-    AccessAuditRecords: components['schemas']['AccessAuditPage'];
-    /** @description One recorded access: who read what, when, and whether it was granted. */
-    AccessRecord: {
-      subject: string;
-      agency: string;
-      roles: string[];
-      /** @description What was done, e.g. `history.read`, `export.download`. */
-      action: string;
-      method: string;
-      path: string;
-      /** @description The operation concerned, or null for global reads. */
-      operationId: string | null;
-      /** @enum {string} */
-      outcome: 'granted' | 'denied';
-      correlationId: string | null;
-      /** @description ISO 8601, server clock. */
-      at: string;
-    };
-    /** @description Who changed an entry, when, and from which event. */
-    Amendment: {
-      eventId: string;
-      position: string;
-      occurredAt: string;
-      recordedAt: string;
-      recordedBy: string;
-      agency: string;
-    };
-    /** @description The first broken link of a chain, naming the event where verification failed. */
-    ChainBreak: {
-      /** @description The operation (for a log-level break at an event outside operation streams: that stream's name). */
-      operationId: string;
-      /** @description Where the store (or the export file) places the event in its stream. */
-      revision: number;
-      eventId: string;
-      /** @description Global position, as `formatPosition` writes it. */
-      position: string;
-      reason: components['schemas']['ChainBreakReason'];
-      /** @description What the chain required at this link (a revision, a hash, an operation id). */
-      expected: string | number;
-      /** @description What the event holds instead. */
-      actual: string | number | null;
-    };
-    /**
-     * @description Why a link of a chain is broken, checked in this order for each event:
-     *     - `malformed-envelope`: the stored envelope lacks a well-formed `hash`, `prevHash` or `streamRevision`;
-     *     - `operation-mismatch`: the envelope names another operation than the stream holding it;
-     *     - `revision-gap`: the stream skips revisions here (an event before it is missing);
-     *     - `revision-out-of-order`: a revision repeats or goes backwards;
-     *     - `revision-mismatch`: the sealed `streamRevision` differs from the revision the store gives the event;
-     *     - `prev-hash-mismatch`: `prevHash` is not the hash of the event before it in the stream;
-     *     - `hash-mismatch`: the event's content no longer hashes to its sealed `hash`.
-     *     - `position-out-of-order`: (whole log) global positions do not strictly increase.
-     *     - `position-gap`: (whole log, embedded store) a position is missing before this event: an event was removed.
-     *     - `unreadable-event`: the store cannot read the event at all (its stored JSON or row is damaged);   what cannot be read is reported as `unknown`.
-     * @enum {string}
-     */
-    ChainBreakReason:
-      | 'malformed-envelope'
-      | 'operation-mismatch'
-      | 'revision-gap'
-      | 'revision-out-of-order'
-      | 'revision-mismatch'
-      | 'prev-hash-mismatch'
-      | 'hash-mismatch'
-      | 'position-out-of-order'
-      | 'position-gap'
-      | 'unreadable-event';
-    ChainHead: {
-      revision: number;
-      hash: string;
-    };
-    /** @enum {string} */
-    Classification: 'OFFICIAL' | 'OFFICIAL-SENSITIVE';
-    /** @description GET /auth/me. */
-    CurrentPrincipal: components['schemas']['Principal'];
-    DailyPoint: {
-      /** @description UTC day of occurrence, `YYYY-MM-DD`. */
-      date: string;
-      events: number;
-      byType: {
-        [key: string]: number;
-      };
-      seizures: components['schemas']['SeizureTotals'];
-      /** @description Running totals up to and including this day. */
-      cumulative: {
-        events: number;
-        byType: {
-          [key: string]: number;
+    schemas: {
+        RecordedEventDto: {
+            /** Format: uuid */
+            eventId: string;
+            /** @example SeizureRecorded */
+            type: string;
+            /**
+             * @description Revision of the event in its operation (0 for the first)
+             * @example 7
+             */
+            streamRevision: number;
+            /**
+             * @description Global position in the log (for read-your-writes: minPosition)
+             * @example 1042
+             */
+            position: string;
         };
-        seizures: components['schemas']['SeizureTotals'];
-      };
-    };
-    DailySeries: {
-      operationId: string;
-      asOf: components['schemas']['PictureAsOf'];
-      days: components['schemas']['DailyPoint'][];
-    };
-    /** @description Drug amounts by unit: kg as a decimal, doses and plants as counts. Units with nothing seized are 0. */
-    DrugAmounts: {
-      kg: number;
-      doses: number;
-      plants: number;
-    };
-    /** @description One version of an entry's data, oldest first. */
-    EntryVersion: {
-      version: number;
-      /** @enum {string} */
-      kind: 'recorded' | 'corrected';
-      eventId: string;
-      position: string;
-      recordedAt: string;
-      recordedBy: string;
-      agency: string;
-      reason: string | null;
-      data: components['schemas']['JsonObject'];
-    };
-    /** @description The envelope every stored event carries beside its type-specific `data` (DESIGN.md §3). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body. */
-    EventEnvelope: {
-      schemaVersion: number;
-      /** @description The operation (stream `operation-<operationId>`) the event belongs to. */
-      operationId: string;
-      /** @description Business time asserted by the client (ISO 8601, UTC). Never in the future. */
-      occurredAt: string;
-      /** @description When the server accepted the event for storage (ISO 8601, UTC). */
-      recordedAt: string;
-      /** @description The authenticated principal who recorded it. */
-      recordedBy: string;
-      /** @description The principal's agency code, e.g. `NCA`, `NWP`. */
-      agency: string;
-      correlationId: string;
-      /** @description The event (id) that caused this one, if any. */
-      causationId: string | null;
-      classification: components['schemas']['Classification'];
-      /** @description Revision of the event in its stream; sealed into the hash so gaps are detectable. */
-      streamRevision: number;
-      /** @description Hash of the previous event of the same stream, or GENESIS_HASH. */
-      prevHash: string;
-      /** @description SHA-256 (hex) of the canonical form of the event (see libs/integrity). */
-      hash: string;
-    };
-    EventLineage: {
-      operationId: string;
-      /** @description The event exactly as originally recorded. */
-      event: components['schemas']['TimelineEvent'];
-      /**
-       * @description `retracted` wins over `corrected`: a retracted event no longer counts, whatever its corrections.
-       * @enum {string}
-       */
-      status: 'as-recorded' | 'corrected' | 'retracted';
-      /** @description The data as corrected: the latest correction's replacement, or the original data. */
-      currentData: components['schemas']['JsonObject'];
-      /** @description Every correction and the retraction applying to the event, in the order they were recorded. */
-      changes: components['schemas']['LineageChange'][];
-    };
-    /** @description GET /health and GET /health/details. */
-    Health: {
-      /**
-       * @description `down` (answered with 503) when any part is down, `degraded` when any part is.
-       * @enum {string}
-       */
-      status: 'up' | 'degraded' | 'down';
-    } & {
-      [key: string]: components['schemas']['HealthReport'] | ('up' | 'degraded' | 'down');
-    };
-    /** @description What a part of the system reports about itself in GET /health. */
-    HealthReport: {
-      /**
-       * @description `down` makes the whole service report `down` (HTTP 503).
-       * @enum {string}
-       */
-      status: 'up' | 'degraded' | 'down';
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description A JSON object: event data, whose schema per type and version is in the event catalogue */
-    JsonObject: Record<string, never>;
-    /** @description GET /operations/{operationId}/events/{eventId}/lineage. */
-    Lineage: components['schemas']['EventLineage'];
-    LineageChange: components['schemas']['LineageCorrection'] | components['schemas']['LineageRetraction'];
-    LineageCorrection: {
-      /** @description The EventCorrected / EventRetracted event. */
-      eventId: string;
-      streamRevision: number;
-      position: string;
-      occurredAt: string;
-      recordedAt: string;
-      recordedBy: string;
-      agency: string;
-      /** @constant */
-      kind: 'correction';
-      reason: string;
-      /** @description The data that replaced the event's data from this correction on. */
-      replacement: components['schemas']['JsonObject'];
-    };
-    LineageRetraction: {
-      /** @description The EventCorrected / EventRetracted event. */
-      eventId: string;
-      streamRevision: number;
-      position: string;
-      occurredAt: string;
-      recordedAt: string;
-      recordedBy: string;
-      agency: string;
-      /** @constant */
-      kind: 'retraction';
-      reason: string;
-      note: string | null;
-    };
-    /** @description `event: overflow` and `event: error` of a live feed: why it ends and where to resume. */
-    LiveFeedNotice: {
-      /** @description `live.client-too-slow` for an overflow; for an error, the failure's code. */
-      code: string;
-      message: string;
-      /** @description The last id sent: reconnect with it as Last-Event-ID. Null when nothing was sent. */
-      lastEventId: string | null;
-    };
-    LogHistoryPage: {
-      events: components['schemas']['TimelineEvent'][];
-      /** @description Position up to which the log was examined (the cursor to resume polling from); null when nothing was examined. */
-      examinedUpTo: string | null;
-      /** @description Present while the log continues: a page may hold fewer events than `limit` when filters are narrow. */
-      next: {
-        after: string;
-        href: string;
-      } | null;
-    };
-    /** @description GET /events. */
-    LogPage: components['schemas']['LogHistoryPage'];
-    LogVerification:
-      | {
-          /** @constant */
-          ok: true;
-          events: number;
-          /** @description Every operation stream's head, ordered by operation id. */
-          streams: components['schemas']['StreamHead'][];
-          /** @description Position of the last event verified, or null for an empty log. */
-          lastPosition: string | null;
-        }
-      | {
-          /** @constant */
-          ok: false;
-          events: number;
-          brokenAt: components['schemas']['ChainBreak'];
+        RecordEventsResponseDto: {
+            /** @example venetic */
+            operationId: string;
+            /**
+             * @description The operation's revision after the write; also the ETag
+             * @example 7
+             */
+            streamRevision: number;
+            /**
+             * @description Global position of the last event written
+             * @example 1042
+             */
+            position: string;
+            events: components["schemas"]["RecordedEventDto"][];
+            /** @description True when an identical earlier request had already recorded everything (status 200) */
+            replayed: boolean;
         };
-    /** @description GET /verify. A break outside the caller's operations is reported without naming its operation or event. */
-    LogVerificationResult:
-      | components['schemas']['LogVerification']
-      | {
-          /** @constant */
-          ok: false;
-          events: number;
-          brokenAt: components['schemas']['VisibleChainBreak'];
+        AgencyJoinedV1: {
+            /** @enum {string} */
+            agency: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            localOperationName?: string;
+            /** @enum {string} */
+            region: "national" | "north-east" | "north-west" | "yorkshire-and-humber" | "east-midlands" | "west-midlands" | "eastern" | "london" | "south-east" | "south-west" | "wales" | "scotland" | "northern-ireland";
         };
-    /** @description GET /picture. */
-    NationalPicture: components['schemas']['NationalPictureView'];
-    NationalPictureView: {
-      /** @constant */
-      scope: 'national';
-      operations: {
-        operationId: string;
-        codename: string | null;
-        status: string;
-        eventCount: number;
-      }[];
-      asOf: components['schemas']['PictureAsOf'];
-      totals: components['schemas']['PictureTotals'];
-      byAgency: {
-        [key: string]: components['schemas']['PictureTotals'];
-      };
-      byRegion: {
-        [key: string]: components['schemas']['PictureTotals'];
-      };
-    };
-    /** @description GET /operations/{operationId}/events. */
-    OperationHistoryPage: components['schemas']['StreamHistoryPage'];
-    /** @description GET /operations. */
-    OperationList: {
-      operations: {
-        operationId: string;
-        codename: string | null;
-        status: string;
-        eventCount: number;
-      }[];
-    };
-    /** @description GET /operations/{operationId}/verify: 200 whether the chain holds or not. */
-    OperationVerification: components['schemas']['StreamVerification'];
-    /** @description GET /operations/{operationId}/picture, and each message of its live feed. */
-    OperationalPicture: components['schemas']['OperationalPictureView'];
-    OperationalPictureView: {
-      /** @constant */
-      scope: 'operation';
-      operationId: string;
-      operation: {
-        codename: string | null;
-        leadAgency: string | null;
-        startedAt: string | null;
-        description: string | null;
+        ArrestMadeV1: {
+            arrestId: string;
+            subjectId: string;
+            suspectedOffences: ("conspiracy-to-supply-class-a" | "conspiracy-to-supply-class-b" | "conspiracy-to-supply-class-c" | "possession-with-intent-to-supply" | "being-concerned-in-supply" | "importation-of-controlled-drugs" | "production-of-cannabis" | "possession-of-controlled-drug" | "possession-of-prohibited-firearm" | "possession-of-firearm-with-intent" | "possession-of-ammunition" | "money-laundering" | "conspiracy-to-murder" | "conspiracy-to-kidnap" | "blackmail" | "participating-in-activities-of-ocg")[];
+            raidId?: string;
+            /** @enum {string} */
+            force: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            postcodeDistrict?: string;
+        };
+        CashSeizureLineV1: {
+            amountPence: number;
+            /** @enum {string} */
+            power: "poca-s294" | "pace-s19" | "pace-s22";
+        };
+        ChargeBroughtV1: {
+            arrestId: string;
+            offences: ("conspiracy-to-supply-class-a" | "conspiracy-to-supply-class-b" | "conspiracy-to-supply-class-c" | "possession-with-intent-to-supply" | "being-concerned-in-supply" | "importation-of-controlled-drugs" | "production-of-cannabis" | "possession-of-controlled-drug" | "possession-of-prohibited-firearm" | "possession-of-firearm-with-intent" | "possession-of-ammunition" | "money-laundering" | "conspiracy-to-murder" | "conspiracy-to-kidnap" | "blackmail" | "participating-in-activities-of-ocg")[];
+            /** @enum {string} */
+            decidedBy: "police" | "cps";
+            remandedInCustody: boolean;
+        };
+        DrugPurityV1: {
+            /** @enum {string} */
+            testStatus: "untested" | "presumptive" | "laboratory";
+            percent?: number;
+        };
+        DrugSeizureLineV1: {
+            /** @enum {string} */
+            drugType: "heroin" | "cocaine" | "crack-cocaine" | "mdma" | "lsd" | "methamphetamine" | "magic-mushrooms" | "cannabis" | "cannabis-resin" | "ketamine" | "amphetamine" | "synthetic-cannabinoids" | "etizolam" | "diazepam" | "ghb" | "anabolic-steroids";
+            quantity: number;
+            /** @enum {string} */
+            unit: "kg" | "doses" | "plants";
+            purity: components["schemas"]["DrugPurityV1"];
+            description?: string;
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        EncryptionCrackedV1: {
+            /** @enum {string} */
+            platform: "EncroChat" | "Sky ECC" | "ANOM" | "Exclu" | "Ghost" | "other";
+            by: ("NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI" | "FR-GN" | "FR-C3N" | "FR-JUNALCO" | "NL-POLITIE" | "NL-OM" | "EUROPOL" | "EUROJUST" | "JIT-FR-NL")[];
+            methodSummary: string;
+            legalBasisRef: string;
+        };
+        EventCorrectedV1: {
+            /** Format: uuid */
+            correctsEventId: string;
+            /** @enum {string} */
+            correctedType: "OperationLaunched" | "AgencyJoined" | "EncryptionCracked" | "IntelligenceReceived" | "IntelligenceDisseminated" | "OrganisedCrimeGroupIdentified" | "RaidConducted" | "ArrestMade" | "ChargeBrought" | "SeizureRecorded" | "ThreatToLifeMitigated";
+            replacement: Record<string, never>;
+            reason: string;
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        EventRetractedV1: {
+            /** Format: uuid */
+            retractsEventId: string;
+            /** @enum {string} */
+            reason: "did-not-occur" | "duplicate" | "entered-in-error";
+            note?: string;
+        };
+        FirearmSeizureLineV1: {
+            /** @enum {string} */
+            category: "s5-prohibited" | "s1" | "s2-shotgun" | "air-weapon" | "converted";
+            count: number;
+            rounds: number;
+            description?: string;
+        };
+        IntelligenceDisseminatedV1: {
+            reportRef: string;
+            /** @enum {string} */
+            toAgency: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            sanitised: boolean;
+        };
+        IntelligenceGradingV2: {
+            /** @enum {number} */
+            source: 1 | 2 | 3;
+            /** @enum {string} */
+            intelligence: "A" | "B" | "C" | "D" | "E";
+            /** @enum {string} */
+            handling: "P" | "C";
+            conditions?: string;
+        };
+        IntelligenceReceivedV1: {
+            reportRef: string;
+            /** @enum {string} */
+            fromAgency: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI" | "FR-GN" | "FR-C3N" | "FR-JUNALCO" | "NL-POLITIE" | "NL-OM" | "EUROPOL" | "EUROJUST" | "JIT-FR-NL";
+            grading: string;
+            handlingConditions?: string;
+            /** @enum {string} */
+            priority: "HIGH" | "MEDIUM" | "LOW";
+            threatToLife: boolean;
+            subjects: string[];
+            /** @enum {string} */
+            region: "national" | "north-east" | "north-west" | "yorkshire-and-humber" | "east-midlands" | "west-midlands" | "eastern" | "london" | "south-east" | "south-west" | "wales" | "scotland" | "northern-ireland";
+        } & (unknown & unknown);
+        IntelligenceReceivedV2: {
+            reportRef: string;
+            /** @enum {string} */
+            fromAgency: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI" | "FR-GN" | "FR-C3N" | "FR-JUNALCO" | "NL-POLITIE" | "NL-OM" | "EUROPOL" | "EUROJUST" | "JIT-FR-NL";
+            grading: components["schemas"]["IntelligenceGradingV2"];
+            /** @enum {string} */
+            priority: "HIGH" | "MEDIUM" | "LOW";
+            threatToLife: boolean;
+            subjects: string[];
+            /** @enum {string} */
+            region: "national" | "north-east" | "north-west" | "yorkshire-and-humber" | "east-midlands" | "west-midlands" | "eastern" | "london" | "south-east" | "south-west" | "wales" | "scotland" | "northern-ireland";
+        };
+        OperationClosedV1: {
+            reason: string;
+        };
+        OperationLaunchedV1: {
+            codename: string;
+            /** @enum {string} */
+            leadAgency: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            /** Format: date-time */
+            startedAt: string;
+            description: string;
+        };
+        OperationalPhaseEndedV1: {
+            reason: string;
+        };
+        OrganisedCrimeGroupIdentifiedV1: {
+            ocgId: string;
+            codename: string;
+            /** @enum {string} */
+            leadForce: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            /** @enum {string} */
+            band: "high" | "medium" | "low";
+            threatScore: number;
+            activities: ("drug-supply" | "drug-importation" | "firearms" | "money-laundering" | "violence" | "kidnap" | "modern-slavery" | "organised-immigration-crime" | "fraud" | "cyber")[];
+        };
+        OtherSeizureLineV1: {
+            /** @enum {string} */
+            kind: "vehicle" | "watch" | "jewellery" | "encrypted-handset" | "mobile-phone" | "document" | "cryptocurrency-wallet" | "drug-paraphernalia" | "other";
+            count: number;
+            description: string;
+            estimatedValuePence?: number;
+        };
+        RaidConductedV1: {
+            raidId: string;
+            /** @enum {string} */
+            force: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            postcodeDistrict: string;
+            /** @enum {string} */
+            legalPower: "pace-s8-warrant" | "pace-s17" | "pace-s18" | "pace-s32" | "mda-s23-warrant" | "firearms-act-s46-warrant" | "poca-s352-warrant";
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            endedAt: string;
+            officers: number;
+            ocgId?: string;
+            intelligenceRefs?: string[];
+        };
+        SeizureRecordedV1: {
+            seizureId: string;
+            raidId?: string;
+            /** @enum {string} */
+            seizedBy: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            postcodeDistrict: string;
+            drugs?: components["schemas"]["DrugSeizureLineV1"][];
+            firearms?: components["schemas"]["FirearmSeizureLineV1"][];
+            cash?: components["schemas"]["CashSeizureLineV1"][];
+            other?: components["schemas"]["OtherSeizureLineV1"][];
+        } | unknown | unknown | unknown | unknown;
+        ThreatToLifeMitigatedV1: {
+            ttlId: string;
+            /** @enum {string} */
+            action: "warning-notice" | "disruption-notice" | "arrest" | "relocation" | "safeguarding" | "other";
+            /** @enum {string} */
+            force: "NCA" | "HMRC" | "BTP" | "NWROCU" | "NEROCU" | "YHROCU" | "EMSOU" | "WMROCU" | "ERSOU" | "SEROCU" | "SWROCU" | "TARIAN" | "ASP" | "BDP" | "CAMBS" | "CHESH" | "COLP" | "CLEV" | "CUMB" | "DERBY" | "DCP" | "DORSET" | "DURHAM" | "DPP" | "ESSEX" | "GLOS" | "GMP" | "GWENT" | "HAMPS" | "HERTS" | "HUMBS" | "KENT" | "LANCS" | "LEICS" | "LINCS" | "MERPOL" | "MPS" | "NORF" | "NWP" | "NYP" | "NHANTS" | "NBRIA" | "NOTTS" | "SWP" | "SYP" | "STAFFS" | "SUFF" | "SURREY" | "SUSSEX" | "TVP" | "WARKS" | "WMERC" | "WMP" | "WYP" | "WILTS" | "PSOS" | "PSNI";
+            reportRef?: string;
+        };
+        /**
+         * OperationLaunched v1
+         * @description The operation begins; first event of its stream.
+         */
+        RecordOperationLaunched: {
+            /** @constant */
+            type: "OperationLaunched";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["OperationLaunchedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * AgencyJoined v1
+         * @description A UK agency joins the operation and may then record events.
+         */
+        RecordAgencyJoined: {
+            /** @constant */
+            type: "AgencyJoined";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["AgencyJoinedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * EncryptionCracked v1
+         * @description Partners overcame the encryption of a communication platform.
+         */
+        RecordEncryptionCracked: {
+            /** @constant */
+            type: "EncryptionCracked";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["EncryptionCrackedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * IntelligenceReceived v1
+         * @description An intelligence report, graded 3x5x2, reached the operation. (schema version 1, upcast to 2 on write)
+         */
+        RecordIntelligenceReceivedV1: {
+            /** @constant */
+            type: "IntelligenceReceived";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["IntelligenceReceivedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL-SENSITIVE
+             * @default OFFICIAL-SENSITIVE
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * IntelligenceReceived v2
+         * @description An intelligence report, graded 3x5x2, reached the operation.
+         */
+        RecordIntelligenceReceived: {
+            /** @constant */
+            type: "IntelligenceReceived";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 2
+             * @constant
+             */
+            schemaVersion?: 2;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["IntelligenceReceivedV2"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL-SENSITIVE
+             * @default OFFICIAL-SENSITIVE
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * IntelligenceDisseminated v1
+         * @description A received intelligence report was passed on to another agency.
+         */
+        RecordIntelligenceDisseminated: {
+            /** @constant */
+            type: "IntelligenceDisseminated";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["IntelligenceDisseminatedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL-SENSITIVE
+             * @default OFFICIAL-SENSITIVE
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * OrganisedCrimeGroupIdentified v1
+         * @description An organised crime group was identified and mapped.
+         */
+        RecordOrganisedCrimeGroupIdentified: {
+            /** @constant */
+            type: "OrganisedCrimeGroupIdentified";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["OrganisedCrimeGroupIdentifiedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL-SENSITIVE
+             * @default OFFICIAL-SENSITIVE
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * RaidConducted v1
+         * @description Premises were entered and searched under a legal power.
+         */
+        RecordRaidConducted: {
+            /** @constant */
+            type: "RaidConducted";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["RaidConductedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * ArrestMade v1
+         * @description A person was arrested.
+         */
+        RecordArrestMade: {
+            /** @constant */
+            type: "ArrestMade";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["ArrestMadeV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * ChargeBrought v1
+         * @description The charging decision for an arrest.
+         */
+        RecordChargeBrought: {
+            /** @constant */
+            type: "ChargeBrought";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["ChargeBroughtV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * SeizureRecorded v1
+         * @description Drugs, firearms, cash or other property were seized.
+         */
+        RecordSeizureRecorded: {
+            /** @constant */
+            type: "SeizureRecorded";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["SeizureRecordedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * ThreatToLifeMitigated v1
+         * @description Action was taken against a threat to life.
+         */
+        RecordThreatToLifeMitigated: {
+            /** @constant */
+            type: "ThreatToLifeMitigated";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["ThreatToLifeMitigatedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL-SENSITIVE
+             * @default OFFICIAL-SENSITIVE
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * EventCorrected v1
+         * @description An earlier event's data is replaced.
+         */
+        RecordEventCorrected: {
+            /** @constant */
+            type: "EventCorrected";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["EventCorrectedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * EventRetracted v1
+         * @description An earlier event is withdrawn.
+         */
+        RecordEventRetracted: {
+            /** @constant */
+            type: "EventRetracted";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["EventRetractedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * OperationalPhaseEnded v1
+         * @description No more raids, arrests or seizures.
+         */
+        RecordOperationalPhaseEnded: {
+            /** @constant */
+            type: "OperationalPhaseEnded";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["OperationalPhaseEndedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
+         * OperationClosed v1
+         * @description The operation is closed: only corrections and charges follow.
+         */
+        RecordOperationClosed: {
+            /** @constant */
+            type: "OperationClosed";
+            /**
+             * Format: uuid
+             * @description Client-chosen id: re-sending it is an idempotent retry
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["OperationClosedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        RecordEventsRequest: {
+            /** @description Recorded atomically, in this order: all or none. Each event is one of the catalogue's (type, schemaVersion) pairs; an older version names its schemaVersion. */
+            events: (components["schemas"]["RecordOperationLaunched"] | components["schemas"]["RecordAgencyJoined"] | components["schemas"]["RecordEncryptionCracked"] | components["schemas"]["RecordIntelligenceReceivedV1"] | components["schemas"]["RecordIntelligenceReceived"] | components["schemas"]["RecordIntelligenceDisseminated"] | components["schemas"]["RecordOrganisedCrimeGroupIdentified"] | components["schemas"]["RecordRaidConducted"] | components["schemas"]["RecordArrestMade"] | components["schemas"]["RecordChargeBrought"] | components["schemas"]["RecordSeizureRecorded"] | components["schemas"]["RecordThreatToLifeMitigated"] | components["schemas"]["RecordEventCorrected"] | components["schemas"]["RecordEventRetracted"] | components["schemas"]["RecordOperationalPhaseEnded"] | components["schemas"]["RecordOperationClosed"])[];
+            /** @description The revision the client last saw (-1: no event yet); a mismatch is 409. Same as If-Match. */
+            expectedRevision?: number;
+        };
+        AccessAuditPage: {
+            records: components["schemas"]["StoredAccessRecord"][];
+            /** @description Pass as `after` to continue (the page was full, or the scan cap reached); null at the end of the audit. */
+            next: number | null;
+        };
+        /** @description GET /audit/access. */
+        AccessAuditRecords: components["schemas"]["AccessAuditPage"];
+        /** @description One recorded access: who read what, when, and whether it was granted. */
+        AccessRecord: {
+            subject: string;
+            agency: string;
+            roles: string[];
+            /** @description What was done, e.g. `history.read`, `export.download`. */
+            action: string;
+            method: string;
+            path: string;
+            /** @description The operation concerned, or null for global reads. */
+            operationId: string | null;
+            /** @enum {string} */
+            outcome: "granted" | "denied";
+            correlationId: string | null;
+            /** @description ISO 8601, server clock. */
+            at: string;
+        };
+        /** @description Who changed an entry, when, and from which event. */
+        Amendment: {
+            eventId: string;
+            position: string;
+            occurredAt: string;
+            recordedAt: string;
+            recordedBy: string;
+            agency: string;
+        };
+        /** @description The first broken link of a chain, naming the event where verification failed. */
+        ChainBreak: {
+            /** @description The operation (for a log-level break at an event outside operation streams: that stream's name). */
+            operationId: string;
+            /** @description Where the store (or the export file) places the event in its stream. */
+            revision: number;
+            eventId: string;
+            /** @description Global position, as `formatPosition` writes it. */
+            position: string;
+            reason: components["schemas"]["ChainBreakReason"];
+            /** @description What the chain required at this link (a revision, a hash, an operation id). */
+            expected: string | number;
+            /** @description What the event holds instead. */
+            actual: string | number | null;
+        };
+        /**
+         * @description Why a link of a chain is broken, checked in this order for each event:
+         *     - `malformed-envelope`: the stored envelope lacks a well-formed `hash`, `prevHash` or `streamRevision`;
+         *     - `operation-mismatch`: the envelope names another operation than the stream holding it;
+         *     - `revision-gap`: the stream skips revisions here (an event before it is missing);
+         *     - `revision-out-of-order`: a revision repeats or goes backwards;
+         *     - `revision-mismatch`: the sealed `streamRevision` differs from the revision the store gives the event;
+         *     - `prev-hash-mismatch`: `prevHash` is not the hash of the event before it in the stream;
+         *     - `hash-mismatch`: the event's content no longer hashes to its sealed `hash`.
+         *     - `position-out-of-order`: (whole log) global positions do not strictly increase.
+         *     - `position-gap`: (whole log, embedded store) a position is missing before this event: an event was removed.
+         *     - `unreadable-event`: the store cannot read the event at all (its stored JSON or row is damaged);   what cannot be read is reported as `unknown`.
+         * @enum {string}
+         */
+        ChainBreakReason: "malformed-envelope" | "operation-mismatch" | "revision-gap" | "revision-out-of-order" | "revision-mismatch" | "prev-hash-mismatch" | "hash-mismatch" | "position-out-of-order" | "position-gap" | "unreadable-event";
+        ChainHead: {
+            revision: number;
+            hash: string;
+        };
         /** @enum {string} */
-        status: 'open' | 'phase-ended' | 'closed';
-        phaseEndedAt: string | null;
-        closedAt: string | null;
-        agencies: {
-          agency: string;
-          region: string;
-          localOperationName: string | null;
-          joinedAt: string;
-        }[];
-      };
-      asOf: components['schemas']['PictureAsOf'];
-      totals: components['schemas']['PictureTotals'];
-      byAgency: {
-        [key: string]: components['schemas']['PictureTotals'];
-      };
-      byRegion: {
-        [key: string]: components['schemas']['PictureTotals'];
-      };
-    };
-    /** @description What every picture answer is stamped with. */
-    PictureAsOf: {
-      /** @description The last global position reflected (`formatPosition`), null when nothing is. */
-      position: string | null;
-      /** @description How many events (of this operation, or of all) the picture reflects, corrections and retractions included. */
-      eventCount: number;
-      /** @description The latest `recordedAt` among them. */
-      lastRecordedAt: string | null;
-    };
-    /** @description The counted totals of a scope (an operation, the nation, an agency, a region). */
-    PictureTotals: {
-      arrests: number;
-      charges: {
-        total: number;
-        byDecider: {
-          [key: string]: number;
+        Classification: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        /** @description GET /auth/me. */
+        CurrentPrincipal: components["schemas"]["Principal"];
+        DailyPoint: {
+            /** @description UTC day of occurrence, `YYYY-MM-DD`. */
+            date: string;
+            events: number;
+            byType: {
+                [key: string]: number;
+            };
+            seizures: components["schemas"]["SeizureTotals"];
+            /** @description Running totals up to and including this day. */
+            cumulative: {
+                events: number;
+                byType: {
+                    [key: string]: number;
+                };
+                seizures: components["schemas"]["SeizureTotals"];
+            };
         };
-        remandedInCustody: number;
-      };
-      raids: {
-        total: number;
-        officers: number;
-      };
-      intelligence: {
-        received: number;
-        threatToLife: number;
-        /** @description By the full 3x5x2 grading, e.g. `1/A/P`. */
-        byGrading: {
-          [key: string]: number;
+        DailySeries: {
+            operationId: string;
+            asOf: components["schemas"]["PictureAsOf"];
+            days: components["schemas"]["DailyPoint"][];
         };
-        bySource: {
-          [key: string]: number;
-        };
-        byIntelligence: {
-          [key: string]: number;
-        };
-        byHandling: {
-          [key: string]: number;
-        };
-        byPriority: {
-          [key: string]: number;
-        };
-      };
-      disseminations: {
-        total: number;
-        sanitised: number;
-        byRecipient: {
-          [key: string]: number;
-        };
-      };
-      seizures: number;
-      drugs: {
-        byClass: {
-          [key: string]: components['schemas']['DrugAmounts'];
-        };
-        byType: {
-          [key: string]: {
-            class: string;
+        /** @description Drug amounts by unit: kg as a decimal, doses and plants as counts. Units with nothing seized are 0. */
+        DrugAmounts: {
             kg: number;
             doses: number;
             plants: number;
-          };
         };
-      };
-      firearms: {
-        total: number;
-        rounds: number;
-        byCategory: {
-          [key: string]: {
-            count: number;
+        /** @description One version of an entry's data, oldest first. */
+        EntryVersion: {
+            version: number;
+            /** @enum {string} */
+            kind: "recorded" | "corrected";
+            eventId: string;
+            position: string;
+            recordedAt: string;
+            recordedBy: string;
+            agency: string;
+            reason: string | null;
+            data: components["schemas"]["JsonObject"];
+        };
+        /** @description The envelope every stored event carries beside its type-specific `data` (DESIGN.md §3). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body. */
+        EventEnvelope: {
+            schemaVersion: number;
+            /** @description The operation (stream `operation-<operationId>`) the event belongs to. */
+            operationId: string;
+            /** @description Business time asserted by the client (ISO 8601, UTC). Never in the future. */
+            occurredAt: string;
+            /** @description When the server accepted the event for storage (ISO 8601, UTC). */
+            recordedAt: string;
+            /** @description The authenticated principal who recorded it. */
+            recordedBy: string;
+            /** @description The principal's agency code, e.g. `NCA`, `NWP`. */
+            agency: string;
+            correlationId: string;
+            /** @description The event (id) that caused this one, if any. */
+            causationId: string | null;
+            classification: components["schemas"]["Classification"];
+            /** @description Revision of the event in its stream; sealed into the hash so gaps are detectable. */
+            streamRevision: number;
+            /** @description Hash of the previous event of the same stream, or GENESIS_HASH. */
+            prevHash: string;
+            /** @description SHA-256 (hex) of the canonical form of the event (see libs/integrity). */
+            hash: string;
+        };
+        EventLineage: {
+            operationId: string;
+            /** @description The event exactly as originally recorded. */
+            event: components["schemas"]["TimelineEvent"];
+            /**
+             * @description `retracted` wins over `corrected`: a retracted event no longer counts, whatever its corrections.
+             * @enum {string}
+             */
+            status: "as-recorded" | "corrected" | "retracted";
+            /** @description The data as corrected: the latest correction's replacement, or the original data. */
+            currentData: components["schemas"]["JsonObject"];
+            /** @description Every correction and the retraction applying to the event, in the order they were recorded. */
+            changes: components["schemas"]["LineageChange"][];
+        };
+        /** @description GET /health and GET /health/details. */
+        Health: {
+            /**
+             * @description `down` (answered with 503) when any part is down, `degraded` when any part is.
+             * @enum {string}
+             */
+            status: "up" | "degraded" | "down";
+        } & {
+            [key: string]: components["schemas"]["HealthReport"] | ("up" | "degraded" | "down");
+        };
+        /** @description What a part of the system reports about itself in GET /health. */
+        HealthReport: {
+            /**
+             * @description `down` makes the whole service report `down` (HTTP 503).
+             * @enum {string}
+             */
+            status: "up" | "degraded" | "down";
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A JSON object: event data, whose schema per type and version is in the event catalogue */
+        JsonObject: Record<string, never>;
+        /** @description GET /operations/{operationId}/events/{eventId}/lineage. */
+        Lineage: components["schemas"]["EventLineage"];
+        LineageChange: components["schemas"]["LineageCorrection"] | components["schemas"]["LineageRetraction"];
+        LineageCorrection: {
+            /** @description The EventCorrected / EventRetracted event. */
+            eventId: string;
+            streamRevision: number;
+            position: string;
+            occurredAt: string;
+            recordedAt: string;
+            recordedBy: string;
+            agency: string;
+            /** @constant */
+            kind: "correction";
+            reason: string;
+            /** @description The data that replaced the event's data from this correction on. */
+            replacement: components["schemas"]["JsonObject"];
+        };
+        LineageRetraction: {
+            /** @description The EventCorrected / EventRetracted event. */
+            eventId: string;
+            streamRevision: number;
+            position: string;
+            occurredAt: string;
+            recordedAt: string;
+            recordedBy: string;
+            agency: string;
+            /** @constant */
+            kind: "retraction";
+            reason: string;
+            note: string | null;
+        };
+        /** @description `event: overflow` and `event: error` of a live feed: why it ends and where to resume. */
+        LiveFeedNotice: {
+            /** @description `live.client-too-slow` for an overflow; for an error, the failure's code. */
+            code: string;
+            message: string;
+            /** @description The last id sent: reconnect with it as Last-Event-ID. Null when nothing was sent. */
+            lastEventId: string | null;
+        };
+        LogHistoryPage: {
+            events: components["schemas"]["TimelineEvent"][];
+            /** @description Position up to which the log was examined (the cursor to resume polling from); null when nothing was examined. */
+            examinedUpTo: string | null;
+            /** @description Present while the log continues: a page may hold fewer events than `limit` when filters are narrow. */
+            next: {
+                after: string;
+                href: string;
+            } | null;
+        };
+        /** @description GET /events. */
+        LogPage: components["schemas"]["LogHistoryPage"];
+        LogVerification: {
+            /** @constant */
+            ok: true;
+            events: number;
+            /** @description Every operation stream's head, ordered by operation id. */
+            streams: components["schemas"]["StreamHead"][];
+            /** @description Position of the last event verified, or null for an empty log. */
+            lastPosition: string | null;
+        } | {
+            /** @constant */
+            ok: false;
+            events: number;
+            brokenAt: components["schemas"]["ChainBreak"];
+        };
+        /** @description GET /verify. A break outside the caller's operations is reported without naming its operation or event. */
+        LogVerificationResult: components["schemas"]["LogVerification"] | {
+            /** @constant */
+            ok: false;
+            events: number;
+            brokenAt: components["schemas"]["VisibleChainBreak"];
+        };
+        /** @description GET /picture. */
+        NationalPicture: components["schemas"]["NationalPictureView"];
+        NationalPictureView: {
+            /** @constant */
+            scope: "national";
+            operations: {
+                operationId: string;
+                codename: string | null;
+                status: string;
+                eventCount: number;
+            }[];
+            asOf: components["schemas"]["PictureAsOf"];
+            totals: components["schemas"]["PictureTotals"];
+            byAgency: {
+                [key: string]: components["schemas"]["PictureTotals"];
+            };
+            byRegion: {
+                [key: string]: components["schemas"]["PictureTotals"];
+            };
+        };
+        /** @description GET /operations/{operationId}/events. */
+        OperationHistoryPage: components["schemas"]["StreamHistoryPage"];
+        /** @description GET /operations. */
+        OperationList: {
+            operations: {
+                operationId: string;
+                codename: string | null;
+                status: string;
+                eventCount: number;
+            }[];
+        };
+        /** @description GET /operations/{operationId}/verify: 200 whether the chain holds or not. */
+        OperationVerification: components["schemas"]["StreamVerification"];
+        /** @description GET /operations/{operationId}/picture, and each message of its live feed. */
+        OperationalPicture: components["schemas"]["OperationalPictureView"];
+        OperationalPictureView: {
+            /** @constant */
+            scope: "operation";
+            operationId: string;
+            operation: {
+                codename: string | null;
+                leadAgency: string | null;
+                startedAt: string | null;
+                description: string | null;
+                /** @enum {string} */
+                status: "open" | "phase-ended" | "closed";
+                phaseEndedAt: string | null;
+                closedAt: string | null;
+                agencies: {
+                    agency: string;
+                    region: string;
+                    localOperationName: string | null;
+                    joinedAt: string;
+                }[];
+            };
+            asOf: components["schemas"]["PictureAsOf"];
+            totals: components["schemas"]["PictureTotals"];
+            byAgency: {
+                [key: string]: components["schemas"]["PictureTotals"];
+            };
+            byRegion: {
+                [key: string]: components["schemas"]["PictureTotals"];
+            };
+        };
+        /** @description What every picture answer is stamped with. */
+        PictureAsOf: {
+            /** @description The last global position reflected (`formatPosition`), null when nothing is. */
+            position: string | null;
+            /** @description How many events (of this operation, or of all) the picture reflects, corrections and retractions included. */
+            eventCount: number;
+            /** @description The latest `recordedAt` among them. */
+            lastRecordedAt: string | null;
+        };
+        /** @description The counted totals of a scope (an operation, the nation, an agency, a region). */
+        PictureTotals: {
+            arrests: number;
+            charges: {
+                total: number;
+                byDecider: {
+                    [key: string]: number;
+                };
+                remandedInCustody: number;
+            };
+            raids: {
+                total: number;
+                officers: number;
+            };
+            intelligence: {
+                received: number;
+                threatToLife: number;
+                /** @description By the full 3x5x2 grading, e.g. `1/A/P`. */
+                byGrading: {
+                    [key: string]: number;
+                };
+                bySource: {
+                    [key: string]: number;
+                };
+                byIntelligence: {
+                    [key: string]: number;
+                };
+                byHandling: {
+                    [key: string]: number;
+                };
+                byPriority: {
+                    [key: string]: number;
+                };
+            };
+            disseminations: {
+                total: number;
+                sanitised: number;
+                byRecipient: {
+                    [key: string]: number;
+                };
+            };
+            seizures: number;
+            drugs: {
+                byClass: {
+                    [key: string]: components["schemas"]["DrugAmounts"];
+                };
+                byType: {
+                    [key: string]: {
+                        class: string;
+                        kg: number;
+                        doses: number;
+                        plants: number;
+                    };
+                };
+            };
+            firearms: {
+                total: number;
+                rounds: number;
+                byCategory: {
+                    [key: string]: {
+                        count: number;
+                        rounds: number;
+                    };
+                };
+            };
+            cash: {
+                pence: number;
+                /** @description Pounds and pence for display, e.g. `54000.00`. */
+                pounds: string;
+            };
+            otherProperty: {
+                [key: string]: number;
+            };
+            threatsToLifeMitigated: {
+                total: number;
+                byAction: {
+                    [key: string]: number;
+                };
+            };
+            ocgsIdentified: {
+                total: number;
+                byBand: {
+                    [key: string]: number;
+                };
+            };
+            encryptionCracked: {
+                total: number;
+                byPlatform: {
+                    [key: string]: number;
+                };
+            };
+        };
+        /** @description Who is calling, as established from a verified credential. `subject` and `agency` are what the write path stamps on events as `recordedBy` and `agency`. */
+        Principal: {
+            subject: string;
+            /** @description The agency code, e.g. `NCA`, `NWP`. */
+            agency: string;
+            roles: components["schemas"]["Role"][];
+        };
+        /** @description GET /projections/{name} and POST /projections/{name}/rebuild. */
+        Projection: components["schemas"]["ProjectionStatus"];
+        /** @description The event a projection could not apply, and why. */
+        ProjectionFailure: {
+            position: string;
+            eventId: string;
+            type: string;
+            streamName: string;
+            error: {
+                name: string;
+                message: string;
+                code: string | null;
+            };
+            /** @description Wall-clock time of the failure (ISO 8601). */
+            failedAt: string;
+        };
+        /** @description What the runner says about one projection. */
+        ProjectionStatus: {
+            name: string;
+            version: number;
+            /**
+             * @description `failed`: stopped at an event it could not apply (see `failure`); it applies nothing newer until fixed and restarted or rebuilt.
+             * @enum {string}
+             */
+            status: "running" | "failed";
+            /** @description The last position its state reflects (`formatPosition`), null before any event. */
+            position: string | null;
+            eventCount: number;
+            rebuilding: boolean;
+            /** @description How the last rebuild since the start ended (null when none has run). */
+            lastRebuild: components["schemas"]["RebuildOutcome"] | null;
+            /** @description The last position saved in a checkpoint. */
+            checkpointPosition: string | null;
+            failure: components["schemas"]["ProjectionFailure"] | null;
+        };
+        /** @description How a projection's rebuild ended: swapped in, or failed (the old state stays; `error` says why). */
+        RebuildOutcome: {
+            /** @enum {string} */
+            outcome: "rebuilt" | "failed";
+            startedAt: string;
+            finishedAt: string;
+            /** @description Events the rebuild applied (up to the failure, when it failed). */
+            events: number;
+            /** @description The last position it applied. */
+            position: string | null;
+            error: {
+                name: string;
+                message: string;
+                code: string | null;
+            } | null;
+        };
+        Retraction: {
+            eventId: string;
+            position: string;
+            occurredAt: string;
+            recordedAt: string;
+            recordedBy: string;
+            agency: string;
+            reason: string;
+            note: string | null;
+        };
+        /** @enum {string} */
+        Role: "recorder" | "analyst" | "auditor" | "admin";
+        /** @description Seizure totals of one entry, one day or a running total. */
+        SeizureTotals: {
+            seizures: number;
+            cashPence: number;
+            firearms: number;
             rounds: number;
-          };
+            drugs: {
+                [key: string]: components["schemas"]["DrugAmounts"];
+            };
         };
-      };
-      cash: {
-        pence: number;
-        /** @description Pounds and pence for display, e.g. `54000.00`. */
-        pounds: string;
-      };
-      otherProperty: {
-        [key: string]: number;
-      };
-      threatsToLifeMitigated: {
-        total: number;
-        byAction: {
-          [key: string]: number;
+        /** @description An access record as stored, with its place and its link in the audit's hash chain. */
+        StoredAccessRecord: {
+            subject: string;
+            agency: string;
+            roles: string[];
+            /** @description What was done, e.g. `history.read`, `export.download`. */
+            action: string;
+            method: string;
+            path: string;
+            /** @description The operation concerned, or null for global reads. */
+            operationId: string | null;
+            /** @enum {string} */
+            outcome: "granted" | "denied";
+            correlationId: string | null;
+            /** @description ISO 8601, server clock. */
+            at: string;
+            sequence: number;
+            prevHash: string;
+            hash: string;
         };
-      };
-      ocgsIdentified: {
-        total: number;
-        byBand: {
-          [key: string]: number;
+        /** @description A stored event with its full envelope, as history pages, lineage and the live event feed show it. */
+        StoredEvent: components["schemas"]["TimelineEvent"];
+        StreamHead: {
+            revision: number;
+            hash: string;
+            operationId: string;
         };
-      };
-      encryptionCracked: {
-        total: number;
-        byPlatform: {
-          [key: string]: number;
+        StreamHistoryPage: {
+            operationId: string;
+            /** @enum {string} */
+            direction: "forwards" | "backwards";
+            events: components["schemas"]["TimelineEvent"][];
+            /** @description null when there is no further event in this direction. */
+            next: {
+                fromRevision: number;
+                href: string;
+            } | null;
         };
-      };
-    };
-    /** @description Who is calling, as established from a verified credential. `subject` and `agency` are what the write path stamps on events as `recordedBy` and `agency`. */
-    Principal: {
-      subject: string;
-      /** @description The agency code, e.g. `NCA`, `NWP`. */
-      agency: string;
-      roles: components['schemas']['Role'][];
-    };
-    /** @description GET /projections/{name} and POST /projections/{name}/rebuild. */
-    Projection: components['schemas']['ProjectionStatus'];
-    /** @description The event a projection could not apply, and why. */
-    ProjectionFailure: {
-      position: string;
-      eventId: string;
-      type: string;
-      streamName: string;
-      error: {
-        name: string;
-        message: string;
-        code: string | null;
-      };
-      /** @description Wall-clock time of the failure (ISO 8601). */
-      failedAt: string;
-    };
-    /** @description What the runner says about one projection. */
-    ProjectionStatus: {
-      name: string;
-      version: number;
-      /**
-       * @description `failed`: stopped at an event it could not apply (see `failure`); it applies nothing newer until fixed and restarted or rebuilt.
-       * @enum {string}
-       */
-      status: 'running' | 'failed';
-      /** @description The last position its state reflects (`formatPosition`), null before any event. */
-      position: string | null;
-      eventCount: number;
-      rebuilding: boolean;
-      /** @description How the last rebuild since the start ended (null when none has run). */
-      lastRebuild: components['schemas']['RebuildOutcome'] | null;
-      /** @description The last position saved in a checkpoint. */
-      checkpointPosition: string | null;
-      failure: components['schemas']['ProjectionFailure'] | null;
-    };
-    /** @description How a projection's rebuild ended: swapped in, or failed (the old state stays; `error` says why). */
-    RebuildOutcome: {
-      /** @enum {string} */
-      outcome: 'rebuilt' | 'failed';
-      startedAt: string;
-      finishedAt: string;
-      /** @description Events the rebuild applied (up to the failure, when it failed). */
-      events: number;
-      /** @description The last position it applied. */
-      position: string | null;
-      error: {
-        name: string;
-        message: string;
-        code: string | null;
-      } | null;
-    };
-    Retraction: {
-      eventId: string;
-      position: string;
-      occurredAt: string;
-      recordedAt: string;
-      recordedBy: string;
-      agency: string;
-      reason: string;
-      note: string | null;
-    };
-    /** @enum {string} */
-    Role: 'recorder' | 'analyst' | 'auditor' | 'admin';
-    /** @description Seizure totals of one entry, one day or a running total. */
-    SeizureTotals: {
-      seizures: number;
-      cashPence: number;
-      firearms: number;
-      rounds: number;
-      drugs: {
-        [key: string]: components['schemas']['DrugAmounts'];
-      };
-    };
-    /** @description An access record as stored, with its place and its link in the audit's hash chain. */
-    StoredAccessRecord: {
-      subject: string;
-      agency: string;
-      roles: string[];
-      /** @description What was done, e.g. `history.read`, `export.download`. */
-      action: string;
-      method: string;
-      path: string;
-      /** @description The operation concerned, or null for global reads. */
-      operationId: string | null;
-      /** @enum {string} */
-      outcome: 'granted' | 'denied';
-      correlationId: string | null;
-      /** @description ISO 8601, server clock. */
-      at: string;
-      sequence: number;
-      prevHash: string;
-      hash: string;
-    };
-    /** @description A stored event with its full envelope, as history pages, lineage and the live event feed show it. */
-    StoredEvent: components['schemas']['TimelineEvent'];
-    StreamHead: {
-      revision: number;
-      hash: string;
-      operationId: string;
-    };
-    StreamHistoryPage: {
-      operationId: string;
-      /** @enum {string} */
-      direction: 'forwards' | 'backwards';
-      events: components['schemas']['TimelineEvent'][];
-      /** @description null when there is no further event in this direction. */
-      next: {
-        fromRevision: number;
-        href: string;
-      } | null;
-    };
-    StreamVerification:
-      | {
-          /** @constant */
-          ok: true;
-          operationId: string;
-          events: number;
-          head: components['schemas']['ChainHead'];
-        }
-      | {
-          /** @constant */
-          ok: false;
-          operationId: string;
-          /** @description Events found intact before the break. */
-          events: number;
-          brokenAt: components['schemas']['ChainBreak'];
+        StreamVerification: {
+            /** @constant */
+            ok: true;
+            operationId: string;
+            events: number;
+            head: components["schemas"]["ChainHead"];
+        } | {
+            /** @constant */
+            ok: false;
+            operationId: string;
+            /** @description Events found intact before the break. */
+            events: number;
+            brokenAt: components["schemas"]["ChainBreak"];
         };
-    /** @description GET /operations/{operationId}/timeline. */
-    Timeline: components['schemas']['TimelinePage'];
-    /** @description A message of GET /operations/{operationId}/timeline/live. */
-    TimelineChange: components['schemas']['TimelineLiveChange'];
-    /** @description GET /operations/{operationId}/timeline/daily. */
-    TimelineDailySeries: components['schemas']['DailySeries'];
-    TimelineEntryView: {
-      eventId: string;
-      type: string;
-      occurredAt: string;
-      recordedAt: string;
-      recordedBy: string;
-      agency: string;
-      classification: string;
-      position: string;
-      /** @enum {string} */
-      status: 'recorded' | 'corrected' | 'retracted';
-      /** @description The current value: the latest correction's replacement, or the data as recorded. */
-      data: components['schemas']['JsonObject'];
-      /** @description The original and each correction, with who and when. */
-      history: components['schemas']['EntryVersion'][];
-      retraction: components['schemas']['Retraction'] | null;
-    };
-    /** @description A stored event as auditors and API clients see it: envelope, type, data and store position. */
-    TimelineEvent: {
-      schemaVersion: number;
-      /** @description The operation (stream `operation-<operationId>`) the event belongs to. */
-      operationId: string;
-      /** @description Business time asserted by the client (ISO 8601, UTC). Never in the future. */
-      occurredAt: string;
-      /** @description When the server accepted the event for storage (ISO 8601, UTC). */
-      recordedAt: string;
-      /** @description The authenticated principal who recorded it. */
-      recordedBy: string;
-      /** @description The principal's agency code, e.g. `NCA`, `NWP`. */
-      agency: string;
-      correlationId: string;
-      /** @description The event (id) that caused this one, if any. */
-      causationId: string | null;
-      classification: components['schemas']['Classification'];
-      /** @description Revision of the event in its stream; sealed into the hash so gaps are detectable. */
-      streamRevision: number;
-      /** @description Hash of the previous event of the same stream, or GENESIS_HASH. */
-      prevHash: string;
-      /** @description SHA-256 (hex) of the canonical form of the event (see libs/integrity). */
-      hash: string;
-      eventId: string;
-      type: string;
-      data: components['schemas']['JsonObject'];
-      /** @description Global position in the log, as formatted by the event store (`formatPosition`). */
-      position: string;
-    };
-    /** @description A timeline entry appended or changed by the event at `position`. */
-    TimelineLiveChange: {
-      /** @enum {string} */
-      kind: 'appended' | 'changed';
-      entry: components['schemas']['TimelineEntryView'];
-    };
-    TimelinePage: {
-      operationId: string;
-      asOf: components['schemas']['PictureAsOf'];
-      entries: components['schemas']['TimelineEntryView'][];
-      /** @description Pass as `cursor` for the next page; null on the last page. Stable: entries recorded meanwhile never shift a page. */
-      nextCursor: string | null;
-    };
-    /** @description A break in an operation the caller may not know of: where and why, not which operation or event. */
-    VisibleChainBreak:
-      | components['schemas']['ChainBreak']
-      | {
-          operationId: null;
-          eventId: null;
-          /** @description Where the store (or the export file) places the event in its stream. */
-          revision: number;
-          /** @description Global position, as `formatPosition` writes it. */
-          position: string;
-          reason: components['schemas']['ChainBreakReason'];
-          /** @description What the chain required at this link (a revision, a hash, an operation id). */
-          expected: string | number;
-          /** @description What the event holds instead. */
-          actual: string | number | null;
+        /** @description GET /operations/{operationId}/timeline. */
+        Timeline: components["schemas"]["TimelinePage"];
+        /** @description A message of GET /operations/{operationId}/timeline/live. */
+        TimelineChange: components["schemas"]["TimelineLiveChange"];
+        /** @description GET /operations/{operationId}/timeline/daily. */
+        TimelineDailySeries: components["schemas"]["DailySeries"];
+        TimelineEntryView: {
+            eventId: string;
+            type: string;
+            occurredAt: string;
+            recordedAt: string;
+            recordedBy: string;
+            agency: string;
+            classification: string;
+            position: string;
+            /** @enum {string} */
+            status: "recorded" | "corrected" | "retracted";
+            /** @description The current value: the latest correction's replacement, or the data as recorded. */
+            data: components["schemas"]["JsonObject"];
+            /** @description The original and each correction, with who and when. */
+            history: components["schemas"]["EntryVersion"][];
+            retraction: components["schemas"]["Retraction"] | null;
         };
-    /** @description RFC 9457 problem details. `code` is stable: clients branch on it, never on `title` or `detail`. Each response lists the codes it may carry; a new code may be added to a status without notice. */
-    Problem: {
-      /**
-       * Format: uri
-       * @description `urn:operation-timeline:problem:` followed by the code
-       * @example urn:operation-timeline:problem:request.invalid
-       */
-      type: string;
-      /** @example Bad Request */
-      title: string;
-      /** @example 400 */
-      status: number;
-      detail: string;
-      /**
-       * @description The request path
-       * @example /operations/venetic/events
-       */
-      instance: string;
-      /**
-       * @description Stable error code
-       * @example request.invalid
-       */
-      code: string;
-      /** @description Field-level problems, for input a client can fix */
-      errors?: {
-        /** @example events[0].data.drugs[1].unit */
-        path: string;
-        /** @example isIn */
-        constraint: string;
-        message: string;
-      }[];
+        /** @description A stored event as auditors and API clients see it: envelope, type, data and store position. */
+        TimelineEvent: {
+            schemaVersion: number;
+            /** @description The operation (stream `operation-<operationId>`) the event belongs to. */
+            operationId: string;
+            /** @description Business time asserted by the client (ISO 8601, UTC). Never in the future. */
+            occurredAt: string;
+            /** @description When the server accepted the event for storage (ISO 8601, UTC). */
+            recordedAt: string;
+            /** @description The authenticated principal who recorded it. */
+            recordedBy: string;
+            /** @description The principal's agency code, e.g. `NCA`, `NWP`. */
+            agency: string;
+            correlationId: string;
+            /** @description The event (id) that caused this one, if any. */
+            causationId: string | null;
+            classification: components["schemas"]["Classification"];
+            /** @description Revision of the event in its stream; sealed into the hash so gaps are detectable. */
+            streamRevision: number;
+            /** @description Hash of the previous event of the same stream, or GENESIS_HASH. */
+            prevHash: string;
+            /** @description SHA-256 (hex) of the canonical form of the event (see libs/integrity). */
+            hash: string;
+            eventId: string;
+            type: string;
+            data: components["schemas"]["JsonObject"];
+            /** @description Global position in the log, as formatted by the event store (`formatPosition`). */
+            position: string;
+        };
+        /** @description A timeline entry appended or changed by the event at `position`. */
+        TimelineLiveChange: {
+            /** @enum {string} */
+            kind: "appended" | "changed";
+            entry: components["schemas"]["TimelineEntryView"];
+        };
+        TimelinePage: {
+            operationId: string;
+            asOf: components["schemas"]["PictureAsOf"];
+            entries: components["schemas"]["TimelineEntryView"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. Stable: entries recorded meanwhile never shift a page. */
+            nextCursor: string | null;
+        };
+        /** @description A break in an operation the caller may not know of: where and why, not which operation or event. */
+        VisibleChainBreak: components["schemas"]["ChainBreak"] | {
+            operationId: null;
+            eventId: null;
+            /** @description Where the store (or the export file) places the event in its stream. */
+            revision: number;
+            /** @description Global position, as `formatPosition` writes it. */
+            position: string;
+            reason: components["schemas"]["ChainBreakReason"];
+            /** @description What the chain required at this link (a revision, a hash, an operation id). */
+            expected: string | number;
+            /** @description What the event holds instead. */
+            actual: string | number | null;
+        };
+        /** @description RFC 9457 problem details. `code` is stable: clients branch on it, never on `title` or `detail`. Each response lists the codes it may carry; a new code may be added to a status without notice. */
+        Problem: {
+            /**
+             * Format: uri
+             * @description `urn:operation-timeline:problem:` followed by the code
+             * @example urn:operation-timeline:problem:request.invalid
+             */
+            type: string;
+            /** @example Bad Request */
+            title: string;
+            /** @example 400 */
+            status: number;
+            detail: string;
+            /**
+             * @description The request path
+             * @example /operations/venetic/events
+             */
+            instance: string;
+            /**
+             * @description Stable error code
+             * @example request.invalid
+             */
+            code: string;
+            /** @description Field-level problems, for input a client can fix */
+            errors?: {
+                /** @example events[0].data.drugs[1].unit */
+                path: string;
+                /** @example isIn */
+                constraint: string;
+                message: string;
+            }[];
+        };
     };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  AccessAuditController_list: {
-    parameters: {
-      query?: {
-        /** @description Records per page */
-        limit?: number;
-        /** @description The previous page’s `next`: records after this sequence number */
-        after?: number;
-        /** @description Inclusive ISO 8601 date-time */
-        to?: string;
-        /** @description Inclusive ISO 8601 date-time */
-        from?: string;
-        operationId?: string;
-        /** @description e.g. `history.read`, `history.export` */
-        action?: string;
-        agency?: string;
-        subject?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    AccessAuditController_list: {
+        parameters: {
+            query?: {
+                /** @description Records per page */
+                limit?: number;
+                /** @description The previous page’s `next`: records after this sequence number */
+                after?: number;
+                /** @description Inclusive ISO 8601 date-time */
+                to?: string;
+                /** @description Inclusive ISO 8601 date-time */
+                from?: string;
+                operationId?: string;
+                /** @description e.g. `history.read`, `history.export` */
+                action?: string;
+                agency?: string;
+                subject?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of access records */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessAuditRecords"];
+                };
+            };
+            /** @description A parameter given twice or malformed (field-level `errors`). Codes: `audit.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of access records */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    PrincipalController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['AccessAuditRecords'];
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentPrincipal"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description A parameter given twice or malformed (field-level `errors`). Codes: `audit.invalid-query`, `request.page-size`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  PrincipalController_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    HealthController_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every part is up or degraded */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description At least one part is down Also: `service.shutting-down`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The caller */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    HealthController_details: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['CurrentPrincipal'];
+        requestBody?: never;
+        responses: {
+            /** @description Every part is up or degraded */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description At least one part is down Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
         };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  HealthController_health: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    OperationHistoryController_events: {
+        parameters: {
+            query?: {
+                /** @description Events per page */
+                limit?: number;
+                /** @description Inclusive; default the first (forwards) or last (backwards) event */
+                fromRevision?: number;
+                direction?: "forwards" | "backwards";
+            };
+            header?: never;
+            path: {
+                /** @description The operation (stream operation-<operationId>) */
+                operationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the operation’s events */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationHistoryPage"];
+                };
+            };
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Every part is up or degraded */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    RecordEventsController_record: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed in the response and stamped on the events */
+                "X-Correlation-Id"?: string;
+                /** @description Makes a retry without client event ids idempotent */
+                "Idempotency-Key"?: string;
+                /** @description ETag of the revision the client last saw, e.g. "5"; a mismatch is 412 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description 1–64 letters, digits, "-" or "_", starting alphanumeric */
+                operationId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Health'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordEventsRequest"];
+            };
         };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+        responses: {
+            /** @description Already recorded by an identical earlier request: nothing written */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The operation’s revision after the write, e.g. "7" */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordEventsResponseDto"];
+                };
+            };
+            /** @description Recorded; ETag is the new revision */
+            201: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The operation’s revision after the write, e.g. "7" */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordEventsResponseDto"];
+                };
+            };
+            /** @description The body fails validation (field-level `errors`), or If-Match / Idempotency-Key is malformed. Codes: `request.invalid`. Also: `request.malformed-json`, `request.empty-body`, `request.invalid-content-length`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The expected revision does not hold, an event id or Idempotency-Key is reused with other content, or the operation’s state refuses the event. Codes: `operation.revision-conflict`, `operation.concurrent-writers`, `event-store.duplicate-event-id`, `request.idempotency-conflict`, `operation.not-launched`, `operation.already-launched`, `operation.duplicate-event-id`, `operation.agency-already-joined`, `operation.closed`, `operation.operational-phase-ended`, `operation.phase-already-ended`, `operation.reference-already-used`, `operation.arrest-already-charged`, `operation.event-retracted`, `operation.retraction-has-dependants`. */
+            409: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another revision. Codes: `operation.revision-conflict`. */
+            412: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the configured limit. Codes: `request.body-too-large`. */
+            413: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json. Codes: `request.unsupported-media-type`, `request.unsupported-charset`, `request.unsupported-encoding`. */
+            415: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The operation’s rules refuse an event’s content. Codes: `operation.stale-schema-version`, `operation.invalid-timestamp`, `operation.occurred-in-future`, `operation.agency-not-joined`, `operation.classification-too-low`, `operation.unknown-causation`, `operation.unknown-reference`, `operation.reference-retracted`, `operation.raid-ends-before-start`, `operation.unknown-event`, `operation.correction-type-mismatch`, `operation.correction-changes-identity`, `operation.event-not-retractable`. */
+            422: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description At least one part is down Also: `service.shutting-down`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Health'];
-        };
-      };
     };
-  };
-  HealthController_details: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    OperationHistoryController_lineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The operation (stream operation-<operationId>) */
+                operationId: string;
+                /** @description The event (UUID) */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event and what changed it */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lineage"];
+                };
+            };
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The operation holds no such event. Codes: `history.event-not-found`. Also: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Every part is up or degraded */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    OperationHistoryController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The operation (stream operation-<operationId>) */
+                operationId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Health'];
+        requestBody?: never;
+        responses: {
+            /** @description 200 whether the chain holds or not */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationVerification"];
+                };
+            };
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description At least one part is down Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Health'];
-        };
-      };
     };
-  };
-  OperationHistoryController_events: {
-    parameters: {
-      query?: {
-        /** @description Events per page */
-        limit?: number;
-        /** @description Inclusive; default the first (forwards) or last (backwards) event */
-        fromRevision?: number;
-        direction?: 'forwards' | 'backwards';
-      };
-      header?: never;
-      path: {
-        /** @description The operation (stream operation-<operationId>) */
-        operationId: string;
-      };
-      cookie?: never;
+    OperationHistoryController_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The operation (stream operation-<operationId>) */
+                operationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One canonical JSON event per line, then `{"manifest": {…}}` */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description attachment; filename="<operationId>-<time>.ndjson" */
+                    "Content-Disposition": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the operation’s events */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    LogHistoryController_events: {
+        parameters: {
+            query?: {
+                /** @description Exclusive ISO 8601 date-time, later than recordedFrom */
+                recordedTo?: string;
+                /** @description Inclusive ISO 8601 date-time */
+                recordedFrom?: string;
+                operationId?: string;
+                /** @description Recording agencies, comma-separated or repeated */
+                agency?: string;
+                /** @description Event types, comma-separated or repeated */
+                type?: string;
+                /** @description Events per page */
+                limit?: number;
+                /** @description Exclusive position, as returned in `position`/`examinedUpTo` */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['OperationHistoryPage'];
+        requestBody?: never;
+        responses: {
+            /** @description A page of the log */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPage"];
+                };
+            };
+            /** @description An unknown or malformed query parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  RecordEventsController_record: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Echoed in the response and stamped on the events */
-        'X-Correlation-Id'?: string;
-        /** @description Makes a retry without client event ids idempotent */
-        'Idempotency-Key'?: string;
-        /** @description ETag of the revision the client last saw, e.g. "5"; a mismatch is 412 */
-        'If-Match'?: string;
-      };
-      path: {
-        /** @description 1–64 letters, digits, "-" or "_", starting alphanumeric */
-        operationId: string;
-      };
-      cookie?: never;
+    LogHistoryController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 whether the chains hold or not */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogVerificationResult"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RecordEventsRequest'];
-      };
+    PictureController_operations: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
+                minPosition?: string;
+                /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
+                waitMs?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By operation id */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationList"];
+                };
+            };
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Already recorded by an identical earlier request: nothing written */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The operation’s revision after the write, e.g. "7" */
-          ETag: string;
-          [name: string]: unknown;
+    PictureController_nationalPicture: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
+                minPosition?: string;
+                /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
+                waitMs?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['RecordEventsResponseDto'];
+        requestBody?: never;
+        responses: {
+            /** @description The national picture */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NationalPicture"];
+                };
+            };
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description Recorded; ETag is the new revision */
-      201: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The operation’s revision after the write, e.g. "7" */
-          ETag: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RecordEventsResponseDto'];
-        };
-      };
-      /** @description The body fails validation (field-level `errors`), or If-Match / Idempotency-Key is malformed. Codes: `request.invalid`. Also: `request.malformed-json`, `request.empty-body`, `request.invalid-content-length`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The expected revision does not hold, an event id or Idempotency-Key is reused with other content, or the operation’s state refuses the event. Codes: `operation.revision-conflict`, `operation.concurrent-writers`, `event-store.duplicate-event-id`, `request.idempotency-conflict`, `operation.not-launched`, `operation.already-launched`, `operation.duplicate-event-id`, `operation.agency-already-joined`, `operation.closed`, `operation.operational-phase-ended`, `operation.phase-already-ended`, `operation.reference-already-used`, `operation.arrest-already-charged`, `operation.event-retracted`, `operation.retraction-has-dependants`. */
-      409: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description If-Match names another revision. Codes: `operation.revision-conflict`. */
-      412: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The body is larger than the configured limit. Codes: `request.body-too-large`. */
-      413: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The body is not application/json. Codes: `request.unsupported-media-type`, `request.unsupported-charset`, `request.unsupported-encoding`. */
-      415: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The operation’s rules refuse an event’s content. Codes: `operation.stale-schema-version`, `operation.invalid-timestamp`, `operation.occurred-in-future`, `operation.agency-not-joined`, `operation.classification-too-low`, `operation.unknown-causation`, `operation.unknown-reference`, `operation.reference-retracted`, `operation.raid-ends-before-start`, `operation.unknown-event`, `operation.correction-type-mismatch`, `operation.correction-changes-identity`, `operation.event-not-retractable`. */
-      422: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  OperationHistoryController_lineage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The operation (stream operation-<operationId>) */
-        operationId: string;
-        /** @description The event (UUID) */
-        eventId: string;
-      };
-      cookie?: never;
+    PictureController_picture: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
+                minPosition?: string;
+                /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
+                waitMs?: number;
+                /** @description Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out */
+                knownAt?: string;
+                /** @description Time travel: as known at this global position */
+                knownAtPosition?: string;
+                /** @description As it had happened by this occurred time (ISO 8601), with everything known now */
+                happenedBy?: string;
+                /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
+                view?: "as-corrected" | "as-recorded";
+            };
+            header?: never;
+            path: {
+                operationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation’s picture */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationalPicture"];
+                };
+            };
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The event and what changed it */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    TimelineController_timeline: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
+                minPosition?: string;
+                /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
+                waitMs?: number;
+                /** @description Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out */
+                knownAt?: string;
+                /** @description Time travel: as known at this global position */
+                knownAtPosition?: string;
+                /** @description As it had happened by this occurred time (ISO 8601), with everything known now */
+                happenedBy?: string;
+                /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
+                view?: "as-corrected" | "as-recorded";
+                /** @description Entries per page */
+                limit?: number;
+                /** @description The previous page’s `nextCursor` */
+                cursor?: string;
+                /** @description Occurred at or before (ISO 8601) */
+                to?: string;
+                /** @description Occurred at or after (ISO 8601) */
+                from?: string;
+                /** @description Agency codes, comma-separated or repeated */
+                agency?: string;
+                /** @description Event types, comma-separated or repeated */
+                type?: string;
+            };
+            header?: never;
+            path: {
+                operationId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Lineage'];
+        requestBody?: never;
+        responses: {
+            /** @description A page of the timeline */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeline"];
+                };
+            };
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The operation holds no such event. Codes: `history.event-not-found`. Also: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  OperationHistoryController_verify: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The operation (stream operation-<operationId>) */
-        operationId: string;
-      };
-      cookie?: never;
+    TimelineController_daily: {
+        parameters: {
+            query?: {
+                /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
+                minPosition?: string;
+                /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
+                waitMs?: number;
+                /** @description Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out */
+                knownAt?: string;
+                /** @description Time travel: as known at this global position */
+                knownAtPosition?: string;
+                /** @description As it had happened by this occurred time (ISO 8601), with everything known now */
+                happenedBy?: string;
+                /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
+                view?: "as-corrected" | "as-recorded";
+                /** @description Event types, comma-separated or repeated */
+                type?: string;
+            };
+            header?: never;
+            path: {
+                operationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One point per day with events */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineDailySeries"];
+                };
+            };
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description 200 whether the chain holds or not */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    LiveController_events: {
+        parameters: {
+            query?: {
+                /** @description Only these event types, comma-separated */
+                type?: string;
+            };
+            header?: {
+                /** @description The last `id:` received: the stream resumes after it, with no gap and no duplicate */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['OperationVerification'];
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Server-Sent Events. The stream opens with `retry:`, then sends:
+             *     - messages without `event:` (default `message`): `id:` and `data:` holding an event, with `id:` its global position, JSON of the `StoredEvent` schema;
+             *     - `event: overflow`: the client fell too far behind; `data:` is a `LiveFeedNotice` with the last id sent, then the stream ends (reconnect with Last-Event-ID);
+             *     - `event: error`: the feed failed; `data:` is a `LiveFeedNotice`, then the stream ends;
+             *     - comments (`: heartbeat`) to keep the connection open.
+             */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description `no-cache, no-transform` */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  OperationHistoryController_export: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The operation (stream operation-<operationId>) */
-        operationId: string;
-      };
-      cookie?: never;
+    LiveController_timeline: {
+        parameters: {
+            query?: {
+                /** @description Only entries of these event types, comma-separated */
+                type?: string;
+            };
+            header?: {
+                /** @description The last `id:` received: the stream resumes after it, with no gap and no duplicate */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                operationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Server-Sent Events. The stream opens with `retry:`, then sends:
+             *     - messages without `event:` (default `message`): `id:` and `data:` holding an appended or changed entry, JSON of the `TimelineChange` schema;
+             *     - `event: overflow`: the client fell too far behind; `data:` is a `LiveFeedNotice` with the last id sent, then the stream ends (reconnect with Last-Event-ID);
+             *     - `event: error`: the feed failed; `data:` is a `LiveFeedNotice`, then the stream ends;
+             *     - comments (`: heartbeat`) to keep the connection open.
+             */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description `no-cache, no-transform` */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description One canonical JSON event per line, then `{"manifest": {…}}` */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description attachment; filename="<operationId>-<time>.ndjson" */
-          'Content-Disposition': string;
-          [name: string]: unknown;
+    LiveController_picture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                operationId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/x-ndjson': string;
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Server-Sent Events. The stream opens with `retry:`, then sends:
+             *     - messages without `event:` (default `message`): `id:` and `data:` holding the picture, whole, with `id:` the position it reflects, JSON of the `OperationalPicture` schema;
+             *     - `event: overflow`: the client fell too far behind; `data:` is a `LiveFeedNotice` with the last id sent, then the stream ends (reconnect with Last-Event-ID);
+             *     - `event: error`: the feed failed; `data:` is a `LiveFeedNotice`, then the stream ends;
+             *     - comments (`: heartbeat`) to keep the connection open.
+             */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description `no-cache, no-transform` */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  LogHistoryController_events: {
-    parameters: {
-      query?: {
-        /** @description Exclusive ISO 8601 date-time, later than recordedFrom */
-        recordedTo?: string;
-        /** @description Inclusive ISO 8601 date-time */
-        recordedFrom?: string;
-        operationId?: string;
-        /** @description Recording agencies, comma-separated or repeated */
-        agency?: string;
-        /** @description Event types, comma-separated or repeated */
-        type?: string;
-        /** @description Events per page */
-        limit?: number;
-        /** @description Exclusive position, as returned in `position`/`examinedUpTo` */
-        after?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    ProjectionsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `operational-picture` or `timeline` */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projection’s status */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Projection"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No projection of that name. Codes: `projections.unknown-projection`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the log */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    ProjectionsController_rebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `operational-picture` or `timeline` */
+                name: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['LogPage'];
+        requestBody?: never;
+        responses: {
+            /** @description The rebuild runs (or was already running) */
+            202: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The projection’s status */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Projection"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No projection of that name. Codes: `projections.unknown-projection`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The projections are not running (starting or shutting down). Codes: `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description An unknown or malformed query parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  LogHistoryController_verify: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    MetricsController_render: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Prometheus text exposition format */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description 200 whether the chains hold or not */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
+    OpenApi_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['LogVerificationResult'];
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  PictureController_operations: {
-    parameters: {
-      query?: {
-        /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
-        minPosition?: string;
-        /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
-        waitMs?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    OpenApi_yaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/yaml": string;
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description By operation id */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OperationList'];
-        };
-      };
-      /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  PictureController_nationalPicture: {
-    parameters: {
-      query?: {
-        /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
-        minPosition?: string;
-        /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
-        waitMs?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The national picture */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['NationalPicture'];
-        };
-      };
-      /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  PictureController_picture: {
-    parameters: {
-      query?: {
-        /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
-        minPosition?: string;
-        /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
-        waitMs?: number;
-        /** @description Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out */
-        knownAt?: string;
-        /** @description Time travel: as known at this global position */
-        knownAtPosition?: string;
-        /** @description As it had happened by this occurred time (ISO 8601), with everything known now */
-        happenedBy?: string;
-        /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
-        view?: 'as-corrected' | 'as-recorded';
-      };
-      header?: never;
-      path: {
-        operationId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The operation’s picture */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OperationalPicture'];
-        };
-      };
-      /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  TimelineController_timeline: {
-    parameters: {
-      query?: {
-        /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
-        minPosition?: string;
-        /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
-        waitMs?: number;
-        /** @description Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out */
-        knownAt?: string;
-        /** @description Time travel: as known at this global position */
-        knownAtPosition?: string;
-        /** @description As it had happened by this occurred time (ISO 8601), with everything known now */
-        happenedBy?: string;
-        /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
-        view?: 'as-corrected' | 'as-recorded';
-        /** @description Entries per page */
-        limit?: number;
-        /** @description The previous page’s `nextCursor` */
-        cursor?: string;
-        /** @description Occurred at or before (ISO 8601) */
-        to?: string;
-        /** @description Occurred at or after (ISO 8601) */
-        from?: string;
-        /** @description Agency codes, comma-separated or repeated */
-        agency?: string;
-        /** @description Event types, comma-separated or repeated */
-        type?: string;
-      };
-      header?: never;
-      path: {
-        operationId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the timeline */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Timeline'];
-        };
-      };
-      /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  TimelineController_daily: {
-    parameters: {
-      query?: {
-        /** @description Read-your-writes: wait until the read model reflects this position (from a write response) */
-        minPosition?: string;
-        /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
-        waitMs?: number;
-        /** @description Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out */
-        knownAt?: string;
-        /** @description Time travel: as known at this global position */
-        knownAtPosition?: string;
-        /** @description As it had happened by this occurred time (ISO 8601), with everything known now */
-        happenedBy?: string;
-        /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
-        view?: 'as-corrected' | 'as-recorded';
-        /** @description Event types, comma-separated or repeated */
-        type?: string;
-      };
-      header?: never;
-      path: {
-        operationId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One point per day with events */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TimelineDailySeries'];
-        };
-      };
-      /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After. Codes: `projections.position-timeout`, `projections.projection-failed`, `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  LiveController_events: {
-    parameters: {
-      query?: {
-        /** @description Only these event types, comma-separated */
-        type?: string;
-      };
-      header?: {
-        /** @description The last `id:` received: the stream resumes after it, with no gap and no duplicate */
-        'Last-Event-ID'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /**
-       * @description Server-Sent Events. The stream opens with `retry:`, then sends:
-       *     - messages without `event:` (default `message`): `id:` and `data:` holding an event, with `id:` its global position, JSON of the `StoredEvent` schema;
-       *     - `event: overflow`: the client fell too far behind; `data:` is a `LiveFeedNotice` with the last id sent, then the stream ends (reconnect with Last-Event-ID);
-       *     - `event: error`: the feed failed; `data:` is a `LiveFeedNotice`, then the stream ends;
-       *     - comments (`: heartbeat`) to keep the connection open.
-       */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description `no-cache, no-transform` */
-          'Cache-Control': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': string;
-        };
-      };
-      /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  LiveController_timeline: {
-    parameters: {
-      query?: {
-        /** @description Only entries of these event types, comma-separated */
-        type?: string;
-      };
-      header?: {
-        /** @description The last `id:` received: the stream resumes after it, with no gap and no duplicate */
-        'Last-Event-ID'?: string;
-      };
-      path: {
-        operationId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /**
-       * @description Server-Sent Events. The stream opens with `retry:`, then sends:
-       *     - messages without `event:` (default `message`): `id:` and `data:` holding an appended or changed entry, JSON of the `TimelineChange` schema;
-       *     - `event: overflow`: the client fell too far behind; `data:` is a `LiveFeedNotice` with the last id sent, then the stream ends (reconnect with Last-Event-ID);
-       *     - `event: error`: the feed failed; `data:` is a `LiveFeedNotice`, then the stream ends;
-       *     - comments (`: heartbeat`) to keep the connection open.
-       */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description `no-cache, no-transform` */
-          'Cache-Control': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': string;
-        };
-      };
-      /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  LiveController_picture: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        operationId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /**
-       * @description Server-Sent Events. The stream opens with `retry:`, then sends:
-       *     - messages without `event:` (default `message`): `id:` and `data:` holding the picture, whole, with `id:` the position it reflects, JSON of the `OperationalPicture` schema;
-       *     - `event: overflow`: the client fell too far behind; `data:` is a `LiveFeedNotice` with the last id sent, then the stream ends (reconnect with Last-Event-ID);
-       *     - `event: error`: the feed failed; `data:` is a `LiveFeedNotice`, then the stream ends;
-       *     - comments (`: heartbeat`) to keep the connection open.
-       */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description `no-cache, no-transform` */
-          'Cache-Control': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': string;
-        };
-      };
-      /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7). Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  ProjectionsController_status: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description `operational-picture` or `timeline` */
-        name: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The projection’s status */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Projection'];
-        };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No projection of that name. Codes: `projections.unknown-projection`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  ProjectionsController_rebuild: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description `operational-picture` or `timeline` */
-        name: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The rebuild runs (or was already running) */
-      202: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The projection’s status */
-          Location: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Projection'];
-        };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No projection of that name. Codes: `projections.unknown-projection`. */
-      404: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The projections are not running (starting or shutting down). Codes: `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  MetricsController_render: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The Prometheus text exposition format */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/plain': string;
-        };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  OpenApi_json: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The OpenAPI document */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': Record<string, never>;
-        };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  OpenApi_yaml: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The OpenAPI document */
-      200: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'text/yaml': string;
-        };
-      };
-      /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
-      400: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-      401: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-          'WWW-Authenticate': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-      403: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
-      414: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-      429: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          /** @description Seconds to wait before trying again */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-      500: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-      503: {
-        headers: {
-          /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-          'X-Correlation-Id': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
 }
