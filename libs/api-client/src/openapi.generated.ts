@@ -2008,7 +2008,10 @@ export interface operations {
                 agency?: string;
                 subject?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2111,7 +2114,10 @@ export interface operations {
     PrincipalController_me: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2214,7 +2220,10 @@ export interface operations {
     HealthController_health: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2272,6 +2281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2280,7 +2290,10 @@ export interface operations {
     HealthController_details: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2375,6 +2388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2389,7 +2403,10 @@ export interface operations {
                 fromRevision?: number;
                 direction?: "forwards" | "backwards";
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 /** @description The operation (stream operation-<operationId>) */
                 operationId: string;
@@ -2704,7 +2721,10 @@ export interface operations {
     OperationHistoryController_lineage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 /** @description The operation (stream operation-<operationId>) */
                 operationId: string;
@@ -2823,7 +2843,10 @@ export interface operations {
     OperationHistoryController_verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 /** @description The operation (stream operation-<operationId>) */
                 operationId: string;
@@ -2940,7 +2963,10 @@ export interface operations {
     OperationHistoryController_export: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 /** @description The operation (stream operation-<operationId>) */
                 operationId: string;
@@ -3073,7 +3099,10 @@ export interface operations {
                 /** @description Exclusive position, as returned in `position`/`examinedUpTo` */
                 after?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3176,7 +3205,10 @@ export interface operations {
     LogHistoryController_verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3284,7 +3316,10 @@ export interface operations {
                 /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
                 waitMs?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3394,7 +3429,10 @@ export interface operations {
                 /** @description How long to wait for minPosition, in ms; then 503 with Retry-After */
                 waitMs?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3512,7 +3550,10 @@ export interface operations {
                 /** @description `as-corrected` (default) or `as-recorded` (no correction or retraction applied) */
                 view?: "as-corrected" | "as-recorded";
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 operationId: string;
             };
@@ -3655,7 +3696,10 @@ export interface operations {
                 /** @description Event types, comma-separated or repeated */
                 type?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 operationId: string;
             };
@@ -3788,7 +3832,10 @@ export interface operations {
                 /** @description Event types, comma-separated or repeated */
                 type?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 operationId: string;
             };
@@ -3912,6 +3959,8 @@ export interface operations {
             header?: {
                 /** @description The last `id:` received: the stream resumes after it, with no gap and no duplicate */
                 "Last-Event-ID"?: string;
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4027,6 +4076,8 @@ export interface operations {
             header?: {
                 /** @description The last `id:` received: the stream resumes after it, with no gap and no duplicate */
                 "Last-Event-ID"?: string;
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
             };
             path: {
                 operationId: string;
@@ -4149,7 +4200,10 @@ export interface operations {
     LiveController_picture: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 operationId: string;
             };
@@ -4271,7 +4325,10 @@ export interface operations {
     ProjectionsController_status: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 /** @description `operational-picture` or `timeline` */
                 name: string;
@@ -4388,7 +4445,10 @@ export interface operations {
     ProjectionsController_rebuild: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 /** @description `operational-picture` or `timeline` */
                 name: string;
@@ -4507,7 +4567,10 @@ export interface operations {
     MetricsController_render: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4610,7 +4673,10 @@ export interface operations {
     OpenApi_json: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4713,7 +4779,10 @@ export interface operations {
     OpenApi_yaml: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -27,10 +27,20 @@ type Operation = {
   description?: string;
   security?: Record<string, string[]>[];
   requestBody?: unknown;
+  parameters?: { name: string; in: string }[];
   responses: Record<string, Schema>;
 };
 
 export const BEARER_SCHEME = 'bearer';
+
+/** Accepted by every route: echoed in the response and the logs, stamped on recorded events. */
+const CORRELATION_ID_PARAMETER = {
+  name: 'X-Correlation-Id',
+  in: 'header',
+  required: false,
+  description: 'Echoed as X-Correlation-Id; one is chosen when absent or malformed',
+  schema: { type: 'string' },
+};
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
 /** What the access policy says of a route (docs/architecture.md §7): who may call it, and whether it names an operation. */
@@ -62,19 +72,25 @@ function routeAccessByOperationId(app: INestApplication): Map<string, RouteAcces
   return byId;
 }
 
-/** Adds a refusal unless the route documents its own answer for that status (then the codes are merged). */
+/**
+ * Adds the refusals to an operation. Where the route documents its own answer for
+ * that status, the codes are added to its description and the problem document to
+ * its content (GET /health answers 503 with its report, or with a problem while shutting down).
+ */
 function addRefusals(operation: Operation, refusals: Readonly<Record<number, RefusalDoc>>): void {
   for (const [status, refusal] of Object.entries(refusals)) {
     const existing = operation.responses[status];
     if (existing === undefined) {
       operation.responses[status] = problemResponse(refusal);
-    } else {
-      const extra = refusal.codes.filter((code) => !String(existing['description']).includes(`\`${code}\``));
-      if (extra.length > 0) {
-        existing['description'] =
-          `${String(existing['description'])} Also: ${extra.map((code) => `\`${code}\``).join(', ')}.`;
-      }
+      continue;
     }
+    const extra = refusal.codes.filter((code) => !String(existing['description']).includes(`\`${code}\``));
+    if (extra.length > 0) {
+      existing['description'] =
+        `${String(existing['description'])} Also: ${extra.map((code) => `\`${code}\``).join(', ')}.`;
+    }
+    const content = (existing['content'] ?? {}) as Schema;
+    existing['content'] = { ...(problemResponse(refusal)['content'] as Schema), ...content };
   }
 }
 
@@ -91,6 +107,9 @@ function completeOperation(operation: Operation, access: RouteAccess | undefined
   }
   if (access?.scope) addRefusals(operation, { 404: OPERATION_NOT_FOUND });
   if (operation.requestBody !== undefined) addRefusals(operation, BODY_ROUTE_REFUSALS);
+  if (!(operation.parameters ?? []).some((parameter) => parameter.name === CORRELATION_ID_PARAMETER.name)) {
+    operation.parameters = [...(operation.parameters ?? []), CORRELATION_ID_PARAMETER];
+  }
   addRefusals(operation, EVERY_ROUTE_REFUSALS);
   for (const response of Object.values(operation.responses)) {
     const headers = (response['headers'] ?? {}) as Schema;
