@@ -2524,7 +2524,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed in the response and stamped on the events */
+                /** @description Echoed in the response and stamped on the events; one is chosen when absent or not 1–128 of A-Z a-z 0-9 . _ : / - */
                 "X-Correlation-Id"?: string;
                 /** @description Makes a retry without client event ids idempotent */
                 "Idempotency-Key"?: string;

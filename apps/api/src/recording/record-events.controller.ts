@@ -72,8 +72,9 @@ export class RecordEventsController {
   @ApiHeader({
     name: 'X-Correlation-Id',
     required: false,
-    description: 'Echoed in the response and stamped on the events',
-    schema: { type: 'string', pattern: '^[A-Za-z0-9._:/-]{1,128}$' },
+    description:
+      'Echoed in the response and stamped on the events; one is chosen when absent or not 1–128 of A-Z a-z 0-9 . _ : / -',
+    schema: { type: 'string' },
   })
   @ApiBody({ schema: { $ref: `#/components/schemas/${RECORD_EVENTS_REQUEST_SCHEMA_NAME}` } })
   @ApiCreatedResponse({
