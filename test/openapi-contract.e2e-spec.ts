@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import launchExample from '../events/catalogue/OperationLaunched/v1.example.json';
 import joinExample from '../events/catalogue/AgencyJoined/v1.example.json';
 import intelligenceV1Example from '../events/catalogue/IntelligenceReceived/v1.example.json';
@@ -164,6 +165,7 @@ function walk(): Call[] {
     { method: 'GET', path: '/operations/venetic/export', as: analyst },
     { method: 'GET', path: '/events?limit=2&type=OperationLaunched,IntelligenceReceived', as: auditor },
     { method: 'GET', path: '/events?type=NoSuchEvent', as: auditor },
+    { method: 'GET', path: '/events?operationId=no-such-operation', as: auditor },
     { method: 'GET', path: '/verify', as: auditor },
     { method: 'GET', path: '/audit/access?limit=5', as: auditor },
     { method: 'GET', path: '/audit/access?limit=5000', as: auditor },
@@ -461,5 +463,49 @@ describe('the OpenAPI document as a contract', () => {
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
     expect(unwalked).toEqual([]);
+  }, 120_000);
+  it('describes the answer to any mix of documented query parameters, on every read', async () => {
+    // Who may read each route, and a concrete path for it.
+    const readers: Record<string, { path: string; as: Caller }> = {
+      '/audit/access': { path: '/audit/access', as: auditor },
+      '/events': { path: '/events', as: auditor },
+      '/operations': { path: '/operations', as: recorder },
+      '/picture': { path: '/picture', as: analyst },
+      '/operations/{operationId}/events': { path: '/operations/venetic/events', as: auditor },
+      '/operations/{operationId}/picture': { path: '/operations/venetic/picture', as: analyst },
+      '/operations/{operationId}/timeline': { path: '/operations/venetic/timeline', as: analyst },
+      '/operations/{operationId}/timeline/daily': { path: '/operations/venetic/timeline/daily', as: analyst },
+    };
+    const value = fc.oneof(
+      fc.constantFrom('', '0', '1', '-1', '2', '1001', 'x', 'NCA', 'OperationLaunched', 'as-recorded'),
+      fc.constantFrom('2020-06-13', '2020-06-13T05:30:00Z', '2020-13-45T99:00:00Z', 'backwards', 'a,b'),
+      fc.string({ maxLength: 12 }),
+    );
+    for (const [template, reader] of Object.entries(readers)) {
+      const names = (document.paths[template].get.parameters ?? [])
+        .filter((parameter) => parameter.in === 'query')
+        .map((parameter) => parameter.name)
+        // A wait for a position far ahead would only slow the run: waits are walked with existing positions.
+        .filter((name) => name !== 'waitMs');
+      expect([template, names.length > 0]).toEqual([template, true]);
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...names), value, { maxKeys: 3 }), async (query) => {
+          const search = new URLSearchParams(
+            Object.entries(query).map(([name, text]): [string, string] => [
+              name,
+              name === 'minPosition' ? text.slice(0, 1) : text,
+            ]),
+          );
+          const call: Call = { method: 'GET', path: `${reader.path}?${search}`, as: reader.as };
+          const answer = await send(call);
+          expect([call.path, answer.status, mismatches(document, schemas, call, answer)]).toEqual([
+            call.path,
+            answer.status,
+            [],
+          ]);
+        }),
+        { numRuns: 25 },
+      );
+    }
   }, 120_000);
 });

@@ -3154,6 +3154,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `operationId` names an operation that does not exist or that the caller’s agency takes no part in. Codes: `history.operation-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
             414: {
                 headers: {

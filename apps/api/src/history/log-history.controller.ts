@@ -76,6 +76,11 @@ export class LogHistoryController {
       description: 'An unknown or malformed query parameter (field-level `errors`)',
       codes: ['history.invalid-query', 'request.page-size'],
     },
+    404: {
+      description:
+        '`operationId` names an operation that does not exist or that the caller’s agency takes no part in',
+      codes: ['history.operation-not-found'],
+    },
   })
   events(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal): Promise<LogHistoryPage> {
     return this.history.logEvents(parseLogHistoryQuery(query), principal);
