@@ -508,4 +508,32 @@ describe('the OpenAPI document as a contract', () => {
       );
     }
   }, 120_000);
+  it('describes the answer to any altered write', async () => {
+    const event = fc.record({
+      type: fc.constantFrom('ThreatToLifeMitigated', 'IntelligenceReceived', 'OperationLaunched', 'Nonsense'),
+      schemaVersion: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      occurredAt: fc.constantFrom('2020-06-13T06:00:00Z', '2999-01-01T00:00:00Z', 'yesterday'),
+      data: fc.oneof(
+        fc.constant(intelligenceV1Example as Record<string, unknown>),
+        fc.constant({ ttlId: 'TTL-PROPERTY', action: 'warning-notice', force: 'NCA' }),
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+      ),
+      classification: fc.option(fc.constantFrom('OFFICIAL', 'OFFICIAL-SENSITIVE', 'SECRET'), {
+        nil: undefined,
+      }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 0, maxLength: 3 }), async (events) => {
+        const call: Call = {
+          method: 'POST',
+          path: '/operations/venetic/events',
+          as: recorder,
+          body: { events: events.map((item) => JSON.parse(JSON.stringify(item)) as unknown) },
+        };
+        const answer = await send(call);
+        expect([answer.status, mismatches(document, schemas, call, answer)]).toEqual([answer.status, []]);
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
 });
