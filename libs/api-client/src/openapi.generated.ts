@@ -3698,9 +3698,9 @@ export interface operations {
                 limit?: number;
                 /** @description The previous page’s `nextCursor` */
                 cursor?: string;
-                /** @description Occurred at or before (ISO 8601) */
+                /** @description Occurred at or before (ISO 8601 date or date-time) */
                 to?: string;
-                /** @description Occurred at or after (ISO 8601) */
+                /** @description Occurred at or after (ISO 8601 date or date-time) */
                 from?: string;
                 /** @description Agency codes, comma-separated or repeated */
                 agency?: string;

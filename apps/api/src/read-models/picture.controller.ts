@@ -8,7 +8,8 @@ import type { Principal } from '../auth/principal';
 import { MAX_WAIT_MS, parsePictureQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
 
-const ISO_DATE_OR_TIME = {
+/** ISO 8601 as the read routes take it: a date, or a date-time with its offset. */
+export const ISO_DATE_OR_TIME = {
   type: 'string',
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
 };

@@ -12,7 +12,12 @@ const EVENT_TYPES_LIST = 'Event types, comma-separated or repeated';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
-import { ApiReadModelQueries, OPERATION_ID_PARAM, READ_MODEL_REFUSALS } from './picture.controller';
+import {
+  ApiReadModelQueries,
+  ISO_DATE_OR_TIME,
+  OPERATION_ID_PARAM,
+  READ_MODEL_REFUSALS,
+} from './picture.controller';
 import { parseDailySeriesQuery, parseTimelineQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
 
@@ -40,14 +45,14 @@ export class TimelineController {
   @ApiQuery({
     name: 'from',
     required: false,
-    description: 'Occurred at or after (ISO 8601)',
-    schema: { type: 'string' },
+    description: 'Occurred at or after (ISO 8601 date or date-time)',
+    schema: ISO_DATE_OR_TIME,
   })
   @ApiQuery({
     name: 'to',
     required: false,
-    description: 'Occurred at or before (ISO 8601)',
-    schema: { type: 'string' },
+    description: 'Occurred at or before (ISO 8601 date or date-time)',
+    schema: ISO_DATE_OR_TIME,
   })
   @ApiQuery({
     name: 'cursor',
