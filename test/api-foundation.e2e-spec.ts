@@ -169,14 +169,24 @@ describe('The api foundation', () => {
     const variants = (
       schemas['RecordEventsRequest'].properties!['events'] as { items: { oneOf: { $ref: string }[] } }
     ).items.oneOf;
-    expect(variants.map((variant) => variant.$ref)).toEqual(
-      EVENT_TYPES.map((type) => `#/components/schemas/Record${type}`),
+    // One variant per event type and schema version: an older version is documented as accepted.
+    const accepted = EVENT_TYPES.flatMap((type) =>
+      EVENT_CATALOGUE[type].versions.map(({ version }) => ({
+        type,
+        version,
+        name: version === EVENT_CATALOGUE[type].currentVersion ? `Record${type}` : `Record${type}V${version}`,
+      })),
     );
-    for (const type of EVENT_TYPES) {
-      const dataSchema = eventSchemaName(type, EVENT_CATALOGUE[type].currentVersion);
-      expect(schemas[`Record${type}`].properties!['data']).toEqual({
+    expect(variants.map((variant) => variant.$ref)).toEqual(
+      accepted.map(({ name }) => `#/components/schemas/${name}`),
+    );
+    expect(accepted.map(({ name }) => name)).toContain('RecordIntelligenceReceivedV1');
+    for (const { type, version, name } of accepted) {
+      const dataSchema = eventSchemaName(type, version);
+      expect(schemas[name].properties!['data']).toEqual({
         $ref: `#/components/schemas/${dataSchema}`,
       });
+      expect(schemas[name].properties!['schemaVersion']).toMatchObject({ const: version });
       expect(schemas[dataSchema]).toBeDefined();
     }
     expect(schemas['SeizureRecordedV1'].properties).toHaveProperty('drugs');

@@ -1,6 +1,8 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { QueryParameters } from '../http/query-parameters';
+import { ApiProblems, schemaRef } from '../docs/problems.openapi';
 import { AccessAudit, type AccessAuditPage, type StoredAccessRecord } from './access-audit.service';
 import { Allow } from './access-policy.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
@@ -26,6 +28,7 @@ const PARAMETERS = ['subject', 'agency', 'action', 'operationId', 'from', 'to', 
  * An auditor sees the records of operations its agency takes part in and the
  * global reads made by principals of its own agency, nothing else.
  */
+@ApiTags('history')
 @Controller('audit')
 export class AccessAuditController {
   constructor(
@@ -35,6 +38,57 @@ export class AccessAuditController {
 
   @Get('access')
   @Allow('auditor')
+  @ApiOperation({
+    summary: 'The access audit: who read which history, lineage, verification or export, and when',
+    description:
+      'Records of the operations the caller’s agency takes part in, and global reads by its own agency, ' +
+      'oldest first. Follow `next` (as `after`) until it is null.',
+  })
+  @ApiQuery({ name: 'subject', required: false, schema: { type: 'string', maxLength: 200 } })
+  @ApiQuery({ name: 'agency', required: false, schema: { type: 'string', maxLength: 200 } })
+  @ApiQuery({
+    name: 'action',
+    required: false,
+    description: 'e.g. `history.read`, `history.export`',
+    schema: { type: 'string', maxLength: 200 },
+  })
+  @ApiQuery({ name: 'operationId', required: false, schema: { type: 'string', maxLength: 200 } })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'Inclusive ISO 8601 date-time',
+    schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'Inclusive ISO 8601 date-time',
+    schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
+  })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    description: 'The previous page’s `next`: records after this sequence number',
+    schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 },
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Records per page',
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      maximum: PAGE_SIZES.accessAudit.max,
+      default: PAGE_SIZES.accessAudit.default,
+    },
+  })
+  @ApiOkResponse({ description: 'A page of access records', schema: schemaRef('AccessAuditRecords') })
+  @ApiProblems({
+    400: {
+      description: 'A parameter given twice or malformed (field-level `errors`)',
+      codes: ['audit.invalid-query', 'request.page-size'],
+    },
+  })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: Record<string, QueryValue>,

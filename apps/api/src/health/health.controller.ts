@@ -1,12 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, Public } from '../auth/access-policy.decorator';
+import { schemaRef } from '../docs/problems.openapi';
 import type { ApiConfig } from '../config/api.config';
 import { API_CONFIG } from '../config/api-config.token';
 import { HealthRegistry, type HealthReport } from './health.registry';
@@ -38,8 +33,8 @@ export class HealthController {
   @ApiOperation({
     summary: 'Liveness: the overall status and each part’s report (statuses only with HEALTH_DETAILS=admin)',
   })
-  @ApiOkResponse({ description: 'Every part is up or degraded' })
-  @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
+  @ApiOkResponse({ description: 'Every part is up or degraded', schema: schemaRef('Health') })
+  @ApiServiceUnavailableResponse({ description: 'At least one part is down', schema: schemaRef('Health') })
   async health(@Res({ passthrough: true }) reply: ReplyLike): Promise<Health> {
     const { status, reports } = await this.check(reply);
     if (this.config.healthDetails === 'public') return { status, ...reports };
@@ -54,13 +49,12 @@ export class HealthController {
   @Get('details')
   @Allow('admin')
   @HttpCode(200)
-  @ApiBearerAuth()
   @ApiOperation({
     summary:
       'Each part’s full report: the store’s kind, location and head; projections’ positions, lag and failures',
   })
-  @ApiOkResponse({ description: 'Every part is up or degraded' })
-  @ApiServiceUnavailableResponse({ description: 'At least one part is down' })
+  @ApiOkResponse({ description: 'Every part is up or degraded', schema: schemaRef('Health') })
+  @ApiServiceUnavailableResponse({ description: 'At least one part is down', schema: schemaRef('Health') })
   async details(@Res({ passthrough: true }) reply: ReplyLike): Promise<Health> {
     const { status, reports } = await this.check(reply);
     return { status, ...reports };

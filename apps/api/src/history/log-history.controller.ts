@@ -1,6 +1,8 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Allow, AuditAccess } from '../auth/access-policy.decorator';
+import { PAGE_SIZES } from '../auth/page-size';
+import { ApiProblems, schemaRef } from '../docs/problems.openapi';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { noQueryParameters } from '../http/query-parameters';
@@ -31,18 +33,60 @@ export class LogHistoryController {
     name: 'after',
     required: false,
     description: 'Exclusive position, as returned in `position`/`examinedUpTo`',
+    schema: { type: 'string', example: '42' },
   })
-  @ApiQuery({ name: 'limit', required: false, description: 'Events per page, 1–1000, default 100' })
-  @ApiQuery({ name: 'type', required: false, description: 'Event types, comma-separated or repeated' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Events per page',
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      maximum: PAGE_SIZES.events.max,
+      default: PAGE_SIZES.events.default,
+    },
+  })
+  @ApiQuery({
+    name: 'type',
+    required: false,
+    description: 'Event types, comma-separated or repeated',
+    schema: { type: 'string' },
+  })
   @ApiQuery({
     name: 'agency',
     required: false,
     description: 'Recording agencies, comma-separated or repeated',
+    schema: { type: 'string' },
   })
-  @ApiQuery({ name: 'operationId', required: false })
-  @ApiQuery({ name: 'recordedFrom', required: false, description: 'Inclusive ISO 8601 date-time' })
-  @ApiQuery({ name: 'recordedTo', required: false, description: 'Exclusive ISO 8601 date-time' })
-  @ApiOkResponse({ description: '{ events: TimelineEvent[], examinedUpTo, next: { after, href } | null }' })
+  @ApiQuery({
+    name: 'operationId',
+    required: false,
+    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+  })
+  @ApiQuery({
+    name: 'recordedFrom',
+    required: false,
+    description: 'Inclusive ISO 8601 date-time',
+    schema: { type: 'string', format: 'date-time' },
+  })
+  @ApiQuery({
+    name: 'recordedTo',
+    required: false,
+    description: 'Exclusive ISO 8601 date-time, later than recordedFrom',
+    schema: { type: 'string', format: 'date-time' },
+  })
+  @ApiOkResponse({ description: 'A page of the log', schema: schemaRef('LogPage') })
+  @ApiProblems({
+    400: {
+      description: 'An unknown or malformed query parameter (field-level `errors`)',
+      codes: ['history.invalid-query', 'request.page-size'],
+    },
+    404: {
+      description:
+        '`operationId` names an operation that does not exist or that the caller’s agency takes no part in',
+      codes: ['history.operation-not-found'],
+    },
+  })
   async events(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal): Promise<LogHistoryPage> {
     return this.history.logEvents(await parseLogHistoryQuery(query, this.positions), principal);
   }
@@ -55,6 +99,10 @@ export class LogHistoryController {
     description:
       '`{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. ' +
       'Heads are listed for the caller’s operations only; a break elsewhere is reported without naming its operation or event.',
+  })
+  @ApiOkResponse({
+    description: '200 whether the chains hold or not',
+    schema: schemaRef('LogVerificationResult'),
   })
   verify(@Query() query: RawQuery, @CurrentPrincipal() principal: Principal) {
     noQueryParameters(query);

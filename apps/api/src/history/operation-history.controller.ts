@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Param, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { EventLineage, StreamVerification } from '@timeline/integrity';
 import { AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
+import { PAGE_SIZES } from '../auth/page-size';
+import { ApiProblems, schemaRef } from '../docs/problems.openapi';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { noQueryParameters } from '../http/query-parameters';
@@ -17,6 +19,12 @@ const OPERATION_PARAM = {
   name: 'operationId',
   description: 'The operation (stream operation-<operationId>)',
   example: 'venetic',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+} as const;
+
+const INVALID_QUERY = {
+  description: 'An unknown or malformed parameter (field-level `errors`)',
+  codes: ['history.invalid-query', 'request.page-size'],
 };
 
 /** One operation's history for auditors: its events as stored, an event's lineage, chain verification and export. */
@@ -35,16 +43,33 @@ export class OperationHistoryController {
       'Each event carries occurredAt and recordedAt, recordedBy and agency, its revision, global position, prevHash and hash.',
   })
   @ApiParam(OPERATION_PARAM)
-  @ApiQuery({ name: 'direction', required: false, enum: ['forwards', 'backwards'] })
+  @ApiQuery({
+    name: 'direction',
+    required: false,
+    schema: { type: 'string', enum: ['forwards', 'backwards'], default: 'forwards' },
+  })
   @ApiQuery({
     name: 'fromRevision',
     required: false,
     description: 'Inclusive; default the first (forwards) or last (backwards) event',
+    schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 },
   })
-  @ApiQuery({ name: 'limit', required: false, description: 'Events per page, 1–1000, default 100' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Events per page',
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      maximum: PAGE_SIZES.events.max,
+      default: PAGE_SIZES.events.default,
+    },
+  })
   @ApiOkResponse({
-    description: '{ operationId, direction, events: TimelineEvent[], next: { fromRevision, href } | null }',
+    description: 'A page of the operation’s events',
+    schema: schemaRef('OperationHistoryPage'),
   })
+  @ApiProblems({ 400: INVALID_QUERY })
   events(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
@@ -61,9 +86,11 @@ export class OperationHistoryController {
       'The corrections and the retraction applying to an event, in the order recorded, with who and when',
   })
   @ApiParam(OPERATION_PARAM)
-  @ApiParam({ name: 'eventId', description: 'The event (UUID)' })
-  @ApiOkResponse({
-    description: '{ operationId, event, status: as-recorded|corrected|retracted, currentData, changes[] }',
+  @ApiParam({ name: 'eventId', description: 'The event (UUID)', schema: { type: 'string', format: 'uuid' } })
+  @ApiOkResponse({ description: 'The event and what changed it', schema: schemaRef('Lineage') })
+  @ApiProblems({
+    400: INVALID_QUERY,
+    404: { description: 'The operation holds no such event', codes: ['history.event-not-found'] },
   })
   lineage(
     @Param('operationId') operationId: string,
@@ -86,6 +113,11 @@ export class OperationHistoryController {
       '200 either way: `{ ok: true, events, head: { revision, hash } }`, or `{ ok: false, events, brokenAt: { revision, eventId, position, reason, expected, actual } }` naming the first broken link.',
   })
   @ApiParam(OPERATION_PARAM)
+  @ApiOkResponse({
+    description: '200 whether the chain holds or not',
+    schema: schemaRef('OperationVerification'),
+  })
+  @ApiProblems({ 400: INVALID_QUERY })
   verify(@Param('operationId') operationId: string, @Query() query: RawQuery): Promise<StreamVerification> {
     noQueryParameters(query);
     checkOperationIdParameter(operationId);
@@ -103,7 +135,18 @@ export class OperationHistoryController {
       'SHA-256 of the event lines. Check it offline with `npm run cli -- verify-export <file>`. A response without the manifest line is incomplete.',
   })
   @ApiParam(OPERATION_PARAM)
-  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({
+    description: 'One canonical JSON event per line, then `{"manifest": {…}}`',
+    headers: {
+      'Content-Disposition': {
+        description: 'attachment; filename="<operationId>-<time>.ndjson"',
+        required: true,
+        schema: { type: 'string' },
+      },
+    },
+    content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+  })
+  @ApiProblems({ 400: INVALID_QUERY })
   async export(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,

@@ -1,5 +1,8 @@
 import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problems.openapi';
+import { OPERATION_ID_PARAM } from '../read-models/picture.controller';
+import { LIVE_REFUSALS, liveFeedResponse } from './live.openapi';
 import type { ServerResponse } from 'node:http';
 import { formatPosition, parsePosition, type GlobalPosition } from '@timeline/event-store';
 import type { StoredTimelineEvent } from '@timeline/projections';
@@ -42,6 +45,13 @@ function publicEvent(event: StoredTimelineEvent): PublicEvent {
   return visible;
 }
 
+const LAST_EVENT_ID_HEADER = {
+  name: 'Last-Event-ID',
+  required: false,
+  description: 'The last `id:` received: the stream resumes after it, with no gap and no duplicate',
+  schema: { type: 'string' },
+};
+
 /** A type filter as part of a shared feed's key: the same set of types, whatever the order given. */
 function filterKey(types: readonly string[] | undefined): string {
   return types ? [...new Set(types)].sort().join(',') : '*';
@@ -73,9 +83,15 @@ export class LiveController {
       '`id:` is the global position. Reconnect with `Last-Event-ID` to resume with no gap and no duplicate. ' +
       'Without it the stream starts from now. A client too slow to keep up receives `event: overflow` and is disconnected.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiQuery({ name: 'type', required: false, description: 'Only these event types, comma-separated' })
+  @ApiHeader(LAST_EVENT_ID_HEADER)
+  @ApiQuery({
+    name: 'type',
+    required: false,
+    description: 'Only these event types, comma-separated',
+    schema: { type: 'string' },
+  })
+  @ApiOkResponse(liveFeedResponse('StoredEvent', 'an event, with `id:` its global position'))
+  @ApiProblems(LIVE_REFUSALS)
   async events(
     @Query() query: RawQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -117,14 +133,16 @@ export class LiveController {
       'Each message is `{ kind: "appended" | "changed", entry }` with `id:` = the global position of the event that caused it. ' +
       'Resumable with `Last-Event-ID`; heartbeats as comments.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiParam({ name: 'operationId', example: 'venetic' })
-  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiParam(OPERATION_ID_PARAM)
+  @ApiHeader(LAST_EVENT_ID_HEADER)
   @ApiQuery({
     name: 'type',
     required: false,
     description: 'Only entries of these event types, comma-separated',
+    schema: { type: 'string' },
   })
+  @ApiOkResponse(liveFeedResponse('TimelineChange', 'an appended or changed entry'))
+  @ApiProblems(LIVE_REFUSALS)
   async timeline(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
@@ -161,8 +179,11 @@ export class LiveController {
     description:
       'The current picture at once, then the latest picture after each change, coalesced: a slow client gets the newest state, not a backlog. `id:` is the position the picture reflects.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiParam({ name: 'operationId', example: 'venetic' })
+  @ApiParam(OPERATION_ID_PARAM)
+  @ApiOkResponse(
+    liveFeedResponse('OperationalPicture', 'the picture, whole, with `id:` the position it reflects'),
+  )
+  @ApiProblems(LIVE_REFUSALS)
   async picture(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../auth/access-policy.decorator';
 import { MetricsService } from './metrics.service';
 
@@ -11,7 +11,10 @@ export class MetricsController {
   @Get()
   @Allow('admin')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'The Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @ApiOperation({
     summary: 'Prometheus metrics: requests, events applied, projection position and lag, live clients',
   })

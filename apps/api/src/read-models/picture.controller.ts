@@ -1,43 +1,107 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, schemaRef } from '../docs/problems.openapi';
 import type { NationalPictureView, OperationalPictureView } from '@timeline/projections';
 import { Allow, AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { IssuedPositions } from './issued-positions';
-import { parseNationalQuery, parsePictureQuery, type RawQuery } from './read-model.query';
+import { MAX_WAIT_MS, parseNationalQuery, parsePictureQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
 
-const FRESHNESS_QUERIES = [
+/** ISO 8601 as the read routes take it: a date, or a date-time with its offset. */
+export const ISO_DATE_OR_TIME = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
+};
+
+const READ_YOUR_WRITES_QUERIES = [
   {
     name: 'minPosition',
-    description: 'Read-your-writes: wait until the picture reflects this position (from a write response)',
+    description: 'Read-your-writes: wait until the read model reflects this position (from a write response)',
+    schema: { type: 'string', example: '42' },
   },
   {
     name: 'waitMs',
-    description: 'How long to wait for minPosition, 0–10000 ms (default 2000); then 503 with Retry-After',
+    description: 'How long to wait for minPosition, in ms; then 503 with Retry-After',
+    schema: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS, default: 2000 },
   },
+];
+
+const FRESHNESS_QUERIES = [
+  ...READ_YOUR_WRITES_QUERIES,
   {
     name: 'knownAt',
     description:
       'Time travel: as known at this recorded time (ISO 8601): later recordings, corrections and retractions left out',
+    schema: ISO_DATE_OR_TIME,
   },
-  { name: 'knownAtPosition', description: 'Time travel: as known at this global position' },
+  {
+    name: 'knownAtPosition',
+    description: 'Time travel: as known at this global position',
+    schema: { type: 'string', example: '42' },
+  },
   {
     name: 'happenedBy',
     description: 'As it had happened by this occurred time (ISO 8601), with everything known now',
+    schema: ISO_DATE_OR_TIME,
   },
   {
     name: 'view',
     description: '`as-corrected` (default) or `as-recorded` (no correction or retraction applied)',
+    schema: { type: 'string', enum: ['as-corrected', 'as-recorded'], default: 'as-corrected' },
   },
-] as const;
+];
 
-/** Applies the shared query documentation to a read route. */
-export function ApiReadModelQueries(): MethodDecorator {
+/** A read model's refusals of its query and of a read-your-writes wait. */
+export const READ_MODEL_REFUSALS = {
+  400: {
+    description:
+      'An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`)',
+    codes: [
+      'read-model.invalid-query',
+      'projections.invalid-timeline-query',
+      'projections.invalid-position',
+      'projections.invalid-time-travel',
+    ],
+  },
+  503: {
+    description:
+      'The read model did not reach minPosition within waitMs, or the projection failed; retry after Retry-After',
+    codes: [
+      'projections.position-timeout',
+      'projections.projection-failed',
+      'projections.runner-not-running',
+    ],
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before trying again',
+        schema: { type: 'string', pattern: '^\\d+$' },
+      },
+    },
+  },
+};
+
+function applyQueries(queries: readonly { name: string }[]): MethodDecorator {
   return (target, key, descriptor) => {
-    for (const query of FRESHNESS_QUERIES) ApiQuery({ ...query, required: false })(target, key, descriptor);
+    for (const query of queries) ApiQuery({ ...query, required: false })(target, key, descriptor);
   };
+}
+
+export const OPERATION_ID_PARAM = {
+  name: 'operationId',
+  example: 'venetic',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+} as const;
+
+/** Applies the shared query documentation (freshness, time travel, view) to a read route. */
+export function ApiReadModelQueries(): MethodDecorator {
+  return applyQueries(FRESHNESS_QUERIES);
+}
+
+/** Applies the read-your-writes query documentation to a read route without time travel. */
+export function ApiReadYourWritesQueries(): MethodDecorator {
+  return applyQueries(READ_YOUR_WRITES_QUERIES);
 }
 
 @ApiTags('picture')
@@ -51,8 +115,9 @@ export class PictureController {
   @Get('operations')
   @Allow('recorder', 'analyst', 'auditor')
   @ApiOperation({ summary: 'The operations the caller’s agency takes part in' })
-  @ApiQuery({ name: 'minPosition', required: false })
-  @ApiQuery({ name: 'waitMs', required: false })
+  @ApiReadYourWritesQueries()
+  @ApiOkResponse({ schema: schemaRef('OperationList'), description: 'By operation id' })
+  @ApiProblems(READ_MODEL_REFUSALS)
   async operations(
     @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
@@ -67,8 +132,9 @@ export class PictureController {
     summary: 'The national picture across the operations the caller’s agency takes part in',
     description: 'Stamped with the global position, event count and last recorded time it reflects.',
   })
-  @ApiQuery({ name: 'minPosition', required: false })
-  @ApiQuery({ name: 'waitMs', required: false })
+  @ApiReadYourWritesQueries()
+  @ApiOkResponse({ schema: schemaRef('NationalPicture'), description: 'The national picture' })
+  @ApiProblems(READ_MODEL_REFUSALS)
   async nationalPicture(
     @Query() query: RawQuery,
     @CurrentPrincipal() principal: Principal,
@@ -85,9 +151,10 @@ export class PictureController {
       'Arrests, charges, raids, intelligence by 3x5x2 grading and priority, disseminations, drugs by class and type, ' +
       'firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`.',
   })
-  @ApiParam({ name: 'operationId', example: 'venetic' })
+  @ApiParam(OPERATION_ID_PARAM)
   @ApiReadModelQueries()
-  @ApiOkResponse({ description: 'OperationalPictureView' })
+  @ApiOkResponse({ schema: schemaRef('OperationalPicture'), description: 'The operation’s picture' })
+  @ApiProblems(READ_MODEL_REFUSALS)
   async picture(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,

@@ -1,16 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ProjectionRunner, UnknownProjectionError, type ProjectionStatus } from '@timeline/projections';
 import { Allow } from '../auth/access-policy.decorator';
+import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+
+const UNKNOWN_PROJECTION = {
+  description: 'No projection of that name',
+  codes: ['projections.unknown-projection'],
+};
 
 /** Fastify replies and Express responses both have header(). */
 interface ReplyLike {
@@ -21,6 +18,7 @@ const NAME = {
   name: 'name',
   example: 'timeline',
   description: '`operational-picture` or `timeline`',
+  schema: { type: 'string' },
 } as const;
 
 /**
@@ -29,7 +27,6 @@ const NAME = {
  * rebuild has caught up). Positions, counts and failures only: no operational content.
  */
 @ApiTags('operations')
-@ApiBearerAuth()
 @Controller('projections')
 export class ProjectionsController {
   constructor(@Inject(ProjectionRunner) private readonly runner: ProjectionRunner) {}
@@ -40,8 +37,8 @@ export class ProjectionsController {
     summary: 'A projection’s status: position, events, rebuilding, the last rebuild’s outcome, any failure',
   })
   @ApiParam(NAME)
-  @ApiOkResponse({ description: 'The projection’s status' })
-  @ApiNotFoundResponse({ description: 'No projection of that name (projections.unknown-projection)' })
+  @ApiOkResponse({ description: 'The projection’s status', schema: schemaRef('Projection') })
+  @ApiProblems({ 404: UNKNOWN_PROJECTION })
   status(@Param('name') name: string): ProjectionStatus {
     return this.statusOf(name);
   }
@@ -63,10 +60,19 @@ export class ProjectionsController {
       'leaves the old state in place and is reported in `lastRebuild.error`.',
   })
   @ApiParam(NAME)
-  @ApiAcceptedResponse({ description: 'The rebuild runs (or was already running)' })
-  @ApiNotFoundResponse({ description: 'No projection of that name (projections.unknown-projection)' })
-  @ApiServiceUnavailableResponse({
-    description: 'The projections are not running (starting or shutting down)',
+  @ApiAcceptedResponse({
+    description: 'The rebuild runs (or was already running)',
+    schema: schemaRef('Projection'),
+    headers: {
+      Location: { description: 'The projection’s status', required: true, schema: { type: 'string' } },
+    },
+  })
+  @ApiProblems({
+    404: UNKNOWN_PROJECTION,
+    503: {
+      description: 'The projections are not running (starting or shutting down)',
+      codes: ['projections.runner-not-running'],
+    },
   })
   rebuild(@Param('name') name: string, @Res({ passthrough: true }) reply: ReplyLike): ProjectionStatus {
     if (!this.statusOf(name).rebuilding) {

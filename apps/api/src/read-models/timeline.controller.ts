@@ -1,10 +1,23 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { DailySeries, TimelinePage } from '@timeline/projections';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+import {
+  DEFAULT_TIMELINE_LIMIT,
+  MAX_TIMELINE_LIMIT,
+  type DailySeries,
+  type TimelinePage,
+} from '@timeline/projections';
+
+const EVENT_TYPES_LIST = 'Event types, comma-separated or repeated';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
-import { ApiReadModelQueries } from './picture.controller';
+import {
+  ApiReadModelQueries,
+  ISO_DATE_OR_TIME,
+  OPERATION_ID_PARAM,
+  READ_MODEL_REFUSALS,
+} from './picture.controller';
 import { IssuedPositions } from './issued-positions';
 import { parseDailySeriesQuery, parseTimelineQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';
@@ -27,14 +40,41 @@ export class TimelineController {
       'Entries in occurredAt order (ties by position). A corrected entry shows its current value and its history; ' +
       'a retracted one is marked, not removed. Follow `nextCursor` for the next page.',
   })
-  @ApiParam({ name: 'operationId', example: 'venetic' })
-  @ApiQuery({ name: 'type', required: false, description: 'Event types, comma-separated or repeated' })
-  @ApiQuery({ name: 'agency', required: false, description: 'Agency codes, comma-separated or repeated' })
-  @ApiQuery({ name: 'from', required: false, description: 'Occurred at or after (ISO 8601)' })
-  @ApiQuery({ name: 'to', required: false, description: 'Occurred at or before (ISO 8601)' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1–500, default 50' })
+  @ApiParam(OPERATION_ID_PARAM)
+  @ApiQuery({ name: 'type', required: false, description: EVENT_TYPES_LIST, schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'agency',
+    required: false,
+    description: 'Agency codes, comma-separated or repeated',
+    schema: { type: 'string' },
+  })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'Occurred at or after (ISO 8601 date or date-time)',
+    schema: ISO_DATE_OR_TIME,
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'Occurred at or before (ISO 8601 date or date-time)',
+    schema: ISO_DATE_OR_TIME,
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: 'The previous page’s `nextCursor`',
+    schema: { type: 'string' },
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Entries per page',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_TIMELINE_LIMIT, default: DEFAULT_TIMELINE_LIMIT },
+  })
   @ApiReadModelQueries()
+  @ApiOkResponse({ schema: schemaRef('Timeline'), description: 'A page of the timeline' })
+  @ApiProblems(READ_MODEL_REFUSALS)
   async timeline(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
@@ -47,9 +87,11 @@ export class TimelineController {
   @Get('daily')
   @AllowOnOperation(['analyst', 'auditor'])
   @ApiOperation({ summary: 'Per-day counts and seizure totals, with cumulative sums, for charts' })
-  @ApiParam({ name: 'operationId', example: 'venetic' })
-  @ApiQuery({ name: 'type', required: false })
+  @ApiParam(OPERATION_ID_PARAM)
+  @ApiQuery({ name: 'type', required: false, description: EVENT_TYPES_LIST, schema: { type: 'string' } })
   @ApiReadModelQueries()
+  @ApiOkResponse({ schema: schemaRef('TimelineDailySeries'), description: 'One point per day with events' })
+  @ApiProblems(READ_MODEL_REFUSALS)
   async daily(@Param('operationId') operationId: string, @Query() query: RawQuery): Promise<DailySeries> {
     const request = await parseDailySeriesQuery(query, this.positions);
     return this.readModels.dailySeries(operationId, request.query, request);

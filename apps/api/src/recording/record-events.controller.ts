@@ -1,7 +1,6 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Param, Post, Res } from '@nestjs/common';
 import {
   ApiBody,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiHeader,
@@ -9,7 +8,6 @@ import {
   ApiOperation,
   ApiParam,
   ApiTags,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { InvalidRequestError, RecordEventsHandler, type RecordEventsResult } from '@timeline/application';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
@@ -17,7 +15,16 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { CorrelationId } from '../http/correlation-id';
 import { RecordEventsResponseDto } from './record-events.response.dto';
-import { RECORD_EVENTS_REQUEST_SCHEMA_NAME } from './record-events.openapi';
+import { ApiProblems } from '../docs/problems.openapi';
+import { RECORD_EVENTS_REFUSALS, RECORD_EVENTS_REQUEST_SCHEMA_NAME } from './record-events.openapi';
+
+const ETAG = {
+  ETag: {
+    description: 'The operation’s revision after the write, e.g. "7"',
+    required: true,
+    schema: { type: 'string' },
+  },
+};
 
 /** What the controller needs of the platform reply (Fastify reply, Express response). */
 interface ReplyLike {
@@ -48,32 +55,39 @@ export class RecordEventsController {
     name: 'operationId',
     description: '1–64 letters, digits, "-" or "_", starting alphanumeric',
     example: 'venetic',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
   })
   @ApiHeader({
     name: 'If-Match',
     required: false,
     description: 'ETag of the revision the client last saw, e.g. "5"; a mismatch is 412',
+    schema: { type: 'string', pattern: '^\\s*(W/)?"(-1|\\d{1,15})"\\s*$' },
   })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'Makes a retry without client event ids idempotent',
+    schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   })
   @ApiHeader({
     name: 'X-Correlation-Id',
     required: false,
-    description: 'Echoed in the response and stamped on the events',
+    description:
+      'Echoed in the response and stamped on the events; one is chosen when absent or not 1–128 of A-Z a-z 0-9 . _ : / -',
+    schema: { type: 'string' },
   })
   @ApiBody({ schema: { $ref: `#/components/schemas/${RECORD_EVENTS_REQUEST_SCHEMA_NAME}` } })
-  @ApiCreatedResponse({ type: RecordEventsResponseDto, description: 'Recorded; ETag is the new revision' })
+  @ApiCreatedResponse({
+    type: RecordEventsResponseDto,
+    description: 'Recorded; ETag is the new revision',
+    headers: ETAG,
+  })
   @ApiOkResponse({
     type: RecordEventsResponseDto,
     description: 'Already recorded by an identical earlier request: nothing written',
+    headers: ETAG,
   })
-  @ApiConflictResponse({
-    description: 'Expected revision does not hold, or an event id is reused with other content',
-  })
-  @ApiUnprocessableEntityResponse({ description: "The operation's rules refuse an event" })
+  @ApiProblems(RECORD_EVENTS_REFUSALS)
   async record(
     @Param('operationId') operationId: string,
     @Body() body: unknown,

@@ -1,3 +1,4 @@
+import { OPERATION_RULES } from '@timeline/domain';
 import {
   CLASSIFICATIONS,
   EVENT_CATALOGUE,
@@ -11,36 +12,44 @@ const REF = '#/components/schemas/';
 
 type Schema = Record<string, unknown>;
 
-/** The request envelope of one event of `type`, with its data schema (current version) by reference. */
-function eventRequestSchema(type: (typeof EVENT_TYPES)[number]): Schema {
+/**
+ * The request envelope of one event of `type` at one schema version, with that
+ * version's data schema by reference. The current version's `schemaVersion` may
+ * be left out; an older one must be named (it is upcast on write).
+ */
+function eventRequestSchema(type: (typeof EVENT_TYPES)[number], version: number): Schema {
   const definition = EVENT_CATALOGUE[type];
-  const versions = definition.versions.map((version) => version.version);
+  const current = version === definition.currentVersion;
   return {
     type: 'object',
-    title: type,
-    description: definition.summary,
+    title: `${type} v${version}`,
+    description: current
+      ? definition.summary
+      : `${definition.summary} (schema version ${version}, upcast to ${definition.currentVersion} on write)`,
     additionalProperties: false,
-    required: ['type', 'occurredAt', 'data'],
+    required: current ? ['type', 'occurredAt', 'data'] : ['type', 'schemaVersion', 'occurredAt', 'data'],
     properties: {
-      type: { type: 'string', enum: [type] },
+      type: { type: 'string', const: type },
       eventId: {
         type: 'string',
         format: 'uuid',
         description: 'Client-chosen id: re-sending it is an idempotent retry',
       },
-      schemaVersion: {
-        type: 'integer',
-        enum: versions,
-        default: definition.currentVersion,
-        description: 'Version of the data; older versions are upcast to the current one on write',
-      },
+      schemaVersion: current
+        ? {
+            type: 'integer',
+            const: version,
+            default: version,
+            description: 'Version of the data; the current one when left out',
+          }
+        : { type: 'integer', const: version, description: 'Version of the data' },
       occurredAt: {
         type: 'string',
         format: 'date-time',
         example: '2020-06-13T05:30:00Z',
         description: 'UTC; not in the future',
       },
-      data: { $ref: `${REF}${eventSchemaName(type, definition.currentVersion)}` },
+      data: { $ref: `${REF}${eventSchemaName(type, version)}` },
       correlationId: {
         type: 'string',
         pattern: '^[A-Za-z0-9._:/-]{1,128}$',
@@ -57,18 +66,35 @@ function eventRequestSchema(type: (typeof EVENT_TYPES)[number]): Schema {
   };
 }
 
+/** `Record<Type>` for the current version, `Record<Type>V<n>` for an older one. */
+function requestSchemaName(type: (typeof EVENT_TYPES)[number], version: number): string {
+  return version === EVENT_CATALOGUE[type].currentVersion ? `Record${type}` : `Record${type}V${version}`;
+}
+
+/** Every accepted (type, version) pair's request schema, by name. */
+function eventRequestSchemas(): Record<string, Schema> {
+  return Object.fromEntries(
+    EVENT_TYPES.flatMap((type) =>
+      EVENT_CATALOGUE[type].versions.map(({ version }) => [
+        requestSchemaName(type, version),
+        eventRequestSchema(type, version),
+      ]),
+    ),
+  );
+}
+
 /**
- * OpenAPI components for the write API: the request (one schema per event type,
- * discriminated by `type`), every event data schema from the contract, and the
- * problem document.
+ * OpenAPI components for the write API: the request (one schema per event type
+ * and schema version, told apart by `type` and `schemaVersion`) and every event
+ * data schema from the contract.
  */
 export function recordEventsSchemaComponents(maxBatchEvents: number): Record<string, Schema> {
-  const eventSchemas = Object.fromEntries(
-    EVENT_TYPES.map((type) => [`Record${type}`, eventRequestSchema(type)]),
+  const requests = EVENT_TYPES.flatMap((type) =>
+    EVENT_CATALOGUE[type].versions.map(({ version }) => requestSchemaName(type, version)),
   );
   return {
     ...eventSchemaComponents(REF),
-    ...eventSchemas,
+    ...eventRequestSchemas(),
     [RECORD_EVENTS_REQUEST_SCHEMA_NAME]: {
       type: 'object',
       additionalProperties: false,
@@ -78,14 +104,10 @@ export function recordEventsSchemaComponents(maxBatchEvents: number): Record<str
           type: 'array',
           minItems: 1,
           maxItems: maxBatchEvents,
-          description: 'Recorded atomically, in this order: all or none',
-          items: {
-            oneOf: EVENT_TYPES.map((type) => ({ $ref: `${REF}Record${type}` })),
-            discriminator: {
-              propertyName: 'type',
-              mapping: Object.fromEntries(EVENT_TYPES.map((type) => [type, `${REF}Record${type}`])),
-            },
-          },
+          description:
+            "Recorded atomically, in this order: all or none. Each event is one of the catalogue's " +
+            '(type, schemaVersion) pairs; an older version names its schemaVersion.',
+          items: { oneOf: requests.map((name) => ({ $ref: `${REF}${name}` })) },
         },
         expectedRevision: {
           type: 'integer',
@@ -95,30 +117,33 @@ export function recordEventsSchemaComponents(maxBatchEvents: number): Record<str
         },
       },
     },
-    Problem: {
-      type: 'object',
-      description: 'RFC 9457 problem details',
-      required: ['type', 'title', 'status', 'detail', 'instance', 'code'],
-      properties: {
-        type: { type: 'string', format: 'uri', example: 'urn:operation-timeline:problem:request.invalid' },
-        title: { type: 'string', example: 'Bad Request' },
-        status: { type: 'integer', example: 400 },
-        detail: { type: 'string' },
-        instance: { type: 'string', example: '/operations/venetic/events' },
-        code: { type: 'string', description: 'Stable error code', example: 'request.invalid' },
-        errors: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['path', 'constraint', 'message'],
-            properties: {
-              path: { type: 'string', example: 'events[0].data.drugs[1].unit' },
-              constraint: { type: 'string', example: 'isIn' },
-              message: { type: 'string' },
-            },
-          },
-        },
-      },
-    },
   };
 }
+
+const rulesOf = (category: string): string[] =>
+  Object.entries(OPERATION_RULES)
+    .filter(([, rule]) => rule.category === category)
+    .map(([code]) => code);
+
+/** The write route's own refusals (README "Recording events"), with the decider's rule codes by category. */
+export const RECORD_EVENTS_REFUSALS = {
+  400: {
+    description:
+      'The body fails validation (field-level `errors`), or If-Match / Idempotency-Key is malformed',
+    codes: ['request.invalid'],
+  },
+  409: {
+    description:
+      'The expected revision does not hold, an event id or Idempotency-Key is reused with other content, ' +
+      'or the operation’s state refuses the event',
+    codes: [
+      'operation.revision-conflict',
+      'operation.concurrent-writers',
+      'event-store.duplicate-event-id',
+      'request.idempotency-conflict',
+      ...rulesOf('illegal-state'),
+    ],
+  },
+  412: { description: 'If-Match names another revision', codes: ['operation.revision-conflict'] },
+  422: { description: 'The operation’s rules refuse an event’s content', codes: rulesOf('rule-violated') },
+} as const;
