@@ -16,6 +16,8 @@ import { isDiscoveryFailure } from './eventstoredb.client-internals';
 interface Internals {
   GRPCStreamCreator: unknown;
   getChannel: unknown;
+  getGRPCClient: unknown;
+  handleError: unknown;
   callArguments: (
     options: { deadline?: number; requiresLeader?: boolean },
     callOptions?: { deadline?: number },
@@ -36,6 +38,8 @@ describe('@eventstore/db-client internals the adapter relies on', () => {
     expect(typeof client.GRPCStreamCreator).toBe('function');
     expect(typeof client.getChannel).toBe('function');
     expect(typeof client.callArguments).toBe('function');
+    expect(typeof client.getGRPCClient).toBe('function');
+    expect(typeof client.handleError).toBe('function');
   });
 
   it('turns the per-call settings into the requires-leader header and a deadline', () => {

@@ -1,4 +1,4 @@
-import type { ClientReadableStream } from '@grpc/grpc-js';
+import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
 import { EventStoreDBClient, type EventType, type ResolvedEvent } from '@eventstore/db-client';
 import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { ReadReq, type ReadResp } from '@eventstore/db-client/generated/streams_pb';
@@ -72,6 +72,26 @@ export abstract class ClientInternals extends EventStoreDBClient {
       );
       stream.on('end', () => resolve(events));
     });
+  }
+
+  /**
+   * Drops the client's channel as the client itself does after UNAVAILABLE: calls on it end,
+   * and the next call rediscovers the leader with this node tried last. For a node that
+   * accepts calls and never answers, which the client would otherwise keep using.
+   */
+  static async reconnect(client: EventStoreDBClient): Promise<void> {
+    const self = client as ClientInternals;
+    // Private, not protected, in the client's declarations: reached by its name.
+    const { getGRPCClient } = client as unknown as {
+      getGRPCClient(type: typeof StreamsClient, debugName: string): Promise<StreamsClient>;
+    };
+    const grpc = await getGRPCClient(StreamsClient, 'reconnect');
+    const unavailable = Object.assign(new Error('the node did not answer within the deadline'), {
+      code: status.UNAVAILABLE,
+      details: 'the node did not answer within the deadline',
+      metadata: new Metadata(),
+    });
+    await self.handleError(grpc, unavailable);
   }
 
   /** `host:port` of the node the client's channel reaches (resolving it if not yet connected). */

@@ -105,11 +105,14 @@ export function isTransient(error: unknown): boolean {
     error instanceof DeadlineExceededError ||
     error instanceof TimeoutError ||
     error instanceof CallDeadlineError ||
-    isDiscoveryFailure(error)
+    isDiscoveryFailure(error) ||
+    // A call on a channel the client closed while reconnecting fails before the client can convert it.
+    (error instanceof Error && (error as { code?: unknown }).code === GRPC_UNAVAILABLE)
   );
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_UNAVAILABLE = 14;
 const GRPC_UNIMPLEMENTED = 12;
 
 /**

@@ -41,7 +41,11 @@ import {
 import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
 import { prepareAppend, sameContent, type PreparedEvent } from './eventstoredb.append-validation';
 import { CallDeadlineError, CallPolicy, type Attempt } from './eventstoredb.call-policy';
-import { ClientInternals, type FilteredReadRequest } from './eventstoredb.client-internals';
+import {
+  ClientInternals,
+  isDiscoveryFailure,
+  type FilteredReadRequest,
+} from './eventstoredb.client-internals';
 import {
   isTransient,
   isTransientForSubscription,
@@ -130,7 +134,7 @@ export class EventStoreDbEventStore implements EventStore {
   private closing: Promise<void> | null = null;
 
   private constructor(
-    private readonly client: EventStoreDBClient,
+    private client: EventStoreDBClient,
     private readonly options: ResolvedEventStoreDbOptions,
   ) {
     this.idCache = new EventIdCache(options.eventIdCacheSize);
@@ -826,14 +830,34 @@ export class EventStoreDbEventStore implements EventStore {
     context: { streamName?: string; expected?: ExpectedRevision } = {},
     translate: (error: unknown) => Error = (error) => toStoreError(error, { operation, ...context }),
   ): Promise<T> {
-    return this.calls.run(operation, attempt, {
+    let used = this.client;
+    const tracked: Attempt<T> = (cancelled) => {
+      used = this.client;
+      return attempt(cancelled);
+    };
+    return this.calls.run(operation, tracked, {
       retryable: isTransient,
       translate,
       onFailure: (error) => {
+        // The client keeps a failed discovery's answer for good: a fresh client discovers again.
+        if (isDiscoveryFailure(error) && used === this.client) this.renewClient();
         if (error instanceof NotLeaderError)
           this.leaderChanged(`${error.leader.address}:${error.leader.port}`);
+        // A node that takes calls and never answers keeps the client: drop it, rediscover the leader.
+        if (error instanceof CallDeadlineError)
+          void ClientInternals.reconnect(this.client).catch(() => undefined);
       },
     });
+  }
+
+  /** Replaces the client; the old one is disposed (bounded), which drops its subscriptions to resume on the new one. */
+  private renewClient(): void {
+    const retired = this.client;
+    this.client = EventStoreDBClient.connectionString(this.options.connectionString);
+    void within(
+      retired.dispose().catch(() => undefined),
+      this.options.closeGraceMs,
+    );
   }
 
   /** The client has switched to the leader a NotLeader answer named; subscriptions follow it. */
