@@ -149,6 +149,8 @@ describe.each(topologies)('$file', ({ file, override, nodes, apis }) => {
     expect(url).toContain('tlsCAFile=/etc/timeline/certs/ca.crt');
     for (const node of nodes) expect(url).toContain(`${node}:2113`);
     expect(service.env_file).toEqual([{ path: './api.env', required: true }]);
+    // The rate limit is a budget across the instances behind the balancer: each enforces its share.
+    expect(service.environment!['RATE_LIMIT_INSTANCES'] ?? '1').toBe(String(apis.length));
     for (const node of nodes) expect(service.depends_on?.[node]).toEqual({ condition: 'service_healthy' });
     expect(service.healthcheck?.test).toBeDefined();
     expect(service.restart).toBe('unless-stopped');
