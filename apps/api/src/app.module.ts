@@ -41,7 +41,7 @@ export class AppModule {
       global: true,
       imports: [
         EventStoreModule.forRoot(eventStoreOptionsOf(config)),
-        AuthModule.forApi(options.auth, config.dataDir),
+        AuthModule.forApi(options.auth, config.dataDir, eventStoreOptionsOf(config)),
         HealthModule,
         RecordingHttpModule.forRoot({
           model: options.model,
