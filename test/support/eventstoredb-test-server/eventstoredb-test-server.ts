@@ -93,10 +93,11 @@ export interface EventStoreDbTestServerOptions {
   /** The cluster this node belongs to: its gossip and the leader it names. */
   readonly cluster?: TestClusterView;
   /**
-   * A live subscription whose client has not read this many bytes is dropped (UNAVAILABLE,
-   * "consumer too slow"), as a node drops a subscriber that cannot keep up. Unbounded by default.
+   * A subscription with this many messages written but not yet taken by the transport
+   * (its client reads slower than the node sends) is dropped (UNAVAILABLE, "consumer too
+   * slow"), as a node drops a subscriber that cannot keep up. Unbounded by default.
    */
-  readonly slowConsumerBytes?: number;
+  readonly slowConsumerMessages?: number;
 }
 
 /** What a node knows of its cluster. */
@@ -127,11 +128,11 @@ export class EventStoreDbTestServer {
   private readonly options: Required<
     Omit<
       EventStoreDbTestServerOptions,
-      'clock' | 'anyIdempotencyWindow' | 'log' | 'cluster' | 'slowConsumerBytes'
+      'clock' | 'anyIdempotencyWindow' | 'log' | 'cluster' | 'slowConsumerMessages'
     >
   >;
   private readonly cluster: TestClusterView | undefined;
-  private readonly slowConsumerBytes: number;
+  private readonly slowConsumerMessages: number;
   /** The node's state in its cluster; a lone server is always the leader. */
   role: NodeRole = 'leader';
   /** Set while the node lags: it serves the log as it was up to here and delivers nothing newer. */
@@ -147,6 +148,8 @@ export class EventStoreDbTestServer {
   readonly requiresLeader = { append: 0, read: 0, subscribe: 0 };
   /** Events this node wrote to the log (as leader, or forwarded as a follower). */
   appended = 0;
+  /** Subscriptions dropped because their client read too slowly. */
+  slowConsumerDrops = 0;
 
   private constructor(options: EventStoreDbTestServerOptions) {
     this.options = {
@@ -160,7 +163,7 @@ export class EventStoreDbTestServer {
     };
     this.log = options.log ?? new InMemoryLog(options.clock, options.anyIdempotencyWindow);
     this.cluster = options.cluster;
-    this.slowConsumerBytes = options.slowConsumerBytes ?? Infinity;
+    this.slowConsumerMessages = options.slowConsumerMessages ?? Infinity;
   }
 
   static async start(options: EventStoreDbTestServerOptions = {}): Promise<EventStoreDbTestServer> {
@@ -661,8 +664,9 @@ export class EventStoreDbTestServer {
     const send = (event: StoredEvent): void => {
       if (dropped) return;
       considered++;
-      if (call.writableLength > this.slowConsumerBytes) {
+      if (call.writableLength > this.slowConsumerMessages) {
         dropped = true;
+        this.slowConsumerDrops++;
         return void call.emit('error', {
           code: grpc.status.UNAVAILABLE,
           details: 'Subscription dropped: the consumer is too slow',

@@ -142,6 +142,46 @@ describe('EventStoreDbEventStore on a 3-node cluster', () => {
   });
 });
 
+describe('EventStoreDbEventStore with a slow consumer', () => {
+  it('resumes a subscription the node dropped for reading too slowly, without a gap or a duplicate', async () => {
+    const server = await EventStoreDbTestServer.start({ slowConsumerMessages: 50 });
+    const store = await EventStoreDbEventStore.open({
+      connectionString: server.connectionString,
+      resubscribe: { initialDelayMs: 1, maxDelayMs: 10, maxAttempts: 1000 },
+    });
+    try {
+      const stream = `operation-${uuidv7()}`;
+      const padding = 'x'.repeat(400);
+      for (let batch = 0; batch < 4; batch++) {
+        await store.append(
+          stream,
+          Array.from({ length: 100 }, (_, i) => ({
+            ...anEvent(batch * 100 + i),
+            data: { i: batch * 100 + i, padding },
+          })),
+          { expectedRevision: batch === 0 ? 'no_stream' : batch * 100 - 1 },
+        );
+      }
+      const received: unknown[] = [];
+      let caughtUp = false;
+      const subscription = store
+        .subscribeToAll({ filter: { streamNamePrefixes: [stream] } })
+        .subscribe((message) => {
+          if (message.kind === 'event') received.push(message.event.data.i);
+          else caughtUp = true;
+        });
+      await until(() => caughtUp, 'caught-up');
+      subscription.unsubscribe();
+
+      expect(server.slowConsumerDrops).toBeGreaterThan(0);
+      expect(received).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('EventStoreDbEventStore with a stuck node', () => {
   let server: EventStoreDbTestServer;
   beforeEach(async () => {
