@@ -30,7 +30,12 @@ export interface AppModuleOptions {
 export function eventStoreOptionsOf(config: ApiConfig): EventStoreOptions {
   return config.eventStore.kind === 'sqlite'
     ? { kind: 'sqlite', file: config.eventStore.file }
-    : { kind: 'eventstoredb', connectionString: config.eventStore.url };
+    : {
+        kind: 'eventstoredb',
+        connectionString: config.eventStore.url,
+        retry: { budgetMs: config.eventStore.retryBudgetMs },
+        deadlineMs: config.eventStore.deadlineMs,
+      };
 }
 
 @Module({})
