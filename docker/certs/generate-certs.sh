@@ -11,6 +11,9 @@
 # (see README.md, "docker compose").
 set -eu
 CA_DAYS="${CA_DAYS:-1825}"
+# EventStoreDB and the api run as uid 1000; the CA stays root's.
+NODE_OWNER="${NODE_OWNER:-1000:1000}"
+CA_OWNER="${CA_OWNER:-0:0}"
 NODE_DAYS="${NODE_DAYS:-365}"
 cd "${CERTS_DIR:-/certs}"
 [ -f ca/ca.crt ] || es-gencert-cli create-ca -days "$CA_DAYS" -out ca
@@ -23,7 +26,7 @@ for node in "$@"; do
   fi
   mkdir -p "$dir/ca"
   cp ca/ca.crt "$dir/ca/ca.crt"
-  chown -R 1000:1000 "$dir"
+  chown -R "$NODE_OWNER" "$dir"
   chmod 0644 "$dir/node.crt" "$dir/ca/ca.crt"
   chmod 0600 "$dir/node.key"
 done
@@ -31,6 +34,6 @@ mkdir -p trust
 cp ca/ca.crt trust/ca.crt
 chmod 0644 trust/ca.crt
 # The CA key never leaves this volume: root only.
-chown -R 0:0 ca
+chown -R "$CA_OWNER" ca
 chmod 0600 ca/ca.key
 chmod 0644 ca/ca.crt

@@ -272,9 +272,17 @@ describe('docker/certs/generate-certs.sh', () => {
     rmSync(bin, { recursive: true, force: true });
   });
 
+  const asRoot = process.getuid?.() === 0;
+  const owners: Record<string, string> = asRoot
+    ? {}
+    : {
+        NODE_OWNER: `${process.getuid?.()}:${process.getgid?.()}`,
+        CA_OWNER: `${process.getuid?.()}:${process.getgid?.()}`,
+      };
   const run = (nodes: string[], extra: Record<string, string> = {}) =>
     execFileSync('/bin/sh', [join(DOCKER, 'certs', 'generate-certs.sh'), ...nodes], {
-      env: { PATH: `${bin}:${process.env['PATH']}`, CERTS_DIR: root, ...extra },
+      // As root (the cert-gen service), node files go to uid 1000; elsewhere to whoever runs the test.
+      env: { PATH: `${bin}:${process.env['PATH']}`, CERTS_DIR: root, ...owners, ...extra },
     });
   const files = (directory: string): string[] =>
     readdirSync(directory, { recursive: true, withFileTypes: true })
@@ -291,7 +299,9 @@ describe('docker/certs/generate-certs.sh', () => {
     expect(readFileSync(join(root, 'nodes', 'esdb-node2', 'node.crt'), 'utf8')).toMatch(/^node 365 /);
     expect(statSync(join(root, 'nodes', 'esdb-node1', 'node.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(root, 'ca', 'ca.key')).mode & 0o777).toBe(0o600);
-    expect(statSync(join(root, 'nodes', 'esdb-node1', 'node.key')).uid).toBe(1000);
+    expect(statSync(join(root, 'nodes', 'esdb-node1', 'node.key')).uid).toBe(
+      asRoot ? 1000 : process.getuid?.(),
+    );
   });
 
   it('keeps existing certificates, and renews node certificates from the same CA on request', () => {
