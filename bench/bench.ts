@@ -36,6 +36,14 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
   { name: 'fanout', what: 'Server-Sent Events fan-out of GET /events/live to many subscribers over HTTP' },
   { name: 'eventstoredb', what: 'the EventStoreDB adapter' },
   {
+    name: 'eventstoredb-failover',
+    what: 'what a leader change costs 50 writers on the 3-node test cluster: errors, recovery, loss',
+  },
+  {
+    name: 'eventstoredb-catch-up',
+    what: 'projection runner catch-up from position 0 over the EventStoreDB adapter',
+  },
+  {
     name: 'integrity',
     what: 'chain verification, evidential export and offline verification of one operation',
   },

@@ -27,7 +27,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN mkdir -p /var/lib/timeline && chown node:node /var/lib/timeline
+# local-dev/ exists so that a volume mounted there (the development override's shared key) is the node user's.
+RUN mkdir -p /var/lib/timeline/local-dev && chown -R node:node /var/lib/timeline && chmod 0700 /var/lib/timeline/local-dev
 USER node
 EXPOSE 3000
 VOLUME ["/var/lib/timeline"]

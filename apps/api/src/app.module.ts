@@ -32,7 +32,12 @@ export interface AppModuleOptions {
 export function eventStoreOptionsOf(config: ApiConfig): EventStoreOptions {
   return config.eventStore.kind === 'sqlite'
     ? { kind: 'sqlite', file: config.eventStore.file }
-    : { kind: 'eventstoredb', connectionString: config.eventStore.url };
+    : {
+        kind: 'eventstoredb',
+        connectionString: config.eventStore.url,
+        retry: { budgetMs: config.eventStore.retryBudgetMs },
+        deadlineMs: config.eventStore.deadlineMs,
+      };
 }
 
 @Module({})
@@ -43,7 +48,7 @@ export class AppModule {
       global: true,
       imports: [
         EventStoreModule.forRoot(eventStoreOptionsOf(config)),
-        AuthModule.forApi(options.auth, config.dataDir),
+        AuthModule.forApi(options.auth, config.dataDir, eventStoreOptionsOf(config)),
         HealthModule,
         RecordingHttpModule.forRoot({
           model: options.model,

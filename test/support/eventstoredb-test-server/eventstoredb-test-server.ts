@@ -5,9 +5,12 @@
  * gRPC transport): Streams.Append, Streams.BatchAppend, Streams.Read (streams,
  * `$all`, filtered reads, catch-up subscriptions) and
  * ServerFeatures.GetSupportedMethods, and Gossip.Read (a one-node cluster whose
- * leader is this server). It also injects the faults a real
- * cluster produces (not leader, unavailable, timeouts, access denied, dropped
- * subscriptions) on demand.
+ * leader is this server, or one node of an {@link EventStoreDbTestCluster}). It also
+ * injects the faults a real cluster produces (not leader, unavailable, timeouts,
+ * access denied, dropped subscriptions) on demand, and plays the node states of a
+ * cluster's life: leader, follower (forwarding writes, answering NotLeader to
+ * requests that require the leader), electing (no leader), lagging (a demoted node
+ * whose view of the log stopped), stuck (accepts calls, never answers) and killed.
  *
  * TEST INFRASTRUCTURE: not a database. It keeps everything in memory, has no
  * authentication, ACLs, stream metadata, deletes other than tombstones,
@@ -85,7 +88,27 @@ export interface EventStoreDbTestServerOptions {
   readonly anyIdempotencyWindow?: number;
   /** Store clock in milliseconds since the epoch. */
   readonly clock?: () => number;
+  /** The log to serve: the nodes of a test cluster share one (replication is instant unless a node lags). */
+  readonly log?: InMemoryLog;
+  /** The cluster this node belongs to: its gossip and the leader it names. */
+  readonly cluster?: TestClusterView;
+  /**
+   * A subscription with this many messages written but not yet taken by the transport
+   * (its client reads slower than the node sends) is dropped (UNAVAILABLE, "consumer too
+   * slow"), as a node drops a subscriber that cannot keep up. Unbounded by default.
+   */
+  readonly slowConsumerMessages?: number;
 }
+
+/** What a node knows of its cluster. */
+export interface TestClusterView {
+  members(): MemberInfo[];
+  /** The leader's endpoint, or null during an election. */
+  leader(): { readonly host: string; readonly port: number } | null;
+}
+
+/** A node's part in the cluster's life. */
+export type NodeRole = 'leader' | 'follower' | 'electing';
 
 const U64_MAX = (1n << 64n) - 1n;
 /** Server-side page size of filtered reads: the default `maxSearchWindow`, and the checkpoint interval unit. */
@@ -102,12 +125,31 @@ export class EventStoreDbTestServer {
   private readonly server = new grpc.Server();
   private readonly faults: { target: FaultTarget; kind: FaultKind; remaining: number }[] = [];
   private readonly subscriptions = new Set<ActiveSubscription>();
-  private readonly options: Required<Omit<EventStoreDbTestServerOptions, 'clock' | 'anyIdempotencyWindow'>>;
+  private readonly options: Required<
+    Omit<
+      EventStoreDbTestServerOptions,
+      'clock' | 'anyIdempotencyWindow' | 'log' | 'cluster' | 'slowConsumerMessages'
+    >
+  >;
+  private readonly cluster: TestClusterView | undefined;
+  private readonly slowConsumerMessages: number;
+  /** The node's state in its cluster; a lone server is always the leader. */
+  role: NodeRole = 'leader';
+  /** Set while the node lags: it serves the log as it was up to here and delivers nothing newer. */
+  private frozenAt: LogPosition | null | undefined = undefined;
+  private stalled = false;
+  private killed = false;
   private dropSubscriptionsAfterEvents: number | null = null;
   private port = 0;
   private readonly instanceId = crypto.randomUUID();
   /** Calls served, by method, so tests can tell which path the client took. */
-  readonly calls = { append: 0, batchAppend: 0, read: 0, subscribe: 0, features: 0 };
+  readonly calls = { append: 0, batchAppend: 0, read: 0, subscribe: 0, features: 0, gossip: 0 };
+  /** Requests that carried `requires-leader: true`, by kind. */
+  readonly requiresLeader = { append: 0, read: 0, subscribe: 0 };
+  /** Events this node wrote to the log (as leader, or forwarded as a follower). */
+  appended = 0;
+  /** Subscriptions dropped because their client read too slowly. */
+  slowConsumerDrops = 0;
 
   private constructor(options: EventStoreDbTestServerOptions) {
     this.options = {
@@ -119,13 +161,15 @@ export class EventStoreDbTestServer {
       filters: options.filters ?? 'apply',
       serverVersion: options.serverVersion ?? '24.10.0',
     };
-    this.log = new InMemoryLog(options.clock, options.anyIdempotencyWindow);
+    this.log = options.log ?? new InMemoryLog(options.clock, options.anyIdempotencyWindow);
+    this.cluster = options.cluster;
+    this.slowConsumerMessages = options.slowConsumerMessages ?? Infinity;
   }
 
   static async start(options: EventStoreDbTestServerOptions = {}): Promise<EventStoreDbTestServer> {
     const instance = new EventStoreDbTestServer(options);
     await instance.listen();
-    if (instance.options.seedSystemEvents) instance.seedSystemEvents();
+    if (instance.options.seedSystemEvents && !options.log) instance.seedSystemEvents();
     return instance;
   }
 
@@ -161,15 +205,88 @@ export class EventStoreDbTestServer {
     return this.subscriptions.size;
   }
 
+  get isStalled(): boolean {
+    return this.stalled;
+  }
+
+  get isKilled(): boolean {
+    return this.killed;
+  }
+
+  /** The node stops answering: calls are accepted and held, live subscriptions deliver nothing. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /** The node answers new calls again (calls it held stay unanswered, as a real stuck node's would time out). */
+  resume(): void {
+    this.stalled = false;
+  }
+
+  /** The node's view of the log stops here (a lagging follower, a demoted leader); null lifts it. */
+  lag(lagging: boolean): void {
+    this.frozenAt = lagging ? this.log.headPosition() : undefined;
+  }
+
+  /** The node dies: every connection drops. */
+  async kill(): Promise<void> {
+    this.killed = true;
+    this.stalled = false;
+    for (const subscription of this.subscriptions) this.fail(subscription.call, 'unavailable');
+    this.subscriptions.clear();
+    this.server.forceShutdown();
+  }
+
+  /** Whether this node's view holds the event (a lagging node does not see what came after). */
+  private sees(position: LogPosition): boolean {
+    if (this.frozenAt === undefined) return true;
+    return this.frozenAt !== null && comparePositions(position, this.frozenAt) <= 0;
+  }
+
+  /**
+   * What a node answers before serving a request, by its role: a request that requires the
+   * leader reaching another node gets NotLeader naming the leader (UNAVAILABLE during an
+   * election); a write reaching a follower is forwarded to the leader; nothing is served
+   * while no leader exists. `'hold'`: a stuck node never answers.
+   */
+  private gate(
+    metadata: grpc.Metadata,
+    kind: 'append' | 'read' | 'subscribe',
+  ): Partial<grpc.StatusObject> | 'hold' | null {
+    if (this.stalled) return 'hold';
+    const requiresLeader = metadata.get('requires-leader')[0] === 'true';
+    if (requiresLeader) this.requiresLeader[kind]++;
+    if (this.role === 'leader') return null;
+    const leader = this.cluster?.leader() ?? null;
+    if (!leader || this.role === 'electing') {
+      return { code: grpc.status.UNAVAILABLE, details: 'Server Is Not Ready', metadata: new grpc.Metadata() };
+    }
+    if (requiresLeader) {
+      const answer = new grpc.Metadata();
+      answer.set('exception', 'not-leader');
+      answer.set('leader-endpoint-host', leader.host);
+      answer.set('leader-endpoint-port', String(leader.port));
+      return { code: grpc.status.NOT_FOUND, details: 'Leader info available', metadata: answer };
+    }
+    return null;
+  }
+
   /** Writes a system event (`$`-prefixed type), e.g. `$metadata` to `$$<stream>`, or a `$>` link. */
   appendSystemEvent(streamName: string, type: string, data: unknown = {}): void {
     this.log.append(streamName, { kind: 'any' }, [jsonEvent(type, data)]);
   }
 
   async stop(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    this.stalled = false;
     for (const subscription of this.subscriptions) subscription.call.end();
     this.subscriptions.clear();
-    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    // Calls a stuck node held never end: shut down gracefully for a moment, then by force.
+    await Promise.race([
+      new Promise<void>((resolve) => this.server.tryShutdown(() => resolve())),
+      new Promise<void>((resolve) => setTimeout(resolve, 500).unref()),
+    ]);
     this.server.forceShutdown();
   }
 
@@ -204,6 +321,9 @@ export class EventStoreDbTestServer {
     // Gossip, for connection strings that name several nodes: one live leader, this server.
     this.server.addService(GossipService, {
       read: (_call: unknown, callback: grpc.sendUnaryData<ClusterInfo>) => {
+        this.calls.gossip++;
+        if (this.stalled) return;
+        if (this.cluster) return callback(null, new ClusterInfo().setMembersList(this.cluster.members()));
         const leader = new MemberInfo()
           .setInstanceId(new UUID().setString(this.instanceId))
           .setTimeStamp(String(Date.now()))
@@ -301,11 +421,15 @@ export class EventStoreDbTestServer {
     call.on('end', () => {
       if (failed) return;
       if (!options) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'No options received' });
+      const refusal = this.gate(call.metadata, 'append');
+      if (refusal === 'hold') return;
+      if (refusal) return callback(refusal);
       const fault = this.takeFault('append');
       if (fault) return callback(this.faultError(fault));
       const streamName = streamNameOf(options.getStreamIdentifier());
       const expected = appendExpectedVersion(options);
       const outcome = this.log.append(streamName, expected, events);
+      if (outcome.kind === 'written') this.appended += events.length;
       callback(...appendReply(streamName, expected, outcome));
     });
   }
@@ -338,6 +462,10 @@ export class EventStoreDbTestServer {
       if (!request.getIsFinal()) return;
       pending.delete(key);
       const identifier = write.options.getStreamIdentifier();
+      const refusal = this.gate(call.metadata, 'append');
+      if (refusal === 'hold') return;
+      // The real server fails the whole call when it cannot serve a write (NotHandled throws out of the worker).
+      if (refusal) return void call.emit('error', refusal);
       const fault = this.takeFault('append');
       switch (fault) {
         case 'access-denied':
@@ -367,6 +495,7 @@ export class EventStoreDbTestServer {
       const streamName = streamNameOf(identifier);
       const expected = batchExpectedVersion(write.options);
       const outcome = this.log.append(streamName, expected, write.events);
+      if (outcome.kind === 'written') this.appended += write.events.length;
       call.write(batchReply(correlationId, identifier, expected, outcome));
     });
     call.on('end', () => call.end());
@@ -381,6 +510,9 @@ export class EventStoreDbTestServer {
     const subscription = options.getCountOptionCase() === ReadReq.Options.CountOptionCase.SUBSCRIPTION;
     if (subscription) this.calls.subscribe++;
     else this.calls.read++;
+    const refusal = this.gate(call.metadata, subscription ? 'subscribe' : 'read');
+    if (refusal === 'hold') return;
+    if (refusal) return void call.emit('error', refusal);
     const fault = this.takeFault(subscription ? 'subscribe' : 'read');
     if (fault) return this.fail(call, fault);
 
@@ -422,7 +554,8 @@ export class EventStoreDbTestServer {
     const streamOptions = options.getStream()!;
     const streamName = streamNameOf(streamOptions.getStreamIdentifier());
     if (this.log.isDeleted(streamName)) return void call.emit('error', streamDeletedError(streamName));
-    const stream = this.log.stream(streamName);
+    const stored = this.log.stream(streamName)?.filter((event) => this.sees(event.position));
+    const stream = stored?.length ? stored : undefined;
     if (!stream) {
       const notFound = new ReadResp.StreamNotFound().setStreamIdentifier(streamOptions.getStreamIdentifier());
       call.write(new ReadResp().setStreamNotFound(notFound));
@@ -465,7 +598,7 @@ export class EventStoreDbTestServer {
     const allOptions = options.getAll()!;
     const count = Number(BigInt(options.getCount() || '0'));
     const forwards = options.getReadDirection() === ReadReq.Options.ReadDirection.FORWARDS;
-    const events = this.log.allEvents();
+    const events = this.log.allEvents().filter((event) => this.sees(event.position));
     let candidates: readonly StoredEvent[];
     switch (allOptions.getAllOptionCase()) {
       case ReadReq.Options.AllOptions.AllOptionCase.START:
@@ -515,14 +648,14 @@ export class EventStoreDbTestServer {
     let dropped = false;
 
     const allOptions = options.getAll()!;
-    const events = this.log.allEvents();
+    const events = this.log.allEvents().filter((event) => this.sees(event.position));
     let checkpoint: LogPosition | null;
     switch (allOptions.getAllOptionCase()) {
       case ReadReq.Options.AllOptions.AllOptionCase.START:
         checkpoint = null;
         break;
       case ReadReq.Options.AllOptions.AllOptionCase.END:
-        checkpoint = this.log.headPosition();
+        checkpoint = events.at(-1)?.position ?? null;
         break;
       default:
         checkpoint = positionOf(allOptions.getPosition()!);
@@ -531,6 +664,14 @@ export class EventStoreDbTestServer {
     const send = (event: StoredEvent): void => {
       if (dropped) return;
       considered++;
+      if (call.writableLength > this.slowConsumerMessages) {
+        dropped = true;
+        this.slowConsumerDrops++;
+        return void call.emit('error', {
+          code: grpc.status.UNAVAILABLE,
+          details: 'Subscription dropped: the consumer is too slow',
+        });
+      }
       if (filterAllows(filter, event)) {
         call.write(this.readEvent(event, 'all', options));
         subscription.delivered++;
@@ -546,7 +687,10 @@ export class EventStoreDbTestServer {
       }
     };
 
-    const stopListening = this.log.subscribe(send);
+    // A stuck or lagging node delivers nothing new to its subscribers.
+    const stopListening = this.log.subscribe((event) => {
+      if (!this.stalled && this.sees(event.position)) send(event);
+    });
     const close = () => {
       stopListening();
       this.subscriptions.delete(subscription);

@@ -143,6 +143,15 @@ describe('readAuthConfiguration', () => {
       'RATE_LIMIT_REQUESTS: must be an integer between 1 and 1000000; got "0"',
     ],
     [
+      {
+        AUTH_JWT_PUBLIC_KEY: pem(ec.publicKey),
+        AUTH_ISSUER: 'i',
+        AUTH_AUDIENCE: 'a',
+        RATE_LIMIT_INSTANCES: '0',
+      },
+      'RATE_LIMIT_INSTANCES: must be an integer between 1 and 1000; got "0"',
+    ],
+    [
       { AUTH_MODE: 'local-dev', NODE_ENV: 'production' },
       'AUTH_MODE: local-dev is refused when NODE_ENV=production',
     ],
@@ -153,6 +162,28 @@ describe('readAuthConfiguration', () => {
   ])('refuses %j', async (env, message) => {
     expect(failure(env as Record<string, string>, dataDir)).toBe(message);
   });
+
+  it.each([
+    ['600', undefined, 600],
+    ['600', '3', 200],
+    ['601', '3', 201],
+    ['10', '4', 3],
+  ])(
+    'divides the budget of %s requests per principal over RATE_LIMIT_INSTANCES=%s instances: %s each',
+    (requests, instances, perInstance) => {
+      const config = readAuthConfiguration(
+        {
+          AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
+          AUTH_ISSUER: 'i',
+          AUTH_AUDIENCE: 'a',
+          RATE_LIMIT_REQUESTS: requests,
+          ...(instances === undefined ? {} : { RATE_LIMIT_INSTANCES: instances }),
+        },
+        dataDir,
+      );
+      expect(config.options.rateLimit).toEqual({ limit: perInstance, windowSeconds: 60 });
+    },
+  );
 
   it('refuses an origin with a path', () => {
     expect(() => readCorsOrigins({ CORS_ALLOWED_ORIGINS: 'https://a.example/app' })).toThrow(

@@ -63,7 +63,12 @@ export function readAuthConfiguration(env: Env, dataDir: string): AuthConfigurat
     rolesClaim: claimName(env, 'AUTH_ROLES_CLAIM', 'roles'),
     clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
     rateLimit: {
-      limit: integer(env, 'RATE_LIMIT_REQUESTS', 600, 1, 1_000_000),
+      // RATE_LIMIT_REQUESTS is the budget of a principal across the api instances behind one
+      // load balancer; each of RATE_LIMIT_INSTANCES instances enforces its share (README.md, "Security").
+      limit: Math.ceil(
+        integer(env, 'RATE_LIMIT_REQUESTS', 600, 1, 1_000_000) /
+          integer(env, 'RATE_LIMIT_INSTANCES', 1, 1, 1000),
+      ),
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     },
     failedAuthLimit: {

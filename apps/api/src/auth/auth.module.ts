@@ -10,7 +10,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SlidingWindowRateLimitStorage } from './rate-limit.storage';
 import { join } from 'node:path';
-import { createEventStore, type EventStore } from '@timeline/event-store';
+import { createEventStore, type EventStore, type EventStoreOptions } from '@timeline/event-store';
 import type { AuthConfiguration } from './auth.config';
 import { AccessAuditController } from './access-audit.controller';
 import { ACCESS_AUDIT_STORE, AccessAudit } from './access-audit.service';
@@ -42,14 +42,18 @@ export interface AuthModuleRegistration {
 @Module({})
 export class AuthModule {
   /**
-   * The api's wiring: the configuration read at the edge, and the access audit
-   * in its own embedded store `<dataDir>/access-audit.db`.
+   * The api's wiring: the configuration read at the edge, and the access audit. On
+   * EventStoreDB the audit is the `access-audit` stream of the cluster the events live
+   * in, one hash chain that every api instance appends to (a conflict re-chains after the
+   * other instance's records); on the embedded store, its own file `<dataDir>/access-audit.db`.
    */
-  static forApi(auth: AuthConfiguration, dataDir: string): DynamicModule {
+  static forApi(auth: AuthConfiguration, dataDir: string, eventStore?: EventStoreOptions): DynamicModule {
     return AuthModule.forRoot({
       options: auth.options,
       openAccessAuditStore: () =>
-        createEventStore({ kind: 'sqlite', file: join(dataDir, 'access-audit.db') }),
+        eventStore?.kind === 'eventstoredb'
+          ? createEventStore(eventStore)
+          : createEventStore({ kind: 'sqlite', file: join(dataDir, 'access-audit.db') }),
     });
   }
 

@@ -5,7 +5,14 @@ import { readTransparencyConfig, type TransparencyConfig } from './transparency.
 /** The event store the api runs on. */
 export type EventStoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
-  | { readonly kind: 'eventstoredb'; readonly url: string };
+  | {
+      readonly kind: 'eventstoredb';
+      readonly url: string;
+      /** EVENTSTORE_RETRY_BUDGET_MS: how long a transiently failed request is resent (a leader election). Default 15 000. */
+      readonly retryBudgetMs: number;
+      /** EVENTSTORE_DEADLINE_MS: the deadline of one request to the server. Default 10 000. */
+      readonly deadlineMs: number;
+    };
 
 /** The api's configuration, read once from the environment at start-up (loadApiConfig). */
 export interface ApiConfig {
@@ -112,7 +119,12 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
         `EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got ${JSON.stringify(url)}`,
       );
     } else {
-      eventStore = { kind: 'eventstoredb', url };
+      eventStore = {
+        kind: 'eventstoredb',
+        url,
+        retryBudgetMs: integer('EVENTSTORE_RETRY_BUDGET_MS', 15_000, 0, 600_000),
+        deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 10_000, 100, 600_000),
+      };
     }
   } else if (kind !== 'sqlite') {
     problems.push(`EVENT_STORE must be sqlite or eventstoredb; got ${JSON.stringify(kind)}`);

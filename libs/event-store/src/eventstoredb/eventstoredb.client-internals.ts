@@ -1,4 +1,4 @@
-import type { ClientReadableStream } from '@grpc/grpc-js';
+import { Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
 import { EventStoreDBClient, type EventType, type ResolvedEvent } from '@eventstore/db-client';
 import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { ReadReq, type ReadResp } from '@eventstore/db-client/generated/streams_pb';
@@ -17,7 +17,25 @@ export interface FilteredReadRequest {
   readonly filter: ServerFilter | null;
 }
 
+/** Per-call settings the client's own calls take as `deadline` and `requiresLeader`. */
+export interface CallSettings {
+  readonly deadlineMs: number;
+  readonly requiresLeader: boolean;
+  /** Cancels the call on the wire (the adapter gave up on it). */
+  readonly cancelled?: AbortSignal;
+}
+
+/** A read the client cancelled (the store closing) instead of the server ending it. */
+export class ReadCancelledError extends Error {
+  constructor() {
+    super('the read was cancelled before the server ended it');
+    this.name = 'ReadCancelledError';
+  }
+}
+
 /**
+ * The one place that reaches @eventstore/db-client's private internals (pinned to 6.2.x;
+ * `eventstoredb.client-internals.spec.ts` fails when the client changes them).
  * What @eventstore/db-client 6.x does not offer publicly: filtered reads of
  * `$all` (it filters subscriptions only, although the server has filtered reads
  * since 20.6) and the endpoint it is connected to. Both go through the client's
@@ -30,25 +48,50 @@ export abstract class ClientInternals extends EventStoreDBClient {
   static async readAllFiltered(
     client: EventStoreDBClient,
     request: FilteredReadRequest,
+    call: CallSettings,
   ): Promise<ResolvedEvent<EventType>[]> {
     const self = client as ClientInternals;
     const req = new ReadReq().setOptions(buildOptions(request));
     const create = self.GRPCStreamCreator(StreamsClient, 'readAll', (grpc) =>
-      grpc.read(req, ...self.callArguments({}, { deadline: Infinity })),
+      grpc.read(
+        req,
+        ...self.callArguments({ deadline: call.deadlineMs, requiresLeader: call.requiresLeader }),
+      ),
     );
     const stream: ClientReadableStream<ReadResp> = await create();
+    call.cancelled?.addEventListener('abort', () => stream.cancel(), { once: true });
     return new Promise((resolve, reject) => {
       const events: ResolvedEvent<EventType>[] = [];
       stream.on('data', (response: ReadResp) => {
         const event = response.getEvent();
         if (event) events.push(convertGrpcEvent(event));
       });
-      stream.on('error', (error: Error) => {
-        if (isClientCancellationError(error)) return;
-        reject(convertToCommandError(error));
-      });
+      // A cancelled read is not a complete one: what arrived before the cancellation is not the answer.
+      stream.on('error', (error: Error) =>
+        reject(isClientCancellationError(error) ? new ReadCancelledError() : convertToCommandError(error)),
+      );
       stream.on('end', () => resolve(events));
     });
+  }
+
+  /**
+   * Drops the client's channel as the client itself does after UNAVAILABLE: calls on it end,
+   * and the next call rediscovers the leader with this node tried last. For a node that
+   * accepts calls and never answers, which the client would otherwise keep using.
+   */
+  static async reconnect(client: EventStoreDBClient): Promise<void> {
+    const self = client as ClientInternals;
+    // Private, not protected, in the client's declarations: reached by its name.
+    const { getGRPCClient } = client as unknown as {
+      getGRPCClient(type: typeof StreamsClient, debugName: string): Promise<StreamsClient>;
+    };
+    const grpc = await getGRPCClient(StreamsClient, 'reconnect');
+    const unavailable = Object.assign(new Error('the node did not answer within the deadline'), {
+      code: status.UNAVAILABLE,
+      details: 'the node did not answer within the deadline',
+      metadata: new Metadata(),
+    });
+    await self.handleError(grpc, unavailable);
   }
 
   /** `host:port` of the node the client's channel reaches (resolving it if not yet connected). */
@@ -58,6 +101,16 @@ export abstract class ClientInternals extends EventStoreDBClient {
     return channel.getTarget().replace(/^dns:(\/\/\/)?/, '');
   }
 }
+
+/**
+ * The client's discovery gave up: no seed named a node it could use (an election in
+ * progress, every node down). The client raises a plain Error for it, told apart by its message.
+ */
+export function isDiscoveryFailure(error: unknown): boolean {
+  return error instanceof Error && DISCOVERY_FAILURE.test(error.message);
+}
+
+export const DISCOVERY_FAILURE = /^Failed to discover after \d+ attempts\.$/;
 
 function buildOptions(request: FilteredReadRequest): ReadReq.Options {
   const all = new ReadReq.Options.AllOptions();

@@ -12,6 +12,8 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import type { ActualRevision, ExpectedRevision } from '../event-store.port';
+import { CallDeadlineError } from './eventstoredb.call-policy';
+import { isDiscoveryFailure } from './eventstoredb.client-internals';
 import {
   EventStoreAccessDeniedError,
   EventStoreError,
@@ -55,6 +57,15 @@ export function toStoreError(error: unknown, context: ErrorContext): EventStoreE
   }
   if (error instanceof UnavailableError)
     return new EventStoreUnavailableError(`no node answered ${context.operation}`, error);
+  if (isDiscoveryFailure(error)) {
+    return new EventStoreUnavailableError(
+      `no leader was found for ${context.operation} (an election in progress, or no node reachable)`,
+      error,
+    );
+  }
+  if (error instanceof CallDeadlineError) {
+    return new EventStoreUnavailableError(`${context.operation} did not complete before its deadline`, error);
+  }
   if (error instanceof DeadlineExceededError) {
     return new EventStoreUnavailableError(`${context.operation} did not complete before its deadline`, error);
   }
@@ -80,17 +91,28 @@ export function toStoreError(error: unknown, context: ErrorContext): EventStoreE
 
 /**
  * Failures after which the same request may simply be sent again: the client
- * has already switched to the leader it was told about, or will reconnect.
- * Appends are safe to resend because they always carry their event ids and an
- * expected revision, which makes a resend an idempotent retry.
+ * has already switched to the leader it was told about, or will reconnect; or the
+ * node did not answer in time (a stuck node, an election, a commit not replicated
+ * in time). Appends are safe to resend because they always carry their event ids
+ * and an exact expected revision (or `no_stream`), which makes a resend an
+ * idempotent retry on the server.
  */
 export function isTransient(error: unknown): boolean {
   return (
-    error instanceof NotLeaderError || error instanceof UnavailableError || error instanceof CancelledError
+    error instanceof NotLeaderError ||
+    error instanceof UnavailableError ||
+    error instanceof CancelledError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof TimeoutError ||
+    error instanceof CallDeadlineError ||
+    isDiscoveryFailure(error) ||
+    // A call on a channel the client closed while reconnecting fails before the client can convert it.
+    (error instanceof Error && (error as { code?: unknown }).code === GRPC_UNAVAILABLE)
   );
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_UNAVAILABLE = 14;
 const GRPC_UNIMPLEMENTED = 12;
 
 /**

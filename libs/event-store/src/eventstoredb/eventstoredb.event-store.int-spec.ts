@@ -92,7 +92,7 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
     ])('maps a refused %s to the port errors, each with its context', async (path, serverOptions) => {
       await server.stop();
       server = await EventStoreDbTestServer.start(serverOptions);
-      const store = await openStore({ transientRetries: 1 });
+      const store = await openStore({ retry: { budgetMs: 0 } });
       const stream = streamName('errors');
       await store.append(stream, [anEvent('A')]);
 
@@ -120,14 +120,14 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
       expect(late).toBeInstanceOf(EventStoreUnavailableError);
       expect((late as Error).message).toContain('did not complete before its deadline');
 
-      server.injectFault('append', 'not-leader', 2);
+      server.injectFault('append', 'not-leader');
       const noLeader = await captureError(store.append(stream, [anEvent('B')]));
       expect(noLeader).toBeInstanceOf(EventStoreUnavailableError);
       expect((noLeader as Error).message).toContain(
         `the node is not the leader (leader: ${server.endpoint})`,
       );
 
-      server.injectFault('append', 'unavailable', 2);
+      server.injectFault('append', 'unavailable');
       expect(await captureError(store.append(stream, [anEvent('B')]))).toBeInstanceOf(
         EventStoreUnavailableError,
       );
@@ -139,7 +139,7 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
     });
 
     it('resends an append after a lost leader or an unavailable node, and the resend is idempotent', async () => {
-      const store = await openStore({ transientRetries: 2 });
+      const store = await openStore();
       const stream = streamName('retry');
       server.injectFault('append', 'not-leader');
       server.injectFault('append', 'unavailable');
@@ -185,7 +185,7 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
     it('fails to open with a typed error when no node answers', async () => {
       await server.stop();
       const error = await captureError(
-        EventStoreDbEventStore.open({ connectionString: server.connectionString, transientRetries: 0 }),
+        EventStoreDbEventStore.open({ connectionString: server.connectionString, retry: { budgetMs: 0 } }),
       );
       expect(error).toBeInstanceOf(EventStoreUnavailableError);
       server = await EventStoreDbTestServer.start();

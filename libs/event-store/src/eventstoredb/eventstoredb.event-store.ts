@@ -1,18 +1,16 @@
 import { Observable } from 'rxjs';
 import {
-  ANY,
   AccessDeniedError,
   BACKWARDS,
   END,
   EventStoreDBClient,
   FORWARDS,
   NO_STREAM,
+  NotLeaderError,
   START,
-  STREAM_EXISTS,
   eventTypeFilter,
   jsonEvent,
   streamNameFilter,
-  type AppendExpectedRevision,
   type EventType,
   type Position,
   type RecordedEvent as ClientRecordedEvent,
@@ -33,10 +31,21 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../event-store.port';
-import { DuplicateEventIdError, EventStoreError, EventStoreUnavailableError } from '../event-store.errors';
+import {
+  DuplicateEventIdError,
+  EventStoreError,
+  EventStoreUnavailableError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors';
 import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
 import { prepareAppend, sameContent, type PreparedEvent } from './eventstoredb.append-validation';
-import { ClientInternals, type FilteredReadRequest } from './eventstoredb.client-internals';
+import { CallDeadlineError, CallPolicy, type Attempt } from './eventstoredb.call-policy';
+import {
+  ClientInternals,
+  isDiscoveryFailure,
+  type FilteredReadRequest,
+} from './eventstoredb.client-internals';
 import {
   isTransient,
   isTransientForSubscription,
@@ -50,9 +59,6 @@ import {
   type EventStoreDbOptions,
   type ResolvedEventStoreDbOptions,
 } from './eventstoredb.options';
-
-/** How long close() waits for the server to end the calls it cancels. */
-const CLOSE_GRACE_MS = 5000;
 
 /** Stream reads come from the index, which stores no commit position: the server sends 2^64-1 (u64 -1) then. */
 const UNKNOWN_POSITION = (1n << 64n) - 1n;
@@ -114,6 +120,11 @@ export class UnreadableEventError extends EventStoreError {
  */
 export class EventStoreDbEventStore implements EventStore {
   private readonly idCache: EventIdCache;
+  private readonly calls: CallPolicy;
+  /** Restart each live subscription on the new leader: a demoted node would go on serving it, behind. */
+  private readonly leaderWatchers = new Set<() => void>();
+  /** The leader the last NotLeader answer named. */
+  private knownLeader: string | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly subscriptions = new Set<() => void>();
   /** The highest `$all` position this adapter knows to be committed; a fresh write always lands beyond it. */
@@ -123,10 +134,11 @@ export class EventStoreDbEventStore implements EventStore {
   private closing: Promise<void> | null = null;
 
   private constructor(
-    private readonly client: EventStoreDBClient,
+    private client: EventStoreDBClient,
     private readonly options: ResolvedEventStoreDbOptions,
   ) {
     this.idCache = new EventIdCache(options.eventIdCacheSize);
+    this.calls = new CallPolicy({ deadlineMs: options.deadlineMs, ...options.retry });
   }
 
   /**
@@ -146,13 +158,21 @@ export class EventStoreDbEventStore implements EventStore {
       // end rather than leave the loop early: a stream left unread is never finished, and
       // the client's dispose() waits for every stream to finish.
       let last: Position | undefined;
-      for await (const resolved of store.client.readAll({
-        direction: BACKWARDS,
-        fromPosition: END,
-        maxCount: 1,
-      })) {
-        last = resolved.event?.position;
-      }
+      await store.request(
+        'read the head of $all',
+        async (cancelled) => {
+          const read = store.client.readAll({
+            direction: BACKWARDS,
+            fromPosition: END,
+            maxCount: 1,
+            ...store.callOptions(),
+          });
+          cancelled.addEventListener('abort', () => void read.cancel(), { once: true });
+          for await (const resolved of read) last = resolved.event?.position;
+        },
+        {},
+        (error) => error as Error,
+      );
       if (last) store.observe(last);
     } catch (error) {
       // Without the head, retries of earlier writes are still caught by the id cache
@@ -245,6 +265,8 @@ export class EventStoreDbEventStore implements EventStore {
       let generation = 0;
       let current: StreamSubscription | undefined;
       let timer: NodeJS.Timeout | undefined;
+      /** Set-up deadline: the server confirms a subscription before anything else. */
+      let confirmation: NodeJS.Timeout | undefined;
       let stopped = false;
 
       const markCaughtUp = () => {
@@ -281,8 +303,20 @@ export class EventStoreDbEventStore implements EventStore {
 
       const fail = (error: unknown) => {
         stopped = true;
+        clearTimeout(confirmation);
         this.subscriptions.delete(complete);
+        this.leaderWatchers.delete(followLeader);
         subscriber.error(error);
+      };
+      /** Resubscribes on the new leader after the last event delivered: no gap, no duplicate. */
+      const followLeader = () => {
+        const subscription = current;
+        if (stopped || !subscription) return;
+        generation++;
+        current = undefined;
+        clearTimeout(confirmation);
+        void subscription.unsubscribe().catch(() => undefined);
+        void start();
       };
       const retryLater = (error: unknown) => {
         if (stopped) return;
@@ -328,10 +362,21 @@ export class EventStoreDbEventStore implements EventStore {
               : 'regex' in serverFilter
                 ? streamNameFilter({ regex: serverFilter.regex, checkpointReached })
                 : streamNameFilter({ prefixes: [...serverFilter.prefixes], checkpointReached });
-          const subscription = this.client.subscribeToAll({ fromPosition: resumeAfter ?? START, filter });
+          const subscription = this.client.subscribeToAll({
+            fromPosition: resumeAfter ?? START,
+            filter,
+            requiresLeader: this.options.requireLeader,
+          });
           current = subscription;
+          clearTimeout(confirmation);
+          confirmation = setTimeout(
+            () => dropped(new CallDeadlineError('subscribe to $all', this.options.deadlineMs)),
+            this.options.deadlineMs,
+          );
           subscription.on('confirmation', () => {
-            if (mine === generation) failures = 0;
+            if (mine !== generation) return;
+            clearTimeout(confirmation);
+            failures = 0;
           });
           subscription.on('data', (resolved) => {
             if (mine !== generation || stopped) return;
@@ -361,6 +406,7 @@ export class EventStoreDbEventStore implements EventStore {
             if (mine !== generation || stopped) return;
             generation++;
             current = undefined;
+            clearTimeout(confirmation);
             void subscription.unsubscribe().catch(() => undefined);
             if (filter && refusesFilters(error)) {
               this.serverFilters = false;
@@ -386,7 +432,9 @@ export class EventStoreDbEventStore implements EventStore {
         stopped = true;
         generation++;
         clearTimeout(timer);
+        clearTimeout(confirmation);
         this.subscriptions.delete(complete);
+        this.leaderWatchers.delete(followLeader);
         const subscription = current;
         current = undefined;
         if (subscription) void subscription.unsubscribe().catch(() => undefined);
@@ -397,6 +445,7 @@ export class EventStoreDbEventStore implements EventStore {
         return undefined;
       }
       this.subscriptions.add(complete);
+      this.leaderWatchers.add(followLeader);
       void start();
       return teardown;
     });
@@ -405,24 +454,30 @@ export class EventStoreDbEventStore implements EventStore {
   async describe(): Promise<EventStoreDescription> {
     this.assertOpen('describe the store');
     const [endpoint, head] = await Promise.all([
-      this.retrying('reach the node', () => ClientInternals.endpoint(this.client)),
+      this.request('reach the node', () => ClientInternals.endpoint(this.client)),
       this.lastAccepted(planFilter(undefined), 'read the head of $all'),
     ]);
     if (head) this.observe(head);
     return { kind: 'eventstoredb', location: endpoint, headPosition: head && toGlobal(head) };
   }
 
+  /**
+   * Ends subscriptions, gives appends in flight the grace period to finish (retries
+   * included), then abandons whatever is still running — those calls reject with
+   * EventStoreUnavailableError — and releases the connection. Settles within the grace
+   * period whatever the nodes do: a stuck node holds neither an append nor close().
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled([...this.inFlight]);
+      const graceEnds = Date.now() + this.options.closeGraceMs;
       for (const complete of [...this.subscriptions]) complete();
-      // dispose() waits for every call to end; a server that never ends a cancelled one must not hold close().
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.client.dispose(),
-        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
-      ]);
-      clearTimeout(timer);
+      await within(Promise.allSettled([...this.inFlight]), this.options.closeGraceMs);
+      this.calls.abandonAll();
+      // dispose() waits for every cancelled call to end; a node that never ends one must not hold close().
+      await within(
+        this.client.dispose().catch(() => undefined),
+        Math.max(0, graceEnds - Date.now()),
+      );
     })();
     return this.closing;
   }
@@ -434,26 +489,128 @@ export class EventStoreDbEventStore implements EventStore {
     prepared: PreparedEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    const eventIds = prepared.map((event) => event.eventId);
-    this.idCache.assertNoConflict(streamName, eventIds, expected);
-    const knownRevisions = this.idCache.revisionsIn(streamName, eventIds);
-    const knownRetry = knownRevisions.some((revision) => revision !== undefined);
-    // EventStoreDB recognises a retry under `any` from a bounded cache of recent ids, and
-    // writes the events again once they have left it; a retry this adapter recognises is
-    // sent with the exact revision its original followed, which the server checks in the stream.
-    const sent = pinnedRetryRevision(expected, knownRevisions) ?? expected;
-    const headBefore = this.observedHead;
-    const operation = `append to ${streamName}`;
-    const result = await this.retrying(
-      operation,
-      () =>
-        this.client.appendToStream(
+    this.idCache.assertNoConflict(
+      streamName,
+      prepared.map((event) => event.eventId),
+      expected,
+    );
+    if (expected === 'any' || expected === 'stream_exists')
+      return this.appendAtHead(streamName, prepared, expected);
+    return this.appendExact(streamName, prepared, expected, expected);
+  }
+
+  /**
+   * `any` and `stream_exists`, duplicate-safe by design: EventStoreDB recognises a retry
+   * under these only while the ids are in its bounded cache, and writes the events again
+   * after. So the adapter reads the stream: a batch already in it is the original append
+   * (its result is returned, nothing is written); otherwise the batch is appended at the
+   * exact revision just read, re-read on a conflict with another writer. One stream read
+   * per append: the api itself always appends with an exact revision (README.md,
+   * "Adapter behaviour worth knowing").
+   */
+  private async appendAtHead(
+    streamName: string,
+    prepared: PreparedEvent[],
+    expected: 'any' | 'stream_exists',
+  ): Promise<AppendResult> {
+    const started = Date.now();
+    for (;;) {
+      const stored = await this.readWholeStream(streamName);
+      const original = await this.findBatchResult(streamName, stored, prepared);
+      if (original) return original;
+      if (stored.length === 0 && expected === 'stream_exists') {
+        throw new WrongExpectedRevisionError(streamName, expected, 'no_stream');
+      }
+      const head = stored.length === 0 ? 'no_stream' : Number(stored[stored.length - 1].revision);
+      try {
+        return await this.appendExact(streamName, prepared, head, expected);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (Date.now() - started > this.options.retry.budgetMs) {
+          throw new EventStoreUnavailableError(
+            `append to ${streamName}: other writers kept appending for ${this.options.retry.budgetMs} ms`,
+            error,
+          );
+        }
+      }
+    }
+  }
+
+  /** The original result of a batch already stored in `stored`, or null when none of its ids is there. */
+  private async findBatchResult(
+    streamName: string,
+    stored: readonly ClientRecordedEvent[],
+    prepared: readonly PreparedEvent[],
+  ): Promise<AppendResult | null> {
+    const ids = new Set(prepared.map((event) => event.eventId));
+    const first = stored.findIndex((event) => ids.has(event.id));
+    if (first < 0) return null;
+    prepared.forEach((event, index) => {
+      const found = stored[first + index];
+      if (found?.id !== event.eventId) {
+        throw new DuplicateEventIdError(
+          stored[first].id,
           streamName,
-          prepared.map((event) =>
-            jsonEvent({ id: event.eventId, type: event.type, data: event.data, metadata: event.metadata }),
-          ),
-          { expectedRevision: toClientExpected(sent) },
-        ),
+          `it is stored at revision ${String(stored[first].revision)} in another batch`,
+        );
+      }
+      if (!sameContent({ type: found.type, data: found.data, metadata: found.metadata ?? {} }, event)) {
+        throw new DuplicateEventIdError(
+          event.eventId,
+          streamName,
+          `it is stored at revision ${String(found.revision)} with other type, data or metadata`,
+        );
+      }
+    });
+    const last = stored[first + prepared.length - 1];
+    const [position] = await this.positionsOf(streamName, [last]);
+    prepared.forEach((event, index) =>
+      this.idCache.remember(event.eventId, streamName, Number(stored[first + index].revision)),
+    );
+    this.observe(position);
+    return { nextExpectedRevision: Number(last.revision), position };
+  }
+
+  private async readWholeStream(streamName: string): Promise<ClientRecordedEvent[]> {
+    try {
+      return await this.readRawStream(streamName, {
+        direction: FORWARDS,
+        fromRevision: START,
+        maxCount: Number.MAX_SAFE_INTEGER,
+      });
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * Sends the batch with an exact expected revision (or `no_stream`), so that every
+   * resend — after a lost leader, an election, a deadline — is idempotent on the server.
+   */
+  private async appendExact(
+    streamName: string,
+    prepared: PreparedEvent[],
+    sent: number | 'no_stream',
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const knownRetry = this.idCache
+      .revisionsIn(
+        streamName,
+        prepared.map((event) => event.eventId),
+      )
+      .some((revision) => revision !== undefined);
+    const headBefore = this.observedHead;
+    const events = prepared.map((event) =>
+      jsonEvent({ id: event.eventId, type: event.type, data: event.data, metadata: event.metadata }),
+    );
+    const result = await this.request(
+      `append to ${streamName}`,
+      () =>
+        this.client.appendToStream(streamName, events, {
+          expectedRevision: sent === 'no_stream' ? NO_STREAM : BigInt(sent),
+          ...this.callOptions(),
+        }),
       { streamName, expected },
     );
     const nextExpectedRevision = Number(result.nextExpectedRevision);
@@ -524,18 +681,19 @@ export class EventStoreDbEventStore implements EventStore {
       maxCount: number;
     },
   ): Promise<ClientRecordedEvent[]> {
-    const events = await this.retrying(
+    return this.request(
       `read ${streamName}`,
-      async () => {
+      async (cancelled) => {
         const read: ClientRecordedEvent[] = [];
-        for await (const resolved of this.client.readStream(streamName, options)) {
+        const stream = this.client.readStream(streamName, { ...options, ...this.callOptions() });
+        cancelled.addEventListener('abort', () => void stream.cancel(), { once: true });
+        for await (const resolved of stream) {
           if (resolved.event) read.push(resolved.event);
         }
         return read;
       },
       { streamName },
     );
-    return events;
   }
 
   /**
@@ -602,16 +760,21 @@ export class EventStoreDbEventStore implements EventStore {
     operation: string,
     request: FilteredReadRequest,
   ): Promise<ResolvedEvent<EventType>[]> {
-    return this.retrying(operation, async () => {
+    return this.request(operation, async (cancelled) => {
+      const call = {
+        deadlineMs: this.options.deadlineMs,
+        requiresLeader: this.options.requireLeader,
+        cancelled,
+      };
       if (this.serverFilters && request.filter !== null) {
         try {
-          return await ClientInternals.readAllFiltered(this.client, request);
+          return await ClientInternals.readAllFiltered(this.client, request, call);
         } catch (error) {
           if (!refusesFilters(error)) throw error;
           this.serverFilters = false;
         }
       }
-      return ClientInternals.readAllFiltered(this.client, { ...request, filter: null });
+      return ClientInternals.readAllFiltered(this.client, { ...request, filter: null }, call);
     });
   }
 
@@ -652,49 +815,64 @@ export class EventStoreDbEventStore implements EventStore {
     return task;
   }
 
-  /** Runs a request, resending it after a transient failure (bounded), and translates the final error. */
-  private async retrying<T>(
+  /** The per-call settings of every request: its deadline, and the leader requirement. */
+  private callOptions(): { deadline: number; requiresLeader: boolean } {
+    return { deadline: this.options.deadlineMs, requiresLeader: this.options.requireLeader };
+  }
+
+  /**
+   * Runs a request under the call policy: a deadline per attempt, transient failures
+   * resent within the retry budget, the final error translated to the port's.
+   */
+  private request<T>(
     operation: string,
-    request: () => Promise<T>,
+    attempt: Attempt<T>,
     context: { streamName?: string; expected?: ExpectedRevision } = {},
+    translate: (error: unknown) => Error = (error) => toStoreError(error, { operation, ...context }),
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await request();
-      } catch (error) {
-        if (attempt < this.options.transientRetries && isTransient(error)) {
-          await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-          continue;
-        }
-        throw toStoreError(error, { operation, ...context });
-      }
-    }
+    let used = this.client;
+    const tracked: Attempt<T> = (cancelled) => {
+      used = this.client;
+      return attempt(cancelled);
+    };
+    return this.calls.run(operation, tracked, {
+      retryable: isTransient,
+      translate,
+      onFailure: (error) => {
+        // The client keeps a failed discovery's answer for good: a fresh client discovers again.
+        if (isDiscoveryFailure(error) && used === this.client) this.renewClient();
+        if (error instanceof NotLeaderError)
+          this.leaderChanged(`${error.leader.address}:${error.leader.port}`);
+        // A node that takes calls and never answers keeps the client: drop it, rediscover the leader.
+        if (error instanceof CallDeadlineError)
+          void ClientInternals.reconnect(this.client).catch(() => undefined);
+      },
+    });
+  }
+
+  /** Replaces the client; the old one is disposed (bounded), which drops its subscriptions to resume on the new one. */
+  private renewClient(): void {
+    const retired = this.client;
+    this.client = EventStoreDBClient.connectionString(this.options.connectionString);
+    void within(
+      retired.dispose().catch(() => undefined),
+      this.options.closeGraceMs,
+    );
+  }
+
+  /** The client has switched to the leader a NotLeader answer named; subscriptions follow it. */
+  private leaderChanged(leader: string): void {
+    if (leader === this.knownLeader) return;
+    this.knownLeader = leader;
+    for (const follow of [...this.leaderWatchers]) follow();
   }
 }
 
-/** For `any`/`stream_exists`, the revision before a batch whose ids all sit, in order, at consecutive revisions. */
-function pinnedRetryRevision(
-  expected: ExpectedRevision,
-  knownRevisions: readonly (number | undefined)[],
-): ExpectedRevision | null {
-  if (expected !== 'any' && expected !== 'stream_exists') return null;
-  const first = knownRevisions[0];
-  if (first === undefined || knownRevisions.some((revision, index) => revision !== first + index))
-    return null;
-  return first === 0 ? 'no_stream' : first - 1;
-}
-
-function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
-  switch (expected) {
-    case 'any':
-      return ANY;
-    case 'no_stream':
-      return NO_STREAM;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    default:
-      return BigInt(expected);
-  }
+/** Settles when `task` does or after `ms`, whichever comes first. */
+async function within(task: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([task, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function toGlobal(position: { readonly commit: bigint; readonly prepare: bigint }): GlobalPosition {

@@ -10,7 +10,10 @@ describe('resolveEventStoreDbOptions', () => {
       connectionString: 'esdb://localhost:2113?tls=false',
       duplicateEventIdCheck: 'suspected-retries',
       eventIdCacheSize: 100_000,
-      transientRetries: 2,
+      deadlineMs: 10_000,
+      retry: { budgetMs: 15_000, initialDelayMs: 50, maxDelayMs: 1000 },
+      requireLeader: true,
+      closeGraceMs: 5000,
       resubscribe: { initialDelayMs: 100, maxDelayMs: 5000, maxAttempts: 20 },
     });
   });
@@ -37,8 +40,16 @@ describe('resolveEventStoreDbOptions', () => {
       'Failed to load certificate file',
     ],
     [
-      { connectionString: 'esdb://localhost:2113', transientRetries: -1 },
-      'transientRetries must be an integer ≥ 0, got -1',
+      { connectionString: 'esdb://localhost:2113', retry: { budgetMs: -1 } },
+      'retry.budgetMs must be an integer ≥ 0, got -1',
+    ],
+    [
+      { connectionString: 'esdb://localhost:2113', deadlineMs: 0 },
+      'deadlineMs must be an integer ≥ 1, got 0',
+    ],
+    [
+      { connectionString: 'esdb://localhost:2113', requireLeader: 'yes' as never },
+      'requireLeader must be true or false, got yes',
     ],
     [
       { connectionString: 'esdb://localhost:2113', resubscribe: { maxAttempts: 0 } },

@@ -29,8 +29,34 @@ export interface EventStoreDbOptions {
    * revision before it reaches the server. Default 100 000 (about 15 MB).
    */
   readonly eventIdCacheSize?: number;
-  /** Retries of an append or read that failed transiently (not leader, unavailable). Default 2. */
-  readonly transientRetries?: number;
+  /**
+   * The deadline of each request to the server (one append, one read, one subscription's
+   * confirmation), client-side and sent to the server. Default 10 000 ms.
+   */
+  readonly deadlineMs?: number;
+  /**
+   * Requests that failed transiently (no leader, node unavailable or not answering within
+   * the deadline, commit timeout) are sent again with jittered exponential backoff until
+   * `budgetMs` has passed since the first attempt, so that a leader election costs latency,
+   * not errors. Appends are resent with the same event ids and exact expected revision, so
+   * a resend never writes twice.
+   */
+  readonly retry?: {
+    /** Default 15 000 ms (an election of a 3-node cluster takes a few seconds); 0 sends once. */
+    readonly budgetMs?: number;
+    /** Default 50 ms. */
+    readonly initialDelayMs?: number;
+    /** Default 1000 ms. */
+    readonly maxDelayMs?: number;
+  };
+  /**
+   * Send every request with `requires-leader`, so that a follower or a demoted leader answers
+   * NotLeader (naming the leader) instead of serving it, and the client follows the leader.
+   * Default true.
+   */
+  readonly requireLeader?: boolean;
+  /** How long `close()` waits for appends in flight before abandoning them and the connection. Default 5000 ms. */
+  readonly closeGraceMs?: number;
   /** Backoff of subscriptions resuming after a drop: the first delay, doubled up to `maxDelayMs`. */
   readonly resubscribe?: {
     /** Default 100 ms. */
@@ -46,7 +72,10 @@ export interface ResolvedEventStoreDbOptions {
   readonly connectionString: string;
   readonly duplicateEventIdCheck: 'suspected-retries' | 'every-append';
   readonly eventIdCacheSize: number;
-  readonly transientRetries: number;
+  readonly deadlineMs: number;
+  readonly retry: { readonly budgetMs: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly requireLeader: boolean;
+  readonly closeGraceMs: number;
   readonly resubscribe: {
     readonly initialDelayMs: number;
     readonly maxDelayMs: number;
@@ -94,7 +123,14 @@ export function resolveEventStoreDbOptions(options: EventStoreDbOptions): Resolv
     connectionString: normalised,
     duplicateEventIdCheck: check,
     eventIdCacheSize: integerOption('eventIdCacheSize', options.eventIdCacheSize, 100_000, 0),
-    transientRetries: integerOption('transientRetries', options.transientRetries, 2, 0),
+    deadlineMs: integerOption('deadlineMs', options.deadlineMs, 10_000, 1),
+    retry: {
+      budgetMs: integerOption('retry.budgetMs', options.retry?.budgetMs, 15_000, 0),
+      initialDelayMs: integerOption('retry.initialDelayMs', options.retry?.initialDelayMs, 50, 1),
+      maxDelayMs: integerOption('retry.maxDelayMs', options.retry?.maxDelayMs, 1000, 1),
+    },
+    requireLeader: booleanOption('requireLeader', options.requireLeader, true),
+    closeGraceMs: integerOption('closeGraceMs', options.closeGraceMs, 5000, 0),
     resubscribe: {
       initialDelayMs: integerOption(
         'resubscribe.initialDelayMs',
@@ -112,6 +148,14 @@ function integerOption(name: string, value: number | undefined, fallback: number
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < minimum) {
     throw new EventStoreDbConfigurationError(`${name} must be an integer ≥ ${minimum}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function booleanOption(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new EventStoreDbConfigurationError(`${name} must be true or false, got ${String(value)}`);
   }
   return value;
 }

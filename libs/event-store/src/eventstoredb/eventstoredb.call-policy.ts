@@ -1,0 +1,152 @@
+import { setMaxListeners } from 'node:events';
+import { EventStoreUnavailableError } from '../event-store.errors';
+
+/** How long a request may take, how long it is retried, and how the backoff grows. */
+export interface CallPolicyOptions {
+  /** The deadline of one request to the server (one attempt). */
+  readonly deadlineMs: number;
+  /** How long, from the first attempt, a transient failure is retried. 0 sends once. */
+  readonly budgetMs: number;
+  /** The backoff before the second attempt; doubled per attempt up to `maxDelayMs`, half of it jittered. */
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** One attempt of a request outlived its deadline; the request may still complete on the server. */
+export class CallDeadlineError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly deadlineMs: number,
+  ) {
+    super(`${operation} got no answer within ${deadlineMs} ms`);
+    this.name = 'CallDeadlineError';
+  }
+}
+
+/** One attempt of a request; `cancelled` aborts when the attempt is given up (deadline, close). */
+export type Attempt<T> = (cancelled: AbortSignal) => Promise<T>;
+
+export interface RunOptions {
+  /** Whether the same request may be sent again after this failure. */
+  readonly retryable: (error: unknown) => boolean;
+  /** Translates the final failure into the port's error. */
+  readonly translate: (error: unknown) => Error;
+  /** Told about every failure before it is retried or raised (e.g. to follow a new leader). */
+  readonly onFailure?: (error: unknown) => void;
+}
+
+/**
+ * Runs the adapter's requests to the server: each attempt under a deadline, transient
+ * failures retried with jittered exponential backoff until a time budget is spent, and
+ * every request abandoned at once when the store closes (docs/architecture.md §3).
+ *
+ * A leader election makes every node refuse writes for a moment: appends carry event ids
+ * and an exact expected revision, so resending one is idempotent and an election costs
+ * latency, not errors, as long as it ends within the budget.
+ */
+export class CallPolicy {
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly options: CallPolicyOptions,
+    private readonly random: () => number = Math.random,
+  ) {
+    // Every request in flight listens for the close.
+    setMaxListeners(0, this.closing.signal);
+  }
+
+  get deadlineMs(): number {
+    return this.options.deadlineMs;
+  }
+
+  /** Whether {@link abandonAll} was called. */
+  get abandoned(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  /** Every running and future request rejects with EventStoreUnavailableError (the store closed). */
+  abandonAll(): void {
+    this.closing.abort();
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, fails for good, or the budget is spent. Each attempt
+   * gets a signal that aborts when its deadline passes or the store closes, to cancel
+   * the call on the wire.
+   */
+  async run<T>(operation: string, attempt: Attempt<T>, options: RunOptions): Promise<T> {
+    const started = Date.now();
+    for (let failures = 0; ; failures++) {
+      try {
+        return await this.once(operation, attempt);
+      } catch (error) {
+        if (this.abandoned) throw this.closedError(operation);
+        options.onFailure?.(error);
+        const delay = this.delay(failures);
+        if (!options.retryable(error) || Date.now() - started + delay > this.options.budgetMs) {
+          throw options.translate(error);
+        }
+        await this.sleep(delay, operation);
+      }
+    }
+  }
+
+  /** One attempt under the deadline, abandoned when the store closes. */
+  once<T>(operation: string, attempt: Attempt<T>): Promise<T> {
+    if (this.abandoned) return Promise.reject(this.closedError(operation));
+    return new Promise<T>((resolve, reject) => {
+      const signal = this.closing.signal;
+      const cancel = new AbortController();
+      const abandon = () => finish(() => reject(this.closedError(operation)), true);
+      const timer = setTimeout(
+        () => finish(() => reject(new CallDeadlineError(operation, this.options.deadlineMs)), true),
+        this.options.deadlineMs,
+      );
+      let settled = false;
+      const finish = (settle: () => void, cancelCall = false) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', abandon);
+        settle();
+        if (cancelCall) cancel.abort();
+      };
+      signal.addEventListener('abort', abandon);
+      let running: Promise<T>;
+      try {
+        running = attempt(cancel.signal);
+      } catch (error) {
+        running = Promise.reject(error as Error);
+      }
+      running.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
+  }
+
+  /** Half the exponential delay is fixed, half random: writers that failed together do not return together. */
+  delay(failures: number): number {
+    const ceiling = Math.min(this.options.maxDelayMs, this.options.initialDelayMs * 2 ** failures);
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  private sleep(delayMs: number, operation: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.closing.signal;
+      const abandon = () => {
+        clearTimeout(timer);
+        reject(this.closedError(operation));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', abandon);
+        resolve();
+      }, delayMs);
+      signal.addEventListener('abort', abandon, { once: true });
+    });
+  }
+
+  private closedError(operation: string): EventStoreUnavailableError {
+    return new EventStoreUnavailableError(`the event store closed before ${operation} completed`);
+  }
+}
