@@ -17,7 +17,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { CorrelationId } from '../http/correlation-id';
 import { RecordEventsResponseDto } from './record-events.response.dto';
-import { RECORD_EVENTS_REQUEST_SCHEMA_NAME } from './record-events.openapi';
+import { IDEMPOTENCY_RULE, RECORD_EVENTS_REQUEST_SCHEMA_NAME } from './record-events.openapi';
 
 /** What the controller needs of the platform reply (Fastify reply, Express response). */
 interface ReplyLike {
@@ -42,7 +42,7 @@ export class RecordEventsController {
     description:
       'Each event is validated against its type (see the event schemas). Server-owned envelope fields ' +
       '(recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. ' +
-      'Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.',
+      IDEMPOTENCY_RULE,
   })
   @ApiParam({
     name: 'operationId',
@@ -57,7 +57,7 @@ export class RecordEventsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Makes a retry without client event ids idempotent',
+    description: `1 to 255 printable ASCII characters. ${IDEMPOTENCY_RULE}`,
   })
   @ApiHeader({
     name: 'X-Correlation-Id',
@@ -71,7 +71,9 @@ export class RecordEventsController {
     description: 'Already recorded by an identical earlier request: nothing written',
   })
   @ApiConflictResponse({
-    description: 'Expected revision does not hold, or an event id is reused with other content',
+    description:
+      'Expected revision does not hold (409; 412 with If-Match), or an Idempotency-Key or event id is reused ' +
+      'with other content (request.idempotency-conflict)',
   })
   @ApiUnprocessableEntityResponse({ description: "The operation's rules refuse an event" })
   async record(

@@ -16,8 +16,10 @@ export interface RecordEventsCommand {
   /** Correlation id of the request; the default for events that carry none. */
   readonly correlationId: string;
   /**
-   * Makes the request idempotent without client event ids: the ids of events that
-   * carry none are derived from it (scoped to the operation and the recorder).
+   * Binds the request to its content, with or without client event ids: the same
+   * key (from the same recorder, in the same operation) with the same content
+   * answers the original result; with other content it is refused. Kept on the
+   * events it wrote, in the operation's stream.
    */
   readonly idempotencyKey?: string;
   /**
