@@ -11,7 +11,12 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { InvalidRequestError, RecordEventsHandler, type RecordEventsResult } from '@timeline/application';
+import {
+  InvalidRequestError,
+  launchesOperation,
+  RecordEventsHandler,
+  type RecordEventsResult,
+} from '@timeline/application';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
@@ -35,7 +40,7 @@ export class RecordEventsController {
   constructor(@Inject(RecordEventsHandler) private readonly handler: RecordEventsHandler) {}
 
   @Post()
-  @AllowOnOperation(['recorder'], { allowUnknown: true })
+  @AllowOnOperation(['recorder'], { createsOperation: launchesOperation })
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Record one event or an atomic batch in an operation',

@@ -47,3 +47,21 @@ export interface RecordEventsResult {
   /** True when every event was already stored by an earlier identical request and nothing was written. */
   readonly replayed: boolean;
 }
+
+/**
+ * Whether a request body asks to launch its operation: its first event is an
+ * OperationLaunched. Judged on the raw body, before validation, because it
+ * decides whether a request may name an operation that does not exist yet; any
+ * other request naming one is answered as for an operation the caller may not see.
+ */
+export function launchesOperation(body: unknown): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const events = (body as { readonly events?: unknown }).events;
+  if (!Array.isArray(events) || events.length === 0) return false;
+  const first: unknown = events[0];
+  return (
+    first !== null &&
+    typeof first === 'object' &&
+    (first as { readonly type?: unknown }).type === 'OperationLaunched'
+  );
+}
