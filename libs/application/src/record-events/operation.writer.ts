@@ -20,7 +20,7 @@ import {
 import type { OperationFact, OperationModel } from './operation.model';
 import { idempotencyScopeOf, type RequestIdempotency } from './request-idempotency';
 
-/** An event of a request with its id settled (client, idempotency key or server generated). */
+/** An event of a request with its id settled (the client's, or a UUIDv7 of the server). */
 export interface PreparedEvent {
   readonly eventId: string;
   readonly type: string;
