@@ -28,8 +28,7 @@ module.exports = {
       displayName: 'e2e-eventstoredb',
       setupFiles: ['<rootDir>/test/support/eventstoredb.e2e-setup.ts'],
       testMatch: [
-        '<rootDir>/test/recording.e2e-spec.ts',
-        '<rootDir>/test/recording-bad-input.e2e-spec.ts',
+        '<rootDir>/test/recording*.e2e-spec.ts',
         '<rootDir>/test/read-models.e2e-spec.ts',
         '<rootDir>/test/live.e2e-spec.ts',
       ],

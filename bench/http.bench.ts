@@ -24,7 +24,7 @@
  */
 import { Body, Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { operationModel, validateRecordEventsBody } from '@timeline/application';
+import { launchesOperation, operationModel, validateRecordEventsBody } from '@timeline/application';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { ProjectionRunner } from '@timeline/projections';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -102,7 +102,7 @@ class NoStoreController {
 
   @Post()
   @HttpCode(201)
-  @AllowOnOperation(['recorder'], { allowUnknown: true })
+  @AllowOnOperation(['recorder'], { createsOperation: launchesOperation })
   record(@Param('operationId') operationId: string, @Body() body: unknown): unknown {
     const validated = validateRecordEventsBody(body, {
       maxBatchEvents: MAX_BATCH_EVENTS,

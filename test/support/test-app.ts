@@ -31,6 +31,11 @@ export interface TestAppOptions {
   readonly clock?: Clock;
   /** Collects log lines instead of printing them. */
   readonly logger?: LoggerService;
+  /**
+   * Another api instance on the store (and data directory) of this running app,
+   * which keeps owning them: closing the new one leaves them in place.
+   */
+  readonly sharing?: TestApp;
 }
 
 /** Quiet by default: errors only. */
@@ -46,13 +51,20 @@ const silentLogger: LoggerService = {
  * protocol test server of its own.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'timeline-e2e-'));
+  const { sharing } = options;
+  const dataDir = sharing?.dataDir ?? mkdtempSync(join(tmpdir(), 'timeline-e2e-'));
   // A test that names its store keeps it; the others follow E2E_EVENT_STORE.
   const eventStoreDb =
-    options.env?.['EVENT_STORE'] === undefined && e2eEventStore() === 'eventstoredb'
+    sharing === undefined && options.env?.['EVENT_STORE'] === undefined && e2eEventStore() === 'eventstoredb'
       ? await EventStoreDbTestServer.start()
       : undefined;
+  const sharedStore = sharing?.eventStoreDb
+    ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: sharing.eventStoreDb.connectionString }
+    : sharing?.config.eventStore.kind === 'eventstoredb'
+      ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: sharing.config.eventStore.url }
+      : {};
   const release = async (): Promise<void> => {
+    if (sharing !== undefined) return;
     await eventStoreDb?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -60,6 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const config = loadApiConfig({
       LOG_LEVEL: 'error',
       ...(eventStoreDb ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: eventStoreDb.connectionString } : {}),
+      ...sharedStore,
       ...options.env,
       DATA_DIR: dataDir,
     });

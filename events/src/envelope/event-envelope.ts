@@ -30,6 +30,14 @@ export interface EventEnvelope {
   /** The event (id) that caused this one, if any. */
   readonly causationId: string | null;
   readonly classification: Classification;
+  /**
+   * The `Idempotency-Key` of the request that wrote the event, on every event of
+   * that request (absent without a key). With `recordedBy` and `agency` it is the
+   * key's scope; the operation's stream is the durable index of its keys.
+   */
+  readonly idempotencyKey?: string;
+  /** SHA-256 (hex) of the canonical content of that request; present with `idempotencyKey`. */
+  readonly requestHash?: string;
   /** Revision of the event in its stream; sealed into the hash so gaps are detectable. */
   readonly streamRevision: number;
   /** Hash of the previous event of the same stream, or GENESIS_HASH. */

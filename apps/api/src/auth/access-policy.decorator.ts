@@ -12,10 +12,12 @@ export type AccessPolicy =
 export interface OperationScope {
   readonly param: string;
   /**
-   * Whether the route may name an operation that does not exist yet (a recorder
-   * launching a new operation). Operations that exist still require membership.
+   * Whether this request may name an operation that does not exist yet (a
+   * recorder launching a new operation), judged on its body. Any other request
+   * naming an operation the caller's agency takes no part in, existing or not,
+   * gets the same 404.
    */
-  readonly allowUnknown: boolean;
+  readonly createsOperation?: (body: unknown) => boolean;
 }
 
 export const ACCESS_POLICY = 'timeline:access-policy';
@@ -36,11 +38,11 @@ export const Allow = (...roles: [Role, ...Role[]]): MethodDecorator & ClassDecor
  */
 export const ForOperation = (
   param = 'operationId',
-  options: { allowUnknown?: boolean } = {},
+  options: { createsOperation?: (body: unknown) => boolean } = {},
 ): MethodDecorator & ClassDecorator =>
   SetMetadata<string, OperationScope>(OPERATION_SCOPE, {
     param,
-    allowUnknown: options.allowUnknown ?? false,
+    ...(options.createsOperation === undefined ? {} : { createsOperation: options.createsOperation }),
   });
 
 /** Records every granted call of the route in the access audit (who, what, when). */
@@ -50,9 +52,9 @@ export const AuditAccess = (action: string): MethodDecorator & ClassDecorator =>
 /** `@Allow(...)` + `@ForOperation(...)` for the common case of a route under `/operations/:operationId`. */
 export const AllowOnOperation = (
   roles: [Role, ...Role[]],
-  options: { param?: string; allowUnknown?: boolean } = {},
+  options: { param?: string; createsOperation?: (body: unknown) => boolean } = {},
 ): MethodDecorator =>
   applyDecorators(
     Allow(...roles),
-    ForOperation(options.param ?? 'operationId', { allowUnknown: options.allowUnknown }),
+    ForOperation(options.param ?? 'operationId', { createsOperation: options.createsOperation }),
   );

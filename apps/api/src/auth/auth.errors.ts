@@ -50,6 +50,20 @@ export class OperationNotVisibleError extends TimelineError {
   }
 }
 
+/**
+ * A launch names an operation id already taken by an operation the caller's
+ * agency takes no part in. The one answer that tells such a caller an id exists:
+ * a launch of a free id would launch it (README "Security").
+ */
+export class OperationIdTakenError extends TimelineError {
+  readonly code = 'operation.id-taken';
+  readonly category: ErrorCategory = 'illegal-state';
+
+  constructor(readonly operationId: string) {
+    super(`Operation id ${operationId} is taken: launch a new operation under another id`, { operationId });
+  }
+}
+
 /** A route the server exposes without having declared who may call it. */
 export class RouteWithoutPolicyError extends TimelineError {
   readonly code = 'auth.no-policy';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createEventStore, EVENT_STORE, EventStoreModule, type EventStore } from '@timeline/event-store';
+import { launchesOperation } from '@timeline/application';
 import { ProblemDetailsFilter } from '../http/problem-details.filter';
 import { RouteTable } from '../http/route-table';
 import { bearerFor, hostileAuthorizations, testAuthEnvironment } from '../../../../test/support/auth.tokens';
@@ -50,7 +51,7 @@ class ProbeController {
 
   @Post('operations/:operationId/probe')
   @HttpCode(201)
-  @AllowOnOperation(['recorder'], { allowUnknown: true })
+  @AllowOnOperation(['recorder'], { createsOperation: launchesOperation })
   write(@Param('operationId') operationId: string, @CurrentPrincipal() principal: Principal) {
     return { operationId, recordedBy: principal.subject, agency: principal.agency };
   }
@@ -220,17 +221,38 @@ describe('AuthGuard over HTTP', () => {
   });
 
   it('lets a recorder launch a new operation but not write to one its agency has not joined', async () => {
+    const launchBody = { events: [{ type: 'OperationLaunched' }] };
+    const otherBody = { events: [{ type: 'ArrestMade' }] };
     await http()
       .post('/operations/fresh-op/probe')
       .set('Authorization', bearerFor({ role: 'recorder', agency: 'GMP', subject: 'officer-9' }))
+      .send(launchBody)
       .expect(201, { operationId: 'fresh-op', recordedBy: 'officer-9', agency: 'GMP' });
+    // Anything but a launch, to an operation that does not exist or that GMP takes no part in: one 404.
+    const unknown = await http()
+      .post('/operations/venetix/probe')
+      .set('Authorization', bearerFor(gmp('recorder')))
+      .send(otherBody)
+      .expect(404);
+    const notMember = await http()
+      .post('/operations/venetic/probe')
+      .set('Authorization', bearerFor(gmp('recorder')))
+      .send(otherBody)
+      .expect(404);
+    expect(JSON.stringify(notMember.body)).toBe(
+      JSON.stringify(unknown.body).replaceAll('venetix', 'venetic'),
+    );
+    // A launch of a taken id is the one answer that cannot look like a free one.
     await http()
       .post('/operations/venetic/probe')
       .set('Authorization', bearerFor(gmp('recorder')))
-      .expect(404);
+      .send(launchBody)
+      .expect(409)
+      .expect((response) => expect(response.body.code).toBe('operation.id-taken'));
     await http()
       .post('/operations/venetic/probe')
       .set('Authorization', bearerFor({ role: 'recorder', agency: 'NWP' }))
+      .send(otherBody)
       .expect(201);
   });
 

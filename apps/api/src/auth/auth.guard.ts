@@ -14,6 +14,7 @@ import {
 import {
   AccessDeniedError,
   AuthenticationRequiredError,
+  OperationIdTakenError,
   OperationNotVisibleError,
   RouteWithoutPolicyError,
 } from './auth.errors';
@@ -27,6 +28,7 @@ import { TokenVerifier } from './token-verifier';
 interface HttpRequest extends RequestWithPrincipal {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly params?: Record<string, string | undefined>;
+  readonly body?: unknown;
   readonly method: string;
   readonly url: string;
   readonly ip?: string;
@@ -41,7 +43,7 @@ interface HttpReply {
  * declares a policy (`@Public()` or `@Allow(...)`); then the bearer token is
  * verified, the roles checked, and for routes under an operation the caller's
  * agency must take part in it (404 otherwise, exactly like an operation that
- * does not exist). Routes marked `@AuditAccess` are recorded before they run.
+ * does not exist; only a launch may name an operation that does not exist). Routes marked `@AuditAccess` are recorded before they run.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -86,7 +88,7 @@ export class AuthGuard implements CanActivate {
       }
       // An id that is not a safe identifier cannot name an operation; validation answers it with 400.
       if (scope && operationId !== undefined && OPERATION_ID_PATTERN.test(operationId)) {
-        await this.checkOperation(principal, operationId, scope);
+        await this.checkOperation(principal, operationId, scope, request.body);
       }
     } catch (error: unknown) {
       if (action !== undefined) await this.recordAccess(principal, request, action, operationId, 'denied');
@@ -144,10 +146,14 @@ export class AuthGuard implements CanActivate {
     principal: Principal,
     operationId: string,
     scope: OperationScope,
+    body: unknown,
   ): Promise<void> {
     if (await this.membership.takesPart(operationId, principal.agency)) return;
-    if (scope.allowUnknown && !(await this.membership.exists(operationId))) return;
-    throw new OperationNotVisibleError(operationId);
+    // Whether the operation exists is looked at only for a launch: every other request
+    // naming an operation the caller takes no part in gets the same 404, existing or not.
+    if (!scope.createsOperation?.(body)) throw new OperationNotVisibleError(operationId);
+    if (!(await this.membership.exists(operationId))) return;
+    throw new OperationIdTakenError(operationId);
   }
 
   private async recordAccess(

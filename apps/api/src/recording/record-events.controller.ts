@@ -9,14 +9,23 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { InvalidRequestError, RecordEventsHandler, type RecordEventsResult } from '@timeline/application';
+import {
+  InvalidRequestError,
+  launchesOperation,
+  RecordEventsHandler,
+  type RecordEventsResult,
+} from '@timeline/application';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { CorrelationId } from '../http/correlation-id';
 import { RecordEventsResponseDto } from './record-events.response.dto';
 import { ApiProblems } from '../docs/problems.openapi';
-import { RECORD_EVENTS_REFUSALS, RECORD_EVENTS_REQUEST_SCHEMA_NAME } from './record-events.openapi';
+import {
+  IDEMPOTENCY_RULE,
+  RECORD_EVENTS_REFUSALS,
+  RECORD_EVENTS_REQUEST_SCHEMA_NAME,
+} from './record-events.openapi';
 
 const ETAG = {
   ETag: {
@@ -42,14 +51,14 @@ export class RecordEventsController {
   constructor(@Inject(RecordEventsHandler) private readonly handler: RecordEventsHandler) {}
 
   @Post()
-  @AllowOnOperation(['recorder'], { allowUnknown: true })
+  @AllowOnOperation(['recorder'], { createsOperation: launchesOperation })
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Record one event or an atomic batch in an operation',
     description:
       'Each event is validated against its type (see the event schemas). Server-owned envelope fields ' +
       '(recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. ' +
-      'Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.',
+      IDEMPOTENCY_RULE,
   })
   @ApiParam({
     name: 'operationId',
@@ -66,7 +75,7 @@ export class RecordEventsController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Makes a retry without client event ids idempotent',
+    description: `1 to 255 printable ASCII characters. ${IDEMPOTENCY_RULE}`,
     schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   })
   @ApiHeader({

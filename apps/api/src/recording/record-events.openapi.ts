@@ -8,6 +8,24 @@ import {
 } from '@timeline/events';
 
 export const RECORD_EVENTS_REQUEST_SCHEMA_NAME = 'RecordEventsRequest';
+
+/**
+ * The one idempotency rule of the write API, as the OpenAPI document states it;
+ * README "Recording events" states the same rule (a test compares them).
+ */
+export const IDEMPOTENCY_RULE =
+  'An Idempotency-Key binds to the canonical content of the request, whether or not its events carry ' +
+  'eventIds: the same key from the same principal in the same operation with the same content answers ' +
+  'the original result (200, replayed: true) and writes nothing; with other content it is a 409 ' +
+  'request.idempotency-conflict. A client eventId follows the same rule per event: a request whose ids are ' +
+  'all stored with the same content answers the original result; an id stored with other content, or ' +
+  'some ids stored and others not, is a 409 request.idempotency-conflict. Keys are kept with the events ' +
+  'they wrote, in the operation itself, for as long as the operation exists.';
+
+/** How `eventId` takes part in that rule, for the schema of each event. */
+const EVENT_ID_DESCRIPTION =
+  'Client-chosen id. Re-sending it with the same content answers the original result; with other ' +
+  'content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)';
 const REF = '#/components/schemas/';
 
 type Schema = Record<string, unknown>;
@@ -33,7 +51,7 @@ function eventRequestSchema(type: (typeof EVENT_TYPES)[number], version: number)
       eventId: {
         type: 'string',
         format: 'uuid',
-        description: 'Client-chosen id: re-sending it is an idempotent retry',
+        description: EVENT_ID_DESCRIPTION,
       },
       schemaVersion: current
         ? {

@@ -1,4 +1,5 @@
 import {
+  DuplicateEventIdError,
   formatPosition,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -17,8 +18,9 @@ import {
   OperationRevisionConflictError,
 } from './record-events.errors';
 import type { OperationFact, OperationModel } from './operation.model';
+import { idempotencyScopeOf, type RequestIdempotency } from './request-idempotency';
 
-/** An event of a request with its id settled (client, idempotency key or server generated). */
+/** An event of a request with its id settled (the client's, or a UUIDv7 of the server). */
 export interface PreparedEvent {
   readonly eventId: string;
   readonly type: string;
@@ -36,6 +38,15 @@ export interface PreparedRequest {
   readonly events: readonly PreparedEvent[];
   readonly expectedRevision?: number;
   readonly recorder: Recorder;
+  /** The request's `Idempotency-Key` and the hash of its canonical content, if it has a key. */
+  readonly idempotency?: RequestIdempotency;
+}
+
+/** A request stored under an idempotency key: the revisions its events hold. */
+interface KeyedRequest {
+  readonly requestHash: string;
+  readonly firstRevision: number;
+  lastRevision: number;
 }
 
 export interface OperationWriterOptions {
@@ -59,6 +70,8 @@ interface Pending {
   solo: boolean;
   /** Catch-up count when it was put aside because the client has seen a newer revision than the state. */
   staleAt?: number;
+  /** The store refused an id of it once: decided again after reading; a second refusal stands. */
+  duplicateSeen?: boolean;
 }
 
 interface Accepted {
@@ -87,6 +100,11 @@ export class OperationWriter<State> {
   private headHash: string | null = null;
   /** Confirmed event ids of the stream and their revisions: idempotent replays are found here. */
   private readonly revisionById = new Map<string, number>();
+  /**
+   * Requests stored with an idempotency key, by scope (`idempotencyScopeOf`),
+   * folded from the keys the events carry: the stream is the durable index.
+   */
+  private readonly requestsByKey = new Map<string, KeyedRequest>();
   private stale = true;
   private catchUps = 0;
   private readonly queue: Pending[] = [];
@@ -171,9 +189,27 @@ export class OperationWriter<State> {
     const deferred: Pending[] = [];
     const replays: Promise<void>[] = [];
     const idsInRound = new Set<string>();
+    const keysInRound = new Set<string>();
 
     for (const pending of round) {
       const { request } = pending;
+      const scope = scopeOfRequest(request);
+      if (scope !== undefined) {
+        const keyed = this.requestsByKey.get(scope);
+        if (keyed !== undefined) {
+          if (keyed.requestHash === request.idempotency!.requestHash) {
+            replays.push(this.replayKeyed(pending, keyed));
+          } else {
+            pending.reject(keyReused(request, keyed));
+          }
+          continue;
+        }
+        if (keysInRound.has(scope)) {
+          // The same key in flight in this round (a retry racing its original): judge it once that is settled.
+          deferred.push(pending);
+          continue;
+        }
+      }
       const ids = request.events.map((event) => event.eventId);
       const stored = ids.map((id) => this.revisionById.get(id));
       if (stored.every((storedRevision) => storedRevision !== undefined)) {
@@ -244,6 +280,7 @@ export class OperationWriter<State> {
         })),
       });
       for (const id of ids) idsInRound.add(id);
+      if (scope !== undefined) keysInRound.add(scope);
       revision += sealed.length;
       hash = sealed[sealed.length - 1].envelope.hash;
       state = decided.state;
@@ -283,6 +320,9 @@ export class OperationWriter<State> {
         correlationId: request.events[index].correlationId,
         causationId: event.causationId,
         classification: event.classification,
+        ...(request.idempotency === undefined
+          ? {}
+          : { idempotencyKey: request.idempotency.key, requestHash: request.idempotency.requestHash }),
       },
     }));
     return { events: sealEvents(previousHash, firstRevision, unsealed), state: decided.state };
@@ -310,9 +350,18 @@ export class OperationWriter<State> {
     this.state = nextState;
     this.headHash = nextHash;
     for (const item of accepted) {
-      item.pending.request.events.forEach((event, index) =>
+      const { request } = item.pending;
+      request.events.forEach((event, index) =>
         this.revisionById.set(event.eventId, item.firstRevision + index),
       );
+      const scope = scopeOfRequest(request);
+      if (scope !== undefined) {
+        this.requestsByKey.set(scope, {
+          requestHash: request.idempotency!.requestHash,
+          firstRevision: item.firstRevision,
+          lastRevision: item.firstRevision + request.events.length - 1,
+        });
+      }
     }
     // The store reports the position of the append's last event only; the others are read back when needed.
     let positions: string[];
@@ -362,6 +411,23 @@ export class OperationWriter<State> {
       this.queue.unshift(...retry);
       return;
     }
+    if (error instanceof DuplicateEventIdError) {
+      // Another writer may have stored these ids meanwhile (a retry racing its original on another
+      // instance): read what is new, then decide again, which finds the replay or the conflict.
+      this.stale = true;
+      const retry: Pending[] = [];
+      for (const pending of pendings) {
+        if (pending.duplicateSeen && pendings.length === 1) {
+          pending.reject(error);
+        } else {
+          pending.duplicateSeen = true;
+          pending.solo = pendings.length > 1 || pending.solo;
+          retry.push(pending);
+        }
+      }
+      this.queue.unshift(...retry);
+      return;
+    }
     if (pendings.length > 1 && error instanceof TimelineError && error.category !== 'unavailable') {
       // One of them is at fault (e.g. an event id used in another operation): write each alone to find it.
       for (const pending of pendings) pending.solo = true;
@@ -371,6 +437,32 @@ export class OperationWriter<State> {
     // Whether an unavailable store wrote anything is unknown: read before deciding again.
     this.stale = true;
     for (const pending of pendings) pending.reject(error);
+  }
+
+  /** The request's key is stored with the same content: the original result, read back from the stream. */
+  private async replayKeyed(pending: Pending, keyed: KeyedRequest): Promise<void> {
+    const { request } = pending;
+    try {
+      const stored = await this.store.readStream(this.streamName, {
+        fromRevision: keyed.firstRevision,
+        maxCount: keyed.lastRevision - keyed.firstRevision + 1,
+      });
+      const summaries: RecordedEventSummary[] = stored.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        streamRevision: event.revision,
+        position: formatPosition(event.position),
+      }));
+      if (summaries.length !== request.events.length) {
+        throw new TypeError(
+          `idempotency index of ${request.operationId} names revisions ${keyed.firstRevision}–${keyed.lastRevision}, ` +
+            `but the request has ${request.events.length} events`,
+        );
+      }
+      pending.resolve(resultOf(request.operationId, summaries, true));
+    } catch (error: unknown) {
+      pending.reject(error);
+    }
   }
 
   /** Every id of the request is stored: the original result if the content matches, a conflict if not. */
@@ -414,6 +506,23 @@ export class OperationWriter<State> {
     }
   }
 
+  /** Adds a stored event to the key index if its request had an idempotency key. */
+  private indexKey(event: RecordedEvent): void {
+    const { idempotencyKey, requestHash, agency, recordedBy } = event.metadata as unknown as EventEnvelope;
+    if (typeof idempotencyKey !== 'string' || typeof requestHash !== 'string') return;
+    const scope = idempotencyScopeOf(agency, recordedBy, idempotencyKey);
+    const keyed = this.requestsByKey.get(scope);
+    if (keyed === undefined) {
+      this.requestsByKey.set(scope, {
+        requestHash,
+        firstRevision: event.revision,
+        lastRevision: event.revision,
+      });
+    } else if (keyed.requestHash === requestHash && keyed.lastRevision === event.revision - 1) {
+      keyed.lastRevision = event.revision;
+    }
+  }
+
   /** Reads only the events newer than the cached state, in pages, and folds them. */
   private async catchUp(): Promise<void> {
     for (;;) {
@@ -436,7 +545,10 @@ export class OperationWriter<State> {
       this.state = this.model.fold
         ? this.model.fold(this.state, facts)
         : facts.reduce((state, fact) => this.model.evolve(state, fact), this.state);
-      for (const event of page) this.revisionById.set(event.eventId, event.revision);
+      for (const event of page) {
+        this.revisionById.set(event.eventId, event.revision);
+        this.indexKey(event);
+      }
       if (page.length > 0) {
         const last = page[page.length - 1];
         this.revision = last.revision;
@@ -447,6 +559,26 @@ export class OperationWriter<State> {
     this.stale = false;
     this.catchUps += 1;
   }
+}
+
+/** The scope under which the request's key is stored, if it has one. */
+function scopeOfRequest(request: PreparedRequest): string | undefined {
+  return request.idempotency === undefined
+    ? undefined
+    : idempotencyScopeOf(request.recorder.agency, request.recorder.subject, request.idempotency.key);
+}
+
+function keyReused(request: PreparedRequest, keyed: KeyedRequest): IdempotencyConflictError {
+  const key = request.idempotency!.key;
+  return new IdempotencyConflictError(
+    `Idempotency-Key ${key} was already used for another request (stored at revisions ` +
+      `${keyed.firstRevision}–${keyed.lastRevision}); use a new key for a new request`,
+    {
+      operationId: request.operationId,
+      idempotencyKey: key,
+      storedRevisions: { first: keyed.firstRevision, last: keyed.lastRevision },
+    },
+  );
 }
 
 function resultOf(

@@ -16,8 +16,10 @@ export interface RecordEventsCommand {
   /** Correlation id of the request; the default for events that carry none. */
   readonly correlationId: string;
   /**
-   * Makes the request idempotent without client event ids: the ids of events that
-   * carry none are derived from it (scoped to the operation and the recorder).
+   * Binds the request to its content, with or without client event ids: the same
+   * key (from the same recorder, in the same operation) with the same content
+   * answers the original result; with other content it is refused. Kept on the
+   * events it wrote, in the operation's stream.
    */
   readonly idempotencyKey?: string;
   /**
@@ -44,4 +46,22 @@ export interface RecordEventsResult {
   readonly events: readonly RecordedEventSummary[];
   /** True when every event was already stored by an earlier identical request and nothing was written. */
   readonly replayed: boolean;
+}
+
+/**
+ * Whether a request body asks to launch its operation: its first event is an
+ * OperationLaunched. Judged on the raw body, before validation, because it
+ * decides whether a request may name an operation that does not exist yet; any
+ * other request naming one is answered as for an operation the caller may not see.
+ */
+export function launchesOperation(body: unknown): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const events = (body as { readonly events?: unknown }).events;
+  if (!Array.isArray(events) || events.length === 0) return false;
+  const first: unknown = events[0];
+  return (
+    first !== null &&
+    typeof first === 'object' &&
+    (first as { readonly type?: unknown }).type === 'OperationLaunched'
+  );
 }

@@ -268,7 +268,7 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       expect((await stored(op)).length).toBe(1);
     });
 
-    it('derives event ids from an Idempotency-Key: same key and body replay, another body conflicts', async () => {
+    it('binds an Idempotency-Key to the body: same key and body replay, another body conflicts', async () => {
       const request = body([launch(), agencyJoins('NWP')]);
       const original = await handler.execute(command(op, request, { idempotencyKey: 'key-1' }));
       const retry = await handler.execute(command(op, request, { idempotencyKey: 'key-1' }));

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock/clock';
 import type { RecordEventsCommand, RecordEventsResult } from './record-events.command';
 import { InvalidRequestError, type FieldError } from './record-events.errors';
@@ -10,9 +10,7 @@ import { OPERATION_MODEL, type OperationModel } from './operation.model';
 import { OperationWriter, type PreparedEvent, type PreparedRequest } from './operation.writer';
 import { OperationWriterCache } from './operation-writer.cache';
 import { RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
-
-/** Namespace of the event ids derived from an `Idempotency-Key` (UUIDv5). */
-export const IDEMPOTENCY_KEY_NAMESPACE = '4f0c7a52-3a8e-4d7e-9a43-1f6a6c2d9b10';
+import { requestHashOf } from './request-idempotency';
 
 /**
  * The one read–decide–append loop of the system: every command that records
@@ -38,11 +36,12 @@ export class RecordEventsHandler {
 
   /**
    * Records the command's events atomically after the operation's rules accept
-   * them. Resolves with the original result, writing nothing, when every event
-   * id is already stored with the same content.
+   * them. Resolves with the original result, writing nothing, when the command's
+   * idempotency key was already used by this recorder in this operation for the
+   * same content, or when every event id is already stored with the same content.
    * @throws InvalidRequestError for malformed input (nothing is read or written).
    * @throws OperationRevisionConflictError when the client's expected revision does not hold.
-   * @throws IdempotencyConflictError when a stored event id comes with other content.
+   * @throws IdempotencyConflictError when a used key or a stored event id comes with other content.
    */
   async execute(command: RecordEventsCommand): Promise<RecordEventsResult> {
     const request = this.prepare(command);
@@ -85,20 +84,8 @@ export class RecordEventsHandler {
     const events: PreparedEvent[] = [];
     const seen = new Set<string>();
     body?.events.forEach((event, index) => {
-      const eventId =
-        event.eventId ??
-        (command.idempotencyKey === undefined
-          ? uuidv7()
-          : uuidv5(
-              [
-                command.operationId,
-                command.recorder.agency,
-                command.recorder.subject,
-                command.idempotencyKey,
-                index,
-              ].join('\n'),
-              IDEMPOTENCY_KEY_NAMESPACE,
-            ));
+      // A retry of a request without ids is recognised by its Idempotency-Key, not by its ids.
+      const eventId = event.eventId ?? uuidv7();
       if (seen.has(eventId)) {
         errors.push({
           path: `events[${index}].eventId`,
@@ -119,6 +106,19 @@ export class RecordEventsHandler {
       });
     });
     if (errors.length > 0) throw new InvalidRequestError(errors);
-    return { operationId: command.operationId, events, expectedRevision, recorder: command.recorder };
+    const idempotency =
+      command.idempotencyKey === undefined || body === undefined
+        ? undefined
+        : {
+            key: command.idempotencyKey,
+            requestHash: requestHashOf(command.operationId, expectedRevision, body.events),
+          };
+    return {
+      operationId: command.operationId,
+      events,
+      expectedRevision,
+      recorder: command.recorder,
+      idempotency,
+    };
   }
 }

@@ -248,7 +248,7 @@ function checkInvariants(log: readonly ModelEvent[]): void {
     if (decided.type === 'AgencyJoined') members.add((decided.data as { agency: string }).agency);
     if (phaseEnded || closed)
       expect(['RaidConducted', 'ArrestMade', 'SeizureRecorded']).not.toContain(decided.type);
-    if (closed) expect(['EventCorrected', 'ChargeBrought']).toContain(decided.type);
+    if (closed) expect(['EventCorrected', 'EventRetracted', 'ChargeBrought']).toContain(decided.type);
     if (decided.type === 'OperationalPhaseEnded') phaseEnded = true;
     if (decided.type === 'OperationClosed') closed = true;
     if (decided.type === 'EventCorrected' || decided.type === 'EventRetracted') {

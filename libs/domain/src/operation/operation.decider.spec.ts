@@ -1,3 +1,5 @@
+import type { EventDataByType } from '@timeline/events';
+import type { CommandEvent } from './operation.command';
 import { OperationRuleError, type OperationRuleCode } from './operation.errors';
 import { decideAndEvolve, decideOperation } from './operation.decider';
 import {
@@ -254,13 +256,26 @@ describe('decideOperation', () => {
       expect(error.details).toMatchObject({ agency: 'MERPOL' });
     });
 
-    it('lets an agency record its own joining, once', () => {
-      const state = given([operationLaunched()], { events: [agencyJoined(id(2), 'NWP')], by: NWP });
+    it('lets a member admit an agency, once; an agency cannot admit itself', () => {
+      const error = expectRefused(
+        () => when(given([operationLaunched()]), [agencyJoined(id(2), 'NWP')], NWP),
+        'operation.agency-not-joined',
+      );
+      // Said without the codename: a non-member learns nothing of the operation.
+      expect(error.message).toBe('Agency NWP takes no part in operation venetic and cannot record in it');
+      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP')]);
       expect(state.status !== 'not-launched' && state.agencies.has('NWP')).toBe(true);
       expectRefused(() => when(state, [agencyJoined(id(3), 'NWP')], NWP), 'operation.agency-already-joined', {
         path: 'data.agency',
         category: 'illegal-state',
       });
+    });
+
+    it('answers a non-member before anything else, even a second launch', () => {
+      expectRefused(
+        () => when(given([operationLaunched()]), [operationLaunched(id(5))], GMP),
+        'operation.agency-not-joined',
+      );
     });
 
     it('counts the lead agency as joined by the launch', () => {
@@ -511,7 +526,7 @@ describe('decideOperation', () => {
       expectRefused(() => when(ended(), [phaseEnded(id(10))]), 'operation.phase-already-ended');
     });
 
-    it('accepts only corrections and charging decisions after closure', () => {
+    it('accepts only corrections, retractions and charging decisions after closure', () => {
       const closed = given([
         operationLaunched(),
         agencyJoined(id(2), 'NWP'),
@@ -521,15 +536,16 @@ describe('decideOperation', () => {
         operationClosed(id(6)),
       ]);
       const replacement = { ...(raidConducted(id(3), 'RAID-1').data as object), officers: 31 } as never;
+      // A charge, a correction, and a retraction of a duplicate found at file review.
       expect(
         when(closed, [
           chargeBrought(id(10), 'ARR-1'),
           eventCorrected(id(11), id(3), 'RaidConducted', replacement),
+          eventRetracted(id(12), id(10)),
         ]),
-      ).toHaveLength(2);
+      ).toHaveLength(3);
       for (const refused of [
         intelligenceReceived(id(10), 'INT-1'),
-        eventRetracted(id(10), id(3)),
         raidConducted(id(10), 'RAID-2'),
         phaseEnded(id(10)),
         operationClosed(id(10)),
@@ -836,5 +852,208 @@ describe('evolveOperation', () => {
     const folded = decided.reduce(evolveOperation, initialOperationState());
     expect(JSON.stringify(folded)).toBe(JSON.stringify(state));
     expect(when(folded, [arrestMade(id(5), 'ARR-2', { force: 'GMP' })], GMP)).toHaveLength(1);
+  });
+  describe('dates', () => {
+    /** The same event, dated otherwise. */
+    const dated = (at: string, recorded: CommandEvent): CommandEvent => ({ ...recorded, occurredAt: at });
+    const LAUNCH = '2020-03-26T09:00:00.000Z';
+
+    it('refuses an arrest dated before the launch, naming both dates', () => {
+      const error = expectRefused(
+        () => when(launchedWithForces(), [dated('2020-03-01T06:00:00Z', arrestMade(id(10), 'ARR-1'))], NWP),
+        'operation.dated-before-launch',
+        { path: 'occurredAt', category: 'rule-violated' },
+      );
+      expect(error.message).toBe(
+        `ArrestMade is dated 2020-03-01T06:00:00.000Z (occurredAt), before the launch of operation VENETIC at ${LAUNCH}`,
+      );
+      expect(error.details).toMatchObject({ datedAt: '2020-03-01T06:00:00.000Z', launchedAt: LAUNCH });
+    });
+
+    it('refuses every other kind of event dated before the launch, and a raid that started before it', () => {
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        intelligenceReceived(id(4), 'INT-1'),
+      ]);
+      const before = '2020-03-26T08:59:59Z';
+      for (const early of [
+        agencyJoined(id(10), 'GMP', 'north-west'),
+        ocgIdentified(id(10), 'OCG-1'),
+        raidConducted(id(10), 'RAID-2'),
+        seizureRecorded(id(10), 'SZ-1'),
+        threatToLifeMitigated(id(10), 'TTL-1'),
+        intelligenceDisseminated(id(10), 'INT-1'),
+        eventRetracted(id(10), id(3)),
+        phaseEnded(id(10)),
+        operationClosed(id(10)),
+      ]) {
+        expectRefused(() => when(state, [dated(before, early)], NWP), 'operation.dated-before-launch');
+      }
+      expectRefused(
+        () => when(state, [raidConducted(id(10), 'RAID-2', { startedAt: '2020-03-25T22:00:00Z' })], NWP),
+        'operation.dated-before-launch',
+        { path: 'data.startedAt' },
+      );
+    });
+
+    it('accepts the background that led to the operation before its launch: the crack and intelligence on file', () => {
+      const decided = when(launchedWithForces(), [
+        event(
+          'EncryptionCracked',
+          id(10),
+          {
+            platform: 'EncroChat',
+            by: ['FR-GN', 'NL-POLITIE'],
+            methodSummary: 'Implant delivered as an update',
+            legalBasisRef: 'JIT agreement FR-NL 2020/04',
+          },
+          { occurredAt: '2020-03-01T00:00:00Z' },
+        ),
+        dated('2020-02-10T10:00:00Z', intelligenceReceived(id(11), 'INT-1')),
+      ]);
+      expect(decided.map((accepted) => accepted.type)).toEqual(['EncryptionCracked', 'IntelligenceReceived']);
+    });
+
+    it('refuses a corrected launch that would leave recorded events before it', () => {
+      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP'), raidConducted(id(3), 'RAID-1')]);
+      const launch = operationLaunched().data as EventDataByType['OperationLaunched'];
+      expectRefused(
+        () =>
+          when(state, [
+            eventCorrected(id(10), id(1), 'OperationLaunched', {
+              ...launch,
+              startedAt: '2020-06-16T00:00:00Z',
+            }),
+          ]),
+        'operation.dated-before-launch',
+        { path: 'data.replacement.startedAt' },
+      );
+      expect(
+        when(state, [
+          eventCorrected(id(10), id(1), 'OperationLaunched', {
+            ...launch,
+            startedAt: '2020-06-01T00:00:00Z',
+          }),
+        ]),
+      ).toHaveLength(1);
+    });
+
+    it('refuses an event dated before what it refers to, naming both dates', () => {
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        intelligenceReceived(id(3), 'INT-1'),
+        raidConducted(id(4), 'RAID-1'),
+        arrestMade(id(5), 'ARR-1', { raidId: 'RAID-1' }),
+      ]);
+      const error = expectRefused(
+        () => when(state, [dated('2020-06-15T05:59:00Z', chargeBrought(id(10), 'ARR-1'))]),
+        'operation.dated-before-reference',
+        { path: 'data.arrestId', category: 'rule-violated' },
+      );
+      expect(error.message).toBe(
+        'It is dated 2020-06-15T05:59:00.000Z, before the arrest ARR-1 it refers to (2020-06-15T06:00:00.000Z)',
+      );
+      const cases: [CommandEvent, string][] = [
+        [dated('2020-06-15T05:00:00Z', arrestMade(id(10), 'ARR-2', { raidId: 'RAID-1' })), 'data.raidId'],
+        [dated('2020-06-15T05:00:00Z', seizureRecorded(id(10), 'SZ-1', 'RAID-1')), 'data.raidId'],
+        [dated('2020-06-15T05:00:00Z', intelligenceDisseminated(id(10), 'INT-1')), 'data.reportRef'],
+        [dated('2020-06-15T05:00:00Z', threatToLifeMitigated(id(10), 'TTL-1', 'INT-1')), 'data.reportRef'],
+      ];
+      for (const [early, path] of cases) {
+        expectRefused(() => when(state, [early], NWP), 'operation.dated-before-reference', { path });
+      }
+      // A correction is judged at the date of the event it corrects: the arrest (06:00) cannot move to a later raid.
+      const later = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(4), 'RAID-1'),
+        arrestMade(id(5), 'ARR-1'),
+        raidConducted(id(6), 'RAID-2', {
+          startedAt: '2020-06-16T05:30:00Z',
+          endedAt: '2020-06-16T08:00:00Z',
+        }),
+      ]);
+      const arrest = arrestMade(id(5), 'ARR-1').data as EventDataByType['ArrestMade'];
+      expectRefused(
+        () =>
+          when(later, [
+            dated(
+              '2020-06-20T10:00:00Z',
+              eventCorrected(id(10), id(5), 'ArrestMade', { ...arrest, raidId: 'RAID-2' }),
+            ),
+          ]),
+        'operation.dated-before-reference',
+        { path: 'data.replacement.raidId' },
+      );
+    });
+
+    it('refuses a phase end or closure dated before what it ends; charges may follow the closure', () => {
+      const state = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        raidConducted(id(3), 'RAID-1'),
+        dated('2020-07-01T20:00:00Z', arrestMade(id(4), 'ARR-1')),
+      ]);
+      const error = expectRefused(
+        () => when(state, [phaseEnded(id(10))]),
+        'operation.ended-before-last-event',
+        { path: 'occurredAt' },
+      );
+      expect(error.details).toMatchObject({
+        datedAt: '2020-07-01T18:00:00.000Z',
+        latestAt: '2020-07-01T20:00:00.000Z',
+      });
+      const intelligence = given([
+        operationLaunched(),
+        dated('2020-07-02T09:30:00Z', intelligenceReceived(id(2), 'INT-1')),
+      ]);
+      expectRefused(() => when(intelligence, [operationClosed(id(10))]), 'operation.ended-before-last-event');
+      const closed = given([
+        operationLaunched(),
+        agencyJoined(id(2), 'NWP'),
+        arrestMade(id(3), 'ARR-1'),
+        operationClosed(id(4)),
+      ]);
+      expect(
+        when(
+          closed,
+          [dated('2020-11-20T10:00:00Z', chargeBrought(id(10), 'ARR-1'))],
+          NCA,
+          '2020-12-01T00:00:00.000Z',
+        ),
+      ).toHaveLength(1);
+    });
+
+    it('names the closure date and the event date when refusing an event after the closure', () => {
+      const closed = given([operationLaunched(), agencyJoined(id(2), 'NWP'), operationClosed(id(3))]);
+      const error = expectRefused(
+        () => when(closed, [dated('2020-07-02T10:00:00Z', arrestMade(id(10), 'ARR-1'))], NWP),
+        'operation.closed',
+      );
+      expect(error.message).toBe(
+        'Operation VENETIC was closed at 2020-07-02T09:00:00.000Z: only corrections, retractions and charging ' +
+          'decisions can be recorded after it, not ArrestMade (dated 2020-07-02T10:00:00.000Z)',
+      );
+    });
+
+    it('refuses a seizure or a threat-to-life action by an agency that has not joined', () => {
+      const state = given([operationLaunched(), agencyJoined(id(2), 'NWP')]);
+      const seizure = seizureRecorded(id(10), 'SZ-1');
+      expectRefused(
+        () =>
+          when(state, [{ ...seizure, data: { ...seizure.data, seizedBy: 'MERPOL' } } as CommandEvent], NWP),
+        'operation.agency-not-joined',
+        { path: 'data.seizedBy' },
+      );
+      const threat = threatToLifeMitigated(id(10), 'TTL-1');
+      expectRefused(
+        () => when(state, [{ ...threat, data: { ...threat.data, force: 'GMP' } } as CommandEvent], NWP),
+        'operation.agency-not-joined',
+        { path: 'data.force' },
+      );
+    });
   });
 });

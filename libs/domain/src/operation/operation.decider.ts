@@ -18,7 +18,9 @@ import {
   evolveOperation,
   higherClassification,
   identityOf,
+  instant,
   IDENTITY_FIELD,
+  MAY_PREDATE_LAUNCH,
   type LaunchedOperation,
   type OperationState,
 } from './operation.state';
@@ -27,7 +29,7 @@ type Data<K extends EventType> = EventDataByType[K];
 
 const OPERATIONAL: readonly string[] = OPERATIONAL_EVENT_TYPES;
 const RETRACTABLE: readonly string[] = RETRACTABLE_EVENT_TYPES;
-const AFTER_CLOSURE: readonly string[] = ['EventCorrected', 'ChargeBrought'];
+const AFTER_CLOSURE: readonly string[] = ['EventCorrected', 'EventRetracted', 'ChargeBrought'];
 
 /**
  * Decides a command against the operation's state: every event of the batch is
@@ -56,6 +58,12 @@ export function decideAndEvolve(
 /** `decide(command, state) → events`: the events to store for a command, or an OperationRuleError. */
 export function decideOperation(command: RecordEventsCommand, state: OperationState): DecidedEvent[] {
   return decideAndEvolve(command, state).events;
+}
+
+/** When a raid started, as what an arrest or seizure at it refers to. */
+function raidStart(state: LaunchedOperation, raidId: string | undefined): { occurredAt: string } | undefined {
+  const raid = raidId === undefined ? undefined : state.raids.get(raidId);
+  return raid === undefined ? undefined : { occurredAt: raid.startedAt };
 }
 
 function classificationRank(classification: Classification): number {
@@ -121,6 +129,8 @@ class EventDecision {
       }
       return this.accept(this.classificationFor(undefined));
     }
+    // Membership first: what a non-member is told says nothing of the operation.
+    this.checkRecorder(state);
     if (event.type === 'OperationLaunched')
       this.fail('operation.already-launched', `Operation ${state.codename} has already been launched`);
     if (state.events.has(event.eventId)) {
@@ -130,8 +140,8 @@ class EventDecision {
         'eventId',
       );
     }
-    this.checkRecorder(state);
     this.checkLifecycle(state);
+    this.checkLaunchBound(state);
     if (
       event.causationId !== undefined &&
       event.causationId !== null &&
@@ -146,7 +156,14 @@ class EventDecision {
         },
       );
     }
-    const correctedClassification = this.checkData(state, event.type, event.data, 'data', 'new');
+    const correctedClassification = this.checkData(
+      state,
+      event.type,
+      event.data,
+      'data',
+      'new',
+      instant(event.occurredAt),
+    );
     return this.accept(this.classificationFor(correctedClassification));
   }
 
@@ -209,33 +226,37 @@ class EventDecision {
     }
   }
 
+  /** Only agencies taking part record, their own joining included: a member admits an agency. */
   private checkRecorder(state: LaunchedOperation): void {
     const { agency } = this.command.recordedBy;
     if (state.agencies.has(agency)) return;
-    // An agency may record its own joining.
-    if (this.event.type === 'AgencyJoined' && this.event.data.agency === agency) return;
     this.fail(
       'operation.agency-not-joined',
-      `Agency ${agency} has not joined operation ${state.codename} and cannot record in it`,
+      `Agency ${agency} takes no part in operation ${this.command.operationId} and cannot record in it`,
       undefined,
-      {
-        agency,
-      },
+      { agency },
     );
   }
 
   private checkLifecycle(state: LaunchedOperation): void {
     const { type } = this.event;
+    const occurredAt = instant(this.event.occurredAt);
     if (state.status === 'closed' && !AFTER_CLOSURE.includes(type)) {
       this.fail(
         'operation.closed',
-        `Operation ${state.codename} is closed: only corrections and charging decisions can be recorded, not ${type}`,
+        `Operation ${state.codename} was closed at ${state.closedAt}: only corrections, retractions and charging ` +
+          `decisions can be recorded after it, not ${type} (dated ${occurredAt})`,
+        undefined,
+        { closedAt: state.closedAt, occurredAt },
       );
     }
     if (state.status !== 'active' && OPERATIONAL.includes(type)) {
       this.fail(
         'operation.operational-phase-ended',
-        `The operational phase of ${state.codename} has ended: no ${type} can be recorded`,
+        `The operational phase of ${state.codename} ended at ${state.phaseEndedAt}: no ${type} can be recorded ` +
+          `(dated ${occurredAt})`,
+        undefined,
+        { phaseEndedAt: state.phaseEndedAt, occurredAt },
       );
     }
     if (state.status === 'phase-ended' && type === 'OperationalPhaseEnded') {
@@ -244,6 +265,50 @@ class EventDecision {
         `The operational phase of ${state.codename} has already ended`,
       );
     }
+  }
+
+  /** Nothing but the background (MAY_PREDATE_LAUNCH) is dated before the operation's launch. */
+  private checkLaunchBound(state: LaunchedOperation): void {
+    if (MAY_PREDATE_LAUNCH.includes(this.event.type)) return;
+    this.checkNotBeforeLaunch(state, instant(this.event.occurredAt), 'occurredAt');
+  }
+
+  private checkNotBeforeLaunch(state: LaunchedOperation, at: string, path: string): void {
+    if (at >= state.startedAt) return;
+    this.fail(
+      'operation.dated-before-launch',
+      `${this.event.type} is dated ${at} (${path}), before the launch of operation ${state.codename} at ${state.startedAt}`,
+      path,
+      { datedAt: at, launchedAt: state.startedAt },
+    );
+  }
+
+  /** What an event refers to happened no later than the event itself. */
+  private checkNotBefore(
+    at: string,
+    reference: { readonly occurredAt: string } | undefined,
+    kind: string,
+    ref: string | undefined,
+    path: string,
+  ): void {
+    if (reference === undefined || ref === undefined || at >= reference.occurredAt) return;
+    this.fail(
+      'operation.dated-before-reference',
+      `It is dated ${at}, before the ${kind} ${ref} it refers to (${reference.occurredAt})`,
+      path,
+      { datedAt: at, kind, ref, referenceDatedAt: reference.occurredAt },
+    );
+  }
+
+  /** A phase end or closure is not dated before what it ends. */
+  private checkEndsAfter(latest: string, at: string, what: string): void {
+    if (at >= latest) return;
+    this.fail(
+      'operation.ended-before-last-event',
+      `${this.event.type} is dated ${at}, before the latest ${what} of the operation (${latest})`,
+      'occurredAt',
+      { datedAt: at, latestAt: latest },
+    );
   }
 
   private checkJoined(state: LaunchedOperation, agency: string, path: string): void {
@@ -291,7 +356,8 @@ class EventDecision {
 
   /**
    * Rules on an event's data. `mode` is `new` for an event being recorded and
-   * `replacement` for the data of a correction, whose ids already exist.
+   * `replacement` for the data of a correction, whose ids already exist; `at` is
+   * the event's business time (for a correction, that of the corrected event).
    * Returns, for a correction, the classification of the event it corrects.
    */
   private checkData(
@@ -300,12 +366,25 @@ class EventDecision {
     rawData: object,
     path: string,
     mode: 'new' | 'replacement',
+    at: string,
   ): Classification | undefined {
     const isNew = mode === 'new';
     switch (type) {
-      case 'OperationLaunched':
-        this.checkTime((rawData as Data<'OperationLaunched'>).startedAt, `${path}.startedAt`);
+      case 'OperationLaunched': {
+        const { startedAt } = rawData as Data<'OperationLaunched'>;
+        this.checkTime(startedAt, `${path}.startedAt`);
+        const bound = state.earliestBoundAt;
+        if (bound !== null && instant(startedAt) > bound) {
+          // A corrected launch date may not leave recorded events before the launch.
+          this.fail(
+            'operation.dated-before-launch',
+            `The launch cannot be moved to ${instant(startedAt)}: the operation holds events dated from ${bound}`,
+            `${path}.startedAt`,
+            { datedAt: bound, launchedAt: instant(startedAt) },
+          );
+        }
         return undefined;
+      }
       case 'AgencyJoined': {
         const { agency } = rawData as Data<'AgencyJoined'>;
         if (isNew && state.agencies.has(agency)) {
@@ -328,14 +407,18 @@ class EventDecision {
           );
         return undefined;
       }
-      case 'IntelligenceDisseminated':
-        this.checkLive(
-          state.reports,
+      case 'IntelligenceDisseminated': {
+        const { reportRef } = rawData as Data<'IntelligenceDisseminated'>;
+        this.checkLive(state.reports, 'intelligence report', reportRef, `${path}.reportRef`);
+        this.checkNotBefore(
+          at,
+          state.reports.get(reportRef),
           'intelligence report',
-          (rawData as Data<'IntelligenceDisseminated'>).reportRef,
+          reportRef,
           `${path}.reportRef`,
         );
         return undefined;
+      }
       case 'OrganisedCrimeGroupIdentified':
         if (isNew)
           this.checkUnused(
@@ -362,6 +445,7 @@ class EventDecision {
             },
           );
         }
+        this.checkNotBeforeLaunch(state, instant(raid.startedAt), `${path}.startedAt`);
         this.checkLive(state.ocgs, 'organised crime group', raid.ocgId, `${path}.ocgId`);
         raid.intelligenceRefs?.forEach((ref, i) =>
           this.checkLive(state.reports, 'intelligence report', ref, `${path}.intelligenceRefs[${i}]`),
@@ -373,11 +457,13 @@ class EventDecision {
         if (isNew) this.checkUnused(state.arrests, 'arrest', arrest.arrestId, `${path}.arrestId`);
         this.checkJoined(state, arrest.force, `${path}.force`);
         this.checkLive(state.raids, 'raid', arrest.raidId, `${path}.raidId`);
+        this.checkNotBefore(at, raidStart(state, arrest.raidId), 'raid', arrest.raidId, `${path}.raidId`);
         return undefined;
       }
       case 'ChargeBrought': {
         const { arrestId } = rawData as Data<'ChargeBrought'>;
         this.checkLive(state.arrests, 'arrest', arrestId, `${path}.arrestId`);
+        this.checkNotBefore(at, state.arrests.get(arrestId), 'arrest', arrestId, `${path}.arrestId`);
         const charged = state.arrests.get(arrestId)?.chargeEventId;
         if (isNew && charged !== undefined) {
           this.fail(
@@ -395,13 +481,23 @@ class EventDecision {
       case 'SeizureRecorded': {
         const seizure = rawData as Data<'SeizureRecorded'>;
         if (isNew) this.checkUnused(state.seizures, 'seizure', seizure.seizureId, `${path}.seizureId`);
+        this.checkJoined(state, seizure.seizedBy, `${path}.seizedBy`);
         this.checkLive(state.raids, 'raid', seizure.raidId, `${path}.raidId`);
+        this.checkNotBefore(at, raidStart(state, seizure.raidId), 'raid', seizure.raidId, `${path}.raidId`);
         return undefined;
       }
       case 'ThreatToLifeMitigated': {
         const threat = rawData as Data<'ThreatToLifeMitigated'>;
         if (isNew) this.checkUnused(state.threatsToLife, 'threat to life', threat.ttlId, `${path}.ttlId`);
+        this.checkJoined(state, threat.force, `${path}.force`);
         this.checkLive(state.reports, 'intelligence report', threat.reportRef, `${path}.reportRef`);
+        this.checkNotBefore(
+          at,
+          threat.reportRef === undefined ? undefined : state.reports.get(threat.reportRef),
+          'intelligence report',
+          threat.reportRef,
+          `${path}.reportRef`,
+        );
         return undefined;
       }
       case 'EventCorrected':
@@ -409,9 +505,13 @@ class EventDecision {
       case 'EventRetracted':
         this.checkRetraction(state, (rawData as Data<'EventRetracted'>).retractsEventId, path);
         return undefined;
-      case 'EncryptionCracked':
       case 'OperationalPhaseEnded':
+        this.checkEndsAfter(state.latestOperationalAt, at, 'raid, arrest or seizure');
+        return undefined;
       case 'OperationClosed':
+        this.checkEndsAfter(state.latestAt, at, 'event');
+        return undefined;
+      case 'EncryptionCracked':
         return undefined;
       default: {
         const exhaustive: never = type;
@@ -466,6 +566,7 @@ class EventDecision {
       correction.replacement,
       `${path}.replacement`,
       'replacement',
+      target.occurredAt,
     );
     return target.classification;
   }

@@ -30,7 +30,7 @@ export const OPERATION_RULES = {
   },
   'operation.agency-not-joined': {
     category: 'rule-violated',
-    rule: 'Only agencies that have joined the operation record events, conduct its raids and make its arrests.',
+    rule: 'Only agencies taking part in the operation record events in it (a member records the AgencyJoined that admits another), conduct its raids, make its arrests and seizures and mitigate its threats to life.',
   },
   'operation.agency-already-joined': {
     category: 'illegal-state',
@@ -46,13 +46,25 @@ export const OPERATION_RULES = {
   },
   'operation.closed': {
     category: 'illegal-state',
-    rule: 'After OperationClosed only corrections and charging decisions are recorded.',
+    rule: 'After OperationClosed only corrections, retractions and charging decisions are recorded.',
   },
   'operation.operational-phase-ended': {
     category: 'illegal-state',
     rule: 'After OperationalPhaseEnded no raid, arrest or seizure is recorded.',
   },
   'operation.phase-already-ended': { category: 'illegal-state', rule: 'The operational phase ends once.' },
+  'operation.dated-before-launch': {
+    category: 'rule-violated',
+    rule: "Nothing is dated before the operation's launch (its startedAt) but EncryptionCracked and IntelligenceReceived, the background that led to it; a corrected launch does not start after a recorded event.",
+  },
+  'operation.dated-before-reference': {
+    category: 'rule-violated',
+    rule: 'An event is not dated before what it refers to: a charge before its arrest, an arrest or seizure before the start of its raid, a dissemination or threat-to-life action before the intelligence report it acts on. (A raid may cite intelligence graded and recorded after it.)',
+  },
+  'operation.ended-before-last-event': {
+    category: 'rule-violated',
+    rule: 'OperationalPhaseEnded is not dated before the last raid, arrest or seizure, nor OperationClosed before the last event (corrections, retractions and charges may follow the closure).',
+  },
   'operation.reference-already-used': {
     category: 'illegal-state',
     rule: 'Raid, arrest, seizure, report, OCG and threat-to-life ids are unique within the operation.',

@@ -2,6 +2,7 @@ import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import {
   currentVersionOf,
   isEventType,
+  normaliseUtcTimestamp,
   upcastStoredEventData,
   CLASSIFICATIONS,
   type Classification,
@@ -31,14 +32,20 @@ export interface EventFact {
   readonly retracted: boolean;
   /** The id of what the event recorded (raid id, arrest id, report ref, agency…), if any. */
   readonly key?: string;
+  /** Its business time (`occurredAt`), normalised: a correction keeps it. */
+  readonly occurredAt: string;
 }
 
 interface EntityFact {
   /** The event that recorded the entity. */
   readonly eventId: string;
   readonly retracted: boolean;
+  /** When it happened (the recording event's `occurredAt`), normalised. */
+  readonly occurredAt: string;
 }
 export interface RaidFact extends EntityFact {
+  /** The raid's `startedAt`, normalised (as last corrected). */
+  readonly startedAt: string;
   readonly ocgId?: string;
   /** Live arrests and seizures made at the raid. */
   readonly dependants: number;
@@ -69,6 +76,21 @@ export interface OperationFacts {
   readonly eventCount: number;
   readonly codename: string;
   readonly leadAgency: string;
+  /** The launch's `startedAt`, normalised (as last corrected): nothing but the background predates it. */
+  readonly startedAt: string;
+  /**
+   * The latest business time the operation's content has reached (every event's
+   * `occurredAt` and a raid's `endedAt`, but corrections, retractions and charges,
+   * which may follow the closure): a phase end or closure is not dated before it.
+   */
+  readonly latestAt: string;
+  /** The latest time of a raid (its end), arrest or seizure: the phase does not end before it. */
+  readonly latestOperationalAt: string;
+  /** The earliest business time bound by the launch: a corrected launch may not start after it. */
+  readonly earliestBoundAt: string | null;
+  /** When the operational phase ended and the operation closed (`occurredAt`), once they have. */
+  readonly phaseEndedAt?: string;
+  readonly closedAt?: string;
   readonly agencies: ImmutableSet<string>;
   readonly events: ImmutableMap<string, EventFact>;
   readonly raids: ImmutableMap<string, RaidFact>;
@@ -114,6 +136,31 @@ export class InconsistentHistoryError extends TimelineError {
   constructor(eventId: string, reason: string) {
     super(`Cannot fold event ${eventId}: ${reason}`, { eventId, reason });
   }
+}
+
+/**
+ * Types whose events may be dated before the launch: they record the background
+ * that led to the operation (the platform cracked, intelligence already on file).
+ */
+export const MAY_PREDATE_LAUNCH: readonly EventType[] = ['EncryptionCracked', 'IntelligenceReceived'];
+
+/**
+ * Types recorded after the closure as well, dated when made or decided: a phase
+ * end or closure need not follow them.
+ */
+export const MAY_FOLLOW_CLOSURE: readonly EventType[] = ['ChargeBrought', 'EventCorrected', 'EventRetracted'];
+
+/** A UTC timestamp in its stored form (`YYYY-MM-DDTHH:mm:ss.sssZ`): such strings sort as the times they name. */
+export function instant(value: string): string {
+  return normaliseUtcTimestamp(value) as string;
+}
+
+function later(a: string, b: string): string {
+  return b > a ? b : a;
+}
+
+function earlier(a: string | null, b: string): string {
+  return a === null || b < a ? b : a;
 }
 
 export function higherClassification(a: Classification, b: Classification): Classification {
@@ -178,17 +225,23 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     if (type !== 'OperationLaunched')
       throw new InconsistentHistoryError(event.eventId, `${type} before OperationLaunched`);
     const launched = data as Stored<'OperationLaunched'>;
+    const startedAt = instant(launched.startedAt);
     return {
       status: 'active',
       eventCount: 1,
       codename: launched.codename,
       leadAgency: launched.leadAgency,
+      startedAt,
+      latestAt: later(startedAt, instant(event.occurredAt)),
+      latestOperationalAt: startedAt,
+      earliestBoundAt: null,
       agencies: ImmutableSet<string>([launched.leadAgency, event.agency]),
       events: ImmutableMap<string, EventFact>().set(event.eventId, {
         type,
         classification: event.classification,
         retracted: false,
         key: launched.leadAgency,
+        occurredAt: instant(event.occurredAt),
       }),
       raids: ImmutableMap(),
       arrests: ImmutableMap(),
@@ -199,18 +252,24 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     };
   }
 
+  const occurredAt = instant(event.occurredAt);
   const recorded: EventFact = {
     type,
     classification: event.classification,
     retracted: false,
     key: identityOf(type, data),
+    occurredAt,
   };
   const next = {
     ...state,
     eventCount: state.eventCount + 1,
     events: state.events.set(event.eventId, recorded),
+    latestAt: MAY_FOLLOW_CLOSURE.includes(type) ? state.latestAt : later(state.latestAt, occurredAt),
+    earliestBoundAt: MAY_PREDATE_LAUNCH.includes(type)
+      ? state.earliestBoundAt
+      : earlier(state.earliestBoundAt, occurredAt),
   };
-  const entity = { eventId: event.eventId, retracted: false };
+  const entity = { eventId: event.eventId, retracted: false, occurredAt };
 
   switch (type) {
     case 'OperationLaunched':
@@ -235,9 +294,14 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       };
     case 'RaidConducted': {
       const raid = data as Stored<'RaidConducted'>;
+      const startedAt = instant(raid.startedAt);
+      const endedAt = instant(raid.endedAt);
       return {
         ...next,
-        raids: next.raids.set(raid.raidId, { ...entity, ocgId: raid.ocgId, dependants: 0 }),
+        latestAt: later(next.latestAt, endedAt),
+        latestOperationalAt: later(later(next.latestOperationalAt, endedAt), occurredAt),
+        earliestBoundAt: earlier(next.earliestBoundAt, startedAt),
+        raids: next.raids.set(raid.raidId, { ...entity, startedAt, ocgId: raid.ocgId, dependants: 0 }),
         ocgs: adjust(next.ocgs, raid.ocgId, +1),
       };
     }
@@ -245,6 +309,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       const arrest = data as Stored<'ArrestMade'>;
       return {
         ...next,
+        latestOperationalAt: later(next.latestOperationalAt, occurredAt),
         arrests: next.arrests.set(arrest.arrestId, { ...entity, raidId: arrest.raidId }),
         raids: adjust(next.raids, arrest.raidId, +1),
       };
@@ -260,6 +325,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       const seizure = data as Stored<'SeizureRecorded'>;
       return {
         ...next,
+        latestOperationalAt: later(next.latestOperationalAt, occurredAt),
         seizures: next.seizures.set(seizure.seizureId, { ...entity, raidId: seizure.raidId }),
         raids: adjust(next.raids, seizure.raidId, +1),
       };
@@ -274,9 +340,9 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     case 'EventRetracted':
       return applyRetraction(next, event.eventId, (data as Stored<'EventRetracted'>).retractsEventId);
     case 'OperationalPhaseEnded':
-      return { ...next, status: 'phase-ended' };
+      return { ...next, status: 'phase-ended', phaseEndedAt: occurredAt };
     case 'OperationClosed':
-      return { ...next, status: 'closed' };
+      return { ...next, status: 'closed', closedAt: occurredAt };
     default: {
       const exhaustive: never = type;
       throw new InconsistentHistoryError(event.eventId, `unhandled type ${String(exhaustive)}`);
@@ -305,6 +371,7 @@ function applyCorrection<S extends LaunchedOperation>(
         classification,
         retracted: false,
         key: correction.correctsEventId,
+        occurredAt: target.occurredAt,
       })
       .set(correction.correctsEventId, {
         ...target,
@@ -314,14 +381,23 @@ function applyCorrection<S extends LaunchedOperation>(
   const key = target.key;
   switch (correction.correctedType) {
     case 'OperationLaunched':
-      return { ...corrected, codename: correction.replacement.codename };
+      return {
+        ...corrected,
+        codename: correction.replacement.codename,
+        startedAt: instant(correction.replacement.startedAt),
+      };
     case 'RaidConducted': {
       const raid = key === undefined ? undefined : corrected.raids.get(key);
       if (raid === undefined || key === undefined) return corrected;
-      const ocgId = correction.replacement.ocgId;
+      const { ocgId } = correction.replacement;
+      const startedAt = instant(correction.replacement.startedAt);
+      const endedAt = instant(correction.replacement.endedAt);
       return {
         ...corrected,
-        raids: corrected.raids.set(key, { ...raid, ocgId }),
+        latestAt: later(corrected.latestAt, endedAt),
+        latestOperationalAt: later(corrected.latestOperationalAt, endedAt),
+        earliestBoundAt: earlier(corrected.earliestBoundAt, startedAt),
+        raids: corrected.raids.set(key, { ...raid, startedAt, ocgId }),
         ocgs: adjust(adjust(corrected.ocgs, raid.ocgId, -1), ocgId, +1),
       };
     }
