@@ -86,7 +86,8 @@ export class PictureController {
   picture(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<OperationalPictureView> {
-    return this.readModels.picture(operationId, parsePictureQuery(query));
+    return this.readModels.picture(operationId, parsePictureQuery(query), principal);
   }
 }

@@ -124,7 +124,8 @@ describe('cli replay', () => {
     expect(serverPicture.asOf.position).toBe('10');
     expect(atTen).not.toEqual(serverPicture);
 
-    responses.push({ status: 200, body: serverPicture });
+    const me = { status: 200, body: { subject: 'auditor-1', agency: 'NCA', roles: ['auditor'] } };
+    responses.push({ status: 200, body: serverPicture }, me);
     const equal = await run(['replay', '--operation', 'venetic', '--compare', 'http://localhost:3000/']);
     expect([equal.code, equal.out]).toEqual([
       0,
@@ -132,12 +133,16 @@ describe('cli replay', () => {
     ]);
     expect(requests).toEqual([
       { url: 'http://localhost:3000/operations/venetic/picture', authorization: 'Bearer token-from-env' },
+      { url: 'http://localhost:3000/auth/me', authorization: 'Bearer token-from-env' },
     ]);
 
-    responses.push({
-      status: 200,
-      body: { ...serverPicture, totals: { ...serverPicture.totals, arrests: 99 } },
-    });
+    responses.push(
+      {
+        status: 200,
+        body: { ...serverPicture, totals: { ...serverPicture.totals, arrests: 99 } },
+      },
+      me,
+    );
     const different = await run([
       'replay',
       '--operation',

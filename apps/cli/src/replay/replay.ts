@@ -17,6 +17,7 @@ import {
   toStoredTimelineEvent,
   type NationalPictureView,
   type OperationalPictureView,
+  type PictureViewer,
 } from '@timeline/projections';
 
 export interface ReplayResult {
@@ -32,6 +33,13 @@ export interface ReplayOptions {
   /** Replay only events up to this position (inclusive), e.g. the position a server's picture reflects. */
   readonly upTo?: GlobalPosition;
   readonly onProgress?: (events: number) => void;
+  /**
+   * Whose view to present (handling code C): C-coded reports this agency is not
+   * entitled to are shown withheld, as the server shows them to it. Without one,
+   * every report the log holds in full is shown in full; reports a redacted
+   * export withheld are shown withheld either way.
+   */
+  readonly viewer?: PictureViewer;
 }
 
 /**
@@ -55,8 +63,8 @@ export async function replayPicture(
   }
   const picture =
     options.operationId === undefined
-      ? nationalPictureView(state)
-      : operationalPictureView(state, options.operationId);
+      ? nationalPictureView(state, undefined, options.viewer)
+      : operationalPictureView(state, options.operationId, options.viewer);
   return { picture, events: count, lastPosition };
 }
 
