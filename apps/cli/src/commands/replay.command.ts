@@ -24,6 +24,8 @@ interface ServerPicture {
   readonly url: string;
   /** The agency of the token the picture was read with: the server showed what it may see. */
   readonly agency: string;
+  /** For the national picture: the operations the server summed (those the agency takes part in). */
+  readonly operationIds: ReadonlySet<string> | null;
 }
 
 export const replayCommand: CliCommand = {
@@ -59,11 +61,13 @@ export const replayCommand: CliCommand = {
       const server = options.compare === undefined ? null : await fetchServerPicture(context, options);
       const upTo = server ? serverPosition(server) : undefined;
       const viewer = server ? { agency: server.agency } : undefined;
+      const operationIds = server?.operationIds ?? undefined;
       const bar = context.progress('replaying', null);
       const replayOptions = {
         operationId: options.operation,
         upTo,
         viewer,
+        operationIds,
         onProgress: (done: number) => bar.update(done),
       };
       let result: ReplayResult;
@@ -128,7 +132,17 @@ async function fetchServerPicture(context: CliContext, options: ReplayOptions): 
   const me = (await getJson(context, `${base}/auth/me`, token)) as { agency?: unknown };
   if (typeof me.agency !== 'string')
     throw new Error(`${base}/auth/me named no agency: ${JSON.stringify(me)}`);
-  return { body, url, agency: me.agency };
+  if (options.operation !== undefined) return { body, url, agency: me.agency, operationIds: null };
+  // The national picture sums the operations the agency takes part in: the replay sums the same.
+  const listed = (await getJson(context, `${base}/operations`, token)) as {
+    operations?: { operationId?: unknown }[];
+  };
+  const operationIds = new Set(
+    (listed.operations ?? [])
+      .map((operation) => operation.operationId)
+      .filter((id): id is string => typeof id === 'string'),
+  );
+  return { body, url, agency: me.agency, operationIds };
 }
 
 async function getJson(context: CliContext, url: string, token: string | undefined): Promise<unknown> {

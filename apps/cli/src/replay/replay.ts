@@ -40,6 +40,8 @@ export interface ReplayOptions {
    * export withheld are shown withheld either way.
    */
   readonly viewer?: PictureViewer;
+  /** The national picture over these operations only (those the viewer's agency takes part in); default all. */
+  readonly operationIds?: ReadonlySet<string>;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function replayPicture(
   }
   const picture =
     options.operationId === undefined
-      ? nationalPictureView(state, undefined, options.viewer)
+      ? nationalPictureView(state, options.operationIds, options.viewer)
       : operationalPictureView(state, options.operationId, options.viewer);
   return { picture, events: count, lastPosition };
 }
