@@ -403,12 +403,18 @@ describe('history routes', () => {
       events: 7,
       head: { revision: 6, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
+    // Whole-log figures for those who run the store only; an auditor sees its operations' figures.
     const log = await api.as(auditor).get('/verify');
-    expect(log.body.ok).toBe(true);
-    expect(log.body.events).toBe(8);
-    expect(log.body.streams.map((stream: { operationId: string }) => stream.operationId)).toEqual([
-      'venetic',
-    ]);
+    expect(log.body).toEqual({
+      ok: true,
+      events: 7,
+      streams: [{ operationId: 'venetic', revision: 6, hash: intact.body.head.hash }],
+      lastPosition: expect.any(String),
+    });
+    const operator = await api.as({ role: ['auditor', 'admin'], agency: 'NCA' }).get('/verify');
+    expect(operator.body).toMatchObject({ ok: true, events: 8 });
+    const outsider = await api.as({ role: 'auditor', agency: 'TARIAN' }).get('/verify');
+    expect(outsider.body).toEqual({ ok: true, events: 0, streams: [], lastPosition: null });
 
     const db = new Database(join(testApp.dataDir, 'events.db'));
     db.exec('DROP TRIGGER events_are_immutable_update');

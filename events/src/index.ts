@@ -63,3 +63,4 @@ export * from './event-corrected/event-corrected.v1';
 export * from './event-retracted/event-retracted.v1';
 export * from './operational-phase-ended/operational-phase-ended.v1';
 export * from './operation-closed/operation-closed.v1';
+export * from './handling/handling-code.restriction';

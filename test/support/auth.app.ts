@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { operationModel } from '@timeline/application';
+import { operationModel, type Clock } from '@timeline/application';
 import { createApp } from '../../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
@@ -54,7 +54,10 @@ export interface LiveStream {
  * operation decider — on a fresh SQLite store, listening on an ephemeral port,
  * trusting the test signing key, with the route table captured as Fastify sees it.
  */
-export async function startSecuredApp(env: Record<string, string> = {}): Promise<SecuredTestApp> {
+export async function startSecuredApp(
+  env: Record<string, string> = {},
+  options: { readonly clock?: Clock } = {},
+): Promise<SecuredTestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-auth-'));
   const config = loadApiConfig({ LOG_LEVEL: 'error', ...env, DATA_DIR: dataDir });
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
@@ -65,6 +68,7 @@ export async function startSecuredApp(env: Record<string, string> = {}): Promise
   const app = await createApp(config, {
     auth: readAuthConfiguration({ ...testAuthEnvironment(), ...env }, dataDir),
     model: operationModel as never,
+    clock: options.clock,
     httpAdapter: adapter,
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
   });

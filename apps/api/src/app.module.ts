@@ -55,7 +55,8 @@ export class AppModule {
           clock: options.clock,
           maxBatchEvents: config.maxBatchEvents,
         }),
-        HistoryModule.forRoot(),
+        // Exports are stamped with the same clock as recordings.
+        HistoryModule.forRoot(options.clock ? { now: () => options.clock!.now() } : {}),
         ReadModelsModule.forRoot({
           projections: { checkpointDirectory: join(config.dataDir, 'projections') },
           cursorSigningKey: cursorSigningKey(

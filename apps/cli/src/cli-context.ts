@@ -21,8 +21,33 @@ export function processContext(): CliContext {
   };
 }
 
+/** Without a terminal (a pipe, a log file, CI), a line every few seconds instead of a bar (none for a short run). */
+const PROGRESS_LINE_INTERVAL_MS = 5_000;
+
 function progress(label: string, total: number | null): ProgressReporter {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY) {
+    let last = Date.now();
+    let done = 0;
+    let lines = 0;
+    const line = () =>
+      process.stderr.write(
+        `${label}: ${done.toLocaleString('en-GB')}${total === null ? '' : `/${total}`} events\n`,
+      );
+    return {
+      update: (value) => {
+        done = value;
+        if (Date.now() - last >= PROGRESS_LINE_INTERVAL_MS) {
+          last = Date.now();
+          lines += 1;
+          line();
+        }
+      },
+      // A run short enough to print no line stays quiet; a long one ends with its count.
+      stop: () => {
+        if (lines > 0) line();
+      },
+    };
+  }
   const bar = new SingleBar(
     {
       stream: process.stderr,

@@ -20,3 +20,4 @@ export * from './loading/write-handler.seed-writer';
 export * from './loading/http.seed-writer';
 export * from './first-run/first-run.loader';
 export * from './first-run/demo-data.module';
+export * from './loading/submission-batches';

@@ -8,6 +8,7 @@ import type { OperationalPictureState } from './picture/operational-picture.stat
 import {
   nationalPictureView,
   operationalPictureView,
+  type PictureViewer,
   operationIdsOf,
   type NationalPictureView,
   type OperationalPictureView,
@@ -73,12 +74,20 @@ export class ProjectionQueries {
     return operationIdsOf(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
   }
 
-  /** @throws UnknownOperationError (not-found) when the operation has no event. */
-  async picture(operationId: string, freshness: Freshness = {}): Promise<OperationalPictureView> {
+  /**
+   * The picture as `viewer` may see it (every report in full without one).
+   * @throws UnknownOperationError (not-found) when the operation has no event.
+   */
+  async picture(
+    operationId: string,
+    freshness: Freshness = {},
+    viewer?: PictureViewer,
+  ): Promise<OperationalPictureView> {
     await this.fresh(OPERATIONAL_PICTURE, freshness);
     const view = operationalPictureView(
       this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE),
       operationId,
+      viewer,
     );
     if (!view) throw new UnknownOperationError(operationId);
     return view;
@@ -88,9 +97,14 @@ export class ProjectionQueries {
   async nationalPicture(
     freshness: Freshness = {},
     operationIds?: ReadonlySet<string>,
+    viewer?: PictureViewer,
   ): Promise<NationalPictureView> {
     await this.fresh(OPERATIONAL_PICTURE, freshness);
-    return nationalPictureView(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE), operationIds);
+    return nationalPictureView(
+      this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE),
+      operationIds,
+      viewer,
+    );
   }
 
   /** @throws InvalidTimelineQueryError (invalid-input) for a bad limit, date or cursor; UnknownOperationError. */

@@ -188,8 +188,8 @@ describe('The api over EventStoreDB (protocol test server)', () => {
     expect(received).toEqual(stored);
   });
 
-  it('reports the EventStoreDB node it is connected to in its health', async () => {
-    const response = await api.anonymous().get('/health');
+  it('reports the EventStoreDB node it is connected to in its health details', async () => {
+    const response = await api.as({ role: 'admin', agency: 'NCA' }).get('/health/details');
     expect(response.status).toBe(200);
     expect(JSON.stringify(response.body)).toContain(server.endpoint);
     expect(JSON.stringify(response.body)).toContain('eventstoredb');

@@ -1,9 +1,12 @@
+import type { JsonObject } from '@timeline/kernel';
+import type { EventLineage } from '@timeline/integrity';
 import fc from 'fast-check';
 import {
   agenciesNamedBy,
   mayViewIntelligence,
   redactEntryForPrincipal,
   redactEventForPrincipal,
+  redactLineageForPrincipal,
   restrictionOf,
   WITHHELD_REASON,
 } from './handling-code.policy';
@@ -195,5 +198,71 @@ describe('redactEntryForPrincipal', () => {
   it('leaves other entries alone', () => {
     const raid = { type: 'RaidConducted', agency: 'GMP', data: { raidId: 'R-1' } };
     expect(redactEntryForPrincipal({ agency: 'NWP' }, raid)).toBe(raid);
+  });
+});
+
+describe('redactLineageForPrincipal', () => {
+  const envelope = {
+    eventId: '0190a6f0-0000-7000-8000-0000000000c1',
+    schemaVersion: 2,
+    operationId: 'venetic',
+    streamRevision: 4,
+    occurredAt: '2020-05-01T10:00:00.000Z',
+    recordedAt: '2020-05-01T11:00:00.000Z',
+    recordedBy: 'analyst-nca',
+    agency: 'NCA',
+    correlationId: 'corr-1',
+    causationId: null,
+    classification: 'OFFICIAL-SENSITIVE',
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
+    position: '5',
+  } as const;
+  const change = {
+    eventId: '0190a6f0-0000-7000-8000-0000000000c2',
+    streamRevision: 5,
+    position: '6',
+    occurredAt: '2020-05-02T10:00:00.000Z',
+    recordedAt: '2020-05-02T10:00:00.000Z',
+    recordedBy: 'analyst-nca',
+    agency: 'NCA',
+  };
+  const lineage = (original: object, replacement: object): EventLineage => ({
+    operationId: 'venetic',
+    event: { ...envelope, type: 'IntelligenceReceived', data: original as JsonObject },
+    status: 'corrected',
+    currentData: replacement as JsonObject,
+    changes: [
+      {
+        ...change,
+        kind: 'correction',
+        reason: 'Grading was 2/B, not 1/A',
+        replacement: replacement as JsonObject,
+      },
+      { ...change, kind: 'retraction', reason: 'duplicate', note: null },
+    ],
+  });
+
+  it('withholds the data and every correction’s reason when the principal may not see a version', () => {
+    // A P-coded report corrected into a C-coded one: the correction's reason would tell what changed.
+    const redacted = redactLineageForPrincipal(
+      { agency: 'GMP' },
+      lineage(report({ source: 1, intelligence: 'A', handling: 'P' }).data, cCoded.data),
+    );
+    expect(redacted.event.data).toEqual({ withheld: true, handling: 'C', reason: WITHHELD_REASON });
+    expect(redacted.currentData).toEqual({ withheld: true, handling: 'C', reason: WITHHELD_REASON });
+    expect(redacted.changes[0]).toEqual({
+      ...change,
+      kind: 'correction',
+      reason: null,
+      replacement: { withheld: true, handling: 'C', reason: WITHHELD_REASON },
+    });
+    // Who changed it, when, and the retraction stay.
+    expect(redacted.changes[1]).toEqual({ ...change, kind: 'retraction', reason: 'duplicate', note: null });
+  });
+
+  it('leaves the lineage whole for an agency entitled to every version', () => {
+    const whole = lineage(cCoded.data, cCoded.data);
+    expect(redactLineageForPrincipal({ agency: 'NWP' }, whole)).toBe(whole);
   });
 });

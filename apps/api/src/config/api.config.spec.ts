@@ -11,7 +11,7 @@ describe('loadApiConfig', () => {
       bodyLimitBytes: 1048576,
       maxBatchEvents: 100,
       demoData: 'auto',
-      healthDetails: 'public',
+      healthDetails: 'admin',
       transparency: {
         treeFile: '/srv/timeline/data/merkle/leaves.bin',
         signingKeyPem: null,
@@ -36,7 +36,7 @@ describe('loadApiConfig', () => {
         BODY_LIMIT_BYTES: '65536',
         MAX_BATCH_EVENTS: '10',
         DEMO_DATA: 'off',
-        HEALTH_DETAILS: 'admin',
+        HEALTH_DETAILS: 'public',
       },
       '/ignored',
     );
@@ -54,7 +54,7 @@ describe('loadApiConfig', () => {
       bodyLimitBytes: 65536,
       maxBatchEvents: 10,
       demoData: 'off',
-      healthDetails: 'admin',
+      healthDetails: 'public',
       transparency: {
         treeFile: '/var/lib/timeline/merkle/leaves.bin',
         signingKeyPem: null,

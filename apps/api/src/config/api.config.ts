@@ -37,9 +37,10 @@ export interface ApiConfig {
   readonly demoData: 'auto' | 'on' | 'off';
   /**
    * HEALTH_DETAILS: who sees each part's report (store location and head,
-   * projection positions and failures) on GET /health. `public` (default): anyone,
-   * as load balancers and local tools read it; `admin`: the public route gives
-   * statuses only and the reports are at GET /health/details.
+   * projection positions and failures) on GET /health. `admin` (default): the
+   * public route gives each part's status only and the reports are at GET
+   * /health/details for admins; `public`: anyone, for a service reachable only on
+   * a private network.
    */
   readonly healthDetails: 'public' | 'admin';
   /** TREE_HEAD_*: the Merkle log's signing key, publication targets and schedule (transparency.config.ts). */
@@ -137,7 +138,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     problems.push(`DEMO_DATA must be auto, on or off; got ${JSON.stringify(demoData)}`);
   }
 
-  const healthDetails = value('HEALTH_DETAILS') ?? 'public';
+  const healthDetails = value('HEALTH_DETAILS') ?? 'admin';
   if (healthDetails !== 'public' && healthDetails !== 'admin') {
     problems.push(`HEALTH_DETAILS must be public or admin; got ${JSON.stringify(healthDetails)}`);
   }

@@ -23,15 +23,17 @@ export class HealthController {
 
   /**
    * Without a credential, for load balancers, orchestrators and local tools: the
-   * overall status and each part's report. With HEALTH_DETAILS=admin, each part's
-   * status only — where the store lives, how far the log goes and which event
-   * stopped a projection are then for operators (GET /health/details).
+   * overall status and each part's status (HEALTH_DETAILS=admin, the default) —
+   * where the store lives, how far the log goes and which event stopped a
+   * projection are for operators (GET /health/details); with
+   * HEALTH_DETAILS=public each part's report too.
    */
   @Get()
   @Public()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Liveness: the overall status and each part’s report (statuses only with HEALTH_DETAILS=admin)',
+    summary:
+      'Liveness: the overall status and each part’s status (its report too with HEALTH_DETAILS=public)',
   })
   @ApiOkResponse({ description: 'Every part is up or degraded', schema: schemaRef('Health') })
   @ApiServiceUnavailableResponse({ description: 'At least one part is down', schema: schemaRef('Health') })

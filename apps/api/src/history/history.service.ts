@@ -3,6 +3,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   EVENT_STORE,
   StreamNotFoundError,
+  comparePositions,
   formatPosition,
   type EventStore,
   type GlobalPosition,
@@ -23,7 +24,7 @@ import {
   type SoftwareIdentity,
   type StreamVerification,
 } from '@timeline/integrity';
-import { mayViewIntelligence, redactEventForPrincipal } from '../auth/handling-code.policy';
+import { redactEventForPrincipal, redactLineageForPrincipal } from '../auth/handling-code.policy';
 import { OperationMembership } from '../auth/operation-membership.service';
 import type { Principal } from '../auth/principal';
 import { OperationHistoryNotFoundError } from './history.errors';
@@ -76,9 +77,17 @@ export interface HistoryExport {
   readonly body: Readable;
 }
 
-/** A break in an operation the caller may not know of: where and why, not which operation or event. */
+/** A break in an operation the caller may not know of: why, not where. */
 export type VisibleChainBreak =
-  ChainBreak | (Omit<ChainBreak, 'operationId' | 'eventId'> & { operationId: null; eventId: null });
+  | ChainBreak
+  | {
+      readonly [K in keyof ChainBreak]: K extends 'reason' ? ChainBreak['reason'] : null;
+    };
+
+/** The log's verification as a caller without `admin` sees it: its operations' figures only. */
+export type VisibleLogVerification =
+  | Extract<LogVerification, { ok: true }>
+  | { readonly ok: false; readonly events: null; readonly brokenAt: VisibleChainBreak };
 
 /** The auditors' reads: history pages, lineage, verification and export, all through the store port. */
 @Injectable()
@@ -171,17 +180,8 @@ export class HistoryService {
     const lineage = await this.notFoundAsOperation(operationId, () =>
       readLineage(this.store, operationId, eventId),
     );
-    if (mayViewIntelligence(principal, lineage.event)) return lineage;
-    // Withheld (handling code C): the lineage shows who changed what when, never the data.
-    const event = redactEventForPrincipal(principal, lineage.event) as TimelineEvent;
-    return {
-      ...lineage,
-      event,
-      currentData: event.data,
-      changes: lineage.changes.map((change) =>
-        change.kind === 'correction' ? { ...change, replacement: event.data } : change,
-      ),
-    };
+    // Withheld (handling code C): the lineage shows who changed what when, never the data or why.
+    return redactLineageForPrincipal(principal, lineage);
   }
 
   verifyOperation(operationId: string): Promise<StreamVerification> {
@@ -191,21 +191,50 @@ export class HistoryService {
   }
 
   /**
-   * Verifies every chain of the log, and shows the caller only the operations
-   * its agency takes part in: their heads, and a break's operation and event
-   * only when it lies in one of them.
+   * Verifies every chain of the log. Whole-log figures (how many events the log
+   * holds, its last position, where a break outside the caller's operations lies)
+   * are for callers who also hold `admin`, who run the store; every other caller
+   * is shown the operations its agency takes part in only — their heads, their
+   * events, their last position — and that the log is broken elsewhere, if it is,
+   * without where.
    */
-  async verifyLog(
-    principal: Principal,
-  ): Promise<
-    LogVerification | (Omit<LogVerification & { ok: false }, 'brokenAt'> & { brokenAt: VisibleChainBreak })
-  > {
-    const visible = new Set(await this.membership.operationsOf(principal.agency));
+  async verifyLog(principal: Principal): Promise<LogVerification | VisibleLogVerification> {
     const result = await verifyLog(this.store, { pageSize: this.options.pageSize });
-    if (result.ok)
-      return { ...result, streams: result.streams.filter((stream) => visible.has(stream.operationId)) };
-    if (visible.has(result.brokenAt.operationId)) return result;
-    return { ...result, brokenAt: { ...result.brokenAt, operationId: null, eventId: null } };
+    if (principal.roles.includes('admin')) return result;
+    const visible = new Set(await this.membership.operationsOf(principal.agency));
+    if (!result.ok) {
+      if (visible.has(result.brokenAt.operationId))
+        return { ok: false, events: null, brokenAt: result.brokenAt };
+      return {
+        ok: false,
+        events: null,
+        brokenAt: {
+          operationId: null,
+          revision: null,
+          eventId: null,
+          position: null,
+          reason: result.brokenAt.reason,
+          expected: null,
+          actual: null,
+        },
+      };
+    }
+    const streams = result.streams.filter((stream) => visible.has(stream.operationId));
+    let lastPosition: GlobalPosition | null = null;
+    for (const stream of streams) {
+      const [last] = await this.store.readStream(operationStreamName(stream.operationId), {
+        direction: 'backwards',
+        maxCount: 1,
+      });
+      if (last && (lastPosition === null || comparePositions(last.position, lastPosition) > 0))
+        lastPosition = last.position;
+    }
+    return {
+      ok: true,
+      events: streams.reduce((sum, stream) => sum + stream.revision + 1, 0),
+      streams,
+      lastPosition: lastPosition === null ? null : formatPosition(lastPosition),
+    };
   }
 
   /**

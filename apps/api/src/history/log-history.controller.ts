@@ -98,7 +98,8 @@ export class LogHistoryController {
     summary: 'Recompute every operation’s hash chain in one pass over the log',
     description:
       '`{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. ' +
-      'Heads are listed for the caller’s operations only; a break elsewhere is reported without naming its operation or event.',
+      'Whole-log figures only for callers who also hold `admin`: everyone else gets the events, heads and last position ' +
+      'of its own operations, and a break elsewhere reported by its reason only (`events` is then null).',
   })
   @ApiOkResponse({
     description: '200 whether the chains hold or not',

@@ -96,25 +96,27 @@ export class LiveFeeds {
   }
 
   /**
-   * The operation's picture whenever it changes, computed once for all its
-   * subscribers and coalesced: a burst of events yields one picture.
+   * The operation's picture as an agency may see it (handling code C) whenever
+   * it changes, computed once for all its subscribers of that agency and
+   * coalesced: a burst of events yields one picture.
    */
-  pictures$(operationId: string, coalesceMs: number): Observable<OperationalPictureView> {
-    let shared = this.pictures.get(operationId);
+  pictures$(operationId: string, agency: string, coalesceMs: number): Observable<OperationalPictureView> {
+    const key = `${operationId}\u0000${agency}`;
+    let shared = this.pictures.get(key);
     if (!shared) {
       // One computation per burst for all subscribers; share() lets go of the source when the last one leaves.
       shared = this.queries.pictureChanges(operationId).pipe(
         auditTime(coalesceMs),
-        concatMap(() => from(this.queries.picture(operationId))),
+        concatMap(() => from(this.queries.picture(operationId, {}, { agency }))),
         share(),
       );
-      this.pictures.set(operationId, shared);
+      this.pictures.set(key, shared);
     }
     return shared;
   }
 
-  currentPicture(operationId: string): Promise<OperationalPictureView> {
-    return this.queries.picture(operationId);
+  currentPicture(operationId: string, agency: string): Promise<OperationalPictureView> {
+    return this.queries.picture(operationId, {}, { agency });
   }
 
   /** Pages of the global log after `after` up to `upTo`, narrowed by stream-name prefix. */

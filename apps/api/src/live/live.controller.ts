@@ -191,7 +191,7 @@ export class LiveController {
     @Res() reply: ReplyLike,
   ): Promise<void> {
     noQueryParameters(query);
-    const first = await this.feeds.currentPicture(operationId);
+    const first = await this.feeds.currentPicture(operationId, principal.agency);
     const channel = this.open('picture', principal, reply);
     let latest = first;
     let dirty = true;
@@ -206,15 +206,17 @@ export class LiveController {
       }
       flushing = false;
     };
-    const subscription = this.feeds.pictures$(operationId, this.options.pictureCoalesceMs).subscribe({
-      next: (view) => {
-        latest = view;
-        dirty = true;
-        void flush();
-      },
-      error: (error: unknown) =>
-        channel.fail('live.source-failed', error instanceof Error ? error.message : String(error)),
-    });
+    const subscription = this.feeds
+      .pictures$(operationId, principal.agency, this.options.pictureCoalesceMs)
+      .subscribe({
+        next: (view) => {
+          latest = view;
+          dirty = true;
+          void flush();
+        },
+        error: (error: unknown) =>
+          channel.fail('live.source-failed', error instanceof Error ? error.message : String(error)),
+      });
     channel.onClose(() => subscription.unsubscribe());
     await flush();
   }

@@ -149,7 +149,8 @@ export class PictureController {
     summary: 'The operational picture of one operation',
     description:
       'Arrests, charges, raids, intelligence by 3x5x2 grading and priority, disseminations, drugs by class and type, ' +
-      'firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`.',
+      'firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`. ' +
+      'C-coded reports the caller’s agency is not entitled to are counted, under `withheld` in every breakdown of their details.',
   })
   @ApiParam(OPERATION_ID_PARAM)
   @ApiReadModelQueries()
@@ -158,7 +159,8 @@ export class PictureController {
   async picture(
     @Param('operationId') operationId: string,
     @Query() query: RawQuery,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<OperationalPictureView> {
-    return this.readModels.picture(operationId, await parsePictureQuery(query, this.positions));
+    return this.readModels.picture(operationId, await parsePictureQuery(query, this.positions), principal);
   }
 }

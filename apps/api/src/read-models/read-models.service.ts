@@ -38,11 +38,16 @@ export class ReadModelsService {
     @Inject(TIMELINE_CURSORS) private readonly cursors: TimelineCursors,
   ) {}
 
-  async picture(operationId: string, request: ReadModelRequest): Promise<OperationalPictureView> {
-    if (this.isLive(request)) return this.queries.picture(operationId, request.freshness);
-    const historical = await this.historical(operationId, request);
-    if (!historical.picture) throw new UnknownOperationError(operationId);
-    return historical.picture;
+  async picture(
+    operationId: string,
+    request: ReadModelRequest,
+    principal: Principal,
+  ): Promise<OperationalPictureView> {
+    const viewer = { agency: principal.agency };
+    if (this.isLive(request)) return this.queries.picture(operationId, request.freshness, viewer);
+    const picture = (await this.historical(operationId, request)).pictureFor(viewer);
+    if (!picture) throw new UnknownOperationError(operationId);
+    return picture;
   }
 
   async timeline(
@@ -51,9 +56,11 @@ export class ReadModelsService {
     request: ReadModelRequest,
     principal: Principal,
   ): Promise<TimelinePage> {
+    // Entries the principal may not see are found by what it may see of them only.
+    const viewed = { ...query, viewerAgency: principal.agency };
     const page = this.isLive(request)
-      ? await this.queries.timeline(operationId, query, request.freshness)
-      : await (await this.historical(operationId, request)).timeline(query);
+      ? await this.queries.timeline(operationId, viewed, request.freshness)
+      : await (await this.historical(operationId, request)).timeline(viewed);
     if (!page) throw new UnknownOperationError(operationId);
     return {
       ...page,
@@ -80,7 +87,7 @@ export class ReadModelsService {
    */
   async nationalPicture(request: ReadModelRequest, principal: Principal): Promise<NationalPictureView> {
     const visible = new Set(await this.membership.operationsOf(principal.agency));
-    return this.queries.nationalPicture(request.freshness, visible);
+    return this.queries.nationalPicture(request.freshness, visible, { agency: principal.agency });
   }
 
   /** The operations the principal's agency takes part in, with what the picture knows of each. */

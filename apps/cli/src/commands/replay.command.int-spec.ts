@@ -8,17 +8,19 @@ import { appendSealed } from '@timeline/integrity/testing/sealed-history.fixture
 import { veneticScenario } from '@timeline/projections/testing/venetic.scenario';
 import { eventIdOf } from '@timeline/projections/testing/timeline-event.builders';
 import { runCli } from '../cli';
+import { eventsFromStore, replayPicture } from '../replay/replay';
 import type { CliContext } from '../cli-command';
 
 /** The projections' Venetic scenario, sealed and appended as the write path would. */
-function scenarioEvents(): UnsealedEvent[] {
+function scenarioEvents(operationId = 'venetic', firstId = 1): UnsealedEvent[] {
   return veneticScenario().map((spec, index) => ({
-    eventId: spec.eventId ?? eventIdOf(index + 1),
+    eventId:
+      operationId === 'venetic' ? (spec.eventId ?? eventIdOf(index + firstId)) : eventIdOf(index + firstId),
     type: spec.type,
     data: spec.data,
     envelope: {
       schemaVersion: spec.schemaVersion ?? (isEventType(spec.type) ? currentVersionOf(spec.type) : 1),
-      operationId: 'venetic',
+      operationId,
       occurredAt: spec.occurredAt!,
       recordedAt: spec.recordedAt!,
       recordedBy: spec.recordedBy!,
@@ -124,7 +126,8 @@ describe('cli replay', () => {
     expect(serverPicture.asOf.position).toBe('10');
     expect(atTen).not.toEqual(serverPicture);
 
-    responses.push({ status: 200, body: serverPicture });
+    const me = { status: 200, body: { subject: 'auditor-1', agency: 'NCA', roles: ['auditor'] } };
+    responses.push({ status: 200, body: serverPicture }, me);
     const equal = await run(['replay', '--operation', 'venetic', '--compare', 'http://localhost:3000/']);
     expect([equal.code, equal.out]).toEqual([
       0,
@@ -132,12 +135,16 @@ describe('cli replay', () => {
     ]);
     expect(requests).toEqual([
       { url: 'http://localhost:3000/operations/venetic/picture', authorization: 'Bearer token-from-env' },
+      { url: 'http://localhost:3000/auth/me', authorization: 'Bearer token-from-env' },
     ]);
 
-    responses.push({
-      status: 200,
-      body: { ...serverPicture, totals: { ...serverPicture.totals, arrests: 99 } },
-    });
+    responses.push(
+      {
+        status: 200,
+        body: { ...serverPicture, totals: { ...serverPicture.totals, arrests: 99 } },
+      },
+      me,
+    );
     const different = await run([
       'replay',
       '--operation',
@@ -169,5 +176,41 @@ describe('cli replay', () => {
     responses.push({ status: 401, body: {} });
     expect((await run(['replay', '--compare', 'http://localhost:3000'])).code).toBe(2);
     expect((await run(['replay', '--compare', 'localhost:3000'])).code).toBe(2);
+  });
+
+  it('compares the national picture over the operations the token’s agency takes part in, as it may see them', async () => {
+    // The scenario's events name each other by id: the second operation's copy refers to ids of its own.
+    const other = scenarioEvents('other', 1_000).map((event) => ({
+      ...event,
+      data: JSON.parse(
+        JSON.stringify(event.data).replace(/00000000-0000-4000-8000-0000000000(..)/g, (_, n: string) =>
+          eventIdOf(parseInt(n, 16) - 1 + 1_000),
+        ),
+      ),
+    }));
+    await appendSealed(store, 'other', other);
+    const server = await replayPicture(eventsFromStore(store.connection()), {
+      operationIds: new Set(['venetic']),
+      viewer: { agency: 'NWP' },
+    });
+    responses.push(
+      { status: 200, body: server.picture },
+      { status: 200, body: { subject: 'auditor-nwp', agency: 'NWP', roles: ['auditor'] } },
+      { status: 200, body: { operations: [{ operationId: 'venetic' }] } },
+    );
+    const compared = await run(['replay', '--compare', 'http://localhost:3000']);
+    expect([compared.code, compared.out]).toEqual([
+      0,
+      `EQUAL: the replayed picture (42 events, up to position 42) equals http://localhost:3000/picture\n`,
+    ]);
+    expect(requests.map((request) => request.url)).toEqual([
+      'http://localhost:3000/picture',
+      'http://localhost:3000/auth/me',
+      'http://localhost:3000/operations',
+    ]);
+    // NWP may not see the scenario's C-coded report: it is withheld in the national picture too.
+    expect(
+      (server.picture as { totals: { intelligence: { withheld: number } } }).totals.intelligence.withheld,
+    ).toBe(1);
   });
 });

@@ -22,6 +22,10 @@ interface ReplayOptions extends StoreOptionValues {
 interface ServerPicture {
   readonly body: { readonly asOf?: { readonly position?: string | null } };
   readonly url: string;
+  /** The agency of the token the picture was read with: the server showed what it may see. */
+  readonly agency: string;
+  /** For the national picture: the operations the server summed (those the agency takes part in). */
+  readonly operationIds: ReadonlySet<string> | null;
 }
 
 export const replayCommand: CliCommand = {
@@ -52,13 +56,18 @@ export const replayCommand: CliCommand = {
           'give either --from-export or a store (--data-dir / --eventstore-url), not both',
         );
       }
-      // The server's picture is fetched first: the replay then stops at the position it reflects.
+      // The server's picture is fetched first: the replay then stops at the position it reflects,
+      // and shows what the token's agency may see, as the server does.
       const server = options.compare === undefined ? null : await fetchServerPicture(context, options);
       const upTo = server ? serverPosition(server) : undefined;
+      const viewer = server ? { agency: server.agency } : undefined;
+      const operationIds = server?.operationIds ?? undefined;
       const bar = context.progress('replaying', null);
       const replayOptions = {
         operationId: options.operation,
         upTo,
+        viewer,
+        operationIds,
         onProgress: (done: number) => bar.update(done),
       };
       let result: ReplayResult;
@@ -119,6 +128,24 @@ async function fetchServerPicture(context: CliContext, options: ReplayOptions): 
   const url =
     options.operation === undefined ? `${base}/picture` : `${base}/operations/${options.operation}/picture`;
   const token = options.token ?? context.env.TIMELINE_TOKEN;
+  const body = (await getJson(context, url, token)) as ServerPicture['body'];
+  const me = (await getJson(context, `${base}/auth/me`, token)) as { agency?: unknown };
+  if (typeof me.agency !== 'string')
+    throw new Error(`${base}/auth/me named no agency: ${JSON.stringify(me)}`);
+  if (options.operation !== undefined) return { body, url, agency: me.agency, operationIds: null };
+  // The national picture sums the operations the agency takes part in: the replay sums the same.
+  const listed = (await getJson(context, `${base}/operations`, token)) as {
+    operations?: { operationId?: unknown }[];
+  };
+  const operationIds = new Set(
+    (listed.operations ?? [])
+      .map((operation) => operation.operationId)
+      .filter((id): id is string => typeof id === 'string'),
+  );
+  return { body, url, agency: me.agency, operationIds };
+}
+
+async function getJson(context: CliContext, url: string, token: string | undefined): Promise<unknown> {
   let response: Response;
   try {
     response = await context.fetch(url, {
@@ -143,7 +170,7 @@ async function fetchServerPicture(context: CliContext, options: ReplayOptions): 
       response.status === 404 ? ExitCode.notFound : ExitCode.unavailable,
     );
   }
-  return { body: (await response.json()) as ServerPicture['body'], url };
+  return response.json();
 }
 
 function serverPosition(server: ServerPicture): GlobalPosition {

@@ -18,7 +18,10 @@ describe('cli seed', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  async function run(
+    argv: string[],
+    fetch: CliContext['fetch'] = () => Promise.reject(new Error('no network in this test')),
+  ): Promise<{ code: number; out: string; err: string }> {
     const output = { out: '', err: '' };
     const context: CliContext = {
       out: (text) => (output.out += text),
@@ -30,7 +33,7 @@ describe('cli seed', () => {
       software: { name: 'operation-timeline', version: '0.1.0' },
       openStore: (target) => createEventStore(storeOptionsOf(target)),
       progress: () => ({ update: () => undefined, stop: () => undefined }),
-      fetch: () => Promise.reject(new Error('no network in this test')),
+      fetch,
     };
     const code = await runCli(argv, context);
     return { code, ...output };
@@ -117,5 +120,61 @@ describe('cli seed', () => {
     ]);
     expect(code).toBe(3);
     expect(err).toContain('POST http://127.0.0.1:9/operations/venetic/events failed');
+  });
+
+  it('posts over HTTP in batches within the limit, waits out a 429 as Retry-After asks, and says so', async () => {
+    loadOrCreateLocalDevKey(join(dir, 'data'));
+    const requests: { agency: string; eventIds: string[] }[] = [];
+    let limited = false;
+    const api: CliContext['fetch'] = async (_url, init) => {
+      if (!limited) {
+        // The first request is over the per-principal limit: the api asks for one second.
+        limited = true;
+        return new Response('{"code":"auth.rate-limited"}', { status: 429, headers: { 'retry-after': '1' } });
+      }
+      const token = new Headers(init?.headers).get('authorization')!.split('.')[1];
+      const { agency } = JSON.parse(Buffer.from(token, 'base64url').toString()) as { agency: string };
+      const body = JSON.parse(String(init?.body)) as { events: { eventId: string }[] };
+      const seen = requests.some((request) => request.eventIds.includes(body.events[0].eventId));
+      requests.push({ agency, eventIds: body.events.map((event) => event.eventId) });
+      return new Response(JSON.stringify({ replayed: seen }), { status: seen ? 200 : 201 });
+    };
+    const result = await run(
+      [
+        'seed',
+        '--data-dir',
+        'data',
+        '--scale',
+        '0.05',
+        '--via',
+        'http',
+        'http://api.test',
+        '--batch',
+        '20',
+        '--json',
+      ],
+      api,
+    );
+    expect(result.code).toBe(0);
+    expect(result.err).toBe("the api limits NCA's requests (429): waiting 1 s as it asks\n");
+    const dataset = new DemoDataset({ scale: 0.05 });
+    const submissions = [...dataset];
+    const expected = dataset.expected().national;
+    expect(JSON.parse(result.out).loaded).toMatchObject({
+      events: expected.events,
+      replayed: expected.retriedSubmissions,
+      submissions: requests.length,
+    });
+    expect(Math.max(...requests.map((request) => request.eventIds.length))).toBeLessThanOrEqual(20);
+    expect(requests.length).toBeLessThan(submissions.length / 2);
+    // Every event sent, by the agency that records it.
+    const agencyOf = new Map(
+      submissions.flatMap((submission) =>
+        submission.events.map((event) => [event.eventId, submission.agency]),
+      ),
+    );
+    for (const request of requests)
+      for (const eventId of request.eventIds) expect(agencyOf.get(eventId)).toBe(request.agency);
+    expect(new Set(requests.flatMap((request) => request.eventIds)).size).toBe(agencyOf.size);
   });
 });

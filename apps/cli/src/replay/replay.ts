@@ -17,6 +17,7 @@ import {
   toStoredTimelineEvent,
   type NationalPictureView,
   type OperationalPictureView,
+  type PictureViewer,
 } from '@timeline/projections';
 
 export interface ReplayResult {
@@ -32,6 +33,15 @@ export interface ReplayOptions {
   /** Replay only events up to this position (inclusive), e.g. the position a server's picture reflects. */
   readonly upTo?: GlobalPosition;
   readonly onProgress?: (events: number) => void;
+  /**
+   * Whose view to present (handling code C): C-coded reports this agency is not
+   * entitled to are shown withheld, as the server shows them to it. Without one,
+   * every report the log holds in full is shown in full; reports a redacted
+   * export withheld are shown withheld either way.
+   */
+  readonly viewer?: PictureViewer;
+  /** The national picture over these operations only (those the viewer's agency takes part in); default all. */
+  readonly operationIds?: ReadonlySet<string>;
 }
 
 /**
@@ -55,8 +65,8 @@ export async function replayPicture(
   }
   const picture =
     options.operationId === undefined
-      ? nationalPictureView(state)
-      : operationalPictureView(state, options.operationId);
+      ? nationalPictureView(state, options.operationIds, options.viewer)
+      : operationalPictureView(state, options.operationId, options.viewer);
   return { picture, events: count, lastPosition };
 }
 

@@ -21,14 +21,16 @@ export class SeedHttpError extends TimelineError {
 export interface HttpSeedWriterOptions {
   /** How many times one request waits out a 429 (Retry-After) before the load fails. Default 30. */
   readonly maxRateLimitWaits: number;
+  /** Told each time a request waits out a 429, with the wait the api asked for (shown to the user). */
+  readonly onRateLimited?: (waitSeconds: number, agency: string) => void;
 }
 
 /** Bearer token of the recording principal of an agency. */
 export type TokenProvider = (agency: string, subject: string) => string | Promise<string>;
 
 /**
- * Loads through `POST /operations/{id}/events`, one request per submission, as
- * the agency's principal. Replays of earlier submissions are acknowledged by the
+ * Loads through `POST /operations/{id}/events`, one request per submission (merge
+ * submissions first with `batchSubmissions` to send fewer), as the agency's principal. Replays of earlier submissions are acknowledged by the
  * API without writing (`replayed: true` in its answer).
  */
 export class HttpSeedWriter implements SeedWriter {
@@ -68,9 +70,12 @@ export class HttpSeedWriter implements SeedWriter {
       if (response.status === 429 && attempt < this.options.maxRateLimitWaits) {
         // The api limits requests per principal; the same request is safe to send again (its event ids are fixed).
         const retryAfter = Number(response.headers.get('retry-after'));
-        await sleep(
-          Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000, 60_000),
+        const waitMs = Math.min(
+          Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000,
+          60_000,
         );
+        this.options.onRateLimited?.(waitMs / 1000, submission.agency);
+        await sleep(waitMs);
         continue;
       }
       if (response.status !== 200 && response.status !== 201) {

@@ -21,7 +21,8 @@ interface LineageChangeBase {
 
 export interface LineageCorrection extends LineageChangeBase {
   readonly kind: 'correction';
-  readonly reason: string;
+  /** Why it was corrected; null when withheld from the reader (handling code C). */
+  readonly reason: string | null;
   /** The data that replaced the event's data from this correction on. */
   readonly replacement: JsonObject;
 }

@@ -60,6 +60,7 @@ export class EventRecordTable {
       contribution: contribution && {
         agency: intern(contribution.agency),
         region: intern(contribution.region),
+        audience: contribution.audience === null ? null : intern(contribution.audience),
         keys: contribution.keys.map(intern),
         ids: [...contribution.ids],
         amounts: [...contribution.amounts],
@@ -93,6 +94,7 @@ export class EventRecordTable {
     hash = mix(hash, retracted ? 1 : 0);
     if (contribution === null) return hash;
     hash = mix(mix(hash, this.idOf(contribution.agency)), this.idOf(contribution.region));
+    if (contribution.audience !== null) hash = mix(hash, this.idOf(contribution.audience) + 1);
     // The counter keys are already numbered (`Contribution.ids`): no lookup per key.
     const { ids, amounts } = contribution;
     for (let index = 0; index < ids.length; index += 1) {
@@ -127,6 +129,7 @@ function same(
   if (
     held.agency !== contribution.agency ||
     held.region !== contribution.region ||
+    held.audience !== contribution.audience ||
     held.keys.length !== contribution.keys.length
   )
     return false;

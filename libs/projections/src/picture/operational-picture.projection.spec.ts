@@ -55,6 +55,7 @@ describe('operational picture fold', () => {
       raids: { total: 2, officers: 32 },
       intelligence: {
         received: 2,
+        withheld: 0,
         threatToLife: 1,
         byGrading: { '1/A/P': 1, '2/B/C': 1 },
         bySource: { '1': 1, '2': 1 },
@@ -90,6 +91,7 @@ describe('operational picture fold', () => {
         raids: { total: 1, officers: 12 },
         intelligence: {
           received: 1,
+          withheld: 0,
           threatToLife: 1,
           byGrading: { '1/A/P': 1 },
           bySource: { '1': 1 },
@@ -289,7 +291,7 @@ describe('operational picture fold', () => {
     expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
   });
 
-  it('writes and reads the checkpoint format of earlier releases unchanged (Venetic, as written before counters were numbered)', () => {
+  it('writes and reads the version-2 checkpoint format unchanged (Venetic: C-coded reports apart by audience)', () => {
     const written = veneticPictureSnapshot as unknown as JsonValue[];
     const state = fold();
     expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)))).toBe(

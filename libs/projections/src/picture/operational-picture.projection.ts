@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '@timeline/kernel';
+import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
 import { UnfoldableEventError } from '../core/projection.errors';
 import { EventIndex } from '../core/event-index';
 import { EventDataReader, isObject } from '../core/event-data.reader';
@@ -34,6 +35,22 @@ function countersOf(map: Map<string, Counters>, name: string): Counters {
   return counters;
 }
 
+/** Adds (or takes back) a contribution where it belongs: the public scope, or its audience's. */
+function addToOperation(operation: OperationPictureState, contribution: Contribution, sign: 1 | -1): void {
+  const audience = contribution.audience;
+  if (audience === null) {
+    addToScope(operation.scope, contribution, sign);
+    return;
+  }
+  let scope = operation.restricted.get(audience);
+  if (scope === undefined) {
+    scope = emptyScope();
+    operation.restricted.set(audience, scope);
+  }
+  addToScope(scope, contribution, sign);
+  if (scope.totals.size === 0) operation.restricted.delete(audience);
+}
+
 function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -1): void {
   addCounters(scope.totals, contribution, sign);
   const agency = countersOf(scope.byAgency, contribution.agency);
@@ -60,6 +77,7 @@ function newOperation(operationId: string): OperationPictureState {
     closedAt: null,
     agencies: new Map(),
     scope: emptyScope(),
+    restricted: new Map(),
     stamp: emptyStamp(),
   };
 }
@@ -129,7 +147,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
       event.eventId,
       state.records.recordOf(event.type, event.operationId, event.agency, contribution, false),
     );
-    addToScope(operation.scope, contribution, 1);
+    addToOperation(operation, contribution, 1);
   } else {
     changeOf(state, operation, event)();
   }
@@ -185,7 +203,8 @@ function changeOf(
       const correctedType = reader.text('correctedType');
       if (correctedType !== target.type)
         reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
-      const replacement = reader.object('replacement');
+      // A withheld correction (a redacted export) replaces the data with what is known of it: nothing.
+      const replacement = isWithheldData(event.data) ? event.data : reader.object('replacement');
       return correctionOf(state, operation, event, target, targetId, replacement);
     }
     case 'EventRetracted': {
@@ -194,7 +213,7 @@ function changeOf(
       const contribution = target.contribution;
       if (!contribution) reader.fail(`a ${target.type} cannot be retracted`);
       return () => {
-        addToScope(operation.scope, contribution, -1);
+        addToOperation(operation, contribution, -1);
         state.events.set(
           targetId,
           state.records.recordOf(target.type, target.operationId, target.agency, contribution, true),
@@ -227,10 +246,11 @@ function correctionOf(
       replacement,
       { eventId: event.eventId, agency: target.agency },
       regionOf,
+      event.agency,
     );
     return () => {
-      addToScope(operation.scope, before, -1);
-      addToScope(operation.scope, after, 1);
+      addToOperation(operation, before, -1);
+      addToOperation(operation, after, 1);
       state.events.set(
         targetId,
         state.records.recordOf(target.type, target.operationId, target.agency, after, false),
@@ -308,6 +328,9 @@ function toSnapshot(state: OperationalPictureState): Snapshot {
         [...operation.agencies].map(([agency, membership]) => [agency, { ...membership }]),
       ),
       scope: scopeToJson(operation.scope),
+      restricted: Object.fromEntries(
+        [...operation.restricted].map(([audience, scope]) => [audience, scopeToJson(scope)]),
+      ),
       stamp: { ...operation.stamp },
     } as unknown as JsonValue);
   }
@@ -323,6 +346,7 @@ function toSnapshot(state: OperationalPictureState): Snapshot {
           region: record.contribution.region,
           keys: record.contribution.keys,
           amounts: record.contribution.amounts,
+          ...(record.contribution.audience === null ? {} : { audience: record.contribution.audience }),
         };
         records.push([
           eventId,
@@ -365,6 +389,12 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         closedAt: json.closedAt,
         agencies: new Map(Object.entries(json.agencies)),
         scope: scopeFromJson(json.scope),
+        restricted: new Map(
+          Object.entries((json.restricted ?? {}) as Record<string, ScopeJson>).map(([audience, scope]) => [
+            audience,
+            scopeFromJson(scope),
+          ]),
+        ),
         stamp: { ...(json.stamp as PictureStamp) },
       };
       state.operations.set(operation.operationId, operation);
@@ -377,7 +407,11 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         ContributionFields | null,
         boolean,
       ][]) {
-        const counted = contribution && { ...contribution, ids: contribution.keys.map(counterIdOf) };
+        const counted = contribution && {
+          ...contribution,
+          audience: contribution.audience ?? null,
+          ids: contribution.keys.map(counterIdOf),
+        };
         state.events.set(eventId, state.records.recordOf(type, operationId, agency, counted, retracted));
       }
     } else {
@@ -403,7 +437,8 @@ function initialState(): OperationalPictureState {
  */
 export const operationalPictureProjection: Projection<OperationalPictureState> = {
   name: OPERATIONAL_PICTURE,
-  version: 1,
+  // 2: C-coded reports are counted apart, by who is entitled to them.
+  version: 2,
   initialState,
   apply: applyEvent,
   toSnapshot,

@@ -34,7 +34,15 @@ export interface OperationPictureState {
   phaseEndedAt: string | null;
   closedAt: string | null;
   readonly agencies: Map<string, AgencyMembership>;
+  /** What everyone may see of the operation. */
   readonly scope: PictureScope;
+  /**
+   * What C-coded reports add, apart by who is entitled to them (the
+   * contribution's `audience`): each reader is shown these in full or withheld
+   * (`pictureFor` in the view), so a breakdown never moves with a detail the
+   * reader may not see.
+   */
+  readonly restricted: Map<string, PictureScope>;
   readonly stamp: PictureStamp;
 }
 

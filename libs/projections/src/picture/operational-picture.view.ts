@@ -1,5 +1,5 @@
 import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
-import { MILLIGRAMS_PER_KG } from './picture-contribution';
+import { MILLIGRAMS_PER_KG, WITHHELD, WITHHELD_AUDIENCE } from './picture-contribution';
 import {
   emptyScope,
   Counters,
@@ -27,6 +27,12 @@ export interface PictureTotals {
   readonly raids: { readonly total: number; readonly officers: number };
   readonly intelligence: {
     readonly received: number;
+    /**
+     * Reports counted whose details are withheld from the reader (handling code
+     * C): in every breakdown of their details they are under `withheld`, and they
+     * are not in `threatToLife`.
+     */
+    readonly withheld: number;
     readonly threatToLife: number;
     /** By the full 3x5x2 grading, e.g. `1/A/P`. */
     readonly byGrading: Record<string, number>;
@@ -180,6 +186,7 @@ export function totalsOf(counters: Counters): PictureTotals {
     raids: { total: count('raids'), officers: count('raids.officers') },
     intelligence: {
       received: count('intelligence'),
+      withheld: count('intelligence.withheld'),
       threatToLife: count('intelligence.threatToLife'),
       byGrading: suffixes(counters, 'intelligence.grading.'),
       bySource: suffixes(counters, 'intelligence.source.'),
@@ -227,10 +234,67 @@ function scopeView(scope: PictureScope) {
   };
 }
 
-/** The picture of one operation, or null when the operation has no event. */
+/**
+ * Who reads a picture: C-coded reports are shown in full to the agencies
+ * entitled to them and withheld from everyone else. Without a viewer (the store's
+ * own replay, the seed's check) every report is shown in full but those already
+ * withheld from the log that was folded.
+ */
+export interface PictureViewer {
+  readonly agency: string;
+}
+
+/** What a withheld report tells: that it exists and is C-coded. Every breakdown of its details says `withheld`. */
+function withheldCounters(counters: Counters): Counters {
+  const reports = counters.get('intelligence') ?? 0;
+  return Counters.from(
+    [
+      'intelligence',
+      'intelligence.withheld',
+      'intelligence.handling.C',
+      `intelligence.grading.${WITHHELD}`,
+      `intelligence.source.${WITHHELD}`,
+      `intelligence.intelligence.${WITHHELD}`,
+      `intelligence.priority.${WITHHELD}`,
+    ].map((key) => [key, reports] as const),
+  );
+}
+
+function withheldScope(scope: PictureScope): PictureScope {
+  return {
+    totals: withheldCounters(scope.totals),
+    byAgency: new Map([...scope.byAgency].map(([agency, counters]) => [agency, withheldCounters(counters)])),
+    // Where a report was is one of its details.
+    byRegion: new Map([[WITHHELD, withheldCounters(scope.totals)]]),
+  };
+}
+
+function mayView(audience: string, viewer: PictureViewer | undefined): boolean {
+  if (audience === WITHHELD_AUDIENCE) return false;
+  return viewer === undefined || audience.split(',').includes(viewer.agency);
+}
+
+function addScope(into: PictureScope, from: PictureScope): void {
+  into.totals.addAll(from.totals);
+  addBreakdown(into.byAgency, from.byAgency);
+  addBreakdown(into.byRegion, from.byRegion);
+}
+
+/** The operation's counters as the viewer may see them: restricted reports in full or withheld. */
+function scopeFor(operation: OperationPictureState, viewer: PictureViewer | undefined): PictureScope {
+  if (operation.restricted.size === 0) return operation.scope;
+  const scope = emptyScope();
+  addScope(scope, operation.scope);
+  for (const [audience, restricted] of operation.restricted)
+    addScope(scope, mayView(audience, viewer) ? restricted : withheldScope(restricted));
+  return scope;
+}
+
+/** The picture of one operation as the viewer may see it, or null when the operation has no event. */
 export function operationalPictureView(
   state: OperationalPictureState,
   operationId: string,
+  viewer?: PictureViewer,
 ): OperationalPictureView | null {
   const operation: OperationPictureState | undefined = state.operations.get(operationId);
   if (!operation) return null;
@@ -255,7 +319,7 @@ export function operationalPictureView(
         })),
     },
     asOf: asOf(operation.stamp),
-    ...scopeView(operation.scope),
+    ...scopeView(scopeFor(operation, viewer)),
   };
 }
 
@@ -271,13 +335,12 @@ function addBreakdown(into: Map<string, Counters>, from: Map<string, Counters>):
 }
 
 /** The operations' counters added up: the national scope is derived, never kept. */
-function sumOfScopes(operations: readonly OperationPictureState[]): PictureScope {
+function sumOfScopes(
+  operations: readonly OperationPictureState[],
+  viewer: PictureViewer | undefined,
+): PictureScope {
   const sum = emptyScope();
-  for (const { scope } of operations) {
-    sum.totals.addAll(scope.totals);
-    addBreakdown(sum.byAgency, scope.byAgency);
-    addBreakdown(sum.byRegion, scope.byRegion);
-  }
+  for (const operation of operations) addScope(sum, scopeFor(operation, viewer));
   return sum;
 }
 
@@ -288,6 +351,7 @@ function sumOfScopes(operations: readonly OperationPictureState[]): PictureScope
 export function nationalPictureView(
   state: OperationalPictureState,
   operationIds?: ReadonlySet<string>,
+  viewer?: PictureViewer,
 ): NationalPictureView {
   const operations = [...state.operations.values()]
     .filter((operation) => operationIds === undefined || operationIds.has(operation.operationId))
@@ -303,7 +367,7 @@ export function nationalPictureView(
       eventCount: operation.stamp.eventCount,
     })),
     asOf: asOf(stamp),
-    ...scopeView(sumOfScopes(operations)),
+    ...scopeView(sumOfScopes(operations, viewer)),
   };
 }
 

@@ -1,6 +1,11 @@
 import type { JsonObject } from '@timeline/kernel';
 import { RETRACTABLE_EVENT_TYPES } from '@timeline/events';
 import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligence.vocabulary';
+import {
+  entitledAgencies,
+  isWithheldData,
+  restrictionOfIntelligence,
+} from '@timeline/events/handling/handling-code.restriction';
 import { isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import { UK_AGENCIES, isUkAgencyCode } from '@timeline/events/vocabulary/agency.vocabulary';
 import { EventDataReader } from '../core/event-data.reader';
@@ -23,7 +28,20 @@ export interface Contribution {
   /** The keys' numbers (`counterIdOf`), what the counters are indexed by. */
   readonly ids: readonly number[];
   readonly amounts: readonly number[];
+  /**
+   * Who may see what this contribution counts: null for everyone; for a C-coded
+   * report the agencies entitled to it, sorted and comma-joined
+   * (`entitledAgencies`); `WITHHELD_AUDIENCE` for a report already withheld from
+   * whoever holds the log being folded (a redacted export).
+   */
+  readonly audience: string | null;
 }
+
+/** The audience of a report folded from a withheld marker: no reader of this fold may see its details. */
+export const WITHHELD_AUDIENCE = '';
+
+/** The region a withheld report is counted in: where it was is one of its details. */
+export const WITHHELD = 'withheld';
 
 /** Where the contributing event happened: the operation's view of agencies' regions. */
 export type RegionOf = (agency: string) => string | undefined;
@@ -72,12 +90,15 @@ function grading(reader: EventDataReader): { source: number; intelligence: strin
  * The contribution of an event of a counted type with the given data (the
  * original data, or a correction's replacement). `envelope` is the event being
  * counted: its recording agency stands for the acting agency when the data names none.
+ * `versionAgency` recorded this version of the data (a correction's agency; by
+ * default the envelope's): with the data it decides who is entitled to a C-coded report.
  */
 export function contributionOf(
   type: string,
   data: JsonObject,
   envelope: Pick<StoredTimelineEvent, 'eventId' | 'agency'>,
   regionOf: RegionOf,
+  versionAgency: string = envelope.agency,
 ): Contribution {
   const reader = new EventDataReader(envelope.eventId, type, data);
   const keys: string[] = [];
@@ -91,12 +112,23 @@ export function contributionOf(
   };
   let agency = envelope.agency;
   let region: string | null = null;
+  let audience: string | null = null;
   switch (type) {
     case 'EncryptionCracked':
       add('encryptionCracked', 1);
       add(key('encryptionCracked', reader.text('platform')), 1);
       break;
     case 'IntelligenceReceived': {
+      if (isWithheldData(data)) {
+        // Only that it exists, and that it is C-coded, is known of a withheld report.
+        add('intelligence', 1);
+        add(key('intelligence.handling', 'C'), 1);
+        region = WITHHELD;
+        audience = WITHHELD_AUDIENCE;
+        break;
+      }
+      const restriction = restrictionOfIntelligence(data, versionAgency);
+      if (restriction !== null) audience = entitledAgencies(restriction).join(',');
       const { source, intelligence, handling } = grading(reader);
       const priority = reader.text('priority');
       region = reader.text('region');
@@ -181,5 +213,6 @@ export function contributionOf(
     keys,
     ids,
     amounts,
+    audience,
   };
 }

@@ -9,7 +9,11 @@ import {
   type StoredTimelineEvent,
 } from '../core/stored-timeline-event';
 import { operationalPictureProjection } from '../picture/operational-picture.projection';
-import { operationalPictureView, type OperationalPictureView } from '../picture/operational-picture.view';
+import {
+  operationalPictureView,
+  type OperationalPictureView,
+  type PictureViewer,
+} from '../picture/operational-picture.view';
 import { timelineProjection } from '../timeline/timeline.projection';
 import {
   dailySeries,
@@ -86,8 +90,10 @@ export function selectEvents(
 /** An operation's picture and timeline as of a historical selection. */
 export interface HistoricalOperation {
   readonly selection: HistoricalSelection;
-  /** Null when no event of the operation is selected (e.g. before it was launched). */
+  /** Null when no event of the operation is selected (e.g. before it was launched). Every report in full. */
   readonly picture: OperationalPictureView | null;
+  /** The picture as a reader may see it (handling code C). */
+  pictureFor(viewer: PictureViewer): OperationalPictureView | null;
   timeline(query?: TimelineQuery): Promise<TimelinePage | null>;
   dailySeries(query?: Pick<TimelineQuery, 'types'>): DailySeries | null;
 }
@@ -104,6 +110,7 @@ export function historicalOperation(
   return {
     selection,
     picture: operationalPictureView(picture, operationId),
+    pictureFor: (viewer) => operationalPictureView(picture, operationId, viewer),
     timeline: (query = {}) => timelinePage(timeline, operationId, query, eventPayloads(selected)),
     dailySeries: (query) => dailySeries(timeline, operationId, query),
   };

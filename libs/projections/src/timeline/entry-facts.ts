@@ -3,6 +3,11 @@ import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabu
 import type { DrugAmounts } from '../picture/operational-picture.view';
 import { MILLIGRAMS_PER_KG } from '../picture/picture-contribution';
 import { intern } from '../core/intern';
+import {
+  entitledAgencies,
+  isWithheldData,
+  restrictionOfIntelligence,
+} from '@timeline/events/handling/handling-code.restriction';
 
 /** Seizure totals of one entry, one day or a running total. */
 export interface SeizureTotals {
@@ -24,6 +29,12 @@ export interface EntryFacts {
   readonly actingAgencies: readonly string[] | null;
   /** A seizure's totals; null for every other type. */
   readonly seizure: SeizureTotals | null;
+  /**
+   * For a C-coded report, the agencies entitled to this version of it, sorted
+   * and comma-joined (`''` for a withheld marker); null when it is not restricted.
+   * A reader not entitled finds the entry only by what it may see of it.
+   */
+  readonly audience?: string | null;
 }
 
 const AGENCY_FIELDS = [
@@ -136,7 +147,30 @@ export function entryFacts(
   return facts;
 }
 
-/** The facts of an entry of `type` whose (current) data is `data`. */
-export function entryFactsOf(type: string, data: JsonObject): EntryFacts {
+/** Who is entitled to this version of an entry's data; null when everyone is. */
+function audienceOf(type: string, data: JsonObject, versionAgency: string | undefined): string | null {
+  if (type !== 'IntelligenceReceived') return null;
+  if (isWithheldData(data)) return '';
+  const restriction = restrictionOfIntelligence(data, versionAgency);
+  return restriction === null ? null : entitledAgencies(restriction).join(',');
+}
+
+/**
+ * The facts of an entry of `type` whose (current) data is `data`, recorded by
+ * `versionAgency` (the entry's agency, or a correction's).
+ */
+export function entryFactsOf(type: string, data: JsonObject, versionAgency?: string): EntryFacts {
+  const audience = audienceOf(type, data, versionAgency);
+  if (audience !== null) return { ...entryFacts(namedAgencies(data), null), audience };
   return entryFacts(namedAgencies(data), type === 'SeizureRecorded' ? seizureOf(data) : null);
+}
+
+/** Whether a reader of `agency` may see an entry's data in every version it went through. */
+export function mayViewAllVersions(versions: readonly EntryFacts[], agency: string): boolean {
+  for (const facts of versions) {
+    const audience = facts.audience;
+    if (audience === undefined || audience === null) continue;
+    if (audience === '' || !audience.split(',').includes(agency)) return false;
+  }
+  return true;
 }

@@ -1,3 +1,4 @@
+import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
 import type { JsonValue } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store';
 import { EventIndex } from '../core/event-index';
@@ -88,7 +89,7 @@ function newEntry(source: EntrySource, facts: EntryFacts): TimelineEntry {
 
 /** The entry of a stored event, as the timeline keeps it. */
 export function entryOf(event: StoredTimelineEvent): TimelineEntry {
-  return newEntry(event, entryFactsOf(event.type, event.data));
+  return newEntry(event, entryFactsOf(event.type, event.data, event.agency));
 }
 
 /** Up to this many back-dated entries are inserted in place; more are merged into a new list. */
@@ -207,7 +208,12 @@ function applyAmendment(state: TimelineState, event: StoredTimelineEvent): void 
       ...amendmentOf(event),
       reason: reader.text('reason'),
       streamRevision: event.streamRevision,
-      facts: entryFactsOf(target.type, reader.object('replacement')),
+      facts: entryFactsOf(
+        target.type,
+        // A withheld correction (a redacted export) tells nothing of its replacement.
+        isWithheldData(event.data) ? event.data : reader.object('replacement'),
+        event.agency,
+      ),
     };
     (target.corrections ??= []).push(correction);
   } else {
@@ -264,7 +270,10 @@ function entryToJson(entry: TimelineEntry, amendments: AmendmentsAt | undefined)
 }
 
 function factsFromJson(json: EntryFacts): EntryFacts {
-  return entryFacts(json.actingAgencies?.map(intern) ?? null, json.seizure);
+  const facts = entryFacts(json.actingAgencies?.map(intern) ?? null, json.seizure);
+  return json.audience === undefined || json.audience === null
+    ? facts
+    : { ...facts, audience: json.audience };
 }
 
 function entryFromJson(json: Record<string, never>): TimelineEntry {

@@ -2,7 +2,14 @@ import type { JsonObject } from '@timeline/kernel';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store';
 import type { PictureAsOf } from '../picture/operational-picture.view';
-import { addSeizures, copySeizures, emptySeizures, type EntryFacts, type SeizureTotals } from './entry-facts';
+import {
+  addSeizures,
+  copySeizures,
+  emptySeizures,
+  mayViewAllVersions,
+  type EntryFacts,
+  type SeizureTotals,
+} from './entry-facts';
 import { isObject } from '../core/event-data.reader';
 import { settle } from './timeline.projection';
 import type {
@@ -43,6 +50,12 @@ export interface TimelineQuery {
   readonly cursor?: string;
   /** 1–500; default 50. */
   readonly limit?: number;
+  /**
+   * The reader's agency: an entry whose data it may not see in every version
+   * (handling code C) is found by its recording agency only, never by the
+   * agencies its data names.
+   */
+  readonly viewerAgency?: string;
 }
 
 export type { SeizureTotals } from './entry-facts';
@@ -103,6 +116,11 @@ export interface SelectedEntry {
 
 function selected(entry: TimelineEntry): SelectedEntry {
   return { entry, corrections: entry.corrections && entry.corrections.slice(), retraction: entry.retraction };
+}
+
+/** The facts of every version of an entry: as recorded, then each correction's. */
+function versionFacts(entry: TimelineEntry): EntryFacts[] {
+  return [entry.facts, ...(entry.corrections ?? []).map((correction) => correction.facts)];
 }
 
 /** The current facts: the latest correction's, or the entry's own. */
@@ -201,9 +219,13 @@ export async function renderEntries(
   return entries.map((item) => entryView(item, data.get(item.entry.operationId)!));
 }
 
-/** The recording agency and every agency the current data names as acting. */
-export function agenciesOf(entry: TimelineEntry): Set<string> {
+/**
+ * The recording agency and every agency the current data names as acting; only
+ * the recording agency when the reader (`viewerAgency`) may not see the data.
+ */
+export function agenciesOf(entry: TimelineEntry, viewerAgency?: string): Set<string> {
   const agencies = new Set([entry.agency]);
+  if (viewerAgency !== undefined && !mayViewAllVersions(versionFacts(entry), viewerAgency)) return agencies;
   for (const agency of currentFacts(entry).actingAgencies ?? []) agencies.add(agency);
   return agencies;
 }
@@ -311,7 +333,7 @@ export function selectTimelinePage(
     if (to !== null && entry.occurredAtMs > to) break;
     if (types && !types.has(entry.type)) continue;
     if (agencies) {
-      const involved = agenciesOf(entry);
+      const involved = agenciesOf(entry, query.viewerAgency);
       if (!agencies.some((agency) => involved.has(agency))) continue;
     }
     if (page.length === limit) {
