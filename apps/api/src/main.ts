@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { operationModel } from '@timeline/application';
 import { DemoDataModule } from '@timeline/demo-data';
+import { TimelineError } from '@timeline/kernel';
 import { createApp, jsonLogger } from './app.factory';
 import { AuthConfigurationError, readAuthConfiguration } from './auth/auth.config';
 import { ConfigurationError, loadApiConfig, type ApiConfig } from './config/api.config';
@@ -48,8 +49,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // A failure the project raises on purpose (the store is locked by another process, the file is
+  // not an event store) is said in its own words; anything else with its stack.
+  const said =
+    error instanceof TimelineError
+      ? `${error.message} [${error.code}]`
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`Start-up failed: ${said}\n`);
   process.exit(1);
 });

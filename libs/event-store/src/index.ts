@@ -9,6 +9,8 @@ export {
   type SqliteEventStoreMetrics,
   type SqliteEventStoreOptions,
 } from './sqlite/sqlite.event-store';
+export type { WriterFaults } from './sqlite/sqlite.writer.protocol';
+export { SqliteStoreLock } from './sqlite/sqlite.store-lock';
 /** The EventStoreDB adapter's options (with their defaults) and the errors it adds to the port's. */
 export {
   EventStoreDbConfigurationError,
