@@ -17,3 +17,11 @@ export {
   type EventStoreDbOptions,
 } from './eventstoredb/eventstoredb.options';
 export { InvalidReadError, UnreadableEventError } from './eventstoredb/eventstoredb.event-store';
+/** Online backup and restore of the embedded store (the CLI's backup and restore commands). */
+export {
+  backupSqliteStore,
+  inspectSqliteBackup,
+  restoreSqliteStore,
+  type SqliteStoreCopy,
+  type StoreCopyCheck,
+} from './sqlite/sqlite.backup';
