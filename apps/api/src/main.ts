@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     imports: loadDemo ? [DemoDataModule.forRoot({ loadOnEmptyStore: true, model: operationModel })] : [],
   });
   await app.listen(api.port, api.host);
+  boundShutdown();
   const address = app.getHttpServer().address() as { port: number } | null;
   new Logger('Main').log({
     msg: 'listening',
@@ -46,6 +47,25 @@ async function main(): Promise<void> {
         ? { kind: 'sqlite', file: api.eventStore.file }
         : { kind: 'eventstoredb' },
   });
+}
+
+/**
+ * How long a graceful shutdown may take: the appends in flight finish, live streams are told to
+ * reconnect, the projections write their checkpoints, the store closes. Past it the process exits
+ * with code 1, which loses nothing acknowledged (every acknowledged append is durable when it is
+ * acknowledged); the README's operations section states the bound.
+ */
+const SHUTDOWN_BOUND_MS = 10_000;
+
+function boundShutdown(): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        process.stderr.write(`Shutdown did not finish within ${SHUTDOWN_BOUND_MS} ms; exiting\n`);
+        process.exit(1);
+      }, SHUTDOWN_BOUND_MS).unref();
+    });
+  }
 }
 
 main().catch((error: unknown) => {
