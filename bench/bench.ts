@@ -40,6 +40,10 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
     what: 'chain verification, evidential export and offline verification of one operation',
   },
   { name: 'scale', what: 'cost growth from 10k to 1M events: append, read, rebuild, fan-out, disk and RSS' },
+  {
+    name: 'soak',
+    what: 'a long run at half capacity with live subscribers: RSS, heap, file descriptors, event-loop delay per minute',
+  },
 ];
 
 /** A hung benchmark is stopped after this long (the quick run as a whole must stay under two minutes). */
