@@ -127,6 +127,18 @@ describe('backup and restore of the embedded store', () => {
       const refused = await cli(['restore', 'twenty.db', '--replace'], dir);
       expect(refused.code).toBe(3);
       expect(refused.err).toContain(`is in use by process ${holder.child.pid}`);
+      // The other write command is refused the same way; reading commands work beside the holder.
+      const seeded = await cli(['seed'], dir);
+      expect([seeded.code, seeded.err]).toEqual([
+        3,
+        expect.stringContaining(`is in use by process ${holder.child.pid}`),
+      ]);
+      const verified = await cli(['verify'], dir);
+      expect([verified.code, verified.out.split('\n')[0]]).toEqual([
+        0,
+        'OK: 30 events in 1 operations, up to position 30',
+      ]);
+      expect((await cli(['backup', '--out', 'beside.db'], dir)).code).toBe(0);
     } finally {
       holder.child.kill('SIGKILL');
       await exited(holder.child);
