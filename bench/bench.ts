@@ -52,6 +52,10 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
     name: 'merkle',
     what: 'the Merkle log: durable appends with and without the tree follower, proofs at 1M leaves',
   },
+  {
+    name: 'soak',
+    what: 'a long run at half capacity with live subscribers: RSS, heap, file descriptors, event-loop delay per minute',
+  },
 ];
 
 /** A hung benchmark is stopped after this long (the quick run as a whole must stay under two minutes). */

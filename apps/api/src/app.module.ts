@@ -31,7 +31,7 @@ export interface AppModuleOptions {
 
 export function eventStoreOptionsOf(config: ApiConfig): EventStoreOptions {
   return config.eventStore.kind === 'sqlite'
-    ? { kind: 'sqlite', file: config.eventStore.file }
+    ? { kind: 'sqlite', file: config.eventStore.file, maxQueuedEvents: config.eventStore.maxQueuedEvents }
     : {
         kind: 'eventstoredb',
         connectionString: config.eventStore.url,

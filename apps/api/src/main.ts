@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { operationModel } from '@timeline/application';
 import { DemoDataModule } from '@timeline/demo-data';
+import { TimelineError } from '@timeline/kernel';
 import { createApp, jsonLogger } from './app.factory';
 import { AuthConfigurationError, readAuthConfiguration } from './auth/auth.config';
 import { ConfigurationError, loadApiConfig, type ApiConfig } from './config/api.config';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     imports: loadDemo ? [DemoDataModule.forRoot({ loadOnEmptyStore: true, model: operationModel })] : [],
   });
   await app.listen(api.port, api.host);
+  boundShutdown();
   const address = app.getHttpServer().address() as { port: number } | null;
   new Logger('Main').log({
     msg: 'listening',
@@ -47,9 +49,34 @@ async function main(): Promise<void> {
   });
 }
 
+/**
+ * How long a graceful shutdown may take: the appends in flight finish, live streams are told to
+ * reconnect, the projections write their checkpoints, the store closes. Past it the process exits
+ * with code 1, which loses nothing acknowledged (every acknowledged append is durable when it is
+ * acknowledged); the README's operations section states the bound.
+ */
+const SHUTDOWN_BOUND_MS = 10_000;
+
+function boundShutdown(): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        process.stderr.write(`Shutdown did not finish within ${SHUTDOWN_BOUND_MS} ms; exiting\n`);
+        process.exit(1);
+      }, SHUTDOWN_BOUND_MS).unref();
+    });
+  }
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `Start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // A failure the project raises on purpose (the store is locked by another process, the file is
+  // not an event store) is said in its own words; anything else with its stack.
+  const said =
+    error instanceof TimelineError
+      ? `${error.message} [${error.code}]`
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`Start-up failed: ${said}\n`);
   process.exit(1);
 });

@@ -21,6 +21,8 @@ export type StoreTarget =
   | { readonly kind: 'sqlite'; readonly dataDir: string }
   | { readonly kind: 'eventstoredb'; readonly connectionString: string };
 
+export type StoreAccess = 'read-only' | 'read-write';
+
 export interface ProgressReporter {
   update(done: number): void;
   stop(): void;
@@ -37,7 +39,12 @@ export interface CliContext {
   /** The OS user running the command (who an export names as its author by default). */
   readonly user: string;
   readonly software: SoftwareIdentity;
-  openStore(target: StoreTarget): Promise<EventStore>;
+  /**
+   * Opens the store. `read-only` (verify, export, replay, backup) takes no lock and works beside a
+   * running api; `read-write` (the default: seed, restore) takes the embedded store's lock and is
+   * refused, naming the holder, while another process writes to it.
+   */
+  openStore(target: StoreTarget, access?: StoreAccess): Promise<EventStore>;
   /** A progress bar on an interactive stderr; silent otherwise. */
   progress(label: string, total: number | null): ProgressReporter;
   fetch: typeof fetch;

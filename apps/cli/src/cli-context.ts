@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import { createEventStore } from '@timeline/event-store';
 import { readSoftwareIdentity } from '@timeline/integrity';
-import type { CliContext, ProgressReporter, StoreTarget } from './cli-command';
+import type { CliContext, ProgressReporter, StoreAccess, StoreTarget } from './cli-command';
 import { storeOptionsOf } from './support/store-options';
 
 /** The context of a real invocation: the process's streams, environment, clock and the configured store. */
@@ -15,7 +15,8 @@ export function processContext(): CliContext {
     now: () => new Date(),
     user: safeUser(),
     software: readSoftwareIdentity(__dirname),
-    openStore: (target: StoreTarget) => createEventStore(storeOptionsOf(target)),
+    openStore: (target: StoreTarget, access?: StoreAccess) =>
+      createEventStore(storeOptionsOf(target, access)),
     progress,
     fetch: (...args) => fetch(...args),
   };

@@ -9,9 +9,14 @@
  *   verify-export   check an export offline, from its files alone (two-file or single-file download)
  *   replay          replay the log (store, or --from-export file) into a fresh picture; --compare <url> with a server
  *   token, seed     local bearer tokens and demo data (their own command files)
+ *   backup          copy the embedded store to one file while the api runs; check it, verify its chains
+ *   restore         put a backup in place of the embedded store (api stopped; --replace keeps the old aside)
  *
  * The store: `--data-dir <dir>` (embedded SQLite; default $DATA_DIR or ./data, as the api)
  * or `--eventstore-url <esdb://…>` (default $EVENTSTORE_URL when $EVENT_STORE=eventstoredb).
+ * Reading commands (verify, export, replay, backup) open the embedded store read-only and
+ * work beside a running api; writing ones (seed, restore) take its lock and are refused,
+ * naming the holder, while another process has it (exit 3).
  *
  * Exit codes: 0 ok · 1 verification failed or replay differs · 2 usage error ·
  * 3 store or server unavailable · 4 operation or file not found · 5 unexpected error.

@@ -88,3 +88,50 @@ export class InvalidAppendError extends EventStoreError {
     super(`Invalid append: ${reason}`, { reason });
   }
 }
+
+/** The process holding an embedded store's lock, as its lock file names it. */
+export interface StoreHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** When it took the lock (ISO 8601). */
+  readonly startedAt: string;
+  /** Its command line (shortened). */
+  readonly command: string;
+}
+
+/** Another process writes to the embedded store: only one may (the api, or a CLI write command). */
+export class EventStoreLockedError extends EventStoreError {
+  readonly code = 'event-store.locked';
+  readonly category: ErrorCategory = 'unavailable';
+
+  constructor(
+    readonly file: string,
+    readonly holder: StoreHolder | null,
+  ) {
+    super(
+      `The event store ${file} is in use by ${
+        holder === null
+          ? 'another process'
+          : `process ${holder.pid} on ${holder.host} (since ${holder.startedAt}: ${holder.command})`
+      }; stop it first, or use a read-only command (verify, export, backup) beside it`,
+      { file, holder },
+    );
+  }
+}
+
+/**
+ * The store file cannot be used as this version's event store: it is not an
+ * SQLite database, holds something else, was written by a newer version, or
+ * cannot be opened where it lives. Start-up stops with this.
+ */
+export class EventStoreFileError extends EventStoreError {
+  readonly code = 'event-store.unusable-file';
+  readonly category: ErrorCategory = 'unavailable';
+
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`The event store file ${file} cannot be used: ${reason}`, { file, reason });
+  }
+}

@@ -12,6 +12,10 @@ export interface SqliteEventStoreConfig {
   readonly pollIntervalMs?: number;
   /** The least time between two reads of a subscription that has caught up. Default 50 ms. */
   readonly liveReadIntervalMs?: number;
+  /** Open an existing store for reading only, beside the process that writes to it (no lock). Default false. */
+  readonly readOnly?: boolean;
+  /** Most events that may wait for the disk at once; beyond it appends are refused as unavailable. Default 20,000. */
+  readonly maxQueuedEvents?: number;
 }
 
 /** An EventStoreDB/KurrentDB node or cluster; see {@link EventStoreDbOptions} for each option and its default. */
@@ -32,6 +36,8 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
         file: options.file,
         pollIntervalMs: options.pollIntervalMs,
         liveReadIntervalMs: options.liveReadIntervalMs,
+        readOnly: options.readOnly,
+        maxQueuedEvents: options.maxQueuedEvents,
       });
     case 'eventstoredb': {
       const { kind: _kind, ...eventStoreDb } = options;

@@ -5,11 +5,14 @@ import {
   type DynamicModule,
   type InjectionToken,
   type ModuleMetadata,
+  Logger,
   type OnApplicationShutdown,
+  type OnModuleInit,
   type OptionalFactoryDependency,
 } from '@nestjs/common';
 import { createEventStore, type EventStoreOptions } from './event-store.factory';
 import { EVENT_STORE, type EventStore } from './event-store.port';
+import { SqliteEventStore } from './sqlite/sqlite.event-store';
 
 /** Options resolved from other providers (e.g. the api's validated configuration). */
 export interface EventStoreModuleAsyncOptions {
@@ -26,8 +29,24 @@ const EVENT_STORE_OPTIONS = Symbol('EVENT_STORE_OPTIONS');
  * appends still in flight commit before it releases the file.
  */
 @Injectable()
-class EventStoreLifecycle implements OnApplicationShutdown {
+class EventStoreLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  onModuleInit(): void {
+    if (!(this.store instanceof SqliteEventStore)) return;
+    const logger = new Logger('EventStore');
+    const readOnly = this.store.readOnly;
+    if (readOnly !== null) {
+      logger.warn({ msg: 'the store refuses every write; reads are served', reason: readOnly });
+    }
+    const previous = this.store.previousLockHolder;
+    if (previous) {
+      logger.warn({
+        msg: 'the previous holder of the store ended without releasing it (killed?); its lock was released by the OS and taken over',
+        previousHolder: previous,
+      });
+    }
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();

@@ -103,6 +103,12 @@ export interface EventStoreDescription {
   readonly location: string;
   /** Position of the last event in the global log, or null when the log is empty. */
   readonly headPosition: GlobalPosition | null;
+  /**
+   * Present while the store refuses writes: why (the disk is full, the file is read-only, the
+   * write queue is full, opened read-only) and since when (ISO 8601; null when from the start).
+   * Cleared by the next append that succeeds.
+   */
+  readonly writesRefused?: { readonly reason: string; readonly since: string | null };
 }
 
 /**

@@ -6,7 +6,7 @@ describe('loadApiConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       dataDir: '/srv/timeline/data',
-      eventStore: { kind: 'sqlite', file: '/srv/timeline/data/events.db' },
+      eventStore: { kind: 'sqlite', file: '/srv/timeline/data/events.db', maxQueuedEvents: 20000 },
       logLevels: ['fatal', 'error', 'warn', 'log'],
       bodyLimitBytes: 1048576,
       maxBatchEvents: 100,

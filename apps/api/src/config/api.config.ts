@@ -4,7 +4,12 @@ import { readTransparencyConfig, type TransparencyConfig } from './transparency.
 
 /** The event store the api runs on. */
 export type EventStoreConfig =
-  | { readonly kind: 'sqlite'; readonly file: string }
+  | {
+      readonly kind: 'sqlite';
+      readonly file: string;
+      /** WRITE_QUEUE_MAX_EVENTS: events that may wait for the disk at once; beyond, writes get 503. Default 20,000. */
+      readonly maxQueuedEvents: number;
+    }
   | {
       readonly kind: 'eventstoredb';
       readonly url: string;
@@ -95,6 +100,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const host = value('HOST') ?? '0.0.0.0';
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
+  const maxQueuedEvents = integer('WRITE_QUEUE_MAX_EVENTS', 20_000, 1, 1_000_000);
 
   const dataDirRaw = value('DATA_DIR') ?? 'data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
@@ -109,7 +115,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
 
   const kind = value('EVENT_STORE') ?? 'sqlite';
   const url = value('EVENTSTORE_URL');
-  let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(dataDir, 'events.db') };
+  let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(dataDir, 'events.db'), maxQueuedEvents };
   if (kind === 'eventstoredb') {
     if (url === undefined) {
       problems.push(

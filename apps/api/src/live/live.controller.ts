@@ -264,7 +264,7 @@ export class LiveController {
       response = reply;
     }
     const channel = new SseChannel(response, this.options);
-    this.clients.opened(stream);
+    this.clients.opened(stream, channel);
     channel.onClose((reason) => {
       lease.release();
       this.clients.ended(stream, reason);

@@ -166,6 +166,22 @@ export class SseChannel {
     else this.closeListeners.push(listener);
   }
 
+  /**
+   * The service is shutting down: tell the client to reconnect (to another instance, or to this
+   * one once it is back) with the last id it was sent, then end the stream.
+   */
+  shutDown(): void {
+    if (this.closed) return;
+    this.response.write(
+      `event: shutdown\ndata: ${JSON.stringify({
+        code: 'service.shutting-down',
+        message: 'The service is shutting down; reconnect with Last-Event-ID to resume',
+        lastEventId: this.lastSentId,
+      })}\n\n`,
+    );
+    this.end('server-closed');
+  }
+
   /** The client cannot keep up: tell it where it got to, then disconnect it. */
   overflow(): void {
     if (this.closed) return;

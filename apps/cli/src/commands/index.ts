@@ -1,7 +1,9 @@
 import type { CliCommand } from '../cli-command';
+import { backupCommand } from './backup.command';
 import { exportCommand } from './export.command';
 import { issueTokenCommand } from './issue-token.command';
 import { replayCommand } from './replay.command';
+import { restoreCommand } from './restore.command';
 import { seedCommand } from './seed.command';
 import { verifyExportCommand } from './verify-export.command';
 import { verifyCommand } from './verify.command';
@@ -19,5 +21,7 @@ export const COMMANDS: readonly CliCommand[] = [
   replayCommand,
   issueTokenCommand,
   seedCommand,
+  backupCommand,
+  restoreCommand,
   verifyHeadsCommand,
 ];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EventStoreUnavailableError, type EventStore, type EventStoreOptions } from '@timeline/event-store';
-import { CliUsageError, type CliContext, type StoreTarget } from '../cli-command';
+import { CliUsageError, type CliContext, type StoreAccess, type StoreTarget } from '../cli-command';
 
 export interface StoreOptionValues {
   readonly dataDir?: string;
@@ -34,7 +34,10 @@ export function storeTargetOf(values: StoreOptionValues, context: CliContext): S
   return { kind: 'sqlite', dataDir: resolve(context.cwd, values.dataDir ?? context.env.DATA_DIR ?? 'data') };
 }
 
-/** Opens the store, runs `work`, and closes the store whatever happens. */
+/**
+ * Opens the store for reading (no lock: it works beside a running api), runs `work`, and closes
+ * the store whatever happens.
+ */
 export async function usingStore<T>(
   context: CliContext,
   values: StoreOptionValues,
@@ -45,7 +48,7 @@ export async function usingStore<T>(
   if (target.kind === 'sqlite' && !existsSync(join(target.dataDir, STORE_FILE))) {
     throw new EventStoreUnavailableError(`no embedded store in ${target.dataDir} (no events.db)`);
   }
-  const store = await context.openStore(target);
+  const store = await context.openStore(target, 'read-only');
   try {
     return await work(store);
   } finally {
@@ -67,8 +70,8 @@ export function positiveInteger(name: string, max: number): (value: string) => n
 /** The embedded store's file in a data directory: the same one the api opens (`<DATA_DIR>/events.db`). */
 export const STORE_FILE = 'events.db';
 
-export function storeOptionsOf(target: StoreTarget): EventStoreOptions {
+export function storeOptionsOf(target: StoreTarget, access: StoreAccess = 'read-write'): EventStoreOptions {
   return target.kind === 'sqlite'
-    ? { kind: 'sqlite', file: join(target.dataDir, STORE_FILE) }
+    ? { kind: 'sqlite', file: join(target.dataDir, STORE_FILE), readOnly: access === 'read-only' }
     : { kind: 'eventstoredb', connectionString: target.connectionString };
 }

@@ -68,7 +68,7 @@ describe('SqliteEventStore (adapter specifics)', () => {
       foreign.close();
 
       await expect(SqliteEventStore.open({ file })).rejects.toThrow(
-        'SQLite event store schema version 7 is not supported (expected 1)',
+        `The event store file ${file} cannot be used: its schema version is 7, newer than the 1 this release reads`,
       );
     });
   });

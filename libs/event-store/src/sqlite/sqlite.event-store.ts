@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Observable, type Subscriber } from 'rxjs';
 import type {
@@ -17,6 +17,8 @@ import type {
 } from '../event-store.port';
 import {
   DuplicateEventIdError,
+  EventStoreError,
+  EventStoreFileError,
   EventStoreUnavailableError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -25,9 +27,10 @@ import { validateAppend } from '../append-validation';
 import { positionOf, type GlobalPosition } from '../global-position';
 import { SqliteReadAhead, type ReadAheadMetrics } from './sqlite.read-ahead';
 import { SqliteReader, toRecordedEvent, type Row } from './sqlite.reader';
-import type { ConnectionDurability } from './sqlite.schema';
-import { WriterThread } from './sqlite.writer-thread';
-import type { AppendOutcome, WireEvent, WriterMetrics } from './sqlite.writer.protocol';
+import { UnusableStoreFile, type ConnectionDurability } from './sqlite.schema';
+import { SqliteStoreLock } from './sqlite.store-lock';
+import { WriterThread, type WriteQueueMetrics } from './sqlite.writer-thread';
+import type { AppendOutcome, WireEvent, WriterFaults, WriterMetrics } from './sqlite.writer.protocol';
 
 /** Options of the embedded store. */
 export interface SqliteEventStoreOptions {
@@ -60,12 +63,35 @@ export interface SqliteEventStoreOptions {
    * folded as it landed as when reads were 20 ms apart. Default 50 ms; 0 reads after every commit.
    */
   readonly liveReadIntervalMs?: number;
+  /**
+   * Opens the file for reading only: no writer thread and no lock, so it works beside the
+   * process that writes (the api); appends are refused. The file must exist and be an event
+   * store. Default false: the store takes the file's lock (one writing process per file) and
+   * refuses to open, naming the holder, when another process has it.
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Most events that may wait for the disk (queued or committing) at once; an append beyond
+   * it is refused at once as unavailable, so a slow or stalled disk bounds memory instead of
+   * growing it. Default 20,000.
+   */
+  readonly maxQueuedEvents?: number;
 }
 
 /** Counters for metrics: group commit shows as fewer transactions than appends. */
-export interface SqliteEventStoreMetrics extends WriterMetrics, ReadAheadMetrics {
+export interface SqliteEventStoreMetrics extends WriterMetrics, ReadAheadMetrics, WriteQueueMetrics {
   readonly subscriptions: number;
 }
+
+const NO_WRITER_METRICS: WriterMetrics & WriteQueueMetrics = {
+  transactions: 0,
+  appends: 0,
+  eventsWritten: 0,
+  largestGroup: 0,
+  queuedEvents: 0,
+  queuedEventsHighWater: 0,
+  refusedQueueFull: 0,
+};
 
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL.
@@ -78,59 +104,112 @@ export class SqliteEventStore implements EventStore {
   private knownHeadSeq: number | null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
-  private writer!: WriterThread;
+  /** Null when opened read-only. */
+  private writer: WriterThread | null = null;
+  private lock: SqliteStoreLock | null = null;
+  /** Why the store has no writer, when it has none. */
+  private readOnlyReason: string | null = null;
   private readonly readAhead: SqliteReadAhead;
+  /** Why appends fail, since when: set by an append that failed as unavailable, cleared by one that succeeds. */
+  private writeFailure: { reason: string; since: string } | null = null;
 
   private constructor(
     readonly file: string,
     private readonly reader: SqliteReader,
     headSeq: number | null,
-    private readonly options: Required<Omit<SqliteEventStoreOptions, 'file'>>,
+    private readonly options: Required<Omit<SqliteEventStoreOptions, 'file' | 'readOnly'>>,
   ) {
     this.knownHeadSeq = headSeq;
     this.readAhead = new SqliteReadAhead(file, options.readAheadPages);
   }
 
-  /** Opens (creating if needed) the store file; refuses to start unless both connections are WAL with synchronous=FULL. */
+  /**
+   * Opens (creating if needed) the store file and takes its lock; refuses to start unless both
+   * connections are WAL with synchronous=FULL. With `readOnly`, opens an existing store for reading.
+   * Throws EventStoreLockedError when another process writes to the file, EventStoreFileError
+   * when the file is not this release's event store or cannot be opened where it lives.
+   */
   static async open(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
     if (!options.file || options.file === ':memory:' || options.file.startsWith('file:')) {
       throw new Error(`SqliteEventStore needs a file path, got ${JSON.stringify(options.file)}`);
     }
     const file = resolve(options.file);
-    mkdirSync(dirname(file), { recursive: true });
     const settings = {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       maxEventsPerTransaction: options.maxEventsPerTransaction ?? 10_000,
       subscriptionPageSize: options.subscriptionPageSize ?? 250,
       readAheadPages: options.readAheadPages ?? 4,
       liveReadIntervalMs: options.liveReadIntervalMs ?? 50,
+      maxQueuedEvents: options.maxQueuedEvents ?? 20_000,
     };
-    // Commits are announced by the writer thread; the store exists only once it is ready.
-    const opened: { store?: SqliteEventStore } = {};
-    const { thread, headSeq } = await WriterThread.start(
-      { file, maxEventsPerTransaction: settings.maxEventsPerTransaction },
-      (seq) => opened.store?.headAdvanced(seq),
-    );
-    let reader: SqliteReader;
+    mkdirSync(dirname(file), { recursive: true });
+    // A store that cannot be written (a read-only file system or file) still serves reads; its
+    // appends are refused as unavailable, saying why.
+    const readOnlyReason = options.readOnly ? 'the store was opened read-only' : notWritable(file);
+    if (readOnlyReason !== null) {
+      const reader = openReader(file);
+      const store = new SqliteEventStore(file, reader, reader.headSeq(), settings);
+      store.readOnlyReason = readOnlyReason;
+      return store;
+    }
+    const lock = takeLock(file);
     try {
-      reader = new SqliteReader(file);
+      // Commits are announced by the writer thread; the store exists only once it is ready.
+      const opened: { store?: SqliteEventStore } = {};
+      const { thread, headSeq } = await WriterThread.start(
+        { file, maxEventsPerTransaction: settings.maxEventsPerTransaction },
+        (seq) => opened.store?.headAdvanced(seq),
+        settings.maxQueuedEvents,
+      ).catch((error: unknown) => {
+        throw asStoreError(file, error);
+      });
+      let reader: SqliteReader;
+      try {
+        reader = openReader(file);
+      } catch (error) {
+        await thread.close();
+        throw error;
+      }
+      const store = new SqliteEventStore(file, reader, headSeq, settings);
+      store.writer = thread;
+      store.lock = lock;
+      opened.store = store;
+      return store;
     } catch (error) {
-      await thread.close();
+      lock.release();
       throw error;
     }
-    const store = new SqliteEventStore(file, reader, headSeq, settings);
-    store.writer = thread;
-    opened.store = store;
-    return store;
+  }
+
+  /**
+   * The process that held the file's lock last and ended without releasing it (it was killed),
+   * or null: worth a line in the log, never a reason to refuse (the OS released its lock).
+   */
+  get previousLockHolder(): SqliteStoreLock['previous'] {
+    return this.lock?.previous ?? null;
+  }
+
+  /** Why the store refuses every write (opened read-only, or its file or file system is), or null. */
+  get readOnly(): string | null {
+    return this.readOnlyReason;
+  }
+
+  /** Makes the writer thread simulate faults from its next commit on: fault-injection tests and drills only. */
+  injectWriterFaults(faults: WriterFaults): void {
+    this.writer?.injectFaults(faults);
   }
 
   /** What each connection reported after it was opened; both are checked to be WAL + FULL at start-up. */
-  durability(): { writer: ConnectionDurability; reader: ConnectionDurability } {
-    return { writer: this.writer.durability, reader: this.reader.durability };
+  durability(): { writer: ConnectionDurability | null; reader: ConnectionDurability } {
+    return { writer: this.writer?.durability ?? null, reader: this.reader.durability };
   }
 
   metrics(): SqliteEventStoreMetrics {
-    return { ...this.writer.metrics, ...this.readAhead.metrics, subscriptions: this.followers.size };
+    return {
+      ...(this.writer ? { ...this.writer.metrics, ...this.writer.queueMetrics } : NO_WRITER_METRICS),
+      ...this.readAhead.metrics,
+      subscriptions: this.followers.size,
+    };
   }
 
   async append(
@@ -139,9 +218,13 @@ export class SqliteEventStore implements EventStore {
     options?: AppendOptions,
   ): Promise<AppendResult> {
     if (this.closing) throw new EventStoreUnavailableError('the store is closed');
+    if (!this.writer) throw new EventStoreUnavailableError(this.readOnlyReason ?? 'the store has no writer');
     const expected = options?.expectedRevision ?? 'any';
     const wire = toWireEvents(streamName, events, expected);
     const outcome = await this.writer.append(streamName, expected, wire);
+    if (outcome.ok) this.writeFailure = null;
+    else if (outcome.failure.kind === 'unavailable' && this.writeFailure === null)
+      this.writeFailure = { reason: outcome.failure.reason, since: new Date().toISOString() };
     return toResult(outcome);
   }
 
@@ -195,17 +278,29 @@ export class SqliteEventStore implements EventStore {
   async describe(): Promise<EventStoreDescription> {
     this.assertReadable();
     const head = this.reader.headSeq();
-    return { kind: 'sqlite', location: this.file, headPosition: head === null ? null : positionOf(head) };
+    return {
+      kind: 'sqlite',
+      location: this.file,
+      headPosition: head === null ? null : positionOf(head),
+      ...(this.readOnlyReason !== null
+        ? { writesRefused: { reason: this.readOnlyReason, since: null } }
+        : this.writeFailure && { writesRefused: this.writeFailure }),
+    };
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.writer.close();
-      await this.readAhead.close();
-      this.stopPolling();
-      for (const follower of this.followers) follower.complete();
-      this.followers.clear();
-      this.reader.close();
+      try {
+        await this.writer?.close();
+        await this.readAhead.close();
+        this.stopPolling();
+        for (const follower of this.followers) follower.complete();
+        this.followers.clear();
+        this.reader.close();
+      } finally {
+        // Released last: the next holder must find every connection of this one closed.
+        this.lock?.release();
+      }
     })();
     return this.closing;
   }
@@ -345,6 +440,70 @@ class Follower {
     const head = this.reader.headSeq();
     if (!this.stopped && head !== null && head > this.lastSeq) this.wake();
   }
+}
+
+/** The store's reader; a file that is not this release's event store becomes EventStoreFileError. */
+function openReader(file: string): SqliteReader {
+  try {
+    return new SqliteReader(file);
+  } catch (error) {
+    throw asStoreError(file, error);
+  }
+}
+
+/** Why the process cannot write the store file or create files beside it, or null when it can. */
+function notWritable(file: string): string | null {
+  for (const path of [dirname(file), file]) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EROFS') return `the store's file system is read-only (${dirname(file)})`;
+      if (code === 'EACCES') return `this process may not write ${path} (permissions)`;
+      // ENOENT: a new store, created by the writer.
+    }
+  }
+  return null;
+}
+
+function takeLock(file: string): SqliteStoreLock {
+  try {
+    return SqliteStoreLock.acquire(file);
+  } catch (error) {
+    throw asStoreError(file, error);
+  }
+}
+
+/**
+ * What went wrong opening the file, said for an operator: EventStoreErrors pass; a file that is
+ * not an event store, or a directory the store cannot write its lock and WAL files in, become
+ * EventStoreFileError; anything else is left as it is.
+ */
+function asStoreError(file: string, error: unknown): unknown {
+  if (error instanceof EventStoreError) return error;
+  if (error instanceof UnusableStoreFile) return new EventStoreFileError(file, error.message);
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EROFS' || code === 'EACCES') {
+    let directoryWritable = true;
+    try {
+      accessSync(dirname(file), constants.W_OK);
+    } catch {
+      directoryWritable = false;
+    }
+    return new EventStoreFileError(
+      file,
+      directoryWritable
+        ? `it cannot be opened (${(error as Error).message})`
+        : `its directory ${dirname(file)} is not writable (a read-only file system, or permissions): the embedded store keeps its lock and write-ahead log beside the file, so it needs a writable directory even to be read (${(error as Error).message})`,
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) {
+    return new EventStoreFileError(
+      file,
+      `the disk failed while opening it (${code}: ${(error as Error).message}); is the file system full?`,
+    );
+  }
+  return error;
 }
 
 function seqOf(position: GlobalPosition | undefined): number {

@@ -69,20 +69,63 @@ function assertDurable(db: Database.Database, role: string): ConnectionDurabilit
   return durability;
 }
 
+/**
+ * A file that cannot be this version's event store. Plain (no path aliases): it is thrown on the
+ * writer thread too; the store turns it into EventStoreFileError.
+ */
+export class UnusableStoreFile extends Error {}
+
+/**
+ * Refuses a file that is not this version's event store, before anything is written to it:
+ * not an SQLite database, another application's database, a newer schema. Returns the schema
+ * version (0: a new, empty file, which only the writer may create the schema in).
+ */
+export function checkStoreSchema(db: Database.Database, role: 'writer' | 'reader'): number {
+  let version: number;
+  let tables: string[];
+  try {
+    version = Number(db.pragma('user_version', { simple: true }));
+    tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .pluck()
+      .all() as string[];
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new UnusableStoreFile(`it is not an SQLite database (${(error as Error).message})`);
+    }
+    throw error;
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new UnusableStoreFile(
+      `its schema version is ${version}, newer than the ${SCHEMA_VERSION} this release reads: it was written by a newer release (run that release, or restore a backup taken by this one)`,
+    );
+  }
+  if (version === 0 && tables.length > 0) {
+    throw new UnusableStoreFile(
+      `it is an SQLite database of something else (tables: ${tables.join(', ')}), not an event store`,
+    );
+  }
+  if (version === SCHEMA_VERSION && !tables.includes('events')) {
+    throw new UnusableStoreFile(`it says schema version ${version} but has no events table`);
+  }
+  if (version === 0 && role === 'reader') throw new UnusableStoreFile('it holds no event store yet');
+  return version;
+}
+
 /** Prepares the writer connection: WAL, synchronous=FULL, the schema. Throws if durability does not hold. */
 export function prepareWriterConnection(db: Database.Database): ConnectionDurability {
+  checkStoreSchema(db, 'writer');
   db.pragma('journal_mode = WAL');
   applyCommonPragmas(db, 256 * MIB);
   // Trim the WAL back after checkpoints so a burst does not leave a huge file behind.
   db.pragma('journal_size_limit = 67108864');
   // One transaction: a process killed while creating the schema leaves all of it or none.
   db.transaction(() => {
-    const version = Number(db.pragma('user_version', { simple: true }));
-    if (version !== 0 && version !== SCHEMA_VERSION) {
-      throw new Error(
-        `SQLite event store schema version ${version} is not supported (expected ${SCHEMA_VERSION})`,
-      );
-    }
+    // Read again inside the transaction: another process may have created the schema meanwhile.
+    const version = checkStoreSchema(db, 'writer');
     db.exec(SCHEMA);
     if (version === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
@@ -91,6 +134,7 @@ export function prepareWriterConnection(db: Database.Database): ConnectionDurabi
 
 /** Prepares a read-only connection of the main thread. Throws if the file is not a durable WAL database. */
 export function prepareReaderConnection(db: Database.Database): ConnectionDurability {
+  checkStoreSchema(db, 'reader');
   // No memory map: a catch-up or replay scans the whole log, and mapped pages would count in the
   // process's resident memory (a 1M-event log is ~0.9 GB); read through the page cache instead,
   // which measured as fast.

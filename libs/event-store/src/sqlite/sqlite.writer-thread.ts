@@ -1,17 +1,29 @@
 import type { Worker } from 'node:worker_threads';
-import type { ConnectionDurability } from './sqlite.schema';
+import { UnusableStoreFile, type ConnectionDurability } from './sqlite.schema';
 import { spawnSqliteWorker } from './sqlite.worker-spawn';
 import type {
   AppendOutcome,
   FromWriter,
   WireEvent,
   WireExpectedRevision,
+  WriterFaults,
   WriterInit,
   WriterMetrics,
 } from './sqlite.writer.protocol';
 
 interface Pending {
+  readonly events: number;
   resolve(outcome: AppendOutcome): void;
+}
+
+/** How full the write queue is and has been. */
+export interface WriteQueueMetrics {
+  /** Events of appends waiting for the writer (queued or being committed). */
+  readonly queuedEvents: number;
+  /** The most events ever waiting at once. */
+  readonly queuedEventsHighWater: number;
+  /** Appends refused because the queue was full. */
+  readonly refusedQueueFull: number;
 }
 
 /**
@@ -33,11 +45,13 @@ export class WriterThread {
   private closed: Promise<void> | null = null;
   private resolveClosed: (() => void) | null = null;
   private latestMetrics: WriterMetrics = { transactions: 0, appends: 0, eventsWritten: 0, largestGroup: 0 };
+  private queue = { queuedEvents: 0, queuedEventsHighWater: 0, refusedQueueFull: 0 };
 
   private constructor(
     private readonly worker: Worker,
     readonly durability: ConnectionDurability,
     private readonly onCommitted: (headSeq: number | null) => void,
+    private readonly maxQueuedEvents: number,
   ) {
     worker.on('message', (message: FromWriter) => this.receive(message));
     worker.on('error', (error) => this.fail(`the writer thread failed: ${error.message}`));
@@ -51,6 +65,7 @@ export class WriterThread {
   static start(
     init: WriterInit,
     onCommitted: (headSeq: number | null) => void,
+    maxQueuedEvents: number,
   ): Promise<{ thread: WriterThread; headSeq: number | null }> {
     const worker = spawnSqliteWorker('sqlite.writer.worker', init);
     return new Promise((resolve, reject) => {
@@ -58,13 +73,13 @@ export class WriterThread {
         if (message.t === 'ready') {
           cleanup();
           resolve({
-            thread: new WriterThread(worker, message.durability, onCommitted),
+            thread: new WriterThread(worker, message.durability, onCommitted, maxQueuedEvents),
             headSeq: message.headSeq,
           });
         } else if (message.t === 'failed') {
           cleanup();
           void worker.terminate();
-          reject(new Error(message.message));
+          reject(message.unusableFile ? new UnusableStoreFile(message.message) : new Error(message.message));
         }
       };
       const onError = (error: Error) => {
@@ -90,6 +105,15 @@ export class WriterThread {
     return this.latestMetrics;
   }
 
+  get queueMetrics(): WriteQueueMetrics {
+    return { ...this.queue };
+  }
+
+  /** Tells the writer thread to simulate faults from its next commit on (fault-injection tests). */
+  injectFaults(faults: WriterFaults): void {
+    if (this.failure === null) this.worker.postMessage({ t: 'faults', faults });
+  }
+
   append(
     stream: string,
     expected: WireExpectedRevision,
@@ -99,8 +123,18 @@ export class WriterThread {
     if (this.failure !== null) {
       return Promise.resolve({ id, ok: false, failure: { kind: 'unavailable', reason: this.failure } });
     }
+    // A slow or stalled disk must not turn into unbounded memory: past the bound, appends are
+    // refused at once (503 and Retry-After over HTTP) instead of waiting behind the others.
+    if (this.queue.queuedEvents > 0 && this.queue.queuedEvents + events.length > this.maxQueuedEvents) {
+      this.queue.refusedQueueFull++;
+      const reason = `the write queue is full (${this.queue.queuedEvents} events are waiting for the disk)`;
+      return Promise.resolve({ id, ok: false, failure: { kind: 'unavailable', reason } });
+    }
+    this.queue.queuedEvents += events.length;
+    if (this.queue.queuedEvents > this.queue.queuedEventsHighWater)
+      this.queue.queuedEventsHighWater = this.queue.queuedEvents;
     return new Promise((resolve) => {
-      this.pending.set(id, { resolve });
+      this.pending.set(id, { events: events.length, resolve });
       this.outgoing.push({ id, stream, expected, events });
       if (!this.postScheduled) {
         this.postScheduled = true;
@@ -138,8 +172,10 @@ export class WriterThread {
       this.latestMetrics = message.metrics;
       for (const outcome of message.outcomes) {
         const pending = this.pending.get(outcome.id);
+        if (!pending) continue;
         this.pending.delete(outcome.id);
-        pending?.resolve(outcome);
+        this.queue.queuedEvents -= pending.events;
+        pending.resolve(outcome);
       }
       this.onCommitted(message.headSeq);
     } else if (message.t === 'closed') {
@@ -153,6 +189,7 @@ export class WriterThread {
     if (this.failure === null) this.failure = reason;
     const unanswered = [...this.pending.entries()];
     this.pending.clear();
+    this.queue.queuedEvents = 0;
     this.outgoing = [];
     for (const [id, pending] of unanswered) {
       pending.resolve({ id, ok: false, failure: { kind: 'unavailable', reason: this.failure } });

@@ -59,12 +59,26 @@ export interface WriterInit {
   readonly maxEventsPerTransaction: number;
 }
 
+/**
+ * Faults the writer thread simulates when told to: for fault-injection tests and drills, never
+ * set in normal running. They act where the real faults do, at the commit.
+ */
+export interface WriterFaults {
+  /** Each group waits this long before its commit, as behind a slow or stalled disk's fsync. */
+  readonly commitDelayMs?: number;
+  /** Each group fails at its commit as on a full disk (SQLITE_FULL) and is rolled back whole. */
+  readonly diskFull?: boolean;
+}
+
 export type ToWriter =
-  { readonly t: 'append'; readonly requests: readonly AppendRequest[] } | { readonly t: 'close' };
+  | { readonly t: 'append'; readonly requests: readonly AppendRequest[] }
+  | { readonly t: 'faults'; readonly faults: WriterFaults }
+  | { readonly t: 'close' };
 
 export type FromWriter =
   | { readonly t: 'ready'; readonly durability: ConnectionDurability; readonly headSeq: number | null }
-  | { readonly t: 'failed'; readonly message: string }
+  /** Start-up failed; `unusableFile` when the file is not this release's event store (UnusableStoreFile). */
+  | { readonly t: 'failed'; readonly message: string; readonly unusableFile: boolean }
   | {
       readonly t: 'outcomes';
       readonly outcomes: readonly AppendOutcome[];

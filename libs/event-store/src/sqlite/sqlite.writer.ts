@@ -5,6 +5,7 @@ import type {
   AppendOutcome,
   AppendRequest,
   WireEvent,
+  WriterFaults,
   WriterMetrics,
 } from './sqlite.writer.protocol';
 
@@ -46,6 +47,8 @@ export class SqliteWriter {
   private readonly insert: Database.Statement<[string, number, string, string, string, string, string]>;
   private readonly head: Database.Statement<[], { seq: number | null }>;
   private counters = { transactions: 0, appends: 0, eventsWritten: 0, largestGroup: 0 };
+  /** Simulated faults (fault-injection tests); none by default. */
+  faults: WriterFaults = {};
 
   constructor(private readonly db: Database.Database) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -114,6 +117,7 @@ export class SqliteWriter {
           );
         }
       }
+      this.simulateFaults();
       this.commit.run();
     } catch (error) {
       // The commit, a savepoint statement or the transaction itself failed: nothing of the group is durable.
@@ -130,6 +134,15 @@ export class SqliteWriter {
         ? { id: outcome.id, ok: true, nextExpectedRevision: outcome.nextExpectedRevision, seq: outcome.seq }
         : outcome,
     );
+  }
+
+  /** Blocks as a stalled fsync would, or fails as a full disk does, when a fault is injected. */
+  private simulateFaults(): void {
+    const { commitDelayMs, diskFull } = this.faults;
+    if (commitDelayMs !== undefined && commitDelayMs > 0) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, commitDelayMs);
+    }
+    if (diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   }
 
   private appendOne(request: AppendRequest, createdAt: string): AppendOutcome & { written: number } {
@@ -247,8 +260,13 @@ function unavailable(id: number, reason: string): AppendOutcome {
   return { id, ok: false, failure: { kind: 'unavailable', reason } };
 }
 
+/** The driver's message, prefixed with what it means for an operator when the code says so. */
 function describe(error: unknown): string {
-  return errorFields(error).message;
+  const { code, message } = errorFields(error);
+  if (code === 'SQLITE_FULL') return `the disk is full (${message})`;
+  if (code?.startsWith('SQLITE_READONLY')) return `the store file is read-only (${message})`;
+  if (code?.startsWith('SQLITE_IOERR')) return `the disk failed a read or write (${code}: ${message})`;
+  return message;
 }
 
 /**

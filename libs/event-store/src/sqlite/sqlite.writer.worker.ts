@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { prepareWriterConnection } from './sqlite.schema';
+import { prepareWriterConnection, UnusableStoreFile } from './sqlite.schema';
 import { SqliteWriter } from './sqlite.writer';
 import type { AppendRequest, FromWriter, ToWriter, WriterInit } from './sqlite.writer.protocol';
 
@@ -24,7 +24,11 @@ try {
   writer = new SqliteWriter(db);
   send({ t: 'ready', durability, headSeq: writer.headSeq() });
 } catch (error) {
-  send({ t: 'failed', message: error instanceof Error ? error.message : String(error) });
+  send({
+    t: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    unusableFile: error instanceof UnusableStoreFile,
+  });
   throw error;
 }
 
@@ -70,6 +74,8 @@ function schedule(): void {
 port.on('message', (message: ToWriter) => {
   if (message.t === 'append') {
     for (const request of message.requests) queue.push(request);
+  } else if (message.t === 'faults') {
+    writer.faults = message.faults;
   } else {
     closing = true;
   }

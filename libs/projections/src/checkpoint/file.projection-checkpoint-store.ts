@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '@timeline/kernel';
@@ -17,7 +18,14 @@ interface Header {
   readonly position: string | null;
   readonly eventCount: number;
   readonly parts: number;
+  /**
+   * SHA-256 of the part lines (each with its newline): a flipped byte that still parses is
+   * caught too. Absent in files written before it was added, which load unchecked.
+   */
+  readonly sha256?: string;
 }
+
+const HASH_PLACEHOLDER = '0'.repeat(64);
 
 export interface FileCheckpointStoreOptions {
   /** Directory of the checkpoint files (created if missing), e.g. `<DATA_DIR>/projections`. */
@@ -31,8 +39,9 @@ export interface FileCheckpointStoreOptions {
  * one line per state part (so a large read model is never one giant string).
  * Written to a temporary file, fsynced, renamed over the old one and the directory
  * fsynced: a crash leaves either the old or the new checkpoint. A file that cannot
- * be read (wrong format, truncated by a failing disk) is reported and ignored, which
- * only costs a rebuild from the log.
+ * be read (wrong format, truncated by a failing disk, a byte changed: the header
+ * holds the parts' SHA-256) is reported and ignored, which only costs a rebuild
+ * from the log.
  */
 export class FileProjectionCheckpointStore implements ProjectionCheckpointStore {
   constructor(private readonly options: FileCheckpointStoreOptions) {}
@@ -69,17 +78,36 @@ export class FileProjectionCheckpointStore implements ProjectionCheckpointStore 
       position: checkpoint.position,
       eventCount: checkpoint.eventCount,
       parts: checkpoint.state.length,
+      sha256: HASH_PLACEHOLDER,
     };
     const temporary = `${path}.${process.pid}.tmp`;
-    const file = await open(temporary, 'w');
     try {
-      await file.write(`${JSON.stringify(header)}\n`);
-      for (const part of checkpoint.state) await file.write(`${JSON.stringify(part)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(temporary, 'w');
+      try {
+        // The parts stream out one by one; their hash is written into the header's place for it last.
+        const headerLine = `${JSON.stringify(header)}\n`;
+        await file.write(headerLine);
+        const hash = createHash('sha256');
+        for (const part of checkpoint.state) {
+          const line = `${JSON.stringify(part)}\n`;
+          hash.update(line);
+          await file.write(line);
+        }
+        await file.write(
+          hash.digest('hex'),
+          Buffer.byteLength(headerLine.slice(0, headerLine.indexOf(HASH_PLACEHOLDER))),
+        );
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, path);
+    } catch (error) {
+      // A full or failing disk: the old checkpoint stays as it was, and the partial copy must not
+      // hold on to the little space there is.
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
     }
-    await rename(temporary, path);
     await syncDirectory(this.options.directory);
   }
 
@@ -100,6 +128,13 @@ function parseCheckpoint(name: string, text: string): LoadedProjectionCheckpoint
     throw new Error('the header has no position');
   if (header.parts !== lines.length - 1)
     throw new Error(`expected ${String(header.parts)} parts, found ${lines.length - 1}`);
+  if (header.sha256 !== undefined) {
+    const hash = createHash('sha256');
+    for (const line of lines.slice(1)) hash.update(`${line}\n`);
+    const actual = hash.digest('hex');
+    if (actual !== header.sha256)
+      throw new Error(`the parts hash to ${actual}, the header says ${header.sha256}`);
+  }
   const state: JsonValue[] = lines.slice(1).map((line) => JSON.parse(line) as JsonValue);
   return { name, version: header.version, position: header.position, eventCount: header.eventCount, state };
 }

@@ -8,7 +8,14 @@ import { recordingProjection } from './recording.projection';
 async function main(): Promise<void> {
   const [file, directory, every] = process.argv.slice(2);
   // Every commit read as it lands: the parent kills this process at a point it counts in events applied.
-  const store = await createEventStore({ kind: 'sqlite', file, pollIntervalMs: 10, liveReadIntervalMs: 0 });
+  // Read-only: the parent process writes to the store (and holds its lock).
+  const store = await createEventStore({
+    kind: 'sqlite',
+    file,
+    pollIntervalMs: 10,
+    liveReadIntervalMs: 0,
+    readOnly: true,
+  });
   const runner = new ProjectionRunner(
     store,
     [recordingProjection()],
@@ -22,6 +29,8 @@ async function main(): Promise<void> {
     if (change.kind === 'applied') process.stdout.write(`applied ${change.event.position}\n`);
   });
   await runner.start();
+  // A read-only store has no writer thread to keep the process alive between commits.
+  setInterval(() => undefined, 60_000);
   process.stdout.write('ready\n');
 }
 
