@@ -88,7 +88,7 @@ describe('the generated API client', () => {
     });
     expect(refused.response.status).toBe(400);
     expect(refused.response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(refused.error?.code).toBe('read-model.invalid-query');
+    expect(refused.error?.code).toBe('request.invalid-query');
     expect(refused.error?.errors?.map((error) => error.path)).toEqual(['view']);
   });
 });

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -185,6 +186,7 @@ function walk(): Call[] {
     { method: 'GET', path: '/operations/venetic/timeline?limit=2', as: analyst },
     { method: 'GET', path: '/operations/venetic/timeline?limit=0', as: analyst },
     { method: 'GET', path: '/operations/venetic/timeline/daily', as: analyst },
+    { method: 'GET', path: `/operations/${'x'.repeat(101)}/timeline/daily`, as: analyst },
 
     { method: 'GET', path: '/events/live', as: analyst, headers: { 'last-event-id': '0' }, live: hasData },
     { method: 'GET', path: '/events/live', as: analyst, headers: { 'last-event-id': 'not a position' } },
@@ -201,6 +203,16 @@ function walk(): Call[] {
 
     { method: 'GET', path: '/docs-json', as: analyst },
     { method: 'GET', path: '/docs-yaml', as: analyst },
+
+    { method: 'POST', path: '/transparency/heads', as: auditor },
+    { method: 'POST', path: '/transparency/heads', as: analyst },
+    { method: 'GET', path: '/transparency', as: auditor },
+    { method: 'GET', path: '/transparency/key', as: admin },
+    { method: 'GET', path: '/transparency/heads/latest', as: auditor },
+    { method: 'GET', path: '/transparency/consistency?from=1&to=3', as: auditor },
+    { method: 'GET', path: '/transparency/consistency?from=x', as: auditor },
+    { method: 'GET', path: `/operations/venetic/events/${LAUNCH_ID}/proof?treeSize=3`, as: auditor },
+    { method: 'GET', path: `/operations/venetic/events/${LAUNCH_ID}/proof?treeSize=none`, as: auditor },
   ];
 }
 
@@ -362,6 +374,10 @@ describe('the OpenAPI document as a contract', () => {
       RATE_LIMIT_REQUESTS: '100000',
       AUTH_FAILURES_LIMIT: '100000',
       SSE_MAX_CONNECTIONS_PER_PRINCIPAL: '10',
+      TREE_HEAD_SIGNING_KEY: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      TREE_HEAD_INTERVAL_SECONDS: '0',
     });
     port = (api.app.getHttpServer().address() as AddressInfo).port;
     const setUp = await send({

@@ -1,12 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { operationModel, type Clock } from '@timeline/application';
-import { createApp } from '../../apps/api/src/app.factory';
+import { createApp, createFastifyAdapter } from '../../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
 import { testAuthEnvironment } from './auth.tokens';
@@ -60,7 +59,8 @@ export async function startSecuredApp(
 ): Promise<SecuredTestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-auth-'));
   const config = loadApiConfig({ LOG_LEVEL: 'error', ...env, DATA_DIR: dataDir });
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
+  const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+  const adapter = createFastifyAdapter(config, logger);
   const routes: RouteKey[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
@@ -70,7 +70,7 @@ export async function startSecuredApp(
     model: operationModel as never,
     clock: options.clock,
     httpAdapter: adapter,
-    logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+    logger,
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -30,6 +30,20 @@ export function jsonLogger(config: ApiConfig): LoggerService {
 }
 
 /**
+ * The Fastify adapter every api instance runs on: its body limit, and refusals
+ * before routing (and before there is a request at all) as problem documents.
+ */
+export function createFastifyAdapter(config: ApiConfig, logger: LoggerService): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    frameworkErrors: answerFrameworkError(logger),
+    clientErrorHandler: answerClientError,
+  });
+}
+
+/**
  * Builds the api, initialised and ready to listen: the modules, the one problem
  * filter, request tracking (correlation id and one log line per request), the
  * OpenAPI document and shutdown hooks.
@@ -37,16 +51,7 @@ export function jsonLogger(config: ApiConfig): LoggerService {
 export async function createApp(config: ApiConfig, options: CreateAppOptions): Promise<INestApplication> {
   const logger = options.logger ?? jsonLogger(config);
   const routes = new RouteTable();
-  const adapter =
-    options.httpAdapter ??
-    new FastifyAdapter({
-      bodyLimit: config.bodyLimitBytes,
-      onProtoPoisoning: 'error',
-      onConstructorPoisoning: 'error',
-      // Refusals before routing, and before there is a request at all, are problem documents too.
-      frameworkErrors: answerFrameworkError(logger),
-      clientErrorHandler: answerClientError,
-    });
+  const adapter = options.httpAdapter ?? createFastifyAdapter(config, logger);
   const gate = new ShutdownGate();
   const module = AppModule.forRoot(config, { ...options, shutdownGate: gate });
 

@@ -53,7 +53,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the overall status and each part’s report (statuses only with HEALTH_DETAILS=admin) */
+        /** Liveness: the overall status and each part’s status (its report too with HEALTH_DETAILS=public) */
         get: operations["HealthController_health"];
         put?: never;
         post?: never;
@@ -100,7 +100,7 @@ export interface paths {
         put?: never;
         /**
          * Record one event or an atomic batch in an operation
-         * @description Each event is validated against its type (see the event schemas). Server-owned envelope fields (recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. Re-sending the same event ids, or the same Idempotency-Key, returns the original result with 200 and writes nothing.
+         * @description Each event is validated against its type (see the event schemas). Server-owned envelope fields (recordedAt, recordedBy, agency, revision, position, hashes) are never taken from the body. An Idempotency-Key binds to the canonical content of the request, whether or not its events carry eventIds: the same key from the same principal in the same operation with the same content answers the original result (200, replayed: true) and writes nothing; with other content it is a 409 request.idempotency-conflict. A client eventId follows the same rule per event: a request whose ids are all stored with the same content answers the original result; an id stored with other content, or some ids stored and others not, is a 409 request.idempotency-conflict. Keys are kept with the events they wrote, in the operation itself, for as long as the operation exists.
          *
          *     Roles: recorder.
          */
@@ -206,7 +206,7 @@ export interface paths {
         };
         /**
          * Recompute every operation’s hash chain in one pass over the log
-         * @description `{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. Heads are listed for the caller’s operations only; a break elsewhere is reported without naming its operation or event.
+         * @description `{ ok: true, events, streams: [{ operationId, revision, hash }], lastPosition }` or `{ ok: false, events, brokenAt }`. Whole-log figures only for callers who also hold `admin`: everyone else gets the events, heads and last position of its own operations, and a break elsewhere reported by its reason only (`events` is then null).
          *
          *     Roles: auditor.
          */
@@ -270,7 +270,7 @@ export interface paths {
         };
         /**
          * The operational picture of one operation
-         * @description Arrests, charges, raids, intelligence by 3x5x2 grading and priority, disseminations, drugs by class and type, firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`.
+         * @description Arrests, charges, raids, intelligence by 3x5x2 grading and priority, disseminations, drugs by class and type, firearms and rounds, cash, threats to life mitigated, OCGs; by agency and region. Stamped with `asOf`. C-coded reports the caller’s agency is not entitled to are counted, under `withheld` in every breakdown of their details.
          *
          *     Roles: analyst, auditor.
          */
@@ -445,6 +445,130 @@ export interface paths {
          * @description Roles: admin.
          */
         get: operations["MetricsController_render"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transparency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Merkle tree: its size, whether it follows the log, the latest signed head
+         * @description Roles: auditor, admin.
+         */
+        get: operations["TransparencyController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transparency/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Ed25519 public key tree heads are signed with (SPKI PEM) and its key id
+         * @description Roles: auditor, admin.
+         */
+        get: operations["TransparencyController_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transparency/heads/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest signed tree head: { format, treeSize, rootHash, timestamp, keyId, signature }
+         * @description Roles: auditor, admin.
+         */
+        get: operations["TransparencyController_latest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transparency/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a head over the whole log now and publish it to every target
+         * @description 201 `{ head, publications: [{ target, ok, error? }] }`; a target that failed is named, the head stands.
+         *
+         *     Roles: auditor, admin.
+         */
+        post: operations["TransparencyController_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transparency/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consistency proof between the trees of `from` and `to` leaves (RFC 9162 §2.1.4)
+         * @description Roles: auditor, admin.
+         */
+        get: operations["TransparencyController_consistency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operations/{operationId}/events/{eventId}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An event's inclusion proof in the tree of `treeSize` leaves (RFC 9162 §2.1.3)
+         * @description Default tree size: the latest signed head (or the whole tree when none was signed).
+         *
+         *     Roles: auditor.
+         */
+        get: operations["TransparencyController_proof"];
         put?: never;
         post?: never;
         delete?: never;
@@ -709,7 +833,7 @@ export interface components {
             type: "OperationLaunched";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -748,7 +872,7 @@ export interface components {
             type: "AgencyJoined";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -787,7 +911,7 @@ export interface components {
             type: "EncryptionCracked";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -826,7 +950,7 @@ export interface components {
             type: "IntelligenceReceived";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -864,7 +988,7 @@ export interface components {
             type: "IntelligenceReceived";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -903,7 +1027,7 @@ export interface components {
             type: "IntelligenceDisseminated";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -942,7 +1066,7 @@ export interface components {
             type: "OrganisedCrimeGroupIdentified";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -981,7 +1105,7 @@ export interface components {
             type: "RaidConducted";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1020,7 +1144,7 @@ export interface components {
             type: "ArrestMade";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1059,7 +1183,7 @@ export interface components {
             type: "ChargeBrought";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1098,7 +1222,7 @@ export interface components {
             type: "SeizureRecorded";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1137,7 +1261,7 @@ export interface components {
             type: "ThreatToLifeMitigated";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1176,7 +1300,7 @@ export interface components {
             type: "EventCorrected";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1215,7 +1339,7 @@ export interface components {
             type: "EventRetracted";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1254,7 +1378,7 @@ export interface components {
             type: "OperationalPhaseEnded";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1293,7 +1417,7 @@ export interface components {
             type: "OperationClosed";
             /**
              * Format: uuid
-             * @description Client-chosen id: re-sending it is an idempotent retry
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
              */
             eventId?: string;
             /**
@@ -1398,6 +1522,8 @@ export interface components {
         };
         /** @enum {string} */
         Classification: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        /** @description GET /transparency/consistency. */
+        ConsistencyProof: components["schemas"]["TreeConsistencyProof"];
         /** @description GET /auth/me. */
         CurrentPrincipal: components["schemas"]["Principal"];
         DailyPoint: {
@@ -1458,12 +1584,30 @@ export interface components {
             /** @description The event (id) that caused this one, if any. */
             causationId: string | null;
             classification: components["schemas"]["Classification"];
+            /** @description The `Idempotency-Key` of the request that wrote the event, on every event of that request (absent without a key). With `recordedBy` and `agency` it is the key's scope; the operation's stream is the durable index of its keys. */
+            idempotencyKey?: string;
+            /** @description SHA-256 (hex) of the canonical content of that request; present with `idempotencyKey`. */
+            requestHash?: string;
             /** @description Revision of the event in its stream; sealed into the hash so gaps are detectable. */
             streamRevision: number;
             /** @description Hash of the previous event of the same stream, or GENESIS_HASH. */
             prevHash: string;
             /** @description SHA-256 (hex) of the canonical form of the event (see libs/integrity). */
             hash: string;
+        };
+        /** @description An inclusion proof as the api answers it: everything needed to check it offline against a head. */
+        EventInclusionProof: {
+            operationId: string;
+            eventId: string;
+            position: string;
+            /** @description The leaf input: the event's stored hash. The leaf is SHA-256(0x00 || these 32 bytes). */
+            eventHash: string;
+            leafIndex: number;
+            treeSize: number;
+            /** @description MTH of the first treeSize leaves, as a head of that size must state. */
+            rootHash: string;
+            /** @description Sibling hashes from the leaf up (RFC 9162 §2.1.3). */
+            auditPath: string[];
         };
         EventLineage: {
             operationId: string;
@@ -1499,6 +1643,14 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description GET /operations/{operationId}/events/{eventId}/proof. */
+        InclusionProof: components["schemas"]["EventInclusionProof"];
+        /** @description POST /transparency/heads: the head and how each publication target took it. */
+        IssuedHead: components["schemas"]["IssuedTreeHead"];
+        IssuedTreeHead: {
+            head: components["schemas"]["SignedTreeHead"];
+            publications: components["schemas"]["TreeHeadPublication"][];
+        };
         /** @description A JSON object: event data, whose schema per type and version is in the event catalogue */
         JsonObject: Record<string, never>;
         /** @description GET /operations/{operationId}/events/{eventId}/lineage. */
@@ -1515,7 +1667,8 @@ export interface components {
             agency: string;
             /** @constant */
             kind: "correction";
-            reason: string;
+            /** @description Why it was corrected; null when withheld from the reader (handling code C). */
+            reason: string | null;
             /** @description The data that replaced the event's data from this correction on. */
             replacement: components["schemas"]["JsonObject"];
         };
@@ -1663,6 +1816,8 @@ export interface components {
             };
             intelligence: {
                 received: number;
+                /** @description Reports counted whose details are withheld from the reader (handling code C): in every breakdown of their details they are under `withheld`, and they are not in `threatToLife`. */
+                withheld: number;
                 threatToLife: number;
                 /** @description By the full 3x5x2 grading, e.g. `1/A/P`. */
                 byGrading: {
@@ -1819,6 +1974,19 @@ export interface components {
                 [key: string]: components["schemas"]["DrugAmounts"];
             };
         };
+        /** @description GET /transparency/heads/latest. */
+        SignedHead: components["schemas"]["SignedTreeHead"];
+        /** @description A tree head as published: the head, the signing key's id (SHA-256, hex, of the raw 32-byte Ed25519 public key) and the Ed25519 signature (hex) over `treeHeadMessage`. */
+        SignedTreeHead: {
+            treeSize: number;
+            rootHash: string;
+            /** @description ISO 8601 (UTC) time the head was signed. */
+            timestamp: string;
+            /** @constant */
+            format: "operation-timeline.tree-head.v1";
+            keyId: string;
+            signature: string;
+        };
         /** @description An access record as stored, with its place and its link in the audit's hash chain. */
         StoredAccessRecord: {
             subject: string;
@@ -1911,6 +2079,10 @@ export interface components {
             /** @description The event (id) that caused this one, if any. */
             causationId: string | null;
             classification: components["schemas"]["Classification"];
+            /** @description The `Idempotency-Key` of the request that wrote the event, on every event of that request (absent without a key). With `recordedBy` and `agency` it is the key's scope; the operation's stream is the durable index of its keys. */
+            idempotencyKey?: string;
+            /** @description SHA-256 (hex) of the canonical content of that request; present with `idempotencyKey`. */
+            requestHash?: string;
             /** @description Revision of the event in its stream; sealed into the hash so gaps are detectable. */
             streamRevision: number;
             /** @description Hash of the previous event of the same stream, or GENESIS_HASH. */
@@ -1936,19 +2108,56 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. Stable: entries recorded meanwhile never shift a page. */
             nextCursor: string | null;
         };
-        /** @description A break in an operation the caller may not know of: where and why, not which operation or event. */
+        /** @description GET /transparency. */
+        Transparency: components["schemas"]["TransparencyStatus"];
+        TransparencyStatus: {
+            state: string;
+            treeSize: number;
+            signing: boolean;
+            latestHead: components["schemas"]["SignedTreeHead"] | null;
+            divergence: Record<string, never> | null;
+        };
+        TreeConsistencyProof: {
+            fromSize: number;
+            toSize: number;
+            fromRoot: string;
+            toRoot: string;
+            /** @description RFC 9162 §2.1.4 */
+            proof: string[];
+        };
+        /** @description What a head commits to: the first `treeSize` leaves of the log have root `rootHash` (hex), as at `timestamp`. */
+        TreeHead: {
+            treeSize: number;
+            rootHash: string;
+            /** @description ISO 8601 (UTC) time the head was signed. */
+            timestamp: string;
+        };
+        /** @description GET /transparency/key. */
+        TreeHeadKey: components["schemas"]["TreeHeadPublicKey"];
+        /** @description The Ed25519 public key tree heads are signed with. */
+        TreeHeadPublicKey: {
+            /** @constant */
+            algorithm: "Ed25519";
+            /** @description SHA-256 (hex) of the raw 32-byte public key: the `keyId` every head names. */
+            keyId: string;
+            /** @description SPKI PEM. */
+            publicKey: string;
+        };
+        TreeHeadPublication: {
+            target: string;
+            ok: boolean;
+            /** @description Why the target did not take the head. */
+            error?: string;
+        };
+        /** @description A break in an operation the caller may not know of: why, not where. */
         VisibleChainBreak: components["schemas"]["ChainBreak"] | {
             operationId: null;
+            revision: null;
             eventId: null;
-            /** @description Where the store (or the export file) places the event in its stream. */
-            revision: number;
-            /** @description Global position, as `formatPosition` writes it. */
-            position: string;
+            position: null;
             reason: components["schemas"]["ChainBreakReason"];
-            /** @description What the chain required at this link (a revision, a hash, an operation id). */
-            expected: string | number;
-            /** @description What the event holds instead. */
-            actual: string | number | null;
+            expected: null;
+            actual: null;
         };
         /** @description RFC 9457 problem details. `code` is stable: clients branch on it, never on `title` or `detail`. Each response lists the codes it may carry; a new code may be added to a status without notice. */
         Problem: {
@@ -2028,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessAuditRecords"];
                 };
             };
-            /** @description A parameter given twice or malformed (field-level `errors`). Codes: `audit.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            /** @description A parameter given twice or malformed (field-level `errors`). Codes: `audit.invalid-query`, `request.page-size`. Also: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2063,7 +2272,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2081,6 +2301,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2134,7 +2365,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentPrincipal"];
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2169,7 +2400,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2187,6 +2429,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2240,7 +2493,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2251,8 +2504,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
@@ -2310,7 +2585,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2345,7 +2620,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2363,6 +2649,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2426,7 +2723,7 @@ export interface operations {
                     "application/json": components["schemas"]["OperationHistoryPage"];
                 };
             };
-            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `request.invalid-query`, `request.page-size`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2472,7 +2769,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2490,6 +2798,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2526,7 +2845,7 @@ export interface operations {
             header?: {
                 /** @description Echoed in the response and stamped on the events; one is chosen when absent or not 1–128 of A-Z a-z 0-9 . _ : / - */
                 "X-Correlation-Id"?: string;
-                /** @description Makes a retry without client event ids idempotent */
+                /** @description 1 to 255 printable ASCII characters. An Idempotency-Key binds to the canonical content of the request, whether or not its events carry eventIds: the same key from the same principal in the same operation with the same content answers the original result (200, replayed: true) and writes nothing; with other content it is a 409 request.idempotency-conflict. A client eventId follows the same rule per event: a request whose ids are all stored with the same content answers the original result; an id stored with other content, or some ids stored and others not, is a 409 request.idempotency-conflict. Keys are kept with the events they wrote, in the operation itself, for as long as the operation exists. */
                 "Idempotency-Key"?: string;
                 /** @description ETag of the revision the client last saw, e.g. "5"; a mismatch is 412 */
                 "If-Match"?: string;
@@ -2569,7 +2888,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordEventsResponseDto"];
                 };
             };
-            /** @description The body fails validation (field-level `errors`), or If-Match / Idempotency-Key is malformed. Codes: `request.invalid`. Also: `request.malformed-json`, `request.empty-body`, `request.invalid-content-length`. */
+            /** @description The body fails validation (field-level `errors`), or If-Match / Idempotency-Key is malformed. Codes: `request.invalid`. Also: `request.malformed-json`, `request.empty-body`, `request.invalid-content-length`, `request.duplicate-key`, `request.forbidden-key`. Also: `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2615,6 +2934,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The expected revision does not hold, an event id or Idempotency-Key is reused with other content, or the operation’s state refuses the event. Codes: `operation.revision-conflict`, `operation.concurrent-writers`, `event-store.duplicate-event-id`, `request.idempotency-conflict`, `operation.not-launched`, `operation.already-launched`, `operation.duplicate-event-id`, `operation.agency-already-joined`, `operation.closed`, `operation.operational-phase-ended`, `operation.phase-already-ended`, `operation.reference-already-used`, `operation.arrest-already-charged`, `operation.event-retracted`, `operation.retraction-has-dependants`. */
             409: {
                 headers: {
@@ -2648,7 +2978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2670,7 +3000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The operation’s rules refuse an event’s content. Codes: `operation.stale-schema-version`, `operation.invalid-timestamp`, `operation.occurred-in-future`, `operation.agency-not-joined`, `operation.classification-too-low`, `operation.unknown-causation`, `operation.unknown-reference`, `operation.reference-retracted`, `operation.raid-ends-before-start`, `operation.unknown-event`, `operation.correction-type-mismatch`, `operation.correction-changes-identity`, `operation.event-not-retractable`. */
+            /** @description The operation’s rules refuse an event’s content. Codes: `operation.stale-schema-version`, `operation.invalid-timestamp`, `operation.occurred-in-future`, `operation.agency-not-joined`, `operation.classification-too-low`, `operation.unknown-causation`, `operation.dated-before-launch`, `operation.dated-before-reference`, `operation.ended-before-last-event`, `operation.unknown-reference`, `operation.reference-retracted`, `operation.raid-ends-before-start`, `operation.unknown-event`, `operation.correction-type-mismatch`, `operation.correction-changes-identity`, `operation.event-not-retractable`. */
             422: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2688,6 +3018,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2746,7 +3087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Lineage"];
                 };
             };
-            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `request.invalid-query`, `request.page-size`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2792,7 +3133,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2810,6 +3162,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2866,7 +3229,7 @@ export interface operations {
                     "application/json": components["schemas"]["OperationVerification"];
                 };
             };
-            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `request.invalid-query`, `request.page-size`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2912,7 +3275,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -2930,6 +3304,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2988,7 +3373,7 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
-            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            /** @description An unknown or malformed parameter (field-level `errors`). Codes: `request.invalid-query`, `request.page-size`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3034,7 +3419,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3052,6 +3448,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3119,7 +3526,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogPage"];
                 };
             };
-            /** @description An unknown or malformed query parameter (field-level `errors`). Codes: `history.invalid-query`, `request.page-size`. Also: `request.invalid`. */
+            /** @description An unknown or malformed query parameter (field-level `errors`). Codes: `request.invalid-query`, `request.page-size`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3165,7 +3572,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3183,6 +3601,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3236,7 +3665,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogVerificationResult"];
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3271,7 +3700,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3289,6 +3729,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3347,7 +3798,7 @@ export interface operations {
                     "application/json": components["schemas"]["OperationList"];
                 };
             };
-            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `request.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3382,7 +3833,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3400,6 +3862,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3460,7 +3933,7 @@ export interface operations {
                     "application/json": components["schemas"]["NationalPicture"];
                 };
             };
-            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `request.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3495,7 +3968,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3513,6 +3997,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3583,7 +4078,7 @@ export interface operations {
                     "application/json": components["schemas"]["OperationalPicture"];
                 };
             };
-            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `request.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3629,7 +4124,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3647,6 +4153,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3729,7 +4246,7 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
-            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `request.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3775,7 +4292,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3793,6 +4321,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3865,7 +4404,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelineDailySeries"];
                 };
             };
-            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `read-model.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`. */
+            /** @description An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`). Codes: `request.invalid-query`, `projections.invalid-timeline-query`, `projections.invalid-position`, `projections.invalid-time-travel`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3911,7 +4450,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3929,6 +4479,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3997,7 +4558,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
+            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `request.invalid-query`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4032,7 +4593,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4045,6 +4617,17 @@ export interface operations {
             };
             /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
             429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
@@ -4116,7 +4699,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
+            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `request.invalid-query`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4162,7 +4745,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4175,6 +4769,17 @@ export interface operations {
             };
             /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
             429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
@@ -4241,7 +4846,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `read-model.invalid-query`. Also: `request.invalid`. */
+            /** @description Last-Event-ID is not an id this stream sent, or the type filter is malformed. Codes: `request.invalid-query`. Also: `request.invalid`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4287,7 +4892,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4300,6 +4916,17 @@ export interface operations {
             };
             /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
             429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
@@ -4359,7 +4986,7 @@ export interface operations {
                     "application/json": components["schemas"]["Projection"];
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4405,7 +5032,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4423,6 +5061,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4481,7 +5130,7 @@ export interface operations {
                     "application/json": components["schemas"]["Projection"];
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4527,7 +5176,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4545,6 +5205,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4598,7 +5269,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4633,7 +5304,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4651,6 +5333,884 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransparencyController_status: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree and its latest head */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transparency"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransparencyController_key: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public key */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TreeHeadKey"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No tree-head signing key is configured, or the tree no longer matches the log. Codes: `transparency.signing-not-configured`, `transparency.log-diverged`. */
+            409: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransparencyController_latest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest signed tree head */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedHead"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No head has been signed yet. Codes: `transparency.no-tree-head`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No tree-head signing key is configured, or the tree no longer matches the log. Codes: `transparency.signing-not-configured`, `transparency.log-diverged`. */
+            409: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransparencyController_issue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The head, and each publication */
+            201: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedHead"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No tree-head signing key is configured, or the tree no longer matches the log. Codes: `transparency.signing-not-configured`, `transparency.log-diverged`. */
+            409: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransparencyController_consistency: {
+        parameters: {
+            query: {
+                /** @description The newer tree size; default the latest head */
+                to?: unknown;
+                /** @description The older tree size */
+                from: unknown;
+            };
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consistency proof */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProof"];
+                };
+            };
+            /** @description A tree size is not a whole number, or is larger than the tree (field-level `errors`). Codes: `transparency.invalid-query`, `request.invalid-query`. Also: `request.invalid`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No head has been signed yet. Codes: `transparency.no-tree-head`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No tree-head signing key is configured, or the tree no longer matches the log. Codes: `transparency.signing-not-configured`, `transparency.log-diverged`. */
+            409: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TransparencyController_proof: {
+        parameters: {
+            query?: {
+                treeSize?: unknown;
+            };
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                operationId: string;
+                /** @description The event (UUID) */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inclusion proof */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProof"];
+                };
+            };
+            /** @description A tree size is not a whole number, or is larger than the tree (field-level `errors`). Codes: `transparency.invalid-query`, `request.invalid-query`. Also: `request.invalid`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation, or one the caller’s agency takes no part in (answered alike, docs/architecture.md §7); or no such event in it. Codes: `operation.not-found`, `projections.unknown-operation`, `history.operation-not-found`, `transparency.event-not-found`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The event is not in a tree of that size, or the tree no longer matches the log. Codes: `transparency.event-not-in-tree`, `transparency.leaf-mismatch`, `transparency.log-diverged`. */
+            409: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4704,7 +6264,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4739,7 +6299,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4757,6 +6328,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4810,7 +6392,7 @@ export interface operations {
                     "text/yaml": string;
                 };
             };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`. */
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
             400: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4845,7 +6427,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL or a path parameter is too long. Codes: `http.uri-too-long`. */
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
             414: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -4863,6 +6456,17 @@ export interface operations {
                     "X-Correlation-Id": string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -95,9 +95,14 @@ export function ApiProblems(refusals: Readonly<Record<number, RefusalDoc>>): Met
 export const EVERY_ROUTE_REFUSALS: Readonly<Record<number, RefusalDoc>> = {
   400: {
     description: 'The request is malformed: a query parameter, header or path parameter is invalid',
-    codes: ['request.invalid'],
+    codes: ['request.invalid', 'request.invalid-query', 'request.malformed-path'],
   },
-  414: { description: 'The URL or a path parameter is too long', codes: ['http.uri-too-long'] },
+  408: { description: 'The request was not received in time', codes: ['request.timeout'] },
+  414: { description: 'A path parameter is too long', codes: ['request.path-too-long'] },
+  431: {
+    description: 'The request line and headers are too large',
+    codes: ['request.headers-too-large'],
+  },
   500: { description: 'An unexpected failure; the details are logged, not sent', codes: ['internal'] },
   503: {
     description: 'The service is shutting down, or a dependency is unavailable; retry shortly',
@@ -143,6 +148,8 @@ export const BODY_ROUTE_REFUSALS: Readonly<Record<number, RefusalDoc>> = {
       'request.malformed-json',
       'request.empty-body',
       'request.invalid-content-length',
+      'request.duplicate-key',
+      'request.forbidden-key',
     ],
   },
   413: { description: 'The body is larger than the configured limit', codes: ['request.body-too-large'] },

@@ -213,6 +213,10 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "OFFICIAL-SENSITIVE"
     ]
   },
+  "ConsistencyProof": {
+    "$ref": "#/components/schemas/TreeConsistencyProof",
+    "description": "GET /transparency/consistency."
+  },
   "CurrentPrincipal": {
     "$ref": "#/components/schemas/Principal",
     "description": "GET /auth/me."
@@ -405,6 +409,14 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "classification": {
         "$ref": "#/components/schemas/Classification"
       },
+      "idempotencyKey": {
+        "type": "string",
+        "description": "The `Idempotency-Key` of the request that wrote the event, on every event of that request (absent without a key). With `recordedBy` and `agency` it is the key's scope; the operation's stream is the durable index of its keys."
+      },
+      "requestHash": {
+        "type": "string",
+        "description": "SHA-256 (hex) of the canonical content of that request; present with `idempotencyKey`."
+      },
       "streamRevision": {
         "type": "number",
         "description": "Revision of the event in its stream; sealed into the hash so gaps are detectable."
@@ -434,6 +446,53 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     ],
     "additionalProperties": false,
     "description": "The envelope every stored event carries beside its type-specific `data` (DESIGN.md §3). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body."
+  },
+  "EventInclusionProof": {
+    "type": "object",
+    "properties": {
+      "operationId": {
+        "type": "string"
+      },
+      "eventId": {
+        "type": "string"
+      },
+      "position": {
+        "type": "string"
+      },
+      "eventHash": {
+        "type": "string",
+        "description": "The leaf input: the event's stored hash. The leaf is SHA-256(0x00 || these 32 bytes)."
+      },
+      "leafIndex": {
+        "type": "number"
+      },
+      "treeSize": {
+        "type": "number"
+      },
+      "rootHash": {
+        "type": "string",
+        "description": "MTH of the first treeSize leaves, as a head of that size must state."
+      },
+      "auditPath": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        },
+        "description": "Sibling hashes from the leaf up (RFC 9162 §2.1.3)."
+      }
+    },
+    "required": [
+      "operationId",
+      "eventId",
+      "position",
+      "eventHash",
+      "leafIndex",
+      "treeSize",
+      "rootHash",
+      "auditPath"
+    ],
+    "additionalProperties": false,
+    "description": "An inclusion proof as the api answers it: everything needed to check it offline against a head."
   },
   "EventLineage": {
     "type": "object",
@@ -529,6 +588,33 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     "additionalProperties": {},
     "description": "What a part of the system reports about itself in GET /health."
   },
+  "InclusionProof": {
+    "$ref": "#/components/schemas/EventInclusionProof",
+    "description": "GET /operations/{operationId}/events/{eventId}/proof."
+  },
+  "IssuedHead": {
+    "$ref": "#/components/schemas/IssuedTreeHead",
+    "description": "POST /transparency/heads: the head and how each publication target took it."
+  },
+  "IssuedTreeHead": {
+    "type": "object",
+    "properties": {
+      "head": {
+        "$ref": "#/components/schemas/SignedTreeHead"
+      },
+      "publications": {
+        "type": "array",
+        "items": {
+          "$ref": "#/components/schemas/TreeHeadPublication"
+        }
+      }
+    },
+    "required": [
+      "head",
+      "publications"
+    ],
+    "additionalProperties": false
+  },
   "JsonObject": {
     "type": "object",
     "description": "A JSON object: event data, whose schema per type and version is in the event catalogue"
@@ -577,7 +663,11 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
         "const": "correction"
       },
       "reason": {
-        "type": "string"
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "Why it was corrected; null when withheld from the reader (handling code C)."
       },
       "replacement": {
         "$ref": "#/components/schemas/JsonObject",
@@ -1149,6 +1239,10 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
           "received": {
             "type": "number"
           },
+          "withheld": {
+            "type": "number",
+            "description": "Reports counted whose details are withheld from the reader (handling code C): in every breakdown of their details they are under `withheld`, and they are not in `threatToLife`."
+          },
           "threatToLife": {
             "type": "number"
           },
@@ -1186,6 +1280,7 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
         },
         "required": [
           "received",
+          "withheld",
           "threatToLife",
           "byGrading",
           "bySource",
@@ -1708,6 +1803,45 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     "additionalProperties": false,
     "description": "Seizure totals of one entry, one day or a running total."
   },
+  "SignedHead": {
+    "$ref": "#/components/schemas/SignedTreeHead",
+    "description": "GET /transparency/heads/latest."
+  },
+  "SignedTreeHead": {
+    "type": "object",
+    "properties": {
+      "treeSize": {
+        "type": "number"
+      },
+      "rootHash": {
+        "type": "string"
+      },
+      "timestamp": {
+        "type": "string",
+        "description": "ISO 8601 (UTC) time the head was signed."
+      },
+      "format": {
+        "type": "string",
+        "const": "operation-timeline.tree-head.v1"
+      },
+      "keyId": {
+        "type": "string"
+      },
+      "signature": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "format",
+      "keyId",
+      "rootHash",
+      "signature",
+      "timestamp",
+      "treeSize"
+    ],
+    "additionalProperties": false,
+    "description": "A tree head as published: the head, the signing key's id (SHA-256, hex, of the raw 32-byte Ed25519 public key) and the Ed25519 signature (hex) over `treeHeadMessage`."
+  },
   "StoredAccessRecord": {
     "type": "object",
     "properties": {
@@ -2040,6 +2174,14 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "classification": {
         "$ref": "#/components/schemas/Classification"
       },
+      "idempotencyKey": {
+        "type": "string",
+        "description": "The `Idempotency-Key` of the request that wrote the event, on every event of that request (absent without a key). With `recordedBy` and `agency` it is the key's scope; the operation's stream is the durable index of its keys."
+      },
+      "requestHash": {
+        "type": "string",
+        "description": "SHA-256 (hex) of the canonical content of that request; present with `idempotencyKey`."
+      },
       "streamRevision": {
         "type": "number",
         "description": "Revision of the event in its stream; sealed into the hash so gaps are detectable."
@@ -2139,6 +2281,154 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     ],
     "additionalProperties": false
   },
+  "Transparency": {
+    "$ref": "#/components/schemas/TransparencyStatus",
+    "description": "GET /transparency."
+  },
+  "TransparencyStatus": {
+    "type": "object",
+    "properties": {
+      "state": {
+        "type": "string"
+      },
+      "treeSize": {
+        "type": "number"
+      },
+      "signing": {
+        "type": "boolean"
+      },
+      "latestHead": {
+        "anyOf": [
+          {
+            "$ref": "#/components/schemas/SignedTreeHead"
+          },
+          {
+            "type": "null"
+          }
+        ]
+      },
+      "divergence": {
+        "anyOf": [
+          {
+            "type": "object"
+          },
+          {
+            "type": "null"
+          }
+        ]
+      }
+    },
+    "required": [
+      "state",
+      "treeSize",
+      "signing",
+      "latestHead",
+      "divergence"
+    ],
+    "additionalProperties": false
+  },
+  "TreeConsistencyProof": {
+    "type": "object",
+    "properties": {
+      "fromSize": {
+        "type": "number"
+      },
+      "toSize": {
+        "type": "number"
+      },
+      "fromRoot": {
+        "type": "string"
+      },
+      "toRoot": {
+        "type": "string"
+      },
+      "proof": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        },
+        "description": "RFC 9162 §2.1.4"
+      }
+    },
+    "required": [
+      "fromSize",
+      "toSize",
+      "fromRoot",
+      "toRoot",
+      "proof"
+    ],
+    "additionalProperties": false
+  },
+  "TreeHead": {
+    "type": "object",
+    "properties": {
+      "treeSize": {
+        "type": "number"
+      },
+      "rootHash": {
+        "type": "string"
+      },
+      "timestamp": {
+        "type": "string",
+        "description": "ISO 8601 (UTC) time the head was signed."
+      }
+    },
+    "required": [
+      "treeSize",
+      "rootHash",
+      "timestamp"
+    ],
+    "additionalProperties": false,
+    "description": "What a head commits to: the first `treeSize` leaves of the log have root `rootHash` (hex), as at `timestamp`."
+  },
+  "TreeHeadKey": {
+    "$ref": "#/components/schemas/TreeHeadPublicKey",
+    "description": "GET /transparency/key."
+  },
+  "TreeHeadPublicKey": {
+    "type": "object",
+    "properties": {
+      "algorithm": {
+        "type": "string",
+        "const": "Ed25519"
+      },
+      "keyId": {
+        "type": "string",
+        "description": "SHA-256 (hex) of the raw 32-byte public key: the `keyId` every head names."
+      },
+      "publicKey": {
+        "type": "string",
+        "description": "SPKI PEM."
+      }
+    },
+    "required": [
+      "algorithm",
+      "keyId",
+      "publicKey"
+    ],
+    "additionalProperties": false,
+    "description": "The Ed25519 public key tree heads are signed with."
+  },
+  "TreeHeadPublication": {
+    "type": "object",
+    "properties": {
+      "target": {
+        "type": "string"
+      },
+      "ok": {
+        "type": "boolean"
+      },
+      "error": {
+        "type": "string",
+        "description": "Why the target did not take the head."
+      }
+    },
+    "required": [
+      "target",
+      "ok"
+    ],
+    "additionalProperties": false
+  },
   "VisibleChainBreak": {
     "anyOf": [
       {
@@ -2146,52 +2436,41 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       },
       {
         "type": "object",
-        "additionalProperties": false,
         "properties": {
           "operationId": {
+            "type": "null"
+          },
+          "revision": {
             "type": "null"
           },
           "eventId": {
             "type": "null"
           },
-          "revision": {
-            "type": "number",
-            "description": "Where the store (or the export file) places the event in its stream."
-          },
           "position": {
-            "type": "string",
-            "description": "Global position, as `formatPosition` writes it."
+            "type": "null"
           },
           "reason": {
             "$ref": "#/components/schemas/ChainBreakReason"
           },
           "expected": {
-            "type": [
-              "string",
-              "number"
-            ],
-            "description": "What the chain required at this link (a revision, a hash, an operation id)."
+            "type": "null"
           },
           "actual": {
-            "type": [
-              "string",
-              "number",
-              "null"
-            ],
-            "description": "What the event holds instead."
+            "type": "null"
           }
         },
         "required": [
-          "actual",
-          "eventId",
-          "expected",
           "operationId",
+          "revision",
+          "eventId",
           "position",
           "reason",
-          "revision"
-        ]
+          "expected",
+          "actual"
+        ],
+        "additionalProperties": false
       }
     ],
-    "description": "A break in an operation the caller may not know of: where and why, not which operation or event."
+    "description": "A break in an operation the caller may not know of: why, not where."
   }
 };

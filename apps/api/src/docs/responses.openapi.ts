@@ -4,7 +4,13 @@
  * response-schemas.generator.ts), so the document follows the code: a changed
  * read model changes the document, and a test fails until it is regenerated.
  */
-import type { EventLineage, LogVerification, StreamVerification } from '@timeline/integrity';
+import type {
+  EventLineage,
+  IssuedTreeHead,
+  LogVerification,
+  SignedTreeHead,
+  StreamVerification,
+} from '@timeline/integrity';
 import type {
   DailySeries,
   NationalPictureView,
@@ -18,6 +24,12 @@ import type { Principal } from '../auth/principal';
 import type { HealthReport } from '../health/health.registry';
 import type { LogHistoryPage, StreamHistoryPage, VisibleChainBreak } from '../history/history.service';
 import type { TimelineLiveChange } from '../live/live-feeds.service';
+import type {
+  EventInclusionProof,
+  TransparencyStatus,
+  TreeConsistencyProof,
+  TreeHeadPublicKey,
+} from '../transparency/transparency.service';
 
 /** GET /operations/{operationId}/picture, and each message of its live feed. */
 export type OperationalPicture = OperationalPictureView;
@@ -50,6 +62,18 @@ export type Projection = ProjectionStatus;
 export type AccessAuditRecords = AccessAuditPage;
 /** GET /auth/me. */
 export type CurrentPrincipal = Principal;
+/** GET /transparency. */
+export type Transparency = TransparencyStatus;
+/** GET /transparency/key. */
+export type TreeHeadKey = TreeHeadPublicKey;
+/** GET /transparency/heads/latest. */
+export type SignedHead = SignedTreeHead;
+/** POST /transparency/heads: the head and how each publication target took it. */
+export type IssuedHead = IssuedTreeHead;
+/** GET /transparency/consistency. */
+export type ConsistencyProof = TreeConsistencyProof;
+/** GET /operations/{operationId}/events/{eventId}/proof. */
+export type InclusionProof = EventInclusionProof;
 /** A message of GET /operations/{operationId}/timeline/live. */
 export type TimelineChange = TimelineLiveChange;
 

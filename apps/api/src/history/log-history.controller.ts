@@ -79,7 +79,7 @@ export class LogHistoryController {
   @ApiProblems({
     400: {
       description: 'An unknown or malformed query parameter (field-level `errors`)',
-      codes: ['history.invalid-query', 'request.page-size'],
+      codes: ['request.invalid-query', 'request.page-size'],
     },
     404: {
       description:

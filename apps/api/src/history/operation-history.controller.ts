@@ -24,7 +24,7 @@ const OPERATION_PARAM = {
 
 const INVALID_QUERY = {
   description: 'An unknown or malformed parameter (field-level `errors`)',
-  codes: ['history.invalid-query', 'request.page-size'],
+  codes: ['request.invalid-query', 'request.page-size'],
 };
 
 /** One operation's history for auditors: its events as stored, an event's lineage, chain verification and export. */

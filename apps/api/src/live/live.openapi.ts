@@ -40,7 +40,7 @@ export function liveFeedResponse(messageSchema: string, what: string): ApiRespon
 export const LIVE_REFUSALS: Readonly<Record<number, RefusalDoc>> = {
   400: {
     description: 'Last-Event-ID is not an id this stream sent, or the type filter is malformed',
-    codes: ['read-model.invalid-query'],
+    codes: ['request.invalid-query'],
   },
   429: {
     description: 'The principal already holds its share of live connections',

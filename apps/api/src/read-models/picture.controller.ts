@@ -59,7 +59,7 @@ export const READ_MODEL_REFUSALS = {
     description:
       'An unknown or malformed query parameter, or time-travel parameters combined (field-level `errors`)',
     codes: [
-      'read-model.invalid-query',
+      'request.invalid-query',
       'projections.invalid-timeline-query',
       'projections.invalid-position',
       'projections.invalid-time-travel',

@@ -1,5 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblems, OPERATION_NOT_FOUND, schemaRef } from '../docs/problems.openapi';
 import type { IssuedTreeHead, SignedTreeHead } from '@timeline/integrity';
 import { Allow, AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
 import { checkEventId, checkOperationIdParameter } from '../history/history-query';
@@ -9,7 +17,17 @@ import {
   type EventInclusionProof,
   type TransparencyStatus,
   type TreeConsistencyProof,
+  type TreeHeadPublicKey,
 } from './transparency.service';
+
+const NO_SIGNING_KEY = {
+  description: 'No tree-head signing key is configured, or the tree no longer matches the log',
+  codes: ['transparency.signing-not-configured', 'transparency.log-diverged'],
+};
+const INVALID_SIZES = {
+  description: 'A tree size is not a whole number, or is larger than the tree (field-level `errors`)',
+  codes: ['transparency.invalid-query', 'request.invalid-query'],
+};
 
 type RawQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -23,6 +41,7 @@ export class TransparencyController {
   @Allow('auditor', 'admin')
   @AuditAccess('transparency.status')
   @ApiOperation({ summary: 'The Merkle tree: its size, whether it follows the log, the latest signed head' })
+  @ApiOkResponse({ schema: schemaRef('Transparency'), description: 'The tree and its latest head' })
   status(): TransparencyStatus {
     return this.transparency.status();
   }
@@ -31,7 +50,9 @@ export class TransparencyController {
   @Allow('auditor', 'admin')
   @AuditAccess('transparency.key')
   @ApiOperation({ summary: 'The Ed25519 public key tree heads are signed with (SPKI PEM) and its key id' })
-  key(): { algorithm: 'Ed25519'; keyId: string; publicKey: string } {
+  @ApiOkResponse({ schema: schemaRef('TreeHeadKey'), description: 'The public key' })
+  @ApiProblems({ 409: NO_SIGNING_KEY })
+  key(): TreeHeadPublicKey {
     return this.transparency.publicKey();
   }
 
@@ -40,6 +61,11 @@ export class TransparencyController {
   @AuditAccess('transparency.head')
   @ApiOperation({
     summary: 'The latest signed tree head: { format, treeSize, rootHash, timestamp, keyId, signature }',
+  })
+  @ApiOkResponse({ schema: schemaRef('SignedHead'), description: 'The latest signed tree head' })
+  @ApiProblems({
+    404: { description: 'No head has been signed yet', codes: ['transparency.no-tree-head'] },
+    409: NO_SIGNING_KEY,
   })
   latest(): SignedTreeHead {
     return this.transparency.latestHead();
@@ -54,6 +80,8 @@ export class TransparencyController {
     description:
       '201 `{ head, publications: [{ target, ok, error? }] }`; a target that failed is named, the head stands.',
   })
+  @ApiCreatedResponse({ schema: schemaRef('IssuedHead'), description: 'The head, and each publication' })
+  @ApiProblems({ 409: NO_SIGNING_KEY })
   issue(): Promise<IssuedTreeHead> {
     return this.transparency.issueHead();
   }
@@ -66,6 +94,12 @@ export class TransparencyController {
   })
   @ApiQuery({ name: 'from', required: true, description: 'The older tree size' })
   @ApiQuery({ name: 'to', required: false, description: 'The newer tree size; default the latest head' })
+  @ApiOkResponse({ schema: schemaRef('ConsistencyProof'), description: 'The consistency proof' })
+  @ApiProblems({
+    400: INVALID_SIZES,
+    404: { description: 'No head has been signed yet', codes: ['transparency.no-tree-head'] },
+    409: NO_SIGNING_KEY,
+  })
   consistency(@Query() query: RawQuery): TreeConsistencyProof {
     const sizes = parseSizes(query, ['from', 'to'] as const, ['from'] as const);
     return this.transparency.consistencyProof(sizes.from!, sizes.to);
@@ -81,8 +115,17 @@ export class TransparencyController {
   @ApiParam({ name: 'operationId', example: 'venetic' })
   @ApiParam({ name: 'eventId', description: 'The event (UUID)' })
   @ApiQuery({ name: 'treeSize', required: false })
-  @ApiOkResponse({
-    description: '{ operationId, eventId, position, eventHash, leafIndex, treeSize, rootHash, auditPath[] }',
+  @ApiOkResponse({ schema: schemaRef('InclusionProof'), description: 'The inclusion proof' })
+  @ApiProblems({
+    400: INVALID_SIZES,
+    404: {
+      description: `${OPERATION_NOT_FOUND.description}; or no such event in it`,
+      codes: [...OPERATION_NOT_FOUND.codes, 'transparency.event-not-found'],
+    },
+    409: {
+      description: 'The event is not in a tree of that size, or the tree no longer matches the log',
+      codes: ['transparency.event-not-in-tree', 'transparency.leaf-mismatch', 'transparency.log-diverged'],
+    },
   })
   proof(
     @Param('operationId') operationId: string,

@@ -73,6 +73,15 @@ export interface TreeConsistencyProof {
   readonly proof: readonly string[];
 }
 
+/** The Ed25519 public key tree heads are signed with. */
+export interface TreeHeadPublicKey {
+  readonly algorithm: 'Ed25519';
+  /** SHA-256 (hex) of the raw 32-byte public key: the `keyId` every head names. */
+  readonly keyId: string;
+  /** SPKI PEM. */
+  readonly publicKey: string;
+}
+
 export interface TransparencyStatus {
   readonly state: string;
   readonly treeSize: number;
@@ -157,7 +166,7 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
     };
   }
 
-  publicKey(): { algorithm: 'Ed25519'; keyId: string; publicKey: string } {
+  publicKey(): TreeHeadPublicKey {
     if (!this.signer) throw new TreeHeadSigningDisabledError();
     return { algorithm: 'Ed25519', keyId: this.signer.keyId, publicKey: this.signer.publicKeyPem };
   }
