@@ -1,5 +1,11 @@
 import { Subject } from 'rxjs';
-import { formatPosition, type EventStore, type GlobalPosition } from '@timeline/event-store';
+import {
+  comparePositions,
+  formatPosition,
+  type EventStore,
+  type GlobalPosition,
+  type ReadAllOptions,
+} from '@timeline/event-store';
 import {
   timelineProjection,
   type ProjectionChange,
@@ -69,19 +75,36 @@ class FakeRunner {
   }
 }
 
+/** What the store's log holds: its operation events, and the records of other streams that share EventStoreDB's $all. */
+interface LoggedRecord {
+  readonly position: GlobalPosition;
+  readonly streamName: string;
+}
+
 describe('IssuedPositions', () => {
   const seeded = eventsAt([at(100), at(250), at(400)], 1);
   const later = eventsAt([at(520), at(700, 690)], 10);
   let runner: FakeRunner;
-  let head: GlobalPosition | null;
+  let log: LoggedRecord[];
   let positions: IssuedPositions;
+
+  const operationRecords = (events: readonly StoredTimelineEvent[]): LoggedRecord[] =>
+    events.map((event) => ({ position: event.globalPosition, streamName: `operation-${event.operationId}` }));
 
   beforeEach(() => {
     runner = new FakeRunner();
     runner.apply(seeded);
-    head = at(700, 690);
+    log = [...operationRecords(seeded), ...operationRecords(later)];
     const store = {
-      describe: () => Promise.resolve({ kind: 'eventstoredb', location: 'test', headPosition: head }),
+      readAll: ({ after, maxCount, filter }: ReadAllOptions) =>
+        Promise.resolve(
+          log
+            .filter((record) => after === undefined || comparePositions(record.position, after) > 0)
+            .filter((record) =>
+              (filter?.streamNamePrefixes ?? ['']).some((prefix) => record.streamName.startsWith(prefix)),
+            )
+            .slice(0, maxCount),
+        ),
     };
     positions = new IssuedPositions(store as unknown as EventStore, runner as unknown as ProjectionRunner);
   });
@@ -97,7 +120,7 @@ describe('IssuedPositions', () => {
 
   it('learns the events applied after it was first asked, and waits for those the log holds but the projections have not applied', async () => {
     expect(await positions.refusal(at(100))).toBeNull();
-    // Written (the store's head is past it) but not applied yet: waits for the projections, then checks.
+    // Written (the log holds it) but not applied yet: waits for the projections, then checks.
     runner.catchUp = later;
     expect(await positions.refusal(at(520))).toBeNull();
     expect(runner.waits).toEqual(['520']);
@@ -105,10 +128,31 @@ describe('IssuedPositions', () => {
     expect(await positions.refusal(at(690))).toMatch(/is not the position of an event/);
   });
 
-  it('refuses what lies beyond the log, naming its head, without waiting', async () => {
-    expect(await positions.refusal(at(701))).toBe('701 was never issued: the log ends at 700/690');
-    head = null;
+  it('refuses what lies beyond the log of operations, naming where it ends, without waiting', async () => {
+    log = operationRecords(seeded);
+    expect(await positions.refusal(at(401))).toBe('401 was never issued: the log ends at 400');
+    expect(runner.waits).toEqual([]);
+    runner = new FakeRunner();
+    log = [];
+    positions = new IssuedPositions(
+      { readAll: () => Promise.resolve([]) } as unknown as EventStore,
+      runner as unknown as ProjectionRunner,
+    );
     expect(await positions.refusal(at(1))).toBe('1 was never issued: the log is empty');
     expect(runner.waits).toEqual([]);
+  });
+
+  it("judges a position past the last operation event by the operations' log, not by other streams after it", async () => {
+    // EventStoreDB's $all also holds the access audit: records after the last operation event.
+    log = [...operationRecords(seeded), { position: at(900), streamName: 'access-audit' }];
+    expect(await positions.refusal(at(900))).toBe('900 was never issued: the log ends at 400');
+    expect(await positions.refusal(at(650))).toBe('650 was never issued: the log ends at 400');
+    expect(runner.waits).toEqual([]);
+  });
+
+  it('decides a position between two events not yet applied once both are known', async () => {
+    runner.catchUp = later;
+    expect(await positions.refusal(at(600))).toMatch(/600 is not the position of an event/);
+    expect(runner.waits).toEqual(['520']);
   });
 });

@@ -8,6 +8,7 @@ import {
   type EventStore,
   type GlobalPosition,
 } from '@timeline/event-store';
+import { OPERATION_STREAM_PREFIX } from '@timeline/events';
 import { ProjectionRunner, TIMELINE, type TimelineState } from '@timeline/projections';
 import { InvalidQueryError, type PositionCheck } from '../http/query-parameters';
 
@@ -91,15 +92,25 @@ export class IssuedPositions implements PositionCheck, OnModuleDestroy {
 
   async refusal(position: GlobalPosition, waitMs = DEFAULT_WAIT_MS): Promise<string | null> {
     if (position.commit === 0n && position.prepare === 0n) return null;
-    const { headPosition } = await this.store.describe();
-    if (headPosition === null || comparePositions(position, headPosition) > 0) {
-      return `${formatPosition(position)} was never issued: ${
-        headPosition === null ? 'the log is empty' : `the log ends at ${formatPosition(headPosition)}`
-      }`;
-    }
-    const applied = this.runner.position;
-    if (applied === null || comparePositions(position, applied) > 0) {
-      await this.runner.waitForPosition(position, waitMs);
+    // Past what the projections have applied, the log of operations must hold an event at or after the
+    // position (other streams share EventStoreDB's $all, so its head says nothing of operations). Each
+    // round waits for the next such event, so a position between two events is decided once both are known.
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const applied = this.runner.position;
+      if (applied !== null && comparePositions(position, applied) <= 0) break;
+      const [next] = await this.store.readAll({
+        after: applied ?? undefined,
+        maxCount: 1,
+        filter: { streamNamePrefixes: [OPERATION_STREAM_PREFIX] },
+      });
+      if (next === undefined) {
+        return `${formatPosition(position)} was never issued: ${
+          applied === null ? 'the log is empty' : `the log ends at ${formatPosition(applied)}`
+        }`;
+      }
+      const target = comparePositions(position, next.position) < 0 ? position : next.position;
+      await this.runner.waitForPosition(target, Math.max(0, deadline - Date.now()));
     }
     return this.positions().has(position)
       ? null
