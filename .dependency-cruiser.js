@@ -1,4 +1,4 @@
-// Dependency rules of the architecture (DESIGN.md §2), checked by `npm run lint`.
+// Dependency rules of the architecture (docs/architecture.md §1), checked by `npm run lint`.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [

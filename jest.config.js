@@ -1,4 +1,4 @@
-// One jest run, three kinds of test (CONVENTIONS.md §10), told apart by suffix; some e2e suites run on both stores.
+// One jest run, three kinds of test (README "Testing"), told apart by suffix; some e2e suites run on both stores.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.base.json');
 

@@ -1,4 +1,4 @@
-/** Every event type of the catalogue (DESIGN.md §4), in the order an operation's story usually runs. */
+/** Every event type of the catalogue (events/README.md), in the order an operation's story usually runs. */
 export const EVENT_TYPES = [
   'OperationLaunched',
   'AgencyJoined',

@@ -1,5 +1,5 @@
 /**
- * The published event contract (DESIGN.md §3–4).
+ * The published event contract (events/README.md; docs/architecture.md §2).
  *
  * What this module exports, for the write API, the projections and the tools:
  *

@@ -9,7 +9,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /**
  * The envelope every stored event carries beside its type-specific `data`
- * (DESIGN.md §3). It is stored as the event's metadata. Everything here except
+ * (docs/architecture.md §2). It is stored as the event's metadata. Everything here except
  * `occurredAt`, `correlationId`, `causationId` and `classification` is assigned
  * by the server; `recordedBy` and `agency` come from the credential, never from
  * a request body.

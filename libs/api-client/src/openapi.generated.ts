@@ -1567,7 +1567,7 @@ export interface components {
             reason: string | null;
             data: components["schemas"]["JsonObject"];
         };
-        /** @description The envelope every stored event carries beside its type-specific `data` (DESIGN.md §3). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body. */
+        /** @description The envelope every stored event carries beside its type-specific `data` (docs/architecture.md §2). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body. */
         EventEnvelope: {
             schemaVersion: number;
             /** @description The operation (stream `operation-<operationId>`) the event belongs to. */

@@ -1,5 +1,5 @@
 /**
- * The operation's decider (DESIGN.md §1, §4): pure functions, no I/O, no clock,
+ * The operation's decider (docs/architecture.md §1): pure functions, no I/O, no clock,
  * no random ids.
  *
  * - `initialOperationState()`, `evolveOperation(state, event)`,

@@ -1,4 +1,4 @@
-/** The roles a credential may carry (DESIGN.md §9). */
+/** The roles a credential may carry (docs/architecture.md §7). */
 export const ROLES = ['recorder', 'analyst', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -445,7 +445,7 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "hash"
     ],
     "additionalProperties": false,
-    "description": "The envelope every stored event carries beside its type-specific `data` (DESIGN.md §3). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body."
+    "description": "The envelope every stored event carries beside its type-specific `data` (docs/architecture.md §2). It is stored as the event's metadata. Everything here except `occurredAt`, `correlationId`, `causationId` and `classification` is assigned by the server; `recordedBy` and `agency` come from the credential, never from a request body."
   },
   "EventInclusionProof": {
     "type": "object",

@@ -1,4 +1,4 @@
-// Small request builders with fixed values (CONVENTIONS.md §10): the wire format
+// Small request builders with fixed values (docs/architecture.md §1, tests by kind): the wire format
 // of POST /operations/{id}/events, shared by the write path's int-specs, the
 // e2e suites and the HTTP benchmark.
 

@@ -3,7 +3,7 @@ import type { CommandEvent, DecidedEvent, RecordEventsCommand } from '../operati
 import { decideAndEvolve } from '../operation/operation.decider';
 import { initialOperationState, type OperationState } from '../operation/operation.state';
 
-// Small builders with fixed values for the decider's tests (CONVENTIONS.md §10).
+// Small builders with fixed values for the decider's tests, so a failure reads plainly.
 
 export const NOW = '2020-07-02T12:00:00.000Z';
 export const NCA = { principalId: 'nca-analyst-01', agency: 'NCA' } as const;
