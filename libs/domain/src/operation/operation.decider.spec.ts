@@ -603,6 +603,24 @@ describe('decideOperation', () => {
       );
     });
 
+    it('names nothing the corrected event recorded when refusing a changed identity', () => {
+      // The target may be a C-coded report the corrector may not read: its recorded id must not leak.
+      let refusal: unknown;
+      try {
+        when(base(), [
+          eventCorrected(id(10), id(5), 'ArrestMade', { ...arrestData, arrestId: 'ARR-2' } as never),
+        ]);
+      } catch (error) {
+        refusal = error;
+      }
+      const text = JSON.stringify({
+        message: (refusal as Error).message,
+        details: (refusal as { details?: unknown }).details,
+      });
+      expect(text).toContain('arrestId');
+      expect(text).not.toContain(arrestData.arrestId);
+    });
+
     it('checks the replacement references like a new event', () => {
       expectRefused(
         () =>

@@ -555,9 +555,10 @@ class EventDecision {
       const field = IDENTITY_FIELD[correction.correctedType]!;
       this.fail(
         'operation.correction-changes-identity',
-        `A correction cannot change ${field} (${String(target.key)} → ${String(identity)}); retract the event and record a new one`,
+        // Nothing of what was recorded is echoed: the target may be a C-coded report the caller may not read.
+        `A correction cannot change the ${field} the event recorded; retract the event and record a new one`,
         `${path}.replacement.${field}`,
-        { targetEventId: targetId, recorded: target.key, replacement: identity },
+        { targetEventId: targetId, replacement: identity },
       );
     }
     this.checkData(
