@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
-import { bearerFor, testAuthEnvironment } from './support/auth.tokens';
-
-const ROOT = join(__dirname, '..');
+import { startApiProcess } from './support/api-process';
+import { bearerFor } from './support/auth.tokens';
 
 interface Answer {
   readonly status: number | 'refused';
@@ -59,44 +58,6 @@ function post(
   });
 }
 
-/** Starts the api as `npm start` would (the real main), resolving with its port once it listens. */
-function startServer(dataDir: string, output: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...testAuthEnvironment(),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        TS_NODE_PROJECT: 'tsconfig.json',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        output.push(line);
-        const match = /"msg":"listening","port":(\d+)/.exec(line);
-        if (match) resolve({ child, port: Number(match[1]) });
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the api exited before listening (${code ?? signal}): ${output.join('\n')}`)),
-    );
-  });
-}
-
 describe('SIGTERM', () => {
   let dataDir: string;
   let server: ChildProcess | undefined;
@@ -114,7 +75,7 @@ describe('SIGTERM', () => {
 
   it('stops accepting requests, finishes the appends in flight and closes the store cleanly', async () => {
     const output: string[] = [];
-    const { child, port } = await startServer(dataDir, output);
+    const { child, port } = await startApiProcess(dataDir, output);
     server = child;
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
