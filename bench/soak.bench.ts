@@ -242,7 +242,7 @@ async function drive(): Promise<void> {
     const capacity = await measureCapacity(port);
     const rate = capacity / 2;
     process.stdout.write(
-      `capacity ${Math.round(capacity)} appends/s; soaking at ${Math.round(rate)}/s for ${MINUTES} min\n`,
+      `capacity ${Math.round(capacity)} appends/s; soaking at ${Math.round(rate)}/s for ${Math.round(MINUTES * 60)} s\n`,
     );
     const live = subscribe(port, SUBSCRIBERS);
     const firstSample = samples.length;
