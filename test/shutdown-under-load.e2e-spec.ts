@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
-import { startApiProcess } from './support/api-process';
+import { postJson, startApiProcess } from './support/api-process';
 import { bearerFor } from './support/auth.tokens';
 import { connectSse, type ReceivedSseMessage, type SseConnection } from './support/sse-client';
 
@@ -14,30 +13,9 @@ const SUBSCRIBERS = Number(process.env['SHUTDOWN_SUBSCRIBERS'] ?? 20);
 
 type Status = number | 'refused';
 
-function post(port: number, path: string, payload: unknown, token: string): Promise<Status> {
-  const text = JSON.stringify(payload);
-  return new Promise((resolve) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent: false,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(text),
-          Authorization: token,
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('error', () => resolve('refused'));
-    request.end(text);
-  });
+async function post(port: number, path: string, payload: unknown, token: string): Promise<Status> {
+  const answer = await postJson(port, path, payload, token);
+  return answer === 'refused' ? answer : answer.status;
 }
 
 const raid = (id: string) => ({

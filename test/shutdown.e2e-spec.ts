@@ -1,11 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
-import { startApiProcess } from './support/api-process';
+import { postJson, startApiProcess } from './support/api-process';
 import { bearerFor } from './support/auth.tokens';
 
 interface Answer {
@@ -16,46 +15,17 @@ interface Answer {
 }
 
 /** One request on its own connection (no keep-alive), so that a closed server shows as refused. */
-function post(
+/** A POST, with when its answer came relative to `signalAt()`. */
+async function post(
   port: number,
   path: string,
   payload: unknown,
   token: string,
   signalAt: () => number | null,
 ): Promise<Answer> {
-  const text = JSON.stringify(payload);
-  return new Promise((resolve) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent: false,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(text),
-          Authorization: token,
-        },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body,
-            afterSignalMs: Date.now() - (signalAt() ?? Date.now()),
-          }),
-        );
-      },
-    );
-    request.on('error', () =>
-      resolve({ status: 'refused', body: '', afterSignalMs: Date.now() - (signalAt() ?? Date.now()) }),
-    );
-    request.end(text);
-  });
+  const answer = await postJson(port, path, payload, token);
+  const afterSignalMs = Date.now() - (signalAt() ?? Date.now());
+  return answer === 'refused' ? { status: 'refused', body: '', afterSignalMs } : { ...answer, afterSignalMs };
 }
 
 describe('SIGTERM', () => {

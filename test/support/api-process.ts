@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { testAuthEnvironment } from './auth.tokens';
 
@@ -44,5 +45,39 @@ export function startApiProcess(
     child.once('exit', (code, signal) =>
       reject(new Error(`the api exited before listening (${code ?? signal}): ${output.join('\n')}`)),
     );
+  });
+}
+
+/** A JSON POST on a fresh connection: its status and body, or `refused` when no answer came (the server closed). */
+export function postJson(
+  port: number,
+  path: string,
+  payload: unknown,
+  authorization: string,
+): Promise<{ readonly status: number; readonly body: string } | 'refused'> {
+  const text = JSON.stringify(payload);
+  return new Promise((resolve) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(text),
+          Authorization: authorization,
+        },
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', () => resolve('refused'));
+    request.end(text);
   });
 }
