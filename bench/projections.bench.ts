@@ -283,8 +283,8 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       assertHealthy(runner);
       const events = runner.currentStatus().eventsProcessed;
       const note = await queryCosts(
-        runner.state(operationalPictureProjection.name),
-        runner.state(timelineProjection.name),
+        runner.state(operationalPictureProjection),
+        runner.state(timelineProjection),
         store,
       );
       const figures = memory();

@@ -12,12 +12,12 @@ import {
   snapshotParts,
   timelineProjection,
   toStoredTimelineEvent,
-  type AnyProjection,
+  type AnyProjectionHandle,
 } from '@timeline/projections';
 import { eventToAppend } from '@timeline/projections/testing/timeline-event.builders';
 import { veneticScenario } from '@timeline/projections/testing/venetic.scenario';
 
-const PROJECTIONS: AnyProjection[] = [operationalPictureProjection, timelineProjection];
+const PROJECTIONS: AnyProjectionHandle[] = [operationalPictureProjection, timelineProjection];
 
 /** What a failing disk or a careless hand does to a checkpoint file. */
 type Damage =
@@ -114,9 +114,11 @@ describe('damaged projection checkpoints', () => {
           new RegExp(`^${name}: the parts hash to [0-9a-f]{64}, the header says [0-9a-f]{64}$`),
         ),
       ]);
-      expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(runner.state(name))))).toBe(
-        expected.get(name),
-      );
+      expect(
+        canonicalJson(
+          snapshotParts(operationalPictureProjection.toSnapshot(runner.state(operationalPictureProjection))),
+        ),
+      ).toBe(expected.get(name));
     } finally {
       await runner.stop();
       writeFileSync(fileOf(name), sound.get(name)!);
@@ -157,7 +159,7 @@ describe('damaged projection checkpoints', () => {
           expect([...unreadable, ...logged].join('\n')).toContain(name);
           // …and every projection ends where a fold of the whole log does.
           for (const projection of PROJECTIONS) {
-            expect(canonicalJson(snapshotParts(projection.toSnapshot(runner.state(projection.name))))).toBe(
+            expect(canonicalJson(snapshotParts(projection.toSnapshot(runner.state(projection))))).toBe(
               expected.get(projection.name),
             );
           }

@@ -15,7 +15,8 @@
  *   timeline(operationId, { types, agencies, from, to, cursor, limit }, { minPosition? }) → TimelinePage
  *   dailySeries(operationId, { types })                     → DailySeries
  *   at(operationId, { kind: 'known-at', recordedAt } | { kind: 'known-at', position } | { kind: 'happened-by', occurredAt })
- *                                                           → HistoricalOperation { picture, timeline(query) (a promise), dailySeries() }
+ *                                                           → HistoricalOperation { picture, timeline(query) (a promise), dailySeries(), state(handle) }
+ *   state(handle, { minPosition? })                         → the live state of any registered projection, typed by its handle
  *   pictureChanges(operationId?)  → Observable<{ operationId, position }> (coalesce before recomputing the picture)
  *   timelineChanges(operationId?) → Observable<{ kind: 'appended' | 'changed', operationId, position, entry }>
  * `minPosition` waits (bounded) for read-your-writes; errors are TimelineErrors:
@@ -30,16 +31,19 @@
  *                        'running' | 'failed' and failure { position, eventId, type, streamName, error, failedAt },
  *                        rebuilding and lastRebuild { outcome, startedAt, finishedAt, events, position, error }
  *   currentStatus()   → the same without asking the store for its head (cheap, for /metrics scrapes)
+ *   state(handle)     → the live state of a registered projection (`runner.state(timelineProjection)` is a TimelineState)
  *   waitForPosition(position, timeoutMs, projection?)
  *   rebuild(names)    → rebuilds from position 0 while queries use the old state, swaps when caught up
  *                        (several in one call: one read of the log for all); throws at once when it cannot start; the outcome stays
  *                        in status().projections[].lastRebuild
  *   changes$          → every applied event ({ kind: 'applied', event, projections }) and rebuild swap
  *
- * Projection names: 'operational-picture' and 'timeline'.
+ * Projections are handles (`defineProjection`); the module registers `READ_MODELS` (the operational
+ * picture and the timeline) and `extraProjections`, and time travel folds the same ones.
  */
 export * from './core/projection';
 export * from './core/projection.errors';
+export * from './core/projection-set';
 export * from './core/stored-timeline-event';
 export * from './checkpoint/projection-checkpoint-store.port';
 export * from './checkpoint/file.projection-checkpoint-store';
@@ -55,5 +59,6 @@ export * from './timeline/timeline.query';
 export * from './timeline/timeline.payloads';
 export * from './timeline/entry-facts';
 export * from './time-travel/time-travel';
+export * from './read-models';
 export * from './projection-queries';
 export * from './projections.module';

@@ -2,9 +2,9 @@ import { concatMap, filter, map, mergeMap, type Observable } from 'rxjs';
 import type { GlobalPosition } from '@timeline/event-store';
 import { amendedEventId, type StoredTimelineEvent } from './core/stored-timeline-event';
 import { UnknownOperationError } from './core/projection.errors';
+import type { ProjectionHandle } from './core/projection';
 import type { ProjectionRunner } from './runner/projection-runner';
-import { OPERATIONAL_PICTURE } from './picture/operational-picture.projection';
-import type { OperationalPictureState } from './picture/operational-picture.state';
+import { operationalPictureProjection } from './picture/operational-picture.projection';
 import {
   nationalPictureView,
   operationalPictureView,
@@ -13,8 +13,7 @@ import {
   type NationalPictureView,
   type OperationalPictureView,
 } from './picture/operational-picture.view';
-import { TIMELINE } from './timeline/timeline.projection';
-import type { TimelineState } from './timeline/timeline.state';
+import { timelineProjection } from './timeline/timeline.projection';
 import {
   dailySeries,
   renderEntries,
@@ -68,10 +67,23 @@ export class ProjectionQueries {
     private readonly defaultWaitMs = 2_000,
   ) {}
 
+  /**
+   * The live state of any registered projection, once it reflects `freshness.minPosition`.
+   * @throws UnknownProjectionError when the handle is not registered.
+   */
+  async state<S>(projection: ProjectionHandle<S>, freshness: Freshness = {}): Promise<S> {
+    if (freshness.minPosition !== undefined)
+      await this.runner.waitForPosition(
+        freshness.minPosition,
+        freshness.timeoutMs ?? this.defaultWaitMs,
+        projection.name,
+      );
+    return this.runner.state(projection);
+  }
+
   /** Operation ids with at least one event, sorted. */
   async operationIds(freshness: Freshness = {}): Promise<string[]> {
-    await this.fresh(OPERATIONAL_PICTURE, freshness);
-    return operationIdsOf(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
+    return operationIdsOf(await this.state(operationalPictureProjection, freshness));
   }
 
   /**
@@ -83,9 +95,8 @@ export class ProjectionQueries {
     freshness: Freshness = {},
     viewer?: PictureViewer,
   ): Promise<OperationalPictureView> {
-    await this.fresh(OPERATIONAL_PICTURE, freshness);
     const view = operationalPictureView(
-      this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE),
+      await this.state(operationalPictureProjection, freshness),
       operationId,
       viewer,
     );
@@ -99,9 +110,8 @@ export class ProjectionQueries {
     operationIds?: ReadonlySet<string>,
     viewer?: PictureViewer,
   ): Promise<NationalPictureView> {
-    await this.fresh(OPERATIONAL_PICTURE, freshness);
     return nationalPictureView(
-      this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE),
+      await this.state(operationalPictureProjection, freshness),
       operationIds,
       viewer,
     );
@@ -113,9 +123,8 @@ export class ProjectionQueries {
     query: TimelineQuery = {},
     freshness: Freshness = {},
   ): Promise<TimelinePage> {
-    await this.fresh(TIMELINE, freshness);
     const page = await timelinePage(
-      this.runner.state<TimelineState>(TIMELINE),
+      await this.state(timelineProjection, freshness),
       operationId,
       query,
       this.payloads,
@@ -129,15 +138,14 @@ export class ProjectionQueries {
     query: Pick<TimelineQuery, 'types'> = {},
     freshness: Freshness = {},
   ): Promise<DailySeries> {
-    await this.fresh(TIMELINE, freshness);
-    const series = dailySeries(this.runner.state<TimelineState>(TIMELINE), operationId, query);
+    const series = dailySeries(await this.state(timelineProjection, freshness), operationId, query);
     if (!series) throw new UnknownOperationError(operationId);
     return series;
   }
 
   /** An entry of the live timeline as it stands now, its data not yet read; null when the timeline has no such entry. */
   selectTimelineEntry(eventId: string): SelectedEntry | null {
-    return selectTimelineEntry(this.runner.state<TimelineState>(TIMELINE), eventId);
+    return selectTimelineEntry(this.runner.state(timelineProjection), eventId);
   }
 
   /**
@@ -176,11 +184,11 @@ export class ProjectionQueries {
     return this.runner.changes$.pipe(
       mergeMap((change): PictureChange[] => {
         if (change.kind === 'rebuilt') {
-          if (change.projection !== OPERATIONAL_PICTURE) return [];
-          const ids = operationIdsOf(this.runner.state<OperationalPictureState>(OPERATIONAL_PICTURE));
+          if (change.projection !== operationalPictureProjection.name) return [];
+          const ids = operationIdsOf(this.runner.state(operationalPictureProjection));
           return ids.map((id) => ({ operationId: id, position: change.position }));
         }
-        if (!change.projections.includes(OPERATIONAL_PICTURE)) return [];
+        if (!change.projections.includes(operationalPictureProjection.name)) return [];
         return [{ operationId: change.event.operationId, position: change.event.position }];
       }),
       filter((change) => operationId === undefined || change.operationId === operationId),
@@ -194,7 +202,7 @@ export class ProjectionQueries {
    */
   timelineChanges(operationId?: string): Observable<TimelineChange> {
     return this.runner.changes$.pipe(
-      filter((change) => change.kind === 'applied' && change.projections.includes(TIMELINE)),
+      filter((change) => change.kind === 'applied' && change.projections.includes(timelineProjection.name)),
       filter(
         (change) =>
           operationId === undefined ||
@@ -210,15 +218,6 @@ export class ProjectionQueries {
         return { kind, operationId: event.operationId, position: event.position, entry };
       }),
       filter((change): change is TimelineChange => change !== null),
-    );
-  }
-
-  private async fresh(projection: string, freshness: Freshness): Promise<void> {
-    if (freshness.minPosition === undefined) return;
-    await this.runner.waitForPosition(
-      freshness.minPosition,
-      freshness.timeoutMs ?? this.defaultWaitMs,
-      projection,
     );
   }
 }

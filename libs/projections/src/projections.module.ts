@@ -11,19 +11,18 @@ import {
   type OptionalFactoryDependency,
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
-import type { AnyProjection } from './core/projection';
+import type { AnyProjectionHandle } from './core/projection';
 import { FileProjectionCheckpointStore } from './checkpoint/file.projection-checkpoint-store';
 import { InMemoryProjectionCheckpointStore } from './checkpoint/in-memory.projection-checkpoint-store';
 import {
   PROJECTION_CHECKPOINT_STORE,
   type ProjectionCheckpointStore,
 } from './checkpoint/projection-checkpoint-store.port';
-import { operationalPictureProjection } from './picture/operational-picture.projection';
 import { ProjectionQueries } from './projection-queries';
+import { READ_MODELS } from './read-models';
 import { ProjectionRunner } from './runner/projection-runner';
 import type { ProjectionLogger } from './runner/projection-runner.types';
 import { TimeTravel } from './time-travel/time-travel';
-import { timelineProjection } from './timeline/timeline.projection';
 import { StoreTimelinePayloads } from './timeline/timeline.payloads';
 
 /** Options of the read side; read from configuration at the edge (apps/api), never from the environment here. */
@@ -43,8 +42,8 @@ export interface ProjectionsModuleOptions {
   readonly resubscribeDelayMs?: number;
   /** How long a query with `minPosition` waits by default. Default 2,000 ms. */
   readonly defaultWaitMs?: number;
-  /** Projections to run beside the operational picture and the timeline. */
-  readonly extraProjections?: readonly AnyProjection[];
+  /** Projections to run beside the read models (`READ_MODELS`); time travel folds them too. */
+  readonly extraProjections?: readonly AnyProjectionHandle[];
 }
 
 export interface ProjectionsModuleAsyncOptions {
@@ -54,6 +53,9 @@ export interface ProjectionsModuleAsyncOptions {
 }
 
 const PROJECTIONS_OPTIONS = Symbol('PROJECTIONS_OPTIONS');
+
+/** The projections registered: the read models and the extra ones of the options. */
+export const REGISTERED_PROJECTIONS = Symbol('REGISTERED_PROJECTIONS');
 
 function nestLogger(): ProjectionLogger {
   const logger = new Logger('Projections');
@@ -126,30 +128,35 @@ export class ProjectionsModule {
           },
         },
         {
+          provide: REGISTERED_PROJECTIONS,
+          inject: [PROJECTIONS_OPTIONS],
+          useFactory: (resolved: ProjectionsModuleOptions): readonly AnyProjectionHandle[] => [
+            ...READ_MODELS,
+            ...(resolved.extraProjections ?? []),
+          ],
+        },
+        {
           provide: ProjectionRunner,
-          inject: [EVENT_STORE, PROJECTION_CHECKPOINT_STORE, PROJECTIONS_OPTIONS],
+          inject: [EVENT_STORE, REGISTERED_PROJECTIONS, PROJECTION_CHECKPOINT_STORE, PROJECTIONS_OPTIONS],
           useFactory: (
             store: EventStore,
+            projections: readonly AnyProjectionHandle[],
             checkpoints: ProjectionCheckpointStore,
             resolved: ProjectionsModuleOptions,
           ) =>
-            new ProjectionRunner(
-              store,
-              [operationalPictureProjection, timelineProjection, ...(resolved.extraProjections ?? [])],
-              checkpoints,
-              {
-                checkpointEveryEvents: resolved.checkpointEveryEvents,
-                checkpointIntervalMs: resolved.checkpointIntervalMs,
-                rebuildPageSize: resolved.rebuildPageSize,
-                resubscribeDelayMs: resolved.resubscribeDelayMs,
-                logger: nestLogger(),
-              },
-            ),
+            new ProjectionRunner(store, projections, checkpoints, {
+              checkpointEveryEvents: resolved.checkpointEveryEvents,
+              checkpointIntervalMs: resolved.checkpointIntervalMs,
+              rebuildPageSize: resolved.rebuildPageSize,
+              resubscribeDelayMs: resolved.resubscribeDelayMs,
+              logger: nestLogger(),
+            }),
         },
         {
           provide: TimeTravel,
-          inject: [EVENT_STORE],
-          useFactory: (store: EventStore) => new TimeTravel(store),
+          inject: [EVENT_STORE, REGISTERED_PROJECTIONS],
+          useFactory: (store: EventStore, projections: readonly AnyProjectionHandle[]) =>
+            new TimeTravel(store, projections),
         },
         {
           provide: ProjectionQueries,

@@ -9,7 +9,7 @@ import {
   type GlobalPosition,
 } from '@timeline/event-store';
 import { OPERATION_STREAM_PREFIX } from '@timeline/events';
-import { ProjectionRunner, TIMELINE, type TimelineState } from '@timeline/projections';
+import { ProjectionRunner, timelineProjection, type TimelineState } from '@timeline/projections';
 import { InvalidQueryError, type PositionCheck } from '../http/query-parameters';
 
 /** How long a check waits for the projections to apply a position the log already holds. */
@@ -139,7 +139,7 @@ export class IssuedPositions implements PositionCheck, OnModuleDestroy {
     this.subscription = this.runner.changes$.subscribe((change) => {
       if (change.kind === 'applied') known.add(change.event.globalPosition);
     });
-    known.addAll(timelinePositions(this.runner.state<TimelineState>(TIMELINE)));
+    known.addAll(timelinePositions(this.runner.state(timelineProjection)));
     this.known = known;
     return known;
   }

@@ -3,8 +3,8 @@ import { AMENDMENT_EVENT_TYPES, operationStreamName } from '@timeline/events';
 import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
 import {
   ProjectionQueries,
+  TimeTravel,
   UnknownOperationError,
-  historicalOperation,
   toStoredTimelineEvent,
   type DailySeries,
   type HistoricalOperation,
@@ -33,6 +33,7 @@ const AMENDMENT_TYPES: ReadonlySet<string> = new Set(AMENDMENT_EVENT_TYPES);
 export class ReadModelsService {
   constructor(
     @Inject(ProjectionQueries) private readonly queries: ProjectionQueries,
+    @Inject(TimeTravel) private readonly timeTravel: TimeTravel,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(OperationMembership) private readonly membership: OperationMembership,
     @Inject(TIMELINE_CURSORS) private readonly cursors: TimelineCursors,
@@ -117,6 +118,6 @@ export class ReadModelsService {
       kind: 'known-at' as const,
       position: formatPosition(head.position),
     };
-    return historicalOperation(operationId, kept, selection);
+    return this.timeTravel.fold(operationId, kept, selection);
   }
 }

@@ -41,11 +41,30 @@ export function snapshotParts(snapshot: Snapshot): JsonValue[] {
   return [...snapshot];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProjection = Projection<any>;
-
 /** The name pattern of projections (used in checkpoint file names). */
 export const PROJECTION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+const DEFINED = Symbol('projection handle');
+
+/**
+ * A projection as it is registered (with the runner, time travel): the fold itself,
+ * checked and frozen by `defineProjection`. The handle is how its state is found —
+ * `runner.state(timelineProjection)` is a `TimelineState` — so no caller names a
+ * projection by a string and casts what it gets back.
+ */
+export interface ProjectionHandle<S> extends Projection<S> {
+  readonly [DEFINED]: true;
+}
+
+/** A handle of any state type (a registration holds several). */
+export type AnyProjectionHandle = ProjectionHandle<unknown>;
+
+/** @throws TypeError when the name is not a projection name (`PROJECTION_NAME_PATTERN`). */
+export function defineProjection<S>(projection: Projection<S>): ProjectionHandle<S> {
+  if (!PROJECTION_NAME_PATTERN.test(projection.name))
+    throw new TypeError(`Not a projection name: ${JSON.stringify(projection.name)}`);
+  return Object.freeze({ ...projection, [DEFINED]: true as const });
+}
 
 /** Folds events into a fresh state of `projection`: the definition of what a read model is. */
 export function foldEvents<S>(projection: Projection<S>, events: Iterable<StoredTimelineEvent>): S {

@@ -3,7 +3,7 @@ import { isWithheldData } from '@timeline/events/handling/handling-code.restrict
 import { UnfoldableEventError } from '../core/projection.errors';
 import { EventIndex } from '../core/event-index';
 import { EventDataReader, isObject } from '../core/event-data.reader';
-import type { Projection, Snapshot } from '../core/projection';
+import { defineProjection, type Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import { EventRecordTable, type ContributionFields } from './event-record-table';
 import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
@@ -435,7 +435,7 @@ function initialState(): OperationalPictureState {
  * counted, per agency and region, with corrections and retractions applied.
  * Read it with `operationalPictureView` / `nationalPictureView`.
  */
-export const operationalPictureProjection: Projection<OperationalPictureState> = {
+export const operationalPictureProjection = defineProjection<OperationalPictureState>({
   name: OPERATIONAL_PICTURE,
   // 2: C-coded reports are counted apart, by who is entitled to them.
   version: 2,
@@ -443,4 +443,4 @@ export const operationalPictureProjection: Projection<OperationalPictureState> =
   apply: applyEvent,
   toSnapshot,
   fromSnapshot,
-};
+});

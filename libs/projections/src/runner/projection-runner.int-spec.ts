@@ -6,18 +6,18 @@ import { join, resolve } from 'node:path';
 import { canonicalJson } from '@timeline/kernel';
 import { createEventStore, type EventStore } from '@timeline/event-store';
 import { FileProjectionCheckpointStore } from '../checkpoint/file.projection-checkpoint-store';
-import { foldEvents, type AnyProjection } from '../core/projection';
+import { foldEvents, type AnyProjectionHandle } from '../core/projection';
 import { toStoredTimelineEvent } from '../core/stored-timeline-event';
 import { operationalPictureProjection } from '../picture/operational-picture.projection';
 import { operationalPictureView } from '../picture/operational-picture.view';
 import { timelineProjection } from '../timeline/timeline.projection';
-import { recordingProjection, type RecordingState } from '../testing/recording.projection';
+import { recordingProjection } from '../testing/recording.projection';
 import { eventIdOf, eventToAppend } from '../testing/timeline-event.builders';
 import { veneticScenario } from '../testing/venetic.scenario';
 import { ProjectionRunner } from './projection-runner';
 
 const ROOT = resolve(__dirname, '../../../..');
-const PROJECTIONS: AnyProjection[] = [operationalPictureProjection, timelineProjection];
+const PROJECTIONS: AnyProjectionHandle[] = [operationalPictureProjection, timelineProjection];
 
 async function appendVenetic(store: EventStore, operationId = 'venetic'): Promise<void> {
   const specs = veneticScenario(operationId, operationId === 'venetic' ? 0 : 0x100000);
@@ -94,7 +94,7 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
     await first.start();
     await first.whenCaughtUp();
     expect(
-      operationalPictureView(first.state(operationalPictureProjection.name), 'venetic')!.totals,
+      operationalPictureView(first.state(operationalPictureProjection), 'venetic')!.totals,
     ).toMatchObject({ arrests: 3, raids: { total: 2 }, cash: { pounds: '54000.00' } });
     await first.stop();
     expect((await readdir(join(directory, 'projections'))).sort()).toEqual([
@@ -118,7 +118,7 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
     });
     const all = (await store.readAll()).map(toStoredTimelineEvent);
     for (const projection of PROJECTIONS) {
-      expect(canonicalJson(snapshotParts(projection.toSnapshot(second.state(projection.name))))).toBe(
+      expect(canonicalJson(snapshotParts(projection.toSnapshot(second.state(projection))))).toBe(
         canonicalJson(snapshotParts(projection.toSnapshot(foldEvents(projection, all)))),
       );
     }
@@ -180,11 +180,12 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
     expect(Number(saved.position)).toBeLessThan(killedAt);
     expect((saved.state[0] as { ids: string[] }).ids).toHaveLength(Number(saved.position));
 
-    const restarted = new ProjectionRunner(store, [recordingProjection()], checkpoints);
+    const recording = recordingProjection();
+    const restarted = new ProjectionRunner(store, [recording], checkpoints);
     await restarted.start();
     await restarted.whenCaughtUp();
     const ids = Array.from({ length: 250 }, (_, index) => eventIdOf(index + 1));
-    expect(restarted.state<RecordingState>('recording').ids).toEqual(ids);
+    expect(restarted.state(recording).ids).toEqual(ids);
     expect(restarted.currentStatus().eventsProcessed).toBe(250 - Number(saved.position));
     await restarted.stop();
   });
@@ -214,7 +215,7 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
     await runner.waitForPosition(head, 5_000);
 
     const live = PROJECTIONS.map((projection) =>
-      canonicalJson(snapshotParts(projection.toSnapshot(runner.state(projection.name)))),
+      canonicalJson(snapshotParts(projection.toSnapshot(runner.state(projection)))),
     );
     const all = (await store.readAll()).map(toStoredTimelineEvent);
     expect(all).toHaveLength(242);

@@ -1,4 +1,4 @@
-import { snapshotParts } from '../core/projection';
+import { defineProjection, snapshotParts } from '../core/projection';
 import { canonicalJson } from '@timeline/kernel';
 import { positionOf } from '@timeline/event-store';
 import { InMemoryProjectionCheckpointStore } from '../checkpoint/in-memory.projection-checkpoint-store';
@@ -54,21 +54,17 @@ describe('ProjectionRunner', () => {
     await appendNumbered(store, 1, 3);
     await store.append('audit-other', [eventToAppend({ type: 'Other', data: {} })]);
     await appendNumbered(store, 5, 6);
-    const runner = track(
-      new ProjectionRunner(
-        store,
-        [recordingProjection('a'), recordingProjection('b')],
-        new InMemoryProjectionCheckpointStore(),
-      ),
-    );
+    const a = recordingProjection('a');
+    const b = recordingProjection('b');
+    const runner = track(new ProjectionRunner(store, [a, b], new InMemoryProjectionCheckpointStore()));
     await runner.start();
     await runner.whenCaughtUp();
 
-    expect(runner.state<RecordingState>('a').ids).toEqual([...ids(1, 3), ...ids(5, 6)]);
-    expect(runner.state<RecordingState>('b').ids).toEqual([...ids(1, 3), ...ids(5, 6)]);
+    expect(runner.state(a).ids).toEqual([...ids(1, 3), ...ids(5, 6)]);
+    expect(runner.state(b).ids).toEqual([...ids(1, 3), ...ids(5, 6)]);
     await appendNumbered(store, 7, 7);
     await runner.waitForPosition('7', 1000);
-    expect(runner.state<RecordingState>('a').ids).toEqual([...ids(1, 3), ...ids(5, 7)]);
+    expect(runner.state(a).ids).toEqual([...ids(1, 3), ...ids(5, 7)]);
     const status = await runner.status();
     expect(status).toMatchObject({
       state: 'running',
@@ -88,8 +84,9 @@ describe('ProjectionRunner', () => {
   it('resumes after a crash between checkpoints without re-applying or skipping anything', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
+    const recording = recordingProjection();
     const first = track(
-      new ProjectionRunner(store, [recordingProjection()], checkpoints, {
+      new ProjectionRunner(store, [recording], checkpoints, {
         checkpointEveryEvents: 4,
         now: () => 0, // a fixed clock: checkpoints are never spaced out by their duration
         checkpointIntervalMs: 60_000,
@@ -105,18 +102,19 @@ describe('ProjectionRunner', () => {
     await first.stop();
 
     await appendNumbered(store, 11, 12);
-    const second = track(new ProjectionRunner(store, [recordingProjection()], survived));
+    const second = track(new ProjectionRunner(store, [recording], survived));
     await second.start();
     await second.whenCaughtUp();
-    expect(second.state<RecordingState>('recording').ids).toEqual(ids(1, 12));
+    expect(second.state(recording).ids).toEqual(ids(1, 12));
     expect(second.currentStatus().eventsProcessed).toBe(4);
   });
 
   it('saves a last checkpoint on stop, so a clean restart applies only newer events', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
+    const recording = recordingProjection();
     const first = track(
-      new ProjectionRunner(store, [recordingProjection()], checkpoints, { checkpointEveryEvents: 1000 }),
+      new ProjectionRunner(store, [recording], checkpoints, { checkpointEveryEvents: 1000 }),
     );
     await first.start();
     await appendNumbered(store, 1, 5);
@@ -131,10 +129,10 @@ describe('ProjectionRunner', () => {
     });
 
     await appendNumbered(store, 6, 6);
-    const second = track(new ProjectionRunner(store, [recordingProjection()], checkpoints));
+    const second = track(new ProjectionRunner(store, [recording], checkpoints));
     await second.start();
     await second.whenCaughtUp();
-    expect(second.state<RecordingState>('recording').ids).toEqual(ids(1, 6));
+    expect(second.state(recording).ids).toEqual(ids(1, 6));
     expect(second.currentStatus().eventsProcessed).toBe(1);
   });
 
@@ -181,10 +179,11 @@ describe('ProjectionRunner', () => {
       state: [{ ids: ['stale'] }],
     });
     await appendNumbered(store, 1, 4);
-    const runner = track(new ProjectionRunner(store, [recordingProjection('recording', 2)], checkpoints));
+    const recording = recordingProjection('recording', 2);
+    const runner = track(new ProjectionRunner(store, [recording], checkpoints));
     await runner.start();
     await runner.whenCaughtUp();
-    expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 4));
+    expect(runner.state(recording).ids).toEqual(ids(1, 4));
     await runner.stop();
     expect(await checkpoints.load('recording')).toMatchObject({ version: 2, position: '4', eventCount: 4 });
   });
@@ -193,9 +192,11 @@ describe('ProjectionRunner', () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
     const errors: string[] = [];
+    const sturdy = recordingProjection('sturdy');
+    const fragile = recordingProjection('fragile');
     const failing = recordingProjection('fragile', 1, (event) => event.eventId === eventIdOf(3));
     const runner = track(
-      new ProjectionRunner(store, [failing, recordingProjection('sturdy')], checkpoints, {
+      new ProjectionRunner(store, [failing, sturdy], checkpoints, {
         checkpointEveryEvents: 2,
         now: () => 0,
         logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
@@ -205,8 +206,8 @@ describe('ProjectionRunner', () => {
     await appendNumbered(store, 1, 5);
     await runner.waitForPosition('5', 1000);
 
-    expect(runner.state<RecordingState>('fragile').ids).toEqual(ids(1, 2));
-    expect(runner.state<RecordingState>('sturdy').ids).toEqual(ids(1, 5));
+    expect(runner.state(failing).ids).toEqual(ids(1, 2));
+    expect(runner.state(sturdy).ids).toEqual(ids(1, 5));
     const status = runner.currentStatus();
     expect(status.healthy).toBe(false);
     expect(status.projections[0]).toMatchObject({
@@ -231,17 +232,11 @@ describe('ProjectionRunner', () => {
     expect((await checkpoints.load('sturdy'))!.position).toBe('5');
 
     // Once the fold is fixed, a restart applies the event it stopped at, then everything after it.
-    const fixed = track(
-      new ProjectionRunner(
-        store,
-        [recordingProjection('fragile'), recordingProjection('sturdy')],
-        checkpoints,
-      ),
-    );
+    const fixed = track(new ProjectionRunner(store, [fragile, sturdy], checkpoints));
     await fixed.start();
     await fixed.whenCaughtUp();
-    expect(fixed.state<RecordingState>('fragile').ids).toEqual(ids(1, 5));
-    expect(fixed.state<RecordingState>('sturdy').ids).toEqual(ids(1, 5));
+    expect(fixed.state(fragile).ids).toEqual(ids(1, 5));
+    expect(fixed.state(sturdy).ids).toEqual(ids(1, 5));
     expect(fixed.currentStatus().healthy).toBe(true);
   });
 
@@ -263,14 +258,13 @@ describe('ProjectionRunner', () => {
 
   it('waits for a position (read-your-writes) and times out with an unavailable error', async () => {
     const store = new InMemoryEventStore();
-    const runner = track(
-      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore()),
-    );
+    const recording = recordingProjection();
+    const runner = track(new ProjectionRunner(store, [recording], new InMemoryProjectionCheckpointStore()));
     await runner.start();
     const waiting = runner.waitForPosition('2', 1000, 'recording');
     await appendNumbered(store, 1, 2);
     await expect(waiting).resolves.toBeUndefined();
-    expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 2));
+    expect(runner.state(recording).ids).toEqual(ids(1, 2));
 
     const timeout = runner.waitForPosition('3', 20);
     await expect(timeout).rejects.toBeInstanceOf(ProjectionPositionTimeoutError);
@@ -292,8 +286,9 @@ describe('ProjectionRunner', () => {
 
   it('resubscribes after the subscription fails, from the last processed position, with no gap and no duplicate', async () => {
     const store = new InMemoryEventStore();
+    const recording = recordingProjection();
     const runner = track(
-      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), {
+      new ProjectionRunner(store, [recording], new InMemoryProjectionCheckpointStore(), {
         resubscribeDelayMs: 5,
       }),
     );
@@ -307,7 +302,7 @@ describe('ProjectionRunner', () => {
     });
     await appendNumbered(store, 4, 6);
     await runner.waitForPosition('6', 1000);
-    expect(runner.state<RecordingState>('recording').ids).toEqual(ids(1, 6));
+    expect(runner.state(recording).ids).toEqual(ids(1, 6));
     expect(runner.currentStatus()).toMatchObject({
       healthy: true,
       subscription: { active: true, lastError: null, resubscriptions: 1 },
@@ -339,15 +334,16 @@ describe('ProjectionRunner', () => {
 
   it('rebuilds while events keep arriving, answering from the old state until the swap, and ends byte-identical', async () => {
     const store = new InMemoryEventStore();
+    const recording = recordingProjection();
     const runner = track(
-      new ProjectionRunner(store, [recordingProjection()], new InMemoryProjectionCheckpointStore(), {
+      new ProjectionRunner(store, [recording], new InMemoryProjectionCheckpointStore(), {
         rebuildPageSize: 7,
       }),
     );
     await runner.start();
     await appendNumbered(store, 1, 40);
     await runner.waitForPosition('40', 1000);
-    const before = runner.state<RecordingState>('recording');
+    const before = runner.state(recording);
     const swaps: ProjectionChange[] = [];
     runner.changes$.subscribe((change) => change.kind === 'rebuilt' && swaps.push(change));
 
@@ -360,12 +356,12 @@ describe('ProjectionRunner', () => {
     expect(runner.currentStatus().projections[0].rebuilding).toBe(true);
     await appendNumbered(store, 41, 50);
     await runner.waitForPosition('50', 1000);
-    expect(runner.state<RecordingState>('recording')).toBe(before);
+    expect(runner.state(recording)).toBe(before);
     expect(before.ids).toEqual(ids(1, 50));
     release();
     const result = await rebuilding;
 
-    const after = runner.state<RecordingState>('recording');
+    const after = runner.state(recording);
     expect(after).not.toBe(before);
     expect(result).toMatchObject({ projections: ['recording'], events: 50, position: '50' });
     expect(swaps).toEqual([{ kind: 'rebuilt', projection: 'recording', position: '50' }]);
@@ -385,12 +381,15 @@ describe('ProjectionRunner', () => {
   it('rebuilds several projections together from one read of the log, swapping and checkpointing them when done', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();
-    const b = recordingProjection('b');
     const snapshotsOfB: RecordingState[] = [];
-    const toSnapshot = b.toSnapshot;
-    b.toSnapshot = (state) => (snapshotsOfB.push(state), toSnapshot(state));
+    const recordingB = recordingProjection('b');
+    const b = defineProjection<RecordingState>({
+      ...recordingB,
+      toSnapshot: (state) => (snapshotsOfB.push(state), recordingB.toSnapshot(state)),
+    });
+    const a = recordingProjection('a');
     const runner = track(
-      new ProjectionRunner(store, [recordingProjection('a'), b], checkpoints, {
+      new ProjectionRunner(store, [a, b], checkpoints, {
         rebuildPageSize: 10,
         // A clock that stands still: checkpoints are never held back by the spacing after the last one.
         now: () => Date.parse('2020-06-13T05:00:00Z'),
@@ -400,8 +399,8 @@ describe('ProjectionRunner', () => {
     await appendNumbered(store, 1, 30);
     await runner.waitForPosition('30', 1000);
     await runner.checkpoint(); // b's first snapshot: the old state, before any rebuild
-    const oldA = runner.state<RecordingState>('a');
-    const oldB = runner.state<RecordingState>('b');
+    const oldA = runner.state(a);
+    const oldB = runner.state(b);
     const savedWhileRebuilding: string[] = [];
     const save = checkpoints.save.bind(checkpoints);
     checkpoints.save = async (checkpoint) => {
@@ -422,7 +421,7 @@ describe('ProjectionRunner', () => {
       if (reads === 3) {
         await appendNumbered(store, 33, 33);
         await runner.waitForPosition('33', 1000);
-        expect(runner.state<RecordingState>('a')).toBe(oldA);
+        expect(runner.state(a)).toBe(oldA);
         expect(oldA.ids).toEqual(ids(1, 33));
       }
       return readAll(options);
@@ -434,16 +433,16 @@ describe('ProjectionRunner', () => {
       ['a', '33'],
       ['b', '33'],
     ]);
-    expect(runner.state<RecordingState>('a')).not.toBe(oldA);
-    expect(runner.state<RecordingState>('b')).not.toBe(oldB);
-    expect(runner.state<RecordingState>('a').ids).toEqual(ids(1, 33));
-    expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 33));
+    expect(runner.state(a)).not.toBe(oldA);
+    expect(runner.state(b)).not.toBe(oldB);
+    expect(runner.state(a).ids).toEqual(ids(1, 33));
+    expect(runner.state(b).ids).toEqual(ids(1, 33));
     expect(result).toMatchObject({ projections: ['a', 'b'], events: 33, position: '33' });
     expect(reads).toBe(4); // one read of the log for both: pages of 10, 10, 10 and 3
     expect(savedWhileRebuilding).toEqual([]);
     await runner.checkpoint();
     expect(snapshotsOfB[0]).toBe(oldB);
-    expect(snapshotsOfB.slice(1).every((state) => state === runner.state<RecordingState>('b'))).toBe(true);
+    expect(snapshotsOfB.slice(1).every((state) => state === runner.state(b))).toBe(true);
     await runner.stop();
     expect((await checkpoints.load('a'))?.position).toBe('33');
     expect((await checkpoints.load('b'))?.position).toBe('33');
@@ -452,35 +451,32 @@ describe('ProjectionRunner', () => {
   it('swaps the projections of a rebuild that did not fail, keeps the old state of one that did, and rejects', async () => {
     const store = new InMemoryEventStore();
     let refuse: string | null = null;
+    const a = recordingProjection('a', 1, (event) => event.eventId === refuse);
+    const b = recordingProjection('b');
     const runner = track(
-      new ProjectionRunner(
-        store,
-        [recordingProjection('a', 1, (event) => event.eventId === refuse), recordingProjection('b')],
-        new InMemoryProjectionCheckpointStore(),
-        {
-          rebuildPageSize: 4,
-          now: () => Date.parse('2020-06-13T05:00:00Z'),
-          logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-        },
-      ),
+      new ProjectionRunner(store, [a, b], new InMemoryProjectionCheckpointStore(), {
+        rebuildPageSize: 4,
+        now: () => Date.parse('2020-06-13T05:00:00Z'),
+        logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      }),
     );
     await runner.start();
     await appendNumbered(store, 1, 10);
     await runner.waitForPosition('10', 1000);
-    const oldA = runner.state<RecordingState>('a');
-    const oldB = runner.state<RecordingState>('b');
+    const oldA = runner.state(a);
+    const oldB = runner.state(b);
     refuse = eventIdOf(6);
     await expect(runner.rebuild(['a', 'b'])).rejects.toThrow('cannot apply RaidConducted');
-    expect(runner.state<RecordingState>('a')).toBe(oldA);
-    expect(runner.state<RecordingState>('b')).not.toBe(oldB);
-    expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 10));
-    const [a, b] = runner.currentStatus().projections;
-    expect(a).toMatchObject({
+    expect(runner.state(a)).toBe(oldA);
+    expect(runner.state(b)).not.toBe(oldB);
+    expect(runner.state(b).ids).toEqual(ids(1, 10));
+    const [statusOfA, statusOfB] = runner.currentStatus().projections;
+    expect(statusOfA).toMatchObject({
       status: 'running',
       rebuilding: false,
       lastRebuild: { outcome: 'failed', events: 5 },
     });
-    expect(b).toMatchObject({
+    expect(statusOfB).toMatchObject({
       status: 'running',
       rebuilding: false,
       lastRebuild: { outcome: 'rebuilt', events: 10 },
@@ -491,17 +487,13 @@ describe('ProjectionRunner', () => {
     const store = new InMemoryEventStore();
     let refuse: string | null = null;
     const errors: string[] = [];
+    const recording = recordingProjection('recording', 1, (event) => event.eventId === refuse);
     const runner = track(
-      new ProjectionRunner(
-        store,
-        [recordingProjection('recording', 1, (event) => event.eventId === refuse)],
-        new InMemoryProjectionCheckpointStore(),
-        {
-          rebuildPageSize: 4,
-          now: () => Date.parse('2020-06-13T05:00:00Z'),
-          logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
-        },
-      ),
+      new ProjectionRunner(store, [recording], new InMemoryProjectionCheckpointStore(), {
+        rebuildPageSize: 4,
+        now: () => Date.parse('2020-06-13T05:00:00Z'),
+        logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+      }),
     );
     expect(() => runner.rebuild('recording')).toThrow(ProjectionRunnerNotRunningError);
     await runner.start();
@@ -522,7 +514,7 @@ describe('ProjectionRunner', () => {
     });
 
     // A fold that now refuses event 6 (as a changed projection might): the rebuild fails, the old state stays.
-    const before = runner.state<RecordingState>('recording');
+    const before = runner.state(recording);
     refuse = eventIdOf(6);
     await expect(runner.rebuild('recording')).rejects.toThrow('cannot apply RaidConducted');
     const failed = runner.currentStatus().projections[0];
@@ -533,19 +525,16 @@ describe('ProjectionRunner', () => {
       position: '5',
       error: { name: 'Error', message: 'cannot apply RaidConducted', code: null },
     });
-    expect(runner.state<RecordingState>('recording')).toBe(before);
+    expect(runner.state(recording)).toBe(before);
     expect(errors).toEqual(['Rebuild of projection recording failed; it keeps its old state']);
   });
 
   it('runs rebuilds asked for separately one after another, never two at once', async () => {
     const store = new InMemoryEventStore();
+    const a = recordingProjection('a');
+    const b = recordingProjection('b');
     const runner = track(
-      new ProjectionRunner(
-        store,
-        [recordingProjection('a'), recordingProjection('b')],
-        new InMemoryProjectionCheckpointStore(),
-        { rebuildPageSize: 10 },
-      ),
+      new ProjectionRunner(store, [a, b], new InMemoryProjectionCheckpointStore(), { rebuildPageSize: 10 }),
     );
     await runner.start();
     await appendNumbered(store, 1, 30);
@@ -567,6 +556,6 @@ describe('ProjectionRunner', () => {
 
     // Three pages of 10 each, a's all before its swap and b's all after it.
     expect(readsAtSwap).toEqual({ a: 3, b: 6 });
-    expect(runner.state<RecordingState>('b').ids).toEqual(ids(1, 30));
+    expect(runner.state(b).ids).toEqual(ids(1, 30));
   });
 });

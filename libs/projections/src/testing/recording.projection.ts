@@ -1,5 +1,5 @@
 import type { JsonValue } from '@timeline/kernel';
-import type { Projection } from '../core/projection';
+import { defineProjection, type ProjectionHandle } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 
 export interface RecordingState {
@@ -14,8 +14,8 @@ export function recordingProjection(
   name = 'recording',
   version = 1,
   failOn: (event: StoredTimelineEvent) => boolean = () => false,
-): Projection<RecordingState> {
-  return {
+): ProjectionHandle<RecordingState> {
+  return defineProjection<RecordingState>({
     name,
     version,
     initialState: () => ({ ids: [] }),
@@ -28,5 +28,5 @@ export function recordingProjection(
     fromSnapshot: (parts: readonly JsonValue[]) => ({
       ids: [...((parts[0] as { ids: string[] }).ids ?? [])],
     }),
-  };
+  });
 }

@@ -1,7 +1,8 @@
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { operationStreamName } from '@timeline/events';
 import { comparePositions, parsePosition, type EventStore, type GlobalPosition } from '@timeline/event-store';
-import { foldEvents } from '../core/projection';
+import { foldEvents, type AnyProjectionHandle, type ProjectionHandle } from '../core/projection';
+import { ProjectionSet } from '../core/projection-set';
 import { isObject } from '../core/event-data.reader';
 import {
   amendedEventId,
@@ -23,6 +24,7 @@ import {
   type TimelineQuery,
 } from '../timeline/timeline.query';
 import { eventPayloads } from '../timeline/timeline.payloads';
+import { READ_MODELS } from '../read-models';
 
 export class InvalidTimeTravelError extends TimelineError {
   readonly code = 'projections.invalid-time-travel';
@@ -87,9 +89,14 @@ export function selectEvents(
   return result;
 }
 
-/** An operation's picture and timeline as of a historical selection. */
+/** An operation's read models as of a historical selection. */
 export interface HistoricalOperation {
   readonly selection: HistoricalSelection;
+  /**
+   * The state of any registered projection folded over the selected events.
+   * @throws UnknownProjectionError when the handle is not one of those folded.
+   */
+  state<S>(projection: ProjectionHandle<S>): S;
   /** Null when no event of the operation is selected (e.g. before it was launched). Every report in full. */
   readonly picture: OperationalPictureView | null;
   /** The picture as a reader may see it (handling code C). */
@@ -98,17 +105,22 @@ export interface HistoricalOperation {
   dailySeries(query?: Pick<TimelineQuery, 'types'>): DailySeries | null;
 }
 
-/** Folds the selected events with the very folds the runner uses. Pure. */
+/** Folds the selected events with the very folds the runner uses (`projections`, by default the read models). Pure. */
 export function historicalOperation(
   operationId: string,
   events: readonly StoredTimelineEvent[],
   selection: HistoricalSelection,
+  projections: readonly AnyProjectionHandle[] = READ_MODELS,
 ): HistoricalOperation {
   const selected = selectEvents(events, selection);
-  const picture = foldEvents(operationalPictureProjection, selected);
-  const timeline = foldEvents(timelineProjection, selected);
+  const folded = new ProjectionSet(
+    projections.map((projection) => ({ projection, state: foldEvents(projection, selected) })),
+  );
+  const picture = folded.stateOf(operationalPictureProjection);
+  const timeline = folded.stateOf(timelineProjection);
   return {
     selection,
+    state: (projection) => folded.stateOf(projection),
     picture: operationalPictureView(picture, operationId),
     pictureFor: (viewer) => operationalPictureView(picture, operationId, viewer),
     timeline: (query = {}) => timelinePage(timeline, operationId, query, eventPayloads(selected)),
@@ -122,13 +134,26 @@ export function historicalOperation(
  * `at('venetic', { kind: 'known-at', recordedAt: '2020-06-13T23:59:59Z' })`.
  */
 export class TimeTravel {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** The projections folded: those registered with the runner. */
+    private readonly projections: readonly AnyProjectionHandle[] = READ_MODELS,
+  ) {}
 
   /** @throws StreamNotFoundError when the operation has no event at all. */
   async at(operationId: string, selection: HistoricalSelection): Promise<HistoricalOperation> {
     validate(selection);
     const recorded = await this.store.readStream(operationStreamName(operationId));
-    return historicalOperation(operationId, recorded.map(toStoredTimelineEvent), selection);
+    return this.fold(operationId, recorded.map(toStoredTimelineEvent), selection);
+  }
+
+  /** The operation's `events` (its stream, in order, or a part of it) as the selection keeps them. */
+  fold(
+    operationId: string,
+    events: readonly StoredTimelineEvent[],
+    selection: HistoricalSelection,
+  ): HistoricalOperation {
+    return historicalOperation(operationId, events, selection, this.projections);
   }
 }
 

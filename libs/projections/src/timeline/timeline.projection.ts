@@ -6,7 +6,7 @@ import { instantMs } from '../core/instant';
 import { intern } from '../core/intern';
 import { EventDataReader } from '../core/event-data.reader';
 import { entryFacts, entryFactsOf, type EntryFacts } from './entry-facts';
-import type { Projection, Snapshot } from '../core/projection';
+import { defineProjection, type Snapshot } from '../core/projection';
 import { UnfoldableEventError } from '../core/projection.errors';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import {
@@ -356,7 +356,7 @@ function initialState(): TimelineState {
 }
 
 /** The timeline of each operation. Query it with `timelinePage` and `dailySeries`. */
-export const timelineProjection: Projection<TimelineState> = {
+export const timelineProjection = defineProjection<TimelineState>({
   name: TIMELINE,
   // 2: entries hold their stream revision and derived facts instead of their data.
   version: 2,
@@ -364,4 +364,4 @@ export const timelineProjection: Projection<TimelineState> = {
   apply: applyEvent,
   toSnapshot,
   fromSnapshot,
-};
+});
