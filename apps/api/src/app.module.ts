@@ -9,6 +9,7 @@ import { API_CONFIG } from './config/api-config.token';
 import { HealthModule } from './health/health.module';
 import { ShutdownGate } from './http/shutdown.gate';
 import { HistoryModule } from './history/history.module';
+import { LiveModule } from './live/live.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { cursorSigningKey } from './read-models/timeline-cursors';
@@ -64,6 +65,7 @@ export class AppModule {
             join(config.dataDir, 'cursor-signing.key'),
           ),
         }),
+        LiveModule.forRoot(),
         MetricsModule,
         TransparencyModule.forRoot(config.transparency),
         ...(options.imports ?? []),

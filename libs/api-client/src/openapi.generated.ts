@@ -325,6 +325,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projections/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A projection’s status: position, events, rebuilding, the last rebuild’s outcome, any failure
+         * @description Roles: admin.
+         */
+        get: operations["ProjectionsController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projections/{name}/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild a projection from position 0; queries keep the old state until the swap
+         * @description Answers 202 with the projection’s status and a Location to follow (`rebuilding: true` until the swap; `lastRebuild` then tells how it ended). A rebuild already under way is joined. A rebuild that fails leaves the old state in place and is reported in `lastRebuild.error`.
+         *
+         *     Roles: admin.
+         */
+        post: operations["ProjectionsController_rebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events/live": {
         parameters: {
             query?: never;
@@ -385,48 +427,6 @@ export interface paths {
         get: operations["LiveController_picture"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/projections/{name}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A projection’s status: position, events, rebuilding, the last rebuild’s outcome, any failure
-         * @description Roles: admin.
-         */
-        get: operations["ProjectionsController_status"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/projections/{name}/rebuild": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Rebuild a projection from position 0; queries keep the old state until the swap
-         * @description Answers 202 with the projection’s status and a Location to follow (`rebuilding: true` until the swap; `lastRebuild` then tells how it ended). A rebuild already under way is joined. A rebuild that fails leaves the old state in place and is reported in `lastRebuild.error`.
-         *
-         *     Roles: admin.
-         */
-        post: operations["ProjectionsController_rebuild"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4522,6 +4522,292 @@ export interface operations {
             };
         };
     };
+    ProjectionsController_status: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                /** @description `operational-picture` or `timeline` */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projection’s status */
+            200: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Projection"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No projection of that name. Codes: `projections.unknown-projection`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ProjectionsController_rebuild: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                /** @description `operational-picture` or `timeline` */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rebuild runs (or was already running) */
+            202: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The projection’s status */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Projection"];
+                };
+            };
+            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
+            400: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
+            401: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
+            403: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No projection of that name. Codes: `projections.unknown-projection`. */
+            404: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request was not received in time. Codes: `request.timeout`. */
+            408: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
+            414: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
+            429: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
+            431: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
+            500: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The projections are not running (starting or shutting down). Codes: `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            503: {
+                headers: {
+                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     LiveController_events: {
         parameters: {
             query?: {
@@ -4948,292 +5234,6 @@ export interface operations {
                 };
             };
             /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-            503: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    ProjectionsController_status: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
-                "X-Correlation-Id"?: string;
-            };
-            path: {
-                /** @description `operational-picture` or `timeline` */
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The projection’s status */
-            200: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Projection"];
-                };
-            };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
-            400: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-            401: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-            403: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No projection of that name. Codes: `projections.unknown-projection`. */
-            404: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request was not received in time. Codes: `request.timeout`. */
-            408: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
-            414: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-            429: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
-            431: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-            500: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
-            503: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    ProjectionsController_rebuild: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Echoed as X-Correlation-Id; one is chosen when absent or malformed */
-                "X-Correlation-Id"?: string;
-            };
-            path: {
-                /** @description `operational-picture` or `timeline` */
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The rebuild runs (or was already running) */
-            202: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description The projection’s status */
-                    Location: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Projection"];
-                };
-            };
-            /** @description The request is malformed: a query parameter, header or path parameter is invalid. Codes: `request.invalid`, `request.invalid-query`, `request.malformed-path`. */
-            400: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-            401: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-            403: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No projection of that name. Codes: `projections.unknown-projection`. */
-            404: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request was not received in time. Codes: `request.timeout`. */
-            408: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A path parameter is too long. Codes: `request.path-too-long`. */
-            414: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-            429: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request line and headers are too large. Codes: `request.headers-too-large`. */
-            431: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An unexpected failure; the details are logged, not sent. Codes: `internal`. */
-            500: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The projections are not running (starting or shutting down). Codes: `projections.runner-not-running`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
             503: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { QueryParameters } from '../http/query-parameters';
-import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+import { ApiProblems, schemaRef } from '../http/problems.openapi';
 import { AccessAudit, type AccessAuditPage, type StoredAccessRecord } from './access-audit.service';
 import { Allow } from './access-policy.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { schemaRef } from '../docs/problems.openapi';
+import { schemaRef } from '../http/problems.openapi';
 import { Allow } from './access-policy.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
 import type { Principal } from './principal';

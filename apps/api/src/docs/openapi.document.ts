@@ -18,7 +18,7 @@ import {
   PROBLEM_SCHEMA_NAME,
   problemResponse,
   type RefusalDoc,
-} from './problems.openapi';
+} from '../http/problems.openapi';
 import { RESPONSE_SCHEMAS } from './response-schemas.generated';
 
 type Schema = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, Public } from '../auth/access-policy.decorator';
-import { schemaRef } from '../docs/problems.openapi';
+import { schemaRef } from '../http/problems.openapi';
 import type { ApiConfig } from '../config/api.config';
 import { API_CONFIG } from '../config/api-config.token';
 import { HealthRegistry, type HealthReport } from './health.registry';

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Allow, AuditAccess } from '../auth/access-policy.decorator';
 import { PAGE_SIZES } from '../auth/page-size';
-import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+import { ApiProblems, schemaRef } from '../http/problems.openapi';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { noQueryParameters } from '../http/query-parameters';

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestj
 import type { EventLineage, StreamVerification } from '@timeline/integrity';
 import { AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
 import { PAGE_SIZES } from '../auth/page-size';
-import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+import { ApiProblems, schemaRef } from '../http/problems.openapi';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { noQueryParameters } from '../http/query-parameters';

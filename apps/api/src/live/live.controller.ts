@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../docs/problems.openapi';
+import { ApiProblems } from '../http/problems.openapi';
 import { OPERATION_ID_PARAM } from '../read-models/picture.controller';
 import { LIVE_REFUSALS, liveFeedResponse } from './live.openapi';
 import type { ServerResponse } from 'node:http';

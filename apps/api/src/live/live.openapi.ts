@@ -1,5 +1,5 @@
 import type { ApiResponseOptions } from '@nestjs/swagger';
-import type { RefusalDoc } from '../docs/problems.openapi';
+import type { RefusalDoc } from '../http/problems.openapi';
 
 const REF = '#/components/schemas/';
 

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/com
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ProjectionRunner, UnknownProjectionError, type ProjectionStatus } from '@timeline/projections';
 import { Allow } from '../auth/access-policy.decorator';
-import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+import { ApiProblems, schemaRef } from '../http/problems.openapi';
 
 const UNKNOWN_PROJECTION = {
   description: 'No projection of that name',

@@ -1,11 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { ProjectionRunner, ProjectionsModule, type ProjectionsModuleOptions } from '@timeline/projections';
 import { HealthRegistry } from '../health/health.registry';
-import { LiveClients } from '../live/live-clients.registry';
-import { LiveController } from '../live/live.controller';
-import { LiveFeeds } from '../live/live-feeds.service';
-import { SharedFeeds } from '../live/shared-feeds.registry';
-import { DEFAULT_LIVE_OPTIONS, LIVE_OPTIONS, type LiveOptions } from '../live/live.options';
 import { PictureController } from './picture.controller';
 import { ProjectionsController } from './projections.controller';
 import { IssuedPositions } from './issued-positions';
@@ -15,7 +10,6 @@ import { TimelineController } from './timeline.controller';
 
 export interface ReadModelsModuleOptions {
   readonly projections: ProjectionsModuleOptions;
-  readonly live?: Partial<LiveOptions>;
   /** The key timeline cursors are signed with (see TimelineCursors). */
   readonly cursorSigningKey: Buffer;
 }
@@ -44,8 +38,8 @@ class ProjectionsHealth implements OnModuleInit {
 
 /**
  * The read side over HTTP: the operational picture and the timeline (live,
- * time travel, as recorded), and their live pushes over Server-Sent Events.
- * Runs the projections once for the whole api and shares the runner.
+ * time travel, as recorded). Runs the projections once for the whole api and
+ * shares the runner (live delivery, in LiveModule, pushes what it applies).
  */
 @Module({})
 export class ReadModelsModule {
@@ -54,18 +48,14 @@ export class ReadModelsModule {
       module: ReadModelsModule,
       global: true,
       imports: [ProjectionsModule.forRoot(options.projections)],
-      controllers: [PictureController, TimelineController, LiveController, ProjectionsController],
+      controllers: [PictureController, TimelineController, ProjectionsController],
       providers: [
         ReadModelsService,
         IssuedPositions,
         { provide: TIMELINE_CURSORS, useValue: new TimelineCursors(options.cursorSigningKey) },
-        LiveFeeds,
-        LiveClients,
-        SharedFeeds,
         ProjectionsHealth,
-        { provide: LIVE_OPTIONS, useValue: { ...DEFAULT_LIVE_OPTIONS, ...options.live } },
       ],
-      exports: [ProjectionsModule, LiveClients, SharedFeeds, IssuedPositions],
+      exports: [ProjectionsModule, IssuedPositions],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, schemaRef } from '../docs/problems.openapi';
+import { ApiProblems, schemaRef } from '../http/problems.openapi';
 import {
   DEFAULT_TIMELINE_LIMIT,
   MAX_TIMELINE_LIMIT,

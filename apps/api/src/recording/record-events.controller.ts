@@ -20,7 +20,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { CorrelationId } from '../http/correlation-id';
 import { RecordEventsResponseDto } from './record-events.response.dto';
-import { ApiProblems } from '../docs/problems.openapi';
+import { ApiProblems } from '../http/problems.openapi';
 import {
   IDEMPOTENCY_RULE,
   RECORD_EVENTS_REFUSALS,

@@ -7,7 +7,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblems, OPERATION_NOT_FOUND, schemaRef } from '../docs/problems.openapi';
+import { ApiProblems, OPERATION_NOT_FOUND, schemaRef } from '../http/problems.openapi';
 import type { IssuedTreeHead, SignedTreeHead } from '@timeline/integrity';
 import { Allow, AllowOnOperation, AuditAccess } from '../auth/access-policy.decorator';
 import { checkEventId, checkOperationIdParameter } from '../history/history-query';

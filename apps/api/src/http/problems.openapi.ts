@@ -1,5 +1,5 @@
 import { ApiResponse } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '../http/problem-details';
+import { PROBLEM_CONTENT_TYPE } from './problem-details';
 
 const REF = '#/components/schemas/';
 export const PROBLEM_SCHEMA_NAME = 'Problem';
