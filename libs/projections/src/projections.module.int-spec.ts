@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { EVENT_STORE, EventStoreModule, type EventStore } from '@timeline/event-store';
+import type { AnyProjectionHandle } from './core/projection';
 import { ProjectionQueries, type PictureChange, type TimelineChange } from './projection-queries';
 import { ProjectionsModule } from './projections.module';
 import { ProjectionRunner } from './runner/projection-runner';
+import { recordingProjection } from './testing/recording.projection';
 import { eventToAppend } from './testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from './testing/venetic.scenario';
 
@@ -20,13 +22,14 @@ describe('ProjectionsModule in a Nest application on the SQLite store', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  async function boot() {
+  async function boot(extraProjections: readonly AnyProjectionHandle[] = []) {
     const module = await Test.createTestingModule({
       imports: [
         EventStoreModule.forRoot({ kind: 'sqlite', file: join(directory, 'events.db'), pollIntervalMs: 20 }),
         ProjectionsModule.forRoot({
           checkpointDirectory: join(directory, 'projections'),
           defaultWaitMs: 2_000,
+          extraProjections,
         }),
       ],
     }).compile();
@@ -109,5 +112,24 @@ describe('ProjectionsModule in a Nest application on the SQLite store', () => {
     expect(again.runner.currentStatus()).toMatchObject({ eventsProcessed: 0, position: '21' });
     expect((await again.queries.picture('venetic')).totals.cash.pounds).toBe('54000.00');
     await again.app.close();
+  });
+
+  it('serves and time-travels an extra projection like the read models, found by its handle', async () => {
+    const recording = recordingProjection();
+    const { app, store, queries } = await boot([recording]);
+    const specs = veneticScenario();
+    const { position } = await store.append(
+      'operation-venetic',
+      specs.map((spec, revision) => eventToAppend(spec, revision)),
+    );
+    const ids = (await store.readStream('operation-venetic')).map((event) => event.eventId);
+    const live = await queries.state(recording, { minPosition: position });
+    expect(live.ids).toEqual(ids);
+    const known = await queries.at('venetic', { kind: 'known-at', position: '3' });
+    expect(known.state(recording).ids).toEqual(ids.slice(0, 3));
+    await expect(queries.state(recordingProjection('recording'))).rejects.toMatchObject({
+      code: 'projections.unknown-projection',
+    });
+    await app.close();
   });
 });

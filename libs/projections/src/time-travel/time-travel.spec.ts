@@ -2,6 +2,11 @@ import { StreamNotFoundError } from '@timeline/event-store';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { eventIdOf, eventToAppend } from '../testing/timeline-event.builders';
 import { VENETIC_IDS, veneticScenario } from '../testing/venetic.scenario';
+import { UnknownProjectionError } from '../core/projection.errors';
+import { operationalPictureProjection } from '../picture/operational-picture.projection';
+import { operationalPictureView } from '../picture/operational-picture.view';
+import { READ_MODELS } from '../read-models';
+import { recordingProjection } from '../testing/recording.projection';
 import { InvalidTimeTravelError, TimeTravel } from './time-travel';
 
 async function veneticStore(): Promise<InMemoryEventStore> {
@@ -125,5 +130,22 @@ describe('time travel', () => {
     await expect(
       travel.at('unknown', { kind: 'happened-by', occurredAt: '2020-06-13' }),
     ).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('folds every registered projection over the selection, each state found by its own handle', async () => {
+    const store = await veneticStore();
+    const recording = recordingProjection();
+    const known = await new TimeTravel(store, [...READ_MODELS, recording]).at('venetic', {
+      kind: 'known-at',
+      position: '5',
+    });
+    const firstFive = (await store.readStream('operation-venetic')).slice(0, 5).map((event) => event.eventId);
+    expect(known.state(recording).ids).toEqual(firstFive);
+    expect(operationalPictureView(known.state(operationalPictureProjection), 'venetic')).toEqual(
+      known.picture,
+    );
+    expect(() => known.state(recordingProjection())).toThrow(UnknownProjectionError);
+    const withoutIt = await travel.at('venetic', { kind: 'known-at', position: '5' });
+    expect(() => withoutIt.state(recording)).toThrow(UnknownProjectionError);
   });
 });
