@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { EventType } from '@timeline/events';
-import type { CommandEvent, DecidedEvent } from './operation.command';
+import type { ProposedEvent } from './operation.command';
+import type { OperationEvent } from './operation.state';
 import { decideAndEvolve } from './operation.decider';
 import { OperationRuleError } from './operation.errors';
 import { evolveOperation, initialOperationState, type OperationState } from './operation.state';
@@ -125,13 +126,13 @@ const opening = fc
   );
 
 interface ModelEvent {
-  readonly decided: DecidedEvent;
+  readonly decided: OperationEvent;
   data: Record<string, unknown>;
   retracted: boolean;
 }
 
 /** Builds a concrete event for a step, looking at what has been accepted so far (for correction targets). */
-function build(s: Step, eventId: string, log: readonly ModelEvent[]): CommandEvent {
+function build(s: Step, eventId: string, log: readonly ModelEvent[]): ProposedEvent {
   const ref = (n: number): string => `INT-${n}`;
   const raid = (n: number): string => `RAID-${n}`;
   switch (s.kind) {
