@@ -17,7 +17,7 @@ import { RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
 import { requestHashOf } from './request-idempotency';
 
 /**
- * The one read–decide–append loop of the system: every command that records
+ * The one read–decide–append loop of the system: every request that records
  * events goes through `execute`, from HTTP as from the command line. It keeps
  * each recently written operation's decided state in memory, tagged with the
  * stream revision it reflects, and reads only newer events from the store.

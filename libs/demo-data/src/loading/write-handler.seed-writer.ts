@@ -26,7 +26,7 @@ export class LoadingClock implements Clock {
 
 /** The part of the application's RecordEventsHandler a load uses. */
 export interface RecordEvents {
-  execute(command: RecordEventsRequest): Promise<RecordEventsResult>;
+  execute(request: RecordEventsRequest): Promise<RecordEventsResult>;
 }
 
 /**
