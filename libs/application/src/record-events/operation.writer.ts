@@ -7,7 +7,7 @@ import {
   type EventToAppend,
   type RecordedEvent,
 } from '@timeline/event-store';
-import type { OperationEvent, ProposedEvent, RecordEventsCommand } from '@timeline/domain';
+import type { OperationEvent, ProposedEvent, RecordEventsCommand, Recorder } from '@timeline/domain';
 import { operationStreamName } from '@timeline/events';
 import {
   sealedEventOf,
@@ -18,7 +18,7 @@ import {
 } from '@timeline/integrity';
 import { canonicalJson, TimelineError, type Decider, type JsonObject } from '@timeline/kernel';
 import type { Clock } from '../clock/clock';
-import type { RecordedEventSummary, RecordEventsResult, Recorder } from './record-events.request';
+import type { RecordedEventSummary, RecordEventsResult } from './record-events.request';
 import {
   ConcurrencyRetriesExhaustedError,
   IdempotencyConflictError,
@@ -299,7 +299,7 @@ export class OperationWriter<State> {
         operationId: request.operationId,
         now: recordedAt,
         futureToleranceMs: this.options.futureToleranceMs,
-        recordedBy: { principalId: request.recorder.subject, agency: request.recorder.agency },
+        recorder: request.recorder,
         events: request.events,
       },
       state,

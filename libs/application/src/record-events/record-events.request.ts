@@ -1,8 +1,4 @@
-/** Who records: stamped on every event as `recordedBy` and `agency`, from the credential only. */
-export interface Recorder {
-  readonly subject: string;
-  readonly agency: string;
-}
+import type { Recorder } from '@timeline/domain';
 
 /**
  * A request to record events in an operation. The body is the wire format

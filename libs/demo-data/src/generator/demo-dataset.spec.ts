@@ -60,7 +60,7 @@ function decideAll(dataset: DemoDataset): { states: Map<string, OperationState>;
         {
           operationId: submission.operationId,
           now: submission.recordedAt,
-          recordedBy: { principalId: submission.subject, agency: submission.agency },
+          recorder: { subject: submission.subject, agency: submission.agency },
           events,
         },
         state,

@@ -1,5 +1,13 @@
 import type { Classification, EventDataByType, EventType, StoredEventDataByType } from '@timeline/events';
 
+/** Who records: the authenticated principal and its agency, from the credential, never from a request body. */
+export interface Recorder {
+  /** The principal's subject: stamped on its events as `recordedBy`. */
+  readonly subject: string;
+  /** Its agency code (`NCA`, `NWP`…): stamped as `agency`. */
+  readonly agency: string;
+}
+
 /** An event of type `K` a command proposes to record: contract-validated data at the current schema version. */
 export interface ProposedEventOf<K extends EventType> {
   /** UUID, client-supplied or made by the server. */
@@ -32,7 +40,6 @@ export interface RecordEventsCommand {
   readonly now: string;
   /** Clock skew tolerated on client times, in milliseconds. Defaults to 0. */
   readonly futureToleranceMs?: number;
-  /** The authenticated principal and its agency: never taken from a request body. */
-  readonly recordedBy: { readonly principalId: string; readonly agency: string };
+  readonly recorder: Recorder;
   readonly events: readonly ProposedEvent[];
 }

@@ -319,7 +319,7 @@ describe('decideOperation over random command sequences', () => {
               return future ? { ...built, occurredAt: '2020-07-02T12:00:00.001Z' } : built;
             });
             const recorder = AGENCIES[batch[0]!.recorder]!;
-            const cmd = command(events, { principalId: `${recorder.toLowerCase()}-1`, agency: recorder });
+            const cmd = command(events, { subject: `${recorder.toLowerCase()}-1`, agency: recorder });
             const before = JSON.stringify(state);
             let outcome: ReturnType<typeof decideAndEvolve>;
             try {

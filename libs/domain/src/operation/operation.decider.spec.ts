@@ -248,7 +248,7 @@ describe('decideOperation', () => {
       const error = expectRefused(
         () =>
           when(launchedWithForces(), [raidConducted(id(10), 'RAID-1', { force: 'NWP' })], {
-            principalId: 'x',
+            subject: 'x',
             agency: 'MERPOL',
           }),
         'operation.agency-not-joined',
@@ -792,7 +792,7 @@ describe('evolveOperation', () => {
       schemaVersion: 1,
       occurredAt: '2020-04-02T10:00:00.000Z',
       agency: 'NCA',
-      recordedBy: NCA.principalId,
+      recordedBy: NCA.subject,
       causationId: null,
       classification: 'OFFICIAL-SENSITIVE',
       data: {
@@ -816,7 +816,7 @@ describe('evolveOperation', () => {
         schemaVersion: 1,
         occurredAt: NOW,
         agency: 'NCA',
-        recordedBy: NCA.principalId,
+        recordedBy: NCA.subject,
         causationId: null,
         classification: 'OFFICIAL',
         data: { agency: 'NWP', region: 'wales' },
@@ -832,7 +832,7 @@ describe('evolveOperation', () => {
         schemaVersion: 1,
         occurredAt: NOW,
         agency: 'NCA',
-        recordedBy: NCA.principalId,
+        recordedBy: NCA.subject,
         causationId: null,
         classification: 'OFFICIAL',
         data: {},

@@ -190,8 +190,8 @@ class EventDecision {
       type: event.type,
       schemaVersion: event.schemaVersion,
       occurredAt: normaliseUtcTimestamp(event.occurredAt),
-      agency: command.recordedBy.agency,
-      recordedBy: command.recordedBy.principalId,
+      agency: command.recorder.agency,
+      recordedBy: command.recorder.subject,
       classification,
       causationId: event.causationId ?? null,
       data: toStoredEventData(event.type, event.data as never),
@@ -244,7 +244,7 @@ class EventDecision {
 
   /** Only agencies taking part record, their own joining included: a member admits an agency. */
   private checkRecorder(state: LaunchedOperation): void {
-    const { agency } = this.command.recordedBy;
+    const { agency } = this.command.recorder;
     if (state.agencies.has(agency)) return;
     this.fail(
       'operation.agency-not-joined',

@@ -1,5 +1,5 @@
 import type { Classification, EventDataByType, EventType } from '@timeline/events';
-import type { ProposedEvent, RecordEventsCommand } from '../operation/operation.command';
+import type { ProposedEvent, RecordEventsCommand, Recorder } from '../operation/operation.command';
 import { decideAndEvolve } from '../operation/operation.decider';
 import {
   initialOperationState,
@@ -10,10 +10,9 @@ import {
 // Small builders with fixed values for the decider's tests, so a failure reads plainly.
 
 export const NOW = '2020-07-02T12:00:00.000Z';
-export const NCA = { principalId: 'nca-analyst-01', agency: 'NCA' } as const;
-export const NWP = { principalId: 'nwp-officer-17', agency: 'NWP' } as const;
-export const GMP = { principalId: 'gmp-officer-03', agency: 'GMP' } as const;
-export type Recorder = { readonly principalId: string; readonly agency: string };
+export const NCA = { subject: 'nca-analyst-01', agency: 'NCA' } as const;
+export const NWP = { subject: 'nwp-officer-17', agency: 'NWP' } as const;
+export const GMP = { subject: 'gmp-officer-03', agency: 'GMP' } as const;
 
 /** A fixed UUID per number: `id(7)` is always the same event id. */
 export function id(n: number): string {
@@ -198,7 +197,7 @@ export function command(
   recorder: Recorder = NCA,
   now = NOW,
 ): RecordEventsCommand {
-  return { operationId: 'venetic', now, recordedBy: recorder, events };
+  return { operationId: 'venetic', now, recorder, events };
 }
 
 /** The state after recording each group of events, in order, each group as one command. */
