@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { EventType } from '@timeline/events';
 import type { ProposedEvent } from './operation.command';
 import type { OperationEvent } from './operation.state';
-import { decideAndEvolve } from './operation.decider';
+import { decideAndEvolve, operationDecider } from './operation.decider';
 import { OperationRuleError } from './operation.errors';
 import { evolveOperation, initialOperationState, type OperationState } from './operation.state';
 import {
@@ -331,6 +331,11 @@ describe('decideOperation over random command sequences', () => {
             }
             // Deciding is a function of the command and the state.
             expect(decideAndEvolve(cmd, state).events).toEqual(outcome.events);
+            // The write path runs the Decider: decide, then evolve through the decided events.
+            const decided = operationDecider.decide(cmd, state);
+            expect(decided).toEqual(outcome.events);
+            const evolved = decided.reduce(operationDecider.evolve, state);
+            expect(JSON.stringify(evolved)).toBe(JSON.stringify(outcome.state));
             for (const decided of outcome.events) {
               if (decided.type === 'EventCorrected') {
                 const data = decided.data as {
@@ -353,6 +358,12 @@ describe('decideOperation over random command sequences', () => {
           // Folding the stored history from scratch gives the state the write path cached.
           const refolded = log.map((entry) => entry.decided).reduce(evolveOperation, initialOperationState());
           expect(JSON.stringify(refolded)).toBe(JSON.stringify(state));
+          // Its fold (loading a stream at once) gives the same state as evolving one by one.
+          const loaded = operationDecider.fold!(
+            operationDecider.initialState(),
+            log.map((entry) => entry.decided),
+          );
+          expect(JSON.stringify(loaded)).toBe(JSON.stringify(state));
           expect(state.eventCount).toBe(log.length);
         },
       ),
