@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { OperationDecider } from '@timeline/application';
-import { operationDecider, type OperationState } from '@timeline/domain';
+import { operationDecider, type OperationDecider } from '@timeline/domain';
 import { EVENT_CATALOGUE, EVENT_TYPES, eventSchemaName } from '@timeline/events';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -42,7 +41,7 @@ describe('The api foundation', () => {
   let test: TestApp;
   const logger = new CollectingLogger();
   /** The real decider, except that one operation id makes it fail like a bug would. */
-  const faulty: OperationDecider<OperationState> = {
+  const faulty: OperationDecider = {
     ...operationDecider,
     decide: (command, state) => {
       if (command.operationId === 'buggy')

@@ -1,5 +1,6 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import type { Clock, OperationDecider } from '@timeline/application';
+import type { Clock } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

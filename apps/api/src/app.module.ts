@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
-import type { Clock, OperationDecider } from '@timeline/application';
+import type { Clock } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import { EventStoreModule, type EventStoreOptions } from '@timeline/event-store';
 import type { AuthConfiguration } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';

@@ -5,4 +5,4 @@ export * from './record-events/record-events.body';
 export * from './record-events/record-events.handler';
 export * from './record-events/recording.options';
 export * from './record-events/recording.module';
-export { OPERATION_DECIDER, type OperationDecider } from './record-events/operation.writer';
+export { OPERATION_DECIDER } from './record-events/operation.writer';

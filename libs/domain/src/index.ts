@@ -2,9 +2,10 @@
  * The operation's decider (docs/architecture.md §1): pure functions, no I/O, no clock,
  * no random ids.
  *
- * - `operationDecider`: a `Decider<RecordEventsCommand, OperationEvent, OperationState>`
- *   (libs/kernel), the one shape the write path runs: `initialState`,
- *   `decide(command, state) → OperationEvent[]`, `evolve(state, event)` and `fold`.
+ * - `operationDecider`, an `OperationDecider`: a `Decider<RecordEventsCommand,
+ *   OperationEvent, OperationState>` (libs/kernel), the one shape the write path
+ *   runs: `initialState`, `decide(command, state) → OperationEvent[]`,
+ *   `evolve(state, event)` and `fold`.
  * - `RecordEventsCommand` / `ProposedEvent`: what the write path passes in;
  *   `OperationEvent`: what the decider decides and folds.
  * - `decideAndEvolve`, which also returns the state after the batch (for tests

@@ -7,7 +7,7 @@ import {
   type EventToAppend,
   type RecordedEvent,
 } from '@timeline/event-store';
-import type { OperationEvent, ProposedEvent, RecordEventsCommand, Recorder } from '@timeline/domain';
+import type { OperationDecider, OperationEvent, ProposedEvent, Recorder } from '@timeline/domain';
 import { operationStreamName } from '@timeline/events';
 import {
   sealedEventOf,
@@ -16,7 +16,7 @@ import {
   type SealedEvent,
   type UnsealedEvent,
 } from '@timeline/integrity';
-import { canonicalJson, TimelineError, type Decider, type JsonObject } from '@timeline/kernel';
+import { canonicalJson, TimelineError, type JsonObject } from '@timeline/kernel';
 import type { Clock } from '../clock/clock';
 import type { RecordedEventSummary, RecordEventsResult } from './record-events.request';
 import {
@@ -25,9 +25,6 @@ import {
   OperationRevisionConflictError,
 } from './record-events.errors';
 import { idempotencyScopeOf, type RequestIdempotency } from './request-idempotency';
-
-/** The operation decider as the write path runs it, over whatever state it keeps. */
-export type OperationDecider<State> = Decider<RecordEventsCommand, OperationEvent, State>;
 
 /** DI token of the operation decider the write path runs (`operationDecider` of libs/domain). */
 export const OPERATION_DECIDER = Symbol('OPERATION_DECIDER');

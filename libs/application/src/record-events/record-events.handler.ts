@@ -6,12 +6,8 @@ import { CLOCK, type Clock } from '../clock/clock';
 import type { RecordEventsRequest, RecordEventsResult } from './record-events.request';
 import { InvalidRequestError, type FieldError } from './record-events.errors';
 import { validateRecordEventsBody } from './record-events.body';
-import {
-  OPERATION_DECIDER,
-  OperationWriter,
-  type OperationDecider,
-  type PreparedRequest,
-} from './operation.writer';
+import type { OperationDecider } from '@timeline/domain';
+import { OPERATION_DECIDER, OperationWriter, type PreparedRequest } from './operation.writer';
 import { OperationWriterCache } from './operation-writer.cache';
 import { RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
 import { requestHashOf } from './request-idempotency';

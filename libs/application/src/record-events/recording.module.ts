@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { operationDecider } from '@timeline/domain';
+import { operationDecider, type OperationDecider } from '@timeline/domain';
 import { CLOCK, systemClock, type Clock } from '../clock/clock';
-import { OPERATION_DECIDER, type OperationDecider } from './operation.writer';
+import { OPERATION_DECIDER } from './operation.writer';
 import { RecordEventsHandler } from './record-events.handler';
 import { DEFAULT_RECORDING_OPTIONS, RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
 

@@ -7,8 +7,7 @@ import {
   type DynamicModule,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { OperationDecider } from '@timeline/application';
-import { operationDecider } from '@timeline/domain';
+import { operationDecider, type OperationDecider } from '@timeline/domain';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { loadDemoIntoEmptyStore, type FirstRunOutcome } from './first-run.loader';
 

@@ -1,4 +1,5 @@
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, type OperationDecider } from '@timeline/application';
+import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import type { EventStore } from '@timeline/event-store';
 import { DEFAULT_SEED, DemoDataset } from '../generator/demo-dataset';
 import type { SeedSubmission } from '../generator/seed-submission';

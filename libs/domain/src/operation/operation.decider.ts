@@ -65,11 +65,18 @@ export function decideOperation(command: RecordEventsCommand, state: OperationSt
 }
 
 /**
+ * The operation decider's shape: a `Decider` over its command and events. The
+ * write path runs one over whatever state it keeps (a test may give a decider of
+ * its own); `operationDecider` is the real one.
+ */
+export type OperationDecider<State = OperationState> = Decider<RecordEventsCommand, OperationEvent, State>;
+
+/**
  * The operation's decider (docs/architecture.md §1), as the write path runs it:
  * `decide` refuses a command with an OperationRuleError; `evolve` folds a decided
  * or stored event; `fold` loads a long stream at once.
  */
-export const operationDecider: Decider<RecordEventsCommand, OperationEvent, OperationState> = {
+export const operationDecider: OperationDecider = {
   initialState: initialOperationState,
   decide: decideOperation,
   evolve: evolveOperation,
