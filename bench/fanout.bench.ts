@@ -85,14 +85,12 @@ const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/
 
 async function serve(): Promise<void> {
   // Loaded here only: the client processes and the driver never load the application.
-  const { operationModel } = await import('@timeline/application');
   const { createApp } = await import('../apps/api/src/app.factory');
   const { readAuthConfiguration } = await import('../apps/api/src/auth/auth.config');
   const { loadApiConfig } = await import('../apps/api/src/config/api.config');
   const config = loadApiConfig(process.env);
   const app = await createApp(config, {
     auth: readAuthConfiguration(process.env, config.dataDir),
-    model: operationModel,
     logger: {
       log: () => undefined,
       warn: (message: unknown) => console.error(message),

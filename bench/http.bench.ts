@@ -24,7 +24,7 @@
  */
 import { Body, Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { launchesOperation, operationModel, validateRecordEventsBody } from '@timeline/application';
+import { launchesOperation, validateRecordEventsBody } from '@timeline/application';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { ProjectionRunner } from '@timeline/projections';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -181,7 +181,6 @@ async function serve(platform: Platform): Promise<void> {
   const config = loadApiConfig(process.env);
   const app = await createApp(config, {
     auth: readAuthConfiguration(process.env, config.dataDir),
-    model: operationModel,
     imports: [NoStoreModule],
     httpAdapter: platform === 'express' ? new ExpressAdapter() : undefined,
     logger: {

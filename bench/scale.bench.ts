@@ -24,7 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } from '@timeline/application';
+import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
+import { operationDecider } from '@timeline/domain';
 import { DemoDataset, LoadingClock, WriteHandlerSeedWriter, type SeedSubmission } from '@timeline/demo-data';
 import {
   createEventStore,
@@ -183,7 +184,7 @@ async function write(file: string, size: number): Promise<PhaseResult> {
   for (const _ of bulkOf(size, tail)); // regenerate deterministically to find the tail
   const store = await createEventStore({ kind: 'sqlite', file });
   const clock = new LoadingClock();
-  const handler = new RecordEventsHandler(store, operationModel, clock, DEFAULT_RECORDING_OPTIONS);
+  const handler = new RecordEventsHandler(store, operationDecider, clock, DEFAULT_RECORDING_OPTIONS);
   const writer = new WriteHandlerSeedWriter(handler, clock, false);
   const coldStarted = process.hrtime.bigint();
   await writer.write(tail[0]);

@@ -50,14 +50,12 @@ interface Sample {
 // ————— the server (a child process) —————
 
 async function serve(): Promise<void> {
-  const { operationModel } = await import('@timeline/application');
   const { createApp } = await import('../apps/api/src/app.factory');
   const { readAuthConfiguration } = await import('../apps/api/src/auth/auth.config');
   const { loadApiConfig } = await import('../apps/api/src/config/api.config');
   const config = loadApiConfig(process.env);
   const app = await createApp(config, {
     auth: readAuthConfiguration(process.env, config.dataDir),
-    model: operationModel,
     logger: {
       log: () => undefined,
       warn: (m: unknown) => console.error(m),

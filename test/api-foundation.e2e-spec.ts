@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { operationModel, type OperationModel } from '@timeline/application';
+import { operationDecider, type OperationDecider } from '@timeline/domain';
 import { EVENT_CATALOGUE, EVENT_TYPES, eventSchemaName } from '@timeline/events';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -41,17 +41,17 @@ describe('The api foundation', () => {
   let test: TestApp;
   const logger = new CollectingLogger();
   /** The real decider, except that one operation id makes it fail like a bug would. */
-  const faulty: OperationModel<unknown> = {
-    ...(operationModel as OperationModel<unknown>),
-    decide: (state, request) => {
-      if (request.operationId === 'buggy')
+  const faulty: OperationDecider = {
+    ...operationDecider,
+    decide: (command, state) => {
+      if (command.operationId === 'buggy')
         throw new TypeError("Cannot read properties of undefined (reading 'raids')");
-      return (operationModel as OperationModel<unknown>).decide(state, request);
+      return operationDecider.decide(command, state);
     },
   };
 
   beforeAll(async () => {
-    test = await startTestApp({ logger, model: faulty });
+    test = await startTestApp({ logger, decider: faulty });
   });
 
   afterAll(async () => {

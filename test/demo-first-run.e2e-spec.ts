@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { operationModel } from '@timeline/application';
 import { DemoDataModule, DemoDataset, comparePicture } from '@timeline/demo-data';
 import { createApp } from '../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../apps/api/src/auth/auth.config';
@@ -19,9 +18,8 @@ async function startWithDemo(dataDir: string): Promise<INestApplication> {
   const config = loadApiConfig({ LOG_LEVEL: 'error', DATA_DIR: dataDir });
   return createApp(config, {
     auth: readAuthConfiguration(testAuthEnvironment(), dataDir),
-    model: operationModel as never,
     logger: silent,
-    imports: [DemoDataModule.forRoot({ loadOnEmptyStore: true, model: operationModel as never })],
+    imports: [DemoDataModule.forRoot({ loadOnEmptyStore: true })],
   });
 }
 

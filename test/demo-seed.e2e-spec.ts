@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { operationModel } from '@timeline/application';
 import {
   DemoDataset,
   HttpSeedWriter,
@@ -26,7 +25,7 @@ describe('the demo operation loaded over HTTP', () => {
 
   beforeAll(async () => {
     // The api's own limits: 100 events per request, 600 requests per principal a minute.
-    testApp = await startTestApp({ model: operationModel as never });
+    testApp = await startTestApp();
     await testApp.app.listen(0, '127.0.0.1');
     const { port } = testApp.app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${port}`;

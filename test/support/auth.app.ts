@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { operationModel, type Clock } from '@timeline/application';
+import type { Clock } from '@timeline/application';
 import { createApp, createFastifyAdapter } from '../../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
@@ -67,7 +67,6 @@ export async function startSecuredApp(
   });
   const app = await createApp(config, {
     auth: readAuthConfiguration({ ...testAuthEnvironment(), ...env }, dataDir),
-    model: operationModel as never,
     clock: options.clock,
     httpAdapter: adapter,
     logger,

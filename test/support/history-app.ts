@@ -2,7 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock, OperationModel } from '@timeline/application';
+import type { Clock } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import { createApp } from '../../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../../apps/api/src/config/api.config';
@@ -11,13 +12,22 @@ import type { HistoryOptions } from '../../apps/api/src/history/history.service'
 import { testAuthEnvironment } from './auth.tokens';
 import type { TestApp } from './test-app';
 
-const acceptEverything: OperationModel<null> = {
+/** Records whatever it is given, as given: a history the operation's rules would refuse. */
+const acceptEverything: OperationDecider<null> = {
   initialState: () => null,
   evolve: () => null,
-  decide: (state, request) => ({
-    state,
-    events: request.events.map((event) => ({ ...event, classification: event.classification ?? 'OFFICIAL' })),
-  }),
+  decide: (command) =>
+    command.events.map((event) => ({
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      occurredAt: event.occurredAt,
+      agency: command.recorder.agency,
+      recordedBy: command.recorder.subject,
+      classification: event.classification ?? 'OFFICIAL',
+      causationId: event.causationId ?? null,
+      data: event.data,
+    })),
 };
 
 /**
@@ -39,7 +49,7 @@ export async function startHistoryApp(
   const config = loadApiConfig({ LOG_LEVEL: 'error', DATA_DIR: dataDir });
   const app = await createApp(config, {
     auth: readAuthConfiguration(testAuthEnvironment(), dataDir),
-    model: acceptEverything as OperationModel<unknown>,
+    decider: acceptEverything,
     clock: options.clock,
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
     imports: [HistoryOverridesModule],

@@ -1,5 +1,6 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import { operationModel, type Clock, type OperationModel } from '@timeline/application';
+import type { Clock } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ export interface TestAppOptions {
    */
   readonly env?: Readonly<Record<string, string>>;
   /** Default: the real operation decider. */
-  readonly model?: OperationModel<unknown>;
+  readonly decider?: OperationDecider<unknown>;
   readonly clock?: Clock;
   /** Collects log lines instead of printing them. */
   readonly logger?: LoggerService;
@@ -78,7 +79,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     });
     const app = await createApp(config, {
       auth: readAuthConfiguration({ ...testAuthEnvironment(), ...options.env }, dataDir),
-      model: options.model ?? operationModel,
+      decider: options.decider,
       clock: options.clock,
       logger: options.logger ?? silentLogger,
     });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
-import type { Clock, OperationModel } from '@timeline/application';
+import type { Clock } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import { EventStoreModule, type EventStoreOptions } from '@timeline/event-store';
 import type { AuthConfiguration } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
@@ -18,8 +19,8 @@ import { TransparencyModule } from './transparency/transparency.module';
 
 /** What the application is assembled from besides its configuration (tests and benchmarks vary these). */
 export interface AppModuleOptions {
-  /** The operation's decider as the write path uses it. */
-  readonly model: OperationModel<unknown>;
+  /** The operation's decider. Default: `operationDecider` of libs/domain (tests give others). */
+  readonly decider?: OperationDecider<unknown>;
   /** Default: the system clock. */
   readonly clock?: Clock;
   /** Security configuration (readAuthConfiguration, at the edge): how bearer tokens are verified, limits. */
@@ -52,7 +53,7 @@ export class AppModule {
         AuthModule.forApi(options.auth, config.dataDir, eventStoreOptionsOf(config)),
         HealthModule,
         RecordingHttpModule.forRoot({
-          model: options.model,
+          decider: options.decider,
           clock: options.clock,
           maxBatchEvents: config.maxBatchEvents,
         }),

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { operationModel } from '@timeline/application';
 import { DemoDataModule } from '@timeline/demo-data';
 import { TimelineError } from '@timeline/kernel';
 import { createApp, jsonLogger } from './app.factory';
@@ -31,9 +30,8 @@ async function main(): Promise<void> {
     (api.demoData === 'auto' && auth.localDev !== null && api.eventStore.kind === 'sqlite');
   const app = await createApp(api, {
     auth,
-    model: operationModel,
     logger,
-    imports: loadDemo ? [DemoDataModule.forRoot({ loadOnEmptyStore: true, model: operationModel })] : [],
+    imports: loadDemo ? [DemoDataModule.forRoot({ loadOnEmptyStore: true })] : [],
   });
   await app.listen(api.port, api.host);
   boundShutdown();

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { operationModel } from '@timeline/application';
 import { generateKeyPairSync } from 'node:crypto';
 import { createApp } from '../src/app.factory';
 import { readAuthConfiguration } from '../src/auth/auth.config';
@@ -38,7 +37,6 @@ export async function defaultDocument(): Promise<OpenAPIObject> {
       },
       dataDir,
     ),
-    model: operationModel,
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
   });
   try {

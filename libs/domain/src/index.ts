@@ -2,14 +2,17 @@
  * The operation's decider (docs/architecture.md §1): pure functions, no I/O, no clock,
  * no random ids.
  *
- * - `initialOperationState()`, `evolveOperation(state, event)`,
- *   `decideOperation(command, state) → DecidedEvent[]`, and `decideAndEvolve`
- *   which also returns the state after the batch (the write path caches it).
- * - `RecordEventsCommand` / `CommandEvent`: what the write path passes in.
+ * - `operationDecider`, an `OperationDecider`: a `Decider<RecordEventsCommand,
+ *   OperationEvent, OperationState>` (libs/kernel), the one shape the write path
+ *   runs: `initialState`, `decide(command, state) → OperationEvent[]`,
+ *   `evolve(state, event)` and `fold`.
+ * - `RecordEventsCommand` / `ProposedEvent`: what the write path passes in;
+ *   `OperationEvent`: what the decider decides and folds.
+ * - `decideAndEvolve`, which also returns the state after the batch (for tests
+ *   that walk a history); `foldOperation(events, from?)` loads a long stream at
+ *   once (same result as reducing with `evolveOperation`, faster).
  * - `OperationRuleError` with `code` from `OPERATION_RULES` (each with its
  *   category and rule text), `context.eventIndex` and `context.path`.
- * - `foldOperation(events, from?)` to load a long stream at once (same result as
- *   reducing with `evolveOperation`, faster).
  * - `hasRecordedEvent(state, eventId)` to tell an idempotent retry.
  */
 export * from './operation/operation.command';

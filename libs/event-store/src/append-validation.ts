@@ -1,4 +1,3 @@
-import type { JsonObject } from '@timeline/kernel';
 import type { EventToAppend, ExpectedRevision } from './event-store.port';
 import { InvalidAppendError } from './event-store.errors';
 
@@ -6,26 +5,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The longest stream name any adapter accepts (EventStoreDB's own limit is far higher). */
 export const MAX_STREAM_NAME_LENGTH = 1024;
 
-/** An event checked and ready to store. */
-export interface PreparedEvent {
-  /** Lower case: ids compare the same whatever case a client used. */
-  readonly eventId: string;
-  readonly type: string;
-  readonly data: JsonObject;
-  readonly metadata: JsonObject;
-}
-
 /**
  * The checks every adapter makes before anything is written: the port's input
  * rules (a named stream, a valid expected revision, at least one event, UUID ids
  * unique in the batch, a type, plain JSON objects for data and metadata).
+ * Returns the events with their ids in lower case, so ids compare the same
+ * whatever case a client used.
  * @throws InvalidAppendError naming the offending event and member.
  */
 export function validateAppend(
   streamName: string,
   events: readonly EventToAppend[],
   expected: ExpectedRevision,
-): PreparedEvent[] {
+): EventToAppend[] {
   if (
     typeof streamName !== 'string' ||
     streamName.length === 0 ||

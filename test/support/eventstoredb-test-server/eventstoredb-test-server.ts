@@ -52,7 +52,7 @@ import {
   type EventFilter,
   type ExpectedVersion,
   type LogPosition,
-  type ProposedEvent,
+  type EncodedEvent,
   type StoredEvent,
 } from './in-memory-log';
 
@@ -395,7 +395,7 @@ export class EventStoreDbTestServer {
   ): void {
     this.calls.append++;
     let options: AppendReq.Options | undefined;
-    const events: ProposedEvent[] = [];
+    const events: EncodedEvent[] = [];
     let failed = false;
     call.on('data', (request: AppendReq) => {
       if (failed) return;
@@ -411,7 +411,7 @@ export class EventStoreDbTestServer {
         return;
       }
       const proposed = request.getProposedMessage();
-      const event = proposed && toProposedEvent(proposed);
+      const event = proposed && toEncodedEvent(proposed);
       if (!event || typeof event === 'string') {
         failed = true;
         return callback(missingMetadata(typeof event === 'string' ? event : 'type'));
@@ -438,7 +438,7 @@ export class EventStoreDbTestServer {
 
   private batchAppend(call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void {
     this.calls.batchAppend++;
-    const pending = new Map<string, { options: BatchAppendReq.Options; events: ProposedEvent[] }>();
+    const pending = new Map<string, { options: BatchAppendReq.Options; events: EncodedEvent[] }>();
     call.on('data', (request: BatchAppendReq) => {
       const correlationId = request.getCorrelationId();
       const key = uuidText(correlationId);
@@ -446,7 +446,7 @@ export class EventStoreDbTestServer {
       const write = pending.get(key);
       if (!write) return;
       for (const proposed of request.getProposedMessagesList()) {
-        const event = toProposedEvent(proposed);
+        const event = toEncodedEvent(proposed);
         if (typeof event === 'string') {
           pending.delete(key);
           return call.write(
@@ -757,7 +757,7 @@ export class EventStoreDbTestServer {
 
 // ---- helpers ----
 
-function jsonEvent(type: string, data: unknown): ProposedEvent {
+function jsonEvent(type: string, data: unknown): EncodedEvent {
   return {
     eventId: crypto.randomUUID(),
     type,
@@ -808,9 +808,9 @@ function structuredUuid(text: string): UUID {
 }
 
 /** The proposed event, or the name of the required metadata property it lacks. */
-function toProposedEvent(
+function toEncodedEvent(
   proposed: AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage,
-): ProposedEvent | string {
+): EncodedEvent | string {
   const metadata = proposed.getMetadataMap();
   const type = metadata.get('type');
   if (type === undefined) return 'type';

@@ -14,7 +14,8 @@ export type ExpectedVersion =
   | { readonly kind: 'stream_exists' }
   | { readonly kind: 'revision'; readonly revision: bigint };
 
-export interface ProposedEvent {
+/** An event as an append brings it: its data and metadata as the bytes the client sent. */
+export interface EncodedEvent {
   readonly eventId: string;
   readonly type: string;
   readonly contentType: string;
@@ -27,7 +28,7 @@ export interface LogPosition {
   readonly prepare: bigint;
 }
 
-export interface StoredEvent extends ProposedEvent {
+export interface StoredEvent extends EncodedEvent {
   readonly streamName: string;
   readonly revision: bigint;
   /** Creation time in .NET ticks (100 ns) since the Unix epoch, as the server writes `created`. */
@@ -88,7 +89,7 @@ export class InMemoryLog {
     private readonly idCacheSize = Infinity,
   ) {}
 
-  append(streamName: string, expected: ExpectedVersion, events: readonly ProposedEvent[]): AppendOutcome {
+  append(streamName: string, expected: ExpectedVersion, events: readonly EncodedEvent[]): AppendOutcome {
     if (this.deleted.has(streamName)) return { kind: 'stream-deleted' };
     const stream = this.streams.get(streamName) ?? [];
     const current = BigInt(stream.length) - 1n;
@@ -137,7 +138,7 @@ export class InMemoryLog {
    * their prepares come first and one commit record after them, so every event
    * has a commit position beyond its prepare position.
    */
-  appendLegacyTransaction(streamName: string, events: readonly ProposedEvent[]): readonly StoredEvent[] {
+  appendLegacyTransaction(streamName: string, events: readonly EncodedEvent[]): readonly StoredEvent[] {
     const stream = this.streams.get(streamName) ?? [];
     const prepares = events.map((event) => this.reserve(streamName, event));
     const commit = this.nextPosition;
@@ -185,7 +186,7 @@ export class InMemoryLog {
     return () => this.listeners.delete(listener);
   }
 
-  private write(streamName: string, stream: StoredEvent[], events: readonly ProposedEvent[]): AppendOutcome {
+  private write(streamName: string, stream: StoredEvent[], events: readonly EncodedEvent[]): AppendOutcome {
     if (events.length === 0) {
       const last = stream.at(-1);
       return { kind: 'written', currentRevision: last?.revision ?? -1n, position: last?.position ?? null };
@@ -199,7 +200,7 @@ export class InMemoryLog {
     return { kind: 'written', currentRevision: last.revision, position: last.position };
   }
 
-  private reserve(streamName: string, event: ProposedEvent): bigint {
+  private reserve(streamName: string, event: EncodedEvent): bigint {
     const position = this.nextPosition;
     const size =
       PREPARE_RECORD_OVERHEAD +
@@ -214,7 +215,7 @@ export class InMemoryLog {
   private store(
     streamName: string,
     stream: StoredEvent[],
-    event: ProposedEvent,
+    event: EncodedEvent,
     position: LogPosition,
     selfCommitted: boolean,
   ): StoredEvent {

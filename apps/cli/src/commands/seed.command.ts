@@ -1,7 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } from '@timeline/application';
+import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
+import { operationDecider } from '@timeline/domain';
 import {
   DEFAULT_BATCH_LIMITS,
   DEFAULT_SEED,
@@ -165,7 +166,12 @@ export const seedCommand: CliCommand = {
           try {
             await refuseOtherData(store, dataset);
             const clock = new LoadingClock();
-            const handler = new RecordEventsHandler(store, operationModel, clock, DEFAULT_RECORDING_OPTIONS);
+            const handler = new RecordEventsHandler(
+              store,
+              operationDecider,
+              clock,
+              DEFAULT_RECORDING_OPTIONS,
+            );
             // The demo keeps exact recording times (time travel); the large variants trade that for speed.
             const writer: SeedWriter = new WriteHandlerSeedWriter(handler, clock, options.variant === 'demo');
             summary = await loadSubmissions(dataset, writer, {

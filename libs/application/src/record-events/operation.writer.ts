@@ -7,35 +7,33 @@ import {
   type EventToAppend,
   type RecordedEvent,
 } from '@timeline/event-store';
-import { operationStreamName, type Classification, type EventEnvelope } from '@timeline/events';
-import { sealEvents, type SealedEvent, type UnsealedEvent } from '@timeline/integrity';
+import type { OperationDecider, OperationEvent, ProposedEvent, Recorder } from '@timeline/domain';
+import { operationStreamName } from '@timeline/events';
+import {
+  sealedEventOf,
+  sealEvents,
+  toEventToAppend,
+  type SealedEvent,
+  type UnsealedEvent,
+} from '@timeline/integrity';
 import { canonicalJson, TimelineError, type JsonObject } from '@timeline/kernel';
 import type { Clock } from '../clock/clock';
-import type { RecordedEventSummary, RecordEventsResult, Recorder } from './record-events.command';
+import type { RecordedEventSummary, RecordEventsResult } from './record-events.request';
 import {
   ConcurrencyRetriesExhaustedError,
   IdempotencyConflictError,
   OperationRevisionConflictError,
 } from './record-events.errors';
-import type { OperationFact, OperationModel } from './operation.model';
 import { idempotencyScopeOf, type RequestIdempotency } from './request-idempotency';
 
-/** An event of a request with its id settled (the client's, or a UUIDv7 of the server). */
-export interface PreparedEvent {
-  readonly eventId: string;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly occurredAt: string;
-  readonly data: JsonObject;
-  readonly correlationId: string;
-  readonly causationId: string | null;
-  /** Absent: the lowest marking the rules allow. */
-  readonly classification?: Classification;
-}
+/** DI token of the operation decider the write path runs (`operationDecider` of libs/domain). */
+export const OPERATION_DECIDER = Symbol('OPERATION_DECIDER');
 
+/** A validated request, ready to decide: each event's id and correlation id settled. */
 export interface PreparedRequest {
   readonly operationId: string;
-  readonly events: readonly PreparedEvent[];
+  /** Proposals for the decider; the correlation id goes to the envelope, the rules never read it. */
+  readonly events: readonly (ProposedEvent & { readonly correlationId: string })[];
   readonly expectedRevision?: number;
   readonly recorder: Recorder;
   /** The request's `Idempotency-Key` and the hash of its canonical content, if it has a key. */
@@ -113,12 +111,12 @@ export class OperationWriter<State> {
   constructor(
     readonly operationId: string,
     private readonly store: EventStore,
-    private readonly model: OperationModel<State>,
+    private readonly decider: OperationDecider<State>,
     private readonly clock: Clock,
     private readonly options: OperationWriterOptions,
   ) {
     this.streamName = operationStreamName(operationId);
-    this.state = model.initialState();
+    this.state = decider.initialState();
   }
 
   /** True when no request is queued or being written: the writer may be evicted. */
@@ -269,16 +267,7 @@ export class OperationWriter<State> {
         continue;
       }
       const sealed = decided.events;
-      accepted.push({
-        pending,
-        firstRevision: revision + 1,
-        events: sealed.map((event) => ({
-          eventId: event.eventId,
-          type: event.type,
-          data: event.data,
-          metadata: event.envelope as unknown as JsonObject,
-        })),
-      });
+      accepted.push({ pending, firstRevision: revision + 1, events: sealed.map(toEventToAppend) });
       for (const id of ids) idsInRound.add(id);
       if (scope !== undefined) keysInRound.add(scope);
       revision += sealed.length;
@@ -291,7 +280,10 @@ export class OperationWriter<State> {
     this.queue.unshift(...deferred);
   }
 
-  /** Decides a request's events against a state, then seals them onto the chain after `previousHash`. */
+  /**
+   * Decides a request's events against a state, evolves the state through them,
+   * then completes their envelopes and seals them onto the chain after `previousHash`.
+   */
   private decide(
     state: State,
     request: PreparedRequest,
@@ -299,24 +291,31 @@ export class OperationWriter<State> {
     firstRevision: number,
   ): { events: SealedEvent[]; state: State } {
     const recordedAt = this.clock.now().toISOString();
-    const decided = this.model.decide(state, {
-      operationId: request.operationId,
-      now: recordedAt,
-      futureToleranceMs: this.options.futureToleranceMs,
-      recorder: request.recorder,
-      events: request.events,
-    });
-    const unsealed: UnsealedEvent[] = decided.events.map((event, index) => ({
+    const decided = this.decider.decide(
+      {
+        operationId: request.operationId,
+        now: recordedAt,
+        futureToleranceMs: this.options.futureToleranceMs,
+        recorder: request.recorder,
+        events: request.events,
+      },
+      state,
+    );
+    let next = state;
+    for (const event of decided) next = this.decider.evolve(next, event);
+    // The decider returns one event per proposal, in order: the request's correlation ids pair by index.
+    const unsealed: UnsealedEvent[] = decided.map((event, index) => ({
       eventId: event.eventId,
       type: event.type,
-      data: event.data,
+      // Stored data is JSON: validated from a JSON body, then derived by the rules.
+      data: event.data as JsonObject,
       envelope: {
         schemaVersion: event.schemaVersion,
         operationId: request.operationId,
         occurredAt: event.occurredAt,
         recordedAt,
-        recordedBy: request.recorder.subject,
-        agency: request.recorder.agency,
+        recordedBy: event.recordedBy,
+        agency: event.agency,
         correlationId: request.events[index].correlationId,
         causationId: event.causationId,
         classification: event.classification,
@@ -325,7 +324,7 @@ export class OperationWriter<State> {
           : { idempotencyKey: request.idempotency.key, requestHash: request.idempotency.requestHash }),
       },
     }));
-    return { events: sealEvents(previousHash, firstRevision, unsealed), state: decided.state };
+    return { events: sealEvents(previousHash, firstRevision, unsealed), state: next };
   }
 
   private async append(
@@ -508,7 +507,7 @@ export class OperationWriter<State> {
 
   /** Adds a stored event to the key index if its request had an idempotency key. */
   private indexKey(event: RecordedEvent): void {
-    const { idempotencyKey, requestHash, agency, recordedBy } = event.metadata as unknown as EventEnvelope;
+    const { idempotencyKey, requestHash, agency, recordedBy } = sealedEventOf(event).envelope;
     if (typeof idempotencyKey !== 'string' || typeof requestHash !== 'string') return;
     const scope = idempotencyScopeOf(agency, recordedBy, idempotencyKey);
     const keyed = this.requestsByKey.get(scope);
@@ -536,15 +535,10 @@ export class OperationWriter<State> {
         if (error instanceof StreamNotFoundError) page = [];
         else throw error;
       }
-      const facts: OperationFact[] = page.map((event) => ({
-        eventId: event.eventId,
-        type: event.type,
-        data: event.data,
-        envelope: event.metadata as unknown as EventEnvelope,
-      }));
-      this.state = this.model.fold
-        ? this.model.fold(this.state, facts)
-        : facts.reduce((state, fact) => this.model.evolve(state, fact), this.state);
+      const events = page.map(operationEventOf);
+      this.state = this.decider.fold
+        ? this.decider.fold(this.state, events)
+        : events.reduce((state, event) => this.decider.evolve(state, event), this.state);
       for (const event of page) {
         this.revisionById.set(event.eventId, event.revision);
         this.indexKey(event);
@@ -552,7 +546,7 @@ export class OperationWriter<State> {
       if (page.length > 0) {
         const last = page[page.length - 1];
         this.revision = last.revision;
-        this.headHash = (last.metadata as unknown as EventEnvelope).hash;
+        this.headHash = sealedEventOf(last).envelope.hash;
       }
       if (page.length < this.options.readPageSize) break;
     }
@@ -598,17 +592,33 @@ function partiallyStored(request: PreparedRequest, storedIds: string[]): Idempot
   );
 }
 
+/** A stored event as the decider folds it: its data and the envelope fields the decision settled. */
+function operationEventOf(stored: RecordedEvent): OperationEvent {
+  const { envelope } = sealedEventOf(stored);
+  return {
+    eventId: stored.eventId,
+    type: stored.type,
+    schemaVersion: envelope.schemaVersion,
+    occurredAt: envelope.occurredAt,
+    agency: envelope.agency,
+    recordedBy: envelope.recordedBy,
+    classification: envelope.classification,
+    causationId: envelope.causationId ?? null,
+    data: stored.data,
+  };
+}
+
 /**
  * What makes a re-sent event differ from the stored one, or null. Compared: what
  * the client sent and who sent it; not the correlation id, which a retry may renew.
  */
-function differenceFrom(event: PreparedEvent, recorder: Recorder, stored: RecordedEvent): string | null {
-  const envelope = stored.metadata as unknown as EventEnvelope;
+function differenceFrom(event: ProposedEvent, recorder: Recorder, stored: RecordedEvent): string | null {
+  const { envelope } = sealedEventOf(stored);
   if (stored.type !== event.type) return 'type';
   if (Date.parse(envelope.occurredAt) !== Date.parse(event.occurredAt)) return 'occurredAt';
   if (event.classification !== undefined && envelope.classification !== event.classification)
     return 'classification';
-  if ((envelope.causationId ?? null) !== event.causationId) return 'causationId';
+  if ((envelope.causationId ?? null) !== (event.causationId ?? null)) return 'causationId';
   if (envelope.agency !== recorder.agency || envelope.recordedBy !== recorder.subject) return 'recorder';
   if (canonicalJson(stored.data) !== canonicalJson(event.data)) return 'data';
   return null;

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../clock/clock';
 import { agencyJoins, arrest, body, fixedId, launch, raid, seizure } from '../testing/record-events.fixtures';
-import { operationModel } from './operation-decider.model';
-import type { RecordEventsCommand } from './record-events.command';
+import { operationDecider } from '@timeline/domain';
+import type { RecordEventsRequest } from './record-events.request';
 import {
   ConcurrencyRetriesExhaustedError,
   IdempotencyConflictError,
@@ -55,7 +55,7 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
   let handler: RecordEventsHandler;
 
   const make = (target: EventStore, options: Partial<RecordingOptions> = {}): RecordEventsHandler =>
-    new RecordEventsHandler(target, operationModel as never, clock, {
+    new RecordEventsHandler(target, operationDecider, clock, {
       ...DEFAULT_RECORDING_OPTIONS,
       ...options,
     });
@@ -63,8 +63,8 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
   const command = (
     operationId: string,
     requestBody: unknown,
-    extra: Partial<RecordEventsCommand> = {},
-  ): RecordEventsCommand => ({
+    extra: Partial<RecordEventsRequest> = {},
+  ): RecordEventsRequest => ({
     operationId,
     body: requestBody,
     recorder: NCA,

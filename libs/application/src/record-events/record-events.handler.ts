@@ -3,17 +3,17 @@ import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock/clock';
-import type { RecordEventsCommand, RecordEventsResult } from './record-events.command';
+import type { RecordEventsRequest, RecordEventsResult } from './record-events.request';
 import { InvalidRequestError, type FieldError } from './record-events.errors';
-import { validateRecordEventsBody } from './record-events.request';
-import { OPERATION_MODEL, type OperationModel } from './operation.model';
-import { OperationWriter, type PreparedEvent, type PreparedRequest } from './operation.writer';
+import { validateRecordEventsBody } from './record-events.body';
+import type { OperationDecider } from '@timeline/domain';
+import { OPERATION_DECIDER, OperationWriter, type PreparedRequest } from './operation.writer';
 import { OperationWriterCache } from './operation-writer.cache';
 import { RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
 import { requestHashOf } from './request-idempotency';
 
 /**
- * The one read–decide–append loop of the system: every command that records
+ * The one read–decide–append loop of the system: every request that records
  * events goes through `execute`, from HTTP as from the command line. It keeps
  * each recently written operation's decided state in memory, tagged with the
  * stream revision it reflects, and reads only newer events from the store.
@@ -24,28 +24,27 @@ export class RecordEventsHandler {
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
-    @Inject(OPERATION_MODEL) model: OperationModel<unknown>,
+    @Inject(OPERATION_DECIDER) decider: OperationDecider<unknown>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RECORDING_OPTIONS) private readonly options: RecordingOptions,
   ) {
     this.writers = new OperationWriterCache(
       options.maxCachedOperations,
-      (operationId) => new OperationWriter(operationId, store, model, clock, options),
+      (operationId) => new OperationWriter(operationId, store, decider, clock, options),
     );
   }
 
   /**
-   * Records the command's events atomically after the operation's rules accept
-   * them. Resolves with the original result, writing nothing, when the command's
+   * Records the request's events atomically after the operation's rules accept
+   * them. Resolves with the original result, writing nothing, when the request's
    * idempotency key was already used by this recorder in this operation for the
    * same content, or when every event id is already stored with the same content.
    * @throws InvalidRequestError for malformed input (nothing is read or written).
    * @throws OperationRevisionConflictError when the client's expected revision does not hold.
    * @throws IdempotencyConflictError when a used key or a stored event id comes with other content.
    */
-  async execute(command: RecordEventsCommand): Promise<RecordEventsResult> {
-    const request = this.prepare(command);
-    return this.writers.get(command.operationId).write(request);
+  async execute(request: RecordEventsRequest): Promise<RecordEventsResult> {
+    return this.writers.get(request.operationId).write(this.prepare(request));
   }
 
   /** Operations whose state is currently held in memory. */
@@ -53,16 +52,16 @@ export class RecordEventsHandler {
     return this.writers.size;
   }
 
-  private prepare(command: RecordEventsCommand): PreparedRequest {
+  private prepare(request: RecordEventsRequest): PreparedRequest {
     const errors: FieldError[] = [];
-    if (!OPERATION_ID_PATTERN.test(command.operationId)) {
+    if (!OPERATION_ID_PATTERN.test(request.operationId)) {
       errors.push({
         path: 'operationId',
         constraint: 'pattern',
         message: 'operationId must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit',
       });
     }
-    const validated = validateRecordEventsBody(command.body, {
+    const validated = validateRecordEventsBody(request.body, {
       maxBatchEvents: this.options.maxBatchEvents,
       latestOccurredAt: this.clock.now().getTime() + this.options.futureToleranceMs,
     });
@@ -70,18 +69,18 @@ export class RecordEventsHandler {
     const body = validated.errors === undefined ? validated.body : undefined;
 
     let expectedRevision = body?.expectedRevision;
-    if (command.expectedRevision !== undefined) {
-      if (expectedRevision !== undefined && expectedRevision !== command.expectedRevision) {
+    if (request.expectedRevision !== undefined) {
+      if (expectedRevision !== undefined && expectedRevision !== request.expectedRevision) {
         errors.push({
           path: 'expectedRevision',
           constraint: 'matchesIfMatch',
-          message: `expectedRevision (${expectedRevision}) contradicts If-Match (${command.expectedRevision})`,
+          message: `expectedRevision (${expectedRevision}) contradicts If-Match (${request.expectedRevision})`,
         });
       }
-      expectedRevision = command.expectedRevision;
+      expectedRevision = request.expectedRevision;
     }
 
-    const events: PreparedEvent[] = [];
+    const events: PreparedRequest['events'][number][] = [];
     const seen = new Set<string>();
     body?.events.forEach((event, index) => {
       // A retry of a request without ids is recognised by its Idempotency-Key, not by its ids.
@@ -94,30 +93,21 @@ export class RecordEventsHandler {
         });
       }
       seen.add(eventId);
-      events.push({
-        eventId,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        occurredAt: event.occurredAt,
-        data: event.data,
-        correlationId: event.correlationId ?? command.correlationId,
-        causationId: event.causationId,
-        classification: event.classification,
-      });
+      events.push({ ...event, eventId, correlationId: event.correlationId ?? request.correlationId });
     });
     if (errors.length > 0) throw new InvalidRequestError(errors);
     const idempotency =
-      command.idempotencyKey === undefined || body === undefined
+      request.idempotencyKey === undefined || body === undefined
         ? undefined
         : {
-            key: command.idempotencyKey,
-            requestHash: requestHashOf(command.operationId, expectedRevision, body.events),
+            key: request.idempotencyKey,
+            requestHash: requestHashOf(request.operationId, expectedRevision, body.events),
           };
     return {
-      operationId: command.operationId,
+      operationId: request.operationId,
       events,
       expectedRevision,
-      recorder: command.recorder,
+      recorder: request.recorder,
       idempotency,
     };
   }

@@ -13,8 +13,8 @@ import {
   raid,
   type EventRequest,
 } from '../testing/record-events.fixtures';
-import { operationModel } from './operation-decider.model';
-import type { RecordEventsCommand, RecordEventsResult } from './record-events.command';
+import { operationDecider } from '@timeline/domain';
+import type { RecordEventsRequest, RecordEventsResult } from './record-events.request';
 import { IdempotencyConflictError } from './record-events.errors';
 import { RecordEventsHandler } from './record-events.handler';
 import { DEFAULT_RECORDING_OPTIONS } from './recording.options';
@@ -118,8 +118,7 @@ describe('Idempotency under random retries, two instances and restarts (SQLite, 
             await createEventStore({ kind: 'sqlite', file }),
           ];
           handlers = stores.map(
-            (store) =>
-              new RecordEventsHandler(store, operationModel as never, clock, DEFAULT_RECORDING_OPTIONS),
+            (store) => new RecordEventsHandler(store, operationDecider, clock, DEFAULT_RECORDING_OPTIONS),
           );
         };
         const close = async (): Promise<void> => {
@@ -127,7 +126,7 @@ describe('Idempotency under random retries, two instances and restarts (SQLite, 
         };
         await open();
         try {
-          const command = (index: number, variant: 0 | 1): RecordEventsCommand => {
+          const command = (index: number, variant: 0 | 1): RecordEventsRequest => {
             const submission = subs[index];
             const idempotencyKey = keyOf(index, submission);
             return {

@@ -1,5 +1,5 @@
-import { launchesOperation } from './record-events.command';
-import { validateRecordEventsBody, type ValidatedEvent } from './record-events.request';
+import { launchesOperation } from './record-events.request';
+import { validateRecordEventsBody, type ValidatedEvent } from './record-events.body';
 import { idempotencyScopeOf, requestHashOf } from './request-idempotency';
 import { fixedId, raid } from '../testing/record-events.fixtures';
 

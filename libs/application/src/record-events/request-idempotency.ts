@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@timeline/kernel';
-import type { ValidatedEvent } from './record-events.request';
+import type { ValidatedEvent } from './record-events.body';
 
 /** A request's `Idempotency-Key` and what it binds to. */
 export interface RequestIdempotency {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
-import { operationModel } from '@timeline/application';
+import { operationDecider } from '@timeline/domain';
 import { EVENT_STORE, EventStoreModule, type EventStore } from '@timeline/event-store';
 import { DemoDataModule } from './demo-data.module';
 import { loadDemoIntoEmptyStore } from './first-run.loader';
@@ -21,7 +21,7 @@ describe('first run: the demo operation in an empty store', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventStoreModule.forRoot({ kind: 'sqlite', file: join(directory, 'events.db') }),
-        DemoDataModule.forRoot({ loadOnEmptyStore, model: operationModel as never }),
+        DemoDataModule.forRoot({ loadOnEmptyStore }),
       ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -52,7 +52,7 @@ describe('first run: the demo operation in an empty store', () => {
   it('stops between submissions when asked, leaving whole submissions only', async () => {
     const { app, store } = await start(false);
     let asked = 0;
-    const outcome = await loadDemoIntoEmptyStore(store, operationModel as never, {
+    const outcome = await loadDemoIntoEmptyStore(store, operationDecider, {
       shouldStop: () => ++asked > 10,
     });
     expect(outcome).toEqual({ loaded: false, reason: 'stopped' });

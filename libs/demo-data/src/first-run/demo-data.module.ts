@@ -7,7 +7,7 @@ import {
   type DynamicModule,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { OperationModel } from '@timeline/application';
+import { operationDecider, type OperationDecider } from '@timeline/domain';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { loadDemoIntoEmptyStore, type FirstRunOutcome } from './first-run.loader';
 
@@ -19,8 +19,8 @@ export interface DemoDataModuleOptions {
    * AUTH_MODE=local-dev, off otherwise). Default false.
    */
   readonly loadOnEmptyStore: boolean;
-  /** The operation's decider as the write path uses it. */
-  readonly model: OperationModel<unknown>;
+  /** The operation's decider. Default: `operationDecider` of libs/domain. */
+  readonly decider?: OperationDecider<unknown>;
   /** Generator seed. Default DEFAULT_SEED, the published demo operation. */
   readonly seed?: number;
 }
@@ -47,7 +47,7 @@ class FirstRunDemoLoader implements OnApplicationBootstrap, BeforeApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.loadOnEmptyStore) return;
     const started = performance.now();
-    this.loading = loadDemoIntoEmptyStore(this.store, this.options.model, {
+    this.loading = loadDemoIntoEmptyStore(this.store, this.options.decider ?? operationDecider, {
       seed: this.options.seed,
       shouldStop: () => this.stopping,
     });

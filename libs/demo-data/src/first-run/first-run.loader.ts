@@ -1,4 +1,5 @@
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, type OperationModel } from '@timeline/application';
+import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
+import type { OperationDecider } from '@timeline/domain';
 import type { EventStore } from '@timeline/event-store';
 import { DEFAULT_SEED, DemoDataset } from '../generator/demo-dataset';
 import type { SeedSubmission } from '../generator/seed-submission';
@@ -24,13 +25,13 @@ export interface FirstRunOptions {
  */
 export async function loadDemoIntoEmptyStore(
   store: EventStore,
-  model: OperationModel<unknown>,
+  decider: OperationDecider<unknown>,
   options: FirstRunOptions = {},
 ): Promise<FirstRunOutcome> {
   if ((await store.describe()).headPosition !== null) return { loaded: false, reason: 'store-not-empty' };
   const dataset = new DemoDataset({ seed: options.seed ?? DEFAULT_SEED });
   const clock = new LoadingClock();
-  const handler = new RecordEventsHandler(store, model, clock, DEFAULT_RECORDING_OPTIONS);
+  const handler = new RecordEventsHandler(store, decider, clock, DEFAULT_RECORDING_OPTIONS);
   const shouldStop = options.shouldStop ?? (() => false);
   let stopped = false;
   const untilStopped = function* (): Generator<SeedSubmission> {

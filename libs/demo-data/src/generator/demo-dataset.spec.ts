@@ -3,7 +3,7 @@ import {
   decideAndEvolve,
   hasRecordedEvent,
   initialOperationState,
-  type CommandEvent,
+  type ProposedEvent,
   type OperationState,
 } from '@timeline/domain';
 import { EVENT_CATALOGUE, isEventType, validateEventData } from '@timeline/events';
@@ -36,7 +36,7 @@ function decideAll(dataset: DemoDataset): { states: Map<string, OperationState>;
       retries++;
       continue;
     }
-    const events = submission.events.map((event, index): CommandEvent => {
+    const events = submission.events.map((event, index): ProposedEvent => {
       if (!isEventType(event.type)) throw new Error(`unknown type ${event.type}`);
       const version = EVENT_CATALOGUE[event.type].currentVersion;
       const validation = validateEventData(event.type, version, event.data);
@@ -53,14 +53,14 @@ function decideAll(dataset: DemoDataset): { states: Map<string, OperationState>;
         data: validation.data,
         classification: event.classification,
         causationId: event.causationId ?? null,
-      } as CommandEvent;
+      } as ProposedEvent;
     });
     try {
       const decided = decideAndEvolve(
         {
           operationId: submission.operationId,
           now: submission.recordedAt,
-          recordedBy: { principalId: submission.subject, agency: submission.agency },
+          recorder: { subject: submission.subject, agency: submission.agency },
           events,
         },
         state,

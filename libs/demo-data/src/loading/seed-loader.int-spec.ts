@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } from '@timeline/application';
+import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
+import { operationDecider } from '@timeline/domain';
 import { createEventStore, type EventStore, type GlobalPosition } from '@timeline/event-store';
 import { verifyLog } from '@timeline/integrity';
 import {
@@ -34,7 +35,7 @@ async function pictureOf(store: EventStore): Promise<OperationalPictureState> {
 
 function writerFor(store: EventStore, exactRecordingTimes = true): WriteHandlerSeedWriter {
   const clock = new LoadingClock();
-  const handler = new RecordEventsHandler(store, operationModel, clock, DEFAULT_RECORDING_OPTIONS);
+  const handler = new RecordEventsHandler(store, operationDecider, clock, DEFAULT_RECORDING_OPTIONS);
   return new WriteHandlerSeedWriter(handler, clock, exactRecordingTimes);
 }
 

@@ -1,4 +1,4 @@
-import type { Clock, RecordEventsCommand, RecordEventsResult } from '@timeline/application';
+import type { Clock, RecordEventsRequest, RecordEventsResult } from '@timeline/application';
 import { toRequestBody, type SeedSubmission } from '../generator/seed-submission';
 import type { SeedWriter } from './seed-loader';
 
@@ -26,7 +26,7 @@ export class LoadingClock implements Clock {
 
 /** The part of the application's RecordEventsHandler a load uses. */
 export interface RecordEvents {
-  execute(command: RecordEventsCommand): Promise<RecordEventsResult>;
+  execute(request: RecordEventsRequest): Promise<RecordEventsResult>;
 }
 
 /**

@@ -1,30 +1,38 @@
 import type { Classification, EventDataByType, EventType, StoredEventDataByType } from '@timeline/events';
-import type { OperationEvent } from './operation.state';
 
-/** One event of a command: contract-validated data at the current schema version. */
-export type CommandEvent = {
-  [K in EventType]: {
-    /** UUID, client-supplied or made by the server. */
-    readonly eventId: string;
-    readonly type: K;
-    /** Must be the type's current version: `validateEventData` upcasts older ones. */
-    readonly schemaVersion: number;
-    /** Business time, UTC (`2020-06-13T05:30:00Z`). */
-    readonly occurredAt: string;
-    /**
-     * The data as `validateEventData` returns it. It may already be in stored shape
-     * (`toStoredEventData`): the server-side derivation is idempotent.
-     */
-    readonly data: EventDataByType[K] | StoredEventDataByType[K];
-    /** Defaults to the lowest marking the rules allow. */
-    readonly classification?: Classification;
-    readonly causationId?: string | null;
-  };
-}[EventType];
+/** Who records: the authenticated principal and its agency, from the credential, never from a request body. */
+export interface Recorder {
+  /** The principal's subject: stamped on its events as `recordedBy`. */
+  readonly subject: string;
+  /** Its agency code (`NCA`, `NWP`…): stamped as `agency`. */
+  readonly agency: string;
+}
+
+/** An event of type `K` a command proposes to record: contract-validated data at the current schema version. */
+export interface ProposedEventOf<K extends EventType> {
+  /** UUID, client-supplied or made by the server. */
+  readonly eventId: string;
+  readonly type: K;
+  /** Must be the type's current version: `validateEventData` upcasts older ones. */
+  readonly schemaVersion: number;
+  /** Business time, UTC (`2020-06-13T05:30:00Z`). */
+  readonly occurredAt: string;
+  /**
+   * The data as `validateEventData` returns it. It may already be in stored shape
+   * (`toStoredEventData`): the server-side derivation is idempotent.
+   */
+  readonly data: EventDataByType[K] | StoredEventDataByType[K];
+  /** Defaults to the lowest marking the rules allow. */
+  readonly classification?: Classification;
+  readonly causationId?: string | null;
+}
+
+/** One event a command proposes to record, of any type: `type` tells which data it holds. */
+export type ProposedEvent = { [K in EventType]: ProposedEventOf<K> }[EventType];
 
 /**
- * Record a batch of events on one operation, all or none. Time and identity
- * arrive here; the decider reads no clock and makes no id.
+ * Record a batch of events on one operation, all or none: the operation decider's
+ * command. Time and identity arrive here; the decider reads no clock and makes no id.
  */
 export interface RecordEventsCommand {
   readonly operationId: string;
@@ -32,15 +40,6 @@ export interface RecordEventsCommand {
   readonly now: string;
   /** Clock skew tolerated on client times, in milliseconds. Defaults to 0. */
   readonly futureToleranceMs?: number;
-  /** The authenticated principal and its agency: never taken from a request body. */
-  readonly recordedBy: { readonly principalId: string; readonly agency: string };
-  readonly events: readonly CommandEvent[];
-}
-
-/** An event the decider accepted, ready for the envelope and the store: data in stored shape. */
-export interface DecidedEvent extends OperationEvent {
-  readonly type: EventType;
-  /** The principal id that recorded it. */
-  readonly recordedBy: string;
-  readonly causationId: string | null;
+  readonly recorder: Recorder;
+  readonly events: readonly ProposedEvent[];
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { EventType } from '@timeline/events';
-import type { CommandEvent, DecidedEvent } from './operation.command';
-import { decideAndEvolve } from './operation.decider';
+import type { ProposedEvent } from './operation.command';
+import type { OperationEvent } from './operation.state';
+import { decideAndEvolve, operationDecider } from './operation.decider';
 import { OperationRuleError } from './operation.errors';
 import { evolveOperation, initialOperationState, type OperationState } from './operation.state';
 import {
@@ -125,13 +126,13 @@ const opening = fc
   );
 
 interface ModelEvent {
-  readonly decided: DecidedEvent;
+  readonly decided: OperationEvent;
   data: Record<string, unknown>;
   retracted: boolean;
 }
 
 /** Builds a concrete event for a step, looking at what has been accepted so far (for correction targets). */
-function build(s: Step, eventId: string, log: readonly ModelEvent[]): CommandEvent {
+function build(s: Step, eventId: string, log: readonly ModelEvent[]): ProposedEvent {
   const ref = (n: number): string => `INT-${n}`;
   const raid = (n: number): string => `RAID-${n}`;
   switch (s.kind) {
@@ -318,7 +319,7 @@ describe('decideOperation over random command sequences', () => {
               return future ? { ...built, occurredAt: '2020-07-02T12:00:00.001Z' } : built;
             });
             const recorder = AGENCIES[batch[0]!.recorder]!;
-            const cmd = command(events, { principalId: `${recorder.toLowerCase()}-1`, agency: recorder });
+            const cmd = command(events, { subject: `${recorder.toLowerCase()}-1`, agency: recorder });
             const before = JSON.stringify(state);
             let outcome: ReturnType<typeof decideAndEvolve>;
             try {
@@ -330,6 +331,11 @@ describe('decideOperation over random command sequences', () => {
             }
             // Deciding is a function of the command and the state.
             expect(decideAndEvolve(cmd, state).events).toEqual(outcome.events);
+            // The write path runs the Decider: decide, then evolve through the decided events.
+            const decided = operationDecider.decide(cmd, state);
+            expect(decided).toEqual(outcome.events);
+            const evolved = decided.reduce(operationDecider.evolve, state);
+            expect(JSON.stringify(evolved)).toBe(JSON.stringify(outcome.state));
             for (const decided of outcome.events) {
               if (decided.type === 'EventCorrected') {
                 const data = decided.data as {
@@ -352,6 +358,12 @@ describe('decideOperation over random command sequences', () => {
           // Folding the stored history from scratch gives the state the write path cached.
           const refolded = log.map((entry) => entry.decided).reduce(evolveOperation, initialOperationState());
           expect(JSON.stringify(refolded)).toBe(JSON.stringify(state));
+          // Its fold (loading a stream at once) gives the same state as evolving one by one.
+          const loaded = operationDecider.fold!(
+            operationDecider.initialState(),
+            log.map((entry) => entry.decided),
+          );
+          expect(JSON.stringify(loaded)).toBe(JSON.stringify(state));
           expect(state.eventCount).toBe(log.length);
         },
       ),

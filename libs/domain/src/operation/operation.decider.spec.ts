@@ -1,5 +1,5 @@
 import type { EventDataByType } from '@timeline/events';
-import type { CommandEvent } from './operation.command';
+import type { ProposedEvent } from './operation.command';
 import { OperationRuleError, type OperationRuleCode } from './operation.errors';
 import { decideAndEvolve, decideOperation } from './operation.decider';
 import {
@@ -248,7 +248,7 @@ describe('decideOperation', () => {
       const error = expectRefused(
         () =>
           when(launchedWithForces(), [raidConducted(id(10), 'RAID-1', { force: 'NWP' })], {
-            principalId: 'x',
+            subject: 'x',
             agency: 'MERPOL',
           }),
         'operation.agency-not-joined',
@@ -792,6 +792,8 @@ describe('evolveOperation', () => {
       schemaVersion: 1,
       occurredAt: '2020-04-02T10:00:00.000Z',
       agency: 'NCA',
+      recordedBy: NCA.subject,
+      causationId: null,
       classification: 'OFFICIAL-SENSITIVE',
       data: {
         reportRef: 'INT-OLD',
@@ -814,6 +816,8 @@ describe('evolveOperation', () => {
         schemaVersion: 1,
         occurredAt: NOW,
         agency: 'NCA',
+        recordedBy: NCA.subject,
+        causationId: null,
         classification: 'OFFICIAL',
         data: { agency: 'NWP', region: 'wales' },
       }),
@@ -828,6 +832,8 @@ describe('evolveOperation', () => {
         schemaVersion: 1,
         occurredAt: NOW,
         agency: 'NCA',
+        recordedBy: NCA.subject,
+        causationId: null,
         classification: 'OFFICIAL',
         data: {},
       }),
@@ -873,7 +879,7 @@ describe('evolveOperation', () => {
   });
   describe('dates', () => {
     /** The same event, dated otherwise. */
-    const dated = (at: string, recorded: CommandEvent): CommandEvent => ({ ...recorded, occurredAt: at });
+    const dated = (at: string, recorded: ProposedEvent): ProposedEvent => ({ ...recorded, occurredAt: at });
     const LAUNCH = '2020-03-26T09:00:00.000Z';
 
     it('refuses an arrest dated before the launch, naming both dates', () => {
@@ -974,7 +980,7 @@ describe('evolveOperation', () => {
       expect(error.message).toBe(
         'It is dated 2020-06-15T05:59:00.000Z, before the arrest ARR-1 it refers to (2020-06-15T06:00:00.000Z)',
       );
-      const cases: [CommandEvent, string][] = [
+      const cases: [ProposedEvent, string][] = [
         [dated('2020-06-15T05:00:00Z', arrestMade(id(10), 'ARR-2', { raidId: 'RAID-1' })), 'data.raidId'],
         [dated('2020-06-15T05:00:00Z', seizureRecorded(id(10), 'SZ-1', 'RAID-1')), 'data.raidId'],
         [dated('2020-06-15T05:00:00Z', intelligenceDisseminated(id(10), 'INT-1')), 'data.reportRef'],
@@ -1062,13 +1068,13 @@ describe('evolveOperation', () => {
       const seizure = seizureRecorded(id(10), 'SZ-1');
       expectRefused(
         () =>
-          when(state, [{ ...seizure, data: { ...seizure.data, seizedBy: 'MERPOL' } } as CommandEvent], NWP),
+          when(state, [{ ...seizure, data: { ...seizure.data, seizedBy: 'MERPOL' } } as ProposedEvent], NWP),
         'operation.agency-not-joined',
         { path: 'data.seizedBy' },
       );
       const threat = threatToLifeMitigated(id(10), 'TTL-1');
       expectRefused(
-        () => when(state, [{ ...threat, data: { ...threat.data, force: 'GMP' } } as CommandEvent], NWP),
+        () => when(state, [{ ...threat, data: { ...threat.data, force: 'GMP' } } as ProposedEvent], NWP),
         'operation.agency-not-joined',
         { path: 'data.force' },
       );

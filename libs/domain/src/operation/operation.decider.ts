@@ -11,17 +11,21 @@ import {
   type EventDataByType,
   type EventType,
 } from '@timeline/events';
+import type { Decider } from '@timeline/kernel';
 import type { Map as ImmutableMap } from 'immutable';
-import type { CommandEvent, DecidedEvent, RecordEventsCommand } from './operation.command';
+import type { ProposedEvent, RecordEventsCommand } from './operation.command';
 import { OperationRuleError, type OperationRuleCode } from './operation.errors';
 import {
   evolveOperation,
+  foldOperation,
   higherClassification,
   identityOf,
   instant,
   IDENTITY_FIELD,
+  initialOperationState,
   MAY_PREDATE_LAUNCH,
   type LaunchedOperation,
+  type OperationEvent,
   type OperationState,
 } from './operation.state';
 
@@ -41,7 +45,7 @@ const AFTER_CLOSURE: readonly string[] = ['EventCorrected', 'EventRetracted', 'C
 export function decideAndEvolve(
   command: RecordEventsCommand,
   state: OperationState,
-): { readonly events: DecidedEvent[]; readonly state: OperationState } {
+): { readonly events: OperationEvent[]; readonly state: OperationState } {
   const now = Date.parse(command.now);
   if (!isUtcTimestamp(command.now))
     throw new TypeError(`command.now must be a UTC timestamp, got ${command.now}`);
@@ -56,9 +60,28 @@ export function decideAndEvolve(
 }
 
 /** `decide(command, state) → events`: the events to store for a command, or an OperationRuleError. */
-export function decideOperation(command: RecordEventsCommand, state: OperationState): DecidedEvent[] {
+export function decideOperation(command: RecordEventsCommand, state: OperationState): OperationEvent[] {
   return decideAndEvolve(command, state).events;
 }
+
+/**
+ * The operation decider's shape: a `Decider` over its command and events. The
+ * write path runs one over whatever state it keeps (a test may give a decider of
+ * its own); `operationDecider` is the real one.
+ */
+export type OperationDecider<State = OperationState> = Decider<RecordEventsCommand, OperationEvent, State>;
+
+/**
+ * The operation's decider (docs/architecture.md §1), as the write path runs it:
+ * `decide` refuses a command with an OperationRuleError; `evolve` folds a decided
+ * or stored event; `fold` loads a long stream at once.
+ */
+export const operationDecider: OperationDecider = {
+  initialState: initialOperationState,
+  decide: decideOperation,
+  evolve: evolveOperation,
+  fold: (state, events) => foldOperation(events, state),
+};
 
 /** When a raid started, as what an arrest or seizure at it refers to. */
 function raidStart(state: LaunchedOperation, raidId: string | undefined): { occurredAt: string } | undefined {
@@ -74,7 +97,7 @@ function classificationRank(classification: Classification): number {
 class EventDecision {
   constructor(
     private readonly state: OperationState,
-    private readonly event: CommandEvent,
+    private readonly event: ProposedEvent,
     private readonly index: number,
     private readonly command: RecordEventsCommand,
     private readonly latest: number,
@@ -95,7 +118,7 @@ class EventDecision {
     });
   }
 
-  decide(): DecidedEvent {
+  decide(): OperationEvent {
     const { event, state } = this;
     const current = currentVersionOf(event.type);
     if (event.schemaVersion !== current) {
@@ -167,15 +190,15 @@ class EventDecision {
     return this.accept(this.classificationFor(correctedClassification));
   }
 
-  private accept(classification: Classification): DecidedEvent {
+  private accept(classification: Classification): OperationEvent {
     const { event, command } = this;
     return {
       eventId: event.eventId,
       type: event.type,
       schemaVersion: event.schemaVersion,
       occurredAt: normaliseUtcTimestamp(event.occurredAt),
-      agency: command.recordedBy.agency,
-      recordedBy: command.recordedBy.principalId,
+      agency: command.recorder.agency,
+      recordedBy: command.recorder.subject,
       classification,
       causationId: event.causationId ?? null,
       data: toStoredEventData(event.type, event.data as never),
@@ -228,7 +251,7 @@ class EventDecision {
 
   /** Only agencies taking part record, their own joining included: a member admits an agency. */
   private checkRecorder(state: LaunchedOperation): void {
-    const { agency } = this.command.recordedBy;
+    const { agency } = this.command.recorder;
     if (state.agencies.has(agency)) return;
     this.fail(
       'operation.agency-not-joined',

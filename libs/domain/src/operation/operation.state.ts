@@ -11,15 +11,25 @@ import {
 } from '@timeline/events';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 
-/** An event of the operation as the decider folds it: stored data plus the envelope fields the rules read. */
+/**
+ * An event of the operation as its decider decides and folds it: stored data
+ * and the envelope fields the command settles. The write path adds the rest of
+ * the envelope (operation, recording time, correlation, idempotency, chain) and
+ * reads these fields back from it when it folds a stored event.
+ */
 export interface OperationEvent {
   readonly eventId: string;
+  /** An EventType when decided; a stored event of another type is an inconsistent history. */
   readonly type: string;
   readonly schemaVersion: number;
+  /** Business time, normalised when decided (`YYYY-MM-DDTHH:mm:ss.sssZ`). */
   readonly occurredAt: string;
   /** The recording agency (from the credential). */
   readonly agency: string;
+  /** The principal id that recorded it. */
+  readonly recordedBy: string;
   readonly classification: Classification;
+  readonly causationId: string | null;
   /** Stored data at `schemaVersion`; folded upcast to the current version. */
   readonly data: object;
 }

@@ -1,15 +1,18 @@
 import type { Classification, EventDataByType, EventType } from '@timeline/events';
-import type { CommandEvent, DecidedEvent, RecordEventsCommand } from '../operation/operation.command';
+import type { ProposedEvent, RecordEventsCommand, Recorder } from '../operation/operation.command';
 import { decideAndEvolve } from '../operation/operation.decider';
-import { initialOperationState, type OperationState } from '../operation/operation.state';
+import {
+  initialOperationState,
+  type OperationEvent,
+  type OperationState,
+} from '../operation/operation.state';
 
 // Small builders with fixed values for the decider's tests, so a failure reads plainly.
 
 export const NOW = '2020-07-02T12:00:00.000Z';
-export const NCA = { principalId: 'nca-analyst-01', agency: 'NCA' } as const;
-export const NWP = { principalId: 'nwp-officer-17', agency: 'NWP' } as const;
-export const GMP = { principalId: 'gmp-officer-03', agency: 'GMP' } as const;
-export type Recorder = { readonly principalId: string; readonly agency: string };
+export const NCA = { subject: 'nca-analyst-01', agency: 'NCA' } as const;
+export const NWP = { subject: 'nwp-officer-17', agency: 'NWP' } as const;
+export const GMP = { subject: 'gmp-officer-03', agency: 'GMP' } as const;
 
 /** A fixed UUID per number: `id(7)` is always the same event id. */
 export function id(n: number): string {
@@ -26,7 +29,7 @@ export function event<K extends EventType>(
     causationId?: string;
     schemaVersion?: number;
   } = {},
-): CommandEvent {
+): ProposedEvent {
   return {
     eventId,
     type,
@@ -35,10 +38,10 @@ export function event<K extends EventType>(
     data,
     ...(options.classification === undefined ? {} : { classification: options.classification }),
     ...(options.causationId === undefined ? {} : { causationId: options.causationId }),
-  } as CommandEvent;
+  } as ProposedEvent;
 }
 
-export const operationLaunched = (eventId = id(1)): CommandEvent =>
+export const operationLaunched = (eventId = id(1)): ProposedEvent =>
   event(
     'OperationLaunched',
     eventId,
@@ -55,13 +58,13 @@ export const agencyJoined = (
   eventId: string,
   agency: EventDataByType['AgencyJoined']['agency'],
   region: EventDataByType['AgencyJoined']['region'] = 'wales',
-): CommandEvent => event('AgencyJoined', eventId, { agency, region });
+): ProposedEvent => event('AgencyJoined', eventId, { agency, region });
 
 export const intelligenceReceived = (
   eventId: string,
   reportRef: string,
   overrides: Partial<EventDataByType['IntelligenceReceived']> = {},
-): CommandEvent =>
+): ProposedEvent =>
   event(
     'IntelligenceReceived',
     eventId,
@@ -78,10 +81,10 @@ export const intelligenceReceived = (
     { schemaVersion: 2 },
   );
 
-export const intelligenceDisseminated = (eventId: string, reportRef: string): CommandEvent =>
+export const intelligenceDisseminated = (eventId: string, reportRef: string): ProposedEvent =>
   event('IntelligenceDisseminated', eventId, { reportRef, toAgency: 'NWP', sanitised: true });
 
-export const ocgIdentified = (eventId: string, ocgId: string): CommandEvent =>
+export const ocgIdentified = (eventId: string, ocgId: string): ProposedEvent =>
   event('OrganisedCrimeGroupIdentified', eventId, {
     ocgId,
     codename: 'GREY HERON',
@@ -95,7 +98,7 @@ export const raidConducted = (
   eventId: string,
   raidId: string,
   overrides: Partial<EventDataByType['RaidConducted']> = {},
-): CommandEvent =>
+): ProposedEvent =>
   event('RaidConducted', eventId, {
     raidId,
     force: 'NWP',
@@ -111,7 +114,7 @@ export const arrestMade = (
   eventId: string,
   arrestId: string,
   overrides: Partial<EventDataByType['ArrestMade']> = {},
-): CommandEvent =>
+): ProposedEvent =>
   event('ArrestMade', eventId, {
     arrestId,
     subjectId: 'SUBJ-7F3K2',
@@ -120,7 +123,7 @@ export const arrestMade = (
     ...overrides,
   });
 
-export const chargeBrought = (eventId: string, arrestId: string): CommandEvent =>
+export const chargeBrought = (eventId: string, arrestId: string): ProposedEvent =>
   event('ChargeBrought', eventId, {
     arrestId,
     offences: ['conspiracy-to-supply-class-a'],
@@ -128,7 +131,7 @@ export const chargeBrought = (eventId: string, arrestId: string): CommandEvent =
     remandedInCustody: true,
   });
 
-export const seizureRecorded = (eventId: string, seizureId: string, raidId?: string): CommandEvent =>
+export const seizureRecorded = (eventId: string, seizureId: string, raidId?: string): ProposedEvent =>
   event('SeizureRecorded', eventId, {
     seizureId,
     ...(raidId === undefined ? {} : { raidId }),
@@ -138,7 +141,7 @@ export const seizureRecorded = (eventId: string, seizureId: string, raidId?: str
     cash: [{ amountPence: 4_275_000, power: 'poca-s294' }],
   });
 
-export const threatToLifeMitigated = (eventId: string, ttlId: string, reportRef?: string): CommandEvent =>
+export const threatToLifeMitigated = (eventId: string, ttlId: string, reportRef?: string): ProposedEvent =>
   event(
     'ThreatToLifeMitigated',
     eventId,
@@ -157,7 +160,7 @@ export const eventCorrected = <K extends keyof EventDataByType>(
   correctedType: K,
   replacement: EventDataByType[K],
   classification?: Classification,
-): CommandEvent =>
+): ProposedEvent =>
   event(
     'EventCorrected',
     eventId,
@@ -170,10 +173,10 @@ export const eventCorrected = <K extends keyof EventDataByType>(
     classification === undefined ? {} : { classification },
   );
 
-export const eventRetracted = (eventId: string, retractsEventId: string): CommandEvent =>
+export const eventRetracted = (eventId: string, retractsEventId: string): ProposedEvent =>
   event('EventRetracted', eventId, { retractsEventId, reason: 'entered-in-error' });
 
-export const phaseEnded = (eventId: string): CommandEvent =>
+export const phaseEnded = (eventId: string): ProposedEvent =>
   event(
     'OperationalPhaseEnded',
     eventId,
@@ -181,7 +184,7 @@ export const phaseEnded = (eventId: string): CommandEvent =>
     { occurredAt: '2020-07-01T18:00:00Z' },
   );
 
-export const operationClosed = (eventId: string): CommandEvent =>
+export const operationClosed = (eventId: string): ProposedEvent =>
   event(
     'OperationClosed',
     eventId,
@@ -190,21 +193,21 @@ export const operationClosed = (eventId: string): CommandEvent =>
   );
 
 export function command(
-  events: readonly CommandEvent[],
+  events: readonly ProposedEvent[],
   recorder: Recorder = NCA,
   now = NOW,
 ): RecordEventsCommand {
-  return { operationId: 'venetic', now, recordedBy: recorder, events };
+  return { operationId: 'venetic', now, recorder, events };
 }
 
 /** The state after recording each group of events, in order, each group as one command. */
 export function given(
-  ...groups: (readonly CommandEvent[] | { events: readonly CommandEvent[]; by: Recorder })[]
+  ...groups: (readonly ProposedEvent[] | { events: readonly ProposedEvent[]; by: Recorder })[]
 ): OperationState {
   return groups.reduce<OperationState>((state, group) => {
     const [events, by] = Array.isArray(group)
-      ? [group as readonly CommandEvent[], NCA]
-      : [(group as { events: readonly CommandEvent[] }).events, (group as { by: Recorder }).by];
+      ? [group as readonly ProposedEvent[], NCA]
+      : [(group as { events: readonly ProposedEvent[] }).events, (group as { by: Recorder }).by];
     return decideAndEvolve(command(events, by), state).state;
   }, initialOperationState());
 }
@@ -216,9 +219,9 @@ export function launchedWithForces(): OperationState {
 
 export function when(
   state: OperationState,
-  events: readonly CommandEvent[],
+  events: readonly ProposedEvent[],
   recorder: Recorder = NCA,
   now = NOW,
-): DecidedEvent[] {
+): OperationEvent[] {
   return decideAndEvolve(command(events, recorder, now), state).events;
 }

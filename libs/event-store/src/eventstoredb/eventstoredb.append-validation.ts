@@ -1,9 +1,7 @@
 import type { EventToAppend, ExpectedRevision } from '../event-store.port';
 import { InvalidAppendError } from '../event-store.errors';
-import { validateAppend, type PreparedEvent } from '../append-validation';
+import { validateAppend } from '../append-validation';
 import { isSystemEventType } from './eventstoredb.filter';
-
-export type { PreparedEvent } from '../append-validation';
 
 /**
  * Whether two events carry the same type, data and metadata. Key order counts,
@@ -25,7 +23,7 @@ export function prepareAppend(
   streamName: string,
   events: readonly EventToAppend[],
   expected: ExpectedRevision,
-): PreparedEvent[] {
+): EventToAppend[] {
   if (typeof streamName === 'string' && streamName.startsWith('$')) {
     throw new InvalidAppendError(
       `stream ${streamName} is a system stream name (names starting with $ are reserved)`,

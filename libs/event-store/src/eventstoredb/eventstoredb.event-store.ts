@@ -39,7 +39,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.errors';
 import { comparePositions, isAfter, type GlobalPosition } from '../global-position';
-import { prepareAppend, sameContent, type PreparedEvent } from './eventstoredb.append-validation';
+import { prepareAppend, sameContent } from './eventstoredb.append-validation';
 import { CallDeadlineError, CallPolicy, type Attempt } from './eventstoredb.call-policy';
 import {
   ClientInternals,
@@ -191,7 +191,7 @@ export class EventStoreDbEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
-    let prepared: PreparedEvent[];
+    let prepared: EventToAppend[];
     try {
       this.assertOpen(`append to ${String(streamName)}`);
       prepared = prepareAppend(streamName, events, expected);
@@ -486,7 +486,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   private async appendPrepared(
     streamName: string,
-    prepared: PreparedEvent[],
+    prepared: EventToAppend[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     this.idCache.assertNoConflict(
@@ -510,7 +510,7 @@ export class EventStoreDbEventStore implements EventStore {
    */
   private async appendAtHead(
     streamName: string,
-    prepared: PreparedEvent[],
+    prepared: EventToAppend[],
     expected: 'any' | 'stream_exists',
   ): Promise<AppendResult> {
     const started = Date.now();
@@ -540,7 +540,7 @@ export class EventStoreDbEventStore implements EventStore {
   private async findBatchResult(
     streamName: string,
     stored: readonly ClientRecordedEvent[],
-    prepared: readonly PreparedEvent[],
+    prepared: readonly EventToAppend[],
   ): Promise<AppendResult | null> {
     const ids = new Set(prepared.map((event) => event.eventId));
     const first = stored.findIndex((event) => ids.has(event.id));
@@ -590,7 +590,7 @@ export class EventStoreDbEventStore implements EventStore {
    */
   private async appendExact(
     streamName: string,
-    prepared: PreparedEvent[],
+    prepared: EventToAppend[],
     sent: number | 'no_stream',
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
@@ -641,7 +641,7 @@ export class EventStoreDbEventStore implements EventStore {
    */
   private async verifyStored(
     streamName: string,
-    prepared: PreparedEvent[],
+    prepared: EventToAppend[],
     lastRevision: number,
   ): Promise<GlobalPosition> {
     const firstRevision = lastRevision - prepared.length + 1;

@@ -7,6 +7,7 @@ import type { ConnectionDurability } from './sqlite.schema';
 
 export type WireExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
+/** An EventToAppend, checked, with its data and metadata as JSON text for the writer thread. */
 export interface WireEvent {
   readonly eventId: string;
   readonly type: string;

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Observable } from 'rxjs';
-import { validateAppend, type PreparedEvent } from '../append-validation';
+import { validateAppend } from '../append-validation';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
@@ -136,7 +136,7 @@ export class InMemoryEventStore implements EventStore {
    */
   private alreadyAppended(
     streamName: string,
-    events: readonly PreparedEvent[],
+    events: readonly EventToAppend[],
     expected: ExpectedRevision,
     first: RecordedEvent,
     stream: readonly RecordedEvent[],

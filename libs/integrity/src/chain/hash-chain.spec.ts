@@ -1,5 +1,12 @@
 import { GENESIS_HASH } from '@timeline/events';
-import { computeEventHash, sealEvents, type UnsealedEvent } from './hash-chain';
+import { positionOf } from '@timeline/event-store';
+import {
+  computeEventHash,
+  sealedEventOf,
+  sealEvents,
+  toEventToAppend,
+  type UnsealedEvent,
+} from './hash-chain';
 
 const anEvent = (eventId: string, data: Record<string, string | number>): UnsealedEvent => ({
   eventId,
@@ -54,5 +61,27 @@ describe('sealEvents', () => {
     const [sealed] = sealEvents('a'.repeat(64), 7, [anEvent('e8', { agency: 'NWP' })]);
     expect(sealed.envelope.prevHash).toBe('a'.repeat(64));
     expect(sealed.envelope.streamRevision).toBe(7);
+  });
+});
+
+describe('the stored form of a sealed event', () => {
+  it('carries the envelope as metadata and reads back as the same sealed event, hash intact', () => {
+    const [sealed] = sealEvents(null, 0, [anEvent('e1', { agency: 'NWP' })]);
+    const appended = toEventToAppend(sealed);
+    expect(appended).toEqual({
+      eventId: 'e1',
+      type: 'AgencyJoined',
+      data: { agency: 'NWP' },
+      metadata: sealed.envelope,
+    });
+    const read = sealedEventOf({
+      ...appended,
+      streamName: 'operation-venetic',
+      revision: 0,
+      position: positionOf(1),
+      createdAt: '2020-04-01T09:05:00.001Z',
+    });
+    expect(read).toEqual(sealed);
+    expect(computeEventHash(read)).toBe(sealed.envelope.hash);
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { EventToAppend, RecordedEvent } from '@timeline/event-store';
 import { canonicalJson, type JsonObject } from '@timeline/kernel';
 import { GENESIS_HASH, type EventEnvelope } from '@timeline/events';
 
-/** An event before its hash is known: everything the hash covers. */
+/** An event before its place in the chain is known: the envelope without `streamRevision`, `prevHash` and `hash`. */
 export interface UnsealedEvent {
   readonly eventId: string;
   readonly type: string;
@@ -10,6 +11,7 @@ export interface UnsealedEvent {
   readonly envelope: Omit<EventEnvelope, 'hash' | 'prevHash' | 'streamRevision'>;
 }
 
+/** An event with its whole envelope, chained: what an operation's stream holds (docs/architecture.md §2). */
 export interface SealedEvent {
   readonly eventId: string;
   readonly type: string;
@@ -54,4 +56,23 @@ export function sealEvents(
     prevHash = hash;
     return { eventId: event.eventId, type: event.type, data: event.data, envelope: { ...unsealed, hash } };
   });
+}
+
+/** A sealed event in the store's neutral form: the envelope is the event's metadata. */
+export function toEventToAppend(event: SealedEvent): EventToAppend {
+  return { eventId: event.eventId, type: event.type, data: event.data, metadata: { ...event.envelope } };
+}
+
+/**
+ * A stored event of an operation stream read as sealed: its metadata is the
+ * envelope it was appended with. Not checked here; the chain verification
+ * (`StreamChainVerifier`) is what tells a damaged envelope.
+ */
+export function sealedEventOf(recorded: RecordedEvent): SealedEvent {
+  return {
+    eventId: recorded.eventId,
+    type: recorded.type,
+    data: recorded.data,
+    envelope: recorded.metadata as unknown as EventEnvelope,
+  };
 }

@@ -2,14 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import { formatPosition, type EventStore, type RecordedEvent } from '@timeline/event-store';
 import { OPERATION_STREAM_PREFIX } from '@timeline/events';
-import { computeEventHash } from '../chain/hash-chain';
+import { computeEventHash, sealedEventOf } from '../chain/hash-chain';
 import { walkLog } from '../reading/paged-reads';
 import { EMPTY_TREE_ROOT } from './merkle-hashing';
 import { MERKLE_LOG_FILTER, merkleLeafOf } from './merkle-log.follower';
 import { MerkleLog } from './merkle-log';
 import { verifyConsistency } from './merkle-proofs';
 import { treeHeadProblem, type SignedTreeHead } from './tree-head';
-import type { EventEnvelope } from '@timeline/events';
 
 /**
  * Reads published heads: a file of JSON lines (as the file target writes it),
@@ -319,14 +318,7 @@ async function describeLeaf(
 
 function contentMatchesHash(event: RecordedEvent): boolean {
   try {
-    return (
-      computeEventHash({
-        eventId: event.eventId,
-        type: event.type,
-        data: event.data,
-        envelope: event.metadata as unknown as EventEnvelope,
-      }) === event.metadata.hash
-    );
+    return computeEventHash(sealedEventOf(event)) === event.metadata.hash;
   } catch {
     return false;
   }

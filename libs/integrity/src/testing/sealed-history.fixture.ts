@@ -1,7 +1,7 @@
 import type { JsonObject } from '@timeline/kernel';
 import { operationStreamName, type EventEnvelope } from '@timeline/events';
 import type { EventStore } from '@timeline/event-store';
-import { sealEvents, type SealedEvent, type UnsealedEvent } from '../chain/hash-chain';
+import { sealEvents, toEventToAppend, type SealedEvent, type UnsealedEvent } from '../chain/hash-chain';
 
 /** Builders of small, fixed histories for tests: the same inputs always give the same events and hashes. */
 
@@ -90,16 +90,9 @@ export async function appendSealed(
       head ? head.revision + 1 : 0,
       events.slice(start, start + batchSize),
     );
-    await store.append(
-      streamName,
-      batch.map((event) => ({
-        eventId: event.eventId,
-        type: event.type,
-        data: event.data,
-        metadata: event.envelope as unknown as JsonObject,
-      })),
-      { expectedRevision: head ? head.revision : 'no_stream' },
-    );
+    await store.append(streamName, batch.map(toEventToAppend), {
+      expectedRevision: head ? head.revision : 'no_stream',
+    });
     const last = batch[batch.length - 1];
     head = { revision: last.envelope.streamRevision, hash: last.envelope.hash };
     sealed.push(...batch);
