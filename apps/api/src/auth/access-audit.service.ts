@@ -7,7 +7,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@timeline/event-store';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
 
 /**
  * DI token of the store that holds the access audit. It is a store of its own

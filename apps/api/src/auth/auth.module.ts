@@ -20,7 +20,7 @@ import { PrincipalThrottlerGuard } from './auth.throttling';
 import { LiveConnectionLimiter } from './live-connection-limiter.service';
 import { OperationMembership } from './operation-membership.service';
 import { PrincipalController } from './principal.controller';
-import { TokenVerifier } from './token-verifier';
+import { TokenVerifier } from '@timeline/auth';
 
 export interface AuthModuleRegistration {
   readonly options: AuthModuleOptions;

@@ -7,8 +7,10 @@ import {
   parseDuration,
   readSigningKey,
   type SigningKey,
-} from '../../../api/src/auth/local-dev-keys';
-import { isRole, ROLES, type Role } from '../../../api/src/auth/principal';
+  isRole,
+  ROLES,
+  type Role,
+} from '@timeline/auth';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 
 interface TokenOptions {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
 import { DemoDataset } from '@timeline/demo-data';
 import { storeOptionsOf } from '../support/store-options';
-import { loadOrCreateLocalDevKey } from '../../../api/src/auth/local-dev-keys';
+import { loadOrCreateLocalDevKey } from '@timeline/auth';
 import { runCli } from '../cli';
 import type { CliContext } from '../cli-command';
 

@@ -27,12 +27,7 @@ import {
   operationalPictureView,
   toStoredTimelineEvent,
 } from '@timeline/projections';
-import {
-  issueToken,
-  localDevKeyPath,
-  readSigningKey,
-  type SigningKey,
-} from '../../../api/src/auth/local-dev-keys';
+import { issueToken, localDevKeyPath, readSigningKey, type SigningKey } from '@timeline/auth';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand, type CliContext } from '../cli-command';
 import {
   positiveInteger,
