@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   backupSqliteStore,
   createEventStore,
@@ -8,12 +8,7 @@ import {
 } from '@timeline/event-store';
 import { verifyLog } from '@timeline/integrity';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand } from '../cli-command';
-import {
-  STORE_FILE,
-  storeTargetOf,
-  withStoreOptions,
-  type StoreOptionValues,
-} from '../support/store-options';
+import { storeTargetOf, withStoreOptions, type StoreOptionValues } from '../support/store-options';
 import { describeBreak } from './verify.command';
 
 interface BackupOptions extends StoreOptionValues {
@@ -59,10 +54,10 @@ export const backupCommand: CliCommand = {
         )
         .requiredOption('--out <file>', 'the backup file to write (never overwritten)'),
     ).action(async (options: BackupOptions) => {
-      const target = storeTargetOf(options, context);
-      if (target.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
+      const target = await storeTargetOf(options, context);
+      if (target.eventStore.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
       const copy = await backupSqliteStore(
-        join(target.dataDir, STORE_FILE),
+        target.eventStore.file,
         resolve(context.cwd, options.out),
         verifyCopy,
       );

@@ -138,7 +138,7 @@ export const seedCommand: CliCommand = {
       let differences: ReadonlyMap<string, number> = new Map();
       try {
         if (via.kind === 'http') {
-          const writer = httpWriter(via.url, options, context);
+          const writer = await httpWriter(via.url, options, context);
           // An agency's submissions are gathered into requests of up to --batch events: the demo's
           // ~8,000 submissions take ~1,000 requests, well within the per-principal rate limit.
           const retried = retriedEventIds(
@@ -155,8 +155,8 @@ export const seedCommand: CliCommand = {
             { maxInFlight: options.concurrency, onProgress },
           );
         } else {
-          const target = storeTargetOf(options, context);
-          const store = await context.openStore(target);
+          const target = await storeTargetOf(options, context);
+          const store = await context.openStore(target.eventStore);
           try {
             await refuseOtherData(store, dataset);
             const clock = new LoadingClock();
@@ -244,13 +244,13 @@ function scaleNumber(value: string): number {
 }
 
 /** Tokens of each agency's recorder, signed with the key the api trusts in local development (or a given one). */
-function httpWriter(url: string, options: SeedOptions, context: CliContext): HttpSeedWriter {
+async function httpWriter(url: string, options: SeedOptions, context: CliContext): Promise<HttpSeedWriter> {
   let key: SigningKey;
   if (options.key !== undefined) {
     key = readSigningKey(resolve(context.cwd, options.key));
   } else {
-    const target = storeTargetOf({ dataDir: options.dataDir }, context);
-    if (target.kind !== 'sqlite')
+    const target = await storeTargetOf({ dataDir: options.dataDir }, context);
+    if (target.eventStore.kind !== 'sqlite')
       throw new CliUsageError('--via http needs --key or the local development key under --data-dir');
     // Never create a key here: a fresh key would not be the one the running api trusts.
     const file = localDevKeyPath(target.dataDir);

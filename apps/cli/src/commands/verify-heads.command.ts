@@ -64,11 +64,11 @@ export const verifyHeadsCommand: CliCommand = {
         throw new CliUsageError(`${headsPath} holds no readable tree heads: ${(error as Error).message}`);
       });
       if (heads.length === 0) throw new CliUsageError(`${headsPath} holds no tree head`);
-      const target = storeTargetOf(options, context);
+      const target = await storeTargetOf(options, context);
       const treePath =
         options.tree !== undefined
           ? resolve(context.cwd, options.tree)
-          : target.kind === 'sqlite' && existsSync(join(target.dataDir, TREE_FILE))
+          : target.eventStore.kind === 'sqlite' && existsSync(join(target.dataDir, TREE_FILE))
             ? join(target.dataDir, TREE_FILE)
             : undefined;
       if (treePath !== undefined && !existsSync(treePath))
