@@ -37,7 +37,7 @@ export class AppModule {
       global: true,
       imports: [
         EventStoreModule.forRoot(config.eventStore),
-        AuthModule.forApi(options.auth, config.dataDir, config.eventStore),
+        AuthModule.forApi(options.auth, config),
         HealthModule,
         RecordingHttpModule.forRoot({
           model: options.model,

@@ -4,6 +4,9 @@ import type { EventStoreOptions } from './event-store.factory';
 /** The embedded store's file in a data directory (`<DATA_DIR>/events.db`), the one the api and the CLI open. */
 export const EMBEDDED_STORE_FILE = 'events.db';
 
+/** The embedded access audit's file in a data directory (`<DATA_DIR>/access-audit.db`). */
+export const EMBEDDED_ACCESS_AUDIT_FILE = 'access-audit.db';
+
 /** Where the deployables keep their state and which event store they open: the one description of both. */
 export interface StoreConfig {
   /**
@@ -21,6 +24,17 @@ export class StoreConfigurationError extends Error {
     super(problems.join('; '));
     this.name = 'StoreConfigurationError';
   }
+}
+
+/**
+ * The store that holds the access audit (docs/security.md "Access audit"): on EventStoreDB the
+ * cluster's own `access-audit` stream, one chain every api instance appends to; on the embedded
+ * store a file of its own beside the events, so audit records never enter the log projections fold.
+ */
+export function accessAuditStoreOptions(config: StoreConfig): EventStoreOptions {
+  return config.eventStore.kind === 'eventstoredb'
+    ? config.eventStore
+    : { kind: 'sqlite', file: join(config.dataDir, EMBEDDED_ACCESS_AUDIT_FILE) };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
