@@ -7,6 +7,7 @@
  *                   (--operation <id>; --against <manifest> also checks an earlier export's heads are still there)
  *   export          write <name>.ndjson + <name>.manifest.json for an operation (--operation) or the log (--all)
  *   verify-export   check an export offline, from its files alone (two-file or single-file download)
+ *   verify-audit    recompute the access audit's hash chain (embedded file or the cluster's stream)
  *   replay          replay the log (store, or --from-export file) into a fresh picture; --compare <url> with a server
  *   token, seed     local bearer tokens and demo data (their own command files)
  *   backup          copy the embedded store to one file while the api runs; check it, verify its chains
