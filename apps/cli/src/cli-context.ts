@@ -27,7 +27,7 @@ export async function openStore(
   access: StoreAccess = 'read-write',
 ): Promise<EventStore> {
   // Loaded on first use, so commands that need no store start without its drivers.
-  const { createEventStore } = await import('@timeline/event-store');
+  const { createEventStore } = await import('./libraries/event-store');
   return createEventStore(
     options.kind === 'sqlite' ? { ...options, readOnly: access === 'read-only' } : options,
   );

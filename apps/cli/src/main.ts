@@ -26,7 +26,11 @@
  * (see cli-command.ts: `register(program, context, setExitCode)` declares it with
  * commander and its action sets the exit code), then add one line to COMMANDS in
  * `commands/index.ts`. Use `context` for output, the store, time and HTTP, so the
- * command can be tested in-process with `runCli(argv, context)`.
+ * command can be tested in-process with `runCli(argv, context)`. Every command is
+ * declared at each start (for `--help`), so a command file imports libraries only as
+ * types at its top and loads them in its action, `await import('../libraries/<name>')`
+ * (the build rewrites `@timeline/*` in import declarations only, not in `import()`):
+ * `--help` and `token` then start without Nest or a store driver (cli.startup.int-spec.ts).
  */
 import { runCli } from './cli';
 import { processContext } from './cli-context';

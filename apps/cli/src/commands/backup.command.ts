@@ -1,12 +1,5 @@
 import { resolve } from 'node:path';
-import {
-  backupSqliteStore,
-  createEventStore,
-  formatPosition,
-  positionOf,
-  type SqliteStoreCopy,
-} from '@timeline/event-store';
-import { verifyLog } from '@timeline/integrity';
+import type { SqliteStoreCopy } from '@timeline/event-store';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import { storeTargetOf, withStoreOptions, type StoreOptionValues } from '../support/store-options';
 import { describeBreak } from './verify.command';
@@ -24,6 +17,8 @@ export const EVENTSTOREDB_BACKUP_ADVICE =
  * name: a copy that would not verify is never left as a backup, nor put in place of the store.
  */
 export async function verifyCopy(file: string): Promise<void> {
+  const { createEventStore } = await import('../libraries/event-store');
+  const { verifyLog } = await import('../libraries/integrity');
   const store = await createEventStore({ kind: 'sqlite', file, readOnly: true });
   try {
     const result = await verifyLog(store);
@@ -38,7 +33,8 @@ export async function verifyCopy(file: string): Promise<void> {
   }
 }
 
-export function describeCopy(copy: SqliteStoreCopy): string {
+export async function describeCopy(copy: SqliteStoreCopy): Promise<string> {
+  const { formatPosition, positionOf } = await import('../libraries/event-store');
   const head = copy.headSeq === null ? 'empty' : `up to position ${formatPosition(positionOf(copy.headSeq))}`;
   return `${copy.events} events, ${head}, ${copy.bytes} bytes, hash chains verified`;
 }
@@ -56,12 +52,13 @@ export const backupCommand: CliCommand = {
     ).action(async (options: BackupOptions) => {
       const target = await storeTargetOf(options, context);
       if (target.eventStore.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
+      const { backupSqliteStore } = await import('../libraries/event-store');
       const copy = await backupSqliteStore(
         target.eventStore.file,
         resolve(context.cwd, options.out),
         verifyCopy,
       );
-      context.out(`wrote ${copy.file}: ${describeCopy(copy)}\n`);
+      context.out(`wrote ${copy.file}: ${await describeCopy(copy)}\n`);
       setExitCode(ExitCode.ok);
     });
   },

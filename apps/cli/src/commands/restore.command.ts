@@ -1,6 +1,5 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { restoreSqliteStore } from '@timeline/event-store';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import { storeTargetOf, withStoreOptions, type StoreOptionValues } from '../support/store-options';
 import { describeCopy, EVENTSTOREDB_BACKUP_ADVICE, verifyCopy } from './backup.command';
@@ -26,6 +25,7 @@ export const restoreCommand: CliCommand = {
     ).action(async (backup: string, options: RestoreOptions) => {
       const target = await storeTargetOf(options, context);
       if (target.eventStore.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
+      const { restoreSqliteStore } = await import('../libraries/event-store');
       const restored = await restoreSqliteStore(resolve(context.cwd, backup), target.eventStore.file, {
         replace: options.replace === true,
         now: context.now(),
@@ -43,7 +43,7 @@ export const restoreCommand: CliCommand = {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
-      context.out(`restored ${restored.file}: ${describeCopy(restored)}\n`);
+      context.out(`restored ${restored.file}: ${await describeCopy(restored)}\n`);
       if (restored.replacedFile) context.out(`  the store it replaced is kept as ${restored.replacedFile}\n`);
       if (removed > 0)
         context.out(`  removed ${removed} projection checkpoints: the api rebuilds them at start\n`);

@@ -1,33 +1,19 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } from '@timeline/application';
-import {
-  DEFAULT_BATCH_LIMITS,
-  DEFAULT_SEED,
-  DEMO_VARIANTS,
-  batchSubmissions,
-  retriedEventIds,
+import type {
+  DatasetExpectation,
   DemoDataset,
+  DemoVariant,
   HttpSeedWriter,
-  LoadingClock,
-  SeedHttpError,
-  SeedLoadError,
-  WriteHandlerSeedWriter,
-  comparePicture,
-  loadSubmissions,
-  type DatasetExpectation,
-  type DemoVariant,
-  type SeedWriter,
+  SeedLoadReport,
+  SeedWriter,
 } from '@timeline/demo-data';
-import { StreamNotFoundError, type EventStore, type GlobalPosition } from '@timeline/event-store';
-import { operationStreamName } from '@timeline/events';
-import {
-  operationalPictureProjection,
-  operationalPictureView,
-  toStoredTimelineEvent,
-} from '@timeline/projections';
-import { issueToken, localDevKeyPath, readSigningKey, type SigningKey } from '@timeline/auth';
+// The defaults `--help` shows, from the library's files that hold them: its index loads the whole write path.
+import { DEFAULT_SEED, DEMO_VARIANTS } from '@timeline/demo-data/generator/demo-variants';
+import { DEFAULT_BATCH_LIMITS } from '@timeline/demo-data/loading/submission-batches';
+import type { EventStore, GlobalPosition } from '@timeline/event-store';
+import type { SigningKey } from '@timeline/auth';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand, type CliContext } from '../cli-command';
 import {
   positiveInteger,
@@ -117,6 +103,18 @@ export const seedCommand: CliCommand = {
         )
         .option('--json', 'print the summary as JSON'),
     ).action(async (options: SeedOptions) => {
+      const { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler, operationModel } =
+        await import('../libraries/application');
+      const {
+        batchSubmissions,
+        retriedEventIds,
+        DemoDataset,
+        LoadingClock,
+        SeedHttpError,
+        SeedLoadError,
+        WriteHandlerSeedWriter,
+        loadSubmissions,
+      } = await import('../libraries/demo-data');
       const via = viaOf(options.via);
       const dataset = new DemoDataset({
         variant: options.variant,
@@ -134,7 +132,7 @@ export const seedCommand: CliCommand = {
 
       const progress = context.progress(`seeding ${options.variant}`, null);
       const onProgress = ({ events }: { events: number }) => progress.update(events);
-      let summary: Awaited<ReturnType<typeof loadSubmissions>>;
+      let summary: SeedLoadReport;
       let differences: ReadonlyMap<string, number> = new Map();
       try {
         if (via.kind === 'http') {
@@ -245,6 +243,8 @@ function scaleNumber(value: string): number {
 
 /** Tokens of each agency's recorder, signed with the key the api trusts in local development (or a given one). */
 async function httpWriter(url: string, options: SeedOptions, context: CliContext): Promise<HttpSeedWriter> {
+  const { issueToken, localDevKeyPath, readSigningKey } = await import('../libraries/auth');
+  const { HttpSeedWriter } = await import('../libraries/demo-data');
   let key: SigningKey;
   if (options.key !== undefined) {
     key = readSigningKey(resolve(context.cwd, options.key));
@@ -282,6 +282,8 @@ async function httpWriter(url: string, options: SeedOptions, context: CliContext
 
 /** A seed into an operation that holds other events (another seed, real data) must not mix with them. */
 async function refuseOtherData(store: EventStore, dataset: DemoDataset): Promise<void> {
+  const { StreamNotFoundError } = await import('../libraries/event-store');
+  const { operationStreamName } = await import('../libraries/events');
   for (const launch of dataset.launches()) {
     let existing;
     try {
@@ -301,6 +303,9 @@ async function refuseOtherData(store: EventStore, dataset: DemoDataset): Promise
 
 /** Folds the log into the picture and compares every operation with its expected totals. */
 async function checkPictures(store: EventStore, expected: DatasetExpectation): Promise<Map<string, number>> {
+  const { comparePicture } = await import('../libraries/demo-data');
+  const { operationalPictureProjection, operationalPictureView, toStoredTimelineEvent } =
+    await import('../libraries/projections');
   let state = operationalPictureProjection.initialState();
   let after: GlobalPosition | undefined;
   for (;;) {

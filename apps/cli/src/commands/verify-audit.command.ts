@@ -37,8 +37,9 @@ export const verifyAuditCommand: CliCommand = {
         .option('--json', 'print the result as JSON'),
     ).action(async (options: VerifyAuditOptions) => {
       const target = await storeTargetOf(options, context);
-      const { accessAuditStoreOptions, EventStoreUnavailableError } = await import('@timeline/event-store');
-      const { verifyAccessAudit } = await import('@timeline/integrity');
+      const { accessAuditStoreOptions, EventStoreUnavailableError } =
+        await import('../libraries/event-store');
+      const { verifyAccessAudit } = await import('../libraries/integrity');
       const auditStore = accessAuditStoreOptions(target);
       // Never create an empty audit where none was: that would pass as "intact, 0 records".
       if (auditStore.kind === 'sqlite' && !existsSync(auditStore.file)) {

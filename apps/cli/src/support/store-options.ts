@@ -33,7 +33,7 @@ export async function storeTargetOf(values: StoreOptionValues, context: CliConte
         ? { EVENT_STORE: 'sqlite', EVENTSTORE_URL: undefined, DATA_DIR: values.dataDir }
         : {};
   // Loaded here, not at the top: a command's --help must not load the store's drivers.
-  const { readStoreConfig, StoreConfigurationError } = await import('@timeline/event-store');
+  const { readStoreConfig, StoreConfigurationError } = await import('../libraries/event-store');
   try {
     return readStoreConfig({ ...context.env, ...flags }, context.cwd);
   } catch (error: unknown) {
@@ -57,7 +57,7 @@ export async function usingStore<T>(
   const target = await storeTargetOf(values, context);
   // Reading commands must not create an empty store where none was: that would pass as "verified, 0 events".
   if (target.eventStore.kind === 'sqlite' && !existsSync(target.eventStore.file)) {
-    const { EventStoreUnavailableError } = await import('@timeline/event-store');
+    const { EventStoreUnavailableError } = await import('../libraries/event-store');
     throw new EventStoreUnavailableError(`no embedded store in ${target.dataDir} (no events.db)`);
   }
   const store = await context.openStore(target.eventStore, 'read-only');
