@@ -40,6 +40,22 @@ module.exports = {
       to: { path: '^apps/' },
     },
     {
+      name: 'apps-never-import-each-other',
+      comment:
+        'The api and the CLI are deployables: what both need (auth, store configuration…) lives in a library.',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'auth-is-standalone',
+      comment:
+        'libs/auth (principal, token verification, local-dev keys) depends on nothing of ours but the kernel.',
+      severity: 'error',
+      from: { path: '^libs/auth/', pathNot: '\\.(spec|int-spec|e2e-spec)\\.ts$' },
+      to: { path: '^(libs/(?!kernel/|auth/)|events/|apps/)' },
+    },
+    {
       name: 'adapters-behind-the-port',
       comment:
         'Only the event-store library itself (and its tests) may reach an adapter; everyone else uses the port.',

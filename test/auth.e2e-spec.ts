@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import launchExample from '../events/catalogue/OperationLaunched/v1.example.json';
 import joinExample from '../events/catalogue/AgencyJoined/v1.example.json';
 import { ACCESS_POLICY } from '../apps/api/src/auth/access-policy.decorator';
-import { ROLES, type Role } from '../apps/api/src/auth/principal';
+import { ROLES, type Role } from '@timeline/auth';
 import { startSecuredApp, type RouteKey, type SecuredTestApp } from './support/auth.app';
 import { routeAccessTable, type RouteAccess } from './support/auth.route-access';
 import { bearerFor, hostileAuthorizations } from './support/auth.tokens';

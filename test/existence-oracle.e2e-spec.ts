@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../apps/api/src/auth/principal';
+import { ROLES, type Role } from '@timeline/auth';
 import { startSecuredApp, type SecuredTestApp } from './support/auth.app';
 import { bearerFor } from './support/auth.tokens';
 

@@ -3,7 +3,7 @@ import launchExample from '../events/catalogue/OperationLaunched/v1.example.json
 import { FixedClock } from './support/test-app';
 import { startSecuredApp, type RouteKey, type SecuredTestApp } from './support/auth.app';
 import { bearerFor, type TestPrincipal } from './support/auth.tokens';
-import type { Role } from '../apps/api/src/auth/principal';
+import type { Role } from '@timeline/auth';
 
 /**
  * Handling code C is non-interfering: the same operation recorded twice, the two

@@ -8,7 +8,7 @@ import joinExample from '../events/catalogue/AgencyJoined/v1.example.json';
 import intelligenceV1Example from '../events/catalogue/IntelligenceReceived/v1.example.json';
 import { OPENAPI_FILE, documentText } from '../apps/api/tools/openapi.generator';
 import { OpenApiSchemas } from '../apps/api/tools/openapi.validator';
-import type { Role } from '../apps/api/src/auth/principal';
+import type { Role } from '@timeline/auth';
 import { startSecuredApp, type SecuredTestApp } from './support/auth.app';
 import { bearerFor } from './support/auth.tokens';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson } from '@timeline/kernel';
-import { createEventStore, SqliteEventStore, type EventStore } from '@timeline/event-store';
+import { SqliteEventStore, type EventStore } from '@timeline/event-store';
 import { aHistory, appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
 import {
   foldEvents,
@@ -13,7 +13,7 @@ import {
 } from '@timeline/projections';
 import { runCli } from '../../apps/cli/src/cli';
 import type { CliContext } from '../../apps/cli/src/cli-command';
-import { storeOptionsOf } from '../../apps/cli/src/support/store-options';
+import { openStore } from '../../apps/cli/src/cli-context';
 import { exited, startHolder } from './store-holder';
 
 function contextIn(cwd: string, output: { out: string; err: string }): CliContext {
@@ -25,7 +25,7 @@ function contextIn(cwd: string, output: { out: string; err: string }): CliContex
     now: () => new Date('2020-07-02T12:00:00.000Z'),
     user: 'records-officer',
     software: { name: 'operation-timeline', version: '0.1.0' },
-    openStore: (target, access) => createEventStore(storeOptionsOf(target, access)),
+    openStore,
     progress: () => ({ update: () => undefined, stop: () => undefined }),
     fetch: () => Promise.reject(new Error('no network in this test')),
   };

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { Role } from '../../apps/api/src/auth/principal';
+import type { Role } from '@timeline/auth';
 import { bearerFor } from './auth.tokens';
 
 export interface TestPrincipal {

@@ -5,7 +5,7 @@
  * for any route missing here (or any entry without a route), then checks every
  * route against every kind of caller. A new route is not done until it has a line.
  */
-import type { Role } from '../../apps/api/src/auth/principal';
+import type { Role } from '@timeline/auth';
 import type { RouteKey } from './auth.app';
 
 export interface RouteAccess {

@@ -6,7 +6,7 @@
  * exercises the same verification as production.
  */
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { Role } from '../../apps/api/src/auth/principal';
+import type { Role } from '@timeline/auth';
 
 export const TEST_ISSUER = 'https://idp.test.operation-timeline';
 export const TEST_AUDIENCE = 'operation-timeline-api';

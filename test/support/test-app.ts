@@ -62,7 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const sharedStore = sharing?.eventStoreDb
     ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: sharing.eventStoreDb.connectionString }
     : sharing?.config.eventStore.kind === 'eventstoredb'
-      ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: sharing.config.eventStore.url }
+      ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: sharing.config.eventStore.connectionString }
       : {};
   const release = async (): Promise<void> => {
     if (sharing !== undefined) return;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import type { Clock } from '@timeline/application';
 import type { OperationDecider } from '@timeline/domain';
-import { EventStoreModule, type EventStoreOptions } from '@timeline/event-store';
+import { EventStoreModule } from '@timeline/event-store';
 import type { AuthConfiguration } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api.config';
@@ -31,17 +31,6 @@ export interface AppModuleOptions {
   readonly shutdownGate?: ShutdownGate;
 }
 
-export function eventStoreOptionsOf(config: ApiConfig): EventStoreOptions {
-  return config.eventStore.kind === 'sqlite'
-    ? { kind: 'sqlite', file: config.eventStore.file, maxQueuedEvents: config.eventStore.maxQueuedEvents }
-    : {
-        kind: 'eventstoredb',
-        connectionString: config.eventStore.url,
-        retry: { budgetMs: config.eventStore.retryBudgetMs },
-        deadlineMs: config.eventStore.deadlineMs,
-      };
-}
-
 @Module({})
 export class AppModule {
   static forRoot(config: ApiConfig, options: AppModuleOptions): DynamicModule {
@@ -49,8 +38,8 @@ export class AppModule {
       module: AppModule,
       global: true,
       imports: [
-        EventStoreModule.forRoot(eventStoreOptionsOf(config)),
-        AuthModule.forApi(options.auth, config.dataDir, eventStoreOptionsOf(config)),
+        EventStoreModule.forRoot(config.eventStore),
+        AuthModule.forApi(options.auth, config),
         HealthModule,
         RecordingHttpModule.forRoot({
           decider: options.decider,

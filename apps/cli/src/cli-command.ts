@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EventStore } from '@timeline/event-store';
+import type { EventStore, EventStoreOptions } from '@timeline/event-store';
 import type { SoftwareIdentity } from '@timeline/integrity';
 
 /** The CLI's exit codes: stable, documented in main.ts and the README. */
@@ -15,11 +15,6 @@ export const ExitCode = {
   unexpected: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
-
-/** Where a command finds the store: the embedded file under a data directory, or an EventStoreDB node. */
-export type StoreTarget =
-  | { readonly kind: 'sqlite'; readonly dataDir: string }
-  | { readonly kind: 'eventstoredb'; readonly connectionString: string };
 
 export type StoreAccess = 'read-only' | 'read-write';
 
@@ -44,7 +39,7 @@ export interface CliContext {
    * running api; `read-write` (the default: seed, restore) takes the embedded store's lock and is
    * refused, naming the holder, while another process writes to it.
    */
-  openStore(target: StoreTarget, access?: StoreAccess): Promise<EventStore>;
+  openStore(options: EventStoreOptions, access?: StoreAccess): Promise<EventStore>;
   /** A progress bar on an interactive stderr; silent otherwise. */
   progress(label: string, total: number | null): ProgressReporter;
   fetch: typeof fetch;

@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
-import { createEventStore } from '@timeline/event-store';
-import { readSoftwareIdentity } from '@timeline/integrity';
-import type { CliContext, ProgressReporter, StoreAccess, StoreTarget } from './cli-command';
-import { storeOptionsOf } from './support/store-options';
+import type { EventStore, EventStoreOptions } from '@timeline/event-store';
+// The one light file of the library, not its index: `--help` must not load the store's drivers or Nest.
+import { readSoftwareIdentity } from '@timeline/integrity/export/software-identity';
+import type { CliContext, ProgressReporter, StoreAccess } from './cli-command';
 
 /** The context of a real invocation: the process's streams, environment, clock and the configured store. */
 export function processContext(): CliContext {
@@ -15,11 +15,22 @@ export function processContext(): CliContext {
     now: () => new Date(),
     user: safeUser(),
     software: readSoftwareIdentity(__dirname),
-    openStore: (target: StoreTarget, access?: StoreAccess) =>
-      createEventStore(storeOptionsOf(target, access)),
+    openStore,
     progress,
     fetch: (...args) => fetch(...args),
   };
+}
+
+/** Opens the configured store; `read-only` opens the embedded store without its lock (CliContext.openStore). */
+export async function openStore(
+  options: EventStoreOptions,
+  access: StoreAccess = 'read-write',
+): Promise<EventStore> {
+  // Loaded on first use, so commands that need no store start without its drivers.
+  const { createEventStore } = await import('./libraries/event-store');
+  return createEventStore(
+    options.kind === 'sqlite' ? { ...options, readOnly: access === 'read-only' } : options,
+  );
 }
 
 /** Without a terminal (a pipe, a log file, CI), a line every few seconds instead of a bar (none for a short run). */

@@ -6,7 +6,8 @@ import { EventStoreUnavailableError, type EventStore } from '@timeline/event-sto
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
 import { runCli } from './cli';
-import type { CliContext, StoreTarget } from './cli-command';
+import type { EventStoreOptions } from '@timeline/event-store';
+import type { CliContext } from './cli-command';
 
 interface Run {
   code: number;
@@ -17,7 +18,7 @@ interface Run {
 function contextFor(
   store: EventStore | (() => Promise<EventStore>),
   cwd: string,
-  opened: StoreTarget[] = [],
+  opened: EventStoreOptions[] = [],
 ): { context: CliContext; output: { out: string; err: string } } {
   const output = { out: '', err: '' };
   const context: CliContext = {
@@ -53,7 +54,7 @@ describe('the CLI', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  async function run(argv: string[], opened?: StoreTarget[]): Promise<Run> {
+  async function run(argv: string[], opened?: EventStoreOptions[]): Promise<Run> {
     const { context, output } = contextFor(store, dir, opened);
     const code = await runCli(argv, context);
     return { code, ...output };
@@ -74,10 +75,16 @@ describe('the CLI', () => {
       'error: give exactly one of --operation <id> or --all\n',
     ]);
     expect((await run(['verify', '--data-dir', 'a', '--eventstore-url', 'esdb://x:2113'])).code).toBe(2);
+    // The store's settings are read as the api reads them, flags laid over the environment.
+    const notAStore = await run(['verify', '--eventstore-url', 'http://x:2113']);
+    expect([notAStore.code, notAStore.err]).toEqual([
+      2,
+      'error: EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got "http://x:2113"\n',
+    ]);
   });
 
   it('verifies an intact operation and the whole log, exit 0, from the default data directory', async () => {
-    const opened: StoreTarget[] = [];
+    const opened: EventStoreOptions[] = [];
     const one = await run(['verify', '--operation', 'venetic'], opened);
     expect([one.code, one.out]).toEqual([
       0,
@@ -88,7 +95,9 @@ describe('the CLI', () => {
       0,
       `OK: 5 events in 1 operations, up to position 5\n  venetic: head revision 4 ${store.log[4].metadata.hash}\n`,
     ]);
-    expect(opened).toEqual([{ kind: 'sqlite', dataDir: join(dir, 'data') }]);
+    expect(opened).toEqual([
+      { kind: 'sqlite', file: join(dir, 'data', 'events.db'), maxQueuedEvents: 20_000 },
+    ]);
   });
 
   it('names the broken link and exits 1', async () => {

@@ -7,6 +7,7 @@
  *                   (--operation <id>; --against <manifest> also checks an earlier export's heads are still there)
  *   export          write <name>.ndjson + <name>.manifest.json for an operation (--operation) or the log (--all)
  *   verify-export   check an export offline, from its files alone (two-file or single-file download)
+ *   verify-audit    recompute the access audit's hash chain (embedded file or the cluster's stream)
  *   replay          replay the log (store, or --from-export file) into a fresh picture; --compare <url> with a server
  *   token, seed     local bearer tokens and demo data (their own command files)
  *   backup          copy the embedded store to one file while the api runs; check it, verify its chains
@@ -25,7 +26,11 @@
  * (see cli-command.ts: `register(program, context, setExitCode)` declares it with
  * commander and its action sets the exit code), then add one line to COMMANDS in
  * `commands/index.ts`. Use `context` for output, the store, time and HTTP, so the
- * command can be tested in-process with `runCli(argv, context)`.
+ * command can be tested in-process with `runCli(argv, context)`. Every command is
+ * declared at each start (for `--help`), so a command file imports libraries only as
+ * types at its top and loads them in its action, `await import('../libraries/<name>')`
+ * (the build rewrites `@timeline/*` in import declarations only, not in `import()`):
+ * `--help` and `token` then start without Nest or a store driver (cli.startup.int-spec.ts).
  */
 import { runCli } from './cli';
 import { processContext } from './cli-context';

@@ -2,6 +2,7 @@ export * from './event-store.port';
 export * from './event-store.errors';
 export * from './global-position';
 export * from './event-store.factory';
+export * from './store.config';
 export * from './event-store.module';
 /** The embedded adapter's class, for metrics (`metrics()`: transactions, appends, events written) and start-up checks. */
 export {

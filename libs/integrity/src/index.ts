@@ -7,7 +7,8 @@
  * - `EvidentialExport`, `writeExportFiles`, `verifyExportFiles`: NDJSON + manifest exports and their offline check;
  * - `walkStream` / `walkLog`: paged reads that hold one page in memory;
  * - `MerkleLog`, `MerkleLogFollower`, `TreeHeadIssuer`, `verifyStoreAgainstTreeHeads`: the Merkle tree over
- *   the log, signed tree heads, proofs and their checks (docs/merkle-log.md).
+ *   the log, signed tree heads, proofs and their checks (docs/merkle-log.md);
+ * - `chainAccessRecords` / `verifyAccessAudit`: the access audit's hash chain and its check.
  */
 export * from './chain/hash-chain';
 export * from './events/timeline-event.mapper';
@@ -23,3 +24,4 @@ export * from './export/export-inclusion';
 export * from './lineage/lineage';
 export * from './verify/anchors';
 export * from './merkle';
+export * from './access-audit/access-audit.chain';

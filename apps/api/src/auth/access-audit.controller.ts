@@ -8,7 +8,7 @@ import { Allow } from './access-policy.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { OperationMembership } from './operation-membership.service';
 import { PAGE_SIZES, pageSize } from './page-size';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
 
 class InvalidAuditQueryError extends TimelineError {
   readonly code = 'audit.invalid-query';

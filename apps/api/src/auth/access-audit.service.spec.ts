@@ -1,5 +1,11 @@
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
-import { ACCESS_AUDIT_STREAM, AccessAudit, chainHash, type AccessRecord } from './access-audit.service';
+import {
+  ACCESS_AUDIT_STREAM,
+  accessRecordHash,
+  verifyAccessAudit,
+  type AccessRecord,
+} from '@timeline/integrity';
+import { AccessAudit } from './access-audit.service';
 
 const auditor = { subject: 'auditor-1', agency: 'NCA', roles: ['auditor'] as const };
 
@@ -37,7 +43,7 @@ describe('AccessAudit', () => {
     stored.forEach((event, sequence) => {
       const { at, ...rest } = event.data as unknown as AccessRecord;
       expect(event.metadata['prevHash']).toBe(prevHash);
-      expect(event.metadata['hash']).toBe(chainHash({ ...rest, at }, sequence, prevHash));
+      expect(event.metadata['hash']).toBe(accessRecordHash({ ...rest, at }, sequence, prevHash));
       prevHash = String(event.metadata['hash']);
     });
     expect(stored.map((event) => event.revision)).toEqual([0, 1, 2]);
@@ -60,6 +66,16 @@ describe('AccessAudit', () => {
     const [first, second] = await store.readStream(ACCESS_AUDIT_STREAM);
     expect(second.revision).toBe(1);
     expect(second.metadata['prevHash']).toBe(first.metadata['hash']);
+  });
+
+  it('keeps one chain the CLI verifies when several servers record at once', async () => {
+    const others = [new AccessAudit(store), new AccessAudit(store)];
+    for (const other of others) await other.onModuleInit();
+    const writers = [audit, ...others];
+    await Promise.all(
+      Array.from({ length: 12 }, (_, index) => writers[index % 3].record({ ...auditor, ...access(index) })),
+    );
+    expect(await verifyAccessAudit(store, { pageSize: 5 })).toMatchObject({ ok: true, records: 12 });
   });
 
   it('answers queries filtered, visible-only and paged', async () => {

@@ -1,13 +1,19 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
-import { canonicalJson, type JsonObject } from '@timeline/kernel';
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '@timeline/kernel';
 import {
   StreamNotFoundError,
   WrongExpectedRevisionError,
   type EventStore,
   type RecordedEvent,
 } from '@timeline/event-store';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
+import {
+  ACCESS_AUDIT_STREAM,
+  ACCESS_RECORDED,
+  chainAccessRecords,
+  type AccessRecord,
+} from '@timeline/integrity';
 
 /**
  * DI token of the store that holds the access audit. It is a store of its own
@@ -15,27 +21,7 @@ import type { Principal } from './principal';
  * the operations' history in the global log that projections fold.
  */
 export const ACCESS_AUDIT_STORE = Symbol('ACCESS_AUDIT_STORE');
-export const ACCESS_AUDIT_STREAM = 'access-audit';
-export const ACCESS_RECORDED = 'AccessRecorded';
-const GENESIS = '0'.repeat(64);
 const MAX_ATTEMPTS = 5;
-
-/** One recorded access: who read what, when, and whether it was granted. */
-export interface AccessRecord {
-  readonly subject: string;
-  readonly agency: string;
-  readonly roles: readonly string[];
-  /** What was done, e.g. `history.read`, `export.download`. */
-  readonly action: string;
-  readonly method: string;
-  readonly path: string;
-  /** The operation concerned, or null for global reads. */
-  readonly operationId: string | null;
-  readonly outcome: 'granted' | 'denied';
-  readonly correlationId: string | null;
-  /** ISO 8601, server clock. */
-  readonly at: string;
-}
 
 /** An access record as stored, with its place and its link in the audit's hash chain. */
 export interface StoredAccessRecord extends AccessRecord {
@@ -180,25 +166,21 @@ export class AccessAudit implements OnModuleInit {
 
   private async appendChained(records: AccessRecord[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      let prevHash = this.head?.hash ?? GENESIS;
-      const firstSequence = this.head === null ? 0 : this.head.revision + 1;
-      const events = records.map((record, index) => {
-        const sequence = firstSequence + index;
-        const hash = chainHash(record, sequence, prevHash);
-        const event = {
-          eventId: randomUUID(),
-          type: ACCESS_RECORDED,
-          data: record as unknown as JsonObject,
-          metadata: { sequence, prevHash, hash },
-        };
-        prevHash = hash;
-        return event;
-      });
+      const chained = chainAccessRecords(
+        this.head === null ? null : { sequence: this.head.revision, hash: this.head.hash },
+        records,
+      );
+      const events = chained.map(({ record, link }) => ({
+        eventId: randomUUID(),
+        type: ACCESS_RECORDED,
+        data: record as unknown as JsonObject,
+        metadata: { ...link },
+      }));
       try {
         const result = await this.store.append(ACCESS_AUDIT_STREAM, events, {
           expectedRevision: this.head === null ? 'no_stream' : this.head.revision,
         });
-        this.head = { revision: result.nextExpectedRevision, hash: prevHash };
+        this.head = { revision: result.nextExpectedRevision, hash: chained[chained.length - 1].link.hash };
         return;
       } catch (error: unknown) {
         // Another server appended meanwhile: chain after its records.
@@ -207,13 +189,6 @@ export class AccessAudit implements OnModuleInit {
       }
     }
   }
-}
-
-/** SHA-256 over the canonical record, its sequence and the previous record's hash. */
-export function chainHash(record: AccessRecord, sequence: number, prevHash: string): string {
-  return createHash('sha256')
-    .update(canonicalJson({ record: record as unknown as JsonObject, sequence, prevHash }))
-    .digest('hex');
 }
 
 function toStored(event: RecordedEvent): StoredAccessRecord {

@@ -1,5 +1,5 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import type { Role } from './principal';
+import type { Role } from '@timeline/auth';
 
 /**
  * Who may call a route. Every route must declare one: the global guard refuses

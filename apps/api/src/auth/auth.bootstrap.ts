@@ -2,11 +2,14 @@ import helmet from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemType } from '../http/problem-details';
-import { AuthenticationRequiredError, KeySetUnavailableError } from './auth.errors';
+import {
+  AuthenticationRequiredError,
+  KeySetUnavailableError,
+  ROLES,
+  TokenVerifier,
+  issueToken,
+} from '@timeline/auth';
 import type { AuthConfiguration } from './auth.config';
-import { issueToken } from './local-dev-keys';
-import { ROLES } from './principal';
-import { TokenVerifier } from './token-verifier';
 
 /**
  * Routes served by Fastify plugins rather than Nest controllers (the OpenAPI

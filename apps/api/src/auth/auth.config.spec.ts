@@ -3,8 +3,13 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthConfigurationError, readAuthConfiguration, readCorsOrigins } from './auth.config';
-import { LOCAL_DEV_AUDIENCE, LOCAL_DEV_ISSUER, issueToken, localDevKeyPath } from './local-dev-keys';
-import { TokenVerifier } from './token-verifier';
+import {
+  LOCAL_DEV_AUDIENCE,
+  LOCAL_DEV_ISSUER,
+  TokenVerifier,
+  issueToken,
+  localDevKeyPath,
+} from '@timeline/auth';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

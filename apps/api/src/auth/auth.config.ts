@@ -1,14 +1,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AuthModuleOptions } from './auth.options';
 import {
-  LOCAL_DEV_ALGORITHM,
-  LOCAL_DEV_AUDIENCE,
-  LOCAL_DEV_ISSUER,
+  localDevVerification,
   loadOrCreateLocalDevKey,
   parseDuration,
   type SigningKey,
-} from './local-dev-keys';
+} from '@timeline/auth';
+import type { AuthModuleOptions } from './auth.options';
 
 /** A configuration value that stops start-up; the message names the variable. */
 export class AuthConfigurationError extends Error {
@@ -95,10 +93,7 @@ export function readAuthConfiguration(env: Env, dataDir: string): AuthConfigurat
       options: {
         ...common,
         mode,
-        verification: { kind: 'public-key', key: localDev.key.publicKey },
-        issuer: LOCAL_DEV_ISSUER,
-        audience: LOCAL_DEV_AUDIENCE,
-        algorithms: [LOCAL_DEV_ALGORITHM],
+        ...localDevVerification(localDev.key.publicKey),
         maxTokenLifetimeSeconds: duration(env, 'AUTH_MAX_TOKEN_LIFETIME', 30 * 86_400),
       },
     };

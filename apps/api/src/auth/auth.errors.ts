@@ -1,32 +1,5 @@
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 
-/**
- * No valid credential. The reason is kept generic on purpose in `detail` only
- * to the extent that it tells an honest client what to fix (expired, wrong
- * audience…) without revealing anything about the server's keys.
- */
-export class AuthenticationRequiredError extends TimelineError {
-  readonly code: string;
-  readonly category: ErrorCategory = 'unauthenticated';
-
-  constructor(
-    code: 'auth.token-missing' | 'auth.token-invalid' | 'auth.token-expired' | 'auth.claims-invalid',
-    message: string,
-    /** Value for the `error` parameter of WWW-Authenticate (RFC 6750 §3.1). */
-    readonly bearerError: 'invalid_request' | 'invalid_token' | null,
-  ) {
-    super(message);
-    this.code = code;
-  }
-
-  /** The challenge an unauthenticated answer must carry (RFC 6750). */
-  get challenge(): string {
-    if (this.bearerError === null) return 'Bearer realm="operation-timeline"';
-    const description = this.message.replace(/["\\]/g, '');
-    return `Bearer realm="operation-timeline", error="${this.bearerError}", error_description="${description}"`;
-  }
-}
-
 /** A valid credential whose roles do not allow the route. */
 export class AccessDeniedError extends TimelineError {
   readonly code = 'auth.forbidden';
@@ -87,15 +60,5 @@ export class PageSizeError extends TimelineError {
         { path: parameter, constraint: 'pageSize', message: `must be an integer between 1 and ${max}` },
       ],
     });
-  }
-}
-
-/** The identity provider's key set (JWKS) could not be fetched, so no token can be checked now. */
-export class KeySetUnavailableError extends TimelineError {
-  readonly code = 'auth.key-set-unavailable';
-  readonly category: ErrorCategory = 'unavailable';
-
-  constructor(cause: unknown) {
-    super('Credentials cannot be verified at the moment; retry shortly', {}, cause);
   }
 }

@@ -16,7 +16,7 @@ import { configureSecurity } from './auth.bootstrap';
 import { readAuthConfiguration } from './auth.config';
 import { AuthModule } from './auth.module';
 import { CurrentPrincipal, OptionalPrincipal } from './current-principal.decorator';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
 
 @Controller()
 class ProbeController {

@@ -11,9 +11,9 @@ import {
   type AccessPolicy,
   type OperationScope,
 } from './access-policy.decorator';
+import { AuthenticationRequiredError, TokenVerifier, type Principal } from '@timeline/auth';
 import {
   AccessDeniedError,
-  AuthenticationRequiredError,
   OperationIdTakenError,
   OperationNotVisibleError,
   RouteWithoutPolicyError,
@@ -22,8 +22,6 @@ import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
 import { TooManyFailedAuthenticationsException } from './auth.throttling';
 import type { RequestWithPrincipal } from './current-principal.decorator';
 import { OperationMembership } from './operation-membership.service';
-import type { Principal } from './principal';
-import { TokenVerifier } from './token-verifier';
 
 interface HttpRequest extends RequestWithPrincipal {
   readonly headers: Record<string, string | string[] | undefined>;

@@ -9,8 +9,12 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SlidingWindowRateLimitStorage } from './rate-limit.storage';
-import { join } from 'node:path';
-import { createEventStore, type EventStore, type EventStoreOptions } from '@timeline/event-store';
+import {
+  accessAuditStoreOptions,
+  createEventStore,
+  type EventStore,
+  type StoreConfig,
+} from '@timeline/event-store';
 import type { AuthConfiguration } from './auth.config';
 import { AccessAuditController } from './access-audit.controller';
 import { ACCESS_AUDIT_STORE, AccessAudit } from './access-audit.service';
@@ -20,7 +24,7 @@ import { PrincipalThrottlerGuard } from './auth.throttling';
 import { LiveConnectionLimiter } from './live-connection-limiter.service';
 import { OperationMembership } from './operation-membership.service';
 import { PrincipalController } from './principal.controller';
-import { TokenVerifier } from './token-verifier';
+import { TokenVerifier } from '@timeline/auth';
 
 export interface AuthModuleRegistration {
   readonly options: AuthModuleOptions;
@@ -47,13 +51,10 @@ export class AuthModule {
    * in, one hash chain that every api instance appends to (a conflict re-chains after the
    * other instance's records); on the embedded store, its own file `<dataDir>/access-audit.db`.
    */
-  static forApi(auth: AuthConfiguration, dataDir: string, eventStore?: EventStoreOptions): DynamicModule {
+  static forApi(auth: AuthConfiguration, store: StoreConfig): DynamicModule {
     return AuthModule.forRoot({
       options: auth.options,
-      openAccessAuditStore: () =>
-        eventStore?.kind === 'eventstoredb'
-          ? createEventStore(eventStore)
-          : createEventStore({ kind: 'sqlite', file: join(dataDir, 'access-audit.db') }),
+      openAccessAuditStore: () => createEventStore(accessAuditStoreOptions(store)),
     });
   }
 

@@ -1,6 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { AuthenticationRequiredError } from './auth.errors';
-import type { Principal } from './principal';
+import { AuthenticationRequiredError, type Principal } from '@timeline/auth';
 
 /** Where the global AuthGuard leaves the verified principal on the request. */
 export interface RequestWithPrincipal {

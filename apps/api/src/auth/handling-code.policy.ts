@@ -7,7 +7,7 @@ import {
   type WithheldData,
 } from '@timeline/events';
 import type { EventLineage } from '@timeline/integrity';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
 
 /**
  * Handling code C applied to principals. Who is entitled to a report is decided

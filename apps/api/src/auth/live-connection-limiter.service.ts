@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { finalize, type Observable } from 'rxjs';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
 
 /** 429 for a principal that already holds its share of live connections. */
 export class TooManyLiveConnectionsException extends HttpException {

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { schemaRef } from '../http/problems.openapi';
 import { Allow } from './access-policy.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
-import type { Principal } from './principal';
+import type { Principal } from '@timeline/auth';
 
 /** Who the server takes the caller to be: a quick check of a token and its claims. */
 @ApiTags('auth')

@@ -46,8 +46,8 @@ describe('loadApiConfig', () => {
       dataDir: '/var/lib/timeline',
       eventStore: {
         kind: 'eventstoredb',
-        url: 'esdb://node1:2113?tls=false',
-        retryBudgetMs: 30_000,
+        connectionString: 'esdb://node1:2113?tls=false',
+        retry: { budgetMs: 30_000 },
         deadlineMs: 5000,
       },
       logLevels: ['fatal', 'error', 'warn'],

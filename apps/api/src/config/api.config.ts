@@ -1,23 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
+import { readStoreConfig, StoreConfigurationError, type EventStoreOptions } from '@timeline/event-store';
 import { readTransparencyConfig, type TransparencyConfig } from './transparency.config';
-
-/** The event store the api runs on. */
-export type EventStoreConfig =
-  | {
-      readonly kind: 'sqlite';
-      readonly file: string;
-      /** WRITE_QUEUE_MAX_EVENTS: events that may wait for the disk at once; beyond, writes get 503. Default 20,000. */
-      readonly maxQueuedEvents: number;
-    }
-  | {
-      readonly kind: 'eventstoredb';
-      readonly url: string;
-      /** EVENTSTORE_RETRY_BUDGET_MS: how long a transiently failed request is resent (a leader election). Default 15 000. */
-      readonly retryBudgetMs: number;
-      /** EVENTSTORE_DEADLINE_MS: the deadline of one request to the server. Default 10 000. */
-      readonly deadlineMs: number;
-    };
 
 /** The api's configuration, read once from the environment at start-up (loadApiConfig). */
 export interface ApiConfig {
@@ -27,8 +10,12 @@ export interface ApiConfig {
   readonly host: string;
   /** DATA_DIR: where the embedded store (and other local state) lives. Default `./data` under the working directory. */
   readonly dataDir: string;
-  /** EVENT_STORE (`sqlite` | `eventstoredb`) and EVENTSTORE_URL (required iff eventstoredb). */
-  readonly eventStore: EventStoreConfig;
+  /**
+   * EVENT_STORE (`sqlite` | `eventstoredb`), EVENTSTORE_URL (required iff eventstoredb),
+   * WRITE_QUEUE_MAX_EVENTS, EVENTSTORE_RETRY_BUDGET_MS, EVENTSTORE_DEADLINE_MS: read by
+   * readStoreConfig, the one reader the CLI and the benchmarks share.
+   */
+  readonly eventStore: EventStoreOptions;
   /** LOG_LEVEL: the most verbose level logged (error, warn, info, debug, verbose). Default info. */
   readonly logLevels: readonly LogLevel[];
   /** BODY_LIMIT_BYTES: largest request body accepted; larger is refused with 413. Default 1 MiB. */
@@ -100,10 +87,6 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const host = value('HOST') ?? '0.0.0.0';
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
-  const maxQueuedEvents = integer('WRITE_QUEUE_MAX_EVENTS', 20_000, 1, 1_000_000);
-
-  const dataDirRaw = value('DATA_DIR') ?? 'data';
-  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
 
   const level = (value('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevels = LOG_LEVELS[level === 'log' ? 'info' : level];
@@ -113,30 +96,12 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     );
   }
 
-  const kind = value('EVENT_STORE') ?? 'sqlite';
-  const url = value('EVENTSTORE_URL');
-  let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(dataDir, 'events.db'), maxQueuedEvents };
-  if (kind === 'eventstoredb') {
-    if (url === undefined) {
-      problems.push(
-        'EVENTSTORE_URL is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)',
-      );
-    } else if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\/\S+$/.test(url)) {
-      problems.push(
-        `EVENTSTORE_URL must be an esdb:// or kurrentdb:// connection string; got ${JSON.stringify(url)}`,
-      );
-    } else {
-      eventStore = {
-        kind: 'eventstoredb',
-        url,
-        retryBudgetMs: integer('EVENTSTORE_RETRY_BUDGET_MS', 15_000, 0, 600_000),
-        deadlineMs: integer('EVENTSTORE_DEADLINE_MS', 10_000, 100, 600_000),
-      };
-    }
-  } else if (kind !== 'sqlite') {
-    problems.push(`EVENT_STORE must be sqlite or eventstoredb; got ${JSON.stringify(kind)}`);
-  } else if (url !== undefined) {
-    problems.push('EVENTSTORE_URL is only used with EVENT_STORE=eventstoredb; unset it or set EVENT_STORE');
+  let store: ReturnType<typeof readStoreConfig> | null = null;
+  try {
+    store = readStoreConfig(env, cwd);
+  } catch (error: unknown) {
+    if (!(error instanceof StoreConfigurationError)) throw error;
+    problems.push(...error.problems);
   }
 
   const demoData = value('DEMO_DATA') ?? 'auto';
@@ -149,18 +114,19 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     problems.push(`HEALTH_DETAILS must be public or admin; got ${JSON.stringify(healthDetails)}`);
   }
 
+  const dataDir = store?.dataDir ?? cwd;
   const transparency = readTransparencyConfig(value, dataDir, cwd, problems);
   const cursorSigningKey = value('CURSOR_SIGNING_KEY');
   if (cursorSigningKey !== undefined && cursorSigningKey.length < 32) {
     problems.push('CURSOR_SIGNING_KEY must be at least 32 characters (e.g. openssl rand -base64 32)');
   }
 
-  if (problems.length > 0) throw new ConfigurationError(problems);
+  if (problems.length > 0 || store === null) throw new ConfigurationError(problems);
   return {
     port,
     host,
     dataDir,
-    eventStore,
+    eventStore: store.eventStore,
     logLevels: logLevels!,
     bodyLimitBytes,
     maxBatchEvents,

@@ -20,7 +20,7 @@ import type {
 } from '@timeline/projections';
 import type { TimelineEvent } from '@timeline/events';
 import type { AccessAuditPage } from '../auth/access-audit.service';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import type { HealthReport } from '../health/health.registry';
 import type { LogHistoryPage, StreamHistoryPage, VisibleChainBreak } from '../history/history.service';
 import type { TimelineLiveChange } from '../live/live-feeds.service';

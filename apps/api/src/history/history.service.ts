@@ -26,7 +26,7 @@ import {
 } from '@timeline/integrity';
 import { redactEventForPrincipal, redactLineageForPrincipal } from '../auth/handling-code.policy';
 import { OperationMembership } from '../auth/operation-membership.service';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import { OperationHistoryNotFoundError } from './history.errors';
 import type { LogHistoryQuery, StreamHistoryQuery } from './history-query';
 

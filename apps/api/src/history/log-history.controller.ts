@@ -4,7 +4,7 @@ import { Allow, AuditAccess } from '../auth/access-policy.decorator';
 import { PAGE_SIZES } from '../auth/page-size';
 import { ApiProblems, schemaRef } from '../http/problems.openapi';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import { noQueryParameters } from '../http/query-parameters';
 import { IssuedPositions } from '../read-models/issued-positions';
 import { parseLogHistoryQuery, type RawQuery } from './history-query';

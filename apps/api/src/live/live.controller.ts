@@ -11,7 +11,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { redactEntryForPrincipal, redactEventForPrincipal } from '../auth/handling-code.policy';
 import { LiveConnectionLimiter } from '../auth/live-connection-limiter.service';
 import { OperationMembership } from '../auth/operation-membership.service';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import { noQueryParameters } from '../http/query-parameters';
 import { IssuedPositions } from '../read-models/issued-positions';
 import { parseLiveQuery, type RawQuery } from '../read-models/read-model.query';

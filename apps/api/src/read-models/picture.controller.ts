@@ -4,7 +4,7 @@ import { ApiProblems, schemaRef } from '../http/problems.openapi';
 import type { NationalPictureView, OperationalPictureView } from '@timeline/projections';
 import { Allow, AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import { IssuedPositions } from './issued-positions';
 import { MAX_WAIT_MS, parseNationalQuery, parsePictureQuery, type RawQuery } from './read-model.query';
 import { ReadModelsService } from './read-models.service';

@@ -15,7 +15,7 @@ import {
 } from '@timeline/projections';
 import { redactEntryForPrincipal } from '../auth/handling-code.policy';
 import { OperationMembership } from '../auth/operation-membership.service';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import type { ReadModelRequest } from './read-model.query';
 import { TIMELINE_CURSORS, type TimelineCursors } from './timeline-cursors';
 

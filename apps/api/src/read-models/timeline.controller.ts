@@ -11,7 +11,7 @@ import {
 const EVENT_TYPES_LIST = 'Event types, comma-separated or repeated';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import {
   ApiReadModelQueries,
   ISO_DATE_OR_TIME,

@@ -17,7 +17,7 @@ import {
 } from '@timeline/application';
 import { AllowOnOperation } from '../auth/access-policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '@timeline/auth';
 import { CorrelationId } from '../http/correlation-id';
 import { RecordEventsResponseDto } from './record-events.response.dto';
 import { ApiProblems } from '../http/problems.openapi';

@@ -1,19 +1,7 @@
-import { join, resolve } from 'node:path';
-import {
-  backupSqliteStore,
-  createEventStore,
-  formatPosition,
-  positionOf,
-  type SqliteStoreCopy,
-} from '@timeline/event-store';
-import { verifyLog } from '@timeline/integrity';
+import { resolve } from 'node:path';
+import type { SqliteStoreCopy } from '@timeline/event-store';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand } from '../cli-command';
-import {
-  STORE_FILE,
-  storeTargetOf,
-  withStoreOptions,
-  type StoreOptionValues,
-} from '../support/store-options';
+import { storeTargetOf, withStoreOptions, type StoreOptionValues } from '../support/store-options';
 import { describeBreak } from './verify.command';
 
 interface BackupOptions extends StoreOptionValues {
@@ -29,6 +17,8 @@ export const EVENTSTOREDB_BACKUP_ADVICE =
  * name: a copy that would not verify is never left as a backup, nor put in place of the store.
  */
 export async function verifyCopy(file: string): Promise<void> {
+  const { createEventStore } = await import('../libraries/event-store');
+  const { verifyLog } = await import('../libraries/integrity');
   const store = await createEventStore({ kind: 'sqlite', file, readOnly: true });
   try {
     const result = await verifyLog(store);
@@ -43,7 +33,8 @@ export async function verifyCopy(file: string): Promise<void> {
   }
 }
 
-export function describeCopy(copy: SqliteStoreCopy): string {
+export async function describeCopy(copy: SqliteStoreCopy): Promise<string> {
+  const { formatPosition, positionOf } = await import('../libraries/event-store');
   const head = copy.headSeq === null ? 'empty' : `up to position ${formatPosition(positionOf(copy.headSeq))}`;
   return `${copy.events} events, ${head}, ${copy.bytes} bytes, hash chains verified`;
 }
@@ -59,14 +50,15 @@ export const backupCommand: CliCommand = {
         )
         .requiredOption('--out <file>', 'the backup file to write (never overwritten)'),
     ).action(async (options: BackupOptions) => {
-      const target = storeTargetOf(options, context);
-      if (target.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
+      const target = await storeTargetOf(options, context);
+      if (target.eventStore.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
+      const { backupSqliteStore } = await import('../libraries/event-store');
       const copy = await backupSqliteStore(
-        join(target.dataDir, STORE_FILE),
+        target.eventStore.file,
         resolve(context.cwd, options.out),
         verifyCopy,
       );
-      context.out(`wrote ${copy.file}: ${describeCopy(copy)}\n`);
+      context.out(`wrote ${copy.file}: ${await describeCopy(copy)}\n`);
       setExitCode(ExitCode.ok);
     });
   },

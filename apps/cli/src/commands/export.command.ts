@@ -1,20 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { readFile } from 'node:fs/promises';
-import {
-  TreeHeadKeyError,
-  ed25519PublicKey,
-  exportFilePaths,
-  inclusionSourceOf,
-  latestMatchingTreeHead,
-  readPublishedTreeHeads,
-  rebuildMerkleLog,
-  writeExportFiles,
-  type ExportInclusionSource,
-  type ExportScope,
-} from '@timeline/integrity';
+import type { ExportInclusionSource, ExportScope } from '@timeline/integrity';
 import type { EventStore } from '@timeline/event-store';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import {
@@ -60,6 +48,8 @@ export const exportCommand: CliCommand = {
           'the Ed25519 key the tree heads are signed with (needed with --tree-heads)',
         ),
     ).action(async (options: ExportOptions) => {
+      const { OPERATION_ID_PATTERN } = await import('../libraries/events');
+      const { exportFilePaths, writeExportFiles } = await import('../libraries/integrity');
       if ((options.treeHeads === undefined) !== (options.publicKey === undefined)) {
         throw new CliUsageError('--tree-heads and --public-key go together');
       }
@@ -136,6 +126,14 @@ export const exportCommand: CliCommand = {
 
 /** The newest published head the store still reproduces, and the tree rebuilt from the store to prove events in it. */
 async function inclusionFrom(store: EventStore, options: ExportOptions): Promise<ExportInclusionSource> {
+  const {
+    TreeHeadKeyError,
+    ed25519PublicKey,
+    inclusionSourceOf,
+    latestMatchingTreeHead,
+    readPublishedTreeHeads,
+    rebuildMerkleLog,
+  } = await import('../libraries/integrity');
   let publicKey;
   try {
     publicKey = ed25519PublicKey(await readFile(options.publicKey!, 'utf8'));

@@ -8,6 +8,7 @@ import { seedCommand } from './seed.command';
 import { verifyExportCommand } from './verify-export.command';
 import { verifyCommand } from './verify.command';
 import { verifyHeadsCommand } from './verify-heads.command';
+import { verifyAuditCommand } from './verify-audit.command';
 
 /**
  * Every command of the CLI, in the order `--help` lists them. Register a new
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CliCommand[] = [
   backupCommand,
   restoreCommand,
   verifyHeadsCommand,
+  verifyAuditCommand,
 ];

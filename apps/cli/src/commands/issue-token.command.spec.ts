@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { readAuthConfiguration } from '../../../api/src/auth/auth.config';
-import { TokenVerifier } from '../../../api/src/auth/token-verifier';
+import { TokenVerifier, localDevKeyPath, localDevVerification, readSigningKey } from '@timeline/auth';
 import { runCli } from '../cli';
 import type { CliContext } from '../cli-command';
 
@@ -51,8 +50,15 @@ describe('cli token', () => {
     const token = result.out.trim();
     const claims = decodeJwt(token);
     expect(claims.exp! - claims.iat!).toBe(8 * 3600);
-    const config = readAuthConfiguration({ AUTH_MODE: 'local-dev' }, join(dir, 'state'));
-    await expect(new TokenVerifier(config.options).verify(token)).resolves.toEqual({
+    // Checked as the api checks tokens in local-dev mode (its auth.config.ts), with the key the command created.
+    const verifier = new TokenVerifier({
+      ...localDevVerification(readSigningKey(localDevKeyPath(join(dir, 'state'))).publicKey),
+      agencyClaim: 'agency',
+      rolesClaim: 'roles',
+      clockToleranceSeconds: 30,
+      maxTokenLifetimeSeconds: 30 * 86_400,
+    });
+    await expect(verifier.verify(token)).resolves.toEqual({
       subject: 'officer-1',
       agency: 'NWP',
       roles: ['recorder'],
@@ -60,7 +66,7 @@ describe('cli token', () => {
 
     const second = await run(['token', '--role', 'analyst,auditor', '--agency', 'NCA']);
     expect(second.err).toBe('');
-    await expect(new TokenVerifier(config.options).verify(second.out.trim())).resolves.toEqual({
+    await expect(verifier.verify(second.out.trim())).resolves.toEqual({
       subject: 'analyst+auditor-nca',
       agency: 'NCA',
       roles: ['analyst', 'auditor'],

@@ -1,14 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import {
-  issueToken,
-  loadOrCreateLocalDevKey,
-  localDevKeyPath,
-  parseDuration,
-  readSigningKey,
-  type SigningKey,
-} from '../../../api/src/auth/local-dev-keys';
-import { isRole, ROLES, type Role } from '../../../api/src/auth/principal';
+import type { Role, SigningKey } from '@timeline/auth';
+// The roles `--help` lists, from the library's one dependency-free file: its index loads the JWT library.
+import { isRole, ROLES } from '@timeline/auth/principal';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 
 interface TokenOptions {
@@ -48,6 +42,7 @@ export const issueTokenCommand: CliCommand = {
       .option('--issuer <iss>', 'the iss claim (default: the local development issuer)')
       .option('--audience <aud>', 'the aud claim (default: the local development audience)')
       .action(async (options: TokenOptions) => {
+        const { issueToken, parseDuration } = await import('../libraries/auth');
         const roles = options.role.map((role) => role.trim()).filter((role) => role !== '');
         const unknown = roles.filter((role) => !isRole(role));
         if (roles.length === 0 || unknown.length > 0) {
@@ -61,7 +56,7 @@ export const issueTokenCommand: CliCommand = {
         } catch (error: unknown) {
           throw new CliUsageError(`--ttl: ${(error as Error).message}`);
         }
-        const key = signingKey(options);
+        const key = await signingKey(options);
         const agency = options.agency.trim();
         let token: string;
         try {
@@ -81,7 +76,8 @@ export const issueTokenCommand: CliCommand = {
         setExitCode(ExitCode.ok);
       });
 
-    function signingKey(options: TokenOptions): SigningKey {
+    async function signingKey(options: TokenOptions): Promise<SigningKey> {
+      const { loadOrCreateLocalDevKey, localDevKeyPath, readSigningKey } = await import('../libraries/auth');
       if (options.key !== undefined) {
         const path = resolve(context.cwd, options.key);
         if (!existsSync(path)) throw new CliUsageError(`--key: ${path} does not exist`);

@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
 import { canonicalJson } from '@timeline/kernel';
-import { formatPosition, parsePosition, positionOf, type GlobalPosition } from '@timeline/event-store';
-import { OPERATION_ID_PATTERN } from '@timeline/events';
-import { verifyExportFiles } from '@timeline/integrity';
+import type { GlobalPosition } from '@timeline/event-store';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand, type CliContext } from '../cli-command';
 import { jsonDifferences } from '../replay/json-diff';
-import { eventsFromExport, eventsFromStore, replayPicture, type ReplayResult } from '../replay/replay';
+import type { ReplayResult } from '../replay/replay';
 import { locateExportFiles } from './verify-export.command';
 import { usingStore, withStoreOptions, type StoreOptionValues } from '../support/store-options';
 
@@ -45,6 +43,10 @@ export const replayCommand: CliCommand = {
         .option('--compare <baseUrl>', 'the server to compare with, e.g. http://localhost:3000')
         .option('--token <jwt>', 'bearer token for --compare (default: $TIMELINE_TOKEN)'),
     ).action(async (options: ReplayOptions) => {
+      const { OPERATION_ID_PATTERN } = await import('../libraries/events');
+      const { formatPosition, parsePosition, positionOf } = await import('../libraries/event-store');
+      const { verifyExportFiles } = await import('../libraries/integrity');
+      const { eventsFromExport, eventsFromStore, replayPicture } = await import('../replay/replay');
       if (options.operation !== undefined && !OPERATION_ID_PATTERN.test(options.operation)) {
         throw new CliUsageError(`--operation "${options.operation}" is not a valid operation id`);
       }
@@ -59,7 +61,7 @@ export const replayCommand: CliCommand = {
       // The server's picture is fetched first: the replay then stops at the position it reflects,
       // and shows what the token's agency may see, as the server does.
       const server = options.compare === undefined ? null : await fetchServerPicture(context, options);
-      const upTo = server ? serverPosition(server) : undefined;
+      const upTo = server ? serverPosition(server, parsePosition, positionOf) : undefined;
       const viewer = server ? { agency: server.agency } : undefined;
       const operationIds = server?.operationIds ?? undefined;
       const bar = context.progress('replaying', null);
@@ -173,7 +175,11 @@ async function getJson(context: CliContext, url: string, token: string | undefin
   return response.json();
 }
 
-function serverPosition(server: ServerPicture): GlobalPosition {
+function serverPosition(
+  server: ServerPicture,
+  parsePosition: (text: string) => GlobalPosition | null,
+  positionOf: (commit: number) => GlobalPosition,
+): GlobalPosition {
   const position = server.body.asOf?.position;
   if (position === null || position === undefined) return positionOf(0);
   const parsed = typeof position === 'string' ? parsePosition(position) : null;

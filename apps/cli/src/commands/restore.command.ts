@@ -1,13 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { restoreSqliteStore } from '@timeline/event-store';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
-import {
-  STORE_FILE,
-  storeTargetOf,
-  withStoreOptions,
-  type StoreOptionValues,
-} from '../support/store-options';
+import { storeTargetOf, withStoreOptions, type StoreOptionValues } from '../support/store-options';
 import { describeCopy, EVENTSTOREDB_BACKUP_ADVICE, verifyCopy } from './backup.command';
 
 interface RestoreOptions extends StoreOptionValues {
@@ -29,17 +23,14 @@ export const restoreCommand: CliCommand = {
         .argument('<backup>', 'the backup file (written by the backup command)')
         .option('--replace', 'replace an existing store (kept as events.db.replaced-<time>)'),
     ).action(async (backup: string, options: RestoreOptions) => {
-      const target = storeTargetOf(options, context);
-      if (target.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
-      const restored = await restoreSqliteStore(
-        resolve(context.cwd, backup),
-        join(target.dataDir, STORE_FILE),
-        {
-          replace: options.replace === true,
-          now: context.now(),
-          check: verifyCopy,
-        },
-      );
+      const target = await storeTargetOf(options, context);
+      if (target.eventStore.kind !== 'sqlite') throw new CliUsageError(EVENTSTOREDB_BACKUP_ADVICE);
+      const { restoreSqliteStore } = await import('../libraries/event-store');
+      const restored = await restoreSqliteStore(resolve(context.cwd, backup), target.eventStore.file, {
+        replace: options.replace === true,
+        now: context.now(),
+        check: verifyCopy,
+      });
       // The read models' checkpoints describe the log that was replaced: the api rebuilds them from the restored one.
       const checkpoints = join(target.dataDir, CHECKPOINT_DIRECTORY);
       let removed = 0;
@@ -52,7 +43,7 @@ export const restoreCommand: CliCommand = {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
-      context.out(`restored ${restored.file}: ${describeCopy(restored)}\n`);
+      context.out(`restored ${restored.file}: ${await describeCopy(restored)}\n`);
       if (restored.replacedFile) context.out(`  the store it replaced is kept as ${restored.replacedFile}\n`);
       if (removed > 0)
         context.out(`  removed ${removed} projection checkpoints: the api rebuilds them at start\n`);

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
 import { DemoDataset } from '@timeline/demo-data';
-import { storeOptionsOf } from '../support/store-options';
-import { loadOrCreateLocalDevKey } from '../../../api/src/auth/local-dev-keys';
+import { loadOrCreateLocalDevKey } from '@timeline/auth';
 import { runCli } from '../cli';
 import type { CliContext } from '../cli-command';
 
@@ -31,7 +30,7 @@ describe('cli seed', () => {
       now: () => new Date('2026-01-01T00:00:00.000Z'),
       user: 'tester',
       software: { name: 'operation-timeline', version: '0.1.0' },
-      openStore: (target) => createEventStore(storeOptionsOf(target)),
+      openStore: (options) => createEventStore(options),
       progress: () => ({ update: () => undefined, stop: () => undefined }),
       fetch,
     };

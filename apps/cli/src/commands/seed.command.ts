@@ -1,39 +1,19 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
-import { operationDecider } from '@timeline/domain';
-import {
-  DEFAULT_BATCH_LIMITS,
-  DEFAULT_SEED,
-  DEMO_VARIANTS,
-  batchSubmissions,
-  retriedEventIds,
+import type {
+  DatasetExpectation,
   DemoDataset,
+  DemoVariant,
   HttpSeedWriter,
-  LoadingClock,
-  SeedHttpError,
-  SeedLoadError,
-  WriteHandlerSeedWriter,
-  comparePicture,
-  loadSubmissions,
-  type DatasetExpectation,
-  type DemoVariant,
-  type SeedWriter,
+  SeedLoadReport,
+  SeedWriter,
 } from '@timeline/demo-data';
-import { StreamNotFoundError, type EventStore, type GlobalPosition } from '@timeline/event-store';
-import { operationStreamName } from '@timeline/events';
-import {
-  operationalPictureProjection,
-  operationalPictureView,
-  toStoredTimelineEvent,
-} from '@timeline/projections';
-import {
-  issueToken,
-  localDevKeyPath,
-  readSigningKey,
-  type SigningKey,
-} from '../../../api/src/auth/local-dev-keys';
+// The defaults `--help` shows, from the library's files that hold them: its index loads the whole write path.
+import { DEFAULT_SEED, DEMO_VARIANTS } from '@timeline/demo-data/generator/demo-variants';
+import { DEFAULT_BATCH_LIMITS } from '@timeline/demo-data/loading/submission-batches';
+import type { EventStore, GlobalPosition } from '@timeline/event-store';
+import type { SigningKey } from '@timeline/auth';
 import { CliFailure, CliUsageError, ExitCode, type CliCommand, type CliContext } from '../cli-command';
 import {
   positiveInteger,
@@ -123,6 +103,18 @@ export const seedCommand: CliCommand = {
         )
         .option('--json', 'print the summary as JSON'),
     ).action(async (options: SeedOptions) => {
+      const { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } = await import('../libraries/application');
+      const { operationDecider } = await import('../libraries/domain');
+      const {
+        batchSubmissions,
+        retriedEventIds,
+        DemoDataset,
+        LoadingClock,
+        SeedHttpError,
+        SeedLoadError,
+        WriteHandlerSeedWriter,
+        loadSubmissions,
+      } = await import('../libraries/demo-data');
       const via = viaOf(options.via);
       const dataset = new DemoDataset({
         variant: options.variant,
@@ -140,11 +132,11 @@ export const seedCommand: CliCommand = {
 
       const progress = context.progress(`seeding ${options.variant}`, null);
       const onProgress = ({ events }: { events: number }) => progress.update(events);
-      let summary: Awaited<ReturnType<typeof loadSubmissions>>;
+      let summary: SeedLoadReport;
       let differences: ReadonlyMap<string, number> = new Map();
       try {
         if (via.kind === 'http') {
-          const writer = httpWriter(via.url, options, context);
+          const writer = await httpWriter(via.url, options, context);
           // An agency's submissions are gathered into requests of up to --batch events: the demo's
           // ~8,000 submissions take ~1,000 requests, well within the per-principal rate limit.
           const retried = retriedEventIds(
@@ -161,8 +153,8 @@ export const seedCommand: CliCommand = {
             { maxInFlight: options.concurrency, onProgress },
           );
         } else {
-          const target = storeTargetOf(options, context);
-          const store = await context.openStore(target);
+          const target = await storeTargetOf(options, context);
+          const store = await context.openStore(target.eventStore);
           try {
             await refuseOtherData(store, dataset);
             const clock = new LoadingClock();
@@ -255,13 +247,15 @@ function scaleNumber(value: string): number {
 }
 
 /** Tokens of each agency's recorder, signed with the key the api trusts in local development (or a given one). */
-function httpWriter(url: string, options: SeedOptions, context: CliContext): HttpSeedWriter {
+async function httpWriter(url: string, options: SeedOptions, context: CliContext): Promise<HttpSeedWriter> {
+  const { issueToken, localDevKeyPath, readSigningKey } = await import('../libraries/auth');
+  const { HttpSeedWriter } = await import('../libraries/demo-data');
   let key: SigningKey;
   if (options.key !== undefined) {
     key = readSigningKey(resolve(context.cwd, options.key));
   } else {
-    const target = storeTargetOf({ dataDir: options.dataDir }, context);
-    if (target.kind !== 'sqlite')
+    const target = await storeTargetOf({ dataDir: options.dataDir }, context);
+    if (target.eventStore.kind !== 'sqlite')
       throw new CliUsageError('--via http needs --key or the local development key under --data-dir');
     // Never create a key here: a fresh key would not be the one the running api trusts.
     const file = localDevKeyPath(target.dataDir);
@@ -293,6 +287,8 @@ function httpWriter(url: string, options: SeedOptions, context: CliContext): Htt
 
 /** A seed into an operation that holds other events (another seed, real data) must not mix with them. */
 async function refuseOtherData(store: EventStore, dataset: DemoDataset): Promise<void> {
+  const { StreamNotFoundError } = await import('../libraries/event-store');
+  const { operationStreamName } = await import('../libraries/events');
   for (const launch of dataset.launches()) {
     let existing;
     try {
@@ -312,6 +308,9 @@ async function refuseOtherData(store: EventStore, dataset: DemoDataset): Promise
 
 /** Folds the log into the picture and compares every operation with its expected totals. */
 async function checkPictures(store: EventStore, expected: DatasetExpectation): Promise<Map<string, number>> {
+  const { comparePicture } = await import('../libraries/demo-data');
+  const { operationalPictureProjection, operationalPictureView, toStoredTimelineEvent } =
+    await import('../libraries/projections');
   let state = operationalPictureProjection.initialState();
   let after: GlobalPosition | undefined;
   for (;;) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { TreeHeadKeyError, ed25519PublicKey, verifyExportFiles, type ExportFiles } from '@timeline/integrity';
+import type { ExportFiles } from '@timeline/integrity';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 
 interface VerifyExportOptions {
@@ -29,6 +29,7 @@ export const verifyExportCommand: CliCommand = {
       )
       .option('--json', 'print the result as JSON')
       .action(async (file: string, options: VerifyExportOptions) => {
+        const { verifyExportFiles } = await import('../libraries/integrity');
         const files = locateExportFiles(
           resolve(context.cwd, file),
           options.manifest && resolve(context.cwd, options.manifest),
@@ -79,6 +80,7 @@ export function locateExportFiles(file: string, manifestPath: string | undefined
 }
 
 async function publicKeyAt(path: string) {
+  const { TreeHeadKeyError, ed25519PublicKey } = await import('../libraries/integrity');
   try {
     return ed25519PublicKey(await readFile(path, 'utf8'));
   } catch (error) {

@@ -15,7 +15,6 @@ import {
 import { aHistory, appendSealed } from '@timeline/integrity/testing/sealed-history.fixture';
 import { runCli } from '../cli';
 import type { CliContext } from '../cli-command';
-import { storeOptionsOf } from '../support/store-options';
 
 describe('verify-heads', () => {
   let dir: string;
@@ -32,7 +31,7 @@ describe('verify-heads', () => {
       now: () => new Date('2020-07-02T12:00:00.000Z'),
       user: 'auditor-1',
       software: { name: 'operation-timeline', version: '0.1.0' },
-      openStore: (target) => createEventStore(storeOptionsOf(target)),
+      openStore: (options) => createEventStore(options),
       progress: () => ({ update: () => undefined, stop: () => undefined }),
       fetch: () => Promise.reject(new Error('no network in this test')),
     };

@@ -2,16 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
-import {
-  MerkleLog,
-  TreeHeadKeyError,
-  ed25519PublicKey,
-  readPublishedTreeHeads,
-  verifyStoreAgainstTreeHeads,
-  type FirstFailure,
-  type TreeHeadCheck,
-  type TreeHeadsVerification,
-} from '@timeline/integrity';
+import type { FirstFailure, TreeHeadCheck, TreeHeadsVerification } from '@timeline/integrity';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import { logSize } from './verify.command';
 import {
@@ -58,17 +49,19 @@ export const verifyHeadsCommand: CliCommand = {
         )
         .option('--json', 'print the result as JSON'),
     ).action(async (headsPath: string, options: VerifyHeadsOptions) => {
+      const { MerkleLog, readPublishedTreeHeads, verifyStoreAgainstTreeHeads } =
+        await import('../libraries/integrity');
       const publicKey = await publicKeyOf(resolve(context.cwd, options.publicKey));
       const heads = await readPublishedTreeHeads(resolve(context.cwd, headsPath)).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
         throw new CliUsageError(`${headsPath} holds no readable tree heads: ${(error as Error).message}`);
       });
       if (heads.length === 0) throw new CliUsageError(`${headsPath} holds no tree head`);
-      const target = storeTargetOf(options, context);
+      const target = await storeTargetOf(options, context);
       const treePath =
         options.tree !== undefined
           ? resolve(context.cwd, options.tree)
-          : target.kind === 'sqlite' && existsSync(join(target.dataDir, TREE_FILE))
+          : target.eventStore.kind === 'sqlite' && existsSync(join(target.dataDir, TREE_FILE))
             ? join(target.dataDir, TREE_FILE)
             : undefined;
       if (treePath !== undefined && !existsSync(treePath))
@@ -94,6 +87,7 @@ export const verifyHeadsCommand: CliCommand = {
 };
 
 async function publicKeyOf(path: string) {
+  const { TreeHeadKeyError, ed25519PublicKey } = await import('../libraries/integrity');
   const pem = await readFile(path, 'utf8');
   try {
     return ed25519PublicKey(pem);

@@ -1,16 +1,7 @@
 import { Option } from 'commander';
 import type { EventStore } from '@timeline/event-store';
-import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { resolve } from 'node:path';
-import {
-  checkAnchors,
-  readExportManifest,
-  verifyLog,
-  verifyOperationStream,
-  type AnchorCheck,
-  type ChainBreak,
-  type StreamHead,
-} from '@timeline/integrity';
+import type { AnchorCheck, ChainBreak, StreamHead } from '@timeline/integrity';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
 import {
   positiveInteger,
@@ -47,6 +38,9 @@ export const verifyCommand: CliCommand = {
         )
         .option('--json', 'print the result as JSON'),
     ).action(async (options: VerifyOptions) => {
+      // Loaded when the command runs: `--help` needs none of it (the same in every command).
+      const { OPERATION_ID_PATTERN } = await import('../libraries/events');
+      const { checkAnchors, verifyLog, verifyOperationStream } = await import('../libraries/integrity');
       if (options.operation !== undefined && !OPERATION_ID_PATTERN.test(options.operation)) {
         throw new CliUsageError(`--operation "${options.operation}" is not a valid operation id`);
       }
@@ -109,6 +103,7 @@ export async function logSize(store: EventStore): Promise<number | null> {
 }
 
 async function anchorsOf(path: string, operationId: string | undefined): Promise<StreamHead[]> {
+  const { readExportManifest } = await import('../libraries/integrity');
   const manifest = await readExportManifest(path).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
     throw new CliUsageError(

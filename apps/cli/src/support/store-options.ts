@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EventStoreUnavailableError, type EventStore, type EventStoreOptions } from '@timeline/event-store';
-import { CliUsageError, type CliContext, type StoreAccess, type StoreTarget } from '../cli-command';
+import type { EventStore, StoreConfig } from '@timeline/event-store';
+import { CliUsageError, type CliContext } from '../cli-command';
 
 export interface StoreOptionValues {
   readonly dataDir?: string;
@@ -19,19 +18,31 @@ export function withStoreOptions(command: Command): Command {
     );
 }
 
-export function storeTargetOf(values: StoreOptionValues, context: CliContext): StoreTarget {
+/**
+ * The store a command works on: the api's settings (readStoreConfig over the environment:
+ * DATA_DIR, EVENT_STORE, EVENTSTORE_URL…) with `--data-dir` or `--eventstore-url` laid over them.
+ */
+export async function storeTargetOf(values: StoreOptionValues, context: CliContext): Promise<StoreConfig> {
   if (values.dataDir !== undefined && values.eventstoreUrl !== undefined) {
     throw new CliUsageError('give either --data-dir or --eventstore-url, not both');
   }
-  if (values.eventstoreUrl !== undefined)
-    return { kind: 'eventstoredb', connectionString: values.eventstoreUrl };
-  if (values.dataDir === undefined && context.env.EVENT_STORE === 'eventstoredb') {
-    const url = context.env.EVENTSTORE_URL;
-    if (!url)
-      throw new CliUsageError('EVENT_STORE=eventstoredb needs EVENTSTORE_URL (or pass --eventstore-url)');
-    return { kind: 'eventstoredb', connectionString: url };
+  const flags =
+    values.eventstoreUrl !== undefined
+      ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: values.eventstoreUrl }
+      : values.dataDir !== undefined
+        ? { EVENT_STORE: 'sqlite', EVENTSTORE_URL: undefined, DATA_DIR: values.dataDir }
+        : {};
+  // Loaded here, not at the top: a command's --help must not load the store's drivers.
+  const { readStoreConfig, StoreConfigurationError } = await import('../libraries/event-store');
+  try {
+    return readStoreConfig({ ...context.env, ...flags }, context.cwd);
+  } catch (error: unknown) {
+    if (!(error instanceof StoreConfigurationError)) throw error;
+    const fromFlags = values.dataDir !== undefined || values.eventstoreUrl !== undefined;
+    throw new CliUsageError(
+      fromFlags ? error.message : `${error.message} (or pass --data-dir or --eventstore-url)`,
+    );
   }
-  return { kind: 'sqlite', dataDir: resolve(context.cwd, values.dataDir ?? context.env.DATA_DIR ?? 'data') };
 }
 
 /**
@@ -43,12 +54,13 @@ export async function usingStore<T>(
   values: StoreOptionValues,
   work: (store: EventStore) => Promise<T>,
 ): Promise<T> {
-  const target = storeTargetOf(values, context);
+  const target = await storeTargetOf(values, context);
   // Reading commands must not create an empty store where none was: that would pass as "verified, 0 events".
-  if (target.kind === 'sqlite' && !existsSync(join(target.dataDir, STORE_FILE))) {
+  if (target.eventStore.kind === 'sqlite' && !existsSync(target.eventStore.file)) {
+    const { EventStoreUnavailableError } = await import('../libraries/event-store');
     throw new EventStoreUnavailableError(`no embedded store in ${target.dataDir} (no events.db)`);
   }
-  const store = await context.openStore(target, 'read-only');
+  const store = await context.openStore(target.eventStore, 'read-only');
   try {
     return await work(store);
   } finally {
@@ -65,13 +77,4 @@ export function positiveInteger(name: string, max: number): (value: string) => n
     }
     return parsed;
   };
-}
-
-/** The embedded store's file in a data directory: the same one the api opens (`<DATA_DIR>/events.db`). */
-export const STORE_FILE = 'events.db';
-
-export function storeOptionsOf(target: StoreTarget, access: StoreAccess = 'read-write'): EventStoreOptions {
-  return target.kind === 'sqlite'
-    ? { kind: 'sqlite', file: join(target.dataDir, STORE_FILE), readOnly: access === 'read-only' }
-    : { kind: 'eventstoredb', connectionString: target.connectionString };
 }

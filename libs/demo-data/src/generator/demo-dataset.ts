@@ -8,12 +8,9 @@ import {
 import type { ExpectedPicture } from '../totals/expected-totals';
 import { OperationGenerator } from './operation.generator';
 import type { SeedSubmission } from './seed-submission';
+import { DEFAULT_SEED, DEMO_VARIANTS, type DemoVariant } from './demo-variants';
 
-export const DEMO_VARIANTS = ['demo', 'wide', 'deep'] as const;
-export type DemoVariant = (typeof DEMO_VARIANTS)[number];
-
-/** The seed of the published demo operation. */
-export const DEFAULT_SEED = 2020;
+export { DEFAULT_SEED, DEMO_VARIANTS, type DemoVariant } from './demo-variants';
 
 export interface DemoDatasetOptions {
   /** Defaults to `'demo'`. */

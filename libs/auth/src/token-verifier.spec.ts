@@ -7,8 +7,8 @@ import {
   bearerFor,
   hostileAuthorizations,
   tokenFor,
-} from '../../../../test/support/auth.tokens';
-import { AuthenticationRequiredError } from './auth.errors';
+} from '../../../test/support/auth.tokens';
+import { AuthenticationRequiredError } from './credential.errors';
 import { TokenVerifier } from './token-verifier';
 
 const options = {

@@ -6,8 +6,8 @@ import {
   TEST_ISSUER,
   TEST_SIGNING_KEY,
   tokenFor,
-} from '../../../../test/support/auth.tokens';
-import { AuthenticationRequiredError, KeySetUnavailableError } from './auth.errors';
+} from '../../../test/support/auth.tokens';
+import { AuthenticationRequiredError, KeySetUnavailableError } from './credential.errors';
 import { TokenVerifier } from './token-verifier';
 
 describe('TokenVerifier with a JWKS URL', () => {

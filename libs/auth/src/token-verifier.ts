@@ -6,8 +6,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { KeyObject } from 'node:crypto';
-import { AuthenticationRequiredError, KeySetUnavailableError } from './auth.errors';
-import type { AuthModuleOptions } from './auth.options';
+import { AuthenticationRequiredError, KeySetUnavailableError } from './credential.errors';
 import { AGENCY_CODE_PATTERN, isRole, type Principal, type Role, SUBJECT_PATTERN } from './principal';
 
 /** Compact JWS: three base64url parts. Anything else is refused before any crypto runs. */
@@ -18,17 +17,31 @@ const CACHE_ENTRIES = 10_000;
 /** A remembered token is checked again after this long, so a key withdrawn from a JWKS stops working soon. */
 const CACHE_TTL_MS = 5 * 60_000;
 
-type VerifierOptions = Pick<
-  AuthModuleOptions,
-  | 'verification'
-  | 'issuer'
-  | 'audience'
-  | 'algorithms'
-  | 'agencyClaim'
-  | 'rolesClaim'
-  | 'clockToleranceSeconds'
-  | 'maxTokenLifetimeSeconds'
->;
+/** Where the keys that verify bearer tokens come from. */
+export type VerificationKeySource =
+  /** One public key (SPKI PEM or a public JWK), e.g. from AUTH_JWT_PUBLIC_KEY or a key file. */
+  | { readonly kind: 'public-key'; readonly key: KeyObject }
+  /** A JSON Web Key Set fetched (and cached, refreshed on unknown `kid`) from an URL. */
+  | { readonly kind: 'jwks-url'; readonly url: URL };
+
+/** What a token must satisfy; read once from configuration at the edge (the api's auth.config.ts). */
+export interface TokenVerifierOptions {
+  readonly verification: VerificationKeySource;
+  /** Expected `iss` of every token. */
+  readonly issuer: string;
+  /** Expected `aud` (one of them, if the token lists several). */
+  readonly audience: string;
+  /** Signature algorithms accepted; never `none`, never symmetric. */
+  readonly algorithms: readonly string[];
+  /** Claim that holds the principal's agency code. Default `agency`. */
+  readonly agencyClaim: string;
+  /** Claim that holds the principal's roles (array, or space-separated string). Default `roles`. */
+  readonly rolesClaim: string;
+  /** Clock skew tolerated on `exp` and `nbf`, in seconds. Default 30. */
+  readonly clockToleranceSeconds: number;
+  /** Tokens living longer than this (`exp - iat`, or `exp - now`) are refused. Default 24 h. */
+  readonly maxTokenLifetimeSeconds: number;
+}
 
 /**
  * Turns a bearer token into a Principal, or refuses it. Signature, algorithm
@@ -42,7 +55,7 @@ export class TokenVerifier {
   private readonly verified = new Map<string, { readonly principal: Principal; readonly untilMs: number }>();
 
   constructor(
-    private readonly options: VerifierOptions,
+    private readonly options: TokenVerifierOptions,
     private readonly now: () => number = Date.now,
   ) {
     this.key =

@@ -9,11 +9,24 @@ import {
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AGENCY_CODE_PATTERN, isRole, type Role, SUBJECT_PATTERN } from './principal';
+import type { TokenVerifierOptions } from './token-verifier';
 
 /** Issuer and audience of tokens signed by the local development key. */
 export const LOCAL_DEV_ISSUER = 'operation-timeline-local-dev';
 export const LOCAL_DEV_AUDIENCE = 'operation-timeline';
 export const LOCAL_DEV_ALGORITHM = 'ES256';
+
+/** How tokens signed by the local development key are checked: its public key, issuer, audience and algorithm. */
+export function localDevVerification(
+  publicKey: KeyObject,
+): Pick<TokenVerifierOptions, 'verification' | 'issuer' | 'audience' | 'algorithms'> {
+  return {
+    verification: { kind: 'public-key', key: publicKey },
+    issuer: LOCAL_DEV_ISSUER,
+    audience: LOCAL_DEV_AUDIENCE,
+    algorithms: [LOCAL_DEV_ALGORITHM],
+  };
+}
 
 /** Where the local development signing key lives inside the data directory. */
 export function localDevKeyPath(dataDir: string): string {

@@ -1,0 +1,2 @@
+// Loaded by a command when it runs, not at start (main.ts, "Adding a command").
+export * from '@timeline/events';
