@@ -6,7 +6,8 @@
  * seals it, on the protocol test server in a child process, so that the CPU time
  * measured is the api side's alone: the subscription, the adapter, the folds of the
  * operational picture and the timeline — and, beside it, the subscription alone, to
- * separate delivering the log from folding it. Three runs each (one with --quick); the
+ * separate delivering the log from folding it; and the cost of decoding one read response,
+ * the client's way and the adapter's. Three runs each (one with --quick); the
  * table shows the median by CPU time (events per CPU-second hold up on a shared machine). Prints a table and writes bench/results/eventstoredb-catch-up[.quick].json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +24,11 @@ import {
   operationalPictureProjection,
   timelineProjection,
 } from '@timeline/projections';
+import { convertGrpcEvent } from '@eventstore/db-client/dist/utils/convertGrpcEvent';
+import { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
+import { ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import { EventStoreDbEventStore } from '../libs/event-store/src/eventstoredb/eventstoredb.event-store';
+import { decodeReadResponse } from '../libs/event-store/src/eventstoredb/eventstoredb.read-decoder';
 import { BenchReport } from './support/bench-report';
 import { startServerProcess } from './support/eventstoredb-server-process';
 
@@ -143,6 +148,51 @@ async function subscriptionOnly(connectionString: string): Promise<Run> {
   }
 }
 
+/**
+ * Decoding one read response, as the wire carries the log's first 2,000 events: the client's
+ * generated classes and convertGrpcEvent against the adapter's decodeReadResponse, alternated
+ * over seven rounds in this process; the median CPU time per event of each.
+ */
+async function decodingPerEvent(connectionString: string): Promise<{ client: number; adapter: number }> {
+  const store = await EventStoreDbEventStore.open({ connectionString });
+  const events = await store.readAll({ maxCount: 2000 });
+  await store.close();
+  const messages = events.map((event) => {
+    const recorded = new ReadResp.ReadEvent.RecordedEvent()
+      .setId(new UUID().setString(event.eventId))
+      .setStreamIdentifier(new StreamIdentifier().setStreamName(Buffer.from(event.streamName)))
+      .setStreamRevision(String(event.revision))
+      .setPreparePosition(event.position.prepare.toString())
+      .setCommitPosition(event.position.commit.toString())
+      .setCustomMetadata(Buffer.from(JSON.stringify(event.metadata)))
+      .setData(Buffer.from(JSON.stringify(event.data)));
+    const metadata = recorded.getMetadataMap();
+    metadata.set('type', event.type);
+    metadata.set('content-type', 'application/json');
+    metadata.set('created', String(BigInt(Date.parse(event.createdAt)) * 10_000n));
+    const read = new ReadResp.ReadEvent()
+      .setEvent(recorded)
+      .setCommitPosition(event.position.commit.toString());
+    return Buffer.from(new ReadResp().setEvent(read).serializeBinary());
+  });
+  const decoders = {
+    client: (bytes: Buffer) =>
+      convertGrpcEvent(ReadResp.deserializeBinary(new Uint8Array(bytes)).getEvent()!),
+    adapter: (bytes: Buffer) => decodeReadResponse(bytes)!,
+  };
+  const rounds: Record<keyof typeof decoders, number[]> = { client: [], adapter: [] };
+  for (let round = 0; round < 7; round++) {
+    for (const name of ['client', 'adapter'] as const) {
+      const cpu = process.cpuUsage();
+      for (let repeat = 0; repeat < 5; repeat++) for (const bytes of messages) decoders[name](bytes);
+      const used = process.cpuUsage(cpu);
+      rounds[name].push((used.user + used.system) / (5 * messages.length));
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { client: median(rounds.client), adapter: median(rounds.adapter) };
+}
+
 async function main(): Promise<void> {
   const server = await startServerProcess();
   try {
@@ -167,6 +217,18 @@ async function main(): Promise<void> {
         eventsPerSecond: median.events / median.seconds,
         eventsPerCpuSecond: median.events / median.cpuSeconds,
         note: `runs: ${runs.map((run) => `${Math.round(run.events / run.cpuSeconds)}`).join(', ')} events/cpu-s`,
+      });
+    }
+    const decoding = await decodingPerEvent(server.connectionString);
+    for (const [subject, microseconds] of [
+      ['@eventstore/db-client (generated classes + convertGrpcEvent)', decoding.client],
+      ['the adapter (decodeReadResponse)', decoding.adapter],
+    ] as const) {
+      report.add({
+        scenario: 'decoding one read response, CPU µs per event (median of 7 alternating rounds)',
+        subject,
+        eventsPerCpuSecond: 1e6 / microseconds,
+        note: `${microseconds.toFixed(1)} µs per event`,
       });
     }
     report.print();

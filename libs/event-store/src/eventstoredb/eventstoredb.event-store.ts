@@ -301,6 +301,24 @@ export class EventStoreDbEventStore implements EventStore {
         checkBacklog();
       };
 
+      /** Hands on one event read or pushed by the server; false once the subscription has failed. */
+      const deliver = (event: ClientRecordedEvent | undefined): boolean => {
+        if (!event?.position) return true;
+        // Never a duplicate, whatever the server, a page boundary or a resubscription replays.
+        if (!isAfter(event.position, resumeAfter)) return true;
+        advance(event.position);
+        if (!plan.accepts({ type: event.type, streamName: event.streamId })) return true;
+        let recorded: RecordedEvent;
+        try {
+          recorded = this.toRecordedEvent(event, event.position);
+        } catch (error) {
+          fail(error);
+          return false;
+        }
+        lastDelivered = event.position;
+        subscriber.next({ kind: 'event', event: recorded });
+        return true;
+      };
       const fail = (error: unknown) => {
         stopped = true;
         clearTimeout(confirmation);
@@ -347,6 +365,25 @@ export class EventStoreDbEventStore implements EventStore {
           }
           if (stopped || mine !== generation) return;
           checkBacklog();
+          // The backlog in pages, each handed on in one go as the embedded store hands its pages;
+          // the live subscription starts after the last event of the short page that ends it.
+          for (;;) {
+            // A read from a position starts at that position, already delivered: one more to read.
+            const maxCount = this.options.catchUpPageSize + (resumeAfter === undefined ? 0 : 1);
+            const page = await this.readAllPlanned('read the $all backlog', {
+              from: resumeAfter ?? 'start',
+              direction: 'forwards',
+              maxCount,
+              filter: plan.server,
+            });
+            if (stopped || mine !== generation) return;
+            for (const resolved of page) {
+              if (stopped || mine !== generation) return;
+              if (!deliver(resolved.event)) return;
+            }
+            checkBacklog();
+            if (page.length < maxCount) break;
+          }
           const serverFilter = plan.server;
           const checkpointReached = (_subscription: unknown, position: Position) => {
             if (mine !== generation) return;
@@ -380,22 +417,7 @@ export class EventStoreDbEventStore implements EventStore {
           });
           subscription.on('data', (resolved) => {
             if (mine !== generation || stopped) return;
-            const event = resolved.event;
-            if (!event?.position) return;
-            // Never a duplicate, whatever the server or a resubscription replays.
-            if (!isAfter(event.position, resumeAfter)) return settle(subscription);
-            advance(event.position);
-            if (plan.accepts({ type: event.type, streamName: event.streamId })) {
-              let recorded: RecordedEvent;
-              try {
-                recorded = this.toRecordedEvent(event, event.position);
-              } catch (error) {
-                return fail(error);
-              }
-              lastDelivered = event.position;
-              subscriber.next({ kind: 'event', event: recorded });
-            }
-            settle(subscription);
+            if (deliver(resolved.event)) settle(subscription);
           });
           subscription.on('caughtUp', () => {
             if (mine !== generation) return;

@@ -10,6 +10,7 @@ describe('resolveEventStoreDbOptions', () => {
       connectionString: 'esdb://localhost:2113?tls=false',
       duplicateEventIdCheck: 'suspected-retries',
       eventIdCacheSize: 100_000,
+      catchUpPageSize: 1000,
       deadlineMs: 10_000,
       retry: { budgetMs: 15_000, initialDelayMs: 50, maxDelayMs: 1000 },
       requireLeader: true,

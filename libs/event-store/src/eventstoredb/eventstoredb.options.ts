@@ -30,6 +30,12 @@ export interface EventStoreDbOptions {
    */
   readonly eventIdCacheSize?: number;
   /**
+   * Events per read while a subscription works through its backlog; each page is handed
+   * on in one go, and the live subscription starts after the page that comes back short.
+   * Default 1000.
+   */
+  readonly catchUpPageSize?: number;
+  /**
    * The deadline of each request to the server (one append, one read, one subscription's
    * confirmation), client-side and sent to the server. Default 10 000 ms.
    */
@@ -72,6 +78,7 @@ export interface ResolvedEventStoreDbOptions {
   readonly connectionString: string;
   readonly duplicateEventIdCheck: 'suspected-retries' | 'every-append';
   readonly eventIdCacheSize: number;
+  readonly catchUpPageSize: number;
   readonly deadlineMs: number;
   readonly retry: { readonly budgetMs: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
   readonly requireLeader: boolean;
@@ -123,6 +130,7 @@ export function resolveEventStoreDbOptions(options: EventStoreDbOptions): Resolv
     connectionString: normalised,
     duplicateEventIdCheck: check,
     eventIdCacheSize: integerOption('eventIdCacheSize', options.eventIdCacheSize, 100_000, 0),
+    catchUpPageSize: integerOption('catchUpPageSize', options.catchUpPageSize, 1000, 1),
     deadlineMs: integerOption('deadlineMs', options.deadlineMs, 10_000, 1),
     retry: {
       budgetMs: integerOption('retry.budgetMs', options.retry?.budgetMs, 15_000, 0),
