@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chainHash, type AccessRecord } from '../apps/api/src/auth/access-audit.service';
+import { accessRecordHash, type AccessRecord } from '@timeline/integrity';
 import { startApiProcess } from './support/api-process';
 import { bearerFor, type TestPrincipal } from './support/auth.tokens';
 import { EventStoreDbTestServer } from './support/eventstoredb-test-server/eventstoredb-test-server';
@@ -175,7 +175,7 @@ describe('Two api processes on one EventStoreDB', () => {
     expect(all[all.length - 1].sequence).toBe(stream.length - 1);
     all.forEach(({ sequence, prevHash, hash, ...record }, index) => {
       if (index > 0) expect(prevHash).toBe(all[index - 1].hash);
-      expect(chainHash(record, sequence, prevHash)).toBe(hash);
+      expect(accessRecordHash(record, sequence, prevHash)).toBe(hash);
     });
   });
 
