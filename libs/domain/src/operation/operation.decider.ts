@@ -1,9 +1,11 @@
 import {
   CLASSIFICATIONS,
   EVENT_CATALOGUE,
+  AFTER_CLOSURE_EVENT_TYPES,
   OPERATIONAL_EVENT_TYPES,
   RETRACTABLE_EVENT_TYPES,
   currentVersionOf,
+  identityFieldOf,
   isUtcTimestamp,
   normaliseUtcTimestamp,
   toStoredEventData,
@@ -19,7 +21,6 @@ import {
   higherClassification,
   identityOf,
   instant,
-  IDENTITY_FIELD,
   MAY_PREDATE_LAUNCH,
   type LaunchedOperation,
   type OperationState,
@@ -29,7 +30,7 @@ type Data<K extends EventType> = EventDataByType[K];
 
 const OPERATIONAL: readonly string[] = OPERATIONAL_EVENT_TYPES;
 const RETRACTABLE: readonly string[] = RETRACTABLE_EVENT_TYPES;
-const AFTER_CLOSURE: readonly string[] = ['EventCorrected', 'EventRetracted', 'ChargeBrought'];
+const AFTER_CLOSURE: readonly string[] = AFTER_CLOSURE_EVENT_TYPES;
 
 /**
  * Decides a command against the operation's state: every event of the batch is
@@ -552,7 +553,7 @@ class EventDecision {
       );
     const identity = identityOf(correction.correctedType, correction.replacement);
     if (identity !== target.key) {
-      const field = IDENTITY_FIELD[correction.correctedType]!;
+      const field = identityFieldOf(correction.correctedType)!;
       this.fail(
         'operation.correction-changes-identity',
         // Nothing of what was recorded is echoed: the target may be a C-coded report the caller may not read.

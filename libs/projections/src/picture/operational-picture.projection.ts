@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '@timeline/kernel';
+import { isEventType, type CountedEventType, type EventType } from '@timeline/events';
 import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
 import { UnfoldableEventError } from '../core/projection.errors';
 import { EventIndex } from '../core/event-index';
@@ -6,7 +7,7 @@ import { EventDataReader, isObject } from '../core/event-data.reader';
 import type { Projection, Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import { EventRecordTable, type ContributionFields } from './event-record-table';
-import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
+import { contributionOf, isCountedType, type Contribution } from './picture-contribution';
 import { counterIdOf } from './counters';
 import {
   emptyScope,
@@ -135,10 +136,13 @@ function targetOf(state: OperationalPictureState, event: StoredTimelineEvent, ta
 function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent): OperationalPictureState {
   const existing = state.operations.get(event.operationId);
   const operation = existing ?? newOperation(event.operationId);
-  if (COUNTED_TYPES.has(event.type)) {
+  const type = event.type;
+  if (!isEventType(type))
+    throw new UnfoldableEventError(event.eventId, type, 'the operational picture does not know this type');
+  if (isCountedType(type)) {
     // Most events: the contribution is read (or the event refused) before the changes, with no closure between.
     const contribution = contributionOf(
-      event.type,
+      type,
       event.data,
       event,
       (agency) => operation.agencies.get(agency)?.region,
@@ -149,7 +153,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
     );
     addToOperation(operation, contribution, 1);
   } else {
-    changeOf(state, operation, event)();
+    changeOf(state, operation, event, type)();
   }
   if (!existing) state.operations.set(event.operationId, operation);
   stampWith(operation.stamp, event);
@@ -162,9 +166,10 @@ function changeOf(
   state: OperationalPictureState,
   operation: OperationPictureState,
   event: StoredTimelineEvent,
+  type: Exclude<EventType, CountedEventType>,
 ): () => void {
   const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
-  switch (event.type) {
+  switch (type) {
     case 'OperationLaunched': {
       const launch = launchOf(reader);
       return () => {
@@ -220,12 +225,14 @@ function changeOf(
         );
       };
     }
-    default:
+    default: {
+      const exhaustive: never = type;
       throw new UnfoldableEventError(
         event.eventId,
-        event.type,
+        exhaustive,
         'the operational picture does not know this type',
       );
+    }
   }
 }
 
@@ -238,11 +245,12 @@ function correctionOf(
   replacement: JsonObject,
 ): () => void {
   const reader: EventDataReader = new EventDataReader(event.eventId, target.type, replacement);
-  if (target.contribution) {
+  const targetType = target.type;
+  if (target.contribution && isCountedType(targetType)) {
     const before = target.contribution;
     const regionOf = (agency: string) => operation.agencies.get(agency)?.region;
     const after = contributionOf(
-      target.type,
+      targetType,
       replacement,
       { eventId: event.eventId, agency: target.agency },
       regionOf,

@@ -1,5 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
-import { RETRACTABLE_EVENT_TYPES } from '@timeline/events';
+import { COUNTED_EVENT_TYPES, type CountedEventType } from '@timeline/events';
 import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligence.vocabulary';
 import {
   entitledAgencies,
@@ -65,10 +65,13 @@ function key(prefix: string, value: string | number): string {
 
 /**
  * The event types that add to the picture's counters (lifecycle and membership
- * events do not): exactly the retractable ones, since a retraction takes back
- * what its target counted.
+ * events do not), as their facts declare (`counted`).
  */
-export const COUNTED_TYPES: ReadonlySet<string> = new Set(RETRACTABLE_EVENT_TYPES);
+export const COUNTED_TYPES: ReadonlySet<string> = new Set(COUNTED_EVENT_TYPES);
+
+export function isCountedType(type: string): type is CountedEventType {
+  return COUNTED_TYPES.has(type);
+}
 
 function grading(reader: EventDataReader): { source: number; intelligence: string; handling: string } {
   const value = reader.data.grading;
@@ -94,7 +97,7 @@ function grading(reader: EventDataReader): { source: number; intelligence: strin
  * default the envelope's): with the data it decides who is entitled to a C-coded report.
  */
 export function contributionOf(
-  type: string,
+  type: CountedEventType,
   data: JsonObject,
   envelope: Pick<StoredTimelineEvent, 'eventId' | 'agency'>,
   regionOf: RegionOf,
@@ -204,8 +207,10 @@ export function contributionOf(
       add('threatsToLifeMitigated', 1);
       add(key('threatsToLifeMitigated.action', reader.text('action')), 1);
       break;
-    default:
-      reader.fail('the operational picture does not count this type');
+    default: {
+      const exhaustive: never = type;
+      reader.fail(`the operational picture does not count ${String(exhaustive)}`);
+    }
   }
   return {
     agency,
