@@ -291,7 +291,7 @@ describe('operational picture fold', () => {
     expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
   });
 
-  it('writes and reads the version-2 checkpoint format unchanged (Venetic: C-coded reports apart by audience)', () => {
+  it('writes and reads the version-3 checkpoint format unchanged (Venetic: C-coded reports apart by audience, groups by raid)', () => {
     const written = veneticPictureSnapshot as unknown as JsonValue[];
     const state = fold();
     expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)))).toBe(

@@ -98,6 +98,11 @@ export interface OperationalPictureView {
   readonly totals: PictureTotals;
   readonly byAgency: Record<string, PictureTotals>;
   readonly byRegion: Record<string, PictureTotals>;
+  /**
+   * By organised crime group (`ocgId`): the group's identification, the raids
+   * targeting it and the arrests and seizures made at those raids.
+   */
+  readonly byOrganisedCrimeGroup: Record<string, PictureTotals>;
 }
 
 export interface NationalPictureView {
@@ -266,6 +271,9 @@ function withheldScope(scope: PictureScope): PictureScope {
     byAgency: new Map([...scope.byAgency].map(([agency, counters]) => [agency, withheldCounters(counters)])),
     // Where a report was is one of its details.
     byRegion: new Map([[WITHHELD, withheldCounters(scope.totals)]]),
+    byOrganisedCrimeGroup: new Map(
+      [...scope.byOrganisedCrimeGroup].map(([ocg, counters]) => [ocg, withheldCounters(counters)]),
+    ),
   };
 }
 
@@ -278,6 +286,7 @@ function addScope(into: PictureScope, from: PictureScope): void {
   into.totals.addAll(from.totals);
   addBreakdown(into.byAgency, from.byAgency);
   addBreakdown(into.byRegion, from.byRegion);
+  addBreakdown(into.byOrganisedCrimeGroup, from.byOrganisedCrimeGroup);
 }
 
 /** The operation's counters as the viewer may see them: restricted reports in full or withheld. */
@@ -298,6 +307,7 @@ export function operationalPictureView(
 ): OperationalPictureView | null {
   const operation: OperationPictureState | undefined = state.operations.get(operationId);
   if (!operation) return null;
+  const scope = scopeFor(operation, viewer);
   return {
     scope: 'operation',
     operationId,
@@ -319,7 +329,8 @@ export function operationalPictureView(
         })),
     },
     asOf: asOf(operation.stamp),
-    ...scopeView(scopeFor(operation, viewer)),
+    ...scopeView(scope),
+    byOrganisedCrimeGroup: breakdown(scope.byOrganisedCrimeGroup),
   };
 }
 

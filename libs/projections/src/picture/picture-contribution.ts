@@ -1,5 +1,10 @@
 import type { JsonObject } from '@timeline/kernel';
-import { COUNTED_EVENT_TYPES, type CountedEventType } from '@timeline/events';
+import {
+  COUNTED_EVENT_TYPES,
+  EVENT_TYPE_FACTS,
+  type CountedEventType,
+  type OrganisedCrimeGroupLink,
+} from '@timeline/events';
 import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligence.vocabulary';
 import {
   entitledAgencies,
@@ -24,6 +29,12 @@ export const MILLIGRAMS_PER_KG = 1_000_000;
 export interface Contribution {
   readonly agency: string;
   readonly region: string;
+  /**
+   * The organised crime group the event is counted for: named in its data (a
+   * raid's `ocgId`), or the group of the raid it was made at, as that raid stands
+   * when the event is counted (its facts' `organisedCrimeGroup`); null for none.
+   */
+  readonly ocg: string | null;
   readonly keys: readonly string[];
   /** The keys' numbers (`counterIdOf`), what the counters are indexed by. */
   readonly ids: readonly number[];
@@ -45,6 +56,40 @@ export const WITHHELD = 'withheld';
 
 /** Where the contributing event happened: the operation's view of agencies' regions. */
 export type RegionOf = (agency: string) => string | undefined;
+
+/** The organised crime group a raid of the operation targets, as it stands now. */
+export type OcgOfRaid = (raidId: string) => string | undefined;
+
+const OCG_FIELD = new Map<string, string>();
+const OCG_VIA_RAID = new Map<string, string>();
+for (const facts of EVENT_TYPE_FACTS) {
+  const link: OrganisedCrimeGroupLink<Record<string, string>> | null = facts.organisedCrimeGroup;
+  if (link === null) continue;
+  if ('field' in link) OCG_FIELD.set(facts.type, link.field);
+  else OCG_VIA_RAID.set(facts.type, link.viaRaid);
+}
+
+/** Whether events of `type` are counted for the group of the raid they were made at. */
+export function isCountedForRaid(type: string): boolean {
+  return OCG_VIA_RAID.has(type);
+}
+
+/** The raid an event of `type` was made at, when its facts count it for the raid's group. */
+export function raidOf(type: string, data: JsonObject): string | null {
+  const field = OCG_VIA_RAID.get(type);
+  if (field === undefined) return null;
+  const raidId = data[field];
+  return typeof raidId === 'string' ? raidId : null;
+}
+
+function ocgOf(reader: EventDataReader, type: string, ocgOfRaid: OcgOfRaid): string | null {
+  const field = OCG_FIELD.get(type);
+  if (field !== undefined) return reader.optionalText(field);
+  const raidField = OCG_VIA_RAID.get(type);
+  if (raidField === undefined) return null;
+  const raidId = reader.optionalText(raidField);
+  return raidId === null ? null : (ocgOfRaid(raidId) ?? null);
+}
 
 // Keys are built from a small vocabulary; interning them keeps one string per key
 // however many events contribute to it, and a hit allocates nothing.
@@ -101,6 +146,7 @@ export function contributionOf(
   data: JsonObject,
   envelope: Pick<StoredTimelineEvent, 'eventId' | 'agency'>,
   regionOf: RegionOf,
+  ocgOfRaid: OcgOfRaid,
   versionAgency: string = envelope.agency,
 ): Contribution {
   const reader = new EventDataReader(envelope.eventId, type, data);
@@ -215,6 +261,7 @@ export function contributionOf(
   return {
     agency,
     region: region ?? regionOf(agency) ?? (isUkAgencyCode(agency) ? UK_AGENCIES[agency].region : 'unknown'),
+    ocg: ocgOf(reader, type, ocgOfRaid),
     keys,
     ids,
     amounts,
