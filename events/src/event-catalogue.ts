@@ -13,6 +13,7 @@ import {
 import { AgencyJoinedV1 } from './agency-joined/agency-joined.v1';
 import { ArrestMadeV1 } from './arrest-made/arrest-made.v1';
 import { ChargeBroughtV1 } from './charge-brought/charge-brought.v1';
+import { ChargeOutcomeRecordedV1 } from './charge-outcome-recorded/charge-outcome-recorded.v1';
 import { EncryptionCrackedV1 } from './encryption-cracked/encryption-cracked.v1';
 import { EventCorrectedV1 } from './event-corrected/event-corrected.v1';
 import { EventRetractedV1 } from './event-retracted/event-retracted.v1';
@@ -44,6 +45,7 @@ export interface EventDataByType {
   RaidConducted: RaidConductedV1;
   ArrestMade: ArrestMadeV1;
   ChargeBrought: ChargeBroughtV1;
+  ChargeOutcomeRecorded: ChargeOutcomeRecordedV1;
   SeizureRecorded: SeizureRecordedV1;
   ThreatToLifeMitigated: ThreatToLifeMitigatedV1;
   EventCorrected: EventCorrectedData;
@@ -152,6 +154,9 @@ export const EVENT_CATALOGUE: { readonly [K in EventType]: EventTypeDefinition }
   RaidConducted: define('RaidConducted', [{ version: 1, dataClass: RaidConductedV1 }]),
   ArrestMade: define('ArrestMade', [{ version: 1, dataClass: ArrestMadeV1 }]),
   ChargeBrought: define('ChargeBrought', [{ version: 1, dataClass: ChargeBroughtV1 }]),
+  ChargeOutcomeRecorded: define('ChargeOutcomeRecorded', [
+    { version: 1, dataClass: ChargeOutcomeRecordedV1 },
+  ]),
   SeizureRecorded: define('SeizureRecorded', [
     {
       version: 1,

@@ -8,6 +8,7 @@ import { ORGANISED_CRIME_GROUP_IDENTIFIED_FACTS } from './organised-crime-group-
 import { RAID_CONDUCTED_FACTS } from './raid-conducted/raid-conducted.facts';
 import { ARREST_MADE_FACTS } from './arrest-made/arrest-made.facts';
 import { CHARGE_BROUGHT_FACTS } from './charge-brought/charge-brought.facts';
+import { CHARGE_OUTCOME_RECORDED_FACTS } from './charge-outcome-recorded/charge-outcome-recorded.facts';
 import { SEIZURE_RECORDED_FACTS } from './seizure-recorded/seizure-recorded.facts';
 import { THREAT_TO_LIFE_MITIGATED_FACTS } from './threat-to-life-mitigated/threat-to-life-mitigated.facts';
 import { EVENT_CORRECTED_FACTS } from './event-corrected/event-corrected.facts';
@@ -30,6 +31,7 @@ export const EVENT_TYPE_FACTS = [
   RAID_CONDUCTED_FACTS,
   ARREST_MADE_FACTS,
   CHARGE_BROUGHT_FACTS,
+  CHARGE_OUTCOME_RECORDED_FACTS,
   SEIZURE_RECORDED_FACTS,
   THREAT_TO_LIFE_MITIGATED_FACTS,
   EVENT_CORRECTED_FACTS,

@@ -245,8 +245,8 @@ class EventDecision {
     if (state.status === 'closed' && !AFTER_CLOSURE.includes(type)) {
       this.fail(
         'operation.closed',
-        `Operation ${state.codename} was closed at ${state.closedAt}: only corrections, retractions and charging ` +
-          `decisions can be recorded after it, not ${type} (dated ${occurredAt})`,
+        `Operation ${state.codename} was closed at ${state.closedAt}: only corrections, retractions, charging ` +
+          `decisions and court outcomes can be recorded after it, not ${type} (dated ${occurredAt})`,
         undefined,
         { closedAt: state.closedAt, occurredAt },
       );
@@ -479,6 +479,30 @@ class EventDecision {
         }
         return undefined;
       }
+      case 'ChargeOutcomeRecorded': {
+        const { arrestId } = rawData as Data<'ChargeOutcomeRecorded'>;
+        const arrestPath = `${path}.arrestId`;
+        this.checkLive(state.arrests, 'arrest', arrestId, arrestPath);
+        const { chargeEventId, outcomeEventId } = state.arrests.get(arrestId)!;
+        if (chargeEventId === undefined) {
+          this.fail(
+            'operation.charge-not-brought',
+            `Arrest ${arrestId} has no charging decision: a court outcome follows a charge`,
+            arrestPath,
+            { arrestId },
+          );
+        }
+        this.checkNotBefore(at, state.events.get(chargeEventId), 'charge on arrest', arrestId, arrestPath);
+        if (isNew && outcomeEventId !== undefined) {
+          this.fail(
+            'operation.outcome-already-recorded',
+            `The charge on arrest ${arrestId} already has a court outcome (event ${outcomeEventId})`,
+            arrestPath,
+            { arrestId, outcomeEventId },
+          );
+        }
+        return undefined;
+      }
       case 'SeizureRecorded': {
         const seizure = rawData as Data<'SeizureRecorded'>;
         if (isNew) this.checkUnused(state.seizures, 'seizure', seizure.seizureId, `${path}.seizureId`);
@@ -598,7 +622,9 @@ class EventDecision {
           ? (state.ocgs.get(key)?.dependants ?? 0)
           : target.type === 'ArrestMade' && state.arrests.get(key)?.chargeEventId !== undefined
             ? 1
-            : 0;
+            : target.type === 'ChargeBrought' && state.arrests.get(key)?.outcomeEventId !== undefined
+              ? 1
+              : 0;
     if (dependants > 0) {
       this.fail(
         'operation.retraction-has-dependants',

@@ -59,6 +59,8 @@ export interface ArrestFact extends EntityFact {
   readonly raidId?: string;
   /** The live charging decision, if any. */
   readonly chargeEventId?: string;
+  /** The live court outcome of that charge, if any. */
+  readonly outcomeEventId?: string;
 }
 export interface SeizureFact extends EntityFact {
   readonly raidId?: string;
@@ -309,6 +311,13 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
         throw new InconsistentHistoryError(event.eventId, `charge on unknown arrest ${arrestId}`);
       return { ...next, arrests: next.arrests.set(arrestId, { ...arrest, chargeEventId: event.eventId }) };
     }
+    case 'ChargeOutcomeRecorded': {
+      const { arrestId } = stored.data;
+      const arrest = next.arrests.get(arrestId);
+      if (arrest?.chargeEventId === undefined)
+        throw new InconsistentHistoryError(event.eventId, `court outcome of no charge on arrest ${arrestId}`);
+      return { ...next, arrests: next.arrests.set(arrestId, { ...arrest, outcomeEventId: event.eventId }) };
+    }
     case 'SeizureRecorded': {
       const seizure = stored.data;
       return {
@@ -412,6 +421,7 @@ function applyCorrection<S extends LaunchedOperation>(
     case 'IntelligenceDisseminated':
     case 'OrganisedCrimeGroupIdentified':
     case 'ChargeBrought':
+    case 'ChargeOutcomeRecorded':
     case 'ThreatToLifeMitigated':
       // The rules read nothing of these a correction may change (their identity stays).
       return corrected;
@@ -457,6 +467,12 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
       if (arrest === undefined || key === undefined) return retracted;
       const { chargeEventId: _withdrawn, ...uncharged } = arrest;
       return { ...retracted, arrests: retracted.arrests.set(key, uncharged) };
+    }
+    case 'ChargeOutcomeRecorded': {
+      const arrest = key === undefined ? undefined : retracted.arrests.get(key);
+      if (arrest === undefined || key === undefined) return retracted;
+      const { outcomeEventId: _withdrawn, ...undecided } = arrest;
+      return { ...retracted, arrests: retracted.arrests.set(key, undecided) };
     }
     case 'SeizureRecorded': {
       const seizure = key === undefined ? undefined : retracted.seizures.get(key);

@@ -52,6 +52,15 @@ describe('operational picture fold', () => {
     expect(view.totals).toEqual({
       arrests: 3,
       charges: { total: 1, byDecider: { cps: 1 }, remandedInCustody: 1 },
+      courtOutcomes: {
+        total: 0,
+        convictions: 0,
+        acquittals: 0,
+        discontinuances: 0,
+        custodialSentences: 0,
+        nonCustodialSentences: 0,
+        custodialMonths: 0,
+      },
       raids: { total: 2, officers: 32 },
       intelligence: {
         received: 2,

@@ -24,6 +24,18 @@ export interface PictureTotals {
     readonly byDecider: Record<string, number>;
     readonly remandedInCustody: number;
   };
+  /** Court outcomes of charges (ChargeOutcomeRecorded). */
+  readonly courtOutcomes: {
+    readonly total: number;
+    readonly convictions: number;
+    readonly acquittals: number;
+    readonly discontinuances: number;
+    /** Convictions with immediate custody, and with any other sentence. */
+    readonly custodialSentences: number;
+    readonly nonCustodialSentences: number;
+    /** The custodial terms added up, in months. */
+    readonly custodialMonths: number;
+  };
   readonly raids: { readonly total: number; readonly officers: number };
   readonly intelligence: {
     readonly received: number;
@@ -187,6 +199,15 @@ export function totalsOf(counters: Counters): PictureTotals {
       total: count('charges'),
       byDecider: suffixes(counters, 'charges.decidedBy.'),
       remandedInCustody: count('charges.remandedInCustody'),
+    },
+    courtOutcomes: {
+      total: count('outcomes'),
+      convictions: count('outcomes.convicted'),
+      acquittals: count('outcomes.acquitted'),
+      discontinuances: count('outcomes.discontinued'),
+      custodialSentences: count('outcomes.sentence.custodial'),
+      nonCustodialSentences: count('outcomes.sentence.non-custodial'),
+      custodialMonths: count('outcomes.custodialMonths'),
     },
     raids: { total: count('raids'), officers: count('raids.officers') },
     intelligence: {

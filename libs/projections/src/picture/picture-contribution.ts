@@ -214,6 +214,17 @@ export function contributionOf(
       add(key('charges.decidedBy', reader.text('decidedBy')), 1);
       if (reader.boolean('remandedInCustody')) add('charges.remandedInCustody', 1);
       break;
+    case 'ChargeOutcomeRecorded': {
+      const outcome = reader.text('outcome');
+      add('outcomes', 1);
+      add(key('outcomes', outcome), 1);
+      if (outcome === 'convicted') {
+        const sentence = reader.text('sentence');
+        add(key('outcomes.sentence', sentence), 1);
+        if (sentence === 'custodial') add('outcomes.custodialMonths', reader.number('custodialMonths'));
+      }
+      break;
+    }
     case 'SeizureRecorded': {
       agency = reader.text('seizedBy');
       add('seizures', 1);
