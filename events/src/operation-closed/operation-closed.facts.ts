@@ -4,7 +4,7 @@ import type { OperationClosedV1 } from './operation-closed.v1';
 /** What the rest of the system knows of OperationClosed (events/README.md, "Adding an event type"). */
 export const OPERATION_CLOSED_FACTS = {
   type: 'OperationClosed',
-  summary: 'The operation is closed: only corrections and charges follow.',
+  summary: 'The operation is closed: only corrections, charges and court outcomes follow.',
   minimumClassification: 'OFFICIAL',
   identityField: null,
   agencyFields: [],

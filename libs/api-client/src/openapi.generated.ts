@@ -1457,7 +1457,7 @@ export interface components {
         };
         /**
          * OperationClosed v1
-         * @description The operation is closed: only corrections and charges follow.
+         * @description The operation is closed: only corrections, charges and court outcomes follow.
          */
         RecordOperationClosed: {
             /** @constant */
