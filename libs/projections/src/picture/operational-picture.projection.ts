@@ -198,7 +198,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
       event.data,
       event,
       (agency) => operation.agencies.get(agency)?.region,
-      (raidId) => operation.raidOcgs.get(raidId),
+      operation.raidOcgs,
     );
     state.events.set(
       event.eventId,
@@ -311,7 +311,7 @@ function correctionOf(
       replacement,
       { eventId: event.eventId, agency: target.agency },
       regionOf,
-      (raidId) => operation.raidOcgs.get(raidId),
+      operation.raidOcgs,
       event.agency,
     );
     // A correction keeps the raid's id; it may change the raid's group, or the raid an arrest was made at.

@@ -57,8 +57,8 @@ export const WITHHELD = 'withheld';
 /** Where the contributing event happened: the operation's view of agencies' regions. */
 export type RegionOf = (agency: string) => string | undefined;
 
-/** The organised crime group a raid of the operation targets, as it stands now. */
-export type OcgOfRaid = (raidId: string) => string | undefined;
+/** The organised crime group each raid of the operation targets, as it stands now. */
+export type OcgOfRaid = ReadonlyMap<string, string>;
 
 const OCG_FIELD = new Map<string, string>();
 const OCG_VIA_RAID = new Map<string, string>();
@@ -88,7 +88,7 @@ function ocgOf(reader: EventDataReader, type: string, ocgOfRaid: OcgOfRaid): str
   const raidField = OCG_VIA_RAID.get(type);
   if (raidField === undefined) return null;
   const raidId = reader.optionalText(raidField);
-  return raidId === null ? null : (ocgOfRaid(raidId) ?? null);
+  return raidId === null ? null : (ocgOfRaid.get(raidId) ?? null);
 }
 
 // Keys are built from a small vocabulary; interning them keeps one string per key
