@@ -93,6 +93,10 @@ export type OperationalEventType = TypesWhere<'operational'>;
 export const AMENDMENT_EVENT_TYPES: readonly AmendmentEventType[] = typesWhere('amendment');
 export type AmendmentEventType = TypesWhere<'amendment'>;
 
+export function isAmendmentEventType(type: EventType): type is AmendmentEventType {
+  return EVENT_FACTS[type].amendment;
+}
+
 /** Types that are facts of their own: the entries of a timeline. */
 export const FACT_EVENT_TYPES = EVENT_TYPES.filter((type) => !EVENT_FACTS[type].amendment) as Exclude<
   EventType,
