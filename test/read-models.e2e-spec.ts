@@ -317,7 +317,7 @@ describe('The operational picture and timeline over HTTP', () => {
     const AUDITOR_NWP = { role: 'auditor', agency: 'NWP' } as const;
     const FACT_TYPES =
       'OperationLaunched, AgencyJoined, EncryptionCracked, IntelligenceReceived, IntelligenceDisseminated, ' +
-      'OrganisedCrimeGroupIdentified, RaidConducted, ArrestMade, ChargeBrought, SeizureRecorded, ' +
+      'OrganisedCrimeGroupIdentified, RaidConducted, ArrestMade, ChargeBrought, ChargeOutcomeRecorded, SeizureRecorded, ' +
       'ThreatToLifeMitigated, OperationalPhaseEnded, OperationClosed';
     const ALL_TYPES = FACT_TYPES.replace(
       'ThreatToLifeMitigated, ',

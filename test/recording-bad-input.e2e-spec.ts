@@ -187,7 +187,7 @@ describe('Recording refuses bad input with a problem document and stores nothing
           'events[0].type',
           'isKnownEventType',
           'unknown event type "OperationCancelled"; known types: OperationLaunched, AgencyJoined, EncryptionCracked, IntelligenceReceived, ' +
-            'IntelligenceDisseminated, OrganisedCrimeGroupIdentified, RaidConducted, ArrestMade, ChargeBrought, SeizureRecorded, ' +
+            'IntelligenceDisseminated, OrganisedCrimeGroupIdentified, RaidConducted, ArrestMade, ChargeBrought, ChargeOutcomeRecorded, SeizureRecorded, ' +
             'ThreatToLifeMitigated, EventCorrected, EventRetracted, OperationalPhaseEnded, OperationClosed',
         ],
       ],

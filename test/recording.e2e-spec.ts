@@ -331,6 +331,18 @@ describe('Recording Operation Venetic over HTTP', () => {
       15,
     );
     await record(
+      NWP,
+      [
+        {
+          type: 'ChargeOutcomeRecorded',
+          eventId: fixedId(16),
+          occurredAt: '2020-06-30T10:00:00Z',
+          data: example('ChargeOutcomeRecorded'),
+        },
+      ],
+      16,
+    );
+    await record(
       NCA,
       [
         {
@@ -340,7 +352,7 @@ describe('Recording Operation Venetic over HTTP', () => {
           data: example('OperationalPhaseEnded'),
         },
       ],
-      16,
+      17,
     );
 
     // No raid once the operational phase has ended: 409 with the rule's code, and nothing stored.
@@ -376,7 +388,7 @@ describe('Recording Operation Venetic over HTTP', () => {
         ],
       });
     expect(closed.status).toBe(201);
-    expect(closed.body.streamRevision).toBe(17);
+    expect(closed.body.streamRevision).toBe(18);
     expect(closed.body.events[0].eventId).toMatch(UUID_V7);
     expect(isAfter(parsePosition(closed.body.position as string)!, storyHead)).toBe(true);
 
@@ -409,8 +421,9 @@ describe('Recording Operation Venetic over HTTP', () => {
       [13, 'EventCorrected', 'NWP'],
       [14, 'EventRetracted', 'NWP'],
       [15, 'ChargeBrought', 'NWP'],
-      [16, 'OperationalPhaseEnded', 'NCA'],
-      [17, 'OperationClosed', 'NCA'],
+      [16, 'ChargeOutcomeRecorded', 'NWP'],
+      [17, 'OperationalPhaseEnded', 'NCA'],
+      [18, 'OperationClosed', 'NCA'],
     ]);
     // The envelope is the server's: principal from the token, time from the clock, markings from the rules.
     const raid = events[8].metadata as unknown as EventEnvelope;

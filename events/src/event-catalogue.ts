@@ -4,6 +4,7 @@ import { validateSync } from 'class-validator';
 import type { Classification } from './envelope/event-envelope';
 import {
   CORRECTABLE_EVENT_TYPES,
+  EVENT_FACTS,
   EVENT_TYPES,
   isEventType,
   type CorrectableEventType,
@@ -12,6 +13,7 @@ import {
 import { AgencyJoinedV1 } from './agency-joined/agency-joined.v1';
 import { ArrestMadeV1 } from './arrest-made/arrest-made.v1';
 import { ChargeBroughtV1 } from './charge-brought/charge-brought.v1';
+import { ChargeOutcomeRecordedV1 } from './charge-outcome-recorded/charge-outcome-recorded.v1';
 import { EncryptionCrackedV1 } from './encryption-cracked/encryption-cracked.v1';
 import { EventCorrectedV1 } from './event-corrected/event-corrected.v1';
 import { EventRetractedV1 } from './event-retracted/event-retracted.v1';
@@ -43,6 +45,7 @@ export interface EventDataByType {
   RaidConducted: RaidConductedV1;
   ArrestMade: ArrestMadeV1;
   ChargeBrought: ChargeBroughtV1;
+  ChargeOutcomeRecorded: ChargeOutcomeRecordedV1;
   SeizureRecorded: SeizureRecordedV1;
   ThreatToLifeMitigated: ThreatToLifeMitigatedV1;
   EventCorrected: EventCorrectedData;
@@ -79,6 +82,15 @@ export type StoredEventCorrectedData = {
   };
 }[CorrectableEventType];
 
+/**
+ * A stored event's type and data as a discriminated union: a `switch (event.type)`
+ * narrows `data` to that type's stored shape, and one that forgets a type does
+ * not compile when it ends in an exhaustiveness check.
+ */
+export type StoredEvent<K extends EventType = EventType> = {
+  [T in K]: { readonly type: T; readonly data: StoredEventDataByType[T] };
+}[K];
+
 /** A data class of the contract: class-validator decorators on plain fields. */
 export type EventDataClass = new () => object;
 
@@ -114,87 +126,53 @@ function atLeastOneSeizureLine(data: SeizureRecordedV1): FieldError[] {
       ];
 }
 
-function define(
-  type: EventType,
-  summary: string,
-  versions: readonly EventVersionDefinition[],
-  minimumClassification: Classification = 'OFFICIAL',
-): EventTypeDefinition {
+/** A type's versions, with its summary and marking from its facts (`<type>.facts.ts`). */
+function define(type: EventType, versions: readonly EventVersionDefinition[]): EventTypeDefinition {
+  const { summary, minimumClassification } = EVENT_FACTS[type];
   return { type, summary, currentVersion: versions.length, versions, minimumClassification };
 }
 
 /** The catalogue: every event type with its versions, data classes and upcasters. */
 export const EVENT_CATALOGUE: { readonly [K in EventType]: EventTypeDefinition } = {
-  OperationLaunched: define('OperationLaunched', 'The operation begins; first event of its stream.', [
-    { version: 1, dataClass: OperationLaunchedV1 },
+  OperationLaunched: define('OperationLaunched', [{ version: 1, dataClass: OperationLaunchedV1 }]),
+  AgencyJoined: define('AgencyJoined', [{ version: 1, dataClass: AgencyJoinedV1 }]),
+  EncryptionCracked: define('EncryptionCracked', [{ version: 1, dataClass: EncryptionCrackedV1 }]),
+  IntelligenceReceived: define('IntelligenceReceived', [
+    {
+      version: 1,
+      dataClass: IntelligenceReceivedV1,
+      upcast: upcastIntelligenceReceivedV1 as (data: never) => object,
+    },
+    { version: 2, dataClass: IntelligenceReceivedV2 },
   ]),
-  AgencyJoined: define('AgencyJoined', 'A UK agency joins the operation and may then record events.', [
-    { version: 1, dataClass: AgencyJoinedV1 },
+  IntelligenceDisseminated: define('IntelligenceDisseminated', [
+    { version: 1, dataClass: IntelligenceDisseminatedV1 },
   ]),
-  EncryptionCracked: define(
-    'EncryptionCracked',
-    'Partners overcame the encryption of a communication platform.',
-    [{ version: 1, dataClass: EncryptionCrackedV1 }],
-  ),
-  IntelligenceReceived: define(
-    'IntelligenceReceived',
-    'An intelligence report, graded 3x5x2, reached the operation.',
-    [
-      {
-        version: 1,
-        dataClass: IntelligenceReceivedV1,
-        upcast: upcastIntelligenceReceivedV1 as (data: never) => object,
-      },
-      { version: 2, dataClass: IntelligenceReceivedV2 },
-    ],
-    'OFFICIAL-SENSITIVE',
-  ),
-  IntelligenceDisseminated: define(
-    'IntelligenceDisseminated',
-    'A received intelligence report was passed on to another agency.',
-    [{ version: 1, dataClass: IntelligenceDisseminatedV1 }],
-    'OFFICIAL-SENSITIVE',
-  ),
-  OrganisedCrimeGroupIdentified: define(
-    'OrganisedCrimeGroupIdentified',
-    'An organised crime group was identified and mapped.',
-    [{ version: 1, dataClass: OrganisedCrimeGroupIdentifiedV1 }],
-    'OFFICIAL-SENSITIVE',
-  ),
-  RaidConducted: define('RaidConducted', 'Premises were entered and searched under a legal power.', [
-    { version: 1, dataClass: RaidConductedV1 },
+  OrganisedCrimeGroupIdentified: define('OrganisedCrimeGroupIdentified', [
+    { version: 1, dataClass: OrganisedCrimeGroupIdentifiedV1 },
   ]),
-  ArrestMade: define('ArrestMade', 'A person was arrested.', [{ version: 1, dataClass: ArrestMadeV1 }]),
-  ChargeBrought: define('ChargeBrought', 'The charging decision for an arrest.', [
-    { version: 1, dataClass: ChargeBroughtV1 },
+  RaidConducted: define('RaidConducted', [{ version: 1, dataClass: RaidConductedV1 }]),
+  ArrestMade: define('ArrestMade', [{ version: 1, dataClass: ArrestMadeV1 }]),
+  ChargeBrought: define('ChargeBrought', [{ version: 1, dataClass: ChargeBroughtV1 }]),
+  ChargeOutcomeRecorded: define('ChargeOutcomeRecorded', [
+    { version: 1, dataClass: ChargeOutcomeRecordedV1 },
   ]),
-  SeizureRecorded: define('SeizureRecorded', 'Drugs, firearms, cash or other property were seized.', [
+  SeizureRecorded: define('SeizureRecorded', [
     {
       version: 1,
       dataClass: SeizureRecordedV1,
       check: atLeastOneSeizureLine as (data: never) => FieldError[],
     },
   ]),
-  ThreatToLifeMitigated: define(
-    'ThreatToLifeMitigated',
-    'Action was taken against a threat to life.',
-    [{ version: 1, dataClass: ThreatToLifeMitigatedV1 }],
-    'OFFICIAL-SENSITIVE',
-  ),
-  EventCorrected: define('EventCorrected', "An earlier event's data is replaced.", [
-    { version: 1, dataClass: EventCorrectedV1 },
+  ThreatToLifeMitigated: define('ThreatToLifeMitigated', [
+    { version: 1, dataClass: ThreatToLifeMitigatedV1 },
   ]),
-  EventRetracted: define('EventRetracted', 'An earlier event is withdrawn.', [
-    { version: 1, dataClass: EventRetractedV1 },
-  ]),
-  OperationalPhaseEnded: define('OperationalPhaseEnded', 'No more raids, arrests or seizures.', [
+  EventCorrected: define('EventCorrected', [{ version: 1, dataClass: EventCorrectedV1 }]),
+  EventRetracted: define('EventRetracted', [{ version: 1, dataClass: EventRetractedV1 }]),
+  OperationalPhaseEnded: define('OperationalPhaseEnded', [
     { version: 1, dataClass: OperationalPhaseEndedV1 },
   ]),
-  OperationClosed: define(
-    'OperationClosed',
-    'The operation is closed: only corrections and charges follow.',
-    [{ version: 1, dataClass: OperationClosedV1 }],
-  ),
+  OperationClosed: define('OperationClosed', [{ version: 1, dataClass: OperationClosedV1 }]),
 };
 
 export function currentVersionOf(type: EventType): number {

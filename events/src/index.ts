@@ -3,8 +3,10 @@
  *
  * What this module exports, for the write API, the projections and the tools:
  *
- * - `EVENT_TYPES`, `EventType`, `isEventType`; `CORRECTABLE_EVENT_TYPES`,
- *   `RETRACTABLE_EVENT_TYPES`, `OPERATIONAL_EVENT_TYPES`.
+ * - Each type's facts, declared beside its data class (`<type>/<type>.facts.ts`,
+ *   `EventTypeFacts`), gathered in `EVENT_TYPE_FACTS` / `EVENT_FACTS`; derived from
+ *   them: `EVENT_TYPES`, `EventType`, `isEventType`, `CORRECTABLE_EVENT_TYPES`,
+ *   `RETRACTABLE_EVENT_TYPES`, `COUNTED_EVENT_TYPES`, `OPERATIONAL_EVENT_TYPES`, …
  * - One class-validator data class per type and version, e.g. `SeizureRecordedV1`,
  *   `IntelligenceReceivedV1`/`IntelligenceReceivedV2` (class instances are never
  *   stored: the classes are the validation and schema source only).
@@ -35,6 +37,7 @@
  *   `operationStreamName`, `OPERATION_ID_PATTERN`.
  */
 export * from './envelope/event-envelope';
+export * from './event-type-facts';
 export * from './event-types';
 export * from './event-catalogue';
 export * from './schema/event-data.json-schema';

@@ -2,7 +2,7 @@ import { IsText } from '../validation/contract.decorators';
 
 /**
  * The operation is closed (the envelope's `occurredAt` is when). Afterwards only
- * corrections and charging decisions are accepted.
+ * corrections, charging decisions and court outcomes are accepted.
  */
 export class OperationClosedV1 {
   @IsText(1000)

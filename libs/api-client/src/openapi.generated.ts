@@ -676,6 +676,14 @@ export interface components {
             decidedBy: "police" | "cps";
             remandedInCustody: boolean;
         };
+        ChargeOutcomeRecordedV1: {
+            arrestId: string;
+            /** @enum {string} */
+            outcome: "convicted" | "acquitted" | "discontinued";
+            /** @enum {string} */
+            sentence?: "custodial" | "non-custodial";
+            custodialMonths?: number;
+        } & (unknown & unknown);
         DrugPurityV1: {
             /** @enum {string} */
             testStatus: "untested" | "presumptive" | "laboratory";
@@ -701,10 +709,10 @@ export interface components {
             /** Format: uuid */
             correctsEventId: string;
             /** @enum {string} */
-            correctedType: "OperationLaunched" | "AgencyJoined" | "EncryptionCracked" | "IntelligenceReceived" | "IntelligenceDisseminated" | "OrganisedCrimeGroupIdentified" | "RaidConducted" | "ArrestMade" | "ChargeBrought" | "SeizureRecorded" | "ThreatToLifeMitigated";
+            correctedType: "OperationLaunched" | "AgencyJoined" | "EncryptionCracked" | "IntelligenceReceived" | "IntelligenceDisseminated" | "OrganisedCrimeGroupIdentified" | "RaidConducted" | "ArrestMade" | "ChargeBrought" | "ChargeOutcomeRecorded" | "SeizureRecorded" | "ThreatToLifeMitigated";
             replacement: Record<string, never>;
             reason: string;
-        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
         EventRetractedV1: {
             /** Format: uuid */
             retractsEventId: string;
@@ -1214,6 +1222,45 @@ export interface components {
             classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
         };
         /**
+         * ChargeOutcomeRecorded v1
+         * @description The court outcome of a charge: a conviction and its sentence, an acquittal or a discontinuance.
+         */
+        RecordChargeOutcomeRecorded: {
+            /** @constant */
+            type: "ChargeOutcomeRecorded";
+            /**
+             * Format: uuid
+             * @description Client-chosen id. Re-sending it with the same content answers the original result; with other content it is a 409 request.idempotency-conflict (see Idempotency-Key for the whole rule)
+             */
+            eventId?: string;
+            /**
+             * @description Version of the data; the current one when left out
+             * @default 1
+             * @constant
+             */
+            schemaVersion?: 1;
+            /**
+             * Format: date-time
+             * @description UTC; not in the future
+             * @example 2020-06-13T05:30:00Z
+             */
+            occurredAt: string;
+            data: components["schemas"]["ChargeOutcomeRecordedV1"];
+            /** @description Defaults to the request's X-Correlation-Id */
+            correlationId?: string;
+            /**
+             * Format: uuid
+             * @description The event that caused this one
+             */
+            causationId?: string;
+            /**
+             * @description At least OFFICIAL
+             * @default OFFICIAL
+             * @enum {string}
+             */
+            classification?: "OFFICIAL" | "OFFICIAL-SENSITIVE";
+        };
+        /**
          * SeizureRecorded v1
          * @description Drugs, firearms, cash or other property were seized.
          */
@@ -1410,7 +1457,7 @@ export interface components {
         };
         /**
          * OperationClosed v1
-         * @description The operation is closed: only corrections and charges follow.
+         * @description The operation is closed: only corrections, charges and court outcomes follow.
          */
         RecordOperationClosed: {
             /** @constant */
@@ -1449,7 +1496,7 @@ export interface components {
         };
         RecordEventsRequest: {
             /** @description Recorded atomically, in this order: all or none. Each event is one of the catalogue's (type, schemaVersion) pairs; an older version names its schemaVersion. */
-            events: (components["schemas"]["RecordOperationLaunched"] | components["schemas"]["RecordAgencyJoined"] | components["schemas"]["RecordEncryptionCracked"] | components["schemas"]["RecordIntelligenceReceivedV1"] | components["schemas"]["RecordIntelligenceReceived"] | components["schemas"]["RecordIntelligenceDisseminated"] | components["schemas"]["RecordOrganisedCrimeGroupIdentified"] | components["schemas"]["RecordRaidConducted"] | components["schemas"]["RecordArrestMade"] | components["schemas"]["RecordChargeBrought"] | components["schemas"]["RecordSeizureRecorded"] | components["schemas"]["RecordThreatToLifeMitigated"] | components["schemas"]["RecordEventCorrected"] | components["schemas"]["RecordEventRetracted"] | components["schemas"]["RecordOperationalPhaseEnded"] | components["schemas"]["RecordOperationClosed"])[];
+            events: (components["schemas"]["RecordOperationLaunched"] | components["schemas"]["RecordAgencyJoined"] | components["schemas"]["RecordEncryptionCracked"] | components["schemas"]["RecordIntelligenceReceivedV1"] | components["schemas"]["RecordIntelligenceReceived"] | components["schemas"]["RecordIntelligenceDisseminated"] | components["schemas"]["RecordOrganisedCrimeGroupIdentified"] | components["schemas"]["RecordRaidConducted"] | components["schemas"]["RecordArrestMade"] | components["schemas"]["RecordChargeBrought"] | components["schemas"]["RecordChargeOutcomeRecorded"] | components["schemas"]["RecordSeizureRecorded"] | components["schemas"]["RecordThreatToLifeMitigated"] | components["schemas"]["RecordEventCorrected"] | components["schemas"]["RecordEventRetracted"] | components["schemas"]["RecordOperationalPhaseEnded"] | components["schemas"]["RecordOperationClosed"])[];
             /** @description The revision the client last saw (-1: no event yet); a mismatch is 409. Same as If-Match. */
             expectedRevision?: number;
         };
@@ -1790,6 +1837,10 @@ export interface components {
             byRegion: {
                 [key: string]: components["schemas"]["PictureTotals"];
             };
+            /** @description By organised crime group (`ocgId`): the group's identification, the raids targeting it and the arrests and seizures made at those raids. */
+            byOrganisedCrimeGroup: {
+                [key: string]: components["schemas"]["PictureTotals"];
+            };
         };
         /** @description What every picture answer is stamped with. */
         PictureAsOf: {
@@ -1809,6 +1860,18 @@ export interface components {
                     [key: string]: number;
                 };
                 remandedInCustody: number;
+            };
+            /** @description Court outcomes of charges (ChargeOutcomeRecorded). */
+            courtOutcomes: {
+                total: number;
+                convictions: number;
+                acquittals: number;
+                discontinuances: number;
+                /** @description Convictions with immediate custody, and with any other sentence. */
+                custodialSentences: number;
+                nonCustodialSentences: number;
+                /** @description The custodial terms added up, in months. */
+                custodialMonths: number;
             };
             raids: {
                 total: number;
@@ -2945,7 +3008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The expected revision does not hold, an event id or Idempotency-Key is reused with other content, or the operation’s state refuses the event. Codes: `operation.revision-conflict`, `operation.concurrent-writers`, `event-store.duplicate-event-id`, `request.idempotency-conflict`, `operation.not-launched`, `operation.already-launched`, `operation.duplicate-event-id`, `operation.agency-already-joined`, `operation.closed`, `operation.operational-phase-ended`, `operation.phase-already-ended`, `operation.reference-already-used`, `operation.arrest-already-charged`, `operation.event-retracted`, `operation.retraction-has-dependants`. */
+            /** @description The expected revision does not hold, an event id or Idempotency-Key is reused with other content, or the operation’s state refuses the event. Codes: `operation.revision-conflict`, `operation.concurrent-writers`, `event-store.duplicate-event-id`, `request.idempotency-conflict`, `operation.not-launched`, `operation.already-launched`, `operation.duplicate-event-id`, `operation.agency-already-joined`, `operation.closed`, `operation.operational-phase-ended`, `operation.phase-already-ended`, `operation.reference-already-used`, `operation.arrest-already-charged`, `operation.outcome-already-recorded`, `operation.event-retracted`, `operation.retraction-has-dependants`. */
             409: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -3000,7 +3063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The operation’s rules refuse an event’s content. Codes: `operation.stale-schema-version`, `operation.invalid-timestamp`, `operation.occurred-in-future`, `operation.agency-not-joined`, `operation.classification-too-low`, `operation.unknown-causation`, `operation.dated-before-launch`, `operation.dated-before-reference`, `operation.ended-before-last-event`, `operation.unknown-reference`, `operation.reference-retracted`, `operation.raid-ends-before-start`, `operation.unknown-event`, `operation.correction-type-mismatch`, `operation.correction-changes-identity`, `operation.event-not-retractable`. */
+            /** @description The operation’s rules refuse an event’s content. Codes: `operation.stale-schema-version`, `operation.invalid-timestamp`, `operation.occurred-in-future`, `operation.agency-not-joined`, `operation.classification-too-low`, `operation.unknown-causation`, `operation.dated-before-launch`, `operation.dated-before-reference`, `operation.ended-before-last-event`, `operation.unknown-reference`, `operation.reference-retracted`, `operation.raid-ends-before-start`, `operation.charge-not-brought`, `operation.unknown-event`, `operation.correction-type-mismatch`, `operation.correction-changes-identity`, `operation.event-not-retractable`. */
             422: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */

@@ -1145,6 +1145,13 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
         "additionalProperties": {
           "$ref": "#/components/schemas/PictureTotals"
         }
+      },
+      "byOrganisedCrimeGroup": {
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/components/schemas/PictureTotals"
+        },
+        "description": "By organised crime group (`ocgId`): the group's identification, the raids targeting it and the arrests and seizures made at those raids."
       }
     },
     "required": [
@@ -1154,7 +1161,8 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "asOf",
       "totals",
       "byAgency",
-      "byRegion"
+      "byRegion",
+      "byOrganisedCrimeGroup"
     ],
     "additionalProperties": false
   },
@@ -1216,6 +1224,45 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
           "remandedInCustody"
         ],
         "additionalProperties": false
+      },
+      "courtOutcomes": {
+        "type": "object",
+        "properties": {
+          "total": {
+            "type": "number"
+          },
+          "convictions": {
+            "type": "number"
+          },
+          "acquittals": {
+            "type": "number"
+          },
+          "discontinuances": {
+            "type": "number"
+          },
+          "custodialSentences": {
+            "type": "number",
+            "description": "Convictions with immediate custody, and with any other sentence."
+          },
+          "nonCustodialSentences": {
+            "type": "number"
+          },
+          "custodialMonths": {
+            "type": "number",
+            "description": "The custodial terms added up, in months."
+          }
+        },
+        "required": [
+          "total",
+          "convictions",
+          "acquittals",
+          "discontinuances",
+          "custodialSentences",
+          "nonCustodialSentences",
+          "custodialMonths"
+        ],
+        "additionalProperties": false,
+        "description": "Court outcomes of charges (ChargeOutcomeRecorded)."
       },
       "raids": {
         "type": "object",
@@ -1479,6 +1526,7 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     "required": [
       "arrests",
       "charges",
+      "courtOutcomes",
       "raids",
       "intelligence",
       "disseminations",

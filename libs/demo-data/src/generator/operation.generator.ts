@@ -76,6 +76,18 @@ interface DraftEvent {
  * operation's rules. The expected picture is accumulated as the final data of
  * each event is decided (corrections applied, retracted entries left out).
  */
+/** A charge brought, for its court outcome. */
+interface ChargeOnFile {
+  readonly arrestId: string;
+  readonly force: string;
+  readonly chargeEventId: string;
+  readonly decidedMs: number;
+  readonly recordedMs: number;
+}
+
+/** The share of charges whose court outcome the demo records (the rest are still before the courts). */
+const OUTCOME_RATE = 0.7;
+
 export class OperationGenerator implements Iterable<SeedSubmission> {
   private readonly totals: ExpectedTotals;
   private readonly queue = new RecordingQueue<SeedSubmission>();
@@ -88,6 +100,12 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
     readonly amendments: SeededRandom;
     readonly ids: SeededRandom;
   };
+  /**
+   * Court outcomes come last, from a stream of their own forked after every
+   * other: adding them left every earlier event, id and figure of the data as it was.
+   */
+  private readonly outcomeRandom: SeededRandom;
+  private readonly charged: ChargeOnFile[] = [];
   private readonly sample;
   private readonly startMs: number;
   private readonly days: number;
@@ -126,6 +144,7 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
       ids: root.fork('ids'),
     };
     this.sample = this.samplers(root.fork('samplers'));
+    this.outcomeRandom = root.fork('outcomes');
     this.totals = new ExpectedTotals(profile.operationId);
     this.startMs = Date.parse(`${profile.startDate}T00:00:00Z`);
     this.days = daysBetween(profile.startDate, profile.endDate) + 1;
@@ -172,6 +191,7 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
       for (let i = 0; i < raidsPerDay[day]; i++) this.conductRaid(day, dayStartMs);
       for (let i = 0; i < streetSeizuresPerDay[day]; i++) this.seizeWithoutRaid(day, dayStartMs);
     }
+    this.decideInCourt();
     yield* this.release(Number.POSITIVE_INFINITY);
     this.finished = true;
   }
@@ -494,7 +514,53 @@ export class OperationGenerator implements Iterable<SeedSubmission> {
         }),
         arrest.eventId,
       );
-      this.submit(force, this.after(decidedMs + this.recordingLagMs(), recordedMs), [charge]);
+      const chargeRecordedMs = this.after(decidedMs + this.recordingLagMs(), recordedMs);
+      this.submit(force, chargeRecordedMs, [charge]);
+      this.charged.push({
+        arrestId,
+        force,
+        chargeEventId: charge.eventId,
+        decidedMs,
+        recordedMs: chargeRecordedMs,
+      });
+    }
+  }
+
+  /**
+   * The court outcome of some charges, months after them (cases still before the
+   * courts have none): mostly convictions, most of them custodial.
+   */
+  private decideInCourt(): void {
+    const random = this.outcomeRandom;
+    for (const charge of this.charged) {
+      if (!random.chance(OUTCOME_RATE)) continue;
+      const decidedMs =
+        charge.decidedMs + random.int(90, 540) * DAY_MS + random.int(9 * 60, 17 * 60) * MINUTE_MS;
+      const u = random.next();
+      const data: JsonObject =
+        u < 0.78
+          ? random.chance(0.8)
+            ? {
+                arrestId: charge.arrestId,
+                outcome: 'convicted',
+                sentence: 'custodial',
+                custodialMonths: random.int(6, 240),
+              }
+            : { arrestId: charge.arrestId, outcome: 'convicted', sentence: 'non-custodial' }
+          : u < 0.9
+            ? { arrestId: charge.arrestId, outcome: 'acquitted' }
+            : { arrestId: charge.arrestId, outcome: 'discontinued' };
+      const outcome: DraftEvent = {
+        type: 'ChargeOutcomeRecorded',
+        eventId: random.uuidV7(decidedMs),
+        occurredAtMs: decidedMs,
+        data,
+        classification: 'OFFICIAL',
+        causationId: charge.chargeEventId,
+      };
+      // Recorded when decided, as charges are.
+      const recordedMs = this.after(decidedMs + random.int(30, 8 * 60) * MINUTE_MS, charge.recordedMs);
+      this.submit(charge.force, recordedMs, [outcome], { retryable: false });
     }
   }
 

@@ -55,6 +55,9 @@ export interface ExpectedPicture {
   readonly arrests: number;
   readonly charges: number;
   readonly chargesByDecider: Readonly<Record<string, number>>;
+  /** Court outcomes by kind (`convicted`, `acquitted`, `discontinued`), and the custodial months they add up to. */
+  readonly courtOutcomes: Readonly<Record<string, number>>;
+  readonly custodialMonths: number;
   readonly seizures: number;
   readonly drugs: {
     readonly byType: Readonly<Record<string, DrugAmounts>>;
@@ -112,6 +115,8 @@ export class ExpectedTotals {
   private raids = 0;
   private arrests = 0;
   private charges = 0;
+  private readonly courtOutcomes: Record<string, number> = {};
+  private custodialMonths = 0;
   private readonly chargesByDecider: Record<string, number> = {};
   private seizures = 0;
   private readonly drugsByType = new Map<string, DrugCounters>();
@@ -187,6 +192,10 @@ export class ExpectedTotals {
         return;
       case 'ThreatToLifeMitigated':
         this.ttlMitigated++;
+        return;
+      case 'ChargeOutcomeRecorded':
+        this.courtOutcomes[String(data.outcome)] = (this.courtOutcomes[String(data.outcome)] ?? 0) + 1;
+        if (data.sentence === 'custodial') this.custodialMonths += Number(data.custodialMonths);
         return;
       default:
         return;
@@ -274,6 +283,8 @@ export class ExpectedTotals {
       arrests: this.arrests,
       charges: this.charges,
       chargesByDecider: sortKeys(this.chargesByDecider),
+      courtOutcomes: sortKeys(this.courtOutcomes),
+      custodialMonths: this.custodialMonths,
       seizures: this.seizures,
       drugs: {
         byType,

@@ -46,6 +46,13 @@ export function comparePicture(view: OperationalPictureView, expected: ExpectedP
   check('totals.arrests', expected.arrests, totals.arrests);
   check('totals.charges.total', expected.charges, totals.charges.total);
   counts('totals.charges.byDecider', expected.chargesByDecider, totals.charges.byDecider);
+  const outcomes = totals.courtOutcomes;
+  counts('totals.courtOutcomes', expected.courtOutcomes, {
+    ...(outcomes.convictions > 0 ? { convicted: outcomes.convictions } : {}),
+    ...(outcomes.acquittals > 0 ? { acquitted: outcomes.acquittals } : {}),
+    ...(outcomes.discontinuances > 0 ? { discontinued: outcomes.discontinuances } : {}),
+  });
+  check('totals.courtOutcomes.custodialMonths', expected.custodialMonths, outcomes.custodialMonths);
   check('totals.raids.total', expected.raids, totals.raids.total);
   /** A breakdown of a withheld detail: what is shown is at most what was recorded; the withheld make up the rest. */
   const withheld = totals.intelligence.withheld ?? 0;

@@ -9,6 +9,7 @@ import {
   agencyJoined,
   arrestMade,
   chargeBrought,
+  chargeOutcomeRecorded,
   command,
   eventCorrected,
   eventRetracted,
@@ -50,6 +51,7 @@ type Step =
     }
   | { kind: 'arrest'; arrest: number; raid: number | null; force: number }
   | { kind: 'charge'; arrest: number }
+  | { kind: 'outcome'; arrest: number; variant: number; early: boolean }
   | { kind: 'seizure'; seizure: number; raid: number | null }
   | { kind: 'ttl'; ttl: number; ref: number | null }
   | { kind: 'correct'; target: number; variant: number; other: number }
@@ -86,6 +88,16 @@ const step: fc.Arbitrary<{ step: Step; recorder: number; future: boolean; reuseI
       }),
     },
     { weight: 12, arbitrary: fc.record({ kind: fc.constant('charge' as const), arrest: small }) },
+    {
+      weight: 10,
+      arbitrary: fc.record({
+        kind: fc.constant('outcome' as const),
+        arrest: small,
+        variant: fc.nat(2),
+        // One in five is dated before the charge it ends.
+        early: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+      }),
+    },
     {
       weight: 12,
       arbitrary: fc.record({ kind: fc.constant('seizure' as const), seizure: small, raid: maybeSmall }),
@@ -131,6 +143,13 @@ interface ModelEvent {
   retracted: boolean;
 }
 
+const OUTCOMES = [
+  { outcome: 'convicted', sentence: 'custodial', custodialMonths: 96 },
+  { outcome: 'convicted', sentence: 'non-custodial' },
+  { outcome: 'acquitted' },
+  { outcome: 'discontinued' },
+] as const;
+
 /** Builds a concrete event for a step, looking at what has been accepted so far (for correction targets). */
 function build(s: Step, eventId: string, log: readonly ModelEvent[]): ProposedEvent {
   const ref = (n: number): string => `INT-${n}`;
@@ -160,6 +179,13 @@ function build(s: Step, eventId: string, log: readonly ModelEvent[]): ProposedEv
       });
     case 'charge':
       return chargeBrought(eventId, `ARR-${s.arrest}`);
+    case 'outcome':
+      return chargeOutcomeRecorded(
+        eventId,
+        `ARR-${s.arrest}`,
+        OUTCOMES[s.variant]!,
+        s.early ? '2020-06-15T05:00:00Z' : '2020-06-29T10:00:00Z',
+      );
     case 'seizure':
       return seizureRecorded(eventId, `SZ-${s.seizure}`, s.raid === null ? undefined : raid(s.raid));
     case 'ttl':
@@ -206,6 +232,11 @@ function build(s: Step, eventId: string, log: readonly ModelEvent[]): ProposedEv
         ][s.variant % 3]!;
       } else if (type === 'SeizureRecorded') {
         replacement = { ...original, raidId: raid(s.other) };
+      } else if (type === 'ChargeOutcomeRecorded') {
+        replacement = [
+          { arrestId: original['arrestId'], ...OUTCOMES[s.other % OUTCOMES.length]! },
+          { ...original, arrestId: `ARR-${s.other + 10}` },
+        ][s.variant % 2]!;
       }
       const { drugs, ...rest } = replacement as { drugs?: { drugClass?: string }[] };
       const requestShape =
@@ -249,7 +280,10 @@ function checkInvariants(log: readonly ModelEvent[]): void {
     if (decided.type === 'AgencyJoined') members.add((decided.data as { agency: string }).agency);
     if (phaseEnded || closed)
       expect(['RaidConducted', 'ArrestMade', 'SeizureRecorded']).not.toContain(decided.type);
-    if (closed) expect(['EventCorrected', 'EventRetracted', 'ChargeBrought']).toContain(decided.type);
+    if (closed)
+      expect(['EventCorrected', 'EventRetracted', 'ChargeBrought', 'ChargeOutcomeRecorded']).toContain(
+        decided.type,
+      );
     if (decided.type === 'OperationalPhaseEnded') phaseEnded = true;
     if (decided.type === 'OperationClosed') closed = true;
     if (decided.type === 'EventCorrected' || decided.type === 'EventRetracted') {
@@ -293,6 +327,18 @@ function checkInvariants(log: readonly ModelEvent[]): void {
     .map((entry) => String(entry.data['arrestId']));
   expect(new Set(charges).size).toBe(charges.length);
   for (const arrestId of charges) expect(arrests.has(arrestId)).toBe(true);
+
+  // One live court outcome per live charge, dated no earlier than the charge.
+  const liveCharges = live('ChargeBrought', 'arrestId');
+  const outcomes = log
+    .filter((entry) => entry.decided.type === 'ChargeOutcomeRecorded' && !entry.retracted)
+    .map((entry) => [String(entry.data['arrestId']), entry] as const);
+  expect(new Set(outcomes.map(([arrestId]) => arrestId)).size).toBe(outcomes.length);
+  for (const [arrestId, outcome] of outcomes) {
+    const charge = liveCharges.get(arrestId);
+    expect(charge).toBeDefined();
+    expect(outcome.decided.occurredAt >= charge!.decided.occurredAt).toBe(true);
+  }
 }
 
 describe('decideOperation over random command sequences', () => {
@@ -418,6 +464,9 @@ describe('decideOperation over random command sequences', () => {
         'operation.event-retracted',
         'operation.retraction-has-dependants',
         'operation.arrest-already-charged',
+        'operation.charge-not-brought',
+        'operation.outcome-already-recorded',
+        'operation.dated-before-reference',
         'operation.operational-phase-ended',
         'operation.closed',
       ]),

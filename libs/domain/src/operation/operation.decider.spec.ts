@@ -1058,8 +1058,8 @@ describe('evolveOperation', () => {
         'operation.closed',
       );
       expect(error.message).toBe(
-        'Operation VENETIC was closed at 2020-07-02T09:00:00.000Z: only corrections, retractions and charging ' +
-          'decisions can be recorded after it, not ArrestMade (dated 2020-07-02T10:00:00.000Z)',
+        'Operation VENETIC was closed at 2020-07-02T09:00:00.000Z: only corrections, retractions, charging ' +
+          'decisions and court outcomes can be recorded after it, not ArrestMade (dated 2020-07-02T10:00:00.000Z)',
       );
     });
 

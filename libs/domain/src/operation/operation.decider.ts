@@ -1,9 +1,11 @@
 import {
   CLASSIFICATIONS,
   EVENT_CATALOGUE,
+  AFTER_CLOSURE_EVENT_TYPES,
   OPERATIONAL_EVENT_TYPES,
   RETRACTABLE_EVENT_TYPES,
   currentVersionOf,
+  identityFieldOf,
   isUtcTimestamp,
   normaliseUtcTimestamp,
   toStoredEventData,
@@ -21,7 +23,6 @@ import {
   higherClassification,
   identityOf,
   instant,
-  IDENTITY_FIELD,
   initialOperationState,
   MAY_PREDATE_LAUNCH,
   type LaunchedOperation,
@@ -33,7 +34,7 @@ type Data<K extends EventType> = EventDataByType[K];
 
 const OPERATIONAL: readonly string[] = OPERATIONAL_EVENT_TYPES;
 const RETRACTABLE: readonly string[] = RETRACTABLE_EVENT_TYPES;
-const AFTER_CLOSURE: readonly string[] = ['EventCorrected', 'EventRetracted', 'ChargeBrought'];
+const AFTER_CLOSURE: readonly string[] = AFTER_CLOSURE_EVENT_TYPES;
 
 /**
  * Decides a command against the operation's state: every event of the batch is
@@ -267,8 +268,8 @@ class EventDecision {
     if (state.status === 'closed' && !AFTER_CLOSURE.includes(type)) {
       this.fail(
         'operation.closed',
-        `Operation ${state.codename} was closed at ${state.closedAt}: only corrections, retractions and charging ` +
-          `decisions can be recorded after it, not ${type} (dated ${occurredAt})`,
+        `Operation ${state.codename} was closed at ${state.closedAt}: only corrections, retractions, charging ` +
+          `decisions and court outcomes can be recorded after it, not ${type} (dated ${occurredAt})`,
         undefined,
         { closedAt: state.closedAt, occurredAt },
       );
@@ -501,6 +502,30 @@ class EventDecision {
         }
         return undefined;
       }
+      case 'ChargeOutcomeRecorded': {
+        const { arrestId } = rawData as Data<'ChargeOutcomeRecorded'>;
+        const arrestPath = `${path}.arrestId`;
+        this.checkLive(state.arrests, 'arrest', arrestId, arrestPath);
+        const { chargeEventId, outcomeEventId } = state.arrests.get(arrestId)!;
+        if (chargeEventId === undefined) {
+          this.fail(
+            'operation.charge-not-brought',
+            `Arrest ${arrestId} has no charging decision: a court outcome follows a charge`,
+            arrestPath,
+            { arrestId },
+          );
+        }
+        this.checkNotBefore(at, state.events.get(chargeEventId), 'charge on arrest', arrestId, arrestPath);
+        if (isNew && outcomeEventId !== undefined) {
+          this.fail(
+            'operation.outcome-already-recorded',
+            `The charge on arrest ${arrestId} already has a court outcome (event ${outcomeEventId})`,
+            arrestPath,
+            { arrestId, outcomeEventId },
+          );
+        }
+        return undefined;
+      }
       case 'SeizureRecorded': {
         const seizure = rawData as Data<'SeizureRecorded'>;
         if (isNew) this.checkUnused(state.seizures, 'seizure', seizure.seizureId, `${path}.seizureId`);
@@ -575,7 +600,7 @@ class EventDecision {
       );
     const identity = identityOf(correction.correctedType, correction.replacement);
     if (identity !== target.key) {
-      const field = IDENTITY_FIELD[correction.correctedType]!;
+      const field = identityFieldOf(correction.correctedType)!;
       this.fail(
         'operation.correction-changes-identity',
         // Nothing of what was recorded is echoed: the target may be a C-coded report the caller may not read.
@@ -620,7 +645,9 @@ class EventDecision {
           ? (state.ocgs.get(key)?.dependants ?? 0)
           : target.type === 'ArrestMade' && state.arrests.get(key)?.chargeEventId !== undefined
             ? 1
-            : 0;
+            : target.type === 'ChargeBrought' && state.arrests.get(key)?.outcomeEventId !== undefined
+              ? 1
+              : 0;
     if (dependants > 0) {
       this.fail(
         'operation.retraction-has-dependants',

@@ -46,7 +46,7 @@ export const OPERATION_RULES = {
   },
   'operation.closed': {
     category: 'illegal-state',
-    rule: 'After OperationClosed only corrections, retractions and charging decisions are recorded.',
+    rule: 'After OperationClosed only corrections, retractions, charging decisions and court outcomes are recorded.',
   },
   'operation.operational-phase-ended': {
     category: 'illegal-state',
@@ -59,11 +59,11 @@ export const OPERATION_RULES = {
   },
   'operation.dated-before-reference': {
     category: 'rule-violated',
-    rule: 'An event is not dated before what it refers to: a charge before its arrest, an arrest or seizure before the start of its raid, a dissemination or threat-to-life action before the intelligence report it acts on. (A raid may cite intelligence graded and recorded after it.)',
+    rule: 'An event is not dated before what it refers to: a charge before its arrest, a court outcome before its charge, an arrest or seizure before the start of its raid, a dissemination or threat-to-life action before the intelligence report it acts on. (A raid may cite intelligence graded and recorded after it.)',
   },
   'operation.ended-before-last-event': {
     category: 'rule-violated',
-    rule: 'OperationalPhaseEnded is not dated before the last raid, arrest or seizure, nor OperationClosed before the last event (corrections, retractions and charges may follow the closure).',
+    rule: 'OperationalPhaseEnded is not dated before the last raid, arrest or seizure, nor OperationClosed before the last event (corrections, retractions, charges and court outcomes may follow the closure).',
   },
   'operation.reference-already-used': {
     category: 'illegal-state',
@@ -84,6 +84,14 @@ export const OPERATION_RULES = {
   'operation.arrest-already-charged': {
     category: 'illegal-state',
     rule: 'An arrest has at most one charging decision.',
+  },
+  'operation.charge-not-brought': {
+    category: 'rule-violated',
+    rule: 'A court outcome follows the live charging decision on its arrest.',
+  },
+  'operation.outcome-already-recorded': {
+    category: 'illegal-state',
+    rule: 'A charge has at most one court outcome; correct it, or retract it and record another.',
   },
   'operation.unknown-event': {
     category: 'rule-violated',
@@ -107,7 +115,7 @@ export const OPERATION_RULES = {
   },
   'operation.retraction-has-dependants': {
     category: 'illegal-state',
-    rule: 'An event is not retracted while live events depend on it (arrests and seizures at a raid, a charge on an arrest, raids on an OCG).',
+    rule: 'An event is not retracted while live events depend on it (arrests and seizures at a raid, a charge on an arrest, a court outcome of a charge, raids on an OCG).',
   },
 } as const satisfies Record<string, { category: ErrorCategory; rule: string }>;
 

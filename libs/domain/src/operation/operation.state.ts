@@ -1,12 +1,17 @@
 import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import {
+  AFTER_CLOSURE_EVENT_TYPES,
+  MAY_PREDATE_LAUNCH_EVENT_TYPES,
   currentVersionOf,
+  identityFieldOf,
   isEventType,
+  isRetractableEventType,
   normaliseUtcTimestamp,
   upcastStoredEventData,
   CLASSIFICATIONS,
   type Classification,
   type EventType,
+  type StoredEvent,
   type StoredEventDataByType,
 } from '@timeline/events';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
@@ -64,6 +69,8 @@ export interface ArrestFact extends EntityFact {
   readonly raidId?: string;
   /** The live charging decision, if any. */
   readonly chargeEventId?: string;
+  /** The live court outcome of that charge, if any. */
+  readonly outcomeEventId?: string;
 }
 export interface SeizureFact extends EntityFact {
   readonly raidId?: string;
@@ -151,14 +158,15 @@ export class InconsistentHistoryError extends TimelineError {
 /**
  * Types whose events may be dated before the launch: they record the background
  * that led to the operation (the platform cracked, intelligence already on file).
+ * Declared by each type's facts (`mayPredateLaunch`).
  */
-export const MAY_PREDATE_LAUNCH: readonly EventType[] = ['EncryptionCracked', 'IntelligenceReceived'];
+export const MAY_PREDATE_LAUNCH: readonly EventType[] = MAY_PREDATE_LAUNCH_EVENT_TYPES;
 
 /**
  * Types recorded after the closure as well, dated when made or decided: a phase
- * end or closure need not follow them.
+ * end or closure need not follow them. Declared by each type's facts (`recordedAfterClosure`).
  */
-export const MAY_FOLLOW_CLOSURE: readonly EventType[] = ['ChargeBrought', 'EventCorrected', 'EventRetracted'];
+export const MAY_FOLLOW_CLOSURE: readonly EventType[] = AFTER_CLOSURE_EVENT_TYPES;
 
 /** A UTC timestamp in its stored form (`YYYY-MM-DDTHH:mm:ss.sssZ`): such strings sort as the times they name. */
 export function instant(value: string): string {
@@ -177,24 +185,14 @@ export function higherClassification(a: Classification, b: Classification): Clas
   return CLASSIFICATIONS.indexOf(a) >= CLASSIFICATIONS.indexOf(b) ? a : b;
 }
 
-/** The id of what an event of `type` records, if it records one. A correction may not change it. */
+/**
+ * The id of what an event of `type` records (its facts' `identityField`), if it
+ * records one. A correction may not change it.
+ */
 export function identityOf(type: EventType, data: object): string | undefined {
-  const fields = data as Record<string, unknown>;
-  const field = IDENTITY_FIELD[type];
-  return field === undefined ? undefined : (fields[field] as string);
+  const field = identityFieldOf(type);
+  return field === null ? undefined : ((data as Record<string, unknown>)[field] as string);
 }
-
-export const IDENTITY_FIELD: { readonly [K in EventType]?: string } = {
-  OperationLaunched: 'leadAgency',
-  AgencyJoined: 'agency',
-  IntelligenceReceived: 'reportRef',
-  OrganisedCrimeGroupIdentified: 'ocgId',
-  RaidConducted: 'raidId',
-  ArrestMade: 'arrestId',
-  ChargeBrought: 'arrestId',
-  SeizureRecorded: 'seizureId',
-  ThreatToLifeMitigated: 'ttlId',
-};
 
 type Stored<K extends EventType> = StoredEventDataByType[K];
 
@@ -230,11 +228,12 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     event.schemaVersion === currentVersionOf(type)
       ? event.data
       : upcastStoredEventData(type, event.schemaVersion, event.data);
+  const stored = { type, data } as StoredEvent;
 
   if (state.status === 'not-launched') {
-    if (type !== 'OperationLaunched')
+    if (stored.type !== 'OperationLaunched')
       throw new InconsistentHistoryError(event.eventId, `${type} before OperationLaunched`);
-    const launched = data as Stored<'OperationLaunched'>;
+    const launched = stored.data;
     const startedAt = instant(launched.startedAt);
     return {
       status: 'active',
@@ -281,29 +280,20 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
   };
   const entity = { eventId: event.eventId, retracted: false, occurredAt };
 
-  switch (type) {
+  switch (stored.type) {
     case 'OperationLaunched':
       throw new InconsistentHistoryError(event.eventId, 'a second OperationLaunched');
     case 'AgencyJoined':
-      return { ...next, agencies: next.agencies.add((data as Stored<'AgencyJoined'>).agency) };
+      return { ...next, agencies: next.agencies.add(stored.data.agency) };
     case 'EncryptionCracked':
     case 'IntelligenceDisseminated':
       return next;
     case 'IntelligenceReceived':
-      return {
-        ...next,
-        reports: next.reports.set((data as Stored<'IntelligenceReceived'>).reportRef, entity),
-      };
+      return { ...next, reports: next.reports.set(stored.data.reportRef, entity) };
     case 'OrganisedCrimeGroupIdentified':
-      return {
-        ...next,
-        ocgs: next.ocgs.set((data as Stored<'OrganisedCrimeGroupIdentified'>).ocgId, {
-          ...entity,
-          dependants: 0,
-        }),
-      };
+      return { ...next, ocgs: next.ocgs.set(stored.data.ocgId, { ...entity, dependants: 0 }) };
     case 'RaidConducted': {
-      const raid = data as Stored<'RaidConducted'>;
+      const raid = stored.data;
       const startedAt = instant(raid.startedAt);
       const endedAt = instant(raid.endedAt);
       return {
@@ -316,7 +306,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       };
     }
     case 'ArrestMade': {
-      const arrest = data as Stored<'ArrestMade'>;
+      const arrest = stored.data;
       return {
         ...next,
         latestOperationalAt: later(next.latestOperationalAt, occurredAt),
@@ -325,14 +315,21 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       };
     }
     case 'ChargeBrought': {
-      const { arrestId } = data as Stored<'ChargeBrought'>;
+      const { arrestId } = stored.data;
       const arrest = next.arrests.get(arrestId);
       if (arrest === undefined)
         throw new InconsistentHistoryError(event.eventId, `charge on unknown arrest ${arrestId}`);
       return { ...next, arrests: next.arrests.set(arrestId, { ...arrest, chargeEventId: event.eventId }) };
     }
+    case 'ChargeOutcomeRecorded': {
+      const { arrestId } = stored.data;
+      const arrest = next.arrests.get(arrestId);
+      if (arrest?.chargeEventId === undefined)
+        throw new InconsistentHistoryError(event.eventId, `court outcome of no charge on arrest ${arrestId}`);
+      return { ...next, arrests: next.arrests.set(arrestId, { ...arrest, outcomeEventId: event.eventId }) };
+    }
     case 'SeizureRecorded': {
-      const seizure = data as Stored<'SeizureRecorded'>;
+      const seizure = stored.data;
       return {
         ...next,
         latestOperationalAt: later(next.latestOperationalAt, occurredAt),
@@ -341,20 +338,17 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       };
     }
     case 'ThreatToLifeMitigated':
-      return {
-        ...next,
-        threatsToLife: next.threatsToLife.set((data as Stored<'ThreatToLifeMitigated'>).ttlId, entity),
-      };
+      return { ...next, threatsToLife: next.threatsToLife.set(stored.data.ttlId, entity) };
     case 'EventCorrected':
-      return applyCorrection(next, event.eventId, data as Stored<'EventCorrected'>, event.classification);
+      return applyCorrection(next, event.eventId, stored.data, event.classification);
     case 'EventRetracted':
-      return applyRetraction(next, event.eventId, (data as Stored<'EventRetracted'>).retractsEventId);
+      return applyRetraction(next, event.eventId, stored.data.retractsEventId);
     case 'OperationalPhaseEnded':
       return { ...next, status: 'phase-ended', phaseEndedAt: occurredAt };
     case 'OperationClosed':
       return { ...next, status: 'closed', closedAt: occurredAt };
     default: {
-      const exhaustive: never = type;
+      const exhaustive: never = stored;
       throw new InconsistentHistoryError(event.eventId, `unhandled type ${String(exhaustive)}`);
     }
   }
@@ -431,9 +425,20 @@ function applyCorrection<S extends LaunchedOperation>(
         raids: adjust(adjust(corrected.raids, seizure.raidId, -1), raidId, +1),
       };
     }
-    default:
-      // The other types' rules read nothing a correction may change.
+    case 'AgencyJoined':
+    case 'EncryptionCracked':
+    case 'IntelligenceReceived':
+    case 'IntelligenceDisseminated':
+    case 'OrganisedCrimeGroupIdentified':
+    case 'ChargeBrought':
+    case 'ChargeOutcomeRecorded':
+    case 'ThreatToLifeMitigated':
+      // The rules read nothing of these a correction may change (their identity stays).
       return corrected;
+    default: {
+      const exhaustive: never = correction;
+      throw new InconsistentHistoryError(correctionId, `unhandled correction ${String(exhaustive)}`);
+    }
   }
 }
 
@@ -441,9 +446,12 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
   const target = state.events.get(targetId);
   if (target === undefined)
     throw new InconsistentHistoryError(retractionId, `retraction of unknown event ${targetId}`);
+  const type = target.type;
+  if (!isRetractableEventType(type))
+    throw new InconsistentHistoryError(retractionId, `retraction of a ${type}`);
   const retracted: S = { ...state, events: state.events.set(targetId, { ...target, retracted: true }) };
   const key = target.key;
-  switch (target.type) {
+  switch (type) {
     case 'IntelligenceReceived':
       return { ...retracted, reports: retract(retracted.reports, key) };
     case 'OrganisedCrimeGroupIdentified':
@@ -470,6 +478,12 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
       const { chargeEventId: _withdrawn, ...uncharged } = arrest;
       return { ...retracted, arrests: retracted.arrests.set(key, uncharged) };
     }
+    case 'ChargeOutcomeRecorded': {
+      const arrest = key === undefined ? undefined : retracted.arrests.get(key);
+      if (arrest === undefined || key === undefined) return retracted;
+      const { outcomeEventId: _withdrawn, ...undecided } = arrest;
+      return { ...retracted, arrests: retracted.arrests.set(key, undecided) };
+    }
     case 'SeizureRecorded': {
       const seizure = key === undefined ? undefined : retracted.seizures.get(key);
       return {
@@ -480,8 +494,13 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
     }
     case 'ThreatToLifeMitigated':
       return { ...retracted, threatsToLife: retract(retracted.threatsToLife, key) };
-    default:
+    case 'EncryptionCracked':
+    case 'IntelligenceDisseminated':
       return retracted;
+    default: {
+      const exhaustive: never = type;
+      throw new InconsistentHistoryError(retractionId, `unhandled retraction of ${String(exhaustive)}`);
+    }
   }
 }
 

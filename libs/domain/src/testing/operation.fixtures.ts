@@ -131,6 +131,18 @@ export const chargeBrought = (eventId: string, arrestId: string): ProposedEvent 
     remandedInCustody: true,
   });
 
+/** A court outcome, by default a custodial conviction dated a fortnight after the default charge. */
+export const chargeOutcomeRecorded = (
+  eventId: string,
+  arrestId: string,
+  outcome: Omit<EventDataByType['ChargeOutcomeRecorded'], 'arrestId'> = {
+    outcome: 'convicted',
+    sentence: 'custodial',
+    custodialMonths: 96,
+  },
+  occurredAt = '2020-06-29T10:00:00Z',
+): ProposedEvent => event('ChargeOutcomeRecorded', eventId, { arrestId, ...outcome }, { occurredAt });
+
 export const seizureRecorded = (eventId: string, seizureId: string, raidId?: string): ProposedEvent =>
   event('SeizureRecorded', eventId, {
     seizureId,

@@ -60,6 +60,7 @@ export class EventRecordTable {
       contribution: contribution && {
         agency: intern(contribution.agency),
         region: intern(contribution.region),
+        ocg: contribution.ocg === null ? null : intern(contribution.ocg),
         audience: contribution.audience === null ? null : intern(contribution.audience),
         keys: contribution.keys.map(intern),
         ids: [...contribution.ids],
@@ -95,6 +96,7 @@ export class EventRecordTable {
     if (contribution === null) return hash;
     hash = mix(mix(hash, this.idOf(contribution.agency)), this.idOf(contribution.region));
     if (contribution.audience !== null) hash = mix(hash, this.idOf(contribution.audience) + 1);
+    if (contribution.ocg !== null) hash = mix(hash, this.idOf(contribution.ocg) + 1);
     // The counter keys are already numbered (`Contribution.ids`): no lookup per key.
     const { ids, amounts } = contribution;
     for (let index = 0; index < ids.length; index += 1) {
@@ -130,6 +132,7 @@ function same(
     held.agency !== contribution.agency ||
     held.region !== contribution.region ||
     held.audience !== contribution.audience ||
+    held.ocg !== contribution.ocg ||
     held.keys.length !== contribution.keys.length
   )
     return false;

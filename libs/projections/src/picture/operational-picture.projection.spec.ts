@@ -52,6 +52,15 @@ describe('operational picture fold', () => {
     expect(view.totals).toEqual({
       arrests: 3,
       charges: { total: 1, byDecider: { cps: 1 }, remandedInCustody: 1 },
+      courtOutcomes: {
+        total: 0,
+        convictions: 0,
+        acquittals: 0,
+        discontinuances: 0,
+        custodialSentences: 0,
+        nonCustodialSentences: 0,
+        custodialMonths: 0,
+      },
       raids: { total: 2, officers: 32 },
       intelligence: {
         received: 2,
@@ -291,7 +300,7 @@ describe('operational picture fold', () => {
     expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
   });
 
-  it('writes and reads the version-2 checkpoint format unchanged (Venetic: C-coded reports apart by audience)', () => {
+  it('writes and reads the version-3 checkpoint format unchanged (Venetic: C-coded reports apart by audience, groups by raid)', () => {
     const written = veneticPictureSnapshot as unknown as JsonValue[];
     const state = fold();
     expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)))).toBe(

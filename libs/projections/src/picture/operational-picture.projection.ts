@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '@timeline/kernel';
+import { isEventType, type CountedEventType, type EventType } from '@timeline/events';
 import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
 import { UnfoldableEventError } from '../core/projection.errors';
 import { EventIndex } from '../core/event-index';
@@ -6,7 +7,13 @@ import { EventDataReader, isObject } from '../core/event-data.reader';
 import { defineProjection, type Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import { EventRecordTable, type ContributionFields } from './event-record-table';
-import { COUNTED_TYPES, contributionOf, type Contribution } from './picture-contribution';
+import {
+  contributionOf,
+  isCountedForRaid,
+  isCountedType,
+  raidOf,
+  type Contribution,
+} from './picture-contribution';
 import { counterIdOf } from './counters';
 import {
   emptyScope,
@@ -59,6 +66,49 @@ function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -
   const region = countersOf(scope.byRegion, contribution.region);
   addCounters(region, contribution, sign);
   if (region.size === 0) scope.byRegion.delete(contribution.region);
+  const ocg = contribution.ocg;
+  if (ocg !== null) {
+    const group = countersOf(scope.byOrganisedCrimeGroup, ocg);
+    addCounters(group, contribution, sign);
+    if (group.size === 0) scope.byOrganisedCrimeGroup.delete(ocg);
+  }
+}
+
+/** Notes an event counted for the group of the raid it was made at, so a regrouped raid takes it along. */
+function addDependant(operation: OperationPictureState, raidId: string, eventId: string): void {
+  const dependants = operation.raidDependants.get(raidId);
+  if (dependants === undefined) operation.raidDependants.set(raidId, [eventId]);
+  else if (dependants[dependants.length - 1] !== eventId) dependants.push(eventId);
+}
+
+/**
+ * A raid's group is now `ocg` (null: none): the live events made at it are
+ * counted for that group from now on. (A retracted raid keeps its entry: the
+ * operation's rules refuse an event at a retracted raid.)
+ */
+function regroupRaid(
+  state: OperationalPictureState,
+  operation: OperationPictureState,
+  raidId: string,
+  ocg: string | null,
+): void {
+  const previous = operation.raidOcgs.get(raidId) ?? null;
+  if (ocg === null) operation.raidOcgs.delete(raidId);
+  else operation.raidOcgs.set(raidId, ocg);
+  if (previous === ocg) return;
+  for (const eventId of operation.raidDependants.get(raidId) ?? []) {
+    const moved = operation.movedToRaid.get(eventId);
+    if (moved !== undefined && moved !== raidId) continue;
+    const record = state.events.get(eventId);
+    if (record === undefined || record.retracted || record.contribution === null) continue;
+    const regrouped: Contribution = { ...record.contribution, ocg };
+    addToOperation(operation, record.contribution, -1);
+    addToOperation(operation, regrouped, 1);
+    state.events.set(
+      eventId,
+      state.records.recordOf(record.type, record.operationId, record.agency, regrouped, false),
+    );
+  }
 }
 
 function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
@@ -78,6 +128,9 @@ function newOperation(operationId: string): OperationPictureState {
     agencies: new Map(),
     scope: emptyScope(),
     restricted: new Map(),
+    raidOcgs: new Map(),
+    raidDependants: new Map(),
+    movedToRaid: new Map(),
     stamp: emptyStamp(),
   };
 }
@@ -135,21 +188,29 @@ function targetOf(state: OperationalPictureState, event: StoredTimelineEvent, ta
 function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent): OperationalPictureState {
   const existing = state.operations.get(event.operationId);
   const operation = existing ?? newOperation(event.operationId);
-  if (COUNTED_TYPES.has(event.type)) {
+  const type = event.type;
+  if (!isEventType(type))
+    throw new UnfoldableEventError(event.eventId, type, 'the operational picture does not know this type');
+  if (isCountedType(type)) {
     // Most events: the contribution is read (or the event refused) before the changes, with no closure between.
     const contribution = contributionOf(
-      event.type,
+      type,
       event.data,
       event,
       (agency) => operation.agencies.get(agency)?.region,
+      operation.raidOcgs,
     );
     state.events.set(
       event.eventId,
       state.records.recordOf(event.type, event.operationId, event.agency, contribution, false),
     );
     addToOperation(operation, contribution, 1);
+    if (type === 'RaidConducted' && contribution.ocg !== null)
+      operation.raidOcgs.set(event.data.raidId as string, contribution.ocg);
+    const raidId = raidOf(type, event.data);
+    if (raidId !== null) addDependant(operation, raidId, event.eventId);
   } else {
-    changeOf(state, operation, event)();
+    changeOf(state, operation, event, type)();
   }
   if (!existing) state.operations.set(event.operationId, operation);
   stampWith(operation.stamp, event);
@@ -162,9 +223,10 @@ function changeOf(
   state: OperationalPictureState,
   operation: OperationPictureState,
   event: StoredTimelineEvent,
+  type: Exclude<EventType, CountedEventType>,
 ): () => void {
   const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
-  switch (event.type) {
+  switch (type) {
     case 'OperationLaunched': {
       const launch = launchOf(reader);
       return () => {
@@ -220,12 +282,14 @@ function changeOf(
         );
       };
     }
-    default:
+    default: {
+      const exhaustive: never = type;
       throw new UnfoldableEventError(
         event.eventId,
-        event.type,
+        exhaustive,
         'the operational picture does not know this type',
       );
+    }
   }
 }
 
@@ -238,16 +302,21 @@ function correctionOf(
   replacement: JsonObject,
 ): () => void {
   const reader: EventDataReader = new EventDataReader(event.eventId, target.type, replacement);
-  if (target.contribution) {
+  const targetType = target.type;
+  if (target.contribution && isCountedType(targetType)) {
     const before = target.contribution;
     const regionOf = (agency: string) => operation.agencies.get(agency)?.region;
     const after = contributionOf(
-      target.type,
+      targetType,
       replacement,
       { eventId: event.eventId, agency: target.agency },
       regionOf,
+      operation.raidOcgs,
       event.agency,
     );
+    // A correction keeps the raid's id; it may change the raid's group, or the raid an arrest was made at.
+    const regroupedRaid = targetType === 'RaidConducted' ? reader.text('raidId') : null;
+    const atRaid = raidOf(targetType, replacement);
     return () => {
       addToOperation(operation, before, -1);
       addToOperation(operation, after, 1);
@@ -255,6 +324,11 @@ function correctionOf(
         targetId,
         state.records.recordOf(target.type, target.operationId, target.agency, after, false),
       );
+      if (regroupedRaid !== null) regroupRaid(state, operation, regroupedRaid, after.ocg);
+      if (isCountedForRaid(targetType)) {
+        operation.movedToRaid.set(targetId, atRaid);
+        if (atRaid !== null) addDependant(operation, atRaid, targetId);
+      }
     };
   }
   if (target.type === 'OperationLaunched') {
@@ -288,6 +362,7 @@ interface ScopeJson {
   totals: CountersJson;
   byAgency: Record<string, CountersJson>;
   byRegion: Record<string, CountersJson>;
+  byOrganisedCrimeGroup: Record<string, CountersJson>;
 }
 
 const countersToJson = (counters: Counters): CountersJson => Object.fromEntries(counters);
@@ -302,11 +377,13 @@ const scopeToJson = (scope: PictureScope): ScopeJson => ({
   totals: countersToJson(scope.totals),
   byAgency: mapOfCountersToJson(scope.byAgency),
   byRegion: mapOfCountersToJson(scope.byRegion),
+  byOrganisedCrimeGroup: mapOfCountersToJson(scope.byOrganisedCrimeGroup),
 });
 const scopeFromJson = (json: ScopeJson): PictureScope => ({
   totals: countersFromJson(json.totals),
   byAgency: mapOfCountersFromJson(json.byAgency),
   byRegion: mapOfCountersFromJson(json.byRegion),
+  byOrganisedCrimeGroup: mapOfCountersFromJson(json.byOrganisedCrimeGroup),
 });
 
 /**
@@ -331,6 +408,11 @@ function toSnapshot(state: OperationalPictureState): Snapshot {
       restricted: Object.fromEntries(
         [...operation.restricted].map(([audience, scope]) => [audience, scopeToJson(scope)]),
       ),
+      raidOcgs: Object.fromEntries(operation.raidOcgs),
+      raidDependants: Object.fromEntries(
+        [...operation.raidDependants].map(([raidId, dependants]) => [raidId, dependants.slice()]),
+      ),
+      movedToRaid: Object.fromEntries(operation.movedToRaid),
       stamp: { ...operation.stamp },
     } as unknown as JsonValue);
   }
@@ -344,6 +426,7 @@ function toSnapshot(state: OperationalPictureState): Snapshot {
         const contribution = record.contribution && {
           agency: record.contribution.agency,
           region: record.contribution.region,
+          ...(record.contribution.ocg === null ? {} : { ocg: record.contribution.ocg }),
           keys: record.contribution.keys,
           amounts: record.contribution.amounts,
           ...(record.contribution.audience === null ? {} : { audience: record.contribution.audience }),
@@ -395,6 +478,9 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
             scopeFromJson(scope),
           ]),
         ),
+        raidOcgs: new Map(Object.entries(json.raidOcgs as Record<string, string>)),
+        raidDependants: new Map(Object.entries(json.raidDependants as Record<string, string[]>)),
+        movedToRaid: new Map(Object.entries(json.movedToRaid as Record<string, string | null>)),
         stamp: { ...(json.stamp as PictureStamp) },
       };
       state.operations.set(operation.operationId, operation);
@@ -410,6 +496,7 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         const counted = contribution && {
           ...contribution,
           audience: contribution.audience ?? null,
+          ocg: contribution.ocg ?? null,
           ids: contribution.keys.map(counterIdOf),
         };
         state.events.set(eventId, state.records.recordOf(type, operationId, agency, counted, retracted));
@@ -437,8 +524,8 @@ function initialState(): OperationalPictureState {
  */
 export const operationalPictureProjection = defineProjection<OperationalPictureState>({
   name: OPERATIONAL_PICTURE,
-  // 2: C-coded reports are counted apart, by who is entitled to them.
-  version: 2,
+  // 2: C-coded reports are counted apart, by who is entitled to them. 3: by organised crime group.
+  version: 3,
   initialState,
   apply: applyEvent,
   toSnapshot,

@@ -5,11 +5,13 @@ import type { EventRecord, EventRecordTable } from './event-record-table';
 export { Counters };
 export type { EventRecord };
 
-/** Totals, and the same totals broken down by agency and by region. */
+/** Totals, and the same totals broken down by agency, by region and by organised crime group. */
 export interface PictureScope {
   readonly totals: Counters;
   readonly byAgency: Map<string, Counters>;
   readonly byRegion: Map<string, Counters>;
+  /** Only what events count for a group (`Contribution.ocg`): most events name none. */
+  readonly byOrganisedCrimeGroup: Map<string, Counters>;
 }
 
 /** What the picture reflects: stamped on every answer. */
@@ -43,6 +45,15 @@ export interface OperationPictureState {
    * reader may not see.
    */
   readonly restricted: Map<string, PictureScope>;
+  /** The organised crime group each live raid targets, for the events made at it. */
+  readonly raidOcgs: Map<string, string>;
+  /**
+   * The events counted for a raid's group (arrests and seizures at it), by raid:
+   * a correction of the raid's group moves them with it. An event whose raid a
+   * correction changed is listed under each raid it was at and in `movedToRaid`.
+   */
+  readonly raidDependants: Map<string, string[]>;
+  readonly movedToRaid: Map<string, string | null>;
   readonly stamp: PictureStamp;
 }
 
@@ -56,7 +67,12 @@ export interface OperationalPictureState {
 }
 
 export function emptyScope(): PictureScope {
-  return { totals: new Counters(), byAgency: new Map(), byRegion: new Map() };
+  return {
+    totals: new Counters(),
+    byAgency: new Map(),
+    byRegion: new Map(),
+    byOrganisedCrimeGroup: new Map(),
+  };
 }
 
 export function emptyStamp(): PictureStamp {

@@ -24,6 +24,18 @@ export interface PictureTotals {
     readonly byDecider: Record<string, number>;
     readonly remandedInCustody: number;
   };
+  /** Court outcomes of charges (ChargeOutcomeRecorded). */
+  readonly courtOutcomes: {
+    readonly total: number;
+    readonly convictions: number;
+    readonly acquittals: number;
+    readonly discontinuances: number;
+    /** Convictions with immediate custody, and with any other sentence. */
+    readonly custodialSentences: number;
+    readonly nonCustodialSentences: number;
+    /** The custodial terms added up, in months. */
+    readonly custodialMonths: number;
+  };
   readonly raids: { readonly total: number; readonly officers: number };
   readonly intelligence: {
     readonly received: number;
@@ -98,6 +110,11 @@ export interface OperationalPictureView {
   readonly totals: PictureTotals;
   readonly byAgency: Record<string, PictureTotals>;
   readonly byRegion: Record<string, PictureTotals>;
+  /**
+   * By organised crime group (`ocgId`): the group's identification, the raids
+   * targeting it and the arrests and seizures made at those raids.
+   */
+  readonly byOrganisedCrimeGroup: Record<string, PictureTotals>;
 }
 
 export interface NationalPictureView {
@@ -183,6 +200,15 @@ export function totalsOf(counters: Counters): PictureTotals {
       byDecider: suffixes(counters, 'charges.decidedBy.'),
       remandedInCustody: count('charges.remandedInCustody'),
     },
+    courtOutcomes: {
+      total: count('outcomes'),
+      convictions: count('outcomes.convicted'),
+      acquittals: count('outcomes.acquitted'),
+      discontinuances: count('outcomes.discontinued'),
+      custodialSentences: count('outcomes.sentence.custodial'),
+      nonCustodialSentences: count('outcomes.sentence.non-custodial'),
+      custodialMonths: count('outcomes.custodialMonths'),
+    },
     raids: { total: count('raids'), officers: count('raids.officers') },
     intelligence: {
       received: count('intelligence'),
@@ -266,6 +292,9 @@ function withheldScope(scope: PictureScope): PictureScope {
     byAgency: new Map([...scope.byAgency].map(([agency, counters]) => [agency, withheldCounters(counters)])),
     // Where a report was is one of its details.
     byRegion: new Map([[WITHHELD, withheldCounters(scope.totals)]]),
+    byOrganisedCrimeGroup: new Map(
+      [...scope.byOrganisedCrimeGroup].map(([ocg, counters]) => [ocg, withheldCounters(counters)]),
+    ),
   };
 }
 
@@ -278,6 +307,7 @@ function addScope(into: PictureScope, from: PictureScope): void {
   into.totals.addAll(from.totals);
   addBreakdown(into.byAgency, from.byAgency);
   addBreakdown(into.byRegion, from.byRegion);
+  addBreakdown(into.byOrganisedCrimeGroup, from.byOrganisedCrimeGroup);
 }
 
 /** The operation's counters as the viewer may see them: restricted reports in full or withheld. */
@@ -298,6 +328,7 @@ export function operationalPictureView(
 ): OperationalPictureView | null {
   const operation: OperationPictureState | undefined = state.operations.get(operationId);
   if (!operation) return null;
+  const scope = scopeFor(operation, viewer);
   return {
     scope: 'operation',
     operationId,
@@ -319,7 +350,8 @@ export function operationalPictureView(
         })),
     },
     asOf: asOf(operation.stamp),
-    ...scopeView(scopeFor(operation, viewer)),
+    ...scopeView(scope),
+    byOrganisedCrimeGroup: breakdown(scope.byOrganisedCrimeGroup),
   };
 }
 

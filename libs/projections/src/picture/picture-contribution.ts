@@ -1,5 +1,10 @@
 import type { JsonObject } from '@timeline/kernel';
-import { RETRACTABLE_EVENT_TYPES } from '@timeline/events';
+import {
+  COUNTED_EVENT_TYPES,
+  EVENT_TYPE_FACTS,
+  type CountedEventType,
+  type OrganisedCrimeGroupLink,
+} from '@timeline/events';
 import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligence.vocabulary';
 import {
   entitledAgencies,
@@ -24,6 +29,12 @@ export const MILLIGRAMS_PER_KG = 1_000_000;
 export interface Contribution {
   readonly agency: string;
   readonly region: string;
+  /**
+   * The organised crime group the event is counted for: named in its data (a
+   * raid's `ocgId`), or the group of the raid it was made at, as that raid stands
+   * when the event is counted (its facts' `organisedCrimeGroup`); null for none.
+   */
+  readonly ocg: string | null;
   readonly keys: readonly string[];
   /** The keys' numbers (`counterIdOf`), what the counters are indexed by. */
   readonly ids: readonly number[];
@@ -46,6 +57,40 @@ export const WITHHELD = 'withheld';
 /** Where the contributing event happened: the operation's view of agencies' regions. */
 export type RegionOf = (agency: string) => string | undefined;
 
+/** The organised crime group each raid of the operation targets, as it stands now. */
+export type OcgOfRaid = ReadonlyMap<string, string>;
+
+const OCG_FIELD = new Map<string, string>();
+const OCG_VIA_RAID = new Map<string, string>();
+for (const facts of EVENT_TYPE_FACTS) {
+  const link: OrganisedCrimeGroupLink<Record<string, string>> | null = facts.organisedCrimeGroup;
+  if (link === null) continue;
+  if ('field' in link) OCG_FIELD.set(facts.type, link.field);
+  else OCG_VIA_RAID.set(facts.type, link.viaRaid);
+}
+
+/** Whether events of `type` are counted for the group of the raid they were made at. */
+export function isCountedForRaid(type: string): boolean {
+  return OCG_VIA_RAID.has(type);
+}
+
+/** The raid an event of `type` was made at, when its facts count it for the raid's group. */
+export function raidOf(type: string, data: JsonObject): string | null {
+  const field = OCG_VIA_RAID.get(type);
+  if (field === undefined) return null;
+  const raidId = data[field];
+  return typeof raidId === 'string' ? raidId : null;
+}
+
+function ocgOf(reader: EventDataReader, type: string, ocgOfRaid: OcgOfRaid): string | null {
+  const field = OCG_FIELD.get(type);
+  if (field !== undefined) return reader.optionalText(field);
+  const raidField = OCG_VIA_RAID.get(type);
+  if (raidField === undefined) return null;
+  const raidId = reader.optionalText(raidField);
+  return raidId === null ? null : (ocgOfRaid.get(raidId) ?? null);
+}
+
 // Keys are built from a small vocabulary; interning them keeps one string per key
 // however many events contribute to it, and a hit allocates nothing.
 const interned = new Map<string, Map<string | number, string>>();
@@ -65,10 +110,13 @@ function key(prefix: string, value: string | number): string {
 
 /**
  * The event types that add to the picture's counters (lifecycle and membership
- * events do not): exactly the retractable ones, since a retraction takes back
- * what its target counted.
+ * events do not), as their facts declare (`counted`).
  */
-export const COUNTED_TYPES: ReadonlySet<string> = new Set(RETRACTABLE_EVENT_TYPES);
+export const COUNTED_TYPES: ReadonlySet<string> = new Set(COUNTED_EVENT_TYPES);
+
+export function isCountedType(type: string): type is CountedEventType {
+  return COUNTED_TYPES.has(type);
+}
 
 function grading(reader: EventDataReader): { source: number; intelligence: string; handling: string } {
   const value = reader.data.grading;
@@ -94,10 +142,11 @@ function grading(reader: EventDataReader): { source: number; intelligence: strin
  * default the envelope's): with the data it decides who is entitled to a C-coded report.
  */
 export function contributionOf(
-  type: string,
+  type: CountedEventType,
   data: JsonObject,
   envelope: Pick<StoredTimelineEvent, 'eventId' | 'agency'>,
   regionOf: RegionOf,
+  ocgOfRaid: OcgOfRaid,
   versionAgency: string = envelope.agency,
 ): Contribution {
   const reader = new EventDataReader(envelope.eventId, type, data);
@@ -165,6 +214,17 @@ export function contributionOf(
       add(key('charges.decidedBy', reader.text('decidedBy')), 1);
       if (reader.boolean('remandedInCustody')) add('charges.remandedInCustody', 1);
       break;
+    case 'ChargeOutcomeRecorded': {
+      const outcome = reader.text('outcome');
+      add('outcomes', 1);
+      add(key('outcomes', outcome), 1);
+      if (outcome === 'convicted') {
+        const sentence = reader.text('sentence');
+        add(key('outcomes.sentence', sentence), 1);
+        if (sentence === 'custodial') add('outcomes.custodialMonths', reader.number('custodialMonths'));
+      }
+      break;
+    }
     case 'SeizureRecorded': {
       agency = reader.text('seizedBy');
       add('seizures', 1);
@@ -204,12 +264,15 @@ export function contributionOf(
       add('threatsToLifeMitigated', 1);
       add(key('threatsToLifeMitigated.action', reader.text('action')), 1);
       break;
-    default:
-      reader.fail('the operational picture does not count this type');
+    default: {
+      const exhaustive: never = type;
+      reader.fail(`the operational picture does not count ${String(exhaustive)}`);
+    }
   }
   return {
     agency,
     region: region ?? regionOf(agency) ?? (isUkAgencyCode(agency) ? UK_AGENCIES[agency].region : 'unknown'),
+    ocg: ocgOf(reader, type, ocgOfRaid),
     keys,
     ids,
     amounts,

@@ -1,4 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
+import { EVENT_TYPE_FACTS } from '@timeline/events';
 import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import type { DrugAmounts } from '../picture/operational-picture.view';
 import { MILLIGRAMS_PER_KG } from '../picture/picture-contribution';
@@ -37,15 +38,10 @@ export interface EntryFacts {
   readonly audience?: string | null;
 }
 
-const AGENCY_FIELDS = [
-  'force',
-  'seizedBy',
-  'leadForce',
-  'toAgency',
-  'fromAgency',
-  'agency',
-  'leadAgency',
-] as const;
+/** The fields that name an acting agency, by type: each type's facts declare them (`agencyFields`). */
+const AGENCY_FIELDS: ReadonlyMap<string, readonly string[]> = new Map(
+  EVENT_TYPE_FACTS.map((facts) => [facts.type, facts.agencyFields]),
+);
 
 export function emptySeizures(): SeizureTotals {
   return { seizures: 0, cashPence: 0, firearms: 0, rounds: 0, drugs: {} };
@@ -110,10 +106,10 @@ export function copySeizures(totals: SeizureTotals): SeizureTotals {
   return copy;
 }
 
-/** The agencies the data names, in field order (not yet shared). */
-function namedAgencies(data: JsonObject): string[] | null {
+/** The agencies the data of an event of `type` names, in field order (not yet shared). */
+function namedAgencies(type: string, data: JsonObject): string[] | null {
   let agencies: string[] | null = null;
-  for (const field of AGENCY_FIELDS) {
+  for (const field of AGENCY_FIELDS.get(type) ?? []) {
     const value = data[field];
     if (typeof value === 'string') (agencies ??= []).push(value);
   }
@@ -161,8 +157,8 @@ function audienceOf(type: string, data: JsonObject, versionAgency: string | unde
  */
 export function entryFactsOf(type: string, data: JsonObject, versionAgency?: string): EntryFacts {
   const audience = audienceOf(type, data, versionAgency);
-  if (audience !== null) return { ...entryFacts(namedAgencies(data), null), audience };
-  return entryFacts(namedAgencies(data), type === 'SeizureRecorded' ? seizureOf(data) : null);
+  if (audience !== null) return { ...entryFacts(namedAgencies(type, data), null), audience };
+  return entryFacts(namedAgencies(type, data), type === 'SeizureRecorded' ? seizureOf(data) : null);
 }
 
 /** Whether a reader of `agency` may see an entry's data in every version it went through. */

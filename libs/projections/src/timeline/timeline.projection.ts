@@ -1,4 +1,5 @@
 import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
+import { isAmendmentEventType, isEventType, type AmendmentEventType } from '@timeline/events';
 import type { JsonValue } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store';
 import { EventIndex } from '../core/event-index';
@@ -175,7 +176,8 @@ function amendmentOf(event: StoredTimelineEvent) {
  * Every other type, known or not, becomes an entry.
  */
 function applyEvent(state: TimelineState, event: StoredTimelineEvent): TimelineState {
-  if (event.type === 'EventCorrected' || event.type === 'EventRetracted') applyAmendment(state, event);
+  const type = event.type;
+  if (isEventType(type) && isAmendmentEventType(type)) applyAmendment(state, event, type);
   else appendEntry(state, event);
   const stamp = operationOf(state, event.operationId).stamp;
   stamp.position = event.position;
@@ -197,33 +199,46 @@ function appendEntry(state: TimelineState, event: StoredTimelineEvent): void {
   else pending.push(entry);
 }
 
-function applyAmendment(state: TimelineState, event: StoredTimelineEvent): void {
+function applyAmendment(state: TimelineState, event: StoredTimelineEvent, type: AmendmentEventType): void {
   const reader: EventDataReader = new EventDataReader(event.eventId, event.type, event.data);
-  if (event.type === 'EventCorrected') {
-    const target = targetOf(state, event, reader.text('correctsEventId'));
-    const correctedType = reader.text('correctedType');
-    if (correctedType !== target.type)
-      reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
-    const correction: Correction = {
-      ...amendmentOf(event),
-      reason: reader.text('reason'),
-      streamRevision: event.streamRevision,
-      facts: entryFactsOf(
-        target.type,
-        // A withheld correction (a redacted export) tells nothing of its replacement.
-        isWithheldData(event.data) ? event.data : reader.object('replacement'),
-        event.agency,
-      ),
-    };
-    (target.corrections ??= []).push(correction);
-  } else {
-    const target = targetOf(state, event, reader.text('retractsEventId'));
-    target.retraction = {
-      ...amendmentOf(event),
-      reason: reader.text('reason'),
-      note: reader.optionalText('note'),
-    };
+  switch (type) {
+    case 'EventCorrected':
+      return applyCorrection(state, event, reader);
+    case 'EventRetracted':
+      return applyRetraction(state, event, reader);
+    default: {
+      const exhaustive: never = type;
+      throw new UnfoldableEventError(event.eventId, exhaustive, 'the timeline does not know this amendment');
+    }
   }
+}
+
+function applyCorrection(state: TimelineState, event: StoredTimelineEvent, reader: EventDataReader): void {
+  const target = targetOf(state, event, reader.text('correctsEventId'));
+  const correctedType = reader.text('correctedType');
+  if (correctedType !== target.type)
+    reader.fail(`it corrects a ${target.type} as if it were a ${correctedType}`);
+  const correction: Correction = {
+    ...amendmentOf(event),
+    reason: reader.text('reason'),
+    streamRevision: event.streamRevision,
+    facts: entryFactsOf(
+      target.type,
+      // A withheld correction (a redacted export) tells nothing of its replacement.
+      isWithheldData(event.data) ? event.data : reader.object('replacement'),
+      event.agency,
+    ),
+  };
+  (target.corrections ??= []).push(correction);
+}
+
+function applyRetraction(state: TimelineState, event: StoredTimelineEvent, reader: EventDataReader): void {
+  const target = targetOf(state, event, reader.text('retractsEventId'));
+  target.retraction = {
+    ...amendmentOf(event),
+    reason: reader.text('reason'),
+    note: reader.optionalText('note'),
+  };
 }
 
 function operationOf(state: TimelineState, operationId: string): OperationTimelineState {
