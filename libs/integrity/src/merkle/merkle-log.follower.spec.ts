@@ -162,4 +162,35 @@ describe('MerkleLogFollower fed by another reader of the log', () => {
       { numRuns: 150 },
     );
   });
+
+  it('names the first leaf of a log rewritten from some event on, or cut short', async () => {
+    const store = new InMemoryEventStore();
+    await appendEvents(store, 0, 60);
+    const log = MerkleLog.inMemory();
+    const first = new MerkleLogFollower(store, log);
+    await first.start();
+    first.stop();
+    const operations = store.log.filter((event) => event.streamName.startsWith('operation-'));
+    expect(log.size).toBe(operations.length);
+
+    // An insider rewrites leaf 17's event and re-hashes every one after it.
+    const rewritten = operations.slice(17);
+    const original = rewritten.map((event) => event.metadata.hash);
+    for (const event of rewritten) (event.metadata as { hash: string }).hash = hashOf(1_000 + event.revision);
+    const again = new MerkleLogFollower(store, log);
+    await again.start();
+    expect(again.state).toBe('diverged');
+    expect(again.divergence).toEqual({
+      leafIndex: 17,
+      position: log.leafAt(17).position.commit.toString(),
+      treeHolds: original[0],
+      logHolds: leafInputOf(rewritten[0].metadata.hash).toString('hex'),
+    });
+
+    rewritten.forEach((event, i) => ((event.metadata as { hash: string }).hash = original[i] as string));
+    store.log.splice(store.log.indexOf(operations[40]));
+    const cut = new MerkleLogFollower(store, log);
+    await cut.start();
+    expect(cut.divergence).toMatchObject({ leafIndex: 40, logHolds: null });
+  });
 });

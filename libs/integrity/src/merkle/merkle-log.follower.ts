@@ -46,6 +46,7 @@ export interface MerkleFeedEvent {
  * as evidence (docs/merkle-log.md).
  */
 export interface MerkleLogDivergence {
+  /** The first leaf the log no longer holds. */
   readonly leafIndex: number;
   readonly position: string;
   /** The leaf input (hex) the tree holds there. */
@@ -307,21 +308,45 @@ export class MerkleLogFollower {
     this.log.append(leaves);
   }
 
+  /**
+   * Null when the log still holds the tree's last leaf. Otherwise the first leaf
+   * it no longer holds, found by bisection: a rewrite re-chained to the end, or
+   * a cut, changes every leaf from some point on.
+   */
   private async findDivergence(): Promise<MerkleLogDivergence | null> {
     const size = this.log.size;
     if (size === 0) return null;
-    const leaf = this.log.leafAt(size - 1);
-    const after = size > 1 ? this.log.leafAt(size - 2).position : undefined;
-    const [event] = await this.store.readAll({ after, maxCount: 1, filter: MERKLE_LOG_FILTER });
-    const found =
-      event && formatPosition(event.position) === formatPosition(leaf.position) ? merkleLeafOf(event) : null;
-    if (found && found.leafInput.equals(leaf.leafInput)) return null;
+    const last = await this.logHoldsLeaf(size - 1);
+    if (last.holds) return null;
+    let low = 0;
+    let high = size - 1;
+    let first = last;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const probe = await this.logHoldsLeaf(middle);
+      if (probe.holds) low = middle + 1;
+      else {
+        high = middle;
+        first = probe;
+      }
+    }
+    const leaf = this.log.leafAt(high);
     return {
-      leafIndex: size - 1,
+      leafIndex: high,
       position: formatPosition(leaf.position),
       treeHolds: leaf.leafInput.toString('hex'),
-      logHolds: found ? found.leafInput.toString('hex') : null,
+      logHolds: first.found ? first.found.toString('hex') : null,
     };
+  }
+
+  /** Whether the log holds the leaf at `index`; what it holds at its position otherwise. */
+  private async logHoldsLeaf(index: number): Promise<{ holds: boolean; found: Buffer | null }> {
+    const leaf = this.log.leafAt(index);
+    const after = index > 0 ? this.log.leafAt(index - 1).position : undefined;
+    const [event] = await this.store.readAll({ after, maxCount: 1, filter: MERKLE_LOG_FILTER });
+    const found =
+      event && comparePositions(event.position, leaf.position) === 0 ? merkleLeafOf(event).leafInput : null;
+    return { holds: found !== null && found.equals(leaf.leafInput), found };
   }
 }
 

@@ -4,6 +4,18 @@ import { HASH_BYTES } from './merkle-hashing';
 import { consistencyProof, inclusionProof } from './merkle-proofs';
 import { MerkleTree } from './merkle-tree';
 
+const REBUILD_CHUNK_LEAVES = 65_536;
+
+/** Appends every record's leaf input to the tree, one chunk per step. */
+function* rebuildChunks(records: LeafRecords, tree: MerkleTree, chunk: number): Generator<void> {
+  for (let start = 0; start < records.size; start += chunk) {
+    const count = Math.min(chunk, records.size - start);
+    const inputs = records.readLeafInputs(start, count);
+    for (let i = 0; i < count; i += 1) tree.append(inputs.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+    yield;
+  }
+}
+
 /**
  * The Merkle tree over the global log: leaves are the operation events' stored
  * hashes in log order (libs/integrity/src/merkle/merkle-hashing.ts, leafInputOf),
@@ -34,11 +46,24 @@ export class MerkleLog {
   static openFile(path: string, options: { readOnly?: boolean } = {}): MerkleLog {
     const { records, dropped } = FileLeafRecords.open(path, options);
     const tree = new MerkleTree(records);
-    const chunk = 65_536;
-    for (let start = 0; start < records.size; start += chunk) {
-      const count = Math.min(chunk, records.size - start);
-      const inputs = records.readLeafInputs(start, count);
-      for (let i = 0; i < count; i += 1) tree.append(inputs.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+    for (const _ of rebuildChunks(records, tree, REBUILD_CHUNK_LEAVES));
+    return new MerkleLog(records, tree, dropped);
+  }
+
+  /**
+   * `openFile` in turns of `chunkLeaves` leaves (default 16,384), yielding to
+   * the event loop between them: at a million leaves the rebuild takes seconds,
+   * and a service answers meanwhile.
+   */
+  static async openFileInTurns(path: string, options: { chunkLeaves?: number } = {}): Promise<MerkleLog> {
+    const { records, dropped } = FileLeafRecords.open(path);
+    const tree = new MerkleTree(records);
+    try {
+      for (const _ of rebuildChunks(records, tree, options.chunkLeaves ?? 16_384))
+        await new Promise((resolve) => setImmediate(resolve));
+    } catch (error) {
+      records.close();
+      throw error;
     }
     return new MerkleLog(records, tree, dropped);
   }
