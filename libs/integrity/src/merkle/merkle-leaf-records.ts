@@ -8,6 +8,11 @@ import type { LeafInputSource } from './merkle-tree';
 export interface MerkleLeaf {
   readonly position: GlobalPosition;
   readonly leafInput: Buffer;
+  /**
+   * The event's id, when known: a tree in a file keeps it beside the leaf file
+   * so the leaf is found by it (MerkleLog.leafIndexOfEvent).
+   */
+  readonly eventId?: string;
 }
 
 /** One leaf on disk: commit (u64 BE), prepare (u64 BE), leaf input (32 bytes). */

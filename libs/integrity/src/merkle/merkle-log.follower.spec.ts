@@ -29,7 +29,13 @@ async function appendEvents(store: InMemoryEventStore, from: number, count: numb
 }
 
 function feedEventOf(event: RecordedEvent, gapless: boolean): MerkleFeedEvent {
-  return { position: event.position, streamName: event.streamName, hash: event.metadata.hash, gapless };
+  return {
+    position: event.position,
+    streamName: event.streamName,
+    eventId: event.eventId,
+    hash: event.metadata.hash,
+    gapless,
+  };
 }
 
 function expectTreeToBeTheLog(store: InMemoryEventStore, log: MerkleLog): void {

@@ -18,7 +18,7 @@ export const MERKLE_LOG_FILTER = { streamNamePrefixes: [OPERATION_STREAM_PREFIX]
 
 /** The leaf of a stored event. */
 export function merkleLeafOf(event: RecordedEvent): MerkleLeaf {
-  return { position: event.position, leafInput: leafInputOf(event.metadata.hash) };
+  return { position: event.position, leafInput: leafInputOf(event.metadata.hash), eventId: event.eventId };
 }
 
 /**
@@ -30,6 +30,7 @@ export function merkleLeafOf(event: RecordedEvent): MerkleLeaf {
 export interface MerkleFeedEvent {
   readonly position: GlobalPosition;
   readonly streamName: string;
+  readonly eventId: string;
   /** The event's stored `hash` (its metadata's), as the reader found it. */
   readonly hash: unknown;
   /**
@@ -143,9 +144,24 @@ export class MerkleLogFollower {
       );
       return;
     }
+    await this.fillLeafIds();
     this.subscribe();
     await this.readLog();
     if (this.stateValue === 'catching-up') this.stateValue = 'following';
+  }
+
+  /** The ids of leaves the tree lacks (its id file older, or lost): read from the log once, at start. */
+  private async fillLeafIds(): Promise<void> {
+    const pageSize = this.options.pageSize ?? 500;
+    while (this.active && this.log.leafIdsMissing > 0) {
+      const first = this.log.size - this.log.leafIdsMissing;
+      const page = await this.store.readAll({
+        after: first > 0 ? this.log.leafAt(first - 1).position : undefined,
+        maxCount: pageSize,
+        filter: MERKLE_LOG_FILTER,
+      });
+      if (!this.active || this.log.fillLeafIds(page) === 0) return;
+    }
   }
 
   /** Reads the log up to its current head into the tree (after whatever the feed already handed over). */
@@ -187,6 +203,7 @@ export class MerkleLogFollower {
             this.onFeed({
               position: message.event.position,
               streamName: message.event.streamName,
+              eventId: message.event.eventId,
               hash: message.event.metadata.hash,
               gapless: true,
             });
@@ -218,7 +235,7 @@ export class MerkleLogFollower {
     // Already a leaf (the feed is behind the tree, or a store read got there first).
     if (!isAfter(event.position, last)) return;
     if (event.gapless && previous !== undefined && samePosition(previous, last)) {
-      this.queue({ position: event.position, leafInput: leafInputOf(event.hash) });
+      this.queue({ position: event.position, leafInput: leafInputOf(event.hash), eventId: event.eventId });
       this.fromFeed += 1;
       return;
     }
