@@ -61,7 +61,7 @@ export class MerkleLog {
   }
 
   /**
-   * `openFile` in turns of `chunkLeaves` leaves (default 16,384), yielding to
+   * `openFile` in turns of `chunkLeaves` leaves (default 4,096), yielding to
    * the event loop between them: at a million leaves the rebuild takes seconds,
    * and a service answers meanwhile.
    */
@@ -69,7 +69,7 @@ export class MerkleLog {
     const { records, dropped } = FileLeafRecords.open(path);
     const tree = new MerkleTree(records);
     try {
-      for (const _ of rebuildChunks(records, tree, options.chunkLeaves ?? 16_384))
+      for (const _ of rebuildChunks(records, tree, options.chunkLeaves ?? 4_096))
         await new Promise((resolve) => setImmediate(resolve));
       return new MerkleLog(records, tree, dropped, LeafIdIndex.open(leafIdsFileOf(path), records.size));
     } catch (error) {
