@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Subject, filter, map } from 'rxjs';
+import { Subject } from 'rxjs';
 import {
   createEventStore,
   type EventStore,
@@ -45,6 +45,7 @@ import {
   toStoredTimelineEvent,
   type ProjectionChange,
 } from '@timeline/projections';
+import { merkleFeedOf } from '../apps/api/src/transparency/merkle-feed';
 import { BenchReport, type BenchRow } from './support/bench-report';
 
 const args = process.argv.slice(2);
@@ -116,20 +117,6 @@ interface AppendRound {
 type Setup = 'store' | 'runner' | 'fed' | 'subscribed';
 const SETUPS: readonly Setup[] = ['store', 'runner', 'fed', 'subscribed'];
 
-/** The runner's applied events as the tree's feed, as apps/api/src/transparency/merkle-feed.ts maps them. */
-function feedOf(runner: Pick<ProjectionRunner, 'changes$'>) {
-  return runner.changes$.pipe(
-    filter((change): change is Extract<ProjectionChange, { kind: 'applied' }> => change.kind === 'applied'),
-    map(({ event, projections }) => ({
-      position: event.globalPosition,
-      streamName: event.streamName,
-      eventId: event.eventId,
-      hash: event.hash,
-      gapless: projections.length > 0,
-    })),
-  );
-}
-
 async function appendRound(dir: string, round: number, setup: Setup): Promise<AppendRound> {
   const file = join(dir, `round-${round}.db`);
   const store: EventStore = await createEventStore({ kind: 'sqlite', file });
@@ -149,7 +136,9 @@ async function appendRound(dir: string, round: number, setup: Setup): Promise<Ap
       ? MerkleLog.openFile(join(dir, `round-${round}`, 'leaves.bin'))
       : null;
   const follower =
-    log && runner ? new MerkleLogFollower(store, log, setup === 'fed' ? { feed: feedOf(runner) } : {}) : null;
+    log && runner
+      ? new MerkleLogFollower(store, log, setup === 'fed' ? { feed: merkleFeedOf(runner) } : {})
+      : null;
   await follower?.start();
   const perCaller = Math.floor(sizes.appendsPerRound / sizes.callers);
   const events = prepared(round, perCaller);
@@ -302,7 +291,7 @@ async function fedFollowerCost(dir: string, round: number): Promise<number> {
   ]);
   const feed = new Subject<ProjectionChange>();
   const log = MerkleLog.openFile(join(dir, `fed-${round}`, 'leaves.bin'));
-  const follower = new MerkleLogFollower(store, log, { feed: feedOf({ changes$: feed }) });
+  const follower = new MerkleLogFollower(store, log, { feed: merkleFeedOf({ changes$: feed }) });
   await follower.start();
   feed.next({ kind: 'applied', event: events[0], projections: ['timeline'] });
   const cpu = process.cpuUsage();
