@@ -222,18 +222,15 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
 
   /**
    * On /health (its details for admins, HEALTH_DETAILS): `down` when the log
-   * diverged from the tree or the tree could not be opened, `degraded` while it
-   * catches up after a start.
+   * diverged from the tree or the tree could not be opened. Opening and catching
+   * up after a start leave the api ready (everything but proofs and heads
+   * answers): `up`, the details saying which.
    */
   private healthReport(): HealthReport {
     const status = this.status();
+    const ready = ['opening', 'catching-up', 'following'].includes(status.state);
     return {
-      status:
-        status.state === 'following'
-          ? 'up'
-          : status.state === 'opening' || status.state === 'catching-up'
-            ? 'degraded'
-            : 'down',
+      status: ready ? 'up' : 'down',
       state: status.state,
       treeSize: status.treeSize,
       latestHeadSize: status.latestHead?.treeSize ?? null,
