@@ -7,7 +7,6 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format as prettierFormat, resolveConfig } from 'prettier';
 
 export interface BenchResultFile {
   readonly name?: string;
@@ -162,7 +161,9 @@ export async function expectedBenchReadme(directory = BENCH_DIRECTORY): Promise<
   const template = readFileSync(join(directory, 'README.template.md'), 'utf8');
   const rendered = renderBenchReadme(template, readBenchResults(join(directory, 'results')));
   const target = join(directory, 'README.md');
-  return prettierFormat(rendered, { ...(await resolveConfig(target)), filepath: target });
+  // Loaded here: the renderer itself runs without it (in tests).
+  const prettier = await import('prettier');
+  return prettier.format(rendered, { ...(await prettier.resolveConfig(target)), filepath: target });
 }
 
 /** Writes bench/README.md; true when it changed. */
