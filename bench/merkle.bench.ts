@@ -180,6 +180,10 @@ function median(values: readonly number[]): number {
 }
 
 async function appendPath(report: BenchReport, dir: string): Promise<void> {
+  // The first warms the code up; the median of the rest is reported.
+  const fedCosts = [];
+  for (let round = 0; round <= sizes.rounds; round += 1) fedCosts.push(await fedFollowerCost(round));
+  fedCosts.shift();
   const results = new Map<Setup, AppendRound[]>(SETUPS.map((setup) => [setup, []]));
   for (let round = 0; round < sizes.rounds * SETUPS.length; round += 1) {
     const setup = SETUPS[round % SETUPS.length];
@@ -205,9 +209,6 @@ async function appendPath(report: BenchReport, dir: string): Promise<void> {
   const follower = [...catchUps].sort((a, b) => a.cpuPerEventUs - b.cpuPerEventUs)[
     Math.floor(catchUps.length / 2)
   ];
-  const fedCosts = [];
-  for (let round = 0; round < sizes.rounds * SETUPS.length; round += SETUPS.length)
-    fedCosts.push(await fedFollowerCost(dir, round));
   const fedCost = median(fedCosts);
   const store = summary('store');
   const runner = summary('runner');
@@ -280,13 +281,16 @@ async function appendPath(report: BenchReport, dir: string): Promise<void> {
  * in groups of `callers` (a group commit) with a turn between groups, as the
  * runner hands them over; the clock runs from the first to the last leaf written.
  */
-async function fedFollowerCost(dir: string, round: number): Promise<number> {
-  const source = await createEventStore({ kind: 'sqlite', file: join(dir, `round-${round}.db`) });
-  const recorded = await source.readAll({ maxCount: sizes.appendsPerRound });
-  await source.close();
+async function fedFollowerCost(round: number): Promise<number> {
+  // A round's events as the runner hands them over, parsed beforehand (its work, not the tree's), from an
+  // in-memory store: no store thread's CPU counts. Run before the store rounds, in a process still clean.
+  const source = new InMemoryEventStore();
+  const perCaller = Math.floor(sizes.appendsPerRound / sizes.callers);
+  for (const [caller, stream] of prepared(1_000 + round, perCaller).entries())
+    await source.append(`operation-fed-${round}-${caller}`, stream);
+  const recorded = await source.readAll();
   const events = recorded.map(toStoredTimelineEvent);
-  // The follower's store holds the first event only: the tree reads it at start, and is then aligned with the
-  // feed. An in-memory store, so that no store thread's CPU is counted as the follower's.
+  // The follower's store holds the first event only: the tree reads it at start, and is then aligned with the feed.
   const store = new InMemoryEventStore();
   const [first] = recorded;
   const { position } = await store.append(first.streamName, [
@@ -294,7 +298,8 @@ async function fedFollowerCost(dir: string, round: number): Promise<number> {
   ]);
   if (comparePositions(position, first.position) !== 0) throw new Error('the first positions differ');
   const feed = new Subject<ProjectionChange>();
-  const log = MerkleLog.openFile(join(dir, `fed-${round}`, 'leaves.bin'));
+  const dir = mkdtempSync(join(tmpdir(), 'timeline-merkle-fed-'));
+  const log = MerkleLog.openFile(join(dir, 'leaves.bin'));
   const follower = new MerkleLogFollower(store, log, { feed: merkleFeedOf({ changes$: feed }) });
   await follower.start();
   feed.next({ kind: 'applied', event: events[0], projections: ['timeline'] });
@@ -311,6 +316,7 @@ async function fedFollowerCost(dir: string, round: number): Promise<number> {
     );
   follower.stop();
   log.close();
+  rmSync(dir, { recursive: true, force: true });
   return (used.user + used.system) / (events.length - 1);
 }
 
