@@ -286,7 +286,7 @@ async function fedFollowerCost(round: number): Promise<number> {
   // in-memory store: no store thread's CPU counts. Run before the store rounds, in a process still clean.
   const source = new InMemoryEventStore();
   const perCaller = Math.floor(sizes.appendsPerRound / sizes.callers);
-  for (const [caller, stream] of prepared(1_000 + round, perCaller).entries())
+  for (const [caller, stream] of prepared(30 + round, perCaller).entries())
     await source.append(`operation-fed-${round}-${caller}`, stream);
   const recorded = await source.readAll();
   const events = recorded.map(toStoredTimelineEvent);
