@@ -13,9 +13,17 @@ export function leafIdOf(eventId: string): Buffer {
   return createHash('sha256').update(eventId, 'utf8').digest().subarray(0, LEAF_ID_BYTES);
 }
 
-/** 32 bits of an id for the table: UUIDs' random bits are at the end. */
+/**
+ * 32 bits of an id for the table, every byte mixed in: ids with a structure
+ * (time-ordered UUIDs, sequential test ids) must not fall into the same slots.
+ */
 function fingerprint(id: Buffer, offset = 0): number {
-  return (id.readUInt32BE(offset + 12) ^ id.readUInt32BE(offset + 8)) >>> 0;
+  let hash = 0x811c9dc5;
+  for (let word = 0; word < LEAF_ID_BYTES; word += 4) {
+    hash = Math.imul(hash ^ id.readUInt32BE(offset + word), 0x9e3779b1);
+    hash ^= hash >>> 15;
+  }
+  return hash >>> 0;
 }
 
 /**
