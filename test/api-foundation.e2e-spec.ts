@@ -237,7 +237,12 @@ describe('Health details for admins only', () => {
       const api = apiClient(guarded.app);
       const summary = await api.anonymous().get('/health');
       expect(summary.status).toBe(200);
-      expect(summary.body).toEqual({ status: 'up', store: { status: 'up' }, projections: { status: 'up' } });
+      expect(summary.body).toEqual({
+        status: 'up',
+        store: { status: 'up' },
+        projections: { status: 'up' },
+        transparency: { status: 'up' },
+      });
       expect((await api.as(NCA).get('/health/details')).status).toBe(403);
       const details = await api.as(ADMIN).get('/health/details');
       expect(details.body).toMatchObject({

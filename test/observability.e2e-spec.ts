@@ -51,7 +51,12 @@ describe('Health and metrics', () => {
   it('reports statuses only on /health without a credential, and the store and the projections at /health/details to admins', async () => {
     const response = await api.anonymous().get('/health');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'up', store: { status: 'up' }, projections: { status: 'up' } });
+    expect(response.body).toEqual({
+      status: 'up',
+      store: { status: 'up' },
+      projections: { status: 'up' },
+      transparency: { status: 'up' },
+    });
     const details = await api.as(ADMIN).get('/health/details');
     const body = details.body as {
       status: string;

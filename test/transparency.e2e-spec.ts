@@ -19,6 +19,7 @@ import intelligenceExample from '../events/catalogue/IntelligenceReceived/v2.exa
 import launchExample from '../events/catalogue/OperationLaunched/v1.example.json';
 import { apiClient, type ApiClient } from './support/api-client';
 import { startTestApp, type TestApp } from './support/test-app';
+import { TransparencyService } from '../apps/api/src/transparency/transparency.service';
 
 jest.setTimeout(60_000);
 
@@ -89,6 +90,8 @@ describe('signed tree heads and Merkle proofs over HTTP', () => {
       },
     });
     api = apiClient(testApp.app);
+    // The tree opens and catches up in the background after a start.
+    await testApp.app.get(TransparencyService).caughtUp();
     const launched = await api
       .as(nca)
       .post('/operations/venetic/events')
@@ -133,6 +136,20 @@ describe('signed tree heads and Merkle proofs over HTTP', () => {
     expect((await api.as(auditor).get('/transparency/heads/latest')).body).toEqual(head);
     const key = await api.as(auditor).get('/transparency/key');
     expect(key.body).toEqual({ algorithm: 'Ed25519', keyId: head.keyId, publicKey: publicPem });
+  });
+
+  it("shows the tree's state on /health: its status to anyone, its details to admins", async () => {
+    const details = await api.as({ role: 'admin', agency: 'NCA' }).get('/health/details');
+    expect(details.body.transparency).toEqual({
+      status: 'up',
+      state: 'following',
+      treeSize: 5,
+      latestHeadSize: 5,
+      divergence: null,
+      startUpMs: expect.any(Number),
+    });
+    const anyone = await api.anonymous().get('/health');
+    expect(anyone.body.transparency).toEqual({ status: 'up' });
   });
 
   it('proves an event in a head, and the proof checks with nothing of this software', async () => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname } from 'node:path';
+import { writeBenchReadme } from './bench-readme';
 
 /** One measured line of a benchmark. Only `scenario` and `subject` are required; absent figures print as "–". */
 export interface BenchRow {
@@ -121,6 +122,12 @@ export class BenchReport {
       rows: this.rows,
     };
     writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+    // bench/README.md shows every result file: regenerate it now that one changed.
+    void writeBenchReadme()
+      .then((changed) => changed && process.stdout.write('bench/README.md regenerated\n'))
+      .catch((error: unknown) =>
+        process.stderr.write(`bench/README.md not regenerated: ${(error as Error).message}\n`),
+      );
   }
 }
 

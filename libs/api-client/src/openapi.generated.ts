@@ -1774,6 +1774,16 @@ export interface components {
             events: number;
             brokenAt: components["schemas"]["VisibleChainBreak"];
         };
+        /** @description The tree holds a leaf the log no longer has as it was: the log was cut short, rewritten, or replaced by another. The follower stops; the tree file is kept as evidence (docs/merkle-log.md). */
+        MerkleLogDivergence: {
+            /** @description The first leaf the log no longer holds. */
+            leafIndex: number;
+            position: string;
+            /** @description The leaf input (hex) the tree holds there. */
+            treeHolds: string;
+            /** @description What the log holds at that position: a leaf input (hex), or null when it holds no event there. */
+            logHolds: string | null;
+        };
         /** @description GET /picture. */
         NationalPicture: components["schemas"]["NationalPictureView"];
         NationalPictureView: {
@@ -2173,12 +2183,22 @@ export interface components {
         };
         /** @description GET /transparency. */
         Transparency: components["schemas"]["TransparencyStatus"];
+        /**
+         * @description `opening`: the tree file is being read (in the background after a start); `catching-up`: reading the log up to its head; `following`: caught up, heads are issued and proofs served; `diverged`: the log no longer holds the tree's leaves from `divergence.leafIndex` on; `failed`: the tree could not be opened.
+         * @enum {string}
+         */
+        TransparencyState: "opening" | "catching-up" | "following" | "diverged" | "stopped" | "failed";
         TransparencyStatus: {
-            state: string;
+            state: components["schemas"]["TransparencyState"];
             treeSize: number;
             signing: boolean;
             latestHead: components["schemas"]["SignedTreeHead"] | null;
-            divergence: Record<string, never> | null;
+            /** @description The first leaf the log no longer holds as the tree does. */
+            divergence: components["schemas"]["MerkleLogDivergence"] | null;
+            /** @description From the start of the api until the tree had caught up with the log (ms); null until then. */
+            startUpMs: number | null;
+            /** @description Why the tree could not be opened (state `failed`). */
+            error?: string;
         };
         TreeConsistencyProof: {
             fromSize: number;
@@ -5980,11 +6000,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            /** @description The tree is being opened or is catching up with the log after a start (seconds at a million events); retry after Retry-After. Codes: `transparency.catching-up`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
             503: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6135,11 +6157,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            /** @description The tree is being opened or is catching up with the log after a start (seconds at a million events); retry after Retry-After. Codes: `transparency.catching-up`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
             503: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6291,11 +6315,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            /** @description The tree is being opened or is catching up with the log after a start (seconds at a million events); retry after Retry-After. Codes: `transparency.catching-up`. Also: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
             503: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -906,6 +906,37 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     ],
     "description": "GET /verify. A break outside the caller's operations is reported without naming its operation or event."
   },
+  "MerkleLogDivergence": {
+    "type": "object",
+    "properties": {
+      "leafIndex": {
+        "type": "number",
+        "description": "The first leaf the log no longer holds."
+      },
+      "position": {
+        "type": "string"
+      },
+      "treeHolds": {
+        "type": "string",
+        "description": "The leaf input (hex) the tree holds there."
+      },
+      "logHolds": {
+        "type": [
+          "string",
+          "null"
+        ],
+        "description": "What the log holds at that position: a leaf input (hex), or null when it holds no event there."
+      }
+    },
+    "required": [
+      "leafIndex",
+      "position",
+      "treeHolds",
+      "logHolds"
+    ],
+    "additionalProperties": false,
+    "description": "The tree holds a leaf the log no longer has as it was: the log was cut short, rewritten, or replaced by another. The follower stops; the tree file is kept as evidence (docs/merkle-log.md)."
+  },
   "NationalPicture": {
     "$ref": "#/components/schemas/NationalPictureView",
     "description": "GET /picture."
@@ -2333,11 +2364,23 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
     "$ref": "#/components/schemas/TransparencyStatus",
     "description": "GET /transparency."
   },
+  "TransparencyState": {
+    "type": "string",
+    "enum": [
+      "opening",
+      "catching-up",
+      "following",
+      "diverged",
+      "stopped",
+      "failed"
+    ],
+    "description": "`opening`: the tree file is being read (in the background after a start); `catching-up`: reading the log up to its head; `following`: caught up, heads are issued and proofs served; `diverged`: the log no longer holds the tree's leaves from `divergence.leafIndex` on; `failed`: the tree could not be opened."
+  },
   "TransparencyStatus": {
     "type": "object",
     "properties": {
       "state": {
-        "type": "string"
+        "$ref": "#/components/schemas/TransparencyState"
       },
       "treeSize": {
         "type": "number"
@@ -2358,12 +2401,24 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "divergence": {
         "anyOf": [
           {
-            "type": "object"
+            "$ref": "#/components/schemas/MerkleLogDivergence"
           },
           {
             "type": "null"
           }
-        ]
+        ],
+        "description": "The first leaf the log no longer holds as the tree does."
+      },
+      "startUpMs": {
+        "type": [
+          "number",
+          "null"
+        ],
+        "description": "From the start of the api until the tree had caught up with the log (ms); null until then."
+      },
+      "error": {
+        "type": "string",
+        "description": "Why the tree could not be opened (state `failed`)."
       }
     },
     "required": [
@@ -2371,7 +2426,8 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
       "treeSize",
       "signing",
       "latestHead",
-      "divergence"
+      "divergence",
+      "startUpMs"
     ],
     "additionalProperties": false
   },

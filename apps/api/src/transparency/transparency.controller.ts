@@ -29,6 +29,18 @@ const INVALID_SIZES = {
   codes: ['transparency.invalid-query', 'request.invalid-query'],
 };
 
+const CATCHING_UP = {
+  description:
+    'The tree is being opened or is catching up with the log after a start (seconds at a million events); retry after Retry-After',
+  codes: ['transparency.catching-up'],
+  headers: {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again',
+      schema: { type: 'string', pattern: '^\\d+$' },
+    },
+  },
+};
+
 type RawQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** Signed tree heads and the proofs auditors check against them (docs/merkle-log.md). */
@@ -81,7 +93,7 @@ export class TransparencyController {
       '201 `{ head, publications: [{ target, ok, error? }] }`; a target that failed is named, the head stands.',
   })
   @ApiCreatedResponse({ schema: schemaRef('IssuedHead'), description: 'The head, and each publication' })
-  @ApiProblems({ 409: NO_SIGNING_KEY })
+  @ApiProblems({ 409: NO_SIGNING_KEY, 503: CATCHING_UP })
   issue(): Promise<IssuedTreeHead> {
     return this.transparency.issueHead();
   }
@@ -99,6 +111,7 @@ export class TransparencyController {
     400: INVALID_SIZES,
     404: { description: 'No head has been signed yet', codes: ['transparency.no-tree-head'] },
     409: NO_SIGNING_KEY,
+    503: CATCHING_UP,
   })
   consistency(@Query() query: RawQuery): TreeConsistencyProof {
     const sizes = parseSizes(query, ['from', 'to'] as const, ['from'] as const);
@@ -126,6 +139,7 @@ export class TransparencyController {
       description: 'The event is not in a tree of that size, or the tree no longer matches the log',
       codes: ['transparency.event-not-in-tree', 'transparency.leaf-mismatch', 'transparency.log-diverged'],
     },
+    503: CATCHING_UP,
   })
   proof(
     @Param('operationId') operationId: string,

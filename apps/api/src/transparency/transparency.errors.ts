@@ -40,15 +40,32 @@ export class TreeHeadSigningDisabledError extends TimelineError {
 /**
  * The tree holds a leaf the event log no longer holds (the log was cut short,
  * rewritten or replaced): the tree is kept as evidence and no head is issued.
+ * Details name the leaf (its index and position).
  */
 export class MerkleLogDivergedError extends TimelineError {
   readonly code = 'transparency.log-diverged';
   readonly category: ErrorCategory = 'illegal-state';
 
   constructor(details: object) {
-    super('The event log no longer holds the last event of the Merkle tree; no head is issued', {
+    super('The event log no longer holds a leaf of the Merkle tree as the tree does; no head is issued', {
       ...details,
     });
+  }
+}
+
+/**
+ * The tree is still being opened or catching up with the log after a start
+ * (seconds at a million events): no proof or head until it has caught up.
+ */
+export class TransparencyCatchingUpError extends TimelineError {
+  readonly code = 'transparency.catching-up';
+  readonly category: ErrorCategory = 'unavailable';
+
+  constructor(details: { state: string; treeSize: number }) {
+    super(
+      `The Merkle tree is ${details.state}: proofs and heads are served once it has caught up with the log after a start`,
+      details,
+    );
   }
 }
 

@@ -6,7 +6,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { EVENT_STORE, StreamNotFoundError, formatPosition, type EventStore } from '@timeline/event-store';
+import { performance } from 'node:perf_hooks';
+import { EVENT_STORE, comparePositions, formatPosition, type EventStore } from '@timeline/event-store';
 import { operationStreamName } from '@timeline/events';
 import {
   Ed25519TreeHeadSigner,
@@ -17,15 +18,19 @@ import {
   TreeHeadIssuer,
   WebhookTreeHeadPublisher,
   leafInputOf,
-  walkStream,
+  MERKLE_LOG_FILTER,
   inclusionSourceOf,
   type ExportInclusionSource,
   type IssuedTreeHead,
+  type MerkleLogDivergence,
   type SignedTreeHead,
   type TreeHeadPublisher,
   type TreeHeadSigner,
 } from '@timeline/integrity';
+import { ProjectionRunner } from '@timeline/projections';
 import type { TransparencyConfig } from '../config/transparency.config';
+import { HealthRegistry, type HealthReport } from '../health/health.registry';
+import { merkleFeedOf } from './merkle-feed';
 import { checkWithinTree } from './transparency-query';
 import {
   EventNotInTreeError,
@@ -33,6 +38,7 @@ import {
   MerkleLogDivergedError,
   NoTreeHeadError,
   ProofEventNotFoundError,
+  TransparencyCatchingUpError,
   TreeHeadSigningDisabledError,
 } from './transparency.errors';
 
@@ -82,13 +88,29 @@ export interface TreeHeadPublicKey {
   readonly publicKey: string;
 }
 
+/**
+ * `opening`: the tree file is being read (in the background after a start);
+ * `catching-up`: reading the log up to its head; `following`: caught up, heads
+ * are issued and proofs served; `diverged`: the log no longer holds the tree's
+ * leaves from `divergence.leafIndex` on; `failed`: the tree could not be opened.
+ */
+export type TransparencyState = 'opening' | 'catching-up' | 'following' | 'diverged' | 'stopped' | 'failed';
+
 export interface TransparencyStatus {
-  readonly state: string;
+  readonly state: TransparencyState;
   readonly treeSize: number;
   readonly signing: boolean;
   readonly latestHead: SignedTreeHead | null;
-  readonly divergence: object | null;
+  /** The first leaf the log no longer holds as the tree does. */
+  readonly divergence: MerkleLogDivergence | null;
+  /** From the start of the api until the tree had caught up with the log (ms); null until then. */
+  readonly startUpMs: number | null;
+  /** Why the tree could not be opened (state `failed`). */
+  readonly error?: string;
 }
+
+/** How long an export waits for the tree to catch up after a start before answering 503. */
+const EXPORT_WAIT_MS = 30_000;
 
 /**
  * The Merkle log of the api: the tree file beside the log kept up by a
@@ -103,38 +125,81 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
   private issuer: TreeHeadIssuer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private signer: TreeHeadSigner | null = null;
+  private opening: Promise<void> = Promise.resolve();
+  private failure: string | null = null;
+  private startUpMs: number | null = null;
+  private closed = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(TRANSPARENCY_CONFIG) private readonly config: TransparencyConfig,
+    @Inject(ProjectionRunner) private readonly runner: Pick<ProjectionRunner, 'changes$'>,
+    @Inject(HealthRegistry) private readonly health: HealthRegistry,
     @Optional() @Inject(TRANSPARENCY_OVERRIDES) private readonly overrides: TransparencyOverrides = {},
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    const log = MerkleLog.openFile(this.config.treeFile);
-    this.log = log;
-    if (log.droppedOnOpen > 0)
-      this.logger.warn(`Cut ${log.droppedOnOpen} torn or out-of-order records off ${this.config.treeFile}`);
-    this.follower = new MerkleLogFollower(this.store, log, { logger: this.logger });
-    await this.follower.start();
+  /**
+   * Opens the tree and catches up with the log in the background: at a million
+   * events that takes seconds, and the api answers meanwhile (proofs and heads
+   * with 503 until then).
+   */
+  onModuleInit(): void {
     this.signer =
       this.overrides.signer ??
       (this.config.signingKeyPem ? Ed25519TreeHeadSigner.fromPem(this.config.signingKeyPem) : null);
-    if (!this.signer) {
+    if (!this.signer)
       this.logger.warn(
         'No tree-head signing key configured: the Merkle tree and its proofs are served, no head is signed',
       );
+    this.health.register('transparency', () => this.healthReport());
+    const started = performance.now();
+    this.opening = this.open(started).catch((error: unknown) => {
+      if (this.closed) return;
+      this.failure = error instanceof Error ? error.message : String(error);
+      this.logger.error('The Merkle tree could not be opened', { error: this.failure });
+    });
+  }
+
+  /** Resolves once the tree has caught up with the log after a start (or could not). */
+  caughtUp(): Promise<void> {
+    return this.opening;
+  }
+
+  onApplicationShutdown(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.follower?.stop();
+    this.log?.close();
+    this.log = null;
+  }
+
+  private async open(started: number): Promise<void> {
+    const log = await MerkleLog.openFileInTurns(this.config.treeFile);
+    if (this.closed) {
+      log.close();
       return;
     }
+    this.log = log;
+    if (log.droppedOnOpen > 0)
+      this.logger.warn(`Cut ${log.droppedOnOpen} torn or out-of-order records off ${this.config.treeFile}`);
+    this.follower = new MerkleLogFollower(this.store, log, {
+      logger: this.logger,
+      feed: merkleFeedOf(this.runner),
+    });
+    await this.follower.start();
+    if (this.closed || this.follower.state !== 'following') return;
+    this.startUpMs = Math.round(performance.now() - started);
+    this.logger.log(`Merkle tree of ${log.size} leaves caught up with the log in ${this.startUpMs} ms`);
+    if (!this.signer) return;
     this.issuer = new TreeHeadIssuer(log, this.signer, this.publishers(), {
       now: this.overrides.now,
       logger: this.logger,
     });
     if (this.config.headIntervalMs > 0) {
-      // The first head once the tree has caught up with the log, then one per interval while the log grows.
-      void this.follower
-        .sync()
-        .then(() => (this.follower?.state === 'following' ? this.issuer?.issueIfGrown() : null))
+      // The first head now that the tree has caught up with the log, then one per interval while the log grows.
+      void this.issuer
+        .issueIfGrown()
         .catch((error: unknown) => this.logger.error('The first tree head failed', { error: String(error) }));
       this.timer = setInterval(() => {
         if (this.follower?.state !== 'following') return;
@@ -148,21 +213,42 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.follower?.stop();
-    this.log?.close();
-    this.log = null;
+  private state(): TransparencyState {
+    if (this.failure !== null) return 'failed';
+    if (!this.follower) return this.closed ? 'stopped' : 'opening';
+    const state = this.follower.state;
+    return state === 'idle' ? 'opening' : state;
+  }
+
+  /**
+   * On /health (its details for admins, HEALTH_DETAILS): `down` when the log
+   * diverged from the tree or the tree could not be opened. Opening and catching
+   * up after a start leave the api ready (everything but proofs and heads
+   * answers): `up`, the details saying which.
+   */
+  private healthReport(): HealthReport {
+    const status = this.status();
+    const ready = ['opening', 'catching-up', 'following'].includes(status.state);
+    return {
+      status: ready ? 'up' : 'down',
+      state: status.state,
+      treeSize: status.treeSize,
+      latestHeadSize: status.latestHead?.treeSize ?? null,
+      divergence: status.divergence,
+      startUpMs: status.startUpMs,
+      ...(status.error === undefined ? {} : { error: status.error }),
+    };
   }
 
   status(): TransparencyStatus {
     return {
-      state: this.follower?.state ?? 'idle',
-      treeSize: this.tree().size,
-      signing: this.issuer !== null,
+      state: this.state(),
+      treeSize: this.log?.size ?? 0,
+      signing: this.signer !== null,
       latestHead: this.issuer?.latest?.head ?? null,
       divergence: this.follower?.divergence ?? null,
+      startUpMs: this.startUpMs,
+      ...(this.failure === null ? {} : { error: this.failure }),
     };
   }
 
@@ -179,10 +265,11 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
 
   /** Reads the log up to its head, then signs and publishes a head over it. */
   async issueHead(): Promise<IssuedTreeHead> {
-    if (!this.issuer) throw new TreeHeadSigningDisabledError();
+    if (!this.signer) throw new TreeHeadSigningDisabledError();
     this.checkNotDiverged();
+    this.caughtUpTree();
     await this.follower!.sync();
-    return this.issuer.issue();
+    return this.issuer!.issue();
   }
 
   async inclusionProof(
@@ -190,21 +277,36 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
     eventId: string,
     treeSize?: number,
   ): Promise<EventInclusionProof> {
-    const event = await this.findEvent(operationId, eventId);
-    const tree = this.tree();
-    let leafIndex = tree.indexOf(event.position);
+    const tree = this.caughtUpTree();
+    // The leaf by the event's id (the ids kept beside the leaf file), then the event at its position in the store.
+    let leafIndex = tree.leafIndexOfEvent(eventId);
     if (leafIndex === null) {
       await this.follower?.sync();
-      leafIndex = tree.indexOf(event.position);
+      leafIndex = tree.leafIndexOfEvent(eventId);
     }
-    const position = formatPosition(event.position);
-    if (leafIndex === null) throw new EventNotInTreeError(eventId, position);
+    if (leafIndex === null) throw new ProofEventNotFoundError(operationId, eventId);
+    const leaf = tree.leafAt(leafIndex);
+    const position = formatPosition(leaf.position);
+    const [event] = await this.store.readAll({
+      after: leafIndex > 0 ? tree.leafAt(leafIndex - 1).position : undefined,
+      maxCount: 1,
+      filter: MERKLE_LOG_FILTER,
+    });
+    if (event?.eventId === eventId && event.streamName !== operationStreamName(operationId))
+      throw new ProofEventNotFoundError(operationId, eventId);
+    if (event?.eventId !== eventId || comparePositions(event.position, leaf.position) !== 0)
+      throw new MerkleLogDivergedError({
+        leafIndex,
+        position,
+        eventId,
+        logHolds: event && comparePositions(event.position, leaf.position) === 0 ? event.eventId : null,
+      });
     const size = treeSize ?? this.issuer?.latest?.head.treeSize ?? tree.size;
     checkWithinTree('treeSize', size, tree.size);
     if (leafIndex >= size) {
       throw new EventNotInTreeError(eventId, position);
     }
-    const leafInput = tree.leafAt(leafIndex).leafInput;
+    const leafInput = leaf.leafInput;
     const stored = leafInputOf(event.metadata.hash);
     if (!leafInput.equals(stored)) {
       throw new LeafMismatchError({
@@ -232,13 +334,23 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
    * signed (no key, or a log that diverged from the tree).
    */
   async exportInclusion(): Promise<ExportInclusionSource | null> {
+    if (!this.signer) return null;
+    if (this.state() === 'opening' || this.state() === 'catching-up') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.opening,
+        new Promise((resolve) => (timer = setTimeout(resolve, EXPORT_WAIT_MS).unref())),
+      ]);
+      clearTimeout(timer);
+      this.caughtUpTree();
+    }
     if (!this.issuer || this.follower?.state !== 'following') return null;
     const { head } = await this.issueHead();
-    return inclusionSourceOf(this.tree(), head);
+    return inclusionSourceOf(this.caughtUpTree(), head);
   }
 
   consistencyProof(fromSize: number, toSize?: number): TreeConsistencyProof {
-    const tree = this.tree();
+    const tree = this.caughtUpTree();
     const to = toSize ?? this.issuer?.latest?.head.treeSize ?? tree.size;
     checkWithinTree('to', to, tree.size);
     checkWithinTree('from', fromSize, to);
@@ -262,19 +374,11 @@ export class TransparencyService implements OnModuleInit, OnApplicationShutdown 
     if (this.follower?.state === 'diverged') throw new MerkleLogDivergedError(this.follower.divergence ?? {});
   }
 
-  private tree(): MerkleLog {
-    if (!this.log) throw new Error('the Merkle log is not open');
+  /** The tree, once it has caught up with the log after a start (or diverged from it): else 503. */
+  private caughtUpTree(): MerkleLog {
+    const state = this.state();
+    if (!this.log || state === 'opening' || state === 'catching-up' || state === 'failed')
+      throw new TransparencyCatchingUpError({ state, treeSize: this.log?.size ?? 0 });
     return this.log;
-  }
-
-  private async findEvent(operationId: string, eventId: string) {
-    try {
-      for await (const event of walkStream(this.store, operationStreamName(operationId))) {
-        if (event.eventId === eventId) return event;
-      }
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
-    throw new ProofEventNotFoundError(operationId, eventId);
   }
 }

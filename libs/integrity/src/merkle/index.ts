@@ -2,6 +2,7 @@ export * from './merkle-hashing';
 export * from './merkle-proofs';
 export * from './merkle-tree';
 export * from './merkle-leaf-records';
+export * from './merkle-leaf-ids';
 export * from './merkle-log';
 export * from './merkle-log.follower';
 export * from './tree-head';

@@ -8,10 +8,16 @@ import type { LeafInputSource } from './merkle-tree';
 export interface MerkleLeaf {
   readonly position: GlobalPosition;
   readonly leafInput: Buffer;
+  /**
+   * The event's id, when known: a tree in a file keeps it beside the leaf file
+   * so the leaf is found by it (MerkleLog.leafIndexOfEvent).
+   */
+  readonly eventId?: string;
 }
 
 /** One leaf on disk: commit (u64 BE), prepare (u64 BE), leaf input (32 bytes). */
 export const LEAF_RECORD_BYTES = 16 + HASH_BYTES;
+const POSITION_BYTES = 16;
 
 /**
  * The leaves of a tree in order, as fixed-size records: by index for proofs, by
@@ -130,16 +136,17 @@ export class FileLeafRecords extends LeafRecords {
     const records = new FileLeafRecords(path, fd);
     const total = Math.floor(fstatSync(fd).size / LEAF_RECORD_BYTES);
     const chunk = 65_536;
-    let previous: GlobalPosition | null = null;
+    // Positions are two big-endian u64s: their bytes order as the positions do.
+    const previous = Buffer.alloc(POSITION_BYTES);
     let kept = 0;
     scan: for (let start = 0; start < total; start += chunk) {
       const count = Math.min(chunk, total - start);
       const bytes = Buffer.allocUnsafe(count * LEAF_RECORD_BYTES);
       readSync(fd, bytes, 0, bytes.length, start * LEAF_RECORD_BYTES);
       for (let i = 0; i < count; i += 1) {
-        const leaf = decodeLeaf(bytes, i * LEAF_RECORD_BYTES);
-        if (previous && comparePositions(leaf.position, previous) <= 0) break scan;
-        previous = leaf.position;
+        const at = i * LEAF_RECORD_BYTES;
+        if (kept > 0 && bytes.compare(previous, 0, POSITION_BYTES, at, at + POSITION_BYTES) <= 0) break scan;
+        bytes.copy(previous, 0, at, at + POSITION_BYTES);
         records.count += 1;
         kept += 1;
       }

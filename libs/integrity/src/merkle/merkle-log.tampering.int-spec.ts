@@ -191,7 +191,7 @@ describe('tree heads against a store rewritten by an insider', () => {
       const follower = new MerkleLogFollower(store, log);
       await follower.start();
       expect(follower.state).toBe('diverged');
-      expect(follower.divergence).toMatchObject({ leafIndex: 14, position: '15', logHolds: null });
+      expect(follower.divergence).toMatchObject({ leafIndex: 13, position: '14', logHolds: null });
       follower.stop();
       log.close();
     });

@@ -1,13 +1,33 @@
+import { dirname, join } from 'node:path';
 import { comparePositions, formatPosition, type GlobalPosition } from '@timeline/event-store';
+import { LeafIdIndex, leafIdOf } from './merkle-leaf-ids';
 import { FileLeafRecords, MemoryLeafRecords, type LeafRecords, type MerkleLeaf } from './merkle-leaf-records';
 import { HASH_BYTES } from './merkle-hashing';
 import { consistencyProof, inclusionProof } from './merkle-proofs';
 import { MerkleTree } from './merkle-tree';
 
+const REBUILD_CHUNK_LEAVES = 65_536;
+
+/** Appends every record's leaf input to the tree, one chunk per step. */
+function* rebuildChunks(records: LeafRecords, tree: MerkleTree, chunk: number): Generator<void> {
+  for (let start = 0; start < records.size; start += chunk) {
+    const count = Math.min(chunk, records.size - start);
+    const inputs = records.readLeafInputs(start, count);
+    for (let i = 0; i < count; i += 1) tree.append(inputs.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+    yield;
+  }
+}
+
+/** The file of the leaves' event ids, beside the leaf file. */
+export function leafIdsFileOf(treeFile: string): string {
+  return join(dirname(treeFile), 'leaf-ids.bin');
+}
+
 /**
  * The Merkle tree over the global log: leaves are the operation events' stored
  * hashes in log order (libs/integrity/src/merkle/merkle-hashing.ts, leafInputOf),
- * each recorded with its position so an event's leaf can be found. Kept in a
+ * each recorded with its position, and in a file it writes with the event ids
+ * of its leaves beside it so an event's leaf is found by its id. Kept in a
  * file beside the log (`openFile`) or in memory (`inMemory`, a verification run).
  */
 export class MerkleLog {
@@ -16,6 +36,7 @@ export class MerkleLog {
     private readonly tree: MerkleTree,
     /** Records cut off when the file was opened (a torn or out-of-order tail). */
     readonly droppedOnOpen: number,
+    private readonly ids: LeafIdIndex | null = null,
   ) {
     this.last = records.size === 0 ? null : records.leafAt(records.size - 1).position;
   }
@@ -34,13 +55,27 @@ export class MerkleLog {
   static openFile(path: string, options: { readOnly?: boolean } = {}): MerkleLog {
     const { records, dropped } = FileLeafRecords.open(path, options);
     const tree = new MerkleTree(records);
-    const chunk = 65_536;
-    for (let start = 0; start < records.size; start += chunk) {
-      const count = Math.min(chunk, records.size - start);
-      const inputs = records.readLeafInputs(start, count);
-      for (let i = 0; i < count; i += 1) tree.append(inputs.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+    for (const _ of rebuildChunks(records, tree, REBUILD_CHUNK_LEAVES));
+    const ids = options.readOnly ? null : LeafIdIndex.open(leafIdsFileOf(path), records.size);
+    return new MerkleLog(records, tree, dropped, ids);
+  }
+
+  /**
+   * `openFile` in turns of `chunkLeaves` leaves (default 4,096), yielding to
+   * the event loop between them: at a million leaves the rebuild takes seconds,
+   * and a service answers meanwhile.
+   */
+  static async openFileInTurns(path: string, options: { chunkLeaves?: number } = {}): Promise<MerkleLog> {
+    const { records, dropped } = FileLeafRecords.open(path);
+    const tree = new MerkleTree(records);
+    try {
+      for (const _ of rebuildChunks(records, tree, options.chunkLeaves ?? 4_096))
+        await new Promise((resolve) => setImmediate(resolve));
+      return new MerkleLog(records, tree, dropped, LeafIdIndex.open(leafIdsFileOf(path), records.size));
+    } catch (error) {
+      records.close();
+      throw error;
     }
-    return new MerkleLog(records, tree, dropped);
   }
 
   get size(): number {
@@ -66,8 +101,16 @@ export class MerkleLog {
         );
       previous = leaf.position;
     }
+    // The ids follow the leaves while in step with them; once behind, they are filled from the log (`fillLeafIds`).
+    const ids =
+      this.ids !== null &&
+      this.ids.size === this.records.size &&
+      leaves.every((leaf) => leaf.eventId !== undefined)
+        ? this.ids
+        : null;
     this.records.append(leaves);
     for (const leaf of leaves) this.tree.append(leaf.leafInput);
+    ids?.append(leaves.map((leaf) => leafIdOf(leaf.eventId!)));
     if (leaves.length > 0) this.last = leaves[leaves.length - 1].position;
   }
 
@@ -92,7 +135,43 @@ export class MerkleLog {
     return this.records.indexOf(position);
   }
 
+  /**
+   * The index of the leaf of the event with this id, found without reading the
+   * log: a candidate to check against the store. Null when no leaf has it (or
+   * the tree keeps no ids: in memory, read-only).
+   */
+  leafIndexOfEvent(eventId: string): number | null {
+    return this.ids?.indexOf(eventId) ?? null;
+  }
+
+  /** Leaves whose event id the tree does not know yet: a leaf file older than its id file, or the id file lost. */
+  get leafIdsMissing(): number {
+    return this.ids === null ? 0 : this.records.size - this.ids.size;
+  }
+
+  /**
+   * Records the ids of the leaves that lack theirs from events read from the log
+   * in order (from the first such leaf on); returns how many it took, stopping at
+   * the first event that is not the next such leaf.
+   */
+  fillLeafIds(events: readonly { readonly position: GlobalPosition; readonly eventId: string }[]): number {
+    if (this.ids === null) return 0;
+    const ids: Buffer[] = [];
+    for (const event of events) {
+      const index = this.ids.size + ids.length;
+      if (
+        index >= this.records.size ||
+        comparePositions(this.records.leafAt(index).position, event.position) !== 0
+      )
+        break;
+      ids.push(leafIdOf(event.eventId));
+    }
+    this.ids.append(ids);
+    return ids.length;
+  }
+
   close(): void {
     this.records.close();
+    this.ids?.close();
   }
 }
