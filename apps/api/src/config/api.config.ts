@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
 import { readTransparencyConfig, type TransparencyConfig } from './transparency.config';
 
@@ -27,6 +27,8 @@ export interface ApiConfig {
   readonly host: string;
   /** DATA_DIR: where the embedded store (and other local state) lives. Default `./data` under the working directory. */
   readonly dataDir: string;
+  /** DASHBOARD_DIR: where `npm run build:dashboard` wrote the dashboard served at `/`. Default `./dist/dashboard`. */
+  readonly dashboardDir: string;
   /** EVENT_STORE (`sqlite` | `eventstoredb`) and EVENTSTORE_URL (required iff eventstoredb). */
   readonly eventStore: EventStoreConfig;
   /** LOG_LEVEL: the most verbose level logged (error, warn, info, debug, verbose). Default info. */
@@ -105,6 +107,8 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const dataDirRaw = value('DATA_DIR') ?? 'data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
 
+  const dashboardDir = resolve(cwd, value('DASHBOARD_DIR') ?? join('dist', 'dashboard'));
+
   const level = (value('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevels = LOG_LEVELS[level === 'log' ? 'info' : level];
   if (logLevels === undefined) {
@@ -160,6 +164,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     port,
     host,
     dataDir,
+    dashboardDir,
     eventStore,
     logLevels: logLevels!,
     bodyLimitBytes,
