@@ -145,7 +145,7 @@ export function DailyChart({ series }: { series: DailySeries }) {
       />
       <details>
         <summary>The same figures as a table</summary>
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Daily figures, scrollable">
           <table>
             <thead>
               <tr>

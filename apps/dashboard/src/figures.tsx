@@ -102,7 +102,7 @@ export function DrugsTable({ totals }: { totals: Totals }) {
       {rows.length === 0 ? (
         <p>No drugs seized.</p>
       ) : (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Drugs by type, scrollable">
           <table data-table="drugs">
             <thead>
               <tr>
@@ -153,7 +153,7 @@ function BreakdownTable({ id, title, rows }: { id: string; title: string; rows: 
   return (
     <section aria-labelledby={`${id}-title`} class="breakdown">
       <h3 id={`${id}-title`}>{title}</h3>
-      <div class="scroll">
+      <div class="scroll" tabIndex={0} role="region" aria-label={`${title}, scrollable`}>
         <table data-table={id}>
           <thead>
             <tr>

@@ -130,7 +130,7 @@ export function Timeline({ api, operationId, moment, types, agencies, auditor, r
       )}
       {page && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Timeline entries, scrollable">
             <table class="entries" data-table="timeline">
               <thead>
                 <tr>
@@ -212,7 +212,11 @@ function DataList({ data }: { data: unknown }) {
       </p>
     );
   }
-  return <pre class="data">{JSON.stringify(data, null, 2)}</pre>;
+  return (
+    <pre class="data" tabIndex={0} aria-label="The entry's data">
+      {JSON.stringify(data, null, 2)}
+    </pre>
+  );
 }
 
 function EntryDetails({
