@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TimelineApiClient } from '@timeline/api-client';
 import {
   type ApiProblem,
@@ -201,12 +201,20 @@ function OperationView({
     };
   }, [api, operationId, moment]);
 
-  // The chart follows the figures, at most every two seconds while events stream in.
-  const [dailyPosition, setDailyPosition] = useState<string | null>(null);
+  // The chart and the timeline's first page follow the figures, at most every two seconds while
+  // events stream in (throttled, not debounced: a steady stream must not starve them).
+  const [followedPosition, setFollowedPosition] = useState<string | null>(null);
+  const latestPosition = useRef(position);
+  latestPosition.current = position;
+  const stale = position !== followedPosition;
   useEffect(() => {
-    const timer = setTimeout(() => setDailyPosition(position), daily === null ? 0 : 2000);
+    if (!stale) return;
+    const timer = setTimeout(
+      () => setFollowedPosition(latestPosition.current),
+      followedPosition === null ? 0 : 2000,
+    );
     return () => clearTimeout(timer);
-  }, [position]);
+  }, [stale, followedPosition]);
   useEffect(() => {
     let current = true;
     answer(
@@ -220,7 +228,7 @@ function OperationView({
     return () => {
       current = false;
     };
-  }, [api, operationId, moment, dailyPosition]);
+  }, [api, operationId, moment, followedPosition]);
 
   const types = useMemo(
     () => [...new Set(daily?.days.flatMap((day) => Object.keys(day.byType)) ?? [])].sort(),
@@ -278,7 +286,7 @@ function OperationView({
           types={types}
           agencies={agencies}
           auditor={auditor}
-          revision={isNow ? position : null}
+          revision={isNow ? followedPosition : null}
         />
         <div>
           {isNow && <Recent recent={live.recent} />}
