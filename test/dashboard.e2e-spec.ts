@@ -84,6 +84,22 @@ describe('the dashboard and the API docs in production mode (AUTH_MODE=jwt)', ()
   });
 });
 
+describe('an api whose dashboard was not built', () => {
+  let test: TestApp;
+  beforeAll(async () => {
+    test = await startTestApp({ env: { DASHBOARD_DIR: join(tmpdir(), 'timeline-no-dashboard-here') } });
+  });
+  afterAll(() => test?.close());
+
+  it('answers / with 503 naming the command that builds it, and serves the api as ever', async () => {
+    const page = await request(test.app.getHttpServer()).get('/');
+    expect(page.status).toBe(503);
+    expect(page.body.code).toBe('dashboard.not-built');
+    expect(page.body.detail).toContain('npm run build:dashboard');
+    expect((await request(test.app.getHttpServer()).get('/health')).status).toBe(200);
+  });
+});
+
 describe('the role picker in local development mode (AUTH_MODE=local-dev)', () => {
   let app: INestApplication;
   let dataDir: string;
