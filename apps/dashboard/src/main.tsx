@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { memo } from 'preact/compat';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TimelineApiClient } from '@timeline/api-client';
 import {
@@ -14,14 +15,26 @@ import {
   type Principal,
 } from './api';
 import { AuditPanel } from './audit';
-import { DailyChart } from './daily-chart';
-import { Breakdowns, DrugsTable, Figures } from './figures';
+import { DailyChart as DailyChartView } from './daily-chart';
+import {
+  Breakdowns as BreakdownsView,
+  DrugsTable as DrugsTableView,
+  Figures as FiguresView,
+} from './figures';
 import { formatCount, formatInstant, formatType } from './format';
 import { session } from './session';
 import { SignIn } from './sign-in';
-import { Timeline } from './timeline';
+import { Timeline as TimelineView } from './timeline';
 import { useLive, type LiveState } from './use-live';
 import './dashboard.css';
+
+// Live entries arrive up to once per animation frame: the parts that do not depend on them
+// render again only when their own inputs change (a new picture, a new daily series).
+const Figures = memo(FiguresView);
+const DrugsTable = memo(DrugsTableView);
+const Breakdowns = memo(BreakdownsView);
+const DailyChart = memo(DailyChartView);
+const Timeline = memo(TimelineView);
 
 function App() {
   const [token, setToken] = useState<string | null>(session.token());
@@ -234,10 +247,13 @@ function OperationView({
     () => [...new Set(daily?.days.flatMap((day) => Object.keys(day.byType)) ?? [])].sort(),
     [daily],
   );
-  const agencies = useMemo(
-    () => (picture ? picture.operation.agencies.map(({ agency }) => agency).sort() : []),
-    [picture?.operation],
-  );
+  const agencyList = picture
+    ? picture.operation.agencies
+        .map(({ agency }) => agency)
+        .sort()
+        .join(',')
+    : '';
+  const agencies = useMemo(() => (agencyList === '' ? [] : agencyList.split(',')), [agencyList]);
 
   return (
     <>
