@@ -3,6 +3,7 @@
  * the demo operation loaded, listening on a loopback port, and headless Chromium (Debian's
  * `chromium` package, never a downloaded browser; CHROMIUM_PATH overrides where it is).
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { DemoDataModule, DemoDataset } from '@timeline/demo-data';
 import { createApp } from '../../../apps/api/src/app.factory';
 import { readAuthConfiguration } from '../../../apps/api/src/auth/auth.config';
 import { loadApiConfig } from '../../../apps/api/src/config/api.config';
+import { startApiProcess } from '../../support/api-process';
 import { bearerFor, testAuthEnvironment, type TestPrincipal } from '../../support/auth.tokens';
 
 export const DEMO_OPERATION = 'venetic';
@@ -53,36 +55,9 @@ export async function startDemoApi(env: Readonly<Record<string, string>> = {}): 
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${port}`;
-  const dataset = new DemoDataset();
-  for (const _ of dataset);
-  const demoEvents = dataset.expected().operations[0].events;
-  const request = async <T>(
-    principal: TestPrincipal,
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: bearerFor(principal),
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? null : JSON.parse(text) };
-  };
-  for (let attempt = 0; ; attempt++) {
-    const picture = await request<Picture>(
-      { role: 'analyst', agency: 'NCA' },
-      'GET',
-      `/operations/${DEMO_OPERATION}/picture`,
-    );
-    if (picture.status === 200 && picture.body.asOf.eventCount >= demoEvents) break;
-    if (attempt > 600) throw new Error('the demo did not load within two minutes');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const demoEvents = demoEventCount();
+  const request = jsonRequester(baseUrl);
+  await untilDemoLoaded(request, demoEvents);
   return {
     app,
     baseUrl,
@@ -96,6 +71,76 @@ export async function startDemoApi(env: Readonly<Record<string, string>> = {}): 
       }
     },
   };
+}
+
+/** A demo api in a process of its own (the real main, `DEMO_DATA=on`), as the benchmark runs it. */
+export interface DemoApiProcess extends Omit<DemoApi, 'app'> {
+  readonly child: ChildProcess;
+}
+
+export async function startDemoApiProcess(
+  env: Readonly<Record<string, string>> = {},
+): Promise<DemoApiProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'timeline-dashboard-'));
+  const output: string[] = [];
+  const { child, port } = await startApiProcess(dataDir, output, {
+    DEMO_DATA: 'on',
+    RATE_LIMIT_REQUESTS: '1000000',
+    ...env,
+  });
+  // Its request log is not needed: keep the pipe drained without holding every line.
+  child.stdout!.on('data', () => output.splice(0));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const demoEvents = demoEventCount();
+  const request = jsonRequester(baseUrl);
+  await untilDemoLoaded(request, demoEvents);
+  return {
+    child,
+    baseUrl,
+    demoEvents,
+    request,
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function demoEventCount(): number {
+  const dataset = new DemoDataset();
+  for (const _ of dataset);
+  return dataset.expected().operations[0].events;
+}
+
+function jsonRequester(baseUrl: string): DemoApi['request'] {
+  return async <T>(principal: TestPrincipal, method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: bearerFor(principal),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
+  };
+}
+
+/** Until the demo is loaded and the picture reflects all of it. */
+async function untilDemoLoaded(request: DemoApi['request'], demoEvents: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const picture = await request<Picture>(
+      { role: 'analyst', agency: 'NCA' },
+      'GET',
+      `/operations/${DEMO_OPERATION}/picture`,
+    );
+    if (picture.status === 200 && picture.body.asOf.eventCount >= demoEvents) return;
+    if (attempt > 600) throw new Error('the demo did not load within two minutes');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 export function launchChromium(): Promise<Browser> {
