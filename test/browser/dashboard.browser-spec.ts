@@ -175,11 +175,14 @@ describe('the dashboard', () => {
       recorded.map(({ eventId }) => eventId),
     );
 
-    // The connection drops (a proxy, a network change): every socket of the api is cut.
+    // The connection drops (a proxy, a network change): every socket of the api is cut, and the
+    // browser stays off the network until the events below are recorded.
+    await page.context().setOffline(true);
     for (const socket of sockets) socket.destroy();
     await page.waitForSelector('[data-live-state="reconnecting"], [data-live-state="connecting"]');
     // Recorded while the page is disconnected: they reach it only through the resumed feed.
     for (let i = 0; i < 3; i++) recorded.push(await threatToLife());
+    await page.context().setOffline(false);
     await page.waitForSelector('[data-live-state="live"]');
     for (let i = 0; i < 2; i++) recorded.push(await threatToLife());
 
