@@ -14,6 +14,8 @@ const shared = {
 module.exports = {
   // A global option: per-project testTimeout is not honoured. Integration and e2e tests wait on real I/O.
   testTimeout: 120000,
+  // The api serves the dashboard's build at `/`: built first when its sources changed.
+  globalSetup: '<rootDir>/test/support/dashboard.global-setup.js',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,events}/**/*.spec.ts'] },
     {
@@ -22,6 +24,8 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,events,test}/**/*.int-spec.ts'],
     },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // The dashboard in headless Chromium (README "The dashboard", docs/testing.md).
+    { ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
     {
       // The write-API and read-side suites once more, over the EventStoreDB adapter on its protocol test server.
       ...shared,

@@ -16,7 +16,8 @@ COPY tsconfig.base.json tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY events ./events
-RUN npx nest build api --builder tsc \
+RUN npm run build:dashboard \
+  && npx nest build api --builder tsc \
   && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime

@@ -32,11 +32,20 @@ export interface MatrixFixture {
   nextReference(): string;
 }
 
-const docs = (path: string): RouteAccess => ({ access: 'authenticated', scope: 'global', path, ok: 200 });
+// The OpenAPI document and its UI describe the api and hold no operational data: open to a browser.
+const docs = (path: string): RouteAccess => ({ access: 'public', scope: 'global', path, ok: 200 });
 
 export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, RouteAccess> {
   return {
     'GET /health': { access: 'public', scope: 'global', path: '/health', ok: 200 },
+    // The dashboard's page and its bundled files (built by the tests' global set-up): no operational data.
+    'GET /': { access: 'public', scope: 'global', path: '/', ok: 200 },
+    'GET /dashboard/:asset': {
+      access: 'public',
+      scope: 'global',
+      path: '/dashboard/no-such-file.js',
+      ok: 404,
+    },
     'OPTIONS *': { access: 'preflight', scope: 'global', path: '/operations/venetic/events', ok: 204 },
 
     'POST /operations/:operationId/events': {
@@ -175,7 +184,7 @@ export function routeAccessTable(fixture: MatrixFixture): Record<RouteKey, Route
     'GET /docs/': docs('/docs/'),
     'GET /docs/*': docs('/docs/swagger-ui.css'),
     'GET /docs/index.html': docs('/docs/index.html'),
-    // Registered by the OpenAPI UI plugin, but the file is not shipped in swagger-ui-dist: 404 once authenticated.
+    // Registered by the OpenAPI UI plugin, but the file is not shipped in swagger-ui-dist: 404.
     'GET /docs/LICENSE': { ...docs('/docs/LICENSE'), ok: 404 },
     'GET /docs/swagger-ui-init.js': docs('/docs/swagger-ui-init.js'),
     'GET /docs/docs/swagger-ui-init.js': docs('/docs/docs/swagger-ui-init.js'),

@@ -7,6 +7,7 @@ import type { AuthConfiguration } from './auth/auth.config';
 import { AuthModule } from './auth/auth.module';
 import type { ApiConfig } from './config/api.config';
 import { API_CONFIG } from './config/api-config.token';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { ShutdownGate } from './http/shutdown.gate';
 import { HistoryModule } from './history/history.module';
@@ -57,6 +58,10 @@ export class AppModule {
         }),
         LiveModule.forRoot(),
         MetricsModule,
+        DashboardModule.forRoot({
+          directory: config.dashboardDir,
+          localDevKey: options.auth.localDev?.key ?? null,
+        }),
         TransparencyModule.forRoot(config.transparency),
         ...(options.imports ?? []),
       ],

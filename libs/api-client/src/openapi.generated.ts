@@ -6364,30 +6364,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-            401: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-            403: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The request was not received in time. Codes: `request.timeout`. */
             408: {
                 headers: {
@@ -6404,19 +6380,6 @@ export interface operations {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-            429: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6445,7 +6408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            /** @description The service is shutting down, or a dependency is unavailable; retry shortly. Codes: `service.shutting-down`, `event-store.unavailable`. */
             503: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
@@ -6492,30 +6455,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No bearer token, or one that is invalid, expired or lacks a required claim. Codes: `auth.token-missing`, `auth.token-invalid`, `auth.token-expired`, `auth.claims-invalid`. */
-            401: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description The bearer challenge (RFC 6750), with `error` when a token was sent */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token is valid but none of its roles may use this route. Codes: `auth.forbidden`, `auth.no-policy`. */
-            403: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The request was not received in time. Codes: `request.timeout`. */
             408: {
                 headers: {
@@ -6532,19 +6471,6 @@ export interface operations {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this principal, or too many failed credentials from this address. Codes: `http.too-many-requests`, `auth.too-many-failures`. */
-            429: {
-                headers: {
-                    /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
-                    "X-Correlation-Id": string;
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6573,7 +6499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service is shutting down, the identity provider’s keys cannot be fetched, or the store is unavailable. Codes: `service.shutting-down`, `auth.key-set-unavailable`, `event-store.unavailable`. */
+            /** @description The service is shutting down, or a dependency is unavailable; retry shortly. Codes: `service.shutting-down`, `event-store.unavailable`. */
             503: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */

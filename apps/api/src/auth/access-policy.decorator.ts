@@ -24,7 +24,7 @@ export const ACCESS_POLICY = 'timeline:access-policy';
 export const OPERATION_SCOPE = 'timeline:operation-scope';
 export const ACCESS_AUDIT = 'timeline:access-audit';
 
-/** Open to anyone, without a credential. Reserved for `/health`. */
+/** Open to anyone, without a credential: `/health` and the dashboard's page, which hold no operational data. */
 export const Public = (): MethodDecorator & ClassDecorator =>
   SetMetadata<string, AccessPolicy>(ACCESS_POLICY, { kind: 'public' });
 

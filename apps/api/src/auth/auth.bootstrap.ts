@@ -13,11 +13,16 @@ import type { AuthConfiguration } from './auth.config';
 
 /**
  * Routes served by Fastify plugins rather than Nest controllers (the OpenAPI
- * document) never meet the Nest guard; they are listed here with their policy.
- * Anything else outside Nest controllers is a test failure (auth route-table e2e).
+ * document and its UI) never meet the Nest guard; they are listed here with their
+ * policy. The document describes the api and holds no operational data, so it is
+ * public: a browser opens /docs and its Authorize button sends the token it is given
+ * with each call it tries. Anything else outside Nest controllers is a test failure
+ * (auth route-table e2e).
  */
-export const NON_CONTROLLER_ROUTES: readonly { readonly prefix: string; readonly policy: 'authenticated' }[] =
-  [{ prefix: '/docs', policy: 'authenticated' }];
+export const NON_CONTROLLER_ROUTES: readonly {
+  readonly prefix: string;
+  readonly policy: 'public' | 'authenticated';
+}[] = [{ prefix: '/docs', policy: 'public' }];
 
 const CORS_ALLOWED_HEADERS = [
   'Authorization',
@@ -42,13 +47,14 @@ export async function configureSecurity(
   // Built once. (The @fastify/helmet plugin builds helmet's middleware, parsing the
   // CSP directives, on every request: a few per cent of a busy server's time.)
   const securityHeaders = helmet({
-    // The OpenAPI UI needs inline styles and scripts; the API itself answers JSON only.
+    // Scripts only from files the api serves (the dashboard's bundle, the OpenAPI UI's), never
+    // inline; the OpenAPI UI's page carries an inline style element, and charts set inline sizes.
     contentSecurityPolicy: {
       directives: {
         defaultSrc: [`'self'`],
         styleSrc: [`'self'`, `'unsafe-inline'`],
         imgSrc: [`'self'`, 'data:'],
-        scriptSrc: [`'self'`, `'unsafe-inline'`],
+        scriptSrc: [`'self'`],
         frameAncestors: [`'none'`],
       },
     },
@@ -79,7 +85,9 @@ export async function configureSecurity(
     .addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const path = request.url.split('?')[0];
       const protectedRoute = NON_CONTROLLER_ROUTES.some(
-        ({ prefix }) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`),
+        ({ prefix, policy }) =>
+          policy === 'authenticated' &&
+          (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`)),
       );
       if (!protectedRoute || request.method === 'OPTIONS') return;
       try {

@@ -6,6 +6,7 @@ describe('loadApiConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       dataDir: '/srv/timeline/data',
+      dashboardDir: '/srv/timeline/dist/dashboard',
       eventStore: { kind: 'sqlite', file: '/srv/timeline/data/events.db', maxQueuedEvents: 20000 },
       logLevels: ['fatal', 'error', 'warn', 'log'],
       bodyLimitBytes: 1048576,
@@ -28,6 +29,7 @@ describe('loadApiConfig', () => {
         PORT: '8080',
         HOST: '127.0.0.1',
         DATA_DIR: '/var/lib/timeline',
+        DASHBOARD_DIR: '/opt/timeline/dashboard',
         EVENT_STORE: 'eventstoredb',
         EVENTSTORE_URL: 'esdb://node1:2113?tls=false',
         EVENTSTORE_RETRY_BUDGET_MS: '30000',
@@ -44,6 +46,7 @@ describe('loadApiConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       dataDir: '/var/lib/timeline',
+      dashboardDir: '/opt/timeline/dashboard',
       eventStore: {
         kind: 'eventstoredb',
         connectionString: 'esdb://node1:2113?tls=false',

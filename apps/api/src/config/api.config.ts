@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
 import { readStoreConfig, StoreConfigurationError, type EventStoreOptions } from '@timeline/event-store';
 import { readTransparencyConfig, type TransparencyConfig } from './transparency.config';
@@ -16,6 +17,8 @@ export interface ApiConfig {
    * readStoreConfig, the one reader the CLI and the benchmarks share.
    */
   readonly eventStore: EventStoreOptions;
+  /** DASHBOARD_DIR: where `npm run build:dashboard` wrote the dashboard served at `/`. Default `./dist/dashboard`. */
+  readonly dashboardDir: string;
   /** LOG_LEVEL: the most verbose level logged (error, warn, info, debug, verbose). Default info. */
   readonly logLevels: readonly LogLevel[];
   /** BODY_LIMIT_BYTES: largest request body accepted; larger is refused with 413. Default 1 MiB. */
@@ -88,6 +91,8 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
 
+  const dashboardDir = resolve(cwd, value('DASHBOARD_DIR') ?? join('dist', 'dashboard'));
+
   const level = (value('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevels = LOG_LEVELS[level === 'log' ? 'info' : level];
   if (logLevels === undefined) {
@@ -126,6 +131,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     port,
     host,
     dataDir,
+    dashboardDir,
     eventStore: store.eventStore,
     logLevels: logLevels!,
     bodyLimitBytes,

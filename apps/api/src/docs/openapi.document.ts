@@ -154,7 +154,7 @@ export function buildOpenApiDocument(app: INestApplication, maxBatchEvents: numb
     .setTitle('Operation Timeline')
     .setDescription(
       'Records a multi-agency law-enforcement operation as an immutable history of events. ' +
-        'Every route but `/health` needs a bearer JWT. Refusals are application/problem+json (RFC 9457) with a ' +
+        'Every route but `/health` and this document (`/docs`, `/docs-json`, `/docs-yaml`) needs a bearer JWT. Refusals are application/problem+json (RFC 9457) with a ' +
         'stable `code` and field-level `errors`; each response below lists the codes it may carry.',
     )
     .setVersion('1')
@@ -170,7 +170,10 @@ export function buildOpenApiDocument(app: INestApplication, maxBatchEvents: numb
       if (operation === undefined) continue;
       completeOperation(
         operation,
-        path.startsWith('/docs-') ? undefined : access.get(operation.operationId ?? ''),
+        // The document itself is public (auth.bootstrap.ts, NON_CONTROLLER_ROUTES): it holds no operational data.
+        path.startsWith('/docs-')
+          ? { policy: { kind: 'public' }, scope: undefined }
+          : access.get(operation.operationId ?? ''),
       );
     }
   }
