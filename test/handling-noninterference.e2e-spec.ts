@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import launchExample from '../events/catalogue/OperationLaunched/v1.example.json';
 import { FixedClock } from './support/test-app';
 import { startSecuredApp, type RouteKey, type SecuredTestApp } from './support/auth.app';
@@ -106,6 +108,15 @@ function data(d: Details, reportRef: string): Record<string, unknown> {
   };
 }
 
+/**
+ * The dashboard's files where the apps under test look for them (DASHBOARD_DIR's default, from
+ * the project root); when the dashboard is not built, its routes answer 503 on both sides.
+ */
+const DASHBOARD_DIR = join(__dirname, '..', 'dist', 'dashboard');
+const DASHBOARD_ASSETS = existsSync(DASHBOARD_DIR)
+  ? readdirSync(DASHBOARD_DIR).filter((name) => name !== 'index.html')
+  : ['app.js'];
+
 const id = (run: number, n: number) =>
   `0190c000-0000-7000-8000-${String(run).padStart(6, '0')}${String(n).padStart(6, '0')}`;
 
@@ -115,9 +126,11 @@ function normalise(route: string, text: string): string {
     .replace(/[0-9a-f]{64}/g, '<sha-256>')
     .replace(/timeline-auth-[A-Za-z0-9]+/g, 'timeline-auth-<dir>');
   if (route === 'GET /audit/access') normalised = normalised.replace(/"at":"[^"]+"/g, '"at":"<time>"');
-  // When a checkpoint was last written and how long ago the last event was applied follow the machine.
+  // When a checkpoint was last written, how long ago the last event was applied and how long the
+  // transparency log took to start follow the machine.
   normalised = normalised
     .replace(/"msSinceLastApplied":\d+/g, '"msSinceLastApplied":<ms>')
+    .replace(/"startUpMs":\d+/g, '"startUpMs":<ms>')
     .replace(/"checkpointPosition":("[^"]*"|null)/g, '"checkpointPosition":<position>');
   if (route === 'GET /metrics') {
     // Latencies, the writer's group commits, time since the last event and the process's own
@@ -198,6 +211,8 @@ describe('handling code C is non-interfering (differential)', () => {
         return eventIds.flatMap((eventId) => fill(path.replace(':eventId', eventId)));
       if (path.includes(':name'))
         return ['operational-picture', 'timeline'].flatMap((name) => fill(path.replace(':name', name)));
+      if (path.includes(':asset'))
+        return DASHBOARD_ASSETS.flatMap((asset) => fill(path.replace(':asset', asset)));
       const concrete = path.replace(':operationId', operationId).replace(/\*$/, 'swagger-ui.css');
       if (concrete.includes(':')) throw new Error(`no value for a parameter of ${route}`);
       return [concrete];

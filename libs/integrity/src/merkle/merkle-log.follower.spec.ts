@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { Subject } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import type { RecordedEvent } from '@timeline/event-store';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { leafInputOf, referenceRoot } from './merkle-hashing';
@@ -93,6 +93,53 @@ describe('MerkleLogFollower fed by another reader of the log', () => {
     await follower.sync();
     expectTreeToBeTheLog(store, log);
     expect(follower.counts.fromFeed).toBe(0);
+    follower.stop();
+  });
+
+  it('stops without an error when the feed ends, keeping every leaf it was handed', async () => {
+    const store = new InMemoryEventStore();
+    await appendEvents(store, 0, 3);
+    const feed = new Subject<MerkleFeedEvent>();
+    const log = MerkleLog.inMemory();
+    const errors: string[] = [];
+    const follower = new MerkleLogFollower(store, log, {
+      feed,
+      resubscribeDelayMs: 0,
+      logger: { error: (message) => errors.push(message) },
+    });
+    await follower.start();
+    feed.next(feedEventOf(store.log[2], true));
+    await appendEvents(store, 3, 1);
+    feed.next(feedEventOf(store.log[3], true));
+    feed.complete();
+    expect(follower.state).toBe('stopped');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(errors).toEqual([]);
+    expect(feed.observed).toBe(false);
+    expectTreeToBeTheLog(store, log);
+  });
+
+  it('resubscribes when the feed fails, and reads the gap from the store', async () => {
+    const store = new InMemoryEventStore();
+    await appendEvents(store, 0, 3);
+    let feed = new Subject<MerkleFeedEvent>();
+    const log = MerkleLog.inMemory();
+    const errors: string[] = [];
+    const follower = new MerkleLogFollower(store, log, {
+      feed: new Observable<MerkleFeedEvent>((subscriber) => feed.subscribe(subscriber)),
+      resubscribeDelayMs: 0,
+      logger: { error: (message) => errors.push(message) },
+    });
+    await follower.start();
+    feed.error(new Error('the runner failed'));
+    feed = new Subject<MerkleFeedEvent>();
+    await appendEvents(store, 3, 2);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(errors).toEqual(['Merkle log subscription failed; resubscribing']);
+    expect(follower.state).toBe('following');
+    feed.next(feedEventOf(store.log[4], false));
+    await follower.sync();
+    expectTreeToBeTheLog(store, log);
     follower.stop();
   });
 

@@ -66,6 +66,7 @@ export interface MerkleLogFollowerOptions {
   /**
    * Events already read by another reader of the log (the api: its projection
    * runner's applied events). Without one, the follower subscribes to the store itself.
+   * The follower stops when the feed completes, and resubscribes when it fails.
    */
   readonly feed?: Observable<MerkleFeedEvent>;
   /** Events per store read when catching up. Default 500. */
@@ -189,7 +190,12 @@ export class MerkleLogFollower {
     };
     if (this.options.feed) {
       this.feedLast = undefined;
-      this.subscription = this.options.feed.subscribe({ next: (event) => this.onFeed(event), ...handlers });
+      // A feed ends when its reader stops (the api shutting down): the tree has nothing more to follow.
+      this.subscription = this.options.feed.subscribe({
+        next: (event) => this.onFeed(event),
+        error: handlers.error,
+        complete: () => this.stop(),
+      });
       return;
     }
     // The store's own subscription starts right after the tree's last leaf: its first event follows it.
