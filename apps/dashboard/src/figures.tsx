@@ -34,6 +34,13 @@ function headline(totals: Totals): Figure[] {
       text: formatCount(totals.charges.total),
       note: `${formatCount(totals.charges.remandedInCustody)} remanded`,
     },
+    {
+      name: 'convictions',
+      label: 'Convictions',
+      value: totals.courtOutcomes.convictions,
+      text: formatCount(totals.courtOutcomes.convictions),
+      note: `of ${formatCount(totals.courtOutcomes.total)} outcomes · ${formatCount(totals.courtOutcomes.custodialMonths)} custodial months`,
+    },
     { name: 'cash', label: 'Cash seized', value: totals.cash.pence, text: formatPence(totals.cash.pence) },
     {
       name: 'drugs-kg',

@@ -198,6 +198,7 @@ export function figuresOf(picture: Picture): Record<string, number> {
     raids: totals.raids.total,
     arrests: totals.arrests,
     charges: totals.charges.total,
+    convictions: totals.courtOutcomes.convictions,
     cash: totals.cash.pence,
     'drugs-kg': byType.reduce((sum, amounts) => sum + amounts.kg, 0),
     firearms: totals.firearms.total,
