@@ -13,6 +13,19 @@ jest.setTimeout(240_000);
 const ROOT = join(__dirname, '..');
 const RECORDER = { role: 'recorder', agency: 'NCA', subject: 'officer-a' } as const;
 
+/** Resolves once no process of the group is left (SIGKILL after 30 s). */
+async function groupGone(groupId: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      process.kill(-groupId, Date.now() < deadline ? 0 : 'SIGKILL');
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('npm start (the SWC build)', () => {
   let child: ChildProcess;
   let base: string;
@@ -53,6 +66,8 @@ describe('npm start (the SWC build)', () => {
       process.kill(-child.pid!, 'SIGTERM');
       await exited;
     }
+    // npm may exit before the api it started has written its last checkpoint: wait for the group.
+    await groupGone(child.pid!);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -464,6 +464,27 @@ describe('EventStoreDbEventStore (adapter specifics, over the protocol test serv
       expect(server.log.stream(stream)!.length).toBe(6);
     });
 
+    it("appends concurrent 'any' appends of one instance one after another, in call order, without conflicts", async () => {
+      await server.stop();
+      server = await EventStoreDbTestServer.start({ serverFeatures: false });
+      const store = await openStore();
+      const stream = streamName('concurrent-any');
+      const appendsBefore = server.calls.append;
+
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.append(stream, [anEvent('A', { i })])),
+      );
+
+      expect(results.map((result) => result.nextExpectedRevision)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      expect((await store.readStream(stream)).map((e) => e.data.i)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      // One Append call per append: none was refused for a revision another of them had taken.
+      expect(server.calls.append - appendsBefore).toBe(20);
+    });
+
     it('refuses an id this instance has read in another stream, without sending the append', async () => {
       const writer = await openStore();
       const reader = await openStore();
