@@ -185,7 +185,7 @@ async function write(file: string, size: number): Promise<PhaseResult> {
   const store = await createEventStore({ kind: 'sqlite', file });
   const clock = new LoadingClock();
   const handler = new RecordEventsHandler(store, operationDecider, clock, DEFAULT_RECORDING_OPTIONS);
-  const writer = new WriteHandlerSeedWriter(handler, clock, false);
+  const writer = new WriteHandlerSeedWriter(handler, clock);
   const coldStarted = process.hrtime.bigint();
   await writer.write(tail[0]);
   const coldStartMs = seconds(coldStarted) * 1000;

@@ -207,6 +207,17 @@ describe('Recording refuses bad input with a problem document and stores nothing
       ],
     ],
     [
+      'a recording time, in the body and in an event: the server sets it',
+      {
+        events: [{ ...launch, recordedAt: '2020-03-26T09:00:00Z' }],
+        recordedAt: '2020-03-26T09:00:00Z',
+      },
+      [
+        ['recordedAt', 'whitelistValidation', 'recordedAt should not exist'],
+        ['events[0].recordedAt', 'whitelistValidation', 'recordedAt should not exist'],
+      ],
+    ],
+    [
       'an unknown field in the data',
       { events: [{ ...launch, data: { ...launch.data, budgetPence: 100 } }] },
       [['events[0].data.budgetPence', 'whitelistValidation', 'budgetPence should not exist']],

@@ -150,7 +150,7 @@ export const seedCommand: CliCommand = {
           summary = await loadSubmissions(
             batchSubmissions(dataset, retried, { ...DEFAULT_BATCH_LIMITS, maxEvents: options.batch }),
             writer,
-            { maxInFlight: options.concurrency, onProgress },
+            { maxInFlight: options.concurrency, onProgress, overlapOperations: true },
           );
         } else {
           const target = await storeTargetOf(options, context);
@@ -164,11 +164,13 @@ export const seedCommand: CliCommand = {
               clock,
               DEFAULT_RECORDING_OPTIONS,
             );
-            // The demo keeps exact recording times (time travel); the large variants trade that for speed.
-            const writer: SeedWriter = new WriteHandlerSeedWriter(handler, clock, options.variant === 'demo');
+            const writer: SeedWriter = new WriteHandlerSeedWriter(handler, clock);
+            // The wide variant's operations are written side by side: each stream keeps its order and
+            // every event its simulated recording time; the log interleaves them as the appends land.
             summary = await loadSubmissions(dataset, writer, {
               maxInFlight: options.concurrency,
               onProgress,
+              overlapOperations: true,
             });
             if (options.check) differences = await checkPictures(store, dataset.expected());
           } finally {

@@ -38,6 +38,8 @@ export interface PreparedRequest {
   readonly recorder: Recorder;
   /** The request's `Idempotency-Key` and the hash of its canonical content, if it has a key. */
   readonly idempotency?: RequestIdempotency;
+  /** The request's own recording time (`RecordEventsRequest.recordedAt`); without it, the clock's when it is decided. */
+  readonly recordedAt?: Date;
 }
 
 /** A request stored under an idempotency key: the revisions its events hold. */
@@ -290,7 +292,7 @@ export class OperationWriter<State> {
     previousHash: string | null,
     firstRevision: number,
   ): { events: SealedEvent[]; state: State } {
-    const recordedAt = this.clock.now().toISOString();
+    const recordedAt = (request.recordedAt ?? this.clock.now()).toISOString();
     const decided = this.decider.decide(
       {
         operationId: request.operationId,

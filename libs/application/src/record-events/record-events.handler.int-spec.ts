@@ -389,6 +389,49 @@ describe('RecordEventsHandler on a file-backed SQLite store', () => {
       }
     });
 
+    it("stamps each request's own recording time, when given, in place of the clock, also when written together", async () => {
+      await handler.execute(
+        command(op, body([launch(), agencyJoins('NWP')]), { recordedAt: new Date('2020-04-01T10:00:00Z') }),
+      );
+      const times = Array.from({ length: 12 }, (_, index) => new Date(Date.UTC(2020, 5, 15, 12, index)));
+      const append = jest.spyOn(raw, 'append');
+      try {
+        await Promise.all(
+          times.map((recordedAt, index) =>
+            handler.execute(command(op, body([raid(`RAID-${index}`)]), { recorder: NWP, recordedAt })),
+          ),
+        );
+        // Combined into fewer appends than requests.
+        expect(append.mock.calls.length).toBeLessThan(times.length);
+      } finally {
+        append.mockRestore();
+      }
+      const events = await stored(op);
+      expect(events.map((event) => (event.metadata as unknown as EventEnvelope).recordedAt)).toEqual([
+        '2020-04-01T10:00:00.000Z',
+        '2020-04-01T10:00:00.000Z',
+        ...times.map((time) => time.toISOString()),
+      ]);
+      for (let index = 1; index < events.length; index += 1) {
+        expect((events[index].metadata as unknown as EventEnvelope).prevHash).toBe(
+          (events[index - 1].metadata as unknown as EventEnvelope).hash,
+        );
+      }
+      // The request's time, not the clock's, bounds what may have occurred: a raid after it is refused.
+      const early = handler.execute(
+        command(op, body([raid('RAID-EARLY')]), {
+          recorder: NWP,
+          recordedAt: new Date('2020-06-14T12:00:00Z'),
+        }),
+      );
+      await expect(early).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(
+        handler.execute(
+          command(op, body([raid('RAID-X')]), { recorder: NWP, recordedAt: new Date(Number.NaN) }),
+        ),
+      ).rejects.toMatchObject({ errors: [{ path: 'recordedAt', constraint: 'isDate' }] });
+    });
+
     it('keeps two writers of the same store (two api instances) correct: retries on conflict, reads only what is new', async () => {
       const other = make(store);
       await handler.execute(command(op, body([launch(), agencyJoins('NWP')])));

@@ -61,9 +61,13 @@ export class RecordEventsHandler {
         message: 'operationId must be 1 to 64 letters, digits, "-" or "_", starting with a letter or digit',
       });
     }
+    if (request.recordedAt !== undefined && Number.isNaN(request.recordedAt.getTime())) {
+      errors.push({ path: 'recordedAt', constraint: 'isDate', message: 'recordedAt must be a valid time' });
+    }
+    const recordedAt = request.recordedAt ?? this.clock.now();
     const validated = validateRecordEventsBody(request.body, {
       maxBatchEvents: this.options.maxBatchEvents,
-      latestOccurredAt: this.clock.now().getTime() + this.options.futureToleranceMs,
+      latestOccurredAt: recordedAt.getTime() + this.options.futureToleranceMs,
     });
     if (validated.errors !== undefined) errors.push(...validated.errors);
     const body = validated.errors === undefined ? validated.body : undefined;
@@ -109,6 +113,7 @@ export class RecordEventsHandler {
       expectedRevision,
       recorder: request.recorder,
       idempotency,
+      ...(request.recordedAt === undefined ? {} : { recordedAt: request.recordedAt }),
     };
   }
 }

@@ -23,6 +23,13 @@ export interface RecordEventsRequest {
    * with the body's `expectedRevision` when both are given.
    */
   readonly expectedRevision?: number;
+  /**
+   * When the events are recorded, in place of the handler's clock: for loading
+   * a history whose recording times are known (the demo operation), so that
+   * each request keeps its own time however many are written together. Never
+   * taken from a client: the body has no such field, and the api never sets it.
+   */
+  readonly recordedAt?: Date;
 }
 
 export interface RecordedEventSummary {

@@ -12,6 +12,7 @@ import {
   type OperationalPictureState,
 } from '@timeline/projections';
 import { DemoDataset } from '../generator/demo-dataset';
+import type { SeedSubmission } from '../generator/seed-submission';
 import { comparePicture } from '../totals/picture-comparison';
 import { loadSubmissions, SeedLoadError } from './seed-loader';
 import { LoadingClock, WriteHandlerSeedWriter } from './write-handler.seed-writer';
@@ -33,10 +34,14 @@ async function pictureOf(store: EventStore): Promise<OperationalPictureState> {
   }
 }
 
-function writerFor(store: EventStore, exactRecordingTimes = true): WriteHandlerSeedWriter {
+function pick(metadata: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return { recordedAt: metadata.recordedAt, recordedBy: metadata.recordedBy, agency: metadata.agency };
+}
+
+function writerFor(store: EventStore): WriteHandlerSeedWriter {
   const clock = new LoadingClock();
   const handler = new RecordEventsHandler(store, operationDecider, clock, DEFAULT_RECORDING_OPTIONS);
-  return new WriteHandlerSeedWriter(handler, clock, exactRecordingTimes);
+  return new WriteHandlerSeedWriter(handler, clock);
 }
 
 // Loading writes thousands of durable appends; the machine is shared.
@@ -83,9 +88,42 @@ describe('loading generated operations through the write handler into SQLite', (
     expect([...recordedAt].sort()).toEqual(recordedAt);
   });
 
+  it('writes many submissions per append, each decided in order with its own principal and exact recording time; client retries are replays, stored once', async () => {
+    const dataset = new DemoDataset({ scale: 0.2, seed: 3 });
+    const submissions = [...dataset];
+    const append = jest.spyOn(store, 'append');
+    const report = await loadSubmissions(submissions, writerFor(store));
+    const appends = append.mock.calls.length;
+    append.mockRestore();
+
+    const retries = submissions.filter((submission) => submission.retry);
+    expect(retries.length).toBeGreaterThan(0);
+    expect(report.replayed).toBe(retries.length);
+    // The first submission of each event id is the one stored (a retry repeats it).
+    const original = new Map<string, SeedSubmission>();
+    for (const submission of submissions)
+      for (const event of submission.events)
+        if (!original.has(event.eventId)) original.set(event.eventId, submission);
+    const stored = await store.readStream(`operation-${submissions[0].operationId}`);
+    expect(stored.map((event) => event.eventId)).toEqual([...original.keys()]);
+    expect(appends).toBeLessThan(submissions.length - retries.length);
+    for (const event of stored) {
+      const submission = original.get(event.eventId)!;
+      expect({ id: event.eventId, ...pick(event.metadata) }).toEqual({
+        id: event.eventId,
+        recordedAt: submission.recordedAt,
+        recordedBy: submission.subject,
+        agency: submission.agency,
+      });
+    }
+    const verification = await verifyLog(store);
+    expect(verification.ok).toBe(true);
+    expect(verification.events).toBe(stored.length);
+  });
+
   it('deep variant, scaled down: one long operation loads and its picture equals the expected totals', async () => {
     const dataset = new DemoDataset({ variant: 'deep', scale: 0.01, seed: 5 });
-    await loadSubmissions(dataset, writerFor(store, false), { maxInFlight: 256 });
+    await loadSubmissions(dataset, writerFor(store), { maxInFlight: 256 });
     const [expected] = dataset.expected().operations;
     const view = operationalPictureView(await pictureOf(store), expected.operationId)!;
     expect(comparePicture(view, expected)).toEqual([]);

@@ -22,6 +22,13 @@ export interface SeedLoadOptions {
   readonly maxInFlight?: number;
   /** Called after each submission is acknowledged. */
   readonly onProgress?: (progress: SeedLoadProgress) => void;
+  /**
+   * Lets submissions of different operations be in flight together: faster for
+   * many interleaved operations (the wide variant), but the log's order across
+   * operations then follows timing rather than the load's (each operation's
+   * stream keeps its order). Default false: the log holds them in load order.
+   */
+  readonly overlapOperations?: boolean;
 }
 
 export interface SeedLoadProgress {
@@ -62,12 +69,14 @@ export class SeedLoadError extends TimelineError {
 
 /**
  * Loads submissions in order: each operation's submissions are written in
- * sequence (their events refer to earlier ones), different operations in
- * parallel. Stops at the first failure, waits for what is in flight, and throws
- * a SeedLoadError naming the submission. An operation's first submission is
- * settled before any other of it is sent, so a load into an operation that holds
- * other data writes nothing there; a failure later on may let submissions already
- * in flight land (each is atomic, and loading the same seed again completes it).
+ * sequence (their events refer to earlier ones); a submission of another
+ * operation waits until those in flight are stored, so the log holds them in
+ * load order (`overlapOperations` writes operations in parallel). Stops at the
+ * first failure, waits for what is in flight, and throws a SeedLoadError naming
+ * the submission. An operation's first submission is settled before any other
+ * of it is sent, so a load into an operation that holds other data writes
+ * nothing there; a failure later on may let submissions already in flight land
+ * (each is atomic, and loading the same seed again completes it).
  */
 export async function loadSubmissions(
   submissions: Iterable<SeedSubmission>,
@@ -81,10 +90,17 @@ export async function loadSubmissions(
   const lanes = new Map<string, Promise<void>>();
   const started = new Set<string>();
   let failure: SeedLoadError | null = null;
+  /** The operation of the submissions in flight, unless operations overlap. */
+  let operationInFlight: string | null = null;
 
   let index = 0;
   for (const submission of submissions) {
     if (failure) break;
+    if (!options.overlapOperations && submission.operationId !== operationInFlight) {
+      await Promise.all(inFlight);
+      operationInFlight = submission.operationId;
+      if (failure) break;
+    }
     const position = index++;
     const write = async (): Promise<void> => {
       if (failure) return;

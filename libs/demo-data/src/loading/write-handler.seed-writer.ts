@@ -3,10 +3,11 @@ import { toRequestBody, type SeedSubmission } from '../generator/seed-submission
 import type { SeedWriter } from './seed-loader';
 
 /**
- * The clock of a load: it reads the recording time of the latest submission
- * handed to the write path, so stored events carry their simulated `recordedAt`
- * (late and back-dated recordings stay late and back-dated, and "what did we know
- * on 13 June 2020?" has an answer). It never goes backwards.
+ * The clock of a load: the recording time of the latest submission handed to
+ * the write path, which each submission carries as its own `recordedAt`, so
+ * stored events keep their simulated recording times (late and back-dated
+ * recordings stay late and back-dated, and "what did we know on 13 June 2020?"
+ * has an answer). It never goes backwards, so neither does a stream's `recordedAt`.
  */
 export class LoadingClock implements Clock {
   private current: number;
@@ -32,26 +33,19 @@ export interface RecordEvents {
 /**
  * Loads through the application's one read–decide–append loop, as each agency's
  * principal: the operation's rules decide every submission and the hash chain is
- * sealed exactly as for a request over HTTP. The handler must be built with the
- * given clock, which each submission advances to its recording time.
+ * sealed exactly as for a request over HTTP. The write path queues calls in the
+ * order they are made, so many submissions may be in flight: it decides them one
+ * after the other and writes those queued together in one append, each with its
+ * own principal and recording time. The handler must be built with the given
+ * clock, which each submission advances to its recording time.
  */
 export class WriteHandlerSeedWriter implements SeedWriter {
-  readonly ordering: SeedWriter['ordering'];
+  readonly ordering = 'ordered-calls';
 
-  /**
-   * @param exactRecordingTimes true (default): one submission at a time, so each
-   *   event's `recordedAt` is exactly its simulated recording time. false: many
-   *   in flight, combined into fewer appends (for the large variants); a
-   *   submission may then be stamped with the time of one a little later in the
-   *   load (still never before it occurred, and in order).
-   */
   constructor(
     private readonly handler: RecordEvents,
     private readonly clock: LoadingClock,
-    exactRecordingTimes = true,
-  ) {
-    this.ordering = exactRecordingTimes ? 'one-at-a-time' : 'ordered-calls';
-  }
+  ) {}
 
   async write(submission: SeedSubmission): Promise<{ replayed: boolean }> {
     this.clock.advanceTo(submission.recordedAtMs);
@@ -60,6 +54,7 @@ export class WriteHandlerSeedWriter implements SeedWriter {
       body: toRequestBody(submission),
       recorder: { subject: submission.subject, agency: submission.agency },
       correlationId: submission.events[0].correlationId,
+      recordedAt: this.clock.now(),
     });
     return { replayed: result.replayed };
   }
