@@ -8,8 +8,8 @@
 const table = new Map<string, string>();
 const LIMIT = 100_000;
 
-export function intern(value: string): string {
-  const shared = table.get(value);
+export function intern<T extends string>(value: T): T {
+  const shared = table.get(value) as T | undefined;
   if (shared !== undefined) return shared;
   if (table.size < LIMIT) table.set(value, value);
   return value;

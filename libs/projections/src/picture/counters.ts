@@ -1,12 +1,15 @@
+import type { CounterKey } from './counter-keys';
+
 /**
- * Counter keys (`arrests`, `drugs.cocaine.kg`, …) numbered in the order first
- * seen, process-wide: the vocabulary is small and fixed by the contract, so the
- * table stays small. A fold adds to counters by number, not by string.
+ * Counter keys (`arrests`, `drugs.cocaine.kg`, …, declared in counter-keys.ts)
+ * numbered in the order first seen, process-wide: the vocabulary is small and
+ * fixed by the contract, so the table stays small. A fold adds to counters by
+ * number, not by string.
  */
 const idsByKey = new Map<string, number>();
-const keysById: string[] = [];
+const keysById: CounterKey[] = [];
 
-export function counterIdOf(key: string): number {
+export function counterIdOf(key: CounterKey): number {
   let id = idsByKey.get(key);
   if (id === undefined) {
     id = keysById.length;
@@ -20,11 +23,11 @@ export function counterIdOf(key: string): number {
  * Counters of one scope: amounts by counter key, held in an array indexed by the
  * key's number. Reads like a map of the keys that are not zero.
  */
-export class Counters implements Iterable<[string, number]> {
+export class Counters implements Iterable<[CounterKey, number]> {
   private readonly values: number[] = [];
   private nonZero = 0;
 
-  static from(entries: Iterable<readonly [string, number]>): Counters {
+  static from(entries: Iterable<readonly [CounterKey, number]>): Counters {
     const counters = new Counters();
     for (const [key, amount] of entries) counters.add(counterIdOf(key), amount);
     return counters;
@@ -36,7 +39,7 @@ export class Counters implements Iterable<[string, number]> {
   }
 
   /** The amount of a key, undefined when it is zero. */
-  get(key: string): number | undefined {
+  get(key: CounterKey): number | undefined {
     const id = idsByKey.get(key);
     const value = id === undefined ? 0 : (this.values[id] ?? 0);
     return value === 0 ? undefined : value;
@@ -59,11 +62,11 @@ export class Counters implements Iterable<[string, number]> {
     for (let id = 0; id < values.length; id += 1) if (values[id] !== 0) this.add(id, values[id]);
   }
 
-  keys(): string[] {
+  keys(): CounterKey[] {
     return [...this].map(([key]) => key);
   }
 
-  *[Symbol.iterator](): Iterator<[string, number]> {
+  *[Symbol.iterator](): Iterator<[CounterKey, number]> {
     const values = this.values;
     for (let id = 0; id < values.length; id += 1) if (values[id] !== 0) yield [keysById[id], values[id]];
   }

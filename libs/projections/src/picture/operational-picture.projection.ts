@@ -15,6 +15,7 @@ import {
   type Contribution,
 } from './picture-contribution';
 import { counterIdOf } from './counters';
+import type { CounterKey } from './counter-keys';
 import {
   emptyScope,
   emptyStamp,
@@ -366,7 +367,9 @@ interface ScopeJson {
 }
 
 const countersToJson = (counters: Counters): CountersJson => Object.fromEntries(counters);
-const countersFromJson = (json: CountersJson): Counters => Counters.from(Object.entries(json));
+// A checkpoint holds the keys this fold wrote (counter-keys.ts).
+const countersFromJson = (json: CountersJson): Counters =>
+  Counters.from(Object.entries(json) as [CounterKey, number][]);
 function mapOfCountersToJson(map: Map<string, Counters>): Record<string, CountersJson> {
   return Object.fromEntries([...map].map(([name, counters]) => [name, countersToJson(counters)]));
 }

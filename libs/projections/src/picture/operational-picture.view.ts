@@ -1,5 +1,6 @@
 import { drugClassOf, isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
 import { MILLIGRAMS_PER_KG, WITHHELD, WITHHELD_AUDIENCE } from './picture-contribution';
+import type { Breakdown, CounterKey } from './counter-keys';
 import {
   emptyScope,
   Counters,
@@ -142,7 +143,12 @@ function sortedRecord(entries: Iterable<[string, number]>): Record<string, numbe
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function suffixes(counters: Counters, prefix: string): Record<string, number> {
+/** The keys of a breakdown start with its name and a dot: `outcomes.convicted`. */
+const prefixOf = (breakdown: Breakdown): string => `${breakdown}.`;
+
+/** A breakdown's counters by value: `{ convicted: 3, acquitted: 1 }` for `outcomes`. */
+function suffixes(counters: Counters, breakdown: Breakdown): Record<string, number> {
+  const prefix = prefixOf(breakdown);
   const entries: [string, number][] = [];
   for (const [key, value] of counters)
     if (key.startsWith(prefix)) entries.push([key.slice(prefix.length), value]);
@@ -158,13 +164,13 @@ function addAmount(amounts: DrugAmounts, unit: string, value: number): void {
 
 /** The counters of a scope as the nested totals clients read. */
 export function totalsOf(counters: Counters): PictureTotals {
-  const count = (key: string) => counters.get(key) ?? 0;
+  const count = (key: CounterKey) => counters.get(key) ?? 0;
   const byClass: Record<string, DrugAmounts> = { A: noDrugs(), B: noDrugs(), C: noDrugs() };
   const byType: Record<string, DrugAmounts & { class: string }> = {};
   const byCategory: Record<string, { count: number; rounds: number }> = {};
   const drugKeys = counters
     .keys()
-    .filter((key) => key.startsWith('drugs.'))
+    .filter((key) => key.startsWith(prefixOf('drugs')))
     .sort();
   for (const key of drugKeys) {
     const [, drugType, unit] = key.split('.');
@@ -179,7 +185,7 @@ export function totalsOf(counters: Counters): PictureTotals {
   let rounds = 0;
   for (const key of counters
     .keys()
-    .filter((key) => key.startsWith('firearms.'))
+    .filter((key) => key.startsWith(prefixOf('firearms')))
     .sort()) {
     const [, category, measure] = key.split('.');
     const value = counters.get(key)!;
@@ -197,7 +203,7 @@ export function totalsOf(counters: Counters): PictureTotals {
     arrests: count('arrests'),
     charges: {
       total: count('charges'),
-      byDecider: suffixes(counters, 'charges.decidedBy.'),
+      byDecider: suffixes(counters, 'charges.decidedBy'),
       remandedInCustody: count('charges.remandedInCustody'),
     },
     courtOutcomes: {
@@ -214,30 +220,30 @@ export function totalsOf(counters: Counters): PictureTotals {
       received: count('intelligence'),
       withheld: count('intelligence.withheld'),
       threatToLife: count('intelligence.threatToLife'),
-      byGrading: suffixes(counters, 'intelligence.grading.'),
-      bySource: suffixes(counters, 'intelligence.source.'),
-      byIntelligence: suffixes(counters, 'intelligence.intelligence.'),
-      byHandling: suffixes(counters, 'intelligence.handling.'),
-      byPriority: suffixes(counters, 'intelligence.priority.'),
+      byGrading: suffixes(counters, 'intelligence.grading'),
+      bySource: suffixes(counters, 'intelligence.source'),
+      byIntelligence: suffixes(counters, 'intelligence.intelligence'),
+      byHandling: suffixes(counters, 'intelligence.handling'),
+      byPriority: suffixes(counters, 'intelligence.priority'),
     },
     disseminations: {
       total: count('disseminations'),
       sanitised: count('disseminations.sanitised'),
-      byRecipient: suffixes(counters, 'disseminations.to.'),
+      byRecipient: suffixes(counters, 'disseminations.to'),
     },
     seizures: count('seizures'),
     drugs: { byClass, byType },
     firearms: { total: firearms, rounds, byCategory },
     cash: { pence, pounds: penceToPounds(pence) },
-    otherProperty: suffixes(counters, 'other.'),
+    otherProperty: suffixes(counters, 'other'),
     threatsToLifeMitigated: {
       total: count('threatsToLifeMitigated'),
-      byAction: suffixes(counters, 'threatsToLifeMitigated.action.'),
+      byAction: suffixes(counters, 'threatsToLifeMitigated.action'),
     },
-    ocgsIdentified: { total: count('ocgs'), byBand: suffixes(counters, 'ocgs.band.') },
+    ocgsIdentified: { total: count('ocgs'), byBand: suffixes(counters, 'ocgs.band') },
     encryptionCracked: {
       total: count('encryptionCracked'),
-      byPlatform: suffixes(counters, 'encryptionCracked.'),
+      byPlatform: suffixes(counters, 'encryptionCracked'),
     },
   };
 }
@@ -271,19 +277,19 @@ export interface PictureViewer {
 }
 
 /** What a withheld report tells: that it exists and is C-coded. Every breakdown of its details says `withheld`. */
+export const WITHHELD_COUNTER_KEYS: readonly CounterKey[] = [
+  'intelligence',
+  'intelligence.withheld',
+  'intelligence.handling.C',
+  `intelligence.grading.${WITHHELD}`,
+  `intelligence.source.${WITHHELD}`,
+  `intelligence.intelligence.${WITHHELD}`,
+  `intelligence.priority.${WITHHELD}`,
+];
+
 function withheldCounters(counters: Counters): Counters {
   const reports = counters.get('intelligence') ?? 0;
-  return Counters.from(
-    [
-      'intelligence',
-      'intelligence.withheld',
-      'intelligence.handling.C',
-      `intelligence.grading.${WITHHELD}`,
-      `intelligence.source.${WITHHELD}`,
-      `intelligence.intelligence.${WITHHELD}`,
-      `intelligence.priority.${WITHHELD}`,
-    ].map((key) => [key, reports] as const),
-  );
+  return Counters.from(WITHHELD_COUNTER_KEYS.map((key) => [key, reports] as const));
 }
 
 function withheldScope(scope: PictureScope): PictureScope {

@@ -4,17 +4,25 @@ import {
   EVENT_TYPE_FACTS,
   type CountedEventType,
   type OrganisedCrimeGroupLink,
+  type StoredEventDataByType,
 } from '@timeline/events';
-import { COMPACT_GRADING_PATTERN } from '@timeline/events/vocabulary/intelligence.vocabulary';
+import {
+  COMPACT_GRADING_PATTERN,
+  type HandlingCode,
+  type IntelligenceGrade,
+  type SourceGrade,
+} from '@timeline/events/vocabulary/intelligence.vocabulary';
 import {
   entitledAgencies,
   isWithheldData,
   restrictionOfIntelligence,
 } from '@timeline/events/handling/handling-code.restriction';
-import { isDrugType } from '@timeline/events/vocabulary/drug.vocabulary';
+import { isDrugType, type QuantityUnit } from '@timeline/events/vocabulary/drug.vocabulary';
+import type { FirearmCategory, OtherPropertyKind } from '@timeline/events/vocabulary/firearm.vocabulary';
 import { UK_AGENCIES, isUkAgencyCode } from '@timeline/events/vocabulary/agency.vocabulary';
 import { EventDataReader } from '../core/event-data.reader';
 import { counterIdOf } from './counters';
+import { WITHHELD, breakdownKey, drugKey, firearmKey, type CounterKey } from './counter-keys';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 
 /** Drug quantities in kg are kept as integer milligrams so that corrections subtract exactly. */
@@ -22,9 +30,10 @@ export const MILLIGRAMS_PER_KG = 1_000_000;
 
 /**
  * What one event adds to the picture: counters (flat keys such as `arrests` or
- * `drugs.cocaine.kg`) and amounts, attributed to one agency and one region. The
- * picture is the sum of the current contributions of all events not retracted, so
- * a correction is "subtract the old contribution, add the new one".
+ * `drugs.cocaine.kg`, declared in counter-keys.ts) and amounts, attributed to one
+ * agency and one region. The picture is the sum of the current contributions of
+ * all events not retracted, so a correction is "subtract the old contribution,
+ * add the new one".
  */
 export interface Contribution {
   readonly agency: string;
@@ -35,7 +44,7 @@ export interface Contribution {
    * when the event is counted (its facts' `organisedCrimeGroup`); null for none.
    */
   readonly ocg: string | null;
-  readonly keys: readonly string[];
+  readonly keys: readonly CounterKey[];
   /** The keys' numbers (`counterIdOf`), what the counters are indexed by. */
   readonly ids: readonly number[];
   readonly amounts: readonly number[];
@@ -51,8 +60,11 @@ export interface Contribution {
 /** The audience of a report folded from a withheld marker: no reader of this fold may see its details. */
 export const WITHHELD_AUDIENCE = '';
 
-/** The region a withheld report is counted in: where it was is one of its details. */
-export const WITHHELD = 'withheld';
+/**
+ * The region a withheld report is counted in (where it was is one of its
+ * details), as its details are in every breakdown of them (counter-keys.ts).
+ */
+export { WITHHELD };
 
 /** Where the contributing event happened: the operation's view of agencies' regions. */
 export type RegionOf = (agency: string) => string | undefined;
@@ -91,23 +103,6 @@ function ocgOf(reader: EventDataReader, type: string, ocgOfRaid: OcgOfRaid): str
   return raidId === null ? null : (ocgOfRaid.get(raidId) ?? null);
 }
 
-// Keys are built from a small vocabulary; interning them keeps one string per key
-// however many events contribute to it, and a hit allocates nothing.
-const interned = new Map<string, Map<string | number, string>>();
-function key(prefix: string, value: string | number): string {
-  let byValue = interned.get(prefix);
-  if (byValue === undefined) {
-    byValue = new Map();
-    interned.set(prefix, byValue);
-  }
-  let shared = byValue.get(value);
-  if (shared === undefined) {
-    shared = `${prefix}.${value}`;
-    byValue.set(value, shared);
-  }
-  return shared;
-}
-
 /**
  * The event types that add to the picture's counters (lifecycle and membership
  * events do not), as their facts declare (`counted`).
@@ -118,19 +113,41 @@ export function isCountedType(type: string): type is CountedEventType {
   return COUNTED_TYPES.has(type);
 }
 
-function grading(reader: EventDataReader): { source: number; intelligence: string; handling: string } {
+/**
+ * A text field of an event's data that the contract restricts to a vocabulary,
+ * typed as the type's data class declares it: the contract checked the value when
+ * the event was recorded, so the picture counts it under the key of that value.
+ */
+function term<T extends CountedEventType, F extends keyof StoredEventDataByType[T] & string>(
+  reader: EventDataReader,
+  _type: T,
+  field: F,
+): Extract<StoredEventDataByType[T][F], string> {
+  return reader.text(field) as Extract<StoredEventDataByType[T][F], string>;
+}
+
+function grading(reader: EventDataReader): {
+  source: SourceGrade;
+  intelligence: IntelligenceGrade;
+  handling: HandlingCode;
+} {
   const value = reader.data.grading;
   // Stored v1 events carry the compact form "1/A/P"; v2 a structured grading.
+  // Either was checked against the 3x5x2 vocabulary when it was recorded.
   if (typeof value === 'string') {
     const match = COMPACT_GRADING_PATTERN.exec(value);
     if (!match) reader.fail(`data.grading "${value}" is not a 3x5x2 grading`);
-    return { source: Number(match[1]), intelligence: match[2], handling: match[3] };
+    return {
+      source: Number(match[1]) as SourceGrade,
+      intelligence: match[2] as IntelligenceGrade,
+      handling: match[3] as HandlingCode,
+    };
   }
   const structured = reader.object('grading');
   return {
-    source: reader.numberIn(structured, 'grading', null, 'source'),
-    intelligence: reader.textIn(structured, 'grading', null, 'intelligence'),
-    handling: reader.textIn(structured, 'grading', null, 'handling'),
+    source: reader.numberIn(structured, 'grading', null, 'source') as SourceGrade,
+    intelligence: reader.textIn(structured, 'grading', null, 'intelligence') as IntelligenceGrade,
+    handling: reader.textIn(structured, 'grading', null, 'handling') as HandlingCode,
   };
 }
 
@@ -149,11 +166,11 @@ export function contributionOf(
   ocgOfRaid: OcgOfRaid,
   versionAgency: string = envelope.agency,
 ): Contribution {
-  const reader = new EventDataReader(envelope.eventId, type, data);
-  const keys: string[] = [];
+  const reader: EventDataReader = new EventDataReader(envelope.eventId, type, data);
+  const keys: CounterKey[] = [];
   const ids: number[] = [];
   const amounts: number[] = [];
-  const add = (counter: string, amount: number) => {
+  const add = (counter: CounterKey, amount: number) => {
     if (amount === 0) return;
     keys.push(counter);
     ids.push(counterIdOf(counter));
@@ -165,13 +182,13 @@ export function contributionOf(
   switch (type) {
     case 'EncryptionCracked':
       add('encryptionCracked', 1);
-      add(key('encryptionCracked', reader.text('platform')), 1);
+      add(breakdownKey('encryptionCracked', term(reader, type, 'platform')), 1);
       break;
     case 'IntelligenceReceived': {
       if (isWithheldData(data)) {
         // Only that it exists, and that it is C-coded, is known of a withheld report.
         add('intelligence', 1);
-        add(key('intelligence.handling', 'C'), 1);
+        add(breakdownKey('intelligence.handling', 'C'), 1);
         region = WITHHELD;
         audience = WITHHELD_AUDIENCE;
         break;
@@ -179,26 +196,26 @@ export function contributionOf(
       const restriction = restrictionOfIntelligence(data, versionAgency);
       if (restriction !== null) audience = entitledAgencies(restriction).join(',');
       const { source, intelligence, handling } = grading(reader);
-      const priority = reader.text('priority');
+      const priority = term(reader, type, 'priority');
       region = reader.text('region');
       add('intelligence', 1);
-      add(key('intelligence.grading', `${source}/${intelligence}/${handling}`), 1);
-      add(key('intelligence.source', source), 1);
-      add(key('intelligence.intelligence', intelligence), 1);
-      add(key('intelligence.handling', handling), 1);
-      add(key('intelligence.priority', priority), 1);
+      add(breakdownKey('intelligence.grading', `${source}/${intelligence}/${handling}`), 1);
+      add(breakdownKey('intelligence.source', source), 1);
+      add(breakdownKey('intelligence.intelligence', intelligence), 1);
+      add(breakdownKey('intelligence.handling', handling), 1);
+      add(breakdownKey('intelligence.priority', priority), 1);
       if (reader.boolean('threatToLife')) add('intelligence.threatToLife', 1);
       break;
     }
     case 'IntelligenceDisseminated':
       add('disseminations', 1);
       if (reader.boolean('sanitised')) add('disseminations.sanitised', 1);
-      add(key('disseminations.to', reader.text('toAgency')), 1);
+      add(breakdownKey('disseminations.to', term(reader, type, 'toAgency')), 1);
       break;
     case 'OrganisedCrimeGroupIdentified':
       agency = reader.text('leadForce');
       add('ocgs', 1);
-      add(key('ocgs.band', reader.text('band')), 1);
+      add(breakdownKey('ocgs.band', term(reader, type, 'band')), 1);
       break;
     case 'RaidConducted':
       agency = reader.text('force');
@@ -211,16 +228,16 @@ export function contributionOf(
       break;
     case 'ChargeBrought':
       add('charges', 1);
-      add(key('charges.decidedBy', reader.text('decidedBy')), 1);
+      add(breakdownKey('charges.decidedBy', term(reader, type, 'decidedBy')), 1);
       if (reader.boolean('remandedInCustody')) add('charges.remandedInCustody', 1);
       break;
     case 'ChargeOutcomeRecorded': {
-      const outcome = reader.text('outcome');
+      const outcome = term(reader, type, 'outcome');
       add('outcomes', 1);
-      add(key('outcomes', outcome), 1);
+      add(breakdownKey('outcomes', outcome), 1);
       if (outcome === 'convicted') {
-        const sentence = reader.text('sentence');
-        add(key('outcomes.sentence', sentence), 1);
+        const sentence = term(reader, type, 'sentence');
+        add(breakdownKey('outcomes.sentence', sentence), 1);
         if (sentence === 'custodial') add('outcomes.custodialMonths', reader.number('custodialMonths'));
       }
       break;
@@ -234,18 +251,15 @@ export function contributionOf(
         const drugType = reader.textIn(line, 'drugs', index, 'drugType');
         if (!isDrugType(drugType))
           reader.fail(`data.drugs[${index}].drugType "${drugType}" is not a known drug`);
-        const unit = reader.textIn(line, 'drugs', index, 'unit');
+        const unit = reader.textIn(line, 'drugs', index, 'unit') as QuantityUnit;
         const quantity = reader.numberIn(line, 'drugs', index, 'quantity');
-        add(
-          key(key('drugs', drugType), unit),
-          unit === 'kg' ? Math.round(quantity * MILLIGRAMS_PER_KG) : quantity,
-        );
+        add(drugKey(drugType, unit), unit === 'kg' ? Math.round(quantity * MILLIGRAMS_PER_KG) : quantity);
       }
       const firearms = reader.lines('firearms');
       for (let index = 0; index < firearms.length; index += 1) {
-        const category = key('firearms', reader.textIn(firearms[index], 'firearms', index, 'category'));
-        add(key(category, 'count'), reader.numberIn(firearms[index], 'firearms', index, 'count'));
-        add(key(category, 'rounds'), reader.numberIn(firearms[index], 'firearms', index, 'rounds'));
+        const category = reader.textIn(firearms[index], 'firearms', index, 'category') as FirearmCategory;
+        add(firearmKey(category, 'count'), reader.numberIn(firearms[index], 'firearms', index, 'count'));
+        add(firearmKey(category, 'rounds'), reader.numberIn(firearms[index], 'firearms', index, 'rounds'));
       }
       const cash = reader.lines('cash');
       for (let index = 0; index < cash.length; index += 1)
@@ -253,7 +267,7 @@ export function contributionOf(
       const other = reader.lines('other');
       for (let index = 0; index < other.length; index += 1) {
         add(
-          key('other', reader.textIn(other[index], 'other', index, 'kind')),
+          breakdownKey('other', reader.textIn(other[index], 'other', index, 'kind') as OtherPropertyKind),
           reader.numberIn(other[index], 'other', index, 'count'),
         );
       }
@@ -262,7 +276,7 @@ export function contributionOf(
     case 'ThreatToLifeMitigated':
       agency = reader.text('force');
       add('threatsToLifeMitigated', 1);
-      add(key('threatsToLifeMitigated.action', reader.text('action')), 1);
+      add(breakdownKey('threatsToLifeMitigated.action', term(reader, type, 'action')), 1);
       break;
     default: {
       const exhaustive: never = type;
