@@ -77,6 +77,41 @@ module.exports = {
       to: { path: 'node_modules/(better-sqlite3|@eventstore/db-client)/' },
     },
     {
+      name: 'offline-libraries-use-the-store-port',
+      comment:
+        'integrity and the folds of projections work on a store they are given, through its port ' +
+        '(@timeline/event-store/port), never its index (the adapters, their drivers, the Nest module): what they offer ' +
+        'offline (an export verified, a replay from its file) then loads neither Nest nor a driver, so the CLI ' +
+        'answers such commands at once (apps/cli/src/cli.startup.int-spec.ts checks what they load). Only the ' +
+        "projections' Nest module and the index that exports it reach further.",
+      severity: 'error',
+      from: {
+        path: '^libs/(integrity|projections)/src/',
+        pathNot: [
+          '\\.(spec|int-spec|e2e-spec)\\.ts$',
+          '/testing/',
+          '^libs/projections/src/(index|projections\\.module)\\.ts$',
+        ],
+      },
+      to: {
+        path: [
+          '^libs/event-store/src/(index|event-store\\.module|event-store\\.factory)\\.ts$',
+          '^libs/event-store/src/(sqlite|eventstoredb)/',
+          'node_modules/@nestjs/',
+        ],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'integrity-uses-the-event-envelope',
+      comment:
+        'integrity needs of the event contract only its envelope (stream names, the genesis hash): the contract’s index ' +
+        'loads every event’s validation classes, which an export’s offline check (`verify-export`) does without.',
+      severity: 'error',
+      from: { path: '^libs/integrity/src/', pathNot: ['\\.(spec|int-spec|e2e-spec)\\.ts$', '/testing/'] },
+      to: { path: '^events/src/index\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-folder-cycle-in-apps',
       comment:
         "An app's feature folders (read-models, live, auth, ...) depend on each other one way: a folder that imports " +

@@ -12,7 +12,8 @@ const run = promisify(execFile);
 /**
  * What a command loads, not how long it takes: commands that need neither Nest nor a store
  * driver must not load them (each command loads its libraries when it runs; see main.ts), so
- * that `--help` and `token` start in a fraction of a second.
+ * that `--help`, `token` and the offline commands (`verify-export`, `replay --from-export`)
+ * start in a fraction of a second.
  */
 const HEAVY = /node_modules\/(@nestjs\/[^/]+|@eventstore\/db-client|@grpc\/grpc-js|better-sqlite3)\//;
 
@@ -27,6 +28,11 @@ describe('the CLI loads only what a command needs', () => {
       hook,
       "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_MODULES_FILE, Object.keys(require.cache).join('\\n')));\n",
     );
+    // A store, and an export of it for the offline commands.
+    const store = await createEventStore({ kind: 'sqlite', file: join(dir, 'data', 'events.db') });
+    await appendSealed(store, 'venetic', aHistory('venetic', 3));
+    await store.close();
+    await loadedBy(['export', '--operation', 'venetic', '--out', 'venetic']);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -77,10 +83,25 @@ describe('the CLI loads only what a command needs', () => {
     expect(heavy).toEqual([]);
   });
 
+  it('verifies an export offline without loading Nest or a store driver', async () => {
+    const { stdout, heavy } = await loadedBy(['verify-export', 'venetic.ndjson']);
+    expect(stdout).toMatch(/^OK: .*venetic\.ndjson: 3 events/);
+    expect(heavy).toEqual([]);
+  });
+
+  it('replays an export file without loading Nest or a store driver', async () => {
+    const { stdout, heavy } = await loadedBy([
+      'replay',
+      '--from-export',
+      'venetic.ndjson',
+      '--operation',
+      'venetic',
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ operationId: 'venetic' });
+    expect(heavy).toEqual([]);
+  });
+
   it('does load the store driver when a command opens the store (the check can see it)', async () => {
-    const store = await createEventStore({ kind: 'sqlite', file: join(dir, 'data', 'events.db') });
-    await appendSealed(store, 'venetic', aHistory('venetic', 3));
-    await store.close();
     const { stdout, heavy } = await loadedBy(['verify', '--operation', 'venetic']);
     expect(stdout).toMatch(/^OK: operation venetic: 3 events/);
     expect(heavy).toContain('better-sqlite3');

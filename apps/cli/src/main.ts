@@ -30,7 +30,11 @@
  * declared at each start (for `--help`), so a command file imports libraries only as
  * types at its top and loads them in its action, `await import('../libraries/<name>')`
  * (the build rewrites `@timeline/*` in import declarations only, not in `import()`):
- * `--help` and `token` then start without Nest or a store driver (cli.startup.int-spec.ts).
+ * `--help`, `token` and the offline commands (`verify-export`, `replay --from-export`)
+ * then start without Nest or a store driver (cli.startup.int-spec.ts). A command that may
+ * run without a store imports the libraries' store-free entries (`@timeline/event-store/port`,
+ * `@timeline/projections/folds`; `@timeline/integrity` is one), never `@timeline/event-store`
+ * itself (.dependency-cruiser.js, offline-libraries-use-the-store-port).
  */
 import { runCli } from './cli';
 import { processContext } from './cli-context';

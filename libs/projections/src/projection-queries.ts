@@ -1,5 +1,5 @@
 import { concatMap, filter, map, mergeMap, type Observable } from 'rxjs';
-import type { GlobalPosition } from '@timeline/event-store';
+import type { GlobalPosition } from '@timeline/event-store/port';
 import { amendedEventId, type StoredTimelineEvent } from './core/stored-timeline-event';
 import { UnknownOperationError } from './core/projection.errors';
 import type { ProjectionHandle } from './core/projection';

@@ -44,7 +44,7 @@ export const replayCommand: CliCommand = {
         .option('--token <jwt>', 'bearer token for --compare (default: $TIMELINE_TOKEN)'),
     ).action(async (options: ReplayOptions) => {
       const { OPERATION_ID_PATTERN } = await import('../libraries/events');
-      const { formatPosition, parsePosition, positionOf } = await import('../libraries/event-store');
+      const { formatPosition, parsePosition, positionOf } = await import('../libraries/event-store-port');
       const { verifyExportFiles } = await import('../libraries/integrity');
       const { eventsFromExport, eventsFromStore, replayPicture } = await import('../replay/replay');
       if (options.operation !== undefined && !OPERATION_ID_PATTERN.test(options.operation)) {

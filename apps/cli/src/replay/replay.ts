@@ -7,8 +7,8 @@ import {
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
-} from '@timeline/event-store';
-import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events';
+} from '@timeline/event-store/port';
+import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events/envelope/event-envelope';
 import { envelopeOf, walkLog } from '@timeline/integrity';
 import {
   nationalPictureView,
@@ -18,7 +18,7 @@ import {
   type NationalPictureView,
   type OperationalPictureView,
   type PictureViewer,
-} from '@timeline/projections';
+} from '@timeline/projections/folds';
 
 export interface ReplayResult {
   readonly picture: OperationalPictureView | NationalPictureView | null;

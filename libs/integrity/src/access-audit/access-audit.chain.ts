@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonObject } from '@timeline/kernel';
-import { GENESIS_HASH } from '@timeline/events';
-import { StreamNotFoundError, type EventStore, type RecordedEvent } from '@timeline/event-store';
+import { GENESIS_HASH } from '@timeline/events/envelope/event-envelope';
+import { StreamNotFoundError, type EventStore, type RecordedEvent } from '@timeline/event-store/port';
 import { UnreadableStoredEventError, walkStream } from '../reading/paged-reads';
 
 /**

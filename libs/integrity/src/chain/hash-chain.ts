@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { EventToAppend, RecordedEvent } from '@timeline/event-store';
+import type { EventToAppend, RecordedEvent } from '@timeline/event-store/port';
 import { canonicalJson, type JsonObject } from '@timeline/kernel';
-import { GENESIS_HASH, type EventEnvelope } from '@timeline/events';
+import { GENESIS_HASH, type EventEnvelope } from '@timeline/events/envelope/event-envelope';
 
 /** An event before its place in the chain is known: the envelope without `streamRevision`, `prevHash` and `hash`. */
 export interface UnsealedEvent {

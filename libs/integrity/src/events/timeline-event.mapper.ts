@@ -1,5 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
-import { formatPosition, type RecordedEvent } from '@timeline/event-store';
+import { formatPosition, type RecordedEvent } from '@timeline/event-store/port';
 import type { TimelineEvent } from '@timeline/events';
 
 /**

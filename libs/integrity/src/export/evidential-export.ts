@@ -6,8 +6,12 @@ import {
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
-} from '@timeline/event-store';
-import { OPERATION_STREAM_PREFIX, operationStreamName, type TimelineEvent } from '@timeline/events';
+} from '@timeline/event-store/port';
+import {
+  OPERATION_STREAM_PREFIX,
+  operationStreamName,
+  type TimelineEvent,
+} from '@timeline/events/envelope/event-envelope';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLog, walkStream } from '../reading/paged-reads';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { EventStore } from '@timeline/event-store';
+import type { EventStore } from '@timeline/event-store/port';
 import { EvidentialExport, type EvidentialExportOptions } from './evidential-export';
 import type { ExportManifest, ExportScope } from './export-manifest';
 

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { GlobalPosition } from '@timeline/event-store';
+import type { GlobalPosition } from '@timeline/event-store/port';
 import { leafHash } from '../merkle/merkle-hashing';
 import type { MerkleLog } from '../merkle/merkle-log';
 import { verifyInclusion } from '../merkle/merkle-proofs';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { canonicalJson, type JsonObject } from '@timeline/kernel';
-import { comparePositions, parsePosition, type GlobalPosition } from '@timeline/event-store';
+import { comparePositions, parsePosition, type GlobalPosition } from '@timeline/event-store/port';
 import { envelopeOf } from '../events/timeline-event.mapper';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
 import { ExportInclusionChecker } from './export-inclusion';

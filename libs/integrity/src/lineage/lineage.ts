@@ -1,6 +1,6 @@
 import { TimelineError, type ErrorCategory, type JsonObject } from '@timeline/kernel';
-import { operationStreamName, type TimelineEvent } from '@timeline/events';
-import type { EventStore } from '@timeline/event-store';
+import { operationStreamName, type TimelineEvent } from '@timeline/events/envelope/event-envelope';
+import type { EventStore } from '@timeline/event-store/port';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkStream } from '../reading/paged-reads';
 

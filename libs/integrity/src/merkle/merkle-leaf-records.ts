@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { comparePositions, type GlobalPosition } from '@timeline/event-store';
+import { comparePositions, type GlobalPosition } from '@timeline/event-store/port';
 import { HASH_BYTES } from './merkle-hashing';
 import type { LeafInputSource } from './merkle-tree';
 

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { OPERATION_STREAM_PREFIX } from '@timeline/events';
+import { OPERATION_STREAM_PREFIX } from '@timeline/events/envelope/event-envelope';
 import {
   comparePositions,
   formatPosition,
@@ -8,7 +8,7 @@ import {
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
-} from '@timeline/event-store';
+} from '@timeline/event-store/port';
 import { leafInputOf } from './merkle-hashing';
 import type { MerkleLeaf } from './merkle-leaf-records';
 import type { MerkleLog } from './merkle-log';

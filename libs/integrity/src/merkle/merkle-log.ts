@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { comparePositions, formatPosition, type GlobalPosition } from '@timeline/event-store';
+import { comparePositions, formatPosition, type GlobalPosition } from '@timeline/event-store/port';
 import { LeafIdIndex, leafIdOf } from './merkle-leaf-ids';
 import { FileLeafRecords, MemoryLeafRecords, type LeafRecords, type MerkleLeaf } from './merkle-leaf-records';
 import { HASH_BYTES } from './merkle-hashing';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
-import { formatPosition, type EventStore, type RecordedEvent } from '@timeline/event-store';
-import { OPERATION_STREAM_PREFIX } from '@timeline/events';
+import { formatPosition, type EventStore, type RecordedEvent } from '@timeline/event-store/port';
+import { OPERATION_STREAM_PREFIX } from '@timeline/events/envelope/event-envelope';
 import { computeEventHash, sealedEventOf } from '../chain/hash-chain';
 import { walkLog } from '../reading/paged-reads';
 import { EMPTY_TREE_ROOT } from './merkle-hashing';

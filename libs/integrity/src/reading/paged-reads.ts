@@ -5,7 +5,7 @@ import {
   type GlobalLogFilter,
   type GlobalPosition,
   type RecordedEvent,
-} from '@timeline/event-store';
+} from '@timeline/event-store/port';
 
 /**
  * A stored event the store cannot hand over (its stored JSON no longer parses,

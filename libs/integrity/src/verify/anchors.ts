@@ -1,5 +1,5 @@
-import { StreamNotFoundError, type EventStore } from '@timeline/event-store';
-import { operationStreamName } from '@timeline/events';
+import { StreamNotFoundError, type EventStore } from '@timeline/event-store/port';
+import { operationStreamName } from '@timeline/events/envelope/event-envelope';
 import type { StreamHead } from './store-verification';
 
 /**

@@ -1,5 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
-import { GENESIS_HASH, type EventEnvelope } from '@timeline/events';
+import { GENESIS_HASH, type EventEnvelope } from '@timeline/events/envelope/event-envelope';
 import { computeEventHash } from '../chain/hash-chain';
 
 /**

@@ -4,8 +4,8 @@ import {
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
-} from '@timeline/event-store';
-import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events';
+} from '@timeline/event-store/port';
+import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events/envelope/event-envelope';
 import { UnreadableStoredEventError, walkLog, walkStream } from '../reading/paged-reads';
 import { StreamChainVerifier, type ChainBreak, type ChainHead, type ChainLink } from './chain-verifier';
 

@@ -1,5 +1,5 @@
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
-import { formatPosition, type RecordedEvent } from '@timeline/event-store';
+import { formatPosition, type RecordedEvent } from '@timeline/event-store/port';
 
 /** A stored event whose metadata is not an event envelope: no projection can fold it. */
 export class MalformedStoredEventError extends TimelineError {

@@ -8,7 +8,7 @@ import {
   type Classification,
   type TimelineEvent,
 } from '@timeline/events';
-import { formatPosition, type GlobalPosition, type RecordedEvent } from '@timeline/event-store';
+import { formatPosition, type GlobalPosition, type RecordedEvent } from '@timeline/event-store/port';
 import { MalformedStoredEventError } from './projection.errors';
 
 /** A stored event with its envelope read from the store's metadata: what projections fold. */

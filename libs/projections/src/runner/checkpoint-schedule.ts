@@ -1,4 +1,4 @@
-import { comparePositions, formatPosition, type GlobalPosition } from '@timeline/event-store';
+import { comparePositions, formatPosition, type GlobalPosition } from '@timeline/event-store/port';
 import type { ProjectionCheckpointStore } from '../checkpoint/projection-checkpoint-store.port';
 import type { LiveProjections, ProjectionSlot } from './live-projections';
 import type { ProjectionLogger, ProjectionRunnerStatus } from './projection-runner.types';

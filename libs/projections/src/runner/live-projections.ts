@@ -5,7 +5,7 @@ import {
   parsePosition,
   type GlobalPosition,
   type RecordedEvent,
-} from '@timeline/event-store';
+} from '@timeline/event-store/port';
 import type { AnyProjectionHandle, ProjectionHandle } from '../core/projection';
 import { ProjectionSet, type Registered } from '../core/projection-set';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';

@@ -1,4 +1,9 @@
-import { comparePositions, formatPosition, parsePosition, type GlobalPosition } from '@timeline/event-store';
+import {
+  comparePositions,
+  formatPosition,
+  parsePosition,
+  type GlobalPosition,
+} from '@timeline/event-store/port';
 import {
   InvalidPositionError,
   ProjectionFailedError,

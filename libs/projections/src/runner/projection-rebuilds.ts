@@ -4,7 +4,7 @@ import {
   type EventStore,
   type GlobalLogFilter,
   type GlobalPosition,
-} from '@timeline/event-store';
+} from '@timeline/event-store/port';
 import { ProjectionRunnerNotRunningError, RebuildInProgressError } from '../core/projection.errors';
 import { toStoredTimelineEvent, type StoredTimelineEvent } from '../core/stored-timeline-event';
 import type { LiveProjections, ProjectionSlot } from './live-projections';

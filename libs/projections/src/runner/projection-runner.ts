@@ -5,7 +5,7 @@ import type {
   EventStore,
   GlobalPosition,
   RecordedEvent,
-} from '@timeline/event-store';
+} from '@timeline/event-store/port';
 import type { AnyProjectionHandle, ProjectionHandle } from '../core/projection';
 import { ProjectionRunnerNotRunningError } from '../core/projection.errors';
 import { toStoredTimelineEvent, type StoredTimelineEvent } from '../core/stored-timeline-event';

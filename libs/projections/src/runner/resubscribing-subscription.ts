@@ -4,7 +4,7 @@ import type {
   EventStore,
   GlobalLogFilter,
   GlobalPosition,
-} from '@timeline/event-store';
+} from '@timeline/event-store/port';
 import type { ProjectionLogger, ProjectionRunnerStatus } from './projection-runner.types';
 
 const MAX_RESUBSCRIBE_DELAY_MS = 30_000;

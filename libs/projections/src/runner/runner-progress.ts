@@ -1,4 +1,4 @@
-import { comparePositions, formatPosition, isAfter, type GlobalPosition } from '@timeline/event-store';
+import { comparePositions, formatPosition, isAfter, type GlobalPosition } from '@timeline/event-store/port';
 import type { ProjectionRunnerStatus } from './projection-runner.types';
 
 /**

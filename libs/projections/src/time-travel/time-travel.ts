@@ -1,6 +1,11 @@
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { operationStreamName } from '@timeline/events';
-import { comparePositions, parsePosition, type EventStore, type GlobalPosition } from '@timeline/event-store';
+import {
+  comparePositions,
+  parsePosition,
+  type EventStore,
+  type GlobalPosition,
+} from '@timeline/event-store/port';
 import { foldEvents, type AnyProjectionHandle, type ProjectionHandle } from '../core/projection';
 import { ProjectionSet } from '../core/projection-set';
 import { isObject } from '../core/event-data.reader';

@@ -1,6 +1,6 @@
 import type { JsonObject } from '@timeline/kernel';
 import { operationStreamName } from '@timeline/events';
-import type { EventStore } from '@timeline/event-store';
+import type { EventStore } from '@timeline/event-store/port';
 import { toStoredTimelineEvent, type StoredTimelineEvent } from '../core/stored-timeline-event';
 import type { TimelinePayloads } from './timeline.query';
 

@@ -1,6 +1,6 @@
 import type { JsonObject } from '@timeline/kernel';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
-import { parsePosition } from '@timeline/event-store';
+import { parsePosition } from '@timeline/event-store/port';
 import type { PictureAsOf } from '../picture/operational-picture.view';
 import {
   addSeizures,
