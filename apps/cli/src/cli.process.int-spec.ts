@@ -10,20 +10,13 @@ import { aHistory, appendSealed } from '@timeline/integrity/testing/sealed-histo
 const ROOT = resolve(__dirname, '../../..');
 const run = promisify(execFile);
 
-/** `npm run cli -- …` as a user types it, minus npm's banner: the same ts-node command line. */
+/** `npm run cli -- …` as a user types it, minus npm's banner: the same command line (package.json). */
 async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const command = [
-    join(ROOT, 'node_modules/ts-node/dist/bin.js'),
-    '-r',
-    require.resolve('tsconfig-paths/register'),
-    '--transpile-only',
-    join(ROOT, 'apps/cli/src/main.ts'),
-    ...args,
-  ];
+  const command = [join(ROOT, 'apps/cli/run.js'), ...args];
   try {
     const { stdout, stderr } = await run(process.execPath, command, {
       cwd,
-      env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+      env: process.env,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -39,28 +39,10 @@ describe('the CLI loads only what a command needs', () => {
   /** Runs `npm run cli -- …` as cli.process.int-spec does, and returns the packages the process loaded. */
   async function loadedBy(args: string[]): Promise<{ stdout: string; heavy: string[]; modules: string[] }> {
     const out = join(dir, `loaded-${args.join('_').replace(/\W/g, '-')}.txt`);
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '-r',
-        hook,
-        join(ROOT, 'node_modules/ts-node/dist/bin.js'),
-        '-r',
-        require.resolve('tsconfig-paths/register'),
-        '--transpile-only',
-        join(ROOT, 'apps/cli/src/main.ts'),
-        ...args,
-      ],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-          LOADED_MODULES_FILE: out,
-          DATA_DIR: join(dir, 'data'),
-        },
-      },
-    );
+    const { stdout } = await run(process.execPath, ['-r', hook, join(ROOT, 'apps/cli/run.js'), ...args], {
+      cwd: dir,
+      env: { ...process.env, LOADED_MODULES_FILE: out, DATA_DIR: join(dir, 'data') },
+    });
     const modules = (await readFile(out, 'utf8')).split('\n');
     const heavy = [...new Set(modules.map((path) => HEAVY.exec(path)?.[1]).filter((name) => name))];
     return { stdout, heavy: heavy as string[], modules };
