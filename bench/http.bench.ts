@@ -10,6 +10,12 @@
  *   (10,000 with --quick), served by an api started after the seeding, so its
  *   state is rebuilt once from the store and then only kept up to date.
  *
+ * On platform-fastify each round also measures, first, a bare NestJS + fastify
+ * endpoint that validates the same body with class-validator DTOs (its own child
+ * process, the same layout), the reference of the issue's target: durable appends
+ * at ≥ 50 % of its req/s with ≤ 2× its server CPU per request; both ratios are
+ * reported (median round) and written to the results.
+ *
  * Both on platform-fastify (the api's platform) and platform-express, to show
  * which one serves this app faster. The api runs in a child process (one core
  * for it, one for autocannon), on a real file-backed SQLite store with
@@ -22,8 +28,36 @@
  * what applying events and keeping the read models on the request thread costs);
  * its results go to http.without-projections.json so they never stand for the api's.
  */
-import { Body, Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Module,
+  Param,
+  Post,
+  ValidationPipe,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { launchesOperation, validateRecordEventsBody } from '@timeline/application';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { ProjectionRunner } from '@timeline/projections';
@@ -199,14 +233,103 @@ async function serve(platform: Platform): Promise<void> {
   });
 }
 
+// ————— the bare reference (another child process) —————
+
+/**
+ * The reference the issue sets the target against: a bare NestJS app on
+ * platform-fastify whose endpoint validates the same body with class-validator
+ * DTOs (a global ValidationPipe) and answers the same shape — no authentication,
+ * no logging, no rate limiting, nothing stored.
+ */
+class BareRaidData {
+  @IsString() @Matches(/^RAID-[0-9]+-[0-9]+$/) raidId!: string;
+  @IsString() @Matches(/^[A-Z]{2,5}$/) force!: string;
+  @IsString() @Matches(/^[A-Z]{1,2}[0-9][0-9A-Z]?$/) postcodeDistrict!: string;
+  @IsString() @IsIn(['mda-s23-warrant', 'pace-s18', 'pace-s32']) legalPower!: string;
+  @IsISO8601({ strict: true }) startedAt!: string;
+  @IsISO8601({ strict: true }) endedAt!: string;
+  @IsInt() @Min(0) officers!: number;
+}
+
+class BareEvent {
+  @IsOptional() @IsUUID() eventId?: string;
+  @IsIn(['RaidConducted']) type!: string;
+  @IsISO8601({ strict: true }) occurredAt!: string;
+  @IsObject() @ValidateNested() @Type(() => BareRaidData) data!: BareRaidData;
+}
+
+class BareRecordEventsBody {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_EVENTS)
+  @ValidateNested({ each: true })
+  @Type(() => BareEvent)
+  events!: BareEvent[];
+}
+
+@Controller('bare/operations/:operationId/events')
+class BareController {
+  private revision = 0;
+
+  @Post()
+  @HttpCode(201)
+  record(@Param('operationId') operationId: string, @Body() body: BareRecordEventsBody): unknown {
+    if (!OPERATION_ID_PATTERN.test(operationId)) throw new BadRequestException('bad operation id');
+    this.revision += 1;
+    return {
+      operationId,
+      streamRevision: this.revision,
+      position: String(this.revision),
+      events: body.events.map((event) => ({
+        eventId: event.eventId ?? '',
+        type: event.type,
+        streamRevision: this.revision,
+        position: String(this.revision),
+      })),
+      replayed: false,
+    };
+  }
+}
+
+@Controller('bench/loop')
+class BareLoopDelayController {
+  @Get()
+  read(): { maxMs: number; p99Ms: number } {
+    const figures = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
+    loopDelay.reset();
+    return figures;
+  }
+}
+
+@Module({ controllers: [BareController, BareLoopDelayController] })
+class BareModule {}
+
+async function serveBare(): Promise<void> {
+  const app = await NestFactory.create(BareModule, new FastifyAdapter(), { logger: ['warn', 'error'] });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  loopDelay.enable();
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  process.stdout.write(`READY ${port}\n`);
+  process.once('SIGTERM', () => {
+    void app.close().then(() => process.exit(0));
+  });
+}
+
 // ————— the driver —————
 
 interface Server {
   readonly child: ChildProcess;
   readonly port: number;
+  /** False for the bare reference, which has no projections to wait for. */
+  readonly projections: boolean;
 }
 
-function startServer(platform: Platform, dataDir: string, authEnv: Record<string, string>): Promise<Server> {
+function startServer(
+  platform: Platform | 'bare',
+  dataDir: string,
+  authEnv: Record<string, string>,
+): Promise<Server> {
   const child = spawn(
     process.execPath,
     [
@@ -215,8 +338,7 @@ function startServer(platform: Platform, dataDir: string, authEnv: Record<string
       '-r',
       'tsconfig-paths/register',
       __filename,
-      '--serve',
-      platform,
+      ...(platform === 'bare' ? ['--serve-bare'] : ['--serve', platform]),
     ],
     {
       cwd: join(__dirname, '..'),
@@ -240,7 +362,7 @@ function startServer(platform: Platform, dataDir: string, authEnv: Record<string
   return new Promise((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const match = /READY (\d+)/.exec(chunk);
-      if (match) resolve({ child, port: Number(match[1]) });
+      if (match) resolve({ child, port: Number(match[1]), projections: platform !== 'bare' });
     });
     child.once('exit', (code) =>
       reject(new Error(`the ${platform} server exited with ${code} before it was ready`)),
@@ -371,7 +493,7 @@ async function measure(
   seconds = DURATION_SECONDS,
 ): Promise<Measurement> {
   const { port } = server;
-  await projectionsCaughtUp(port);
+  if (server.projections) await projectionsCaughtUp(port);
   const cpuBefore = cpuSeconds(server.child.pid!);
   await loopDelaySinceLastCall(port);
   const authorization = token();
@@ -393,7 +515,7 @@ async function measure(
   });
   const loop = await loopDelaySinceLastCall(port);
   // The projections of what was just written belong to its cost: count the CPU until they have caught up.
-  await projectionsCaughtUp(port);
+  if (server.projections) await projectionsCaughtUp(port);
   const cpuMsPerRequest =
     ((cpuSeconds(server.child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
   const failures = result.non2xx + result.errors + result.timeouts;
@@ -464,6 +586,10 @@ async function drive(): Promise<void> {
   const authEnv = testAuthEnvironment();
   const ratios: Record<string, number> = {};
   const sharesByRound: Record<string, number[]> = {};
+  /** Durable req/s over the bare reference's, and server CPU per request over its, by round. */
+  const bareRequestShares: Record<string, number[]> = {};
+  const bareCpuRatios: Record<string, number[]> = {};
+  let bare: Server | undefined;
   try {
     // Seed the hot operation once, with a server that is then stopped: each measured server starts cold.
     const seeder = await startServer('fastify', dataDir, authEnv);
@@ -473,6 +599,8 @@ async function drive(): Promise<void> {
       `  seeded ${HOT_EVENTS.toLocaleString('en-GB')} events into operation hot in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s\n`,
     );
     await stopServer(seeder);
+    bare = await startServer('bare', dataDir, authEnv);
+    await measure(bare, () => `/bare/operations/${'warm-up'}/events`, quick ? 1 : 3);
 
     for (const platform of (['fastify', 'express'] as const).filter(
       (name) => onlyPlatform === undefined || name === onlyPlatform,
@@ -506,6 +634,12 @@ async function drive(): Promise<void> {
           const shares: number[] = [];
           for (let round = 1; round <= ROUNDS; round += 1) {
             const label = ROUNDS > 1 ? ` (round ${round})` : '';
+            const reference =
+              platform === 'fastify'
+                ? await measure(bare, () => `/bare/operations/${workload.path()}/events`)
+                : undefined;
+            if (reference !== undefined)
+              report.add(row(workload.name, `bare Nest + fastify + class-validator${label}`, reference));
             const baseline = await measure(
               server,
               () => `/bench/no-store/operations/${workload.path()}/events`,
@@ -517,12 +651,20 @@ async function drive(): Promise<void> {
             if (profiled) await writeProfile(server.port, platform);
             const share = durable.result.requests.total / baseline.result.requests.total;
             shares.push(share);
+            let ofBare = '';
+            if (reference !== undefined) {
+              const requestShare = durable.result.requests.total / reference.result.requests.total;
+              const cpuRatio = durable.cpuMsPerRequest / reference.cpuMsPerRequest;
+              (bareRequestShares[workload.name] ??= []).push(requestShare);
+              (bareCpuRatios[workload.name] ??= []).push(cpuRatio);
+              ofBare = `; ${(requestShare * 100).toFixed(0)}% of bare req/s, ${cpuRatio.toFixed(2)}× its CPU/request`;
+            }
             report.add(
               row(
                 workload.name,
                 `${platform}: durable append${label}`,
                 durable,
-                `${(share * 100).toFixed(0)}% of validate only${workload.note}`,
+                `${(share * 100).toFixed(0)}% of validate only${ofBare}${workload.note}`,
               ),
             );
           }
@@ -539,6 +681,7 @@ async function drive(): Promise<void> {
       }
     }
   } finally {
+    if (bare !== undefined) await stopServer(bare);
     rmSync(dataDir, { recursive: true, force: true });
   }
   report.print();
@@ -547,8 +690,20 @@ async function drive(): Promise<void> {
   report.writeJson(output, {
     durableShareOfValidateOnly: ratios,
     durableShareByRound: sharesByRound,
+    durableShareOfBare: Object.fromEntries(
+      Object.entries(bareRequestShares).map(([name, values]) => [name, median(values)]),
+    ),
+    durableCpuPerRequestOverBare: Object.fromEntries(
+      Object.entries(bareCpuRatios).map(([name, values]) => [name, median(values)]),
+    ),
+    durableShareOfBareByRound: bareRequestShares,
+    durableCpuPerRequestOverBareByRound: bareCpuRatios,
     rounds: ROUNDS,
   });
+  for (const [name, values] of Object.entries(bareRequestShares))
+    process.stdout.write(
+      `fastify ${name}: durable req/s ${(median(values) * 100).toFixed(0)}% of bare (target ≥ 50%), CPU/request ${median(bareCpuRatios[name]).toFixed(2)}× bare (target ≤ 2×)\n`,
+    );
   if (ROUNDS > 1) {
     for (const [name, share] of Object.entries(ratios))
       process.stdout.write(`median durable share, ${name}: ${(share * 100).toFixed(0)}%\n`);
@@ -557,7 +712,12 @@ async function drive(): Promise<void> {
 }
 
 const serveIndex = process.argv.indexOf('--serve');
-if (serveIndex >= 0) {
+if (process.argv.includes('--serve-bare')) {
+  serveBare().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else if (serveIndex >= 0) {
   serve(process.argv[serveIndex + 1] as Platform).catch((error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -81,4 +81,106 @@ describe('TokenVerifier with a JWKS URL', () => {
       code: 'auth.key-set-unavailable',
     });
   });
+
+  describe('the cache of verified tokens, when the key set rotates', () => {
+    const jwkOf = (key: typeof TEST_SIGNING_KEY, kid: string) => ({
+      ...key.publicKey.export({ format: 'jwk' }),
+      kid,
+      alg: 'ES256',
+      use: 'sig',
+    });
+    let rotating: Server;
+    let rotatingUrl: URL;
+    let published: object[] = [];
+    let rotatingFetches = 0;
+    const oldKey = 'idp-old';
+    const newKey = 'idp-new';
+
+    beforeAll(async () => {
+      rotating = createServer((_request, response) => {
+        rotatingFetches++;
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ keys: published }));
+      });
+      await new Promise<void>((resolve) => rotating.listen(0, '127.0.0.1', resolve));
+      rotatingUrl = new URL(`http://127.0.0.1:${(rotating.address() as AddressInfo).port}/jwks.json`);
+    });
+    afterAll(() => new Promise<void>((resolve) => rotating.close(() => resolve())));
+    beforeEach(() => {
+      published = [jwkOf(TEST_SIGNING_KEY, oldKey)];
+      rotatingFetches = 0;
+      // Only the clock is faked: the key set's age and cooldown are measured with Date.now().
+      jest.useFakeTimers({
+        now: Date.now(),
+        doNotFake: [
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'requestAnimationFrame',
+          'cancelAnimationFrame',
+          'requestIdleCallback',
+          'cancelIdleCallback',
+          'setImmediate',
+          'clearImmediate',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+        ],
+      });
+    });
+    afterEach(() => jest.useRealTimers());
+
+    const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
+
+    it('drops remembered tokens when an unknown kid makes it fetch the set again', async () => {
+      const verifier = verifierFor(rotatingUrl);
+      const oldToken = tokenFor(nca, { header: { kid: oldKey } });
+      await verifier.verify(oldToken);
+      await verifier.verify(oldToken); // now remembered
+      await verifier.verify(oldToken);
+      expect(verifier.rememberedTokens).toBe(1);
+      expect(rotatingFetches).toBe(1);
+
+      // The provider withdraws the old key and publishes a new one; a token under the new key arrives.
+      published = [jwkOf(FOREIGN_SIGNING_KEY, newKey)];
+      advance(31_000);
+      await expect(
+        verifier.verify(tokenFor(nca, { header: { kid: newKey }, key: FOREIGN_SIGNING_KEY.privateKey })),
+      ).resolves.toMatchObject({ subject: 'analyst-1' });
+      expect(rotatingFetches).toBe(2);
+      await expect(verifier.verify(oldToken)).rejects.toMatchObject({ code: 'auth.token-invalid' });
+    });
+
+    it('does not serve remembered tokens once the set is past its age: it fetches the set again first', async () => {
+      const verifier = verifierFor(rotatingUrl);
+      const oldToken = tokenFor(nca, { header: { kid: oldKey } });
+      await verifier.verify(oldToken);
+      await verifier.verify(oldToken);
+      expect(verifier.rememberedTokens).toBe(1);
+      published = [];
+      advance(4 * 60_000); // within the cache's five minutes, the set still fresh
+      await expect(verifier.verify(oldToken)).resolves.toMatchObject({ subject: 'analyst-1' });
+      expect(rotatingFetches).toBe(1);
+      advance(6 * 60_000 + 1); // the set is ten minutes old: the token, still remembered, is checked again
+      await expect(verifier.verify(oldToken)).rejects.toMatchObject({ code: 'auth.token-invalid' });
+      expect(rotatingFetches).toBe(2);
+    });
+
+    it('keeps serving after a refresh that changed nothing, once each token is verified again', async () => {
+      const verifier = verifierFor(rotatingUrl);
+      const token = tokenFor(nca, { header: { kid: oldKey } });
+      await verifier.verify(token);
+      await verifier.verify(token);
+      advance(10 * 60_000 + 1);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'analyst-1' });
+      expect(rotatingFetches).toBe(2);
+      await verifier.verify(token);
+      const remembered = await verifier.verify(token);
+      expect(await verifier.verify(token)).toBe(remembered);
+      expect(rotatingFetches).toBe(2);
+    });
+  });
 });

@@ -147,4 +147,90 @@ describe('TokenVerifier', () => {
     now += 100_000;
     await expect(clocked.verify(token)).rejects.toMatchObject({ code: 'auth.token-expired' });
   });
+
+  describe('the cache of verified tokens', () => {
+    const start = Date.parse('2026-01-01T12:00:00Z');
+
+    it('serves a remembered token until its expiry exactly, then verifies it again (with the tolerance)', async () => {
+      let now = start;
+      const clocked = new TokenVerifier(options, () => now);
+      const token = tokenFor(nca, { issuedAt: start / 1000, ttlSeconds: 60 });
+      const first = await clocked.verify(token);
+      now = start + 59_999;
+      expect(await clocked.verify(token)).toBe(first);
+      // Past `exp` the token is checked again: within the clock tolerance it still verifies, as a fresh check would.
+      now = start + 60_000;
+      const again = await clocked.verify(token);
+      expect(again).toEqual(first);
+      expect(again).not.toBe(first);
+      now = start + 60_000 + 31_000;
+      await expect(clocked.verify(token)).rejects.toMatchObject({ code: 'auth.token-expired' });
+      expect(clocked.rememberedTokens).toBe(0);
+    });
+
+    it('is checked again after five minutes at the latest, even for a long-lived token', async () => {
+      let now = start;
+      const clocked = new TokenVerifier(options, () => now);
+      const token = tokenFor(nca, { issuedAt: start / 1000, ttlSeconds: 3600 });
+      const first = await clocked.verify(token);
+      now = start + 5 * 60_000 - 1;
+      expect(await clocked.verify(token)).toBe(first);
+      now = start + 5 * 60_000;
+      expect(await clocked.verify(token)).not.toBe(first);
+    });
+
+    it('never serves a token before the time it was verified (a clock set back, e.g. before its nbf)', async () => {
+      let now = start;
+      const clocked = new TokenVerifier(options, () => now);
+      const token = tokenFor(nca, { issuedAt: start / 1000, ttlSeconds: 600 });
+      await clocked.verify(token);
+      now = start - 3600_000;
+      await expect(clocked.verify(token)).rejects.toMatchObject({ code: 'auth.token-invalid' });
+    });
+
+    it('never remembers a refusal: an invalid token is refused every time, a valid one is not hurt by it', async () => {
+      const clocked = new TokenVerifier(options, () => start);
+      const forged = tokenFor(nca, { issuedAt: start / 1000, key: FOREIGN_SIGNING_KEY.privateKey });
+      const tooLong = tokenFor(nca, { issuedAt: start / 1000, ttlSeconds: 86_400 * 2 });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(clocked.verify(forged)).rejects.toMatchObject({ code: 'auth.token-invalid' });
+        await expect(clocked.verify(tooLong)).rejects.toMatchObject({ code: 'auth.claims-invalid' });
+      }
+      expect(clocked.rememberedTokens).toBe(0);
+    });
+
+    it('serves no token verified by another key, even one remembered by another verifier', async () => {
+      const clocked = new TokenVerifier(options, () => start);
+      const token = tokenFor(nca, { issuedAt: start / 1000 });
+      await clocked.verify(token);
+      const other = new TokenVerifier(
+        {
+          ...options,
+          verification: { kind: 'public-key', key: createPublicKey(FOREIGN_SIGNING_KEY.privateKey) },
+        },
+        () => start,
+      );
+      await expect(other.verify(token)).rejects.toMatchObject({ code: 'auth.token-invalid' });
+    });
+
+    it('holds at most its bound, evicting the least recently used token', async () => {
+      let now = start;
+      const bounded = new TokenVerifier(options, () => now, 3);
+      const tokens = ['a', 'b', 'c', 'd'].map((name) =>
+        tokenFor({ ...nca, subject: `officer-${name}` }, { issuedAt: start / 1000 }),
+      );
+      const a = await bounded.verify(tokens[0]);
+      const b = await bounded.verify(tokens[1]);
+      await bounded.verify(tokens[2]);
+      now += 1000;
+      expect(await bounded.verify(tokens[0])).toBe(a); // a is now the most recently used
+      await bounded.verify(tokens[3]); // evicts b, the least recently used
+      expect(bounded.rememberedTokens).toBe(3);
+      expect(await bounded.verify(tokens[0])).toBe(a);
+      const bAgain = await bounded.verify(tokens[1]);
+      expect(bAgain).toEqual(b);
+      expect(bAgain).not.toBe(b);
+      expect(bounded.rememberedTokens).toBe(3);
+    });
+  });
 });

@@ -1,7 +1,9 @@
 import {
   createRemoteJWKSet,
   errors as joseErrors,
+  jwksCache,
   jwtVerify,
+  type JWKSCacheInput,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -14,8 +16,18 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_TOKEN_LENGTH = 8192;
 /** Verified tokens remembered (a signature check costs ~0.2 ms of CPU; a busy client reuses its token). */
 const CACHE_ENTRIES = 10_000;
-/** A remembered token is checked again after this long, so a key withdrawn from a JWKS stops working soon. */
+/** A remembered token is checked again after this long at the latest (docs/security.md, "Verified tokens"). */
 const CACHE_TTL_MS = 5 * 60_000;
+/** How long a fetched JWKS is used before it is fetched again, and the least time between two fetches. */
+const JWKS_MAX_AGE_MS = 600_000;
+const JWKS_COOLDOWN_MS = 30_000;
+
+/** A remembered verification: valid from the moment it was made until `untilMs`, with the keys it was made with. */
+interface VerifiedToken {
+  readonly principal: Principal;
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
 
 /** Where the keys that verify bearer tokens come from. */
 export type VerificationKeySource =
@@ -51,17 +63,40 @@ export interface TokenVerifierOptions {
  */
 export class TokenVerifier {
   private readonly key: KeyObject | JWTVerifyGetKey;
-  /** token → its principal, until the earlier of its expiry and the cache TTL. Insertion order = eviction order. */
-  private readonly verified = new Map<string, { readonly principal: Principal; readonly untilMs: number }>();
+  /** The remote key set, when keys come from a JWKS URL. */
+  private readonly remoteKeys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** Where the remote key set records each fetch: a new `jwks` object per fetch. */
+  private readonly keySetFetch: JWKSCacheInput & { jwks?: unknown } = {};
+  /** The fetched key set every remembered token was verified with (undefined with a single public key). */
+  private keysOfRemembered: unknown = undefined;
+  /**
+   * Bounded LRU: token → its principal, until the earlier of its expiry and the
+   * cache TTL. Map order is recency: a hit moves the token to the end, the
+   * first entry is evicted.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly options: TokenVerifierOptions,
     private readonly now: () => number = Date.now,
+    private readonly cacheEntries: number = CACHE_ENTRIES,
   ) {
-    this.key =
-      options.verification.kind === 'public-key'
-        ? options.verification.key
-        : createRemoteJWKSet(options.verification.url, { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    if (options.verification.kind === 'public-key') {
+      this.key = options.verification.key;
+      this.remoteKeys = undefined;
+    } else {
+      this.remoteKeys = createRemoteJWKSet(options.verification.url, {
+        cooldownDuration: JWKS_COOLDOWN_MS,
+        cacheMaxAge: JWKS_MAX_AGE_MS,
+        [jwksCache]: this.keySetFetch,
+      });
+      this.key = this.remoteKeys;
+    }
+  }
+
+  /** How many verified tokens are remembered now (at most the cache's bound). */
+  get rememberedTokens(): number {
+    return this.verified.size;
   }
 
   /** Parses an `Authorization` header value and verifies its bearer token. */
@@ -82,10 +117,20 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const nowMs = this.now();
+    // A key set fetched again (rotation, refresh, an unknown `kid`) drops every remembered token.
+    if (this.keySetFetch.jwks !== this.keysOfRemembered) {
+      this.verified.clear();
+      this.keysOfRemembered = this.keySetFetch.jwks;
+    }
     const known = this.verified.get(token);
     if (known !== undefined) {
-      if (nowMs < known.untilMs) return known.principal;
       this.verified.delete(token);
+      // A key set past its age is not trusted from memory: the full check below fetches it again.
+      const keysFresh = this.remoteKeys === undefined || this.remoteKeys.fresh;
+      if (keysFresh && nowMs >= known.fromMs && nowMs < known.untilMs) {
+        this.verified.set(token, known);
+        return known.principal;
+      }
     }
     return this.verifyUncached(token, nowMs);
   }
@@ -96,6 +141,7 @@ export class TokenVerifier {
     }
     const nowSeconds = Math.floor(nowMs / 1000);
     let payload: JWTPayload;
+    const keysBefore = this.keySetFetch.jwks;
     try {
       const verified = await jwtVerify(token, this.key as KeyObject, {
         issuer: this.options.issuer,
@@ -110,17 +156,27 @@ export class TokenVerifier {
       throw translateJoseError(error, this.options.verification.kind === 'jwks-url');
     }
     const principal = this.principalFrom(payload, nowSeconds);
-    // Only what fully verified is remembered, and never past its own expiry (no clock tolerance on hits).
-    this.remember(token, principal, Math.min(payload.exp! * 1000, nowMs + CACHE_TTL_MS));
+    // Only what fully verified is remembered, with the keys that verified it (a token checked
+    // while the set was fetched again is not), from now (so after `nbf` less the tolerance)
+    // and never past its own expiry (no clock tolerance on hits).
+    if (keysBefore === this.keySetFetch.jwks && keysBefore === this.keysOfRemembered) {
+      this.remember(token, {
+        principal,
+        fromMs: nowMs,
+        untilMs: Math.min(payload.exp! * 1000, nowMs + CACHE_TTL_MS),
+      });
+    }
     return principal;
   }
 
-  private remember(token: string, principal: Principal, untilMs: number): void {
-    if (this.verified.size >= CACHE_ENTRIES) {
+  private remember(token: string, entry: VerifiedToken): void {
+    this.verified.delete(token);
+    while (this.verified.size >= this.cacheEntries) {
       const oldest = this.verified.keys().next();
-      if (!oldest.done) this.verified.delete(oldest.value);
+      if (oldest.done) break;
+      this.verified.delete(oldest.value);
     }
-    this.verified.set(token, { principal, untilMs });
+    if (this.cacheEntries > 0) this.verified.set(token, entry);
   }
 
   private principalFrom(payload: JWTPayload, nowSeconds: number): Principal {
