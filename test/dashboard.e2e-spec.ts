@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -13,6 +13,11 @@ import { startTestApp, type TestApp } from './support/test-app';
  * browser, and the role picker's token route: present in local development mode only.
  * (The page itself is tested in headless Chromium: test/browser.)
  */
+/** An address of this machine other than loopback, if it has one: a request to it does not come from loopback. */
+const networkAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((address) => address !== undefined && address.family === 'IPv4' && !address.internal)?.address;
+
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 function scriptOf(page: string): string {
@@ -137,6 +142,26 @@ describe('the role picker in local development mode (AUTH_MODE=local-dev)', () =
       .set('Authorization', `Bearer ${issued.body.token}`);
     expect(me.body).toEqual({ subject: 'local-auditor-nwp', agency: 'NWP', roles: ['auditor'] });
   });
+
+  (networkAddress === undefined ? it.skip : it)(
+    'refuses a request arriving over the network with 403, issuing nothing (skipped without a network interface)',
+    async () => {
+      await app.listen(0, '0.0.0.0');
+      const { port } = app.getHttpServer().address() as { port: number };
+      const refused = await request(`http://${networkAddress}:${port}`)
+        .post('/auth/local-dev/tokens')
+        .set('X-Forwarded-For', '127.0.0.1')
+        .send({ role: 'admin', agency: 'NCA' });
+      expect(refused.status).toBe(403);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body.code).toBe('auth.local-dev-token-not-local');
+      expect(refused.text).not.toMatch(/eyJ/);
+      const local = await request(`http://127.0.0.1:${port}`)
+        .post('/auth/local-dev/tokens')
+        .send({ role: 'admin', agency: 'NCA' });
+      expect(local.status).toBe(201);
+    },
+  );
 
   it('refuses an unknown role, a malformed agency and any other field, naming each', async () => {
     const refused = await request(app.getHttpServer())

@@ -32,3 +32,18 @@ export class InvalidLocalDevTokenRequestError extends TimelineError {
     });
   }
 }
+
+/** A role picker token request over the network: local development tokens are issued to this machine only. */
+export class LocalDevTokenNotLocalError extends TimelineError {
+  readonly code = 'auth.local-dev-token-not-local';
+  readonly category: ErrorCategory = 'forbidden';
+
+  constructor(peer: string | undefined) {
+    super(
+      `Local development tokens are issued only to connections from this machine (loopback); this one came from ${
+        peer ?? 'an unknown address'
+      }. Use npm run cli -- token on the api's machine instead`,
+      { peer: peer ?? null },
+    );
+  }
+}

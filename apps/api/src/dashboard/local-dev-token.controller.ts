@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { BlockList, isIP, type Socket } from 'node:net';
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AGENCY_CODE_PATTERN, isRole, issueToken, ROLES, type Role, type SigningKey } from '@timeline/auth';
 import { Public } from '../auth/access-policy.decorator';
 import type { ProblemFieldError } from '../http/problem-details';
-import { InvalidLocalDevTokenRequestError } from './dashboard.errors';
+import { InvalidLocalDevTokenRequestError, LocalDevTokenNotLocalError } from './dashboard.errors';
 
 export const LOCAL_DEV_SIGNING_KEY = Symbol('LOCAL_DEV_SIGNING_KEY');
 
@@ -22,7 +23,10 @@ export interface LocalDevToken {
  * The dashboard's role picker in local development mode (README "Local development"):
  * a token for any role and agency, signed with the local development key, exactly as
  * `npm run cli -- token` issues one. The module mounts this controller only when
- * AUTH_MODE=local-dev, so in any other mode the route does not exist (404).
+ * AUTH_MODE=local-dev, so in any other mode the route does not exist (404). Even
+ * then it answers only connections from this machine's loopback interface: the
+ * api listens on every interface by default, and a token for any role must not be
+ * one request away for another machine on the network.
  */
 @ApiExcludeController()
 @Controller('auth/local-dev')
@@ -32,7 +36,9 @@ export class LocalDevTokenController {
   @Post('tokens')
   @Public()
   @HttpCode(201)
-  async issue(@Body() body: unknown): Promise<LocalDevToken> {
+  async issue(@Body() body: unknown, @Req() request: ConnectedRequest): Promise<LocalDevToken> {
+    const peer = peerAddressOf(request);
+    if (!isLoopbackAddress(peer)) throw new LocalDevTokenNotLocalError(peer);
     const { role, agency } = readTokenRequest(body);
     const subject = `local-${role}-${agency.toLowerCase()}`;
     const issuedAt = Math.floor(Date.now() / 1000);
@@ -51,6 +57,31 @@ export class LocalDevTokenController {
       expiresAt: new Date((issuedAt + TOKEN_TTL_SECONDS) * 1000).toISOString(),
     };
   }
+}
+
+/** What both platforms' requests carry: the connection (fastify also keeps the raw request). */
+export interface ConnectedRequest {
+  readonly socket?: Pick<Socket, 'remoteAddress'>;
+  readonly raw?: { readonly socket?: Pick<Socket, 'remoteAddress'> };
+}
+
+/**
+ * The connection's own peer address: never a forwarding header, which the
+ * client writes itself.
+ */
+function peerAddressOf(request: ConnectedRequest): string | undefined {
+  return request.raw?.socket?.remoteAddress ?? request.socket?.remoteAddress;
+}
+
+/** 127.0.0.0/8 and ::1; IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) are checked as IPv4. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const family = isIP(address);
+  return family !== 0 && LOOPBACK.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 function readTokenRequest(body: unknown): { role: Role; agency: string } {
