@@ -100,6 +100,17 @@ async function waitForRecent(page: Page, eventIds: readonly string[]): Promise<v
   );
 }
 
+async function waitForSelectedOperationText(page: Page, text: string): Promise<void> {
+  type Select = { selectedOptions: ArrayLike<{ textContent: string | null }> };
+  await page.waitForFunction((wanted: string) => {
+    const { document } = globalThis as unknown as {
+      document: { querySelector(selector: string): Select | null };
+    };
+    const chosen = document.querySelector('.operation-choice select')?.selectedOptions[0];
+    return chosen?.textContent?.includes(wanted) === true;
+  }, text);
+}
+
 async function waitForEventCount(page: Page, count: number): Promise<void> {
   await page.waitForSelector(`[data-event-count="${count}"]`);
 }
@@ -152,6 +163,11 @@ describe('the dashboard', () => {
     });
     await waitForRecent(page, [seizure.eventId]);
     await waitForEventCount(page, before.asOf.eventCount + 1);
+    // The operation selector beside the header follows the live count too.
+    await waitForSelectedOperationText(
+      page,
+      `${(before.asOf.eventCount + 1).toLocaleString('en-GB')} events`,
+    );
     const figuresAfter = await figuresOn(page);
     expect(figuresAfter).toEqual({
       ...figuresBefore,

@@ -161,6 +161,9 @@ function Signed({
             token={token}
             operationId={operationId}
             auditor={principal.roles.includes('auditor')}
+            onLivePicture={(live) =>
+              setOperations((list) => list && withLiveFigures(list, operationId, live))
+            }
           />
         )}
       </main>
@@ -177,16 +180,36 @@ const LIVE_LABELS: Record<LiveState, string> = {
   closed: 'Live updates refused',
 };
 
+/**
+ * The operation list as fetched, with the shown operation's count and status taken from its live
+ * picture: the selector must not contradict the header beside it. Same list when nothing changed.
+ */
+function withLiveFigures(
+  operations: readonly OperationSummary[],
+  operationId: string,
+  picture: Picture,
+): readonly OperationSummary[] {
+  const { eventCount } = picture.asOf;
+  const { status } = picture.operation;
+  const index = operations.findIndex((operation) => operation.operationId === operationId);
+  const known = operations[index];
+  if (known === undefined || (known.eventCount === eventCount && known.status === status)) return operations;
+  return operations.map((operation, at) => (at === index ? { ...operation, eventCount, status } : operation));
+}
+
 function OperationView({
   api,
   token,
   operationId,
   auditor,
+  onLivePicture,
 }: {
   api: TimelineApiClient;
   token: string;
   operationId: string;
   auditor: boolean;
+  /** Called with each picture the live feed pushes. */
+  onLivePicture: (picture: Picture) => void;
 }) {
   const [moment, setMoment] = useState<Moment>(NOW);
   const [fetched, setFetched] = useState<Picture | null>(null);
@@ -196,6 +219,10 @@ function OperationView({
   const isNow = moment.knownAt === null && moment.view === 'as-corrected';
   const live = useLive(token, operationId, isNow);
   const picture = isNow ? (live.picture ?? fetched) : fetched;
+  const livePicture = isNow ? live.picture : null;
+  useEffect(() => {
+    if (livePicture) onLivePicture(livePicture);
+  }, [livePicture]);
   const position = picture?.asOf.position ?? null;
 
   useEffect(() => {
