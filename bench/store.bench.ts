@@ -21,6 +21,9 @@ import {
 import { BenchReport, type BenchRow } from './support/bench-report';
 import { EventLoopWatch, LatencyRecorder, Stopwatch } from './support/latency';
 import { DEFAULT_PAGE_SIZE } from '../libs/integrity/src/reading/paged-reads';
+import { validateAppend } from '../libs/event-store/src/append-validation';
+import { SqliteWriter } from '../libs/event-store/src/sqlite/sqlite.writer';
+import type { AppendRequest } from '../libs/event-store/src/sqlite/sqlite.writer.protocol';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick
@@ -147,6 +150,45 @@ class BareLoop {
   }
 }
 
+/**
+ * The adapter's writer class called on the main thread: the adapter's checks, JSON and SQL
+ * without the writer thread. Beside the adapter and the bare loop it splits the gap between
+ * them into the SQL the adapter does and the hand-off to its thread.
+ */
+class InThreadWriter {
+  readonly db: Database.Database;
+  private readonly writer: SqliteWriter;
+  private nextId = 1;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    prepareWriterConnection(this.db);
+    this.writer = new SqliteWriter(this.db);
+  }
+
+  /** Validates and serialises each append as the adapter does, and writes them as one group. */
+  writeGroup(appends: readonly { stream: string; events: readonly EventToAppend[] }[]): void {
+    const requests = appends.map(({ stream, events }): AppendRequest => ({
+      id: this.nextId++,
+      stream,
+      expected: 'any',
+      events: validateAppend(stream, events, 'any').map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+      })),
+    }));
+    for (const outcome of this.writer.writeGroup(requests)) {
+      if (!outcome.ok) throw new Error(`in-thread writer refused an append: ${outcome.failure.kind}`);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
 function throughput(
   scenario: string,
   subject: string,
@@ -172,6 +214,8 @@ function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+const IN_THREAD = "the adapter's writer class on the main thread";
 
 /** One way of doing a workload: the adapter, or the bare loop doing the same durable work. */
 interface Subject {
@@ -201,7 +245,7 @@ async function compare(report: BenchReport, subjects: readonly Subject[]): Promi
   }
 }
 
-function singleCaller(store: SqliteEventStore, bare: BareLoop): Subject[] {
+function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
   const scenario = 'single-event appends, 1 caller';
   return [
     {
@@ -241,10 +285,24 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop): Subject[] {
         });
       },
     },
+    {
+      async run(r) {
+        const stream = `operation-single-${r}`;
+        const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (const event of events) {
+          const t = performance.now();
+          inThread.writeGroup([{ stream, events: [event] }]);
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, IN_THREAD, events.length, events.length, start, latency.summary());
+      },
+    },
   ];
 }
 
-function concurrentCallers(store: SqliteEventStore, bare: BareLoop): Subject[] {
+function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
   const scenario = `single-event appends, ${sizes.callers} callers`;
   const perCaller = Math.floor(sizes.concurrentTotal / sizes.callers);
   const total = perCaller * sizes.callers;
@@ -301,10 +359,30 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop): Subject[] {
         });
       },
     },
+    {
+      async run(r) {
+        const group = sizes.callers;
+        const appends = Array.from({ length: total }, (_, n) => {
+          const stream = `operation-caller-${r}-${n % group}`;
+          return { stream, events: [realisticEvent(stream, n)] };
+        });
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (let i = 0; i < appends.length; i += group) {
+          const t = performance.now();
+          inThread.writeGroup(appends.slice(i, i + group));
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, `${IN_THREAD}, 1 tx per ${group} appends`, total, total, start, {
+          ...latency.summary(),
+          note: 'latency per tx',
+        });
+      },
+    },
   ];
 }
 
-function batches(store: SqliteEventStore, bare: BareLoop): Subject[] {
+function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
   const scenario = `batches of ${sizes.batchSize}, 1 stream`;
   const events = sizes.batches * sizes.batchSize;
   const prepare = (stream: string) =>
@@ -344,6 +422,20 @@ function batches(store: SqliteEventStore, bare: BareLoop): Subject[] {
           latency.record(performance.now() - t);
         }
         return throughput(scenario, 'bare loop', sizes.batches, events, start, latency.summary());
+      },
+    },
+    {
+      async run(r) {
+        const stream = `operation-batches-${r}`;
+        const prepared = prepare(stream);
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (const batch of prepared) {
+          const t = performance.now();
+          inThread.writeGroup([{ stream, events: batch }]);
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, IN_THREAD, sizes.batches, events, start, latency.summary());
       },
     },
   ];
@@ -645,10 +737,11 @@ async function main(): Promise<void> {
   const storeFile = join(directory, 'adapter.db');
   const store = await SqliteEventStore.open({ file: storeFile });
   const bare = new BareLoop(join(directory, 'bare.db'));
+  const inThread = new InThreadWriter(join(directory, 'in-thread.db'));
   try {
-    await compare(report, singleCaller(store, bare));
-    await compare(report, concurrentCallers(store, bare));
-    await compare(report, batches(store, bare));
+    await compare(report, singleCaller(store, bare, inThread));
+    await compare(report, concurrentCallers(store, bare, inThread));
+    await compare(report, batches(store, bare, inThread));
     await compare(report, eventLoopUnderLoad(store, bare));
     process.stdout.write(
       `  filling the adapter's log to ${sizes.readEvents.toLocaleString('en-GB')} events…\n`,
@@ -682,6 +775,7 @@ async function main(): Promise<void> {
   } finally {
     await store.close();
     bare.close();
+    inThread.close();
     rmSync(directory, { recursive: true, force: true });
   }
 }
