@@ -1,7 +1,10 @@
 /**
  * `npm run bench:store [-- --quick]`: the embedded store against a bare
  * better-sqlite3 loop writing the same rows to the same schema, both with
- * WAL + synchronous=FULL on a file. Prints a table and writes
+ * WAL + synchronous=FULL on a file, and reading the same rows back. Each
+ * workload runs in three rounds (one with --quick), the adapter and the bare
+ * loop alternating which goes first; each row is the median round of its
+ * subject by events per second. Prints a table and writes
  * bench/results/store.json (store.quick.json with --quick).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -11,9 +14,16 @@ import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventToAppend, GlobalPosition } from '@timeline/event-store';
 import { SqliteEventStore } from '../libs/event-store/src/sqlite/sqlite.event-store';
-import { prepareWriterConnection } from '../libs/event-store/src/sqlite/sqlite.schema';
+import {
+  prepareReaderConnection,
+  prepareWriterConnection,
+} from '../libs/event-store/src/sqlite/sqlite.schema';
 import { BenchReport, type BenchRow } from './support/bench-report';
 import { EventLoopWatch, LatencyRecorder, Stopwatch } from './support/latency';
+import { DEFAULT_PAGE_SIZE } from '../libs/integrity/src/reading/paged-reads';
+import { validateAppend } from '../libs/event-store/src/append-validation';
+import { SqliteWriter } from '../libs/event-store/src/sqlite/sqlite.writer';
+import type { AppendRequest } from '../libs/event-store/src/sqlite/sqlite.writer.protocol';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick
@@ -24,7 +34,9 @@ const sizes = quick
       batches: 200,
       batchSize: 100,
       readEvents: 100_000,
+      aggregateEvents: 10_000,
       sustainedMs: 3_000,
+      rounds: 1,
     }
   : {
       single: 3_000,
@@ -33,7 +45,9 @@ const sizes = quick
       batches: 600,
       batchSize: 100,
       readEvents: 1_000_000,
+      aggregateEvents: 10_000,
       sustainedMs: 10_000,
+      rounds: 3,
     };
 
 /** A realistic event: a seizure with a couple of lines and the full envelope as metadata (about 800 bytes). */
@@ -136,6 +150,45 @@ class BareLoop {
   }
 }
 
+/**
+ * The adapter's writer class called on the main thread: the adapter's checks, JSON and SQL
+ * without the writer thread. Beside the adapter and the bare loop it splits the gap between
+ * them into the SQL the adapter does and the hand-off to its thread.
+ */
+class InThreadWriter {
+  readonly db: Database.Database;
+  private readonly writer: SqliteWriter;
+  private nextId = 1;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    prepareWriterConnection(this.db);
+    this.writer = new SqliteWriter(this.db);
+  }
+
+  /** Validates and serialises each append as the adapter does, and writes them as one group. */
+  writeGroup(appends: readonly { stream: string; events: readonly EventToAppend[] }[]): void {
+    const requests = appends.map(({ stream, events }): AppendRequest => ({
+      id: this.nextId++,
+      stream,
+      expected: 'any',
+      events: validateAppend(stream, events, 'any').map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+      })),
+    }));
+    for (const outcome of this.writer.writeGroup(requests)) {
+      if (!outcome.ok) throw new Error(`in-thread writer refused an append: ${outcome.failure.kind}`);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
 function throughput(
   scenario: string,
   subject: string,
@@ -162,270 +215,513 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-async function singleCaller(report: BenchReport, store: SqliteEventStore, bare: BareLoop): Promise<void> {
-  const scenario = 'single-event appends, 1 caller';
-  const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent('operation-single', n));
-  const latency = new LatencyRecorder();
-  const loop = new EventLoopWatch().start();
-  let start = Stopwatch.start();
-  let revision: number | 'no_stream' = 'no_stream';
-  for (const event of events) {
-    const result = await latency.time(() =>
-      store.append('operation-single', [event], { expectedRevision: revision }),
-    );
-    revision = result.nextExpectedRevision;
-  }
-  report.add(
-    throughput(scenario, 'adapter', events.length, events.length, start, {
-      ...latency.summary(),
-      ...loop.stop(),
-    }),
-  );
+const IN_THREAD = "the adapter's writer class on the main thread";
 
-  const bareEvents = Array.from({ length: sizes.single }, (_, n) => realisticEvent('operation-single', n));
-  const bareLatency = new LatencyRecorder();
-  start = Stopwatch.start();
-  for (const event of bareEvents) {
-    const t = performance.now();
-    bare.writeTransaction('operation-single', [event]);
-    bareLatency.record(performance.now() - t);
-  }
-  report.add(
-    throughput(scenario, 'bare loop, 1 tx per event', bareEvents.length, bareEvents.length, start, {
-      ...bareLatency.summary(),
-      note: 'one fsync per event',
-    }),
-  );
+/** One way of doing a workload: the adapter, or the bare loop doing the same durable work. */
+interface Subject {
+  /** Runs the workload once; `round` keeps each round's streams apart. */
+  run(round: number): Promise<BenchRow>;
 }
 
-async function concurrentCallers(
-  report: BenchReport,
-  store: SqliteEventStore,
-  bare: BareLoop,
-): Promise<void> {
+/**
+ * Runs every subject once per round, the first subject of a round alternating, and reports
+ * for each the round with its median events per second, every round's figure in the note.
+ */
+async function compare(report: BenchReport, subjects: readonly Subject[]): Promise<void> {
+  const runs: BenchRow[][] = subjects.map(() => []);
+  for (let r = 0; r < sizes.rounds; r++) {
+    const order = subjects.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) runs[i].push(await subjects[i].run(r));
+  }
+  for (const rows of runs) {
+    const sorted = [...rows].sort((a, b) => (a.eventsPerSecond ?? 0) - (b.eventsPerSecond ?? 0));
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const figures = rows.map((row) => (row.eventsPerSecond ?? 0).toLocaleString('en-GB')).join(' / ');
+    const note = [median.note, rows.length > 1 ? `median of rounds ${figures} events/s` : null]
+      .filter(Boolean)
+      .join('; ');
+    report.add({ ...median, ...(note && { note }) });
+  }
+}
+
+function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
+  const scenario = 'single-event appends, 1 caller';
+  return [
+    {
+      async run(r) {
+        const stream = `operation-single-${r}`;
+        const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
+        const latency = new LatencyRecorder();
+        const loop = new EventLoopWatch().start();
+        const start = Stopwatch.start();
+        let revision: number | 'no_stream' = 'no_stream';
+        for (const event of events) {
+          const result = await latency.time(() =>
+            store.append(stream, [event], { expectedRevision: revision }),
+          );
+          revision = result.nextExpectedRevision;
+        }
+        return throughput(scenario, 'adapter', events.length, events.length, start, {
+          ...latency.summary(),
+          ...loop.stop(),
+        });
+      },
+    },
+    {
+      async run(r) {
+        const stream = `operation-single-${r}`;
+        const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (const event of events) {
+          const t = performance.now();
+          bare.writeTransaction(stream, [event]);
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, 'bare loop, 1 tx per event', events.length, events.length, start, {
+          ...latency.summary(),
+          note: 'one fsync per event',
+        });
+      },
+    },
+    {
+      async run(r) {
+        const stream = `operation-single-${r}`;
+        const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (const event of events) {
+          const t = performance.now();
+          inThread.writeGroup([{ stream, events: [event] }]);
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, IN_THREAD, events.length, events.length, start, latency.summary());
+      },
+    },
+  ];
+}
+
+function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
   const scenario = `single-event appends, ${sizes.callers} callers`;
   const perCaller = Math.floor(sizes.concurrentTotal / sizes.callers);
-  const prepared = Array.from({ length: sizes.callers }, (_, c) =>
-    Array.from({ length: perCaller }, (_, n) => realisticEvent(`operation-caller-${c}`, n)),
-  );
-  const latency = new LatencyRecorder();
-  const before = store.metrics();
-  const loop = new EventLoopWatch().start();
-  const start = Stopwatch.start();
-  await Promise.all(
-    prepared.map(async (events, c) => {
-      let revision: number | 'no_stream' = 'no_stream';
-      for (const event of events) {
-        const result = await latency.time(() =>
-          store.append(`operation-caller-${c}`, [event], { expectedRevision: revision }),
-        );
-        revision = result.nextExpectedRevision;
-      }
-    }),
-  );
-  const after = store.metrics();
   const total = perCaller * sizes.callers;
-  const transactions = after.transactions - before.transactions;
-  report.add(
-    throughput(scenario, 'adapter', total, total, start, {
-      ...latency.summary(),
-      ...loop.stop(),
-      note: `${transactions} transactions, ${round(total / transactions, 1)} appends each`,
-    }),
-  );
-
-  // The bare loop has no callers to wait for: it writes the same rows in groups of the same size.
-  const group = sizes.callers;
-  const bareEvents = Array.from({ length: total }, (_, n) =>
-    realisticEvent(`operation-caller-${n % group}`, n),
-  );
-  const bareLatency = new LatencyRecorder();
-  const bareStart = Stopwatch.start();
-  for (let i = 0; i < bareEvents.length; i += group) {
-    const t = performance.now();
-    bare.db.transaction(() => {
-      for (const event of bareEvents.slice(i, i + group)) bare.writeTransactionless(event);
-    })();
-    bareLatency.record(performance.now() - t);
-  }
-  report.add(
-    throughput(scenario, `bare loop, 1 tx per ${group} events`, total, total, bareStart, {
-      ...bareLatency.summary(),
-      note: 'ideal grouping, latency per tx',
-    }),
-  );
+  return [
+    {
+      async run(r) {
+        const streamOf = (c: number) => `operation-caller-${r}-${c}`;
+        const prepared = Array.from({ length: sizes.callers }, (_, c) =>
+          Array.from({ length: perCaller }, (_, n) => realisticEvent(streamOf(c), n)),
+        );
+        const latency = new LatencyRecorder();
+        const before = store.metrics();
+        const loop = new EventLoopWatch().start();
+        const start = Stopwatch.start();
+        await Promise.all(
+          prepared.map(async (events, c) => {
+            let revision: number | 'no_stream' = 'no_stream';
+            for (const event of events) {
+              const result = await latency.time(() =>
+                store.append(streamOf(c), [event], { expectedRevision: revision }),
+              );
+              revision = result.nextExpectedRevision;
+            }
+          }),
+        );
+        start.stop();
+        const transactions = store.metrics().transactions - before.transactions;
+        return throughput(scenario, 'adapter', total, total, start, {
+          ...latency.summary(),
+          ...loop.stop(),
+          note: `${transactions} transactions, ${round(total / transactions, 1)} appends each`,
+        });
+      },
+    },
+    {
+      // The bare loop has no callers to wait for: it writes the same rows in groups of the same size.
+      async run(r) {
+        const group = sizes.callers;
+        const events = Array.from({ length: total }, (_, n) =>
+          realisticEvent(`operation-caller-${r}-${n % group}`, n),
+        );
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (let i = 0; i < events.length; i += group) {
+          const t = performance.now();
+          bare.db.transaction(() => {
+            for (const event of events.slice(i, i + group)) bare.writeTransactionless(event);
+          })();
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, `bare loop, 1 tx per ${group} events`, total, total, start, {
+          ...latency.summary(),
+          note: 'ideal grouping, latency per tx',
+        });
+      },
+    },
+    {
+      async run(r) {
+        const group = sizes.callers;
+        const appends = Array.from({ length: total }, (_, n) => {
+          const stream = `operation-caller-${r}-${n % group}`;
+          return { stream, events: [realisticEvent(stream, n)] };
+        });
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (let i = 0; i < appends.length; i += group) {
+          const t = performance.now();
+          inThread.writeGroup(appends.slice(i, i + group));
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, `${IN_THREAD}, 1 tx per ${group} appends`, total, total, start, {
+          ...latency.summary(),
+          note: 'latency per tx',
+        });
+      },
+    },
+  ];
 }
 
-async function batches(report: BenchReport, store: SqliteEventStore, bare: BareLoop): Promise<void> {
+function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
   const scenario = `batches of ${sizes.batchSize}, 1 stream`;
-  const prepared = Array.from({ length: sizes.batches }, (_, b) =>
-    Array.from({ length: sizes.batchSize }, (_, i) =>
-      realisticEvent('operation-batches', b * sizes.batchSize + i),
-    ),
-  );
-  const latency = new LatencyRecorder();
-  const loop = new EventLoopWatch().start();
-  let start = Stopwatch.start();
-  let revision: number | 'no_stream' = 'no_stream';
-  for (const events of prepared) {
-    const result = await latency.time(() =>
-      store.append('operation-batches', events, { expectedRevision: revision }),
-    );
-    revision = result.nextExpectedRevision;
-  }
   const events = sizes.batches * sizes.batchSize;
-  report.add(
-    throughput(scenario, 'adapter', sizes.batches, events, start, {
-      ...latency.summary(),
-      ...loop.stop(),
-    }),
-  );
-
-  const barePrepared = Array.from({ length: sizes.batches }, (_, b) =>
-    Array.from({ length: sizes.batchSize }, (_, i) =>
-      realisticEvent('operation-batches', b * sizes.batchSize + i),
-    ),
-  );
-  const bareLatency = new LatencyRecorder();
-  start = Stopwatch.start();
-  for (const batch of barePrepared) {
-    const t = performance.now();
-    bare.writeTransaction('operation-batches', batch);
-    bareLatency.record(performance.now() - t);
-  }
-  report.add(throughput(scenario, 'bare loop', sizes.batches, events, start, bareLatency.summary()));
+  const prepare = (stream: string) =>
+    Array.from({ length: sizes.batches }, (_, b) =>
+      Array.from({ length: sizes.batchSize }, (_, i) => realisticEvent(stream, b * sizes.batchSize + i)),
+    );
+  return [
+    {
+      async run(r) {
+        const stream = `operation-batches-${r}`;
+        const prepared = prepare(stream);
+        const latency = new LatencyRecorder();
+        const loop = new EventLoopWatch().start();
+        const start = Stopwatch.start();
+        let revision: number | 'no_stream' = 'no_stream';
+        for (const batch of prepared) {
+          const result = await latency.time(() =>
+            store.append(stream, batch, { expectedRevision: revision }),
+          );
+          revision = result.nextExpectedRevision;
+        }
+        return throughput(scenario, 'adapter', sizes.batches, events, start, {
+          ...latency.summary(),
+          ...loop.stop(),
+        });
+      },
+    },
+    {
+      async run(r) {
+        const stream = `operation-batches-${r}`;
+        const prepared = prepare(stream);
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (const batch of prepared) {
+          const t = performance.now();
+          bare.writeTransaction(stream, batch);
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, 'bare loop', sizes.batches, events, start, latency.summary());
+      },
+    },
+    {
+      async run(r) {
+        const stream = `operation-batches-${r}`;
+        const prepared = prepare(stream);
+        const latency = new LatencyRecorder();
+        const start = Stopwatch.start();
+        for (const batch of prepared) {
+          const t = performance.now();
+          inThread.writeGroup([{ stream, events: batch }]);
+          latency.record(performance.now() - t);
+        }
+        return throughput(scenario, IN_THREAD, sizes.batches, events, start, latency.summary());
+      },
+    },
+  ];
 }
 
 /** Sustained load with the event loop watched: the adapter's writer thread against a bare loop on the main thread. */
-async function eventLoopUnderLoad(
-  report: BenchReport,
-  store: SqliteEventStore,
-  bare: BareLoop,
-): Promise<void> {
+function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] {
   const scenario = `event loop during ${sizes.sustainedMs / 1000}s of appends`;
-  const loop = new EventLoopWatch().start();
-  const sustained = Stopwatch.start();
-  const deadline = performance.now() + sizes.sustainedMs;
-  let appended = 0;
-  await Promise.all(
-    Array.from({ length: sizes.callers }, async (_, c) => {
-      let n = 0;
-      while (performance.now() < deadline) {
-        await store.append(`operation-sustained-${c}`, [realisticEvent(`operation-sustained-${c}`, n++)]);
-        appended++;
-      }
-    }),
-  );
-  report.add(
-    throughput(scenario, 'adapter (writer thread)', appended, appended, sustained, {
-      ...loop.stop(),
-      note: 'includes WAL checkpoints',
-    }),
-  );
-
-  // The same work done synchronously on the main thread, one group per turn of the loop.
-  const bareLoop = new EventLoopWatch().start();
-  const bareSustained = Stopwatch.start();
-  const bareDeadline = performance.now() + sizes.sustainedMs;
-  let bareAppended = 0;
-  let n = 0;
-  while (performance.now() < bareDeadline) {
-    const group = Array.from({ length: sizes.callers }, (_, c) =>
-      realisticEvent(`operation-sustained-${c}`, n++),
-    );
-    bare.db.transaction(() => group.forEach((event) => bare.writeTransactionless(event)))();
-    bareAppended += group.length;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  report.add(
-    throughput(scenario, 'bare loop on the main thread', bareAppended, bareAppended, bareSustained, {
-      ...bareLoop.stop(),
-      note: `1 tx per ${sizes.callers} events`,
-    }),
-  );
+  return [
+    {
+      async run(r) {
+        const loop = new EventLoopWatch().start();
+        const sustained = Stopwatch.start();
+        const deadline = performance.now() + sizes.sustainedMs;
+        let appended = 0;
+        await Promise.all(
+          Array.from({ length: sizes.callers }, async (_, c) => {
+            const stream = `operation-sustained-${r}-${c}`;
+            let n = 0;
+            while (performance.now() < deadline) {
+              await store.append(stream, [realisticEvent(stream, n++)]);
+              appended++;
+            }
+          }),
+        );
+        return throughput(scenario, 'adapter (writer thread)', appended, appended, sustained, {
+          ...loop.stop(),
+          note: 'includes WAL checkpoints',
+        });
+      },
+    },
+    {
+      // The same work done synchronously on the main thread, one group per turn of the loop.
+      async run(r) {
+        const loop = new EventLoopWatch().start();
+        const sustained = Stopwatch.start();
+        const deadline = performance.now() + sizes.sustainedMs;
+        let appended = 0;
+        let n = 0;
+        while (performance.now() < deadline) {
+          const group = Array.from({ length: sizes.callers }, (_, c) =>
+            realisticEvent(`operation-sustained-${r}-${c}`, n++),
+          );
+          bare.db.transaction(() => group.forEach((event) => bare.writeTransactionless(event)))();
+          appended += group.length;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return throughput(scenario, 'bare loop on the main thread', appended, appended, sustained, {
+          ...loop.stop(),
+          note: `1 tx per ${sizes.callers} events`,
+        });
+      },
+    },
+  ];
 }
 
+const AGGREGATE_STREAM = 'operation-aggregate';
+
+/**
+ * Fills the log to `target` events as an operation's log grows: four busy streams written in
+ * batches of 1,000 (three arrests for every seizure), and one aggregate's stream of
+ * `sizes.aggregateEvents` events written 100 at a time among them, so its rows are spread
+ * through the file as a long-lived operation's are.
+ */
 async function fill(store: SqliteEventStore, target: number): Promise<void> {
   const batch = 1000;
-  let written = store.metrics().eventsWritten;
-  let n = 0;
   const writers = 4;
-  while (written < target) {
-    const rounds = Array.from({ length: writers }, (_, w) =>
+  let written = store.metrics().eventsWritten;
+  let aggregate = 0;
+  let n = 0;
+  while (written < target || aggregate < sizes.aggregateEvents) {
+    const rounds = Array.from({ length: written < target ? writers : 0 }, (_, w) =>
       store.append(
         `operation-fill-${w}`,
-        // A mix like an operation's log: three arrests for every seizure.
         Array.from({ length: batch }, () =>
           n % 4 === 0 ? realisticEvent(`operation-fill-${w}`, n++) : arrestEvent(`operation-fill-${w}`, n++),
         ),
       ),
     );
+    const share = Math.min(100, sizes.aggregateEvents - aggregate);
+    if (share > 0) {
+      rounds.push(
+        store.append(
+          AGGREGATE_STREAM,
+          Array.from({ length: share }, (_, i) =>
+            (aggregate + i) % 4 === 0
+              ? realisticEvent(AGGREGATE_STREAM, aggregate + i)
+              : arrestEvent(AGGREGATE_STREAM, aggregate + i),
+          ),
+        ),
+      );
+      aggregate += share;
+    }
     await Promise.all(rounds);
-    written += batch * writers;
+    written = store.metrics().eventsWritten;
   }
 }
 
-/** Runs `work` (which returns how many events it handled) under a stopwatch. */
-async function measure(work: () => Promise<number>): Promise<{ count: number; elapsed: Stopwatch }> {
+/** Runs `read` (which returns how many events it handled) as one round of a read scenario. */
+async function timeRead(
+  scenario: string,
+  subject: string,
+  read: () => Promise<number>,
+  note?: string,
+): Promise<BenchRow> {
   const elapsed = Stopwatch.start();
-  const count = await work();
-  return { count, elapsed: elapsed.stop() };
+  const count = await read();
+  elapsed.stop();
+  return { ...throughput(scenario, subject, count, count, elapsed), ...(note && { note }) };
 }
 
-async function readGlobalLog(report: BenchReport, store: SqliteEventStore, file: string): Promise<void> {
-  const head = Number((await store.describe()).headPosition?.commit ?? 0);
-  const scenario = `read global log, ${head.toLocaleString('en-GB')} events`;
-  const db = new Database(file, { readonly: true });
+const COLUMNS = 'seq, stream, revision, event_id, type, data, metadata, created_at';
+
+/**
+ * What the bare reference builds of a row: its columns and its data and metadata parsed. The
+ * adapter's RecordedEvent is the same plus a position object.
+ */
+function parsedRow(row: unknown[]): { row: unknown[]; data: unknown; metadata: unknown } {
+  return { row, data: JSON.parse(row[5] as string), metadata: JSON.parse(row[6] as string) };
+}
+
+/**
+ * The global log read in pages of 1,000 and 10,000: the adapter's readAll against the bare
+ * query of the same page, parsed and kept until the next page is read, as a reader of pages
+ * keeps them. A third scenario streams the log in one pass, dropping each row once parsed,
+ * which no page-returning API can match at large pages (the page outlives young collections).
+ */
+async function readGlobalLog(
+  report: BenchReport,
+  store: SqliteEventStore,
+  db: Database.Database,
+  head: number,
+): Promise<void> {
   const { bytes } = db.prepare('SELECT AVG(length(data) + length(metadata)) AS bytes FROM events').get() as {
     bytes: number;
   };
-
+  const note = `${Math.round(bytes)} B of JSON per event on average`;
+  const page = db.prepare(`SELECT ${COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
   // Reads are synchronous calls on the main thread, so there is no event-loop figure to take here.
-  for (const page of [1_000, 10_000]) {
-    const run = await measure(async () => {
-      let count = 0;
-      let after: GlobalPosition | undefined;
-      for (;;) {
-        const events = await store.readAll({ after, maxCount: page });
-        if (events.length === 0) return count;
-        count += events.length;
-        after = events[events.length - 1].position;
-      }
-    });
-    report.add({
-      ...throughput(
-        scenario,
-        `adapter readAll, pages of ${page.toLocaleString('en-GB')}`,
-        run.count,
-        run.count,
-        run.elapsed,
-      ),
-      note: `parsed RecordedEvent objects, ${Math.round(bytes)} B of JSON each on average`,
-    });
+  for (const size of [1_000, 10_000]) {
+    const scenario = `read global log, ${head.toLocaleString('en-GB')} events, pages of ${size.toLocaleString('en-GB')}`;
+    await compare(report, [
+      {
+        run: () =>
+          timeRead(
+            scenario,
+            'adapter readAll',
+            async () => {
+              let count = 0;
+              let after: GlobalPosition | undefined;
+              for (;;) {
+                const events = await store.readAll({ after, maxCount: size });
+                if (events.length === 0) return count;
+                count += events.length;
+                after = events[events.length - 1].position;
+              }
+            },
+            `parsed RecordedEvent objects, ${note}`,
+          ),
+      },
+      {
+        run: () =>
+          timeRead(scenario, 'bare loop, query a page + JSON.parse, page kept', async () => {
+            let count = 0;
+            let after = 0;
+            for (;;) {
+              const rows = page.all(after, size) as unknown[][];
+              if (rows.length === 0) return count;
+              const parsed = rows.map(parsedRow);
+              count += parsed.length;
+              after = rows[rows.length - 1][0] as number;
+            }
+          }),
+      },
+    ]);
   }
 
-  let checksum = 0;
-  const bareRun = await measure(async () => {
-    let count = 0;
-    const rows = db
-      .prepare(
-        'SELECT seq, stream, revision, event_id, type, data, metadata, created_at FROM events ORDER BY seq',
-      )
-      .raw(true)
-      .iterate() as Iterable<unknown[]>;
-    for (const row of rows) {
-      const data = JSON.parse(row[5] as string) as { lines?: unknown[] };
-      const metadata = JSON.parse(row[6] as string) as { streamRevision?: number };
-      checksum += (data.lines?.length ?? 0) + (metadata.streamRevision ?? 0);
-      count++;
-    }
-    return count;
-  });
-  db.close();
-  report.add({
-    ...throughput(scenario, 'bare loop, iterate + JSON.parse', bareRun.count, bareRun.count, bareRun.elapsed),
-    note: `parsed and dropped at once (checksum ${checksum})`,
-  });
+  const scenario = `read global log, ${head.toLocaleString('en-GB')} events, one pass`;
+  await compare(report, [
+    {
+      run: () =>
+        timeRead(
+          scenario,
+          'bare loop, iterate + JSON.parse, each row dropped',
+          async () => {
+            let count = 0;
+            const rows = db
+              .prepare(`SELECT ${COLUMNS} FROM events ORDER BY seq`)
+              .raw(true)
+              .iterate() as Iterable<unknown[]>;
+            for (const row of rows) {
+              JSON.parse(row[5] as string);
+              JSON.parse(row[6] as string);
+              count++;
+            }
+            return count;
+          },
+          'the ceiling of any page-returning read',
+        ),
+    },
+  ]);
+}
+
+/**
+ * One aggregate's stream of 10,000 events read back: whole, and in pages of 500 from revision 0
+ * as the integrity walk and a writer catching up read it, against the bare query of the same rows.
+ */
+async function readAggregate(
+  report: BenchReport,
+  store: SqliteEventStore,
+  db: Database.Database,
+): Promise<void> {
+  const length =
+    (await store.readStream(AGGREGATE_STREAM, { direction: 'backwards', maxCount: 1 }))[0].revision + 1;
+  const whole = db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? ORDER BY revision`).raw(true);
+  const paged = db
+    .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
+    .raw(true);
+  // One read of 10,000 events takes milliseconds: each round reads the stream this many times.
+  const repeats = quick ? 5 : 20;
+  const scenario = (how: string) => `read one stream of ${length.toLocaleString('en-GB')} events, ${how}`;
+  const pageSize = DEFAULT_PAGE_SIZE;
+  await compare(report, [
+    {
+      run: () =>
+        timeRead(
+          scenario('whole'),
+          'adapter readStream',
+          async () => {
+            let count = 0;
+            for (let i = 0; i < repeats; i++) count += (await store.readStream(AGGREGATE_STREAM)).length;
+            return count;
+          },
+          `${repeats} reads`,
+        ),
+    },
+    {
+      run: () =>
+        timeRead(scenario('whole'), 'bare loop, query + JSON.parse', async () => {
+          let count = 0;
+          for (let i = 0; i < repeats; i++)
+            count += (whole.all(AGGREGATE_STREAM) as unknown[][]).map(parsedRow).length;
+          return count;
+        }),
+    },
+  ]);
+  await compare(report, [
+    {
+      run: () =>
+        timeRead(
+          scenario(`pages of ${pageSize}`),
+          'adapter readStream',
+          async () => {
+            let count = 0;
+            for (let i = 0; i < repeats; i++) {
+              for (let from = 0; ;) {
+                const events = await store.readStream(AGGREGATE_STREAM, {
+                  fromRevision: from,
+                  maxCount: pageSize,
+                });
+                count += events.length;
+                if (events.length < pageSize) break;
+                from = events[events.length - 1].revision + 1;
+              }
+            }
+            return count;
+          },
+          `${repeats} reads`,
+        ),
+    },
+    {
+      run: () =>
+        timeRead(scenario(`pages of ${pageSize}`), 'bare loop, query a page + JSON.parse', async () => {
+          let count = 0;
+          for (let i = 0; i < repeats; i++) {
+            for (let from = 0; ;) {
+              const rows = paged.all(AGGREGATE_STREAM, from, pageSize) as unknown[][];
+              count += rows.map(parsedRow).length;
+              if (rows.length < pageSize) break;
+              from = (rows[rows.length - 1][2] as number) + 1;
+            }
+          }
+          return count;
+        }),
+    },
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -441,16 +737,26 @@ async function main(): Promise<void> {
   const storeFile = join(directory, 'adapter.db');
   const store = await SqliteEventStore.open({ file: storeFile });
   const bare = new BareLoop(join(directory, 'bare.db'));
+  const inThread = new InThreadWriter(join(directory, 'in-thread.db'));
   try {
-    await singleCaller(report, store, bare);
-    await concurrentCallers(report, store, bare);
-    await batches(report, store, bare);
-    await eventLoopUnderLoad(report, store, bare);
+    await compare(report, singleCaller(store, bare, inThread));
+    await compare(report, concurrentCallers(store, bare, inThread));
+    await compare(report, batches(store, bare, inThread));
+    await compare(report, eventLoopUnderLoad(store, bare));
     process.stdout.write(
       `  filling the adapter's log to ${sizes.readEvents.toLocaleString('en-GB')} events…\n`,
     );
     await fill(store, sizes.readEvents);
-    await readGlobalLog(report, store, storeFile);
+    const head = Number((await store.describe()).headPosition?.commit ?? 0);
+    // The bare reads get the adapter reader's settings (page cache, no memory map).
+    const db = new Database(storeFile, { readonly: true });
+    prepareReaderConnection(db);
+    try {
+      await readAggregate(report, store, db);
+      await readGlobalLog(report, store, db, head);
+    } finally {
+      db.close();
+    }
     report.print();
     const output = join(__dirname, 'results', quick ? 'store.quick.json' : 'store.json');
     report.writeJson(output, {
@@ -469,6 +775,7 @@ async function main(): Promise<void> {
   } finally {
     await store.close();
     bare.close();
+    inThread.close();
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -45,8 +45,14 @@ export class SqliteWriter {
   private readonly byEventId: Database.Statement<[string], StoredRow>;
   private readonly streamRange: Database.Statement<[string, number, number], StoredRow>;
   private readonly insert: Database.Statement<[string, number, string, string, string, string, string]>;
-  private readonly head: Database.Statement<[], { seq: number | null }>;
   private counters = { transactions: 0, appends: 0, eventsWritten: 0, largestGroup: 0 };
+  /**
+   * The log's last seq, kept from this writer's own inserts: it is the file's only writer (the
+   * store lock), so the head needs no query after each group.
+   */
+  private committedHead: number | null;
+  /** The last seq inserted by the group being written; it becomes the head only if the group commits. */
+  private groupHead: number | null = null;
   /** Simulated faults (fault-injection tests); none by default. */
   faults: WriterFaults = {};
 
@@ -69,20 +75,23 @@ export class SqliteWriter {
     this.insert = db.prepare(
       'INSERT INTO events (stream, revision, event_id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.head = db.prepare('SELECT MAX(seq) AS seq FROM events');
+    const head = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events').get();
+    this.committedHead = head?.seq ?? null;
   }
 
   get metrics(): WriterMetrics {
     return { ...this.counters };
   }
 
+  /** The log's last seq after the last committed group (null while the log is empty). */
   headSeq(): number | null {
-    return this.head.get()?.seq ?? null;
+    return this.committedHead;
   }
 
   /** Writes a group in one transaction; every request gets its own outcome, in order. */
   writeGroup(requests: readonly AppendRequest[]): AppendOutcome[] {
     const createdAt = new Date().toISOString();
+    this.groupHead = null;
     try {
       this.begin.run();
     } catch (error) {
@@ -125,6 +134,7 @@ export class SqliteWriter {
       this.counters.transactions++;
       return requests.map((request) => unavailable(request.id, `the transaction failed: ${describe(error)}`));
     }
+    if (this.groupHead !== null) this.committedHead = this.groupHead;
     this.counters.transactions++;
     this.counters.appends += requests.length;
     this.counters.eventsWritten += written;
@@ -145,11 +155,13 @@ export class SqliteWriter {
     if (diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   }
 
+  /**
+   * The idempotency lookup by event id runs only when the append would otherwise fail (its
+   * revision check, or the insert of its first event on the event-id index): a retry of a
+   * stored append always lands in one of the two, and a new append pays for no extra query.
+   */
   private appendOne(request: AppendRequest, createdAt: string): AppendOutcome & { written: number } {
     const { stream, events, expected } = request;
-    const existing = this.byEventId.get(events[0].eventId);
-    if (existing) return { ...this.alreadyAppended(request, existing), written: 0 };
-
     const current = this.currentRevision.get(stream)?.revision ?? null;
     const holds =
       expected === 'any' ||
@@ -157,6 +169,8 @@ export class SqliteWriter {
       (expected === 'stream_exists' && current !== null) ||
       expected === current;
     if (!holds) {
+      const stored = this.byEventId.get(events[0].eventId);
+      if (stored) return { ...this.alreadyAppended(request, stored), written: 0 };
       throw new AppendRefused({
         kind: 'wrong-expected-revision',
         stream,
@@ -167,7 +181,8 @@ export class SqliteWriter {
 
     let revision = current ?? -1;
     let seq = 0;
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       revision++;
       try {
         seq = Number(
@@ -175,10 +190,14 @@ export class SqliteWriter {
             .lastInsertRowid,
         );
       } catch (error) {
-        if (isUniqueViolation(error, 'events.event_id')) throw this.duplicate(event.eventId, stream);
-        throw error;
+        if (!isUniqueViolation(error, 'events.event_id')) throw error;
+        // Nothing of this append is written yet when its first event is the one stored.
+        const stored = i === 0 ? this.byEventId.get(event.eventId) : undefined;
+        if (stored) return { ...this.alreadyAppended(request, stored), written: 0 };
+        throw this.duplicate(event.eventId, stream);
       }
     }
+    this.groupHead = seq;
     return { id: request.id, ok: true, nextExpectedRevision: revision, seq, written: events.length };
   }
 
