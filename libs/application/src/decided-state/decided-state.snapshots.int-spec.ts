@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -155,6 +155,21 @@ describe('snapshots of the decided state on a file-backed SQLite store', () => {
     await second.beforeApplicationShutdown();
     expect(used.report().saved).toBeGreaterThanOrEqual(1);
     expect((await new FileDecidedStateStore(directory).load(operationId))?.revision).toBe(5);
+  });
+
+  it('writes on when the snapshot cannot be read at all, and when it cannot be written', async () => {
+    await handler(undefined).execute(request(opening()));
+    // A directory where the file should be: reading and replacing it both fail.
+    mkdirSync(snapshotFile(), { recursive: true });
+    const used = snapshots(1);
+    const writer = handler(used);
+    const written = await writer.execute(request([raid('RAID-1', { eventId: eid(2) })]));
+    expect(written.streamRevision).toBe(2);
+    await writer.snapshotChanged();
+    expect(used.report()).toMatchObject({ loaded: 0, rejected: 1, saved: 0 });
+    expect(used.report().failedSaves).toBeGreaterThanOrEqual(1);
+    expect(warnings[0]).toMatch(/snapshot not readable: EISDIR/);
+    expect(warnings[1]).toMatch(/snapshot at revision \d not written/);
   });
 
   it('ignores a snapshot taken under another version of the rules', async () => {

@@ -100,8 +100,12 @@ export class DecidedStateSnapshots {
     try {
       stored = await this.store.load(operationId);
     } catch (error: unknown) {
-      if (error instanceof UnreadableDecidedStateError) return this.reject(operationId, error.message);
-      throw error;
+      // Whatever keeps the file from being read (a damaged file, a permission), a write must not fail for it.
+      const reason =
+        error instanceof UnreadableDecidedStateError
+          ? error.message
+          : `snapshot not readable: ${(error as Error).message}`;
+      return this.reject(operationId, reason);
     }
     if (stored === null) return null;
     if (stored.stateVersion !== codec.version) {
@@ -110,14 +114,14 @@ export class DecidedStateSnapshots {
         `snapshot taken under state version ${stored.stateVersion}, the rules are at ${codec.version}`,
       );
     }
-    const stored_hash = await hashAt(stored.revision);
-    if (stored_hash === null) {
+    const logHash = await hashAt(stored.revision);
+    if (logHash === null) {
       return this.reject(operationId, `snapshot at revision ${stored.revision}, beyond the stream's end`);
     }
-    if (stored_hash !== stored.headHash) {
+    if (logHash !== stored.headHash) {
       return this.reject(
         operationId,
-        `snapshot at revision ${stored.revision} has head hash ${stored.headHash}, the log ${stored_hash}`,
+        `snapshot at revision ${stored.revision} has head hash ${stored.headHash}, the log ${logHash}`,
       );
     }
     let restored: RestoredDecidedState<State>;
