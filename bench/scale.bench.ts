@@ -8,6 +8,11 @@
  * fresh child process so its peak RSS is its own (--quick: all in this process):
  *
  * - populate: the sealed log appended in batches of 2,000 (disk size per million events after it);
+ * - cold:     the first write after a start, in alternating rounds of fresh processes:
+ *             without a snapshot of the decided state (the whole stream folded), with one
+ *             (read, checked and the tail folded), and the median of 20 warm single writes
+ *             after each; the snapshot taken at shutdown is timed too (docs/architecture.md,
+ *             "Snapshots of the decided state");
  * - write:    the operation's last ~2,000 events through the application's write path
  *             (validation, rules, hash chain, durable append), first the cold start
  *             (the decided state rebuilt from the whole stream), then warm;
@@ -24,7 +29,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
+import { Logger } from '@nestjs/common';
+import { DecidedStateSnapshots, DEFAULT_RECORDING_OPTIONS, RecordEventsHandler } from '@timeline/application';
 import { operationDecider } from '@timeline/domain';
 import { DemoDataset, LoadingClock, WriteHandlerSeedWriter, type SeedSubmission } from '@timeline/demo-data';
 import {
@@ -55,8 +61,12 @@ const READ_PAGE = 10_000;
 const SUBSCRIBERS = 100;
 const FAN_OUT_EVENTS = 2_000;
 const FAN_OUT_BATCH = 20;
+/** Rounds of (first write without a snapshot, first write with one), each in a fresh process. */
+const COLD_ROUNDS = quick ? 1 : 3;
+/** Sequential warm writes after each first write: their median is the reference. */
+const WARM_WRITES = 20;
 
-type Phase = 'populate' | 'write' | 'read' | 'rebuild' | 'fan-out';
+type Phase = 'populate' | 'cold' | 'write' | 'read' | 'rebuild' | 'fan-out';
 
 interface PhaseResult {
   readonly events: number;
@@ -67,6 +77,16 @@ interface PhaseResult {
   readonly diskBytes?: number;
   readonly coldStartMs?: number;
   readonly note?: string;
+  /** Cold phase: submissions written, the sequential warm writes' median, the snapshot read and written. */
+  readonly submissions?: number;
+  readonly warmMedianMs?: number;
+  readonly snapshotLoaded?: boolean;
+  /** Reading, checking and decoding the snapshot (part of the first write). */
+  readonly snapshotLoadMs?: number;
+  readonly snapshotSaveMs?: number;
+  readonly snapshotBytes?: number;
+  readonly snapshotLongestBlockMs?: number;
+  readonly cpuMs?: number;
 }
 
 function argument(name: string): string | undefined {
@@ -178,10 +198,82 @@ async function populate(file: string, size: number): Promise<PhaseResult> {
   return { events: written, seconds: elapsed, peakRssMiB: peakRssMiB(), diskBytes: diskBytes(file) };
 }
 
-/** The tail through the application's write path: the first request pays the cold start. */
-async function write(file: string, size: number): Promise<PhaseResult> {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * A fresh start's first write (tail submission `from`), then WARM_WRITES sequential
+ * ones; with a snapshot directory, the writer starts from the snapshot there (if any)
+ * and writes a new one at shutdown, timed.
+ */
+async function cold(
+  file: string,
+  size: number,
+  from: number,
+  snapshotDir: string | null,
+): Promise<PhaseResult> {
   const tail: SeedSubmission[] = [];
   for (const _ of bulkOf(size, tail)); // regenerate deterministically to find the tail
+  Logger.overrideLogger(false);
+  const store = await createEventStore({ kind: 'sqlite', file });
+  const clock = new LoadingClock();
+  // Taken at shutdown only: a snapshot during the measured writes would share their time.
+  const snapshots =
+    snapshotDir === null ? undefined : new DecidedStateSnapshots({ directory: snapshotDir, every: 1e12 });
+  const handler = new RecordEventsHandler(
+    store,
+    operationDecider,
+    clock,
+    DEFAULT_RECORDING_OPTIONS,
+    snapshots,
+  );
+  const writer = new WriteHandlerSeedWriter(handler, clock);
+  const cpuBefore = process.cpuUsage();
+  const coldStarted = process.hrtime.bigint();
+  await writer.write(tail[from]);
+  const coldStartMs = seconds(coldStarted) * 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const warm: number[] = [];
+  let events = tail[from].events.length;
+  for (const submission of tail.slice(from + 1, from + 1 + WARM_WRITES)) {
+    const started = process.hrtime.bigint();
+    await writer.write(submission);
+    warm.push(seconds(started) * 1000);
+    events += submission.events.length;
+  }
+  const saveStarted = process.hrtime.bigint();
+  await handler.snapshotChanged();
+  const snapshotSaveMs = seconds(saveStarted) * 1000;
+  const report = snapshots?.report();
+  await store.close();
+  return {
+    events,
+    seconds: coldStartMs / 1000,
+    peakRssMiB: peakRssMiB(),
+    coldStartMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    submissions: 1 + warm.length,
+    warmMedianMs: median(warm),
+    snapshotLoaded: (report?.loaded ?? 0) > 0,
+    ...(report?.lastLoaded ? { snapshotLoadMs: report.lastLoaded.ms } : {}),
+    ...(report?.lastSaved
+      ? {
+          snapshotSaveMs,
+          snapshotBytes: report.lastSaved.bytes,
+          snapshotLongestBlockMs: report.longestSaveBlockMs,
+        }
+      : {}),
+  };
+}
+
+/** The tail through the application's write path: the first request pays the cold start. */
+async function write(file: string, size: number, from: number): Promise<PhaseResult> {
+  const tail: SeedSubmission[] = [];
+  for (const _ of bulkOf(size, tail)); // regenerate deterministically to find the tail
+  tail.splice(0, from); // written by the cold rounds
   const store = await createEventStore({ kind: 'sqlite', file });
   const clock = new LoadingClock();
   const handler = new RecordEventsHandler(store, operationDecider, clock, DEFAULT_RECORDING_OPTIONS);
@@ -303,9 +395,21 @@ function diskBytes(file: string): number {
 
 // ---- orchestration ---------------------------------------------------------------------------------
 
-function runPhase(phase: Phase, file: string, size: number): Promise<PhaseResult> {
+interface PhaseArguments {
+  /** Cold and write phases: the first tail submission to write. */
+  readonly from?: number;
+  /** Cold phase: where snapshots of the decided state live; none without. */
+  readonly snapshotDir?: string | null;
+}
+
+function runPhase(
+  phase: Phase,
+  file: string,
+  size: number,
+  extra: PhaseArguments = {},
+): Promise<PhaseResult> {
   // The quick run must stay short: no process start per phase (RSS figures are then the whole run's).
-  if (quick) return runPhaseHere(phase, file, size);
+  if (quick) return runPhaseHere(phase, file, size, extra);
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -321,6 +425,10 @@ function runPhase(phase: Phase, file: string, size: number): Promise<PhaseResult
         file,
         '--size',
         String(size),
+        '--from',
+        String(extra.from ?? 0),
+        '--snapshot-dir',
+        extra.snapshotDir ?? '',
       ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
     );
@@ -341,11 +449,17 @@ function runPhase(phase: Phase, file: string, size: number): Promise<PhaseResult
   });
 }
 
-function runPhaseHere(phase: Phase, file: string, size: number): Promise<PhaseResult> {
+function runPhaseHere(
+  phase: Phase,
+  file: string,
+  size: number,
+  extra: PhaseArguments = {},
+): Promise<PhaseResult> {
+  if (phase === 'cold') return cold(file, size, extra.from ?? 0, extra.snapshotDir ?? null);
   return phase === 'populate'
     ? populate(file, size)
     : phase === 'write'
-      ? write(file, size)
+      ? write(file, size, extra.from ?? 0)
       : phase === 'read'
         ? read(file)
         : phase === 'rebuild'
@@ -358,12 +472,19 @@ async function child(): Promise<void> {
     argument('--phase') as Phase,
     argument('--file')!,
     Number(argument('--size')),
+    {
+      from: Number(argument('--from') ?? 0),
+      snapshotDir: argument('--snapshot-dir') || null,
+    },
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 type ScaleRow = BenchRow & {
-  readonly peakRssMiB: number;
+  readonly peakRssMiB?: number;
+  /** Cold rows: CPU time of the first write, and its time in warm single writes. */
+  readonly cpuMs?: number;
+  readonly warmWrites?: number;
   readonly diskMiBPerMillionEvents?: number;
   readonly logEvents: number;
   readonly phase: Phase;
@@ -418,7 +539,74 @@ async function main(): Promise<void> {
         ),
         note: `${Math.round((populated.diskBytes ?? 0) / 2 ** 20)} MiB on disk`,
       });
-      const written = await runPhase('write', file, size);
+      // The first write after a start, alternating without and with a snapshot of the decided state.
+      const snapshotDir = join(directory, 'decided-state');
+      const withoutSnapshot: PhaseResult[] = [];
+      const withSnapshot: PhaseResult[] = [];
+      let from = 0;
+      for (let round = 0; round < COLD_ROUNDS; round += 1) {
+        // The first round writes the snapshot at its shutdown; later ones do without.
+        const without = await runPhase('cold', file, size, {
+          from,
+          snapshotDir: round === 0 ? snapshotDir : null,
+        });
+        from += without.submissions ?? 0;
+        const withIt = await runPhase('cold', file, size, { from, snapshotDir });
+        from += withIt.submissions ?? 0;
+        if (without.snapshotLoaded === true || withIt.snapshotLoaded !== true)
+          throw new Error(`cold round ${round}: the snapshot was not used as intended`);
+        withoutSnapshot.push(without);
+        withSnapshot.push(withIt);
+      }
+      const warmMs = median([...withoutSnapshot, ...withSnapshot].map((result) => result.warmMedianMs!));
+      const coldWithoutMs = median(withoutSnapshot.map((result) => result.coldStartMs!));
+      const coldWithMs = median(withSnapshot.map((result) => result.coldStartMs!));
+      const saved = [...withoutSnapshot, ...withSnapshot].filter(
+        (result) => result.snapshotSaveMs !== undefined,
+      );
+      const addCold = (scenario: string, ms: number, cpuMs: number, note: string): void => {
+        report.add({
+          scenario,
+          subject: label,
+          count: COLD_ROUNDS,
+          p50Ms: Math.round(ms * 100) / 100,
+          logEvents,
+          phase: 'cold',
+          cpuMs: Math.round(cpuMs),
+          warmWrites: Math.round((ms / warmMs) * 10) / 10,
+          note,
+        } as ScaleRow);
+      };
+      addCold(
+        'first write after a start, no snapshot',
+        coldWithoutMs,
+        median(withoutSnapshot.map((result) => result.cpuMs!)),
+        `whole stream folded; ${Math.round(coldWithoutMs / warmMs)} warm writes`,
+      );
+      addCold(
+        'first write after a start, from a snapshot',
+        coldWithMs,
+        median(withSnapshot.map((result) => result.cpuMs!)),
+        `snapshot read + checked, ~${WARM_WRITES + 1} events' tail folded; ${Math.round(coldWithMs / warmMs)} warm writes`,
+      );
+      addCold(
+        'warm single write (reference)',
+        warmMs,
+        0,
+        `median of ${WARM_WRITES} sequential writes per process`,
+      );
+      report.add({
+        scenario: 'snapshot of the decided state written',
+        subject: label,
+        count: saved.length,
+        p50Ms: Math.round(median(saved.map((result) => result.snapshotSaveMs!))),
+        loopMaxStallMs: Math.max(...saved.map((result) => result.snapshotLongestBlockMs!)),
+        logEvents,
+        phase: 'cold',
+        note: `${Math.round(median(saved.map((result) => result.snapshotBytes!)) / 2 ** 20)} MiB, off the request path; loop max stall = longest step between yields`,
+      } as ScaleRow);
+
+      const written = await runPhase('write', file, size, { from });
       add('write', 'write path, 16 requests in flight', written, {
         note: `cold start ${Math.round(written.coldStartMs ?? 0)} ms (decided state rebuilt from the stream)`,
       });

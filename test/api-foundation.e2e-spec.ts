@@ -242,6 +242,7 @@ describe('Health details for admins only', () => {
         store: { status: 'up' },
         projections: { status: 'up' },
         transparency: { status: 'up' },
+        decidedState: { status: 'up' },
       });
       expect((await api.as(NCA).get('/health/details')).status).toBe(403);
       const details = await api.as(ADMIN).get('/health/details');

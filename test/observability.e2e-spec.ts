@@ -56,6 +56,7 @@ describe('Health and metrics', () => {
       store: { status: 'up' },
       projections: { status: 'up' },
       transparency: { status: 'up' },
+      decidedState: { status: 'up' },
     });
     const details = await api.as(ADMIN).get('/health/details');
     const body = details.body as {

@@ -46,6 +46,14 @@ export class AppModule {
           decider: options.decider,
           clock: options.clock,
           maxBatchEvents: config.maxBatchEvents,
+          ...(config.decidedStateSnapshotEvery === 0
+            ? {}
+            : {
+                decidedState: {
+                  directory: join(config.dataDir, 'decided-state'),
+                  every: config.decidedStateSnapshotEvery,
+                },
+              }),
         }),
         // Exports are stamped with the same clock as recordings.
         HistoryModule.forRoot(options.clock ? { now: () => options.clock!.now() } : {}),

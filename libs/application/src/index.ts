@@ -6,3 +6,5 @@ export * from './record-events/record-events.handler';
 export * from './record-events/recording.options';
 export * from './record-events/recording.module';
 export { OPERATION_DECIDER } from './record-events/operation.writer';
+export * from './decided-state/decided-state.snapshots';
+export * from './decided-state/file.decided-state-store';

@@ -19,3 +19,4 @@ export * from './operation/operation.command';
 export * from './operation/operation.decider';
 export * from './operation/operation.errors';
 export * from './operation/operation.state';
+export * from './operation/operation.state-snapshot';

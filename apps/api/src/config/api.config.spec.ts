@@ -11,6 +11,7 @@ describe('loadApiConfig', () => {
       logLevels: ['fatal', 'error', 'warn', 'log'],
       bodyLimitBytes: 1048576,
       maxBatchEvents: 100,
+      decidedStateSnapshotEvery: 10_000,
       demoData: 'auto',
       healthDetails: 'admin',
       transparency: {
@@ -37,6 +38,7 @@ describe('loadApiConfig', () => {
         LOG_LEVEL: 'warn',
         BODY_LIMIT_BYTES: '65536',
         MAX_BATCH_EVENTS: '10',
+        DECIDED_STATE_SNAPSHOT_EVERY: '0',
         DEMO_DATA: 'off',
         HEALTH_DETAILS: 'public',
       },
@@ -56,6 +58,7 @@ describe('loadApiConfig', () => {
       logLevels: ['fatal', 'error', 'warn'],
       bodyLimitBytes: 65536,
       maxBatchEvents: 10,
+      decidedStateSnapshotEvery: 0,
       demoData: 'off',
       healthDetails: 'public',
       transparency: {
@@ -77,6 +80,7 @@ describe('loadApiConfig', () => {
         LOG_LEVEL: 'loud',
         BODY_LIMIT_BYTES: '12',
         MAX_BATCH_EVENTS: '0',
+        DECIDED_STATE_SNAPSHOT_EVERY: '-1',
         DEMO_DATA: 'yes',
         HEALTH_DETAILS: 'everyone',
       });
@@ -88,6 +92,7 @@ describe('loadApiConfig', () => {
       'PORT must be an integer from 0 to 65535; got "eighty"',
       'BODY_LIMIT_BYTES must be an integer from 1024 to 67108864; got "12"',
       'MAX_BATCH_EVENTS must be an integer from 1 to 10000; got "0"',
+      'DECIDED_STATE_SNAPSHOT_EVERY must be an integer from 0 to 100000000; got "-1"',
       'LOG_LEVEL must be one of error, warn, info, debug, verbose; got "loud"',
       'EVENT_STORE must be sqlite or eventstoredb; got "postgres"',
       'DEMO_DATA must be auto, on or off; got "yes"',

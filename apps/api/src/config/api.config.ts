@@ -26,6 +26,12 @@ export interface ApiConfig {
   /** MAX_BATCH_EVENTS: most events one request may record. Default 100. */
   readonly maxBatchEvents: number;
   /**
+   * DECIDED_STATE_SNAPSHOT_EVERY: an operation's decided state is snapshotted to
+   * `DATA_DIR/decided-state` once it has this many events more than its last
+   * snapshot (and at shutdown); 0 turns snapshots off. Default 10,000.
+   */
+  readonly decidedStateSnapshotEvery: number;
+  /**
    * DEMO_DATA: load the demo operation into an empty embedded store at start-up.
    * `auto` (default): only in local development mode; `on`; `off`.
    */
@@ -90,6 +96,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const host = value('HOST') ?? '0.0.0.0';
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
+  const decidedStateSnapshotEvery = integer('DECIDED_STATE_SNAPSHOT_EVERY', 10_000, 0, 100_000_000);
 
   const dashboardDir = resolve(cwd, value('DASHBOARD_DIR') ?? join('dist', 'dashboard'));
 
@@ -136,6 +143,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     logLevels: logLevels!,
     bodyLimitBytes,
     maxBatchEvents,
+    decidedStateSnapshotEvery,
     demoData: demoData as ApiConfig['demoData'],
     healthDetails: healthDetails as ApiConfig['healthDetails'],
     transparency,

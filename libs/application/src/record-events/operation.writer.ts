@@ -25,6 +25,7 @@ import {
   OperationRevisionConflictError,
 } from './record-events.errors';
 import { idempotencyScopeOf, type RequestIdempotency } from './request-idempotency';
+import { snapshotPartsOf, type DecidedStateSnapshots } from '../decided-state/decided-state.snapshots';
 
 /** DI token of the operation decider the write path runs (`operationDecider` of libs/domain). */
 export const OPERATION_DECIDER = Symbol('OPERATION_DECIDER');
@@ -58,6 +59,8 @@ export interface OperationWriterOptions {
   readonly readPageSize: number;
   /** How far `occurredAt` may lie ahead of the clock, in ms. */
   readonly futureToleranceMs: number;
+  /** Where the decided state is snapshotted and read back from; without it, always folded from the log. */
+  readonly snapshots?: DecidedStateSnapshots;
 }
 
 interface Pending {
@@ -109,6 +112,10 @@ export class OperationWriter<State> {
   private catchUps = 0;
   private readonly queue: Pending[] = [];
   private running = false;
+  /** The revision of the last snapshot written or read (-1: none), and the one being written. */
+  private snapshotRevision = -1;
+  private snapshotting: Promise<void> | null = null;
+  private snapshotLoadTried = false;
 
   constructor(
     readonly operationId: string,
@@ -129,6 +136,91 @@ export class OperationWriter<State> {
   /** The revision the cached state reflects (-1: no event known). */
   get knownRevision(): number {
     return this.revision;
+  }
+
+  /**
+   * Writes a snapshot of the confirmed state if it changed since the last one
+   * (at shutdown); waits for one already being written first.
+   */
+  async snapshotNow(): Promise<void> {
+    await this.snapshotting;
+    if (this.revision > this.snapshotRevision) await this.track(this.takeSnapshot());
+  }
+
+  /** Starts a snapshot off the request path when enough events were added since the last one. */
+  private snapshotIfDue(): void {
+    const { snapshots } = this.options;
+    if (snapshots === undefined || this.decider.snapshot === undefined || this.snapshotting !== null) return;
+    if (!snapshots.isDue(this.revision, this.snapshotRevision)) return;
+    // After the current request's reply: the snapshot yields to the event loop part by part.
+    this.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.takeSnapshot()));
+  }
+
+  private track(snapshot: Promise<void>): Promise<void> {
+    const tracked = snapshot.finally(() => {
+      if (this.snapshotting === tracked) this.snapshotting = null;
+    });
+    this.snapshotting = tracked;
+    return tracked;
+  }
+
+  /**
+   * Writes the confirmed state as it is now. The decider's state is immutable and
+   * the id and key indexes only grow, so they are read lazily while the file is
+   * written, up to the captured revision: writes may go on meanwhile.
+   */
+  private takeSnapshot(): Promise<void> {
+    const { snapshots } = this.options;
+    const codec = this.decider.snapshot;
+    if (snapshots === undefined || codec === undefined || this.revision < 0 || this.headHash === null) {
+      return Promise.resolve();
+    }
+    const revision = this.revision;
+    const headHash = this.headHash;
+    const state = this.state;
+    const revisionById = this.revisionById;
+    const requestsByKey = this.requestsByKey;
+    return snapshots
+      .save(
+        { operationId: this.operationId, stateVersion: codec.version, revision, headHash },
+        snapshotPartsOf(codec, state, {
+          eventIds: idsUpTo(revisionById, revision),
+          keyedRequests: keyedUpTo(requestsByKey, revision),
+        }),
+      )
+      .then(() => {
+        // Advanced on a failed save too (it was logged): the next try comes after as many events again.
+        this.snapshotRevision = Math.max(this.snapshotRevision, revision);
+      });
+  }
+
+  /** Starts from the operation's snapshot, if there is a usable one. */
+  private async restoreSnapshot(): Promise<void> {
+    this.snapshotLoadTried = true;
+    const { snapshots } = this.options;
+    const codec = this.decider.snapshot;
+    if (snapshots === undefined || codec === undefined) return;
+    const restored = await snapshots.load(this.operationId, codec, async (revision) => {
+      let events: RecordedEvent[];
+      try {
+        events = await this.store.readStream(this.streamName, { fromRevision: revision, maxCount: 1 });
+      } catch (error: unknown) {
+        if (error instanceof StreamNotFoundError) return null;
+        throw error;
+      }
+      return events.length === 1 && events[0].revision === revision
+        ? sealedEventOf(events[0]).envelope.hash
+        : null;
+    });
+    if (restored === null || this.revision !== -1) return;
+    this.state = restored.state;
+    this.revision = restored.revision;
+    this.headHash = restored.headHash;
+    restored.eventIds.forEach((eventId, revision) => this.revisionById.set(eventId, revision));
+    for (const [scope, requestHash, firstRevision, lastRevision] of restored.keyedRequests) {
+      this.requestsByKey.set(scope, { requestHash, firstRevision, lastRevision });
+    }
+    this.snapshotRevision = restored.revision;
   }
 
   write(request: PreparedRequest): Promise<RecordEventsResult> {
@@ -350,6 +442,7 @@ export class OperationWriter<State> {
     this.revision = nextRevision;
     this.state = nextState;
     this.headHash = nextHash;
+    this.snapshotIfDue();
     for (const item of accepted) {
       const { request } = item.pending;
       request.events.forEach((event, index) =>
@@ -526,6 +619,7 @@ export class OperationWriter<State> {
 
   /** Reads only the events newer than the cached state, in pages, and folds them. */
   private async catchUp(): Promise<void> {
+    if (this.revision === -1 && !this.snapshotLoadTried) await this.restoreSnapshot();
     for (;;) {
       let page: RecordedEvent[];
       try {
@@ -554,6 +648,31 @@ export class OperationWriter<State> {
     }
     this.stale = false;
     this.catchUps += 1;
+    this.snapshotIfDue();
+  }
+}
+
+/** The ids of revisions 0…`revision` from the index, which holds them in revision order. */
+function* idsUpTo(revisionById: ReadonlyMap<string, number>, revision: number): Generator<string> {
+  let expected = 0;
+  for (const [eventId, stored] of revisionById) {
+    if (stored > revision) break;
+    if (stored !== expected) throw new TypeError(`event id index out of order at revision ${stored}`);
+    expected += 1;
+    yield eventId;
+  }
+  if (expected !== revision + 1)
+    throw new TypeError(`event id index ends at ${expected - 1}, not ${revision}`);
+}
+
+/** The keyed requests as they were at `revision`: later ones left out, a growing one cut back. */
+function* keyedUpTo(
+  requestsByKey: ReadonlyMap<string, KeyedRequest>,
+  revision: number,
+): Generator<[string, string, number, number]> {
+  for (const [scope, keyed] of requestsByKey) {
+    if (keyed.firstRevision > revision) continue;
+    yield [scope, keyed.requestHash, keyed.firstRevision, Math.min(keyed.lastRevision, revision)];
   }
 }
 

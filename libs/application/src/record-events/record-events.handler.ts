@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { v7 as uuidv7 } from 'uuid';
@@ -11,6 +11,7 @@ import { OPERATION_DECIDER, OperationWriter, type PreparedRequest } from './oper
 import { OperationWriterCache } from './operation-writer.cache';
 import { RECORDING_OPTIONS, type RecordingOptions } from './recording.options';
 import { requestHashOf } from './request-idempotency';
+import { DecidedStateSnapshots } from '../decided-state/decided-state.snapshots';
 
 /**
  * The one read–decide–append loop of the system: every request that records
@@ -19,7 +20,7 @@ import { requestHashOf } from './request-idempotency';
  * stream revision it reflects, and reads only newer events from the store.
  */
 @Injectable()
-export class RecordEventsHandler {
+export class RecordEventsHandler implements BeforeApplicationShutdown {
   private readonly writers: OperationWriterCache<OperationWriter<unknown>>;
 
   constructor(
@@ -27,11 +28,26 @@ export class RecordEventsHandler {
     @Inject(OPERATION_DECIDER) decider: OperationDecider<unknown>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RECORDING_OPTIONS) private readonly options: RecordingOptions,
+    @Optional() @Inject(DecidedStateSnapshots) readonly snapshots?: DecidedStateSnapshots,
   ) {
     this.writers = new OperationWriterCache(
       options.maxCachedOperations,
-      (operationId) => new OperationWriter(operationId, store, decider, clock, options),
+      (operationId) =>
+        new OperationWriter(operationId, store, decider, clock, {
+          ...options,
+          snapshots: snapshots ?? undefined,
+        }),
     );
+  }
+
+  /** Snapshots the decided state of every cached operation that changed since its last snapshot. */
+  async snapshotChanged(): Promise<void> {
+    for (const writer of [...this.writers.values()]) await writer.snapshotNow();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // The next start then reads each operation's state instead of folding its stream.
+    await this.snapshotChanged();
   }
 
   /**

@@ -29,6 +29,7 @@ import {
   type OperationEvent,
   type OperationState,
 } from './operation.state';
+import { operationStateSnapshotCodec } from './operation.state-snapshot';
 
 type Data<K extends EventType> = EventDataByType[K];
 
@@ -75,13 +76,15 @@ export type OperationDecider<State = OperationState> = Decider<RecordEventsComma
 /**
  * The operation's decider (docs/architecture.md §1), as the write path runs it:
  * `decide` refuses a command with an OperationRuleError; `evolve` folds a decided
- * or stored event; `fold` loads a long stream at once.
+ * or stored event; `fold` loads a long stream at once; `snapshot` writes the state
+ * to a snapshot of the decided state and reads it back.
  */
 export const operationDecider: OperationDecider = {
   initialState: initialOperationState,
   decide: decideOperation,
   evolve: evolveOperation,
   fold: (state, events) => foldOperation(events, state),
+  snapshot: operationStateSnapshotCodec,
 };
 
 /** When a raid started, as what an arrest or seizure at it refers to. */

@@ -1,3 +1,5 @@
+import type { JsonValue } from '../json/json.types';
+
 /**
  * The shape of every decider (docs/architecture.md §1): three pure functions
  * over a state, as Emmett's `Decider`. No clock, no random ids, no I/O: time
@@ -19,4 +21,26 @@ export interface Decider<Command, Event, State> {
    * as reducing them with `evolve`. Optional; a runner reduces with `evolve` without it.
    */
   fold?(state: State, events: readonly Event[]): State;
+  /**
+   * How the state is written to and read from a snapshot of the decided state
+   * (docs/architecture.md, "Snapshots of the decided state"). Optional; without
+   * it the write path always folds the whole stream.
+   */
+  readonly snapshot?: StateSnapshotCodec<State>;
+}
+
+/**
+ * A state as JSON parts and back. `version` names the state's shape and the
+ * rules that fold it: a snapshot taken under another version is never used.
+ */
+export interface StateSnapshotCodec<State> {
+  /** Changes whenever `evolve` or `fold` would build a different state from the same events. */
+  readonly version: number;
+  /**
+   * The state in parts of bounded size, lazily: the caller writes each part
+   * before asking for the next, so a large state never blocks for long.
+   */
+  encode(state: State): Iterable<JsonValue>;
+  /** The state the parts were encoded from; throws when they do not describe one. */
+  decode(parts: readonly JsonValue[]): State;
 }

@@ -1,0 +1,241 @@
+import { Logger } from '@nestjs/common';
+import type { JsonValue, StateSnapshotCodec } from '@timeline/kernel';
+import {
+  FileDecidedStateStore,
+  UnreadableDecidedStateError,
+  type DecidedStateHeader,
+  type SavedDecidedState,
+} from './file.decided-state-store';
+
+/** Options of the snapshots of the decided state (RecordingModule.forRoot's `decidedState`). */
+export interface DecidedStateSnapshotOptions {
+  /** Directory of the snapshot files, e.g. `<DATA_DIR>/decided-state`. */
+  readonly directory: string;
+  /** A snapshot is taken once an operation has this many events more than its last one. */
+  readonly every: number;
+}
+
+/** What the write path keeps of an operation besides the decider's state, in a snapshot. */
+export interface WriterSnapshotParts {
+  /** The stream's event ids in revision order (revision = index). */
+  readonly eventIds: readonly string[];
+  /** Requests stored with an idempotency key: [scope, request hash, first revision, last revision]. */
+  readonly keyedRequests: readonly (readonly [string, string, number, number])[];
+}
+
+/** A snapshot read back, checked and decoded: the state and revision the writer continues from. */
+export interface RestoredDecidedState<State> extends WriterSnapshotParts {
+  readonly state: State;
+  readonly revision: number;
+  readonly headHash: string;
+}
+
+interface Taken {
+  readonly operationId: string;
+  readonly revision: number;
+  readonly at: string;
+}
+
+/** The operators' figures (GET /health/details, `decidedState`). */
+export interface DecidedStateReport {
+  readonly directory: string;
+  readonly every: number;
+  /** Snapshots written, and the last one. */
+  readonly saved: number;
+  readonly lastSaved: (Taken & { readonly bytes: number; readonly ms: number }) | null;
+  /** The longest the event loop waited on one step of writing a snapshot. */
+  readonly longestSaveBlockMs: number;
+  /** Snapshots a writer started from, and the last one. */
+  readonly loaded: number;
+  readonly lastLoaded: (Taken & { readonly ms: number }) | null;
+  /** Snapshot files ignored (unreadable, of another version, not matching the log) and rebuilt. */
+  readonly rejected: number;
+  readonly failedSaves: number;
+}
+
+/** Reads the stored event's hash at a revision, or null when the stream does not reach it. */
+export type HashAtRevision = (revision: number) => Promise<string | null>;
+
+/**
+ * Snapshots of the decided state (docs/architecture.md, "Snapshots of the
+ * decided state"): when to take one, how one is checked before a writer trusts
+ * it, and what operators see. A snapshot is only ever a shortcut: one that is
+ * unreadable, of another state version, or whose head hash the stored event at
+ * its revision does not carry is ignored with a warning, and the writer folds
+ * the stream from the start as it would without it.
+ */
+export class DecidedStateSnapshots {
+  private readonly logger = new Logger('DecidedState');
+  private readonly store: FileDecidedStateStore;
+  private saved = 0;
+  private loaded = 0;
+  private rejected = 0;
+  private failedSaves = 0;
+  private longestSaveBlockMs = 0;
+  private lastSaved: DecidedStateReport['lastSaved'] = null;
+  private lastLoaded: DecidedStateReport['lastLoaded'] = null;
+
+  constructor(readonly options: DecidedStateSnapshotOptions) {
+    if (!Number.isInteger(options.every) || options.every < 1)
+      throw new RangeError('every must be a positive integer');
+    this.store = new FileDecidedStateStore(options.directory);
+  }
+
+  /** True when an operation at `revision`, last snapshotted at `snapshotRevision`, is due another. */
+  isDue(revision: number, snapshotRevision: number): boolean {
+    return revision - snapshotRevision >= this.options.every;
+  }
+
+  /**
+   * The operation's snapshot, checked against the log and decoded, or null when
+   * there is none or it may not be used (then it is logged and counted).
+   */
+  async load<State>(
+    operationId: string,
+    codec: StateSnapshotCodec<State>,
+    hashAt: HashAtRevision,
+  ): Promise<RestoredDecidedState<State> | null> {
+    const started = performance.now();
+    let stored;
+    try {
+      stored = await this.store.load(operationId);
+    } catch (error: unknown) {
+      // Whatever keeps the file from being read (a damaged file, a permission), a write must not fail for it.
+      const reason =
+        error instanceof UnreadableDecidedStateError
+          ? error.message
+          : `snapshot not readable: ${(error as Error).message}`;
+      return this.reject(operationId, reason);
+    }
+    if (stored === null) return null;
+    if (stored.stateVersion !== codec.version) {
+      return this.reject(
+        operationId,
+        `snapshot taken under state version ${stored.stateVersion}, the rules are at ${codec.version}`,
+      );
+    }
+    const logHash = await hashAt(stored.revision);
+    if (logHash === null) {
+      return this.reject(operationId, `snapshot at revision ${stored.revision}, beyond the stream's end`);
+    }
+    if (logHash !== stored.headHash) {
+      return this.reject(
+        operationId,
+        `snapshot at revision ${stored.revision} has head hash ${stored.headHash}, the log ${logHash}`,
+      );
+    }
+    let restored: RestoredDecidedState<State>;
+    try {
+      restored = decodeSnapshot(stored.parts, codec, stored.revision, stored.headHash);
+    } catch (error: unknown) {
+      return this.reject(operationId, `snapshot parts unreadable: ${(error as Error).message}`);
+    }
+    const ms = Math.round(performance.now() - started);
+    this.loaded += 1;
+    this.lastLoaded = { operationId, revision: stored.revision, at: new Date().toISOString(), ms };
+    this.logger.log(
+      `operation ${operationId}: decided state read from its snapshot at revision ${stored.revision} in ${ms} ms`,
+    );
+    return restored;
+  }
+
+  /** Writes a snapshot; the parts are computed lazily, as the file takes them. */
+  async save(header: DecidedStateHeader, parts: Iterable<JsonValue>): Promise<void> {
+    const started = performance.now();
+    let saved: SavedDecidedState;
+    try {
+      saved = await this.store.save(header, parts);
+    } catch (error: unknown) {
+      // Only a shortcut is lost: the next write or start folds a little more of the log.
+      this.failedSaves += 1;
+      this.logger.warn(
+        `operation ${header.operationId}: snapshot at revision ${header.revision} not written: ${(error as Error).message}`,
+      );
+      return;
+    }
+    const ms = Math.round(performance.now() - started);
+    this.saved += 1;
+    this.longestSaveBlockMs = Math.max(this.longestSaveBlockMs, saved.longestBlockMs);
+    this.lastSaved = {
+      operationId: header.operationId,
+      revision: header.revision,
+      at: new Date().toISOString(),
+      bytes: saved.bytes,
+      ms,
+    };
+    this.logger.log(
+      `operation ${header.operationId}: snapshot of the decided state at revision ${header.revision} written ` +
+        `(${saved.bytes} bytes in ${ms} ms, longest block ${saved.longestBlockMs.toFixed(1)} ms)`,
+    );
+  }
+
+  report(): DecidedStateReport {
+    return {
+      directory: this.options.directory,
+      every: this.options.every,
+      saved: this.saved,
+      lastSaved: this.lastSaved,
+      longestSaveBlockMs: Math.round(this.longestSaveBlockMs * 10) / 10,
+      loaded: this.loaded,
+      lastLoaded: this.lastLoaded,
+      rejected: this.rejected,
+      failedSaves: this.failedSaves,
+    };
+  }
+
+  private reject(operationId: string, reason: string): null {
+    this.rejected += 1;
+    this.logger.warn(`operation ${operationId}: ${reason}; ignored, the state is rebuilt from the log`);
+    return null;
+  }
+}
+
+/**
+ * The parts a writer stores: `["ids", eventIds]` and `["keys", keyedRequests]`
+ * chunks, then `["state", part]` for each of the codec's parts.
+ */
+export function* snapshotPartsOf<State>(
+  codec: StateSnapshotCodec<State>,
+  state: State,
+  writer: { readonly eventIds: Iterable<string>; readonly keyedRequests: Iterable<JsonValue> },
+): Generator<JsonValue> {
+  yield* chunked('ids', writer.eventIds);
+  yield* chunked('keys', writer.keyedRequests);
+  for (const part of codec.encode(state)) yield ['state', part];
+}
+
+const ROWS_PER_PART = 4096;
+
+function* chunked(name: string, rows: Iterable<JsonValue>): Generator<JsonValue> {
+  let chunk: JsonValue[] = [];
+  for (const row of rows) {
+    chunk.push(row);
+    if (chunk.length === ROWS_PER_PART) {
+      yield [name, chunk];
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield [name, chunk];
+}
+
+function decodeSnapshot<State>(
+  parts: readonly JsonValue[],
+  codec: StateSnapshotCodec<State>,
+  revision: number,
+  headHash: string,
+): RestoredDecidedState<State> {
+  const eventIds: string[] = [];
+  const keyedRequests: [string, string, number, number][] = [];
+  const stateParts: JsonValue[] = [];
+  for (const part of parts) {
+    if (!Array.isArray(part) || part.length !== 2) throw new Error('a part is not [kind, content]');
+    const [kind, content] = part as [string, JsonValue];
+    if (kind === 'ids') eventIds.push(...(content as string[]));
+    else if (kind === 'keys') keyedRequests.push(...(content as [string, string, number, number][]));
+    else if (kind === 'state') stateParts.push(content);
+    else throw new Error(`unknown part ${JSON.stringify(kind)}`);
+  }
+  if (eventIds.length !== revision + 1)
+    throw new Error(`${eventIds.length} event ids for revision ${revision}`);
+  return { state: codec.decode(stateParts), revision, headHash, eventIds, keyedRequests };
+}
