@@ -36,60 +36,79 @@ describe('snapshots of the decided state across a restart', () => {
     await owner.close();
   });
 
-  it('the first write after a restart starts from the snapshot taken at shutdown', async () => {
-    const before = await startTestApp({ sharing: owner, env: ENV });
-    const api = apiClient(before.app);
-    const launched = await api
-      .as(NCA)
-      .post('/operations/restarted/events')
-      .send({ events: [launch(), agencyJoins('NWP'), raid('RAID-1')] });
-    expect(launched.status).toBe(201);
-    for (const n of [2, 3, 4]) {
-      const written = await api
+  it.each([
+    ['loaded ahead of the write (the default)', { DECIDED_STATE_WARM_UP: '8' }, 'ahead'],
+    ['loaded by the first write (DECIDED_STATE_WARM_UP=0)', { DECIDED_STATE_WARM_UP: '0' }, 'by-write'],
+  ] as const)(
+    'after a restart the state comes from the snapshot taken at shutdown, %s',
+    async (_, warmUp, when) => {
+      const env = { ...ENV, ...warmUp };
+      const operation = `/operations/restarted-${when}/events`;
+      const before = await startTestApp({ sharing: owner, env });
+      const api = apiClient(before.app);
+      const launched = await api
         .as(NCA)
-        .post('/operations/restarted/events')
-        .send({ events: [raid(`RAID-${n}`)] });
-      expect(written.status).toBe(201);
-    }
-    await before.close();
+        .post(operation)
+        .send({ events: [launch(), agencyJoins('NWP'), raid('RAID-1')] });
+      expect(launched.status).toBe(201);
+      for (const n of [2, 3, 4]) {
+        const written = await api
+          .as(NCA)
+          .post(operation)
+          .send({ events: [raid(`RAID-${n}`)] });
+        expect(written.status).toBe(201);
+      }
+      await before.close();
 
-    const logger = new CollectingLogger();
-    const after = await startTestApp({ sharing: owner, env: ENV, logger });
-    try {
-      const restarted = apiClient(after.app);
-      const idle = await restarted.as(ADMIN).get('/health/details');
-      expect(idle.body.decidedState).toMatchObject({ status: 'up', snapshots: 'on', loaded: 0, every: 1000 });
+      const logger = new CollectingLogger();
+      const after = await startTestApp({ sharing: owner, env, logger });
+      try {
+        const restarted = apiClient(after.app);
+        let idle = await restarted.as(ADMIN).get('/health/details');
+        while (!idle.body.decidedState.warmUp.done) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          idle = await restarted.as(ADMIN).get('/health/details');
+        }
+        // Ahead of any write, or not at all until one comes.
+        expect(idle.body.decidedState).toMatchObject(
+          when === 'ahead'
+            ? { status: 'up', snapshots: 'on', loaded: 1, every: 1000, warmUp: { operations: 1, loaded: 1 } }
+            : { status: 'up', snapshots: 'on', loaded: 0, every: 1000, warmUp: { operations: 0, loaded: 0 } },
+        );
 
-      // RAID-4 is only known from the snapshot: the rules refuse it again.
-      const again = await restarted
-        .as(NCA)
-        .post('/operations/restarted/events')
-        .send({ events: [raid('RAID-4')] });
-      expect([again.status, again.body.code]).toEqual([409, 'operation.reference-already-used']);
-      const written = await restarted
-        .as(NCA)
-        .post('/operations/restarted/events')
-        .send({ events: [raid('RAID-5')] });
-      expect([written.status, written.body.streamRevision]).toEqual([201, 6]);
+        // RAID-4 is only known from the snapshot: the rules refuse it again.
+        const again = await restarted
+          .as(NCA)
+          .post(operation)
+          .send({ events: [raid('RAID-4')] });
+        expect([again.status, again.body.code]).toEqual([409, 'operation.reference-already-used']);
+        const written = await restarted
+          .as(NCA)
+          .post(operation)
+          .send({ events: [raid('RAID-5')] });
+        expect([written.status, written.body.streamRevision]).toEqual([201, 6]);
 
-      const details = await restarted.as(ADMIN).get('/health/details');
-      expect(details.body.decidedState).toMatchObject({
-        status: 'up',
-        loaded: 1,
-        rejected: 0,
-        lastLoaded: { operationId: 'restarted', revision: 5 },
-      });
-      expect(logger.messages).toEqual(
-        expect.arrayContaining([
-          expect.stringMatching(
-            /^operation restarted: decided state read from its snapshot at revision 5 in \d+ ms$/,
-          ),
-        ]),
-      );
-    } finally {
-      await after.close();
-    }
-  });
+        const details = await restarted.as(ADMIN).get('/health/details');
+        expect(details.body.decidedState).toMatchObject({
+          status: 'up',
+          loaded: 1,
+          rejected: 0,
+          lastLoaded: { operationId: `restarted-${when}`, revision: 5 },
+        });
+        expect(logger.messages).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(
+              new RegExp(
+                `^operation restarted-${when}: decided state read from its snapshot at revision 5 in \\d+ ms$`,
+              ),
+            ),
+          ]),
+        );
+      } finally {
+        await after.close();
+      }
+    },
+  );
 
   it('reports snapshots off when DECIDED_STATE_SNAPSHOT_EVERY is 0', async () => {
     const off = await startTestApp({ env: { DECIDED_STATE_SNAPSHOT_EVERY: '0' } });

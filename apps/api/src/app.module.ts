@@ -52,6 +52,7 @@ export class AppModule {
                 decidedState: {
                   directory: join(config.dataDir, 'decided-state'),
                   every: config.decidedStateSnapshotEvery,
+                  warmUp: config.decidedStateWarmUp,
                 },
               }),
         }),

@@ -12,6 +12,7 @@ describe('loadApiConfig', () => {
       bodyLimitBytes: 1048576,
       maxBatchEvents: 100,
       decidedStateSnapshotEvery: 10_000,
+      decidedStateWarmUp: 8,
       demoData: 'auto',
       healthDetails: 'admin',
       transparency: {
@@ -39,6 +40,7 @@ describe('loadApiConfig', () => {
         BODY_LIMIT_BYTES: '65536',
         MAX_BATCH_EVENTS: '10',
         DECIDED_STATE_SNAPSHOT_EVERY: '0',
+        DECIDED_STATE_WARM_UP: '0',
         DEMO_DATA: 'off',
         HEALTH_DETAILS: 'public',
       },
@@ -59,6 +61,7 @@ describe('loadApiConfig', () => {
       bodyLimitBytes: 65536,
       maxBatchEvents: 10,
       decidedStateSnapshotEvery: 0,
+      decidedStateWarmUp: 0,
       demoData: 'off',
       healthDetails: 'public',
       transparency: {
@@ -81,6 +84,7 @@ describe('loadApiConfig', () => {
         BODY_LIMIT_BYTES: '12',
         MAX_BATCH_EVENTS: '0',
         DECIDED_STATE_SNAPSHOT_EVERY: '-1',
+        DECIDED_STATE_WARM_UP: 'many',
         DEMO_DATA: 'yes',
         HEALTH_DETAILS: 'everyone',
       });
@@ -93,6 +97,7 @@ describe('loadApiConfig', () => {
       'BODY_LIMIT_BYTES must be an integer from 1024 to 67108864; got "12"',
       'MAX_BATCH_EVENTS must be an integer from 1 to 10000; got "0"',
       'DECIDED_STATE_SNAPSHOT_EVERY must be an integer from 0 to 100000000; got "-1"',
+      'DECIDED_STATE_WARM_UP must be an integer from 0 to 100000; got "many"',
       'LOG_LEVEL must be one of error, warn, info, debug, verbose; got "loud"',
       'EVENT_STORE must be sqlite or eventstoredb; got "postgres"',
       'DEMO_DATA must be auto, on or off; got "yes"',

@@ -32,6 +32,12 @@ export interface ApiConfig {
    */
   readonly decidedStateSnapshotEvery: number;
   /**
+   * DECIDED_STATE_WARM_UP: how many operations, those snapshotted most recently,
+   * have their decided state loaded in the background after a start, so that their
+   * first write does not wait for it; 0: none. Default 8.
+   */
+  readonly decidedStateWarmUp: number;
+  /**
    * DEMO_DATA: load the demo operation into an empty embedded store at start-up.
    * `auto` (default): only in local development mode; `on`; `off`.
    */
@@ -97,6 +103,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
   const decidedStateSnapshotEvery = integer('DECIDED_STATE_SNAPSHOT_EVERY', 10_000, 0, 100_000_000);
+  const decidedStateWarmUp = integer('DECIDED_STATE_WARM_UP', 8, 0, 100_000);
 
   const dashboardDir = resolve(cwd, value('DASHBOARD_DIR') ?? join('dist', 'dashboard'));
 
@@ -144,6 +151,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     bodyLimitBytes,
     maxBatchEvents,
     decidedStateSnapshotEvery,
+    decidedStateWarmUp,
     demoData: demoData as ApiConfig['demoData'],
     healthDetails: healthDetails as ApiConfig['healthDetails'],
     transparency,

@@ -102,6 +102,76 @@ describe('snapshots of the decided state on a file-backed SQLite store', () => {
     expect(warnings).toEqual([]);
   });
 
+  describe('loading ahead of writes after a start', () => {
+    const warming = (warmUp: number): DecidedStateSnapshots =>
+      new DecidedStateSnapshots({ directory, every: 1_000_000, warmUp });
+
+    it('loads the snapshotted operation in the background; its first write reads nothing more', async () => {
+      await recordedAndSnapshotted();
+      const used = warming(8);
+      const started = handler(used);
+      started.onApplicationBootstrap();
+      await started.warmedUp();
+      expect(used.report()).toMatchObject({
+        loaded: 1,
+        lastLoaded: { operationId, revision: 4 },
+        warmUp: { operations: 1, loaded: 1, done: true },
+      });
+      const reads = jest.spyOn(store, 'readStream');
+      try {
+        // RAID-3 is known from the loaded snapshot: refused without reading the stream.
+        const refused = await started
+          .execute(request([raid('RAID-3', { eventId: eid(9) })]))
+          .catch((error: { code: string }) => error.code);
+        expect(refused).toBe('operation.reference-already-used');
+        const written = await started.execute(request([raid('RAID-6', { eventId: eid(6) })]));
+        expect(written.streamRevision).toBe(5);
+        expect(reads).not.toHaveBeenCalled();
+      } finally {
+        reads.mockRestore();
+      }
+      expect(used.report()).toMatchObject({ loaded: 1, rejected: 0 });
+    });
+
+    it('decides a write that arrives during the load against the loaded state, loading once', async () => {
+      await recordedAndSnapshotted();
+      const used = warming(8);
+      const started = handler(used);
+      // The load's first read (the stored event the snapshot's head hash is checked against) is held
+      // until both writes are queued.
+      const readStream = store.readStream.bind(store);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const reads = jest
+        .spyOn(store, 'readStream')
+        .mockImplementationOnce(async (...args) => held.then(() => readStream(...args)));
+      started.onApplicationBootstrap();
+      while (reads.mock.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      const outcomes = Promise.all([
+        started
+          .execute(request([raid('RAID-4', { eventId: eid(9) })]))
+          .catch((error: { code: string }) => error.code),
+        started.execute(request([raid('RAID-7', { eventId: eid(7) })])),
+      ]);
+      release();
+      const [refused, written] = await outcomes;
+      reads.mockRestore();
+      await started.warmedUp();
+      expect(refused).toBe('operation.reference-already-used');
+      expect(written.streamRevision).toBe(5);
+      expect(used.report()).toMatchObject({ loaded: 1, rejected: 0 });
+    });
+
+    it('loads nothing ahead when told to load no operation', async () => {
+      await recordedAndSnapshotted();
+      const used = warming(0);
+      const started = handler(used);
+      started.onApplicationBootstrap();
+      await started.warmedUp();
+      expect(used.report()).toMatchObject({ loaded: 0, warmUp: { operations: 0, loaded: 0, done: true } });
+    });
+  });
+
   it('keeps idempotency keys across the snapshot', async () => {
     const taken = snapshots();
     const first = handler(taken);

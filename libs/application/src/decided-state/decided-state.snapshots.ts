@@ -13,6 +13,11 @@ export interface DecidedStateSnapshotOptions {
   readonly directory: string;
   /** A snapshot is taken once an operation has this many events more than its last one. */
   readonly every: number;
+  /**
+   * How many operations, those snapshotted most recently, have their decided state
+   * loaded in the background after a start, so that their first write is warm. 0: none.
+   */
+  readonly warmUp?: number;
 }
 
 /** What the write path keeps of an operation besides the decider's state, in a snapshot. */
@@ -51,6 +56,8 @@ export interface DecidedStateReport {
   /** Snapshot files ignored (unreadable, of another version, not matching the log) and rebuilt. */
   readonly rejected: number;
   readonly failedSaves: number;
+  /** The background load after a start: how many operations it takes, how many are loaded, whether it is over. */
+  readonly warmUp: { readonly operations: number; readonly loaded: number; readonly done: boolean };
 }
 
 /** Reads the stored event's hash at a revision, or null when the stream does not reach it. */
@@ -74,11 +81,38 @@ export class DecidedStateSnapshots {
   private longestSaveBlockMs = 0;
   private lastSaved: DecidedStateReport['lastSaved'] = null;
   private lastLoaded: DecidedStateReport['lastLoaded'] = null;
+  private warmUp = { operations: 0, loaded: 0, done: false };
 
   constructor(readonly options: DecidedStateSnapshotOptions) {
     if (!Number.isInteger(options.every) || options.every < 1)
       throw new RangeError('every must be a positive integer');
+    if (options.warmUp !== undefined && (!Number.isInteger(options.warmUp) || options.warmUp < 0))
+      throw new RangeError('warmUp must be a non-negative integer');
     this.store = new FileDecidedStateStore(options.directory);
+  }
+
+  /**
+   * The operations whose state a start loads in the background: those with the
+   * most recently written snapshots, at most `warmUp` (also recorded for the report).
+   */
+  async operationsToWarmUp(): Promise<string[]> {
+    const limit = this.options.warmUp ?? 0;
+    let operations: string[] = [];
+    try {
+      operations = limit === 0 ? [] : (await this.store.operationsByRecency()).slice(0, limit);
+    } catch (error: unknown) {
+      this.logger.warn(`snapshots not listed, none loaded ahead of writes: ${(error as Error).message}`);
+    }
+    this.warmUp = { operations: operations.length, loaded: 0, done: operations.length === 0 };
+    return operations;
+  }
+
+  /** Counts the background load's progress (the report shows it). */
+  warmedUp(outcome: 'loaded' | 'done'): void {
+    this.warmUp =
+      outcome === 'loaded'
+        ? { ...this.warmUp, loaded: this.warmUp.loaded + 1 }
+        : { ...this.warmUp, done: true };
   }
 
   /** True when an operation at `revision`, last snapshotted at `snapshotRevision`, is due another. */
@@ -180,6 +214,7 @@ export class DecidedStateSnapshots {
       lastLoaded: this.lastLoaded,
       rejected: this.rejected,
       failedSaves: this.failedSaves,
+      warmUp: this.warmUp,
     };
   }
 

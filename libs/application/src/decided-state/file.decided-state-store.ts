@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
@@ -54,6 +54,32 @@ export class FileDecidedStateStore {
     if (!OPERATION_ID_PATTERN.test(operationId))
       throw new TypeError(`Not an operation id: ${JSON.stringify(operationId)}`);
     return join(this.directory, `${operationId}.ndjson`);
+  }
+
+  /**
+   * The operations that have a snapshot, the most recently written first (by the
+   * files' modification times); none when the directory does not exist yet.
+   */
+  async operationsByRecency(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const found: { operationId: string; modified: number }[] = [];
+    for (const name of names) {
+      const operationId = name.endsWith('.ndjson') ? name.slice(0, -'.ndjson'.length) : '';
+      if (!OPERATION_ID_PATTERN.test(operationId)) continue;
+      try {
+        found.push({ operationId, modified: (await stat(join(this.directory, name))).mtimeMs });
+      } catch (error) {
+        // Replaced or removed since the listing: it is simply not there.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return found.sort((a, b) => b.modified - a.modified).map(({ operationId }) => operationId);
   }
 
   /**

@@ -223,6 +223,24 @@ export class OperationWriter<State> {
     this.snapshotRevision = restored.revision;
   }
 
+  /**
+   * Loads the decided state (its snapshot, then the newer events) before any
+   * request needs it. A request arriving meanwhile waits in the queue and is
+   * decided against the loaded state. Does nothing when the state is loaded or a
+   * request is being written; a failure leaves the writer stale, so the next
+   * request reads again (and reports what fails).
+   */
+  async warm(): Promise<void> {
+    if (this.running || !this.stale) return;
+    this.running = true;
+    try {
+      await this.catchUp();
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) void this.run();
+    }
+  }
+
   write(request: PreparedRequest): Promise<RecordEventsResult> {
     return new Promise<RecordEventsResult>((resolve, reject) => {
       this.queue.push({ request, resolve, reject, conflicts: 0, solo: false });

@@ -1,4 +1,12 @@
-import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import { v7 as uuidv7 } from 'uuid';
@@ -20,8 +28,11 @@ import { DecidedStateSnapshots } from '../decided-state/decided-state.snapshots'
  * stream revision it reflects, and reads only newer events from the store.
  */
 @Injectable()
-export class RecordEventsHandler implements BeforeApplicationShutdown {
+export class RecordEventsHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DecidedState');
   private readonly writers: OperationWriterCache<OperationWriter<unknown>>;
+  private warmingUp: Promise<void> = Promise.resolve();
+  private closing = false;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -45,9 +56,50 @@ export class RecordEventsHandler implements BeforeApplicationShutdown {
     for (const writer of [...this.writers.values()]) await writer.snapshotNow();
   }
 
+  /** Loads the most recently snapshotted operations' state in the background (docs/architecture.md). */
+  onApplicationBootstrap(): void {
+    this.warmingUp = this.warmUp();
+  }
+
+  /** Resolves when the background load after start is over. */
+  warmedUp(): Promise<void> {
+    return this.warmingUp;
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    // The background load stops at the next operation; the one being loaded finishes first.
+    this.closing = true;
+    await this.warmingUp;
     // The next start then reads each operation's state instead of folding its stream.
     await this.snapshotChanged();
+  }
+
+  private async warmUp(): Promise<void> {
+    const { snapshots } = this;
+    if (snapshots === undefined) return;
+    const operations = (await snapshots.operationsToWarmUp()).slice(0, this.options.maxCachedOperations);
+    if (operations.length === 0) return;
+    const started = performance.now();
+    let loaded = 0;
+    for (const operationId of operations) {
+      if (this.closing) break;
+      try {
+        await this.writers.get(operationId).warm();
+        loaded += 1;
+        snapshots.warmedUp('loaded');
+      } catch (error: unknown) {
+        // Only a head start is lost: the operation's first write reads its state and reports what fails.
+        this.logger.warn(
+          `operation ${operationId}: decided state not loaded ahead: ${(error as Error).message}`,
+        );
+      }
+    }
+    snapshots.warmedUp('done');
+    this.logger.log(
+      `decided state of ${loaded} of ${operations.length} operations loaded ahead of their writes in ` +
+        `${Math.round(performance.now() - started)} ms` +
+        (this.closing ? ' (stopped by shutdown)' : ''),
+    );
   }
 
   /**
