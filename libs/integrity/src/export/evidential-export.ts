@@ -14,7 +14,7 @@ import {
 } from '@timeline/events/envelope/event-envelope';
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
-import { walkLog, walkStream } from '../reading/paged-reads';
+import { walkLogPages, walkStreamPages } from '../reading/paged-reads';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
 import { chainLinkOf } from '../verify/store-verification';
 import type { ExportInclusionProof, ExportInclusionSource } from './export-inclusion';
@@ -79,10 +79,15 @@ export class EvidentialExport {
    * @throws StreamNotFoundError for an operation without events (before any line).
    */
   async *lines(): AsyncGenerator<string> {
+    for await (const page of this.linePages()) yield* page;
+  }
+
+  /** `lines()` a store page at a time: for writers that take a page of lines in one go. */
+  async *linePages(): AsyncGenerator<readonly string[]> {
     if (this.started) throw new Error('an export can be read once');
     this.started = true;
-    for await (const event of this.source()) {
-      yield this.take(event);
+    for await (const events of this.sourcePages()) {
+      yield events.map((event) => this.take(event));
     }
     this.digestPending();
     this.done = true;
@@ -124,15 +129,20 @@ export class EvidentialExport {
     };
   }
 
-  private async *source(): AsyncGenerator<RecordedEvent> {
+  private async *sourcePages(): AsyncGenerator<readonly RecordedEvent[]> {
     const pageSize = this.options.pageSize;
     if (this.scope.kind === 'operation') {
       const streamName = operationStreamName(this.scope.operationId);
       const [head] = await this.store.readStream(streamName, { direction: 'backwards', maxCount: 1 });
       this.upTo = head.position;
-      for await (const event of walkStream(this.store, streamName, { pageSize })) {
-        if (event.revision > head.revision) return;
-        yield event;
+      for await (const page of walkStreamPages(this.store, streamName, { pageSize })) {
+        if (page[page.length - 1].revision <= head.revision) {
+          yield page;
+          continue;
+        }
+        const upToHead = page.filter((event) => event.revision <= head.revision);
+        if (upToHead.length > 0) yield upToHead;
+        return;
       }
       return;
     }
@@ -140,9 +150,14 @@ export class EvidentialExport {
     this.upTo = headPosition;
     if (!headPosition) return;
     const filter = { streamNamePrefixes: [OPERATION_STREAM_PREFIX] };
-    for await (const event of walkLog(this.store, { pageSize, filter })) {
-      if (comparePositions(event.position, headPosition) > 0) return;
-      yield event;
+    for await (const page of walkLogPages(this.store, { pageSize, filter })) {
+      if (comparePositions(page[page.length - 1].position, headPosition) <= 0) {
+        yield page;
+        continue;
+      }
+      const upToHead = page.filter((event) => comparePositions(event.position, headPosition) <= 0);
+      if (upToHead.length > 0) yield upToHead;
+      return;
     }
   }
 

@@ -6,8 +6,6 @@ import type { EventStore } from '@timeline/event-store/port';
 import { EvidentialExport, type EvidentialExportOptions } from './evidential-export';
 import type { ExportManifest, ExportScope } from './export-manifest';
 
-const WRITE_CHUNK_CHARS = 64 * 1024;
-
 export interface ExportFilePaths {
   readonly ndjsonPath: string;
   readonly manifestPath: string;
@@ -30,21 +28,14 @@ export async function writeExportFiles(
   const run = new EvidentialExport(store, scope, options);
   const partial = `${paths.ndjsonPath}.partial`;
   let count = 0;
-  // Lines are written in chunks of about WRITE_CHUNK_CHARS: one write per line cost more than making the line.
-  async function* chunks(): AsyncGenerator<string> {
-    let chunk = '';
-    for await (const line of run.lines()) {
-      count += 1;
-      onEvent?.(count);
-      chunk += line;
-      if (chunk.length >= WRITE_CHUNK_CHARS) {
-        yield chunk;
-        chunk = '';
-      }
+  // One write per page of lines: one per line cost more than making the line.
+  async function* pages(): AsyncGenerator<string> {
+    for await (const lines of run.linePages()) {
+      for (let index = 0; index < lines.length; index += 1) onEvent?.(++count);
+      yield lines.join('');
     }
-    if (chunk.length > 0) yield chunk;
   }
-  await pipeline(Readable.from(chunks()), createWriteStream(partial, { flags: 'wx' }));
+  await pipeline(Readable.from(pages()), createWriteStream(partial, { flags: 'wx' }));
   const manifest = run.manifest();
   await writeFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
   await rename(partial, paths.ndjsonPath);
