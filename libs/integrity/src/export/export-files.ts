@@ -6,6 +6,12 @@ import type { EventStore } from '@timeline/event-store/port';
 import { EvidentialExport, type EvidentialExportOptions } from './evidential-export';
 import type { ExportManifest, ExportScope } from './export-manifest';
 
+/**
+ * What the file stream buffers before it asks for no more: a few pages of lines,
+ * so the next page is made while the last is written instead of after it.
+ */
+const WRITE_BUFFER_BYTES = 2 * 1024 * 1024;
+
 export interface ExportFilePaths {
   readonly ndjsonPath: string;
   readonly manifestPath: string;
@@ -35,7 +41,10 @@ export async function writeExportFiles(
       yield lines.join('');
     }
   }
-  await pipeline(Readable.from(pages()), createWriteStream(partial, { flags: 'wx' }));
+  await pipeline(
+    Readable.from(pages()),
+    createWriteStream(partial, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES }),
+  );
   const manifest = run.manifest();
   await writeFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
   await rename(partial, paths.ndjsonPath);
