@@ -1,19 +1,24 @@
 /**
- * `ts-node -r tsconfig-paths/register --transpile-only bench/integrity.bench.ts [--quick] [--events N]`:
+ * `ts-node -r tsconfig-paths/register --transpile-only bench/integrity.bench.ts [--quick] [--events N] [--rounds R]`:
  * the auditors' work on one operation of N events in the embedded store
  * (default 1,000,000; --quick 20,000): chain verification through the port,
  * evidential export to NDJSON + manifest, and offline verification of that
- * export. Each measured phase runs in a fresh child process so its peak RSS is
- * its own, under a fixed 128 MiB heap limit, so a phase whose memory grew with
- * the operation would crash instead of passing. Prints a table and writes bench/results/integrity.json
- * (integrity.quick.json with --quick).
+ * export, each beside the same-run reference: the store's own read rate over
+ * the same log (`readAll` in pages of the size the verifier reads). Each
+ * measured phase runs in a fresh child process so its peak RSS is its own,
+ * under a fixed 128 MiB heap limit, so a phase whose memory grew with the
+ * operation would crash instead of passing. The phases alternate over R rounds
+ * (default 3, --quick 1) and each row is the median round. Prints a table and
+ * writes bench/results/integrity.json (integrity.quick.json with --quick).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
+import type { GlobalPosition } from '@timeline/event-store/port';
 import {
+  DEFAULT_PAGE_SIZE,
   sealEvents,
   verifyExportFiles,
   verifyOperationStream,
@@ -36,6 +41,8 @@ const option = (name: string): string | undefined => {
 interface PhaseResult {
   readonly events: number;
   readonly seconds: number;
+  /** CPU time of the whole process (every thread: the read-ahead's, hashing workers'). */
+  readonly cpuSeconds?: number;
   readonly peakRssMiB: number;
   /** Peak JS heap: what the code itself holds (RSS also counts SQLite's memory-mapped file pages). */
   readonly peakHeapMiB?: number;
@@ -115,15 +122,49 @@ async function seed(file: string, events: number): Promise<PhaseResult> {
 }
 
 async function phase(name: string, dir: string): Promise<PhaseResult> {
+  // Load the adapter's modules before the clock starts: a phase measures its work, not the loader.
+  await (await createEventStore({ kind: 'sqlite', file: join(dir, 'events.db') })).close();
   const heap = heapSampler();
+  const cpu = process.cpuUsage();
   const result = await runPhase(name, dir);
-  return { ...result, peakHeapMiB: heap.stop() };
+  const used = process.cpuUsage(cpu);
+  return { ...result, cpuSeconds: (used.user + used.system) / 1e6, peakHeapMiB: heap.stop() };
 }
 
 async function runPhase(name: string, dir: string): Promise<PhaseResult> {
   const file = join(dir, 'events.db');
   const base = join(dir, 'export');
   const started = performance.now();
+  if (name === 'read-all' || name === 'read-stream') {
+    // The reference: the adapter's own reads, in the pages the verifier reads, each event touched once.
+    const store = await createEventStore({ kind: 'sqlite', file });
+    let events = 0;
+    let types = 0;
+    if (name === 'read-all') {
+      let after: GlobalPosition | undefined;
+      for (;;) {
+        const page = await store.readAll({ after, maxCount: DEFAULT_PAGE_SIZE });
+        for (const event of page) types += event.type.length;
+        events += page.length;
+        if (page.length < DEFAULT_PAGE_SIZE) break;
+        after = page[page.length - 1].position;
+      }
+    } else {
+      for (let fromRevision = 0; ; fromRevision += DEFAULT_PAGE_SIZE) {
+        const page = await store.readStream(`operation-${OPERATION}`, {
+          direction: 'forwards',
+          fromRevision,
+          maxCount: DEFAULT_PAGE_SIZE,
+        });
+        for (const event of page) types += event.type.length;
+        events += page.length;
+        if (page.length < DEFAULT_PAGE_SIZE) break;
+      }
+    }
+    await store.close();
+    if (types === 0) throw new Error('nothing read');
+    return { events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
+  }
   if (name === 'verify') {
     const store = await createEventStore({ kind: 'sqlite', file });
     const result = await verifyOperationStream(store, OPERATION);
@@ -194,6 +235,21 @@ function inChild(name: string, dir: string): PhaseResult {
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as PhaseResult;
 }
 
+/** The measured phases in the order each round runs them; the first is every row's reference. */
+const PHASES = [
+  { name: 'read-all', scenario: null, subject: 'store readAll (reference)' },
+  { name: 'read-stream', scenario: "read the operation's stream through the port", subject: 'sqlite' },
+  { name: 'verify', scenario: 'verify the chain through the port', subject: 'sqlite' },
+  { name: 'export', scenario: 'export to NDJSON + manifest', subject: 'sqlite' },
+  { name: 'verify-export', scenario: 'verify the export offline', subject: 'sqlite' },
+] as const;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 async function main(): Promise<void> {
   const phaseName = option('--phase');
   if (phaseName) {
@@ -202,39 +258,72 @@ async function main(): Promise<void> {
   }
   const quick = args.includes('--quick');
   const events = Number(option('--events') ?? (quick ? 20_000 : 1_000_000));
+  const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
   const report = new BenchReport('integrity: verify, export and offline verification of one operation', {
     events,
     quick,
+    rounds,
+    pageSize: DEFAULT_PAGE_SIZE,
     heapLimitMiB: HEAP_LIMIT_MIB,
   });
   const dir = mkdtempSync(join(tmpdir(), 'timeline-integrity-bench-'));
   try {
-    const row = (scenario: string, result: PhaseResult) =>
-      report.add({
-        scenario,
-        subject: 'sqlite',
-        count: result.events,
-        seconds: result.seconds,
-        eventsPerSecond: result.events / result.seconds,
-        note: [
-          `peak RSS ${result.peakRssMiB} MiB`,
-          result.peakHeapMiB === undefined ? undefined : `peak heap ${result.peakHeapMiB} MiB`,
-          result.note,
-        ]
-          .filter(Boolean)
-          .join(', '),
-      });
     const seeded = await seed(join(dir, 'events.db'), events);
-    row('seed: sealed batches of 1,000 through the port', seeded);
+    report.add({
+      scenario: 'seed: sealed batches of 1,000 through the port',
+      subject: 'sqlite',
+      count: seeded.events,
+      seconds: seeded.seconds,
+      eventsPerSecond: seeded.events / seeded.seconds,
+      note: `peak RSS ${seeded.peakRssMiB} MiB`,
+    });
     report.add({
       scenario: 'store size',
       subject: 'sqlite',
       count: events,
       note: `${(statSync(join(dir, 'events.db')).size / 2 ** 20).toFixed(0)} MiB`,
     });
-    row('verify the chain through the port', inChild('verify', dir));
-    row('export to NDJSON + manifest', inChild('export', dir));
-    row('verify the export offline', inChild('verify-export', dir));
+    // Alternating rounds: the subject and its reference see the same machine load.
+    const results = new Map<string, PhaseResult[]>(PHASES.map((p) => [p.name, []]));
+    for (let round = 0; round < rounds; round += 1) {
+      for (const { name } of PHASES) results.get(name)!.push(inChild(name, dir));
+    }
+    const summary = (runs: readonly PhaseResult[]) => {
+      const rates = runs.map((run) => run.events / run.seconds);
+      const rate = median(rates);
+      return {
+        count: runs[0].events,
+        seconds: median(runs.map((run) => run.seconds)),
+        eventsPerSecond: rate,
+        eventsPerCpuSecond: median(runs.map((run) => run.events / run.cpuSeconds!)),
+        peakRssMiB: Math.max(...runs.map((run) => run.peakRssMiB)),
+        peakHeapMiB: Math.max(...runs.map((run) => run.peakHeapMiB ?? 0)),
+        rounds: rates.map((r) => Math.round(r).toLocaleString('en-GB')).join(' / '),
+        note: runs[0].note,
+      };
+    };
+    const reference = summary(results.get('read-all')!);
+    for (const { name, scenario, subject } of PHASES) {
+      if (scenario === null) continue;
+      const measured = summary(results.get(name)!);
+      for (const [row, rowSubject] of [
+        [reference, PHASES[0].subject],
+        [measured, subject],
+      ] as const) {
+        report.add({
+          scenario,
+          subject: rowSubject,
+          count: row.count,
+          seconds: row.seconds,
+          eventsPerSecond: row.eventsPerSecond,
+          eventsPerCpuSecond: row.eventsPerCpuSecond,
+          peakRssMiB: row.peakRssMiB,
+          note: [`peak heap ${row.peakHeapMiB} MiB`, `rounds ${row.rounds} events/s`, row.note]
+            .filter(Boolean)
+            .join(', '),
+        });
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { EventToAppend, RecordedEvent } from '@timeline/event-store/port';
 import { canonicalJson, type JsonObject } from '@timeline/kernel';
 import { GENESIS_HASH, type EventEnvelope } from '@timeline/events/envelope/event-envelope';
+import { eventHashOf } from './stored-event.canonical';
 
 /** An event before its place in the chain is known: the envelope without `streamRevision`, `prevHash` and `hash`. */
 export interface UnsealedEvent {
@@ -32,7 +32,7 @@ export function computeEventHash(event: {
 }): string {
   const { eventId, type, data, envelope } = event;
   const covered = { eventId, type, data, envelope: { ...envelope, hash: undefined } };
-  return createHash('sha256').update(canonicalJson(covered)).digest('hex');
+  return eventHashOf(canonicalJson(covered));
 }
 
 /**

@@ -13,9 +13,11 @@ export function toTimelineEvent(recorded: RecordedEvent): TimelineEvent {
   const { metadata } = recorded;
   // Envelope members first in a fixed, readable order, then whatever else was stored.
   const ordered: Record<string, unknown> = { eventId: recorded.eventId, type: recorded.type };
-  for (const key of ENVELOPE_ORDER) if (key in metadata) ordered[key] = metadata[key];
+  for (const key of ENVELOPE_ORDER) if (Object.hasOwn(metadata, key)) ordered[key] = metadata[key];
   ordered.position = formatPosition(recorded.position);
-  for (const key of Object.keys(metadata)) if (!(key in ordered)) ordered[key] = metadata[key];
+  // Own members only: a stored member named `toString` or `__proto__` is data like any other.
+  for (const key of Object.keys(metadata))
+    if (!Object.hasOwn(ordered, key) && key !== 'data') setMember(ordered, key, metadata[key]);
   ordered.data = recorded.data;
   return ordered as unknown as TimelineEvent;
 }
@@ -49,6 +51,13 @@ const NON_ENVELOPE = new Set(['eventId', 'type', 'data', 'position', 'withheld']
  */
 export function envelopeOf(event: JsonObject): JsonObject {
   const envelope: Record<string, JsonObject[string]> = {};
-  for (const key of Object.keys(event)) if (!NON_ENVELOPE.has(key)) envelope[key] = event[key];
+  for (const key of Object.keys(event)) if (!NON_ENVELOPE.has(key)) setMember(envelope, key, event[key]);
   return envelope;
+}
+
+/** Sets an own member, even one named `__proto__` (which plain assignment would take as the prototype). */
+function setMember(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }

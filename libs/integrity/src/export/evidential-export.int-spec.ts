@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '@timeline/kernel';
+import type { TimelineEvent } from '@timeline/events';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, anUnsealedEvent, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
@@ -26,6 +27,7 @@ async function drain(run: EvidentialExport): Promise<string[]> {
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 describe('EvidentialExport', () => {
+  const scope: ExportScope = { kind: 'operation', operationId: 'venetic' };
   let store: InMemoryEventStore;
   beforeEach(async () => {
     store = new InMemoryEventStore();
@@ -168,6 +170,33 @@ describe('EvidentialExport', () => {
       await writeFile(paths.ndjsonPath, `${lines.join('\n')}\n`);
       const tampered = await verifyExportFiles(paths);
       expect(tampered.recomputed.brokenAt).toMatchObject({ revision: 5, reason: 'prev-hash-mismatch' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes and digests an export many write chunks long exactly as its lines, in order', async () => {
+    // About 500 KiB of lines: several 64 KiB chunks of the file and of the digest, the last one partial.
+    await appendSealed(store, 'venetic', aHistory('venetic', 700, 10));
+    const dir = await mkdtemp(join(tmpdir(), 'timeline-chunks-'));
+    try {
+      const paths = exportFilePaths(join(dir, 'venetic'));
+      const marker = { withheld: true, handling: 'C', reason: 'not for this agency' };
+      const redact = (event: TimelineEvent): TimelineEvent =>
+        event.streamRevision % 7 === 3 ? { ...event, data: marker } : event;
+      const options = { ...provenance, pageSize: 64, redact };
+      const expected = await drain(new EvidentialExport(store, scope, options));
+      let progress = 0;
+      const manifest = await writeExportFiles(store, scope, options, paths, (events) => (progress = events));
+      const file = await readFile(paths.ndjsonPath, 'utf8');
+      expect(file).toBe(expected.join(''));
+      expect(file.split('\n')[710]).toBe('');
+      expect(progress).toBe(710);
+      expect(manifest.ndjson).toEqual({ sha256: sha256(file), bytes: Buffer.byteLength(file), lines: 710 });
+      expect(Buffer.byteLength(file)).toBeGreaterThan(6 * 64 * 1024);
+      expect([manifest.events, manifest.withheld, manifest.chain.intact]).toEqual([710, 101, true]);
+      const verified = await verifyExportFiles(paths);
+      expect([verified.ok, verified.problems, verified.recomputed.events]).toEqual([true, [], 710]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -54,6 +54,20 @@ export async function* walkStream(
   streamName: string,
   options: StreamWalkOptions = {},
 ): AsyncGenerator<RecordedEvent> {
+  for await (const page of walkStreamPages(store, streamName, options)) yield* page;
+}
+
+/**
+ * `walkStream` a page at a time (each page non-empty, in order): for consumers
+ * that handle every event of a page in one go, without an asynchronous step per event.
+ * A page that cannot be read whole is handed over one event at a time up to the damaged event.
+ * @throws StreamNotFoundError (from the store) when the stream holds no event.
+ */
+export async function* walkStreamPages(
+  store: EventStore,
+  streamName: string,
+  options: StreamWalkOptions = {},
+): AsyncGenerator<readonly RecordedEvent[]> {
   const pageSize = checkedPageSize(options.pageSize);
   let fromRevision = options.fromRevision ?? 0;
   for (;;) {
@@ -72,11 +86,11 @@ export async function* walkStream(
           throw new UnreadableStoredEventError({ streamName, revision: fromRevision }, narrowed);
         }
         if (!one) throw error;
-        yield one;
+        yield [one];
         fromRevision = one.revision + 1;
       }
     }
-    for (const event of page) yield event;
+    if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     // From the last revision seen, not by counting, so a missing revision cannot make a page re-read or skip events.
     fromRevision = page[page.length - 1].revision + 1;
@@ -96,6 +110,14 @@ export async function* walkLog(
   store: EventStore,
   options: LogWalkOptions = {},
 ): AsyncGenerator<RecordedEvent> {
+  for await (const page of walkLogPages(store, options)) yield* page;
+}
+
+/** `walkLog` a page at a time (each page non-empty, in order), as `walkStreamPages` does for a stream. */
+export async function* walkLogPages(
+  store: EventStore,
+  options: LogWalkOptions = {},
+): AsyncGenerator<readonly RecordedEvent[]> {
   const pageSize = checkedPageSize(options.pageSize);
   let after = options.after;
   for (;;) {
@@ -113,11 +135,11 @@ export async function* walkLog(
           throw new UnreadableStoredEventError({ after: after ?? null }, narrowed);
         }
         if (!one) throw error;
-        yield one;
+        yield [one];
         after = one.position;
       }
     }
-    for (const event of page) yield event;
+    if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     after = page[page.length - 1].position;
   }

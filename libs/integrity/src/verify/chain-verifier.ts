@@ -66,6 +66,12 @@ export interface ChainLink {
    * so nothing can be inserted, removed or reordered around it unnoticed.
    */
   readonly withheld?: boolean;
+  /**
+   * The hash of the event's content when the reader computed it already (from
+   * the canonical text it also exports, or on a hashing thread); otherwise the
+   * verifier computes it. Only compared with the sealed hash after every other check.
+   */
+  readonly recomputedHash?: string;
 }
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -151,13 +157,15 @@ export class StreamChainVerifier {
       return breakOf('prev-hash-mismatch', this.previousHash, envelope.prevHash);
     }
     if (link.withheld) return null;
-    const recomputed = computeEventHash({
-      eventId: link.eventId,
-      type: link.type,
-      data: link.data,
-      // The hash covers the envelope exactly as stored, members unknown to this version included.
-      envelope: envelope as unknown as EventEnvelope,
-    });
+    const recomputed =
+      link.recomputedHash ??
+      computeEventHash({
+        eventId: link.eventId,
+        type: link.type,
+        data: link.data,
+        // The hash covers the envelope exactly as stored, members unknown to this version included.
+        envelope: envelope as unknown as EventEnvelope,
+      });
     if (recomputed !== envelope.hash) return breakOf('hash-mismatch', recomputed, envelope.hash);
     return null;
   }

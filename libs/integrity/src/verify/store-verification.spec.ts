@@ -3,7 +3,8 @@ import { StreamNotFoundError, type RecordedEvent } from '@timeline/event-store';
 import { computeEventHash } from '../chain/hash-chain';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
-import { verifyLog, verifyOperationStream } from './store-verification';
+import { StreamChainVerifier, type ChainLink } from './chain-verifier';
+import { chainLinkOf, verifyLog, verifyOperationStream } from './store-verification';
 
 /** What an attacker with write access to the store's file could do, applied to the test double. */
 function tamper(
@@ -176,5 +177,38 @@ describe('verifyLog', () => {
       streams: [],
       lastPosition: null,
     });
+  });
+});
+
+describe('StreamChainVerifier with a hash the reader recomputed', () => {
+  const links = async (): Promise<ChainLink[]> => {
+    const store = new InMemoryEventStore();
+    await appendSealed(store, 'venetic', aHistory('venetic', 3));
+    return store.log.map(chainLinkOf);
+  };
+
+  it('compares the given hash with the sealed one, as it would its own', async () => {
+    const [first, second] = await links();
+    const verifier = new StreamChainVerifier('venetic');
+    expect(verifier.accept({ ...first, recomputedHash: first.envelope.hash as string })).toBeNull();
+    expect(verifier.accept({ ...second, recomputedHash: 'a'.repeat(64) })).toMatchObject({
+      revision: 1,
+      reason: 'hash-mismatch',
+      expected: 'a'.repeat(64),
+      actual: second.envelope.hash,
+    });
+    expect(verifier.events).toBe(1);
+  });
+
+  it('still checks the link to the event before it first', async () => {
+    const [first, second] = await links();
+    const verifier = new StreamChainVerifier('venetic');
+    verifier.accept(first);
+    const relinked = {
+      ...second,
+      envelope: { ...second.envelope, prevHash: 'b'.repeat(64) },
+      recomputedHash: second.envelope.hash as string,
+    };
+    expect(verifier.accept(relinked)).toMatchObject({ revision: 1, reason: 'prev-hash-mismatch' });
   });
 });

@@ -6,7 +6,7 @@ import {
   type RecordedEvent,
 } from '@timeline/event-store/port';
 import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events/envelope/event-envelope';
-import { UnreadableStoredEventError, walkLog, walkStream } from '../reading/paged-reads';
+import { UnreadableStoredEventError, walkLogPages, walkStreamPages } from '../reading/paged-reads';
 import { StreamChainVerifier, type ChainBreak, type ChainHead, type ChainLink } from './chain-verifier';
 
 export type StreamVerification =
@@ -64,12 +64,14 @@ export async function verifyOperationStream(
 ): Promise<StreamVerification> {
   const verifier = new StreamChainVerifier(operationId);
   try {
-    for await (const event of walkStream(store, operationStreamName(operationId), {
+    for await (const page of walkStreamPages(store, operationStreamName(operationId), {
       pageSize: options.pageSize,
     })) {
-      const broken = verifier.accept(chainLinkOf(event));
-      if (broken) return { ok: false, operationId, events: verifier.events, brokenAt: broken };
-      reportProgress(options, verifier.events);
+      for (const event of page) {
+        const broken = verifier.accept(chainLinkOf(event));
+        if (broken) return { ok: false, operationId, events: verifier.events, brokenAt: broken };
+        reportProgress(options, verifier.events);
+      }
     }
   } catch (error) {
     if (!(error instanceof UnreadableStoredEventError) || !('streamName' in error.location)) throw error;
@@ -109,41 +111,42 @@ export async function verifyLog(
   // Gaps can only be seen in the whole log; otherwise only operation streams are read.
   const filter = contiguous ? undefined : { streamNamePrefixes: [OPERATION_STREAM_PREFIX] };
   try {
-    for await (const event of walkLog(store, { pageSize: options.pageSize, filter })) {
-      const link = chainLinkOf(event);
-      const isOperation = event.streamName.startsWith(OPERATION_STREAM_PREFIX);
-      const operationId = isOperation
-        ? event.streamName.slice(OPERATION_STREAM_PREFIX.length)
-        : event.streamName;
-      const breakOf = (reason: ChainBreak['reason'], expected: string): LogVerification => ({
-        ok: false,
-        events,
-        brokenAt: {
-          operationId,
-          revision: event.revision,
-          eventId: event.eventId,
-          position: link.position,
-          reason,
-          expected,
-          actual: link.position,
-        },
-      });
-      if (previous && comparePositions(event.position, previous) <= 0) {
-        return breakOf('position-out-of-order', `after ${formatPosition(previous)}`);
+    for await (const page of walkLogPages(store, { pageSize: options.pageSize, filter }))
+      for (const event of page) {
+        const link = chainLinkOf(event);
+        const isOperation = event.streamName.startsWith(OPERATION_STREAM_PREFIX);
+        const operationId = isOperation
+          ? event.streamName.slice(OPERATION_STREAM_PREFIX.length)
+          : event.streamName;
+        const breakOf = (reason: ChainBreak['reason'], expected: string): LogVerification => ({
+          ok: false,
+          events,
+          brokenAt: {
+            operationId,
+            revision: event.revision,
+            eventId: event.eventId,
+            position: link.position,
+            reason,
+            expected,
+            actual: link.position,
+          },
+        });
+        if (previous && comparePositions(event.position, previous) <= 0) {
+          return breakOf('position-out-of-order', `after ${formatPosition(previous)}`);
+        }
+        if (contiguous) {
+          const expected = previous ? previous.commit + 1n : 1n;
+          if (event.position.commit !== expected) return breakOf('position-gap', expected.toString());
+        }
+        previous = event.position;
+        if (!isOperation) continue;
+        let verifier = verifiers.get(operationId);
+        if (!verifier) verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
+        const broken = verifier.accept(link);
+        if (broken) return { ok: false, events, brokenAt: broken };
+        events += 1;
+        reportProgress(options, events);
       }
-      if (contiguous) {
-        const expected = previous ? previous.commit + 1n : 1n;
-        if (event.position.commit !== expected) return breakOf('position-gap', expected.toString());
-      }
-      previous = event.position;
-      if (!isOperation) continue;
-      let verifier = verifiers.get(operationId);
-      if (!verifier) verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
-      const broken = verifier.accept(link);
-      if (broken) return { ok: false, events, brokenAt: broken };
-      events += 1;
-      reportProgress(options, events);
-    }
   } catch (error) {
     if (!(error instanceof UnreadableStoredEventError)) throw error;
     // Which stream the damaged row belongs to cannot be read either; on the embedded store its position is known.

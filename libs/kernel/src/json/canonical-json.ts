@@ -7,21 +7,22 @@
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quotedString(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
-      return JSON.stringify(value);
+      // A finite number's string form is the one JSON.stringify writes (-0 included, as "0").
+      return `${value}`;
     case 'bigint':
-      return JSON.stringify(value.toString());
+      return `"${value.toString()}"`;
     case 'object':
       break;
     default:
       return JSON.stringify(value);
   }
   if (value === null) return 'null';
-  // Plain loops and one string: this runs for every event hashed, verified or checkpointed.
+  // Plain loops and one string: this runs for every event hashed, verified, exported or checkpointed.
   if (Array.isArray(value)) {
     let out = '[';
     for (let index = 0; index < value.length; index += 1) {
@@ -32,15 +33,47 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  // Stored data often arrives with its keys already in order; sorting is then skipped.
+  for (let index = 1; index < keys.length; index += 1) {
+    if (keys[index - 1] > keys[index]) {
+      keys.sort();
+      break;
+    }
+  }
   let out = '{';
   let first = true;
-  for (const key of keys) {
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index];
     const member = record[key];
     if (member === undefined) continue;
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(key)}:${canonicalJson(member)}`;
+    out += memberName(key) + canonicalJson(member);
   }
   return `${out}}`;
+}
+
+/** What JSON.stringify escapes in a string: quote, backslash, control characters and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function quotedString(text: string): string {
+  return NEEDS_ESCAPING.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/**
+ * `"key":` for each member name seen, bounded so that data with endless distinct
+ * keys cannot grow it: past the bound, names are quoted each time.
+ */
+const MEMBER_NAMES = new Map<string, string>();
+const MEMBER_NAMES_BOUND = 4096;
+
+function memberName(key: string): string {
+  let text = MEMBER_NAMES.get(key);
+  if (text === undefined) {
+    text = `${quotedString(key)}:`;
+    if (MEMBER_NAMES.size < MEMBER_NAMES_BOUND) MEMBER_NAMES.set(key, text);
+  }
+  return text;
 }
