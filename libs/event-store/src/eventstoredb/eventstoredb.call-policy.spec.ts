@@ -81,7 +81,7 @@ describe('CallPolicy', () => {
     let attempt = 0;
     const result = calls.run(
       'read operation-1',
-      (signal) => {
+      ({ signal }) => {
         attempt++;
         signal.addEventListener('abort', () => cancelled.push(true));
         return attempt === 1 ? new Promise<string>(() => undefined) : Promise.resolve('second');
@@ -116,6 +116,34 @@ describe('CallPolicy', () => {
     await expect(calls.run('read', () => Promise.resolve(1), runOptions)).rejects.toBeInstanceOf(
       EventStoreUnavailableError,
     );
+  });
+
+  it('cancels on the wire an attempt that asked for its signal when the store closes, and no other', async () => {
+    const calls = policy();
+    const signals: AbortSignal[] = [];
+    const reading = calls.run(
+      'read operation-1',
+      ({ signal }) => {
+        signals.push(signal);
+        return new Promise<never>(() => undefined);
+      },
+      runOptions,
+    );
+    const appending = calls.run(
+      'append to operation-1',
+      () => new Promise<never>(() => undefined),
+      runOptions,
+    );
+    const errors = Promise.all([reading, appending].map((call) => call.catch((error: unknown) => error)));
+    await flush();
+
+    calls.abandonAll();
+
+    expect(signals.map((signal) => signal.aborted)).toEqual([true]);
+    expect(await errors).toEqual([
+      new EventStoreUnavailableError('the event store closed before read operation-1 completed'),
+      new EventStoreUnavailableError('the event store closed before append to operation-1 completed'),
+    ]);
   });
 
   it('keeps every delay between half and all of its exponential ceiling', () => {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { EventStoreUnavailableError } from '../event-store.errors';
 
 /** How long a request may take, how long it is retried, and how the backoff grows. */
@@ -23,8 +22,18 @@ export class CallDeadlineError extends Error {
   }
 }
 
-/** One attempt of a request; `cancelled` aborts when the attempt is given up (deadline, close). */
-export type Attempt<T> = (cancelled: AbortSignal) => Promise<T>;
+/**
+ * What an attempt is given: `signal` aborts when the attempt is given up (deadline,
+ * close). It is made on first use: an append, which cannot be taken back once sent,
+ * never asks for it, and an AbortController per append was a measurable part of the
+ * adapter's own CPU time (bench/README.md, EventStoreDB adapter).
+ */
+export interface AttemptCall {
+  readonly signal: AbortSignal;
+}
+
+/** One attempt of a request. */
+export type Attempt<T> = (call: AttemptCall) => Promise<T>;
 
 export interface RunOptions {
   /** Whether the same request may be sent again after this failure. */
@@ -45,15 +54,14 @@ export interface RunOptions {
  * latency, not errors, as long as it ends within the budget.
  */
 export class CallPolicy {
-  private readonly closing = new AbortController();
+  private closed = false;
+  /** How to reject each request now running or waiting to be resent, when the store closes. */
+  private readonly onClose = new Set<() => void>();
 
   constructor(
     private readonly options: CallPolicyOptions,
     private readonly random: () => number = Math.random,
-  ) {
-    // Every request in flight listens for the close.
-    setMaxListeners(0, this.closing.signal);
-  }
+  ) {}
 
   get deadlineMs(): number {
     return this.options.deadlineMs;
@@ -61,12 +69,14 @@ export class CallPolicy {
 
   /** Whether {@link abandonAll} was called. */
   get abandoned(): boolean {
-    return this.closing.signal.aborted;
+    return this.closed;
   }
 
   /** Every running and future request rejects with EventStoreUnavailableError (the store closed). */
   abandonAll(): void {
-    this.closing.abort();
+    this.closed = true;
+    for (const abandon of [...this.onClose]) abandon();
+    this.onClose.clear();
   }
 
   /**
@@ -80,7 +90,7 @@ export class CallPolicy {
       try {
         return await this.once(operation, attempt);
       } catch (error) {
-        if (this.abandoned) throw this.closedError(operation);
+        if (this.closed) throw this.closedError(operation);
         options.onFailure?.(error);
         const delay = this.delay(failures);
         if (!options.retryable(error) || Date.now() - started + delay > this.options.budgetMs) {
@@ -93,28 +103,33 @@ export class CallPolicy {
 
   /** One attempt under the deadline, abandoned when the store closes. */
   once<T>(operation: string, attempt: Attempt<T>): Promise<T> {
-    if (this.abandoned) return Promise.reject(this.closedError(operation));
+    if (this.closed) return Promise.reject(this.closedError(operation));
     return new Promise<T>((resolve, reject) => {
-      const signal = this.closing.signal;
-      const cancel = new AbortController();
-      const abandon = () => finish(() => reject(this.closedError(operation)), true);
-      const timer = setTimeout(
-        () => finish(() => reject(new CallDeadlineError(operation, this.options.deadlineMs)), true),
-        this.options.deadlineMs,
-      );
+      let cancel: AbortController | undefined;
       let settled = false;
       const finish = (settle: () => void, cancelCall = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal.removeEventListener('abort', abandon);
+        this.onClose.delete(abandon);
         settle();
-        if (cancelCall) cancel.abort();
+        if (cancelCall) cancel?.abort();
       };
-      signal.addEventListener('abort', abandon);
+      const abandon = () => finish(() => reject(this.closedError(operation)), true);
+      const timer = setTimeout(
+        () => finish(() => reject(new CallDeadlineError(operation, this.options.deadlineMs)), true),
+        this.options.deadlineMs,
+      );
+      this.onClose.add(abandon);
+      const call: AttemptCall = {
+        get signal() {
+          cancel ??= new AbortController();
+          return cancel.signal;
+        },
+      };
       let running: Promise<T>;
       try {
-        running = attempt(cancel.signal);
+        running = attempt(call);
       } catch (error) {
         running = Promise.reject(error as Error);
       }
@@ -133,16 +148,15 @@ export class CallPolicy {
 
   private sleep(delayMs: number, operation: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const signal = this.closing.signal;
       const abandon = () => {
         clearTimeout(timer);
         reject(this.closedError(operation));
       };
       const timer = setTimeout(() => {
-        signal.removeEventListener('abort', abandon);
+        this.onClose.delete(abandon);
         resolve();
       }, delayMs);
-      signal.addEventListener('abort', abandon, { once: true });
+      this.onClose.add(abandon);
     });
   }
 
