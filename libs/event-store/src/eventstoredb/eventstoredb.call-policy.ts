@@ -44,6 +44,52 @@ export interface RunOptions {
   readonly onFailure?: (error: unknown) => void;
 }
 
+/** What the call policy needs of an attempt under way, whatever its result type. */
+interface UnderWay {
+  readonly operation: string;
+  /** performance.now() at which the attempt is given up. */
+  readonly deadline: number;
+  giveUp(error: Error): void;
+}
+
+/**
+ * An attempt under way, in {@link CallPolicy}'s `running` until it settles one way or
+ * another. A class, not closures and an object literal with a getter: one allocation
+ * per attempt on the path every append takes.
+ */
+class RunningAttempt<T> implements AttemptCall, UnderWay {
+  /** Made when the attempt asks for its signal. */
+  private cancel: AbortController | undefined;
+
+  constructor(
+    readonly operation: string,
+    readonly deadline: number,
+    private readonly settle: (attempt: UnderWay) => boolean,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.cancel ??= new AbortController();
+    return this.cancel.signal;
+  }
+
+  answered(value: T): void {
+    if (this.settle(this)) this.resolve(value);
+  }
+
+  failed(error: unknown): void {
+    if (this.settle(this)) this.reject(error);
+  }
+
+  /** Rejects the attempt with `error` and cancels it on the wire. */
+  giveUp(error: Error): void {
+    if (!this.settle(this)) return;
+    this.reject(error);
+    this.cancel?.abort();
+  }
+}
+
 /**
  * Runs the adapter's requests to the server: each attempt under a deadline, transient
  * failures retried with jittered exponential backoff until a time budget is spent, and
@@ -53,15 +99,6 @@ export interface RunOptions {
  * and an exact expected revision, so resending one is idempotent and an election costs
  * latency, not errors, as long as it ends within the budget.
  */
-/** An attempt under way: in {@link CallPolicy}'s `running` until it settles, one way or another. */
-interface RunningAttempt {
-  readonly operation: string;
-  /** performance.now() at which the attempt is given up. */
-  readonly deadline: number;
-  /** Rejects the attempt with `error` and cancels it on the wire. */
-  giveUp(error: Error): void;
-}
-
 export class CallPolicy {
   private closed = false;
   /**
@@ -69,7 +106,7 @@ export class CallPolicy {
    * the order their deadlines pass, so one timer, set for the oldest, serves them all
    * (a timer per append was a measurable part of the adapter's own CPU time).
    */
-  private readonly running = new Set<RunningAttempt>();
+  private readonly running = new Set<UnderWay>();
   private deadlineTimer: NodeJS.Timeout | null = null;
   /** How to reject each request waiting to be resent, when the store closes. */
   private readonly onClose = new Set<() => void>();
@@ -124,49 +161,36 @@ export class CallPolicy {
   once<T>(operation: string, attempt: Attempt<T>): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError(operation));
     return new Promise<T>((resolve, reject) => {
-      let cancel: AbortController | undefined;
-      const running: RunningAttempt = {
+      const running = new RunningAttempt<T>(
         operation,
-        deadline: performance.now() + this.options.deadlineMs,
-        giveUp: (error) => {
-          if (!this.settle(running)) return;
-          reject(error);
-          cancel?.abort();
-        },
-      };
+        performance.now() + this.options.deadlineMs,
+        this.settleAttempt,
+        resolve,
+        reject,
+      );
       this.running.add(running);
       // The timer keeps the process alive while an attempt is under way, and only then.
       if (this.running.size === 1) this.deadlineTimer?.ref();
       this.armDeadlineTimer();
-      const call: AttemptCall = {
-        get signal() {
-          cancel ??= new AbortController();
-          return cancel.signal;
-        },
-      };
       let answer: Promise<T>;
       try {
-        answer = attempt(call);
+        answer = attempt(running);
       } catch (error) {
         answer = Promise.reject(error as Error);
       }
       answer.then(
-        (value) => {
-          if (this.settle(running)) resolve(value);
-        },
-        (error: unknown) => {
-          if (this.settle(running)) reject(error);
-        },
+        (value) => running.answered(value),
+        (error: unknown) => running.failed(error),
       );
     });
   }
 
   /** Takes an attempt out of `running`; false when it had already settled. */
-  private settle(running: RunningAttempt): boolean {
+  private readonly settleAttempt = (running: UnderWay): boolean => {
     if (!this.running.delete(running)) return false;
     if (this.running.size === 0) this.deadlineTimer?.unref();
     return true;
-  }
+  };
 
   /** Sets the timer for the oldest attempt, unless one is set: it fires at or before every other's deadline. */
   private armDeadlineTimer(): void {
