@@ -291,7 +291,7 @@ async function measureAll(report: BenchReport, connectionString: string): Promis
       callers: 1,
       appendsEach: SIZES.single,
       batch: 1,
-      warmUp: quick ? 1500 : 5000,
+      warmUp: quick ? 3000 : 6000,
     },
     {
       key: 'single-50',
@@ -307,7 +307,7 @@ async function measureAll(report: BenchReport, connectionString: string): Promis
       callers: 1,
       appendsEach: SIZES.batches,
       batch: BATCH,
-      warmUp: quick ? 15 : 50,
+      warmUp: quick ? 30 : 60,
     },
   ];
 
