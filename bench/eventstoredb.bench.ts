@@ -45,7 +45,7 @@ const selfCheck = process.argv.includes('--self-check');
  * burst of load from other processes falls on one or two rounds, which the median then drops.
  */
 const SIZES = quick
-  ? { single: 30, concurrent: 300, batches: 1, rounds: 61 }
+  ? { single: 120, concurrent: 600, batches: 2, rounds: 31 }
   : { single: 400, concurrent: 2500, batches: 12, rounds: 45 };
 const CALLERS = 50;
 const BATCH = 100;
