@@ -41,11 +41,13 @@ const onlySubject = optionValue('--subject');
 /** The measure's own check: both subjects are the bare client, each on a connection of its own; the overhead should be 0. */
 const selfCheck = process.argv.includes('--self-check');
 /**
- * Appends per round (single: per caller); many short rounds rather than a few long ones, so that a
- * burst of load from other processes falls on one or two rounds, which the median then drops.
+ * Appends per round (single: per caller). Many rounds, so that a burst of load from other
+ * processes falls on a few of them, which the median then drops; not too short, as each
+ * switch of subject costs the adapter (the larger working set) more than the bare client:
+ * rounds of 30 appends at 1 caller read 5-10 points more overhead than rounds of 400.
  */
 const SIZES = quick
-  ? { single: 120, concurrent: 600, batches: 2, rounds: 31 }
+  ? { single: 400, concurrent: 2000, batches: 4, rounds: 13 }
   : { single: 400, concurrent: 2500, batches: 12, rounds: 45 };
 const CALLERS = 50;
 const BATCH = 100;
@@ -291,7 +293,7 @@ async function measureAll(report: BenchReport, connectionString: string): Promis
       callers: 1,
       appendsEach: SIZES.single,
       batch: 1,
-      warmUp: quick ? 3000 : 6000,
+      warmUp: 6000,
     },
     {
       key: 'single-50',
