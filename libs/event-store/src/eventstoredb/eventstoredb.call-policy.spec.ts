@@ -81,7 +81,7 @@ describe('CallPolicy', () => {
     let attempt = 0;
     const result = calls.run(
       'read operation-1',
-      (signal) => {
+      ({ signal }) => {
         attempt++;
         signal.addEventListener('abort', () => cancelled.push(true));
         return attempt === 1 ? new Promise<string>(() => undefined) : Promise.resolve('second');
@@ -91,6 +91,52 @@ describe('CallPolicy', () => {
     await jest.runAllTimersAsync();
     await expect(result).resolves.toBe('second');
     expect(cancelled).toEqual([true]);
+  });
+
+  it('gives up each attempt at its own deadline and no sooner, however attempts overlap', async () => {
+    const deadlineMs = 200;
+    const attempt = fc.record({
+      startsAt: fc.integer({ min: 1, max: 600 }),
+      // undefined: the server never answers. An answer at the deadline itself races it: left out.
+      // (Timers of 0 ms run after 1 ms, so every delay is at least 1.)
+      answersAfter: fc.option(
+        fc.integer({ min: 1, max: 400 }).filter((ms) => ms !== deadlineMs),
+        { nil: undefined },
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(attempt, { minLength: 1, maxLength: 12 }), async (attempts) => {
+        const calls = policy({ deadlineMs });
+        const started = Date.now();
+        const outcomes: { at: number; outcome: string }[] = [];
+        attempts.forEach(({ startsAt, answersAfter }, index) => {
+          setTimeout(() => {
+            const answer = () =>
+              new Promise<string>((resolve) => {
+                if (answersAfter !== undefined) setTimeout(() => resolve('answer'), answersAfter);
+              });
+            calls.once('read operation-1', answer).then(
+              (value) => (outcomes[index] = { at: Date.now() - started, outcome: value }),
+              (error: unknown) =>
+                (outcomes[index] = {
+                  at: Date.now() - started,
+                  outcome: error instanceof CallDeadlineError ? 'deadline' : String(error),
+                }),
+            );
+          }, startsAt);
+        });
+        await jest.advanceTimersByTimeAsync(2000);
+        expect(outcomes).toEqual(
+          attempts.map(({ startsAt, answersAfter }) =>
+            answersAfter !== undefined && answersAfter < deadlineMs
+              ? { at: startsAt + answersAfter, outcome: 'answer' }
+              : { at: startsAt + deadlineMs, outcome: 'deadline' },
+          ),
+        );
+        calls.abandonAll();
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('rejects running and waiting requests at once when abandoned, and every later one', async () => {
@@ -116,6 +162,34 @@ describe('CallPolicy', () => {
     await expect(calls.run('read', () => Promise.resolve(1), runOptions)).rejects.toBeInstanceOf(
       EventStoreUnavailableError,
     );
+  });
+
+  it('cancels on the wire an attempt that asked for its signal when the store closes, and no other', async () => {
+    const calls = policy();
+    const signals: AbortSignal[] = [];
+    const reading = calls.run(
+      'read operation-1',
+      ({ signal }) => {
+        signals.push(signal);
+        return new Promise<never>(() => undefined);
+      },
+      runOptions,
+    );
+    const appending = calls.run(
+      'append to operation-1',
+      () => new Promise<never>(() => undefined),
+      runOptions,
+    );
+    const errors = Promise.all([reading, appending].map((call) => call.catch((error: unknown) => error)));
+    await flush();
+
+    calls.abandonAll();
+
+    expect(signals.map((signal) => signal.aborted)).toEqual([true]);
+    expect(await errors).toEqual([
+      new EventStoreUnavailableError('the event store closed before read operation-1 completed'),
+      new EventStoreUnavailableError('the event store closed before append to operation-1 completed'),
+    ]);
   });
 
   it('keeps every delay between half and all of its exponential ceiling', () => {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { EventStoreUnavailableError } from '../event-store.errors';
 
 /** How long a request may take, how long it is retried, and how the backoff grows. */
@@ -23,8 +22,18 @@ export class CallDeadlineError extends Error {
   }
 }
 
-/** One attempt of a request; `cancelled` aborts when the attempt is given up (deadline, close). */
-export type Attempt<T> = (cancelled: AbortSignal) => Promise<T>;
+/**
+ * What an attempt is given: `signal` aborts when the attempt is given up (deadline,
+ * close). It is made on first use: an append, which cannot be taken back once sent,
+ * never asks for it, and an AbortController per append was a measurable part of the
+ * adapter's own CPU time (bench/README.md, EventStoreDB adapter).
+ */
+export interface AttemptCall {
+  readonly signal: AbortSignal;
+}
+
+/** One attempt of a request. */
+export type Attempt<T> = (call: AttemptCall) => Promise<T>;
 
 export interface RunOptions {
   /** Whether the same request may be sent again after this failure. */
@@ -33,6 +42,52 @@ export interface RunOptions {
   readonly translate: (error: unknown) => Error;
   /** Told about every failure before it is retried or raised (e.g. to follow a new leader). */
   readonly onFailure?: (error: unknown) => void;
+}
+
+/** What the call policy needs of an attempt under way, whatever its result type. */
+interface UnderWay {
+  readonly operation: string;
+  /** performance.now() at which the attempt is given up. */
+  readonly deadline: number;
+  giveUp(error: Error): void;
+}
+
+/**
+ * An attempt under way, in {@link CallPolicy}'s `running` until it settles one way or
+ * another. A class, not closures and an object literal with a getter: one allocation
+ * per attempt on the path every append takes.
+ */
+class RunningAttempt<T> implements AttemptCall, UnderWay {
+  /** Made when the attempt asks for its signal. */
+  private cancel: AbortController | undefined;
+
+  constructor(
+    readonly operation: string,
+    readonly deadline: number,
+    private readonly settle: (attempt: UnderWay) => boolean,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.cancel ??= new AbortController();
+    return this.cancel.signal;
+  }
+
+  answered(value: T): void {
+    if (this.settle(this)) this.resolve(value);
+  }
+
+  failed(error: unknown): void {
+    if (this.settle(this)) this.reject(error);
+  }
+
+  /** Rejects the attempt with `error` and cancels it on the wire. */
+  giveUp(error: Error): void {
+    if (!this.settle(this)) return;
+    this.reject(error);
+    this.cancel?.abort();
+  }
 }
 
 /**
@@ -45,15 +100,21 @@ export interface RunOptions {
  * latency, not errors, as long as it ends within the budget.
  */
 export class CallPolicy {
-  private readonly closing = new AbortController();
+  private closed = false;
+  /**
+   * The attempts under way, in the order they started: with one deadline for all, also
+   * the order their deadlines pass, so one timer, set for the oldest, serves them all
+   * (a timer per append was a measurable part of the adapter's own CPU time).
+   */
+  private readonly running = new Set<UnderWay>();
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  /** How to reject each request waiting to be resent, when the store closes. */
+  private readonly onClose = new Set<() => void>();
 
   constructor(
     private readonly options: CallPolicyOptions,
     private readonly random: () => number = Math.random,
-  ) {
-    // Every request in flight listens for the close.
-    setMaxListeners(0, this.closing.signal);
-  }
+  ) {}
 
   get deadlineMs(): number {
     return this.options.deadlineMs;
@@ -61,12 +122,17 @@ export class CallPolicy {
 
   /** Whether {@link abandonAll} was called. */
   get abandoned(): boolean {
-    return this.closing.signal.aborted;
+    return this.closed;
   }
 
   /** Every running and future request rejects with EventStoreUnavailableError (the store closed). */
   abandonAll(): void {
-    this.closing.abort();
+    this.closed = true;
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    for (const attempt of [...this.running]) attempt.giveUp(this.closedError(attempt.operation));
+    for (const abandon of [...this.onClose]) abandon();
+    this.onClose.clear();
   }
 
   /**
@@ -80,7 +146,7 @@ export class CallPolicy {
       try {
         return await this.once(operation, attempt);
       } catch (error) {
-        if (this.abandoned) throw this.closedError(operation);
+        if (this.closed) throw this.closedError(operation);
         options.onFailure?.(error);
         const delay = this.delay(failures);
         if (!options.retryable(error) || Date.now() - started + delay > this.options.budgetMs) {
@@ -93,36 +159,60 @@ export class CallPolicy {
 
   /** One attempt under the deadline, abandoned when the store closes. */
   once<T>(operation: string, attempt: Attempt<T>): Promise<T> {
-    if (this.abandoned) return Promise.reject(this.closedError(operation));
+    if (this.closed) return Promise.reject(this.closedError(operation));
     return new Promise<T>((resolve, reject) => {
-      const signal = this.closing.signal;
-      const cancel = new AbortController();
-      const abandon = () => finish(() => reject(this.closedError(operation)), true);
-      const timer = setTimeout(
-        () => finish(() => reject(new CallDeadlineError(operation, this.options.deadlineMs)), true),
-        this.options.deadlineMs,
+      const running = new RunningAttempt<T>(
+        operation,
+        performance.now() + this.options.deadlineMs,
+        this.settleAttempt,
+        resolve,
+        reject,
       );
-      let settled = false;
-      const finish = (settle: () => void, cancelCall = false) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', abandon);
-        settle();
-        if (cancelCall) cancel.abort();
-      };
-      signal.addEventListener('abort', abandon);
-      let running: Promise<T>;
+      this.running.add(running);
+      // The timer keeps the process alive while an attempt is under way, and only then.
+      if (this.running.size === 1) this.deadlineTimer?.ref();
+      this.armDeadlineTimer();
+      let answer: Promise<T>;
       try {
-        running = attempt(cancel.signal);
+        answer = attempt(running);
       } catch (error) {
-        running = Promise.reject(error as Error);
+        answer = Promise.reject(error as Error);
       }
-      running.then(
-        (value) => finish(() => resolve(value)),
-        (error: unknown) => finish(() => reject(error)),
+      answer.then(
+        (value) => running.answered(value),
+        (error: unknown) => running.failed(error),
       );
     });
+  }
+
+  /** Takes an attempt out of `running`; false when it had already settled. */
+  private readonly settleAttempt = (running: UnderWay): boolean => {
+    if (!this.running.delete(running)) return false;
+    if (this.running.size === 0) this.deadlineTimer?.unref();
+    return true;
+  };
+
+  /** Sets the timer for the oldest attempt, unless one is set: it fires at or before every other's deadline. */
+  private armDeadlineTimer(): void {
+    if (this.deadlineTimer !== null) return;
+    const oldest = this.running.values().next();
+    if (oldest.done) return;
+    this.deadlineTimer = setTimeout(
+      () => {
+        this.deadlineTimer = null;
+        this.giveUpOverdue();
+      },
+      Math.max(0, oldest.value.deadline - performance.now()),
+    );
+  }
+
+  private giveUpOverdue(): void {
+    const now = performance.now();
+    for (const attempt of this.running) {
+      if (attempt.deadline > now) break;
+      attempt.giveUp(new CallDeadlineError(attempt.operation, this.options.deadlineMs));
+    }
+    this.armDeadlineTimer();
   }
 
   /** Half the exponential delay is fixed, half random: writers that failed together do not return together. */
@@ -133,16 +223,15 @@ export class CallPolicy {
 
   private sleep(delayMs: number, operation: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const signal = this.closing.signal;
       const abandon = () => {
         clearTimeout(timer);
         reject(this.closedError(operation));
       };
       const timer = setTimeout(() => {
-        signal.removeEventListener('abort', abandon);
+        this.onClose.delete(abandon);
         resolve();
       }, delayMs);
-      signal.addEventListener('abort', abandon, { once: true });
+      this.onClose.add(abandon);
     });
   }
 

@@ -7,9 +7,10 @@ describe('EventIdCache', () => {
   it('lets a retry through and recognises it as one', () => {
     const cache = new EventIdCache(10);
     cache.remember(ID, 'operation-1', 3);
-    expect(() => cache.assertNoConflict('operation-1', [ID], 2)).not.toThrow();
-    expect(() => cache.assertNoConflict('operation-1', [ID], 'any')).not.toThrow();
-    expect(() => cache.assertNoConflict('operation-1', [ID], 'no_stream')).not.toThrow();
+    expect(cache.assertNoConflict('operation-1', [ID], 2)).toBe(true);
+    expect(cache.assertNoConflict('operation-1', [ID], 'any')).toBe(true);
+    expect(cache.assertNoConflict('operation-1', [ID], 'no_stream')).toBe(true);
+    expect(cache.assertNoConflict('operation-1', ['0190a8f0-0000-7000-8000-000000000002'], 3)).toBe(false);
     expect(cache.revisionsIn('operation-1', ['0190a8f0-0000-7000-8000-000000000002', ID])).toEqual([
       undefined,
       3,

@@ -46,10 +46,14 @@ export class EventIdCache {
   }
 
   /**
+   * Checks a batch's ids before it is sent, in one pass over them.
+   * @returns whether an id is already known in this stream: the batch may be a retry,
+   * which the server would take for one by id alone.
    * @throws DuplicateEventIdError when an id is known in another stream, or at a
    * revision the expected revision shows this append is not retrying.
    */
-  assertNoConflict(streamName: string, eventIds: readonly string[], expected: ExpectedRevision): void {
+  assertNoConflict(streamName: string, eventIds: readonly string[], expected: ExpectedRevision): boolean {
+    let knownHere = false;
     for (const eventId of eventIds) {
       const known = this.get(eventId);
       if (!known) continue;
@@ -68,7 +72,9 @@ export class EventIdCache {
           `it is already stored at revision ${known.revision}, before expected revision ${expected}`,
         );
       }
+      knownHere = true;
     }
+    return knownHere;
   }
 
   remember(eventId: string, streamName: string, revision: number): void {

@@ -162,14 +162,14 @@ export class EventStoreDbEventStore implements EventStore {
       let last: Position | undefined;
       await store.request(
         'read the head of $all',
-        async (cancelled) => {
+        async ({ signal }) => {
           const read = store.client.readAll({
             direction: BACKWARDS,
             fromPosition: END,
             maxCount: 1,
             ...store.callOptions(),
           });
-          cancelled.addEventListener('abort', () => void read.cancel(), { once: true });
+          signal.addEventListener('abort', () => void read.cancel(), { once: true });
           for await (const resolved of read) last = resolved.event?.position;
         },
         {},
@@ -194,13 +194,23 @@ export class EventStoreDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     let prepared: EventToAppend[];
+    let knownRetry: boolean;
     try {
       this.assertOpen(`append to ${String(streamName)}`);
       prepared = prepareAppend(streamName, events, expected);
+      knownRetry = this.idCache.assertNoConflict(
+        streamName,
+        prepared.map((event) => event.eventId),
+        expected,
+      );
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.track(this.appendPrepared(streamName, prepared, expected));
+    return this.track(
+      expected === 'any' || expected === 'stream_exists'
+        ? this.afterEarlierAtHead(streamName, () => this.appendAtHead(streamName, prepared, expected))
+        : this.appendExact(streamName, prepared, expected, expected, knownRetry),
+    );
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -508,21 +518,6 @@ export class EventStoreDbEventStore implements EventStore {
 
   // ---- appends ----
 
-  private async appendPrepared(
-    streamName: string,
-    prepared: EventToAppend[],
-    expected: ExpectedRevision,
-  ): Promise<AppendResult> {
-    this.idCache.assertNoConflict(
-      streamName,
-      prepared.map((event) => event.eventId),
-      expected,
-    );
-    if (expected === 'any' || expected === 'stream_exists')
-      return this.afterEarlierAtHead(streamName, () => this.appendAtHead(streamName, prepared, expected));
-    return this.appendExact(streamName, prepared, expected, expected);
-  }
-
   /**
    * Runs this instance's `any` and `stream_exists` appends to one stream one after
    * another, in the order they were made: at the same time they would only conflict
@@ -567,8 +562,14 @@ export class EventStoreDbEventStore implements EventStore {
         throw new WrongExpectedRevisionError(streamName, expected, 'no_stream');
       }
       const head = stored.length === 0 ? 'no_stream' : Number(stored[stored.length - 1].revision);
+      const knownRetry = this.idCache
+        .revisionsIn(
+          streamName,
+          prepared.map((event) => event.eventId),
+        )
+        .some((revision) => revision !== undefined);
       try {
-        return await this.appendExact(streamName, prepared, head, expected);
+        return await this.appendExact(streamName, prepared, head, expected, knownRetry);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (Date.now() - started > this.options.retry.budgetMs) {
@@ -638,13 +639,9 @@ export class EventStoreDbEventStore implements EventStore {
     prepared: EventToAppend[],
     sent: number | 'no_stream',
     expected: ExpectedRevision,
+    /** Whether the event-id cache knows ids of this batch in this stream (checked just before). */
+    knownRetry: boolean,
   ): Promise<AppendResult> {
-    const knownRetry = this.idCache
-      .revisionsIn(
-        streamName,
-        prepared.map((event) => event.eventId),
-      )
-      .some((revision) => revision !== undefined);
     const headBefore = this.observedHead;
     const events = prepared.map((event) =>
       jsonEvent({ id: event.eventId, type: event.type, data: event.data, metadata: event.metadata }),
@@ -728,10 +725,10 @@ export class EventStoreDbEventStore implements EventStore {
   ): Promise<ClientRecordedEvent[]> {
     return this.request(
       `read ${streamName}`,
-      async (cancelled) => {
+      async ({ signal }) => {
         const read: ClientRecordedEvent[] = [];
         const stream = this.client.readStream(streamName, { ...options, ...this.callOptions() });
-        cancelled.addEventListener('abort', () => void stream.cancel(), { once: true });
+        signal.addEventListener('abort', () => void stream.cancel(), { once: true });
         for await (const resolved of stream) {
           if (resolved.event) read.push(resolved.event);
         }
@@ -805,7 +802,7 @@ export class EventStoreDbEventStore implements EventStore {
     operation: string,
     request: FilteredReadRequest,
   ): Promise<ResolvedEvent<EventType>[]> {
-    return this.request(operation, async (cancelled) => {
+    return this.request(operation, async ({ signal: cancelled }) => {
       const call = {
         deadlineMs: this.options.deadlineMs,
         requiresLeader: this.options.requireLeader,
@@ -876,9 +873,9 @@ export class EventStoreDbEventStore implements EventStore {
     translate: (error: unknown) => Error = (error) => toStoreError(error, { operation, ...context }),
   ): Promise<T> {
     let used = this.client;
-    const tracked: Attempt<T> = (cancelled) => {
+    const tracked: Attempt<T> = (call) => {
       used = this.client;
-      return attempt(cancelled);
+      return attempt(call);
     };
     return this.calls.run(operation, tracked, {
       retryable: isTransient,
