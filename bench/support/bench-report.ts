@@ -25,6 +25,8 @@ export interface BenchRow {
   readonly loopUtilisation?: number;
   /** Events per second of CPU time used by the process: steadier than wall-clock rates on a shared machine. */
   readonly eventsPerCpuSecond?: number;
+  /** Peak resident set of the process that ran the scenario, MiB. */
+  readonly peakRssMiB?: number;
   readonly note?: string;
 }
 
@@ -60,6 +62,7 @@ const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[
   { key: 'loopP99DelayMs', title: 'loop p99 ms', digits: 1 },
   { key: 'loopUtilisation', title: 'loop busy', digits: 2 },
   { key: 'eventsPerCpuSecond', title: 'events/cpu-s', digits: 0 },
+  { key: 'peakRssMiB', title: 'peak RSS MiB', digits: 0 },
   { key: 'note', title: 'note' },
 ];
 
