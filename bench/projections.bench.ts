@@ -30,15 +30,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { DemoDataset, principalSubject, type SeedSubmission } from '@timeline/demo-data';
-import { createEventStore, positionOf, type EventStore, type EventToAppend } from '@timeline/event-store';
-import {
-  OPERATION_STREAM_PREFIX,
-  toStoredEventData,
-  type EventEnvelope,
-  type EventType,
-} from '@timeline/events';
+import { createEventStore, type EventStore, type EventToAppend } from '@timeline/event-store';
+import { toStoredEventData, type EventType } from '@timeline/events';
 import { sealEvents } from '@timeline/integrity';
 import type { JsonObject } from '@timeline/kernel';
 import {
@@ -57,6 +51,7 @@ import {
   type TimelineState,
 } from '@timeline/projections';
 import { BenchReport } from './support/bench-report';
+import { foldRawRows } from './support/raw-projection-fold';
 
 const ROOT = join(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -269,71 +264,6 @@ async function readModelDigest(
     hash.update(JSON.stringify(await timelinePage(timeline, operationId, { limit: 50 }, payloads)));
   }
   return { digest: hash.digest('hex'), arrests };
-}
-
-/** A stored row as the reference selects it (better-sqlite3's raw mode). */
-type RawRow = [
-  seq: number,
-  stream: string,
-  revision: number,
-  eventId: string,
-  type: string,
-  data: string,
-  metadata: string,
-];
-
-/**
- * The same-run reference: the least any catch-up of these read models does. better-sqlite3
- * steps through the rows the runner reads (the operations' streams, in log order) on this
- * thread, `JSON.parse` reads data and metadata, and each event goes to the same two folds.
- * No adapter, no paging, no second thread, no checks of the envelope and no upcasting (the
- * log holds current versions only, which the digests confirm).
- */
-function foldRawRows(file: string): {
-  picture: OperationalPictureState;
-  timeline: TimelineState;
-  events: number;
-} {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db
-      .prepare(
-        'SELECT seq, stream, revision, event_id, type, data, metadata FROM events WHERE instr(stream, ?) = 1 ORDER BY seq',
-      )
-      .raw(true);
-    let picture = operationalPictureProjection.initialState();
-    let timeline = timelineProjection.initialState();
-    let events = 0;
-    for (const row of rows.iterate(OPERATION_STREAM_PREFIX) as IterableIterator<RawRow>) {
-      const metadata = JSON.parse(row[6]) as EventEnvelope;
-      const event: StoredTimelineEvent = {
-        eventId: row[3],
-        type: row[4],
-        data: JSON.parse(row[5]) as JsonObject,
-        position: String(row[0]),
-        globalPosition: positionOf(row[0]),
-        streamName: row[1],
-        schemaVersion: metadata.schemaVersion,
-        operationId: metadata.operationId,
-        occurredAt: metadata.occurredAt,
-        recordedAt: metadata.recordedAt,
-        recordedBy: metadata.recordedBy,
-        agency: metadata.agency,
-        correlationId: metadata.correlationId,
-        causationId: metadata.causationId ?? null,
-        classification: metadata.classification,
-        streamRevision: row[2],
-        prevHash: metadata.prevHash,
-        hash: metadata.hash,
-      };
-      picture = operationalPictureProjection.apply(picture, event);
-      timeline = timelineProjection.apply(timeline, event);
-      events += 1;
-    }
-    return { picture, timeline, events };
-  } finally {
-    db.close();
-  }
 }
 
 /** A benchmark of a projection that stopped at an event would measure nothing: refuse it. */
