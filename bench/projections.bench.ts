@@ -13,6 +13,8 @@
  *             metadata, and the same two folds (`@timeline/projections/folds`), on one thread;
  * - catch-up: a runner with no checkpoint subscribing from position 0 until caught up
  *             (a start after a version change: store reads, JSON, mapping, folds);
+ * - catch-up-one-thread: the same with the store's read-ahead off, every page read on the
+ *             main thread as the reference reads its rows (what the runner itself costs);
  * - rebuild:  a live runner rebuilding both projections from position 0 in one read of
  *             the log, while the old states keep answering (old and new states in memory);
  * - fold:     both folds over events already in memory (the folds' own speed);
@@ -32,6 +34,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DemoDataset, principalSubject, type SeedSubmission } from '@timeline/demo-data';
 import { createEventStore, type EventStore, type EventToAppend } from '@timeline/event-store';
+import { SqliteEventStore } from '@timeline/event-store/sqlite/sqlite.event-store';
 import { toStoredEventData, type EventType } from '@timeline/events';
 import { sealEvents } from '@timeline/integrity';
 import type { JsonObject } from '@timeline/kernel';
@@ -302,7 +305,11 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       await store.close();
     }
   }
-  const store = await createEventStore({ kind: 'sqlite', file });
+  // The same catch-up with the store's read-ahead off reads every page on this thread, like the reference.
+  const store =
+    phase === 'catch-up-one-thread'
+      ? await SqliteEventStore.open({ file, readAheadPages: 0 })
+      : await createEventStore({ kind: 'sqlite', file });
   let checkpointDirectory: string | undefined;
   try {
     if (phase === 'fold') {
@@ -333,7 +340,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
         checkpointIntervalMs: 3_600_000,
       },
     );
-    if (phase === 'catch-up') {
+    if (phase === 'catch-up' || phase === 'catch-up-one-thread') {
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       await runner.start();
@@ -436,7 +443,7 @@ function runChild(phase: string, file: string): Promise<PhaseResult> {
   });
 }
 
-const PHASES = ['reference', 'catch-up', 'rebuild', 'fold', 'checkpoint'] as const;
+const PHASES = ['reference', 'catch-up', 'catch-up-one-thread', 'rebuild', 'fold', 'checkpoint'] as const;
 type Phase = (typeof PHASES)[number];
 
 const rate = (result: PhaseResult) => result.events / result.seconds;
@@ -510,6 +517,7 @@ async function main(): Promise<void> {
   const runs: Record<Phase, PhaseResult[]> = {
     reference: [],
     'catch-up': [],
+    'catch-up-one-thread': [],
     rebuild: [],
     fold: [],
     checkpoint: [],
@@ -534,11 +542,13 @@ async function main(): Promise<void> {
   const ratios = {
     eventsPerSecond: {
       catchUpToReference: roundRatios(runs['catch-up'], runs.reference, rate),
+      oneThreadCatchUpToReference: roundRatios(runs['catch-up-one-thread'], runs.reference, rate),
       rebuildToReference: roundRatios(runs.rebuild, runs.reference, rate),
       rebuildToCatchUp: roundRatios(runs.rebuild, runs['catch-up'], rate),
     },
     eventsPerCpuSecond: {
       catchUpToReference: roundRatios(runs['catch-up'], runs.reference, perCpuSecond),
+      oneThreadCatchUpToReference: roundRatios(runs['catch-up-one-thread'], runs.reference, perCpuSecond),
       rebuildToReference: roundRatios(runs.rebuild, runs.reference, perCpuSecond),
       rebuildToCatchUp: roundRatios(runs.rebuild, runs['catch-up'], perCpuSecond),
     },
@@ -570,6 +580,12 @@ async function main(): Promise<void> {
     FROM_ZERO,
     'runner: catch-up (rebuild from position 0)',
     against('the reference', 'catchUpToReference'),
+  );
+  row(
+    'catch-up-one-thread',
+    FROM_ZERO,
+    "runner: catch-up, the store's read-ahead off (one thread)",
+    against('the reference', 'oneThreadCatchUpToReference'),
   );
   row(
     'rebuild',
