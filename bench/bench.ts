@@ -32,7 +32,10 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
     name: 'http',
     what: 'POST /operations/{id}/events over HTTP against a validate-only endpoint, many and one hot operation',
   },
-  { name: 'projections', what: 'rebuild of picture and timeline from the log: fold, catch-up, live rebuild' },
+  {
+    name: 'projections',
+    what: 'picture and timeline from the log: catch-up and live rebuild against a raw read + parse + fold',
+  },
   { name: 'fanout', what: 'Server-Sent Events fan-out of GET /events/live to many subscribers over HTTP' },
   { name: 'eventstoredb', what: 'the EventStoreDB adapter' },
   {

@@ -6,24 +6,35 @@
  * the embedded SQLite store; it is kept under .tmp/bench/ and reused by later runs.
  *
  * Each measurement runs in a fresh child process, so its peak RSS (VmHWM) is its own,
- * three times (once with --quick); the table shows the median run and its note all three:
- * - fold:     both folds over events already in memory (the folds' own speed);
+ * three times (once with --quick), the phases alternating round by round; the table shows
+ * the median run and its note all three:
+ * - reference: the same-run reference of the runner's phases: better-sqlite3 iterating the
+ *             stored rows directly (no adapter, no runner), `JSON.parse` of data and
+ *             metadata, and the same two folds (`@timeline/projections/folds`), on one thread;
  * - catch-up: a runner with no checkpoint subscribing from position 0 until caught up
  *             (a start after a version change: store reads, JSON, mapping, folds);
- * - checkpoint: after a catch-up, one checkpoint of both read models to files (its time,
- *             and the peak resident set while it is taken and written);
+ * - catch-up-one-thread: the same with the store's read-ahead off, every page read on the
+ *             main thread as the reference reads its rows (what the runner itself costs);
  * - rebuild:  a live runner rebuilding both projections from position 0 in one read of
- *             the log, while the old states keep answering (old and new states in memory).
+ *             the log, while the old states keep answering (old and new states in memory);
+ * - fold:     both folds over events already in memory (the folds' own speed);
+ * - checkpoint: after a catch-up, one checkpoint of both read models to files (its time,
+ *             and the peak resident set while it is taken and written).
+ * Every phase but the checkpoint ends with a digest of the read models it folded (each
+ * operation's picture view, daily series and first timeline page); the bench refuses to
+ * report phases whose digests differ, so a ratio compares the same work.
  * Prints a table and writes bench/results/projections.json (.quick.json with --quick).
  * `--prepare` only generates the log.
  * The SSE fan-out measurement of issue 4 belongs beside these rows (see `main`).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DemoDataset, principalSubject, type SeedSubmission } from '@timeline/demo-data';
 import { createEventStore, type EventStore, type EventToAppend } from '@timeline/event-store';
+import { SqliteEventStore } from '@timeline/event-store/sqlite/sqlite.event-store';
 import { toStoredEventData, type EventType } from '@timeline/events';
 import { sealEvents } from '@timeline/integrity';
 import type { JsonObject } from '@timeline/kernel';
@@ -31,6 +42,7 @@ import {
   FileProjectionCheckpointStore,
   ProjectionRunner,
   StoreTimelinePayloads,
+  dailySeries,
   foldEvents,
   operationalPictureProjection,
   operationalPictureView,
@@ -42,6 +54,7 @@ import {
   type TimelineState,
 } from '@timeline/projections';
 import { BenchReport } from './support/bench-report';
+import { foldRawRows } from './support/raw-projection-fold';
 
 const ROOT = join(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -187,6 +200,9 @@ interface PhaseResult extends MemoryFigures {
   readonly seconds: number;
   /** CPU time (user + system, all threads) of the timed part: on a shared machine, events per CPU-second say more than wall time. */
   readonly cpuSeconds: number;
+  /** SHA-256 of the folded read models' views (absent for the checkpoint). */
+  readonly digest?: string;
+  readonly arrests?: number;
   readonly note?: string;
 }
 
@@ -230,6 +246,29 @@ async function queryCosts(
   return `${view.totals.arrests} arrests; picture view ${pictureMs.toFixed(1)} ms, first timeline page ${firstPageMs.toFixed(1)} ms, filtered page ${filteredMs.toFixed(1)} ms`;
 }
 
+/**
+ * What every phase must end with: each operation's picture view, daily series and first
+ * timeline page (its data read from the log), hashed. Equal digests mean the phases folded
+ * the same events into the same read models.
+ */
+async function readModelDigest(
+  picture: OperationalPictureState,
+  timeline: TimelineState,
+  store: EventStore,
+): Promise<{ digest: string; arrests: number }> {
+  const payloads = new StoreTimelinePayloads(store);
+  const hash = createHash('sha256').update(`${timeline.entries.size} entries\n`);
+  let arrests = 0;
+  for (const operationId of [...picture.operations.keys()].sort()) {
+    const view = operationalPictureView(picture, operationId)!;
+    arrests += view.totals.arrests;
+    hash.update(JSON.stringify(view));
+    hash.update(JSON.stringify(dailySeries(timeline, operationId)));
+    hash.update(JSON.stringify(await timelinePage(timeline, operationId, { limit: 50 }, payloads)));
+  }
+  return { digest: hash.digest('hex'), arrests };
+}
+
 /** A benchmark of a projection that stopped at an event would measure nothing: refuse it. */
 function assertHealthy(runner: ProjectionRunner): void {
   const failed = runner.currentStatus().projections.filter((projection) => projection.failure !== null);
@@ -243,7 +282,34 @@ function cpuSince(start: NodeJS.CpuUsage): number {
 }
 
 async function runPhase(phase: string, file: string): Promise<PhaseResult> {
-  const store = await createEventStore({ kind: 'sqlite', file });
+  if (phase === 'reference') {
+    const cpu = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    const { picture, timeline, events } = foldRawRows(file);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuSeconds = cpuSince(cpu);
+    const figures = memory();
+    // Opened only now: the store's threads are no part of the reference.
+    const store = await createEventStore({ kind: 'sqlite', file });
+    try {
+      const note = await queryCosts(picture, timeline, store);
+      return {
+        events,
+        seconds,
+        cpuSeconds,
+        ...figures,
+        ...(await readModelDigest(picture, timeline, store)),
+        note,
+      };
+    } finally {
+      await store.close();
+    }
+  }
+  // The same catch-up with the store's read-ahead off reads every page on this thread, like the reference.
+  const store =
+    phase === 'catch-up-one-thread'
+      ? await SqliteEventStore.open({ file, readAheadPages: 0 })
+      : await createEventStore({ kind: 'sqlite', file });
   let checkpointDirectory: string | undefined;
   try {
     if (phase === 'fold') {
@@ -259,6 +325,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
         seconds,
         cpuSeconds,
         ...memory(),
+        ...(await readModelDigest(picture, timeline, store)),
         note: `${await queryCosts(picture, timeline, store)}; RSS includes the whole log held in memory`,
       };
     }
@@ -273,7 +340,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
         checkpointIntervalMs: 3_600_000,
       },
     );
-    if (phase === 'catch-up') {
+    if (phase === 'catch-up' || phase === 'catch-up-one-thread') {
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       await runner.start();
@@ -282,14 +349,13 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       const cpuSeconds = cpuSince(cpu);
       assertHealthy(runner);
       const events = runner.currentStatus().eventsProcessed;
-      const note = await queryCosts(
-        runner.state(operationalPictureProjection),
-        runner.state(timelineProjection),
-        store,
-      );
       const figures = memory();
+      const picture = runner.state(operationalPictureProjection);
+      const timeline = runner.state(timelineProjection);
+      const note = await queryCosts(picture, timeline, store);
+      const digest = await readModelDigest(picture, timeline, store);
       await runner.stop();
-      return { events, seconds, cpuSeconds, ...figures, note };
+      return { events, seconds, cpuSeconds, ...figures, ...digest, note };
     }
     if (phase === 'checkpoint') {
       await runner.start();
@@ -322,12 +388,19 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const cpuSeconds = cpuSince(cpu);
       const figures = memory();
+      assertHealthy(runner);
+      const digest = await readModelDigest(
+        runner.state(operationalPictureProjection),
+        runner.state(timelineProjection),
+        store,
+      );
       await runner.stop();
       return {
         events: rebuilt.events,
         seconds,
         cpuSeconds,
         ...figures,
+        ...digest,
         note: 'both projections from one read of the log; the old states answer queries until the swap',
       };
     }
@@ -370,6 +443,54 @@ function runChild(phase: string, file: string): Promise<PhaseResult> {
   });
 }
 
+const PHASES = ['reference', 'catch-up', 'catch-up-one-thread', 'rebuild', 'fold', 'checkpoint'] as const;
+type Phase = (typeof PHASES)[number];
+
+const rate = (result: PhaseResult) => result.events / result.seconds;
+const perCpuSecond = (result: PhaseResult) => result.events / result.cpuSeconds;
+const whole = (value: number) => Math.round(value).toLocaleString('en-GB');
+
+/** The run of median wall time. */
+function medianRun(results: readonly PhaseResult[]): PhaseResult {
+  return [...results].sort((a, b) => a.seconds - b.seconds)[Math.floor(results.length / 2)];
+}
+
+/** Each round's figure (`measure`) of `subject` over the reference's in the same round. */
+function roundRatios(
+  subject: readonly PhaseResult[],
+  reference: readonly PhaseResult[],
+  measure: (result: PhaseResult) => number,
+): number[] {
+  return subject.map(
+    (result, round) => Math.round((measure(result) / measure(reference[round])) * 1000) / 1000,
+  );
+}
+
+function ratioText(ratios: readonly number[]): string {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return ratios.length > 1
+    ? `${median.toFixed(2)}× (${ratios.map((ratio) => ratio.toFixed(2)).join(' / ')})`
+    : `${median.toFixed(2)}×`;
+}
+
+/** A ratio between phases that folded different events, or folded them differently, would measure nothing: refuse it. */
+function assertSameReadModels(runs: Record<Phase, PhaseResult[]>): void {
+  const digests = PHASES.flatMap((phase) =>
+    runs[phase].flatMap((result, round) =>
+      result.digest === undefined
+        ? []
+        : [{ phase, round, digest: result.digest, events: result.events, arrests: result.arrests }],
+    ),
+  );
+  const first = digests[0];
+  const differing = digests.filter((entry) => entry.digest !== first.digest || entry.events !== first.events);
+  if (differing.length > 0)
+    throw new Error(
+      `the phases' read models differ: ${JSON.stringify(first)} against ${JSON.stringify(differing)}`,
+    );
+}
+
 async function main(): Promise<void> {
   const file = join(ROOT, '.tmp', 'bench', `projections-deep-${SEED}-${SCALE}.v2.db`);
   const report = new BenchReport('projections', {
@@ -393,33 +514,93 @@ async function main(): Promise<void> {
         : 'generated, sealed and appended in batches of 2,000',
   });
   if (process.argv.includes('--prepare')) return;
-  const rss: Record<string, PhaseResult> = {};
-  const runs: Record<string, PhaseResult[]> = {};
-  for (const phase of ['fold', 'catch-up', 'checkpoint', 'rebuild']) {
-    // Each phase several times, each in its own process: this machine's speed drifts by 10-15 % over minutes.
-    const results: PhaseResult[] = [];
-    for (let run = 0; run < RUNS_PER_PHASE; run += 1) results.push(await runChild(phase, file));
-    const result = [...results].sort((a, b) => a.seconds - b.seconds)[Math.floor(results.length / 2)];
-    rss[phase] = result;
-    runs[phase] = results;
+  const runs: Record<Phase, PhaseResult[]> = {
+    reference: [],
+    'catch-up': [],
+    'catch-up-one-thread': [],
+    rebuild: [],
+    fold: [],
+    checkpoint: [],
+  };
+  // Round by round, the phases alternating, each in its own process: this machine's speed drifts
+  // by 10–20 % over minutes, so a ratio is only worth figures taken side by side.
+  for (let round = 0; round < RUNS_PER_PHASE; round += 1)
+    for (const phase of PHASES) {
+      const result = await runChild(phase, file);
+      runs[phase].push(result);
+      process.stdout.write(
+        `  round ${round + 1}, ${phase}: ${whole(rate(result))} events/s, ${whole(perCpuSecond(result))} per CPU-second, peak RSS ${result.peakRssMiB} MiB\n`,
+      );
+    }
+  assertSameReadModels(runs);
+  const medians = Object.fromEntries(PHASES.map((phase) => [phase, medianRun(runs[phase])])) as Record<
+    Phase,
+    PhaseResult
+  >;
+  // Events/s compare one thread (the reference) with two (the store reads ahead on a thread of its
+  // own); events per CPU-second (every thread counted) compare the work, and hold up under load.
+  const ratios = {
+    eventsPerSecond: {
+      catchUpToReference: roundRatios(runs['catch-up'], runs.reference, rate),
+      oneThreadCatchUpToReference: roundRatios(runs['catch-up-one-thread'], runs.reference, rate),
+      rebuildToReference: roundRatios(runs.rebuild, runs.reference, rate),
+      rebuildToCatchUp: roundRatios(runs.rebuild, runs['catch-up'], rate),
+    },
+    eventsPerCpuSecond: {
+      catchUpToReference: roundRatios(runs['catch-up'], runs.reference, perCpuSecond),
+      oneThreadCatchUpToReference: roundRatios(runs['catch-up-one-thread'], runs.reference, perCpuSecond),
+      rebuildToReference: roundRatios(runs.rebuild, runs.reference, perCpuSecond),
+      rebuildToCatchUp: roundRatios(runs.rebuild, runs['catch-up'], perCpuSecond),
+    },
+  };
+  const row = (phase: Phase, scenario: string, subject: string, comparison = '') => {
+    const result = medians[phase];
+    const results = runs[phase];
     const spread =
       results.length > 1
-        ? `median of ${results.length} runs (${results.map((r) => Math.round(r.events / r.seconds).toLocaleString('en-GB')).join(' / ')} events/s; peak RSS at most ${Math.max(...results.map((r) => r.peakRssMiB))} MiB); `
+        ? `median of ${results.length} rounds (${results.map((r) => whole(rate(r))).join(' / ')} events/s, peak RSS at most ${Math.max(...results.map((r) => r.peakRssMiB))} MiB); `
         : '';
     report.add({
-      scenario: phase === 'checkpoint' ? 'checkpoint of both' : `rebuild: ${phase}`,
-      subject: 'picture + timeline',
+      scenario,
+      subject,
       count: result.events,
       seconds: Math.round(result.seconds * 100) / 100,
-      eventsPerSecond: Math.round(result.events / result.seconds),
-      note: `${spread}${Math.round(result.events / result.cpuSeconds).toLocaleString('en-GB')} events per CPU-second; peak RSS ${result.peakRssMiB} MiB (at the end: anon ${result.anonMiB}, file ${result.fileMiB}, heap ${result.heapUsedMiB} MiB)${result.note ? `; ${result.note}` : ''}`,
+      eventsPerSecond: Math.round(rate(result)),
+      eventsPerCpuSecond: Math.round(result.events / result.cpuSeconds),
+      peakRssMiB: result.peakRssMiB,
+      note: `${spread}${comparison}at the end: anon ${result.anonMiB}, file ${result.fileMiB}, heap ${result.heapUsedMiB} MiB${result.note ? `; ${result.note}` : ''}`,
     });
-  }
+  };
+  const against = (what: string, key: keyof (typeof ratios)['eventsPerSecond']) =>
+    `${ratioText(ratios.eventsPerCpuSecond[key])} of ${what} in events per CPU-second, ${ratioText(ratios.eventsPerSecond[key])} in events/s, round by round; `;
+  const FROM_ZERO = 'picture + timeline from position 0';
+  row('reference', FROM_ZERO, 'reference: better-sqlite3 rows + JSON.parse + the folds, one thread');
+  row(
+    'catch-up',
+    FROM_ZERO,
+    'runner: catch-up (rebuild from position 0)',
+    against('the reference', 'catchUpToReference'),
+  );
+  row(
+    'catch-up-one-thread',
+    FROM_ZERO,
+    "runner: catch-up, the store's read-ahead off (one thread)",
+    against('the reference', 'oneThreadCatchUpToReference'),
+  );
+  row(
+    'rebuild',
+    FROM_ZERO,
+    'runner: live rebuild',
+    `${against('the reference', 'rebuildToReference')}${against('the catch-up', 'rebuildToCatchUp')}`,
+  );
+  row('fold', 'the folds alone', 'picture + timeline over events in memory');
+  row('checkpoint', 'checkpoint of both', 'picture + timeline');
   // The SSE fan-out rows (1,000 subscribers at 1,000 appends/s, delivery lag p50/p99) are added here by the api's live endpoints.
   report.print();
   report.writeJson(join(ROOT, 'bench', 'results', quick ? 'projections.quick.json' : 'projections.json'), {
-    phases: rss,
+    phases: medians,
     runs,
+    ratios,
     loadAverage: loadavg(),
   });
 }

@@ -25,7 +25,7 @@ export interface BenchRow {
   readonly loopUtilisation?: number;
   /** Events per second of CPU time used by the process: steadier than wall-clock rates on a shared machine. */
   readonly eventsPerCpuSecond?: number;
-  /** Peak resident set of the process that ran the scenario. */
+  /** Peak resident set of the process that ran the scenario, MiB. */
   readonly peakRssMiB?: number;
   readonly note?: string;
 }

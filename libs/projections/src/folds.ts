@@ -1,6 +1,6 @@
 /**
- * The pure folds alone: a projection's shape, a stored event as projections read it, and
- * the operational picture's projection and views. No runner, checkpoints or Nest module
+ * The pure folds alone: a projection's shape, a stored event as projections read it, the
+ * operational picture's projection and views, and the timeline's projection. No runner, checkpoints or Nest module
  * (the index exports those too), so that a replay from an export file (the CLI's
  * `replay --from-export`) loads neither Nest nor a store driver.
  */
@@ -10,3 +10,5 @@ export * from './core/stored-timeline-event';
 export * from './picture/operational-picture.projection';
 export * from './picture/operational-picture.state';
 export * from './picture/operational-picture.view';
+export * from './timeline/timeline.projection';
+export * from './timeline/timeline.state';
