@@ -29,6 +29,13 @@ export interface Projection<S> {
   toSnapshot(state: S): Snapshot;
   /** Inverse of `toSnapshot`. */
   fromSnapshot(parts: readonly JsonValue[]): S;
+  /**
+   * Optional: work the first query would otherwise do (such as ordering entries that
+   * were folded out of order), done in place by the runner once it has caught up and
+   * on each rebuilt state as it is swapped in, so that no reader waits for it. It
+   * must not change what any query answers.
+   */
+  settle?(state: S): void;
 }
 
 /** The parts of a state, in order, and how many there are (an array of parts is one). */

@@ -124,6 +124,11 @@ export class LiveProjections implements Iterable<ProjectionSlot> {
     }
   }
 
+  /** Lets each projection that is not stopped settle its state (`Projection.settle`). */
+  settle(): void {
+    for (const slot of this) if (slot.failure === null) slot.projection.settle?.(slot.state);
+  }
+
   statuses(): ProjectionStatus[] {
     return [...this.slots].map((slot) => ({
       name: slot.projection.name,

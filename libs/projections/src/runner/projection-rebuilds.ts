@@ -112,6 +112,7 @@ export class ProjectionRebuilds {
     for (const { slot, state, failure } of rebuilds) {
       slot.rebuilding = false;
       if (failure) continue;
+      slot.projection.settle?.(state);
       slot.state = state;
       slot.position = position;
       slot.eventCount = events;

@@ -81,6 +81,28 @@ describe('ProjectionRunner', () => {
     ]);
   });
 
+  it('lets a projection settle its state once caught up and as a rebuilt state is swapped in', async () => {
+    const store = new InMemoryEventStore();
+    await appendNumbered(store, 1, 3);
+    const settled: { state: RecordingState; ids: string[] }[] = [];
+    const settling = defineProjection<RecordingState>({
+      ...recordingProjection('settling'),
+      settle: (state) => void settled.push({ state, ids: [...state.ids] }),
+    });
+    const runner = track(new ProjectionRunner(store, [settling], new InMemoryProjectionCheckpointStore()));
+    await runner.start();
+    await runner.whenCaughtUp();
+    // Settled before anyone waiting for the catch-up reads.
+    expect(settled).toEqual([{ state: runner.state(settling), ids: ids(1, 3) }]);
+    await appendNumbered(store, 4, 4);
+    await runner.waitForPosition('4', 1000);
+    expect(settled).toHaveLength(1); // not per live event
+    await runner.rebuild('settling');
+    expect(settled).toHaveLength(2);
+    expect(settled[1]).toEqual({ state: runner.state(settling), ids: ids(1, 4) });
+    expect(settled[1].state).not.toBe(settled[0].state);
+  });
+
   it('resumes after a crash between checkpoints without re-applying or skipping anything', async () => {
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryProjectionCheckpointStore();

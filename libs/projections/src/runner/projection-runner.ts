@@ -224,7 +224,11 @@ export class ProjectionRunner {
 
   private onMessage(message: AllSubscriptionMessage): void {
     if (message.kind === 'caught-up') {
-      if (this.progress.caughtUp(message.position)) this.waiters.caughtUp();
+      if (this.progress.caughtUp(message.position)) {
+        // The backlog's leftovers are tidied now, not by the first reader after the start.
+        this.projections.settle();
+        this.waiters.caughtUp();
+      }
       this.waiters.notify();
       return;
     }

@@ -285,6 +285,22 @@ describe('timeline fold and queries', () => {
     );
   });
 
+  it('settles every operation when the runner asks, changing no answer', () => {
+    // The scenario's records (not its amendments) folded backwards in time: each arrives back-dated.
+    const records = veneticScenario().filter(
+      ({ type }) => type !== 'EventCorrected' && type !== 'EventRetracted',
+    );
+    const state = foldEvents(timelineProjection, storedEvents(records.reverse()));
+    const pendingBefore = [...state.operations.values()].reduce((sum, op) => sum + op.pending.length, 0);
+    expect(pendingBefore).toBeGreaterThan(0);
+    const before = canonicalJson(snapshotParts(timelineProjection.toSnapshot(state)));
+    timelineProjection.settle!(state);
+    expect([...state.operations.values()].map((operation) => operation.pending.length)).toEqual(
+      [...state.operations.values()].map(() => 0),
+    );
+    expect(canonicalJson(snapshotParts(timelineProjection.toSnapshot(state)))).toBe(before);
+  });
+
   it('restores from its snapshot to a byte-identical state', async () => {
     const events = storedEvents(veneticScenario());
     const state = foldEvents(timelineProjection, events.slice(0, 16));

@@ -379,4 +379,7 @@ export const timelineProjection = defineProjection<TimelineState>({
   apply: applyEvent,
   toSnapshot,
   fromSnapshot,
+  settle: (state) => {
+    for (const operation of state.operations.values()) settle(operation);
+  },
 });
