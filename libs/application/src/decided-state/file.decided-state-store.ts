@@ -1,12 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import type { JsonValue } from '@timeline/kernel';
+import { readPartsFile, writePartsFile, type PartsFileWritten } from '@timeline/kernel/files/parts-file';
 
 const FORMAT = 'decided-state/1';
-const HASH_PLACEHOLDER = '0'.repeat(64);
 
 /** What a snapshot says about itself; checked by DecidedStateSnapshots before its parts are used. */
 export interface DecidedStateHeader {
@@ -32,12 +30,7 @@ export class UnreadableDecidedStateError extends Error {
 }
 
 /** How a save went, for the operator's figures. */
-export interface SavedDecidedState {
-  readonly bytes: number;
-  readonly parts: number;
-  /** The longest stretch the save ran without yielding to the event loop. */
-  readonly longestBlockMs: number;
-}
+export type SavedDecidedState = PartsFileWritten;
 
 /**
  * One NDJSON file per operation, `<directory>/<operationId>.ndjson`: a header line
@@ -106,50 +99,7 @@ export class FileDecidedStateStore {
    * them lazily), yielding to the event loop after each.
    */
   async save(header: DecidedStateHeader, parts: Iterable<JsonValue>): Promise<SavedDecidedState> {
-    const path = this.pathOf(header.operationId);
-    await mkdir(this.directory, { recursive: true });
-    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    let count = 0;
-    let bytes = 0;
-    let longestBlockMs = 0;
-    try {
-      const file = await open(temporary, 'w');
-      try {
-        const headerLine = `${JSON.stringify({ format: FORMAT, ...header, parts: 0, sha256: HASH_PLACEHOLDER })}\n`;
-        // The part count has a fixed width in the header so it can be filled in last, with the hash.
-        const padded = headerLine.replace('"parts":0', `"parts":${' '.repeat(12)}0`);
-        await file.write(padded);
-        bytes += Buffer.byteLength(padded);
-        const hash = createHash('sha256');
-        const iterator = parts[Symbol.iterator]();
-        for (;;) {
-          const started = performance.now();
-          const next = iterator.next();
-          if (next.done === true) break;
-          const line = `${JSON.stringify(next.value)}\n`;
-          hash.update(line);
-          longestBlockMs = Math.max(longestBlockMs, performance.now() - started);
-          await file.write(line);
-          bytes += Buffer.byteLength(line);
-          count += 1;
-        }
-        const countAt = Buffer.byteLength(padded.slice(0, padded.indexOf('"parts":') + '"parts":'.length));
-        await file.write(String(count).padStart(13, ' '), countAt);
-        await file.write(
-          hash.digest('hex'),
-          Buffer.byteLength(padded.slice(0, padded.indexOf(HASH_PLACEHOLDER))),
-        );
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, path);
-    } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    await syncDirectory(this.directory);
-    return { bytes, parts: count, longestBlockMs };
+    return writePartsFile(this.pathOf(header.operationId), { format: FORMAT, ...header }, parts);
   }
 
   async remove(operationId: string): Promise<void> {
@@ -158,13 +108,11 @@ export class FileDecidedStateStore {
 }
 
 function parse(operationId: string, text: string): StoredDecidedState {
-  if (!text.endsWith('\n')) throw new Error('the file is truncated');
-  const lines = text.slice(0, -1).split('\n');
-  const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+  const { header, parts } = readPartsFile(text);
   if (header['format'] !== FORMAT) throw new Error(`unknown format ${JSON.stringify(header['format'])}`);
   if (header['operationId'] !== operationId)
     throw new Error(`the file holds operation ${JSON.stringify(header['operationId'])}`);
-  const { stateVersion, revision, headHash, parts, sha256 } = header;
+  const { stateVersion, revision, headHash, sha256 } = header;
   if (
     typeof stateVersion !== 'number' ||
     typeof revision !== 'number' ||
@@ -174,31 +122,5 @@ function parse(operationId: string, text: string): StoredDecidedState {
     typeof sha256 !== 'string'
   )
     throw new Error('the header is incomplete');
-  if (parts !== lines.length - 1)
-    throw new Error(`expected ${String(parts)} parts, found ${lines.length - 1}`);
-  const hash = createHash('sha256');
-  for (let index = 1; index < lines.length; index += 1) hash.update(`${lines[index]}\n`);
-  const actual = hash.digest('hex');
-  if (actual !== sha256) throw new Error(`the parts hash to ${actual}, the header says ${sha256}`);
-  return {
-    operationId,
-    stateVersion,
-    revision,
-    headHash,
-    parts: lines.slice(1).map((line) => JSON.parse(line) as JsonValue),
-  };
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Makes the rename itself durable; some platforms cannot open a directory, and there is nothing more to do there.
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort beyond POSIX */
-  }
+  return { operationId, stateVersion, revision, headHash, parts };
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonValue } from '@timeline/kernel';
+import { readPartsFile, writePartsFile } from '@timeline/kernel/files/parts-file';
 import { PROJECTION_NAME_PATTERN } from '../core/projection';
 import type {
   LoadedProjectionCheckpoint,
@@ -11,21 +10,18 @@ import type {
 
 const FORMAT = 'projection-checkpoint/1';
 
+/**
+ * The header's own fields; `writePartsFile` adds the part count and the SHA-256 of the
+ * part lines (a flipped byte that still parses is caught too; files written before the
+ * hash was added load unchecked).
+ */
 interface Header {
   readonly format: typeof FORMAT;
   readonly name: string;
   readonly version: number;
   readonly position: string | null;
   readonly eventCount: number;
-  readonly parts: number;
-  /**
-   * SHA-256 of the part lines (each with its newline): a flipped byte that still parses is
-   * caught too. Absent in files written before it was added, which load unchecked.
-   */
-  readonly sha256?: string;
 }
-
-const HASH_PLACEHOLDER = '0'.repeat(64);
 
 export interface FileCheckpointStoreOptions {
   /** Directory of the checkpoint files (created if missing), e.g. `<DATA_DIR>/projections`. */
@@ -69,46 +65,14 @@ export class FileProjectionCheckpointStore implements ProjectionCheckpointStore 
   }
 
   async save(checkpoint: ProjectionCheckpoint): Promise<void> {
-    const path = this.pathOf(checkpoint.name);
-    await mkdir(this.options.directory, { recursive: true });
     const header: Header = {
       format: FORMAT,
       name: checkpoint.name,
       version: checkpoint.version,
       position: checkpoint.position,
       eventCount: checkpoint.eventCount,
-      parts: checkpoint.state.length,
-      sha256: HASH_PLACEHOLDER,
     };
-    const temporary = `${path}.${process.pid}.tmp`;
-    try {
-      const file = await open(temporary, 'w');
-      try {
-        // The parts stream out one by one; their hash is written into the header's place for it last.
-        const headerLine = `${JSON.stringify(header)}\n`;
-        await file.write(headerLine);
-        const hash = createHash('sha256');
-        for (const part of checkpoint.state) {
-          const line = `${JSON.stringify(part)}\n`;
-          hash.update(line);
-          await file.write(line);
-        }
-        await file.write(
-          hash.digest('hex'),
-          Buffer.byteLength(headerLine.slice(0, headerLine.indexOf(HASH_PLACEHOLDER))),
-        );
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, path);
-    } catch (error) {
-      // A full or failing disk: the old checkpoint stays as it was, and the partial copy must not
-      // hold on to the little space there is.
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    await syncDirectory(this.options.directory);
+    await writePartsFile(this.pathOf(checkpoint.name), { ...header }, checkpoint.state);
   }
 
   async remove(name: string): Promise<void> {
@@ -117,38 +81,12 @@ export class FileProjectionCheckpointStore implements ProjectionCheckpointStore 
 }
 
 function parseCheckpoint(name: string, text: string): LoadedProjectionCheckpoint {
-  if (!text.endsWith('\n')) throw new Error('the file is truncated');
-  const lines = text.slice(0, -1).split('\n');
-  const header = JSON.parse(lines[0]) as Partial<Header>;
-  if (header.format !== FORMAT) throw new Error(`unknown format ${String(header.format)}`);
-  if (header.name !== name) throw new Error(`the file holds projection ${String(header.name)}`);
-  if (typeof header.version !== 'number' || typeof header.eventCount !== 'number')
+  const { header, parts } = readPartsFile(text);
+  if (header['format'] !== FORMAT) throw new Error(`unknown format ${String(header['format'])}`);
+  if (header['name'] !== name) throw new Error(`the file holds projection ${String(header['name'])}`);
+  const { version, eventCount, position } = header;
+  if (typeof version !== 'number' || typeof eventCount !== 'number')
     throw new Error('the header is incomplete');
-  if (header.position !== null && typeof header.position !== 'string')
-    throw new Error('the header has no position');
-  if (header.parts !== lines.length - 1)
-    throw new Error(`expected ${String(header.parts)} parts, found ${lines.length - 1}`);
-  if (header.sha256 !== undefined) {
-    const hash = createHash('sha256');
-    for (const line of lines.slice(1)) hash.update(`${line}\n`);
-    const actual = hash.digest('hex');
-    if (actual !== header.sha256)
-      throw new Error(`the parts hash to ${actual}, the header says ${header.sha256}`);
-  }
-  const state: JsonValue[] = lines.slice(1).map((line) => JSON.parse(line) as JsonValue);
-  return { name, version: header.version, position: header.position, eventCount: header.eventCount, state };
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Makes the rename itself durable; some platforms cannot open a directory, and there is nothing more to do there.
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort beyond POSIX */
-  }
+  if (position !== null && typeof position !== 'string') throw new Error('the header has no position');
+  return { name, version, position, eventCount, state: parts };
 }
