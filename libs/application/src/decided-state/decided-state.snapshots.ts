@@ -108,7 +108,7 @@ export class DecidedStateSnapshots {
   }
 
   /** Counts the background load's progress (the report shows it). */
-  warmedUp(outcome: 'loaded' | 'done'): void {
+  countWarmUp(outcome: 'loaded' | 'done'): void {
     this.warmUp =
       outcome === 'loaded'
         ? { ...this.warmUp, loaded: this.warmUp.loaded + 1 }

@@ -86,7 +86,7 @@ export class RecordEventsHandler implements OnApplicationBootstrap, BeforeApplic
       try {
         await this.writers.get(operationId).warm();
         loaded += 1;
-        snapshots.warmedUp('loaded');
+        snapshots.countWarmUp('loaded');
       } catch (error: unknown) {
         // Only a head start is lost: the operation's first write reads its state and reports what fails.
         this.logger.warn(
@@ -94,7 +94,7 @@ export class RecordEventsHandler implements OnApplicationBootstrap, BeforeApplic
         );
       }
     }
-    snapshots.warmedUp('done');
+    snapshots.countWarmUp('done');
     this.logger.log(
       `decided state of ${loaded} of ${operations.length} operations loaded ahead of their writes in ` +
         `${Math.round(performance.now() - started)} ms` +
