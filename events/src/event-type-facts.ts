@@ -8,10 +8,14 @@ export type TextField<TData> = {
 
 /**
  * Where an event's data names an organised crime group: in a field of its own
- * (a raid's `ocgId`), or through the raid it was made at (an arrest's `raidId`).
+ * (a raid's `ocgId`), through the raid it was made at (an arrest's `raidId`), or
+ * through the arrest it follows (a charge's `arrestId`: the group of that
+ * arrest's raid).
  */
 export type OrganisedCrimeGroupLink<TData> =
-  { readonly field: TextField<TData> } | { readonly viaRaid: TextField<TData> };
+  | { readonly field: TextField<TData> }
+  | { readonly viaRaid: TextField<TData> }
+  | { readonly viaArrest: TextField<TData> };
 
 /**
  * What the rest of the system needs to know of an event type, declared once

@@ -106,13 +106,8 @@ describe('event type facts', () => {
       const named: string[] = [
         ...(facts.identityField === null ? [] : [facts.identityField]),
         ...facts.agencyFields,
-        ...(facts.organisedCrimeGroup === null
-          ? []
-          : [
-              'field' in facts.organisedCrimeGroup
-                ? facts.organisedCrimeGroup.field
-                : facts.organisedCrimeGroup.viaRaid,
-            ]),
+        // A link has one member, its kind, naming the field: `{ field }`, `{ viaRaid }` or `{ viaArrest }`.
+        ...(facts.organisedCrimeGroup === null ? [] : Object.values(facts.organisedCrimeGroup)),
       ];
       // Class fields without initialisers are not own properties: read the validation metadata instead.
       const validated = getMetadataStorage()

@@ -8,7 +8,7 @@ export const CHARGE_BROUGHT_FACTS = {
   minimumClassification: 'OFFICIAL',
   identityField: 'arrestId',
   agencyFields: [],
-  organisedCrimeGroup: null,
+  organisedCrimeGroup: { viaArrest: 'arrestId' },
   correctable: true,
   retractable: true,
   counted: true,

@@ -9,7 +9,7 @@ export const CHARGE_OUTCOME_RECORDED_FACTS = {
   // One outcome per charge, and one charge per arrest: the arrest identifies it.
   identityField: 'arrestId',
   agencyFields: [],
-  organisedCrimeGroup: null,
+  organisedCrimeGroup: { viaArrest: 'arrestId' },
   correctable: true,
   retractable: true,
   counted: true,

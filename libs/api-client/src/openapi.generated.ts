@@ -1847,7 +1847,7 @@ export interface components {
             byRegion: {
                 [key: string]: components["schemas"]["PictureTotals"];
             };
-            /** @description By organised crime group (`ocgId`): the group's identification, the raids targeting it and the arrests and seizures made at those raids. */
+            /** @description By organised crime group (`ocgId`): the group's identification, the raids targeting it, the arrests and seizures made at those raids, and the charges and court outcomes of those arrests. */
             byOrganisedCrimeGroup: {
                 [key: string]: components["schemas"]["PictureTotals"];
             };

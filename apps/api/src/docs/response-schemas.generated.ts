@@ -1182,7 +1182,7 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
         "additionalProperties": {
           "$ref": "#/components/schemas/PictureTotals"
         },
-        "description": "By organised crime group (`ocgId`): the group's identification, the raids targeting it and the arrests and seizures made at those raids."
+        "description": "By organised crime group (`ocgId`): the group's identification, the raids targeting it, the arrests and seizures made at those raids, and the charges and court outcomes of those arrests."
       }
     },
     "required": [

@@ -32,7 +32,7 @@ import { breakdownKey, counterKeysOf, firearmKey, type CounterKey } from './coun
 import { Counters } from './counters';
 import { operationalPictureProjection } from './operational-picture.projection';
 import { WITHHELD_COUNTER_KEYS, totalsOf } from './operational-picture.view';
-import { contributionOf } from './picture-contribution';
+import { NO_GROUPS, contributionOf } from './picture-contribution';
 
 /**
  * The picture's counter vocabulary (counter-keys.ts) against its writer and its
@@ -125,7 +125,7 @@ function stored(type: CountedEventType, data: JsonObject, version = EVENT_CATALO
 }
 
 const keysWritten = (type: CountedEventType, data: JsonObject): readonly CounterKey[] =>
-  contributionOf(type, stored(type, data), { eventId: 'e-1', agency: 'NCA' }, () => undefined, new Map())
+  contributionOf(type, stored(type, data), { eventId: 'e-1', agency: 'NCA' }, () => undefined, NO_GROUPS)
     .keys;
 
 /** Enough variations for every value of the longest vocabulary (the UK agencies) and every combination above. */

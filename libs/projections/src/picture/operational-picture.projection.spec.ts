@@ -300,7 +300,7 @@ describe('operational picture fold', () => {
     expect(operationalPictureView(restored, 'venetic')).toEqual(operationalPictureView(state, 'venetic'));
   });
 
-  it('writes and reads the version-3 checkpoint format unchanged (Venetic: C-coded reports apart by audience, groups by raid)', () => {
+  it('writes and reads the version-4 checkpoint format unchanged (Venetic: C-coded reports apart by audience, groups by raid and arrest)', () => {
     const written = veneticPictureSnapshot as unknown as JsonValue[];
     const state = fold();
     expect(canonicalJson(snapshotParts(operationalPictureProjection.toSnapshot(state)))).toBe(

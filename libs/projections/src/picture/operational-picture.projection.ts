@@ -8,11 +8,13 @@ import { defineProjection, type Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';
 import { EventRecordTable, type ContributionFields } from './event-record-table';
 import {
+  arrestOf,
   contributionOf,
   isCountedForRaid,
   isCountedType,
   raidOf,
   type Contribution,
+  type GroupsOfOperation,
 } from './picture-contribution';
 import { counterIdOf } from './counters';
 import type { CounterKey } from './counter-keys';
@@ -75,11 +77,33 @@ function addToScope(scope: PictureScope, contribution: Contribution, sign: 1 | -
   }
 }
 
-/** Notes an event counted for the group of the raid it was made at, so a regrouped raid takes it along. */
-function addDependant(operation: OperationPictureState, raidId: string, eventId: string): void {
-  const dependants = operation.raidDependants.get(raidId);
-  if (dependants === undefined) operation.raidDependants.set(raidId, [eventId]);
+/**
+ * Notes an event counted for the group of what it depends on (the raid it was
+ * made at, the arrest it follows), so a change of that group takes it along.
+ */
+function addDependant(dependantsById: Map<string, string[]>, id: string, eventId: string): void {
+  const dependants = dependantsById.get(id);
+  if (dependants === undefined) dependantsById.set(id, [eventId]);
   else if (dependants[dependants.length - 1] !== eventId) dependants.push(eventId);
+}
+
+/** Counts a live event for `ocg` instead of the group it was counted for. */
+function regroupEvent(
+  state: OperationalPictureState,
+  operation: OperationPictureState,
+  eventId: string,
+  record: EventRecord,
+  contribution: Contribution,
+  ocg: string | null,
+): void {
+  const regrouped: Contribution = { ...contribution, ocg };
+  addToOperation(operation, contribution, -1);
+  addToOperation(operation, regrouped, 1);
+  state.events.set(
+    eventId,
+    state.records.recordOf(record.type, record.operationId, record.agency, regrouped, false),
+  );
+  if (record.type === 'ArrestMade') regroupArrest(state, operation, eventId, ocg);
 }
 
 /**
@@ -102,14 +126,55 @@ function regroupRaid(
     if (moved !== undefined && moved !== raidId) continue;
     const record = state.events.get(eventId);
     if (record === undefined || record.retracted || record.contribution === null) continue;
-    const regrouped: Contribution = { ...record.contribution, ocg };
-    addToOperation(operation, record.contribution, -1);
-    addToOperation(operation, regrouped, 1);
-    state.events.set(
-      eventId,
-      state.records.recordOf(record.type, record.operationId, record.agency, regrouped, false),
-    );
+    regroupEvent(state, operation, eventId, record, record.contribution, ocg);
   }
+}
+
+/**
+ * The arrest recorded by `arrestEventId` is now counted for `ocg`: its live
+ * charge and court outcome follow it.
+ */
+function regroupArrest(
+  state: OperationalPictureState,
+  operation: OperationPictureState,
+  arrestEventId: string,
+  ocg: string | null,
+): void {
+  for (const eventId of operation.arrestDependants.get(arrestEventId) ?? []) {
+    const record = state.events.get(eventId);
+    if (record === undefined || record.retracted || record.contribution === null) continue;
+    if (record.contribution.ocg === ocg) continue;
+    regroupEvent(state, operation, eventId, record, record.contribution, ocg);
+  }
+}
+
+/** The ArrestMade event of the arrest an event of `type` follows, when its facts count it for that arrest's group. */
+function dependedOnArrest(
+  operation: OperationPictureState,
+  type: string,
+  data: JsonObject,
+): string | undefined {
+  const arrestId = arrestOf(type, data);
+  return arrestId === null ? undefined : operation.arrestEvents.get(arrestId);
+}
+
+/** One per operation: the groups of its raids and arrests, as the fold stands. */
+const groupsByOperation = new WeakMap<OperationPictureState, GroupsOfOperation>();
+
+function groupsOf(state: OperationalPictureState, operation: OperationPictureState): GroupsOfOperation {
+  let groups = groupsByOperation.get(operation);
+  if (groups === undefined) {
+    groups = {
+      ofRaid: (raidId) => operation.raidOcgs.get(raidId) ?? null,
+      ofArrest: (arrestId) => {
+        const arrestEventId = operation.arrestEvents.get(arrestId);
+        if (arrestEventId === undefined) return null;
+        return state.events.get(arrestEventId)?.contribution?.ocg ?? null;
+      },
+    };
+    groupsByOperation.set(operation, groups);
+  }
+  return groups;
 }
 
 function stampWith(stamp: PictureStamp, event: StoredTimelineEvent): void {
@@ -132,6 +197,8 @@ function newOperation(operationId: string): OperationPictureState {
     raidOcgs: new Map(),
     raidDependants: new Map(),
     movedToRaid: new Map(),
+    arrestEvents: new Map(),
+    arrestDependants: new Map(),
     stamp: emptyStamp(),
   };
 }
@@ -199,7 +266,7 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
       event.data,
       event,
       (agency) => operation.agencies.get(agency)?.region,
-      operation.raidOcgs,
+      groupsOf(state, operation),
     );
     state.events.set(
       event.eventId,
@@ -208,8 +275,12 @@ function applyEvent(state: OperationalPictureState, event: StoredTimelineEvent):
     addToOperation(operation, contribution, 1);
     if (type === 'RaidConducted' && contribution.ocg !== null)
       operation.raidOcgs.set(event.data.raidId as string, contribution.ocg);
+    if (type === 'ArrestMade' && typeof event.data.arrestId === 'string')
+      operation.arrestEvents.set(event.data.arrestId, event.eventId);
     const raidId = raidOf(type, event.data);
-    if (raidId !== null) addDependant(operation, raidId, event.eventId);
+    if (raidId !== null) addDependant(operation.raidDependants, raidId, event.eventId);
+    const arrestEventId = dependedOnArrest(operation, type, event.data);
+    if (arrestEventId !== undefined) addDependant(operation.arrestDependants, arrestEventId, event.eventId);
   } else {
     changeOf(state, operation, event, type)();
   }
@@ -312,7 +383,7 @@ function correctionOf(
       replacement,
       { eventId: event.eventId, agency: target.agency },
       regionOf,
-      operation.raidOcgs,
+      groupsOf(state, operation),
       event.agency,
     );
     // A correction keeps the raid's id; it may change the raid's group, or the raid an arrest was made at.
@@ -328,8 +399,11 @@ function correctionOf(
       if (regroupedRaid !== null) regroupRaid(state, operation, regroupedRaid, after.ocg);
       if (isCountedForRaid(targetType)) {
         operation.movedToRaid.set(targetId, atRaid);
-        if (atRaid !== null) addDependant(operation, atRaid, targetId);
+        if (atRaid !== null) addDependant(operation.raidDependants, atRaid, targetId);
       }
+      // An arrest corrected to another raid takes its charge and court outcome to that raid's group.
+      if (targetType === 'ArrestMade' && after.ocg !== before.ocg)
+        regroupArrest(state, operation, targetId, after.ocg);
     };
   }
   if (target.type === 'OperationLaunched') {
@@ -416,6 +490,13 @@ function toSnapshot(state: OperationalPictureState): Snapshot {
         [...operation.raidDependants].map(([raidId, dependants]) => [raidId, dependants.slice()]),
       ),
       movedToRaid: Object.fromEntries(operation.movedToRaid),
+      arrestEvents: Object.fromEntries(operation.arrestEvents),
+      arrestDependants: Object.fromEntries(
+        [...operation.arrestDependants].map(([arrestEventId, dependants]) => [
+          arrestEventId,
+          dependants.slice(),
+        ]),
+      ),
       stamp: { ...operation.stamp },
     } as unknown as JsonValue);
   }
@@ -484,6 +565,8 @@ function fromSnapshot(parts: readonly JsonValue[]): OperationalPictureState {
         raidOcgs: new Map(Object.entries(json.raidOcgs as Record<string, string>)),
         raidDependants: new Map(Object.entries(json.raidDependants as Record<string, string[]>)),
         movedToRaid: new Map(Object.entries(json.movedToRaid as Record<string, string | null>)),
+        arrestEvents: new Map(Object.entries(json.arrestEvents as Record<string, string>)),
+        arrestDependants: new Map(Object.entries(json.arrestDependants as Record<string, string[]>)),
         stamp: { ...(json.stamp as PictureStamp) },
       };
       state.operations.set(operation.operationId, operation);
@@ -528,7 +611,8 @@ function initialState(): OperationalPictureState {
 export const operationalPictureProjection = defineProjection<OperationalPictureState>({
   name: OPERATIONAL_PICTURE,
   // 2: C-coded reports are counted apart, by who is entitled to them. 3: by organised crime group.
-  version: 3,
+  // 4: charges and court outcomes counted for the group of their arrest's raid.
+  version: 4,
   initialState,
   apply: applyEvent,
   toSnapshot,

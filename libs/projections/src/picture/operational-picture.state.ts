@@ -54,6 +54,14 @@ export interface OperationPictureState {
    */
   readonly raidDependants: Map<string, string[]>;
   readonly movedToRaid: Map<string, string | null>;
+  /** The ArrestMade event recording each arrest, by arrest id: a charge finds its arrest's group through it. */
+  readonly arrestEvents: Map<string, string>;
+  /**
+   * The events counted for an arrest's group (its charge and court outcome), by
+   * the arrest's event id: when the arrest's group changes (its raid regrouped,
+   * or the arrest corrected to another raid) they move with it.
+   */
+  readonly arrestDependants: Map<string, string[]>;
   readonly stamp: PictureStamp;
 }
 

@@ -113,7 +113,8 @@ export interface OperationalPictureView {
   readonly byRegion: Record<string, PictureTotals>;
   /**
    * By organised crime group (`ocgId`): the group's identification, the raids
-   * targeting it and the arrests and seizures made at those raids.
+   * targeting it, the arrests and seizures made at those raids, and the charges
+   * and court outcomes of those arrests.
    */
   readonly byOrganisedCrimeGroup: Record<string, PictureTotals>;
 }

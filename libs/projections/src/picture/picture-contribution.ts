@@ -69,16 +69,28 @@ export { WITHHELD };
 /** Where the contributing event happened: the operation's view of agencies' regions. */
 export type RegionOf = (agency: string) => string | undefined;
 
-/** The organised crime group each raid of the operation targets, as it stands now. */
-export type OcgOfRaid = ReadonlyMap<string, string>;
+/**
+ * The organised crime groups of the operation's raids and arrests, as they stand
+ * now: a raid's is the group its data names, an arrest's that of the raid it was
+ * made at (null: none, or not known).
+ */
+export interface GroupsOfOperation {
+  ofRaid(raidId: string): string | null;
+  ofArrest(arrestId: string): string | null;
+}
+
+/** No raid or arrest has a group (an event counted on its own). */
+export const NO_GROUPS: GroupsOfOperation = { ofRaid: () => null, ofArrest: () => null };
 
 const OCG_FIELD = new Map<string, string>();
 const OCG_VIA_RAID = new Map<string, string>();
+const OCG_VIA_ARREST = new Map<string, string>();
 for (const facts of EVENT_TYPE_FACTS) {
   const link: OrganisedCrimeGroupLink<Record<string, string>> | null = facts.organisedCrimeGroup;
   if (link === null) continue;
   if ('field' in link) OCG_FIELD.set(facts.type, link.field);
-  else OCG_VIA_RAID.set(facts.type, link.viaRaid);
+  else if ('viaRaid' in link) OCG_VIA_RAID.set(facts.type, link.viaRaid);
+  else OCG_VIA_ARREST.set(facts.type, link.viaArrest);
 }
 
 /** Whether events of `type` are counted for the group of the raid they were made at. */
@@ -88,19 +100,33 @@ export function isCountedForRaid(type: string): boolean {
 
 /** The raid an event of `type` was made at, when its facts count it for the raid's group. */
 export function raidOf(type: string, data: JsonObject): string | null {
-  const field = OCG_VIA_RAID.get(type);
-  if (field === undefined) return null;
-  const raidId = data[field];
-  return typeof raidId === 'string' ? raidId : null;
+  return linkedId(OCG_VIA_RAID, type, data);
 }
 
-function ocgOf(reader: EventDataReader, type: string, ocgOfRaid: OcgOfRaid): string | null {
+/** The arrest an event of `type` follows, when its facts count it for the arrest's group. */
+export function arrestOf(type: string, data: JsonObject): string | null {
+  return linkedId(OCG_VIA_ARREST, type, data);
+}
+
+function linkedId(links: ReadonlyMap<string, string>, type: string, data: JsonObject): string | null {
+  const field = links.get(type);
+  if (field === undefined) return null;
+  const id = data[field];
+  return typeof id === 'string' ? id : null;
+}
+
+function ocgOf(reader: EventDataReader, type: string, groups: GroupsOfOperation): string | null {
   const field = OCG_FIELD.get(type);
   if (field !== undefined) return reader.optionalText(field);
   const raidField = OCG_VIA_RAID.get(type);
-  if (raidField === undefined) return null;
-  const raidId = reader.optionalText(raidField);
-  return raidId === null ? null : (ocgOfRaid.get(raidId) ?? null);
+  if (raidField !== undefined) {
+    const raidId = reader.optionalText(raidField);
+    return raidId === null ? null : groups.ofRaid(raidId);
+  }
+  const arrestField = OCG_VIA_ARREST.get(type);
+  if (arrestField === undefined) return null;
+  const arrestId = reader.optionalText(arrestField);
+  return arrestId === null ? null : groups.ofArrest(arrestId);
 }
 
 /**
@@ -163,7 +189,7 @@ export function contributionOf(
   data: JsonObject,
   envelope: Pick<StoredTimelineEvent, 'eventId' | 'agency'>,
   regionOf: RegionOf,
-  ocgOfRaid: OcgOfRaid,
+  groups: GroupsOfOperation,
   versionAgency: string = envelope.agency,
 ): Contribution {
   const reader: EventDataReader = new EventDataReader(envelope.eventId, type, data);
@@ -286,7 +312,7 @@ export function contributionOf(
   return {
     agency,
     region: region ?? regionOf(agency) ?? (isUkAgencyCode(agency) ? UK_AGENCIES[agency].region : 'unknown'),
-    ocg: ocgOf(reader, type, ocgOfRaid),
+    ocg: ocgOf(reader, type, groups),
     keys,
     ids,
     amounts,
