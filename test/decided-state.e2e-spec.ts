@@ -95,6 +95,12 @@ describe('snapshots of the decided state across a restart', () => {
           rejected: 0,
           lastLoaded: { operationId: `restarted-${when}`, revision: 5 },
         });
+        // The same counts in /metrics, for alerting.
+        const metrics = (await restarted.as(ADMIN).get('/metrics')).text;
+        expect(metrics).toContain('timeline_decided_state_snapshots{outcome="loaded"} 1');
+        expect(metrics).toContain('timeline_decided_state_snapshots{outcome="rejected"} 0');
+        expect(metrics).toContain('timeline_decided_state_snapshots{outcome="failed_save"} 0');
+        expect(metrics).toContain('timeline_decided_state_warm_up_pending 0');
         expect(logger.messages).toEqual(
           expect.arrayContaining([
             expect.stringMatching(
@@ -115,6 +121,9 @@ describe('snapshots of the decided state across a restart', () => {
     try {
       const details = await apiClient(off.app).as(ADMIN).get('/health/details');
       expect(details.body.decidedState).toEqual({ status: 'up', snapshots: 'off' });
+      expect((await apiClient(off.app).as(ADMIN).get('/metrics')).text).not.toContain(
+        'timeline_decided_state_',
+      );
     } finally {
       await off.close();
     }
