@@ -56,6 +56,10 @@ const BENCHMARKS: readonly BenchmarkDefinition[] = [
     what: 'the Merkle log: durable appends with and without the tree follower, proofs at 1M leaves',
   },
   {
+    name: 'startup',
+    what: 'npm start (first start with the demo, unchanged tree) and CLI commands to their first answer',
+  },
+  {
     name: 'soak',
     what: 'a long run at half capacity with live subscribers: RSS, heap, file descriptors, event-loop delay per minute',
   },

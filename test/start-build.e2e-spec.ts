@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearerFor, testAuthEnvironment } from './support/auth.tokens';
 
-// `npm start` compiles with SWC (nest-cli.json), not tsc: the api it builds must behave as
+// `npm start` compiles with SWC (apps/run.js), not tsc: the api it builds must behave as
 // the tsc build does — decorators and their metadata (DI, validation), path aliases, class
 // fields. Started exactly as `npm start` starts it; a write, a refused write and a read.
 jest.setTimeout(240_000);

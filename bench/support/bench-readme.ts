@@ -32,6 +32,7 @@ const FIGURES: readonly { key: string; unit: string; digits: number; higherIsBet
   { key: 'eventsPerSecond', unit: 'events/s', digits: 0, higherIsBetter: true },
   { key: 'eventsPerCpuSecond', unit: 'events/CPU-s', digits: 0, higherIsBetter: true },
   { key: 'seconds', unit: 's', digits: 2, higherIsBetter: false },
+  { key: 'cpuSeconds', unit: 'CPU-s', digits: 2, higherIsBetter: false },
   { key: 'p50Ms', unit: 'ms p50', digits: 2, higherIsBetter: false },
   { key: 'p99Ms', unit: 'ms p99', digits: 2, higherIsBetter: false },
   { key: 'maxMs', unit: 'ms max', digits: 2, higherIsBetter: false },

@@ -11,6 +11,8 @@ export interface BenchRow {
   readonly subject: string;
   readonly count?: number;
   readonly seconds?: number;
+  /** CPU seconds (user + system) the subject used, every process of it. */
+  readonly cpuSeconds?: number;
   /** Operations per second (appends, requests, …). */
   readonly opsPerSecond?: number;
   /** Events per second, when an operation carries several events. */
@@ -53,6 +55,8 @@ const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[
   { key: 'scenario', title: 'scenario' },
   { key: 'subject', title: 'subject' },
   { key: 'count', title: 'count' },
+  { key: 'seconds', title: 's', digits: 2 },
+  { key: 'cpuSeconds', title: 'CPU-s', digits: 2 },
   { key: 'opsPerSecond', title: 'ops/s', digits: 0 },
   { key: 'eventsPerSecond', title: 'events/s', digits: 0 },
   { key: 'p50Ms', title: 'p50 ms', digits: 2 },

@@ -12,7 +12,7 @@ const run = promisify(execFile);
 
 /** `npm run cli -- …` as a user types it, minus npm's banner: the same command line (package.json). */
 async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const command = [join(ROOT, 'apps/cli/run.js'), ...args];
+  const command = [join(ROOT, 'apps/run.js'), 'cli', ...args];
   try {
     const { stdout, stderr } = await run(process.execPath, command, {
       cwd,

@@ -39,7 +39,7 @@ describe('the CLI loads only what a command needs', () => {
   /** Runs `npm run cli -- …` as cli.process.int-spec does, and returns the packages the process loaded. */
   async function loadedBy(args: string[]): Promise<{ stdout: string; heavy: string[]; modules: string[] }> {
     const out = join(dir, `loaded-${args.join('_').replace(/\W/g, '-')}.txt`);
-    const { stdout } = await run(process.execPath, ['-r', hook, join(ROOT, 'apps/cli/run.js'), ...args], {
+    const { stdout } = await run(process.execPath, ['-r', hook, join(ROOT, 'apps/run.js'), 'cli', ...args], {
       cwd: dir,
       env: { ...process.env, LOADED_MODULES_FILE: out, DATA_DIR: join(dir, 'data') },
     });

@@ -1,7 +1,7 @@
 /**
  * The Operation Timeline command line: `npm run cli -- <command> [options]`
  * (`npm run cli -- --help`, `npm run cli -- <command> --help`). `npm run cli` runs it
- * compiled to dist/cli: apps/cli/run.js first compiles with SWC the sources changed
+ * compiled to dist/cli: apps/run.js first compiles with SWC the sources changed
  * since its last run (all of them on the first).
  *
  * Commands

@@ -1,17 +1,17 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '..');
 const run = promisify(execFile);
 
 /**
- * `npm run cli` (apps/cli/run.js) compiles with SWC the sources changed since its last run
- * into dist/cli, then runs the compiled CLI. Here on a tree of its own: a main that prints
- * what a library under libs/ exports through a path alias.
+ * `npm run cli` and `npm start` (apps/run.js) compile with SWC the sources changed since
+ * their last run into dist/<app>, then run the compiled app. Here on a tree of its own: a
+ * main that prints what a library under libs/ exports through a path alias.
  */
 describe('npm run cli compiles what changed, then runs the CLI', () => {
   let tree: string;
@@ -30,7 +30,9 @@ describe('npm run cli compiles what changed, then runs the CLI', () => {
 
   async function cli(): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [join(tree, 'apps/cli/run.js')], { cwd: tree });
+      const { stdout, stderr } = await run(process.execPath, [join(tree, 'apps/run.js'), 'cli'], {
+        cwd: tree,
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -41,7 +43,7 @@ describe('npm run cli compiles what changed, then runs the CLI', () => {
   beforeAll(async () => {
     tree = await mkdtemp(join(tmpdir(), 'timeline-cli-build-'));
     await mkdir(join(tree, 'apps/cli'), { recursive: true });
-    await copyFile(join(ROOT, 'apps/cli/run.js'), join(tree, 'apps/cli/run.js'));
+    await copyFile(join(ROOT, 'apps/run.js'), join(tree, 'apps/run.js'));
     await copyFile(join(ROOT, '.swcrc'), join(tree, '.swcrc'));
     await symlink(join(ROOT, 'node_modules'), join(tree, 'node_modules'));
     await writeFile(
@@ -100,5 +102,73 @@ describe('npm run cli compiles what changed, then runs the CLI', () => {
     expect([code, stdout]).toEqual([5, '']);
     expect(stderr).toMatch(/^error: cannot compile libs\/lib\/src\/index\.ts: /);
     expect(stderr).not.toContain('Stack backtrace');
+  });
+
+  describe('npm start: the api, and the dashboard it serves', () => {
+    const builds = () => join(tree, 'dashboard-builds.txt');
+    async function api(): Promise<{ code: number; stdout: string; dashboardBuilds: number }> {
+      try {
+        const { stdout } = await run(process.execPath, [join(tree, 'apps/run.js'), 'api'], { cwd: tree });
+        return { code: 0, stdout, dashboardBuilds: await countBuilds() };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string };
+        return { code: failed.code, stdout: failed.stdout, dashboardBuilds: await countBuilds() };
+      }
+    }
+    async function countBuilds(): Promise<number> {
+      return existsSync(builds()) ? (await readFile(builds(), 'utf8')).split('\n').filter(Boolean).length : 0;
+    }
+
+    beforeAll(async () => {
+      await writeSource(join(tree, 'libs/lib/src/index.ts'), "export const greeting: string = 'api';\n");
+      await writeSource(
+        join(tree, 'apps/api/src/main.ts'),
+        "import { greeting } from '@t/lib';\nprocess.stdout.write(`${greeting}\\n`);\n",
+      );
+      await writeSource(join(tree, 'apps/dashboard/src/main.tsx'), 'export {};\n');
+      await writeSource(join(tree, 'apps/dashboard/build.ts'), 'export {};\n');
+      // The dashboard's build: writes the page, and notes that it ran.
+      const build = [
+        "const fs = require('node:fs');",
+        "fs.mkdirSync('dist/dashboard', { recursive: true });",
+        "fs.writeFileSync('dist/dashboard/index.html', 'page');",
+        "fs.appendFileSync('dashboard-builds.txt', 'built\\n');",
+      ].join(' ');
+      await writeFile(
+        join(tree, 'package.json'),
+        JSON.stringify({ name: 'tree', private: true, scripts: { 'build:dashboard': `node -e "${build}"` } }),
+      );
+    });
+
+    it('builds the dashboard when it was never built, then runs the api', async () => {
+      expect(await api()).toEqual({ code: 0, stdout: 'api\n', dashboardBuilds: 1 });
+    });
+
+    it('does not build anything again on an unchanged tree', async () => {
+      const main = (await stat(join(tree, 'dist/api/apps/api/src/main.js'))).mtimeMs;
+      expect(await api()).toEqual({ code: 0, stdout: 'api\n', dashboardBuilds: 1 });
+      expect((await stat(join(tree, 'dist/api/apps/api/src/main.js'))).mtimeMs).toBe(main);
+    });
+
+    it('builds the dashboard again when one of its sources is newer than the build', async () => {
+      const later = new Date(Date.now() + 5_000);
+      await utimes(join(tree, 'apps/dashboard/src/main.tsx'), later, later);
+      expect(await api()).toEqual({ code: 0, stdout: 'api\n', dashboardBuilds: 2 });
+    });
+
+    it('runs no api when the dashboard does not build', async () => {
+      const later = new Date(Date.now() + 10_000);
+      await utimes(join(tree, 'apps/dashboard/build.ts'), later, later);
+      await writeFile(
+        join(tree, 'package.json'),
+        JSON.stringify({
+          name: 'tree',
+          private: true,
+          scripts: { 'build:dashboard': 'node -e "process.exit(3)"' },
+        }),
+      );
+      const { code, stdout } = await api();
+      expect([code, stdout]).toEqual([1, '']);
+    });
   });
 });
