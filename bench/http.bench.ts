@@ -110,6 +110,14 @@ const onlyPlatform = process.argv.includes('--platform')
 const CPU_PROFILE = process.argv.includes('--cpu-prof') || process.env['BENCH_CPU_PROFILE'] === '1';
 const WITHOUT_PROJECTIONS =
   process.argv.includes('--without-projections') || process.env['BENCH_WITHOUT_PROJECTIONS'] === '1';
+/**
+ * `--semi-space MiB`: the api's server (not the bare reference) runs with V8's
+ * `--max-semi-space-size` at that size, to measure what a larger young generation
+ * does to the request path's garbage collection.
+ */
+const SEMI_SPACE_MIB = process.argv.includes('--semi-space')
+  ? Number(process.argv[process.argv.indexOf('--semi-space') + 1])
+  : undefined;
 const CONNECTIONS = 50;
 // The quick run stays well inside the umbrella bench's 100 s limit per benchmark.
 const DURATION_SECONDS = quick ? 2 : 15;
@@ -353,6 +361,9 @@ function startServer(
   const child = spawn(
     process.execPath,
     [
+      ...(platform !== 'bare' && SEMI_SPACE_MIB !== undefined
+        ? [`--max-semi-space-size=${SEMI_SPACE_MIB}`]
+        : []),
       '-r',
       'ts-node/register/transpile-only',
       '-r',
@@ -617,6 +628,7 @@ async function drive(): Promise<void> {
       durationSeconds: DURATION_SECONDS,
       hotEvents: HOT_EVENTS,
       spreadOperations: SPREAD_OPERATIONS,
+      ...(SEMI_SPACE_MIB === undefined ? {} : { apiSemiSpaceMiB: SEMI_SPACE_MIB }),
     },
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-http-'));
@@ -722,7 +734,7 @@ async function drive(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   report.print();
-  const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${quick ? '.quick' : ''}.json`;
+  const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${SEMI_SPACE_MIB === undefined ? '' : `.semi-space-${SEMI_SPACE_MIB}`}${quick ? '.quick' : ''}.json`;
   const output = join(__dirname, 'results', name);
   report.writeJson(output, {
     durableShareOfValidateOnly: ratios,
