@@ -75,6 +75,7 @@ import { InvalidRequestError } from '../libs/application/src/record-events/recor
 import { bearerFor, testAuthEnvironment } from '../test/support/auth.tokens';
 import { BenchReport, type BenchRow } from './support/bench-report';
 import { summariseCpuProfile } from './support/cpu-profile';
+import { StallWatch, type StallFigures } from './support/stall-watch';
 
 type Platform = 'fastify' | 'express';
 
@@ -109,6 +110,14 @@ const onlyPlatform = process.argv.includes('--platform')
 const CPU_PROFILE = process.argv.includes('--cpu-prof') || process.env['BENCH_CPU_PROFILE'] === '1';
 const WITHOUT_PROJECTIONS =
   process.argv.includes('--without-projections') || process.env['BENCH_WITHOUT_PROJECTIONS'] === '1';
+/**
+ * `--semi-space MiB`: the api's server (not the bare reference) runs with V8's
+ * `--max-semi-space-size` at that size, to measure what a larger young generation
+ * does to the request path's garbage collection.
+ */
+const SEMI_SPACE_MIB = process.argv.includes('--semi-space')
+  ? Number(process.argv[process.argv.indexOf('--semi-space') + 1])
+  : undefined;
 const CONNECTIONS = 50;
 // The quick run stays well inside the umbrella bench's 100 s limit per benchmark.
 const DURATION_SECONDS = quick ? 2 : 15;
@@ -165,15 +174,36 @@ class NoStoreController {
 
 /** The server's event-loop delay since the last call (then reset): stalls delay every request. */
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+/** What the main thread was doing in each stall: on a CPU, waiting for one, collecting garbage. */
+const stallWatch = new StallWatch();
+
+interface LoopFigures {
+  readonly maxMs: number;
+  readonly p99Ms: number;
+  readonly stalls: StallFigures;
+}
+
+function takeLoopFigures(): LoopFigures {
+  const figures = {
+    maxMs: loopDelay.max / 1e6,
+    p99Ms: loopDelay.percentile(99) / 1e6,
+    stalls: stallWatch.takeFigures(),
+  };
+  loopDelay.reset();
+  return figures;
+}
+
+function watchLoop(): void {
+  loopDelay.enable();
+  stallWatch.start();
+}
 
 @Controller('bench/loop')
 class LoopDelayController {
   @Get()
   @Allow('recorder')
-  read(): { maxMs: number; p99Ms: number } {
-    const figures = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
-    loopDelay.reset();
-    return figures;
+  read(): LoopFigures {
+    return takeLoopFigures();
   }
 }
 
@@ -223,7 +253,7 @@ async function serve(platform: Platform): Promise<void> {
       error: (message: unknown) => console.error(message),
     },
   });
-  loopDelay.enable();
+  watchLoop();
   if (WITHOUT_PROJECTIONS) await app.get(ProjectionRunner).stop();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
@@ -294,10 +324,8 @@ class BareController {
 @Controller('bench/loop')
 class BareLoopDelayController {
   @Get()
-  read(): { maxMs: number; p99Ms: number } {
-    const figures = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
-    loopDelay.reset();
-    return figures;
+  read(): LoopFigures {
+    return takeLoopFigures();
   }
 }
 
@@ -307,7 +335,7 @@ class BareModule {}
 async function serveBare(): Promise<void> {
   const app = await NestFactory.create(BareModule, new FastifyAdapter(), { logger: ['warn', 'error'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  loopDelay.enable();
+  watchLoop();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   process.stdout.write(`READY ${port}\n`);
@@ -333,6 +361,9 @@ function startServer(
   const child = spawn(
     process.execPath,
     [
+      ...(platform !== 'bare' && SEMI_SPACE_MIB !== undefined
+        ? [`--max-semi-space-size=${SEMI_SPACE_MIB}`]
+        : []),
       '-r',
       'ts-node/register/transpile-only',
       '-r',
@@ -472,17 +503,17 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-async function loopDelaySinceLastCall(port: number): Promise<{ maxMs: number; p99Ms: number }> {
+async function loopDelaySinceLastCall(port: number): Promise<LoopFigures> {
   const response = await fetch(`http://127.0.0.1:${port}/bench/loop`, {
     headers: { Authorization: token() },
   });
-  return (await response.json()) as { maxMs: number; p99Ms: number };
+  return (await response.json()) as LoopFigures;
 }
 
 interface Measurement {
   readonly result: AutocannonResult;
-  /** Event-loop delay of the server while the load ran. */
-  readonly loop: { maxMs: number; p99Ms: number };
+  /** Event-loop delay of the server while the load ran, and where its stalls went. */
+  readonly loop: LoopFigures;
   /** Server CPU (all threads) per request, in ms: comparable even on a busy machine. */
   readonly cpuMsPerRequest: number;
 }
@@ -548,6 +579,18 @@ async function writeProfile(port: number, platform: Platform): Promise<void> {
   }
 }
 
+/** The stalls over 50 ms of a run, and how the longest splits (steal is the whole machine's). */
+function stallNote({ count, longest, total }: StallFigures): string {
+  if (longest === null) return 'no stall over 50 ms';
+  const ms = (value: number) => value.toFixed(0);
+  return (
+    `${count} stall${count === 1 ? '' : 's'} over 50 ms (${ms(total.stallMs)} ms: ${ms(total.onCpuMs)} on a CPU, ` +
+    `${ms(total.runQueueWaitMs)} waiting for one, ${ms(total.gcMs)} GC); longest ${ms(longest.stallMs)} ms: ` +
+    `${ms(longest.onCpuMs)} on a CPU, ${ms(longest.runQueueWaitMs)} waiting for one, ${ms(longest.gcMs)} GC, ` +
+    `machine steal ${ms(longest.stealMs)}`
+  );
+}
+
 function row(
   scenario: string,
   subject: string,
@@ -566,7 +609,12 @@ function row(
     maxMs: latency['max'],
     loopMaxStallMs: loop.maxMs,
     loopP99DelayMs: loop.p99Ms,
-    note: [`server CPU ${cpuMsPerRequest.toFixed(2)} ms/request`, note].filter(Boolean).join('; '),
+    stallOnCpuMs: loop.stalls.longest?.onCpuMs,
+    stallRunQueueWaitMs: loop.stalls.longest?.runQueueWaitMs,
+    stallGcMs: loop.stalls.longest?.gcMs,
+    note: [`server CPU ${cpuMsPerRequest.toFixed(2)} ms/request`, stallNote(loop.stalls), note]
+      .filter(Boolean)
+      .join('; '),
   };
 }
 
@@ -580,6 +628,7 @@ async function drive(): Promise<void> {
       durationSeconds: DURATION_SECONDS,
       hotEvents: HOT_EVENTS,
       spreadOperations: SPREAD_OPERATIONS,
+      ...(SEMI_SPACE_MIB === undefined ? {} : { apiSemiSpaceMiB: SEMI_SPACE_MIB }),
     },
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-http-'));
@@ -685,7 +734,7 @@ async function drive(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   report.print();
-  const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${quick ? '.quick' : ''}.json`;
+  const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${SEMI_SPACE_MIB === undefined ? '' : `.semi-space-${SEMI_SPACE_MIB}`}${quick ? '.quick' : ''}.json`;
   const output = join(__dirname, 'results', name);
   report.writeJson(output, {
     durableShareOfValidateOnly: ratios,

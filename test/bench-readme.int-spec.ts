@@ -55,4 +55,31 @@ describe('the benchmark README', () => {
     expect(text).toContain('| hot | durable | 100 ops/s |  |  | a \\| b |');
     expect(() => renderBenchReadme('<!-- bench-results: gone.json -->', new Map())).toThrow(/gone\.json/);
   });
+
+  it("takes a round's reference from the same round, even when another round's is nearer", () => {
+    const result: BenchResultFile = {
+      rows: [
+        { scenario: 'spread', subject: 'bare (round 1)', opsPerSecond: 4000 },
+        { scenario: 'spread', subject: 'validate only (round 1)', opsPerSecond: 3000 },
+        { scenario: 'spread', subject: 'durable (round 1)', opsPerSecond: 1000 },
+        { scenario: 'spread', subject: 'bare (round 2)', opsPerSecond: 2000 },
+        { scenario: 'spread', subject: 'durable (round 2)', opsPerSecond: 1000 },
+        { scenario: 'spread', subject: 'durable (round 3)', opsPerSecond: 1000 },
+      ],
+    };
+    const text = renderBenchReadme(
+      '<!-- bench-results: http.json; reference: ^bare -->\n',
+      new Map([['http.json', result]]),
+    );
+    expect(text).toContain(
+      '| spread | durable (round 1) | 1,000 ops/s | bare (round 1): 4,000 ops/s | 0.25× |',
+    );
+    expect(text).toContain(
+      '| spread | durable (round 2) | 1,000 ops/s | bare (round 2): 2,000 ops/s | 0.5× |',
+    );
+    // No reference of its round: the nearest of any.
+    expect(text).toContain(
+      '| spread | durable (round 3) | 1,000 ops/s | bare (round 2): 2,000 ops/s | 0.5× |',
+    );
+  });
 });

@@ -38,6 +38,9 @@ const FIGURES: readonly { key: string; unit: string; digits: number; higherIsBet
   { key: 'maxMs', unit: 'ms max', digits: 2, higherIsBetter: false },
   { key: 'loopP99DelayMs', unit: 'ms loop p99', digits: 1, higherIsBetter: false },
   { key: 'loopMaxStallMs', unit: 'ms loop max stall', digits: 1, higherIsBetter: false },
+  { key: 'stallOnCpuMs', unit: 'ms of it on a CPU', digits: 0, higherIsBetter: false },
+  { key: 'stallRunQueueWaitMs', unit: 'ms of it waiting for a CPU', digits: 0, higherIsBetter: false },
+  { key: 'stallGcMs', unit: 'ms of it in GC', digits: 0, higherIsBetter: false },
   { key: 'loopUtilisation', unit: 'loop busy', digits: 2, higherIsBetter: false },
   { key: 'peakRssMiB', unit: 'MiB peak RSS', digits: 0, higherIsBetter: false },
   { key: 'cpuPercentOfOneCore', unit: '% of a core', digits: 0, higherIsBetter: false },
@@ -83,9 +86,15 @@ export function measuredOn(file: string, result: BenchResultFile): string {
   return `_${parts.filter((part) => part !== null).join(' · ')}_`;
 }
 
+/** The round a subject names, as in "durable append (round 2)"; null when it names none. */
+function roundOf(subject: unknown): string | null {
+  return /\(round (\d+)\)$/.exec(String(subject))?.[1] ?? null;
+}
+
 /**
  * A row's same-run reference: a row of the same scenario whose subject matches
- * `reference`, the nearest one in the file (the one before it on a tie).
+ * `reference` (of the same round, when the row names one and such a row exists),
+ * the nearest one in the file (the one before it on a tie).
  */
 function referenceOf(
   rows: readonly Readonly<Record<string, unknown>>[],
@@ -93,9 +102,14 @@ function referenceOf(
   reference: RegExp | null,
 ): Readonly<Record<string, unknown>> | null {
   if (reference === null || reference.test(String(rows[index].subject))) return null;
+  const candidates = rows.filter(
+    (row) => row.scenario === rows[index].scenario && reference.test(String(row.subject)),
+  );
+  const round = roundOf(rows[index].subject);
+  const sameRound = candidates.some((row) => roundOf(row.subject) === round);
   let best: { row: Readonly<Record<string, unknown>>; distance: number } | null = null;
   rows.forEach((row, i) => {
-    if (row.scenario !== rows[index].scenario || !reference.test(String(row.subject))) return;
+    if (!candidates.includes(row) || (sameRound && roundOf(row.subject) !== round)) return;
     const distance = Math.abs(i - index) + (i > index ? 0.5 : 0);
     if (best === null || distance < best.distance) best = { row, distance };
   });

@@ -23,6 +23,10 @@ export interface BenchRow {
   /** Longest event-loop stall seen while the scenario ran, in ms. */
   readonly loopMaxStallMs?: number;
   readonly loopP99DelayMs?: number;
+  /** Of the longest stall: ms the main thread was on a CPU, waited on a run queue, and collected garbage (see stall-watch.ts). */
+  readonly stallOnCpuMs?: number;
+  readonly stallRunQueueWaitMs?: number;
+  readonly stallGcMs?: number;
   /** Share of the scenario's time the event loop was busy (0–1). */
   readonly loopUtilisation?: number;
   /** Events per second of CPU time used by the process: steadier than wall-clock rates on a shared machine. */
@@ -64,6 +68,9 @@ const COLUMNS: readonly { key: keyof BenchRow; title: string; digits?: number }[
   { key: 'maxMs', title: 'max ms', digits: 2 },
   { key: 'loopMaxStallMs', title: 'loop max stall ms', digits: 1 },
   { key: 'loopP99DelayMs', title: 'loop p99 ms', digits: 1 },
+  { key: 'stallOnCpuMs', title: 'stall on-CPU ms', digits: 0 },
+  { key: 'stallRunQueueWaitMs', title: 'stall run-queue ms', digits: 0 },
+  { key: 'stallGcMs', title: 'stall GC ms', digits: 0 },
   { key: 'loopUtilisation', title: 'loop busy', digits: 2 },
   { key: 'eventsPerCpuSecond', title: 'events/cpu-s', digits: 0 },
   { key: 'peakRssMiB', title: 'peak RSS MiB', digits: 0 },

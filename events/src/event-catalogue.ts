@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { jsonCopy } from '@timeline/kernel';
 import type { Classification } from './envelope/event-envelope';
 import {
   CORRECTABLE_EVENT_TYPES,
@@ -243,8 +244,9 @@ function validateAgainstClass(
     // presence, type, format, range (a missing list is "is required", not five complaints).
     validationError: { target: false, value: true },
   });
-  // A JSON round trip drops the undefined own properties class fields leave behind.
-  return { errors: flattenValidationErrors(errors), data: JSON.parse(JSON.stringify(instance)) as object };
+  if (errors.length > 0) return { errors: flattenValidationErrors(errors), data: {} };
+  // As a JSON round trip would: drops the undefined own properties class fields leave behind.
+  return { errors: [], data: jsonCopy(instance) as object };
 }
 
 function prefixed(prefix: string, errors: readonly FieldError[]): FieldError[] {

@@ -31,7 +31,7 @@
  * - Vocabularies: agencies (`UK_AGENCIES`, `PARTNER_AGENCIES`, `REGIONS`), drugs
  *   (`DRUG_TYPES_TABLE`, `drugClassOf`, `unitsAllowedFor`), firearms and cash,
  *   3x5x2 grading and priorities, legal powers, offences.
- * - Field formats: `UTC_TIMESTAMP_PATTERN`, `isUtcTimestamp`, `storedInstantMs`,
+ * - Field formats: `UTC_TIMESTAMP_PATTERN`, `isUtcTimestamp`, `utcInstantMs`, `storedInstantMs`,
  *   `normaliseUtcTimestamp`, `REFERENCE_PATTERN`, `POSTCODE_DISTRICT_PATTERN`.
  * - The envelope: `EventEnvelope`, `TimelineEvent`, `CLASSIFICATIONS`,
  *   `operationStreamName`, `OPERATION_ID_PATTERN`.

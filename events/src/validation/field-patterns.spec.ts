@@ -4,6 +4,7 @@ import {
   isUtcTimestamp,
   normaliseUtcTimestamp,
   storedInstantMs,
+  utcInstantMs,
 } from './field-patterns';
 
 /** The rule written the slow way: the pattern, then the calendar fields read back from Date. */
@@ -56,6 +57,17 @@ describe('UTC timestamps', () => {
         ),
       ),
       { numRuns: 5_000 },
+    );
+  });
+
+  it('utcInstantMs reads every accepted text of year 0100 on as Date.parse does and refuses the rest', () => {
+    fc.assert(
+      fc.property(fc.oneof(shaped, real, fc.string()), (text) => {
+        const instant = utcInstantMs(text);
+        if (oracle(text) && Number(text.slice(0, 4)) >= 100) expect(instant).toBe(Date.parse(text));
+        else expect(instant).toBeNaN();
+      }),
+      { numRuns: 10_000 },
     );
   });
 

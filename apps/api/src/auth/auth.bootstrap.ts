@@ -78,16 +78,24 @@ export async function configureSecurity(
           maxAge: 600,
         },
   );
+  const authenticatedPrefixes = NON_CONTROLLER_ROUTES.filter(({ policy }) => policy === 'authenticated').map(
+    ({ prefix }) => prefix,
+  );
+  // No hook, and no promise per request, while every such route is public.
+  if (authenticatedPrefixes.length > 0) authenticateNonControllerRoutes(app, authenticatedPrefixes);
+  if (config.localDev) await printLocalDevTokens(config);
+}
+
+/** Verifies the bearer token of requests to the routes outside Nest controllers that are not public. */
+function authenticateNonControllerRoutes(app: NestFastifyApplication, prefixes: readonly string[]): void {
   const verifier = app.get(TokenVerifier);
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const path = request.url.split('?')[0];
-      const protectedRoute = NON_CONTROLLER_ROUTES.some(
-        ({ prefix, policy }) =>
-          policy === 'authenticated' &&
-          (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`)),
+      const protectedRoute = prefixes.some(
+        (prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`),
       );
       if (!protectedRoute || request.method === 'OPTIONS') return;
       try {
@@ -110,7 +118,6 @@ export async function configureSecurity(
         throw error;
       }
     });
-  if (config.localDev) await printLocalDevTokens(config);
 }
 
 function problem(status: number, title: string, code: string, detail: string, instance: string) {

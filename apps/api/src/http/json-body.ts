@@ -90,8 +90,10 @@ export function parseJsonBody(text: string): unknown {
 }
 
 interface Container {
-  /** Path of the container itself ('' for the body). */
-  readonly path: string;
+  /** The container this one is a member of; undefined for the body. */
+  readonly parent: Container | undefined;
+  /** Where it sits in its parent: a key, or an index in an array. */
+  readonly at: string | number;
   /** Keys seen so far (objects); null for arrays. */
   readonly keys: Set<string> | null;
   /** Objects: the last key read; arrays: the index of the current item. */
@@ -107,10 +109,16 @@ const CLOSE_OBJECT = 125;
 const OPEN_ARRAY = 91;
 const CLOSE_ARRAY = 93;
 
-function childPath(parent: Container | undefined): string {
+/** Path of a container ('' for the body). Written only for a refusal: most bodies never need one. */
+function pathOf(container: Container): string {
+  const parent = container.parent;
   if (parent === undefined) return '';
-  if (parent.keys === null) return `${parent.path}[${parent.index}]`;
-  return parent.path === '' ? parent.key : `${parent.path}.${parent.key}`;
+  return memberPath(pathOf(parent), container.at);
+}
+
+function memberPath(parentPath: string, at: string | number): string {
+  if (typeof at === 'number') return `${parentPath}[${at}]`;
+  return parentPath === '' ? at : `${parentPath}.${at}`;
 }
 
 /** Duplicate and prototype keys of text JSON.parse accepted, in document order. */
@@ -136,20 +144,28 @@ export function refusedKeys(text: string): ProblemFieldError[] {
         // Escapes are compared by what they mean: "\u0061" and "a" are the same key.
         const key = escaped ? (JSON.parse(text.slice(at, end + 1)) as string) : text.slice(at + 1, end);
         container.key = key;
-        const path = childPath(container);
         if (PROTOTYPE_KEYS.has(key)) {
-          refused.push({ path, constraint: 'notPrototypeKey', message: `${key} is not accepted as a key` });
+          refused.push({
+            path: memberPath(pathOf(container), key),
+            constraint: 'notPrototypeKey',
+            message: `${key} is not accepted as a key`,
+          });
         } else if (container.keys!.has(key)) {
-          refused.push({ path, constraint: 'uniqueKey', message: `${key} is given more than once` });
+          refused.push({
+            path: memberPath(pathOf(container), key),
+            constraint: 'uniqueKey',
+            message: `${key} is given more than once`,
+          });
         }
         container.keys!.add(key);
         expectingKey = false;
       }
       at = end;
     } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
-      const parent = stack[stack.length - 1];
+      const parent = stack[stack.length - 1] as Container | undefined;
       stack.push({
-        path: childPath(parent),
+        parent,
+        at: parent === undefined ? '' : parent.keys === null ? parent.index : parent.key,
         keys: char === OPEN_OBJECT ? new Set() : null,
         key: '',
         index: 0,

@@ -2,8 +2,11 @@ import {
   CLASSIFICATIONS,
   EVENT_CATALOGUE,
   isEventType,
+  isUtcTimestamp,
+  normaliseUtcTimestamp,
   olderVersionFit,
   toStoredEventData,
+  utcInstantMs,
   validateEventData,
   type Classification,
   type EventType,
@@ -74,7 +77,6 @@ const EVENT_FIELDS = new Set([
 ]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const CORRELATION_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
-const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 
 /**
  * Validates a whole request in one pass and reports every problem with its path
@@ -199,20 +201,20 @@ function validateEvent(
     errors.push(
       mustBe(`${path}.occurredAt`, 'isString', 'a string (a UTC timestamp such as 2020-06-13T05:30:00Z)'),
     );
-  } else if (!UTC_TIMESTAMP.test(occurredAt) || !isRealInstant(occurredAt)) {
+  } else if (!isUtcTimestamp(occurredAt)) {
     errors.push({
       path: `${path}.occurredAt`,
       constraint: 'isUtcTimestamp',
       message: 'occurredAt must be a UTC timestamp such as 2020-06-13T05:30:00Z',
     });
-  } else if (Date.parse(occurredAt) > limits.latestOccurredAt) {
+  } else if (instantMs(occurredAt) > limits.latestOccurredAt) {
     errors.push({
       path: `${path}.occurredAt`,
       constraint: 'notInFuture',
       message: 'occurredAt must not lie in the future',
     });
   } else {
-    occurred = new Date(Date.parse(occurredAt)).toISOString();
+    occurred = normaliseUtcTimestamp(occurredAt);
   }
   if (correlationId !== undefined && typeof correlationId !== 'string') {
     errors.push(mustBe(`${path}.correlationId`, 'isString', 'a string'));
@@ -331,8 +333,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Rejects calendar overflow such as 30 February, which Date.parse would roll over. */
-function isRealInstant(value: string): boolean {
-  const millis = Date.parse(value);
-  return Number.isFinite(millis) && new Date(millis).toISOString().slice(0, 19) === value.slice(0, 19);
+/** The instant of an accepted timestamp: read field by field, by Date.parse before year 0100. */
+function instantMs(timestamp: string): number {
+  const millis = utcInstantMs(timestamp);
+  return Number.isNaN(millis) ? Date.parse(timestamp) : millis;
 }
