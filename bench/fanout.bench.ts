@@ -1,6 +1,7 @@
 /**
  * `npm run bench:fanout [-- --quick] [--subscribers N] [--rate EVENTS_PER_S] [--batch EVENTS_PER_REQUEST]
- * [--seconds S] [--client-processes K] [--cpu-prof]`: Server-Sent Events fan-out of the api.
+ * [--seconds S] [--client-processes K] [--rounds N] [--cpu-prof]`: Server-Sent Events fan-out of the api,
+ * beside a bare node:http server doing the same (serveBare below) in the same run.
  *
  * The api runs in its own process (the real application: Fastify, bearer
  * authentication with test keys, the embedded SQLite store in a temporary
@@ -31,8 +32,12 @@
  * side takes a large share of what the server could use, so the figures are a
  * floor for the server on its own machine.
  *
- * Defaults: 1,000 subscribers, 1,000 events/s, 20 s. --quick: 200 subscribers,
- * 200 events/s, 5 s. --cpu-prof writes the server's V8 CPU profile of the
+ * The api and the reference alternate in rounds (which goes first flips every
+ * round), each on a fresh server and subscriber process(es); every row is the
+ * median over its subject's rounds, the api's notes give the per-round ratios.
+ *
+ * Defaults: 1,000 subscribers, 1,000 events/s, 20 s, 3 rounds. --quick: 200 subscribers,
+ * 200 events/s, 5 s, 1 round. --cpu-prof writes the server's V8 CPU profile of the
  * measured window to the temporary directory (open it in Chrome DevTools) and
  * prints where its time went.
  * Prints a table and writes bench/results/fanout.json (fanout.quick.json with --quick).
