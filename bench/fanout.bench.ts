@@ -21,7 +21,8 @@
  * - exactness: each subscriber must receive every event the store holds after
  *   the run's start exactly once, in log order; a lost (gap), duplicated,
  *   out-of-order or unknown message, one still undelivered 30 s after the last
- *   append, an overflow disconnect or a lost connection is a failure (exit code 1);
+ *   append, an overflow disconnect or a lost connection is a failure (exit code 1
+ *   for the api; the reference's is reported in its row);
  * - the write rate the server actually took (appends are bounded in time: what
  *   the writer could not send within 60 s past the planned duration is reported);
  * - CPU (share of one core, and per delivered message) and peak RSS of the
@@ -1236,7 +1237,9 @@ async function drive(): Promise<void> {
   }
   const api = outcomes.filter((outcome) => outcome.subject === 'api');
   const bare = outcomes.filter((outcome) => outcome.subject === 'bare');
-  const deliveryFailed = outcomes.some((outcome) => outcome.deliveryFailed);
+  // Only the api's delivery decides the exit code: a reference that falls behind on a loaded
+  // machine is reported in its row, it is no fault of the project.
+  const deliveryFailed = api.some((outcome) => outcome.deliveryFailed);
 
   for (const outcome of api) {
     if (!outcome.profile) continue;
