@@ -1,6 +1,7 @@
 /**
  * `npm run bench:fanout [-- --quick] [--subscribers N] [--rate EVENTS_PER_S] [--batch EVENTS_PER_REQUEST]
- * [--seconds S] [--client-processes K] [--cpu-prof]`: Server-Sent Events fan-out of the api.
+ * [--seconds S] [--client-processes K] [--rounds N] [--cpu-prof]`: Server-Sent Events fan-out of the api,
+ * beside a bare node:http server doing the same (serveBare below) in the same run.
  *
  * The api runs in its own process (the real application: Fastify, bearer
  * authentication with test keys, the embedded SQLite store in a temporary
@@ -20,7 +21,8 @@
  * - exactness: each subscriber must receive every event the store holds after
  *   the run's start exactly once, in log order; a lost (gap), duplicated,
  *   out-of-order or unknown message, one still undelivered 30 s after the last
- *   append, an overflow disconnect or a lost connection is a failure (exit code 1);
+ *   append, an overflow disconnect or a lost connection is a failure (exit code 1
+ *   for the api; the reference's is reported in its row);
  * - the write rate the server actually took (appends are bounded in time: what
  *   the writer could not send within 60 s past the planned duration is reported);
  * - CPU (share of one core, and per delivered message) and peak RSS of the
@@ -31,8 +33,12 @@
  * side takes a large share of what the server could use, so the figures are a
  * floor for the server on its own machine.
  *
- * Defaults: 1,000 subscribers, 1,000 events/s, 20 s. --quick: 200 subscribers,
- * 200 events/s, 5 s. --cpu-prof writes the server's V8 CPU profile of the
+ * The api and the reference alternate in rounds (which goes first flips every
+ * round), each on a fresh server and subscriber process(es); every row is the
+ * median over its subject's rounds, the api's notes give the per-round ratios.
+ *
+ * Defaults: 1,000 subscribers, 1,000 events/s, 20 s, 3 rounds. --quick: 200 subscribers,
+ * 200 events/s, 5 s, 1 round. --cpu-prof writes the server's V8 CPU profile of the
  * measured window to the temporary directory (open it in Chrome DevTools) and
  * prints where its time went.
  * Prints a table and writes bench/results/fanout.json (fanout.quick.json with --quick).
@@ -40,7 +46,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { request, type ClientRequest } from 'node:http';
+import { createServer, request, type ClientRequest, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { bearerFor, testAuthEnvironment } from '../test/support/auth.tokens';
@@ -48,6 +57,7 @@ import { BenchReport, type BenchRow } from './support/bench-report';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { LagHistogram, type SerializedLagHistogram } from './support/lag-histogram';
 import { ProcessCpuWindow, memoryOf } from './support/process-stats';
+import { median } from './support/statistics';
 
 // ————— parameters —————
 
@@ -67,6 +77,11 @@ const BATCH = numberArgument('batch', 10);
 const DURATION_SECONDS = numberArgument('seconds', quick ? 5 : 20);
 const CLIENT_PROCESSES = numberArgument('client-processes', 1);
 const CPU_PROFILE = process.argv.includes('--cpu-prof');
+/** Rounds of each subject, alternating which goes first. */
+const ROUNDS = numberArgument('rounds', quick ? 1 : 3);
+/** The project's api, and its same-run reference. */
+const SUBJECTS = { api: 'api', bare: 'bare node:http server' } as const;
+type Subject = keyof typeof SUBJECTS;
 const OPERATIONS = 10;
 const REQUESTS = Math.round((EVENTS_PER_SECOND * DURATION_SECONDS) / BATCH);
 const EXPECTED_EVENTS = REQUESTS * BATCH;
@@ -137,6 +152,134 @@ function profileOnRequest(): void {
   });
   // The IPC channel must not keep the server alive on its own.
   process.channel?.unref();
+}
+
+// ————— the reference: a bare node:http server (a child process) —————
+
+/** Stands for the hashes of the chain: the reference computes none, but its frames carry as many bytes. */
+const PLACEHOLDER_HASH = '0123456789abcdef'.repeat(4);
+
+/**
+ * The fan-out's same-run reference: what Node alone costs to take the same
+ * POSTs and write the same Server-Sent Events frames to the same subscribers,
+ * with nothing of the project in between (no store, no authentication, no
+ * validation, no projections, no redaction). Each request's events get a
+ * position and one recordedAt (an ISO string to the millisecond, as the api's
+ * write path sets it); their frames (the api's fields, so the same size) are
+ * joined and written to every subscriber at once, then the request is
+ * answered. It serves the part of the api the driver uses:
+ * `POST /operations/{id}/events`, `GET /events/live`, `GET /events` (positions
+ * and recordedAt), `GET /health/details` (the head) and `GET /metrics` (open
+ * clients, event-loop delay since the previous scrape).
+ */
+function serveBare(): void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  /** recordedAt by position − 1. */
+  const recordedAt: string[] = [];
+  const revisions = new Map<string, number>();
+  const subscribers = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const json = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    };
+    const appendTo = /^\/operations\/([^/]+)\/events$/.exec(url.pathname);
+    if (req.method === 'POST' && appendTo) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const { events } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          events: { type: string; occurredAt: string; data: Record<string, unknown> }[];
+        };
+        const operationId = appendTo[1];
+        const at = new Date().toISOString();
+        let revision = revisions.get(operationId) ?? -1;
+        const frames: string[] = [];
+        const positions: { position: string }[] = [];
+        for (const event of events) {
+          recordedAt.push(at);
+          revision += 1;
+          const position = String(recordedAt.length);
+          const visible = {
+            schemaVersion: 1,
+            operationId,
+            occurredAt: event.occurredAt,
+            recordedAt: at,
+            recordedBy: 'bench-writer@nca',
+            agency: 'NCA',
+            correlationId: randomUUID(),
+            causationId: null,
+            classification: 'OFFICIAL',
+            streamRevision: revision,
+            prevHash: PLACEHOLDER_HASH,
+            hash: PLACEHOLDER_HASH,
+            eventId: randomUUID(),
+            type: event.type,
+            data: event.data,
+            position,
+          };
+          frames.push(`id: ${position}\ndata: ${JSON.stringify(visible)}\n\n`);
+          positions.push({ position });
+        }
+        revisions.set(operationId, revision);
+        const joined = Buffer.from(frames.join(''));
+        for (const subscriber of subscribers) subscriber.write(joined);
+        json(201, { position: positions[positions.length - 1]?.position, events: positions });
+      });
+      return;
+    }
+    if (req.method !== 'GET') return json(405, { title: 'method not allowed' });
+    if (url.pathname === '/events/live') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+      });
+      res.write('retry: 3000\n\n');
+      subscribers.add(res);
+      res.on('close', () => subscribers.delete(res));
+      return;
+    }
+    if (url.pathname === '/events') {
+      const after = Number(url.searchParams.get('after') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      const end = Math.min(recordedAt.length, after + limit);
+      const events = recordedAt
+        .slice(after, end)
+        .map((at, index) => ({ position: String(after + index + 1), recordedAt: at }));
+      return json(200, { events, next: end < recordedAt.length ? { after: String(end) } : null });
+    }
+    if (url.pathname === '/health/details') {
+      const head = String(recordedAt.length);
+      return json(200, { projections: { caughtUp: true, position: head, headPosition: head } });
+    }
+    if (url.pathname === '/metrics') {
+      const text =
+        `timeline_live_clients{stream="events"} ${subscribers.size}\n` +
+        `timeline_live_disconnects{stream="events",reason="overflow"} 0\n` +
+        `timeline_nodejs_eventloop_lag_p99_seconds ${delay.percentile(99) / 1e9}\n` +
+        `timeline_nodejs_eventloop_lag_max_seconds ${delay.max / 1e9}\n`;
+      delay.reset();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(text);
+      return;
+    }
+    json(404, { title: 'not found' });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    process.stdout.write(`READY ${port}\n`);
+  });
+  process.once('SIGTERM', () => {
+    for (const subscriber of subscribers) subscriber.destroy();
+    server.close(() => process.exit(0));
+  });
 }
 
 // ————— the subscribers (client child processes) —————
@@ -475,22 +618,26 @@ interface Server {
   readonly port: number;
 }
 
-function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [...TS_NODE, __filename, '--serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...testAuthEnvironment(),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      // The log must hold the run's events only.
-      DEMO_DATA: 'off',
-      // Every subscriber is its own principal; the writer alone sends more than the default request budget.
-      RATE_LIMIT_REQUESTS: '1000000',
-      TS_NODE_PROJECT: 'tsconfig.json',
+function startServer(dataDir: string, subject: Subject): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    [...TS_NODE, __filename, subject === 'api' ? '--serve' : '--serve-bare'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...testAuthEnvironment(),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        // The log must hold the run's events only.
+        DEMO_DATA: 'off',
+        // Every subscriber is its own principal; the writer alone sends more than the default request budget.
+        RATE_LIMIT_REQUESTS: '1000000',
+        TS_NODE_PROJECT: process.env.TS_NODE_PROJECT ?? 'tsconfig.json',
+      },
+      stdio: ['ignore', 'pipe', 'inherit', ...(CPU_PROFILE ? (['ipc'] as const) : [])],
     },
-    stdio: ['ignore', 'pipe', 'inherit', ...(CPU_PROFILE ? (['ipc'] as const) : [])],
-  });
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -537,7 +684,7 @@ class ClientProcess {
   static start(): ClientProcess {
     const child = spawn(process.execPath, [...TS_NODE, __filename, '--clients'], {
       cwd: ROOT,
-      env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json' },
+      env: { ...process.env, TS_NODE_PROJECT: process.env.TS_NODE_PROJECT ?? 'tsconfig.json' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new ClientProcess(child);
@@ -752,32 +899,51 @@ async function recordedTimes(port: number, base: number): Promise<Map<number, nu
   throw new Error('GET /events: the log did not end within the expected number of pages');
 }
 
-async function drive(): Promise<void> {
-  const parameters = {
-    quick,
-    subscribers: SUBSCRIBERS,
-    eventsPerSecond: EVENTS_PER_SECOND,
-    eventsPerRequest: BATCH,
-    requestsPerSecond: EVENTS_PER_SECOND / BATCH,
-    durationSeconds: DURATION_SECONDS,
-    operations: OPERATIONS,
-    clientProcesses: CLIENT_PROCESSES,
-    cpuProfile: CPU_PROFILE,
-    store: 'embedded SQLite (file in a temporary directory, WAL, synchronous=FULL)',
-    cores: cpus().length,
+/** What one subject's round measured. */
+interface RoundOutcome {
+  readonly subject: Subject;
+  readonly lagRecorded: LagSummary;
+  readonly lagAck: LagSummary;
+  readonly lagFirst: LagSummary;
+  readonly delivery: Record<string, unknown> & {
+    readonly delivered: number;
+    readonly expectedMessages: number;
   };
-  const report = new BenchReport(
-    `SSE fan-out${quick ? ' (quick)' : ''}: ${SUBSCRIBERS.toLocaleString('en-GB')} subscribers to GET /events/live, ` +
-      `${EVENTS_PER_SECOND.toLocaleString('en-GB')} events/s (${EVENTS_PER_SECOND / BATCH} requests/s of ${BATCH}) for ${DURATION_SECONDS} s`,
-    parameters,
-  );
+  readonly deliveryFailed: boolean;
+  readonly processes: Processes;
+  readonly traffic: { readonly bytesPerMessage: number; readonly megabytesPerSecond: number };
+  readonly writer: Record<string, number>;
+  readonly profile: ReturnType<typeof summariseCpuProfile> | null;
+}
+
+type LagSummary = ReturnType<LagHistogram['summary']>;
+
+interface Processes {
+  readonly windowSeconds: number;
+  readonly server: {
+    readonly cpuSeconds: number | null;
+    readonly percentOfOneCore: number | null;
+    readonly cpuMicrosecondsPerMessage: number | null;
+    readonly peakRssMiBInWindow: number;
+    readonly peakRssMiBSinceStart: number | null;
+    readonly eventLoopP99MsInWindow: number | null;
+    readonly eventLoopMaxMsInWindow: number | null;
+  };
+  readonly clients: {
+    readonly processes: number;
+    readonly cpuSeconds: number;
+    readonly percentOfOneCore: number;
+    readonly peakRssMiBInWindow: number;
+    readonly peakRssMiBSinceStart: number;
+  };
+  readonly driver: { readonly cpuSeconds: number; readonly percentOfOneCore: number };
+}
+
+/** One round of one subject: a fresh server and subscriber process(es), the writes, the drain, the analysis. */
+async function measureRound(subject: Subject, profileFile: string | null): Promise<RoundOutcome> {
   const dataDir = mkdtempSync(join(tmpdir(), 'timeline-bench-fanout-'));
-  const profileFile = CPU_PROFILE
-    ? join(tmpdir(), `timeline-fanout-server-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
-    : null;
-  const server = await startServer(dataDir);
+  const server = await startServer(dataDir, subject);
   const clients = Array.from({ length: CLIENT_PROCESSES }, () => ClientProcess.start());
-  let deliveryFailed = false;
   try {
     let base = 0;
     for (let index = 0; index < OPERATIONS; index += 1) {
@@ -848,7 +1014,11 @@ async function drive(): Promise<void> {
     // Drain: wait (bounded) until every subscriber has every acknowledged event.
     const drainStarted = performance.now();
     // Appends sent before the time limit may still be answered: every event they store is expected too.
-    await Promise.race([written.settled(), sleep(DRAIN_LIMIT_MS)]);
+    // (The timer must not keep the process alive once the run is over: unref'd.)
+    await Promise.race([
+      written.settled(),
+      new Promise((resolve) => setTimeout(resolve, DRAIN_LIMIT_MS).unref()),
+    ]);
     let expectedMessages = 0;
     let received = 0;
     let receivedBytes = 0;
@@ -947,7 +1117,7 @@ async function drive(): Promise<void> {
         metricsAfter.get('timeline_live_disconnects{stream="events",reason="overflow"}') ?? 0,
       examples: results.flatMap((result) => result.examples).slice(0, 10),
     };
-    deliveryFailed =
+    const deliveryFailed =
       delivery.appendFailures.length > 0 ||
       delivery.acknowledgedButNotInLog + delivery.inLogButNotAcknowledged > 0 ||
       delivery.delivered !== delivery.expectedMessages ||
@@ -963,12 +1133,9 @@ async function drive(): Promise<void> {
         delivery.serverOverflowDisconnects >
         0;
 
-    const lagRecorded = fromRecorded.summary();
-    const lagAck = fromAck.summary();
-    const lagFirst = fromFirst.summary();
     const seconds = (value: number | undefined): number | null =>
       value === undefined ? null : Math.round(value * 1e5) / 100;
-    const processes = {
+    const processes: Processes = {
       windowSeconds: Math.round(windowSeconds * 100) / 100,
       server: {
         ...serverUsage,
@@ -976,7 +1143,7 @@ async function drive(): Promise<void> {
         cpuMicrosecondsPerMessage:
           serverUsage.cpuSeconds === null || received === 0
             ? null
-            : Math.round((serverUsage.cpuSeconds / received) * 1e7) / 10,
+            : Math.round((serverUsage.cpuSeconds / received) * 1e8) / 100,
         peakRssMiBInWindow: peakRss.server,
         peakRssMiBSinceStart: serverMemory?.peakRssMiB ?? null,
         eventLoopP99MsInWindow: seconds(metricsAfter.get('timeline_nodejs_eventloop_lag_p99_seconds')),
@@ -997,88 +1164,20 @@ async function drive(): Promise<void> {
           Math.round(((driverUsed.user + driverUsed.system) / 1e6 / windowSeconds) * 1000) / 10,
       },
     };
-    const scenario = `${SUBSCRIBERS} subscribers × ${EVENTS_PER_SECOND} events/s`;
-    const exactness = deliveryFailed
-      ? `FAILED: ${delivery.lost} lost (gaps), ${delivery.undeliveredWhenTheRunStoppedWaiting} undelivered ${DRAIN_LIMIT_MS / 1000} s after the last append, ${delivery.duplicates} duplicate, ${delivery.outOfOrder} out of order, ${delivery.unexpected} unexpected, ${delivery.overflowDisconnects} overflow, ${delivery.connectionsLost} lost`
-      : 'every subscriber got every event once, in order';
-    const rows: (BenchRow & Record<string, unknown>)[] = [
-      {
-        scenario,
-        subject: 'lag from recordedAt',
-        count: delivery.delivered,
-        seconds: Math.round(written.seconds * 100) / 100,
-        opsPerSecond: delivery.delivered / windowSeconds,
-        eventsPerSecond: written.ackMs.size / written.seconds,
-        p50Ms: lagRecorded.p50Ms,
-        p99Ms: lagRecorded.p99Ms,
-        maxMs: lagRecorded.maxMs,
-        note: `${delivery.delivered.toLocaleString('en-GB')} of ${delivery.expectedMessages.toLocaleString('en-GB')} messages; ${exactness}; ops/s = messages delivered/s`,
-      },
-      {
-        scenario,
-        subject: 'lag from append acknowledged',
-        count: lagAck.count,
-        p50Ms: lagAck.p50Ms,
-        p99Ms: lagAck.p99Ms,
-        maxMs: lagAck.maxMs,
-        note: `${lagAck.negative.toLocaleString('en-GB')} messages arrived before their append's answer (counted as 0)`,
-      },
-      {
-        scenario,
-        subject: 'spread after first arrival',
-        count: lagFirst.count,
-        p50Ms: lagFirst.p50Ms,
-        p99Ms: lagFirst.p99Ms,
-        maxMs: lagFirst.maxMs,
-        note: 'time from the first subscriber receiving an event to each subscriber receiving it: the fan-out alone',
-      },
-      {
-        scenario,
-        subject: 'api server process',
-        peakRssMiB: processes.server.peakRssMiBSinceStart ?? undefined,
-        cpuPercentOfOneCore: processes.server.percentOfOneCore,
-        note: `${processes.server.cpuMicrosecondsPerMessage} µs CPU per message; peak RSS ${processes.server.peakRssMiBSinceStart} MiB; CPU ${processes.server.percentOfOneCore}% of one core (${processes.server.cpuSeconds} s in ${processes.windowSeconds} s); event loop p99 ${processes.server.eventLoopP99MsInWindow} ms, max ${processes.server.eventLoopMaxMsInWindow} ms`,
-      },
-      {
-        scenario,
-        subject: `subscribers (${CLIENT_PROCESSES} process${CLIENT_PROCESSES > 1 ? 'es' : ''})`,
-        peakRssMiB: processes.clients.peakRssMiBSinceStart,
-        cpuPercentOfOneCore: processes.clients.percentOfOneCore,
-        note: `${traffic.bytesPerMessage} B/message, ${traffic.megabytesPerSecond} MB/s over loopback; peak RSS ${processes.clients.peakRssMiBSinceStart} MiB; CPU ${processes.clients.percentOfOneCore}% of one core; writer ${processes.driver.percentOfOneCore}%; all on the same ${cpus().length} cores as the server`,
-      },
-    ];
-    for (const row of rows) report.add(row);
-
     await stopServer(server);
     const profile = profileFile ? summariseCpuProfile(profileFile, 30) : null;
-    if (profile) {
-      process.stdout.write(
-        `\n  server CPU profile ${profile.file} — self time by function over the measured window:\n`,
-      );
-      for (const entry of profile.functions) {
-        process.stdout.write(
-          `    ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.selfMs.toFixed(0).padStart(7)} ms  ${entry.name}  ${entry.location}\n`,
-        );
-      }
-    }
-
-    report.print();
-    const target = { p99LagMs: 250, met: !deliveryFailed && lagRecorded.p99Ms < 250 };
-    process.stdout.write(
-      `Target p99 lag < 250 ms (from recordedAt): ${target.met ? 'met' : 'MISSED'} — p99 ${lagRecorded.p99Ms} ms. ` +
-        `Server, subscribers and writer shared ${cpus().length} cores.\n`,
-    );
     if (deliveryFailed) {
-      process.stderr.write(`Delivery was not exact:\n${JSON.stringify(delivery, null, 2)}\n`);
+      process.stderr.write(
+        `Delivery by the ${SUBJECTS[subject]} was not exact:\n${JSON.stringify(delivery, null, 2)}\n`,
+      );
     }
-    const output = join(__dirname, 'results', quick ? 'fanout.quick.json' : 'fanout.json');
-    report.writeJson(output, {
-      sharedCores: `server, ${CLIENT_PROCESSES} subscriber process(es) and the writer ran on the same ${cpus().length} cores`,
-      target,
-      lagFromRecordedAt: lagRecorded,
-      lagFromAppendAcknowledged: lagAck,
-      spreadAfterFirstArrival: lagFirst,
+    return {
+      subject,
+      lagRecorded: fromRecorded.summary(),
+      lagAck: fromAck.summary(),
+      lagFirst: fromFirst.summary(),
       delivery,
+      deliveryFailed,
       processes,
       traffic,
       writer: {
@@ -1088,14 +1187,213 @@ async function drive(): Promise<void> {
         seconds: Math.round(written.seconds * 100) / 100,
         eventsPerSecondAchieved: Math.round(written.ackMs.size / written.seconds),
       },
-      ...(profile ? { serverCpuProfile: { file: profile.file, functions: profile.functions } } : {}),
-    });
-    process.stdout.write(`Written to ${relative(ROOT, output)}\n`);
+      profile,
+    };
   } finally {
     for (const client of clients) client.stop();
     await stopServer(server);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function drive(): Promise<void> {
+  const parameters = {
+    quick,
+    subscribers: SUBSCRIBERS,
+    eventsPerSecond: EVENTS_PER_SECOND,
+    eventsPerRequest: BATCH,
+    requestsPerSecond: EVENTS_PER_SECOND / BATCH,
+    durationSeconds: DURATION_SECONDS,
+    operations: OPERATIONS,
+    clientProcesses: CLIENT_PROCESSES,
+    rounds: ROUNDS,
+    cpuProfile: CPU_PROFILE,
+    store: 'embedded SQLite (file in a temporary directory, WAL, synchronous=FULL)',
+    reference:
+      'a bare node:http server in its own process: the same POSTs, no store, no authentication, no validation; the same frames (same fields, ids and size) written to every subscriber when the request arrives',
+    cores: cpus().length,
+  };
+  const report = new BenchReport(
+    `SSE fan-out${quick ? ' (quick)' : ''}: ${SUBSCRIBERS.toLocaleString('en-GB')} subscribers to GET /events/live, ` +
+      `${EVENTS_PER_SECOND.toLocaleString('en-GB')} events/s (${EVENTS_PER_SECOND / BATCH} requests/s of ${BATCH}) for ${DURATION_SECONDS} s, ` +
+      `against a bare node:http server, ${ROUNDS} alternating round${ROUNDS > 1 ? 's' : ''}`,
+    parameters,
+  );
+  const outcomes: RoundOutcome[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // The order flips every round: neither subject always runs on the warmer (or more loaded) machine.
+    const order: Subject[] = round % 2 === 0 ? ['api', 'bare'] : ['bare', 'api'];
+    for (const subject of order) {
+      process.stdout.write(`round ${round + 1} of ${ROUNDS}: ${SUBJECTS[subject]}\n`);
+      const profileFile =
+        CPU_PROFILE && subject === 'api'
+          ? join(
+              tmpdir(),
+              `timeline-fanout-server-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+            )
+          : null;
+      outcomes.push(await measureRound(subject, profileFile));
+    }
+  }
+  const api = outcomes.filter((outcome) => outcome.subject === 'api');
+  const bare = outcomes.filter((outcome) => outcome.subject === 'bare');
+  // Only the api's delivery decides the exit code: a reference that falls behind on a loaded
+  // machine is reported in its row, it is no fault of the project.
+  const deliveryFailed = api.some((outcome) => outcome.deliveryFailed);
+
+  for (const outcome of api) {
+    if (!outcome.profile) continue;
+    process.stdout.write(
+      `\n  server CPU profile ${outcome.profile.file} — self time by function over the measured window:\n`,
+    );
+    for (const entry of outcome.profile.functions) {
+      process.stdout.write(
+        `    ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.selfMs.toFixed(0).padStart(7)} ms  ${entry.name}  ${entry.location}\n`,
+      );
+    }
+  }
+
+  const scenario = `${SUBSCRIBERS} subscribers × ${EVENTS_PER_SECOND} events/s`;
+  const roundRatios = (pick: (outcome: RoundOutcome) => number | null): number[] =>
+    api.flatMap((outcome, round) => {
+      const subject = pick(outcome);
+      const reference = bare[round] === undefined ? null : pick(bare[round]);
+      return subject === null || reference === null || reference === 0 ? [] : [subject / reference];
+    });
+  const ratioNote = (what: string, ratios: readonly number[]): string =>
+    ratios.length === 0
+      ? ''
+      : `${what} ${median(ratios).toFixed(2)}× the reference's${ratios.length > 1 ? ` (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×)` : ''}`;
+  const exactness = (outcomes: readonly RoundOutcome[]): string => {
+    const failed = outcomes.filter((outcome) => outcome.deliveryFailed);
+    if (failed.length === 0) return 'every subscriber got every event once, in order';
+    const d = failed[0].delivery as Record<string, number>;
+    return `FAILED in ${failed.length} round(s): ${d.lost} lost (gaps), ${d.undeliveredWhenTheRunStoppedWaiting} undelivered ${DRAIN_LIMIT_MS / 1000} s after the last append, ${d.duplicates} duplicate, ${d.outOfOrder} out of order, ${d.unexpected} unexpected, ${d.overflowDisconnects} overflow, ${d.connectionsLost} lost`;
+  };
+  /** A lag row per subject: medians over its rounds. */
+  const lagRow = (
+    measure: string,
+    subject: Subject,
+    rounds: readonly RoundOutcome[],
+    pick: (outcome: RoundOutcome) => LagSummary,
+    note: string,
+  ): BenchRow & Record<string, unknown> => ({
+    scenario: `${scenario}: ${measure}`,
+    subject: SUBJECTS[subject],
+    count: rounds.reduce((sum, outcome) => sum + pick(outcome).count, 0),
+    p50Ms: median(rounds.map((outcome) => pick(outcome).p50Ms)),
+    p99Ms: median(rounds.map((outcome) => pick(outcome).p99Ms)),
+    maxMs: Math.max(...rounds.map((outcome) => pick(outcome).maxMs)),
+    note,
+  });
+  const lagMeasures: readonly {
+    measure: string;
+    pick: (outcome: RoundOutcome) => LagSummary;
+    note: (rounds: readonly RoundOutcome[]) => string;
+  }[] = [
+    {
+      measure: 'lag from recordedAt',
+      pick: (outcome) => outcome.lagRecorded,
+      note: (rounds) => {
+        const delivered = rounds.reduce((sum, outcome) => sum + outcome.delivery.delivered, 0);
+        const expected = rounds.reduce((sum, outcome) => sum + outcome.delivery.expectedMessages, 0);
+        return `${delivered.toLocaleString('en-GB')} of ${expected.toLocaleString('en-GB')} messages; ${exactness(rounds)}`;
+      },
+    },
+    {
+      measure: 'lag from append acknowledged',
+      pick: (outcome) => outcome.lagAck,
+      note: (rounds) =>
+        `${rounds.reduce((sum, outcome) => sum + outcome.lagAck.negative, 0).toLocaleString('en-GB')} messages arrived before their append's answer (counted as 0)`,
+    },
+    {
+      measure: 'spread after first arrival',
+      pick: (outcome) => outcome.lagFirst,
+      note: () =>
+        'from the first subscriber receiving an event to each subscriber receiving it: the fan-out alone',
+    },
+  ];
+  for (const { measure, pick, note } of lagMeasures) {
+    report.add(lagRow(measure, 'bare', bare, pick, note(bare)));
+    const p50 = ratioNote(
+      'p50',
+      roundRatios((outcome) => pick(outcome).p50Ms),
+    );
+    const p99 = ratioNote(
+      'p99',
+      roundRatios((outcome) => pick(outcome).p99Ms),
+    );
+    report.add(lagRow(measure, 'api', api, pick, `${note(api)}; ${p50}; ${p99}`));
+  }
+  const serverRow = (
+    subject: Subject,
+    rounds: readonly RoundOutcome[],
+  ): BenchRow & Record<string, unknown> => {
+    const known = (values: readonly (number | null)[]): number[] =>
+      values.filter((value): value is number => value !== null);
+    const cpu = median(known(rounds.map((outcome) => outcome.processes.server.cpuMicrosecondsPerMessage)));
+    const share = median(known(rounds.map((outcome) => outcome.processes.server.percentOfOneCore)));
+    const rss = Math.max(...rounds.map((outcome) => outcome.processes.server.peakRssMiBSinceStart ?? 0));
+    const loopP99 = median(known(rounds.map((outcome) => outcome.processes.server.eventLoopP99MsInWindow)));
+    const loopMax = Math.max(
+      ...rounds.map((outcome) => outcome.processes.server.eventLoopMaxMsInWindow ?? 0),
+    );
+    return {
+      scenario: `${scenario}: server process`,
+      subject: SUBJECTS[subject],
+      cpuMicrosecondsPerMessage: cpu,
+      cpuPercentOfOneCore: share,
+      peakRssMiB: rss,
+      loopP99DelayMs: loopP99,
+      note: `${cpu} µs CPU per message; CPU ${share}% of one core; peak RSS ${rss} MiB; event loop p99 ${loopP99} ms, max ${loopMax} ms; ${median(rounds.map((outcome) => outcome.traffic.bytesPerMessage))} B/message`,
+    };
+  };
+  report.add(serverRow('bare', bare));
+  const apiServer = serverRow('api', api);
+  const cpuRatios = roundRatios((outcome) => outcome.processes.server.cpuMicrosecondsPerMessage);
+  report.add({ ...apiServer, note: `${apiServer.note}; ${ratioNote('CPU per message', cpuRatios)}` });
+  const clients = api.map((outcome) => outcome.processes.clients);
+  report.add({
+    scenario: `${scenario}: subscribers' process`,
+    subject: `subscribers of the api (${CLIENT_PROCESSES} process${CLIENT_PROCESSES > 1 ? 'es' : ''})`,
+    peakRssMiB: Math.max(...clients.map((entry) => entry.peakRssMiBSinceStart)),
+    cpuPercentOfOneCore: median(clients.map((entry) => entry.percentOfOneCore)),
+    note: `${median(api.map((outcome) => outcome.traffic.megabytesPerSecond))} MB/s over loopback; writer ${median(api.map((outcome) => outcome.processes.driver.percentOfOneCore))}% of one core; all on the same ${cpus().length} cores as the server`,
+  });
+
+  report.print();
+  const lagRecorded = api.map((outcome) => outcome.lagRecorded);
+  const p99 = median(lagRecorded.map((lag) => lag.p99Ms));
+  const target = { p99LagMs: 250, met: !deliveryFailed && p99 < 250 };
+  process.stdout.write(
+    `Target p99 lag < 250 ms (from recordedAt, median of rounds): ${target.met ? 'met' : 'MISSED'} — p99 ${p99} ms. ` +
+      `Server, subscribers and writer shared ${cpus().length} cores.\n`,
+  );
+  const output = join(__dirname, 'results', quick ? 'fanout.quick.json' : 'fanout.json');
+  const perRound = (outcome: RoundOutcome) => ({
+    subject: SUBJECTS[outcome.subject],
+    lagFromRecordedAt: outcome.lagRecorded,
+    lagFromAppendAcknowledged: outcome.lagAck,
+    spreadAfterFirstArrival: outcome.lagFirst,
+    delivery: outcome.delivery,
+    processes: outcome.processes,
+    traffic: outcome.traffic,
+    writer: outcome.writer,
+    ...(outcome.profile
+      ? { serverCpuProfile: { file: outcome.profile.file, functions: outcome.profile.functions } }
+      : {}),
+  });
+  report.writeJson(output, {
+    sharedCores: `server, ${CLIENT_PROCESSES} subscriber process(es) and the writer ran on the same ${cpus().length} cores`,
+    target,
+    ratios: {
+      lagFromRecordedAtP50: roundRatios((outcome) => outcome.lagRecorded.p50Ms),
+      lagFromRecordedAtP99: roundRatios((outcome) => outcome.lagRecorded.p99Ms),
+      serverCpuPerMessage: cpuRatios,
+    },
+    rounds: outcomes.map(perRound),
+  });
+  process.stdout.write(`Written to ${relative(ROOT, output)}\n`);
   process.exitCode = deliveryFailed ? 1 : 0;
 }
 
@@ -1103,7 +1401,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-if (process.argv.includes('--serve')) {
+if (process.argv.includes('--serve-bare')) {
+  serveBare();
+} else if (process.argv.includes('--serve')) {
   serve().catch((error: unknown) => {
     console.error(error);
     process.exit(1);

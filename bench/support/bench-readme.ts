@@ -36,6 +36,7 @@ const FIGURES: readonly { key: string; unit: string; digits: number; higherIsBet
   { key: 'p50Ms', unit: 'ms p50', digits: 2, higherIsBetter: false },
   { key: 'p99Ms', unit: 'ms p99', digits: 2, higherIsBetter: false },
   { key: 'maxMs', unit: 'ms max', digits: 2, higherIsBetter: false },
+  { key: 'cpuMicrosecondsPerMessage', unit: 'µs CPU/message', digits: 2, higherIsBetter: false },
   { key: 'loopP99DelayMs', unit: 'ms loop p99', digits: 1, higherIsBetter: false },
   { key: 'loopMaxStallMs', unit: 'ms loop max stall', digits: 1, higherIsBetter: false },
   { key: 'stallOnCpuMs', unit: 'ms of it on a CPU', digits: 0, higherIsBetter: false },

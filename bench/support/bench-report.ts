@@ -33,6 +33,10 @@ export interface BenchRow {
   readonly eventsPerCpuSecond?: number;
   /** Peak resident set of the process that ran the scenario, MiB. */
   readonly peakRssMiB?: number;
+  /** CPU time of a server process per message it delivered, in µs (fan-out). */
+  readonly cpuMicrosecondsPerMessage?: number;
+  /** CPU time of a process as a share of one core, in %. */
+  readonly cpuPercentOfOneCore?: number;
   readonly note?: string;
 }
 
