@@ -1,4 +1,4 @@
 export * from './errors/timeline.error';
 export * from './json/canonical-json';
 export type * from './json/json.types';
-export type * from './decider/decider';
+export * from './decider/decider';
