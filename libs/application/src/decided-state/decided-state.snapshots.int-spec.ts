@@ -306,6 +306,26 @@ describe('snapshots of the decided state on a file-backed SQLite store', () => {
     expect(warnings[0]).toMatch(/beyond the stream's end/);
   });
 
+  it('ignores a snapshot whose header names an earlier revision than its state holds', async () => {
+    await recordedAndSnapshotted();
+    // The header moved back one event, with that event's own head hash: the log confirms the header,
+    // but the state holds five events, so it already holds the log's event after revision 3.
+    const [atThree] = await store.readStream(`operation-${operationId}`, { fromRevision: 3, maxCount: 1 });
+    const text = readFileSync(snapshotFile(), 'utf8');
+    const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { headHash: string };
+    writeFileSync(
+      snapshotFile(),
+      text
+        .replace('"revision":4', '"revision":3')
+        .replace(header.headHash, (atThree!.metadata as { hash: string }).hash),
+    );
+    const used = snapshots();
+    const written = await handler(used).execute(request([arrest('ARR-1', 'RAID-4', { eventId: eid(9) })]));
+    expect(written.streamRevision).toBe(5);
+    expect(used.report()).toMatchObject({ loaded: 0, rejected: 1 });
+    expect(warnings[0]).toContain(`snapshot at revision 3 holds the log's event ${eid(5)} at revision 4`);
+  });
+
   it('is safe for two instances on one store: each append still carries the exact revision', async () => {
     const onA = snapshots(1);
     const onB = snapshots(1);

@@ -64,8 +64,13 @@ export interface DecidedStateReport {
   readonly warmUp: { readonly operations: number; readonly loaded: number; readonly done: boolean };
 }
 
-/** Reads the stored event's hash at a revision, or null when the stream does not reach it. */
-export type HashAtRevision = (revision: number) => Promise<string | null>;
+/**
+ * Reads the stored event's hash and id at a revision, and the next event's id if
+ * the stream goes on, or null when the stream does not reach the revision.
+ */
+export type StoredAtRevision = (
+  revision: number,
+) => Promise<{ hash: string; eventId: string; nextEventId?: string } | null>;
 
 /**
  * Snapshots of the decided state (docs/architecture.md, "Snapshots of the
@@ -131,9 +136,13 @@ export class DecidedStateSnapshots {
    */
   async load<State>(
     operationId: string,
-    codec: StateSnapshotCodec<State>,
-    hashAt: HashAtRevision,
+    decider: {
+      readonly snapshot: StateSnapshotCodec<State>;
+      revisionOf(state: State, eventId: string): number | undefined;
+    },
+    storedAt: StoredAtRevision,
   ): Promise<RestoredDecidedState<State> | null> {
+    const codec = decider.snapshot;
     const started = performance.now();
     let stored;
     try {
@@ -153,8 +162,9 @@ export class DecidedStateSnapshots {
         `snapshot taken under state version ${stored.stateVersion}, the rules are at ${codec.version}`,
       );
     }
-    const logHash = await hashAt(stored.revision);
-    if (logHash === null) {
+    const atRevision = await storedAt(stored.revision);
+    const logHash = atRevision?.hash ?? null;
+    if (atRevision === null || logHash === null) {
       return this.reject(operationId, `snapshot at revision ${stored.revision}, beyond the stream's end`);
     }
     if (logHash !== stored.headHash) {
@@ -169,6 +179,21 @@ export class DecidedStateSnapshots {
       ({ restored, longestBlockMs } = await decodeSnapshot(stored, codec));
     } catch (error: unknown) {
       return this.reject(operationId, `snapshot parts unreadable: ${(error as Error).message}`);
+    }
+    // The state must end where the header says: the log's event there at that revision, the next one not yet.
+    const heldAt = decider.revisionOf(restored.state, atRevision.eventId);
+    const nextHeldAt =
+      atRevision.nextEventId === undefined
+        ? undefined
+        : decider.revisionOf(restored.state, atRevision.nextEventId);
+    if (heldAt !== stored.revision || nextHeldAt !== undefined) {
+      const [eventId, at] =
+        heldAt !== stored.revision ? [atRevision.eventId, heldAt] : [atRevision.nextEventId, nextHeldAt];
+      return this.reject(
+        operationId,
+        `snapshot at revision ${stored.revision} holds the log's event ${eventId} ` +
+          (at === undefined ? 'nowhere' : `at revision ${at}`),
+      );
     }
     this.longestLoadBlockMs = Math.max(this.longestLoadBlockMs, stored.longestBlockMs, longestBlockMs);
     const ms = Math.round(performance.now() - started);

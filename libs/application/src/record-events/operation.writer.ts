@@ -194,18 +194,26 @@ export class OperationWriter<State> {
     const { snapshots } = this.options;
     const codec = this.decider.snapshot;
     if (snapshots === undefined || codec === undefined) return;
-    const restored = await snapshots.load(this.operationId, codec, async (revision) => {
-      let events: RecordedEvent[];
-      try {
-        events = await this.store.readStream(this.streamName, { fromRevision: revision, maxCount: 1 });
-      } catch (error: unknown) {
-        if (error instanceof StreamNotFoundError) return null;
-        throw error;
-      }
-      return events.length === 1 && events[0].revision === revision
-        ? sealedEventOf(events[0]).envelope.hash
-        : null;
-    });
+    const restored = await snapshots.load(
+      this.operationId,
+      { snapshot: codec, revisionOf: (state, eventId) => this.decider.revisionOf(state, eventId) },
+      async (revision) => {
+        let events: RecordedEvent[];
+        try {
+          events = await this.store.readStream(this.streamName, { fromRevision: revision, maxCount: 2 });
+        } catch (error: unknown) {
+          if (error instanceof StreamNotFoundError) return null;
+          throw error;
+        }
+        return events.length > 0 && events[0].revision === revision
+          ? {
+              hash: sealedEventOf(events[0]).envelope.hash,
+              eventId: events[0].eventId,
+              ...(events.length > 1 ? { nextEventId: events[1].eventId } : {}),
+            }
+          : null;
+      },
+    );
     if (restored === null || this.revision !== -1) return;
     this.state = restored.state;
     this.revision = restored.revision;
