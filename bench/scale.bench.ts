@@ -83,6 +83,8 @@ interface PhaseResult {
   readonly snapshotLoaded?: boolean;
   /** Reading, checking and decoding the snapshot (part of the first write). */
   readonly snapshotLoadMs?: number;
+  /** The longest the event loop waited on one step of reading, checking and decoding it. */
+  readonly snapshotLoadLongestBlockMs?: number;
   readonly snapshotSaveMs?: number;
   readonly snapshotBytes?: number;
   readonly snapshotLongestBlockMs?: number;
@@ -258,7 +260,9 @@ async function cold(
     submissions: 1 + warm.length,
     warmMedianMs: median(warm),
     snapshotLoaded: (report?.loaded ?? 0) > 0,
-    ...(report?.lastLoaded ? { snapshotLoadMs: report.lastLoaded.ms } : {}),
+    ...(report?.lastLoaded
+      ? { snapshotLoadMs: report.lastLoaded.ms, snapshotLoadLongestBlockMs: report.longestLoadBlockMs }
+      : {}),
     ...(report?.lastSaved
       ? {
           snapshotSaveMs,
@@ -595,6 +599,16 @@ async function main(): Promise<void> {
         0,
         `median of ${WARM_WRITES} sequential writes per process`,
       );
+      report.add({
+        scenario: 'snapshot of the decided state read',
+        subject: label,
+        count: withSnapshot.length,
+        p50Ms: Math.round(median(withSnapshot.map((result) => result.snapshotLoadMs!))),
+        loopMaxStallMs: Math.max(...withSnapshot.map((result) => result.snapshotLoadLongestBlockMs!)),
+        logEvents,
+        phase: 'cold',
+        note: 'read, checked and decoded during the first write; loop max stall = longest step between yields',
+      } as ScaleRow);
       report.add({
         scenario: 'snapshot of the decided state written',
         subject: label,

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { Map as ImmutableMap } from 'immutable';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,14 @@ import type { HistoryOptions } from '../../apps/api/src/history/history.service'
 import { testAuthEnvironment } from './auth.tokens';
 import type { TestApp } from './test-app';
 
-/** Records whatever it is given, as given: a history the operation's rules would refuse. */
-const acceptEverything: OperationDecider<null> = {
-  initialState: () => null,
-  evolve: () => null,
+/**
+ * Records whatever it is given, as given: a history the operation's rules would
+ * refuse. Its state is only the events' revisions, by id, so a retry is still a replay.
+ */
+const acceptEverything: OperationDecider<ImmutableMap<string, number>> = {
+  initialState: () => ImmutableMap<string, number>(),
+  evolve: (revisions, event) => revisions.set(event.eventId, revisions.size),
+  revisionOf: (revisions, eventId) => revisions.get(eventId),
   decide: (command) =>
     command.events.map((event) => ({
       eventId: event.eventId,

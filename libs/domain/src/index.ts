@@ -13,7 +13,8 @@
  *   once (same result as reducing with `evolveOperation`, faster).
  * - `OperationRuleError` with `code` from `OPERATION_RULES` (each with its
  *   category and rule text), `context.eventIndex` and `context.path`.
- * - `hasRecordedEvent(state, eventId)` to tell an idempotent retry.
+ * - `hasRecordedEvent(state, eventId)` and `revisionOfEvent(state, eventId)` (the
+ *   decider's `revisionOf`) to tell an idempotent retry and where it is stored.
  */
 export * from './operation/operation.command';
 export * from './operation/operation.decider';

@@ -2,4 +2,4 @@ export * from './errors/timeline.error';
 export * from './json/canonical-json';
 export * from './json/json-copy';
 export type * from './json/json.types';
-export type * from './decider/decider';
+export * from './decider/decider';

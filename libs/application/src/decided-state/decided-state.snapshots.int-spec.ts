@@ -206,8 +206,14 @@ describe('snapshots of the decided state on a file-backed SQLite store', () => {
     ['a truncated file', (text: string) => text.slice(0, text.length - 20), /truncated/],
     [
       'another format',
-      (text: string) => text.replace('decided-state/1', 'decided-state/0'),
+      (text: string) => text.replace('decided-state/2', 'decided-state/0'),
       /unknown format/,
+    ],
+    [
+      'the previous format, of state version 1',
+      (text: string) =>
+        text.replace('decided-state/2', 'decided-state/1').replace(/"stateVersion":\d+/, '"stateVersion":1'),
+      /unknown format "decided-state\/1"/,
     ],
     ['not JSON', () => 'garbage\n', /unreadable/],
   ])('ignores and rebuilds a snapshot with %s, with a warning', async (_, tamper, warning) => {
@@ -251,7 +257,8 @@ describe('snapshots of the decided state on a file-backed SQLite store', () => {
     const used = snapshots();
     await handler(used, nextRules).execute(request([arrest('ARR-1', 'RAID-4', { eventId: eid(9) })]));
     expect(used.report()).toMatchObject({ loaded: 0, rejected: 1 });
-    expect(warnings[0]).toMatch(/state version 1, the rules are at 2/);
+    const { version } = operationDecider.snapshot!;
+    expect(warnings[0]).toContain(`state version ${version}, the rules are at ${version + 1}`);
   });
 
   it('ignores a snapshot of another log (its head hash is not the stored event’s)', async () => {
@@ -297,6 +304,26 @@ describe('snapshots of the decided state on a file-backed SQLite store', () => {
     await handler(used).execute(request([raid('RAID-3', { eventId: eid(32) })]));
     expect(used.report()).toMatchObject({ loaded: 0, rejected: 1 });
     expect(warnings[0]).toMatch(/beyond the stream's end/);
+  });
+
+  it('ignores a snapshot whose header names an earlier revision than its state holds', async () => {
+    await recordedAndSnapshotted();
+    // The header moved back one event, with that event's own head hash: the log confirms the header,
+    // but the state holds five events, so it already holds the log's event after revision 3.
+    const [atThree] = await store.readStream(`operation-${operationId}`, { fromRevision: 3, maxCount: 1 });
+    const text = readFileSync(snapshotFile(), 'utf8');
+    const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { headHash: string };
+    writeFileSync(
+      snapshotFile(),
+      text
+        .replace('"revision":4', '"revision":3')
+        .replace(header.headHash, (atThree!.metadata as { hash: string }).hash),
+    );
+    const used = snapshots();
+    const written = await handler(used).execute(request([arrest('ARR-1', 'RAID-4', { eventId: eid(9) })]));
+    expect(written.streamRevision).toBe(5);
+    expect(used.report()).toMatchObject({ loaded: 0, rejected: 1 });
+    expect(warnings[0]).toContain(`snapshot at revision 3 holds the log's event ${eid(5)} at revision 4`);
   });
 
   it('is safe for two instances on one store: each append still carries the exact revision', async () => {

@@ -5,6 +5,7 @@ import {
   UnreadableDecidedStateError,
   type DecidedStateHeader,
   type SavedDecidedState,
+  type StoredDecidedState,
 } from './file.decided-state-store';
 
 /** Options of the snapshots of the decided state (RecordingModule.forRoot's `decidedState`). */
@@ -20,10 +21,11 @@ export interface DecidedStateSnapshotOptions {
   readonly warmUp?: number;
 }
 
-/** What the write path keeps of an operation besides the decider's state, in a snapshot. */
+/**
+ * What the write path keeps of an operation besides the decider's state, in a
+ * snapshot (its event ids are the state's: `OperationDecider.revisionOf`).
+ */
 export interface WriterSnapshotParts {
-  /** The stream's event ids in revision order (revision = index). */
-  readonly eventIds: readonly string[];
   /** Requests stored with an idempotency key: [scope, request hash, first revision, last revision]. */
   readonly keyedRequests: readonly (readonly [string, string, number, number])[];
 }
@@ -50,6 +52,8 @@ export interface DecidedStateReport {
   readonly lastSaved: (Taken & { readonly bytes: number; readonly ms: number }) | null;
   /** The longest the event loop waited on one step of writing a snapshot. */
   readonly longestSaveBlockMs: number;
+  /** The longest the event loop waited on one step of reading, checking and decoding a snapshot. */
+  readonly longestLoadBlockMs: number;
   /** Snapshots a writer started from, and the last one. */
   readonly loaded: number;
   readonly lastLoaded: (Taken & { readonly ms: number }) | null;
@@ -60,8 +64,13 @@ export interface DecidedStateReport {
   readonly warmUp: { readonly operations: number; readonly loaded: number; readonly done: boolean };
 }
 
-/** Reads the stored event's hash at a revision, or null when the stream does not reach it. */
-export type HashAtRevision = (revision: number) => Promise<string | null>;
+/**
+ * Reads the stored event's hash and id at a revision, and the next event's id if
+ * the stream goes on, or null when the stream does not reach the revision.
+ */
+export type StoredAtRevision = (
+  revision: number,
+) => Promise<{ hash: string; eventId: string; nextEventId?: string } | null>;
 
 /**
  * Snapshots of the decided state (docs/architecture.md, "Snapshots of the
@@ -79,6 +88,7 @@ export class DecidedStateSnapshots {
   private rejected = 0;
   private failedSaves = 0;
   private longestSaveBlockMs = 0;
+  private longestLoadBlockMs = 0;
   private lastSaved: DecidedStateReport['lastSaved'] = null;
   private lastLoaded: DecidedStateReport['lastLoaded'] = null;
   private warmUp = { operations: 0, loaded: 0, done: false };
@@ -126,9 +136,13 @@ export class DecidedStateSnapshots {
    */
   async load<State>(
     operationId: string,
-    codec: StateSnapshotCodec<State>,
-    hashAt: HashAtRevision,
+    decider: {
+      readonly snapshot: StateSnapshotCodec<State>;
+      revisionOf(state: State, eventId: string): number | undefined;
+    },
+    storedAt: StoredAtRevision,
   ): Promise<RestoredDecidedState<State> | null> {
+    const codec = decider.snapshot;
     const started = performance.now();
     let stored;
     try {
@@ -148,8 +162,9 @@ export class DecidedStateSnapshots {
         `snapshot taken under state version ${stored.stateVersion}, the rules are at ${codec.version}`,
       );
     }
-    const logHash = await hashAt(stored.revision);
-    if (logHash === null) {
+    const atRevision = await storedAt(stored.revision);
+    const logHash = atRevision?.hash ?? null;
+    if (atRevision === null || logHash === null) {
       return this.reject(operationId, `snapshot at revision ${stored.revision}, beyond the stream's end`);
     }
     if (logHash !== stored.headHash) {
@@ -159,11 +174,28 @@ export class DecidedStateSnapshots {
       );
     }
     let restored: RestoredDecidedState<State>;
+    let longestBlockMs: number;
     try {
-      restored = decodeSnapshot(stored.parts, codec, stored.revision, stored.headHash);
+      ({ restored, longestBlockMs } = await decodeSnapshot(stored, codec));
     } catch (error: unknown) {
       return this.reject(operationId, `snapshot parts unreadable: ${(error as Error).message}`);
     }
+    // The state must end where the header says: the log's event there at that revision, the next one not yet.
+    const heldAt = decider.revisionOf(restored.state, atRevision.eventId);
+    const nextHeldAt =
+      atRevision.nextEventId === undefined
+        ? undefined
+        : decider.revisionOf(restored.state, atRevision.nextEventId);
+    if (heldAt !== stored.revision || nextHeldAt !== undefined) {
+      const [eventId, at] =
+        heldAt !== stored.revision ? [atRevision.eventId, heldAt] : [atRevision.nextEventId, nextHeldAt];
+      return this.reject(
+        operationId,
+        `snapshot at revision ${stored.revision} holds the log's event ${eventId} ` +
+          (at === undefined ? 'nowhere' : `at revision ${at}`),
+      );
+    }
+    this.longestLoadBlockMs = Math.max(this.longestLoadBlockMs, stored.longestBlockMs, longestBlockMs);
     const ms = Math.round(performance.now() - started);
     this.loaded += 1;
     this.lastLoaded = { operationId, revision: stored.revision, at: new Date().toISOString(), ms };
@@ -210,6 +242,7 @@ export class DecidedStateSnapshots {
       saved: this.saved,
       lastSaved: this.lastSaved,
       longestSaveBlockMs: Math.round(this.longestSaveBlockMs * 10) / 10,
+      longestLoadBlockMs: Math.round(this.longestLoadBlockMs * 10) / 10,
       loaded: this.loaded,
       lastLoaded: this.lastLoaded,
       rejected: this.rejected,
@@ -226,15 +259,14 @@ export class DecidedStateSnapshots {
 }
 
 /**
- * The parts a writer stores: `["ids", eventIds]` and `["keys", keyedRequests]`
- * chunks, then `["state", part]` for each of the codec's parts.
+ * The parts a writer stores: `["keys", keyedRequests]` chunks, then `["state", part]`
+ * for each of the codec's parts.
  */
 export function* snapshotPartsOf<State>(
   codec: StateSnapshotCodec<State>,
   state: State,
-  writer: { readonly eventIds: Iterable<string>; readonly keyedRequests: Iterable<JsonValue> },
+  writer: { readonly keyedRequests: Iterable<JsonValue> },
 ): Generator<JsonValue> {
-  yield* chunked('ids', writer.eventIds);
   yield* chunked('keys', writer.keyedRequests);
   for (const part of codec.encode(state)) yield ['state', part];
 }
@@ -253,24 +285,38 @@ function* chunked(name: string, rows: Iterable<JsonValue>): Generator<JsonValue>
   if (chunk.length > 0) yield [name, chunk];
 }
 
-function decodeSnapshot<State>(
-  parts: readonly JsonValue[],
+/** How long decoding goes on before it yields to the event loop. */
+const DECODE_SLICE_MS = 8;
+
+/**
+ * Parses and decodes the parts one at a time, yielding to the event loop once a
+ * slice of work has taken DECODE_SLICE_MS, so writes to other operations and
+ * reads go on during a large load.
+ */
+async function decodeSnapshot<State>(
+  stored: StoredDecidedState,
   codec: StateSnapshotCodec<State>,
-  revision: number,
-  headHash: string,
-): RestoredDecidedState<State> {
-  const eventIds: string[] = [];
+): Promise<{ restored: RestoredDecidedState<State>; longestBlockMs: number }> {
   const keyedRequests: [string, string, number, number][] = [];
-  const stateParts: JsonValue[] = [];
-  for (const part of parts) {
+  const decoder = codec.decoder();
+  let longestBlockMs = 0;
+  let started = performance.now();
+  for (const line of stored.partLines) {
+    const part = JSON.parse(line) as JsonValue;
     if (!Array.isArray(part) || part.length !== 2) throw new Error('a part is not [kind, content]');
     const [kind, content] = part as [string, JsonValue];
-    if (kind === 'ids') eventIds.push(...(content as string[]));
-    else if (kind === 'keys') keyedRequests.push(...(content as [string, string, number, number][]));
-    else if (kind === 'state') stateParts.push(content);
+    if (kind === 'keys') keyedRequests.push(...(content as [string, string, number, number][]));
+    else if (kind === 'state') decoder.add(content);
     else throw new Error(`unknown part ${JSON.stringify(kind)}`);
+    const elapsed = performance.now() - started;
+    if (elapsed >= DECODE_SLICE_MS) {
+      longestBlockMs = Math.max(longestBlockMs, elapsed);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      started = performance.now();
+    }
   }
-  if (eventIds.length !== revision + 1)
-    throw new Error(`${eventIds.length} event ids for revision ${revision}`);
-  return { state: codec.decode(stateParts), revision, headHash, eventIds, keyedRequests };
+  const state = decoder.finish();
+  longestBlockMs = Math.max(longestBlockMs, performance.now() - started);
+  const { revision, headHash } = stored;
+  return { restored: { state, revision, headHash, keyedRequests }, longestBlockMs };
 }

@@ -2,9 +2,10 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OPERATION_ID_PATTERN } from '@timeline/events';
 import type { JsonValue } from '@timeline/kernel';
-import { readPartsFile, writePartsFile, type PartsFileWritten } from '@timeline/kernel/files/parts-file';
+import { readPartsFileLines, writePartsFile, type PartsFileWritten } from '@timeline/kernel/files/parts-file';
 
-const FORMAT = 'decided-state/1';
+/** 2: the writer's event ids are no longer a part of their own (the state's events hold them). */
+const FORMAT = 'decided-state/2';
 
 /** What a snapshot says about itself; checked by DecidedStateSnapshots before its parts are used. */
 export interface DecidedStateHeader {
@@ -18,7 +19,10 @@ export interface DecidedStateHeader {
 }
 
 export interface StoredDecidedState extends DecidedStateHeader {
-  readonly parts: readonly JsonValue[];
+  /** Each part's JSON text, checked against the header's SHA-256: parsed one at a time by the reader. */
+  readonly partLines: readonly string[];
+  /** The longest the event loop waited on one step of reading the file. */
+  readonly longestBlockMs: number;
 }
 
 /** A snapshot file that exists but cannot be read: the reason, for the operator's log. */
@@ -88,7 +92,7 @@ export class FileDecidedStateStore {
       throw error;
     }
     try {
-      return parse(operationId, text);
+      return await parse(operationId, text);
     } catch (error) {
       throw new UnreadableDecidedStateError(operationId, (error as Error).message);
     }
@@ -107,8 +111,8 @@ export class FileDecidedStateStore {
   }
 }
 
-function parse(operationId: string, text: string): StoredDecidedState {
-  const { header, parts } = readPartsFile(text);
+async function parse(operationId: string, text: string): Promise<StoredDecidedState> {
+  const { header, lines, longestBlockMs } = await readPartsFileLines(text);
   if (header['format'] !== FORMAT) throw new Error(`unknown format ${JSON.stringify(header['format'])}`);
   if (header['operationId'] !== operationId)
     throw new Error(`the file holds operation ${JSON.stringify(header['operationId'])}`);
@@ -122,5 +126,5 @@ function parse(operationId: string, text: string): StoredDecidedState {
     typeof sha256 !== 'string'
   )
     throw new Error('the header is incomplete');
-  return { operationId, stateVersion, revision, headHash, parts };
+  return { operationId, stateVersion, revision, headHash, partLines: lines, longestBlockMs };
 }

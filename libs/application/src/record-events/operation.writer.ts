@@ -101,8 +101,6 @@ export class OperationWriter<State> {
   private revision = -1;
   private state: State;
   private headHash: string | null = null;
-  /** Confirmed event ids of the stream and their revisions: idempotent replays are found here. */
-  private readonly revisionById = new Map<string, number>();
   /**
    * Requests stored with an idempotency key, by scope (`idempotencyScopeOf`),
    * folded from the keys the events carry: the stream is the durable index.
@@ -166,8 +164,8 @@ export class OperationWriter<State> {
 
   /**
    * Writes the confirmed state as it is now. The decider's state is immutable and
-   * the id and key indexes only grow, so they are read lazily while the file is
-   * written, up to the captured revision: writes may go on meanwhile.
+   * the key index only grows, so they are read lazily while the file is written,
+   * up to the captured revision: writes may go on meanwhile.
    */
   private takeSnapshot(): Promise<void> {
     const { snapshots } = this.options;
@@ -178,15 +176,11 @@ export class OperationWriter<State> {
     const revision = this.revision;
     const headHash = this.headHash;
     const state = this.state;
-    const revisionById = this.revisionById;
     const requestsByKey = this.requestsByKey;
     return snapshots
       .save(
         { operationId: this.operationId, stateVersion: codec.version, revision, headHash },
-        snapshotPartsOf(codec, state, {
-          eventIds: idsUpTo(revisionById, revision),
-          keyedRequests: keyedUpTo(requestsByKey, revision),
-        }),
+        snapshotPartsOf(codec, state, { keyedRequests: keyedUpTo(requestsByKey, revision) }),
       )
       .then(() => {
         // Advanced on a failed save too (it was logged): the next try comes after as many events again.
@@ -200,23 +194,30 @@ export class OperationWriter<State> {
     const { snapshots } = this.options;
     const codec = this.decider.snapshot;
     if (snapshots === undefined || codec === undefined) return;
-    const restored = await snapshots.load(this.operationId, codec, async (revision) => {
-      let events: RecordedEvent[];
-      try {
-        events = await this.store.readStream(this.streamName, { fromRevision: revision, maxCount: 1 });
-      } catch (error: unknown) {
-        if (error instanceof StreamNotFoundError) return null;
-        throw error;
-      }
-      return events.length === 1 && events[0].revision === revision
-        ? sealedEventOf(events[0]).envelope.hash
-        : null;
-    });
+    const restored = await snapshots.load(
+      this.operationId,
+      { snapshot: codec, revisionOf: (state, eventId) => this.decider.revisionOf(state, eventId) },
+      async (revision) => {
+        let events: RecordedEvent[];
+        try {
+          events = await this.store.readStream(this.streamName, { fromRevision: revision, maxCount: 2 });
+        } catch (error: unknown) {
+          if (error instanceof StreamNotFoundError) return null;
+          throw error;
+        }
+        return events.length > 0 && events[0].revision === revision
+          ? {
+              hash: sealedEventOf(events[0]).envelope.hash,
+              eventId: events[0].eventId,
+              ...(events.length > 1 ? { nextEventId: events[1].eventId } : {}),
+            }
+          : null;
+      },
+    );
     if (restored === null || this.revision !== -1) return;
     this.state = restored.state;
     this.revision = restored.revision;
     this.headHash = restored.headHash;
-    restored.eventIds.forEach((eventId, revision) => this.revisionById.set(eventId, revision));
     for (const [scope, requestHash, firstRevision, lastRevision] of restored.keyedRequests) {
       this.requestsByKey.set(scope, { requestHash, firstRevision, lastRevision });
     }
@@ -321,7 +322,7 @@ export class OperationWriter<State> {
         }
       }
       const ids = request.events.map((event) => event.eventId);
-      const stored = ids.map((id) => this.revisionById.get(id));
+      const stored = ids.map((id) => this.decider.revisionOf(this.state, id));
       if (stored.every((storedRevision) => storedRevision !== undefined)) {
         replays.push(this.replay(pending, stored as number[]));
         continue;
@@ -463,9 +464,6 @@ export class OperationWriter<State> {
     this.snapshotIfDue();
     for (const item of accepted) {
       const { request } = item.pending;
-      request.events.forEach((event, index) =>
-        this.revisionById.set(event.eventId, item.firstRevision + index),
-      );
       const scope = scopeOfRequest(request);
       if (scope !== undefined) {
         this.requestsByKey.set(scope, {
@@ -653,10 +651,7 @@ export class OperationWriter<State> {
       this.state = this.decider.fold
         ? this.decider.fold(this.state, events)
         : events.reduce((state, event) => this.decider.evolve(state, event), this.state);
-      for (const event of page) {
-        this.revisionById.set(event.eventId, event.revision);
-        this.indexKey(event);
-      }
+      for (const event of page) this.indexKey(event);
       if (page.length > 0) {
         const last = page[page.length - 1];
         this.revision = last.revision;
@@ -668,19 +663,6 @@ export class OperationWriter<State> {
     this.catchUps += 1;
     this.snapshotIfDue();
   }
-}
-
-/** The ids of revisions 0…`revision` from the index, which holds them in revision order. */
-function* idsUpTo(revisionById: ReadonlyMap<string, number>, revision: number): Generator<string> {
-  let expected = 0;
-  for (const [eventId, stored] of revisionById) {
-    if (stored > revision) break;
-    if (stored !== expected) throw new TypeError(`event id index out of order at revision ${stored}`);
-    expected += 1;
-    yield eventId;
-  }
-  if (expected !== revision + 1)
-    throw new TypeError(`event id index ends at ${expected - 1}, not ${revision}`);
 }
 
 /** The keyed requests as they were at `revision`: later ones left out, a growing one cut back. */

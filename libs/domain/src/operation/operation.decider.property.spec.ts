@@ -411,6 +411,14 @@ describe('decideOperation over random command sequences', () => {
           );
           expect(JSON.stringify(loaded)).toBe(JSON.stringify(state));
           expect(state.eventCount).toBe(log.length);
+          // The write path tells a retry by revisionOf: each accepted event at its place in the log, only those.
+          log.forEach((entry, revision) =>
+            expect(operationDecider.revisionOf(state, entry.decided.eventId)).toBe(revision),
+          );
+          expect(operationDecider.revisionOf(state, id(nextId))).toBeUndefined();
+          expect(operationDecider.revisionOf(initialOperationState(), log[0]?.decided.eventId ?? id(1))).toBe(
+            undefined,
+          );
         },
       ),
       { numRuns: 150 },

@@ -25,6 +25,7 @@ import {
   instant,
   initialOperationState,
   MAY_PREDATE_LAUNCH,
+  revisionOfEvent,
   type LaunchedOperation,
   type OperationEvent,
   type OperationState,
@@ -71,19 +72,31 @@ export function decideOperation(command: RecordEventsCommand, state: OperationSt
  * write path runs one over whatever state it keeps (a test may give a decider of
  * its own); `operationDecider` is the real one.
  */
-export type OperationDecider<State = OperationState> = Decider<RecordEventsCommand, OperationEvent, State>;
+export interface OperationDecider<State = OperationState> extends Decider<
+  RecordEventsCommand,
+  OperationEvent,
+  State
+> {
+  /**
+   * The stream revision of an event the state has folded, or undefined: the
+   * write path tells a retried event by it, so the state is its one index of ids.
+   */
+  revisionOf(state: State, eventId: string): number | undefined;
+}
 
 /**
  * The operation's decider (docs/architecture.md §1), as the write path runs it:
  * `decide` refuses a command with an OperationRuleError; `evolve` folds a decided
- * or stored event; `fold` loads a long stream at once; `snapshot` writes the state
- * to a snapshot of the decided state and reads it back.
+ * or stored event; `fold` loads a long stream at once; `revisionOf` finds a folded
+ * event's revision; `snapshot` writes the state to a snapshot of the decided state
+ * and reads it back.
  */
 export const operationDecider: OperationDecider = {
   initialState: initialOperationState,
   decide: decideOperation,
   evolve: evolveOperation,
   fold: (state, events) => foldOperation(events, state),
+  revisionOf: revisionOfEvent,
   snapshot: operationStateSnapshotCodec,
 };
 

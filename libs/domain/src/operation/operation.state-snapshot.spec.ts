@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canonicalJson, type JsonValue } from '@timeline/kernel';
+import { canonicalJson, decodeStateSnapshot, type JsonValue } from '@timeline/kernel';
 import {
   agencyJoined,
   arrestMade,
@@ -34,6 +34,7 @@ import { foldOperation, initialOperationState, type OperationState } from './ope
  */
 const STATE_DIGEST_BY_VERSION: Record<number, string> = {
   1: 'a6a46f8466c6c612-5965',
+  2: '38c20f28d00d993e-6277',
 };
 
 /** Every event type, corrections of each correctable kind, retractions and the closure. */
@@ -103,11 +104,38 @@ function digestOf(text: string): string {
 }
 
 const roundTrip = (state: OperationState): OperationState =>
-  operationStateSnapshotCodec.decode(
+  decodeStateSnapshot(
+    operationStateSnapshotCodec,
     [...operationStateSnapshotCodec.encode(state)].map(
       (part) => JSON.parse(JSON.stringify(part)) as JsonValue,
     ),
   );
+
+/** A valid header of a one-event state, with fields overridden. */
+function header(fields: Record<string, JsonValue> = {}): JsonValue {
+  return {
+    status: 'active',
+    eventCount: 1,
+    agencies: ['NCA'],
+    types: ['OperationLaunched'],
+    classifications: ['OFFICIAL'],
+    ...fields,
+  };
+}
+
+/** The columns of one event at revision 0, with columns overridden. */
+function eventsPart(columns: Record<string, JsonValue[]> = {}): JsonValue {
+  return {
+    id: ['x'],
+    revision: [0],
+    type: [0],
+    classification: [0],
+    retracted: [0],
+    key: ['NCA'],
+    occurredAt: ['2020-06-15T06:00:00.000Z'],
+    ...columns,
+  };
+}
 
 describe('operation state snapshots', () => {
   it('keeps the state version with the shape of the state folded from a fixed history', () => {
@@ -168,24 +196,42 @@ describe('operation state snapshots', () => {
     }
     const parts = [...operationStateSnapshotCodec.encode(state)];
     expect(parts.length).toBeGreaterThan(4);
-    for (const part of parts.slice(1))
-      expect((part as [string, unknown[]])[1].length).toBeLessThanOrEqual(4096);
+    for (const [, columns] of parts.slice(1) as [string, Record<string, unknown[]>][]) {
+      const lengths = new Set(Object.values(columns).map((column) => column.length));
+      expect(lengths.size).toBe(1);
+      expect([...lengths][0]).toBeLessThanOrEqual(4096);
+    }
     expect(plain(roundTrip(state))).toBe(plain(state));
   });
 
   it.each<[string, JsonValue[]]>([
     ['no header', []],
     ['an unknown status', [{ status: 'dormant' }]],
-    ['an unknown part', [{ status: 'active', eventCount: 0, agencies: [] }, ['spies', []]]],
-    ['a miscount', [{ status: 'active', eventCount: 2, agencies: [] }, ['events', []]]],
+    ['a header without its tables', [{ status: 'active', eventCount: 1, agencies: [] }]],
+    ['an unknown type in the table', [header({ types: ['Teleported'] })]],
+    ['an unknown part', [header(), ['spies', eventsPart()]]],
+    ['a miscount', [header({ eventCount: 2 }), ['events', eventsPart()]]],
+    ['a type index off the table', [header(), ['events', eventsPart({ type: [99] })]]],
+    ['a marking index off the table', [header(), ['events', eventsPart({ classification: [7] })]]],
+    ['a revision past the count', [header(), ['events', eventsPart({ revision: [1] })]]],
+    ['a column cut short', [header(), ['events', eventsPart({ occurredAt: [] })]]],
     [
-      'an unknown event type',
+      'a revision given twice',
+      [header({ eventCount: 2 }), ['events', eventsPart()], ['events', eventsPart({ id: ['y'] })]],
+    ],
+    [
+      'an entity naming no event',
       [
-        { status: 'active', eventCount: 1, agencies: [] },
-        ['events', [['x', 'Teleported', 'OFFICIAL', 0, null, '2020-06-15T06:00:00.000Z']]],
+        header(),
+        ['events', eventsPart()],
+        ['reports', { key: ['INT-1'], event: [3], retracted: [0], occurredAt: [null] }],
       ],
     ],
+    [
+      'an entity before the events',
+      [header(), ['reports', { key: ['INT-1'], event: [0], retracted: [0], occurredAt: [null] }]],
+    ],
   ])('refuses parts with %s', (_, parts) => {
-    expect(() => operationStateSnapshotCodec.decode(parts)).toThrow();
+    expect(() => decodeStateSnapshot(operationStateSnapshotCodec, parts)).toThrow();
   });
 });

@@ -1,6 +1,12 @@
 import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
-import { CLASSIFICATIONS, isEventType, type Classification, type EventType } from '@timeline/events';
-import type { JsonObject, JsonValue, StateSnapshotCodec } from '@timeline/kernel';
+import {
+  CLASSIFICATIONS,
+  EVENT_TYPES,
+  isEventType,
+  type Classification,
+  type EventType,
+} from '@timeline/events';
+import type { JsonObject, JsonValue, StateSnapshotCodec, StateSnapshotDecoder } from '@timeline/kernel';
 import type {
   ArrestFact,
   EventFact,
@@ -20,129 +26,306 @@ import { initialOperationState } from './operation.state';
  * state from the same events: snapshots taken under another version are then
  * rebuilt from the log. operation.state-snapshot.spec.ts records the digest of a
  * fixed history's state next to each version and fails when it drifts.
+ * 2: each event's fact holds its stream revision (the write path's one id index).
  */
-export const OPERATION_STATE_VERSION = 1;
+export const OPERATION_STATE_VERSION = 2;
 
-/** Most map entries in one part: a part is stringified or parsed in a few milliseconds. */
+/** Most entries in one part: a part is stringified or parsed, and its entries set, in a few milliseconds. */
 const ENTRIES_PER_PART = 4096;
 
 type EntityMapName = 'raids' | 'arrests' | 'seizures' | 'reports' | 'ocgs' | 'threatsToLife';
-const ENTITY_MAPS: readonly EntityMapName[] = [
-  'raids',
-  'arrests',
-  'seizures',
-  'reports',
-  'ocgs',
-  'threatsToLife',
-];
-
-/** An event's facts as a row: [id, type, classification, retracted (0|1), key or null, occurredAt]. */
-type EventRow = [string, string, string, 0 | 1, string | null, string];
 
 /**
- * Encodes a launched operation as a header part (its scalar facts and agencies),
- * then `["events", rows]` parts (an event's facts as a compact row, as there is
- * one per stored event) and `[mapName, [key, fact][]]` parts for the entities.
+ * How an entity fact's own fields are written, beside those every entity has
+ * (its key, recording event, `retracted` and `occurredAt`): `text` a string or
+ * null when absent, `count` a number, `event` an event id written as its
+ * revision (or null when absent).
  */
+type ColumnKind = 'text' | 'count' | 'event';
+const ENTITY_COLUMNS: Readonly<Record<EntityMapName, Readonly<Record<string, ColumnKind>>>> = {
+  raids: { startedAt: 'text', ocgId: 'text', dependants: 'count' },
+  arrests: { raidId: 'text', chargeEventId: 'event', outcomeEventId: 'event' },
+  seizures: { raidId: 'text' },
+  reports: {},
+  ocgs: { dependants: 'count' },
+  threatsToLife: {},
+};
+const ENTITY_MAPS = Object.keys(ENTITY_COLUMNS) as EntityMapName[];
+
+/*
+ * The encoding (state version 2) is columnar: a part is `[name, { column: values[] }]`,
+ * arrays of numbers and strings that JSON.parse reads far faster than arrays of
+ * objects. The header part carries the scalar facts, the agencies and the tables
+ * that event types and markings are written as indexes of. Each event id is
+ * written once, in the `events` parts, with its revision; entities name their
+ * events by revision, and an entity's `occurredAt` is written only when it is not
+ * its recording event's (null otherwise).
+ */
+
+interface EventColumns {
+  id: string[];
+  revision: number[];
+  type: number[];
+  classification: number[];
+  retracted: number[];
+  key: (string | null)[];
+  occurredAt: string[];
+}
+
 function* encodeOperationState(state: OperationState): Generator<JsonValue> {
   if (state.status === 'not-launched') {
     yield { status: state.status };
     return;
   }
   const { events, agencies, raids, arrests, seizures, reports, ocgs, threatsToLife, ...scalars } = state;
-  yield { ...(scalars as unknown as JsonObject), agencies: agencies.toArray() };
-  yield* chunks('events', events, (eventId, fact): EventRow => [
-    eventId,
-    fact.type,
-    fact.classification,
-    fact.retracted ? 1 : 0,
-    fact.key ?? null,
-    fact.occurredAt,
-  ]);
-  const maps = { raids, arrests, seizures, reports, ocgs, threatsToLife };
-  for (const name of ENTITY_MAPS) {
-    yield* chunks(name, maps[name] as ImmutableMap<string, object>, (key, fact) => [key, fact as JsonObject]);
-  }
-}
-
-function* chunks<V>(
-  name: string,
-  map: ImmutableMap<string, V>,
-  row: (key: string, value: V) => JsonValue,
-): Generator<JsonValue> {
-  let rows: JsonValue[] = [];
-  for (const [key, value] of map) {
-    rows.push(row(key, value));
-    if (rows.length === ENTRIES_PER_PART) {
-      yield [name, rows];
-      rows = [];
+  yield {
+    ...(scalars as unknown as JsonObject),
+    agencies: agencies.toArray(),
+    types: [...EVENT_TYPES],
+    classifications: [...CLASSIFICATIONS],
+  };
+  const typeIndex = new Map<string, number>(EVENT_TYPES.map((type, index) => [type, index]));
+  const classificationIndex = new Map<string, number>(
+    CLASSIFICATIONS.map((marking, index) => [marking, index]),
+  );
+  // By id and by revision, for the entities after: a native map is read far faster than the state's.
+  const revisionById = new Map<string, number>();
+  const occurredAtByRevision = new Array<string>(state.eventCount);
+  let columns = emptyEventColumns();
+  for (const [eventId, fact] of events) {
+    revisionById.set(eventId, fact.revision);
+    occurredAtByRevision[fact.revision] = fact.occurredAt;
+    columns.id.push(eventId);
+    columns.revision.push(fact.revision);
+    columns.type.push(typeIndex.get(fact.type)!);
+    columns.classification.push(classificationIndex.get(fact.classification)!);
+    columns.retracted.push(fact.retracted ? 1 : 0);
+    columns.key.push(fact.key ?? null);
+    columns.occurredAt.push(fact.occurredAt);
+    if (columns.id.length === ENTRIES_PER_PART) {
+      yield ['events', columns as unknown as JsonObject];
+      columns = emptyEventColumns();
     }
   }
-  if (rows.length > 0) yield [name, rows];
+  if (columns.id.length > 0) yield ['events', columns as unknown as JsonObject];
+
+  const maps = { raids, arrests, seizures, reports, ocgs, threatsToLife } as unknown as Record<
+    EntityMapName,
+    ImmutableMap<string, Record<string, unknown>>
+  >;
+  const revisionOf = (eventId: string): number => {
+    const revision = revisionById.get(eventId);
+    if (revision === undefined)
+      throw new TypeError(`an entity names event ${eventId}, which the state lacks`);
+    return revision;
+  };
+  for (const name of ENTITY_MAPS) {
+    const own = Object.entries(ENTITY_COLUMNS[name]);
+    const empty = (): Record<string, JsonValue[]> =>
+      Object.fromEntries(
+        ['key', 'event', 'retracted', 'occurredAt', ...own.map(([field]) => field)].map((c) => [c, []]),
+      );
+    let part = empty();
+    for (const [key, fact] of maps[name]) {
+      const revision = revisionOf(fact['eventId'] as string);
+      part['key']!.push(key);
+      part['event']!.push(revision);
+      part['retracted']!.push(fact['retracted'] === true ? 1 : 0);
+      part['occurredAt']!.push(
+        fact['occurredAt'] === occurredAtByRevision[revision] ? null : (fact['occurredAt'] as string),
+      );
+      for (const [field, kind] of own) {
+        const value = fact[field];
+        part[field]!.push(
+          value === undefined ? null : kind === 'event' ? revisionOf(value as string) : (value as JsonValue),
+        );
+      }
+      if (part['key']!.length === ENTRIES_PER_PART) {
+        yield [name, part];
+        part = empty();
+      }
+    }
+    if (part['key']!.length > 0) yield [name, part];
+  }
 }
 
-/** Thrown by `decode` for parts that do not describe an operation state. */
+function emptyEventColumns(): EventColumns {
+  return { id: [], revision: [], type: [], classification: [], retracted: [], key: [], occurredAt: [] };
+}
+
+/** Thrown by the decoder for parts that do not describe an operation state. */
 class UnreadableSnapshotError extends Error {}
 
-function decodeOperationState(parts: readonly JsonValue[]): OperationState {
-  const [header, ...rest] = parts;
-  if (!isObject(header)) throw new UnreadableSnapshotError('the state has no header part');
-  if (header['status'] === 'not-launched') {
-    if (rest.length > 0) throw new UnreadableSnapshotError('a state before the launch has no entries');
-    return initialOperationState();
-  }
-  const status = header['status'];
-  if (status !== 'active' && status !== 'phase-ended' && status !== 'closed')
-    throw new UnreadableSnapshotError(`unknown status ${JSON.stringify(status)}`);
-  if (typeof header['eventCount'] !== 'number' || !Array.isArray(header['agencies']))
-    throw new UnreadableSnapshotError('the header misses eventCount or agencies');
-  const events = ImmutableMap<string, EventFact>().asMutable();
-  const maps = Object.fromEntries(
+/**
+ * Reads the parts back in order: the header, every `events` part (which fill the
+ * by-revision tables entities are read through), then the entity parts.
+ */
+class OperationStateDecoder implements StateSnapshotDecoder<OperationState> {
+  private header: JsonObject | null = null;
+  private notLaunched = false;
+  private eventCount = 0;
+  private types: EventType[] = [];
+  private classifications: Classification[] = [];
+  private readonly events = ImmutableMap<string, EventFact>().asMutable();
+  /** By revision: each event's id and `occurredAt`, once read. */
+  private idByRevision: string[] = [];
+  private occurredAtByRevision: string[] = [];
+  private eventsRead = 0;
+  private readonly maps = Object.fromEntries(
     ENTITY_MAPS.map((name) => [name, ImmutableMap<string, object>().asMutable()]),
   ) as Record<EntityMapName, ImmutableMap<string, object>>;
-  for (const part of rest) {
-    if (!Array.isArray(part) || part.length !== 2 || !Array.isArray(part[1]))
-      throw new UnreadableSnapshotError('a part is not [name, rows]');
-    const [name, rows] = part as [string, JsonValue[]];
-    if (name === 'events') {
-      for (const row of rows) {
-        const [eventId, type, classification, retracted, key, occurredAt] = row as EventRow;
-        if (!isEventType(type) || !CLASSIFICATIONS.includes(classification as Classification))
-          throw new UnreadableSnapshotError(`event ${String(eventId)} has an unknown type or classification`);
-        events.set(eventId, {
-          type: type as EventType,
-          classification: classification as Classification,
-          retracted: retracted === 1,
-          key: key ?? undefined,
-          occurredAt,
-        });
+
+  add(part: JsonValue): void {
+    if (this.header === null) return this.readHeader(part);
+    if (this.notLaunched) throw new UnreadableSnapshotError('a state before the launch has no entries');
+    if (!Array.isArray(part) || part.length !== 2 || !isObject(part[1]))
+      throw new UnreadableSnapshotError('a part is not [name, columns]');
+    const [name, columns] = part as [string, JsonObject];
+    if (name === 'events') this.readEvents(columns);
+    else if ((ENTITY_MAPS as readonly string[]).includes(name))
+      this.readEntities(name as EntityMapName, columns);
+    else throw new UnreadableSnapshotError(`unknown part ${JSON.stringify(name)}`);
+  }
+
+  finish(): OperationState {
+    if (this.header === null) throw new UnreadableSnapshotError('the state has no header part');
+    if (this.notLaunched) return initialOperationState();
+    if (this.eventsRead !== this.eventCount)
+      throw new UnreadableSnapshotError(
+        `the header counts ${this.eventCount} events, the parts hold ${this.eventsRead}`,
+      );
+    const { agencies, types: _types, classifications: _classifications, ...scalars } = this.header;
+    const maps = this.maps;
+    return {
+      ...(scalars as unknown as Omit<LaunchedOperation, 'agencies'>),
+      agencies: ImmutableSet(agencies as string[]),
+      events: this.events.asImmutable(),
+      raids: maps.raids.asImmutable() as ImmutableMap<string, RaidFact>,
+      arrests: maps.arrests.asImmutable() as ImmutableMap<string, ArrestFact>,
+      seizures: maps.seizures.asImmutable() as ImmutableMap<string, SeizureFact>,
+      reports: maps.reports.asImmutable() as ImmutableMap<string, ReportFact>,
+      ocgs: maps.ocgs.asImmutable() as ImmutableMap<string, OcgFact>,
+      threatsToLife: maps.threatsToLife.asImmutable() as ImmutableMap<string, ThreatToLifeFact>,
+    } as LaunchedOperation;
+  }
+
+  private readHeader(part: JsonValue): void {
+    if (!isObject(part)) throw new UnreadableSnapshotError('the state has no header part');
+    this.header = part;
+    if (part['status'] === 'not-launched') {
+      this.notLaunched = true;
+      return;
+    }
+    const status = part['status'];
+    if (status !== 'active' && status !== 'phase-ended' && status !== 'closed')
+      throw new UnreadableSnapshotError(`unknown status ${JSON.stringify(status)}`);
+    const { eventCount, agencies, types, classifications } = part;
+    if (
+      typeof eventCount !== 'number' ||
+      !Number.isInteger(eventCount) ||
+      eventCount < 1 ||
+      !Array.isArray(agencies) ||
+      !Array.isArray(types) ||
+      !Array.isArray(classifications)
+    )
+      throw new UnreadableSnapshotError('the header misses eventCount, agencies or the tables');
+    for (const type of types)
+      if (typeof type !== 'string' || !isEventType(type))
+        throw new UnreadableSnapshotError(`unknown event type ${JSON.stringify(type)}`);
+    for (const marking of classifications)
+      if (!CLASSIFICATIONS.includes(marking as Classification))
+        throw new UnreadableSnapshotError(`unknown classification ${JSON.stringify(marking)}`);
+    this.eventCount = eventCount;
+    this.types = types as EventType[];
+    this.classifications = classifications as Classification[];
+    this.idByRevision = new Array<string>(eventCount);
+    this.occurredAtByRevision = new Array<string>(eventCount);
+  }
+
+  private readEvents(columns: JsonObject): void {
+    const { id, revision, type, classification, retracted, key, occurredAt } = columnsOf(
+      columns,
+      ['id', 'revision', 'type', 'classification', 'retracted', 'key', 'occurredAt'],
+      'events',
+    );
+    for (let index = 0; index < id.length; index += 1) {
+      const eventId = id[index] as string;
+      const at = revision[index] as number;
+      const eventType = this.types[type[index] as number];
+      const marking = this.classifications[classification[index] as number];
+      if (
+        typeof eventId !== 'string' ||
+        !Number.isInteger(at) ||
+        at < 0 ||
+        at >= this.eventCount ||
+        this.idByRevision[at] !== undefined ||
+        eventType === undefined ||
+        marking === undefined ||
+        typeof occurredAt[index] !== 'string'
+      )
+        throw new UnreadableSnapshotError(`event ${String(eventId)} has an unreadable or repeated fact`);
+      const fact: EventFact = {
+        revision: at,
+        type: eventType,
+        classification: marking,
+        retracted: retracted[index] === 1,
+        key: (key[index] as string | null) ?? undefined,
+        occurredAt: occurredAt[index] as string,
+      };
+      this.events.set(eventId, fact);
+      this.idByRevision[at] = eventId;
+      this.occurredAtByRevision[at] = fact.occurredAt;
+    }
+    this.eventsRead += id.length;
+  }
+
+  private readEntities(name: EntityMapName, columns: JsonObject): void {
+    if (this.eventsRead !== this.eventCount)
+      throw new UnreadableSnapshotError(`${name} before all ${this.eventCount} events`);
+    const own = Object.entries(ENTITY_COLUMNS[name]);
+    const read = columnsOf(
+      columns,
+      ['key', 'event', 'retracted', 'occurredAt', ...own.map(([field]) => field)],
+      name,
+    );
+    const map = this.maps[name];
+    const eventIdAt = (revision: JsonValue): string => {
+      const eventId = typeof revision === 'number' ? this.idByRevision[revision] : undefined;
+      if (eventId === undefined)
+        throw new UnreadableSnapshotError(`${name} name no event at ${String(revision)}`);
+      return eventId;
+    };
+    for (let index = 0; index < read['key']!.length; index += 1) {
+      const revision = read['event']![index]!;
+      const occurredAt = read['occurredAt']![index];
+      const fact: Record<string, unknown> = {
+        eventId: eventIdAt(revision),
+        retracted: read['retracted']![index] === 1,
+        occurredAt: occurredAt ?? this.occurredAtByRevision[revision as number],
+      };
+      for (const [field, kind] of own) {
+        const value = read[field]![index];
+        if (value !== null) fact[field] = kind === 'event' ? eventIdAt(value) : value;
+        else if (kind === 'count') throw new UnreadableSnapshotError(`${name} miss ${field}`);
       }
-    } else if ((ENTITY_MAPS as readonly string[]).includes(name)) {
-      const map = maps[name as EntityMapName];
-      for (const row of rows) {
-        const [key, fact] = row as [string, JsonObject];
-        map.set(key, fact);
-      }
-    } else {
-      throw new UnreadableSnapshotError(`unknown part ${JSON.stringify(name)}`);
+      map.set(read['key']![index] as string, fact);
     }
   }
-  if (events.size !== header['eventCount'])
-    throw new UnreadableSnapshotError(
-      `the header counts ${String(header['eventCount'])} events, the parts hold ${events.size}`,
-    );
-  const { agencies, ...scalars } = header;
-  return {
-    ...(scalars as unknown as Omit<LaunchedOperation, 'agencies'>),
-    agencies: ImmutableSet(agencies as string[]),
-    events: events.asImmutable(),
-    raids: maps.raids.asImmutable() as ImmutableMap<string, RaidFact>,
-    arrests: maps.arrests.asImmutable() as ImmutableMap<string, ArrestFact>,
-    seizures: maps.seizures.asImmutable() as ImmutableMap<string, SeizureFact>,
-    reports: maps.reports.asImmutable() as ImmutableMap<string, ReportFact>,
-    ocgs: maps.ocgs.asImmutable() as ImmutableMap<string, OcgFact>,
-    threatsToLife: maps.threatsToLife.asImmutable() as ImmutableMap<string, ThreatToLifeFact>,
-  } as LaunchedOperation;
+}
+
+/** The named columns of a part, each an array, all of one length. */
+function columnsOf<C extends string>(
+  columns: JsonObject,
+  names: readonly C[],
+  part: string,
+): Record<C, JsonValue[]> {
+  const length = Array.isArray(columns[names[0]!]) ? (columns[names[0]!] as JsonValue[]).length : -1;
+  for (const name of names) {
+    const column = columns[name];
+    if (!Array.isArray(column) || column.length !== length)
+      throw new UnreadableSnapshotError(`a ${part} part misses its ${name} column or cuts it short`);
+  }
+  return columns as Record<C, JsonValue[]>;
 }
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -153,5 +336,5 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 export const operationStateSnapshotCodec: StateSnapshotCodec<OperationState> = {
   version: OPERATION_STATE_VERSION,
   encode: encodeOperationState,
-  decode: decodeOperationState,
+  decoder: () => new OperationStateDecoder(),
 };

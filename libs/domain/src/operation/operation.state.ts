@@ -39,8 +39,13 @@ export interface OperationEvent {
   readonly data: object;
 }
 
-/** What the operation remembers of each of its events. */
+/**
+ * What the operation remembers of each of its events, by event id: the one index
+ * of its events, which the write path also asks for a retry's revision (`revisionOf`).
+ */
 export interface EventFact {
+  /** Its stream revision: the events folded before it. */
+  readonly revision: number;
   readonly type: EventType;
   /** The highest marking of the event and its corrections: a further correction may not go lower. */
   readonly classification: Classification;
@@ -145,6 +150,11 @@ export function hasRecordedEvent(state: OperationState, eventId: string): boolea
   return state.status !== 'not-launched' && state.events.has(eventId);
 }
 
+/** The stream revision of an event the operation holds, or undefined (the write path tells a retry by it). */
+export function revisionOfEvent(state: OperationState, eventId: string): number | undefined {
+  return state.status === 'not-launched' ? undefined : state.events.get(eventId)?.revision;
+}
+
 /** A stored history the rules could never have produced: folding stops rather than guess. */
 export class InconsistentHistoryError extends TimelineError {
   readonly code = 'operation.inconsistent-history';
@@ -246,6 +256,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       earliestBoundAt: null,
       agencies: ImmutableSet<string>([launched.leadAgency, event.agency]),
       events: ImmutableMap<string, EventFact>().set(event.eventId, {
+        revision: 0,
         type,
         classification: event.classification,
         retracted: false,
@@ -262,7 +273,9 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
   }
 
   const occurredAt = instant(event.occurredAt);
+  const revision = state.eventCount;
   const recorded: EventFact = {
+    revision,
     type,
     classification: event.classification,
     retracted: false,
@@ -340,7 +353,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
     case 'ThreatToLifeMitigated':
       return { ...next, threatsToLife: next.threatsToLife.set(stored.data.ttlId, entity) };
     case 'EventCorrected':
-      return applyCorrection(next, event.eventId, stored.data, event.classification);
+      return applyCorrection(next, event.eventId, revision, stored.data, event.classification);
     case 'EventRetracted':
       return applyRetraction(next, event.eventId, stored.data.retractsEventId);
     case 'OperationalPhaseEnded':
@@ -357,6 +370,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
 function applyCorrection<S extends LaunchedOperation>(
   state: S,
   correctionId: string,
+  revision: number,
   correction: Stored<'EventCorrected'>,
   classification: Classification,
 ): S {
@@ -371,6 +385,7 @@ function applyCorrection<S extends LaunchedOperation>(
     ...state,
     events: state.events
       .set(correctionId, {
+        revision,
         type: 'EventCorrected',
         classification,
         retracted: false,

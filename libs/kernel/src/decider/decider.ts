@@ -41,6 +41,26 @@ export interface StateSnapshotCodec<State> {
    * before asking for the next, so a large state never blocks for long.
    */
   encode(state: State): Iterable<JsonValue>;
-  /** The state the parts were encoded from; throws when they do not describe one. */
-  decode(parts: readonly JsonValue[]): State;
+  /**
+   * A decoder that takes the parts one at a time, in the order `encode` gave
+   * them, so the caller may yield to the event loop between parts.
+   */
+  decoder(): StateSnapshotDecoder<State>;
+}
+
+/** Reads a state back part by part; each call throws when the parts do not describe one. */
+export interface StateSnapshotDecoder<State> {
+  add(part: JsonValue): void;
+  /** The state the parts were encoded from. */
+  finish(): State;
+}
+
+/** The state of a whole list of parts at once (tests, small states). */
+export function decodeStateSnapshot<State>(
+  codec: StateSnapshotCodec<State>,
+  parts: Iterable<JsonValue>,
+): State {
+  const decoder = codec.decoder();
+  for (const part of parts) decoder.add(part);
+  return decoder.finish();
 }

@@ -98,6 +98,53 @@ export function readPartsFile(text: string): {
   readonly header: Readonly<Record<string, unknown>>;
   readonly parts: JsonValue[];
 } {
+  const { header, lines } = headerAndLines(text);
+  const sha256 = header['sha256'];
+  if (sha256 !== undefined) {
+    const hash = createHash('sha256');
+    for (const line of lines) hash.update(`${line}\n`);
+    checkHash(hash.digest('hex'), sha256);
+  }
+  return { header, parts: lines.map((line) => JSON.parse(line) as JsonValue) };
+}
+
+/**
+ * As `readPartsFile` for a large file, without blocking the event loop for long:
+ * the count and SHA-256 (which this form requires) are checked a few parts at a
+ * time, yielding in between, and the parts are returned as their JSON text, for
+ * the caller to parse one at a time.
+ */
+export async function readPartsFileLines(text: string): Promise<{
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly lines: readonly string[];
+  /** The longest stretch spent without yielding to the event loop (splitting and hashing). */
+  readonly longestBlockMs: number;
+}> {
+  let started = performance.now();
+  const { header, lines } = headerAndLines(text);
+  let longestBlockMs = performance.now() - started;
+  const sha256 = header['sha256'];
+  if (typeof sha256 !== 'string') throw new Error('the header has no sha256');
+  const hash = createHash('sha256');
+  started = performance.now();
+  for (const line of lines) {
+    hash.update(line);
+    hash.update('\n');
+    if (performance.now() - started >= YIELD_AFTER_MS) {
+      longestBlockMs = Math.max(longestBlockMs, performance.now() - started);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      started = performance.now();
+    }
+  }
+  checkHash(hash.digest('hex'), sha256);
+  longestBlockMs = Math.max(longestBlockMs, performance.now() - started);
+  return { header, lines, longestBlockMs };
+}
+
+/** How long `readPartsFileLines` hashes before it yields to the event loop. */
+const YIELD_AFTER_MS = 5;
+
+function headerAndLines(text: string): { header: Record<string, unknown>; lines: string[] } {
   if (!text.endsWith('\n')) throw new Error('the file is truncated');
   const lines = text.slice(0, -1).split('\n');
   const header = JSON.parse(lines[0]!) as Record<string, unknown>;
@@ -105,14 +152,12 @@ export function readPartsFile(text: string): {
     throw new Error('the header is not an object');
   if (header['parts'] !== lines.length - 1)
     throw new Error(`expected ${String(header['parts'])} parts, found ${lines.length - 1}`);
-  const sha256 = header['sha256'];
-  if (sha256 !== undefined) {
-    const hash = createHash('sha256');
-    for (let index = 1; index < lines.length; index += 1) hash.update(`${lines[index]}\n`);
-    const actual = hash.digest('hex');
-    if (actual !== sha256) throw new Error(`the parts hash to ${actual}, the header says ${String(sha256)}`);
-  }
-  return { header, parts: lines.slice(1).map((line) => JSON.parse(line) as JsonValue) };
+  return { header, lines: lines.slice(1) };
+}
+
+function checkHash(actual: string, expected: unknown): void {
+  if (actual !== expected)
+    throw new Error(`the parts hash to ${actual}, the header says ${String(expected)}`);
 }
 
 /** Makes a rename in `directory` durable; some platforms cannot open a directory, and there is nothing more to do there. */
