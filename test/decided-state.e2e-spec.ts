@@ -101,6 +101,7 @@ describe('snapshots of the decided state across a restart', () => {
         expect(metrics).toContain('timeline_decided_state_snapshots{outcome="rejected"} 0');
         expect(metrics).toContain('timeline_decided_state_snapshots{outcome="failed_save"} 0');
         expect(metrics).toContain('timeline_decided_state_warm_up_pending 0');
+        expect(metrics).toMatch(/^timeline_decided_state_longest_load_block_seconds \d/m);
         expect(logger.messages).toEqual(
           expect.arrayContaining([
             expect.stringMatching(

@@ -52,6 +52,14 @@ function registerMetrics(snapshots: DecidedStateSnapshots, metrics: MetricsServi
     },
   });
   new Gauge({
+    name: 'timeline_decided_state_longest_load_block_seconds',
+    help: 'The longest the event loop waited on one step of reading a snapshot of the decided state',
+    registers,
+    collect() {
+      this.set(snapshots.report().longestLoadBlockMs / 1000);
+    },
+  });
+  new Gauge({
     name: 'timeline_decided_state_warm_up_pending',
     help: 'Operations whose decided state the load after a start has still to load (0 once it is over)',
     registers,
