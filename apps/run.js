@@ -7,7 +7,7 @@
  * start at once (apps/cli/src/main.ts, "Adding a command"). Before the api, the dashboard
  * it serves is rebuilt when its sources are newer than the build (`npm run build:dashboard`).
  *
- * The compiler's settings are those of nest-cli.json's SWC builder, with .swcrc over them;
+ * The compiler settings are Nest's SWC defaults with .swcrc over them (swcOptions below);
  * `npm run build` keeps the type-checked tsc build, and `npm run typecheck` stays the type
  * check. Plain JavaScript: it must run before any TypeScript is compiled. Writes nothing to
  * stdout of its own, so `npm run -s cli -- token …` prints only the token.
@@ -149,7 +149,7 @@ function compile(pairs) {
   return true;
 }
 
-/** nest-cli.json's SWC builder (Nest's defaults for it) with .swcrc laid over them, as `npm start` compiles. */
+/** Nest's defaults for its SWC builder, with .swcrc laid over them: how `npm start` and `npm run cli` compile. */
 function swcOptions() {
   const { compilerOptions } = JSON.parse(fs.readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8'));
   const swcrc = JSON.parse(fs.readFileSync(join(ROOT, '.swcrc'), 'utf8'));
