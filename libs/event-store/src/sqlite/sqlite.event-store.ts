@@ -242,6 +242,7 @@ export class SqliteEventStore implements EventStore {
     const read: SequentialRead = { kind: 'stream', stream: streamName };
     const from = options.fromRevision ?? 0;
     if (limit !== undefined) {
+      if (this.readAhead.starting) await turnOfTheEventLoop();
       const ahead = await this.readAhead.take(read, from, limit);
       if (ahead) return ahead.map(toRecordedEvent);
       this.assertReadable();
@@ -258,6 +259,7 @@ export class SqliteEventStore implements EventStore {
     const afterSeq = seqOf(options.after);
     const limit = options.maxCount ?? -1;
     const read: SequentialRead = { kind: 'log', filter: options.filter };
+    if (this.readAhead.starting) await turnOfTheEventLoop();
     const ahead = await this.readAhead.take(read, afterSeq, limit);
     if (ahead) return ahead.map(toRecordedEvent);
     this.assertReadable();
@@ -526,6 +528,11 @@ function asStoreError(file: string, error: unknown): unknown {
     );
   }
   return error;
+}
+
+/** Lets messages from the store's threads in: a read that settles at once never leaves the microtask queue. */
+function turnOfTheEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function seqOf(position: GlobalPosition | undefined): number {

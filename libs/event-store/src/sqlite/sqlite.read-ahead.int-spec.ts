@@ -248,6 +248,17 @@ describe('SqliteEventStore read-ahead', () => {
       expect(store.metrics().readAheadFailures).toBe(0);
     }));
 
+  it('a walk that never yields to the event loop still gets its pages read ahead once the thread is up', () =>
+    withStore({}, async (store) => {
+      await appendMany(store, 1_000, 1);
+      const whole = await store.readStream('s-0');
+      // Only awaits of reads that settle at once: no timer, no I/O between walks.
+      for (let walk = 0; walk < 5_000 && store.metrics().readAheadPages === 0; walk++)
+        expect(await walkStream(store, 's-0', 50)).toHaveLength(whole.length);
+      expect(store.metrics().readAheadPages).toBeGreaterThan(0);
+      expect(await walkStream(store, 's-0', 50)).toEqual(whole);
+    }));
+
   it('under a-core-is-free, pages are read on the calling thread while no core is free, and counted', async () => {
     const file = freshFile();
     const store = await SqliteEventStore.open({ file });

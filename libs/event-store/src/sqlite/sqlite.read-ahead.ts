@@ -94,6 +94,16 @@ export class SqliteReadAhead {
     private readonly coreIsFree: () => boolean = aCoreIsFree,
   ) {}
 
+  /**
+   * True while the thread is starting. Its readiness arrives as a message, which a reader that
+   * never leaves the microtask queue (awaiting reads that settle at once, as a walk through
+   * `readStream` does) would not let in until its walk ended: such a reader yields a turn of the
+   * event loop before each read meanwhile.
+   */
+  get starting(): boolean {
+    return this.worker !== null && !this.ready && !this.failed && !this.closed;
+  }
+
   get metrics(): ReadAheadMetrics {
     return {
       readAheadPages: this.pagesServed,
