@@ -13,6 +13,8 @@
  *             metadata, and the same two folds (`@timeline/projections/folds`), on one thread;
  * - catch-up: a runner with no checkpoint subscribing from position 0 until caught up
  *             (a start after a version change: store reads, JSON, mapping, folds);
+ *             with the store's defaults: pages are read ahead only while a core is free;
+ * - catch-up-read-ahead: the same with pages always read ahead on the store's thread;
  * - catch-up-one-thread: the same with the store's read-ahead off, every page read on the
  *             main thread as the reference reads its rows (what the runner itself costs);
  * - rebuild:  a live runner rebuilding both projections from position 0 in one read of
@@ -30,7 +32,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DemoDataset, principalSubject, type SeedSubmission } from '@timeline/demo-data';
 import { createEventStore, type EventStore, type EventToAppend } from '@timeline/event-store';
@@ -276,6 +278,13 @@ function assertHealthy(runner: ProjectionRunner): void {
     throw new Error(`projections failed: ${JSON.stringify(failed.map((projection) => projection.failure))}`);
 }
 
+/** Where the store read the pages: from its read-ahead thread, or here because no core was free. */
+function readAheadNote(store: EventStore): string {
+  if (!(store instanceof SqliteEventStore)) return '';
+  const { readAheadPages, readAheadDeclinedPages } = store.metrics();
+  return `; pages read ahead ${whole(readAheadPages)}, read here for want of a free core ${whole(readAheadDeclinedPages)}`;
+}
+
 function cpuSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1e6;
@@ -309,7 +318,9 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
   const store =
     phase === 'catch-up-one-thread'
       ? await SqliteEventStore.open({ file, readAheadPages: 0 })
-      : await createEventStore({ kind: 'sqlite', file });
+      : phase === 'catch-up-read-ahead'
+        ? await SqliteEventStore.open({ file, readAheadWhen: 'always' })
+        : await createEventStore({ kind: 'sqlite', file });
   let checkpointDirectory: string | undefined;
   try {
     if (phase === 'fold') {
@@ -340,7 +351,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
         checkpointIntervalMs: 3_600_000,
       },
     );
-    if (phase === 'catch-up' || phase === 'catch-up-one-thread') {
+    if (phase === 'catch-up' || phase === 'catch-up-read-ahead' || phase === 'catch-up-one-thread') {
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       await runner.start();
@@ -352,7 +363,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
       const figures = memory();
       const picture = runner.state(operationalPictureProjection);
       const timeline = runner.state(timelineProjection);
-      const note = await queryCosts(picture, timeline, store);
+      const note = `${await queryCosts(picture, timeline, store)}${readAheadNote(store)}`;
       const digest = await readModelDigest(picture, timeline, store);
       await runner.stop();
       return { events, seconds, cpuSeconds, ...figures, ...digest, note };
@@ -401,7 +412,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
         cpuSeconds,
         ...figures,
         ...digest,
-        note: 'both projections from one read of the log; the old states answer queries until the swap',
+        note: `both projections from one read of the log; the old states answer queries until the swap${readAheadNote(store)}`,
       };
     }
     throw new Error(`unknown phase ${phase}`);
@@ -443,7 +454,15 @@ function runChild(phase: string, file: string): Promise<PhaseResult> {
   });
 }
 
-const PHASES = ['reference', 'catch-up', 'catch-up-one-thread', 'rebuild', 'fold', 'checkpoint'] as const;
+const PHASES = [
+  'reference',
+  'catch-up',
+  'catch-up-read-ahead',
+  'catch-up-one-thread',
+  'rebuild',
+  'fold',
+  'checkpoint',
+] as const;
 type Phase = (typeof PHASES)[number];
 
 const rate = (result: PhaseResult) => result.events / result.seconds;
@@ -517,6 +536,7 @@ async function main(): Promise<void> {
   const runs: Record<Phase, PhaseResult[]> = {
     reference: [],
     'catch-up': [],
+    'catch-up-read-ahead': [],
     'catch-up-one-thread': [],
     rebuild: [],
     fold: [],
@@ -542,12 +562,14 @@ async function main(): Promise<void> {
   const ratios = {
     eventsPerSecond: {
       catchUpToReference: roundRatios(runs['catch-up'], runs.reference, rate),
+      readAheadCatchUpToReference: roundRatios(runs['catch-up-read-ahead'], runs.reference, rate),
       oneThreadCatchUpToReference: roundRatios(runs['catch-up-one-thread'], runs.reference, rate),
       rebuildToReference: roundRatios(runs.rebuild, runs.reference, rate),
       rebuildToCatchUp: roundRatios(runs.rebuild, runs['catch-up'], rate),
     },
     eventsPerCpuSecond: {
       catchUpToReference: roundRatios(runs['catch-up'], runs.reference, perCpuSecond),
+      readAheadCatchUpToReference: roundRatios(runs['catch-up-read-ahead'], runs.reference, perCpuSecond),
       oneThreadCatchUpToReference: roundRatios(runs['catch-up-one-thread'], runs.reference, perCpuSecond),
       rebuildToReference: roundRatios(runs.rebuild, runs.reference, perCpuSecond),
       rebuildToCatchUp: roundRatios(runs.rebuild, runs['catch-up'], perCpuSecond),
@@ -578,8 +600,14 @@ async function main(): Promise<void> {
   row(
     'catch-up',
     FROM_ZERO,
-    'runner: catch-up (rebuild from position 0)',
+    "runner: catch-up (rebuild from position 0), the store's defaults",
     against('the reference', 'catchUpToReference'),
+  );
+  row(
+    'catch-up-read-ahead',
+    FROM_ZERO,
+    'runner: catch-up, pages always read ahead on a second thread',
+    against('the reference', 'readAheadCatchUpToReference'),
   );
   row(
     'catch-up-one-thread',
@@ -598,6 +626,7 @@ async function main(): Promise<void> {
   // The SSE fan-out rows (1,000 subscribers at 1,000 appends/s, delivery lag p50/p99) are added here by the api's live endpoints.
   report.print();
   report.writeJson(join(ROOT, 'bench', 'results', quick ? 'projections.quick.json' : 'projections.json'), {
+    cores: availableParallelism(),
     phases: medians,
     runs,
     ratios,

@@ -1,7 +1,7 @@
+import { availableParallelism, loadavg } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { GlobalLogFilter } from '../event-store.port';
 import type { FromReadAhead, ToReadAhead } from './sqlite.read-ahead.protocol';
-import { seqOfRow, type Row } from './sqlite.reader';
+import { nextFromRow, type Row, type SequentialRead } from './sqlite.reader';
 import { spawnSqliteWorker } from './sqlite.worker-spawn';
 
 /** Sequential reads going on at once that get pages read ahead; the least recently used gives way. */
@@ -9,12 +9,26 @@ const MAX_CURSORS = 4;
 /** Sequential reads remembered to spot the next page of one. */
 const MAX_REMEMBERED_READS = 64;
 
+/**
+ * When a sequential read gets its pages read ahead: `always`, or only while a core is free
+ * (the 1-minute load average is below the cores less one half; the read itself keeps one busy).
+ * With no free core the read-ahead thread only takes turns with the main thread and adds the
+ * hand-off's CPU: a catch-up then runs faster on one thread (bench/README.md, "Projections").
+ */
+export type ReadAheadWhen = 'always' | 'a-core-is-free';
+
+/** True when the machine has a core to spare for the read-ahead thread. */
+export function aCoreIsFree(): boolean {
+  return loadavg()[0] < availableParallelism() - 0.5;
+}
+
 interface Cursor {
   readonly id: number;
+  readonly read: SequentialRead;
   readonly key: string;
   readonly limit: number;
-  /** The `afterSeq` of the page its reader will ask for next. */
-  nextAfter: number;
+  /** Where the page its reader will ask for next starts. */
+  nextFrom: number;
   /** Pages arrived and not yet taken, in order. */
   readonly arrived: Row[][];
   /** Pages asked of the thread and not yet arrived. */
@@ -31,12 +45,15 @@ export interface ReadAheadMetrics {
   readonly readAheadPages: number;
   /** Times the read-ahead thread failed; reads then go on, on the main thread. */
   readonly readAheadFailures: number;
+  /** Pages of sequential reads read on the main thread because no core was free to read ahead. */
+  readonly readAheadDeclinedPages: number;
 }
 
 /**
- * Reads the next pages of a long sequential read of the log (a subscription
- * catching up, a rebuild paging through `readAll`) on a thread of its own,
- * so that the main thread only converts and handles them.
+ * Reads the next pages of a long sequential read (a subscription catching up,
+ * a rebuild paging through `readAll`, an audit walking one stream with
+ * `readStream`) on a thread of its own, so that the main thread only converts
+ * and handles them.
  *
  * Only full pages are handed out: events are committed in the order of their
  * sequence, so a full page read earlier is exactly the page a read now would
@@ -46,7 +63,13 @@ export interface ReadAheadMetrics {
  * returns, only where it is read.
  *
  * A read becomes sequential when a full page starts where the last full page
- * with the same filter and size ended; the thread starts on the first one.
+ * of the same read (log and filter, or stream) and size ended; the thread
+ * starts on the first one.
+ *
+ * Pages cross as SQLite's raw rows (strings and numbers). Packing a page into
+ * one transferred buffer was measured and costs more on both threads: the
+ * packing, the decoding and the slicing outweigh the structured clone of the
+ * rows' strings (bench/README.md, "Projections").
  */
 export class SqliteReadAhead {
   private worker: Worker | null = null;
@@ -60,31 +83,45 @@ export class SqliteReadAhead {
   private readonly lastFullPageEnd = new Map<string, number>();
   private pagesServed = 0;
   private failures = 0;
+  private declined = 0;
 
   constructor(
     private readonly file: string,
     /** Pages read ahead of a reader; 0 turns the read-ahead off. */
     private readonly pages: number,
+    private readonly when: ReadAheadWhen = 'a-core-is-free',
+    /** Asked before each page a sequential read would get read ahead, under `a-core-is-free`. */
+    private readonly coreIsFree: () => boolean = aCoreIsFree,
   ) {}
 
+  /**
+   * True while the thread is starting. Its readiness arrives as a message, which a reader that
+   * never leaves the microtask queue (awaiting reads that settle at once, as a walk through
+   * `readStream` does) would not let in until its walk ended: such a reader yields a turn of the
+   * event loop before each read meanwhile.
+   */
+  get starting(): boolean {
+    return this.worker !== null && !this.ready && !this.failed && !this.closed;
+  }
+
   get metrics(): ReadAheadMetrics {
-    return { readAheadPages: this.pagesServed, readAheadFailures: this.failures };
+    return {
+      readAheadPages: this.pagesServed,
+      readAheadFailures: this.failures,
+      readAheadDeclinedPages: this.declined,
+    };
   }
 
   /**
-   * The full page after `afterSeq`, if it was read ahead (or a promise of it, if
+   * The full page of `read` from `from`, if it was read ahead (or a promise of it, if
    * it is being read); undefined, now or when the promise settles, when the
    * caller must read the page itself.
    */
-  take(
-    afterSeq: number,
-    filter: GlobalLogFilter | undefined,
-    limit: number,
-  ): Row[] | Promise<Row[] | undefined> | undefined {
+  take(read: SequentialRead, from: number, limit: number): Row[] | Promise<Row[] | undefined> | undefined {
     if (this.cursors.size === 0) return undefined;
-    const key = keyOf(filter, limit);
+    const key = keyOf(read, limit);
     for (const cursor of this.cursors.values()) {
-      if (cursor.key !== key || cursor.nextAfter !== afterSeq || cursor.waiter !== null) continue;
+      if (cursor.key !== key || cursor.nextFrom !== from || cursor.waiter !== null) continue;
       cursor.lastUsed = ++this.clock;
       const rows = cursor.arrived.shift();
       if (rows) return this.handOut(cursor, rows);
@@ -99,22 +136,23 @@ export class SqliteReadAhead {
     return undefined;
   }
 
-  /** Tells it about a page the caller read itself: a full one that continues the last one starts a cursor. */
-  noteRead(
-    afterSeq: number,
-    filter: GlobalLogFilter | undefined,
-    limit: number,
-    rows: number,
-    lastSeq: number,
-  ): void {
+  /**
+   * Tells it about a page the caller read itself from `from`, `rows` long, the next page starting
+   * at `next`: a full one that continues the last one of the same read starts a cursor.
+   */
+  noteRead(read: SequentialRead, from: number, limit: number, rows: number, next: number): void {
     if (this.pages <= 0 || this.failed || this.closed || limit <= 0 || rows < limit) return;
-    const key = keyOf(filter, limit);
-    const sequential = this.lastFullPageEnd.get(key) === afterSeq;
+    const key = keyOf(read, limit);
+    const sequential = this.lastFullPageEnd.get(key) === from;
     if (this.lastFullPageEnd.size >= MAX_REMEMBERED_READS) this.lastFullPageEnd.clear();
-    this.lastFullPageEnd.set(key, lastSeq);
+    this.lastFullPageEnd.set(key, next);
     if (!sequential) return;
+    if (this.when === 'a-core-is-free' && !this.coreIsFree()) {
+      this.declined += 1;
+      return;
+    }
     if (!this.ready) return this.spawn();
-    this.startCursor(key, lastSeq, filter, limit);
+    this.startCursor(read, key, next, limit);
   }
 
   /** Stops the thread; readers waiting for a page read it themselves. */
@@ -127,7 +165,7 @@ export class SqliteReadAhead {
   }
 
   private handOut(cursor: Cursor, rows: Row[]): Row[] {
-    cursor.nextAfter = seqOfRow(rows[rows.length - 1]);
+    cursor.nextFrom = nextFromRow(cursor.read, rows[rows.length - 1]);
     if (!cursor.ended) {
       cursor.inFlight += 1;
       this.post({ t: 'more', cursor: cursor.id });
@@ -136,23 +174,18 @@ export class SqliteReadAhead {
     return rows;
   }
 
-  private startCursor(
-    key: string,
-    afterSeq: number,
-    filter: GlobalLogFilter | undefined,
-    limit: number,
-  ): void {
-    for (const cursor of this.cursors.values())
-      if (cursor.key === key && cursor.nextAfter === afterSeq) return;
+  private startCursor(read: SequentialRead, key: string, from: number, limit: number): void {
+    for (const cursor of this.cursors.values()) if (cursor.key === key && cursor.nextFrom === from) return;
     if (this.cursors.size >= MAX_CURSORS) {
       const leastRecent = [...this.cursors.values()].reduce((a, b) => (a.lastUsed <= b.lastUsed ? a : b));
       this.drop(leastRecent, true);
     }
     const cursor: Cursor = {
       id: this.nextCursorId++,
+      read,
       key,
       limit,
-      nextAfter: afterSeq,
+      nextFrom: from,
       arrived: [],
       inFlight: this.pages,
       ended: false,
@@ -160,7 +193,7 @@ export class SqliteReadAhead {
       lastUsed: ++this.clock,
     };
     this.cursors.set(cursor.id, cursor);
-    this.post({ t: 'start', cursor: cursor.id, afterSeq, filter, limit, pages: this.pages });
+    this.post({ t: 'start', cursor: cursor.id, read, from, limit, pages: this.pages });
   }
 
   private receive(message: FromReadAhead): void {
@@ -173,9 +206,9 @@ export class SqliteReadAhead {
     if (!cursor) return;
     if (message.t === 'failed') return this.drop(cursor, false);
     cursor.inFlight -= 1;
-    const expectedAfter =
-      cursor.arrived.length > 0 ? seqOfRow(cursor.arrived.at(-1)!.at(-1)!) : cursor.nextAfter;
-    if (message.afterSeq !== expectedAfter) return this.drop(cursor, true);
+    const expectedFrom =
+      cursor.arrived.length > 0 ? nextFromRow(cursor.read, cursor.arrived.at(-1)!.at(-1)!) : cursor.nextFrom;
+    if (message.from !== expectedFrom) return this.drop(cursor, true);
     if (message.rows.length < cursor.limit) {
       // The end of the log: a short page may miss what was committed since it was read, so it is
       // never handed out; the full pages before it still are, then the reader reads on its own.
@@ -232,6 +265,8 @@ export class SqliteReadAhead {
   }
 }
 
-function keyOf(filter: GlobalLogFilter | undefined, limit: number): string {
-  return `${limit} ${JSON.stringify(filter?.streamNamePrefixes ?? [])} ${JSON.stringify(filter?.eventTypes ?? [])}`;
+function keyOf(read: SequentialRead, limit: number): string {
+  return read.kind === 'stream'
+    ? `${limit} stream ${JSON.stringify(read.stream)}`
+    : `${limit} log ${JSON.stringify(read.filter?.streamNamePrefixes ?? [])} ${JSON.stringify(read.filter?.eventTypes ?? [])}`;
 }

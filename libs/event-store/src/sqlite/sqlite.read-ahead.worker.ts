@@ -1,13 +1,13 @@
 /**
  * Entry of the read-ahead thread: its own read-only connection reads the next
- * pages of long sequential reads (a catch-up, a rebuild) while the main thread
- * handles the pages it already has. It imports nothing through path aliases so
- * that it loads the same way from TypeScript sources and from compiled JavaScript.
+ * pages of long sequential reads (a catch-up, a rebuild, a walk through one
+ * stream) while the main thread handles the pages it already has. It imports
+ * nothing through path aliases so that it loads the same way from TypeScript
+ * sources and from compiled JavaScript.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { GlobalLogFilter } from '../event-store.port';
 import type { FromReadAhead, ReadAheadInit, ToReadAhead } from './sqlite.read-ahead.protocol';
-import { SqliteReader, seqOfRow } from './sqlite.reader';
+import { SqliteReader, nextFromRow, type Row, type SequentialRead } from './sqlite.reader';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite.read-ahead.worker must run as a worker thread');
@@ -16,8 +16,9 @@ const init = workerData as ReadAheadInit;
 const send = (message: FromReadAhead) => port.postMessage(message);
 
 interface Cursor {
-  afterSeq: number;
-  readonly filter: GlobalLogFilter | undefined;
+  readonly read: SequentialRead;
+  /** Where its next page starts. */
+  from: number;
   readonly limit: number;
   /** Pages it may still read before the main thread takes one. */
   credit: number;
@@ -40,20 +41,20 @@ function pump(): void {
   scheduled = false;
   for (const [id, cursor] of cursors) {
     if (cursor.credit <= 0) continue;
-    let rows;
+    let rows: Row[];
     try {
-      rows = reader.readRawPage(cursor.afterSeq, cursor.filter, cursor.limit).rows;
+      rows = reader.readRawPage(cursor.read, cursor.from, cursor.limit);
     } catch (error) {
       cursors.delete(id);
       send({ t: 'failed', cursor: id, message: describe(error) });
       continue;
     }
-    send({ t: 'page', cursor: id, afterSeq: cursor.afterSeq, rows });
+    send({ t: 'page', cursor: id, from: cursor.from, rows });
     if (rows.length < cursor.limit) {
       cursors.delete(id);
       continue;
     }
-    cursor.afterSeq = seqOfRow(rows[rows.length - 1]);
+    cursor.from = nextFromRow(cursor.read, rows[rows.length - 1]);
     cursor.credit -= 1;
   }
   for (const cursor of cursors.values()) if (cursor.credit > 0) return schedule();
@@ -68,8 +69,8 @@ function schedule(): void {
 
 port.on('message', (message: ToReadAhead) => {
   if (message.t === 'start') {
-    const { afterSeq, filter, limit, pages } = message;
-    cursors.set(message.cursor, { afterSeq, filter, limit, credit: pages });
+    const { read, from, limit, pages } = message;
+    cursors.set(message.cursor, { read, from, limit, credit: pages });
   } else if (message.t === 'more') {
     const cursor = cursors.get(message.cursor);
     if (cursor) cursor.credit += 1;

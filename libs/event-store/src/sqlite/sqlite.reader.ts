@@ -16,6 +16,11 @@ export type Row = [
   createdAt: string,
 ];
 
+/** What a sequential read pages through: the global log (by seq) or one stream forwards (by revision). */
+export type SequentialRead =
+  | { readonly kind: 'log'; readonly filter: GlobalLogFilter | undefined }
+  | { readonly kind: 'stream'; readonly stream: string };
+
 const COLUMNS = 'seq, stream, revision, event_id, type, data, metadata, created_at';
 const NO_LIMIT = -1;
 /**
@@ -98,7 +103,7 @@ export class SqliteReader {
             options.fromRevision ?? 0,
             limit,
             (from, count) => this.forwards.all(stream, from, count) as Row[],
-            (last) => last[2] + 1,
+            nextRevisionOfRow,
           );
     if (events.length === 0 && this.streamExists.get(stream) === undefined) return null;
     return events;
@@ -123,9 +128,23 @@ export class SqliteReader {
     return { rows: page.rows.map(toRecordedEvent), headSeq: page.headSeq };
   }
 
-  /** The same page as rows, unconverted (what the read-ahead thread sends). */
-  readRawPage(afterSeq: number, filter: GlobalLogFilter | undefined, limit: number): RawPage {
-    return this.snapshot(afterSeq, filter, limit);
+  /**
+   * A page of a sequential read as rows, unconverted, read in one snapshot (what the read-ahead
+   * thread sends): the log after seq `from`, or a stream forwards from revision `from`.
+   */
+  readRawPage(read: SequentialRead, from: number, limit: number): Row[] {
+    if (read.kind === 'log') return this.snapshot(from, read.filter, limit).rows;
+    if (limit <= this.chunkRows) return this.forwards.all(read.stream, from, limit) as Row[];
+    return this.inOneSnapshot(() => {
+      const rows: Row[] = [];
+      for (let next = from; ;) {
+        const wanted = Math.min(this.chunkRows, limit - rows.length);
+        const chunk = this.forwards.all(read.stream, next, wanted) as Row[];
+        for (const row of chunk) rows.push(row);
+        if (chunk.length < wanted || rows.length === limit) return rows;
+        next = nextRevisionOfRow(chunk[chunk.length - 1]);
+      }
+    });
   }
 
   close(): void {
@@ -191,6 +210,15 @@ export interface RawPage {
 /** The seq of a row: its global position in the embedded store. */
 export function seqOfRow(row: Row): number {
   return row[0];
+}
+
+function nextRevisionOfRow(row: Row): number {
+  return row[2] + 1;
+}
+
+/** Where the page after one ending at `row` starts: the log after its seq, a stream at its revision + 1. */
+export function nextFromRow(read: SequentialRead, row: Row): number {
+  return read.kind === 'log' ? seqOfRow(row) : nextRevisionOfRow(row);
 }
 
 export function toRecordedEvent(row: Row): RecordedEvent {
