@@ -16,7 +16,6 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
-import { SqliteEventStore } from '@timeline/event-store/sqlite/sqlite.event-store';
 import type { GlobalPosition } from '@timeline/event-store/port';
 import {
   DEFAULT_PAGE_SIZE,
@@ -166,22 +165,12 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
     if (types === 0) throw new Error('nothing read');
     return { events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
   }
-  if (name === 'verify' || name === 'verify-read-ahead') {
-    // The store's defaults read pages ahead only while a core is free; the second phase always does.
-    const store =
-      name === 'verify'
-        ? await createEventStore({ kind: 'sqlite', file })
-        : await SqliteEventStore.open({ file, readAheadWhen: 'always' });
+  if (name === 'verify') {
+    const store = await createEventStore({ kind: 'sqlite', file });
     const result = await verifyOperationStream(store, OPERATION);
-    const note = store instanceof SqliteEventStore ? readAheadNote(store) : undefined;
     await store.close();
     if (!result.ok) throw new Error(`chain broken: ${JSON.stringify(result.brokenAt)}`);
-    return {
-      events: result.events,
-      seconds: (performance.now() - started) / 1000,
-      peakRssMiB: peakRss(),
-      note,
-    };
+    return { events: result.events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
   }
   if (name === 'export') {
     const store = await createEventStore({ kind: 'sqlite', file });
@@ -219,12 +208,6 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
   throw new Error(`unknown phase ${name}`);
 }
 
-/** Where the store read the stream's pages: ahead on its thread, or here for want of a free core. */
-function readAheadNote(store: SqliteEventStore): string {
-  const { readAheadPages, readAheadDeclinedPages } = store.metrics();
-  return `pages read ahead ${readAheadPages}, read here for want of a free core ${readAheadDeclinedPages}`;
-}
-
 function peakRss(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
@@ -257,11 +240,6 @@ const PHASES = [
   { name: 'read-all', scenario: null, subject: 'store readAll (reference)' },
   { name: 'read-stream', scenario: "read the operation's stream through the port", subject: 'sqlite' },
   { name: 'verify', scenario: 'verify the chain through the port', subject: 'sqlite' },
-  {
-    name: 'verify-read-ahead',
-    scenario: 'verify the chain through the port, pages always read ahead',
-    subject: 'sqlite',
-  },
   { name: 'export', scenario: 'export to NDJSON + manifest', subject: 'sqlite' },
   { name: 'verify-export', scenario: 'verify the export offline', subject: 'sqlite' },
 ] as const;

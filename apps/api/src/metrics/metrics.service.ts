@@ -158,7 +158,7 @@ export class MetricsService implements OnModuleInit {
     if (hasMetrics(embedded)) {
       new Gauge({
         name: 'timeline_store_embedded',
-        help: 'Embedded store counters since start: the writer (appends, events, transactions), pages read ahead and read-ahead failures',
+        help: 'Embedded store counters since start: the writer (appends, events, transactions), pages read ahead, pages read on the main thread for want of a free core, and read-ahead failures',
         labelNames: ['counter'] as const,
         registers: [this.registry],
         collect() {

@@ -50,9 +50,8 @@ export interface SqliteEventStoreOptions {
    */
   readonly subscriptionPageSize?: number;
   /**
-   * Pages a long sequential read (a catch-up, a rebuild paging through `readAll`, a walk through
-   * one stream in pages with `readStream`) gets read ahead on a thread of its own while the main
-   * thread handles the ones it has. Default 4; 0 reads everything on the calling thread.
+   * Pages a long sequential read of the log (a catch-up, a rebuild paging through `readAll`) gets
+   * read ahead on a thread of its own while the main thread handles the ones it has. Default 4; 0 reads everything on the calling thread.
    */
   readonly readAheadPages?: number;
   /**
@@ -237,20 +236,8 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertReadable();
-    // Only a page forwards can be part of a walk through the stream that pages may be read ahead for.
-    const limit = options.direction === 'backwards' ? undefined : options.maxCount;
-    const read: SequentialRead = { kind: 'stream', stream: streamName };
-    const from = options.fromRevision ?? 0;
-    if (limit !== undefined) {
-      if (this.readAhead.starting) await turnOfTheEventLoop();
-      const ahead = await this.readAhead.take(read, from, limit);
-      if (ahead) return ahead.map(toRecordedEvent);
-      this.assertReadable();
-    }
     const events = this.reader.readStream(streamName, options);
     if (events === null) throw new StreamNotFoundError(streamName);
-    if (limit !== undefined && events.length > 0)
-      this.readAhead.noteRead(read, from, limit, events.length, events.at(-1)!.revision + 1);
     return events;
   }
 
@@ -258,7 +245,7 @@ export class SqliteEventStore implements EventStore {
     this.assertReadable();
     const afterSeq = seqOf(options.after);
     const limit = options.maxCount ?? -1;
-    const read: SequentialRead = { kind: 'log', filter: options.filter };
+    const read: SequentialRead = { filter: options.filter };
     if (this.readAhead.starting) await turnOfTheEventLoop();
     const ahead = await this.readAhead.take(read, afterSeq, limit);
     if (ahead) return ahead.map(toRecordedEvent);
@@ -381,7 +368,7 @@ class Follower {
     private readonly pageSize: number,
     private readonly liveReadIntervalMs: number,
   ) {
-    this.read = { kind: 'log', filter };
+    this.read = { filter };
   }
 
   headAt(seq: number): void {

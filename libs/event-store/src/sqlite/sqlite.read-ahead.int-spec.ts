@@ -206,57 +206,31 @@ describe('SqliteEventStore read-ahead', () => {
       for (let pass = 0; pass < 3; pass++) await pageThrough(store, 50);
       expect(store.metrics().readAheadPages).toBe(0);
     }));
-  it('pages of a walk through one stream come read ahead and equal the pages read on the main thread', () =>
+  it('a walk through one stream in pages is read on the calling thread, never ahead', () =>
     withStore({}, async (store) => {
       await appendMany(store, 3_000, 3);
       const whole = await store.readStream('s-1');
       expect(whole).toHaveLength(1_000);
-      for (let pass = 0; pass < 500 && store.metrics().readAheadPages === 0; pass++) {
-        await walkStream(store, 's-1', 50);
+      // The thread is up and serving the log, yet a stream's pages are read where they are asked for.
+      await engage(store, 20);
+      const served = store.metrics().readAheadPages;
+      for (let pass = 0; pass < 5; pass++) {
+        expect(await walkStream(store, 's-1', 50)).toEqual(whole);
         await pause(20);
       }
-      const servedBefore = store.metrics().readAheadPages;
-      expect(servedBefore).toBeGreaterThan(0);
-      expect(await walkStream(store, 's-1', 50)).toEqual(whole);
-      expect(store.metrics().readAheadPages - servedBefore).toBeGreaterThanOrEqual(20 - 2);
-      // Another stream, or the same one backwards or from elsewhere, is another read.
-      expect(await walkStream(store, 's-2', 50)).toEqual(await store.readStream('s-2'));
-      expect(await store.readStream('s-1', { direction: 'backwards', maxCount: 50 })).toEqual(
-        whole.slice(-50).reverse(),
-      );
-      expect(await store.readStream('s-1', { fromRevision: 25, maxCount: 50 })).toEqual(whole.slice(25, 75));
-      // Appends between pages: a page read ahead is full, so it is the page a read now gives.
-      const appendedDuring: RecordedEvent[] = [];
-      let fromRevision = 0;
-      for (;;) {
-        const events = await store.readStream('s-1', { fromRevision, maxCount: 50 });
-        appendedDuring.push(...events);
-        if (events.length < 50) break;
-        fromRevision = events.at(-1)!.revision + 1;
-        if (fromRevision % 200 === 0)
-          await store.append(
-            's-1',
-            Array.from({ length: 3 }, () => ({
-              eventId: uuidv7(),
-              type: 'Late',
-              data: { fromRevision },
-              metadata: {},
-            })),
-          );
-      }
-      expect(appendedDuring).toEqual(await store.readStream('s-1'));
-      expect(store.metrics().readAheadFailures).toBe(0);
+      expect(store.metrics().readAheadPages).toBe(served);
     }));
 
   it('a walk that never yields to the event loop still gets its pages read ahead once the thread is up', () =>
     withStore({}, async (store) => {
       await appendMany(store, 1_000, 1);
-      const whole = await store.readStream('s-0');
-      // Only awaits of reads that settle at once: no timer, no I/O between walks.
-      for (let walk = 0; walk < 5_000 && store.metrics().readAheadPages === 0; walk++)
-        expect(await walkStream(store, 's-0', 50)).toHaveLength(whole.length);
+      const whole = await store.readAll();
+      // Only awaits of reads that settle at once: no timer, no I/O between walks. The thread
+      // starts under ts-node here, which takes seconds on a loaded machine: the bound is generous.
+      for (let walk = 0; walk < 30_000 && store.metrics().readAheadPages === 0; walk++)
+        expect(await pageThrough(store, 50)).toHaveLength(whole.length);
       expect(store.metrics().readAheadPages).toBeGreaterThan(0);
-      expect(await walkStream(store, 's-0', 50)).toEqual(whole);
+      expect(await pageThrough(store, 50)).toEqual(whole);
     }));
 
   it('under a-core-is-free, pages are read on the calling thread while no core is free, and counted', async () => {
@@ -265,7 +239,7 @@ describe('SqliteEventStore read-ahead', () => {
     await appendMany(store, 300, 1);
     let free = false;
     const readAhead = new SqliteReadAhead(file, 2, 'a-core-is-free', () => free);
-    const log: SequentialRead = { kind: 'log', filter: undefined };
+    const log: SequentialRead = { filter: undefined };
     try {
       // Two sequential full pages: the second would start a cursor.
       readAhead.noteRead(log, 0, 50, 50, 50);
@@ -339,12 +313,10 @@ describe('SqliteEventStore read-ahead hand-off', () => {
               );
             const filter = { streamNamePrefixes: [`hand-off-${run}/`] };
             const log = await oracle.readAll({ after, filter });
-            const streamEvents = bodies.length > 0 ? await oracle.readStream(stream) : [];
             expect(log).toHaveLength(bodies.length);
             expect(log.map((event) => [event.data, event.metadata])).toEqual(bodies);
             for (let pass = 0; pass < 3; pass++) {
               expect(await pageThrough(store, pageSize, { after, filter })).toEqual(log);
-              if (bodies.length > 0) expect(await walkStream(store, stream, pageSize)).toEqual(streamEvents);
             }
           },
         ),

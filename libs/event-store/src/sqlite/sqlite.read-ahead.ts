@@ -1,7 +1,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { FromReadAhead, ToReadAhead } from './sqlite.read-ahead.protocol';
-import { nextFromRow, type Row, type SequentialRead } from './sqlite.reader';
+import { seqOfRow, type Row, type SequentialRead } from './sqlite.reader';
 import { spawnSqliteWorker } from './sqlite.worker-spawn';
 
 /** Sequential reads going on at once that get pages read ahead; the least recently used gives way. */
@@ -50,9 +50,8 @@ export interface ReadAheadMetrics {
 }
 
 /**
- * Reads the next pages of a long sequential read (a subscription catching up,
- * a rebuild paging through `readAll`, an audit walking one stream with
- * `readStream`) on a thread of its own, so that the main thread only converts
+ * Reads the next pages of a long sequential read of the log (a subscription
+ * catching up, a rebuild paging through `readAll`) on a thread of its own, so that the main thread only converts
  * and handles them.
  *
  * Only full pages are handed out: events are committed in the order of their
@@ -63,7 +62,7 @@ export interface ReadAheadMetrics {
  * returns, only where it is read.
  *
  * A read becomes sequential when a full page starts where the last full page
- * of the same read (log and filter, or stream) and size ended; the thread
+ * of the same read (filter) and size ended; the thread
  * starts on the first one.
  *
  * Pages cross as SQLite's raw rows (strings and numbers). Packing a page into
@@ -96,8 +95,8 @@ export class SqliteReadAhead {
 
   /**
    * True while the thread is starting. Its readiness arrives as a message, which a reader that
-   * never leaves the microtask queue (awaiting reads that settle at once, as a walk through
-   * `readStream` does) would not let in until its walk ended: such a reader yields a turn of the
+   * never leaves the microtask queue (awaiting reads that settle at once, as a tight walk
+   * through `readAll` does) would not let in until its walk ended: such a reader yields a turn of the
    * event loop before each read meanwhile.
    */
   get starting(): boolean {
@@ -165,7 +164,7 @@ export class SqliteReadAhead {
   }
 
   private handOut(cursor: Cursor, rows: Row[]): Row[] {
-    cursor.nextFrom = nextFromRow(cursor.read, rows[rows.length - 1]);
+    cursor.nextFrom = seqOfRow(rows[rows.length - 1]);
     if (!cursor.ended) {
       cursor.inFlight += 1;
       this.post({ t: 'more', cursor: cursor.id });
@@ -207,7 +206,7 @@ export class SqliteReadAhead {
     if (message.t === 'failed') return this.drop(cursor, false);
     cursor.inFlight -= 1;
     const expectedFrom =
-      cursor.arrived.length > 0 ? nextFromRow(cursor.read, cursor.arrived.at(-1)!.at(-1)!) : cursor.nextFrom;
+      cursor.arrived.length > 0 ? seqOfRow(cursor.arrived.at(-1)!.at(-1)!) : cursor.nextFrom;
     if (message.from !== expectedFrom) return this.drop(cursor, true);
     if (message.rows.length < cursor.limit) {
       // The end of the log: a short page may miss what was committed since it was read, so it is
@@ -266,7 +265,5 @@ export class SqliteReadAhead {
 }
 
 function keyOf(read: SequentialRead, limit: number): string {
-  return read.kind === 'stream'
-    ? `${limit} stream ${JSON.stringify(read.stream)}`
-    : `${limit} log ${JSON.stringify(read.filter?.streamNamePrefixes ?? [])} ${JSON.stringify(read.filter?.eventTypes ?? [])}`;
+  return `${limit} ${JSON.stringify(read.filter?.streamNamePrefixes ?? [])} ${JSON.stringify(read.filter?.eventTypes ?? [])}`;
 }

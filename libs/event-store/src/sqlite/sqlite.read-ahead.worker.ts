@@ -1,13 +1,12 @@
 /**
  * Entry of the read-ahead thread: its own read-only connection reads the next
- * pages of long sequential reads (a catch-up, a rebuild, a walk through one
- * stream) while the main thread handles the pages it already has. It imports
+ * pages of long sequential reads (a catch-up, a rebuild) while the main thread handles the pages it already has. It imports
  * nothing through path aliases so that it loads the same way from TypeScript
  * sources and from compiled JavaScript.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromReadAhead, ReadAheadInit, ToReadAhead } from './sqlite.read-ahead.protocol';
-import { SqliteReader, nextFromRow, type Row, type SequentialRead } from './sqlite.reader';
+import { SqliteReader, seqOfRow, type Row, type SequentialRead } from './sqlite.reader';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite.read-ahead.worker must run as a worker thread');
@@ -54,7 +53,7 @@ function pump(): void {
       cursors.delete(id);
       continue;
     }
-    cursor.from = nextFromRow(cursor.read, rows[rows.length - 1]);
+    cursor.from = seqOfRow(rows[rows.length - 1]);
     cursor.credit -= 1;
   }
   for (const cursor of cursors.values()) if (cursor.credit > 0) return schedule();
