@@ -24,6 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcessGroup } from '../test/support/process-group';
 import { BenchReport } from './support/bench-report';
 
 const ROOT = join(__dirname, '..');
@@ -60,18 +61,6 @@ function groupCpuSeconds(groupId: number): number {
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return ticks / TICKS_PER_SECOND;
-}
-
-async function groupGone(groupId: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      process.kill(-groupId, Date.now() < deadline ? 0 : 'SIGKILL');
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function environment(dataDir: string): NodeJS.ProcessEnv {
@@ -127,12 +116,7 @@ async function timeToFirstAnswer(command: string, commandArgs: string[], dataDir
     const seconds = (performance.now() - startedAt) / 1000;
     return { seconds, cpuSeconds: groupCpuSeconds(groupId) };
   } finally {
-    try {
-      process.kill(-groupId, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-    await groupGone(groupId);
+    await stopProcessGroup(groupId);
   }
 }
 

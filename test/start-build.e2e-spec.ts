@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearerFor, testAuthEnvironment } from './support/auth.tokens';
+import { stopProcessGroup } from './support/process-group';
 
 // `npm start` compiles with SWC (apps/run.js), not tsc: the api it builds must behave as
 // the tsc build does — decorators and their metadata (DI, validation), path aliases, class
@@ -12,19 +13,6 @@ jest.setTimeout(240_000);
 
 const ROOT = join(__dirname, '..');
 const RECORDER = { role: 'recorder', agency: 'NCA', subject: 'officer-a' } as const;
-
-/** Resolves once no process of the group is left (SIGKILL after 30 s). */
-async function groupGone(groupId: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      process.kill(-groupId, Date.now() < deadline ? 0 : 'SIGKILL');
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('npm start (the SWC build)', () => {
   let child: ChildProcess;
@@ -60,14 +48,9 @@ describe('npm start (the SWC build)', () => {
   });
 
   afterAll(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      // npm, the Nest CLI and the api: the whole group started above.
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-    }
-    // npm may exit before the api it started has written its last checkpoint: wait for the group.
-    await groupGone(child.pid!);
+    // npm, the launcher and the api: the whole group started above. npm may exit before the api
+    // it started has written its last checkpoint, so this waits for every process of the group.
+    await stopProcessGroup(child.pid!);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
