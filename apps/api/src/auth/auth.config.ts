@@ -62,7 +62,7 @@ export function readAuthConfiguration(env: Env, dataDir: string): AuthConfigurat
     clockToleranceSeconds: integer(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
     rateLimit: {
       // RATE_LIMIT_REQUESTS is the budget of a principal across the api instances behind one
-      // load balancer; each of RATE_LIMIT_INSTANCES instances enforces its share (README.md, "Security").
+      // load balancer; each of RATE_LIMIT_INSTANCES instances enforces its share (docs/security.md, "Production configuration").
       limit: Math.ceil(
         integer(env, 'RATE_LIMIT_REQUESTS', 600, 1, 1_000_000) /
           integer(env, 'RATE_LIMIT_INSTANCES', 1, 1, 1000),
