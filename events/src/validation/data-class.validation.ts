@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { jsonCopy } from '@timeline/kernel';
+import { compileDataClass, type CompiledCheck, type DataClass } from './compiled-data-class';
+import { flattenValidationErrors, joinPath, type FieldError } from './field-error';
+
+/** Data checked against a data class: every field error, or the valid data as plain JSON. */
+export interface DataClassCheck {
+  readonly errors: readonly FieldError[];
+  /** Plain JSON data (no class instances, timestamps normalised); `{}` when there are errors. */
+  readonly data: object;
+}
+
+/** Checks plain data against one of the contract's data classes. */
+export type DataClassValidator = (dataClass: DataClass, data: unknown) => DataClassCheck;
+
+/** Deepest nesting a valid payload needs (EventCorrected → SeizureRecorded → line → purity) with margin. */
+const MAX_DEPTH = 8;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Rejects what must never reach the transformer: prototype keys and absurd nesting. */
+function structuralErrors(value: unknown, path: string, depth: number): FieldError[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (depth > MAX_DEPTH)
+    return [{ path, constraint: 'maxDepth', message: `data is nested deeper than ${MAX_DEPTH} levels` }];
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(value)) {
+    const child = joinPath(path, key);
+    if (FORBIDDEN_KEYS.has(key)) {
+      errors.push({ path: child, constraint: 'whitelistValidation', message: `${key} should not exist` });
+      continue;
+    }
+    errors.push(...structuralErrors((value as Record<string, unknown>)[key], child, depth + 1));
+  }
+  return errors;
+}
+
+/** The checks both validators share: a JSON object, without prototype keys or absurd nesting. */
+function shapeErrors(data: unknown): FieldError[] {
+  if (!isPlainObject(data))
+    return [{ path: '', constraint: 'isObject', message: 'data must be a JSON object' }];
+  return structuralErrors(data, '', 1);
+}
+
+const CLASS_VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  // Every rule a field breaks, with its value: flattenValidationErrors tells the first in the order
+  // presence, type, format, range (a missing list is "is required", not five complaints).
+  validationError: { target: false, value: true },
+} as const;
+
+/**
+ * The reference: class-transformer builds an instance and class-validator walks
+ * its metadata, on every call. The request path uses the compiled validator; a
+ * differential test holds that one to this (data-class.validation.spec.ts).
+ */
+export const validateWithClassValidator: DataClassValidator = (dataClass, data) => {
+  const shape = shapeErrors(data);
+  if (shape.length > 0) return { errors: shape, data: {} };
+  const instance = plainToInstance(dataClass, data) as object;
+  const errors = validateSync(instance, CLASS_VALIDATOR_OPTIONS);
+  if (errors.length > 0) return { errors: flattenValidationErrors(errors), data: {} };
+  // As a JSON round trip would: drops the undefined own properties class fields leave behind.
+  return { errors: [], data: jsonCopy(instance) as object };
+};
+
+const compiled = new Map<DataClass, (data: Record<string, unknown>) => CompiledCheck>();
+
+/** Compiles a data class for validateCompiled now, rather than on its first use. */
+export function compileDataClassValidator(dataClass: DataClass): void {
+  if (!compiled.has(dataClass)) compiled.set(dataClass, compileDataClass(dataClass));
+}
+
+/**
+ * The same rules from the same decorators, read once per class
+ * (compiled-data-class.ts): the same acceptance, data and field errors as
+ * validateWithClassValidator, at a fraction of its cost.
+ */
+export const validateCompiled: DataClassValidator = (dataClass, data) => {
+  const shape = shapeErrors(data);
+  if (shape.length > 0) return { errors: shape, data: {} };
+  compileDataClassValidator(dataClass);
+  const { errors, instance } = compiled.get(dataClass)!(data as Record<string, unknown>);
+  if (errors.length > 0) return { errors: flattenValidationErrors(errors), data: {} };
+  return { errors: [], data: jsonCopy(instance) as object };
+};
