@@ -280,6 +280,23 @@ describe('the compiled data validator', () => {
     }
   });
 
+  it('refuses a field named after a member of Object.prototype, at any depth, rather than drop it', () => {
+    const data = example('IntelligenceReceived', 2) as Record<string, Record<string, Json>>;
+    const sent = { ...data, toString: 'x', grading: { ...data['grading'], hasOwnProperty: 1 } };
+    const dataClass = EVENT_CATALOGUE.IntelligenceReceived.versions[1]!.dataClass;
+    // In the order of the body: `grading` comes before the added `toString`.
+    const expected = [
+      {
+        path: 'grading.hasOwnProperty',
+        constraint: 'whitelistValidation',
+        message: 'hasOwnProperty should not exist',
+      },
+      { path: 'toString', constraint: 'whitelistValidation', message: 'toString should not exist' },
+    ];
+    expect(validateCompiled(dataClass, sent).errors).toEqual(expected);
+    expect(validateWithClassValidator(dataClass, sent).errors).toEqual(expected);
+  });
+
   it('keeps the declared field order of the data, not the order the client sent', () => {
     const data = example('ChargeOutcomeRecorded', 1) as Record<string, Json>;
     const reversed = Object.fromEntries(Object.entries(data).reverse());

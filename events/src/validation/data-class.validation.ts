@@ -17,7 +17,12 @@ export type DataClassValidator = (dataClass: DataClass, data: unknown) => DataCl
 
 /** Deepest nesting a valid payload needs (EventCorrected → SeizureRecorded → line → purity) with margin. */
 const MAX_DEPTH = 8;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys refused at any depth: prototype keys, and the names of Object.prototype's
+ * members (`toString`, `hasOwnProperty`…), which class-transformer leaves out of
+ * the instance it builds: as a field they would be dropped without a word.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -25,7 +30,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-/** Rejects what must never reach the transformer: prototype keys and absurd nesting. */
+/** Rejects what must never reach the transformer: prototype keys, Object.prototype's names and absurd nesting. */
 function structuralErrors(value: unknown, path: string, depth: number): FieldError[] {
   if (value === null || typeof value !== 'object') return [];
   if (depth > MAX_DEPTH)
