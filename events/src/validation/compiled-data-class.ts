@@ -199,6 +199,8 @@ interface PropertyRules {
 }
 
 interface ValidationPlan {
+  /** The class's name, as class-validator gives it to rules and messages (`$target`). */
+  readonly targetName: string;
   readonly known: boolean;
   /** Keyed as class-validator groups the metadata (a plain object: its key order is theirs). */
   readonly grouped: Readonly<Record<string, readonly ValidationMetadata[]>>;
@@ -228,7 +230,7 @@ function validationPlanOf(target: Target, targetSchema: string | undefined): Val
   const metadatas = targetMetadatasOf(target, targetSchema);
   const grouped = getMetadataStorage().groupByPropertyName(metadatas) as Record<string, ValidationMetadata[]>;
   const properties = Object.keys(grouped).map((property) => rulesOf(target, property, grouped[property]!));
-  const plan: ValidationPlan = { known: metadatas.length > 0, grouped, properties };
+  const plan: ValidationPlan = { targetName: target.name, known: metadatas.length > 0, grouped, properties };
   if (bySchema === undefined) validationPlans.set(target, (bySchema = new Map()));
   bySchema.set(targetSchema, plan);
   return plan;
@@ -295,13 +297,14 @@ function execute(object: Fields, targetSchema: string | undefined, errors: Found
       });
   }
   for (const rules of plan.properties) {
-    const found = checkProperty(object, object[rules.property], rules.property, rules);
+    const found = checkProperty(object, plan.targetName, object[rules.property], rules.property, rules);
     if (found !== null) errors.push(found);
   }
 }
 
 function checkProperty(
   object: object,
+  targetName: string,
   value: unknown,
   property: string,
   rules: PropertyRules,
@@ -310,16 +313,15 @@ function checkProperty(
   for (const condition of rules.conditions) if (!condition(object, value)) applies = false;
   if (!applies) return null;
   let constraints: Record<string, string> | undefined;
+  // One arguments object for the property's rules, given each rule's constraints in turn: the rules
+  // are synchronous and keep nothing (class-validator makes one per rule).
+  let args: ValidationArguments | undefined;
   for (const check of rules.checks) {
     const { metadata, validator } = check;
     if (metadata.validateIf !== undefined && !metadata.validateIf(object, value)) continue;
-    const args: ValidationArguments = {
-      targetName: object.constructor ? object.constructor.name : (undefined as unknown as string),
-      property: metadata.propertyName,
-      object,
-      value,
-      constraints: metadata.constraints,
-    };
+    args ??= { targetName, property: metadata.propertyName, object, value, constraints: [] };
+    args.property = metadata.propertyName;
+    args.constraints = metadata.constraints;
     const valid =
       metadata.each && (Array.isArray(value) || value instanceof Set || value instanceof Map)
         ? everyItem(value, (item) => validator.validate(item, args))
@@ -334,8 +336,9 @@ function checkProperty(
     for (const metadata of rules.nested) {
       if (Array.isArray(value) || value instanceof Set || value instanceof Map) {
         const items: unknown[] = value instanceof Set ? Array.from(value) : (value as unknown[]);
+        const listName = value.constructor.name;
         items.forEach((item, index) => {
-          const found = checkProperty(value, item, index.toString(), rules.items!);
+          const found = checkProperty(value, listName, item, index.toString(), rules.items!);
           if (found !== null) (children ??= []).push(found);
         });
       } else if (value instanceof Object) {

@@ -31,27 +31,33 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Rejects what must never reach the transformer: prototype keys, Object.prototype's names and absurd nesting. */
-function structuralErrors(value: unknown, path: string, depth: number): FieldError[] {
-  if (value === null || typeof value !== 'object') return [];
-  if (depth > MAX_DEPTH)
-    return [{ path, constraint: 'maxDepth', message: `data is nested deeper than ${MAX_DEPTH} levels` }];
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(value)) {
-    const child = joinPath(path, key);
-    if (FORBIDDEN_KEYS.has(key)) {
-      errors.push({ path: child, constraint: 'whitelistValidation', message: `${key} should not exist` });
-      continue;
-    }
-    errors.push(...structuralErrors((value as Record<string, unknown>)[key], child, depth + 1));
+function collectStructuralErrors(value: unknown, path: string, depth: number, errors: FieldError[]): void {
+  if (value === null || typeof value !== 'object') return;
+  if (depth > MAX_DEPTH) {
+    errors.push({ path, constraint: 'maxDepth', message: `data is nested deeper than ${MAX_DEPTH} levels` });
+    return;
   }
-  return errors;
+  for (const key of Object.keys(value)) {
+    const member = (value as Record<string, unknown>)[key];
+    if (FORBIDDEN_KEYS.has(key))
+      errors.push({
+        path: joinPath(path, key),
+        constraint: 'whitelistValidation',
+        message: `${key} should not exist`,
+      });
+    // A path is written only for a member that can hold an error: an object or an array.
+    else if (member !== null && typeof member === 'object')
+      collectStructuralErrors(member, joinPath(path, key), depth + 1, errors);
+  }
 }
 
 /** The checks both validators share: a JSON object, without prototype keys or absurd nesting. */
 function shapeErrors(data: unknown): FieldError[] {
   if (!isPlainObject(data))
     return [{ path: '', constraint: 'isObject', message: 'data must be a JSON object' }];
-  return structuralErrors(data, '', 1);
+  const errors: FieldError[] = [];
+  collectStructuralErrors(data, '', 1, errors);
+  return errors;
 }
 
 const CLASS_VALIDATOR_OPTIONS = {
