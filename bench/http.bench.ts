@@ -22,7 +22,9 @@
  * synchronous=FULL. Each workload is measured in rounds (`--rounds N`, default 3,
  * 1 with --quick): validation alone, then durable appends, back to back; the share
  * reported is the median round's, beside every round's. Prints a table and writes
- * bench/results/http.json (http.quick.json with --quick).
+ * bench/results/http.json (http.quick.json with --quick). Last, in its own
+ * process, the CPU per event of validating the runs' event data with the
+ * compiled validator the api uses and with class-validator (alternating rounds).
  *
  * `--without-projections` stops the projection runner in the server (a diagnostic:
  * what applying events and keeping the read models on the request thread costs);
@@ -59,7 +61,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { launchesOperation, validateRecordEventsBody } from '@timeline/application';
-import { OPERATION_ID_PATTERN } from '@timeline/events';
+import {
+  OPERATION_ID_PATTERN,
+  validateEventData,
+  validateEventDataWithClassValidator,
+} from '@timeline/events';
 import { ProjectionRunner } from '@timeline/projections';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -428,6 +434,31 @@ function raidEvent(): Record<string, unknown> {
   };
 }
 
+/**
+ * CPU per event of validating the data the runs send (a RaidConducted), in this
+ * process: the compiled validator the api uses against class-validator, the
+ * reference it is tested against, in alternating rounds; medians in µs.
+ */
+function measureDataValidation(): { compiledUs: number; classValidatorUs: number; rounds: number } {
+  const data = raidEvent()['data'];
+  const rounds = quick ? 3 : 7;
+  const calls = quick ? 5_000 : 20_000;
+  const cpuUsPerCall = (validate: typeof validateEventData): number => {
+    const started = process.cpuUsage();
+    for (let call = 0; call < calls; call += 1)
+      if (!validate('RaidConducted', 1, data).ok) throw new Error('the bench body is not valid');
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / calls;
+  };
+  const compiled: number[] = [];
+  const reference: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    compiled.push(cpuUsPerCall(validateEventData));
+    reference.push(cpuUsPerCall(validateEventDataWithClassValidator));
+  }
+  return { compiledUs: median(compiled), classValidatorUs: median(reference), rounds };
+}
+
 const launchEvent = {
   type: 'OperationLaunched',
   occurredAt: '2020-03-26T09:00:00Z',
@@ -733,7 +764,11 @@ async function drive(): Promise<void> {
     if (bare !== undefined) await stopServer(bare);
     rmSync(dataDir, { recursive: true, force: true });
   }
+  const dataValidation = measureDataValidation();
   report.print();
+  process.stdout.write(
+    `event data validation, CPU per event (medians of ${dataValidation.rounds} alternating rounds): compiled ${dataValidation.compiledUs.toFixed(1)} µs, class-validator ${dataValidation.classValidatorUs.toFixed(1)} µs\n`,
+  );
   const name = `http${WITHOUT_PROJECTIONS ? '.without-projections' : ''}${SEMI_SPACE_MIB === undefined ? '' : `.semi-space-${SEMI_SPACE_MIB}`}${quick ? '.quick' : ''}.json`;
   const output = join(__dirname, 'results', name);
   report.writeJson(output, {
@@ -748,6 +783,7 @@ async function drive(): Promise<void> {
     durableShareOfBareByRound: bareRequestShares,
     durableCpuPerRequestOverBareByRound: bareCpuRatios,
     rounds: ROUNDS,
+    dataValidationCpuUsPerEvent: dataValidation,
   });
   for (const [name, values] of Object.entries(bareRequestShares))
     process.stdout.write(

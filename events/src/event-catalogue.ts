@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { jsonCopy } from '@timeline/kernel';
 import type { Classification } from './envelope/event-envelope';
 import {
   CORRECTABLE_EVENT_TYPES,
@@ -33,7 +30,14 @@ import {
 } from './seizure-recorded/seizure-recorded.stored';
 import { SeizureRecordedV1 } from './seizure-recorded/seizure-recorded.v1';
 import { ThreatToLifeMitigatedV1 } from './threat-to-life-mitigated/threat-to-life-mitigated.v1';
-import { joinPath, flattenValidationErrors, type FieldError } from './validation/field-error';
+import {
+  compileDataClassValidator,
+  validateCompiled,
+  validateWithClassValidator,
+  type DataClassValidator,
+} from './validation/data-class.validation';
+import type { DataClass } from './validation/compiled-data-class';
+import type { FieldError } from './validation/field-error';
 
 /** Data of each event type at its current version, as a client sends it (after validation). */
 export interface EventDataByType {
@@ -93,7 +97,7 @@ export type StoredEvent<K extends EventType = EventType> = {
 }[K];
 
 /** A data class of the contract: class-validator decorators on plain fields. */
-export type EventDataClass = new () => object;
+export type EventDataClass = DataClass;
 
 export interface EventVersionDefinition {
   readonly version: number;
@@ -176,6 +180,10 @@ export const EVENT_CATALOGUE: { readonly [K in EventType]: EventTypeDefinition }
   OperationClosed: define('OperationClosed', [{ version: 1, dataClass: OperationClosedV1 }]),
 };
 
+// Every data class is compiled once, at start-up, not on the first request that needs it.
+for (const definition of Object.values(EVENT_CATALOGUE))
+  for (const version of definition.versions) compileDataClassValidator(version.dataClass);
+
 export function currentVersionOf(type: EventType): number {
   return EVENT_CATALOGUE[type].currentVersion;
 }
@@ -195,59 +203,6 @@ export type EventDataValidation<TData> =
       readonly reason: 'unknown-type' | 'unsupported-version' | 'invalid-data';
       readonly errors: readonly FieldError[];
     };
-
-/** Deepest nesting a valid payload needs (EventCorrected → SeizureRecorded → line → purity) with margin. */
-const MAX_DEPTH = 8;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
-
-/** Rejects what must never reach the transformer: prototype keys and absurd nesting. */
-function structuralErrors(value: unknown, path: string, depth: number): FieldError[] {
-  if (value === null || typeof value !== 'object') return [];
-  if (depth > MAX_DEPTH)
-    return [{ path, constraint: 'maxDepth', message: `data is nested deeper than ${MAX_DEPTH} levels` }];
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(value)) {
-    const child = joinPath(path, key);
-    if (FORBIDDEN_KEYS.has(key)) {
-      errors.push({ path: child, constraint: 'whitelistValidation', message: `${key} should not exist` });
-      continue;
-    }
-    errors.push(...structuralErrors((value as Record<string, unknown>)[key], child, depth + 1));
-  }
-  return errors;
-}
-
-function validateAgainstClass(
-  dataClass: EventDataClass,
-  data: unknown,
-): { errors: FieldError[]; data: object } {
-  if (!isPlainObject(data)) {
-    return {
-      errors: [{ path: '', constraint: 'isObject', message: 'data must be a JSON object' }],
-      data: {},
-    };
-  }
-  const structural = structuralErrors(data, '', 1);
-  if (structural.length > 0) return { errors: structural, data: {} };
-  const instance = plainToInstance(dataClass, data) as object;
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    // Every rule a field breaks, with its value: flattenValidationErrors tells the first in the order
-    // presence, type, format, range (a missing list is "is required", not five complaints).
-    validationError: { target: false, value: true },
-  });
-  if (errors.length > 0) return { errors: flattenValidationErrors(errors), data: {} };
-  // As a JSON round trip would: drops the undefined own properties class fields leave behind.
-  return { errors: [], data: jsonCopy(instance) as object };
-}
 
 function prefixed(prefix: string, errors: readonly FieldError[]): FieldError[] {
   return errors.map((error) => ({ ...error, path: error.path === '' ? prefix : `${prefix}.${error.path}` }));
@@ -286,6 +241,28 @@ export function validateEventData(
   schemaVersion: number,
   data: unknown,
 ): EventDataValidation<object> {
+  return validateEventDataUsing(validateCompiled, type, schemaVersion, data);
+}
+
+/**
+ * validateEventData through class-transformer and class-validator themselves, as
+ * they read the decorators on every call: the reference the compiled validator
+ * is tested against (data-class.validation.spec.ts), not for the request path.
+ */
+export function validateEventDataWithClassValidator(
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+): EventDataValidation<object> {
+  return validateEventDataUsing(validateWithClassValidator, type, schemaVersion, data);
+}
+
+function validateEventDataUsing(
+  validator: DataClassValidator,
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+): EventDataValidation<object> {
   if (!isEventType(type)) {
     return {
       ok: false,
@@ -314,14 +291,15 @@ export function validateEventData(
       ],
     };
   }
-  const checked = validateAgainstClass(version.dataClass, data);
+  const checked = validator(version.dataClass, data);
   if (checked.errors.length > 0) return { ok: false, reason: 'invalid-data', errors: checked.errors };
   const crossField = version.check?.(checked.data as never) ?? [];
   if (crossField.length > 0) return { ok: false, reason: 'invalid-data', errors: crossField };
   let valid = checked.data;
   if (type === 'EventCorrected') {
     const correction = valid as EventCorrectedV1;
-    const replacement = validateEventData(
+    const replacement = validateEventDataUsing(
+      validator,
       correction.correctedType,
       currentVersionOf(correction.correctedType),
       correction.replacement,

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { SkipThrottle, Throttle } from '@nestjs/throttler';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,20 @@ class ProbeController {
   @Allow('analyst')
   analyst(@CurrentPrincipal() principal: Principal) {
     return principal;
+  }
+
+  @Get('probe/throttled')
+  @Allow('analyst')
+  @Throttle({ default: { limit: 2, ttl: 60_000 } })
+  throttled() {
+    return { ok: true };
+  }
+
+  @Get('probe/unthrottled')
+  @Allow('analyst')
+  @SkipThrottle()
+  unthrottled() {
+    return { ok: true };
   }
 
   @Get('operations/:operationId/probe')
@@ -335,6 +350,26 @@ describe('AuthGuard over HTTP', () => {
       .get('/probe/analyst')
       .set('Authorization', bearerFor({ ...heavy, subject: 'light-user' }))
       .expect(200);
+  });
+
+  it("applies each route's own limit, read once per route: a lower one, none, the default", async () => {
+    const user = bearerFor({ role: 'analyst', agency: 'NCA', subject: 'per-route-user' });
+    const get = (path: string) => http().get(path).set('Authorization', user);
+    for (let round = 0; round < 2; round++) {
+      const skipped = await get('/probe/unthrottled').expect(200);
+      expect(skipped.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+    const lower = await get('/probe/throttled').expect(200);
+    expect([lower.headers['x-ratelimit-limit'], lower.headers['x-ratelimit-remaining']]).toEqual(['2', '1']);
+    const usual = await get('/probe/analyst').expect(200);
+    expect([usual.headers['x-ratelimit-limit'], usual.headers['x-ratelimit-remaining']]).toEqual([
+      '40',
+      '38',
+    ]);
+    const limited = await get('/probe/throttled').expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.body.detail).toBe('Rate limit of 2 requests per 60 s exceeded; retry after 60 s');
+    await get('/probe/unthrottled').expect(200);
   });
 
   it('slows an address that keeps presenting bad credentials, without locking out valid ones', async () => {

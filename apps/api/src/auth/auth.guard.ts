@@ -36,6 +36,13 @@ interface HttpReply {
   header(name: string, value: string): unknown;
 }
 
+/** What a route declares for this guard (its decorators), read once per route. */
+interface RouteAccess {
+  readonly policy: AccessPolicy | undefined;
+  readonly action: string | undefined;
+  readonly scope: OperationScope | undefined;
+}
+
 /**
  * The one global guard: deny by default. A route is reachable only if it
  * declares a policy (`@Public()` or `@Allow(...)`); then the bearer token is
@@ -46,6 +53,8 @@ interface HttpReply {
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
+  /** Per controller class and handler: the route's declarations, read from its metadata once. */
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteAccess>>();
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -58,8 +67,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return false;
-    const targets = [context.getHandler(), context.getClass()];
-    const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, targets);
+    const { policy, action, scope } = this.routeAccessOf(context);
     const request = context.switchToHttp().getRequest<HttpRequest>();
     if (policy === undefined) {
       this.logger.error({
@@ -76,8 +84,6 @@ export class AuthGuard implements CanActivate {
 
     const principal = await this.authenticate(request, context.switchToHttp().getResponse<HttpReply>());
     request.principal = principal;
-    const action = this.reflector.getAllAndOverride<string | undefined>(ACCESS_AUDIT, targets);
-    const scope = this.reflector.getAllAndOverride<OperationScope | undefined>(OPERATION_SCOPE, targets);
     const operationId = scope ? request.params?.[scope.param] : undefined;
 
     try {
@@ -94,6 +100,24 @@ export class AuthGuard implements CanActivate {
     }
     if (action !== undefined) await this.recordAccess(principal, request, action, operationId, 'granted');
     return true;
+  }
+
+  private routeAccessOf(context: ExecutionContext): RouteAccess {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byHandler = this.routes.get(classRef);
+    if (byHandler === undefined) this.routes.set(classRef, (byHandler = new WeakMap()));
+    let access = byHandler.get(handler);
+    if (access === undefined) {
+      const targets = [handler, classRef];
+      access = {
+        policy: this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, targets),
+        action: this.reflector.getAllAndOverride<string | undefined>(ACCESS_AUDIT, targets),
+        scope: this.reflector.getAllAndOverride<OperationScope | undefined>(OPERATION_SCOPE, targets),
+      };
+      byHandler.set(handler, access);
+    }
+    return access;
   }
 
   private async authenticate(request: HttpRequest, reply: HttpReply): Promise<Principal> {
