@@ -20,6 +20,7 @@ import {
 } from '../libs/event-store/src/sqlite/sqlite.schema';
 import { BenchReport, type BenchRow } from './support/bench-report';
 import { EventLoopWatch, LatencyRecorder, Stopwatch } from './support/latency';
+import { ThreadCpuWindow } from './support/thread-cpu';
 import { DEFAULT_PAGE_SIZE } from '../libs/integrity/src/reading/paged-reads';
 import { validateAppend } from '../libs/event-store/src/append-validation';
 import { SqliteWriter } from '../libs/event-store/src/sqlite/sqlite.writer';
@@ -189,6 +190,28 @@ class InThreadWriter {
   }
 }
 
+/**
+ * A write round's clocks: wall and process CPU, and CPU per thread, which says on which side
+ * of the hand-off to the writer thread the time goes.
+ */
+class WriteClocks {
+  readonly elapsed = Stopwatch.start();
+  private readonly threads = new ThreadCpuWindow();
+
+  /** Stops the clocks: "CPU per event: …" for the row's note, empty where threads cannot be read. */
+  stop(events: number, busiestOther: string): string {
+    this.elapsed.stop();
+    const split = this.threads.stop(events);
+    if (!split) return '';
+    return `CPU per event: main thread ${split.mainMicros} µs, ${busiestOther} ${split.busiestOtherMicros} µs, other threads ${split.restMicros} µs`;
+  }
+}
+
+function withNote(extra: Partial<BenchRow>, ...notes: string[]): Partial<BenchRow> {
+  const note = [extra.note, ...notes].filter(Boolean).join('; ');
+  return note ? { ...extra, note } : extra;
+}
+
 function throughput(
   scenario: string,
   subject: string,
@@ -254,7 +277,8 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
         const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
         const latency = new LatencyRecorder();
         const loop = new EventLoopWatch().start();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         let revision: number | 'no_stream' = 'no_stream';
         for (const event of events) {
           const result = await latency.time(() =>
@@ -262,10 +286,20 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
           );
           revision = result.nextExpectedRevision;
         }
-        return throughput(scenario, 'adapter', events.length, events.length, start, {
-          ...latency.summary(),
-          ...loop.stop(),
-        });
+        return throughput(
+          scenario,
+          'adapter',
+          events.length,
+          events.length,
+          start,
+          withNote(
+            {
+              ...latency.summary(),
+              ...loop.stop(),
+            },
+            clocks.stop(events.length, 'writer thread'),
+          ),
+        );
       },
     },
     {
@@ -273,16 +307,24 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
         const stream = `operation-single-${r}`;
         const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
         const latency = new LatencyRecorder();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         for (const event of events) {
           const t = performance.now();
           bare.writeTransaction(stream, [event]);
           latency.record(performance.now() - t);
         }
-        return throughput(scenario, 'bare loop, 1 tx per event', events.length, events.length, start, {
-          ...latency.summary(),
-          note: 'one fsync per event',
-        });
+        return throughput(
+          scenario,
+          'bare loop, 1 tx per event',
+          events.length,
+          events.length,
+          start,
+          withNote(
+            { ...latency.summary(), note: 'one fsync per event' },
+            clocks.stop(events.length, 'busiest other thread'),
+          ),
+        );
       },
     },
     {
@@ -290,13 +332,21 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
         const stream = `operation-single-${r}`;
         const events = Array.from({ length: sizes.single }, (_, n) => realisticEvent(stream, n));
         const latency = new LatencyRecorder();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         for (const event of events) {
           const t = performance.now();
           inThread.writeGroup([{ stream, events: [event] }]);
           latency.record(performance.now() - t);
         }
-        return throughput(scenario, IN_THREAD, events.length, events.length, start, latency.summary());
+        return throughput(
+          scenario,
+          IN_THREAD,
+          events.length,
+          events.length,
+          start,
+          withNote(latency.summary(), clocks.stop(events.length, 'busiest other thread')),
+        );
       },
     },
   ];
@@ -316,7 +366,8 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
         const latency = new LatencyRecorder();
         const before = store.metrics();
         const loop = new EventLoopWatch().start();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         await Promise.all(
           prepared.map(async (events, c) => {
             let revision: number | 'no_stream' = 'no_stream';
@@ -330,11 +381,21 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
         );
         start.stop();
         const transactions = store.metrics().transactions - before.transactions;
-        return throughput(scenario, 'adapter', total, total, start, {
-          ...latency.summary(),
-          ...loop.stop(),
-          note: `${transactions} transactions, ${round(total / transactions, 1)} appends each`,
-        });
+        return throughput(
+          scenario,
+          'adapter',
+          total,
+          total,
+          start,
+          withNote(
+            {
+              ...latency.summary(),
+              ...loop.stop(),
+              note: `${transactions} transactions, ${round(total / transactions, 1)} appends each`,
+            },
+            clocks.stop(total, 'writer thread'),
+          ),
+        );
       },
     },
     {
@@ -345,7 +406,8 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
           realisticEvent(`operation-caller-${r}-${n % group}`, n),
         );
         const latency = new LatencyRecorder();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         for (let i = 0; i < events.length; i += group) {
           const t = performance.now();
           bare.db.transaction(() => {
@@ -353,10 +415,17 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
           })();
           latency.record(performance.now() - t);
         }
-        return throughput(scenario, `bare loop, 1 tx per ${group} events`, total, total, start, {
-          ...latency.summary(),
-          note: 'ideal grouping, latency per tx',
-        });
+        return throughput(
+          scenario,
+          `bare loop, 1 tx per ${group} events`,
+          total,
+          total,
+          start,
+          withNote(
+            { ...latency.summary(), note: 'ideal grouping, latency per tx' },
+            clocks.stop(total, 'busiest other thread'),
+          ),
+        );
       },
     },
     {
@@ -367,16 +436,24 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
           return { stream, events: [realisticEvent(stream, n)] };
         });
         const latency = new LatencyRecorder();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         for (let i = 0; i < appends.length; i += group) {
           const t = performance.now();
           inThread.writeGroup(appends.slice(i, i + group));
           latency.record(performance.now() - t);
         }
-        return throughput(scenario, `${IN_THREAD}, 1 tx per ${group} appends`, total, total, start, {
-          ...latency.summary(),
-          note: 'latency per tx',
-        });
+        return throughput(
+          scenario,
+          `${IN_THREAD}, 1 tx per ${group} appends`,
+          total,
+          total,
+          start,
+          withNote(
+            { ...latency.summary(), note: 'latency per tx' },
+            clocks.stop(total, 'busiest other thread'),
+          ),
+        );
       },
     },
   ];
@@ -396,7 +473,8 @@ function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWrit
         const prepared = prepare(stream);
         const latency = new LatencyRecorder();
         const loop = new EventLoopWatch().start();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         let revision: number | 'no_stream' = 'no_stream';
         for (const batch of prepared) {
           const result = await latency.time(() =>
@@ -404,10 +482,20 @@ function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWrit
           );
           revision = result.nextExpectedRevision;
         }
-        return throughput(scenario, 'adapter', sizes.batches, events, start, {
-          ...latency.summary(),
-          ...loop.stop(),
-        });
+        return throughput(
+          scenario,
+          'adapter',
+          sizes.batches,
+          events,
+          start,
+          withNote(
+            {
+              ...latency.summary(),
+              ...loop.stop(),
+            },
+            clocks.stop(events, 'writer thread'),
+          ),
+        );
       },
     },
     {
@@ -415,13 +503,21 @@ function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWrit
         const stream = `operation-batches-${r}`;
         const prepared = prepare(stream);
         const latency = new LatencyRecorder();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         for (const batch of prepared) {
           const t = performance.now();
           bare.writeTransaction(stream, batch);
           latency.record(performance.now() - t);
         }
-        return throughput(scenario, 'bare loop', sizes.batches, events, start, latency.summary());
+        return throughput(
+          scenario,
+          'bare loop',
+          sizes.batches,
+          events,
+          start,
+          withNote(latency.summary(), clocks.stop(events, 'busiest other thread')),
+        );
       },
     },
     {
@@ -429,13 +525,21 @@ function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWrit
         const stream = `operation-batches-${r}`;
         const prepared = prepare(stream);
         const latency = new LatencyRecorder();
-        const start = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const start = clocks.elapsed;
         for (const batch of prepared) {
           const t = performance.now();
           inThread.writeGroup([{ stream, events: batch }]);
           latency.record(performance.now() - t);
         }
-        return throughput(scenario, IN_THREAD, sizes.batches, events, start, latency.summary());
+        return throughput(
+          scenario,
+          IN_THREAD,
+          sizes.batches,
+          events,
+          start,
+          withNote(latency.summary(), clocks.stop(events, 'busiest other thread')),
+        );
       },
     },
   ];
@@ -448,7 +552,8 @@ function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] 
     {
       async run(r) {
         const loop = new EventLoopWatch().start();
-        const sustained = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const sustained = clocks.elapsed;
         const deadline = performance.now() + sizes.sustainedMs;
         let appended = 0;
         await Promise.all(
@@ -461,17 +566,28 @@ function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] 
             }
           }),
         );
-        return throughput(scenario, 'adapter (writer thread)', appended, appended, sustained, {
-          ...loop.stop(),
-          note: 'includes WAL checkpoints',
-        });
+        return throughput(
+          scenario,
+          'adapter (writer thread)',
+          appended,
+          appended,
+          sustained,
+          withNote(
+            {
+              ...loop.stop(),
+              note: 'includes WAL checkpoints',
+            },
+            clocks.stop(appended, 'writer thread'),
+          ),
+        );
       },
     },
     {
       // The same work done synchronously on the main thread, one group per turn of the loop.
       async run(r) {
         const loop = new EventLoopWatch().start();
-        const sustained = Stopwatch.start();
+        const clocks = new WriteClocks();
+        const sustained = clocks.elapsed;
         const deadline = performance.now() + sizes.sustainedMs;
         let appended = 0;
         let n = 0;
@@ -483,10 +599,20 @@ function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] 
           appended += group.length;
           await new Promise((resolve) => setImmediate(resolve));
         }
-        return throughput(scenario, 'bare loop on the main thread', appended, appended, sustained, {
-          ...loop.stop(),
-          note: `1 tx per ${sizes.callers} events`,
-        });
+        return throughput(
+          scenario,
+          'bare loop on the main thread',
+          appended,
+          appended,
+          sustained,
+          withNote(
+            {
+              ...loop.stop(),
+              note: `1 tx per ${sizes.callers} events`,
+            },
+            clocks.stop(appended, 'busiest other thread'),
+          ),
+        );
       },
     },
   ];
