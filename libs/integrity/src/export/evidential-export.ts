@@ -15,8 +15,7 @@ import {
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLogPages, walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
-import { chainLinkOf } from '../verify/store-verification';
+import { StreamChainVerifier, chainLinkOf, type ChainBreak } from '../verify/chain-verifier';
 import type { ExportInclusionProof, ExportInclusionSource } from './export-inclusion';
 import {
   EXPORT_FORMAT,
