@@ -50,7 +50,7 @@ export interface VerificationThreads {
   readonly store: EventStoreOptions;
   /** Threads at once, one range each; below 2 the calling thread verifies. */
   readonly threads: number;
-  /** Streams with fewer events are verified on the calling thread, where starting threads costs more than it saves. Default 20,000. */
+  /** Streams with fewer events are verified on the calling thread, where starting threads costs more than it saves. Default 50,000. */
   readonly minEvents?: number;
 }
 
@@ -60,7 +60,7 @@ export interface StreamVerificationOptions extends VerificationOptions {
 }
 
 /** Streams shorter than this are verified on the calling thread unless told otherwise. */
-export const DEFAULT_THREADED_MIN_EVENTS = 20_000;
+export const DEFAULT_THREADED_MIN_EVENTS = 50_000;
 
 /**
  * Recomputes one operation's chain from its first event, reading the stream
