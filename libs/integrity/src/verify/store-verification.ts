@@ -14,8 +14,15 @@ import {
   type ChainHead,
   type StreamVerification,
 } from './chain-verifier';
-import { verifyRangeOnThread } from './stream-range.threads';
-import { joinStreamRanges, lastRevisionOf, splitRevisions, unreadableBreak } from './stream-ranges';
+import { runOnThread } from '../threads/integrity-thread';
+import type { StreamRangeTask } from './stream-range.protocol';
+import {
+  joinStreamRanges,
+  lastRevisionOf,
+  splitRevisions,
+  unreadableBreak,
+  type RangeVerification,
+} from './stream-ranges';
 
 export interface StreamHead extends ChainHead {
   readonly operationId: string;
@@ -95,10 +102,15 @@ async function verifyOnThreads(
     threads.store.kind === 'sqlite' ? { ...threads.store, readOnly: true } : threads.store;
   const results = await Promise.all(
     ranges.map((range, index) =>
-      verifyRangeOnThread({ store, operationId, range, pageSize: options.pageSize }, (events) => {
-        progress[index] = events;
-        options.onProgress?.(progress.reduce((sum, done) => sum + done, 0));
-      }),
+      runOnThread<RangeVerification>(
+        'verify/stream-range.worker',
+        { store, operationId, range, pageSize: options.pageSize } satisfies StreamRangeTask,
+        `operation ${operationId}`,
+        (events) => {
+          progress[index] = events;
+          options.onProgress?.(progress.reduce((sum, done) => sum + done, 0));
+        },
+      ),
     ),
   );
   return joinStreamRanges(operationId, results);

@@ -8,32 +8,23 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEventStore } from '@timeline/event-store/event-store.factory';
-import type { FromStreamRangeThread, StreamRangeTask } from './stream-range.protocol';
-import { verifyStreamRange } from './stream-ranges';
+import { serveThreadTask } from '../threads/integrity-thread';
+import type { StreamRangeTask } from './stream-range.protocol';
+import { verifyStreamRange, type RangeVerification } from './stream-ranges';
 
-const port = parentPort;
-if (!port) throw new Error('stream-range.worker must run as a worker thread');
-const send = (message: FromStreamRangeThread) => port.postMessage(message);
+if (!parentPort) throw new Error('stream-range.worker must run as a worker thread');
+const task = workerData as StreamRangeTask;
 
-async function run(task: StreamRangeTask): Promise<void> {
+serveThreadTask<RangeVerification>(parentPort, async (progress) => {
   const store = await createEventStore(task.store);
   try {
-    const result = await verifyStreamRange(store, task.operationId, task.range, {
+    return await verifyStreamRange(store, task.operationId, task.range, {
       pageSize: task.pageSize,
       onProgress: (events) => {
-        if (events % 10_000 === 0) send({ t: 'progress', events });
+        if (events % 10_000 === 0) progress(events);
       },
     });
-    send({ t: 'done', result });
   } finally {
     await store.close();
   }
-}
-
-run(workerData as StreamRangeTask).catch((error: unknown) => {
-  send({
-    t: 'failed',
-    message: error instanceof Error ? error.message : String(error),
-    code: (error as { code?: string })?.code,
-  });
 });
