@@ -15,9 +15,7 @@ export class VerificationThreadError extends TimelineError {
 
 /** The threads' entries, by path under libs/integrity/src without extension. */
 export type IntegrityThreadEntry =
-  | 'verify/stream-range.worker'
-  | 'export/export-range.worker'
-  | 'export/export-part.worker';
+  'verify/stream-range.worker' | 'export/export-range.worker' | 'export/export-part.worker';
 
 /** What every integrity thread sends back: progress, then its result or why it failed. */
 export type FromIntegrityThread<T> =
