@@ -104,7 +104,8 @@ async function writeOnThreads(
   await once(out, 'open');
   const partPaths = ranges.map((_, index) => `${partial}.${index}`);
   try {
-    const parts = await Promise.all(
+    // Every thread settles before anything is cleaned up, so none writes a part file after it was removed.
+    const settled = await Promise.allSettled(
       ranges.map((range, index) =>
         runOnThread<ExportPart>(
           'export/export-part.worker',
@@ -113,6 +114,9 @@ async function writeOnThreads(
         ),
       ),
     );
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const parts = settled.map((result) => (result as PromiseFulfilledResult<ExportPart>).value);
     const sha256 = createHash('sha256');
     let bytes = 0;
     for (const partPath of partPaths) {

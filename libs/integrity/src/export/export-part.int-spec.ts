@@ -78,6 +78,31 @@ describe('exporting an operation on threads (embedded store)', () => {
     expect((await readdir(dir)).filter((name) => name.includes('.partial'))).toEqual([]);
   });
 
+  it('fails with the threads’ error and leaves no file behind when a thread cannot open the store', async () => {
+    const store = await createEventStore({ kind: 'sqlite', file });
+    try {
+      const paths = exportFilePaths(join(dir, 'failed'));
+      await expect(
+        writeExportFiles(
+          store,
+          { kind: 'operation', operationId: 'venetic' },
+          {
+            ...provenance,
+            threads: {
+              store: { kind: 'sqlite', file: join(dir, 'missing', 'events.db') },
+              threads: 3,
+              minEvents: 0,
+            },
+          },
+          paths,
+        ),
+      ).rejects.toMatchObject({ code: 'integrity.verification-thread-failed' });
+      expect((await readdir(dir)).filter((name) => name.startsWith('failed'))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes the same bytes and manifest as one thread over a tampered chain', async () => {
     const db = new Database(file);
     db.exec('DROP TRIGGER events_are_immutable_update');
