@@ -83,7 +83,9 @@ module.exports = {
         '(@timeline/event-store/port), never its index (the adapters, their drivers, the Nest module): what they offer ' +
         'offline (an export verified, a replay from its file) then loads neither Nest nor a driver, so the CLI ' +
         'answers such commands at once (apps/cli/src/cli.startup.int-spec.ts checks what they load). Only the ' +
-        "projections' Nest module and the index that exports it reach further.",
+        "projections' Nest module and the index that exports it reach further, and the threads that verify or " +
+        'export a range of a stream, which open their own connection from the store configuration they are given ' +
+        '(started by path, never imported).',
       severity: 'error',
       from: {
         path: '^libs/(integrity|projections)/src/',
@@ -91,6 +93,7 @@ module.exports = {
           '\\.(spec|int-spec|e2e-spec)\\.ts$',
           '/testing/',
           '^libs/projections/src/(index|projections\\.module)\\.ts$',
+          '^libs/integrity/src/(verify/stream-range|export/export-part)\\.worker\\.ts$',
         ],
       },
       to: {

@@ -1,7 +1,8 @@
 /**
  * `ts-node -r tsconfig-paths/register --transpile-only bench/integrity.bench.ts [--quick] [--events N] [--rounds R]`:
  * the auditors' work on one operation of N events in the embedded store
- * (default 1,000,000; --quick 20,000): chain verification through the port,
+ * (default 1,000,000; --quick 20,000): chain verification through the port
+ * (on one thread, and in ranges on one thread per core as the api and CLI do),
  * evidential export to NDJSON + manifest, and offline verification of that
  * export, each beside the same-run reference: the store's own read rate over
  * the same log (`readAll` in pages of the size the verifier reads). Each
@@ -13,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventStore } from '@timeline/event-store';
 import type { GlobalPosition } from '@timeline/event-store/port';
@@ -165,15 +166,21 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
     if (types === 0) throw new Error('nothing read');
     return { events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
   }
-  if (name === 'verify') {
+  if (name === 'verify' || name === 'verify-one-thread') {
     const store = await createEventStore({ kind: 'sqlite', file });
-    const result = await verifyOperationStream(store, OPERATION);
+    // As the api and the CLI verify by default: one range per core, each thread reading its own.
+    const threads = name === 'verify' ? availableParallelism() : 1;
+    const result = await verifyOperationStream(store, OPERATION, {
+      threads: { store: { kind: 'sqlite', file }, threads },
+    });
     await store.close();
     if (!result.ok) throw new Error(`chain broken: ${JSON.stringify(result.brokenAt)}`);
     return { events: result.events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
   }
-  if (name === 'export') {
+  if (name === 'export' || name === 'export-one-thread') {
     const store = await createEventStore({ kind: 'sqlite', file });
+    // Both write the export the offline phases verify; the threaded one (the CLI's default) last.
+    rmSync(`${base}.ndjson`, { force: true });
     const manifest = await writeExportFiles(
       store,
       { kind: 'operation', operationId: OPERATION },
@@ -181,6 +188,7 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
         exportedAt: new Date().toISOString(),
         exportedBy: 'bench',
         software: { name: 'operation-timeline', version: 'bench' },
+        threads: { store: { kind: 'sqlite', file }, threads: name === 'export' ? availableParallelism() : 1 },
       },
       { ndjsonPath: `${base}.ndjson`, manifestPath: `${base}.manifest.json` },
     );
@@ -193,11 +201,12 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
       note: `${mib} MiB NDJSON`,
     };
   }
-  if (name === 'verify-export') {
-    const result = await verifyExportFiles({
-      ndjsonPath: `${base}.ndjson`,
-      manifestPath: `${base}.manifest.json`,
-    });
+  if (name === 'verify-export' || name === 'verify-export-one-thread') {
+    const result = await verifyExportFiles(
+      { ndjsonPath: `${base}.ndjson`, manifestPath: `${base}.manifest.json` },
+      // As the CLI verifies by default: one range of the file per core.
+      { threads: name === 'verify-export' ? availableParallelism() : 1 },
+    );
     if (!result.ok) throw new Error(`export does not verify: ${JSON.stringify(result.problems)}`);
     return {
       events: result.recomputed.events,
@@ -239,9 +248,24 @@ function inChild(name: string, dir: string): PhaseResult {
 const PHASES = [
   { name: 'read-all', scenario: null, subject: 'store readAll (reference)' },
   { name: 'read-stream', scenario: "read the operation's stream through the port", subject: 'sqlite' },
-  { name: 'verify', scenario: 'verify the chain through the port', subject: 'sqlite' },
-  { name: 'export', scenario: 'export to NDJSON + manifest', subject: 'sqlite' },
-  { name: 'verify-export', scenario: 'verify the export offline', subject: 'sqlite' },
+  { name: 'verify-one-thread', scenario: 'verify the chain through the port, one thread', subject: 'sqlite' },
+  {
+    name: 'verify',
+    scenario: 'verify the chain through the port, in ranges on threads (default)',
+    subject: 'sqlite',
+  },
+  { name: 'export-one-thread', scenario: 'export to NDJSON + manifest, one thread', subject: 'sqlite' },
+  {
+    name: 'export',
+    scenario: 'export to NDJSON + manifest, in ranges on threads (default)',
+    subject: 'sqlite',
+  },
+  { name: 'verify-export-one-thread', scenario: 'verify the export offline, one thread', subject: 'sqlite' },
+  {
+    name: 'verify-export',
+    scenario: 'verify the export offline, in ranges on threads (default)',
+    subject: 'sqlite',
+  },
 ] as const;
 
 function median(values: readonly number[]): number {
@@ -265,6 +289,7 @@ async function main(): Promise<void> {
     rounds,
     pageSize: DEFAULT_PAGE_SIZE,
     heapLimitMiB: HEAP_LIMIT_MIB,
+    threads: availableParallelism(),
   });
   const dir = mkdtempSync(join(tmpdir(), 'timeline-integrity-bench-'));
   try {

@@ -57,7 +57,10 @@ export class AppModule {
               }),
         }),
         // Exports are stamped with the same clock as recordings.
-        HistoryModule.forRoot(options.clock ? { now: () => options.clock!.now() } : {}),
+        HistoryModule.forRoot({
+          ...(options.clock ? { now: () => options.clock!.now() } : {}),
+          verifyThreads: { store: config.eventStore, threads: config.verifyThreads },
+        }),
         ReadModelsModule.forRoot({
           projections: { checkpointDirectory: join(config.dataDir, 'projections') },
           cursorSigningKey: cursorSigningKey(

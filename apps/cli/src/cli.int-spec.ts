@@ -69,6 +69,7 @@ describe('the CLI', () => {
   it('exits 2 on usage errors', async () => {
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['verify', '--page-size', 'ten'])).code).toBe(2);
+    expect((await run(['verify', '--threads', '0'])).code).toBe(2);
     const exported = await run(['export']);
     expect([exported.code, exported.err]).toEqual([
       2,

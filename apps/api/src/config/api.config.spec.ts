@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigurationError, loadApiConfig } from './api.config';
 
 describe('loadApiConfig', () => {
@@ -13,6 +14,7 @@ describe('loadApiConfig', () => {
       maxBatchEvents: 100,
       decidedStateSnapshotEvery: 10_000,
       decidedStateWarmUp: 8,
+      verifyThreads: availableParallelism(),
       demoData: 'auto',
       healthDetails: 'admin',
       transparency: {
@@ -41,6 +43,7 @@ describe('loadApiConfig', () => {
         MAX_BATCH_EVENTS: '10',
         DECIDED_STATE_SNAPSHOT_EVERY: '0',
         DECIDED_STATE_WARM_UP: '0',
+        VERIFY_THREADS: '1',
         DEMO_DATA: 'off',
         HEALTH_DETAILS: 'public',
       },
@@ -62,6 +65,7 @@ describe('loadApiConfig', () => {
       maxBatchEvents: 10,
       decidedStateSnapshotEvery: 0,
       decidedStateWarmUp: 0,
+      verifyThreads: 1,
       demoData: 'off',
       healthDetails: 'public',
       transparency: {
@@ -85,6 +89,7 @@ describe('loadApiConfig', () => {
         MAX_BATCH_EVENTS: '0',
         DECIDED_STATE_SNAPSHOT_EVERY: '-1',
         DECIDED_STATE_WARM_UP: 'many',
+        VERIFY_THREADS: '0',
         DEMO_DATA: 'yes',
         HEALTH_DETAILS: 'everyone',
       });
@@ -98,6 +103,7 @@ describe('loadApiConfig', () => {
       'MAX_BATCH_EVENTS must be an integer from 1 to 10000; got "0"',
       'DECIDED_STATE_SNAPSHOT_EVERY must be an integer from 0 to 100000000; got "-1"',
       'DECIDED_STATE_WARM_UP must be an integer from 0 to 100000; got "many"',
+      'VERIFY_THREADS must be an integer from 1 to 64; got "0"',
       'LOG_LEVEL must be one of error, warn, info, debug, verbose; got "loud"',
       'EVENT_STORE must be sqlite or eventstoredb; got "postgres"',
       'DEMO_DATA must be auto, on or off; got "yes"',

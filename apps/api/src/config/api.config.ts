@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
 import { readStoreConfig, StoreConfigurationError, type EventStoreOptions } from '@timeline/event-store';
@@ -37,6 +38,12 @@ export interface ApiConfig {
    * first write does not wait for it; 0: none. Default 8.
    */
   readonly decidedStateWarmUp: number;
+  /**
+   * VERIFY_THREADS: threads verifying one long operation's chain at once, each
+   * opening the store and reading its own range of the stream; 1: the request's
+   * thread only. Default: the machine's cores.
+   */
+  readonly verifyThreads: number;
   /**
    * DEMO_DATA: load the demo operation into an empty embedded store at start-up.
    * `auto` (default): only in local development mode; `on`; `off`.
@@ -104,6 +111,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
   const decidedStateSnapshotEvery = integer('DECIDED_STATE_SNAPSHOT_EVERY', 10_000, 0, 100_000_000);
   const decidedStateWarmUp = integer('DECIDED_STATE_WARM_UP', 8, 0, 100_000);
+  const verifyThreads = integer('VERIFY_THREADS', availableParallelism(), 1, 64);
 
   const dashboardDir = resolve(cwd, value('DASHBOARD_DIR') ?? join('dist', 'dashboard'));
 
@@ -152,6 +160,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     maxBatchEvents,
     decidedStateSnapshotEvery,
     decidedStateWarmUp,
+    verifyThreads,
     demoData: demoData as ApiConfig['demoData'],
     healthDetails: healthDetails as ApiConfig['healthDetails'],
     transparency,

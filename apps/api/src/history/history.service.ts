@@ -23,6 +23,7 @@ import {
   type LogVerification,
   type SoftwareIdentity,
   type StreamVerification,
+  type VerificationThreads,
 } from '@timeline/integrity';
 import { redactEventForPrincipal, redactLineageForPrincipal } from '../auth/handling-code.policy';
 import { OperationMembership } from '../auth/operation-membership.service';
@@ -38,6 +39,8 @@ export interface HistoryOptions {
   readonly maxScannedPerRequest?: number;
   /** Events per store read when exporting or verifying. Default 500. */
   readonly pageSize?: number;
+  /** How one operation's chain is verified on threads (VERIFY_THREADS); absent: on the request's thread. */
+  readonly verifyThreads?: VerificationThreads;
   /** Default: the system clock. */
   readonly now?: () => Date;
 }
@@ -186,7 +189,10 @@ export class HistoryService {
 
   verifyOperation(operationId: string): Promise<StreamVerification> {
     return this.notFoundAsOperation(operationId, () =>
-      verifyOperationStream(this.store, operationId, { pageSize: this.options.pageSize }),
+      verifyOperationStream(this.store, operationId, {
+        pageSize: this.options.pageSize,
+        threads: this.options.verifyThreads,
+      }),
     );
   }
 

@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExportFiles } from '@timeline/integrity';
+import { Option } from 'commander';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
+import { positiveInteger } from '../support/store-options';
 
 interface VerifyExportOptions {
   readonly manifest?: string;
+  readonly threads: number;
   readonly json?: boolean;
   readonly publicKey?: string;
 }
@@ -27,6 +31,14 @@ export const verifyExportCommand: CliCommand = {
         '--public-key <pem>',
         "the Ed25519 key tree heads are signed with: the manifest's tree head must carry its signature",
       )
+      .addOption(
+        new Option(
+          '--threads <n>',
+          'threads verifying a large export at once, each reading its own part of the file (1: this thread only)',
+        )
+          .default(availableParallelism(), "the machine's cores")
+          .argParser(positiveInteger('--threads', 64)),
+      )
       .option('--json', 'print the result as JSON')
       .action(async (file: string, options: VerifyExportOptions) => {
         const { verifyExportFiles } = await import('../libraries/integrity');
@@ -38,7 +50,7 @@ export const verifyExportCommand: CliCommand = {
           options.publicKey === undefined
             ? undefined
             : await publicKeyAt(resolve(context.cwd, options.publicKey));
-        const result = await verifyExportFiles({ ...files, treeHeadKey });
+        const result = await verifyExportFiles({ ...files, treeHeadKey }, { threads: options.threads });
         if (options.json) {
           context.out(`${JSON.stringify(result, null, 2)}\n`);
         } else if (result.ok) {

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import type { EventStore } from '@timeline/event-store';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { AnchorCheck, ChainBreak, StreamHead } from '@timeline/integrity';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
@@ -13,6 +14,7 @@ import {
 interface VerifyOptions extends StoreOptionValues {
   readonly operation?: string;
   readonly pageSize: number;
+  readonly threads: number;
   readonly json?: boolean;
   readonly against?: string;
 }
@@ -32,6 +34,14 @@ export const verifyCommand: CliCommand = {
             .default(500)
             .argParser(positiveInteger('--page-size', 10_000)),
         )
+        .addOption(
+          new Option(
+            '--threads <n>',
+            'threads verifying one long operation at once, each reading its own range of the stream (1: this thread only)',
+          )
+            .default(availableParallelism(), "the machine's cores")
+            .argParser(positiveInteger('--threads', 64)),
+        )
         .option(
           '--against <manifest>',
           'also check that the chain heads of an earlier export (its .manifest.json or single-file download) are still in the store: reveals events removed from the end since then',
@@ -48,7 +58,7 @@ export const verifyCommand: CliCommand = {
         options.against === undefined
           ? []
           : await anchorsOf(resolve(context.cwd, options.against), options.operation);
-      await usingStore(context, options, async (store) => {
+      await usingStore(context, options, async (store, target) => {
         const bar = context.progress(
           'verifying',
           options.operation === undefined ? await logSize(store) : null,
@@ -60,6 +70,7 @@ export const verifyCommand: CliCommand = {
             : await verifyOperationStream(store, options.operation, {
                 pageSize: options.pageSize,
                 onProgress,
+                threads: { store: target.eventStore, threads: options.threads },
               });
         bar.stop();
         const anchorChecks = await checkAnchors(store, anchors);

@@ -46,13 +46,13 @@ export async function storeTargetOf(values: StoreOptionValues, context: CliConte
 }
 
 /**
- * Opens the store for reading (no lock: it works beside a running api), runs `work`, and closes
- * the store whatever happens.
+ * Opens the store for reading (no lock: it works beside a running api), runs `work` with it and
+ * the settings it was opened from, and closes the store whatever happens.
  */
 export async function usingStore<T>(
   context: CliContext,
   values: StoreOptionValues,
-  work: (store: EventStore) => Promise<T>,
+  work: (store: EventStore, target: StoreConfig) => Promise<T>,
 ): Promise<T> {
   const target = await storeTargetOf(values, context);
   // Reading commands must not create an empty store where none was: that would pass as "verified, 0 events".
@@ -62,7 +62,7 @@ export async function usingStore<T>(
   }
   const store = await context.openStore(target.eventStore, 'read-only');
   try {
-    return await work(store);
+    return await work(store, target);
   } finally {
     await store.close();
   }

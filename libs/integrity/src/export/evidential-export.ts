@@ -15,8 +15,7 @@ import {
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLogPages, walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
-import { chainLinkOf } from '../verify/store-verification';
+import { StreamChainVerifier, chainLinkOf, type ChainBreak, type ChainHead } from '../verify/chain-verifier';
 import type { ExportInclusionProof, ExportInclusionSource } from './export-inclusion';
 import {
   EXPORT_FORMAT,
@@ -27,6 +26,8 @@ import {
   type ExportProvenance,
   type ExportScope,
 } from './export-manifest';
+
+type StreamHead = ChainHead & { readonly operationId: string };
 
 export interface EvidentialExportOptions extends ExportProvenance {
   /** Events per store read: the bound on what the export holds in memory. Defaults to DEFAULT_PAGE_SIZE. */
@@ -96,37 +97,24 @@ export class EvidentialExport {
   /** @throws Error when called before every line was taken. */
   manifest(): ExportManifest {
     if (!this.done) throw new Error('the manifest is known only once every line has been read');
-    const heads = [...this.verifiers.values()]
-      .map((verifier) => ({ operationId: verifier.operationId, ...verifier.head! }))
-      .sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
-    return {
-      format: EXPORT_FORMAT,
-      formatVersion: EXPORT_FORMAT_VERSION,
-      scope: this.scope,
-      exportedAt: this.options.exportedAt,
-      exportedBy: this.options.exportedBy,
-      software: this.options.software,
-      upToPosition: this.upTo ? formatPosition(this.upTo) : null,
+    const heads = [...this.verifiers.values()].map((verifier) => ({
+      operationId: verifier.operationId,
+      ...verifier.head!,
+    }));
+    return exportManifestOf(this.scope, this.options, {
+      upTo: this.upTo,
       events: this.events,
       withheld: this.withheld,
-      countsByType: Object.fromEntries(
-        [...this.countsByType.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      ),
+      countsByType: this.countsByType,
       first: this.first,
       last: this.last,
-      chain: this.brokenAt ? { intact: false, brokenAt: this.brokenAt } : { intact: true, heads },
-      ndjson: { sha256: this.sha256.digest('hex'), bytes: this.bytes, lines: this.events },
-      hashing: HASHING_RULE,
-      ...(this.options.inclusion
-        ? {
-            inclusion: {
-              treeHead: this.options.inclusion.treeHead,
-              proofs: this.proofs,
-              notCovered: this.notCovered,
-            },
-          }
-        : {}),
-    };
+      chain: this.brokenAt ? { brokenAt: this.brokenAt } : { heads },
+      sha256: this.sha256.digest('hex'),
+      bytes: this.bytes,
+      inclusion: this.options.inclusion
+        ? { treeHead: this.options.inclusion.treeHead, proofs: this.proofs, notCovered: this.notCovered }
+        : undefined,
+    });
   }
 
   private async *sourcePages(): AsyncGenerator<readonly RecordedEvent[]> {
@@ -207,4 +195,55 @@ export class EvidentialExport {
 
 function recordedAtOf(event: RecordedEvent): string | null {
   return typeof event.metadata.recordedAt === 'string' ? event.metadata.recordedAt : null;
+}
+
+/** What an export found, from which its manifest is written. */
+export interface ExportFigures {
+  readonly upTo: GlobalPosition | null;
+  readonly events: number;
+  readonly withheld: number;
+  readonly countsByType: ReadonlyMap<string, number>;
+  readonly first: ExportBoundary | null;
+  readonly last: ExportBoundary | null;
+  readonly chain: { readonly brokenAt: ChainBreak } | { readonly heads: readonly StreamHead[] };
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly inclusion?: ExportManifest['inclusion'];
+}
+
+/** The manifest of an export, however its lines were made (on one thread or in parts). */
+export function exportManifestOf(
+  scope: ExportScope,
+  provenance: ExportProvenance,
+  figures: ExportFigures,
+): ExportManifest {
+  const heads =
+    'heads' in figures.chain
+      ? [...figures.chain.heads].sort((a, b) =>
+          a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0,
+        )
+      : [];
+  return {
+    format: EXPORT_FORMAT,
+    formatVersion: EXPORT_FORMAT_VERSION,
+    scope,
+    exportedAt: provenance.exportedAt,
+    exportedBy: provenance.exportedBy,
+    software: provenance.software,
+    upToPosition: figures.upTo ? formatPosition(figures.upTo) : null,
+    events: figures.events,
+    withheld: figures.withheld,
+    countsByType: Object.fromEntries(
+      [...figures.countsByType.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
+    first: figures.first,
+    last: figures.last,
+    chain:
+      'brokenAt' in figures.chain
+        ? { intact: false, brokenAt: figures.chain.brokenAt }
+        : { intact: true, heads },
+    ndjson: { sha256: figures.sha256, bytes: figures.bytes, lines: figures.events },
+    hashing: HASHING_RULE,
+    ...(figures.inclusion ? { inclusion: figures.inclusion } : {}),
+  };
 }

@@ -1,9 +1,17 @@
-import { createWriteStream } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { EventStore } from '@timeline/event-store/port';
-import { EvidentialExport, type EvidentialExportOptions } from './evidential-export';
+import type { EventStoreOptions } from '@timeline/event-store/event-store.factory';
+import { operationStreamName } from '@timeline/events/envelope/event-envelope';
+import { runOnThread } from '../threads/integrity-thread';
+import { DEFAULT_THREADED_MIN_EVENTS, type VerificationThreads } from '../verify/store-verification';
+import { joinStreamRanges, splitRevisions } from '../verify/stream-ranges';
+import { EvidentialExport, exportManifestOf, type EvidentialExportOptions } from './evidential-export';
+import type { ExportPart } from './export-part';
 import type { ExportManifest, ExportScope } from './export-manifest';
 
 /**
@@ -27,10 +35,19 @@ export interface ExportFilePaths {
 export async function writeExportFiles(
   store: EventStore,
   scope: ExportScope,
-  options: EvidentialExportOptions,
+  options: ExportFileOptions,
   paths: ExportFilePaths,
   onEvent?: (events: number) => void,
 ): Promise<ExportManifest> {
+  const { threads } = options;
+  // A reader's redaction and the inclusion proofs are applied where the export runs, so those stay on one thread.
+  if (scope.kind === 'operation' && threads && threads.threads > 1 && !options.redact && !options.inclusion) {
+    const manifest = await writeOnThreads(store, scope.operationId, { ...options, threads }, paths);
+    if (manifest) {
+      onEvent?.(manifest.events);
+      return manifest;
+    }
+  }
   const run = new EvidentialExport(store, scope, options);
   const partial = `${paths.ndjsonPath}.partial`;
   let count = 0;
@@ -49,6 +66,103 @@ export async function writeExportFiles(
   await writeFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
   await rename(partial, paths.ndjsonPath);
   return manifest;
+}
+
+export interface ExportFileOptions extends EvidentialExportOptions {
+  /**
+   * Export one long operation in ranges on threads, each reading its range
+   * and writing its lines to a part file, joined in order into the same bytes
+   * and manifest as one thread writes. Not with `redact` or `inclusion`.
+   */
+  readonly threads?: VerificationThreads;
+}
+
+/** The threaded export, or null when the operation is too short for threads to pay. */
+async function writeOnThreads(
+  store: EventStore,
+  operationId: string,
+  options: ExportFileOptions & { readonly threads: VerificationThreads },
+  paths: ExportFilePaths,
+): Promise<ExportManifest | null> {
+  const [head] = await store.readStream(operationStreamName(operationId), {
+    direction: 'backwards',
+    maxCount: 1,
+  });
+  if (head.revision + 1 < (options.threads.minEvents ?? DEFAULT_THREADED_MIN_EVENTS)) return null;
+  // Fixed at the head read now, as one thread's export is: events appended meanwhile are left out.
+  const ranges = splitRevisions(head.revision, options.threads.threads).map((range) => ({
+    from: range.from,
+    to: range.to ?? head.revision + 1,
+  }));
+  const storeOptions: EventStoreOptions =
+    options.threads.store.kind === 'sqlite'
+      ? { ...options.threads.store, readOnly: true }
+      : options.threads.store;
+  const partial = `${paths.ndjsonPath}.partial`;
+  const out = createWriteStream(partial, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
+  // Refuses a partial file already there (as the one-thread export does) before any thread starts.
+  await once(out, 'open');
+  const partPaths = ranges.map((_, index) => `${partial}.${index}`);
+  try {
+    // Every thread settles before anything is cleaned up, so none writes a part file after it was removed.
+    const settled = await Promise.allSettled(
+      ranges.map((range, index) =>
+        runOnThread<ExportPart>(
+          'export/export-part.worker',
+          { store: storeOptions, operationId, range, partPath: partPaths[index], pageSize: options.pageSize },
+          `the export of operation ${operationId}`,
+        ),
+      ),
+    );
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const parts = settled.map((result) => (result as PromiseFulfilledResult<ExportPart>).value);
+    const sha256 = createHash('sha256');
+    let bytes = 0;
+    for (const partPath of partPaths) {
+      for await (const chunk of createReadStream(partPath, {
+        highWaterMark: 1024 * 1024,
+      }) as AsyncIterable<Buffer>) {
+        sha256.update(chunk);
+        bytes += chunk.length;
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    }
+    out.end();
+    await finished(out);
+    const countsByType = new Map<string, number>();
+    for (const part of parts)
+      for (const [type, count] of part.countsByType)
+        countsByType.set(type, (countsByType.get(type) ?? 0) + count);
+    const joined = joinStreamRanges(
+      operationId,
+      parts.map((part) => part.chain),
+    );
+    const manifest = exportManifestOf({ kind: 'operation', operationId }, options, {
+      upTo: head.position,
+      events: parts.reduce((sum, part) => sum + part.events, 0),
+      withheld: 0,
+      countsByType,
+      first: parts.find((part) => part.first)?.first ?? null,
+      last: [...parts].reverse().find((part) => part.last)?.last ?? null,
+      chain: !joined
+        ? { heads: [] }
+        : joined.ok
+          ? { heads: [{ operationId, ...joined.head }] }
+          : { brokenAt: joined.brokenAt },
+      sha256: sha256.digest('hex'),
+      bytes,
+    });
+    await writeFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
+    await rename(partial, paths.ndjsonPath);
+    return manifest;
+  } catch (error) {
+    out.destroy();
+    await rm(partial, { force: true });
+    throw error;
+  } finally {
+    await Promise.all(partPaths.map((path) => rm(path, { force: true })));
+  }
 }
 
 /** `<base>.ndjson` and `<base>.manifest.json`, whether `base` was given with `.ndjson` or without. */

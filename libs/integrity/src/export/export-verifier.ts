@@ -3,10 +3,19 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { canonicalJson, type JsonObject } from '@timeline/kernel';
-import { comparePositions, parsePosition, type GlobalPosition } from '@timeline/event-store/port';
+import { comparePositions, type GlobalPosition } from '@timeline/event-store/port';
 import { envelopeOf } from '../events/timeline-event.mapper';
 import { StreamChainVerifier, type ChainBreak } from '../verify/chain-verifier';
 import { ExportInclusionChecker } from './export-inclusion';
+import { parseEventLine, type ExportProblem } from './export-lines';
+import {
+  joinExportRanges,
+  splitAtLines,
+  type ByteRange,
+  type ExportRangeScan,
+  type ExportRangeTask,
+} from './export-ranges';
+import { runOnThread } from '../threads/integrity-thread';
 import type { StreamHead } from '../verify/store-verification';
 import {
   EXPORT_FORMAT,
@@ -15,30 +24,7 @@ import {
   type ExportManifest,
 } from './export-manifest';
 
-export type ExportProblemCode =
-  | 'manifest-unreadable'
-  | 'manifest-format'
-  | 'sha256-mismatch'
-  | 'size-mismatch'
-  | 'line-unparsable'
-  | 'chain-broken'
-  | 'position-out-of-order'
-  | 'out-of-scope'
-  | 'count-mismatch'
-  | 'counts-by-type-mismatch'
-  | 'boundary-mismatch'
-  | 'chain-heads-mismatch'
-  /** An exported event is not a leaf of the export's tree head where its proof says. */
-  | 'inclusion-proof-fails'
-  /** Proofs left over or missing, or a tree head the trusted key did not sign. */
-  | 'inclusion-mismatch';
-
-export interface ExportProblem {
-  readonly code: ExportProblemCode;
-  readonly message: string;
-  /** 1-based line of the NDJSON the problem was found at, when it is about one line. */
-  readonly line?: number;
-}
+export type { ExportProblem, ExportProblemCode } from './export-lines';
 
 export interface ExportVerification {
   readonly ok: boolean;
@@ -67,13 +53,65 @@ export interface ExportFiles {
   readonly treeHeadKey?: KeyObject;
 }
 
+export interface ExportVerificationOptions {
+  /**
+   * Threads scanning byte ranges of the NDJSON at once, each reading its own
+   * range of the file; below 2: the calling thread. Default 1.
+   */
+  readonly threads?: number;
+  /** Files with fewer bytes of events are scanned on the calling thread. Default 32 MiB. */
+  readonly minBytes?: number;
+}
+
+/** Exports smaller than this are checked on the calling thread unless told otherwise (about 35,000 events). */
+export const DEFAULT_THREADED_MIN_BYTES = 32 * 2 ** 20;
+
 /**
  * Verifies an export offline, from the files alone: the NDJSON's SHA-256 and
  * size, every event's hash and its chain, revision continuity, position order,
  * and every figure of the manifest. Reads the file as a stream (constant memory
- * whatever its size) and reports every disagreement, not only the first.
+ * whatever its size) and reports every disagreement, not only the first. With
+ * threads, byte ranges of the file are scanned on threads and joined in order,
+ * with the same answer (docs/architecture.md, "Verification on threads").
  */
-export async function verifyExportFiles(files: ExportFiles): Promise<ExportVerification> {
+export async function verifyExportFiles(
+  files: ExportFiles,
+  options: ExportVerificationOptions = {},
+): Promise<ExportVerification> {
+  const threads = options.threads ?? 1;
+  const minBytes = options.minBytes ?? DEFAULT_THREADED_MIN_BYTES;
+  return verifyExportFilesWith(files, (path, end, manifest, problems, key) =>
+    threads > 1 && end >= minBytes
+      ? scanInRanges(path, manifest, problems, key, splitAtLines(path, end, threads), (task) =>
+          runOnThread<ExportRangeScan>('export/export-range.worker', task, `the export ${path}`),
+        )
+      : scanEvents(path, end, manifest, problems, key),
+  );
+}
+
+/**
+ * `verifyExportFiles` scanning the given byte ranges with `scanRange` (on
+ * threads, or here: the differential tests cut files at random lines).
+ */
+export function verifyExportFilesInRanges(
+  files: ExportFiles,
+  ranges: (end: number) => Promise<ByteRange[]>,
+  scanRange: (task: ExportRangeTask) => Promise<ExportRangeScan>,
+): Promise<ExportVerification> {
+  return verifyExportFilesWith(files, (path, end, manifest, problems, key) =>
+    scanInRanges(path, manifest, problems, key, ranges(end), scanRange),
+  );
+}
+
+type Scanner = (
+  path: string,
+  end: number,
+  manifest: ExportManifest | null,
+  problems: ExportProblem[],
+  treeHeadKey: KeyObject | undefined,
+) => Promise<Scan>;
+
+async function verifyExportFilesWith(files: ExportFiles, scanAll: Scanner): Promise<ExportVerification> {
   const problems: ExportProblem[] = [];
   let manifest: ExportManifest | null = null;
   // In the single-file layout the manifest is the last line and the events end where it starts.
@@ -98,7 +136,7 @@ export async function verifyExportFiles(files: ExportFiles): Promise<ExportVerif
     manifest = null;
   }
 
-  const scan = await scanEvents(files.ndjsonPath, eventsEnd, manifest, problems, files.treeHeadKey);
+  const scan = await scanAll(files.ndjsonPath, eventsEnd, manifest, problems, files.treeHeadKey);
   if (manifest) compareWithManifest(manifest, scan, problems);
   return {
     ok: problems.length === 0,
@@ -229,6 +267,43 @@ async function scanEvents(
   return scan;
 }
 
+async function scanInRanges(
+  path: string,
+  manifest: ExportManifest | null,
+  problems: ExportProblem[],
+  treeHeadKey: KeyObject | undefined,
+  ranges: Promise<ByteRange[]>,
+  scanRange: (task: ExportRangeTask) => Promise<ExportRangeScan>,
+): Promise<Scan> {
+  const inclusion = manifest?.inclusion ? new ExportInclusionChecker(manifest.inclusion) : null;
+  const cut = await ranges;
+  const end = cut.length === 0 ? 0 : cut[cut.length - 1].end;
+  // The digest is over the raw bytes, read here while the ranges are scanned elsewhere.
+  const digest = digestOf(path, end);
+  const scopeOperationId = manifest?.scope.kind === 'operation' ? manifest.scope.operationId : null;
+  const scans = await Promise.all(
+    cut.map((range) => scanRange({ path, range, scopeOperationId, withInclusion: inclusion !== null })),
+  );
+  const joined = joinExportRanges(scans, inclusion);
+  problems.push(...joined.problems);
+  for (const message of inclusion?.finish(treeHeadKey) ?? [])
+    problems.push({ code: 'inclusion-mismatch', message });
+  const { sha256, bytes } = await digest;
+  return { ...joined, sha256, bytes };
+}
+
+async function digestOf(path: string, end: number): Promise<{ sha256: string; bytes: number }> {
+  const sha256 = createHash('sha256');
+  let bytes = 0;
+  if (end > 0) {
+    for await (const chunk of createReadStream(path, { start: 0, end: end - 1 }) as AsyncIterable<Buffer>) {
+      sha256.update(chunk);
+      bytes += chunk.length;
+    }
+  }
+  return { sha256: sha256.digest('hex'), bytes };
+}
+
 function compareWithManifest(manifest: ExportManifest, scan: Scan, problems: ExportProblem[]): void {
   if (manifest.ndjson.sha256 !== scan.sha256) {
     problems.push({
@@ -284,30 +359,6 @@ function compareWithManifest(manifest: ExportManifest, scan: Scan, problems: Exp
       message: `the chains recomputed from the file (${canonicalJson(found)}) differ from the manifest's`,
     });
   }
-}
-
-interface ParsedLine {
-  line: JsonObject;
-  type: string;
-  position: GlobalPosition;
-  positionText: string;
-}
-
-function parseEventLine(text: string): ParsedLine | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'not JSON';
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const line = value as JsonObject;
-  if (typeof line.type !== 'string' || typeof line.eventId !== 'string') return 'no eventId or type';
-  if (line.data === null || typeof line.data !== 'object' || Array.isArray(line.data))
-    return 'no data object';
-  const position = typeof line.position === 'string' ? parsePosition(line.position) : null;
-  if (!position) return `no valid position: ${JSON.stringify(line.position)}`;
-  return { line, type: line.type, position, positionText: line.position as string };
 }
 
 function parseManifest(value: unknown): ExportManifest {

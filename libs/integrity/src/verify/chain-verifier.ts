@@ -1,4 +1,5 @@
 import type { JsonObject } from '@timeline/kernel';
+import { formatPosition, type RecordedEvent } from '@timeline/event-store/port';
 import { GENESIS_HASH, type EventEnvelope } from '@timeline/events/envelope/event-envelope';
 import { computeEventHash } from '../chain/hash-chain';
 
@@ -74,6 +75,29 @@ export interface ChainLink {
   readonly recomputedHash?: string;
 }
 
+/** What verifying one operation's stream answers. */
+export type StreamVerification =
+  | { readonly ok: true; readonly operationId: string; readonly events: number; readonly head: ChainHead }
+  | {
+      readonly ok: false;
+      readonly operationId: string;
+      /** Events found intact before the break. */
+      readonly events: number;
+      readonly brokenAt: ChainBreak;
+    };
+
+/** A stored event as the verifier sees it. */
+export function chainLinkOf(event: RecordedEvent): ChainLink {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    data: event.data,
+    envelope: event.metadata,
+    revision: event.revision,
+    position: formatPosition(event.position),
+  };
+}
+
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 /**
@@ -88,16 +112,29 @@ export class StreamChainVerifier {
   private checked = 0;
   private broken: ChainBreak | null = null;
 
-  constructor(readonly operationId: string) {}
+  /**
+   * @param after the event the chain goes on from, when checking a range of the stream that does not
+   *   start at its first event: what follows an event depends on that event alone (its revision and
+   *   its stored hash), so a range checked from there finds what a check from the start would.
+   */
+  constructor(
+    readonly operationId: string,
+    private readonly after: ChainHead | null = null,
+  ) {
+    if (after) {
+      this.nextRevision = after.revision + 1;
+      this.previousHash = after.hash;
+    }
+  }
 
-  /** Number of events accepted as intact so far. */
+  /** Number of events accepted as intact so far (not counting the event it went on from). */
   get events(): number {
     return this.checked;
   }
 
-  /** The last intact event, or null when none was accepted. */
+  /** The last intact event (or the one it went on from), or null when there is none. */
   get head(): ChainHead | null {
-    return this.checked === 0 ? null : { revision: this.nextRevision - 1, hash: this.previousHash };
+    return this.checked === 0 ? this.after : { revision: this.nextRevision - 1, hash: this.previousHash };
   }
 
   get firstBreak(): ChainBreak | null {

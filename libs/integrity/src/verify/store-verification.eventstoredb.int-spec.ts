@@ -106,4 +106,33 @@ describe('verification and export over EventStoreDB', () => {
     );
     expect(manifest.chain).toEqual({ intact: false, brokenAt });
   });
+
+  it('verifies and exports on threads, each opening its own connection, as on one thread', async () => {
+    const events = aHistory('charlie', 60);
+    const sealed = sealEvents(null, 0, events);
+    const altered = sealed.map((event, index) =>
+      index === 41 ? { ...event, data: { ...event.data, arrestee: 'someone else' } } : event,
+    );
+    await store.append('operation-charlie', altered.map(toEventToAppend));
+    const threads = {
+      store: { kind: 'eventstoredb' as const, connectionString: server.connectionString },
+      threads: 3,
+      minEvents: 0,
+    };
+    const single = await verifyOperationStream(store, 'charlie', { pageSize: 7 });
+    expect(!single.ok && [single.events, single.brokenAt.revision, single.brokenAt.reason]).toEqual([
+      41,
+      41,
+      'hash-mismatch',
+    ]);
+    expect(await verifyOperationStream(store, 'charlie', { pageSize: 7, threads })).toEqual(single);
+
+    const scope = { kind: 'operation', operationId: 'charlie' } as const;
+    const one = exportFilePaths(join(dir, 'one'));
+    const many = exportFilePaths(join(dir, 'many'));
+    await writeExportFiles(store, scope, { ...provenance, pageSize: 7 }, one);
+    await writeExportFiles(store, scope, { ...provenance, pageSize: 7, threads }, many);
+    expect(await readFile(many.ndjsonPath, 'utf8')).toBe(await readFile(one.ndjsonPath, 'utf8'));
+    expect(await readFile(many.manifestPath, 'utf8')).toBe(await readFile(one.manifestPath, 'utf8'));
+  });
 });

@@ -3,8 +3,8 @@ import { StreamNotFoundError, type RecordedEvent } from '@timeline/event-store';
 import { computeEventHash } from '../chain/hash-chain';
 import { InMemoryEventStore } from '@timeline/event-store/testing/in-memory.event-store';
 import { aHistory, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
-import { StreamChainVerifier, type ChainLink } from './chain-verifier';
-import { chainLinkOf, verifyLog, verifyOperationStream } from './store-verification';
+import { StreamChainVerifier, chainLinkOf, type ChainLink } from './chain-verifier';
+import { verifyLog, verifyOperationStream } from './store-verification';
 
 /** What an attacker with write access to the store's file could do, applied to the test double. */
 function tamper(

@@ -3,21 +3,26 @@ import {
   formatPosition,
   type EventStore,
   type GlobalPosition,
-  type RecordedEvent,
 } from '@timeline/event-store/port';
 import { OPERATION_STREAM_PREFIX, operationStreamName } from '@timeline/events/envelope/event-envelope';
+import type { EventStoreOptions } from '@timeline/event-store/event-store.factory';
 import { UnreadableStoredEventError, walkLogPages, walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, type ChainBreak, type ChainHead, type ChainLink } from './chain-verifier';
-
-export type StreamVerification =
-  | { readonly ok: true; readonly operationId: string; readonly events: number; readonly head: ChainHead }
-  | {
-      readonly ok: false;
-      readonly operationId: string;
-      /** Events found intact before the break. */
-      readonly events: number;
-      readonly brokenAt: ChainBreak;
-    };
+import {
+  StreamChainVerifier,
+  chainLinkOf,
+  type ChainBreak,
+  type ChainHead,
+  type StreamVerification,
+} from './chain-verifier';
+import { runOnThread } from '../threads/integrity-thread';
+import type { StreamRangeTask } from './stream-range.protocol';
+import {
+  joinStreamRanges,
+  lastRevisionOf,
+  splitRevisions,
+  unreadableBreak,
+  type RangeVerification,
+} from './stream-ranges';
 
 export interface StreamHead extends ChainHead {
   readonly operationId: string;
@@ -41,16 +46,28 @@ export interface VerificationOptions {
   readonly onProgress?: (eventsVerified: number) => void;
 }
 
-export function chainLinkOf(event: RecordedEvent): ChainLink {
-  return {
-    eventId: event.eventId,
-    type: event.type,
-    data: event.data,
-    envelope: event.metadata,
-    revision: event.revision,
-    position: formatPosition(event.position),
-  };
+/**
+ * Verifying one operation's stream on several threads: its revisions are split
+ * into ranges, each checked by a thread that opens its own connection to the
+ * store and reads its range, and the ranges are joined in order. The answer is
+ * the same as on one thread (docs/architecture.md, "Verification on threads").
+ */
+export interface VerificationThreads {
+  /** The store's configuration, for the threads to open it as `store` is (the embedded store read-only). */
+  readonly store: EventStoreOptions;
+  /** Threads at once, one range each; below 2 the calling thread verifies. */
+  readonly threads: number;
+  /** Streams with fewer events are verified on the calling thread, where starting threads costs more than it saves. Default 50,000. */
+  readonly minEvents?: number;
 }
+
+export interface StreamVerificationOptions extends VerificationOptions {
+  /** Verify long streams in ranges on threads; absent: on the calling thread. */
+  readonly threads?: VerificationThreads;
+}
+
+/** Streams shorter than this are verified on the calling thread unless told otherwise. */
+export const DEFAULT_THREADED_MIN_EVENTS = 50_000;
 
 /**
  * Recomputes one operation's chain from its first event, reading the stream
@@ -60,7 +77,49 @@ export function chainLinkOf(event: RecordedEvent): ChainLink {
 export async function verifyOperationStream(
   store: EventStore,
   operationId: string,
-  options: VerificationOptions = {},
+  options: StreamVerificationOptions = {},
+): Promise<StreamVerification> {
+  const threads = options.threads;
+  if (threads && threads.threads > 1) {
+    const last = await lastRevisionOf(store, operationId);
+    if (last !== null && last + 1 >= (threads.minEvents ?? DEFAULT_THREADED_MIN_EVENTS)) {
+      const joined = await verifyOnThreads(operationId, last, threads, options);
+      if (joined) return joined;
+    }
+  }
+  return verifyOnThisThread(store, operationId, options);
+}
+
+async function verifyOnThreads(
+  operationId: string,
+  lastRevision: number,
+  threads: VerificationThreads,
+  options: VerificationOptions,
+): Promise<StreamVerification | null> {
+  const ranges = splitRevisions(lastRevision, threads.threads);
+  const progress = ranges.map(() => 0);
+  const store: EventStoreOptions =
+    threads.store.kind === 'sqlite' ? { ...threads.store, readOnly: true } : threads.store;
+  const results = await Promise.all(
+    ranges.map((range, index) =>
+      runOnThread<RangeVerification>(
+        'verify/stream-range.worker',
+        { store, operationId, range, pageSize: options.pageSize } satisfies StreamRangeTask,
+        `operation ${operationId}`,
+        (events) => {
+          progress[index] = events;
+          options.onProgress?.(progress.reduce((sum, done) => sum + done, 0));
+        },
+      ),
+    ),
+  );
+  return joinStreamRanges(operationId, results);
+}
+
+async function verifyOnThisThread(
+  store: EventStore,
+  operationId: string,
+  options: VerificationOptions,
 ): Promise<StreamVerification> {
   const verifier = new StreamChainVerifier(operationId);
   try {
@@ -75,15 +134,8 @@ export async function verifyOperationStream(
     }
   } catch (error) {
     if (!(error instanceof UnreadableStoredEventError) || !('streamName' in error.location)) throw error;
-    const brokenAt: ChainBreak = {
-      operationId,
-      revision: error.location.revision,
-      eventId: 'unknown',
-      position: 'unknown',
-      reason: 'unreadable-event',
-      expected: 'a stored event the store can read',
-      actual: String((error.cause as Error)?.message ?? error.cause),
-    };
+    const message = String((error.cause as Error)?.message ?? error.cause);
+    const brokenAt = unreadableBreak(operationId, error.location.revision, message);
     return { ok: false, operationId, events: verifier.events, brokenAt };
   }
   // walkStream throws StreamNotFoundError on an empty stream, so a head exists here.
