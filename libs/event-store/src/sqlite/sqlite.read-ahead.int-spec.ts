@@ -95,7 +95,7 @@ async function walkStream(
 
 /** Pages through until pages were handed over from the read-ahead thread (it starts on the first sequential read). */
 async function engage(store: SqliteEventStore, pageSize: number, filter?: GlobalLogFilter): Promise<void> {
-  // The thread starts under ts-node here, which takes seconds on a loaded machine.
+  // The thread compiles its sources with SWC here, which takes a while on a loaded machine.
   for (let attempt = 0; attempt < 500 && store.metrics().readAheadPages === 0; attempt++) {
     await pageThrough(store, pageSize, { filter });
     await pause(20);
@@ -226,7 +226,7 @@ describe('SqliteEventStore read-ahead', () => {
       await appendMany(store, 1_000, 1);
       const whole = await store.readAll();
       // Only awaits of reads that settle at once: no timer, no I/O between walks. The thread
-      // starts under ts-node here, which takes seconds on a loaded machine: the bound is generous.
+      // compiles its sources with SWC here, slow on a loaded machine: the bound is generous.
       for (let walk = 0; walk < 30_000 && store.metrics().readAheadPages === 0; walk++)
         expect(await pageThrough(store, 50)).toHaveLength(whole.length);
       expect(store.metrics().readAheadPages).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+import { startWorkerThread } from '@timeline/kernel/threads/worker-thread';
 
 /** A verification thread could not finish: it could not open or read what it checks, or it died. */
 export class VerificationThreadError extends TimelineError {
@@ -69,45 +69,11 @@ export function serveThreadTask<T>(
   );
 }
 
-/**
- * Compiled, a thread's entry is the sibling .js file. From TypeScript sources
- * (ts-jest, ts-node) a thread does not inherit the parent's loader, so it
- * compiles what it loads with SWC, resolving the path aliases of
- * tsconfig.base.json as `npm start`'s build does (apps/run.js).
- */
 function spawnIntegrityThread(entry: IntegrityThreadEntry, workerData: unknown): Worker {
-  const options = {
+  return startWorkerThread(join(__dirname, '..', entry), {
     workerData,
     stdout: false,
     stderr: false,
     resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MIB },
-  };
-  const source = join(__dirname, '..', entry);
-  if (extname(__filename) === '.js') return new Worker(`${source}.js`, options);
-  const root = projectRoot(__dirname);
-  const bootstrap = [
-    `const fs = require('node:fs');`,
-    `const swc = require(${JSON.stringify(require.resolve('@swc/core'))});`,
-    `const { compilerOptions } = JSON.parse(fs.readFileSync(${JSON.stringify(join(root, 'tsconfig.base.json'))}, 'utf8'));`,
-    `const options = {`,
-    `  swcrc: false, configFile: false, sourceMaps: 'inline', module: { type: 'commonjs' },`,
-    `  jsc: {`,
-    `    target: 'es2022', keepClassNames: true,`,
-    `    parser: { syntax: 'typescript', decorators: true, dynamicImport: true },`,
-    `    transform: { legacyDecorator: true, decoratorMetadata: true },`,
-    `    baseUrl: ${JSON.stringify(root)}, paths: compilerOptions.paths,`,
-    `  },`,
-    `};`,
-    `require.extensions['.ts'] = (module, filename) =>`,
-    `  module._compile(swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...options, filename }).code, filename);`,
-    `require(${JSON.stringify(`${source}.ts`)});`,
-  ].join('\n');
-  return new Worker(bootstrap, { ...options, eval: true });
-}
-
-function projectRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'tsconfig.base.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no tsconfig.base.json above ${from}`);
-  }
+  });
 }
