@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { filter as rxFilter, firstValueFrom, take, toArray } from 'rxjs';
 import type { Worker } from 'node:worker_threads';
@@ -334,4 +336,44 @@ describe('SqliteEventStore read-ahead hand-off', () => {
       await store.close();
     }
   }, 120_000);
+});
+
+describe('a process reading with the read-ahead thread', () => {
+  const ROOT = join(__dirname, '..', '..', '..', '..');
+
+  it('runs until its read ends, though the thread never keeps it alive on its own', async () => {
+    const file = freshFile();
+    const writer = await SqliteEventStore.open({ file });
+    await appendMany(writer, 3_000);
+    await writer.close();
+    // A read-only store starts no writer thread: while the reader awaits a page from the
+    // read-ahead thread, nothing else keeps the child's event loop alive.
+    const script = `
+      const { SqliteEventStore } = require(${JSON.stringify(join(__dirname, 'sqlite.event-store.ts'))});
+      (async () => {
+        const store = await SqliteEventStore.open({ file: ${JSON.stringify(file)}, readOnly: true, readAheadWhen: 'always' });
+        // Walks the log until pages come from the thread (it starts on the first walk), then once more.
+        const walk = async () => {
+          let after;
+          let count = 0;
+          for (;;) {
+            const page = await store.readAll({ after, maxCount: 50 });
+            if (page.length === 0) return count;
+            count += page.length;
+            after = page[page.length - 1].position;
+          }
+        };
+        for (let walks = 0; walks < 2000 && store.metrics().readAheadPages === 0; walks++) await walk();
+        const count = await walk();
+        process.stdout.write('read ' + count + ' ' + (store.metrics().readAheadPages > 0) + '\\n');
+        await store.close();
+      })().catch((error) => { console.error(error); process.exit(2); });
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script],
+      { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') } },
+    );
+    expect(stdout).toBe('read 3000 true\n');
+  });
 });

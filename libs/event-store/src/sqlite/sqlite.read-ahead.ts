@@ -80,6 +80,8 @@ export class SqliteReadAhead {
   private readonly cursors = new Map<number, Cursor>();
   /** Where the last full page read on the main thread ended, by filter and page size. */
   private readonly lastFullPageEnd = new Map<string, number>();
+  /** Readers waiting for a page from the thread: while there are any, the thread is referenced. */
+  private waiting = 0;
   private pagesServed = 0;
   private failures = 0;
   private declined = 0;
@@ -129,7 +131,14 @@ export class SqliteReadAhead {
         return undefined;
       }
       return new Promise((resolve) => {
-        cursor.waiter = resolve;
+        // The thread is unreferenced so that an idle read-ahead never holds a finished process
+        // open; a reader waiting for its page must, or a process with nothing else pending (a
+        // CLI verifying the log) would end in the middle of its read with exit code 0.
+        if (this.waiting++ === 0) this.worker?.ref();
+        cursor.waiter = (rows) => {
+          if (--this.waiting === 0) this.worker?.unref();
+          resolve(rows);
+        };
       });
     }
     return undefined;
@@ -232,7 +241,7 @@ export class SqliteReadAhead {
     worker.on('exit', () => {
       if (!this.closed) this.fail();
     });
-    // The thread never keeps the process alive.
+    // The thread keeps the process alive only while a reader waits for it (take).
     worker.unref();
   }
 
