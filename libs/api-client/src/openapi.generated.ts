@@ -2098,6 +2098,7 @@ export interface components {
                 href: string;
             } | null;
         };
+        /** @description What verifying one operation's stream answers. */
         StreamVerification: {
             /** @constant */
             ok: true;

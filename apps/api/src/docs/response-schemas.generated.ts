@@ -2127,7 +2127,8 @@ export const RESPONSE_SCHEMAS: Record<string, Record<string, unknown>> = {
         ],
         "additionalProperties": false
       }
-    ]
+    ],
+    "description": "What verifying one operation's stream answers."
   },
   "Timeline": {
     "$ref": "#/components/schemas/TimelinePage",
