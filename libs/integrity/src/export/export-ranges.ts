@@ -3,10 +3,10 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { JsonObject } from '@timeline/kernel';
 import { comparePositions, parsePosition } from '@timeline/event-store/port';
-import { computeEventHash } from '../chain/hash-chain';
 import { envelopeOf } from '../events/timeline-event.mapper';
 import {
   StreamChainVerifier,
+  recomputedHashOf,
   type ChainBreak,
   type ChainHead,
   type ChainLink,
@@ -127,7 +127,10 @@ export async function scanExportRange(task: ExportRangeTask): Promise<ExportRang
       const chain = chains.get(operationId);
       if (!chain) {
         chains.set(operationId, {
-          first: { line: lines, link: isWithheld ? link : { ...link, recomputedHash: contentHashOf(link) } },
+          first: {
+            line: lines,
+            link: isWithheld ? link : { ...link, recomputedHash: recomputedHashOf(link) },
+          },
           verifier: new StreamChainVerifier(operationId, {
             revision: link.revision,
             hash: link.envelope.hash as string,
@@ -289,17 +292,4 @@ export async function splitAtLines(path: string, end: number, count: number): Pr
     await handle.close();
   }
   return cuts.map((start, index) => ({ start, end: index + 1 < cuts.length ? cuts[index + 1] : end }));
-}
-
-function contentHashOf(link: ChainLink): string | undefined {
-  try {
-    return computeEventHash({
-      eventId: link.eventId,
-      type: link.type,
-      data: link.data,
-      envelope: link.envelope as never,
-    });
-  } catch {
-    return undefined;
-  }
 }

@@ -86,6 +86,29 @@ export type StreamVerification =
       readonly brokenAt: ChainBreak;
     };
 
+/** The hash of a link's content: what its sealed `hash` must be. Throws on content that cannot be hashed. */
+export function contentHashOf(link: ChainLink): string {
+  return computeEventHash({
+    eventId: link.eventId,
+    type: link.type,
+    data: link.data,
+    // The hash covers the envelope exactly as stored, members unknown to this version included.
+    envelope: link.envelope as unknown as EventEnvelope,
+  });
+}
+
+/**
+ * `contentHashOf` computed ahead of the verifier (on a range's thread), or undefined for content
+ * that cannot be hashed: that is left to the verifier's own checks, which name the link.
+ */
+export function recomputedHashOf(link: ChainLink): string | undefined {
+  try {
+    return contentHashOf(link);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A stored event as the verifier sees it. */
 export function chainLinkOf(event: RecordedEvent): ChainLink {
   return {
@@ -194,15 +217,7 @@ export class StreamChainVerifier {
       return breakOf('prev-hash-mismatch', this.previousHash, envelope.prevHash);
     }
     if (link.withheld) return null;
-    const recomputed =
-      link.recomputedHash ??
-      computeEventHash({
-        eventId: link.eventId,
-        type: link.type,
-        data: link.data,
-        // The hash covers the envelope exactly as stored, members unknown to this version included.
-        envelope: envelope as unknown as EventEnvelope,
-      });
+    const recomputed = link.recomputedHash ?? contentHashOf(link);
     if (recomputed !== envelope.hash) return breakOf('hash-mismatch', recomputed, envelope.hash);
     return null;
   }

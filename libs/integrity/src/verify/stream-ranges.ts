@@ -1,11 +1,11 @@
 import { TimelineError } from '@timeline/kernel';
 import type { EventStore } from '@timeline/event-store/port';
 import { operationStreamName } from '@timeline/events/envelope/event-envelope';
-import { computeEventHash } from '../chain/hash-chain';
 import { UnreadableStoredEventError, walkStreamPages } from '../reading/paged-reads';
 import {
   StreamChainVerifier,
   chainLinkOf,
+  recomputedHashOf,
   type ChainBreak,
   type ChainHead,
   type ChainLink,
@@ -66,7 +66,7 @@ export async function verifyStreamRange(
         if (range.to !== null && event.revision >= range.to) break pages;
         const link = chainLinkOf(event);
         if (verifier === null) {
-          first = { ...link, recomputedHash: contentHashOf(link) };
+          first = { ...link, recomputedHash: recomputedHashOf(link) };
           verifier = new StreamChainVerifier(operationId, {
             revision: event.revision,
             hash: event.metadata.hash as string,
@@ -166,19 +166,5 @@ export async function lastRevisionOf(store: EventStore, operationId: string): Pr
   } catch (error) {
     if (error instanceof TimelineError) throw error;
     return null;
-  }
-}
-
-function contentHashOf(link: ChainLink): string | undefined {
-  try {
-    return computeEventHash({
-      eventId: link.eventId,
-      type: link.type,
-      data: link.data,
-      envelope: link.envelope as never,
-    });
-  } catch {
-    // Content that cannot be hashed is left to the join's check, which names the link.
-    return undefined;
   }
 }
