@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
@@ -11,6 +10,7 @@ import {
   usingStore,
   withStoreOptions,
   type StoreOptionValues,
+  threadsOption,
 } from '../support/store-options';
 import { describeBreak, logSize } from './verify.command';
 
@@ -42,12 +42,9 @@ export const exportCommand: CliCommand = {
             .argParser(positiveInteger('--page-size', 10_000)),
         )
         .addOption(
-          new Option(
-            '--threads <n>',
-            'threads exporting one long operation at once, each reading its own range of the stream (1: this thread only; not with --tree-heads)',
-          )
-            .default(availableParallelism(), "the machine's cores")
-            .argParser(positiveInteger('--threads', 64)),
+          threadsOption(
+            'threads exporting one long operation at once, each reading its own range of the stream; not with --tree-heads',
+          ),
         )
         .option(
           '--tree-heads <file>',

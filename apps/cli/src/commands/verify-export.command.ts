@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExportFiles } from '@timeline/integrity';
-import { Option } from 'commander';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
-import { positiveInteger } from '../support/store-options';
+import { threadsOption } from '../support/store-options';
 
 interface VerifyExportOptions {
   readonly manifest?: string;
@@ -32,12 +30,7 @@ export const verifyExportCommand: CliCommand = {
         "the Ed25519 key tree heads are signed with: the manifest's tree head must carry its signature",
       )
       .addOption(
-        new Option(
-          '--threads <n>',
-          'threads verifying a large export at once, each reading its own part of the file (1: this thread only)',
-        )
-          .default(availableParallelism(), "the machine's cores")
-          .argParser(positiveInteger('--threads', 64)),
+        threadsOption('threads verifying a large export at once, each reading its own part of the file'),
       )
       .option('--json', 'print the result as JSON')
       .action(async (file: string, options: VerifyExportOptions) => {

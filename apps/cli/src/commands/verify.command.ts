@@ -1,6 +1,5 @@
 import { Option } from 'commander';
 import type { EventStore } from '@timeline/event-store';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { AnchorCheck, ChainBreak, StreamHead } from '@timeline/integrity';
 import { CliUsageError, ExitCode, type CliCommand } from '../cli-command';
@@ -9,6 +8,7 @@ import {
   usingStore,
   withStoreOptions,
   type StoreOptionValues,
+  threadsOption,
 } from '../support/store-options';
 
 interface VerifyOptions extends StoreOptionValues {
@@ -35,12 +35,9 @@ export const verifyCommand: CliCommand = {
             .argParser(positiveInteger('--page-size', 10_000)),
         )
         .addOption(
-          new Option(
-            '--threads <n>',
-            'threads verifying one long operation at once, each reading its own range of the stream (1: this thread only)',
-          )
-            .default(availableParallelism(), "the machine's cores")
-            .argParser(positiveInteger('--threads', 64)),
+          threadsOption(
+            'threads verifying one long operation at once, each reading its own range of the stream',
+          ),
         )
         .option(
           '--against <manifest>',

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Option, type Command } from 'commander';
 import type { EventStore, StoreConfig } from '@timeline/event-store';
 import { CliUsageError, type CliContext } from '../cli-command';
 
@@ -77,4 +78,11 @@ export function positiveInteger(name: string, max: number): (value: string) => n
     }
     return parsed;
   };
+}
+
+/** `--threads <n>`: how many threads a long verification or export uses; default the machine's cores. */
+export function threadsOption(description: string): Option {
+  return new Option('--threads <n>', `${description} (1: this thread only)`)
+    .default(availableParallelism(), "the machine's cores")
+    .argParser(positiveInteger('--threads', 64));
 }
