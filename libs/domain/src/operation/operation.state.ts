@@ -552,7 +552,11 @@ export function settleOperation(
   state: OperationState,
   bound: number = LAYERED_MAP_OVERLAY_BOUND,
 ): OperationState {
-  return state.status === 'not-launched' ? state : withMaps(state, (map) => map.settle(bound));
+  if (state.status === 'not-launched') return state;
+  const { events, raids, arrests, seizures, reports, ocgs, threatsToLife } = state;
+  const overlays = [events, raids, arrests, seizures, reports, ocgs, threatsToLife];
+  if (overlays.every((map) => map.overlaySize === 0 || map.overlaySize < bound)) return state;
+  return withMaps(state, (map) => map.settle(bound));
 }
 
 /**
