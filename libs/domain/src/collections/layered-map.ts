@@ -148,14 +148,20 @@ export class LayeredMap<K, V> implements Iterable<[K, V]> {
 
   *[Symbol.iterator](): Iterator<[K, V]> {
     this.check();
-    const overlay = this.overlay;
+    // The overlay read once into native maps: a persistent lookup per base entry would hash every key again.
+    const replaced = new Map<K, V>();
+    const added: [K, V][] = [];
+    for (const [key, value] of this.overlay) {
+      if (this.base.entries.has(key)) replaced.set(key, value);
+      else added.push([key, value]);
+    }
     for (const [key, value] of this.base.entries) {
-      const replaced = overlay.get(key);
-      yield [key, replaced !== undefined ? replaced : value];
+      const replacement = replaced.size === 0 ? undefined : replaced.get(key);
+      yield [key, replacement !== undefined ? replacement : value];
       this.check();
     }
-    for (const [key, value] of overlay) {
-      if (!this.base.entries.has(key)) yield [key, value];
+    for (const entry of added) {
+      yield entry;
       this.check();
     }
   }
