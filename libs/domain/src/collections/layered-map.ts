@@ -91,13 +91,12 @@ export class LayeredMap<K, V> implements Iterable<[K, V]> {
 
   /** This map with `key` set: a new map, or this one written in place while building. */
   set(key: K, value: V): LayeredMap<K, V> {
-    this.check();
-    const added = this.has(key) ? 0 : 1;
     if (this.building) {
       this.base.entries.set(key, value);
-      this.count += added;
+      this.count = this.base.entries.size;
       return this;
     }
+    const added = this.has(key) ? 0 : 1;
     return new LayeredMap(
       this.base,
       this.generation,
