@@ -3,13 +3,13 @@ import { EventIndex } from '@timeline/kernel';
 
 /**
  * Most entries a map keeps in its persistent overlay before `settle` folds them
- * into the shared native base: small enough that a persistent set stays a
+ * into the shared mutable base: small enough that a persistent set stays a
  * couple of node copies, large enough that folds are rare.
  */
 export const LAYERED_MAP_OVERLAY_BOUND = 1024;
 
 /**
- * The native bulk several layered maps share, and the generation of the one
+ * The mutable bulk several layered maps share, and the generation of the one
  * that may still read it: folding an overlay in moves the generation on.
  */
 class SharedBase<V> {
@@ -30,9 +30,9 @@ export class SupersededLayeredMapError extends Error {
 }
 
 /**
- * A persistent map whose bulk is a native table (EventIndex) (docs/architecture.md, "The
- * decided state's collections"). Reads look in a small persistent overlay
- * (immutable.js), then in the native base shared with the maps it was derived
+ * A persistent map whose bulk is a mutable EventIndex (docs/architecture.md,
+ * "The decided state's collections"). Reads look in a small persistent overlay
+ * (immutable.js), then in the base shared with the maps it was derived
  * from; `set` adds to the overlay, so a map can be changed speculatively and the
  * result dropped at a cost independent of the size. `settle` folds a grown
  * overlay into the base, in place.
