@@ -13,7 +13,7 @@
  *   once (same result as reducing with `evolveOperation`, faster).
  * - `OperationRuleError` with `code` from `OPERATION_RULES` (each with its
  *   category and rule text), `context.eventIndex` and `context.path`.
- * - `LayeredMap`, the state's persistent maps over a shared native base, and
+ * - `LayeredMap`, the state's persistent maps over a shared mutable base, and
  *   `settleOperation` (the decider's `settle`), which only the owner of the
  *   committed state calls.
  * - `hasRecordedEvent(state, eventId)` and `revisionOfEvent(state, eventId)` (the

@@ -89,7 +89,7 @@ export interface OperationDecider<State = OperationState> extends Decider<
  * The operation's decider (docs/architecture.md §1), as the write path runs it:
  * `decide` refuses a command with an OperationRuleError; `evolve` folds a decided
  * or stored event; `fold` loads a long stream at once; `settle` folds the
- * committed state's overlays into their native bases; `revisionOf` finds a folded
+ * committed state's overlays into their shared bases; `revisionOf` finds a folded
  * event's revision; `snapshot` writes the state to a snapshot of the decided state
  * and reads it back.
  */

@@ -94,7 +94,7 @@ export type ThreatToLifeFact = EntityFact;
  * a cached state can be evolved speculatively through a batch and dropped if
  * the batch is refused, at a cost independent of the operation's size. The
  * maps are LayeredMaps (docs/architecture.md, "The decided state's
- * collections"): their bulk is a native map, which `settleOperation` folds into
+ * collections"): their bulk is a shared mutable table, which `settleOperation` folds into
  * and only the owner of the committed state may call.
  */
 export interface OperationFacts {
@@ -542,7 +542,7 @@ function withMaps(
 
 /**
  * The committed state as its one owner keeps it (the decider's `settle`): each
- * map's grown overlay folded into its native base. Every state evolved from an
+ * map's grown overlay folded into its shared base. Every state evolved from an
  * earlier one of the same line (an ancestor, a dropped speculative batch) is
  * unreadable afterwards (SupersededLayeredMapError): only the write path's
  * confirmed state may be settled, never one it may still drop. `bound`: the
@@ -562,7 +562,7 @@ export function settleOperation(
 /**
  * Folds a whole history at once (loading an operation's stream): the same result
  * as reducing with `evolveOperation`. From the start, the collections are built
- * in place while folding (their native bases, which no one else sees yet), which
+ * in place while folding (their shared bases, which no one else sees yet), which
  * is several times faster on long streams; from a launched state, the events are
  * evolved into its overlays. `from` is never modified.
  */
