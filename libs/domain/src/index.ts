@@ -13,9 +13,13 @@
  *   once (same result as reducing with `evolveOperation`, faster).
  * - `OperationRuleError` with `code` from `OPERATION_RULES` (each with its
  *   category and rule text), `context.eventIndex` and `context.path`.
+ * - `LayeredMap`, the state's persistent maps over a shared mutable base, and
+ *   `settleOperation` (the decider's `settle`), which only the owner of the
+ *   committed state calls.
  * - `hasRecordedEvent(state, eventId)` and `revisionOfEvent(state, eventId)` (the
  *   decider's `revisionOf`) to tell an idempotent retry and where it is stored.
  */
+export * from './collections/layered-map';
 export * from './operation/operation.command';
 export * from './operation/operation.decider';
 export * from './operation/operation.errors';

@@ -262,13 +262,17 @@ export class DecidedStateSnapshots {
  * The parts a writer stores: `["keys", keyedRequests]` chunks, then `["state", part]`
  * for each of the codec's parts.
  */
-export function* snapshotPartsOf<State>(
+export function snapshotPartsOf<State>(
   codec: StateSnapshotCodec<State>,
   state: State,
   writer: { readonly keyedRequests: Iterable<JsonValue> },
-): Generator<JsonValue> {
-  yield* chunked('keys', writer.keyedRequests);
-  for (const part of codec.encode(state)) yield ['state', part];
+): Iterable<JsonValue> {
+  // Encoded now: the state's successors may move on while the parts are written.
+  const parts = codec.encode(state);
+  return (function* () {
+    yield* chunked('keys', writer.keyedRequests);
+    for (const part of parts) yield ['state', part];
+  })();
 }
 
 const ROWS_PER_PART = 4096;

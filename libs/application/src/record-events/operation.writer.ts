@@ -459,7 +459,7 @@ export class OperationWriter<State> {
       return;
     }
     this.revision = nextRevision;
-    this.state = nextState;
+    this.state = this.settled(nextState);
     this.headHash = nextHash;
     this.snapshotIfDue();
     for (const item of accepted) {
@@ -633,6 +633,15 @@ export class OperationWriter<State> {
     }
   }
 
+  /**
+   * The confirmed state as this writer, its one owner, keeps it (the decider's
+   * `settle`): states evolved from the previous one, such as a round's dropped
+   * speculation, may not be read afterwards.
+   */
+  private settled(state: State): State {
+    return this.decider.settle ? this.decider.settle(state) : state;
+  }
+
   /** Reads only the events newer than the cached state, in pages, and folds them. */
   private async catchUp(): Promise<void> {
     if (this.revision === -1 && !this.snapshotLoadTried) await this.restoreSnapshot();
@@ -648,9 +657,11 @@ export class OperationWriter<State> {
         else throw error;
       }
       const events = page.map(operationEventOf);
-      this.state = this.decider.fold
-        ? this.decider.fold(this.state, events)
-        : events.reduce((state, event) => this.decider.evolve(state, event), this.state);
+      this.state = this.settled(
+        this.decider.fold
+          ? this.decider.fold(this.state, events)
+          : events.reduce((state, event) => this.decider.evolve(state, event), this.state),
+      );
       for (const event of page) this.indexKey(event);
       if (page.length > 0) {
         const last = page[page.length - 1];

@@ -8,8 +8,10 @@ import {
   hasRecordedEvent,
   initialOperationState,
   InconsistentHistoryError,
+  settleOperation,
   type OperationState,
 } from './operation.state';
+import { SupersededLayeredMapError } from '../collections/layered-map';
 import {
   agencyJoined,
   arrestMade,
@@ -863,6 +865,30 @@ describe('evolveOperation', () => {
     when(folded, [chargeBrought(id(14), 'ARR-1')]);
     expect(JSON.stringify(folded)).toBe(after);
     expect(foldOperation([])).toBe(initialOperationState());
+  });
+
+  it('settles the committed state into its native bases; a dropped or older state then fails loudly', () => {
+    const committed = launchedWithForces();
+    const dropped = decideAndEvolve(command([raidConducted(id(10), 'RAID-1')], NWP), committed).state;
+    const stored = decideAndEvolve(command([raidConducted(id(11), 'RAID-2')], NWP), committed).state;
+    const before = JSON.stringify(stored);
+    const settled = settleOperation(stored, 0);
+    expect(JSON.stringify(settled)).toBe(before);
+    // The settled state decides as the unsettled one did: RAID-2 is known, RAID-1 (dropped) is not.
+    expect(when(settled, [arrestMade(id(12), 'ARR-1', { raidId: 'RAID-2' })], NWP)).toHaveLength(1);
+    expect(() => when(settled, [arrestMade(id(12), 'ARR-1', { raidId: 'RAID-1' })], NWP)).toThrow(
+      OperationRuleError,
+    );
+    // The dropped speculative state and the states before may not read the base that moved on.
+    expect(() => hasRecordedEvent(dropped, id(11))).toThrow(SupersededLayeredMapError);
+    expect(() => hasRecordedEvent(committed, id(11))).toThrow(SupersededLayeredMapError);
+    expect(() => when(dropped, [arrestMade(id(12), 'ARR-1', { raidId: 'RAID-1' })], NWP)).toThrow(
+      SupersededLayeredMapError,
+    );
+    // Below the bound nothing moves: the states before stay readable.
+    const next = decideAndEvolve(command([raidConducted(id(13), 'RAID-3')], NWP), settled).state;
+    expect(settleOperation(next)).toStrictEqual(next);
+    expect(hasRecordedEvent(settled, id(13))).toBe(false);
   });
 
   it('folds decided events to the same state decideAndEvolve returns', () => {

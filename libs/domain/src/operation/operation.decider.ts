@@ -14,7 +14,7 @@ import {
   type EventType,
 } from '@timeline/events';
 import type { Decider } from '@timeline/kernel';
-import type { Map as ImmutableMap } from 'immutable';
+import type { LayeredMap } from '../collections/layered-map';
 import type { ProposedEvent, RecordEventsCommand } from './operation.command';
 import { OperationRuleError, type OperationRuleCode } from './operation.errors';
 import {
@@ -26,6 +26,7 @@ import {
   initialOperationState,
   MAY_PREDATE_LAUNCH,
   revisionOfEvent,
+  settleOperation,
   type LaunchedOperation,
   type OperationEvent,
   type OperationState,
@@ -87,7 +88,8 @@ export interface OperationDecider<State = OperationState> extends Decider<
 /**
  * The operation's decider (docs/architecture.md §1), as the write path runs it:
  * `decide` refuses a command with an OperationRuleError; `evolve` folds a decided
- * or stored event; `fold` loads a long stream at once; `revisionOf` finds a folded
+ * or stored event; `fold` loads a long stream at once; `settle` folds the
+ * committed state's overlays into their shared bases; `revisionOf` finds a folded
  * event's revision; `snapshot` writes the state to a snapshot of the decided state
  * and reads it back.
  */
@@ -96,6 +98,7 @@ export const operationDecider: OperationDecider = {
   decide: decideOperation,
   evolve: evolveOperation,
   fold: (state, events) => foldOperation(events, state),
+  settle: settleOperation,
   revisionOf: revisionOfEvent,
   snapshot: operationStateSnapshotCodec,
 };
@@ -362,7 +365,7 @@ class EventDecision {
     }
   }
 
-  private checkUnused(map: ImmutableMap<string, unknown>, kind: string, ref: string, path: string): void {
+  private checkUnused(map: LayeredMap<string, unknown>, kind: string, ref: string, path: string): void {
     if (map.has(ref))
       this.fail(
         'operation.reference-already-used',
@@ -373,7 +376,7 @@ class EventDecision {
   }
 
   private checkLive(
-    map: ImmutableMap<string, { readonly retracted: boolean }>,
+    map: LayeredMap<string, { readonly retracted: boolean }>,
     kind: string,
     ref: string | undefined,
     path: string,

@@ -1,4 +1,4 @@
-import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
+import { Set as ImmutableSet } from 'immutable';
 import {
   CLASSIFICATIONS,
   EVENT_TYPES,
@@ -7,6 +7,7 @@ import {
   type EventType,
 } from '@timeline/events';
 import type { JsonObject, JsonValue, StateSnapshotCodec, StateSnapshotDecoder } from '@timeline/kernel';
+import { LayeredMap } from '../collections/layered-map';
 import type {
   ArrestFact,
   EventFact,
@@ -72,27 +73,46 @@ interface EventColumns {
   occurredAt: string[];
 }
 
-function* encodeOperationState(state: OperationState): Generator<JsonValue> {
-  if (state.status === 'not-launched') {
-    yield { status: state.status };
-    return;
-  }
+/** A state's collections as they are at the call: the parts are then written while writes go on. */
+type CapturedMap = { readonly keys: string[]; readonly values: Record<string, unknown>[] };
+
+function encodeOperationState(state: OperationState): Iterable<JsonValue> {
+  if (state.status === 'not-launched') return [{ status: state.status }];
   const { events, agencies, raids, arrests, seizures, reports, ocgs, threatsToLife, ...scalars } = state;
-  yield {
+  const maps = { raids, arrests, seizures, reports, ocgs, threatsToLife } as unknown as Record<
+    EntityMapName,
+    LayeredMap<string, Record<string, unknown>>
+  >;
+  const captured = Object.fromEntries(ENTITY_MAPS.map((name) => [name, maps[name].capture()])) as Record<
+    EntityMapName,
+    CapturedMap
+  >;
+  return encodeCaptured(state.eventCount, events.capture(), captured, {
     ...(scalars as unknown as JsonObject),
     agencies: agencies.toArray(),
     types: [...EVENT_TYPES],
     classifications: [...CLASSIFICATIONS],
-  };
+  });
+}
+
+function* encodeCaptured(
+  eventCount: number,
+  events: { readonly keys: string[]; readonly values: EventFact[] },
+  maps: Record<EntityMapName, CapturedMap>,
+  header: JsonObject,
+): Generator<JsonValue> {
+  yield header;
   const typeIndex = new Map<string, number>(EVENT_TYPES.map((type, index) => [type, index]));
   const classificationIndex = new Map<string, number>(
     CLASSIFICATIONS.map((marking, index) => [marking, index]),
   );
   // By id and by revision, for the entities after: a native map is read far faster than the state's.
   const revisionById = new Map<string, number>();
-  const occurredAtByRevision = new Array<string>(state.eventCount);
+  const occurredAtByRevision = new Array<string>(eventCount);
   let columns = emptyEventColumns();
-  for (const [eventId, fact] of events) {
+  for (let index = 0; index < events.keys.length; index += 1) {
+    const eventId = events.keys[index]!;
+    const fact = events.values[index]!;
     revisionById.set(eventId, fact.revision);
     occurredAtByRevision[fact.revision] = fact.occurredAt;
     columns.id.push(eventId);
@@ -109,10 +129,6 @@ function* encodeOperationState(state: OperationState): Generator<JsonValue> {
   }
   if (columns.id.length > 0) yield ['events', columns as unknown as JsonObject];
 
-  const maps = { raids, arrests, seizures, reports, ocgs, threatsToLife } as unknown as Record<
-    EntityMapName,
-    ImmutableMap<string, Record<string, unknown>>
-  >;
   const revisionOf = (eventId: string): number => {
     const revision = revisionById.get(eventId);
     if (revision === undefined)
@@ -126,7 +142,10 @@ function* encodeOperationState(state: OperationState): Generator<JsonValue> {
         ['key', 'event', 'retracted', 'occurredAt', ...own.map(([field]) => field)].map((c) => [c, []]),
       );
     let part = empty();
-    for (const [key, fact] of maps[name]) {
+    const { keys, values } = maps[name];
+    for (let index = 0; index < keys.length; index += 1) {
+      const key = keys[index]!;
+      const fact = values[index]!;
       const revision = revisionOf(fact['eventId'] as string);
       part['key']!.push(key);
       part['event']!.push(revision);
@@ -166,14 +185,14 @@ class OperationStateDecoder implements StateSnapshotDecoder<OperationState> {
   private eventCount = 0;
   private types: EventType[] = [];
   private classifications: Classification[] = [];
-  private readonly events = ImmutableMap<string, EventFact>().asMutable();
+  private readonly events = LayeredMap.building<string, EventFact>();
   /** By revision: each event's id and `occurredAt`, once read. */
   private idByRevision: string[] = [];
   private occurredAtByRevision: string[] = [];
   private eventsRead = 0;
   private readonly maps = Object.fromEntries(
-    ENTITY_MAPS.map((name) => [name, ImmutableMap<string, object>().asMutable()]),
-  ) as Record<EntityMapName, ImmutableMap<string, object>>;
+    ENTITY_MAPS.map((name) => [name, LayeredMap.building<string, object>()]),
+  ) as Record<EntityMapName, LayeredMap<string, object>>;
 
   add(part: JsonValue): void {
     if (this.header === null) return this.readHeader(part);
@@ -200,12 +219,12 @@ class OperationStateDecoder implements StateSnapshotDecoder<OperationState> {
       ...(scalars as unknown as Omit<LaunchedOperation, 'agencies'>),
       agencies: ImmutableSet(agencies as string[]),
       events: this.events.asImmutable(),
-      raids: maps.raids.asImmutable() as ImmutableMap<string, RaidFact>,
-      arrests: maps.arrests.asImmutable() as ImmutableMap<string, ArrestFact>,
-      seizures: maps.seizures.asImmutable() as ImmutableMap<string, SeizureFact>,
-      reports: maps.reports.asImmutable() as ImmutableMap<string, ReportFact>,
-      ocgs: maps.ocgs.asImmutable() as ImmutableMap<string, OcgFact>,
-      threatsToLife: maps.threatsToLife.asImmutable() as ImmutableMap<string, ThreatToLifeFact>,
+      raids: maps.raids.asImmutable() as LayeredMap<string, RaidFact>,
+      arrests: maps.arrests.asImmutable() as LayeredMap<string, ArrestFact>,
+      seizures: maps.seizures.asImmutable() as LayeredMap<string, SeizureFact>,
+      reports: maps.reports.asImmutable() as LayeredMap<string, ReportFact>,
+      ocgs: maps.ocgs.asImmutable() as LayeredMap<string, OcgFact>,
+      threatsToLife: maps.threatsToLife.asImmutable() as LayeredMap<string, ThreatToLifeFact>,
     } as LaunchedOperation;
   }
 

@@ -1,4 +1,4 @@
-import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
+import { Set as ImmutableSet } from 'immutable';
 import {
   AFTER_CLOSURE_EVENT_TYPES,
   MAY_PREDATE_LAUNCH_EVENT_TYPES,
@@ -15,6 +15,7 @@ import {
   type StoredEventDataByType,
 } from '@timeline/events';
 import { TimelineError, type ErrorCategory } from '@timeline/kernel';
+import { LAYERED_MAP_OVERLAY_BOUND, LayeredMap } from '../collections/layered-map';
 
 /**
  * An event of the operation as its decider decides and folds it: stored data
@@ -91,7 +92,10 @@ export type ThreatToLifeFact = EntityFact;
  * Everything a launched operation's rules need, in persistent collections:
  * evolving by one event shares all but a few nodes with the previous state, so
  * a cached state can be evolved speculatively through a batch and dropped if
- * the batch is refused, at a cost independent of the operation's size.
+ * the batch is refused, at a cost independent of the operation's size. The
+ * maps are LayeredMaps (docs/architecture.md, "The decided state's
+ * collections"): their bulk is a shared mutable table, which `settleOperation` folds into
+ * and only the owner of the committed state may call.
  */
 export interface OperationFacts {
   /** Events folded so far; the stream revision of the last one is `eventCount - 1`. */
@@ -114,13 +118,13 @@ export interface OperationFacts {
   readonly phaseEndedAt?: string;
   readonly closedAt?: string;
   readonly agencies: ImmutableSet<string>;
-  readonly events: ImmutableMap<string, EventFact>;
-  readonly raids: ImmutableMap<string, RaidFact>;
-  readonly arrests: ImmutableMap<string, ArrestFact>;
-  readonly seizures: ImmutableMap<string, SeizureFact>;
-  readonly reports: ImmutableMap<string, ReportFact>;
-  readonly ocgs: ImmutableMap<string, OcgFact>;
-  readonly threatsToLife: ImmutableMap<string, ThreatToLifeFact>;
+  readonly events: LayeredMap<string, EventFact>;
+  readonly raids: LayeredMap<string, RaidFact>;
+  readonly arrests: LayeredMap<string, ArrestFact>;
+  readonly seizures: LayeredMap<string, SeizureFact>;
+  readonly reports: LayeredMap<string, ReportFact>;
+  readonly ocgs: LayeredMap<string, OcgFact>;
+  readonly threatsToLife: LayeredMap<string, ThreatToLifeFact>;
 }
 
 export interface NotLaunchedOperation {
@@ -207,19 +211,19 @@ export function identityOf(type: EventType, data: object): string | undefined {
 type Stored<K extends EventType> = StoredEventDataByType[K];
 
 function adjust<V extends { readonly dependants: number }>(
-  map: ImmutableMap<string, V>,
+  map: LayeredMap<string, V>,
   key: string | undefined,
   delta: number,
-): ImmutableMap<string, V> {
+): LayeredMap<string, V> {
   if (key === undefined) return map;
   const entity = map.get(key);
   return entity === undefined ? map : map.set(key, { ...entity, dependants: entity.dependants + delta });
 }
 
 function retract<V extends EntityFact>(
-  map: ImmutableMap<string, V>,
+  map: LayeredMap<string, V>,
   key: string | undefined,
-): ImmutableMap<string, V> {
+): LayeredMap<string, V> {
   if (key === undefined) return map;
   const entity = map.get(key);
   return entity === undefined ? map : map.set(key, { ...entity, retracted: true });
@@ -255,7 +259,7 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
       latestOperationalAt: startedAt,
       earliestBoundAt: null,
       agencies: ImmutableSet<string>([launched.leadAgency, event.agency]),
-      events: ImmutableMap<string, EventFact>().set(event.eventId, {
+      events: LayeredMap.empty<string, EventFact>().set(event.eventId, {
         revision: 0,
         type,
         classification: event.classification,
@@ -263,12 +267,12 @@ export function evolveOperation(state: OperationState, event: OperationEvent): O
         key: launched.leadAgency,
         occurredAt: instant(event.occurredAt),
       }),
-      raids: ImmutableMap(),
-      arrests: ImmutableMap(),
-      seizures: ImmutableMap(),
-      reports: ImmutableMap(),
-      ocgs: ImmutableMap(),
-      threatsToLife: ImmutableMap(),
+      raids: LayeredMap.empty(),
+      arrests: LayeredMap.empty(),
+      seizures: LayeredMap.empty(),
+      reports: LayeredMap.empty(),
+      ocgs: LayeredMap.empty(),
+      threatsToLife: LayeredMap.empty(),
     };
   }
 
@@ -519,52 +523,66 @@ function applyRetraction<S extends LaunchedOperation>(state: S, retractionId: st
   }
 }
 
-function transient(state: LaunchedOperation): LaunchedOperation {
+/** The launched state's collections, each as `change` leaves it. */
+function withMaps(
+  state: LaunchedOperation,
+  change: <V>(map: LayeredMap<string, V>) => LayeredMap<string, V>,
+): LaunchedOperation {
   return {
     ...state,
-    agencies: state.agencies.asMutable(),
-    events: state.events.asMutable(),
-    raids: state.raids.asMutable(),
-    arrests: state.arrests.asMutable(),
-    seizures: state.seizures.asMutable(),
-    reports: state.reports.asMutable(),
-    ocgs: state.ocgs.asMutable(),
-    threatsToLife: state.threatsToLife.asMutable(),
-  };
-}
-
-function persistent(state: LaunchedOperation): LaunchedOperation {
-  return {
-    ...state,
-    agencies: state.agencies.asImmutable(),
-    events: state.events.asImmutable(),
-    raids: state.raids.asImmutable(),
-    arrests: state.arrests.asImmutable(),
-    seizures: state.seizures.asImmutable(),
-    reports: state.reports.asImmutable(),
-    ocgs: state.ocgs.asImmutable(),
-    threatsToLife: state.threatsToLife.asImmutable(),
+    events: change(state.events),
+    raids: change(state.raids),
+    arrests: change(state.arrests),
+    seizures: change(state.seizures),
+    reports: change(state.reports),
+    ocgs: change(state.ocgs),
+    threatsToLife: change(state.threatsToLife),
   };
 }
 
 /**
+ * The committed state as its one owner keeps it (the decider's `settle`): each
+ * map's grown overlay folded into its shared base. Every state evolved from an
+ * earlier one of the same line (an ancestor, a dropped speculative batch) is
+ * unreadable afterwards (SupersededLayeredMapError): only the write path's
+ * confirmed state may be settled, never one it may still drop. `bound`: the
+ * overlay size from which a map folds (0: whenever it holds anything).
+ */
+export function settleOperation(
+  state: OperationState,
+  bound: number = LAYERED_MAP_OVERLAY_BOUND,
+): OperationState {
+  if (state.status === 'not-launched') return state;
+  const { events, raids, arrests, seizures, reports, ocgs, threatsToLife } = state;
+  const overlays = [events, raids, arrests, seizures, reports, ocgs, threatsToLife];
+  if (overlays.every((map) => map.overlaySize === 0 || map.overlaySize < bound)) return state;
+  return withMaps(state, (map) => map.settle(bound));
+}
+
+/**
  * Folds a whole history at once (loading an operation's stream): the same result
- * as reducing with `evolveOperation`, but the collections are updated in place
- * while folding (Immutable's transient mutation), which is several times faster
- * on long streams. `from` is never modified.
+ * as reducing with `evolveOperation`. From the start, the collections are built
+ * in place while folding (their shared bases, which no one else sees yet), which
+ * is several times faster on long streams; from a launched state, the events are
+ * evolved into its overlays. `from` is never modified.
  */
 export function foldOperation(
   events: Iterable<OperationEvent>,
   from: OperationState = initialOperationState(),
 ): OperationState {
   let state = from;
-  let mutable = false;
+  let building = false;
   for (const event of events) {
     state = evolveOperation(state, event);
-    if (!mutable && state.status !== 'not-launched') {
-      state = transient(state);
-      mutable = true;
+    if (!building && from.status === 'not-launched' && state.status !== 'not-launched') {
+      state = {
+        ...withMaps(state, (map) => LayeredMap.building(map)),
+        agencies: state.agencies.asMutable(),
+      };
+      building = true;
     }
   }
-  return mutable && state.status !== 'not-launched' ? persistent(state) : state;
+  return building && state.status !== 'not-launched'
+    ? { ...withMaps(state, (map) => map.asImmutable()), agencies: state.agencies.asImmutable() }
+    : state;
 }

@@ -22,6 +22,15 @@ export interface Decider<Command, Event, State> {
    */
   fold?(state: State, events: readonly Event[]): State;
   /**
+   * The state as the one owner of the committed state keeps it, once its events
+   * are stored: an equal state, which may have moved what it shares with the
+   * states it was evolved from into storage of its own, after which those may no
+   * longer be read (docs/architecture.md, "The decided state's collections").
+   * Never called on a state that may still be dropped. Optional; without it the
+   * state is kept as it is.
+   */
+  settle?(state: State): State;
+  /**
    * How the state is written to and read from a snapshot of the decided state
    * (docs/architecture.md, "Snapshots of the decided state"). Optional; without
    * it the write path always folds the whole stream.
@@ -38,7 +47,9 @@ export interface StateSnapshotCodec<State> {
   readonly version: number;
   /**
    * The state in parts of bounded size, lazily: the caller writes each part
-   * before asking for the next, so a large state never blocks for long.
+   * before asking for the next, so a large state never blocks for long. The
+   * parts are those of the state at the call, whatever happens to its
+   * successors meanwhile.
    */
   encode(state: State): Iterable<JsonValue>;
   /**

@@ -1,8 +1,7 @@
-import type { JsonObject, JsonValue } from '@timeline/kernel';
+import { EventIndex, type JsonObject, type JsonValue } from '@timeline/kernel';
 import { isEventType, type CountedEventType, type EventType } from '@timeline/events';
 import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
 import { UnfoldableEventError } from '../core/projection.errors';
-import { EventIndex } from '../core/event-index';
 import { EventDataReader, isObject } from '../core/event-data.reader';
 import { defineProjection, type Snapshot } from '../core/projection';
 import type { StoredTimelineEvent } from '../core/stored-timeline-event';

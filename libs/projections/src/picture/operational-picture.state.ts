@@ -1,4 +1,4 @@
-import type { EventIndex } from '../core/event-index';
+import type { EventIndex } from '@timeline/kernel';
 import { Counters } from './counters';
 import type { EventRecord, EventRecordTable } from './event-record-table';
 

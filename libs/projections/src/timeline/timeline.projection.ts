@@ -1,8 +1,7 @@
 import { isWithheldData } from '@timeline/events/handling/handling-code.restriction';
 import { isAmendmentEventType, isEventType, type AmendmentEventType } from '@timeline/events';
-import type { JsonValue } from '@timeline/kernel';
+import { EventIndex, type JsonValue } from '@timeline/kernel';
 import { parsePosition } from '@timeline/event-store/port';
-import { EventIndex } from '../core/event-index';
 import { instantMs } from '../core/instant';
 import { intern } from '../core/intern';
 import { EventDataReader } from '../core/event-data.reader';

@@ -1,5 +1,5 @@
 import type { Classification } from '@timeline/events';
-import type { EventIndex } from '../core/event-index';
+import type { EventIndex } from '@timeline/kernel';
 import type { PictureStamp } from '../picture/operational-picture.state';
 import type { EntryFacts } from './entry-facts';
 

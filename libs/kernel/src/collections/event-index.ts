@@ -1,7 +1,8 @@
 /**
- * Values by event id, for read models that remember every event (a correction or
- * retraction may target any of them): a million ids are inserted once each and
- * looked up rarely. An open-addressing table (linear probing, at most half full)
+ * Values by event id (or another string id), for what remembers every event: the
+ * read models (a correction or retraction may target any of them) and the bulk
+ * of the decided state's maps (docs/architecture.md, "The decided state's
+ * collections"): a million ids are inserted once each and looked up rarely. An open-addressing table (linear probing, at most half full)
  * over insertion-ordered arrays inserts in about half the time a `Map` takes
  * at that size, and iterates in insertion order like one. Entries are never
  * removed; `set` on a known id replaces its value, `add` leaves it.
