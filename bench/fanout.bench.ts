@@ -36,14 +36,19 @@
  *
  * Server and clients share the machine's cores: on a 2-core machine the client
  * side takes a large share of what the server could use, so the figures are a
- * floor for the server on its own machine.
+ * floor for the server on its own machine. The subscribers are split over two
+ * processes by default (--client-processes): at a million messages a second one
+ * Node process reading them takes a whole core on an Intel Xeon host and falls
+ * behind by seconds even against the bare server (bench/README.md, "Live
+ * fan-out"), so with one the run measures the client; with two the subscribers
+ * can use whatever either core has left.
  *
  * The api and the reference alternate in rounds (which goes first flips every
  * round), each on a fresh server and subscriber process(es); every row is the
  * median over its subject's rounds, the api's notes give the per-round ratios.
  *
- * Defaults: 1,000 subscribers, 1,000 events/s, 20 s, 3 rounds. --quick: 200 subscribers,
- * 200 events/s, 5 s, 1 round. --cpu-prof writes the server's V8 CPU profile of the
+ * Defaults: 1,000 subscribers in 2 processes, 1,000 events/s, 20 s, 3 rounds. --quick: 200
+ * subscribers, 200 events/s, 5 s, 1 round. --cpu-prof writes the server's V8 CPU profile of the
  * measured window to the temporary directory (open it in Chrome DevTools) and
  * prints where its time went.
  * Prints a table and writes bench/results/fanout.json (fanout.quick.json with --quick).
@@ -81,7 +86,7 @@ const SUBSCRIBERS = numberArgument('subscribers', quick ? 200 : 1_000);
 const EVENTS_PER_SECOND = numberArgument('rate', quick ? 200 : 1_000);
 const BATCH = numberArgument('batch', 10);
 const DURATION_SECONDS = numberArgument('seconds', quick ? 5 : 20);
-const CLIENT_PROCESSES = numberArgument('client-processes', 1);
+const CLIENT_PROCESSES = numberArgument('client-processes', 2);
 const CPU_PROFILE = process.argv.includes('--cpu-prof');
 /**
  * A subscriber told `overflow` reconnects with Last-Event-ID and resumes, as a
