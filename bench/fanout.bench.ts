@@ -110,6 +110,8 @@ const MAX_IN_FLIGHT = 64;
 const WRITE_GRACE_SECONDS = 60;
 /** How long the last pushes may take to arrive once the writes are done. */
 const DRAIN_LIMIT_MS = 30_000;
+/** How long a read of the server's state may go unanswered before the run gives up. */
+const SERVER_READ_LIMIT_MS = 120_000;
 const CONNECT_CONCURRENCY = 50;
 const CONNECT_LIMIT_MS = 60_000;
 const ROOT = join(__dirname, '..');
@@ -801,10 +803,30 @@ async function append(port: number, operationId: string, events: readonly unknow
   return JSON.parse(text) as AppendAnswer;
 }
 
+/**
+ * A read of the server's state (health, metrics, the log): a server busy sending
+ * backlogs to a crowd of reconnecting subscribers may take longer to accept a
+ * connection than fetch waits (10 s), so a read that got no answer is tried
+ * again, for up to SERVER_READ_LIMIT_MS. Appends are never retried.
+ */
+async function readFromServer(url: string, headers: Record<string, string>): Promise<Response> {
+  const deadline = performance.now() + SERVER_READ_LIMIT_MS;
+  for (;;) {
+    try {
+      return await fetch(url, { headers });
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      process.stdout.write(`  no answer from the server to ${new URL(url).pathname} yet; trying again\n`);
+      await sleep(1_000);
+    }
+  }
+}
+
 async function getJson<T>(port: number, path: string, authorization?: string): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    headers: authorization ? { authorization } : {},
-  });
+  const response = await readFromServer(
+    `http://127.0.0.1:${port}${path}`,
+    authorization ? { authorization } : {},
+  );
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
@@ -838,7 +860,7 @@ async function projectionsCaughtUp(port: number): Promise<void> {
 
 /** Gauges of the server's /metrics text by name and label set. */
 async function scrapeMetrics(port: number): Promise<Map<string, number>> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: admin } });
+  const response = await readFromServer(`http://127.0.0.1:${port}/metrics`, { authorization: admin });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET /metrics: ${response.status} ${text.slice(0, 300)}`);
   const values = new Map<string, number>();
