@@ -1,6 +1,6 @@
 /**
  * `npm run bench:fanout [-- --quick] [--subscribers N] [--rate EVENTS_PER_S] [--batch EVENTS_PER_REQUEST]
- * [--seconds S] [--client-processes K] [--rounds N] [--cpu-prof]`: Server-Sent Events fan-out of the api,
+ * [--seconds S] [--client-processes K] [--rounds N] [--no-reconnect] [--cpu-prof]`: Server-Sent Events fan-out of the api,
  * beside a bare node:http server doing the same (serveBare below) in the same run.
  *
  * The api runs in its own process (the real application: Fastify, bearer
@@ -19,10 +19,15 @@
  *   append's acknowledgement, and after the event's first arrival at any
  *   subscriber (the fan-out alone) — p50 / p99 / max over all messages;
  * - exactness: each subscriber must receive every event the store holds after
- *   the run's start exactly once, in log order; a lost (gap), duplicated,
- *   out-of-order or unknown message, one still undelivered 30 s after the last
- *   append, an overflow disconnect or a lost connection is a failure (exit code 1
- *   for the api; the reference's is reported in its row);
+ *   the run's start exactly once, in log order, over all its connections: a
+ *   subscriber the server disconnects as too slow (`event: overflow`) reconnects
+ *   with Last-Event-ID after the dashboard's back-off, as a dashboard does, and
+ *   the reconnections are counted and reported. A lost (gap, across a
+ *   reconnection or not), duplicated, out-of-order or unknown message, one still
+ *   undelivered 30 s after the last append, an overflow the subscriber was not
+ *   told of, an error event or a connection lost without being told why is a
+ *   failure (exit code 1 for the api; the reference's is reported in its row).
+ *   With --no-reconnect an overflow is a failure too;
  * - the write rate the server actually took (appends are bounded in time: what
  *   the writer could not send within 60 s past the planned duration is reported);
  * - CPU (share of one core, and per delivered message) and peak RSS of the
@@ -31,14 +36,19 @@
  *
  * Server and clients share the machine's cores: on a 2-core machine the client
  * side takes a large share of what the server could use, so the figures are a
- * floor for the server on its own machine.
+ * floor for the server on its own machine. The subscribers are split over two
+ * processes by default (--client-processes): at a million messages a second one
+ * Node process reading them takes a whole core on an Intel Xeon host and falls
+ * behind by seconds even against the bare server (bench/README.md, "Live
+ * fan-out"), so with one the run measures the client; with two the subscribers
+ * can use whatever either core has left.
  *
  * The api and the reference alternate in rounds (which goes first flips every
  * round), each on a fresh server and subscriber process(es); every row is the
  * median over its subject's rounds, the api's notes give the per-round ratios.
  *
- * Defaults: 1,000 subscribers, 1,000 events/s, 20 s, 3 rounds. --quick: 200 subscribers,
- * 200 events/s, 5 s, 1 round. --cpu-prof writes the server's V8 CPU profile of the
+ * Defaults: 1,000 subscribers in 2 processes, 1,000 events/s, 20 s, 3 rounds. --quick: 200
+ * subscribers, 200 events/s, 5 s, 1 round. --cpu-prof writes the server's V8 CPU profile of the
  * measured window to the temporary directory (open it in Chrome DevTools) and
  * prints where its time went.
  * Prints a table and writes bench/results/fanout.json (fanout.quick.json with --quick).
@@ -57,6 +67,7 @@ import { BenchReport, type BenchRow } from './support/bench-report';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { LagHistogram, type SerializedLagHistogram } from './support/lag-histogram';
 import { ProcessCpuWindow, memoryOf } from './support/process-stats';
+import { SseFrameScanner, SubscriberReceipts, deliveryOf } from './support/sse-receipts';
 import { median } from './support/statistics';
 
 // ————— parameters —————
@@ -75,8 +86,16 @@ const SUBSCRIBERS = numberArgument('subscribers', quick ? 200 : 1_000);
 const EVENTS_PER_SECOND = numberArgument('rate', quick ? 200 : 1_000);
 const BATCH = numberArgument('batch', 10);
 const DURATION_SECONDS = numberArgument('seconds', quick ? 5 : 20);
-const CLIENT_PROCESSES = numberArgument('client-processes', 1);
+const CLIENT_PROCESSES = numberArgument('client-processes', 2);
 const CPU_PROFILE = process.argv.includes('--cpu-prof');
+/**
+ * A subscriber told `overflow` reconnects with Last-Event-ID and resumes, as a
+ * dashboard does; with --no-reconnect it stays disconnected and the overflow
+ * fails the run.
+ */
+const RECONNECT = !process.argv.includes('--no-reconnect');
+/** Waits before each reconnection attempt in a row: the dashboard's (apps/dashboard/src/live-feed.ts). */
+const RECONNECT_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000] as const;
 /** Rounds of each subject, alternating which goes first. */
 const ROUNDS = numberArgument('rounds', quick ? 1 : 3);
 /** The project's api, and its same-run reference. */
@@ -91,6 +110,8 @@ const MAX_IN_FLIGHT = 64;
 const WRITE_GRACE_SECONDS = 60;
 /** How long the last pushes may take to arrive once the writes are done. */
 const DRAIN_LIMIT_MS = 30_000;
+/** How long a read of the server's state may go unanswered before the run gives up. */
+const SERVER_READ_LIMIT_MS = 120_000;
 const CONNECT_CONCURRENCY = 50;
 const CONNECT_LIMIT_MS = 60_000;
 const ROOT = join(__dirname, '..');
@@ -285,7 +306,14 @@ function serveBare(): void {
 // ————— the subscribers (client child processes) —————
 
 type ToClient =
-  | { kind: 'start'; port: number; tokens: string[]; base: number; capacity: number }
+  | {
+      kind: 'start';
+      port: number;
+      /** Each subscriber of this process: its number in the run and its bearer token. */
+      subscribers: { id: number; token: string }[];
+      base: number;
+      capacity: number;
+    }
   | { kind: 'status' }
   | { kind: 'close' }
   | { kind: 'firsts' }
@@ -298,7 +326,7 @@ type ToClient =
 
 type FromClient =
   | { kind: 'connected'; connected: number; failures: string[] }
-  | { kind: 'status'; received: number; bytes: number; lost: number }
+  | { kind: 'status'; received: number; bytes: number; lost: number; reconnections: number }
   | { kind: 'closed' }
   | { kind: 'firsts'; firstMs: (number | null)[] }
   | { kind: 'result'; result: ClientResult };
@@ -308,6 +336,8 @@ interface ClientResult {
   readonly received: number;
   /** Events a subscriber never received although it received a later one: lost. */
   readonly gaps: number;
+  /** Of the gaps, those between a subscriber's last event before a reconnection and its first after. */
+  readonly gapsAtReconnection: number;
   /** Events after the last one a subscriber received: still undelivered when the run stopped waiting. */
   readonly undelivered: number;
   readonly subscribersMissing: number;
@@ -315,9 +345,18 @@ interface ClientResult {
   readonly outOfOrder: number;
   /** Messages whose id is no acknowledged event of the run. */
   readonly unexpected: number;
+  /** `event: overflow` received: the server ended the connection as too slow. */
   readonly overflows: number;
+  /** Subscribers told overflow at least once. */
+  readonly subscribersOverflowed: number;
+  /** Connections opened again with Last-Event-ID after an overflow. */
+  readonly reconnections: number;
+  /** Reconnection attempts the server refused or that failed (each retried after a back-off). */
+  readonly reconnectFailures: number;
+  /** Subscribers told overflow whose reconnection was not yet answered when the run stopped waiting. */
+  readonly reconnecting: number;
   readonly errors: number;
-  /** Connections that ended before the run closed them. */
+  /** Connections that ended, with no overflow, before the run closed them. */
   readonly lost: number;
   readonly examples: string[];
   readonly lagFromRecorded: SerializedLagHistogram;
@@ -327,16 +366,17 @@ interface ClientResult {
 
 interface Subscriber {
   readonly id: number;
-  /** Receipt time (ms since the epoch, sub-millisecond) by event index (position − base − 1); NaN until received. */
-  readonly receipts: Float64Array;
+  readonly token: string;
+  /** What it received, over all its connections. */
+  readonly receipts: SubscriberReceipts;
+  readonly scanner: SseFrameScanner;
   request: ClientRequest | null;
-  carry: string;
-  last: number;
-  received: number;
-  duplicates: number;
-  outOfOrder: number;
-  unexpected: number;
-  overflow: boolean;
+  reconnectTimer: NodeJS.Timeout | null;
+  /** Between an overflow and the answer to its reconnection. */
+  reconnecting: boolean;
+  /** Failed reconnection attempts in a row (the back-off's step). */
+  attempts: number;
+  reconnectFailures: number;
   error: boolean;
   lost: boolean;
 }
@@ -345,69 +385,45 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 function runClients(): void {
   const subscribers: Subscriber[] = [];
-  let base = 0;
+  let port = 0;
   let closing = false;
   let bytes = 0;
   const send = (message: FromClient): void => {
     process.send!(message);
   };
 
-  /**
-   * Minimal parse of the event stream: only whole frames (ending in a blank
-   * line) are read, only their `id:` lines are looked at, and one receipt time
-   * is taken per chunk. The data is not decoded: the client must not be the
-   * bottleneck it measures.
-   */
-  const onChunk = (subscriber: Subscriber, chunk: Buffer): void => {
+  /** One receipt time per chunk: the frames it completes arrived together. */
+  const onChunk = (subscriber: Subscriber, chunk: Buffer, told: { overflow: boolean }): void => {
     const at = now();
     bytes += chunk.length;
-    const text =
-      subscriber.carry.length === 0 ? chunk.toString('latin1') : subscriber.carry + chunk.toString('latin1');
-    const end = text.lastIndexOf('\n\n');
-    if (end < 0) {
-      subscriber.carry = text;
-      return;
-    }
-    subscriber.carry = text.slice(end + 2);
-    let line = text.startsWith('id: ') ? 0 : nextLine(text, 'id: ', 0, end);
-    while (line >= 0) {
-      const lineEnd = text.indexOf('\n', line);
-      record(subscriber, Number(text.slice(line + 4, lineEnd)), at);
-      line = nextLine(text, 'id: ', lineEnd, end);
-    }
-    if (text.startsWith('event: ') || nextLine(text, 'event: ', 0, end) >= 0) {
-      if (text.startsWith('event: overflow') || nextLine(text, 'event: overflow', 0, end) >= 0)
-        subscriber.overflow = true;
-      if (text.startsWith('event: error') || nextLine(text, 'event: error', 0, end) >= 0)
-        subscriber.error = true;
+    const { ids, events } = subscriber.scanner.scan(chunk);
+    for (const id of ids) subscriber.receipts.record(id, at);
+    for (const event of events) {
+      if (event === 'overflow') {
+        told.overflow = true;
+        subscriber.receipts.overflows += 1;
+      } else if (event === 'error') subscriber.error = true;
     }
   };
 
-  const record = (subscriber: Subscriber, position: number, at: number): void => {
-    const index = position - base - 1;
-    if (!(index >= 0 && index < subscriber.receipts.length)) {
-      subscriber.unexpected += 1;
-      return;
-    }
-    if (!Number.isNaN(subscriber.receipts[index])) {
-      subscriber.duplicates += 1;
-      return;
-    }
-    if (position < subscriber.last) subscriber.outOfOrder += 1;
-    subscriber.receipts[index] = at;
-    subscriber.received += 1;
-    if (position > subscriber.last) subscriber.last = position;
-  };
-
-  const connect = (subscriber: Subscriber, port: number, token: string): Promise<void> =>
+  /**
+   * Opens one connection, resuming after the last event received (if any) as a
+   * dashboard does; resolves once the server answered 200.
+   */
+  const connect = (subscriber: Subscriber): Promise<void> =>
     new Promise<void>((resolve, reject) => {
+      const lastEventId = subscriber.receipts.lastEventId;
       const req = request(
         {
           host: '127.0.0.1',
           port,
           path: '/events/live',
           agent: false,
-          headers: { accept: 'text/event-stream', authorization: token },
+          headers: {
+            accept: 'text/event-stream',
+            authorization: subscriber.token,
+            ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+          },
         },
         (response) => {
           if (response.statusCode !== 200) {
@@ -418,19 +434,27 @@ function runClients(): void {
             );
             return;
           }
-          response.on('data', (chunk: Buffer) => onChunk(subscriber, chunk));
-          const ended = (): void => {
-            if (!closing) subscriber.lost = true;
+          subscriber.scanner.reset();
+          subscriber.receipts.connected();
+          const told = { overflow: false };
+          let ended = false;
+          response.on('data', (chunk: Buffer) => onChunk(subscriber, chunk, told));
+          const end = (): void => {
+            if (ended || closing) return;
+            ended = true;
+            if (told.overflow && RECONNECT) {
+              subscriber.reconnecting = true;
+              scheduleReconnect(subscriber);
+            } else if (!told.overflow) subscriber.lost = true;
           };
-          response.on('end', ended);
-          response.on('close', ended);
+          response.on('end', end);
+          response.on('close', end);
           resolve();
         },
       );
       subscriber.request = req;
       req.on('error', (error) => {
         if (closing) return;
-        subscriber.lost = true;
         reject(error);
       });
       req.setTimeout(CONNECT_LIMIT_MS, () =>
@@ -441,14 +465,34 @@ function runClients(): void {
       subscriber.request?.setTimeout(0);
     });
 
+  const scheduleReconnect = (subscriber: Subscriber): void => {
+    const delay = RECONNECT_BACKOFF_MS[Math.min(subscriber.attempts, RECONNECT_BACKOFF_MS.length - 1)];
+    subscriber.reconnectTimer = setTimeout(() => {
+      subscriber.reconnectTimer = null;
+      if (closing) return;
+      connect(subscriber).then(
+        () => {
+          subscriber.reconnecting = false;
+          subscriber.attempts = 0;
+        },
+        () => {
+          if (closing) return;
+          subscriber.attempts += 1;
+          subscriber.reconnectFailures += 1;
+          scheduleReconnect(subscriber);
+        },
+      );
+    }, delay);
+  };
+
   /** The earliest receipt of each event by any subscriber of this process. */
   const firsts = (): (number | null)[] => {
-    const length = subscribers[0]?.receipts.length ?? 0;
+    const length = subscribers[0]?.receipts.receipts.length ?? 0;
     const first = new Float64Array(length).fill(Number.POSITIVE_INFINITY);
     for (const subscriber of subscribers) {
+      const receipts = subscriber.receipts.receipts;
       for (let index = 0; index < length; index += 1) {
-        const receipt = subscriber.receipts[index];
-        if (receipt < first[index]) first[index] = receipt;
+        if (receipts[index] < first[index]) first[index] = receipts[index];
       }
     }
     return Array.from(first, (value) => (Number.isFinite(value) ? value : null));
@@ -463,6 +507,7 @@ function runClients(): void {
     const lagFromAck = new LagHistogram();
     const lagFromFirst = new LagHistogram();
     let gaps = 0;
+    let gapsAtReconnection = 0;
     let undelivered = 0;
     let subscribersMissing = 0;
     let unexpected = 0;
@@ -471,64 +516,69 @@ function runClients(): void {
       if (examples.length < 10) examples.push(text);
     };
     for (const subscriber of subscribers) {
-      let missed = 0;
-      const lastIndex = subscriber.last - base - 1;
-      for (let index = 0; index < subscriber.receipts.length; index += 1) {
-        const receipt = subscriber.receipts[index];
-        const recorded = index < recordedAtMs.length ? recordedAtMs[index] : null;
-        if (recorded === null) {
-          if (!Number.isNaN(receipt)) {
-            unexpected += 1;
-            example(
-              `subscriber ${subscriber.id} received position ${base + index + 1}, which is no acknowledged event`,
-            );
-          }
-          continue;
-        }
-        if (Number.isNaN(receipt)) {
-          missed += 1;
-          if (index < lastIndex) {
-            gaps += 1;
-            example(
-              `subscriber ${subscriber.id} never received position ${base + index + 1} but did receive ${subscriber.last}`,
-            );
-          } else if (index === lastIndex + 1) {
-            example(
-              `subscriber ${subscriber.id} had not received positions ${base + index + 1}.. when the run stopped waiting`,
-            );
-          }
-          if (index > lastIndex) undelivered += 1;
-          continue;
-        }
+      const { receipts, last, duplicates, outOfOrder, overflows } = subscriber.receipts;
+      const delivery = deliveryOf(
+        subscriber.receipts,
+        recordedAtMs.length,
+        (index) => recordedAtMs[index] !== null,
+      );
+      gaps += delivery.gaps;
+      gapsAtReconnection += delivery.gapsAtReconnection;
+      undelivered += delivery.undelivered;
+      unexpected += delivery.unexpected;
+      if (delivery.gaps + delivery.undelivered > 0) subscribersMissing += 1;
+      if (delivery.gaps > 0)
+        example(
+          `subscriber ${subscriber.id} never received ${delivery.gaps} event(s) from position ${delivery.firstMissing} (${delivery.gapsAtReconnection} across a reconnection) but did receive ${last}`,
+        );
+      else if (delivery.undelivered > 0)
+        example(
+          `subscriber ${subscriber.id} had not received positions ${delivery.firstMissing}.. when the run stopped waiting`,
+        );
+      if (delivery.unexpected > 0)
+        example(
+          `subscriber ${subscriber.id} received ${delivery.unexpected} position(s) that are no acknowledged event`,
+        );
+      if (duplicates > 0) example(`subscriber ${subscriber.id} received ${duplicates} duplicate(s)`);
+      if (outOfOrder > 0)
+        example(`subscriber ${subscriber.id} received ${outOfOrder} message(s) out of order`);
+      if (overflows > 0 && !RECONNECT)
+        example(`subscriber ${subscriber.id} was disconnected as too slow (event: overflow)`);
+      if (subscriber.lost) example(`subscriber ${subscriber.id} lost its connection`);
+      if (subscriber.reconnecting)
+        example(
+          `subscriber ${subscriber.id} was told overflow after position ${last} and its reconnection was not answered yet`,
+        );
+      for (let index = 0; index < receipts.length && index < recordedAtMs.length; index += 1) {
+        const receipt = receipts[index];
+        const recorded = recordedAtMs[index];
+        if (recorded === null || Number.isNaN(receipt)) continue;
         lagFromRecorded.record(receipt - recorded);
         const ack = ackMs[index];
         if (ack !== null) lagFromAck.record(receipt - ack);
         const first = firstMs[index];
         if (first !== null) lagFromFirst.record(receipt - first);
       }
-      if (missed > 0) subscribersMissing += 1;
-      if (subscriber.duplicates > 0)
-        example(`subscriber ${subscriber.id} received ${subscriber.duplicates} duplicate(s)`);
-      if (subscriber.outOfOrder > 0)
-        example(`subscriber ${subscriber.id} received ${subscriber.outOfOrder} message(s) out of order`);
-      if (subscriber.overflow)
-        example(`subscriber ${subscriber.id} was disconnected as too slow (event: overflow)`);
-      if (subscriber.lost) example(`subscriber ${subscriber.id} lost its connection`);
     }
     const sum = (pick: (subscriber: Subscriber) => number): number =>
       subscribers.reduce((total, subscriber) => total + pick(subscriber), 0);
     return {
       subscribers: subscribers.length,
-      received: sum((subscriber) => subscriber.received),
+      received: sum((subscriber) => subscriber.receipts.received),
       gaps,
+      gapsAtReconnection,
       undelivered,
       subscribersMissing,
-      duplicates: sum((subscriber) => subscriber.duplicates),
-      outOfOrder: sum((subscriber) => subscriber.outOfOrder),
-      unexpected: unexpected + sum((subscriber) => subscriber.unexpected),
-      overflows: sum((subscriber) => (subscriber.overflow ? 1 : 0)),
+      duplicates: sum((subscriber) => subscriber.receipts.duplicates),
+      outOfOrder: sum((subscriber) => subscriber.receipts.outOfOrder),
+      unexpected: unexpected + sum((subscriber) => subscriber.receipts.unexpected),
+      overflows: sum((subscriber) => subscriber.receipts.overflows),
+      subscribersOverflowed: sum((subscriber) => (subscriber.receipts.overflows > 0 ? 1 : 0)),
+      reconnections: sum((subscriber) => Math.max(0, subscriber.receipts.connections - 1)),
+      reconnectFailures: sum((subscriber) => subscriber.reconnectFailures),
+      reconnecting: sum((subscriber) => (subscriber.reconnecting ? 1 : 0)),
       errors: sum((subscriber) => (subscriber.error ? 1 : 0)),
-      lost: sum((subscriber) => (subscriber.lost && !subscriber.overflow ? 1 : 0)),
+      lost: sum((subscriber) => (subscriber.lost ? 1 : 0)),
       examples,
       lagFromRecorded: lagFromRecorded.toJSON(),
       lagFromAck: lagFromAck.toJSON(),
@@ -539,25 +589,23 @@ function runClients(): void {
   process.on('message', (message: ToClient) => {
     switch (message.kind) {
       case 'start': {
-        base = message.base;
-        for (const [index] of message.tokens.entries()) {
-          const receipts = new Float64Array(message.capacity).fill(Number.NaN);
+        port = message.port;
+        for (const { id, token } of message.subscribers) {
           subscribers.push({
-            id: index,
-            receipts,
+            id,
+            token,
+            receipts: new SubscriberReceipts(message.base, message.capacity),
+            scanner: new SseFrameScanner(),
             request: null,
-            carry: '',
-            last: base,
-            received: 0,
-            duplicates: 0,
-            outOfOrder: 0,
-            unexpected: 0,
-            overflow: false,
+            reconnectTimer: null,
+            reconnecting: false,
+            attempts: 0,
+            reconnectFailures: 0,
             error: false,
             lost: false,
           });
         }
-        void connectAll(message.port, message.tokens).then((failures) =>
+        void connectAll().then((failures) =>
           send({
             kind: 'connected',
             connected: subscribers.length - failures.length,
@@ -569,14 +617,21 @@ function runClients(): void {
       case 'status':
         send({
           kind: 'status',
-          received: subscribers.reduce((total, subscriber) => total + subscriber.received, 0),
+          received: subscribers.reduce((total, subscriber) => total + subscriber.receipts.received, 0),
           bytes,
           lost: subscribers.reduce((total, subscriber) => total + (subscriber.lost ? 1 : 0), 0),
+          reconnections: subscribers.reduce(
+            (total, subscriber) => total + Math.max(0, subscriber.receipts.connections - 1),
+            0,
+          ),
         });
         return;
       case 'close':
         closing = true;
-        for (const subscriber of subscribers) subscriber.request?.destroy();
+        for (const subscriber of subscribers) {
+          if (subscriber.reconnectTimer) clearTimeout(subscriber.reconnectTimer);
+          subscriber.request?.destroy();
+        }
         send({ kind: 'closed' });
         return;
       case 'firsts':
@@ -588,13 +643,14 @@ function runClients(): void {
     }
   });
 
-  const connectAll = async (port: number, tokens: readonly string[]): Promise<string[]> => {
+  const connectAll = async (): Promise<string[]> => {
     const failures: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < subscribers.length) {
         const subscriber = subscribers[next++];
-        await connect(subscriber, port, tokens[subscriber.id]).catch((error: unknown) => {
+        await connect(subscriber).catch((error: unknown) => {
+          subscriber.lost = true;
           failures.push(error instanceof Error ? error.message : String(error));
         });
       }
@@ -603,12 +659,6 @@ function runClients(): void {
     return failures;
   };
   process.on('disconnect', () => process.exit(0));
-}
-
-/** The next line of `text` that starts with `prefix`, searching from `from` up to `end`; -1 if none. */
-function nextLine(text: string, prefix: string, from: number, end: number): number {
-  const index = text.indexOf(`\n${prefix}`, from);
-  return index < 0 || index >= end ? -1 : index + 1;
 }
 
 // ————— the driver —————
@@ -753,10 +803,30 @@ async function append(port: number, operationId: string, events: readonly unknow
   return JSON.parse(text) as AppendAnswer;
 }
 
+/**
+ * A read of the server's state (health, metrics, the log): a server busy sending
+ * backlogs to a crowd of reconnecting subscribers may take longer to accept a
+ * connection than fetch waits (10 s), so a read that got no answer is tried
+ * again, for up to SERVER_READ_LIMIT_MS. Appends are never retried.
+ */
+async function readFromServer(url: string, headers: Record<string, string>): Promise<Response> {
+  const deadline = performance.now() + SERVER_READ_LIMIT_MS;
+  for (;;) {
+    try {
+      return await fetch(url, { headers });
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      process.stdout.write(`  no answer from the server to ${new URL(url).pathname} yet; trying again\n`);
+      await sleep(1_000);
+    }
+  }
+}
+
 async function getJson<T>(port: number, path: string, authorization?: string): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    headers: authorization ? { authorization } : {},
-  });
+  const response = await readFromServer(
+    `http://127.0.0.1:${port}${path}`,
+    authorization ? { authorization } : {},
+  );
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
@@ -790,7 +860,7 @@ async function projectionsCaughtUp(port: number): Promise<void> {
 
 /** Gauges of the server's /metrics text by name and label set. */
 async function scrapeMetrics(port: number): Promise<Map<string, number>> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: admin } });
+  const response = await readFromServer(`http://127.0.0.1:${port}/metrics`, { authorization: admin });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET /metrics: ${response.status} ${text.slice(0, 300)}`);
   const values = new Map<string, number>();
@@ -905,10 +975,7 @@ interface RoundOutcome {
   readonly lagRecorded: LagSummary;
   readonly lagAck: LagSummary;
   readonly lagFirst: LagSummary;
-  readonly delivery: Record<string, unknown> & {
-    readonly delivered: number;
-    readonly expectedMessages: number;
-  };
+  readonly delivery: Delivery;
   readonly deliveryFailed: boolean;
   readonly processes: Processes;
   readonly traffic: { readonly bytesPerMessage: number; readonly megabytesPerSecond: number };
@@ -917,6 +984,36 @@ interface RoundOutcome {
 }
 
 type LagSummary = ReturnType<LagHistogram['summary']>;
+
+/** One round's delivery against the log, summed over every subscriber. */
+interface Delivery {
+  readonly eventsAppended: number;
+  readonly eventsInLog: number;
+  readonly acknowledgedButNotInLog: number;
+  readonly inLogButNotAcknowledged: number;
+  readonly appendFailures: readonly string[];
+  readonly appendsUnfinishedAtTheTimeLimit: number;
+  readonly expectedMessages: number;
+  readonly delivered: number;
+  /** Gaps: events a subscriber never received although it received a later one. */
+  readonly lost: number;
+  readonly lostAcrossAReconnection: number;
+  readonly undeliveredWhenTheRunStoppedWaiting: number;
+  readonly subscribersMissingSome: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  readonly unexpected: number;
+  readonly overflowDisconnects: number;
+  readonly subscribersOverflowed: number;
+  readonly reconnections: number;
+  readonly reconnectionsRefused: number;
+  readonly stillReconnectingWhenTheRunStoppedWaiting: number;
+  readonly errorEvents: number;
+  readonly connectionsLost: number;
+  readonly projectionsWhenTheRunStoppedWaiting: ProjectionsHealth | null;
+  readonly serverOverflowDisconnects: number;
+  readonly examples: readonly string[];
+}
 
 interface Processes {
   readonly windowSeconds: number;
@@ -968,12 +1065,15 @@ async function measureRound(subject: Subject, profileFile: string | null): Promi
     const capacity = EXPECTED_EVENTS + 1_000;
     const connected = await Promise.all(
       clients.map((client, processIndex) => {
-        const tokens: string[] = [];
-        for (let index = processIndex; index < SUBSCRIBERS; index += CLIENT_PROCESSES) {
-          tokens.push(bearerFor({ role: 'analyst', agency: 'NCA', subject: `analyst-${index}@nca` }));
+        const subscribers: { id: number; token: string }[] = [];
+        for (let id = processIndex; id < SUBSCRIBERS; id += CLIENT_PROCESSES) {
+          subscribers.push({
+            id,
+            token: bearerFor({ role: 'analyst', agency: 'NCA', subject: `analyst-${id}@nca` }),
+          });
         }
         return client.ask(
-          { kind: 'start', port: server.port, tokens, base, capacity },
+          { kind: 'start', port: server.port, subscribers, base, capacity },
           'connected',
           CONNECT_LIMIT_MS * 2,
         );
@@ -1023,14 +1123,17 @@ async function measureRound(subject: Subject, profileFile: string | null): Promi
     let received = 0;
     let receivedBytes = 0;
     let lost = 0;
+    let reconnections = 0;
     for (;;) {
       const head = Number((await projectionsHealth(server.port))?.headPosition ?? base);
       expectedMessages = Math.max(written.ackMs.size, head - base) * SUBSCRIBERS;
       const statuses = await Promise.all(
-        clients.map((client) => client.ask({ kind: 'status' }, 'status', 10_000)),
+        // A subscribers' process that is far behind answers late, not never: as long as the drain may take.
+        clients.map((client) => client.ask({ kind: 'status' }, 'status', DRAIN_LIMIT_MS)),
       );
       received = statuses.reduce((total, status) => total + status.received, 0);
       lost = statuses.reduce((total, status) => total + status.lost, 0);
+      reconnections = statuses.reduce((total, status) => total + status.reconnections, 0);
       receivedBytes = statuses.reduce((total, status) => total + status.bytes, 0);
       if (received >= expectedMessages || performance.now() - drainStarted > DRAIN_LIMIT_MS) break;
       await sleep(50);
@@ -1055,11 +1158,12 @@ async function measureRound(subject: Subject, profileFile: string | null): Promi
     const clientMemory = clients.map((client) => memoryOf(client.child.pid!));
     process.stdout.write(
       `  ${received.toLocaleString('en-GB')} of ${expectedMessages.toLocaleString('en-GB')} messages received ` +
-        `${((performance.now() - drainStarted) / 1000).toFixed(1)} s after the last append${lost > 0 ? `; ${lost} connections lost` : ''}; ` +
+        `${((performance.now() - drainStarted) / 1000).toFixed(1)} s after the last append${lost > 0 ? `; ${lost} connections lost` : ''}` +
+        `${reconnections > 0 ? `; ${reconnections} reconnections after an overflow` : ''}; ` +
         `projections at ${runnerAtEnd?.position} of head ${runnerAtEnd?.headPosition}\n`,
     );
 
-    await Promise.all(clients.map((client) => client.ask({ kind: 'close' }, 'closed', 10_000)));
+    await Promise.all(clients.map((client) => client.ask({ kind: 'close' }, 'closed', DRAIN_LIMIT_MS)));
     const recorded = await recordedTimes(server.port, base);
     const length = Math.max(recorded.size, written.ackMs.size);
     const recordedAtMs: (number | null)[] = Array.from({ length }, (_, index) => recorded.get(index) ?? null);
@@ -1094,7 +1198,7 @@ async function measureRound(subject: Subject, profileFile: string | null): Promi
     }
     const total = (pick: (result: ClientResult) => number): number =>
       results.reduce((sum, result) => sum + pick(result), 0);
-    const delivery = {
+    const delivery: Delivery = {
       eventsAppended: written.ackMs.size,
       eventsInLog: recorded.size,
       acknowledgedButNotInLog: notInLog.length,
@@ -1104,12 +1208,17 @@ async function measureRound(subject: Subject, profileFile: string | null): Promi
       expectedMessages: recorded.size * SUBSCRIBERS,
       delivered: total((result) => result.received),
       lost: total((result) => result.gaps),
+      lostAcrossAReconnection: total((result) => result.gapsAtReconnection),
       undeliveredWhenTheRunStoppedWaiting: total((result) => result.undelivered),
       subscribersMissingSome: total((result) => result.subscribersMissing),
       duplicates: total((result) => result.duplicates),
       outOfOrder: total((result) => result.outOfOrder),
       unexpected: total((result) => result.unexpected),
       overflowDisconnects: total((result) => result.overflows),
+      subscribersOverflowed: total((result) => result.subscribersOverflowed),
+      reconnections: total((result) => result.reconnections),
+      reconnectionsRefused: total((result) => result.reconnectFailures),
+      stillReconnectingWhenTheRunStoppedWaiting: total((result) => result.reconnecting),
       errorEvents: total((result) => result.errors),
       connectionsLost: total((result) => result.lost),
       projectionsWhenTheRunStoppedWaiting: runnerAtEnd ?? null,
@@ -1127,11 +1236,11 @@ async function measureRound(subject: Subject, profileFile: string | null): Promi
         delivery.outOfOrder +
         delivery.unexpected >
         0 ||
-      delivery.overflowDisconnects +
-        delivery.errorEvents +
-        delivery.connectionsLost +
-        delivery.serverOverflowDisconnects >
-        0;
+      delivery.errorEvents + delivery.connectionsLost > 0 ||
+      // Reconnecting, an overflow is no failure, but every one the server counted must have been told.
+      (RECONNECT
+        ? delivery.serverOverflowDisconnects !== delivery.overflowDisconnects
+        : delivery.overflowDisconnects + delivery.serverOverflowDisconnects > 0);
 
     const seconds = (value: number | undefined): number | null =>
       value === undefined ? null : Math.round(value * 1e5) / 100;
@@ -1206,6 +1315,7 @@ async function drive(): Promise<void> {
     durationSeconds: DURATION_SECONDS,
     operations: OPERATIONS,
     clientProcesses: CLIENT_PROCESSES,
+    reconnectAfterOverflow: RECONNECT,
     rounds: ROUNDS,
     cpuProfile: CPU_PROFILE,
     store: 'embedded SQLite (file in a temporary directory, WAL, synchronous=FULL)',
@@ -1264,11 +1374,19 @@ async function drive(): Promise<void> {
     ratios.length === 0
       ? ''
       : `${what} ${median(ratios).toFixed(2)}× the reference's${ratios.length > 1 ? ` (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×)` : ''}`;
+  /** Reconnections after an overflow, by round: no failure when the delivery across them is exact. */
+  const reconnectionNote = (outcomes: readonly RoundOutcome[]): string => {
+    const counts = outcomes.map((outcome) => outcome.delivery.reconnections);
+    if (counts.every((count) => count === 0)) return '';
+    const subscribers = outcomes.map((outcome) => outcome.delivery.subscribersOverflowed);
+    return ` across ${counts.join(', ')} reconnection(s) after an overflow (${subscribers.join(', ')} subscribers) by round`;
+  };
   const exactness = (outcomes: readonly RoundOutcome[]): string => {
     const failed = outcomes.filter((outcome) => outcome.deliveryFailed);
-    if (failed.length === 0) return 'every subscriber got every event once, in order';
-    const d = failed[0].delivery as Record<string, number>;
-    return `FAILED in ${failed.length} round(s): ${d.lost} lost (gaps), ${d.undeliveredWhenTheRunStoppedWaiting} undelivered ${DRAIN_LIMIT_MS / 1000} s after the last append, ${d.duplicates} duplicate, ${d.outOfOrder} out of order, ${d.unexpected} unexpected, ${d.overflowDisconnects} overflow, ${d.connectionsLost} lost`;
+    if (failed.length === 0)
+      return `every subscriber got every event once, in order${reconnectionNote(outcomes)}`;
+    const d = failed[0].delivery;
+    return `FAILED in ${failed.length} round(s): ${d.lost} lost (gaps; ${d.lostAcrossAReconnection} across a reconnection), ${d.undeliveredWhenTheRunStoppedWaiting} undelivered ${DRAIN_LIMIT_MS / 1000} s after the last append, ${d.duplicates} duplicate, ${d.outOfOrder} out of order, ${d.unexpected} unexpected, ${d.overflowDisconnects} overflow (${d.serverOverflowDisconnects} counted by the server), ${d.reconnections} reconnection(s), ${d.connectionsLost} lost`;
   };
   /** A lag row per subject: medians over its rounds. */
   const lagRow = (
@@ -1352,14 +1470,21 @@ async function drive(): Promise<void> {
   const apiServer = serverRow('api', api);
   const cpuRatios = roundRatios((outcome) => outcome.processes.server.cpuMicrosecondsPerMessage);
   report.add({ ...apiServer, note: `${apiServer.note}; ${ratioNote('CPU per message', cpuRatios)}` });
-  const clients = api.map((outcome) => outcome.processes.clients);
-  report.add({
-    scenario: `${scenario}: subscribers' process`,
-    subject: `subscribers of the api (${CLIENT_PROCESSES} process${CLIENT_PROCESSES > 1 ? 'es' : ''})`,
-    peakRssMiB: Math.max(...clients.map((entry) => entry.peakRssMiBSinceStart)),
-    cpuPercentOfOneCore: median(clients.map((entry) => entry.percentOfOneCore)),
-    note: `${median(api.map((outcome) => outcome.traffic.megabytesPerSecond))} MB/s over loopback; writer ${median(api.map((outcome) => outcome.processes.driver.percentOfOneCore))}% of one core; all on the same ${cpus().length} cores as the server`,
-  });
+  const subscribersRow = (
+    subject: Subject,
+    rounds: readonly RoundOutcome[],
+  ): BenchRow & Record<string, unknown> => {
+    const clients = rounds.map((outcome) => outcome.processes.clients);
+    return {
+      scenario: `${scenario}: subscribers' process${CLIENT_PROCESSES > 1 ? `es (${CLIENT_PROCESSES})` : ''}`,
+      subject: SUBJECTS[subject],
+      peakRssMiB: Math.max(...clients.map((entry) => entry.peakRssMiBSinceStart)),
+      cpuPercentOfOneCore: median(clients.map((entry) => entry.percentOfOneCore)),
+      note: `${median(rounds.map((outcome) => outcome.traffic.megabytesPerSecond))} MB/s over loopback; writer ${median(rounds.map((outcome) => outcome.processes.driver.percentOfOneCore))}% of one core; all on the same ${cpus().length} cores as the server`,
+    };
+  };
+  report.add(subscribersRow('bare', bare));
+  report.add(subscribersRow('api', api));
 
   report.print();
   const lagRecorded = api.map((outcome) => outcome.lagRecorded);
