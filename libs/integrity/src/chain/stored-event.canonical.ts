@@ -31,39 +31,46 @@ export function hashedContentOf(event: RecordedEvent): string {
  * and of each envelope member. The export line's members are those of
  * `toTimelineEvent`: the store's id, type, position and data, and every other
  * member of the stored metadata.
+ * @param position the event's position as `formatPosition` writes it, when the caller has it already.
  */
-export function canonicalFormsOf(event: RecordedEvent): CanonicalStoredEvent {
+export function canonicalFormsOf(
+  event: RecordedEvent,
+  position: string = formatPosition(event.position),
+): CanonicalStoredEvent {
   const envelope = canonicalMembers(event.metadata);
-  const data = canonicalJson(event.data);
+  const data = `"data":${canonicalJson(event.data)}`;
+  const eventId = `"eventId":${canonicalJson(event.eventId)}`;
+  const type = `"type":${canonicalJson(event.type)}`;
   const own: Member[] = [
     ['data', data],
-    ['eventId', canonicalJson(event.eventId)],
-    ['position', canonicalJson(formatPosition(event.position))],
-    ['type', canonicalJson(event.type)],
+    ['eventId', eventId],
+    ['position', `"position":${canonicalJson(position)}`],
+    ['type', type],
   ];
-  const members = envelope.filter(([key]) => !OWN_MEMBERS.has(key));
-  // Both lists are sorted; merge them.
-  const line: Member[] = [];
+  // Both lists are sorted; merge them, leaving out the envelope's members the line's own replace.
+  let line = '{';
   let e = 0;
-  for (const member of own) {
-    while (e < members.length && members[e][0] < member[0]) line.push(members[e++]);
-    if (member[1] !== undefined) line.push(member);
+  for (const [name, text] of own) {
+    for (; e < envelope.length && envelope[e][0] <= name; e += 1) {
+      if (envelope[e][0] !== name) line += `${envelope[e][1]},`;
+    }
+    line += `${text},`;
   }
-  while (e < members.length) line.push(members[e++]);
-  return { hashedContent: hashedContentFrom(event, envelope, data), exportLine: objectText(line) };
+  for (; e < envelope.length; e += 1) line += `${envelope[e][1]},`;
+  return {
+    hashedContent: hashedContentFrom(event, envelope, data, eventId, type),
+    exportLine: `${line.slice(0, -1)}}`,
+  };
 }
 
-/** A member's name and its value's canonical JSON (undefined for a member canonical JSON drops). */
-type Member = readonly [string, string | undefined];
-
-/** Members of an export line that come from the store, not the stored envelope (toTimelineEvent). */
-const OWN_MEMBERS = new Set(['data', 'eventId', 'position', 'type']);
+/** A member's name and its canonical text, `"name":value`, as it stands in its object. */
+type Member = readonly [string, string];
 
 function canonicalMembers(object: Readonly<Record<string, unknown>>): Member[] {
   const members: Member[] = [];
   for (const key of Object.keys(object).sort()) {
     const value = object[key];
-    if (value !== undefined) members.push([key, canonicalJson(value)]);
+    if (value !== undefined) members.push([key, `${canonicalJson(key)}:${canonicalJson(value)}`]);
   }
   return members;
 }
@@ -71,23 +78,11 @@ function canonicalMembers(object: Readonly<Record<string, unknown>>): Member[] {
 function hashedContentFrom(
   event: RecordedEvent,
   envelope: readonly Member[],
-  data: string = canonicalJson(event.data),
+  data = `"data":${canonicalJson(event.data)}`,
+  eventId = `"eventId":${canonicalJson(event.eventId)}`,
+  type = `"type":${canonicalJson(event.type)}`,
 ): string {
-  return objectText([
-    ['data', data],
-    ['envelope', objectText(envelope.filter(([key]) => key !== 'hash'))],
-    ['eventId', canonicalJson(event.eventId)],
-    ['type', canonicalJson(event.type)],
-  ]);
-}
-
-/** The canonical JSON of an object from its members, sorted by name, with their canonical values. */
-function objectText(members: readonly Member[]): string {
-  let out = '{';
-  for (const [key, text] of members) {
-    if (text === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `${canonicalJson(key)}:${text}`;
-  }
-  return `${out}}`;
+  let covered = '';
+  for (const [name, text] of envelope) if (name !== 'hash') covered += covered ? `,${text}` : text;
+  return `{${data},"envelope":{${covered}},${eventId},${type}}`;
 }

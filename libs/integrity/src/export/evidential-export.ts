@@ -15,7 +15,7 @@ import {
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLogPages, walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, chainLinkOf, type ChainBreak, type ChainHead } from '../verify/chain-verifier';
+import { StreamChainVerifier, type ChainBreak, type ChainHead } from '../verify/chain-verifier';
 import type { ExportInclusionProof, ExportInclusionSource } from './export-inclusion';
 import {
   EXPORT_FORMAT,
@@ -26,6 +26,8 @@ import {
   type ExportProvenance,
   type ExportScope,
 } from './export-manifest';
+import { boundaryOf } from './export-part';
+import { NdjsonChunks } from './ndjson-chunks';
 
 type StreamHead = ChainHead & { readonly operationId: string };
 
@@ -60,8 +62,8 @@ export class EvidentialExport {
   private bytes = 0;
   private events = 0;
   private withheld = 0;
-  private first: ExportBoundary | null = null;
-  private last: ExportBoundary | null = null;
+  private firstEvent: RecordedEvent | null = null;
+  private lastEvent: RecordedEvent | null = null;
   private upTo: GlobalPosition | null = null;
   private done = false;
   private started = false;
@@ -85,13 +87,46 @@ export class EvidentialExport {
 
   /** `lines()` a store page at a time: for writers that take a page of lines in one go. */
   async *linePages(): AsyncGenerator<readonly string[]> {
-    if (this.started) throw new Error('an export can be read once');
-    this.started = true;
     for await (const events of this.sourcePages()) {
-      yield events.map((event) => this.take(event));
+      yield events.map((event) => {
+        const line = `${this.lineOf(event)}\n`;
+        // Hashed in chunks: one update per line cost about a microsecond each.
+        this.undigested += line;
+        if (this.undigested.length >= DIGEST_CHUNK_CHARS) this.digestPending();
+        this.bytes += Buffer.byteLength(line, 'utf8');
+        return line;
+      });
     }
     this.digestPending();
     this.done = true;
+  }
+
+  /**
+   * The NDJSON as chunks of UTF-8 bytes (`NdjsonChunks`), each line encoded
+   * once and the chunk digested as is: for writers of files, where `lines()`
+   * would encode every line again.
+   */
+  async *chunks(): AsyncGenerator<Buffer> {
+    const chunks = new NdjsonChunks();
+    const take = (chunk: Buffer) => {
+      this.sha256.update(chunk);
+      this.bytes += chunk.length;
+      return chunk;
+    };
+    for await (const events of this.sourcePages()) {
+      for (const event of events) {
+        const full = chunks.push(this.lineOf(event));
+        if (full) yield take(full);
+      }
+    }
+    const rest = chunks.take();
+    if (rest) yield take(rest);
+    this.done = true;
+  }
+
+  /** Lines made so far (progress). */
+  get eventsTaken(): number {
+    return this.events;
   }
 
   /** @throws Error when called before every line was taken. */
@@ -106,8 +141,8 @@ export class EvidentialExport {
       events: this.events,
       withheld: this.withheld,
       countsByType: this.countsByType,
-      first: this.first,
-      last: this.last,
+      first: this.firstEvent && boundaryOf(this.firstEvent),
+      last: this.lastEvent && boundaryOf(this.lastEvent),
       chain: this.brokenAt ? { brokenAt: this.brokenAt } : { heads },
       sha256: this.sha256.digest('hex'),
       bytes: this.bytes,
@@ -118,6 +153,8 @@ export class EvidentialExport {
   }
 
   private async *sourcePages(): AsyncGenerator<readonly RecordedEvent[]> {
+    if (this.started) throw new Error('an export can be read once');
+    this.started = true;
     const pageSize = this.options.pageSize;
     if (this.scope.kind === 'operation') {
       const streamName = operationStreamName(this.scope.operationId);
@@ -154,24 +191,22 @@ export class EvidentialExport {
     this.undigested = '';
   }
 
-  private take(event: RecordedEvent): string {
+  /** An event's line, without its newline, taken into the manifest's figures and the chain's check. */
+  private lineOf(event: RecordedEvent): string {
     const stored = this.options.redact ? toTimelineEvent(event) : null;
     const shown = stored && this.options.redact!(stored);
+    const position = formatPosition(event.position);
     let line: string;
     let hashedContent: string | undefined;
     if (shown !== stored) {
       this.withheld += 1;
-      line = `${canonicalJson({ ...shown, withheld: true })}\n`;
+      line = canonicalJson({ ...shown, withheld: true });
     } else {
       // One canonicalisation for the line and the chain's hash check.
-      const forms = canonicalFormsOf(event);
-      line = `${forms.exportLine}\n`;
+      const forms = canonicalFormsOf(event, position);
+      line = forms.exportLine;
       hashedContent = forms.hashedContent;
     }
-    // Hashed in chunks: one update per line cost about a microsecond each.
-    this.undigested += line;
-    if (this.undigested.length >= DIGEST_CHUNK_CHARS) this.digestPending();
-    this.bytes += Buffer.byteLength(line, 'utf8');
     this.events += 1;
     this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
     if (this.options.inclusion) {
@@ -179,22 +214,24 @@ export class EvidentialExport {
       if (proof) this.proofs.push({ eventId: event.eventId, ...proof });
       else this.notCovered += 1;
     }
-    const boundary = { position: formatPosition(event.position), recordedAt: recordedAtOf(event) };
-    this.first ??= boundary;
-    this.last = boundary;
+    this.firstEvent ??= event;
+    this.lastEvent = event;
     if (!this.brokenAt) {
       const operationId = event.streamName.slice(OPERATION_STREAM_PREFIX.length);
       let verifier = this.verifiers.get(operationId);
       if (!verifier) this.verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
-      const recomputedHash = hashedContent === undefined ? undefined : eventHashOf(hashedContent);
-      this.brokenAt = verifier.accept({ ...chainLinkOf(event), recomputedHash });
+      this.brokenAt = verifier.accept({
+        eventId: event.eventId,
+        type: event.type,
+        data: event.data,
+        envelope: event.metadata,
+        revision: event.revision,
+        position,
+        recomputedHash: hashedContent === undefined ? undefined : eventHashOf(hashedContent),
+      });
     }
     return line;
   }
-}
-
-function recordedAtOf(event: RecordedEvent): string | null {
-  return typeof event.metadata.recordedAt === 'string' ? event.metadata.recordedAt : null;
 }
 
 /** What an export found, from which its manifest is written. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -51,15 +51,15 @@ export async function writeExportFiles(
   const run = new EvidentialExport(store, scope, options);
   const partial = `${paths.ndjsonPath}.partial`;
   let count = 0;
-  // One write per page of lines: one per line cost more than making the line.
-  async function* pages(): AsyncGenerator<string> {
-    for await (const lines of run.linePages()) {
-      for (let index = 0; index < lines.length; index += 1) onEvent?.(++count);
-      yield lines.join('');
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of run.chunks()) {
+      // Progress by chunk: each event taken since the last.
+      if (onEvent) while (count < run.eventsTaken) onEvent(++count);
+      yield chunk;
     }
   }
   await pipeline(
-    Readable.from(pages()),
+    Readable.from(chunks()),
     createWriteStream(partial, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES }),
   );
   const manifest = run.manifest();
@@ -77,6 +77,14 @@ export interface ExportFileOptions extends EvidentialExportOptions {
   readonly threads?: VerificationThreads;
 }
 
+/**
+ * Ranges per thread of a threaded export: the calling thread appends each
+ * part to the NDJSON (and digests it) as soon as it and every part before it
+ * are written, so with several ranges per thread that copy overlaps the
+ * ranges still being written instead of following them all.
+ */
+const RANGES_PER_THREAD = 8;
+
 /** The threaded export, or null when the operation is too short for threads to pay. */
 async function writeOnThreads(
   store: EventStore,
@@ -89,45 +97,49 @@ async function writeOnThreads(
     maxCount: 1,
   });
   if (head.revision + 1 < (options.threads.minEvents ?? DEFAULT_THREADED_MIN_EVENTS)) return null;
+  const threads = options.threads.threads;
+  const partial = `${paths.ndjsonPath}.partial`;
   // Fixed at the head read now, as one thread's export is: events appended meanwhile are left out.
-  const ranges = splitRevisions(head.revision, options.threads.threads).map((range) => ({
+  const ranges = splitRevisions(head.revision, threads * RANGES_PER_THREAD).map((range, index) => ({
     from: range.from,
     to: range.to ?? head.revision + 1,
+    partPath: `${partial}.${index}`,
   }));
   const storeOptions: EventStoreOptions =
     options.threads.store.kind === 'sqlite'
       ? { ...options.threads.store, readOnly: true }
       : options.threads.store;
-  const partial = `${paths.ndjsonPath}.partial`;
   const out = createWriteStream(partial, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
   // Refuses a partial file already there (as the one-thread export does) before any thread starts.
   await once(out, 'open');
-  const partPaths = ranges.map((_, index) => `${partial}.${index}`);
+  const joiner = new PartJoiner(
+    out,
+    ranges.map((range) => range.partPath),
+  );
+  // Range i goes to thread i mod threads: the threads advance together, so parts are finished nearly in order.
+  const tasks = Array.from({ length: Math.min(threads, ranges.length) }, (_, thread) =>
+    ranges.filter((_, index) => index % threads === thread),
+  );
   try {
     // Every thread settles before anything is cleaned up, so none writes a part file after it was removed.
     const settled = await Promise.allSettled(
-      ranges.map((range, index) =>
-        runOnThread<ExportPart>(
+      tasks.map((own) =>
+        runOnThread<ExportPart[]>(
           'export/export-part.worker',
-          { store: storeOptions, operationId, range, partPath: partPaths[index], pageSize: options.pageSize },
+          { store: storeOptions, operationId, ranges: own, pageSize: options.pageSize },
           `the export of operation ${operationId}`,
+          (written) => joiner.written(ranges.indexOf(own[written - 1])),
         ),
       ),
     );
     const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-    const parts = settled.map((result) => (result as PromiseFulfilledResult<ExportPart>).value);
-    const sha256 = createHash('sha256');
-    let bytes = 0;
-    for (const partPath of partPaths) {
-      for await (const chunk of createReadStream(partPath, {
-        highWaterMark: 1024 * 1024,
-      }) as AsyncIterable<Buffer>) {
-        sha256.update(chunk);
-        bytes += chunk.length;
-        if (!out.write(chunk)) await once(out, 'drain');
-      }
+    if (failed) {
+      await joiner.stop();
+      throw failed.reason;
     }
+    const byThread = settled.map((result) => (result as PromiseFulfilledResult<ExportPart[]>).value);
+    const parts = ranges.map((_, index) => byThread[index % threads][Math.floor(index / threads)]);
+    const { sha256, bytes } = await joiner.finished();
     out.end();
     await finished(out);
     const countsByType = new Map<string, number>();
@@ -150,18 +162,80 @@ async function writeOnThreads(
         : joined.ok
           ? { heads: [{ operationId, ...joined.head }] }
           : { brokenAt: joined.brokenAt },
-      sha256: sha256.digest('hex'),
+      sha256,
       bytes,
     });
     await writeFile(paths.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
     await rename(partial, paths.ndjsonPath);
     return manifest;
   } catch (error) {
+    await joiner.stop();
     out.destroy();
     await rm(partial, { force: true });
     throw error;
   } finally {
-    await Promise.all(partPaths.map((path) => rm(path, { force: true })));
+    await Promise.all(ranges.map((range) => rm(range.partPath, { force: true })));
+  }
+}
+
+/**
+ * Appends the part files to the export in order, digesting them on the way,
+ * each as soon as it and every part before it are written: one part at a time,
+ * each removed once appended.
+ */
+class PartJoiner {
+  private readonly sha256 = createHash('sha256');
+  private bytes = 0;
+  private readonly done: boolean[];
+  /** The next part to append. */
+  private next = 0;
+  private stopped = false;
+  /** The appends in progress, one after the other; rejected with the first that failed. */
+  private appending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly out: WriteStream,
+    private readonly partPaths: readonly string[],
+  ) {
+    this.done = partPaths.map(() => false);
+  }
+
+  /** Part `index`'s file is complete. */
+  written(index: number): void {
+    this.done[index] = true;
+    this.appending = this.appending.then(() => this.appendReady());
+    // Its failure is reported by `finished` or `stop`, once every thread has settled; not as unhandled meanwhile.
+    this.appending.catch(() => undefined);
+  }
+
+  /** Waits for the appends in progress and starts no other. Never rejects. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.appending.catch(() => undefined);
+  }
+
+  /** Once every part was reported written: the digest and length of all of them, appended. */
+  async finished(): Promise<{ readonly sha256: string; readonly bytes: number }> {
+    await this.appending;
+    await this.appendReady();
+    if (this.next !== this.done.length)
+      throw new Error(`the export's part ${this.next} was never reported written`);
+    return { sha256: this.sha256.digest('hex'), bytes: this.bytes };
+  }
+
+  private async appendReady(): Promise<void> {
+    while (!this.stopped && this.next < this.done.length && this.done[this.next]) {
+      const partPath = this.partPaths[this.next];
+      for await (const chunk of createReadStream(partPath, {
+        highWaterMark: 1024 * 1024,
+      }) as AsyncIterable<Buffer>) {
+        this.sha256.update(chunk);
+        this.bytes += chunk.length;
+        if (!this.out.write(chunk)) await once(this.out, 'drain');
+      }
+      await rm(partPath);
+      this.next += 1;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -103,6 +104,34 @@ describe('exporting an operation on threads (embedded store)', () => {
     }
   });
 
+  it('fails with the error of the one thread that failed, after others appended parts, and leaves no export', async () => {
+    const paths = exportFilePaths(join(dir, 'failed'));
+    // A stale file where the last range's part goes: that thread cannot create it; the others write theirs.
+    const threads = 2;
+    await writeFile(`${paths.ndjsonPath}.partial.${threads * 8 - 1}`, 'stale');
+    const store = await createEventStore({ kind: 'sqlite', file });
+    try {
+      await expect(
+        writeExportFiles(
+          store,
+          { kind: 'operation', operationId: 'venetic' },
+          {
+            ...provenance,
+            pageSize: 16,
+            threads: { store: { kind: 'sqlite', file }, threads, minEvents: 0 },
+          },
+          paths,
+        ),
+      ).rejects.toMatchObject({
+        code: 'integrity.verification-thread-failed',
+        message: expect.stringContaining('EEXIST'),
+      });
+      expect((await readdir(dir)).filter((name) => name.startsWith('failed'))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes the same bytes and manifest as one thread over a tampered chain', async () => {
     const db = new Database(file);
     db.exec('DROP TRIGGER events_are_immutable_update');
@@ -119,5 +148,55 @@ describe('exporting an operation on threads (embedded store)', () => {
       intact: false,
       brokenAt: { revision: 334, reason: 'revision-gap' },
     });
+  });
+});
+
+/**
+ * Over random lengths and thread counts, down to ranges of one event (more
+ * ranges wanted than there are events), the parts joined as they finish give
+ * the bytes and manifest of one thread.
+ */
+describe('exporting an operation on threads, any length (embedded store)', () => {
+  it('writes the same bytes and manifest as one thread', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 2, max: 4 }),
+        async (events, threads) => {
+          const dir = await mkdtemp(join(tmpdir(), 'timeline-export-threads-any-'));
+          const file = join(dir, 'events.db');
+          try {
+            const store = await createEventStore({ kind: 'sqlite', file });
+            try {
+              await appendSealed(store, 'venetic', aHistory('venetic', events), 7);
+              const scope = { kind: 'operation', operationId: 'venetic' } as const;
+              const one = exportFilePaths(join(dir, 'one'));
+              const many = exportFilePaths(join(dir, 'many'));
+              await writeExportFiles(store, scope, { ...provenance, pageSize: 5 }, one);
+              await writeExportFiles(
+                store,
+                scope,
+                {
+                  ...provenance,
+                  pageSize: 5,
+                  threads: { store: { kind: 'sqlite', file }, threads, minEvents: 0 },
+                },
+                many,
+              );
+              expect((await readFile(many.ndjsonPath)).equals(await readFile(one.ndjsonPath))).toBe(true);
+              expect(await readFile(many.manifestPath, 'utf8')).toBe(
+                await readFile(one.manifestPath, 'utf8'),
+              );
+              expect((await readdir(dir)).filter((name) => name.includes('.partial'))).toEqual([]);
+            } finally {
+              await store.close();
+            }
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 6 },
+    );
   });
 });

@@ -1,19 +1,26 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { formatPosition, type EventStore } from '@timeline/event-store/port';
+import { formatPosition, type EventStore, type RecordedEvent } from '@timeline/event-store/port';
 import { operationStreamName } from '@timeline/events/envelope/event-envelope';
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, chainLinkOf, type ChainLink } from '../verify/chain-verifier';
-import type { RangeVerification, RevisionRange } from '../verify/stream-ranges';
+import { StreamChainVerifier, type ChainLink } from '../verify/chain-verifier';
+import type { RangeVerification } from '../verify/stream-ranges';
 import type { ExportBoundary } from './export-manifest';
+import { NdjsonChunks } from './ndjson-chunks';
 
-/** One range of an operation's export, written to a part file by a thread of its own. */
+/** One range of an operation's stream and the part file its export lines go to. */
+export interface ExportPartRange {
+  /** Revisions of the range; the last range ends at the export's head, never open-ended. */
+  readonly from: number;
+  readonly to: number;
+  readonly partPath: string;
+}
+
+/** Ranges of an operation's export written by one thread, in turn, each to its part file. */
 export interface ExportPartTask {
   readonly operationId: string;
-  /** Revisions of the range; the last range ends at the export's head, never open-ended. */
-  readonly range: { readonly from: number; readonly to: number };
-  readonly partPath: string;
+  readonly ranges: readonly ExportPartRange[];
   readonly pageSize?: number;
 }
 
@@ -27,53 +34,78 @@ export interface ExportPart {
 }
 
 /**
+ * Writes the ranges of a task in turn, each to its part file, and calls
+ * `onPart` once each part file is complete and closed.
+ */
+export async function writeExportParts(
+  store: EventStore,
+  task: ExportPartTask,
+  onPart: (written: number) => void = () => undefined,
+): Promise<ExportPart[]> {
+  const parts: ExportPart[] = [];
+  for (const range of task.ranges) {
+    parts.push(await writeExportPart(store, task.operationId, range, task.pageSize));
+    onPart(parts.length);
+  }
+  return parts;
+}
+
+/**
  * Writes the export lines of one range of an operation's stream to a part
  * file, exactly as the single-thread export writes them (`EvidentialExport`),
  * and checks the range's chain from its first event on as `verifyStreamRange` does.
  */
-export async function writeExportPart(store: EventStore, task: ExportPartTask): Promise<ExportPart> {
-  const range: RevisionRange = task.range;
-  const out = createWriteStream(task.partPath, { flags: 'wx', highWaterMark: 2 * 1024 * 1024 });
+export async function writeExportPart(
+  store: EventStore,
+  operationId: string,
+  range: ExportPartRange,
+  pageSize?: number,
+): Promise<ExportPart> {
+  const out = createWriteStream(range.partPath, { flags: 'wx', highWaterMark: 2 * 1024 * 1024 });
+  const chunks = new NdjsonChunks();
   const countsByType = new Map<string, number>();
   let events = 0;
-  let first: ExportBoundary | null = null;
-  let last: ExportBoundary | null = null;
+  let firstEvent: RecordedEvent | null = null;
+  let lastEvent: RecordedEvent | null = null;
   let firstLink: ChainLink | null = null;
   let verifier: StreamChainVerifier | null = null;
   let brokenAt: RangeVerification['brokenAt'] = null;
   try {
-    pages: for await (const page of walkStreamPages(store, operationStreamName(task.operationId), {
-      pageSize: task.pageSize,
+    pages: for await (const page of walkStreamPages(store, operationStreamName(operationId), {
+      pageSize,
       fromRevision: range.from,
     })) {
-      let text = '';
       for (const event of page) {
-        if (range.to !== null && event.revision >= range.to) {
-          if (text && !out.write(text)) await once(out, 'drain');
-          break pages;
-        }
-        const forms = canonicalFormsOf(event);
-        text += `${forms.exportLine}\n`;
+        if (event.revision >= range.to) break pages;
+        const position = formatPosition(event.position);
+        const forms = canonicalFormsOf(event, position);
+        const full = chunks.push(forms.exportLine);
+        if (full) await write(out, full);
         events += 1;
         countsByType.set(event.type, (countsByType.get(event.type) ?? 0) + 1);
-        const boundary = {
-          position: formatPosition(event.position),
-          recordedAt: typeof event.metadata.recordedAt === 'string' ? event.metadata.recordedAt : null,
-        };
-        first ??= boundary;
-        last = boundary;
+        firstEvent ??= event;
+        lastEvent = event;
         if (brokenAt) continue;
-        const link = { ...chainLinkOf(event), recomputedHash: eventHashOf(forms.hashedContent) };
+        const link: ChainLink = {
+          eventId: event.eventId,
+          type: event.type,
+          data: event.data,
+          envelope: event.metadata,
+          revision: event.revision,
+          position,
+          recomputedHash: eventHashOf(forms.hashedContent),
+        };
         if (verifier === null) {
           firstLink = link;
-          verifier = new StreamChainVerifier(task.operationId, {
+          verifier = new StreamChainVerifier(operationId, {
             revision: event.revision,
             hash: event.metadata.hash as string,
           });
         } else brokenAt = verifier.accept(link);
       }
-      if (text && !out.write(text)) await once(out, 'drain');
     }
+    const rest = chunks.take();
+    if (rest) await write(out, rest);
   } finally {
     out.end();
     await once(out, 'close');
@@ -81,8 +113,8 @@ export async function writeExportPart(store: EventStore, task: ExportPartTask): 
   return {
     events,
     countsByType: [...countsByType],
-    first,
-    last,
+    first: firstEvent && boundaryOf(firstEvent),
+    last: lastEvent && boundaryOf(lastEvent),
     chain: {
       first: firstLink,
       events: verifier?.events ?? 0,
@@ -90,5 +122,17 @@ export async function writeExportPart(store: EventStore, task: ExportPartTask): 
       brokenAt,
       unreadable: null,
     },
+  };
+}
+
+async function write(out: WriteStream, chunk: Buffer): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+/** Where an event stands in the manifest's `first` and `last`. */
+export function boundaryOf(event: RecordedEvent): ExportBoundary {
+  return {
+    position: formatPosition(event.position),
+    recordedAt: typeof event.metadata.recordedAt === 'string' ? event.metadata.recordedAt : null,
   };
 }
