@@ -213,7 +213,7 @@ class LoopDelayController {
   }
 }
 
-/** With --cpu-prof: a V8 CPU profile of the server over one measured run (the spread durable appends). */
+/** With --cpu-prof: a V8 CPU profile of the server over the first round's durable appends of each workload. */
 @Controller('bench/profile')
 class ProfileController {
   private readonly session = new Session();
@@ -595,14 +595,16 @@ function median(values: readonly number[]): number {
 }
 
 /** Stops the server's CPU profile, saves it and prints where the time went. */
-async function writeProfile(port: number, platform: Platform): Promise<void> {
+async function writeProfile(port: number, platform: Platform, workload: string): Promise<void> {
   const file = join(
     tmpdir(),
-    `timeline-http-${platform}-spread-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+    `timeline-http-${platform}-${workload}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
   );
   await expectStatus(port, '/bench/profile/stop', { file }, 200);
   const summary = summariseCpuProfile(file, 40);
-  process.stdout.write(`\n  server CPU profile ${file} (${platform}, spread durable appends), self time:\n`);
+  process.stdout.write(
+    `\n  server CPU profile ${file} (${platform}, ${workload} durable appends), self time:\n`,
+  );
   for (const entry of summary.functions) {
     process.stdout.write(
       `  ${entry.selfPercent.toFixed(1).padStart(6)}% ${String(Math.round(entry.selfMs)).padStart(7)} ms  ${entry.name}  ${entry.location}\n`,
@@ -725,10 +727,10 @@ async function drive(): Promise<void> {
               () => `/bench/no-store/operations/${workload.path()}/events`,
             );
             report.add(row(workload.name, `${platform}: validate only${label}`, baseline));
-            const profiled = CPU_PROFILE && workload.name === 'spread' && round === 1;
+            const profiled = CPU_PROFILE && round === 1;
             if (profiled) await expectStatus(server.port, '/bench/profile/start', {}, 204);
             const durable = await measure(server, () => `/operations/${workload.path()}/events`);
-            if (profiled) await writeProfile(server.port, platform);
+            if (profiled) await writeProfile(server.port, platform, workload.name);
             const share = durable.result.requests.total / baseline.result.requests.total;
             shares.push(share);
             let ofBare = '';

@@ -6,7 +6,13 @@ import {
   type Classification,
   type EventType,
 } from '@timeline/events';
-import type { JsonObject, JsonValue, StateSnapshotCodec, StateSnapshotDecoder } from '@timeline/kernel';
+import {
+  EventIndex,
+  type JsonObject,
+  type JsonValue,
+  type StateSnapshotCodec,
+  type StateSnapshotDecoder,
+} from '@timeline/kernel';
 import { LayeredMap } from '../collections/layered-map';
 import type {
   ArrestFact,
@@ -106,8 +112,9 @@ function* encodeCaptured(
   const classificationIndex = new Map<string, number>(
     CLASSIFICATIONS.map((marking, index) => [marking, index]),
   );
-  // By id and by revision, for the entities after: a native map is read far faster than the state's.
-  const revisionById = new Map<string, number>();
+  // By id and by revision, for the entities after: tables of their own are read far faster than the
+  // state's, and an EventIndex fills faster than a Map (filling the Map was a fifth of a big state's encoding).
+  const revisionById = new EventIndex<number>();
   const occurredAtByRevision = new Array<string>(eventCount);
   let columns = emptyEventColumns();
   for (let index = 0; index < events.keys.length; index += 1) {
