@@ -79,6 +79,12 @@ export class SseChannel {
 
   /** Writes the status line and headers (`headers` adds to the event-stream ones, e.g. security headers). */
   open(headers: Readonly<Record<string, string | number | readonly string[]>> = {}): void {
+    // A client that went away while its request was being checked emitted 'close' before this channel
+    // listened: without this, its connection slot and feed membership would be held for ever.
+    if (this.response.destroyed) {
+      this.finish('client-closed');
+      return;
+    }
     this.response.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
