@@ -68,7 +68,7 @@ export class AppModule {
             join(config.dataDir, 'cursor-signing.key'),
           ),
         }),
-        LiveModule.forRoot(),
+        LiveModule.forRoot({ maxBufferedBytes: config.liveMaxBufferedBytes }),
         MetricsModule,
         DashboardModule.forRoot({
           directory: config.dashboardDir,

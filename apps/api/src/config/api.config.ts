@@ -27,6 +27,11 @@ export interface ApiConfig {
   /** MAX_BATCH_EVENTS: most events one request may record. Default 100. */
   readonly maxBatchEvents: number;
   /**
+   * LIVE_MAX_BUFFERED_BYTES: unsent bytes one live (SSE) client may hold before it is
+   * told `overflow` and disconnected. Default 1 MiB.
+   */
+  readonly liveMaxBufferedBytes: number;
+  /**
    * DECIDED_STATE_SNAPSHOT_EVERY: an operation's decided state is snapshotted to
    * `DATA_DIR/decided-state` once it has this many events more than its last
    * snapshot (and at shutdown); 0 turns snapshots off. Default 10,000.
@@ -109,6 +114,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
   const host = value('HOST') ?? '0.0.0.0';
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024);
   const maxBatchEvents = integer('MAX_BATCH_EVENTS', 100, 1, 10_000);
+  const liveMaxBufferedBytes = integer('LIVE_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const decidedStateSnapshotEvery = integer('DECIDED_STATE_SNAPSHOT_EVERY', 10_000, 0, 100_000_000);
   const decidedStateWarmUp = integer('DECIDED_STATE_WARM_UP', 8, 0, 100_000);
   const verifyThreads = integer('VERIFY_THREADS', availableParallelism(), 1, 64);
@@ -158,6 +164,7 @@ export function loadApiConfig(env: Env, cwd: string = process.cwd()): ApiConfig 
     logLevels: logLevels!,
     bodyLimitBytes,
     maxBatchEvents,
+    liveMaxBufferedBytes,
     decidedStateSnapshotEvery,
     decidedStateWarmUp,
     verifyThreads,

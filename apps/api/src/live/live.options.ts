@@ -6,6 +6,8 @@ export interface LiveOptions {
   readonly maxBufferedBytes: number;
   /** Live items held for one client while its backlog is being sent. Default 10,000. */
   readonly maxPendingLive: number;
+  /** Encoded backlog kept per shared feed for clients resuming from nearby positions. Default 8 MiB. */
+  readonly sharedBacklogBytes: number;
   /** Picture pushes are coalesced over this window. Default 250 ms. */
   readonly pictureCoalesceMs: number;
   /** Reconnection delay suggested to clients. Default 2,000 ms. */
@@ -18,6 +20,7 @@ export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   heartbeatMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
   maxPendingLive: 10_000,
+  sharedBacklogBytes: 8 * 1024 * 1024,
   pictureCoalesceMs: 250,
   retryMs: 2_000,
 };

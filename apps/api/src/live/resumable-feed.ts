@@ -1,4 +1,5 @@
-import { comparePositions, type GlobalPosition } from '@timeline/event-store';
+import { setImmediate } from 'node:timers/promises';
+import { comparePositions, formatPosition, type GlobalPosition } from '@timeline/event-store';
 import type { SseChannel } from './sse-channel';
 import type { FrameBatch, SharedFeed, SharedFeedMember } from './shared-feed';
 
@@ -10,7 +11,9 @@ export interface ResumableFeedOptions {
 /**
  * Streams a backlog and then live items to one SSE client with no gap and no
  * duplicate: it joins the shared live feed first (holding what arrives), sends
- * the backlog from the store up to the position the live feed had reached, then
+ * the backlog up to the position the live feed had reached, a page per turn of
+ * the event loop (pages the feed reads and encodes once for every member
+ * resuming nearby: SharedBacklog), then
  * the held items past the last one sent, then live items as they come. Every
  * step is ordered by global position; an item at or before the last sent
  * position is never sent again.
@@ -35,21 +38,19 @@ export class ResumableFeed<T> implements SharedFeedMember {
       leave();
       this.held.length = 0;
     });
-    const source = this.shared.source;
-    const upTo = source.livePosition();
-    if (upTo !== null && (after === undefined || comparePositions(upTo, after) > 0)) {
-      for await (const page of source.backlog(after, upTo)) {
-        for (const item of page) {
-          if (this.channel.isClosed) return;
-          if (this.last !== undefined && comparePositions(item.position, this.last) <= 0) continue;
-          this.last = item.position;
-          const decided = this.shared.messageOf(item);
-          const message = decided instanceof Promise ? await decided : decided;
-          if (message !== null) this.channel.send(message);
-        }
-        if (this.channel.isClosed) return;
-        if (!this.channel.hasRoom) await this.channel.drained();
-      }
+    const upTo = this.shared.source.livePosition();
+    let cursor = after;
+    while (upTo !== null && (cursor === undefined || comparePositions(upTo, cursor) > 0)) {
+      const page = await this.shared.backlogPage(cursor, upTo);
+      if (this.channel.isClosed) return;
+      if (cursor !== undefined && comparePositions(page.last, cursor) <= 0)
+        throw new Error(`The backlog after ${formatPosition(cursor)} did not move past it`);
+      this.write(page);
+      cursor = page.last;
+      // One page per turn of the event loop: a crowd resuming at once leaves room for other requests.
+      await setImmediate();
+      if (this.channel.isClosed) return;
+      if (!this.channel.hasRoom) await this.channel.drained();
     }
     for (const batch of this.held.splice(0)) this.write(batch);
     this.heldItems = 0;

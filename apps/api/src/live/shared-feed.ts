@@ -1,30 +1,11 @@
 import type { Subscription } from 'rxjs';
 import { comparePositions, type GlobalPosition } from '@timeline/event-store';
 import type { Positioned, ResumableFeedSource } from './live-source';
+import { lastIdOf, type EncodedFrame, type FrameBatch, type MessageOf } from './frames';
+import { SharedBacklog } from './shared-backlog';
 import { encodeFrame, type SseMessage } from './sse-channel';
 
-/** One pushed item's frame, encoded once for every member of a shared feed. */
-export interface EncodedFrame {
-  readonly position: GlobalPosition;
-  readonly id: string | undefined;
-  readonly frame: Buffer;
-}
-
-/**
- * Consecutive live items as one shared feed sends them: the frames of the items
- * that have a message, and the range of positions covered (items that had no
- * message for this feed included, so that a member's resume point moves past
- * them too).
- */
-export interface FrameBatch {
-  readonly first: GlobalPosition;
-  readonly last: GlobalPosition;
-  readonly frames: readonly EncodedFrame[];
-  /** Every frame joined, in order: what a member that sent none of them writes, in one write. */
-  readonly bytes: Buffer;
-  /** The id of the last frame that has one. */
-  readonly lastId: string | undefined;
-}
+export type { EncodedFrame, FrameBatch, MessageOf } from './frames';
 
 /** A client of a shared feed (a ResumableFeed). */
 export interface SharedFeedMember {
@@ -34,9 +15,6 @@ export interface SharedFeedMember {
   /** The feed fell too far behind deciding what to send: the member is told and disconnected. */
   overflow(): void;
 }
-
-/** What a shared feed's items are made into: the message for an item, or null when its members are not to see it. */
-export type MessageOf<T> = (item: Positioned<T>) => SseMessage | null | Promise<SseMessage | null>;
 
 export interface SharedFeedOptions<T> {
   readonly source: ResumableFeedSource<T>;
@@ -50,7 +28,11 @@ export interface SharedFeedOptions<T> {
   readonly maxPending: number;
   /** Called once the last member has left (the feed is then unsubscribed and may be dropped). */
   readonly onIdle: () => void;
+  /** Bytes of encoded backlog pages kept for members resuming nearby (SharedBacklog). Default 8 MiB. */
+  readonly maxBacklogBytes?: number;
 }
+
+const DEFAULT_MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 /**
  * One subscription to a live feed shared by every client that would be sent
@@ -77,15 +59,27 @@ export class SharedFeed<T> {
   /** The last item taken from the source. */
   private received: GlobalPosition | null = null;
 
-  constructor(private readonly options: SharedFeedOptions<T>) {}
+  private readonly backlog: SharedBacklog<T>;
+
+  constructor(private readonly options: SharedFeedOptions<T>) {
+    this.backlog = new SharedBacklog({
+      source: options.source,
+      messageOf: options.messageOf,
+      maxBytes: options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES,
+    });
+  }
 
   get source(): ResumableFeedSource<T> {
     return this.options.source;
   }
 
-  /** The message for an item, as every member is sent it (used for a member's own backlog too). */
-  messageOf(item: Positioned<T>): SseMessage | null | Promise<SseMessage | null> {
-    return this.options.messageOf(item);
+  /**
+   * The next page of the backlog after `after`, up to `upTo` at most, with the
+   * frames every member is sent: read and encoded once for all the members
+   * resuming from there or nearby (SharedBacklog).
+   */
+  backlogPage(after: GlobalPosition | undefined, upTo: GlobalPosition): Promise<FrameBatch> {
+    return this.backlog.page(after, upTo);
   }
 
   /**
@@ -114,6 +108,7 @@ export class SharedFeed<T> {
     this.frames = [];
     this.first = null;
     this.last = null;
+    this.backlog.clear();
     this.options.onIdle();
   }
 
@@ -194,11 +189,4 @@ export class SharedFeed<T> {
     this.flush();
     for (const member of [...this.members]) member.fail(code, message);
   }
-}
-
-function lastIdOf(frames: readonly EncodedFrame[]): string | undefined {
-  for (let index = frames.length - 1; index >= 0; index -= 1) {
-    if (frames[index].id !== undefined) return frames[index].id;
-  }
-  return undefined;
 }

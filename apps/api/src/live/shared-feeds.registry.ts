@@ -28,6 +28,7 @@ export class SharedFeeds {
       source,
       messageOf,
       maxPending: this.options.maxPendingLive,
+      maxBacklogBytes: this.options.sharedBacklogBytes,
       onIdle: () => {
         if (this.feeds.get(key) === feed) this.feeds.delete(key);
       },

@@ -90,4 +90,18 @@ describe('SseChannel', () => {
     expect(reasons).toEqual(['client-closed']);
     expect(channel.send({ id: '1', data: 1 })).toBe(false);
   });
+
+  it('closes at once, releasing what it holds, when the client went away before the stream opened', () => {
+    const response = new FakeResponse();
+    const channel = new SseChannel(response as unknown as ServerResponse, options);
+    const reasons: SseCloseReason[] = [];
+    channel.onClose((reason) => reasons.push(reason));
+    // The socket closed (and 'close' was emitted) while the request was still being checked.
+    Object.assign(response, { destroyed: true });
+    channel.open();
+    expect(reasons).toEqual(['client-closed']);
+    expect(channel.isClosed).toBe(true);
+    expect(response.written).toBe('');
+    expect(channel.send({ id: '1', data: 1 })).toBe(false);
+  });
 });

@@ -20,6 +20,9 @@ export interface SseChannelOptions {
   readonly retryMs: number;
 }
 
+/** How often `drained()` looks at a socket that holds bytes but will emit no 'drain'. */
+const DRAIN_POLL_MS = 10;
+
 /** JSON of payloads shared by many clients (the same object), encoded once. */
 const encoded = new WeakMap<object, string>();
 
@@ -76,6 +79,12 @@ export class SseChannel {
 
   /** Writes the status line and headers (`headers` adds to the event-stream ones, e.g. security headers). */
   open(headers: Readonly<Record<string, string | number | readonly string[]>> = {}): void {
+    // A client that went away while its request was being checked emitted 'close' before this channel
+    // listened: without this, its connection slot and feed membership would be held for ever.
+    if (this.response.destroyed) {
+      this.finish('client-closed');
+      return;
+    }
     this.response.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -97,17 +106,29 @@ export class SseChannel {
     return !this.closed && this.response.writableLength < this.options.maxBufferedBytes / 2;
   }
 
-  /** Resolves when the socket has flushed what it held (or the channel closed). */
+  /**
+   * Resolves when the socket has room again (or the channel closed). The
+   * response emits 'drain' only after a write it refused: below its high-water
+   * mark (a `maxBufferedBytes` under twice that) it holds bytes without one,
+   * and then how much it holds is looked at again every few milliseconds.
+   */
   drained(): Promise<void> {
     if (this.closed || this.response.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {
+      let poll: NodeJS.Timeout | null = null;
       const done = (): void => {
+        if (poll) clearTimeout(poll);
         this.response.off('drain', done);
         this.response.off('close', done);
         resolve();
       };
+      const check = (): void => {
+        if (this.hasRoom || this.closed) done();
+        else poll = setTimeout(check, DRAIN_POLL_MS);
+      };
       this.response.once('drain', done);
       this.response.once('close', done);
+      if (!this.response.writableNeedDrain) poll = setTimeout(check, DRAIN_POLL_MS);
     });
   }
 
