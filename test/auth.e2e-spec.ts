@@ -181,9 +181,11 @@ describe('authorization over every route', () => {
     const refused = await api.fetch('GET', '/events/live', screen);
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(refused.text).detail).toBe(
-      'At most 3 live connections are allowed per principal; close one before opening another',
-    );
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(JSON.parse(refused.text)).toMatchObject({
+      code: 'auth.too-many-live-connections',
+      detail: 'At most 3 live connections are allowed per principal; close one before opening another',
+    });
     const colleague = await api.open('/events/live', {
       authorization: bearerFor({ role: 'analyst', agency: 'NCA', subject: 'desk-2' }),
     });

@@ -4985,11 +4985,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
+            /** @description The principal already holds its share of live connections; a slot frees when one of them closes. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
             429: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5137,11 +5139,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
+            /** @description The principal already holds its share of live connections; a slot frees when one of them closes. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
             429: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5284,11 +5288,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The principal already holds its share of live connections. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
+            /** @description The principal already holds its share of live connections; a slot frees when one of them closes. Codes: `auth.too-many-live-connections`. Also: `http.too-many-requests`, `auth.too-many-failures`. */
             429: {
                 headers: {
                     /** @description The request’s X-Correlation-Id, or one the server chose; on every response */
                     "X-Correlation-Id": string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -345,7 +345,7 @@ describe('AuthGuard over HTTP', () => {
     expect(statuses[40]).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(limited.body.status).toBe(429);
+    expect(limited.body).toMatchObject({ status: 429, code: 'http.too-many-requests' });
     await http()
       .get('/probe/analyst')
       .set('Authorization', bearerFor({ ...heavy, subject: 'light-user' }))
@@ -383,7 +383,7 @@ describe('AuthGuard over HTTP', () => {
     expect(new Set(statuses)).toEqual(new Set([401, 429]));
     const limited = await http().get('/probe/analyst').set('Authorization', forged).expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.body).toMatchObject({ status: 429 });
+    expect(limited.body).toMatchObject({ status: 429, code: 'auth.too-many-failures' });
     await http()
       .get('/probe/analyst')
       .set('Authorization', bearerFor({ ...nca('analyst'), subject: 'honest' }))

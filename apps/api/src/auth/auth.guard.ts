@@ -19,7 +19,7 @@ import {
   RouteWithoutPolicyError,
 } from './auth.errors';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
-import { TooManyFailedAuthenticationsException } from './auth.throttling';
+import { TooManyFailedAuthenticationsError } from './auth.throttling';
 import type { RequestWithPrincipal } from './current-principal.decorator';
 import { OperationMembership } from './operation-membership.service';
 
@@ -127,7 +127,7 @@ export class AuthGuard implements CanActivate {
     } catch (error: unknown) {
       if (error instanceof AuthenticationRequiredError) {
         reply.header('WWW-Authenticate', error.challenge);
-        if (error.code !== 'auth.token-missing') await this.countFailure(request, reply);
+        if (error.code !== 'auth.token-missing') await this.countFailure(request);
       }
       throw error;
     }
@@ -149,7 +149,7 @@ export class AuthGuard implements CanActivate {
   }
 
   /** Bad credentials are costly to check and a sign of probing: a client that keeps sending them is slowed. */
-  private async countFailure(request: HttpRequest, reply: HttpReply): Promise<void> {
+  private async countFailure(request: HttpRequest): Promise<void> {
     const { limit, windowSeconds } = this.options.failedAuthLimit;
     const record = await this.throttlerStorage.increment(
       `auth-failures:${request.ip ?? 'unknown'}`,
@@ -159,8 +159,7 @@ export class AuthGuard implements CanActivate {
       'auth-failures',
     );
     if (record.isBlocked) {
-      reply.header('Retry-After', String(Math.max(1, record.timeToBlockExpire)));
-      throw new TooManyFailedAuthenticationsException();
+      throw new TooManyFailedAuthenticationsError(record.timeToBlockExpire);
     }
   }
 

@@ -1,4 +1,4 @@
-import { type ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import {
   ThrottlerException,
@@ -16,18 +16,17 @@ import {
   THROTTLER_TRACKER,
   THROTTLER_TTL,
 } from '@nestjs/throttler/dist/throttler.constants';
+import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import type { RequestWithPrincipal } from './current-principal.decorator';
 
 /** 429 for a client address that keeps presenting invalid credentials. */
-export class TooManyFailedAuthenticationsException extends HttpException {
-  constructor() {
-    super(
-      {
-        code: 'auth.too-many-failures',
-        message: 'Too many invalid credentials from this address; retry later',
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+export class TooManyFailedAuthenticationsError extends TimelineError {
+  readonly code = 'auth.too-many-failures';
+  readonly category: ErrorCategory = 'rate-limited';
+
+  /** @param retryAfterSeconds when the address is let through again */
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many invalid credentials from this address; retry later');
   }
 }
 

@@ -1,6 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { LiveConnectionLimiter, TooManyLiveConnectionsException } from './live-connection-limiter.service';
+import { LiveConnectionLimiter, TooManyLiveConnectionsError } from './live-connection-limiter.service';
 
 describe('LiveConnectionLimiter', () => {
   const alice = { subject: 'analyst-1', agency: 'NCA' };
@@ -16,8 +15,12 @@ describe('LiveConnectionLimiter', () => {
     } catch (error) {
       refusal = error;
     }
-    expect(refusal).toBeInstanceOf(TooManyLiveConnectionsException);
-    expect((refusal as TooManyLiveConnectionsException).getStatus()).toBe(HttpStatus.TOO_MANY_REQUESTS);
+    expect(refusal).toBeInstanceOf(TooManyLiveConnectionsError);
+    expect(refusal).toMatchObject({
+      code: 'auth.too-many-live-connections',
+      category: 'rate-limited',
+      retryAfterSeconds: 1,
+    });
     expect(limiter.acquire(sameSubjectElsewhere)).toBeDefined();
     first.release();
     first.release();
@@ -31,7 +34,7 @@ describe('LiveConnectionLimiter', () => {
     const source = new Subject<number>();
     const received: number[] = [];
     const subscription = limiter.hold(alice, source).subscribe((value) => received.push(value));
-    expect(() => limiter.hold(alice, new Subject<number>())).toThrow(TooManyLiveConnectionsException);
+    expect(() => limiter.hold(alice, new Subject<number>())).toThrow(TooManyLiveConnectionsError);
     source.next(7);
     subscription.unsubscribe();
     expect(received).toEqual([7]);

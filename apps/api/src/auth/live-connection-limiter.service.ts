@@ -1,18 +1,22 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { TimelineError, type ErrorCategory } from '@timeline/kernel';
 import { finalize, type Observable } from 'rxjs';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.options';
 import type { Principal } from '@timeline/auth';
 
-/** 429 for a principal that already holds its share of live connections. */
-export class TooManyLiveConnectionsException extends HttpException {
+/**
+ * 429 for a principal that already holds its share of live connections. A slot
+ * frees as soon as the server sees one of its connections go, so a client may
+ * try again shortly (a dashboard resuming after `overflow` races its old
+ * connection's close).
+ */
+export class TooManyLiveConnectionsError extends TimelineError {
+  readonly code = 'auth.too-many-live-connections';
+  readonly category: ErrorCategory = 'rate-limited';
+  readonly retryAfterSeconds = 1;
+
   constructor(readonly limit: number) {
-    super(
-      {
-        code: 'auth.too-many-live-connections',
-        message: `At most ${limit} live connections are allowed per principal; close one before opening another`,
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    super(`At most ${limit} live connections are allowed per principal; close one before opening another`);
   }
 }
 
@@ -36,12 +40,12 @@ export class LiveConnectionLimiter {
     private readonly options: Pick<AuthModuleOptions, 'maxLiveConnectionsPerPrincipal'>,
   ) {}
 
-  /** @throws TooManyLiveConnectionsException (429) when the principal is at its cap. */
+  /** @throws TooManyLiveConnectionsError (429) when the principal is at its cap. */
   acquire(principal: Pick<Principal, 'subject' | 'agency'>): LiveConnectionLease {
     const key = `${principal.agency}\u0000${principal.subject}`;
     const held = this.open.get(key) ?? 0;
     const limit = this.options.maxLiveConnectionsPerPrincipal;
-    if (held >= limit) throw new TooManyLiveConnectionsException(limit);
+    if (held >= limit) throw new TooManyLiveConnectionsError(limit);
     this.open.set(key, held + 1);
     let released = false;
     return {

@@ -37,6 +37,7 @@ export const STATUS_BY_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
   unauthenticated: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  'rate-limited': HttpStatus.TOO_MANY_REQUESTS,
 };
 
 const TITLES: Readonly<Record<number, string>> = {
@@ -152,6 +153,13 @@ export function toProblem(error: unknown, context: ProblemContext): MappedProble
     if (status === 401 && typeof challenge === 'string') headers['WWW-Authenticate'] = challenge;
     // Unavailable is temporary (a projection still catching up, a store failing over): say when to try again.
     if (status === HttpStatus.SERVICE_UNAVAILABLE) headers['Retry-After'] = '1';
+    // Rate-limited: when the caller may try again, as the error knows it (at least a second).
+    if (status === HttpStatus.TOO_MANY_REQUESTS) {
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      headers['Retry-After'] = String(
+        typeof retryAfter === 'number' ? Math.max(1, Math.ceil(retryAfter)) : 1,
+      );
+    }
     return {
       problem: document(status, error.code, error.message, context, extensions),
       headers,

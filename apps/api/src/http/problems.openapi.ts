@@ -61,7 +61,7 @@ export const CORRELATION_ID_HEADER_DOC: HeaderDoc = {
   schema: { type: 'string', minLength: 1 },
 };
 
-const RETRY_AFTER: HeaderDoc = {
+export const RETRY_AFTER: HeaderDoc = {
   description: 'Seconds to wait before trying again',
   required: true,
   schema: { type: 'string', pattern: '^\\d+$' },

@@ -1,5 +1,5 @@
 import type { ApiResponseOptions } from '@nestjs/swagger';
-import type { RefusalDoc } from '../http/problems.openapi';
+import { RETRY_AFTER, type RefusalDoc } from '../http/problems.openapi';
 
 const REF = '#/components/schemas/';
 
@@ -43,7 +43,9 @@ export const LIVE_REFUSALS: Readonly<Record<number, RefusalDoc>> = {
     codes: ['request.invalid-query'],
   },
   429: {
-    description: 'The principal already holds its share of live connections',
+    description:
+      'The principal already holds its share of live connections; a slot frees when one of them closes',
     codes: ['auth.too-many-live-connections'],
+    headers: { 'Retry-After': RETRY_AFTER },
   },
 };

@@ -18,7 +18,9 @@ export type ErrorCategory =
   /** A valid credential without the right (403). */
   | 'forbidden'
   /** A dependency is unavailable or did not answer in time (503). */
-  | 'unavailable';
+  | 'unavailable'
+  /** The caller sent too much too fast, or holds too much at once: retry later (429, with `Retry-After`). */
+  | 'rate-limited';
 
 /**
  * The one base of every error the project raises on purpose. `code` is stable and
