@@ -5,23 +5,12 @@ import { launch } from '@timeline/application/testing/record-events.fixtures';
 import { LiveClients } from '../apps/api/src/live/live-clients.registry';
 import { apiClient, type ApiClient } from './support/api-client';
 import { bearerFor } from './support/auth.tokens';
+import { intelligenceReport } from './support/event-bodies';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const NCA = { role: 'recorder', agency: 'NCA' } as const;
 
-const report = (n: number) => ({
-  type: 'IntelligenceReceived',
-  occurredAt: '2020-04-20T10:00:00Z',
-  data: {
-    reportRef: `VEN-RES-${n}`,
-    fromAgency: 'NCA',
-    grading: { source: 2, intelligence: 'B', handling: 'P' },
-    priority: 'LOW',
-    threatToLife: false,
-    subjects: [`SUBJ-${n}`],
-    region: 'north-west',
-  },
-});
+const report = (n: number) => intelligenceReport(`VEN-RES-${n}`, `SUBJ-${n}`);
 
 /**
  * One connection to /events/live that a test can stop reading (as a stalled

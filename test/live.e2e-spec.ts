@@ -4,6 +4,7 @@ import { launch } from '@timeline/application/testing/record-events.fixtures';
 import { apiClient, type ApiClient } from './support/api-client';
 import { bearerFor } from './support/auth.tokens';
 import { connectSse, type SseConnection } from './support/sse-client';
+import { intelligenceReport } from './support/event-bodies';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const NCA = { role: 'recorder', agency: 'NCA' } as const;
@@ -23,19 +24,7 @@ function random(seed: number): () => number {
   };
 }
 
-const report = (n: number) => ({
-  type: 'IntelligenceReceived',
-  occurredAt: '2020-04-20T10:00:00Z',
-  data: {
-    reportRef: `VEN-INT-${n}`,
-    fromAgency: 'NCA',
-    grading: { source: 2, intelligence: 'B', handling: 'P' },
-    priority: 'LOW',
-    threatToLife: false,
-    subjects: [`SUBJ-${n}`],
-    region: 'north-west',
-  },
-});
+const report = (n: number) => intelligenceReport(`VEN-INT-${n}`, `SUBJ-${n}`);
 
 describe('Live pushes over Server-Sent Events', () => {
   let test: TestApp;

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { EVENT_STORE, formatPosition, type EventStore } from '@timeline/event-store';
 import { apiClient, type ApiClient } from '../api-client';
 import { bearerFor } from '../auth.tokens';
+import { intelligenceReport } from '../event-bodies';
 import { connectSse } from '../sse-client';
 import { FixedClock, startTestApp, type TestApp } from '../test-app';
 import { EventStoreDbTestServer } from './eventstoredb-test-server';
@@ -143,19 +144,9 @@ describe('The api over EventStoreDB (protocol test server)', () => {
 
   it('resumes the live feed from Last-Event-ID with the store’s positions, without a gap or a duplicate', async () => {
     const before = (await store.readAll({ filter: { streamNamePrefixes: ['operation-venetic'] } })).at(-1)!;
-    const reports = Array.from({ length: 12 }, (_, n) => ({
-      type: 'IntelligenceReceived',
-      occurredAt: '2020-04-20T10:00:00Z',
-      data: {
-        reportRef: `VEN-INT-${n}`,
-        fromAgency: 'NCA',
-        grading: { source: 2, intelligence: 'B', handling: 'P' },
-        priority: 'LOW',
-        threatToLife: false,
-        subjects: [`SUBJ-${n}`],
-        region: 'wales',
-      },
-    }));
+    const reports = Array.from({ length: 12 }, (_, n) =>
+      intelligenceReport(`VEN-INT-${n}`, `SUBJ-${n}`, 'wales'),
+    );
     for (let n = 0; n < reports.length; n += 3) {
       const response = await api
         .as(NCA)

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '@timeline/event-store';
 import { bearerFor } from '../auth.tokens';
+import { intelligenceReport } from '../event-bodies';
 import { startTestApp, type TestApp } from '../test-app';
 import { EventStoreDbTestCluster } from './eventstoredb-test-cluster';
 
@@ -87,18 +88,8 @@ describe('The api on an EventStoreDB cluster whose leader dies under load', () =
             killing = cluster.killLeader(NO_LEADER_MS);
           }
           const report = {
-            type: 'IntelligenceReceived',
+            ...intelligenceReport(`VEN-INT-${connection}-${n}`, `SUBJ-${n}`, 'wales'),
             eventId: randomUUID(),
-            occurredAt: '2020-04-20T10:00:00Z',
-            data: {
-              reportRef: `VEN-INT-${connection}-${n}`,
-              fromAgency: 'NCA',
-              grading: { source: 2, intelligence: 'B', handling: 'P' },
-              priority: 'LOW',
-              threatToLife: false,
-              subjects: [`SUBJ-${n}`],
-              region: 'wales',
-            },
           };
           if ((await post(operationId, authorization, [report])) < 300) ids.push(report.eventId);
         }
