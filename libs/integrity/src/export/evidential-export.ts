@@ -15,7 +15,7 @@ import {
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { toTimelineEvent } from '../events/timeline-event.mapper';
 import { walkLogPages, walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, type ChainBreak, type ChainHead } from '../verify/chain-verifier';
+import { chainLinkOf, StreamChainVerifier, type ChainBreak, type ChainHead } from '../verify/chain-verifier';
 import type { ExportInclusionProof, ExportInclusionSource } from './export-inclusion';
 import {
   EXPORT_FORMAT,
@@ -220,15 +220,9 @@ export class EvidentialExport {
       const operationId = event.streamName.slice(OPERATION_STREAM_PREFIX.length);
       let verifier = this.verifiers.get(operationId);
       if (!verifier) this.verifiers.set(operationId, (verifier = new StreamChainVerifier(operationId)));
-      this.brokenAt = verifier.accept({
-        eventId: event.eventId,
-        type: event.type,
-        data: event.data,
-        envelope: event.metadata,
-        revision: event.revision,
-        position,
-        recomputedHash: hashedContent === undefined ? undefined : eventHashOf(hashedContent),
-      });
+      this.brokenAt = verifier.accept(
+        chainLinkOf(event, position, hashedContent === undefined ? undefined : eventHashOf(hashedContent)),
+      );
     }
     return line;
   }

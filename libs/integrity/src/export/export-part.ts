@@ -4,7 +4,7 @@ import { formatPosition, type EventStore, type RecordedEvent } from '@timeline/e
 import { operationStreamName } from '@timeline/events/envelope/event-envelope';
 import { canonicalFormsOf, eventHashOf } from '../chain/stored-event.canonical';
 import { walkStreamPages } from '../reading/paged-reads';
-import { StreamChainVerifier, type ChainLink } from '../verify/chain-verifier';
+import { chainLinkOf, StreamChainVerifier, type ChainLink } from '../verify/chain-verifier';
 import type { RangeVerification } from '../verify/stream-ranges';
 import type { ExportBoundary } from './export-manifest';
 import { NdjsonChunks } from './ndjson-chunks';
@@ -86,15 +86,7 @@ export async function writeExportPart(
         firstEvent ??= event;
         lastEvent = event;
         if (brokenAt) continue;
-        const link: ChainLink = {
-          eventId: event.eventId,
-          type: event.type,
-          data: event.data,
-          envelope: event.metadata,
-          revision: event.revision,
-          position,
-          recomputedHash: eventHashOf(forms.hashedContent),
-        };
+        const link = chainLinkOf(event, position, eventHashOf(forms.hashedContent));
         if (verifier === null) {
           firstLink = link;
           verifier = new StreamChainVerifier(operationId, {

@@ -109,15 +109,23 @@ export function recomputedHashOf(link: ChainLink): string | undefined {
   }
 }
 
-/** A stored event as the verifier sees it. */
-export function chainLinkOf(event: RecordedEvent): ChainLink {
+/**
+ * A stored event as the verifier sees it; `position` when the caller formatted it
+ * already, `recomputedHash` when it hashed the content itself (an export does).
+ */
+export function chainLinkOf(
+  event: RecordedEvent,
+  position: string = formatPosition(event.position),
+  recomputedHash?: string,
+): ChainLink {
   return {
     eventId: event.eventId,
     type: event.type,
     data: event.data,
     envelope: event.metadata,
     revision: event.revision,
-    position: formatPosition(event.position),
+    position,
+    recomputedHash,
   };
 }
 

@@ -184,7 +184,7 @@ describe('StreamChainVerifier with a hash the reader recomputed', () => {
   const links = async (): Promise<ChainLink[]> => {
     const store = new InMemoryEventStore();
     await appendSealed(store, 'venetic', aHistory('venetic', 3));
-    return store.log.map(chainLinkOf);
+    return store.log.map((event) => chainLinkOf(event));
   };
 
   it('compares the given hash with the sealed one, as it would its own', async () => {
