@@ -1,30 +1,10 @@
-import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { Subject } from 'rxjs';
 import { positionOf, type GlobalPosition } from '@timeline/event-store';
 import type { Positioned, ResumableFeedSource } from './live-source';
 import { ResumableFeed } from './resumable-feed';
 import { SharedFeed, type MessageOf } from './shared-feed';
 import { SseChannel } from './sse-channel';
-
-class FakeResponse extends EventEmitter {
-  written = '';
-  writableLength = 0;
-  writeHead(): this {
-    return this;
-  }
-  cork(): void {}
-  uncork(): void {}
-
-  write(chunk: string): boolean {
-    this.written += chunk;
-    return true;
-  }
-  end(): this {
-    this.emit('close');
-    return this;
-  }
-}
+import { FakeSseResponse, writtenIds } from './testing/fake-sse-response';
 
 const item = (n: number): Positioned<number> => ({ position: positionOf(n), item: n });
 
@@ -32,14 +12,10 @@ function shared(source: ResumableFeedSource<number>, messageOf: MessageOf<number
   return new SharedFeed({ source, messageOf, maxPending: 100, onIdle: () => undefined });
 }
 
-function ids(response: FakeResponse): number[] {
-  return [...response.written.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
-}
-
 describe('ResumableFeed', () => {
   it('sends the backlog after Last-Event-ID, then what arrived meanwhile, then live items, each once and in order', async () => {
-    const response = new FakeResponse();
-    const channel = new SseChannel(response as unknown as ServerResponse, {
+    const response = new FakeSseResponse();
+    const channel = new SseChannel(response.asServerResponse(), {
       heartbeatMs: 60_000,
       maxBufferedBytes: 1e6,
       retryMs: 1,
@@ -72,13 +48,13 @@ describe('ResumableFeed', () => {
     live.next(item(7));
     live.next(item(8));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(ids(response)).toEqual([3, 5, 6, 7, 8]);
+    expect(writtenIds(response)).toEqual([3, 5, 6, 7, 8]);
     channel.close();
   });
 
   it('disconnects a client whose held live items exceed the bound while its backlog is sent', async () => {
-    const response = new FakeResponse();
-    const channel = new SseChannel(response as unknown as ServerResponse, {
+    const response = new FakeSseResponse();
+    const channel = new SseChannel(response.asServerResponse(), {
       heartbeatMs: 60_000,
       maxBufferedBytes: 1e6,
       retryMs: 1,

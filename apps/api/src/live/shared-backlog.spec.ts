@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { positionOf, type GlobalPosition } from '@timeline/event-store';
@@ -7,34 +5,13 @@ import type { Positioned, ResumableFeedSource } from './live-source';
 import { ResumableFeed } from './resumable-feed';
 import { SharedFeed } from './shared-feed';
 import { SseChannel } from './sse-channel';
-
-class FakeResponse extends EventEmitter {
-  written = '';
-  writableLength = 0;
-  writeHead(): this {
-    return this;
-  }
-  cork(): void {}
-  uncork(): void {}
-  write(chunk: string | Buffer): boolean {
-    this.written += chunk.toString();
-    return true;
-  }
-  end(): this {
-    this.emit('close');
-    return this;
-  }
-}
+import { FakeSseResponse, writtenIds } from './testing/fake-sse-response';
 
 const item = (n: number): Positioned<number> => ({ position: positionOf(n), item: n });
 
-function ids(response: FakeResponse): number[] {
-  return [...response.written.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
-}
-
-function openChannel(): { response: FakeResponse; channel: SseChannel } {
-  const response = new FakeResponse();
-  const channel = new SseChannel(response as unknown as ServerResponse, {
+function openChannel(): { response: FakeSseResponse; channel: SseChannel } {
+  const response = new FakeSseResponse();
+  const channel = new SseChannel(response.asServerResponse(), {
     heartbeatMs: 60_000,
     maxBufferedBytes: 1e9,
     retryMs: 1,
@@ -121,7 +98,7 @@ describe('SharedBacklog (through ResumableFeed)', () => {
           for (const { response, after, channel } of clients) {
             const expected = [];
             for (let n = after + 1; n <= stored; n += 1) if (n % 3 !== 0) expected.push(n);
-            expect(ids(response)).toEqual(expected);
+            expect(writtenIds(response)).toEqual(expected);
             channel.close();
           }
           // One decision (and encoding) per item whoever needed it, one read of each page.
@@ -146,7 +123,7 @@ describe('SharedBacklog (through ResumableFeed)', () => {
     let pagesWhenOtherWorkRan: number | null = null;
     setImmediate(() => (pagesWhenOtherWorkRan = pagesRead()));
     await new ResumableFeed(channel, feed, { maxPendingLive: 10 }).start(positionOf(0));
-    expect(ids(response)).toHaveLength(5_000);
+    expect(writtenIds(response)).toHaveLength(5_000);
     // The request that came in meanwhile was served after a page or two, not after all 50.
     expect(pagesWhenOtherWorkRan).not.toBeNull();
     expect(pagesWhenOtherWorkRan!).toBeLessThanOrEqual(2);

@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { Observable, Subject } from 'rxjs';
 import { positionOf } from '@timeline/event-store';
 import { DEFAULT_LIVE_OPTIONS } from './live.options';
@@ -8,27 +6,7 @@ import { ResumableFeed } from './resumable-feed';
 import { SharedFeed, type MessageOf } from './shared-feed';
 import { SharedFeeds } from './shared-feeds.registry';
 import { SseChannel, type SseMessage } from './sse-channel';
-
-class FakeResponse extends EventEmitter {
-  readonly writes: string[] = [];
-  writableLength = 0;
-  writeHead(): this {
-    return this;
-  }
-  cork(): void {}
-  uncork(): void {}
-  write(chunk: string | Buffer): boolean {
-    this.writes.push(chunk.toString());
-    return true;
-  }
-  end(): this {
-    this.emit('close');
-    return this;
-  }
-  get written(): string {
-    return this.writes.join('');
-  }
-}
+import { FakeSseResponse, writtenIds } from './testing/fake-sse-response';
 
 const item = (n: number): Positioned<number> => ({ position: positionOf(n), item: n });
 const message = ({ position, item: n }: Positioned<number>): SseMessage => ({
@@ -36,10 +14,6 @@ const message = ({ position, item: n }: Positioned<number>): SseMessage => ({
   data: { n },
 });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function ids(response: FakeResponse): number[] {
-  return [...response.written.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
-}
 
 /** A hot source that counts its subscribers. */
 function countedSource(): {
@@ -60,9 +34,9 @@ function countedSource(): {
   return { live, live$, subscriptions: () => count };
 }
 
-async function member(feed: SharedFeed<number>): Promise<{ response: FakeResponse; channel: SseChannel }> {
-  const response = new FakeResponse();
-  const channel = new SseChannel(response as unknown as ServerResponse, {
+async function member(feed: SharedFeed<number>): Promise<{ response: FakeSseResponse; channel: SseChannel }> {
+  const response = new FakeSseResponse();
+  const channel = new SseChannel(response.asServerResponse(), {
     heartbeatMs: 60_000,
     maxBufferedBytes: 1e6,
     retryMs: 1,
@@ -103,7 +77,7 @@ describe('SharedFeed', () => {
     expect(decisions).toBe(3);
     for (const { response } of members) {
       expect(response.writes).toHaveLength(1);
-      expect(ids(response)).toEqual([1, 2, 3]);
+      expect(writtenIds(response)).toEqual([1, 2, 3]);
     }
     // The same bytes for everyone: the frames were encoded once.
     expect(new Set(members.map(({ response }) => response.writes[0])).size).toBe(1);
@@ -120,11 +94,11 @@ describe('SharedFeed', () => {
     source.live.next(item(2));
     source.live.next(item(3));
     await turn();
-    expect(ids(response)).toEqual([1]);
+    expect(writtenIds(response)).toEqual([1]);
     release(message(item(2)));
     await Promise.resolve();
     await turn();
-    expect(ids(response)).toEqual([1, 2, 3]);
+    expect(writtenIds(response)).toEqual([1, 2, 3]);
   });
 
   it('tells every member and disconnects it when a decision fails, rather than skip the item', async () => {
@@ -156,7 +130,7 @@ describe('SharedFeed', () => {
     source.live.next(item(1));
     source.live.next(item(2));
     await turn();
-    expect(ids(first.response)).toEqual([1, 2]);
+    expect(writtenIds(first.response)).toEqual([1, 2]);
     first.channel.close();
     expect(source.subscriptions()).toBe(1);
     expect(idle).toBe(0);

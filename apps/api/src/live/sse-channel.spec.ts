@@ -1,41 +1,13 @@
-import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { SseChannel, type SseCloseReason } from './sse-channel';
+import { FakeSseResponse } from './testing/fake-sse-response';
 
 /** A response that records what is written and lets the test say how much the socket still holds. */
-class FakeResponse extends EventEmitter {
-  written = '';
-  writableLength = 0;
-  status = 0;
-  headers: Record<string, unknown> = {};
-  ended = false;
-
-  writeHead(status: number, headers: Record<string, unknown>): this {
-    this.status = status;
-    this.headers = headers;
-    return this;
-  }
-
-  cork(): void {}
-  uncork(): void {}
-
-  write(chunk: string): boolean {
-    this.written += chunk;
-    return true;
-  }
-
-  end(): this {
-    this.ended = true;
-    this.emit('close');
-    return this;
-  }
-}
 
 const options = { heartbeatMs: 1000, maxBufferedBytes: 100, retryMs: 2000 };
 
-function open(): { response: FakeResponse; channel: SseChannel; reasons: SseCloseReason[] } {
-  const response = new FakeResponse();
-  const channel = new SseChannel(response as unknown as ServerResponse, options);
+function open(): { response: FakeSseResponse; channel: SseChannel; reasons: SseCloseReason[] } {
+  const response = new FakeSseResponse();
+  const channel = new SseChannel(response.asServerResponse(), options);
   const reasons: SseCloseReason[] = [];
   channel.onClose((reason) => reasons.push(reason));
   channel.open({ 'x-frame-options': 'DENY' });
@@ -92,8 +64,8 @@ describe('SseChannel', () => {
   });
 
   it('closes at once, releasing what it holds, when the client went away before the stream opened', () => {
-    const response = new FakeResponse();
-    const channel = new SseChannel(response as unknown as ServerResponse, options);
+    const response = new FakeSseResponse();
+    const channel = new SseChannel(response.asServerResponse(), options);
     const reasons: SseCloseReason[] = [];
     channel.onClose((reason) => reasons.push(reason));
     // The socket closed (and 'close' was emitted) while the request was still being checked.
