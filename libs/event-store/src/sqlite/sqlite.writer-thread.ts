@@ -69,6 +69,11 @@ export class WriterThread {
   ): Promise<{ thread: WriterThread; headSeq: number | null }> {
     const worker = spawnSqliteWorker('sqlite.writer.worker', init);
     return new Promise((resolve, reject) => {
+      // A thread that fails to start both reports why ('failed') and then throws, and the
+      // two reach this thread in either order; the port is drained before 'exit', so the
+      // refusal is settled there, with the report's reason when there is one.
+      let report: Extract<FromWriter, { t: 'failed' }> | null = null;
+      let crash: Error | null = null;
       const onMessage = (message: FromWriter) => {
         if (message.t === 'ready') {
           cleanup();
@@ -77,18 +82,20 @@ export class WriterThread {
             headSeq: message.headSeq,
           });
         } else if (message.t === 'failed') {
-          cleanup();
+          report = message;
           void worker.terminate();
-          reject(message.unusableFile ? new UnusableStoreFile(message.message) : new Error(message.message));
         }
       };
       const onError = (error: Error) => {
-        cleanup();
-        reject(error);
+        crash ??= error;
       };
       const onExit = (code: number) => {
         cleanup();
-        reject(new Error(`the writer thread exited during start-up (code ${code})`));
+        if (report !== null) {
+          reject(report.unusableFile ? new UnusableStoreFile(report.message) : new Error(report.message));
+        } else {
+          reject(crash ?? new Error(`the writer thread exited during start-up (code ${code})`));
+        }
       };
       const cleanup = () => {
         worker.off('message', onMessage);
