@@ -15,13 +15,18 @@ function spin(ms: number): void {
   }
 }
 
-/** The same, as the worker thread's source. */
+/**
+ * The same, as the worker thread's source; the thread then stays until it is
+ * terminated, so that its CPU is still in /proc/self/task when the window is read
+ * (a thread that ended on its own could be gone before the main thread looks).
+ */
 const WORKER_SPINS_300_MS = `
   const { readFileSync } = require('node:fs');
   const used = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
   const until = used() + 300;
   while (used() < until) {}
   require('node:worker_threads').parentPort.postMessage('done');
+  setInterval(() => {}, 60_000);
 `;
 
 const linux = process.platform === 'linux';
