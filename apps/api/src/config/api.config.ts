@@ -34,7 +34,7 @@ export interface ApiConfig {
   /**
    * DECIDED_STATE_SNAPSHOT_EVERY: an operation's decided state is snapshotted to
    * `DATA_DIR/decided-state` once it has this many events more than its last
-   * snapshot (and at shutdown); 0 turns snapshots off. Default 10,000.
+   * snapshot, and a tenth more (and at shutdown); 0 turns snapshots off. Default 10,000.
    */
   readonly decidedStateSnapshotEvery: number;
   /**
