@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ const provenance = {
 };
 
 /**
- * An operation exported on threads, each writing its range to a part file,
- * is byte for byte the export one thread writes, manifest included, on an
+ * An operation exported on threads, each sending the lines of its ranges to
+ * the calling thread, is byte for byte the export one thread writes, manifest included, on an
  * intact store and on a tampered one.
  */
 describe('exporting an operation on threads (embedded store)', () => {
@@ -104,11 +104,13 @@ describe('exporting an operation on threads (embedded store)', () => {
     }
   });
 
-  it('fails with the error of the one thread that failed, after others appended parts, and leaves no export', async () => {
+  it('fails with the error of the one thread that failed, after others sent their lines, and leaves no export', async () => {
+    // An event of the last range the store can no longer read: that thread fails; the others export theirs.
+    const db = new Database(file);
+    db.exec('DROP TRIGGER events_are_immutable_update');
+    db.prepare(`UPDATE events SET data = '{"damaged' WHERE event_id = ?`).run(eventIds[990]);
+    db.close();
     const paths = exportFilePaths(join(dir, 'failed'));
-    // A stale file where the last range's part goes: that thread cannot create it; the others write theirs.
-    const threads = 2;
-    await writeFile(`${paths.ndjsonPath}.partial.${threads * 8 - 1}`, 'stale');
     const store = await createEventStore({ kind: 'sqlite', file });
     try {
       await expect(
@@ -118,13 +120,13 @@ describe('exporting an operation on threads (embedded store)', () => {
           {
             ...provenance,
             pageSize: 16,
-            threads: { store: { kind: 'sqlite', file }, threads, minEvents: 0 },
+            threads: { store: { kind: 'sqlite', file }, threads: 2, minEvents: 0 },
           },
           paths,
         ),
       ).rejects.toMatchObject({
         code: 'integrity.verification-thread-failed',
-        message: expect.stringContaining('EEXIST'),
+        message: expect.stringContaining('at or after revision 990'),
       });
       expect((await readdir(dir)).filter((name) => name.startsWith('failed'))).toEqual([]);
     } finally {
