@@ -2,10 +2,12 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { createEventStore } from '@timeline/event-store';
 import { aHistory, anUnsealedEvent, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
 import { exportFilePaths, writeExportFiles } from './export-files';
+import { exportPartsOnThreads } from './export-threads';
 import { verifyExportFiles } from './export-verifier';
 
 jest.setTimeout(120_000);
@@ -132,6 +134,28 @@ describe('exporting an operation on threads (embedded store)', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('ends with the file’s own error when writing fails', async () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    let writes = 0;
+    const out = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes += 1;
+        callback(full);
+      },
+    });
+    const ranges = [0, 250, 500, 750].map((from) => ({ from, to: from + 250 }));
+    await expect(
+      exportPartsOnThreads(
+        { store: { kind: 'sqlite', file, readOnly: true }, operationId: 'venetic', pageSize: 64 },
+        ranges,
+        2,
+        out,
+      ),
+    ).rejects.toBe(full);
+    // Nothing was written after the first failed write.
+    expect(writes).toBe(1);
   });
 
   it('writes the same bytes and manifest as one thread over a tampered chain', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { startIntegrityThread, VerificationThreadError } from '../threads/integrity-thread';
 import type { ExportPart, ExportPartRange } from './export-part';
@@ -27,13 +27,14 @@ const RANGES_AHEAD_PER_THREAD = 2;
  * "Verification on threads"). A range's chunks are written as they arrive while
  * it is the range being written; those of later ranges wait in memory, a few
  * ranges at most. New ranges wait while `out` asks for no more.
- * @throws VerificationThreadError when a thread fails or dies; every thread is stopped first.
+ * @throws VerificationThreadError when a thread fails or dies, or the error of `out` when writing fails;
+ *   every thread is stopped first.
  */
 export function exportPartsOnThreads(
   data: ExportPartThreadData,
   ranges: readonly ExportPartRange[],
   threads: number,
-  out: WriteStream,
+  out: Writable,
 ): Promise<PartsWritten> {
   return new PartsInOrder(data, ranges, threads, out).run();
 }
@@ -59,7 +60,7 @@ class PartsInOrder {
     private readonly data: ExportPartThreadData,
     private readonly ranges: readonly ExportPartRange[],
     private readonly threads: number,
-    private readonly out: WriteStream,
+    private readonly out: Writable,
   ) {
     this.parts = ranges.map(() => undefined);
     this.what = `the export of operation ${data.operationId}`;
@@ -68,11 +69,16 @@ class PartsInOrder {
   run(): Promise<PartsWritten> {
     const done = new Promise<PartsWritten>((resolve, reject) => (this.settle = { resolve, reject }));
     this.out.on('drain', this.handOut);
+    // The file failing (a full disk) ends the export with the file's own error, once every thread has stopped.
+    this.out.on('error', this.fileFailed);
     const count = Math.min(this.threads, this.ranges.length);
     for (let thread = 0; thread < count; thread += 1) this.start();
     this.handOut();
     if (this.ranges.length === 0) this.finish();
-    return done.finally(() => this.out.off('drain', this.handOut));
+    return done.finally(() => {
+      this.out.off('drain', this.handOut);
+      this.out.off('error', this.fileFailed);
+    });
   }
 
   private start(): void {
@@ -128,6 +134,7 @@ class PartsInOrder {
   };
 
   private write(chunk: Buffer): void {
+    if (this.failure) return;
     this.sha256.update(chunk);
     this.bytes += chunk.length;
     this.out.write(chunk);
@@ -139,9 +146,15 @@ class PartsInOrder {
     this.settleWhenStopped();
   }
 
+  private readonly fileFailed = (error: Error): void => this.stop(error);
+
   private fail(reason: string): void {
+    this.stop(new VerificationThreadError(this.what, reason));
+  }
+
+  private stop(failure: Error): void {
     if (this.failure) return;
-    this.failure = new VerificationThreadError(this.what, reason);
+    this.failure = failure;
     this.ended = true;
     this.held.clear();
     for (const worker of this.workers) void worker.terminate();
