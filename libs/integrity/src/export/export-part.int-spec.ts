@@ -77,7 +77,7 @@ describe('exporting an operation on threads (embedded store)', () => {
     expect(many[1]).toBe(one[1]);
     expect(JSON.parse(many[1])).toMatchObject({ events: 1000, chain: { intact: true } });
     expect((await verifyExportFiles(many_)).ok).toBe(true);
-    // No part file is left behind.
+    // No partial file is left behind.
     expect((await readdir(dir)).filter((name) => name.includes('.partial'))).toEqual([]);
   });
 
