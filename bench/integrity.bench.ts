@@ -9,8 +9,9 @@
  * measured phase runs in a fresh child process so its peak RSS is its own,
  * under a fixed 128 MiB heap limit, so a phase whose memory grew with the
  * operation would crash instead of passing. The phases alternate over R rounds
- * (default 3, --quick 1) and each row is the median round. Prints a table and
- * writes bench/results/integrity.json (integrity.quick.json with --quick).
+ * (default 3, --quick 1) and each row is the median round. --quick also takes
+ * the threaded paths below their usual minimum length, so CI runs them. Prints a
+ * table and writes bench/results/integrity.json (integrity.quick.json with --quick).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -122,6 +123,9 @@ async function seed(file: string, events: number): Promise<PhaseResult> {
   return { events, seconds: (performance.now() - started) / 1000, peakRssMiB: peakRss() };
 }
 
+/** --quick: the threaded phases use threads however short the operation (their defaults start at 50,000 events). */
+const threadsAtAnyLength = args.includes('--threads-at-any-length');
+
 async function phase(name: string, dir: string): Promise<PhaseResult> {
   // Load the adapter's modules before the clock starts: a phase measures its work, not the loader.
   await (await createEventStore({ kind: 'sqlite', file: join(dir, 'events.db') })).close();
@@ -171,7 +175,7 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
     // As the api and the CLI verify by default: one range per core, each thread reading its own.
     const threads = name === 'verify' ? availableParallelism() : 1;
     const result = await verifyOperationStream(store, OPERATION, {
-      threads: { store: { kind: 'sqlite', file }, threads },
+      threads: { store: { kind: 'sqlite', file }, threads, ...(threadsAtAnyLength ? { minEvents: 0 } : {}) },
     });
     await store.close();
     if (!result.ok) throw new Error(`chain broken: ${JSON.stringify(result.brokenAt)}`);
@@ -188,7 +192,11 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
         exportedAt: new Date().toISOString(),
         exportedBy: 'bench',
         software: { name: 'operation-timeline', version: 'bench' },
-        threads: { store: { kind: 'sqlite', file }, threads: name === 'export' ? availableParallelism() : 1 },
+        threads: {
+          store: { kind: 'sqlite', file },
+          threads: name === 'export' ? availableParallelism() : 1,
+          ...(threadsAtAnyLength ? { minEvents: 0 } : {}),
+        },
       },
       { ndjsonPath: `${base}.ndjson`, manifestPath: `${base}.manifest.json` },
     );
@@ -205,7 +213,10 @@ async function runPhase(name: string, dir: string): Promise<PhaseResult> {
     const result = await verifyExportFiles(
       { ndjsonPath: `${base}.ndjson`, manifestPath: `${base}.manifest.json` },
       // As the CLI verifies by default: one range of the file per core.
-      { threads: name === 'verify-export' ? availableParallelism() : 1 },
+      {
+        threads: name === 'verify-export' ? availableParallelism() : 1,
+        ...(threadsAtAnyLength ? { minBytes: 0 } : {}),
+      },
     );
     if (!result.ok) throw new Error(`export does not verify: ${JSON.stringify(result.problems)}`);
     return {
@@ -222,7 +233,7 @@ function peakRss(): number {
 }
 
 /** Runs a phase in a fresh process (same loaders as this one) and reads its JSON result. */
-function inChild(name: string, dir: string): PhaseResult {
+function inChild(name: string, dir: string, quick: boolean): PhaseResult {
   const child = spawnSync(
     process.execPath,
     [
@@ -237,6 +248,7 @@ function inChild(name: string, dir: string): PhaseResult {
       name,
       '--dir',
       dir,
+      ...(quick ? ['--threads-at-any-length'] : []),
     ],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
@@ -311,7 +323,7 @@ async function main(): Promise<void> {
     // Alternating rounds: the subject and its reference see the same machine load.
     const results = new Map<string, PhaseResult[]>(PHASES.map((p) => [p.name, []]));
     for (let round = 0; round < rounds; round += 1) {
-      for (const { name } of PHASES) results.get(name)!.push(inChild(name, dir));
+      for (const { name } of PHASES) results.get(name)!.push(inChild(name, dir, quick));
     }
     const summary = (runs: readonly PhaseResult[]) => {
       const rates = runs.map((run) => run.events / run.seconds);

@@ -1,6 +1,4 @@
 import type { EventStore } from './event-store.port';
-import { SqliteEventStore } from './sqlite/sqlite.event-store';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store';
 import type { EventStoreDbOptions } from './eventstoredb/eventstoredb.options';
 
 /** The embedded store: one SQLite file, the default that works on a bare machine. */
@@ -28,10 +26,16 @@ export interface EventStoreDbConfig extends EventStoreDbOptions {
 /** Which store to open and where; read from configuration once, at the edge. */
 export type EventStoreOptions = SqliteEventStoreConfig | EventStoreDbConfig;
 
-/** Opens the configured adapter; the promise settles once the store is ready to append. */
+/**
+ * Opens the configured adapter; the promise settles once the store is ready to append.
+ * Each adapter's code is loaded when it is asked for: a thread that opens the
+ * embedded store (verification and export threads start one per core) does not
+ * load the EventStoreDB client, a third of such a thread's start.
+ */
 export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
   switch (options.kind) {
-    case 'sqlite':
+    case 'sqlite': {
+      const { SqliteEventStore } = await import('./sqlite/sqlite.event-store');
       return SqliteEventStore.open({
         file: options.file,
         pollIntervalMs: options.pollIntervalMs,
@@ -39,7 +43,9 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
         readOnly: options.readOnly,
         maxQueuedEvents: options.maxQueuedEvents,
       });
+    }
     case 'eventstoredb': {
+      const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb.event-store');
       const { kind: _kind, ...eventStoreDb } = options;
       return EventStoreDbEventStore.open(eventStoreDb);
     }

@@ -54,4 +54,44 @@ describe('canonicalFormsOf', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('writes the same texts for runs of events whose envelopes share their member names, in any order', () => {
+    // Consecutive events of one shape reuse its sorted names; a new order or name set must not.
+    const names = fc.uniqueArray(
+      fc.oneof(fc.string(), fc.constantFrom('type', 'position', 'hash', 'prevHash', 'operationId')),
+      { maxLength: 8 },
+    );
+    const run = names.chain((keys) =>
+      fc.array(
+        fc.tuple(
+          storedEvent,
+          fc.shuffledSubarray(keys, { minLength: keys.length }),
+          fc.array(fc.jsonValue({ maxDepth: 1 }), { minLength: keys.length, maxLength: keys.length }),
+        ),
+        { minLength: 1, maxLength: 6 },
+      ),
+    );
+    fc.assert(
+      fc.property(run, (events) => {
+        for (const [base, order, values] of events) {
+          const metadata: Record<string, unknown> = {};
+          order.forEach((key, index) =>
+            Object.defineProperty(metadata, key, { value: values[index], enumerable: true, writable: true }),
+          );
+          const event = { ...base, metadata: metadata as JsonObject };
+          const forms = canonicalFormsOf(event);
+          expect(forms.exportLine).toBe(canonicalJson(toTimelineEvent(event)));
+          expect(forms.hashedContent).toBe(
+            canonicalJson({
+              eventId: event.eventId,
+              type: event.type,
+              data: event.data,
+              envelope: { ...metadata, hash: undefined },
+            }),
+          );
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -37,30 +37,75 @@ export function canonicalFormsOf(
   event: RecordedEvent,
   position: string = formatPosition(event.position),
 ): CanonicalStoredEvent {
-  const envelope = canonicalMembers(event.metadata);
-  const data = `"data":${canonicalJson(event.data)}`;
-  const eventId = `"eventId":${canonicalJson(event.eventId)}`;
-  const type = `"type":${canonicalJson(event.type)}`;
-  const own: Member[] = [
-    ['data', data],
-    ['eventId', eventId],
-    ['position', `"position":${canonicalJson(position)}`],
-    ['type', type],
+  const { metadata } = event;
+  const shape = envelopeShapeOf(Object.keys(metadata));
+  const data = canonicalJson(event.data);
+  const eventId = canonicalJson(event.eventId);
+  const type = canonicalJson(event.type);
+  const own = [
+    `"data":${data}`,
+    `"eventId":${eventId}`,
+    `"position":${canonicalJson(position)}`,
+    `"type":${type}`,
   ];
-  // Both lists are sorted; merge them, leaving out the envelope's members the line's own replace.
+  // One pass over the sorted envelope: its members in the hashed content, and merged with the line's own.
+  let covered = '';
   let line = '{';
-  let e = 0;
-  for (const [name, text] of own) {
-    for (; e < envelope.length && envelope[e][0] <= name; e += 1) {
-      if (envelope[e][0] !== name) line += `${envelope[e][1]},`;
-    }
-    line += `${text},`;
+  let next = 0;
+  for (let index = 0; index < shape.sorted.length; index += 1) {
+    const value = metadata[shape.sorted[index]];
+    for (; next < shape.ownBefore[index]; next += 1) line += `${own[next]},`;
+    if (value === undefined) continue;
+    const member = shape.names[index] + canonicalJson(value);
+    if (!shape.isHash[index]) covered += covered ? `,${member}` : member;
+    if (!shape.replaced[index]) line += `${member},`;
   }
-  for (; e < envelope.length; e += 1) line += `${envelope[e][1]},`;
+  for (; next < own.length; next += 1) line += `${own[next]},`;
   return {
-    hashedContent: hashedContentFrom(event, envelope, data, eventId, type),
+    hashedContent: `{"data":${data},"envelope":{${covered}},"eventId":${eventId},"type":${type}}`,
     exportLine: `${line.slice(0, -1)}}`,
   };
+}
+
+/** The export line's own members, sorted: they replace envelope members of the same name. */
+const OWN_MEMBERS = ['data', 'eventId', 'position', 'type'] as const;
+
+/**
+ * What canonicalising an envelope of given member names needs, worked out once
+ * for a run of events with the same names in the same order (a stream's events
+ * nearly always are): the names sorted, each written as `"name":`, and where
+ * the export line's own members fall among them.
+ */
+interface EnvelopeShape {
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+  readonly names: readonly string[];
+  /** Own members (OWN_MEMBERS) that come before each sorted name in the line. */
+  readonly ownBefore: readonly number[];
+  readonly replaced: readonly boolean[];
+  readonly isHash: readonly boolean[];
+}
+
+let lastShape: EnvelopeShape | null = null;
+
+function envelopeShapeOf(keys: readonly string[]): EnvelopeShape {
+  const last = lastShape;
+  if (last && last.keys.length === keys.length) {
+    let same = true;
+    for (let index = 0; same && index < keys.length; index += 1) same = last.keys[index] === keys[index];
+    if (same) return last;
+  }
+  const sorted = [...keys].sort();
+  const shape: EnvelopeShape = {
+    keys,
+    sorted,
+    names: sorted.map((key) => `${canonicalJson(key)}:`),
+    ownBefore: sorted.map((key) => OWN_MEMBERS.filter((own) => own <= key).length),
+    replaced: sorted.map((key) => (OWN_MEMBERS as readonly string[]).includes(key)),
+    isHash: sorted.map((key) => key === 'hash'),
+  };
+  lastShape = shape;
+  return shape;
 }
 
 /** A member's name and its canonical text, `"name":value`, as it stands in its object. */

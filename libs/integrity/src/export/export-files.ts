@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { EventStore } from '@timeline/event-store/port';
 import type { EventStoreOptions } from '@timeline/event-store/event-store.factory';
 import { operationStreamName } from '@timeline/events/envelope/event-envelope';
-import { runOnThread } from '../threads/integrity-thread';
 import { DEFAULT_THREADED_MIN_EVENTS, type VerificationThreads } from '../verify/store-verification';
 import { joinStreamRanges, splitRevisions } from '../verify/stream-ranges';
 import { EvidentialExport, exportManifestOf, type EvidentialExportOptions } from './evidential-export';
-import type { ExportPart } from './export-part';
+import { exportPartsOnThreads } from './export-threads';
 import type { ExportManifest, ExportScope } from './export-manifest';
 
 /**
@@ -71,19 +69,19 @@ export async function writeExportFiles(
 export interface ExportFileOptions extends EvidentialExportOptions {
   /**
    * Export one long operation in ranges on threads, each reading its range
-   * and writing its lines to a part file, joined in order into the same bytes
-   * and manifest as one thread writes. Not with `redact` or `inclusion`.
+   * and handing its lines to the calling thread, which writes them in order:
+   * the same bytes and manifest as one thread writes. Not with `redact` or `inclusion`.
    */
   readonly threads?: VerificationThreads;
 }
 
 /**
- * Ranges per thread of a threaded export: the calling thread appends each
- * part to the NDJSON (and digests it) as soon as it and every part before it
- * are written, so with several ranges per thread that copy overlaps the
- * ranges still being written instead of following them all.
+ * Events per range of a threaded export: each thread is handed the next range
+ * as it finishes one, so the threads finish their ranges nearly in order and
+ * few lines wait in memory for the ranges before them (about 6 MiB a range of
+ * the bench's events, bench/README.md "Integrity").
  */
-const RANGES_PER_THREAD = 8;
+const EXPORT_RANGE_EVENTS = 8_192;
 
 /** The threaded export, or null when the operation is too short for threads to pay. */
 async function writeOnThreads(
@@ -96,14 +94,16 @@ async function writeOnThreads(
     direction: 'backwards',
     maxCount: 1,
   });
-  if (head.revision + 1 < (options.threads.minEvents ?? DEFAULT_THREADED_MIN_EVENTS)) return null;
+  const events = head.revision + 1;
+  if (events < (options.threads.minEvents ?? DEFAULT_THREADED_MIN_EVENTS)) return null;
   const threads = options.threads.threads;
   const partial = `${paths.ndjsonPath}.partial`;
   // Fixed at the head read now, as one thread's export is: events appended meanwhile are left out.
-  const ranges = splitRevisions(head.revision, threads * RANGES_PER_THREAD).map((range, index) => ({
+  // At least four ranges a thread, so short operations still cross ranges and wait for the ones before.
+  const rangeCount = Math.max(4 * threads, Math.ceil(events / EXPORT_RANGE_EVENTS));
+  const ranges = splitRevisions(head.revision, rangeCount).map((range) => ({
     from: range.from,
-    to: range.to ?? head.revision + 1,
-    partPath: `${partial}.${index}`,
+    to: range.to ?? events,
   }));
   const storeOptions: EventStoreOptions =
     options.threads.store.kind === 'sqlite'
@@ -112,34 +112,13 @@ async function writeOnThreads(
   const out = createWriteStream(partial, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
   // Refuses a partial file already there (as the one-thread export does) before any thread starts.
   await once(out, 'open');
-  const joiner = new PartJoiner(
-    out,
-    ranges.map((range) => range.partPath),
-  );
-  // Range i goes to thread i mod threads: the threads advance together, so parts are finished nearly in order.
-  const tasks = Array.from({ length: Math.min(threads, ranges.length) }, (_, thread) =>
-    ranges.filter((_, index) => index % threads === thread),
-  );
   try {
-    // Every thread settles before anything is cleaned up, so none writes a part file after it was removed.
-    const settled = await Promise.allSettled(
-      tasks.map((own) =>
-        runOnThread<ExportPart[]>(
-          'export/export-part.worker',
-          { store: storeOptions, operationId, ranges: own, pageSize: options.pageSize },
-          `the export of operation ${operationId}`,
-          (written) => joiner.written(ranges.indexOf(own[written - 1])),
-        ),
-      ),
+    const { parts, sha256, bytes } = await exportPartsOnThreads(
+      { store: storeOptions, operationId, pageSize: options.pageSize },
+      ranges,
+      threads,
+      out,
     );
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) {
-      await joiner.stop();
-      throw failed.reason;
-    }
-    const byThread = settled.map((result) => (result as PromiseFulfilledResult<ExportPart[]>).value);
-    const parts = ranges.map((_, index) => byThread[index % threads][Math.floor(index / threads)]);
-    const { sha256, bytes } = await joiner.finished();
     out.end();
     await finished(out);
     const countsByType = new Map<string, number>();
@@ -169,73 +148,9 @@ async function writeOnThreads(
     await rename(partial, paths.ndjsonPath);
     return manifest;
   } catch (error) {
-    await joiner.stop();
     out.destroy();
     await rm(partial, { force: true });
     throw error;
-  } finally {
-    await Promise.all(ranges.map((range) => rm(range.partPath, { force: true })));
-  }
-}
-
-/**
- * Appends the part files to the export in order, digesting them on the way,
- * each as soon as it and every part before it are written: one part at a time,
- * each removed once appended.
- */
-class PartJoiner {
-  private readonly sha256 = createHash('sha256');
-  private bytes = 0;
-  private readonly done: boolean[];
-  /** The next part to append. */
-  private next = 0;
-  private stopped = false;
-  /** The appends in progress, one after the other; rejected with the first that failed. */
-  private appending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly out: WriteStream,
-    private readonly partPaths: readonly string[],
-  ) {
-    this.done = partPaths.map(() => false);
-  }
-
-  /** Part `index`'s file is complete. */
-  written(index: number): void {
-    this.done[index] = true;
-    this.appending = this.appending.then(() => this.appendReady());
-    // Its failure is reported by `finished` or `stop`, once every thread has settled; not as unhandled meanwhile.
-    this.appending.catch(() => undefined);
-  }
-
-  /** Waits for the appends in progress and starts no other. Never rejects. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.appending.catch(() => undefined);
-  }
-
-  /** Once every part was reported written: the digest and length of all of them, appended. */
-  async finished(): Promise<{ readonly sha256: string; readonly bytes: number }> {
-    await this.appending;
-    await this.appendReady();
-    if (this.next !== this.done.length)
-      throw new Error(`the export's part ${this.next} was never reported written`);
-    return { sha256: this.sha256.digest('hex'), bytes: this.bytes };
-  }
-
-  private async appendReady(): Promise<void> {
-    while (!this.stopped && this.next < this.done.length && this.done[this.next]) {
-      const partPath = this.partPaths[this.next];
-      for await (const chunk of createReadStream(partPath, {
-        highWaterMark: 1024 * 1024,
-      }) as AsyncIterable<Buffer>) {
-        this.sha256.update(chunk);
-        this.bytes += chunk.length;
-        if (!this.out.write(chunk)) await once(this.out, 'drain');
-      }
-      await rm(partPath);
-      this.next += 1;
-    }
   }
 }
 

@@ -1,11 +1,13 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { createEventStore } from '@timeline/event-store';
 import { aHistory, anUnsealedEvent, appendSealed, fixedEventId } from '../testing/sealed-history.fixture';
 import { exportFilePaths, writeExportFiles } from './export-files';
+import { exportPartsOnThreads } from './export-threads';
 import { verifyExportFiles } from './export-verifier';
 
 jest.setTimeout(120_000);
@@ -17,8 +19,8 @@ const provenance = {
 };
 
 /**
- * An operation exported on threads, each writing its range to a part file,
- * is byte for byte the export one thread writes, manifest included, on an
+ * An operation exported on threads, each sending the lines of its ranges to
+ * the calling thread, is byte for byte the export one thread writes, manifest included, on an
  * intact store and on a tampered one.
  */
 describe('exporting an operation on threads (embedded store)', () => {
@@ -75,7 +77,7 @@ describe('exporting an operation on threads (embedded store)', () => {
     expect(many[1]).toBe(one[1]);
     expect(JSON.parse(many[1])).toMatchObject({ events: 1000, chain: { intact: true } });
     expect((await verifyExportFiles(many_)).ok).toBe(true);
-    // No part file is left behind.
+    // No partial file is left behind.
     expect((await readdir(dir)).filter((name) => name.includes('.partial'))).toEqual([]);
   });
 
@@ -104,11 +106,13 @@ describe('exporting an operation on threads (embedded store)', () => {
     }
   });
 
-  it('fails with the error of the one thread that failed, after others appended parts, and leaves no export', async () => {
+  it('fails with the error of the one thread that failed, after others sent their lines, and leaves no export', async () => {
+    // An event of the last range the store can no longer read: that thread fails; the others export theirs.
+    const db = new Database(file);
+    db.exec('DROP TRIGGER events_are_immutable_update');
+    db.prepare(`UPDATE events SET data = '{"damaged' WHERE event_id = ?`).run(eventIds[990]);
+    db.close();
     const paths = exportFilePaths(join(dir, 'failed'));
-    // A stale file where the last range's part goes: that thread cannot create it; the others write theirs.
-    const threads = 2;
-    await writeFile(`${paths.ndjsonPath}.partial.${threads * 8 - 1}`, 'stale');
     const store = await createEventStore({ kind: 'sqlite', file });
     try {
       await expect(
@@ -118,18 +122,40 @@ describe('exporting an operation on threads (embedded store)', () => {
           {
             ...provenance,
             pageSize: 16,
-            threads: { store: { kind: 'sqlite', file }, threads, minEvents: 0 },
+            threads: { store: { kind: 'sqlite', file }, threads: 2, minEvents: 0 },
           },
           paths,
         ),
       ).rejects.toMatchObject({
         code: 'integrity.verification-thread-failed',
-        message: expect.stringContaining('EEXIST'),
+        message: expect.stringContaining('at or after revision 990'),
       });
       expect((await readdir(dir)).filter((name) => name.startsWith('failed'))).toEqual([]);
     } finally {
       await store.close();
     }
+  });
+
+  it('ends with the file’s own error when writing fails', async () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    let writes = 0;
+    const out = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes += 1;
+        callback(full);
+      },
+    });
+    const ranges = [0, 250, 500, 750].map((from) => ({ from, to: from + 250 }));
+    await expect(
+      exportPartsOnThreads(
+        { store: { kind: 'sqlite', file, readOnly: true }, operationId: 'venetic', pageSize: 64 },
+        ranges,
+        2,
+        out,
+      ),
+    ).rejects.toBe(full);
+    // Nothing was written after the first failed write.
+    expect(writes).toBe(1);
   });
 
   it('writes the same bytes and manifest as one thread over a tampered chain', async () => {

@@ -38,7 +38,7 @@ export function runOnThread<T>(
   onProgress: (done: number) => void = () => undefined,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const thread = spawnIntegrityThread(entry, task);
+    const thread = startIntegrityThread(entry, task);
     let settled = false;
     const fail = (reason: string) => {
       if (settled) return;
@@ -69,7 +69,8 @@ export function serveThreadTask<T>(
   );
 }
 
-function spawnIntegrityThread(entry: IntegrityThreadEntry, workerData: unknown): Worker {
+/** Starts a thread on one of the entries, with the integrity threads' heap limit; the caller speaks its protocol. */
+export function startIntegrityThread(entry: IntegrityThreadEntry, workerData: unknown): Worker {
   return startWorkerThread(join(__dirname, '..', entry), {
     workerData,
     stdout: false,
