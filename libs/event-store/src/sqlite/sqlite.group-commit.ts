@@ -249,10 +249,15 @@ export class SqliteGroupCommit {
     );
   }
 
-  private async syncWal(): Promise<void> {
-    await this.options.sync(this.wal.fd);
+  private syncWal(): Promise<unknown> {
+    let synced: Promise<void>;
+    try {
+      synced = this.options.sync(this.wal.fd);
+    } catch (error) {
+      synced = Promise.reject(error);
+    }
     const delay = this.faults.syncDelayMs;
-    if (delay !== undefined && delay > 0) await sleep(delay);
+    return delay !== undefined && delay > 0 ? synced.then(() => sleep(delay)) : synced;
   }
 
   private synced(covered: readonly Committed[], head: number): void {
