@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -278,6 +278,32 @@ describe('the embedded store and its sync of the WAL', () => {
       ),
       { numRuns: 15 },
     );
+  });
+
+  it('a WAL that is no longer the file the store syncs fails closed at the next checkpoint', async () => {
+    await withStore(fdatasyncOnThePool, async (store, file) => {
+      await store.append('s', [anEvent(0)]);
+      // Someone moves the WAL away and puts another file in its place: SQLite goes on writing the
+      // moved file, which the store's descriptor syncs, but a restart would read the new one.
+      renameSync(`${file}-wal`, `${file}-wal.moved`);
+      writeFileSync(`${file}-wal`, '');
+      let refused: unknown = null;
+      for (let b = 1; b < 100 && refused === null; b++) {
+        refused = await store
+          .append(
+            's',
+            Array.from({ length: 100 }, (_, i) => anEvent(b * 100 + i, 1000)),
+          )
+          .then(() => null)
+          .catch((error: unknown) => error);
+      }
+      expect(store.metrics().checkpoints).toBeGreaterThanOrEqual(1);
+      expect(refused).toBeInstanceOf(EventStoreUnavailableError);
+      expect((refused as Error).message).toContain(
+        `the write-ahead log ${file}-wal was replaced by another file`,
+      );
+      expect((await store.describe()).writesRefused?.reason).toContain('was replaced by another file');
+    });
   });
 
   it('checkpoints on its own thread as the WAL grows, keeping the WAL bounded', async () => {

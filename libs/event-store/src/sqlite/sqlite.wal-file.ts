@@ -17,7 +17,7 @@ export const fdatasyncOnThePool: WalSync = (fd) =>
  * so syncing this one covers the frames SQLite's connection wrote. It must be the WAL's current
  * file: SQLite reuses the WAL in place (rewinding it, or cutting it to `journal_size_limit`)
  * for as long as a connection has it open, and the store's writer connection has it open for
- * the store's whole life; the identity is checked anyway, at start and after every checkpoint
+ * the store's whole life; the identity is checked anyway after every checkpoint
  * (docs/architecture.md, "Durability of the embedded store").
  */
 export class SqliteWalFile {
