@@ -61,6 +61,7 @@ export class SqliteCheckpointer {
   private counters = { checkpoints: 0, walFramesAtLastCheckpoint: 0 };
   private failure: string | null = null;
   private closed: Promise<void> | null = null;
+  private exited = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -69,6 +70,7 @@ export class SqliteCheckpointer {
     worker.on('message', (message: FromCheckpointer) => this.receive(message));
     worker.on('error', (error) => this.fail(`the checkpoint thread failed: ${error.message}`));
     worker.on('exit', (code) => {
+      this.exited = true;
       if (this.closed === null) this.fail(`the checkpoint thread exited (code ${code})`);
     });
     // An idle checkpoint thread never holds a finished process open.
@@ -127,6 +129,7 @@ export class SqliteCheckpointer {
   /** Closes the thread's connection and ends the thread. */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
       // Held open until the thread has ended: the store releases its lock only after that.
       this.worker.ref();
       this.worker.once('exit', () => resolve());

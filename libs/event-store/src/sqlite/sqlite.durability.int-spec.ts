@@ -306,6 +306,21 @@ describe('the embedded store and its sync of the WAL', () => {
     });
   });
 
+  it('a checkpoint thread that dies fails the store closed, and the store still closes', async () => {
+    const file = freshFile();
+    const store = await SqliteEventStore.open({ file });
+    await store.append('s', [anEvent(1)]);
+    // No public way to kill the thread: reach it as a crash would.
+    const { checkpointer } = (store as unknown as { writer: { checkpointer: object } }).writer;
+    await (checkpointer as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await turn();
+    const refused = await store.append('s', [anEvent(2)]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(EventStoreUnavailableError);
+    expect((refused as Error).message).toContain('the checkpoint thread exited');
+    expect((await store.readAll()).map((e) => e.data['n'])).toEqual([1]);
+    await store.close();
+  });
+
   it('checkpoints on its own thread as the WAL grows, keeping the WAL bounded', async () => {
     await withStore(fdatasyncOnThePool, async (store, file) => {
       // About 10 MiB of events in batches, far past the 1,000-page checkpoint threshold.
