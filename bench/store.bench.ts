@@ -1,13 +1,14 @@
 /**
- * `npm run bench:store [-- --quick]`: the embedded store against a bare
- * better-sqlite3 loop writing the same rows to the same schema, both with
- * WAL + synchronous=FULL on a file, and reading the same rows back. Each
+ * `npm run bench:store [-- --quick]`: the embedded store (WAL, synchronous=NORMAL and its own
+ * fdatasync of the WAL before acknowledging) against a bare better-sqlite3 loop writing the
+ * same rows to the same schema with WAL + synchronous=FULL on a file, and reading the same
+ * rows back. Each
  * workload runs in three rounds (one with --quick), the adapter and the bare
  * loop alternating which goes first; each row is the median round of its
  * subject by events per second. Prints a table and writes
  * bench/results/store.json (store.quick.json with --quick).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,9 +23,6 @@ import { BenchReport, type BenchRow } from './support/bench-report';
 import { EventLoopWatch, LatencyRecorder, Stopwatch } from './support/latency';
 import { ThreadCpuWindow } from './support/thread-cpu';
 import { DEFAULT_PAGE_SIZE } from '../libs/integrity/src/reading/paged-reads';
-import { validateAppend } from '../libs/event-store/src/append-validation';
-import { SqliteWriter } from '../libs/event-store/src/sqlite/sqlite.writer';
-import type { AppendRequest } from '../libs/event-store/src/sqlite/sqlite.writer.protocol';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick
@@ -106,15 +104,26 @@ function arrestEvent(stream: string, n: number): EventToAppend {
   };
 }
 
-/** The bare loop: the same schema and pragmas as the adapter, one synchronous connection, no worker, no checks. */
+/**
+ * The bare loop: the adapter's schema and page cache, one synchronous connection, no thread, no
+ * checks, and durable the plain way: synchronous=FULL (SQLite syncs the WAL at each commit, on
+ * the calling thread) with SQLite's automatic checkpoints. With `synchronous: 'NORMAL'` it is
+ * the adapter's mechanism bare: commits without a sync, the WAL synced with fdatasync on the
+ * libuv pool before the next write (syncWal).
+ */
 class BareLoop {
   readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly revisions = new Map<string, number>();
+  private readonly walFd: number;
 
-  constructor(file: string) {
+  constructor(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
     this.db = new Database(file);
     prepareWriterConnection(this.db);
+    this.db.pragma(`synchronous = ${synchronous}`);
+    // A plain connection checkpoints on its own, every 1,000 WAL pages.
+    this.db.pragma('wal_autocheckpoint = 1000');
+    this.walFd = openSync(`${file}-wal`, 'r');
     this.insert = this.db.prepare(
       'INSERT INTO events (stream, revision, event_id, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -146,53 +155,22 @@ class BareLoop {
     this.revisions.set(stream, revision);
   }
 
+  /** fdatasync of the WAL on the libuv pool. */
+  syncWal(): Promise<void> {
+    return new Promise((resolve, reject) =>
+      fdatasync(this.walFd, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
   close(): void {
+    closeSync(this.walFd);
     this.db.close();
   }
 }
 
 /**
- * The adapter's writer class called on the main thread: the adapter's checks, JSON and SQL
- * without the writer thread. Beside the adapter and the bare loop it splits the gap between
- * them into the SQL the adapter does and the hand-off to its thread.
- */
-class InThreadWriter {
-  readonly db: Database.Database;
-  private readonly writer: SqliteWriter;
-  private nextId = 1;
-
-  constructor(file: string) {
-    this.db = new Database(file);
-    prepareWriterConnection(this.db);
-    this.writer = new SqliteWriter(this.db);
-  }
-
-  /** Validates and serialises each append as the adapter does, and writes them as one group. */
-  writeGroup(appends: readonly { stream: string; events: readonly EventToAppend[] }[]): void {
-    const requests = appends.map(({ stream, events }): AppendRequest => ({
-      id: this.nextId++,
-      stream,
-      expected: 'any',
-      events: validateAppend(stream, events, 'any').map((event) => ({
-        eventId: event.eventId,
-        type: event.type,
-        data: JSON.stringify(event.data),
-        metadata: JSON.stringify(event.metadata),
-      })),
-    }));
-    for (const outcome of this.writer.writeGroup(requests)) {
-      if (!outcome.ok) throw new Error(`in-thread writer refused an append: ${outcome.failure.kind}`);
-    }
-  }
-
-  close(): void {
-    this.db.close();
-  }
-}
-
-/**
- * A write round's clocks: wall and process CPU, and CPU per thread, which says on which side
- * of the hand-off to the writer thread the time goes.
+ * A write round's clocks: wall and process CPU, and CPU per thread: the main thread, and the
+ * busiest other (the libuv pool thread syncing the WAL, or the checkpoint thread).
  */
 class WriteClocks {
   readonly elapsed = Stopwatch.start();
@@ -238,7 +216,7 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-const IN_THREAD = "the adapter's writer class on the main thread";
+const SYNC_ON_POOL = 'sync-on-pool loop: NORMAL, fdatasync of the WAL on the libuv pool';
 
 /** One way of doing a workload: the adapter, or the bare loop doing the same durable work. */
 interface Subject {
@@ -268,7 +246,7 @@ async function compare(report: BenchReport, subjects: readonly Subject[]): Promi
   }
 }
 
-function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
+function singleCaller(store: SqliteEventStore, bare: BareLoop, pooled: BareLoop): Subject[] {
   const scenario = 'single-event appends, 1 caller';
   return [
     {
@@ -297,7 +275,7 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
               ...latency.summary(),
               ...loop.stop(),
             },
-            clocks.stop(events.length, 'writer thread'),
+            clocks.stop(events.length, 'busiest other thread'),
           ),
         );
       },
@@ -336,12 +314,13 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
         const start = clocks.elapsed;
         for (const event of events) {
           const t = performance.now();
-          inThread.writeGroup([{ stream, events: [event] }]);
+          pooled.writeTransaction(stream, [event]);
+          await pooled.syncWal();
           latency.record(performance.now() - t);
         }
         return throughput(
           scenario,
-          IN_THREAD,
+          SYNC_ON_POOL,
           events.length,
           events.length,
           start,
@@ -352,7 +331,7 @@ function singleCaller(store: SqliteEventStore, bare: BareLoop, inThread: InThrea
   ];
 }
 
-function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
+function concurrentCallers(store: SqliteEventStore, bare: BareLoop, pooled: BareLoop): Subject[] {
   const scenario = `single-event appends, ${sizes.callers} callers`;
   const perCaller = Math.floor(sizes.concurrentTotal / sizes.callers);
   const total = perCaller * sizes.callers;
@@ -393,7 +372,7 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
               ...loop.stop(),
               note: `${transactions} transactions, ${round(total / transactions, 1)} appends each`,
             },
-            clocks.stop(total, 'writer thread'),
+            clocks.stop(total, 'busiest other thread'),
           ),
         );
       },
@@ -431,21 +410,23 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
     {
       async run(r) {
         const group = sizes.callers;
-        const appends = Array.from({ length: total }, (_, n) => {
-          const stream = `operation-caller-${r}-${n % group}`;
-          return { stream, events: [realisticEvent(stream, n)] };
-        });
+        const events = Array.from({ length: total }, (_, n) =>
+          realisticEvent(`operation-caller-${r}-${n % group}`, n),
+        );
         const latency = new LatencyRecorder();
         const clocks = new WriteClocks();
         const start = clocks.elapsed;
-        for (let i = 0; i < appends.length; i += group) {
+        for (let i = 0; i < events.length; i += group) {
           const t = performance.now();
-          inThread.writeGroup(appends.slice(i, i + group));
+          pooled.db.transaction(() => {
+            for (const event of events.slice(i, i + group)) pooled.writeTransactionless(event);
+          })();
+          await pooled.syncWal();
           latency.record(performance.now() - t);
         }
         return throughput(
           scenario,
-          `${IN_THREAD}, 1 tx per ${group} appends`,
+          `${SYNC_ON_POOL}, 1 tx per ${group} events`,
           total,
           total,
           start,
@@ -459,7 +440,7 @@ function concurrentCallers(store: SqliteEventStore, bare: BareLoop, inThread: In
   ];
 }
 
-function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWriter): Subject[] {
+function batches(store: SqliteEventStore, bare: BareLoop): Subject[] {
   const scenario = `batches of ${sizes.batchSize}, 1 stream`;
   const events = sizes.batches * sizes.batchSize;
   const prepare = (stream: string) =>
@@ -493,7 +474,7 @@ function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWrit
               ...latency.summary(),
               ...loop.stop(),
             },
-            clocks.stop(events, 'writer thread'),
+            clocks.stop(events, 'busiest other thread'),
           ),
         );
       },
@@ -520,32 +501,10 @@ function batches(store: SqliteEventStore, bare: BareLoop, inThread: InThreadWrit
         );
       },
     },
-    {
-      async run(r) {
-        const stream = `operation-batches-${r}`;
-        const prepared = prepare(stream);
-        const latency = new LatencyRecorder();
-        const clocks = new WriteClocks();
-        const start = clocks.elapsed;
-        for (const batch of prepared) {
-          const t = performance.now();
-          inThread.writeGroup([{ stream, events: batch }]);
-          latency.record(performance.now() - t);
-        }
-        return throughput(
-          scenario,
-          IN_THREAD,
-          sizes.batches,
-          events,
-          start,
-          withNote(latency.summary(), clocks.stop(events, 'busiest other thread')),
-        );
-      },
-    },
   ];
 }
 
-/** Sustained load with the event loop watched: the adapter's writer thread against a bare loop on the main thread. */
+/** Sustained load with the event loop watched: the adapter against a bare loop, both on the main thread. */
 function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] {
   const scenario = `event loop during ${sizes.sustainedMs / 1000}s of appends`;
   return [
@@ -568,16 +527,16 @@ function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] 
         );
         return throughput(
           scenario,
-          'adapter (writer thread)',
+          'adapter',
           appended,
           appended,
           sustained,
           withNote(
             {
               ...loop.stop(),
-              note: 'includes WAL checkpoints',
+              note: 'includes WAL checkpoints (on their own thread)',
             },
-            clocks.stop(appended, 'writer thread'),
+            clocks.stop(appended, 'busiest other thread'),
           ),
         );
       },
@@ -608,7 +567,7 @@ function eventLoopUnderLoad(store: SqliteEventStore, bare: BareLoop): Subject[] 
           withNote(
             {
               ...loop.stop(),
-              note: `1 tx per ${sizes.callers} events`,
+              note: `1 tx per ${sizes.callers} events; includes WAL checkpoints (on the main thread)`,
             },
             clocks.stop(appended, 'busiest other thread'),
           ),
@@ -853,7 +812,7 @@ async function readAggregate(
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'timeline-bench-store-'));
   const report = new BenchReport(
-    `Event store benchmark${quick ? ' (quick)' : ''}: WAL, synchronous=FULL, file in ${tmpdir()}`,
+    `Event store benchmark${quick ? ' (quick)' : ''}: adapter WAL + NORMAL + fdatasync of the WAL, bare loop WAL + FULL, file in ${tmpdir()}`,
     {
       quick,
       ...sizes,
@@ -863,11 +822,11 @@ async function main(): Promise<void> {
   const storeFile = join(directory, 'adapter.db');
   const store = await SqliteEventStore.open({ file: storeFile });
   const bare = new BareLoop(join(directory, 'bare.db'));
-  const inThread = new InThreadWriter(join(directory, 'in-thread.db'));
+  const pooled = new BareLoop(join(directory, 'sync-on-pool.db'), 'NORMAL');
   try {
-    await compare(report, singleCaller(store, bare, inThread));
-    await compare(report, concurrentCallers(store, bare, inThread));
-    await compare(report, batches(store, bare, inThread));
+    await compare(report, singleCaller(store, bare, pooled));
+    await compare(report, concurrentCallers(store, bare, pooled));
+    await compare(report, batches(store, bare));
     await compare(report, eventLoopUnderLoad(store, bare));
     process.stdout.write(
       `  filling the adapter's log to ${sizes.readEvents.toLocaleString('en-GB')} events…\n`,
@@ -901,7 +860,7 @@ async function main(): Promise<void> {
   } finally {
     await store.close();
     bare.close();
-    inThread.close();
+    pooled.close();
     rmSync(directory, { recursive: true, force: true });
   }
 }

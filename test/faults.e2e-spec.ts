@@ -105,7 +105,7 @@ describe('store faults over HTTP', () => {
   });
 
   it('a stalled disk: requests past the write queue bound answer 503 at once; the ones taken are all stored', async () => {
-    store.injectWriterFaults({ commitDelayMs: 300 });
+    store.injectWriterFaults({ syncDelayMs: 300 });
     const answers = await Promise.all(
       STALLED.map((operation, i) =>
         api

@@ -7,8 +7,8 @@ import { EventStoreUnavailableError, SqliteEventStore } from '@timeline/event-st
 const anEvent = (n: number) => ({ eventId: uuidv7(), type: 'Recorded', data: { n }, metadata: {} });
 
 /**
- * A slow or stalled disk (each commit's fsync held up, injected in the writer
- * thread): the write queue stays within its bound, appends beyond it are refused
+ * A slow or stalled disk (each sync of the WAL held up, injected in the store's
+ * group commit): the write queue stays within its bound, appends beyond it are refused
  * at once as unavailable (never left waiting, never dropped after being taken),
  * and every acknowledged append is in the log once the disk recovers.
  */
@@ -22,7 +22,7 @@ describe('a slow disk', () => {
   it('bounds the queue, refuses past the bound, and loses nothing acknowledged', async () => {
     const store = await SqliteEventStore.open({ file: join(dir, 'events.db'), maxQueuedEvents: 12 });
     try {
-      store.injectWriterFaults({ commitDelayMs: 200 });
+      store.injectWriterFaults({ syncDelayMs: 200 });
       const acknowledged: number[] = [];
       const refused: string[] = [];
       // Three waves of 40 appends of 1 or 2 events each, arriving while the disk stalls.

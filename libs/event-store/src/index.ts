@@ -10,7 +10,7 @@ export {
   type SqliteEventStoreMetrics,
   type SqliteEventStoreOptions,
 } from './sqlite/sqlite.event-store';
-export type { WriterFaults } from './sqlite/sqlite.writer.protocol';
+export type { WriterFaults } from './sqlite/sqlite.writer';
 export { SqliteStoreLock } from './sqlite/sqlite.store-lock';
 /** The EventStoreDB adapter's options (with their defaults) and the errors it adds to the port's. */
 export {

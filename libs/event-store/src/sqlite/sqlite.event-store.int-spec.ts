@@ -31,23 +31,24 @@ describe('SqliteEventStore (adapter specifics)', () => {
   const freshFile = () => join(directory, `store-${++counter}.db`);
 
   describe('durability', () => {
-    it('sets WAL and synchronous=FULL on both connections, also after reopening an existing file', async () => {
+    it('sets WAL and synchronous=NORMAL on both connections, also after reopening an existing file', async () => {
       const file = freshFile();
       const first = await SqliteEventStore.open({ file });
       await first.append('s', [anEvent('A')]);
       await first.close();
 
-      // Proof that the setting does not persist: a plain reconnection gets better-sqlite3's WAL default, NORMAL.
+      // Proof that the setting does not persist: a plain reconnection set to FULL leaves no trace.
       const plain = new Database(file);
       expect(plain.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(plain.pragma('synchronous', { simple: true })).toBe(1);
+      plain.pragma('synchronous = FULL');
+      expect(plain.pragma('synchronous', { simple: true })).toBe(2);
       plain.close();
 
       const reopened = await SqliteEventStore.open({ file });
       try {
         expect(reopened.durability()).toEqual({
-          writer: { journalMode: 'wal', synchronous: 2 },
-          reader: { journalMode: 'wal', synchronous: 2 },
+          writer: { journalMode: 'wal', synchronous: 1, walAutocheckpoint: 0 },
+          reader: { journalMode: 'wal', synchronous: 1, walAutocheckpoint: 1000 },
         });
         expect((await reopened.readStream('s')).map((e) => e.type)).toEqual(['A']);
       } finally {
@@ -170,8 +171,9 @@ describe('SqliteEventStore (adapter specifics)', () => {
   describe('data written by another process', () => {
     it('reaches a live subscription through the polling fallback', async () => {
       const file = freshFile();
-      const store = await SqliteEventStore.open({ file, pollIntervalMs: 50 });
+      // The writing process holds the file's lock; another process follows it read-only.
       const other = await SqliteEventStore.open({ file });
+      const store = await SqliteEventStore.open({ file, pollIntervalMs: 50, readOnly: true });
       try {
         const received = firstValueFrom(
           store.subscribeToAll().pipe(

@@ -25,12 +25,28 @@ import {
 } from '../event-store.errors';
 import { validateAppend } from '../append-validation';
 import { positionOf, type GlobalPosition } from '../global-position';
-import { SqliteReadAhead, type ReadAheadMetrics, type ReadAheadWhen } from './sqlite.read-ahead';
-import { SqliteReader, toRecordedEvent, type Row, type SequentialRead } from './sqlite.reader';
-import { UnusableStoreFile, type ConnectionDurability } from './sqlite.schema';
+import Database from 'better-sqlite3';
+import { SqliteCheckpointer, type CheckpointMetrics } from './sqlite.checkpointer';
+import { DurableWatermark, SqliteGroupCommit, type WriteQueueMetrics } from './sqlite.group-commit';
+import { aCoreIsFree, SqliteReadAhead, type ReadAheadMetrics, type ReadAheadWhen } from './sqlite.read-ahead';
+import {
+  READ_CHUNK_ROWS,
+  SqliteReader,
+  toRecordedEvent,
+  type Row,
+  type SequentialRead,
+  type VisibleUpTo,
+} from './sqlite.reader';
+import { prepareWriterConnection, UnusableStoreFile, type ConnectionDurability } from './sqlite.schema';
 import { SqliteStoreLock } from './sqlite.store-lock';
-import { WriterThread, type WriteQueueMetrics } from './sqlite.writer-thread';
-import type { AppendOutcome, WireEvent, WriterFaults, WriterMetrics } from './sqlite.writer.protocol';
+import { fdatasyncOnThePool, SqliteWalFile, type WalSync } from './sqlite.wal-file';
+import {
+  SqliteWriter,
+  type AppendOutcome,
+  type WireEvent,
+  type WriterFaults,
+  type WriterMetrics,
+} from './sqlite.writer';
 
 /** Options of the embedded store. */
 export interface SqliteEventStoreOptions {
@@ -69,7 +85,7 @@ export interface SqliteEventStoreOptions {
    */
   readonly liveReadIntervalMs?: number;
   /**
-   * Opens the file for reading only: no writer thread and no lock, so it works beside the
+   * Opens the file for reading only: no writer and no lock, so it works beside the
    * process that writes (the api); appends are refused. The file must exist and be an event
    * store. Default false: the store takes the file's lock (one writing process per file) and
    * refuses to open, naming the holder, when another process has it.
@@ -81,14 +97,20 @@ export interface SqliteEventStoreOptions {
    * growing it. Default 20,000.
    */
   readonly maxQueuedEvents?: number;
+  /**
+   * How each group's WAL frames are made durable before it is acknowledged. Default
+   * `fdatasync(2)` on the libuv pool; tests replace it to hold a sync open or make it fail.
+   */
+  readonly walSync?: WalSync;
 }
 
 /** Counters for metrics: group commit shows as fewer transactions than appends. */
-export interface SqliteEventStoreMetrics extends WriterMetrics, ReadAheadMetrics, WriteQueueMetrics {
+export interface SqliteEventStoreMetrics
+  extends WriterMetrics, ReadAheadMetrics, WriteQueueMetrics, CheckpointMetrics {
   readonly subscriptions: number;
 }
 
-const NO_WRITER_METRICS: WriterMetrics & WriteQueueMetrics = {
+const NO_WRITER_METRICS: WriterMetrics & WriteQueueMetrics & CheckpointMetrics = {
   transactions: 0,
   appends: 0,
   eventsWritten: 0,
@@ -96,13 +118,26 @@ const NO_WRITER_METRICS: WriterMetrics & WriteQueueMetrics = {
   queuedEvents: 0,
   queuedEventsHighWater: 0,
   refusedQueueFull: 0,
+  walSyncs: 0,
+  checkpoints: 0,
+  walFramesAtLastCheckpoint: 0,
 };
 
+/** The store's write side: present unless it was opened read-only. */
+interface WriteSide {
+  readonly db: Database.Database;
+  readonly durability: ConnectionDurability;
+  readonly commits: SqliteGroupCommit;
+  readonly checkpointer: SqliteCheckpointer;
+}
+
 /**
- * The embedded event store: one SQLite file in WAL mode with synchronous=FULL.
- * Appends go to a writer thread that commits them in groups; reads and
- * subscriptions use a read-only connection on the calling thread, and long
- * sequential reads get their next pages read ahead on a thread of their own.
+ * The embedded event store: one SQLite file in WAL mode with synchronous=NORMAL.
+ * Appends are committed in groups on the main thread and acknowledged once a
+ * sync of the WAL, on the libuv pool, has returned; checkpoints run on a thread
+ * of their own. Reads and subscriptions use a read-only connection on the calling
+ * thread, never past the durable watermark, and long sequential reads get their
+ * next pages read ahead on a thread of their own.
  */
 export class SqliteEventStore implements EventStore {
   private readonly followers = new Set<Follower>();
@@ -110,7 +145,7 @@ export class SqliteEventStore implements EventStore {
   private pollTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   /** Null when opened read-only. */
-  private writer: WriterThread | null = null;
+  private writer: WriteSide | null = null;
   private lock: SqliteStoreLock | null = null;
   /** Why the store has no writer, when it has none. */
   private readOnlyReason: string | null = null;
@@ -122,15 +157,22 @@ export class SqliteEventStore implements EventStore {
     readonly file: string,
     private readonly reader: SqliteReader,
     headSeq: number | null,
-    private readonly options: Required<Omit<SqliteEventStoreOptions, 'file' | 'readOnly'>>,
+    private readonly options: Required<Omit<SqliteEventStoreOptions, 'file' | 'readOnly' | 'walSync'>>,
+    visibleUpTo: VisibleUpTo,
   ) {
     this.knownHeadSeq = headSeq;
-    this.readAhead = new SqliteReadAhead(file, options.readAheadPages, options.readAheadWhen);
+    this.readAhead = new SqliteReadAhead(
+      file,
+      options.readAheadPages,
+      options.readAheadWhen,
+      aCoreIsFree,
+      visibleUpTo,
+    );
   }
 
   /**
-   * Opens (creating if needed) the store file and takes its lock; refuses to start unless both
-   * connections are WAL with synchronous=FULL. With `readOnly`, opens an existing store for reading.
+   * Opens (creating if needed) the store file and takes its lock; refuses to start unless every
+   * connection is WAL with synchronous=NORMAL. With `readOnly`, opens an existing store for reading.
    * Throws EventStoreLockedError when another process writes to the file, EventStoreFileError
    * when the file is not this release's event store or cannot be opened where it lives.
    */
@@ -153,37 +195,57 @@ export class SqliteEventStore implements EventStore {
     // appends are refused as unavailable, saying why.
     const readOnlyReason = options.readOnly ? 'the store was opened read-only' : notWritable(file);
     if (readOnlyReason !== null) {
-      const reader = openReader(file);
-      const store = new SqliteEventStore(file, reader, reader.headSeq(), settings);
+      // Another process writes: its commits are read as they land, durable or not yet.
+      const reader = openReader(file, everySeq);
+      const store = new SqliteEventStore(file, reader, reader.headSeq(), settings, everySeq);
       store.readOnlyReason = readOnlyReason;
       return store;
     }
     const lock = takeLock(file);
+    const opened: { store?: SqliteEventStore; commits?: SqliteGroupCommit } = {};
+    const closers: (() => unknown)[] = [];
     try {
-      // Commits are announced by the writer thread; the store exists only once it is ready.
-      const opened: { store?: SqliteEventStore } = {};
-      const { thread, headSeq } = await WriterThread.start(
-        { file, maxEventsPerTransaction: settings.maxEventsPerTransaction },
-        (seq) => opened.store?.headAdvanced(seq),
-        settings.maxQueuedEvents,
-      ).catch((error: unknown) => {
-        throw asStoreError(file, error);
+      const db = new Database(file);
+      closers.push(() => db.close());
+      const durability = prepareWriterConnection(db);
+      const writer = new SqliteWriter(db);
+      const wal = SqliteWalFile.open(file);
+      closers.push(() => wal.close());
+      const checkpointer = await SqliteCheckpointer.start(file, {
+        checkpointed: () => {
+          const lost = wal.identityLost();
+          if (lost !== null) opened.commits?.failClosed(lost);
+        },
+        failed: (reason) => opened.commits?.failClosed(reason),
+        pauseCommits: () => opened.commits?.pauseCommits(),
+        resumeCommits: () => opened.commits?.resumeCommits(),
       });
-      let reader: SqliteReader;
-      try {
-        reader = openReader(file);
-      } catch (error) {
-        await thread.close();
-        throw error;
-      }
-      const store = new SqliteEventStore(file, reader, headSeq, settings);
-      store.writer = thread;
+      closers.push(() => checkpointer.close());
+      const watermark = DurableWatermark.of(file);
+      const commits = new SqliteGroupCommit(
+        writer,
+        wal,
+        checkpointer,
+        watermark,
+        (seq) => opened.store?.headAdvanced(seq),
+        {
+          maxEventsPerTransaction: settings.maxEventsPerTransaction,
+          maxQueuedEvents: settings.maxQueuedEvents,
+          sync: options.walSync ?? fdatasyncOnThePool,
+        },
+      );
+      opened.commits = commits;
+      const visibleUpTo = () => watermark.seq;
+      const reader = openReader(file, visibleUpTo);
+      const store = new SqliteEventStore(file, reader, writer.headSeq(), settings, visibleUpTo);
+      store.writer = { db, durability, commits, checkpointer };
       store.lock = lock;
       opened.store = store;
       return store;
     } catch (error) {
+      for (const close of closers.reverse()) await close();
       lock.release();
-      throw error;
+      throw asStoreError(file, error);
     }
   }
 
@@ -200,19 +262,22 @@ export class SqliteEventStore implements EventStore {
     return this.readOnlyReason;
   }
 
-  /** Makes the writer thread simulate faults from its next commit on: fault-injection tests and drills only. */
+  /** Makes the writer simulate faults from its next group on: fault-injection tests and drills only. */
   injectWriterFaults(faults: WriterFaults): void {
-    this.writer?.injectFaults(faults);
+    this.writer?.commits.injectFaults(faults);
   }
 
-  /** What each connection reported after it was opened; both are checked to be WAL + FULL at start-up. */
+  /** What each connection reported after it was opened; both are checked to be WAL + NORMAL at start-up. */
   durability(): { writer: ConnectionDurability | null; reader: ConnectionDurability } {
     return { writer: this.writer?.durability ?? null, reader: this.reader.durability };
   }
 
   metrics(): SqliteEventStoreMetrics {
+    const writer = this.writer;
     return {
-      ...(this.writer ? { ...this.writer.metrics, ...this.writer.queueMetrics } : NO_WRITER_METRICS),
+      ...(writer
+        ? { ...writer.commits.writerMetrics, ...writer.commits.metrics, ...writer.checkpointer.metrics }
+        : NO_WRITER_METRICS),
       ...this.readAhead.metrics,
       subscriptions: this.followers.size,
     };
@@ -227,7 +292,7 @@ export class SqliteEventStore implements EventStore {
     if (!this.writer) throw new EventStoreUnavailableError(this.readOnlyReason ?? 'the store has no writer');
     const expected = options?.expectedRevision ?? 'any';
     const wire = toWireEvents(streamName, events, expected);
-    const outcome = await this.writer.append(streamName, expected, wire);
+    const outcome = await this.writer.commits.append(streamName, expected, wire);
     if (outcome.ok) this.writeFailure = null;
     else if (outcome.failure.kind === 'unavailable' && this.writeFailure === null)
       this.writeFailure = { reason: outcome.failure.reason, since: new Date().toISOString() };
@@ -292,18 +357,24 @@ export class SqliteEventStore implements EventStore {
       headPosition: head === null ? null : positionOf(head),
       ...(this.readOnlyReason !== null
         ? { writesRefused: { reason: this.readOnlyReason, since: null } }
-        : this.writeFailure && { writesRefused: this.writeFailure }),
+        : (this.writer?.commits.diskFailure ?? this.writeFailure) && {
+            writesRefused: this.writer?.commits.diskFailure ?? this.writeFailure!,
+          }),
     };
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        await this.writer?.close();
+        await this.writer?.commits.close();
+        this.writer?.db.close();
+        await this.writer?.checkpointer.close();
         await this.readAhead.close();
         this.stopPolling();
         for (const follower of this.followers) follower.complete();
         this.followers.clear();
+        // Closed last, the read-only connection leaves the WAL and its index beside the file, so
+        // the file can be read again where it cannot be written (a read-only file system).
         this.reader.close();
       } finally {
         // Released last: the next holder must find every connection of this one closed.
@@ -313,7 +384,7 @@ export class SqliteEventStore implements EventStore {
     return this.closing;
   }
 
-  /** Pushed by the writer thread after each commit of this process. */
+  /** Pushed by the group commit after each sync of this process's commits. */
   private headAdvanced(seq: number | null): void {
     if (seq === null || (this.knownHeadSeq !== null && seq <= this.knownHeadSeq)) return;
     this.knownHeadSeq = seq;
@@ -453,10 +524,12 @@ class Follower {
   }
 }
 
+const everySeq: VisibleUpTo = () => Number.MAX_SAFE_INTEGER;
+
 /** The store's reader; a file that is not this release's event store becomes EventStoreFileError. */
-function openReader(file: string): SqliteReader {
+function openReader(file: string, visibleUpTo: VisibleUpTo): SqliteReader {
   try {
-    return new SqliteReader(file);
+    return new SqliteReader(file, READ_CHUNK_ROWS, visibleUpTo);
   } catch (error) {
     throw asStoreError(file, error);
   }
@@ -528,7 +601,7 @@ function seqOf(position: GlobalPosition | undefined): number {
   return Number(position.commit);
 }
 
-/** The port's checks, then the form the writer thread stores. */
+/** The port's checks, then the form the writer stores. */
 function toWireEvents(
   streamName: string,
   events: readonly EventToAppend[],

@@ -346,7 +346,7 @@ describe('a process reading with the read-ahead thread', () => {
     const writer = await SqliteEventStore.open({ file });
     await appendMany(writer, 3_000);
     await writer.close();
-    // A read-only store starts no writer thread: while the reader awaits a page from the
+    // A read-only store has no writer: while the reader awaits a page from the
     // read-ahead thread, nothing else keeps the child's event loop alive.
     const script = `
       const { SqliteEventStore } = require(${JSON.stringify(join(__dirname, 'sqlite.event-store.ts'))});

@@ -1,7 +1,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { FromReadAhead, ToReadAhead } from './sqlite.read-ahead.protocol';
-import { seqOfRow, type Row, type SequentialRead } from './sqlite.reader';
+import { seqOfRow, type Row, type SequentialRead, type VisibleUpTo } from './sqlite.reader';
 import { spawnSqliteWorker } from './sqlite.worker-spawn';
 
 /** Sequential reads going on at once that get pages read ahead; the least recently used gives way. */
@@ -93,6 +93,11 @@ export class SqliteReadAhead {
     private readonly when: ReadAheadWhen = 'a-core-is-free',
     /** Asked before each page a sequential read would get read ahead, under `a-core-is-free`. */
     private readonly coreIsFree: () => boolean = aCoreIsFree,
+    /**
+     * The store's durable watermark: the thread's connection sees commits before their sync has
+     * returned, so a page reaching past it is not handed out (the reader reads it itself, bounded).
+     */
+    private readonly visibleUpTo: VisibleUpTo = () => Number.MAX_SAFE_INTEGER,
   ) {}
 
   /**
@@ -172,7 +177,12 @@ export class SqliteReadAhead {
     return worker ? worker.terminate().then(() => undefined) : Promise.resolve();
   }
 
-  private handOut(cursor: Cursor, rows: Row[]): Row[] {
+  /** The page for its reader, or undefined (the cursor dropped) when it reaches past the durable watermark. */
+  private handOut(cursor: Cursor, rows: Row[]): Row[] | undefined {
+    if (seqOfRow(rows[rows.length - 1]) > this.visibleUpTo()) {
+      this.drop(cursor, true);
+      return undefined;
+    }
     cursor.nextFrom = seqOfRow(rows[rows.length - 1]);
     if (!cursor.ended) {
       cursor.inFlight += 1;

@@ -35,17 +35,25 @@ const NO_LIMIT = -1;
  */
 export const READ_CHUNK_ROWS = 1_000;
 
+/** The highest seq a read may return: every seq, for a reader of a store another process writes. */
+export type VisibleUpTo = () => number;
+
+const EVERY_SEQ: VisibleUpTo = () => Number.MAX_SAFE_INTEGER;
+
 /**
  * Reads on the main thread through a read-only connection: in WAL mode readers
- * never wait for the writer thread, and each statement sees a committed snapshot.
+ * never wait for the writer, and each statement sees a committed snapshot. In the
+ * process that writes, a commit is in the snapshot before its sync has returned;
+ * every read is therefore bounded by `visibleUpTo`, the store's durable watermark,
+ * so nothing is returned before it is durable.
  */
 export class SqliteReader {
   private readonly db: Database.Database;
   readonly durability: ConnectionDurability;
   private readonly forwards: Database.Statement;
   private readonly backwards: Database.Statement;
-  private readonly streamExists: Database.Statement<[string], unknown>;
-  private readonly head: Database.Statement<[], { seq: number | null }>;
+  private readonly streamExists: Database.Statement<[string, number], unknown>;
+  private readonly head: Database.Statement<[number], { seq: number }>;
   private readonly filtered = new Map<string, Database.Statement>();
   /** Runs a multi-chunk read in one read transaction, so its chunks come from one snapshot. */
   private readonly inOneSnapshot: <T>(read: () => T) => T;
@@ -59,6 +67,7 @@ export class SqliteReader {
     file: string,
     /** Rows per chunk of a long read (READ_CHUNK_ROWS); tests set a small one to cross chunk edges. */
     private readonly chunkRows = READ_CHUNK_ROWS,
+    private readonly visibleUpTo: VisibleUpTo = EVERY_SEQ,
   ) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
     try {
@@ -68,15 +77,17 @@ export class SqliteReader {
       throw error;
     }
     this.forwards = this.db
-      .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
+      .prepare(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? AND seq <= ? ORDER BY revision LIMIT ?`,
+      )
       .raw(true);
     this.backwards = this.db
       .prepare(
-        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? AND seq <= ? ORDER BY revision DESC LIMIT ?`,
       )
       .raw(true);
-    this.streamExists = this.db.prepare('SELECT 1 FROM events WHERE stream = ? LIMIT 1');
-    this.head = this.db.prepare('SELECT MAX(seq) AS seq FROM events');
+    this.streamExists = this.db.prepare('SELECT 1 FROM events WHERE stream = ? AND seq <= ? LIMIT 1');
+    this.head = this.db.prepare('SELECT seq FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1');
     const snapshotOf = this.db.transaction((read: () => unknown) => read());
     this.inOneSnapshot = <T>(read: () => T) => snapshotOf(read) as T;
     // One read transaction: the page and the head it was read against come from the same snapshot.
@@ -89,27 +100,28 @@ export class SqliteReader {
   }
 
   headSeq(): number | null {
-    return this.head.get()?.seq ?? null;
+    return this.head.get(this.visibleUpTo())?.seq ?? null;
   }
 
   /** Null when the stream holds no event at all. */
   readStream(stream: string, options: ReadStreamOptions): RecordedEvent[] | null {
     const limit = options.maxCount ?? NO_LIMIT;
+    const upTo = this.visibleUpTo();
     const events =
       options.direction === 'backwards'
         ? this.readConverted(
             options.fromRevision ?? Number.MAX_SAFE_INTEGER,
             limit,
-            (from, count) => this.backwards.all(stream, from, count) as Row[],
+            (from, count) => this.backwards.all(stream, from, upTo, count) as Row[],
             (last) => last[2] - 1,
           )
         : this.readConverted(
             options.fromRevision ?? 0,
             limit,
-            (from, count) => this.forwards.all(stream, from, count) as Row[],
+            (from, count) => this.forwards.all(stream, from, upTo, count) as Row[],
             nextRevisionOfRow,
           );
-    if (events.length === 0 && this.streamExists.get(stream) === undefined) return null;
+    if (events.length === 0 && this.streamExists.get(stream, upTo) === undefined) return null;
     return events;
   }
 
@@ -170,14 +182,14 @@ export class SqliteReader {
     const prefixes = filter?.streamNamePrefixes ?? [];
     const types = filter?.eventTypes ?? [];
     const statement = this.filteredStatement(prefixes.length, types.length);
-    return statement.all(afterSeq, ...prefixes, ...types, limit) as Row[];
+    return statement.all(afterSeq, this.visibleUpTo(), ...prefixes, ...types, limit) as Row[];
   }
 
   private filteredStatement(prefixCount: number, typeCount: number): Database.Statement {
     const key = `${prefixCount}/${typeCount}`;
     let statement = this.filtered.get(key);
     if (!statement) {
-      const conditions = ['seq > ?'];
+      const conditions = ['seq > ?', 'seq <= ?'];
       // instr(…) = 1 is an exact, case-sensitive prefix test (LIKE would fold ASCII case).
       if (prefixCount > 0)
         conditions.push(`(${Array(prefixCount).fill('instr(stream, ?) = 1').join(' OR ')})`);

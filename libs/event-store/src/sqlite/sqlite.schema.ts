@@ -32,13 +32,20 @@ export interface ConnectionDurability {
   readonly journalMode: string;
   /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
   readonly synchronous: number;
+  /** WAL pages after which a commit checkpoints on its own thread; 0 (off) on the writer's. */
+  readonly walAutocheckpoint: number;
 }
 
-export const SYNCHRONOUS_FULL = 2;
+/**
+ * NORMAL: a commit writes its frames to the WAL without syncing it; checkpoints still sync the
+ * WAL before and the database after. The store syncs the WAL itself after each group commit and
+ * acknowledges the group only then (docs/architecture.md, "Durability of the embedded store").
+ */
+export const SYNCHRONOUS_NORMAL = 1;
 
 /** Settings shared by the writer and the reader; mmap and cache only speed up reads. */
 function applyCommonPragmas(db: Database.Database, mmapBytes: number): void {
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('cache_size = -65536');
   db.pragma(`mmap_size = ${mmapBytes}`);
   db.pragma('temp_store = MEMORY');
@@ -50,20 +57,22 @@ function readDurability(db: Database.Database): ConnectionDurability {
   return {
     journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase(),
     synchronous: Number(db.pragma('synchronous', { simple: true })),
+    walAutocheckpoint: Number(db.pragma('wal_autocheckpoint', { simple: true })),
   };
 }
 
 /**
- * better-sqlite3 builds SQLite with a WAL default of synchronous=NORMAL, which
- * can lose the last commits on power loss; a reopened file silently gets that
- * default back. Each connection therefore sets FULL itself and refuses to go on
- * unless it holds.
+ * Every connection must be in WAL mode: the store's durability rests on syncing the WAL after
+ * each commit, and on readers never blocking the writer. A rollback journal would need neither
+ * and give neither, so a connection that is not WAL is refused; so is one whose synchronous
+ * level is not the one the store's syncs were reasoned for (a reopened file gets
+ * better-sqlite3's default back, which each connection therefore sets itself).
  */
 function assertDurable(db: Database.Database, role: string): ConnectionDurability {
   const durability = readDurability(db);
-  if (durability.journalMode !== 'wal' || durability.synchronous !== SYNCHRONOUS_FULL) {
+  if (durability.journalMode !== 'wal' || durability.synchronous !== SYNCHRONOUS_NORMAL) {
     throw new Error(
-      `SQLite ${role} connection is not durable: journal_mode=${durability.journalMode}, synchronous=${durability.synchronous} (need wal and 2/FULL)`,
+      `SQLite ${role} connection is not durable: journal_mode=${durability.journalMode}, synchronous=${durability.synchronous} (need wal and 1/NORMAL, with the store's own sync of the WAL)`,
     );
   }
   return durability;
@@ -71,7 +80,7 @@ function assertDurable(db: Database.Database, role: string): ConnectionDurabilit
 
 /**
  * A file that cannot be this version's event store. Plain (no path aliases): it is thrown on the
- * writer thread too; the store turns it into EventStoreFileError.
+ * checkpoint thread too; the store turns it into EventStoreFileError.
  */
 export class UnusableStoreFile extends Error {}
 
@@ -115,13 +124,18 @@ export function checkStoreSchema(db: Database.Database, role: 'writer' | 'reader
   return version;
 }
 
-/** Prepares the writer connection: WAL, synchronous=FULL, the schema. Throws if durability does not hold. */
+/**
+ * Prepares the writer connection: WAL, synchronous=NORMAL, no automatic checkpoints (they run on
+ * the checkpoint thread), the schema. Throws if durability does not hold.
+ */
 export function prepareWriterConnection(db: Database.Database): ConnectionDurability {
   checkStoreSchema(db, 'writer');
   db.pragma('journal_mode = WAL');
   applyCommonPragmas(db, 256 * MIB);
+  // A checkpoint copies megabytes and syncs twice: on the main thread it would stall the event loop.
+  db.pragma('wal_autocheckpoint = 0');
   // Trim the WAL back after checkpoints so a burst does not leave a huge file behind.
-  db.pragma('journal_size_limit = 67108864');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   // One transaction: a process killed while creating the schema leaves all of it or none.
   db.transaction(() => {
     // Read again inside the transaction: another process may have created the schema meanwhile.
@@ -129,7 +143,27 @@ export function prepareWriterConnection(db: Database.Database): ConnectionDurabi
     db.exec(SCHEMA);
     if (version === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
-  return assertDurable(db, 'writer');
+  const durability = assertDurable(db, 'writer');
+  if (durability.walAutocheckpoint !== 0) {
+    throw new Error(
+      `SQLite writer connection would checkpoint on the event loop: wal_autocheckpoint=${durability.walAutocheckpoint} (need 0)`,
+    );
+  }
+  return durability;
+}
+
+/** The size the WAL is cut back to when it restarts after a full checkpoint. */
+export const WAL_SIZE_LIMIT_BYTES = 64 * MIB;
+
+/**
+ * Prepares the checkpoint thread's connection: it only copies the WAL into the database
+ * (syncing both, as synchronous=NORMAL does at checkpoints) and never writes events.
+ */
+export function prepareCheckpointConnection(db: Database.Database): ConnectionDurability {
+  checkStoreSchema(db, 'reader');
+  applyCommonPragmas(db, 0);
+  db.pragma('wal_autocheckpoint = 0');
+  return assertDurable(db, 'checkpoint');
 }
 
 /** Prepares a read-only connection of the main thread. Throws if the file is not a durable WAL database. */

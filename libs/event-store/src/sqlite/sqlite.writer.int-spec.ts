@@ -5,8 +5,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { v7 as uuidv7 } from 'uuid';
 import { prepareWriterConnection } from './sqlite.schema';
-import { SqliteWriter } from './sqlite.writer';
-import type { AppendRequest } from './sqlite.writer.protocol';
+import { SqliteWriter, type AppendRequest } from './sqlite.writer';
 
 /** The group-commit writer on its own, without the thread around it, so failures can be provoked in SQL. */
 describe('SqliteWriter', () => {

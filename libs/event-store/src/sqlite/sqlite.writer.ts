@@ -1,13 +1,65 @@
 import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
-import type {
-  AppendFailure,
-  AppendOutcome,
-  AppendRequest,
-  WireEvent,
-  WriterFaults,
-  WriterMetrics,
-} from './sqlite.writer.protocol';
+
+export type WireExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+/** An EventToAppend, checked, with its data and metadata as the JSON text the writer stores. */
+export interface WireEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+export interface AppendRequest {
+  readonly id: number;
+  readonly stream: string;
+  readonly expected: WireExpectedRevision;
+  readonly events: readonly WireEvent[];
+}
+
+/** Why an append failed, as data; the store turns it into the port's typed error. */
+export type AppendFailure =
+  | {
+      readonly kind: 'wrong-expected-revision';
+      readonly stream: string;
+      readonly expected: WireExpectedRevision;
+      readonly actual: 'no_stream' | number;
+    }
+  | {
+      readonly kind: 'duplicate-event-id';
+      readonly eventId: string;
+      readonly stream: string;
+      readonly reason: string;
+    }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+export type AppendOutcome =
+  | { readonly id: number; readonly ok: true; readonly nextExpectedRevision: number; readonly seq: number }
+  | { readonly id: number; readonly ok: false; readonly failure: AppendFailure };
+
+/** Counters of the writer since it started. */
+export interface WriterMetrics {
+  /** Transactions committed (or rolled back whole); one per group. */
+  readonly transactions: number;
+  /** Append requests processed, successful or not. */
+  readonly appends: number;
+  /** Events written. */
+  readonly eventsWritten: number;
+  /** Append requests in the largest group so far. */
+  readonly largestGroup: number;
+}
+
+/**
+ * Faults the store simulates when told to: for fault-injection tests and drills, never set in
+ * normal running. They act where the real faults do: at the commit, and at the WAL's sync.
+ */
+export interface WriterFaults {
+  /** Each sync of the WAL takes this long more, as on a slow or stalled disk. */
+  readonly syncDelayMs?: number;
+  /** Each group fails at its commit as on a full disk (SQLITE_FULL) and is rolled back whole. */
+  readonly diskFull?: boolean;
+}
 
 interface StoredRow {
   seq: number;
@@ -26,13 +78,14 @@ class AppendRefused extends Error {
 }
 
 /**
- * Writes groups of appends, one transaction per group (group commit): with
- * synchronous=FULL every commit costs an fsync, so grouping the appends that
- * arrived together is what lifts durable throughput above one fsync per event.
+ * Writes groups of appends, one transaction per group (group commit): each group
+ * costs one sync of the WAL before it is acknowledged, so grouping the appends that
+ * arrived together is what lifts durable throughput above one sync per event.
  * Each multi-event append runs inside its own SAVEPOINT, so one that is refused
  * (wrong revision, reused id) is rolled back alone and the rest of its group commits.
  *
- * Runs on the writer thread; it is a plain class so it can be tested directly.
+ * Runs on the main thread inside the store's group commit (sqlite.group-commit.ts), which
+ * syncs and acknowledges; it is a plain class so it can be tested directly.
  */
 export class SqliteWriter {
   private readonly begin: Database.Statement;
@@ -146,13 +199,10 @@ export class SqliteWriter {
     );
   }
 
-  /** Blocks as a stalled fsync would, or fails as a full disk does, when a fault is injected. */
+  /** Fails as a full disk does when the fault is injected. */
   private simulateFaults(): void {
-    const { commitDelayMs, diskFull } = this.faults;
-    if (commitDelayMs !== undefined && commitDelayMs > 0) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, commitDelayMs);
-    }
-    if (diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    if (this.faults.diskFull)
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   }
 
   /**
