@@ -29,7 +29,7 @@ function readAll(): Map<string, number> | null {
 export interface ThreadCpuSplit {
   /** The main thread (the event loop). */
   readonly mainMicros: number;
-  /** The busiest other thread: in `bench:store`'s write rows, the store's writer thread. */
+  /** The busiest other thread: in `bench:store`'s write rows, the libuv pool thread syncing the WAL or the checkpoint thread. */
   readonly busiestOtherMicros: number;
   /** Every other thread together (the collector's helpers, the libuv pool, other workers). */
   readonly restMicros: number;

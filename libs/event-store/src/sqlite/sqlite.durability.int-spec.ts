@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 import type { AllSubscriptionMessage, EventToAppend } from '../event-store.port';
 import { EventStoreUnavailableError, StreamNotFoundError } from '../event-store.errors';
+import { backupSqliteStore } from './sqlite.backup';
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store';
 import { SqliteReadAhead } from './sqlite.read-ahead';
 import type { SequentialRead } from './sqlite.reader';
@@ -338,6 +339,37 @@ describe('the embedded store and its sync of the WAL', () => {
       } finally {
         db.close();
       }
+    });
+  });
+
+  it('syncs the store’s log before a backup holding a commit not yet durable is named', async () => {
+    const held = new HeldSync();
+    await withStore(held, async (store, file) => {
+      await store.append('s', [anEvent(1)]);
+      held.holding = true;
+      const pending = store.append('s', [anEvent(2)]);
+      await held.heldCount(1);
+
+      // The backup's snapshot holds the second event, whose sync the store still waits for.
+      const destination = join(directory, `backup-${counter}.db`);
+      const synced: { storeFile: string; named: boolean }[] = [];
+      const copy = await backupSqliteStore(file, destination, undefined, (storeFile) =>
+        synced.push({ storeFile, named: existsSync(destination) }),
+      );
+      expect(copy.events).toBe(2);
+      expect(synced).toEqual([{ storeFile: file, named: false }]);
+
+      // A log that cannot be made durable leaves no backup behind.
+      const refused = join(directory, `backup-refused-${counter}.db`);
+      await expect(
+        backupSqliteStore(file, refused, undefined, () => {
+          throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+        }),
+      ).rejects.toThrow('EIO');
+      expect(existsSync(refused)).toBe(false);
+
+      held.releaseAll();
+      await pending;
     });
   });
 });

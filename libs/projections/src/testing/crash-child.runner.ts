@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     if (change.kind === 'applied') process.stdout.write(`applied ${change.event.position}\n`);
   });
   await runner.start();
-  // A read-only store has no writer thread to keep the process alive between commits.
+  // Nothing of a read-only store keeps the process alive between commits.
   setInterval(() => undefined, 60_000);
   process.stdout.write('ready\n');
 }
