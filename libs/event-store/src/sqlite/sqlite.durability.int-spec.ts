@@ -372,6 +372,58 @@ describe('the embedded store and its sync of the WAL', () => {
       await pending;
     });
   });
+
+  it('shows a read-only reader another writer’s commits only once it has synced them itself', async () => {
+    const writerSync = new HeldSync();
+    await withStore(writerSync, async (store, file) => {
+      await store.append('s', [anEvent(1)]);
+      // The writer's second commit is in the file, its own sync held: not durable yet.
+      writerSync.holding = true;
+      const pending = store.append('s', [anEvent(2)]);
+      await writerSync.heldCount(1);
+      expect(committedRows(file)).toBe(2);
+
+      // Opening syncs the WAL from the reader's side before anything is shown.
+      const readerSync = new HeldSync();
+      readerSync.holding = true;
+      const opening = SqliteEventStore.open({
+        file,
+        readOnly: true,
+        walSync: readerSync.sync,
+        pollIntervalMs: 10,
+      });
+      await readerSync.heldCount(1);
+      readerSync.releaseAll();
+      const reader = await opening;
+      let third: Promise<unknown> = Promise.resolve();
+      try {
+        expect((await reader.readAll()).map((e) => e.data['n'])).toEqual([1, 2]);
+
+        const followed = firstValueFrom(reader.subscribeToAll().pipe(take(4), toArray()));
+        // A third commit, the writer's sync still held: a read waits for the reader's own sync.
+        readerSync.holding = true;
+        third = store.append('s', [anEvent(3)]);
+        await turn();
+        expect(committedRows(file)).toBe(3);
+        let settled = false;
+        const reading = reader.readAll().finally(() => (settled = true));
+        await readerSync.heldCount(1);
+        for (let i = 0; i < 5; i++) await turn();
+        expect(settled).toBe(false);
+
+        // A sync that fails fails the read; the next, once the disk answers, shows the third.
+        readerSync.failAll('EIO');
+        await expect(reading).rejects.toBeInstanceOf(EventStoreUnavailableError);
+        readerSync.releaseAll();
+        expect(describeMessages(await followed)).toEqual(['event 1', 'event 2', 'caught-up 2', 'event 3']);
+        expect((await reader.readAll()).map((e) => e.data['n'])).toEqual([1, 2, 3]);
+      } finally {
+        await reader.close();
+      }
+      writerSync.releaseAll();
+      await Promise.all([pending, third]);
+    });
+  });
 });
 
 function describeMessages(messages: readonly AllSubscriptionMessage[]): string[] {

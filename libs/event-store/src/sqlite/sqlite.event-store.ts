@@ -39,7 +39,7 @@ import {
 } from './sqlite.reader';
 import { prepareWriterConnection, UnusableStoreFile, type ConnectionDurability } from './sqlite.schema';
 import { SqliteStoreLock } from './sqlite.store-lock';
-import { fdatasyncOnThePool, SqliteWalFile, type WalSync } from './sqlite.wal-file';
+import { fdatasyncOnThePool, SqliteWalFile, SyncedHead, type WalSync } from './sqlite.wal-file';
 import {
   SqliteWriter,
   type AppendOutcome,
@@ -98,8 +98,10 @@ export interface SqliteEventStoreOptions {
    */
   readonly maxQueuedEvents?: number;
   /**
-   * How each group's WAL frames are made durable before it is acknowledged. Default
-   * `fdatasync(2)` on the libuv pool; tests replace it to hold a sync open or make it fail.
+   * How each group's WAL frames are made durable before it is acknowledged, and, opened
+   * read-only, how this process syncs the WAL another process writes before it shows that
+   * process's commits. Default `fdatasync(2)` on the libuv pool; tests replace it to hold a
+   * sync open or make it fail.
    */
   readonly walSync?: WalSync;
 }
@@ -149,6 +151,8 @@ export class SqliteEventStore implements EventStore {
   private lock: SqliteStoreLock | null = null;
   /** Why the store has no writer, when it has none. */
   private readOnlyReason: string | null = null;
+  /** When opened read-only: how far this process has synced the file another process writes. */
+  private syncedHead: SyncedHead | null = null;
   private readonly readAhead: SqliteReadAhead;
   /** Why appends fail, since when: set by an append that failed as unavailable, cleared by one that succeeds. */
   private writeFailure: { reason: string; since: string } | null = null;
@@ -195,10 +199,20 @@ export class SqliteEventStore implements EventStore {
     // appends are refused as unavailable, saying why.
     const readOnlyReason = options.readOnly ? 'the store was opened read-only' : notWritable(file);
     if (readOnlyReason !== null) {
-      // Another process writes: its commits are read as they land, durable or not yet.
-      const reader = openReader(file, everySeq);
-      const store = new SqliteEventStore(file, reader, reader.headSeq(), settings, everySeq);
+      // Another process may write: its commits are shown once this process has synced them too.
+      const visible: { head?: SyncedHead } = {};
+      const reader = openReader(file, () => visible.head?.visibleUpTo() ?? 0);
+      const head = new SyncedHead(file, () => reader.headOfFile(), options.walSync ?? fdatasyncOnThePool);
+      visible.head = head;
+      try {
+        await head.refresh();
+      } catch (error) {
+        reader.close();
+        throw asStoreError(file, error);
+      }
+      const store = new SqliteEventStore(file, reader, reader.headSeq(), settings, head.visibleUpTo);
       store.readOnlyReason = readOnlyReason;
+      store.syncedHead = head;
       return store;
     }
     const lock = takeLock(file);
@@ -300,14 +314,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    this.assertReadable();
+    await this.readableUpToTheHead();
     const events = this.reader.readStream(streamName, options);
     if (events === null) throw new StreamNotFoundError(streamName);
     return events;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    this.assertReadable();
+    await this.readableUpToTheHead();
     const afterSeq = seqOf(options.after);
     const limit = options.maxCount ?? -1;
     const read: SequentialRead = { filter: options.filter };
@@ -349,7 +363,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async describe(): Promise<EventStoreDescription> {
-    this.assertReadable();
+    await this.readableUpToTheHead();
     const head = this.reader.headSeq();
     return {
       kind: 'sqlite',
@@ -395,11 +409,17 @@ export class SqliteEventStore implements EventStore {
   private startPolling(): void {
     if (this.pollTimer) return;
     this.pollTimer = setInterval(() => {
-      try {
-        this.headAdvanced(this.reader.headSeq());
-      } catch {
-        // The reader is closing; close() stops the timer.
-      }
+      // A failed sync is tried again at the next poll; until then the head shown stays where it was.
+      void (this.syncedHead?.refresh() ?? Promise.resolve()).then(
+        () => {
+          try {
+            this.headAdvanced(this.reader.headSeq());
+          } catch {
+            // The reader is closing; close() stops the timer.
+          }
+        },
+        () => undefined,
+      );
     }, this.options.pollIntervalMs);
     this.pollTimer.unref();
   }
@@ -411,6 +431,24 @@ export class SqliteEventStore implements EventStore {
 
   private assertReadable(): void {
     if (this.closing) throw new EventStoreUnavailableError('the store is closed');
+  }
+
+  /**
+   * Before a read: opened read-only, shows what another process committed up to now once this
+   * process has synced it (SyncedHead); a sync that fails fails the read.
+   */
+  private async readableUpToTheHead(): Promise<void> {
+    this.assertReadable();
+    if (this.syncedHead === null) return;
+    try {
+      await this.syncedHead.refresh();
+    } catch (error) {
+      throw new EventStoreUnavailableError(
+        `the store's write-ahead log could not be made durable before reading it (${(error as Error).message})`,
+        error,
+      );
+    }
+    this.assertReadable();
   }
 }
 
@@ -523,8 +561,6 @@ class Follower {
     if (!this.stopped && head !== null && head > this.lastSeq) this.wake();
   }
 }
-
-const everySeq: VisibleUpTo = () => Number.MAX_SAFE_INTEGER;
 
 /** The store's reader; a file that is not this release's event store becomes EventStoreFileError. */
 function openReader(file: string, visibleUpTo: VisibleUpTo): SqliteReader {

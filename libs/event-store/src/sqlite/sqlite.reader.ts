@@ -103,6 +103,11 @@ export class SqliteReader {
     return this.head.get(this.visibleUpTo())?.seq ?? null;
   }
 
+  /** The file's last seq, durable or not: only for deciding what to sync (SyncedHead), never to read up to. */
+  headOfFile(): number | null {
+    return this.head.get(Number.MAX_SAFE_INTEGER)?.seq ?? null;
+  }
+
   /** Null when the stream holds no event at all. */
   readStream(stream: string, options: ReadStreamOptions): RecordedEvent[] | null {
     const limit = options.maxCount ?? NO_LIMIT;

@@ -67,3 +67,61 @@ export class SqliteWalFile {
     closeSync(this.fd);
   }
 }
+
+/** Errors of a sync that mean nobody can be writing the file (a read-only file system) or nothing is pending (no WAL). */
+const NOTHING_TO_SYNC = new Set(['ENOENT', 'EROFS', 'EINVAL']);
+
+/**
+ * What a process that only reads the store may show of a file another process writes: the log's
+ * head as it was when this process last synced the file's WAL itself. The writing process
+ * commits before its own sync returns, so a reader elsewhere could otherwise see an event that a
+ * power loss then takes away; a sync of the WAL from here covers every frame committed before it
+ * (docs/architecture.md, "Durability of the embedded store"). The head moves on when `refresh`
+ * is called: at open and at each poll for commits of other processes.
+ */
+export class SyncedHead {
+  private seq = 0;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly file: string,
+    /** The file's head, whatever is durable (the reader's unbounded head query). */
+    private readonly headOfFile: () => number | null,
+    private readonly sync: WalSync,
+  ) {}
+
+  /** The highest seq reads may return. */
+  readonly visibleUpTo = (): number => this.seq;
+
+  /** Syncs the WAL if the file's head moved past what is shown, then shows up to that head. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.syncToHead().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async syncToHead(): Promise<void> {
+    // Read before the sync, so that the sync covers every commit up to it.
+    const head = this.headOfFile() ?? 0;
+    if (head <= this.seq) return;
+    let fd: number;
+    try {
+      fd = openSync(`${this.file}-wal`, 'r');
+    } catch (error) {
+      if (NOTHING_TO_SYNC.has((error as NodeJS.ErrnoException).code ?? '')) {
+        this.seq = Math.max(this.seq, head);
+        return;
+      }
+      throw error;
+    }
+    try {
+      await this.sync(fd);
+    } catch (error) {
+      if (!NOTHING_TO_SYNC.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    } finally {
+      closeSync(fd);
+    }
+    this.seq = Math.max(this.seq, head);
+  }
+}
