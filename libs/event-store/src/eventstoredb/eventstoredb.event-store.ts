@@ -169,7 +169,7 @@ export class EventStoreDbEventStore implements EventStore {
             maxCount: 1,
             ...store.callOptions(),
           });
-          signal.addEventListener('abort', () => void read.cancel(), { once: true });
+          cancelOnAbort(signal, read);
           for await (const resolved of read) last = resolved.event?.position;
         },
         {},
@@ -728,7 +728,7 @@ export class EventStoreDbEventStore implements EventStore {
       async ({ signal }) => {
         const read: ClientRecordedEvent[] = [];
         const stream = this.client.readStream(streamName, { ...options, ...this.callOptions() });
-        signal.addEventListener('abort', () => void stream.cancel(), { once: true });
+        cancelOnAbort(signal, stream);
         for await (const resolved of stream) {
           if (resolved.event) read.push(resolved.event);
         }
@@ -940,4 +940,15 @@ function asJsonObject(
     throw new UnreadableEventError(event.streamId, event.id, `its ${part} is not a JSON object`);
   }
   return value as JsonObject;
+}
+
+/**
+ * Cancels a read stream when its attempt is abandoned (deadline, close). The client cancels a
+ * stream only once its channel exists, so when the leader's discovery then fails, so does the
+ * cancellation: that failure is the attempt's own, already reported through the call policy, and
+ * must not escape as an unhandled rejection, which ends the process
+ * (`eventstoredb.abandoned-discovery.int-spec.ts`).
+ */
+function cancelOnAbort(signal: AbortSignal, stream: { cancel(): Promise<void> }): void {
+  signal.addEventListener('abort', () => void stream.cancel().catch(() => undefined), { once: true });
 }
