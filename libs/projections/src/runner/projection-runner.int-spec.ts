@@ -149,7 +149,18 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
     let ready!: () => void;
     const isReady = new Promise<void>((resolveReady) => (ready = resolveReady));
     const killedAt = 190;
-    const killed = new Promise<void>((resolveKilled) => child.on('exit', () => resolveKilled()));
+    let exited = false;
+    const killed = new Promise<void>((resolveKilled) =>
+      child.on('exit', () => {
+        exited = true;
+        resolveKilled();
+      }),
+    );
+    /** Resolves once the child has applied up to `position` (false if it ended first). */
+    const appliedUpTo = async (position: number): Promise<boolean> => {
+      while (applied < position && !exited) await new Promise((resolve) => setTimeout(resolve, 5));
+      return applied >= position;
+    };
     child.stdout!.setEncoding('utf8');
     let buffer = '';
     child.stdout!.on('data', (chunk: string) => {
@@ -158,20 +169,24 @@ describe('ProjectionRunner on the embedded SQLite store', () => {
       buffer = lines.pop()!;
       for (const line of lines) {
         if (line === 'ready') ready();
-        else if (line.startsWith('applied ')) {
-          applied = Number(line.slice(8));
-          if (applied === killedAt) child.kill('SIGKILL');
-        }
+        else if (line.startsWith('applied ')) applied = Number(line.slice(8));
       }
     });
     try {
       await isReady;
-      await appendRaids(store, 1, 250, 'venetic', 5);
+      // In step with the child, five events at a time, so that its checkpoints (every 37 events)
+      // land between the steps rather than behind one burst of 190; then killed at 190.
+      for (let first = 1; first <= killedAt; first += 5) {
+        await appendRaids(store, first, first + 4, 'venetic', 5);
+        expect(await appliedUpTo(first + 4)).toBe(true);
+      }
+      child.kill('SIGKILL');
       await killed;
+      await appendRaids(store, killedAt + 1, 250, 'venetic', 5);
     } finally {
       child.kill('SIGKILL');
     }
-    expect(applied).toBeGreaterThanOrEqual(killedAt);
+    expect(applied).toBe(killedAt);
 
     const checkpoints = new FileProjectionCheckpointStore({ directory: checkpointDirectory });
     const saved = (await checkpoints.load('recording'))!;
