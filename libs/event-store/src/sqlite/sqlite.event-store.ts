@@ -489,12 +489,13 @@ class Follower {
     this.running = true;
     // Live, reads are spaced by the interval; commits landing meanwhile are read together.
     const wait = this.caughtUp ? this.lastLiveReadAt + this.liveReadIntervalMs - performance.now() : 0;
+    // Woken only with committed events to deliver: the timer keeps the process alive until they
+    // are (an idle subscription holds no timer, so it never does).
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.step();
       }, wait);
-      this.timer.unref();
     } else setImmediate(() => this.step());
   }
 
